@@ -1,0 +1,231 @@
+#include <string.h>
+
+#include "core.h"
+#include "banned.h"
+
+static const char hex_digits[] = "0123456789abcdef";
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *
+codec_hex_encode(struct arena *a, const void *p, size_t n)
+{
+	const unsigned char *in = p;
+	char *out;
+	size_t i;
+
+	if (n > (SIZE_MAX - 1) / 2)
+		return NULL;
+	out = arena_alloc(a, n * 2 + 1);
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex_digits[in[i] >> 4];
+		out[2 * i + 1] = hex_digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return out;
+}
+
+char *
+codec_base64_encode(struct arena *a, const void *p, size_t n)
+{
+	const unsigned char *in = p;
+	size_t i, o = 0;
+	char *out;
+
+	if (n > (SIZE_MAX - 4) / 4 * 3)
+		return NULL;
+	out = arena_alloc(a, (n + 2) / 3 * 4 + 1);
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+			     in[i + 2];
+
+		out[o++] = b64_alphabet[v >> 18];
+		out[o++] = b64_alphabet[(v >> 12) & 63];
+		out[o++] = b64_alphabet[(v >> 6) & 63];
+		out[o++] = b64_alphabet[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)in[i] << 16;
+
+		if (i + 1 < n)
+			v |= (uint32_t)in[i + 1] << 8;
+		out[o++] = b64_alphabet[v >> 18];
+		out[o++] = b64_alphabet[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int
+b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+int
+codec_base64_decode(struct strv in, struct arena *a, struct strv *out_r)
+{
+	unsigned char *out;
+	uint32_t acc = 0;
+	size_t i, o = 0;
+	int bits = 0;
+
+	out = arena_alloc(a, in.len / 4 * 3 + 4);
+	if (out == NULL)
+		return -1;
+	for (i = 0; i < in.len; i++) {
+		char c = in.p[i];
+		int v;
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=')
+			break;
+		v = b64_value(c);
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	for (; i < in.len; i++) {
+		char c = in.p[i];
+
+		if (c != '=' && c != ' ' && c != '\t' && c != '\r' &&
+		    c != '\n')
+			return -1;
+	}
+	out[o] = '\0';
+	out_r->p = (const char *)out;
+	out_r->len = o;
+	return 0;
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+codec_url_decode(struct strv in, bool plus_is_space, struct arena *a,
+		 struct strv *out_r)
+{
+	char *out;
+	size_t i, o = 0;
+
+	out = arena_alloc(a, in.len + 1);
+	if (out == NULL)
+		return -1;
+	for (i = 0; i < in.len; i++) {
+		char c = in.p[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (in.len - i < 3)
+				return -1;
+			hi = hex_value(in.p[i + 1]);
+			lo = hex_value(in.p[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (c == '+' && plus_is_space) {
+			out[o++] = ' ';
+		} else {
+			out[o++] = c;
+		}
+	}
+	out[o] = '\0';
+	out_r->p = out;
+	out_r->len = o;
+	return 0;
+}
+
+void
+codec_url_encode(struct sbuf *out, struct strv in)
+{
+	size_t i;
+
+	for (i = 0; i < in.len; i++) {
+		unsigned char c = (unsigned char)in.p[i];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~') {
+			sbuf_append_char(out, (char)c);
+		} else {
+			char esc[3] = {'%', "0123456789ABCDEF"[c >> 4],
+				       "0123456789ABCDEF"[c & 15]};
+
+			sbuf_append(out, esc, 3);
+		}
+	}
+}
+
+bool
+codec_utf8_valid(struct strv s)
+{
+	const unsigned char *p = (const unsigned char *)s.p;
+	size_t i = 0;
+
+	while (i < s.len) {
+		unsigned char c = p[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (s.len - i <= n)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}

@@ -1,0 +1,97 @@
+#include <stdio.h>
+
+#include "core.h"
+#include "banned.h"
+
+int
+perr_set_at(struct perr *err, struct arena *a, enum perr_kind kind,
+	    const char *where, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+
+	if (err == NULL)
+		return -1;
+	err->kind = kind;
+	err->where = where;
+	if (a != NULL) {
+		va_start(ap, fmt);
+		msg = arena_vprintf(a, fmt, ap);
+		va_end(ap);
+	}
+	/* A full arena must not lose the error itself, only its detail. */
+	err->msg = msg != NULL ? msg : perr_kind_name(kind);
+	return -1;
+}
+
+void
+perr_clear(struct perr *err)
+{
+	err->kind = PERR_OK;
+	err->msg = NULL;
+	err->where = NULL;
+}
+
+const char *
+perr_kind_name(enum perr_kind kind)
+{
+	switch (kind) {
+	case PERR_OK:
+		return "ok";
+	case PERR_INPUT:
+		return "invalid input";
+	case PERR_AUTH:
+		return "authentication required";
+	case PERR_FORBIDDEN:
+		return "forbidden";
+	case PERR_NOTFOUND:
+		return "not found";
+	case PERR_METHOD:
+		return "method not allowed";
+	case PERR_CONFLICT:
+		return "conflict";
+	case PERR_LIMIT:
+		return "too large";
+	case PERR_RATE:
+		return "too many requests";
+	case PERR_TEMPFAIL:
+		return "temporarily unavailable";
+	case PERR_REMOTE:
+		return "remote server error";
+	case PERR_INTERNAL:
+		return "internal error";
+	}
+	return "unknown error";
+}
+
+int
+perr_http_status(enum perr_kind kind)
+{
+	switch (kind) {
+	case PERR_OK:
+		return 200;
+	case PERR_INPUT:
+		return 400;
+	case PERR_AUTH:
+		return 401;
+	case PERR_FORBIDDEN:
+		return 403;
+	case PERR_NOTFOUND:
+		return 404;
+	case PERR_METHOD:
+		return 405;
+	case PERR_CONFLICT:
+		return 409;
+	case PERR_LIMIT:
+		return 413;
+	case PERR_RATE:
+		return 429;
+	case PERR_TEMPFAIL:
+		return 503;
+	case PERR_REMOTE:
+		return 502;
+	case PERR_INTERNAL:
+		return 500;
+	}
+	return 500;
+}

@@ -1,0 +1,3 @@
+#ifndef PETREL_WEB_H
+#define PETREL_WEB_H
+#endif
