@@ -1,0 +1,9 @@
+{{%AUTOESCAPE context="HTML"}}
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+<meta name="color-scheme" content="light dark">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex, nofollow">
+<title>{{PAGE_TITLE}} · {{SITE_TITLE}}</title>
+<link rel="icon" href="{{STATIC}}/img/petrel.svg" type="image/svg+xml">
+<link rel="stylesheet" href="{{STATIC}}/css/petrel.css?v={{ASSET_VERSION}}">
