@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install everything Petrel needs to build, test and run its demo on Debian 12:
+# the C libraries, the private mail stack (Dovecot + Postfix), nginx,
+# Chromium for the browser tests and the pinned npm packages of tests/e2e.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+	build-essential cmake clang pkg-config g++ git ca-certificates
+	libfcgi-dev libfcgi-bin libetpan-dev libssl-dev libsqlite3-dev sqlite3
+	libjansson-dev libgumbo-dev libcmocka-dev libctemplate-dev
+	dovecot-imapd dovecot-managesieved dovecot-sieve dovecot-lmtpd postfix
+	swaks libnet-ssleay-perl libauthen-sasl-perl openssl python3
+	nginx-light chromium fonts-dejavu-core
+)
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	# postfix asks a question on install; the tests run private instances.
+	echo "postfix postfix/main_mailer_type select No configuration" |
+		$SUDO debconf-set-selections
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}"
+fi
+
+# The distribution's own dovecot, postfix and nginx services are left as they
+# are: the tests and the demo run private instances on other loopback ports.
+
+if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+	echo "install-deps: npm ci (tests/e2e)"
+	(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "install-deps: ok"
