@@ -1,0 +1,119 @@
+/*
+ * The SnappyMail data directory layout. Creation is idempotent and never
+ * touches what exists: an admin's edited application.ini is theirs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "config_private.h"
+#include "core/banned.h"
+
+struct strv
+config_default_application_ini(void)
+{
+	return (struct strv){config_tmpl_application_ini,
+	                     config_tmpl_application_ini_len};
+}
+
+struct strv
+config_default_domain_ini(void)
+{
+	return (struct strv){config_tmpl_domain_ini,
+	                     config_tmpl_domain_ini_len};
+}
+
+static int
+make_dir(const char *path, mode_t mode, struct arena *a, struct perr *err)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) == 0)
+		return 0;
+	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	return perr_set(err, a, PERR_INTERNAL,
+	                "%s: cannot create directory: %s", path,
+	                errno == EEXIST ? "not a directory" : strerror(errno));
+}
+
+/* Create path with the text unless it exists (O_EXCL: no races). */
+static int
+write_new_file(const char *path, struct strv text, struct arena *a,
+               struct perr *err)
+{
+	size_t off = 0;
+	int fd, e;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return 0;
+		return perr_set(err, a, PERR_INTERNAL, "%s: cannot create: %s",
+		                path, strerror(errno));
+	}
+	while (off < text.len) {
+		ssize_t n = write(fd, text.p + off, text.len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	return perr_set(err, a, PERR_INTERNAL, "%s: cannot write: %s", path,
+	                strerror(e));
+}
+
+int
+config_layout_create(const char *data_dir, struct arena *a, struct perr *err)
+{
+	struct config_paths p;
+	char *data_sub;
+	size_t n;
+	int ret = -1;
+
+	config_paths_init(&p, data_dir);
+	/* DATA/_data_ is base_dir minus "/_default_". */
+	n = strlen(p.base_dir) - strlen("/_default_");
+	data_sub = pt_xstrndup(p.base_dir, n);
+	if (make_dir(p.data_dir, 0750, a, err) < 0 ||
+	    make_dir(data_sub, 0750, a, err) < 0 ||
+	    make_dir(p.base_dir, 0750, a, err) < 0 ||
+	    make_dir(p.configs_dir, 0700, a, err) < 0 ||
+	    make_dir(p.domains_dir, 0750, a, err) < 0 ||
+	    make_dir(p.storage_dir, 0700, a, err) < 0 ||
+	    make_dir(p.logs_dir, 0750, a, err) < 0)
+		goto out;
+	if (write_new_file(p.application_ini, config_default_application_ini(),
+	                   a, err) < 0)
+		goto out;
+	{
+		char *def = pt_xmalloc(strlen(p.domains_dir) + 14);
+
+		memcpy(def, p.domains_dir, strlen(p.domains_dir));
+		memcpy(def + strlen(p.domains_dir), "/default.ini", 13);
+		ret = write_new_file(def, config_default_domain_ini(), a, err);
+		free(def);
+	}
+out:
+	free(data_sub);
+	config_paths_deinit(&p);
+	return ret;
+}

@@ -1,0 +1,771 @@
+/*
+ * Typed settings. Each setting is one row of a table (Dovecot's setting
+ * definitions): where it lives in the ini file, its type and range, and its
+ * default as ini text. Defaults go through the same parser as the files, so
+ * a default can never hold a value the parser would refuse.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "config_private.h"
+#include "core/banned.h"
+
+enum set_type { SET_STR, SET_BOOL, SET_UINT, SET_SECURE, SET_LOGLEVEL };
+
+struct setting {
+	const char *section; /* NULL for domain files (no sections) */
+	const char *key;
+	enum set_type type;
+	size_t offset;
+	const char *def;
+	unsigned min, max; /* SET_UINT */
+};
+
+#define APP(sec, field, type, def, min, max)                                   \
+	{                                                                      \
+#sec, #field, type, offsetof(struct config, sec.field), def,   \
+		        min, max                                               \
+	}
+#define DOM(field, type, def, min, max)                                        \
+	{                                                                      \
+		NULL, #field, type, offsetof(struct config_domain, field),     \
+		        def, min, max                                          \
+	}
+
+static const struct setting app_settings[] = {
+        APP(webmail, title, SET_STR, "Petrel Webmail", 0, 0),
+        APP(webmail, loading_description, SET_STR, "Petrel", 0, 0),
+        APP(webmail, theme, SET_STR, "Default", 0, 0),
+        APP(webmail, language, SET_STR, "en", 0, 0),
+        APP(webmail, allow_languages_on_settings, SET_BOOL, "On", 0, 0),
+        APP(webmail, messages_per_page, SET_UINT, "25", 5, 500),
+        APP(webmail, attachment_size_limit, SET_UINT, "25", 0, 4096),
+        APP(login, default_domain, SET_STR, "", 0, 0),
+        APP(login, allow_languages_on_login, SET_BOOL, "On", 0, 0),
+        APP(security, force_https, SET_BOOL, "Off", 0, 0),
+        APP(security, admin_login, SET_STR, "", 0, 0),
+        APP(security, admin_password, SET_STR, "", 0, 0),
+        APP(security, admin_totp, SET_STR, "", 0, 0),
+        APP(security, session_idle_minutes, SET_UINT, "30", 1, 7 * 24 * 60),
+        APP(security, session_absolute_hours, SET_UINT, "12", 1, 24 * 366),
+        APP(security, csrf_protection, SET_BOOL, "On", 0, 0),
+        APP(admin_panel, allow, SET_BOOL, "On", 0, 0),
+        APP(admin_panel, key, SET_STR, "", 0, 0),
+        APP(logs, enable, SET_BOOL, "On", 0, 0),
+        APP(logs, level, SET_LOGLEVEL, "info", 0, 0),
+        APP(logs, path, SET_STR, "", 0, 0),
+        APP(logs, syslog, SET_BOOL, "Off", 0, 0),
+        APP(labs, imap_connect_timeout, SET_UINT, "10", 1, 600),
+        APP(labs, imap_read_timeout, SET_UINT, "60", 1, 3600),
+        APP(plugins, enable, SET_BOOL, "Off", 0, 0),
+        APP(plugins, list, SET_STR, "", 0, 0),
+        APP(limits, max_request_body, SET_UINT, "30", 1, 4096),
+        APP(limits, max_upload_total, SET_UINT, "50", 1, 4096),
+        APP(ratelimit, login_max_failures, SET_UINT, "5", 1, 1000000),
+        APP(ratelimit, login_window_seconds, SET_UINT, "900", 1, 86400 * 30),
+};
+
+static const struct setting domain_settings[] = {
+        DOM(disabled, SET_BOOL, "Off", 0, 0),
+        DOM(imap_host, SET_STR, "127.0.0.1", 0, 0),
+        DOM(imap_port, SET_UINT, "143", 1, 65535),
+        DOM(imap_secure, SET_SECURE, "None", 0, 0),
+        DOM(imap_short_login, SET_BOOL, "Off", 0, 0),
+        DOM(smtp_host, SET_STR, "127.0.0.1", 0, 0),
+        DOM(smtp_port, SET_UINT, "587", 1, 65535),
+        DOM(smtp_secure, SET_SECURE, "TLS", 0, 0),
+        DOM(smtp_short_login, SET_BOOL, "Off", 0, 0),
+        DOM(smtp_auth, SET_BOOL, "On", 0, 0),
+        DOM(smtp_set_sender, SET_BOOL, "Off", 0, 0),
+        DOM(sieve_use, SET_BOOL, "Off", 0, 0),
+        DOM(sieve_allow_raw, SET_BOOL, "Off", 0, 0),
+        DOM(sieve_host, SET_STR, "localhost", 0, 0),
+        DOM(sieve_port, SET_UINT, "4190", 1, 65535),
+        DOM(sieve_secure, SET_SECURE, "None", 0, 0),
+        DOM(white_list, SET_STR, "", 0, 0),
+        DOM(verify_certificate, SET_BOOL, "On", 0, 0),
+        DOM(ca_file, SET_STR, "", 0, 0),
+        DOM(connect_timeout, SET_UINT, "10", 1, 600),
+        DOM(read_timeout, SET_UINT, "60", 1, 3600),
+        DOM(relay_user, SET_STR, "", 0, 0),
+        DOM(relay_password, SET_STR, "", 0, 0),
+};
+
+/* Collects diagnostics and counts them; forwards to the caller's sink. */
+struct diag_sink {
+	config_diag_fn *fn;
+	void *ctx;
+	bool strict;
+	unsigned errors, warnings;
+	struct arena *a;
+	const char *first; /* "file:line: msg" of the first error */
+};
+
+static void
+sink_diag(void *ctx, enum config_diag_level level, const char *file,
+          unsigned line, const char *msg)
+{
+	struct diag_sink *s = ctx;
+
+	if (level == CONFIG_DIAG_WARN && s->strict)
+		level = CONFIG_DIAG_ERROR;
+	if (level == CONFIG_DIAG_ERROR) {
+		if (s->errors++ == 0) {
+			s->first = line > 0 ? arena_printf(s->a, "%s:%u: %s",
+			                                   file, line, msg)
+			                    : arena_printf(s->a, "%s: %s", file,
+			                                   msg);
+		}
+	} else {
+		s->warnings++;
+	}
+	if (s->fn != NULL)
+		s->fn(s->ctx, level, file, line, msg);
+}
+
+static void sink_report(struct diag_sink *s, enum config_diag_level level,
+                        const char *file, unsigned line, const char *fmt, ...)
+        PT_PRINTF(5, 6);
+
+static void
+sink_report(struct diag_sink *s, enum config_diag_level level, const char *file,
+            unsigned line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap); /* truncation is fine */
+	va_end(ap);
+	sink_diag(s, level, file, line, msg);
+}
+
+/*
+ * PHP's INI_SCANNER_NORMAL turns some unquoted words into "1" and "".
+ * Strings follow that so a file means the same to Petrel and SnappyMail.
+ */
+static struct strv
+php_string(const struct ini_entry *e)
+{
+	bool b;
+
+	if (!e->quoted && ini_parse_bool(e->value, &b))
+		return b ? STRV_LIT("1") : STRV_LIT("");
+	return e->value;
+}
+
+static bool
+parse_secure(struct strv v, enum config_secure *s_r)
+{
+	v = strv_trim(v);
+	if (v.len == 0 || strv_eq_ci_ascii(v, STRV_LIT("none")) ||
+	    strv_eq_ci_ascii(v, STRV_LIT("0")))
+		*s_r = CONFIG_SECURE_NONE;
+	else if (strv_eq_ci_ascii(v, STRV_LIT("ssl")) ||
+	         strv_eq_ci_ascii(v, STRV_LIT("1")))
+		*s_r = CONFIG_SECURE_SSL;
+	else if (strv_eq_ci_ascii(v, STRV_LIT("tls")) ||
+	         strv_eq_ci_ascii(v, STRV_LIT("starttls")) ||
+	         strv_eq_ci_ascii(v, STRV_LIT("2")))
+		*s_r = CONFIG_SECURE_TLS;
+	else
+		return false;
+	return true;
+}
+
+const char *
+config_secure_name(enum config_secure s)
+{
+	switch (s) {
+	case CONFIG_SECURE_NONE:
+		return "None";
+	case CONFIG_SECURE_SSL:
+		return "SSL";
+	case CONFIG_SECURE_TLS:
+		return "TLS";
+	}
+	return "None";
+}
+
+/* Store e's value into the field; false (and a diagnostic) if bad. */
+static bool
+apply(const struct setting *set, void *base, const struct ini_entry *e,
+      struct arena *a, struct diag_sink *sink, const char *file)
+{
+	char *field = (char *)base + set->offset;
+	uint64_t u;
+	bool b;
+	char *tmp;
+
+	switch (set->type) {
+	case SET_STR:
+		*(const char **)field = strv_dup(a, php_string(e));
+		PT_ASSERT(*(const char **)field != NULL);
+		return true;
+	case SET_BOOL:
+		if (!ini_parse_bool(e->value, &b))
+			break;
+		*(bool *)field = b;
+		return true;
+	case SET_UINT:
+		if (!pt_parse_u64(strv_trim(e->value), set->max, &u) ||
+		    u < set->min)
+			break;
+		*(unsigned *)field = (unsigned)u;
+		return true;
+	case SET_SECURE:
+		if (!parse_secure(php_string(e),
+		                  (enum config_secure *)(void *)field))
+			break;
+		return true;
+	case SET_LOGLEVEL:
+		tmp = strv_dup(a, strv_trim(e->value));
+		PT_ASSERT(tmp != NULL);
+		if (!log_level_parse(tmp, (enum log_level *)(void *)field))
+			break;
+		return true;
+	}
+	switch (set->type) {
+	case SET_BOOL:
+		sink_report(sink, CONFIG_DIAG_ERROR, file, e->line,
+		            "%s: expected On or Off, got '%.*s'", set->key,
+		            (int)e->value.len, e->value.p);
+		break;
+	case SET_UINT:
+		sink_report(sink, CONFIG_DIAG_ERROR, file, e->line,
+		            "%s: expected a number from %u to %u, got '%.*s'",
+		            set->key, set->min, set->max, (int)e->value.len,
+		            e->value.p);
+		break;
+	case SET_SECURE:
+		sink_report(sink, CONFIG_DIAG_ERROR, file, e->line,
+		            "%s: expected None, SSL or TLS, got '%.*s'",
+		            set->key, (int)e->value.len, e->value.p);
+		break;
+	case SET_LOGLEVEL:
+		sink_report(sink, CONFIG_DIAG_ERROR, file, e->line,
+		            "%s: expected error, warn, info or debug, got "
+		            "'%.*s'",
+		            set->key, (int)e->value.len, e->value.p);
+		break;
+	case SET_STR:
+		break;
+	}
+	return false;
+}
+
+static void
+apply_defaults(const struct setting *table, size_t n, void *base,
+               struct arena *a)
+{
+	struct diag_sink none = {0};
+	size_t i;
+
+	none.a = a;
+	for (i = 0; i < n; i++) {
+		struct ini_entry e = {0};
+
+		e.value = strv_from_cstr(table[i].def);
+		e.quoted = table[i].type == SET_STR;
+		PT_ASSERT(apply(&table[i], base, &e, a, &none, "defaults"));
+	}
+}
+
+/* Apply every entry of doc that the table knows; warn about the rest. */
+static void
+apply_doc(const struct setting *table, size_t n, void *base,
+          const struct ini_doc *doc, struct arena *a, struct diag_sink *sink,
+          const char *file)
+{
+	size_t i, k, count = ini_entry_count(doc);
+
+	for (i = 0; i < count; i++) {
+		struct ini_entry e;
+		const struct setting *set = NULL;
+
+		ini_entry_at(doc, i, &e);
+		for (k = 0; k < n; k++) {
+			bool sec_ok = table[k].section == NULL
+			                      ? e.section[0] == '\0'
+			                      : strcmp(table[k].section,
+			                               e.section) == 0;
+
+			if (sec_ok && strcmp(table[k].key, e.key) == 0) {
+				set = &table[k];
+				break;
+			}
+		}
+		if (set == NULL) {
+			if (e.section[0] != '\0')
+				sink_report(sink, CONFIG_DIAG_WARN, file,
+				            e.line, "unknown key [%s] %s",
+				            e.section, e.key);
+			else
+				sink_report(sink, CONFIG_DIAG_WARN, file,
+				            e.line, "unknown key %s", e.key);
+			continue;
+		}
+		(void)apply(set, base, &e, a, sink, file);
+	}
+}
+
+/* ---- paths ----------------------------------------------------------- */
+
+static char *
+path_join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *p;
+
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	p = pt_xmalloc(la + 1 + lb + 1);
+	memcpy(p, a, la);
+	p[la] = '/';
+	memcpy(p + la + 1, b, lb + 1);
+	return p;
+}
+
+void
+config_paths_init(struct config_paths *p, const char *data_dir)
+{
+	p->data_dir = pt_xstrdup(data_dir);
+	p->base_dir = path_join(data_dir, "_data_/_default_");
+	p->configs_dir = path_join(p->base_dir, "configs");
+	p->application_ini = path_join(p->configs_dir, "application.ini");
+	p->domains_dir = path_join(p->base_dir, "domains");
+	p->storage_dir = path_join(p->base_dir, "storage");
+	p->db_path = path_join(p->storage_dir, "petrel.db");
+	p->logs_dir = path_join(p->base_dir, "logs");
+}
+
+void
+config_paths_deinit(struct config_paths *p)
+{
+	free(p->data_dir);
+	free(p->base_dir);
+	free(p->configs_dir);
+	free(p->application_ini);
+	free(p->domains_dir);
+	free(p->storage_dir);
+	free(p->db_path);
+	free(p->logs_dir);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- loading --------------------------------------------------------- */
+
+/* A domain file name (without .ini): lower-case host name, '*' allowed. */
+static bool
+domain_name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 253 || s[0] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+		      c == '_' || c == '*'))
+			return false;
+	}
+	return true;
+}
+
+static int
+cmp_domain(const void *a, const void *b)
+{
+	const struct config_domain *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static void
+load_domain(struct config_domain *d, const char *name, const char *path,
+            struct arena *a, struct diag_sink *sink)
+{
+	struct ini_doc *doc;
+	size_t i;
+	char *lname;
+
+	apply_defaults(domain_settings, PT_NELEM(domain_settings), d, a);
+	lname = arena_strdup(a, name);
+	PT_ASSERT(lname != NULL);
+	for (i = 0; lname[i] != '\0'; i++)
+		lname[i] = pt_ascii_tolower(lname[i]);
+	d->name = lname;
+	d->file = arena_strdup(a, path != NULL ? path : "");
+	if (path == NULL)
+		return;
+	if (ini_load(path, sink_diag, sink, &doc, a, NULL) < 0)
+		return;
+	apply_doc(domain_settings, PT_NELEM(domain_settings), d, doc, a, sink,
+	          path);
+	ini_destroy(&doc);
+}
+
+/* SnappyMail keeps disabled domains in domains/disabled: "a.com,b.org". */
+static void
+load_disabled_list(struct config *cfg, struct config_domain *doms, size_t n,
+                   struct diag_sink *sink)
+{
+	char *path = path_join(cfg->paths.domains_dir, "disabled");
+	struct strv rest, item;
+	struct sbuf buf;
+	struct perr e;
+	size_t i;
+
+	sbuf_init(&buf, NULL, 256, CONFIG_INI_MAX_SIZE);
+	if (config_read_file(path, &buf, cfg->arena, &e) < 0) {
+		if (e.kind != PERR_NOTFOUND)
+			sink_report(sink, CONFIG_DIAG_ERROR, path, 0, "%s",
+			            e.msg);
+		goto out;
+	}
+	rest = sbuf_view(&buf);
+	while (rest.len > 0) {
+		(void)strv_split_once(rest, ',', &item, &rest);
+		item = strv_trim(item);
+		for (i = 0; i < n; i++) {
+			if (strv_eq_ci_ascii(item,
+			                     strv_from_cstr(doms[i].name)))
+				doms[i].disabled = true;
+		}
+	}
+out:
+	sbuf_free(&buf);
+	free(path);
+}
+
+static void
+load_domains(struct config *cfg, struct diag_sink *sink)
+{
+	struct config_domain *doms = NULL, *def;
+	size_t n = 0, cap = 0, i;
+	DIR *dir;
+	struct dirent *de;
+
+	def = arena_new(cfg->arena, struct config_domain);
+	PT_ASSERT(def != NULL);
+	load_domain(def, "default", NULL, cfg->arena, sink);
+	dir = opendir(cfg->paths.domains_dir);
+	if (dir == NULL) {
+		if (errno != ENOENT)
+			sink_report(sink, CONFIG_DIAG_ERROR,
+			            cfg->paths.domains_dir, 0,
+			            "cannot open directory: %s",
+			            strerror(errno));
+		goto done;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char *name, *path;
+
+		if (de->d_name[0] == '.' || len <= 4 ||
+		    strcmp(de->d_name + len - 4, ".ini") != 0)
+			continue;
+		path = path_join(cfg->paths.domains_dir, de->d_name);
+		if (!domain_name_ok(de->d_name, len - 4)) {
+			sink_report(sink, CONFIG_DIAG_WARN, path, 0,
+			            "ignored: not a domain name");
+			free(path);
+			continue;
+		}
+		name = pt_xstrndup(de->d_name, len - 4);
+		if (strcmp(name, "default") == 0) {
+			load_domain(def, name, path, cfg->arena, sink);
+		} else {
+			if (n == cap) {
+				cap = cap == 0 ? 8 : cap * 2;
+				doms = pt_xrealloc(doms, cap * sizeof(*doms));
+			}
+			memset(&doms[n], 0, sizeof(doms[n]));
+			load_domain(&doms[n++], name, path, cfg->arena, sink);
+		}
+		free(name);
+		free(path);
+	}
+	closedir(dir);
+done:
+	if (n > 0)
+		qsort(doms, n, sizeof(*doms), cmp_domain);
+	for (i = 1; i < n; i++) {
+		if (strcmp(doms[i].name, doms[i - 1].name) == 0)
+			sink_report(sink, CONFIG_DIAG_WARN, doms[i].file, 0,
+			            "same domain as %s (names are not "
+			            "case-sensitive)",
+			            doms[i - 1].file);
+	}
+	load_disabled_list(cfg, doms, n, sink);
+	cfg->domains = arena_new_array(cfg->arena, struct config_domain,
+	                               n > 0 ? n : 1);
+	PT_ASSERT(cfg->domains != NULL);
+	if (n > 0)
+		memcpy((void *)cfg->domains, doms, n * sizeof(*doms));
+	cfg->domain_count = n;
+	cfg->default_domain = def;
+	free(doms);
+}
+
+static struct config *
+build(const char *data_dir, struct diag_sink *sink)
+{
+	struct config *cfg = pt_xcalloc(1, sizeof(*cfg));
+	struct ini_doc *doc;
+	struct perr e;
+
+	cfg->arena = arena_create("config", 8192, 0);
+	cfg->refs = 1;
+	config_paths_init(&cfg->paths, data_dir);
+	apply_defaults(app_settings, PT_NELEM(app_settings), cfg, cfg->arena);
+	if (ini_load(cfg->paths.application_ini, NULL, NULL, &doc, cfg->arena,
+	             &e) == 0) {
+		apply_doc(app_settings, PT_NELEM(app_settings), cfg, doc,
+		          cfg->arena, sink, cfg->paths.application_ini);
+		ini_destroy(&doc);
+	} else if (e.kind != PERR_NOTFOUND) {
+		/* Parse again for the diagnostics of every bad line. */
+		if (ini_load(cfg->paths.application_ini, sink_diag, sink, &doc,
+		             cfg->arena, NULL) == 0)
+			ini_destroy(&doc);
+	}
+	load_domains(cfg, sink);
+	return cfg;
+}
+
+int
+config_load(const char *data_dir, config_diag_fn *diag, void *ctx,
+            struct config **cfg_r, struct arena *a, struct perr *err)
+{
+	struct diag_sink sink = {0};
+	struct config *cfg;
+
+	*cfg_r = NULL;
+	sink.fn = diag;
+	sink.ctx = ctx;
+	sink.a = a;
+	cfg = build(data_dir, &sink);
+	if (sink.errors > 0) {
+		perr_set(err, a, PERR_INTERNAL, "%s%s",
+		         sink.first != NULL ? sink.first
+		                            : "configuration error",
+		         sink.errors > 1 ? " (and more errors)" : "");
+		config_unref(&cfg);
+		return -1;
+	}
+	*cfg_r = cfg;
+	return 0;
+}
+
+unsigned
+config_check(const char *data_dir, unsigned flags, config_diag_fn *diag,
+             void *ctx)
+{
+	struct diag_sink sink = {0};
+	struct config *cfg;
+	struct arena *a = arena_create("check", 1024, 0);
+
+	sink.fn = diag;
+	sink.ctx = ctx;
+	sink.strict = (flags & CONFIG_CHECK_STRICT) != 0;
+	sink.a = a;
+	cfg = build(data_dir, &sink);
+	config_unref(&cfg);
+	arena_destroy(&a);
+	return sink.errors;
+}
+
+/* ---- references and the current snapshot ----------------------------- */
+
+struct config *
+config_ref(struct config *cfg)
+{
+	__atomic_fetch_add(&cfg->refs, 1, __ATOMIC_RELAXED);
+	return cfg;
+}
+
+void
+config_unref(struct config **cfgp)
+{
+	struct config *cfg = *cfgp;
+
+	if (cfg == NULL)
+		return;
+	*cfgp = NULL;
+	PT_ASSERT(cfg->refs > 0);
+	if (__atomic_sub_fetch(&cfg->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	config_paths_deinit(&cfg->paths);
+	arena_destroy(&cfg->arena);
+	free(cfg);
+}
+
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct config *current;
+
+struct config *
+config_current(void)
+{
+	struct config *cfg;
+
+	pthread_mutex_lock(&current_lock);
+	cfg = current != NULL ? config_ref(current) : NULL;
+	pthread_mutex_unlock(&current_lock);
+	return cfg;
+}
+
+void
+config_swap(struct config *cfg)
+{
+	struct config *old;
+
+	pthread_mutex_lock(&current_lock);
+	old = current;
+	current = cfg;
+	pthread_mutex_unlock(&current_lock);
+	/* Outside the lock: freeing may take a while. */
+	config_unref(&old);
+}
+
+/* ---- domains and logins ---------------------------------------------- */
+
+/* Glob with '*' only, ASCII case-insensitive, iterative backtracking. */
+static bool
+glob_match(struct strv pat, struct strv s)
+{
+	size_t p = 0, i = 0, star_p = SIZE_MAX, star_i = 0;
+
+	while (i < s.len) {
+		if (p < pat.len && pat.p[p] == '*') {
+			star_p = p++;
+			star_i = i;
+		} else if (p < pat.len && pt_ascii_tolower(pat.p[p]) ==
+		                                  pt_ascii_tolower(s.p[i])) {
+			p++;
+			i++;
+		} else if (star_p != SIZE_MAX) {
+			p = star_p + 1;
+			i = ++star_i;
+		} else {
+			return false;
+		}
+	}
+	while (p < pat.len && pat.p[p] == '*')
+		p++;
+	return p == pat.len;
+}
+
+const struct config_domain *
+config_domain_for(const struct config *cfg, struct strv domain)
+{
+	const struct config_domain *best = NULL;
+	size_t i, best_len = 0;
+
+	domain = strv_trim(domain);
+	for (i = 0; i < cfg->domain_count; i++) {
+		const struct config_domain *d = &cfg->domains[i];
+		struct strv name = strv_from_cstr(d->name);
+
+		if (strchr(d->name, '*') == NULL) {
+			if (strv_eq_ci_ascii(name, domain))
+				return d;
+			continue;
+		}
+		/* The most literal characters wins: the most specific. */
+		if (glob_match(name, domain)) {
+			size_t k, lit = 0;
+
+			for (k = 0; k < name.len; k++)
+				lit += name.p[k] != '*';
+			if (best == NULL || lit > best_len) {
+				best = d;
+				best_len = lit;
+			}
+		}
+	}
+	return best != NULL ? best : cfg->default_domain;
+}
+
+bool
+config_domain_allows(const struct config_domain *d, struct strv login)
+{
+	struct strv rest = strv_from_cstr(d->white_list);
+	bool any = false;
+
+	login = strv_trim(login);
+	while (rest.len > 0) {
+		size_t i = 0;
+		struct strv item;
+
+		while (i < rest.len && strchr(" \t,;", rest.p[i]) == NULL)
+			i++;
+		item = (struct strv){rest.p, i};
+		rest.p += i < rest.len ? i + 1 : i;
+		rest.len -= i < rest.len ? i + 1 : i;
+		if (item.len == 0)
+			continue;
+		any = true;
+		if (glob_match(item, login))
+			return true;
+	}
+	return !any;
+}
+
+int
+config_login_split(const struct config *cfg, struct strv login, struct arena *a,
+                   struct strv *user_r, struct strv *domain_r,
+                   struct strv *email_r, struct perr *err)
+{
+	struct strv user, domain;
+	ptrdiff_t at = -1;
+	char *dom;
+	size_t i;
+
+	login = strv_trim(login);
+	if (strv_has_ctl(login, false))
+		return perr_set(err, a, PERR_INPUT,
+		                "login contains control characters");
+	for (i = 0; i < login.len; i++) {
+		if (login.p[i] == '@')
+			at = (ptrdiff_t)i;
+	}
+	if (at >= 0) {
+		user = strv_trim((struct strv){login.p, (size_t)at});
+		domain = strv_trim((struct strv){login.p + at + 1,
+		                                 login.len - (size_t)at - 1});
+	} else {
+		user = login;
+		domain = strv_trim(strv_from_cstr(cfg->login.default_domain));
+		if (domain.len == 0)
+			return perr_set(err, a, PERR_INPUT,
+			                "login needs a domain (user@domain)");
+	}
+	if (user.len == 0 || domain.len == 0)
+		return perr_set(err, a, PERR_INPUT, "incomplete login");
+	dom = strv_dup(a, domain);
+	if (dom == NULL)
+		return perr_set(err, a, PERR_LIMIT, "login too long");
+	for (i = 0; i < domain.len; i++)
+		dom[i] = pt_ascii_tolower(dom[i]);
+	user_r->p = strv_dup(a, user);
+	if (user_r->p == NULL)
+		return perr_set(err, a, PERR_LIMIT, "login too long");
+	user_r->len = user.len;
+	*domain_r = (struct strv){dom, domain.len};
+	if (email_r != NULL) {
+		char *e =
+		        arena_printf(a, "%.*s@%s", (int)user.len, user.p, dom);
+
+		if (e == NULL)
+			return perr_set(err, a, PERR_LIMIT, "login too long");
+		*email_r = strv_from_cstr(e);
+	}
+	return 0;
+}

@@ -1,0 +1,173 @@
+/*
+ * store - the sqlite3 database (DATA/_data_/_default_/storage/petrel.db).
+ *
+ * One connection per thread: each worker store_open()s its own and never
+ * shares it. The connection runs in WAL mode (readers never block the
+ * writer), with a busy timeout (STORE_BUSY_TIMEOUT_MS) and foreign keys
+ * on. store_open() brings the schema up to date: the migrations in
+ * src/store/migrations/NNNN_*.sql are embedded at build time and each
+ * runs once, in its own transaction, recorded in schema_migrations.
+ *
+ * SQL is only ever a string constant: every value goes in through a
+ * bound parameter (store_exec()/store_query() take a type string and the
+ * values). There is no function that builds SQL from data.
+ *
+ * Errors: SQLITE_BUSY/LOCKED -> PERR_TEMPFAIL, constraint violations ->
+ * PERR_CONFLICT, everything else -> PERR_INTERNAL, with sqlite's message.
+ * Messages are formatted into the arena passed (NULL: a generic one).
+ *
+ * sqlite types stay inside this module.
+ */
+#ifndef PETREL_STORE_H
+#define PETREL_STORE_H
+
+#include "core/core.h"
+
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+struct store;
+struct store_stmt;
+
+/*
+ * Open (creating it, mode 0600, if missing) the database at path and
+ * migrate it. Fails (PERR_INTERNAL) if the file's schema is newer than
+ * this build knows. On success *store_r is owned by the caller, to be used
+ * by one thread at a time. a may be NULL (error detail is then lost).
+ */
+int store_open(const char *path, struct store **store_r, struct arena *a,
+               struct perr *err) PT_WARN_UNUSED;
+/*
+ * Close and set *storep to NULL. NULL-safe. Statements still open (in an
+ * arena not yet reset) stay valid until finished; the connection is
+ * released after the last one.
+ */
+void store_close(struct store **storep);
+
+/* The schema version this build migrates to. */
+unsigned store_schema_latest(void);
+/* The highest version recorded in schema_migrations. */
+int store_schema_version(struct store *s, unsigned *version_r, struct arena *a,
+                         struct perr *err) PT_WARN_UNUSED;
+
+/* ---- generic statements ---------------------------------------------- */
+
+/*
+ * Parameter types, one character per `?` in sql, in order:
+ *   'i'  int
+ *   'I'  int64_t
+ *   't'  const char *   (NUL-terminated text; NULL binds SQL NULL)
+ *   's'  struct strv    (by value; .p NULL binds SQL NULL)
+ *   'b'  const void *, size_t  (a blob)
+ *   'n'  (no argument)  SQL NULL
+ * The count must match the statement's parameters (else PERR_INTERNAL:
+ * a bug). Text is bound as is: it is stored verbatim, whatever it holds.
+ *
+ * The varargs force err before sql here, against the usual order.
+ */
+
+/*
+ * Run a statement that returns no rows (INSERT/UPDATE/DELETE/DDL).
+ * Returns the number of rows changed (>= 0) or -1.
+ */
+int store_exec(struct store *s, struct arena *a, struct perr *err,
+               const char *sql, const char *types, ...) PT_WARN_UNUSED;
+
+/*
+ * Prepare and bind a query. *stmt_r lives in a (required) and is
+ * finalised by store_finish() or, at the latest, when a is reset; finish
+ * early: an open statement holds a read transaction. The store must
+ * outlive the statement's use (store_close() is safe, see above).
+ */
+int store_query(struct store *s, struct arena *a, struct perr *err,
+                struct store_stmt **stmt_r, const char *sql, const char *types,
+                ...) PT_WARN_UNUSED;
+/* Next row: 1 = a row is ready, 0 = no more rows, -1 = error. */
+int store_step(struct store_stmt *st, struct perr *err) PT_WARN_UNUSED;
+/*
+ * Columns of the current row (0-based). Text and blobs are views valid
+ * until the next store_step()/store_finish(); copy with strv_dup().
+ * A NULL column reads as 0 / STRV_NULL.
+ */
+int64_t store_col_int(struct store_stmt *st, int col);
+struct strv store_col_text(struct store_stmt *st, int col);
+struct strv store_col_blob(struct store_stmt *st, int col);
+bool store_col_is_null(struct store_stmt *st, int col);
+/* Text copied into the statement's arena ("" for NULL); NULL past limit. */
+char *store_col_dup(struct store_stmt *st, int col);
+/* Finalise now and set *stp to NULL. NULL-safe, idempotent. */
+void store_finish(struct store_stmt **stp);
+
+/*
+ * Transactions. store_begin() takes the write lock at once (BEGIN
+ * IMMEDIATE), so a read-then-write cannot fail halfway with BUSY.
+ * store_rollback() is safe to call when no transaction is open.
+ */
+int store_begin(struct store *s, struct arena *a,
+                struct perr *err) PT_WARN_UNUSED;
+int store_commit(struct store *s, struct arena *a,
+                 struct perr *err) PT_WARN_UNUSED;
+void store_rollback(struct store *s);
+/* Rowid of the last successful INSERT on this connection. */
+int64_t store_last_insert_id(struct store *s);
+
+/* ---- user settings --------------------------------------------------- */
+
+/*
+ * The value of user's setting key, copied into a, or *value_r = NULL when
+ * it is not set. Returns 0 or -1.
+ */
+int store_setting_get(struct store *s, const char *user, const char *key,
+                      struct arena *a, char **value_r,
+                      struct perr *err) PT_WARN_UNUSED;
+/* Set (insert or replace) a setting; value NULL deletes it. */
+int store_setting_set(struct store *s, const char *user, const char *key,
+                      const char *value, int64_t now, struct arena *a,
+                      struct perr *err) PT_WARN_UNUSED;
+
+/* ---- rate limits ----------------------------------------------------- */
+
+/*
+ * Count one hit on key in a fixed window: the first hit (or the first
+ * after the window ended) starts a window of window_seconds at now with
+ * count 1; later hits inside it add 1. *count_r gets the count including
+ * this hit. Atomic (one UPSERT), safe across connections and processes.
+ */
+int store_ratelimit_hit(struct store *s, const char *key,
+                        unsigned window_seconds, int64_t now, unsigned *count_r,
+                        struct arena *a, struct perr *err) PT_WARN_UNUSED;
+/* The current window's count without counting (0: none or expired). */
+int store_ratelimit_check(struct store *s, const char *key,
+                          unsigned window_seconds, int64_t now,
+                          unsigned *count_r, struct arena *a,
+                          struct perr *err) PT_WARN_UNUSED;
+/* Forget key (e.g. after a successful login). */
+int store_ratelimit_reset(struct store *s, const char *key, struct arena *a,
+                          struct perr *err) PT_WARN_UNUSED;
+/* Delete windows that started before `before`; returns rows removed. */
+int store_ratelimit_purge(struct store *s, int64_t before, struct arena *a,
+                          struct perr *err) PT_WARN_UNUSED;
+
+/* ---- audit log ------------------------------------------------------- */
+
+struct store_audit_entry {
+	int64_t id;
+	int64_t time;
+	const char *actor;
+	const char *ip;
+	const char *action;
+	const char *detail;
+};
+
+/* Append one entry. ip and detail may be NULL (stored as ""). */
+int store_audit_append(struct store *s, int64_t time, const char *actor,
+                       const char *ip, const char *action, const char *detail,
+                       struct arena *a, struct perr *err) PT_WARN_UNUSED;
+/*
+ * The newest entries (at most limit, newest first) as an array in a.
+ * *count_r may be 0 (then *entries_r may be NULL).
+ */
+int store_audit_recent(struct store *s, size_t limit, struct arena *a,
+                       struct store_audit_entry **entries_r, size_t *count_r,
+                       struct perr *err) PT_WARN_UNUSED;
+
+#endif

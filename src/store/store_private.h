@@ -1,0 +1,17 @@
+/* Shared inside src/store only. */
+#ifndef PETREL_STORE_PRIVATE_H
+#define PETREL_STORE_PRIVATE_H
+
+#include "store/store.h"
+
+/* migrations/NNNN_name.sql; version = index + 1. */
+struct store_migration {
+	const char *name;
+	const char *sql;
+};
+
+/* Embedded at build time (store_migrations.c), in file-name order. */
+extern const struct store_migration store_migrations[];
+extern const size_t store_migration_count;
+
+#endif

@@ -1,0 +1,479 @@
+#include <ftw.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct arena *a;
+	struct store *s;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = pt_xcalloc(1, sizeof(*f));
+	struct perr err;
+
+	assert_true(
+	        pt_strlcpy(f->dir, "/tmp/petrel-store-XXXXXX", sizeof(f->dir)));
+	assert_non_null(mkdtemp(f->dir));
+	assert_true(pt_snprintf_ok(f->path, sizeof(f->path), "%s/petrel.db",
+	                           f->dir));
+	f->a = arena_create("test", 4096, 0);
+	assert_int_equal(store_open(f->path, &f->s, f->a, &err), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	store_close(&f->s);
+	arena_destroy(&f->a);
+	assert_int_equal(nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+	free(f);
+	return 0;
+}
+
+static int64_t
+count_rows(struct fixture *f, const char *sql)
+{
+	struct store_stmt *st;
+	struct perr err;
+	int64_t n;
+
+	assert_int_equal(store_query(f->s, f->a, &err, &st, sql, ""), 0);
+	assert_int_equal(store_step(st, &err), 1);
+	n = store_col_int(st, 0);
+	store_finish(&st);
+	return n;
+}
+
+static void
+test_migrations_apply_once_and_reopen_is_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	unsigned v;
+	struct perr err;
+	struct stat st;
+	int i;
+
+	assert_true(store_schema_latest() >= 1);
+	assert_int_equal(store_schema_version(f->s, &v, f->a, &err), 0);
+	assert_int_equal(v, store_schema_latest());
+	assert_int_equal(
+	        count_rows(f, "SELECT count(*) FROM schema_migrations"),
+	        store_schema_latest());
+	/* Every table later modules rely on exists. */
+	assert_int_equal(
+	        count_rows(f, "SELECT count(*) FROM sqlite_schema WHERE "
+	                      "type = 'table' AND name IN ('sessions', "
+	                      "'user_settings', 'identities', 'contacts', "
+	                      "'recent_recipients', 'rate_limits', "
+	                      "'audit_log', 'send_tokens', "
+	                      "'remote_image_senders')"),
+	        9);
+	assert_int_equal(count_rows(f, "PRAGMA foreign_keys"), 1);
+	for (i = 0; i < 3; i++) {
+		store_close(&f->s);
+		assert_null(f->s);
+		assert_int_equal(store_open(f->path, &f->s, f->a, &err), 0);
+	}
+	assert_int_equal(
+	        count_rows(f, "SELECT count(*) FROM schema_migrations"),
+	        store_schema_latest());
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	{
+		struct store_stmt *q;
+		struct strv mode;
+
+		assert_int_equal(store_query(f->s, f->a, &err, &q,
+		                             "PRAGMA journal_mode", ""),
+		                 0);
+		assert_int_equal(store_step(q, &err), 1);
+		mode = store_col_text(q, 0);
+		assert_true(strv_eq_cstr(mode, "wal"));
+		store_finish(&q);
+	}
+}
+
+static void
+test_newer_schema_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s2;
+	struct perr err;
+
+	assert_int_equal(store_exec(f->s, f->a, &err,
+	                            "INSERT INTO schema_migrations "
+	                            "(version, name, applied) VALUES (?, ?, 0)",
+	                            "it", 9999, "9999_future.sql"),
+	                 1);
+	assert_int_equal(store_open(f->path, &s2, f->a, &err), -1);
+	assert_null(s2);
+	assert_int_equal(err.kind, PERR_INTERNAL);
+	assert_non_null(strstr(err.msg, "newer"));
+}
+
+static void
+test_settings_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct perr err;
+	char *v;
+
+	assert_int_equal(
+	        store_setting_get(f->s, "a@x.org", "theme", f->a, &v, &err), 0);
+	assert_null(v);
+	assert_int_equal(store_setting_set(f->s, "a@x.org", "theme", "dark", 1,
+	                                   f->a, &err),
+	                 0);
+	assert_int_equal(store_setting_set(f->s, "b@x.org", "theme", "light", 1,
+	                                   f->a, &err),
+	                 0);
+	assert_int_equal(store_setting_set(f->s, "a@x.org", "theme", "blue", 2,
+	                                   f->a, &err),
+	                 0);
+	assert_int_equal(
+	        store_setting_get(f->s, "a@x.org", "theme", f->a, &v, &err), 0);
+	assert_string_equal(v, "blue");
+	assert_int_equal(
+	        store_setting_get(f->s, "b@x.org", "theme", f->a, &v, &err), 0);
+	assert_string_equal(v, "light");
+	assert_int_equal(
+	        store_setting_set(f->s, "a@x.org", "empty", "", 2, f->a, &err),
+	        0);
+	assert_int_equal(
+	        store_setting_get(f->s, "a@x.org", "empty", f->a, &v, &err), 0);
+	assert_string_equal(v, "");
+	assert_int_equal(store_setting_set(f->s, "a@x.org", "theme", NULL, 3,
+	                                   f->a, &err),
+	                 0);
+	assert_int_equal(
+	        store_setting_get(f->s, "a@x.org", "theme", f->a, &v, &err), 0);
+	assert_null(v);
+}
+
+static void
+test_ratelimit_fixed_window(void **state)
+{
+	struct fixture *f = *state;
+	struct perr err;
+	unsigned c;
+	int i;
+
+	assert_int_equal(store_ratelimit_check(f->s, "login:ip:1", 900, 1000,
+	                                       &c, f->a, &err),
+	                 0);
+	assert_int_equal(c, 0);
+	for (i = 1; i <= 5; i++) {
+		assert_int_equal(store_ratelimit_hit(f->s, "login:ip:1", 900,
+		                                     1000 + i * 100, &c, f->a,
+		                                     &err),
+		                 0);
+		assert_int_equal(c, i);
+	}
+	/* Another key is counted apart. */
+	assert_int_equal(store_ratelimit_hit(f->s, "login:ip:2", 900, 1100, &c,
+	                                     f->a, &err),
+	                 0);
+	assert_int_equal(c, 1);
+	/* Last second of the window (started at 1100, 900 s long). */
+	assert_int_equal(store_ratelimit_check(f->s, "login:ip:1", 900, 1999,
+	                                       &c, f->a, &err),
+	                 0);
+	assert_int_equal(c, 5);
+	assert_int_equal(store_ratelimit_hit(f->s, "login:ip:1", 900, 1999, &c,
+	                                     f->a, &err),
+	                 0);
+	assert_int_equal(c, 6);
+	/* The window is over: a new one starts with this hit. */
+	assert_int_equal(store_ratelimit_check(f->s, "login:ip:1", 900, 2000,
+	                                       &c, f->a, &err),
+	                 0);
+	assert_int_equal(c, 0);
+	assert_int_equal(store_ratelimit_hit(f->s, "login:ip:1", 900, 2000, &c,
+	                                     f->a, &err),
+	                 0);
+	assert_int_equal(c, 1);
+	assert_int_equal(store_ratelimit_hit(f->s, "login:ip:1", 900, 2001, &c,
+	                                     f->a, &err),
+	                 0);
+	assert_int_equal(c, 2);
+	assert_int_equal(store_ratelimit_reset(f->s, "login:ip:1", f->a, &err),
+	                 0);
+	assert_int_equal(store_ratelimit_check(f->s, "login:ip:1", 900, 2001,
+	                                       &c, f->a, &err),
+	                 0);
+	assert_int_equal(c, 0);
+	/* Purge drops windows started before the cut-off only. */
+	assert_int_equal(
+	        store_ratelimit_hit(f->s, "new", 900, 5000, &c, f->a, &err), 0);
+	assert_int_equal(store_ratelimit_purge(f->s, 4000, f->a, &err), 1);
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM rate_limits"), 1);
+}
+
+static void
+test_audit_log_append_and_recent(void **state)
+{
+	struct fixture *f = *state;
+	struct store_audit_entry *e;
+	struct perr err;
+	size_t n;
+	int i;
+
+	assert_int_equal(store_audit_recent(f->s, 10, f->a, &e, &n, &err), 0);
+	assert_int_equal(n, 0);
+	for (i = 0; i < 5; i++) {
+		char action[16];
+
+		assert_true(pt_snprintf_ok(action, sizeof(action), "act%d", i));
+		assert_int_equal(store_audit_append(f->s, 100 + i, "admin",
+		                                    i == 0 ? NULL : "192.0.2.1",
+		                                    action, NULL, f->a, &err),
+		                 0);
+	}
+	assert_int_equal(store_audit_recent(f->s, 3, f->a, &e, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(e[0].action, "act4");
+	assert_int_equal(e[0].time, 104);
+	assert_string_equal(e[2].action, "act2");
+	assert_string_equal(e[0].ip, "192.0.2.1");
+	assert_string_equal(e[0].detail, "");
+	assert_int_equal(store_audit_recent(f->s, 100, f->a, &e, &n, &err), 0);
+	assert_int_equal(n, 5);
+	assert_string_equal(e[4].ip, "");
+}
+
+static void
+test_injection_looking_values_are_stored_verbatim(void **state)
+{
+	static const char *const evil[] = {
+	        "'; DROP TABLE user_settings; --",       "\" OR 1=1 --",
+	        "Robert'); DELETE FROM audit_log;--",    "?1 ?2 :name @x $y",
+	        "\xe2\x80\x8b unicode \xf0\x9f\x90\xa6", "%s%n%x",
+	};
+	struct fixture *f = *state;
+	struct perr err;
+	struct store_stmt *st;
+	char *v;
+	size_t i;
+
+	for (i = 0; i < PT_NELEM(evil); i++) {
+		assert_int_equal(store_setting_set(f->s, evil[i], evil[i],
+		                                   evil[i], 1, f->a, &err),
+		                 0);
+		assert_int_equal(store_setting_get(f->s, evil[i], evil[i], f->a,
+		                                   &v, &err),
+		                 0);
+		assert_non_null(v);
+		assert_string_equal(v, evil[i]);
+		assert_int_equal(store_audit_append(f->s, 1, evil[i], evil[i],
+		                                    evil[i], evil[i], f->a,
+		                                    &err),
+		                 0);
+	}
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM user_settings"),
+	                 PT_NELEM(evil));
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM audit_log"),
+	                 PT_NELEM(evil));
+	/* Embedded NUL in a strv and blobs survive too. */
+	assert_int_equal(store_exec(f->s, f->a, &err,
+	                            "INSERT INTO sessions (id_hash, user, "
+	                            "password_enc, nonce, csrf_hash, created, "
+	                            "last_seen, expires) "
+	                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	                            "tsbbtIII", "h1", (struct strv){"a\0b", 3},
+	                            "\x00\x01\x02", (size_t)3, "", (size_t)0,
+	                            "c", (int64_t)1, (int64_t)2, (int64_t)3),
+	                 1);
+	assert_int_equal(store_query(f->s, f->a, &err, &st,
+	                             "SELECT user, password_enc, nonce, ip "
+	                             "FROM sessions WHERE id_hash = ?",
+	                             "t", "h1"),
+	                 0);
+	assert_int_equal(store_step(st, &err), 1);
+	assert_int_equal(store_col_text(st, 0).len, 3);
+	assert_memory_equal(store_col_text(st, 0).p, "a\0b", 3);
+	assert_int_equal(store_col_blob(st, 1).len, 3);
+	assert_memory_equal(store_col_blob(st, 1).p, "\x00\x01\x02", 3);
+	assert_int_equal(store_col_blob(st, 2).len, 0);
+	assert_false(store_col_is_null(st, 2));
+	assert_string_equal(store_col_dup(st, 3), "");
+	assert_int_equal(store_step(st, &err), 0);
+	store_finish(&st);
+	assert_null(st);
+	store_finish(&st);
+}
+
+static void
+test_errors_are_typed(void **state)
+{
+	struct fixture *f = *state;
+	struct perr err;
+	struct store_stmt *st;
+
+	/* Parameter count mismatch is a bug, reported, not executed. */
+	assert_int_equal(store_exec(f->s, f->a, &err,
+	                            "DELETE FROM rate_limits WHERE key = ?",
+	                            ""),
+	                 -1);
+	assert_int_equal(err.kind, PERR_INTERNAL);
+	assert_int_equal(store_exec(f->s, f->a, &err, "NOT SQL", ""), -1);
+	assert_int_equal(err.kind, PERR_INTERNAL);
+	assert_non_null(strstr(err.msg, "syntax"));
+	/* A constraint violation is a conflict. */
+	assert_int_equal(store_exec(f->s, f->a, &err,
+	                            "INSERT INTO identities (user, email, "
+	                            "is_default) VALUES (?, ?, 1)",
+	                            "tt", "u", "a@x"),
+	                 1);
+	assert_true(store_last_insert_id(f->s) > 0);
+	assert_int_equal(store_exec(f->s, f->a, &err,
+	                            "INSERT INTO identities (user, email, "
+	                            "is_default) VALUES (?, ?, 1)",
+	                            "tt", "u", "b@x"),
+	                 -1);
+	assert_int_equal(err.kind, PERR_CONFLICT);
+	/* Transactions roll back. */
+	assert_int_equal(store_begin(f->s, f->a, &err), 0);
+	assert_int_equal(
+	        store_exec(f->s, f->a, &err, "DELETE FROM identities", ""), 1);
+	store_rollback(f->s);
+	store_rollback(f->s);
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM identities"), 1);
+	/* A statement left open is finalised by the arena, even after close. */
+	assert_int_equal(store_query(f->s, f->a, &err, &st,
+	                             "SELECT 1 UNION ALL SELECT 2", ""),
+	                 0);
+	assert_int_equal(store_step(st, &err), 1);
+	store_close(&f->s);
+	arena_reset(f->a);
+	assert_int_equal(store_open(f->path, &f->s, f->a, &err), 0);
+}
+
+/* ---- two threads, one connection each -------------------------------- */
+
+struct worker {
+	const char *path;
+	int id;
+	int failures;
+};
+
+#define WORKER_ROUNDS 200
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct arena *a = arena_create("worker", 4096, 0);
+	struct store *s;
+	struct perr err;
+	char key[32], user[32];
+	unsigned c;
+	int i;
+
+	if (store_open(w->path, &s, a, &err) < 0) {
+		w->failures++;
+		arena_destroy(&a);
+		return NULL;
+	}
+	if (!pt_snprintf_ok(user, sizeof(user), "user%d", w->id))
+		w->failures++;
+	for (i = 0; i < WORKER_ROUNDS; i++) {
+		char *v;
+
+		if (!pt_snprintf_ok(key, sizeof(key), "k%d", i))
+			w->failures++;
+		if (store_setting_set(s, user, key, key, i, a, &err) < 0 ||
+		    store_setting_get(s, user, key, a, &v, &err) < 0 ||
+		    v == NULL || strcmp(v, key) != 0)
+			w->failures++;
+		if (store_ratelimit_hit(s, "shared", 3600, 1000, &c, a, &err) <
+		    0)
+			w->failures++;
+		arena_reset(a);
+	}
+	store_close(&s);
+	arena_destroy(&a);
+	return NULL;
+}
+
+static void
+test_two_threads_each_with_own_connection(void **state)
+{
+	struct fixture *f = *state;
+	struct worker w[2] = {{f->path, 1, 0}, {f->path, 2, 0}};
+	pthread_t t[2];
+	struct perr err;
+	unsigned c;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		assert_int_equal(
+		        pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(w[0].failures, 0);
+	assert_int_equal(w[1].failures, 0);
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM user_settings"),
+	                 2 * WORKER_ROUNDS);
+	/* No hit was lost: the UPSERT is atomic across connections. */
+	assert_int_equal(store_ratelimit_check(f->s, "shared", 3600, 1000, &c,
+	                                       f->a, &err),
+	                 0);
+	assert_int_equal(c, 2 * WORKER_ROUNDS);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(
+	                test_migrations_apply_once_and_reopen_is_idempotent,
+	                setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_newer_schema_is_refused,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_settings_round_trip, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_ratelimit_fixed_window,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_audit_log_append_and_recent, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_injection_looking_values_are_stored_verbatim,
+	                setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_errors_are_typed, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_two_threads_each_with_own_connection, setup,
+	                teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
