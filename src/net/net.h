@@ -1,0 +1,165 @@
+/*
+ * net - the TCP and TLS transport under libetpan.
+ *
+ * net_connect() opens a TCP connection (getaddrinfo, non-blocking connect
+ * with a deadline, each address in turn), optionally runs a TLS handshake
+ * with OpenSSL, and wraps the result in a libetpan mailstream whose low
+ * driver is ours. mailimap, mailsmtp and plain mailstream code then run on
+ * it unchanged. libetpan's own SSL layer (GnuTLS in Debian, which verifies
+ * nothing) is never used.
+ *
+ * - Every read and write waits with poll() for at most io_timeout_ms: a dead
+ *   server fails the call (libetpan then reports a stream error) instead of
+ *   hanging a worker. net_stream_error() tells what happened.
+ * - TLS is 1.2 or newer, sends SNI, verifies the chain against the system
+ *   store (or ca_file) and the host name (or IP address). With verify off
+ *   the handshake is accepted anyway and net_tls_info says why it would
+ *   have failed.
+ * - STARTTLS: the protocol module sends its command, reads the positive
+ *   answer, then calls net_starttls(), which upgrades the stream in place.
+ *   Plaintext the server sent after that answer is refused (it would be
+ *   read as if it had come over TLS: the STARTTLS injection attack).
+ * - Writes never raise SIGPIPE (send with MSG_NOSIGNAL, also under TLS).
+ * - After any failed read or write, close the stream: a TLS write cut off
+ *   by a timeout cannot be resumed. mailstream_cancel(s), from another
+ *   thread, wakes a waiting read or write; the stream stays cancelled.
+ * - IDLE: mailstream_setup_idle()/mailstream_wait_idle() work on our
+ *   streams (the fd and the cancel pipe are exposed); check
+ *   net_stream_has_pending() first, since TLS may hold decrypted bytes.
+ *
+ * The TLS handshake (implicit or STARTTLS) must finish within
+ * io_timeout_ms.
+ *
+ * Thread-safety: a stream belongs to one thread at a time. One SSL_CTX per
+ * (ca_file, verify) pair is built on first use and shared process-wide
+ * (OpenSSL 3 contexts are safe to share; the cache has a mutex). After an
+ * admin changes a CA file, net_tls_cache_flush() makes new connections
+ * reload it.
+ *
+ * The driver ignores libetpan's own timeouts (mailimap_set_timeout and
+ * friends, which are in whole seconds); net_stream_set_timeout() changes
+ * ours.
+ */
+#ifndef PETREL_NET_H
+#define PETREL_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libetpan/mailstream.h>
+
+#include "core/core.h"
+
+#define NET_CONNECT_TIMEOUT_MS_DEFAULT 10000
+#define NET_IO_TIMEOUT_MS_DEFAULT 30000
+
+enum net_security {
+	NET_PLAIN,        /* no TLS */
+	NET_TLS_IMPLICIT, /* TLS from the first byte (IMAPS 993, SMTPS 465) */
+	NET_STARTTLS,     /* plain now; the protocol calls net_starttls() */
+};
+
+struct net_target {
+	const char *host; /* name, IPv4 or IPv6 literal ("[::1]" allowed) */
+	uint16_t port;
+	enum net_security sec;
+	bool verify;         /* check chain and name; net_target_init: true */
+	const char *ca_file; /* PEM bundle; NULL: the system store */
+	/*
+	 * Name sent as SNI and checked against the certificate. NULL: host,
+	 * except that no SNI is sent for an IP literal (its address is
+	 * checked against the certificate's IP SANs instead).
+	 */
+	const char *sni;
+	int connect_timeout_ms; /* <= 0: NET_CONNECT_TIMEOUT_MS_DEFAULT */
+	int io_timeout_ms;      /* <= 0: NET_IO_TIMEOUT_MS_DEFAULT */
+};
+
+/* Zero *t and set host, port, sec and verify = true. */
+void net_target_init(struct net_target *t, const char *host, uint16_t port,
+                     enum net_security sec) PT_NONNULL(1);
+
+/*
+ * What the admin's "test connection" shows. Strings are in the arena
+ * passed to net_connect()/net_starttls() (or static).
+ */
+struct net_tls_info {
+	bool tls;            /* false: the connection is plain */
+	bool verified;       /* chain and name checks passed */
+	bool verify_skipped; /* verify was off: failures were ignored */
+	const char *version; /* "TLSv1.3" */
+	const char *cipher;  /* "TLS_AES_256_GCM_SHA384" */
+	const char *subject; /* RFC 2253: "CN=localhost,O=Petrel" */
+	const char *issuer;
+	const char *not_after;    /* "2030-01-31T12:00:00Z" */
+	int64_t not_after_unix;   /* 0 if unknown */
+	const char *verify_error; /* NULL when verified */
+};
+
+/*
+ * Connect to t and return a mailstream (close it with net_close() or
+ * mailstream_close(), or hand it to mailimap_connect() and friends, which
+ * then own it, even when they fail). info_r may be NULL; for NET_PLAIN and
+ * NET_STARTTLS it is filled with tls = false. Errors: PERR_INPUT for a bad
+ * target (no host, port 0, a host or SNI with control characters),
+ * PERR_TEMPFAIL for everything the network or the peer did ("connection refused
+ * by host:port", "timed out connecting to host:port", "host not found: host",
+ * "certificate verify failed: self-signed certificate", ...).
+ */
+int net_connect(const struct net_target *t, struct arena *a,
+                mailstream **stream_r, struct net_tls_info *info_r,
+                struct perr *err) PT_WARN_UNUSED PT_NONNULL(1, 2, 3);
+
+/*
+ * Upgrade a plain stream made by net_connect() to TLS, after the
+ * protocol's STARTTLS command got its positive answer. Checks as
+ * net_connect() does, with t's verify, ca_file and sni settings. Fails
+ * (PERR_TEMPFAIL) if the server already sent more plaintext; the stream
+ * must then be closed. PERR_INTERNAL if s is not ours or already TLS.
+ */
+int net_starttls(mailstream *s, const struct net_target *t, struct arena *a,
+                 struct net_tls_info *info_r, struct perr *err) PT_WARN_UNUSED
+        PT_NONNULL(1, 2, 3);
+
+/* Close and free *sp (NULL-safe) and set it to NULL. */
+void net_close(mailstream **sp);
+
+/* True if s runs on our driver. */
+bool net_stream_is_ours(mailstream *s);
+/* True if s is ours and speaks TLS. */
+bool net_stream_is_tls(mailstream *s);
+/* Change the per-read/write timeout of s (ms, > 0). */
+void net_stream_set_timeout(mailstream *s, int io_timeout_ms);
+/*
+ * The reason the last read or write on s failed ("timed out reading from
+ * host:port", "connection closed by host:port", ...), or NULL. Static or
+ * owned by the stream: copy it before closing the stream.
+ */
+const char *net_stream_error(mailstream *s);
+/* True if the last failure on s was a timeout. */
+bool net_stream_timed_out(mailstream *s);
+/*
+ * True if bytes are already buffered (in libetpan or in the TLS layer), so
+ * that poll() on the socket would not show them: check this before
+ * waiting for the server (IMAP IDLE).
+ */
+bool net_stream_has_pending(mailstream *s);
+/* The socket, for poll() by an IDLE watcher; -1 if closed. */
+int net_stream_fd(mailstream *s);
+
+/*
+ * True if v can be sent inside a protocol command: it holds no CR, LF or
+ * NUL. libetpan quotes strings but lets these through (and turns a bare LF
+ * into CRLF), so every value that reaches IMAP, SMTP or ManageSieve from a
+ * user or a config file must pass this first.
+ */
+bool net_value_is_safe(struct strv v);
+/* The same for a C string; NULL is not safe. */
+bool net_cstr_is_safe(const char *s);
+
+/* Drop the cached SSL_CTXs; connections made later load CA files anew. */
+void net_tls_cache_flush(void);
+/* Free everything net keeps process-wide (at exit; for leak checkers). */
+void net_global_cleanup(void);
+
+#endif
