@@ -1,0 +1,418 @@
+/*
+ * Sessions. Crypto choices:
+ * - key = HMAC-SHA256(secret, "petrel-session-v1" || id): a PRF keyed by
+ *   the cookie secret; without the secret the key cannot be computed.
+ * - AES-256-GCM with a fresh 12-byte nonce per seal; AAD = id hash || 0 ||
+ *   user, binding the ciphertext to its row.
+ * - The id is looked up by its SHA-256, so a timing side channel on the
+ *   index lookup tells nothing about live ids.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include "session.h"
+#include "store/store.h"
+#include "core/banned.h"
+
+#define ID_BYTES 16
+#define SECRET_BYTES 32
+#define NONCE_BYTES 12
+#define TAG_BYTES 16
+#define CSRF_BYTES 32
+#define PASSWORD_MAX 1024
+/* last_seen is refreshed at most this often: fewer writes per request. */
+#define TOUCH_INTERVAL 60
+
+static char *
+base64url(struct arena *a, const unsigned char *p, size_t n)
+{
+	char *s = codec_base64_encode(a, p, n);
+	size_t i, len;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s);
+	while (len > 0 && s[len - 1] == '=')
+		s[--len] = '\0';
+	for (i = 0; i < len; i++) {
+		if (s[i] == '+')
+			s[i] = '-';
+		else if (s[i] == '/')
+			s[i] = '_';
+	}
+	return s;
+}
+
+static char *
+sha256_hex(struct arena *a, const void *p, size_t n)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256(p, n, md);
+	return codec_hex_encode(a, md, sizeof(md));
+}
+
+static int
+derive_key(const unsigned char *secret, const unsigned char *id,
+	   unsigned char key[32])
+{
+	unsigned char msg[17 + ID_BYTES];
+	unsigned int len = 0;
+
+	memcpy(msg, "petrel-session-v1", 17);
+	memcpy(msg + 17, id, ID_BYTES);
+	if (HMAC(EVP_sha256(), secret, SECRET_BYTES, msg, sizeof(msg), key,
+		 &len) == NULL ||
+	    len != 32)
+		return -1;
+	return 0;
+}
+
+static void
+build_aad(struct sbuf *aad, const char *id_hash, const char *user)
+{
+	sbuf_append_cstr(aad, id_hash);
+	sbuf_append_char(aad, '\0');
+	sbuf_append_cstr(aad, user);
+}
+
+static int
+seal(const unsigned char key[32], const unsigned char nonce[NONCE_BYTES],
+     struct strv aad, struct strv plain, unsigned char *out)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int len, ok = 0;
+
+	if (ctx == NULL)
+		return -1;
+	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
+	    EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad.p,
+			      (int)aad.len) == 1 &&
+	    EVP_EncryptUpdate(ctx, out, &len, (const unsigned char *)plain.p,
+			      (int)plain.len) == 1 &&
+	    EVP_EncryptFinal_ex(ctx, out + len, &len) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES,
+				out + plain.len) == 1)
+		ok = 1;
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+static int
+open_sealed(const unsigned char key[32], struct strv nonce, struct strv aad,
+	    struct strv sealed, unsigned char *out)
+{
+	EVP_CIPHER_CTX *ctx;
+	size_t n;
+	int len, ok = 0;
+
+	if (nonce.len != NONCE_BYTES || sealed.len < TAG_BYTES)
+		return -1;
+	n = sealed.len - TAG_BYTES;
+	ctx = EVP_CIPHER_CTX_new();
+	if (ctx == NULL)
+		return -1;
+	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key,
+			       (const unsigned char *)nonce.p) == 1 &&
+	    EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad.p,
+			      (int)aad.len) == 1 &&
+	    EVP_DecryptUpdate(ctx, out, &len, (const unsigned char *)sealed.p,
+			      (int)n) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES,
+				(void *)(sealed.p + n)) == 1 &&
+	    EVP_DecryptFinal_ex(ctx, out + len, &len) == 1)
+		ok = 1;
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+int
+session_create(struct store *st, const char *user, struct strv password,
+	       const char *ip, const char *user_agent, int64_t now,
+	       const struct session_opts *o, struct arena *a,
+	       struct session **s_r, char **cookie_r, char **csrf_r,
+	       struct perr *err)
+{
+	unsigned char id[ID_BYTES], secret[SECRET_BYTES], nonce[NONCE_BYTES];
+	unsigned char csrf[CSRF_BYTES], *sealed;
+	struct session *s;
+	struct sbuf aad;
+	char *id_hex, *secret_b64, *csrf_b64;
+	int ret = -1;
+
+	if (password.len > PASSWORD_MAX)
+		return perr_set(err, a, PERR_INPUT, "password too long");
+	s = arena_new(a, struct session);
+	sealed = arena_alloc(a, password.len + TAG_BYTES);
+	if (s == NULL || sealed == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of request memory");
+	pt_random_bytes(id, sizeof(id));
+	pt_random_bytes(secret, sizeof(secret));
+	pt_random_bytes(nonce, sizeof(nonce));
+	pt_random_bytes(csrf, sizeof(csrf));
+	id_hex = codec_hex_encode(a, id, sizeof(id));
+	secret_b64 = base64url(a, secret, sizeof(secret));
+	csrf_b64 = base64url(a, csrf, sizeof(csrf));
+	if (id_hex == NULL || secret_b64 == NULL || csrf_b64 == NULL)
+		goto oom;
+	s->id_hash = sha256_hex(a, id_hex, strlen(id_hex));
+	s->csrf_hash = sha256_hex(a, csrf_b64, strlen(csrf_b64));
+	s->user = arena_strdup(a, user);
+	*cookie_r = arena_printf(a, "%s.%s", id_hex, secret_b64);
+	if (s->id_hash == NULL || s->csrf_hash == NULL || s->user == NULL ||
+	    *cookie_r == NULL)
+		goto oom;
+	if (derive_key(secret, id, s->key) != 0)
+		goto crypto;
+	sbuf_init(&aad, a, 128, 4096);
+	build_aad(&aad, s->id_hash, user);
+	if (!sbuf_ok(&aad))
+		goto oom;
+	if (seal(s->key, nonce, sbuf_view(&aad), password, sealed) != 0)
+		goto crypto;
+	s->password_enc.p = (const char *)sealed;
+	s->password_enc.len = password.len + TAG_BYTES;
+	s->nonce.p = arena_strndup(a, (const char *)nonce, sizeof(nonce));
+	s->nonce.len = sizeof(nonce);
+	s->created = now;
+	s->last_seen = now;
+	s->expires = now + (int64_t)o->absolute_seconds;
+	s->idle_seconds = o->remember ? o->absolute_seconds : o->idle_seconds;
+	if (store_exec(st, a, err,
+		       "INSERT INTO sessions (id_hash, user, password_enc, "
+		       "nonce, csrf_hash, created, last_seen, expires, ip, "
+		       "user_agent, idle_seconds) "
+		       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "ttbbtIIIttI", s->id_hash, s->user, s->password_enc.p,
+		       s->password_enc.len, s->nonce.p, s->nonce.len,
+		       s->csrf_hash, s->created, s->last_seen, s->expires,
+		       ip != NULL ? ip : "",
+		       user_agent != NULL ? user_agent : "",
+		       (int64_t)s->idle_seconds) < 0)
+		goto out;
+	*csrf_r = csrf_b64;
+	*s_r = s;
+	ret = 0;
+	goto out;
+oom:
+	perr_set(err, a, PERR_LIMIT, "out of request memory");
+	goto out;
+crypto:
+	perr_set(err, a, PERR_INTERNAL, "session encryption failed");
+out:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (ret != 0)
+		OPENSSL_cleanse(s->key, sizeof(s->key));
+	return ret;
+}
+
+static bool
+is_hex(struct strv s)
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++) {
+		char c = s.p[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+int
+session_load(struct store *st, struct strv cookie, int64_t now,
+	     struct arena *a, struct session **s_r, struct perr *err)
+{
+	struct strv id_hex, secret_b64, secret;
+	struct store_stmt *q = NULL;
+	struct session *s;
+	unsigned char id_raw[ID_BYTES];
+	struct sbuf aad;
+	unsigned char *scratch;
+	int r;
+
+	if (!strv_split_once(cookie, '.', &id_hex, &secret_b64) ||
+	    id_hex.len != ID_BYTES * 2 || !is_hex(id_hex) ||
+	    secret_b64.len != 43 ||
+	    codec_base64_decode(secret_b64, a, &secret) != 0 ||
+	    secret.len != SECRET_BYTES)
+		return perr_set(err, a, PERR_AUTH, "malformed session cookie");
+	for (size_t i = 0; i < ID_BYTES; i++) {
+		char hi = id_hex.p[2 * i], lo = id_hex.p[2 * i + 1];
+
+		id_raw[i] = (unsigned char)(
+			((hi <= '9' ? hi - '0' : hi - 'a' + 10) << 4) |
+			(lo <= '9' ? lo - '0' : lo - 'a' + 10));
+	}
+	s = arena_new(a, struct session);
+	if (s == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of request memory");
+	s->id_hash = sha256_hex(a, id_hex.p, id_hex.len);
+	if (s->id_hash == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of request memory");
+	if (store_query(st, a, err, &q,
+			"SELECT user, password_enc, nonce, csrf_hash, created, "
+			"last_seen, expires, idle_seconds FROM sessions "
+			"WHERE id_hash = ?",
+			"t", s->id_hash) != 0)
+		return -1;
+	r = store_step(q, err);
+	if (r < 0) {
+		store_finish(&q);
+		return -1;
+	}
+	if (r == 0) {
+		store_finish(&q);
+		return perr_set(err, a, PERR_AUTH, "no such session");
+	}
+	s->user = store_col_dup(q, 0);
+	s->password_enc.len = store_col_blob(q, 1).len;
+	s->password_enc.p = arena_strndup(a, store_col_blob(q, 1).p,
+					  s->password_enc.len);
+	s->nonce.len = store_col_blob(q, 2).len;
+	s->nonce.p = arena_strndup(a, store_col_blob(q, 2).p, s->nonce.len);
+	s->csrf_hash = store_col_dup(q, 3);
+	s->created = store_col_int(q, 4);
+	s->last_seen = store_col_int(q, 5);
+	s->expires = store_col_int(q, 6);
+	s->idle_seconds = (unsigned)store_col_int(q, 7);
+	store_finish(&q);
+	if (s->user == NULL || s->password_enc.p == NULL ||
+	    s->nonce.p == NULL || s->csrf_hash == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of request memory");
+
+	if (now >= s->expires || now - s->last_seen > (int64_t)s->idle_seconds) {
+		if (store_exec(st, a, err,
+			       "DELETE FROM sessions WHERE id_hash = ?", "t",
+			       s->id_hash) < 0)
+			return -1;
+		return perr_set(err, a, PERR_AUTH, "session expired");
+	}
+	if (derive_key((const unsigned char *)secret.p, id_raw, s->key) != 0)
+		return perr_set(err, a, PERR_INTERNAL, "key derivation failed");
+	OPENSSL_cleanse((void *)secret.p, secret.len);
+
+	/* A cookie whose secret does not open the password is forged. */
+	sbuf_init(&aad, a, 128, 4096);
+	build_aad(&aad, s->id_hash, s->user);
+	scratch = arena_alloc(a, s->password_enc.len + 1);
+	if (!sbuf_ok(&aad) || scratch == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of request memory");
+	r = open_sealed(s->key, s->nonce, sbuf_view(&aad), s->password_enc,
+			scratch);
+	OPENSSL_cleanse(scratch, s->password_enc.len + 1);
+	if (r != 0) {
+		OPENSSL_cleanse(s->key, sizeof(s->key));
+		return perr_set(err, a, PERR_AUTH, "session cookie rejected");
+	}
+	if (now - s->last_seen >= TOUCH_INTERVAL) {
+		s->last_seen = now;
+		if (store_exec(st, a, err,
+			       "UPDATE sessions SET last_seen = ? "
+			       "WHERE id_hash = ?",
+			       "It", now, s->id_hash) < 0)
+			return -1;
+	}
+	*s_r = s;
+	return 0;
+}
+
+int
+session_password(const struct session *s, struct sbuf *out, struct perr *err)
+{
+	struct sbuf aad;
+	unsigned char buf[PASSWORD_MAX + TAG_BYTES];
+	int r;
+
+	if (s->password_enc.len < TAG_BYTES ||
+	    s->password_enc.len > sizeof(buf))
+		return perr_set(err, NULL, PERR_AUTH, "sealed password broken");
+	/* malloc-backed: this must work even with a full request arena. */
+	sbuf_init(&aad, NULL, 0, 4096);
+	build_aad(&aad, s->id_hash, s->user);
+	r = sbuf_ok(&aad) ? open_sealed(s->key, s->nonce, sbuf_view(&aad),
+					s->password_enc, buf)
+			  : -1;
+	sbuf_free(&aad);
+	if (r != 0) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return perr_set(err, NULL, PERR_AUTH,
+				"the session's password does not open");
+	}
+	sbuf_append(out, buf, s->password_enc.len - TAG_BYTES);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (!sbuf_ok(out))
+		return perr_set(err, NULL, PERR_LIMIT, "password buffer full");
+	return 0;
+}
+
+bool
+session_csrf_ok(const struct session *s, struct strv token)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char hex[2 * SHA256_DIGEST_LENGTH + 1];
+	size_t i;
+
+	if (token.len == 0 || token.len > 128 || s->csrf_hash == NULL ||
+	    strlen(s->csrf_hash) != sizeof(hex) - 1)
+		return false;
+	SHA256((const unsigned char *)token.p, token.len, md);
+	for (i = 0; i < sizeof(md); i++) {
+		hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+	}
+	hex[sizeof(hex) - 1] = '\0';
+	return pt_memeq_const(hex, s->csrf_hash, sizeof(hex) - 1);
+}
+
+int
+session_destroy(struct store *st, const struct session *s, struct arena *a,
+		struct perr *err)
+{
+	return store_exec(st, a, err, "DELETE FROM sessions WHERE id_hash = ?",
+			  "t", s->id_hash) < 0
+		       ? -1
+		       : 0;
+}
+
+int
+session_destroy_user(struct store *st, const char *user, struct arena *a,
+		     struct perr *err)
+{
+	return store_exec(st, a, err, "DELETE FROM sessions WHERE user = ?",
+			  "t", user);
+}
+
+int
+session_purge(struct store *st, int64_t now, struct arena *a,
+	      struct perr *err)
+{
+	return store_exec(st, a, err,
+			  "DELETE FROM sessions WHERE expires <= ? "
+			  "OR last_seen + idle_seconds < ?",
+			  "II", now, now);
+}
+
+int
+session_count_active(struct store *st, int64_t now, struct arena *a,
+		     unsigned *count_r, struct perr *err)
+{
+	struct store_stmt *q = NULL;
+	int r;
+
+	if (store_query(st, a, err, &q,
+			"SELECT count(*) FROM sessions WHERE expires > ? "
+			"AND last_seen + idle_seconds >= ?",
+			"II", now, now) != 0)
+		return -1;
+	r = store_step(q, err);
+	if (r == 1)
+		*count_r = (unsigned)store_col_int(q, 0);
+	store_finish(&q);
+	return r == 1 ? 0 : -1;
+}

@@ -1,0 +1,91 @@
+/*
+ * session - who is signed in, and the secrets that prove it.
+ *
+ * A session is a row in the store plus a cookie. The cookie value is
+ * "<id>.<secret>": id is 16 random bytes (hex), secret 32 random bytes
+ * (base64url). The store keeps only SHA-256(id) as the row key, the IMAP
+ * password encrypted with AES-256-GCM under a key derived from the secret
+ * (HMAC-SHA256), and SHA-256 of the CSRF token. The secret itself is
+ * never written anywhere on the server, so the database alone - a backup,
+ * a stolen disk - gives back no password and no usable session.
+ *
+ * The ciphertext is bound to its row: the GCM additional data is the id
+ * hash and the user, so a ciphertext moved to another row fails to open.
+ *
+ * Expiry: a session ends when it has been idle longer than its idle limit
+ * or when its absolute lifetime is over, whichever comes first. A new id
+ * is made at every login (no fixation); logout deletes the row.
+ */
+#ifndef PETREL_SESSION_H
+#define PETREL_SESSION_H
+
+#include "core/core.h"
+
+struct store;
+
+#define SESSION_COOKIE "petrel_session"
+/* Header that carries the CSRF token on every state-changing request. */
+#define SESSION_CSRF_HEADER "X-Petrel-Token"
+
+struct session_opts {
+	unsigned idle_seconds;	   /* idle limit for a normal sign-in */
+	unsigned absolute_seconds; /* lifetime of any session */
+	bool remember;		   /* "keep me signed in": idle = absolute */
+};
+
+struct session {
+	char *id_hash; /* hex SHA-256 of the id: the row key */
+	char *user;    /* normalised address "user@domain" */
+	int64_t created, last_seen, expires;
+	unsigned idle_seconds;
+	/* private: the key from the cookie and the sealed password */
+	unsigned char key[32];
+	struct strv password_enc, nonce;
+	char *csrf_hash;
+};
+
+/*
+ * Start a session for user with the IMAP password. *cookie_r gets the
+ * cookie value to send, *csrf_r the CSRF token the page must echo; both
+ * in a. The secret part of the cookie exists only in *cookie_r.
+ */
+int session_create(struct store *st, const char *user, struct strv password,
+		   const char *ip, const char *user_agent, int64_t now,
+		   const struct session_opts *o, struct arena *a,
+		   struct session **s_r, char **cookie_r, char **csrf_r,
+		   struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * The session a cookie value names. PERR_AUTH when the cookie is
+ * malformed, unknown, expired (the row is then deleted) or its secret
+ * does not open the sealed password (a forged or tampered cookie).
+ * Refreshes last_seen at most once a minute.
+ */
+int session_load(struct store *st, struct strv cookie, int64_t now,
+		 struct arena *a, struct session **s_r,
+		 struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * Decrypt the IMAP password into out (use a buffer flagged secret; it is
+ * cleansed when released). PERR_AUTH if it does not open.
+ */
+int session_password(const struct session *s, struct sbuf *out,
+		     struct perr *err) PT_WARN_UNUSED;
+
+/* Constant-time check of a CSRF token against the session's. */
+bool session_csrf_ok(const struct session *s, struct strv token);
+
+/* End one session (logout). */
+int session_destroy(struct store *st, const struct session *s,
+		    struct arena *a, struct perr *err) PT_WARN_UNUSED;
+/* End every session of a user (admin, password change). Returns count. */
+int session_destroy_user(struct store *st, const char *user, struct arena *a,
+			 struct perr *err) PT_WARN_UNUSED;
+/* Delete expired rows; returns how many went. */
+int session_purge(struct store *st, int64_t now, struct arena *a,
+		  struct perr *err) PT_WARN_UNUSED;
+/* Number of sessions alive at now (admin dashboard). */
+int session_count_active(struct store *st, int64_t now, struct arena *a,
+			 unsigned *count_r, struct perr *err) PT_WARN_UNUSED;
+
+#endif
