@@ -185,6 +185,7 @@ def port_open(port, host="127.0.0.1", timeout=0.5):
 
 def port_free(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # ignore TIME_WAIT
     try:
         s.bind(("127.0.0.1", port))
         return True
@@ -204,7 +205,8 @@ def tail(path, n=40):
 
 
 def run(cmd, check=True, **kw):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       stdin=subprocess.DEVNULL, **kw)
     if check and r.returncode != 0:
         raise StackError("command failed (%d): %s\n%s" % (
             r.returncode, " ".join(shlex.quote(c) for c in cmd),
@@ -390,6 +392,12 @@ service auth {{
   client_limit = 4000
 }}
 default_client_limit = 4000
+# no anvil auth penalty (2-15 s delays after failed logins from 127.0.0.1 would slow tests)
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
 
 protocol imap {{
   mail_max_userip_connections = 1000
@@ -526,8 +534,13 @@ def postfix_cmd(P, *args):
 def run_postfix(P, *args):
     # postfix prints nothing to a non-tty stderr: run it under script(1) to see messages
     cmd = " ".join(shlex.quote(c) for c in postfix_cmd(P, *args))
-    return subprocess.run(["script", "-qec", cmd, "/dev/null"], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    outfile = os.path.join(P.logdir, "postfix-cmd.out")
+    with open(outfile, "wb") as of:
+        r = subprocess.run(["script", "-qec", cmd, "/dev/null"], stdout=of,
+                           stderr=of, stdin=subprocess.DEVNULL)
+    with open(outfile, "rb") as f:
+        r.stdout = f.read()
+    return r
 
 
 # --------------------------------------------------------------------------- state
@@ -568,6 +581,7 @@ def write_info(P, ports, users):
     write(P.json, json.dumps(info, indent=2) + "\n", 0o644)
     env = [
         ("MAILSTACK_DIR", P.dir),
+        ("PETREL_MAILSTACK_DIR", P.dir),   # read by tests/integration/support/stack.c
         ("MAILSTACK_HOST", "127.0.0.1"),
         ("MAILSTACK_TLS_HOSTNAME", "localhost"),
         ("IMAP_PORT", ports["imap"]),
@@ -653,6 +667,9 @@ def cmd_start(args):
     write(os.path.join(P.pf_etc, "sink_canonical"),
           "if !/@(%s)$/\n/.+/ %s\nendif\n" % (doms, SINK_USER))
 
+    for stale in (P.dovecot_pid, P.pf_pid):
+        if os.path.exists(stale):
+            os.unlink(stale)
     # 1. postfix first (post-install creates spool/private owned by postfix)
     r = run_postfix(P, "start")
     if r.returncode != 0:
@@ -660,30 +677,35 @@ def cmd_start(args):
             r.returncode, r.stdout.decode("utf-8", "replace"), P.postfix_log,
             tail(P.postfix_log)))
     # 2. dovecot
-    r = run(["dovecot", "-c", P.dovecot_conf], check=False)
+    # the daemon keeps inherited fds open: never give it a pipe (we would wait for EOF)
+    outfile = os.path.join(P.logdir, "dovecot-start.out")
+    with open(outfile, "wb") as of:
+        r = subprocess.run(["dovecot", "-c", P.dovecot_conf], stdout=of, stderr=of,
+                           stdin=subprocess.DEVNULL)
     if r.returncode != 0:
-        out = r.stdout.decode("utf-8", "replace")
+        out = tail(outfile)
         stop_stack(P, quiet=True)
         raise StackError("dovecot start failed (rc %d):\n%s\n--- %s ---\n%s" % (
             r.returncode, out, P.dovecot_log, tail(P.dovecot_log)))
 
     deadline = time.time() + args.timeout
     pending = dict(ports)
-    while pending and time.time() < deadline:
+    while time.time() < deadline:
         for k, v in list(pending.items()):
             if port_open(v):
                 del pending[k]
-        if pending:
-            time.sleep(0.1)
+        if not pending:
+            if all(running_state(P)):
+                break
+        time.sleep(0.1)
+    if not pending and not all(running_state(P)):
+        pending = {"master.pid": 0}
     if pending:
         msg = ("ports did not open within %ds: %s\n--- %s ---\n%s\n--- %s ---\n%s" % (
             args.timeout, ", ".join("%s=%d" % kv for kv in sorted(pending.items())),
             P.dovecot_log, tail(P.dovecot_log), P.postfix_log, tail(P.postfix_log)))
         stop_stack(P, quiet=True)
         raise StackError(msg)
-    # pre-create the special-use folders so they exist before the first login
-    for u, _ in users:
-        run(["doveadm", "-c", P.dovecot_conf, "mailbox", "list", "-u", u], check=False)
     write_info(P, ports, users)
     dpid, ppid = running_state(P)
     log("started in %.1fs: dovecot pid %s, postfix pid %s" % (time.time() - t0, dpid, ppid))
