@@ -72,6 +72,37 @@ derive_key(const unsigned char *secret, const unsigned char *id,
 	return 0;
 }
 
+/*
+ * The CSRF token is derived from the session key, not stored: every page
+ * load can embed it again, yet the database (which keeps only its hash)
+ * cannot produce it.
+ */
+static int
+derive_csrf(const unsigned char key[32], unsigned char out[CSRF_BYTES])
+{
+	static const char label[] = "petrel-csrf-v1";
+	unsigned int len = 0;
+
+	if (HMAC(EVP_sha256(), key, 32, (const unsigned char *)label,
+		 sizeof(label) - 1, out, &len) == NULL ||
+	    len != CSRF_BYTES)
+		return -1;
+	return 0;
+}
+
+char *
+session_csrf_token(const struct session *s, struct arena *a)
+{
+	unsigned char csrf[CSRF_BYTES];
+	char *token;
+
+	if (derive_csrf(s->key, csrf) != 0)
+		return NULL;
+	token = base64url(a, csrf, sizeof(csrf));
+	OPENSSL_cleanse(csrf, sizeof(csrf));
+	return token;
+}
+
 static void
 build_aad(struct sbuf *aad, const char *id_hash, const char *user)
 {
@@ -153,21 +184,22 @@ session_create(struct store *st, const char *user, struct strv password,
 	pt_random_bytes(id, sizeof(id));
 	pt_random_bytes(secret, sizeof(secret));
 	pt_random_bytes(nonce, sizeof(nonce));
-	pt_random_bytes(csrf, sizeof(csrf));
 	id_hex = codec_hex_encode(a, id, sizeof(id));
 	secret_b64 = base64url(a, secret, sizeof(secret));
-	csrf_b64 = base64url(a, csrf, sizeof(csrf));
-	if (id_hex == NULL || secret_b64 == NULL || csrf_b64 == NULL)
+	if (id_hex == NULL || secret_b64 == NULL)
 		goto oom;
+	if (derive_key(secret, id, s->key) != 0 ||
+	    derive_csrf(s->key, csrf) != 0)
+		goto crypto;
+	csrf_b64 = base64url(a, csrf, sizeof(csrf));
 	s->id_hash = sha256_hex(a, id_hex, strlen(id_hex));
-	s->csrf_hash = sha256_hex(a, csrf_b64, strlen(csrf_b64));
+	s->csrf_hash = csrf_b64 == NULL ? NULL
+					: sha256_hex(a, csrf_b64, strlen(csrf_b64));
 	s->user = arena_strdup(a, user);
 	*cookie_r = arena_printf(a, "%s.%s", id_hex, secret_b64);
 	if (s->id_hash == NULL || s->csrf_hash == NULL || s->user == NULL ||
 	    *cookie_r == NULL)
 		goto oom;
-	if (derive_key(secret, id, s->key) != 0)
-		goto crypto;
 	sbuf_init(&aad, a, 128, 4096);
 	build_aad(&aad, s->id_hash, user);
 	if (!sbuf_ok(&aad))

@@ -72,6 +72,11 @@ int session_load(struct store *st, struct strv cookie, int64_t now,
 int session_password(const struct session *s, struct sbuf *out,
 		     struct perr *err) PT_WARN_UNUSED;
 
+/*
+ * The session's CSRF token (derived from the cookie's secret, so it can be
+ * put in every page without being stored), in a; NULL past the limit.
+ */
+char *session_csrf_token(const struct session *s, struct arena *a);
 /* Constant-time check of a CSRF token against the session's. */
 bool session_csrf_ok(const struct session *s, struct strv token);
 

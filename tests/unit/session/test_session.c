@@ -84,6 +84,8 @@ test_round_trip_gives_back_password(void **state)
 	assert_string_equal(sbuf_cstr(&pw), "s3cret pässword");
 	sbuf_free(&pw);
 	assert_true(session_csrf_ok(s, strv_from_cstr(csrf)));
+	/* The token can be given again from the loaded session alone. */
+	assert_string_equal(session_csrf_token(s, f->a), csrf);
 	assert_false(session_csrf_ok(s, STRV_LIT("nope")));
 	assert_false(session_csrf_ok(s, STRV_LIT("")));
 }
