@@ -1,6 +1,303 @@
-int main(void);
-int
-main(void)
+/*
+ * petrel - subcommand dispatch only.
+ *
+ *   petrel serve --listen unix:/run/petrel/petrel.sock --threads 4 --data DIR
+ *   petrel check-config --data DIR [--strict]
+ *   petrel version
+ *
+ * Started by a web server as CGI (no arguments, GATEWAY_INTERFACE set), it
+ * answers that one request, with the data directory from PETREL_DATA.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "config/config.h"
+#include "http/http.h"
+#include "web/web.h"
+#include "core/banned.h"
+
+#ifndef PETREL_INSTALL_SHARE_DIR
+#define PETREL_INSTALL_SHARE_DIR "/usr/share/petrel"
+#endif
+#define PETREL_DEFAULT_DATA_DIR "/var/lib/petrel"
+
+static void
+usage(FILE *out)
 {
+	fprintf(out,
+		"usage: petrel serve --listen unix:PATH|HOST:PORT [--threads N]"
+		" [--data DIR] [--share DIR] [--static-url URL]\n"
+		"       petrel check-config [--data DIR] [--strict]\n"
+		"       petrel version\n"
+		"\n"
+		"DIR defaults: --data %s (or $PETREL_DATA),\n"
+		"--share: $PETREL_SHARE, else %s, else the source tree.\n",
+		PETREL_DEFAULT_DATA_DIR, PETREL_INSTALL_SHARE_DIR);
+}
+
+static bool
+dir_has_templates(const char *dir)
+{
+	char path[4096];
+	struct stat st;
+
+	return pt_snprintf_ok(path, sizeof(path), "%s/templates", dir) &&
+	       stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static const char *
+default_share_dir(void)
+{
+	const char *env = getenv("PETREL_SHARE");
+
+	if (env != NULL && env[0] != '\0')
+		return env;
+	if (dir_has_templates(PETREL_INSTALL_SHARE_DIR))
+		return PETREL_INSTALL_SHARE_DIR;
+	return PETREL_SOURCE_DIR;
+}
+
+static const char *
+default_data_dir(void)
+{
+	const char *env = getenv("PETREL_DATA");
+
+	return env != NULL && env[0] != '\0' ? env : PETREL_DEFAULT_DATA_DIR;
+}
+
+/* Open the log the config asks for; stderr too when interactive. */
+static void
+open_log(struct web_app *app, bool to_stderr)
+{
+	struct config *cfg = web_app_config(app);
+	struct perr err = {0};
+	char path[4096];
+	const char *file = NULL;
+
+	if (cfg->logs.enable) {
+		if (cfg->logs.path[0] != '\0')
+			file = cfg->logs.path;
+		else if (pt_snprintf_ok(path, sizeof(path), "%s/petrel.log",
+					cfg->paths.logs_dir))
+			file = path;
+	}
+	if (log_open(file, to_stderr, cfg->logs.syslog, cfg->logs.level,
+		     &err) != 0) {
+		log_warn("cannot open the log file %s; logging to stderr",
+			 file);
+		(void)log_open(NULL, true, cfg->logs.syslog, cfg->logs.level,
+			       &err);
+	}
+	config_unref(&cfg);
+}
+
+static void
+on_reload(void *ctx)
+{
+	struct web_app *app = ctx;
+	struct arena *a = arena_create("reload", 4096, 0);
+	struct perr err = {0};
+
+	if (web_app_reload(app, a, &err) != 0)
+		log_error("reload failed, keeping the running config: %s",
+			  err.msg);
+	else
+		log_info("config, templates and catalogs reloaded");
+	arena_destroy(&a);
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"listen", required_argument, NULL, 'l'},
+		{"threads", required_argument, NULL, 't'},
+		{"data", required_argument, NULL, 'd'},
+		{"share", required_argument, NULL, 's'},
+		{"static-url", required_argument, NULL, 'u'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct web_app_opts app_opts = {0};
+	struct http_server_opts srv = {0};
+	struct web_app *app = NULL;
+	struct arena *a;
+	struct perr err = {0};
+	uint64_t threads = 4;
+	int c, ret;
+
+	app_opts.data_dir = default_data_dir();
+	app_opts.share_dir = default_share_dir();
+	app_opts.static_url = "/static";
+	while ((c = getopt_long(argc, argv, "l:t:d:s:u:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			srv.listen = optarg;
+			break;
+		case 't':
+			if (!pt_parse_u64(strv_from_cstr(optarg), 256,
+					  &threads) ||
+			    threads == 0) {
+				fprintf(stderr, "petrel: --threads wants 1-256\n");
+				return 2;
+			}
+			break;
+		case 'd':
+			app_opts.data_dir = optarg;
+			break;
+		case 's':
+			app_opts.share_dir = optarg;
+			break;
+		case 'u':
+			app_opts.static_url = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (srv.listen == NULL) {
+		fprintf(stderr, "petrel: serve needs --listen\n");
+		usage(stderr);
+		return 2;
+	}
+	a = arena_create("startup", 16 * 1024, 0);
+	if (web_app_create(&app_opts, &app, a, &err) != 0) {
+		log_error("cannot start: %s", err.msg);
+		arena_destroy(&a);
+		return 1;
+	}
+	open_log(app, isatty(STDERR_FILENO) || getenv("PETREL_LOG_STDERR"));
+	srv.threads = (int)threads;
+	web_app_http_limits(app, &srv.limits);
+	srv.on_reload = on_reload;
+	srv.ctx = app;
+	log_info("petrel %s serving on %s with %d threads (data %s)",
+		 PETREL_VERSION, srv.listen, srv.threads, app_opts.data_dir);
+	ret = http_serve(&srv, web_dispatch, &err);
+	if (ret != 0)
+		log_error("serve: %s", err.msg);
+	else
+		log_info("petrel stopped");
+	web_app_destroy(&app);
+	config_swap(NULL);
+	arena_destroy(&a);
+	log_close();
+	return ret == 0 ? 0 : 1;
+}
+
+static void
+print_diag(void *ctx, enum config_diag_level level, const char *file,
+	   unsigned line, const char *msg)
+{
+	(void)ctx;
+	if (line > 0)
+		printf("%s:%u: %s: %s\n", file, line,
+		       level == CONFIG_DIAG_ERROR ? "error" : "warning", msg);
+	else
+		printf("%s: %s: %s\n", file,
+		       level == CONFIG_DIAG_ERROR ? "error" : "warning", msg);
+}
+
+static int
+cmd_check_config(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"strict", no_argument, NULL, 'S'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *data = default_data_dir();
+	unsigned flags = 0, errors;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:S", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			data = optarg;
+			break;
+		case 'S':
+			flags |= CONFIG_CHECK_STRICT;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	errors = config_check(data, flags, print_diag, NULL);
+	if (errors > 0) {
+		printf("%u error%s\n", errors, errors == 1 ? "" : "s");
+		return 1;
+	}
+	printf("config ok\n");
 	return 0;
+}
+
+static int
+cmd_cgi(void)
+{
+	struct web_app_opts app_opts = {0};
+	struct web_app *app = NULL;
+	struct http_limits limits;
+	struct arena *a = arena_create("startup", 16 * 1024, 0);
+	struct perr err = {0};
+	int ret;
+
+	app_opts.data_dir = default_data_dir();
+	app_opts.share_dir = default_share_dir();
+	app_opts.static_url = "/static";
+	(void)log_open(NULL, true, false, LOG_LVL_WARN, &err);
+	if (web_app_create(&app_opts, &app, a, &err) != 0) {
+		log_error("cannot start: %s", err.msg);
+		fputs("Status: 500 Internal Server Error\r\n"
+		      "Content-Type: text/plain\r\n\r\n"
+		      "Petrel is not configured correctly; see the server log.\n",
+		      stdout);
+		arena_destroy(&a);
+		return 1;
+	}
+	web_app_http_limits(app, &limits);
+	ret = http_serve_cgi(&limits, web_dispatch, app, &err);
+	web_app_destroy(&app);
+	config_swap(NULL);
+	arena_destroy(&a);
+	return ret == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct perr err = {0};
+
+	(void)log_open(NULL, true, false, LOG_LVL_INFO, &err);
+	if (argc < 2) {
+		if (getenv("GATEWAY_INTERFACE") != NULL && http_is_cgi())
+			return cmd_cgi();
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check-config") == 0)
+		return cmd_check_config(argc - 1, argv + 1);
+	if (strcmp(argv[1], "version") == 0 ||
+	    strcmp(argv[1], "--version") == 0) {
+		printf("petrel %s\n", PETREL_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "petrel: unknown command %s\n", argv[1]);
+	usage(stderr);
+	return 2;
 }

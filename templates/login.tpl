@@ -41,13 +41,13 @@
       <button type="submit" class="btn btn-primary btn-block" id="login-submit" data-busy-label="{{L_LOGIN_SUBMITTING}}">{{L_LOGIN_SUBMIT}}</button>
     </form>
     <footer class="login-footer">
-      <label class="lang-picker">
+      {{#LANG_PICKER}}<label class="lang-picker">
         <svg class="field-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18z M3 12h18 M12 3c3 3 3 15 0 18 M12 3c-3 3-3 15 0 18"/></svg>
         <span class="visually-hidden">{{L_LOGIN_LANGUAGE}}</span>
         <select id="login-lang" name="lang">
           {{#LANGUAGES}}<option value="{{CODE}}"{{#SELECTED}} selected{{/SELECTED}}>{{NAME}}</option>{{/LANGUAGES}}
         </select>
-      </label>
+      </label>{{/LANG_PICKER}}
       <span class="powered">{{L_FOOTER_POWERED}}</span>
     </footer>
   </section>

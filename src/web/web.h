@@ -1,3 +1,59 @@
+/*
+ * web - routes, middleware and handlers: what Petrel answers to a request.
+ *
+ * struct web_app is the long-lived owner of everything a request reads but
+ * does not own: the config snapshot, the compiled templates and the
+ * language catalogs. These three live together in a refcounted "state"
+ * that a reload (SIGHUP) rebuilds and swaps in; a request takes a
+ * reference at its start and drops it at its end, so a reload never pulls
+ * a template out from under a running request.
+ *
+ * web_dispatch() is the http_handler_fn the http module calls for every
+ * request: route lookup (404/405), the middleware chain (session, CSRF,
+ * admin gate, rate limit: each a slot switched on by a route flag), the
+ * handler, and a single place that renders errors as an HTML page or as
+ * the JSON API's {"error": {"code", "message"}}.
+ */
 #ifndef PETREL_WEB_H
 #define PETREL_WEB_H
+
+#include "core/core.h"
+#include "http/http.h"
+
+struct web_app;
+struct config;
+
+struct web_app_opts {
+	const char *data_dir;  /* DATA (SnappyMail layout) */
+	const char *share_dir; /* holds templates/ and i18n/ */
+	const char *static_url; /* URL prefix nginx serves static/ at */
+};
+
+/*
+ * Load config, templates (all of them, so a broken template stops the
+ * start, not a user's request) and catalogs. Creates the data layout if
+ * it is missing. On failure *app_r is untouched and err says what broke.
+ */
+int web_app_create(const struct web_app_opts *opts, struct web_app **app_r,
+		   struct arena *a, struct perr *err) PT_WARN_UNUSED;
+void web_app_destroy(struct web_app **appp);
+
+/*
+ * Rebuild config, templates and catalogs and swap them in. On failure
+ * the running state stays and err says why. Thread-safe; called from the
+ * signal thread on SIGHUP.
+ */
+int web_app_reload(struct web_app *app, struct arena *a, struct perr *err)
+	PT_WARN_UNUSED;
+
+/* The http_handler_fn: ctx is the struct web_app. */
+void web_dispatch(struct http_request *req, struct http_response *resp,
+		  void *ctx);
+
+/* The http limits that follow from the current config. */
+void web_app_http_limits(struct web_app *app, struct http_limits *l);
+
+/* The current config snapshot with a reference (config_unref it). */
+struct config *web_app_config(struct web_app *app);
+
 #endif

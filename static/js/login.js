@@ -40,10 +40,16 @@
 
   if (langSelect) {
     langSelect.addEventListener('change', function () {
-      var secure = location.protocol === 'https:' ? '; Secure' : '';
-      document.cookie = 'petrel_lang=' + encodeURIComponent(langSelect.value) +
-        '; Path=/; Max-Age=31536000; SameSite=Strict' + secure;
-      location.reload();
+      fetch('/api/Lang', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
+        body: JSON.stringify({ lang: langSelect.value })
+      }).then(function () {
+        location.reload();
+      }).catch(function () {
+        showError(t('L_ERROR_NETWORK', 'Network error'));
+      });
     });
   }
 

@@ -83,8 +83,8 @@ enable = On
 level = debug
 
 [ratelimit]
-login_max_failures = 5
-login_window_seconds = 900
+login_max_failures = 8
+login_window_seconds = 20
 """ % {"domain": domain}
     dom = """; The private mail stack of tests/harness/mailstack.py.
 imap_host = "127.0.0.1"
@@ -110,6 +110,14 @@ read_timeout = 30
     base = os.path.join(data, "_data_", "_default_")
     write(os.path.join(base, "configs", "application.ini"), app)
     write(os.path.join(base, "domains", "default.ini"), dom)
+    # Broken servers for the error-path tests: a port nobody listens on,
+    # and implicit TLS whose certificate this domain does not trust.
+    write(os.path.join(base, "domains", "down.test.ini"),
+          'imap_host = "127.0.0.1"\nimap_port = 9\nimap_secure = "None"\n'
+          'connect_timeout = 3\n')
+    write(os.path.join(base, "domains", "untrusted.test.ini"),
+          'imap_host = "127.0.0.1"\nimap_port = %d\nimap_secure = "SSL"\n'
+          'verify_certificate = On\nconnect_timeout = 3\n' % ports["imaps"])
 
 
 def wait_http(url, timeout):

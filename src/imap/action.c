@@ -1,0 +1,510 @@
+/*
+ * SELECT and the actions on UID sets: flags, copy, move, delete, expunge,
+ * append, section fetch.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "imap.h"
+#include "imap_private.h"
+#include "core/banned.h"
+
+static void
+fill_status(struct imap_conn *c, struct imap_mailbox_status *st)
+{
+	struct mailimap_selection_info *si = c->imap->imap_selection_info;
+
+	c->sel.readonly = !c->selected_rw;
+	if (si != NULL) {
+		if (si->sel_uidvalidity != 0)
+			c->sel.uidvalidity = si->sel_uidvalidity;
+		if (si->sel_uidnext != 0)
+			c->sel.uidnext = si->sel_uidnext;
+		if (si->sel_has_exists)
+			c->sel.exists = si->sel_exists;
+	}
+	if (st != NULL)
+		*st = c->sel;
+}
+
+static void
+forget_selection(struct imap_conn *c)
+{
+	free(c->selected);
+	free(c->selected_raw);
+	c->selected = NULL;
+	c->selected_raw = NULL;
+	memset(&c->sel, 0, sizeof(c->sel));
+}
+
+static int
+select_in(struct imap_conn *c, const char *folder, bool readonly,
+	  struct arena *a, struct imap_mailbox_status *st, struct perr *err)
+{
+	char *raw;
+	uint64_t modseq = 0;
+	int r;
+
+	if (imapc_check_usable(c, a, err) != 0 ||
+	    imapc_folder_raw(folder, a, &raw, err) != 0)
+		return -1;
+	if (c->selected_raw != NULL && strcmp(c->selected_raw, raw) == 0 &&
+	    !c->sel_stale && (c->selected_rw || readonly)) {
+		fill_status(c, st);
+		return 0;
+	}
+	forget_selection(c);
+	if (imapc_caps(c) & IMAP_CAP_CONDSTORE)
+		r = readonly ? mailimap_examine_condstore(c->imap, raw, &modseq)
+			     : mailimap_select_condstore(c->imap, raw,
+							 &modseq);
+	else
+		r = readonly ? mailimap_examine(c->imap, raw)
+			     : mailimap_select(c->imap, raw);
+	if (r != MAILIMAP_NO_ERROR)
+		return imapc_fail(c, r, a, PERR_NOTFOUND,
+				  readonly ? "EXAMINE" : "SELECT", err);
+	c->selected = pt_xstrdup(folder);
+	c->selected_raw = pt_xstrdup(raw);
+	c->selected_rw = !readonly;
+	c->sel_stale = false;
+	c->sel.highestmodseq = modseq;
+	fill_status(c, st);
+	return 0;
+}
+
+int
+imap_select(struct imap_conn *c, const char *folder, bool readonly,
+	    struct imap_mailbox_status *status_r, struct perr *err)
+{
+	return select_in(c, folder, readonly, imapc_scratch(c), status_r,
+			 err);
+}
+
+static int
+cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+struct mailimap_set *
+imapc_uid_set(const uint32_t *uids, size_t n)
+{
+	struct mailimap_set *set;
+	uint32_t *s;
+	size_t i, j;
+
+	if (n == 0)
+		return NULL;
+	s = pt_xmalloc(n * sizeof(*s));
+	memcpy(s, uids, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_u32);
+	set = mailimap_set_new_empty();
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && (s[j] == s[j - 1] ||
+					  s[j] == s[j - 1] + 1);
+		     j++)
+			;
+		if (s[i] != 0)
+			mailimap_set_add_interval(set, s[i], s[j - 1]);
+	}
+	free(s);
+	return set;
+}
+
+struct mailimap_flag_list *
+imapc_flag_list(unsigned flags, const char *const *kw, size_t n_kw)
+{
+	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+	size_t i;
+
+	if (flags & IMAP_MSG_SEEN)
+		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
+	if (flags & IMAP_MSG_FLAGGED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_flagged());
+	if (flags & IMAP_MSG_ANSWERED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_answered());
+	if (flags & IMAP_MSG_DRAFT)
+		mailimap_flag_list_add(fl, mailimap_flag_new_draft());
+	if (flags & IMAP_MSG_DELETED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+	if (flags & IMAP_MSG_FORWARDED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(
+						   pt_xstrdup("$Forwarded")));
+	if (flags & IMAP_MSG_JUNK)
+		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(
+						   pt_xstrdup("$Junk")));
+	for (i = 0; i < n_kw; i++)
+		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(
+						   pt_xstrdup(kw[i])));
+	return fl;
+}
+
+/* RFC 3501 flag-keyword = atom; no '\' (system flags are separate). */
+static bool
+keyword_ok(const char *k)
+{
+	const unsigned char *p = (const unsigned char *)k;
+
+	if (*p == '\0' || strlen(k) > 128)
+		return false;
+	for (; *p; p++) {
+		if (*p <= 0x20 || *p >= 0x7f || strchr("(){%*\"\\]", *p))
+			return false;
+	}
+	return true;
+}
+
+static int
+check_uids(size_t n, struct arena *a, struct perr *err)
+{
+	if (n > IMAP_UIDS_MAX)
+		return perr_set(err, a, PERR_LIMIT, "too many messages");
+	return 0;
+}
+
+static int
+store_flags(struct imap_conn *c, struct mailimap_set *set,
+	    enum imap_flag_op op, struct mailimap_flag_list *fl,
+	    struct arena *a, struct perr *err)
+{
+	struct mailimap_store_att_flags *sf;
+	int r;
+
+	sf = op == IMAP_FLAGS_ADD
+		     ? mailimap_store_att_flags_new_add_flags_silent(fl)
+		     : mailimap_store_att_flags_new_remove_flags_silent(fl);
+	r = mailimap_uid_store(c->imap, set, sf);
+	mailimap_store_att_flags_free(sf);
+	if (r != MAILIMAP_NO_ERROR)
+		return imapc_fail(c, r, a, PERR_REMOTE, "UID STORE", err);
+	return 0;
+}
+
+int
+imap_set_flags(struct imap_conn *c, const char *folder, const uint32_t *uids,
+	       size_t n, enum imap_flag_op op, unsigned flags,
+	       const char *const *keywords, size_t n_keywords,
+	       struct arena *a, struct perr *err)
+{
+	struct mailimap_set *set;
+	size_t i;
+	int r;
+
+	for (i = 0; i < n_keywords; i++) {
+		if (keywords[i] == NULL || !keyword_ok(keywords[i]))
+			return perr_set(err, a, PERR_INPUT,
+					"invalid keyword flag");
+	}
+	if (check_uids(n, a, err) != 0 ||
+	    select_in(c, folder, false, a, NULL, err) != 0)
+		return -1;
+	if (n == 0 || (flags == 0 && n_keywords == 0))
+		return 0;
+	set = imapc_uid_set(uids, n);
+	r = store_flags(c, set, op,
+			imapc_flag_list(flags, keywords, n_keywords), a, err);
+	mailimap_set_free(set);
+	return r;
+}
+
+int
+imap_copy(struct imap_conn *c, const char *folder, const uint32_t *uids,
+	  size_t n, const char *to, struct arena *a, struct perr *err)
+{
+	struct mailimap_set *set;
+	char *to_raw;
+	int r;
+
+	if (check_uids(n, a, err) != 0 ||
+	    imapc_folder_raw(to, a, &to_raw, err) != 0 ||
+	    select_in(c, folder, true, a, NULL, err) != 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	set = imapc_uid_set(uids, n);
+	r = mailimap_uid_copy(c->imap, set, to_raw);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
+		return imapc_fail(c, r, a, PERR_REMOTE, "UID COPY", err);
+	return 0;
+}
+
+/* \Deleted + expunge of exactly these UIDs when UIDPLUS allows it. */
+static int
+expunge_uids(struct imap_conn *c, struct mailimap_set *set, struct arena *a,
+	     struct perr *err)
+{
+	int r;
+
+	if (store_flags(c, set, IMAP_FLAGS_ADD,
+			imapc_flag_list(IMAP_MSG_DELETED, NULL, 0), a,
+			err) != 0)
+		return -1;
+	if (imapc_caps(c) & IMAP_CAP_UIDPLUS)
+		r = mailimap_uid_expunge(c->imap, set);
+	else
+		r = mailimap_expunge(c->imap);
+	if (r != MAILIMAP_NO_ERROR)
+		return imapc_fail(c, r, a, PERR_REMOTE, "EXPUNGE", err);
+	return 0;
+}
+
+int
+imap_move(struct imap_conn *c, const char *folder, const uint32_t *uids,
+	  size_t n, const char *to, struct arena *a, struct perr *err)
+{
+	struct mailimap_set *set;
+	char *to_raw;
+	int r;
+
+	if (check_uids(n, a, err) != 0 ||
+	    imapc_folder_raw(to, a, &to_raw, err) != 0 ||
+	    select_in(c, folder, false, a, NULL, err) != 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	if (strcmp(c->selected_raw, to_raw) == 0)
+		return 0;
+	set = imapc_uid_set(uids, n);
+	if (imapc_caps(c) & IMAP_CAP_MOVE) {
+		r = mailimap_uid_move(c->imap, set, to_raw);
+		if (r != MAILIMAP_NO_ERROR)
+			r = imapc_fail(c, r, a, PERR_REMOTE, "UID MOVE", err);
+	} else {
+		r = mailimap_uid_copy(c->imap, set, to_raw);
+		if (r != MAILIMAP_NO_ERROR)
+			r = imapc_fail(c, r, a, PERR_REMOTE, "UID COPY", err);
+		else
+			r = expunge_uids(c, set, a, err);
+	}
+	mailimap_set_free(set);
+	return r;
+}
+
+int
+imap_delete_messages(struct imap_conn *c, const char *folder,
+		     const uint32_t *uids, size_t n, bool permanent,
+		     struct arena *a, struct perr *err)
+{
+	const char *trash = NULL;
+	struct mailimap_set *set;
+	int r;
+
+	if (check_uids(n, a, err) != 0)
+		return -1;
+	if (!permanent &&
+	    imapc_find_special(c, IMAP_SPECIAL_TRASH, a, &trash, err) != 0)
+		return -1;
+	if (trash != NULL && strcmp(trash, folder) != 0)
+		return imap_move(c, folder, uids, n, trash, a, err);
+	if (select_in(c, folder, false, a, NULL, err) != 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	set = imapc_uid_set(uids, n);
+	r = expunge_uids(c, set, a, err);
+	mailimap_set_free(set);
+	return r;
+}
+
+int
+imap_expunge(struct imap_conn *c, const char *folder, struct arena *a,
+	     struct perr *err)
+{
+	int r;
+
+	if (select_in(c, folder, false, a, NULL, err) != 0)
+		return -1;
+	r = mailimap_expunge(c->imap);
+	if (r != MAILIMAP_NO_ERROR)
+		return imapc_fail(c, r, a, PERR_REMOTE, "EXPUNGE", err);
+	return 0;
+}
+
+int
+imap_append(struct imap_conn *c, const char *folder, unsigned flags,
+	    int64_t date, struct strv msg, struct arena *a, uint32_t *uid_r,
+	    struct perr *err)
+{
+	struct mailimap_flag_list *fl;
+	struct mailimap_date_time *dt = NULL;
+	char *raw;
+	uint32_t uidvalidity = 0, uid = 0;
+	int r;
+
+	if (uid_r != NULL)
+		*uid_r = 0;
+	if (imapc_check_usable(c, a, err) != 0 ||
+	    imapc_folder_raw(folder, a, &raw, err) != 0)
+		return -1;
+	if (msg.len == 0)
+		return perr_set(err, a, PERR_INPUT, "empty message");
+	if (date > 0) {
+		time_t t = (time_t)date;
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm) != NULL)
+			dt = mailimap_date_time_new(tm.tm_mday, tm.tm_mon + 1,
+						    tm.tm_year + 1900,
+						    tm.tm_hour, tm.tm_min,
+						    tm.tm_sec, 0);
+	}
+	fl = imapc_flag_list(flags, NULL, 0);
+	if (imapc_caps(c) & IMAP_CAP_UIDPLUS)
+		r = mailimap_uidplus_append(c->imap, raw, fl, dt, msg.p,
+					    msg.len, &uidvalidity, &uid);
+	else
+		r = mailimap_append(c->imap, raw, fl, dt, msg.p, msg.len);
+	mailimap_flag_list_free(fl);
+	if (dt != NULL)
+		mailimap_date_time_free(dt);
+	if (r != MAILIMAP_NO_ERROR)
+		return imapc_fail(c, r, a, PERR_REMOTE, "APPEND", err);
+	if (c->selected_raw != NULL && strcmp(c->selected_raw, raw) == 0)
+		c->sel_stale = true;
+	if (uid_r != NULL)
+		*uid_r = uid;
+	return 0;
+}
+
+/* "1.2.TEXT", "HEADER", "2.MIME" -> a libetpan section (NULL: invalid). */
+static struct mailimap_section *
+parse_section(const char *s)
+{
+	clist *parts = clist_new();
+	const char *p = s;
+	struct mailimap_section_part *sp;
+
+	while (*p >= '0' && *p <= '9') {
+		uint64_t v;
+		const char *q = p;
+		uint32_t *n;
+
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (!pt_parse_u64((struct strv){p, (size_t)(q - p)}, 100000,
+				  &v) ||
+		    v == 0)
+			goto bad;
+		n = pt_xmalloc(sizeof(*n));
+		*n = (uint32_t)v;
+		clist_append(parts, n);
+		p = q;
+		if (*p == '.')
+			p++;
+		else if (*p != '\0')
+			goto bad;
+	}
+	if (clist_count(parts) == 0) {
+		clist_free(parts);
+		if (strcmp(p, "HEADER") == 0)
+			return mailimap_section_new_header();
+		if (strcmp(p, "TEXT") == 0)
+			return mailimap_section_new_text();
+		return NULL;
+	}
+	sp = mailimap_section_part_new(parts);
+	if (*p == '\0')
+		return mailimap_section_new_part(sp);
+	if (strcmp(p, "MIME") == 0)
+		return mailimap_section_new_part_mime(sp);
+	if (strcmp(p, "HEADER") == 0)
+		return mailimap_section_new_part_header(sp);
+	if (strcmp(p, "TEXT") == 0)
+		return mailimap_section_new_part_text(sp);
+	mailimap_section_part_free(sp);
+	return NULL;
+bad:
+	{
+		clistiter *it;
+
+		for (it = clist_begin(parts); it != NULL; it = clist_next(it))
+			free(clist_content(it));
+	}
+	clist_free(parts);
+	return NULL;
+}
+
+int
+imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
+		   const char *section, struct arena *a, struct strv *data_r,
+		   struct perr *err)
+{
+	struct mailimap_section *sec;
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	clist *res = NULL;
+	clistiter *it, *it2;
+	int r;
+
+	*data_r = STRV_NULL;
+	if (section == NULL)
+		section = "";
+	if (uid == 0)
+		return perr_set(err, a, PERR_NOTFOUND, "no such message");
+	if (select_in(c, folder, true, a, NULL, err) != 0)
+		return -1;
+	sec = *section == '\0' ? mailimap_section_new(NULL)
+			       : parse_section(section);
+	if (sec == NULL)
+		return perr_set(err, a, PERR_INPUT, "invalid body section");
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+						   mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(
+		ft, mailimap_fetch_att_new_body_peek_section(sec));
+	set = mailimap_set_new_single(uid);
+	r = mailimap_uid_fetch(c->imap, set, ft, &res);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR)
+		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
+	r = -1;
+	for (it = clist_begin(res); it != NULL && r != 0;
+	     it = clist_next(it)) {
+		struct mailimap_msg_att *ma = clist_content(it);
+		uint32_t got_uid = 0;
+		const char *body = NULL;
+		size_t len = 0;
+
+		for (it2 = clist_begin(ma->att_list); it2 != NULL;
+		     it2 = clist_next(it2)) {
+			struct mailimap_msg_att_item *item = clist_content(it2);
+			struct mailimap_msg_att_static *st;
+
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			st = item->att_data.att_static;
+			if (st->att_type == MAILIMAP_MSG_ATT_UID)
+				got_uid = st->att_data.att_uid;
+			else if (st->att_type ==
+					 MAILIMAP_MSG_ATT_BODY_SECTION &&
+				 st->att_data.att_body_section != NULL) {
+				body = st->att_data.att_body_section
+					       ->sec_body_part;
+				len = st->att_data.att_body_section->sec_length;
+			}
+		}
+		if (got_uid == uid) {
+			char *copy = arena_strndup(a, body != NULL ? body : "",
+						   body != NULL ? len : 0);
+
+			if (copy == NULL) {
+				mailimap_fetch_list_free(res);
+				return perr_set(err, a, PERR_LIMIT,
+						"message too large");
+			}
+			data_r->p = copy;
+			data_r->len = body != NULL ? len : 0;
+			r = 0;
+		}
+	}
+	mailimap_fetch_list_free(res);
+	if (r != 0)
+		return perr_set(err, a, PERR_NOTFOUND, "no such message");
+	return 0;
+}

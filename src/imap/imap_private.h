@@ -1,0 +1,93 @@
+/*
+ * imap internals shared by the files of src/imap/. Nothing outside this
+ * folder includes it; libetpan types are fine here.
+ */
+#ifndef PETREL_IMAP_PRIVATE_H
+#define PETREL_IMAP_PRIVATE_H
+
+#include <libetpan/libetpan.h>
+
+#include "net/net.h"
+
+struct imap_conn {
+	mailimap *imap;
+	struct net_target target;
+	char *host;    /* owned copies for target */
+	char *ca_file;
+	unsigned caps;          /* as offered by the server */
+	unsigned caps_disabled; /* imap_conn_disable_caps() */
+	bool authenticated;
+	bool broken;
+
+	/* The selected folder (UTF-8 and wire form), NULL if none. */
+	char *selected;
+	char *selected_raw;
+	bool selected_rw;
+	bool sel_stale;
+	struct imap_mailbox_status sel;
+
+	/* Special-use folder paths (UTF-8, malloc) from the last LIST. */
+	char *special_path[IMAP_SPECIAL_ARCHIVE + 1];
+	bool specials_known;
+
+	/* err->msg for functions without an arena; reset per call. */
+	struct arena *scratch;
+
+	/* pool bookkeeping (pool.c) */
+	void *pool_entry;
+};
+
+/* Largest response the raw reader accepts (THREAD, LIST-STATUS). */
+#define IMAPC_RAW_MAX (32u * 1024 * 1024)
+
+/*
+ * Turn a libetpan result into *err. Stream-level failures mark c broken
+ * and give PERR_TEMPFAIL; a command refused by the server gives no_kind
+ * with the server's text. what names the command ("SELECT").
+ */
+int imapc_fail(struct imap_conn *c, int r, struct arena *a,
+	       enum perr_kind no_kind, const char *what, struct perr *err);
+/* A usable, logged-in connection, else -1 with err. */
+int imapc_check_usable(struct imap_conn *c, struct arena *a,
+		       struct perr *err);
+/* Refuse (PERR_INPUT) a value with CR, LF or NUL. */
+int imapc_check_value(struct strv v, struct arena *a, const char *what,
+		      struct perr *err);
+/* UTF-8 folder path -> wire name (checks control chars). */
+int imapc_folder_raw(const char *path, struct arena *a, char **raw_r,
+		     struct perr *err);
+/*
+ * Send "TAG cmd\r\n" (cmd must be a safe, complete command without user
+ * literals) and read the answer ourselves, for responses libetpan cannot
+ * parse (THREAD, LIST-STATUS). Untagged lines (without "* " and CRLF,
+ * literals inlined) come back in a. A NO/BAD answer gives PERR_REMOTE.
+ */
+int imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
+		      struct strv **lines_r, size_t *n_r, struct perr *err);
+/* Effective capabilities (offered minus disabled). */
+unsigned imapc_caps(const struct imap_conn *c);
+
+/* A mailimap_set from UIDs (sorted, ranges merged). NULL for n == 0. */
+struct mailimap_set *imapc_uid_set(const uint32_t *uids, size_t n);
+
+/* IMAP_MSG_* and keywords -> a new flag list (caller frees). */
+struct mailimap_flag_list *imapc_flag_list(unsigned flags,
+					   const char *const *kw, size_t n_kw);
+
+/* Build libetpan search keys from parsed terms (NULL: ALL). */
+struct mailimap_search_key *imapc_search_key(const struct imap_search *s);
+/* True if any term needs CHARSET UTF-8. */
+bool imapc_search_is_ascii(const struct imap_search *s);
+
+/* Path of a special folder (from the cache or a new LIST); NULL if none. */
+int imapc_find_special(struct imap_conn *c, enum imap_special sp,
+		       struct arena *a, const char **path_r,
+		       struct perr *err);
+/* Special use by common folder names ("Sent Items", "Spam"...). */
+enum imap_special imapc_special_by_name(const char *name);
+/* Forget the cached special folders (after create/rename/delete). */
+void imapc_forget_specials(struct imap_conn *c);
+/* Scratch arena of c, reset. */
+struct arena *imapc_scratch(struct imap_conn *c);
+
+#endif

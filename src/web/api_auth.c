@@ -1,0 +1,255 @@
+/*
+ * Sign-in and sign-out. Login checks the password against the user's own
+ * IMAP server (Petrel has no user database), then starts a session whose
+ * cookie carries the key to the sealed password.
+ *
+ * Brute force: failures count per client IP and per account in fixed
+ * windows ([ratelimit] login_max_failures per login_window_seconds). Over
+ * the limit the answer is 429 with Retry-After, before the mail server is
+ * asked. Each failure is logged as "auth failed: ip=... user=..." so
+ * fail2ban can block the address at the firewall.
+ */
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "web_private.h"
+#include "core/banned.h"
+
+#define LOGIN_FIELD_MAX 512
+
+static const char *
+rl_key(struct web_ctx *ctx, const char *kind, const char *value)
+{
+	return arena_printf(ctx->req->arena, "login:%s:%s", kind, value);
+}
+
+/* 0: may try; -1: over the limit (err and Retry-After set). */
+static int
+rate_limit_check(struct web_ctx *ctx, struct store *st, const char *ip_key,
+		 const char *user_key, struct perr *err)
+{
+	unsigned window = ctx->config->ratelimit.login_window_seconds;
+	unsigned max = ctx->config->ratelimit.login_max_failures;
+	unsigned n_ip = 0, n_user = 0;
+	int64_t now = pt_now_unix();
+	char retry[24];
+
+	if (max == 0)
+		return 0;
+	if (store_ratelimit_check(st, ip_key, window, now, &n_ip,
+				  ctx->req->arena, err) != 0 ||
+	    store_ratelimit_check(st, user_key, window, now, &n_user,
+				  ctx->req->arena, err) != 0)
+		return -1;
+	if (n_ip < max && n_user < max)
+		return 0;
+	/* Fixed windows: at worst the whole window is left. */
+	if (pt_snprintf_ok(retry, sizeof(retry), "%u", window))
+		(void)http_response_set_header(ctx->resp, "Retry-After",
+					       retry);
+	ctx->error_key = "L_ERROR_RATE";
+	log_warn("auth rate limited: ip=%s user=%s", ctx->req->remote_addr,
+		 user_key + strlen("login:user:"));
+	return perr_set(err, ctx->req->arena, PERR_RATE,
+			"too many failed sign-ins; try again later");
+}
+
+static void
+count_failure(struct web_ctx *ctx, struct store *st, const char *ip_key,
+	      const char *user_key)
+{
+	unsigned window = ctx->config->ratelimit.login_window_seconds;
+	unsigned n = 0;
+	struct perr e = {0};
+
+	if (store_ratelimit_hit(st, ip_key, window, pt_now_unix(), &n,
+				ctx->req->arena, &e) != 0 ||
+	    store_ratelimit_hit(st, user_key, window, pt_now_unix(), &n,
+				ctx->req->arena, &e) != 0)
+		log_error("cannot count a failed sign-in: %s", e.msg);
+}
+
+static bool
+json_field(json_t *body, const char *name, struct strv *v_r)
+{
+	json_t *v = json_object_get(body, name);
+
+	if (!json_is_string(v))
+		return false;
+	v_r->p = json_string_value(v);
+	v_r->len = json_string_length(v);
+	return true;
+}
+
+/* Check the password by logging in to IMAP; the connection is not kept. */
+static int
+check_imap_login(struct web_ctx *ctx, const struct config_domain *dom,
+		 const char *imap_user, const char *password, struct perr *err)
+{
+	struct imap_conn *c = NULL;
+	int ret;
+
+	if (imap_connect(dom, ctx->req->arena, &c, err) != 0)
+		return -1;
+	ret = imap_login(c, imap_user, password, err);
+	if (ret == 0)
+		imap_logout(c);
+	imap_conn_destroy(&c);
+	return ret;
+}
+
+int
+web_api_login(struct web_ctx *ctx, struct perr *err)
+{
+	json_t *body = http_request_json(ctx->req);
+	struct strv login, password, user, domain, email;
+	const struct config_domain *dom;
+	struct session_opts opts;
+	struct http_cookie_opts cookie_opts = {0};
+	struct session *s;
+	struct store *st;
+	struct strv old;
+	const char *ip_key, *user_key, *imap_user;
+	char *cookie, *csrf, *pw;
+	bool remember;
+
+	if (!json_field(body, "email", &login) ||
+	    !json_field(body, "password", &password)) {
+		ctx->error_key = "L_LOGIN_EMPTY";
+		return perr_set(err, ctx->req->arena, PERR_INPUT,
+				"expected {\"email\", \"password\"}");
+	}
+	login = strv_trim(login);
+	if (login.len == 0 || password.len == 0) {
+		ctx->error_key = "L_LOGIN_EMPTY";
+		return perr_set(err, ctx->req->arena, PERR_INPUT,
+				"email and password are required");
+	}
+	if (login.len > LOGIN_FIELD_MAX || password.len > LOGIN_FIELD_MAX ||
+	    strv_has_ctl(login, false) || strv_has_ctl(password, true) ||
+	    !codec_utf8_valid(login)) {
+		ctx->error_key = "L_LOGIN_WRONG";
+		return perr_set(err, ctx->req->arena, PERR_AUTH,
+				"unusable email or password");
+	}
+	remember = json_is_true(json_object_get(body, "remember"));
+	if (config_login_split(ctx->config, login, ctx->req->arena, &user,
+			       &domain, &email, err) != 0) {
+		ctx->error_key = "L_LOGIN_WRONG";
+		err->kind = PERR_AUTH;
+		return -1;
+	}
+	st = web_store(ctx, err);
+	if (st == NULL)
+		return -1;
+	ip_key = rl_key(ctx, "ip", ctx->req->remote_addr);
+	email.p = strv_dup(ctx->req->arena, email);
+	if (email.p == NULL)
+		return perr_set(err, ctx->req->arena, PERR_LIMIT,
+				"out of request memory");
+	user_key = rl_key(ctx, "user", email.p);
+	if (ip_key == NULL || user_key == NULL)
+		return perr_set(err, ctx->req->arena, PERR_LIMIT,
+				"out of request memory");
+	if (rate_limit_check(ctx, st, ip_key, user_key, err) != 0)
+		return -1;
+
+	dom = config_domain_for(ctx->config, domain);
+	if (dom->disabled || !config_domain_allows(dom, email)) {
+		log_warn("auth failed: ip=%s user=%s reason=domain-not-allowed",
+			 ctx->req->remote_addr, email.p);
+		count_failure(ctx, st, ip_key, user_key);
+		ctx->error_key = "L_LOGIN_DOMAIN_DISABLED";
+		return perr_set(err, ctx->req->arena, PERR_AUTH,
+				"sign-in for this domain is not allowed");
+	}
+	imap_user = dom->imap_short_login ? strv_dup(ctx->req->arena, user)
+					  : email.p;
+	pw = strv_dup(ctx->req->arena, password);
+	if (imap_user == NULL || pw == NULL)
+		return perr_set(err, ctx->req->arena, PERR_LIMIT,
+				"out of request memory");
+	if (check_imap_login(ctx, dom, imap_user, pw, err) != 0) {
+		if (err->kind == PERR_AUTH || err->kind == PERR_INPUT) {
+			/* The fail2ban line: keep its shape stable. */
+			log_warn("auth failed: ip=%s user=%s",
+				 ctx->req->remote_addr, email.p);
+			count_failure(ctx, st, ip_key, user_key);
+			ctx->error_key = "L_LOGIN_WRONG";
+			err->kind = PERR_AUTH;
+			err->msg = "wrong email address or password";
+		} else {
+			ctx->error_key = "L_LOGIN_SERVER_DOWN";
+		}
+		OPENSSL_cleanse(pw, password.len);
+		return -1;
+	}
+	OPENSSL_cleanse(pw, password.len);
+
+	/* A new id at every login: an old cookie (fixation) dies here. */
+	if (http_request_cookie(ctx->req, SESSION_COOKIE, &old) &&
+	    web_session_load(ctx, err) == 0) {
+		imap_pool_drop_session(ctx->app->imap_pool,
+				       ctx->session->id_hash);
+		if (session_destroy(st, ctx->session, ctx->req->arena, err) !=
+		    0)
+			return -1;
+		ctx->session = NULL;
+	}
+	perr_clear(err);
+	web_session_opts(ctx, remember, &opts);
+	if (session_create(st, email.p, password, ctx->req->remote_addr, "",
+			   pt_now_unix(), &opts, ctx->req->arena, &s, &cookie,
+			   &csrf, err) != 0)
+		return -1;
+	if (store_ratelimit_reset(st, user_key, ctx->req->arena, err) != 0)
+		log_warn("cannot reset the sign-in counter: %s", err->msg);
+	perr_clear(err);
+	cookie_opts.secure = web_cookie_secure(ctx);
+	cookie_opts.samesite = HTTP_SAMESITE_STRICT;
+	if (remember)
+		cookie_opts.max_age = (int64_t)opts.absolute_seconds;
+	if (http_response_set_cookie(ctx->resp, SESSION_COOKIE, cookie,
+				     &cookie_opts) != 0)
+		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
+				"cannot set the session cookie");
+	log_info("login: ip=%s user=%s", ctx->req->remote_addr, email.p);
+	return web_reply_json(ctx, json_pack("{ssss}", "csrf", csrf, "email",
+					     email.p),
+			      err);
+}
+
+int
+web_api_logout(struct web_ctx *ctx, struct perr *err)
+{
+	struct store *st = web_store(ctx, err);
+	struct http_cookie_opts cookie_opts = {0};
+
+	if (st == NULL)
+		return -1;
+	imap_pool_drop_session(ctx->app->imap_pool, ctx->session->id_hash);
+	if (session_destroy(st, ctx->session, ctx->req->arena, err) != 0)
+		return -1;
+	cookie_opts.secure = web_cookie_secure(ctx);
+	(void)http_response_delete_cookie(ctx->resp, SESSION_COOKIE,
+					  &cookie_opts);
+	log_info("logout: user=%s", ctx->session->user);
+	return web_reply_json(ctx, json_object(), err);
+}
+
+int
+web_api_session(struct web_ctx *ctx, struct perr *err)
+{
+	char *csrf = session_csrf_token(ctx->session, ctx->req->arena);
+
+	if (csrf == NULL)
+		return perr_set(err, ctx->req->arena, PERR_LIMIT,
+				"out of request memory");
+	return web_reply_json(ctx,
+			      json_pack("{ssssss}", "email", ctx->session->user,
+					"csrf", csrf, "lang",
+					i18n_code(ctx->lang)),
+			      err);
+}

@@ -1,0 +1,192 @@
+/*
+ * The route table and the request pipeline. Routes are one static table
+ * (Dovecot's command table, Kore's config routes): reading it tells what
+ * Petrel answers to. Middleware are slots switched on per route by flags;
+ * the session, CSRF, admin and rate-limit slots are filled as those
+ * features land, and a route that asks for a slot not yet filled is
+ * refused rather than served unprotected.
+ */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "web_private.h"
+#include "core/banned.h"
+
+#define API (ROUTE_API)
+#define USER (ROUTE_API | ROUTE_SESSION)
+#define CHANGE (ROUTE_API | ROUTE_SESSION | ROUTE_CSRF)
+
+static const struct web_route routes[] = {
+	{"GET", "/", web_page_index, ROUTE_SESSION_OPTIONAL},
+	{"GET", "/healthz", web_api_health, API},
+	{"POST", "/api/Lang", web_api_lang, API},
+	{"POST", "/api/Login", web_api_login, API},
+	{"POST", "/api/Logout", web_api_logout, CHANGE},
+	{"POST", "/api/Session", web_api_session, USER},
+	/*
+	 * Reads need the token too: a JSON POST from another site cannot
+	 * carry it, so no read can be triggered cross-site either.
+	 */
+	{"POST", "/api/Folders", web_api_folders, CHANGE},
+	{"POST", "/api/FolderCreate", web_api_folder_create, CHANGE},
+	{"POST", "/api/FolderRename", web_api_folder_rename, CHANGE},
+	{"POST", "/api/FolderDelete", web_api_folder_delete, CHANGE},
+	{"POST", "/api/FolderSubscribe", web_api_folder_subscribe, CHANGE},
+	{"POST", "/api/FolderEmpty", web_api_folder_empty, CHANGE},
+	{"POST", "/api/MessageList", web_api_message_list, CHANGE},
+	{"POST", "/api/MessageSetSeen", web_api_message_set_seen, CHANGE},
+	{"POST", "/api/MessageSetFlagged", web_api_message_set_flagged, CHANGE},
+	{"POST", "/api/MessageMove", web_api_message_move, CHANGE},
+	{"POST", "/api/MessageDelete", web_api_message_delete, CHANGE},
+};
+
+/* Flags whose middleware exists. Anything else fails closed. */
+#define ROUTE_FLAGS_AVAILABLE                                                  \
+	(ROUTE_API | ROUTE_SESSION | ROUTE_SESSION_OPTIONAL | ROUTE_CSRF)
+
+static bool
+method_matches(const char *route_method, const char *method)
+{
+	if (strcmp(route_method, method) == 0)
+		return true;
+	/* RFC 9110 §9.3.2: HEAD is GET without the body. */
+	return strcmp(route_method, "GET") == 0 && strcmp(method, "HEAD") == 0;
+}
+
+/*
+ * Find the route for method + path. *path_known_r tells whether the path
+ * exists with another method (405 rather than 404), and *allow_r lists
+ * those methods for the Allow header.
+ */
+static const struct web_route *
+route_find(const struct http_request *req, bool *path_known_r,
+	   struct sbuf *allow_r)
+{
+	size_t i;
+
+	*path_known_r = false;
+	for (i = 0; i < PT_NELEM(routes); i++) {
+		if (!strv_eq_cstr(req->path, routes[i].path))
+			continue;
+		if (method_matches(routes[i].method, req->method))
+			return &routes[i];
+		if (*path_known_r)
+			sbuf_append_cstr(allow_r, ", ");
+		sbuf_append_cstr(allow_r, routes[i].method);
+		if (strcmp(routes[i].method, "GET") == 0)
+			sbuf_append_cstr(allow_r, ", HEAD");
+		*path_known_r = true;
+	}
+	return NULL;
+}
+
+static bool
+client_wants_json(const struct http_request *req)
+{
+	struct strv accept;
+
+	if (strv_starts_with(req->path, STRV_LIT("/api/")))
+		return true;
+	if (!http_request_header(req, "accept", &accept))
+		return false;
+	return strv_find(accept, STRV_LIT("application/json")) >= 0 &&
+	       strv_find(accept, STRV_LIT("text/html")) < 0;
+}
+
+static void
+pick_language(struct web_ctx *ctx)
+{
+	struct strv choice = STRV_NULL, accept = STRV_NULL;
+
+	(void)http_request_cookie(ctx->req, WEB_LANG_COOKIE, &choice);
+	(void)http_request_header(ctx->req, "accept-language", &accept);
+	ctx->lang = i18n_pick(ctx->state->i18n, choice, accept,
+			      strv_from_cstr(ctx->config->webmail.language));
+	ctx->lang_dict = web_state_lang_dict(ctx->state, ctx->lang);
+}
+
+static void
+access_log(const struct web_ctx *ctx, uint64_t started)
+{
+	/* The path only: the query may carry the admin key. */
+	log_info("%s %.*s %d %llums", ctx->req->method,
+		 (int)(ctx->req->path.len > 200 ? 200 : ctx->req->path.len),
+		 ctx->req->path.p, ctx->resp->status,
+		 (unsigned long long)(pt_now_ms_monotonic() - started));
+}
+
+void
+web_dispatch(struct http_request *req, struct http_response *resp, void *app)
+{
+	struct web_ctx ctx = {0};
+	const struct web_route *route;
+	struct perr err = {0};
+	struct sbuf allow;
+	bool path_known;
+	uint64_t started = pt_now_ms_monotonic();
+
+	ctx.app = app;
+	ctx.req = req;
+	ctx.resp = resp;
+	ctx.state = web_state_acquire(ctx.app);
+	ctx.config = ctx.state->config;
+	ctx.wants_json = client_wants_json(req);
+	req->user = &ctx;
+	log_set_context(req->id, req->remote_addr, NULL);
+	pick_language(&ctx);
+
+	sbuf_init(&allow, req->arena, 64, 256);
+	route = route_find(req, &path_known, &allow);
+	if (route == NULL) {
+		if (path_known) {
+			(void)http_response_set_header(resp, "Allow",
+						       sbuf_cstr(&allow));
+			perr_set(&err, req->arena, PERR_METHOD,
+				 "%s is not allowed here", req->method);
+		} else {
+			perr_set(&err, req->arena, PERR_NOTFOUND,
+				 "no such page");
+		}
+		goto fail;
+	}
+	if (route->flags & ROUTE_API)
+		ctx.wants_json = true;
+	/* The parser's verdict comes after routing: 404 beats 400. */
+	if (req->parse_error.kind != PERR_OK) {
+		err = req->parse_error;
+		goto fail;
+	}
+	if ((route->flags & ~ROUTE_FLAGS_AVAILABLE) != 0) {
+		perr_set(&err, req->arena, PERR_INTERNAL,
+			 "route %s needs middleware that is not available",
+			 route->path);
+		goto fail;
+	}
+	if (route->flags & ROUTE_SESSION) {
+		if (web_session_load(&ctx, &err) != 0)
+			goto fail;
+	} else if (route->flags & ROUTE_SESSION_OPTIONAL) {
+		struct perr ignored = {0};
+
+		if (web_session_load(&ctx, &ignored) != 0 &&
+		    ignored.kind != PERR_AUTH) {
+			err = ignored;
+			goto fail;
+		}
+	}
+	if ((route->flags & ROUTE_CSRF) && web_csrf_check(&ctx, &err) != 0)
+		goto fail;
+	if (route->handler(&ctx, &err) != 0)
+		goto fail;
+	goto done;
+fail:
+	web_render_error(&ctx, &err);
+done:
+	/* Close pooled IMAP connections that idled too long (cheap scan). */
+	imap_pool_reap(ctx.app->imap_pool);
+	access_log(&ctx, started);
+	log_set_context(NULL, NULL, NULL);
+	req->user = NULL;
+	web_state_release(ctx.app, ctx.state);
+}

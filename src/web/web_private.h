@@ -1,0 +1,134 @@
+/* Shared inside src/web only. */
+#ifndef PETREL_WEB_PRIVATE_H
+#define PETREL_WEB_PRIVATE_H
+
+#include <pthread.h>
+
+#include "web.h"
+#include "config/config.h"
+#include "i18n/i18n.h"
+#include "tmpl/tmpl.h"
+#include "imap/imap.h"
+#include "session/session.h"
+#include "store/store.h"
+
+/* What a reload replaces as one unit. */
+struct web_state {
+	unsigned refs; /* guarded by web_app.lock */
+	struct config *config;
+	struct tmpl_cache *templates;
+	struct i18n *i18n;
+	struct arena *arena;	       /* the catalog dictionaries */
+	struct tmpl_dict **lang_dicts; /* parallel to i18n_languages() */
+	size_t n_langs;
+};
+
+struct web_app {
+	char *data_dir, *share_dir, *static_url;
+	pthread_mutex_t lock;
+	struct web_state *state;
+	char asset_version[16];
+	int64_t started;
+	struct imap_pool *imap_pool; /* logged-in connections by session */
+};
+
+/* Per-request context, hung on req->user. */
+struct web_ctx {
+	struct web_app *app;
+	struct web_state *state;
+	const struct config *config;
+	const struct i18n_catalog *lang;
+	const struct tmpl_dict *lang_dict;
+	struct http_request *req;
+	struct http_response *resp;
+	bool wants_json; /* errors as JSON: /api/ paths and JSON clients */
+	/* Set by the session middleware on ROUTE_SESSION routes. */
+	struct session *session;
+	/* A catalog key that says the error better than its kind does. */
+	const char *error_key;
+	/* The IMAP connection checked out for this request, if any. */
+	struct imap_conn *imap;
+};
+
+/* A handler returns 0, or -1 with *err set for web_render_error(). */
+typedef int web_handler_fn(struct web_ctx *ctx, struct perr *err);
+
+enum route_flag {
+	ROUTE_SESSION = 1 << 0,	  /* needs a logged-in user */
+	ROUTE_CSRF = 1 << 1,	  /* state-changing: token required */
+	ROUTE_ADMIN = 1 << 2,	  /* admin session required */
+	ROUTE_RATELIMIT = 1 << 3, /* counts against the login limiter */
+	ROUTE_API = 1 << 4,	  /* JSON API: errors as JSON */
+	ROUTE_SESSION_OPTIONAL = 1 << 5, /* load a session if there is one */
+};
+
+struct web_route {
+	const char *method; /* "GET" also answers HEAD */
+	const char *path;   /* exact match */
+	web_handler_fn *handler;
+	unsigned flags;
+};
+
+/* state.c */
+struct web_state *web_state_acquire(struct web_app *app);
+void web_state_release(struct web_app *app, struct web_state *st);
+const struct tmpl_dict *web_state_lang_dict(const struct web_state *st,
+					    const struct i18n_catalog *cat);
+
+/* render.c */
+/*
+ * A root dictionary for a page with the site-wide values set as
+ * template-globals (SITE_TITLE, STATIC, ASSET_VERSION, LANG, PAGE_TITLE)
+ * and the language catalog as the fallback.
+ */
+struct tmpl_dict *web_page_dict(struct web_ctx *ctx, const char *page_title);
+/* Expand a page template into the response with the given status. */
+int web_render_page(struct web_ctx *ctx, int status, const char *tpl,
+		    struct tmpl_dict *dict, struct perr *err);
+/* The one place that turns an error into a response (HTML or JSON). */
+void web_render_error(struct web_ctx *ctx, const struct perr *err);
+/* {"error": {"code", "message"}} code names, e.g. "NotFound". */
+const char *web_error_code(enum perr_kind kind);
+/* Send a JSON value (stolen) with status 200. */
+int web_reply_json(struct web_ctx *ctx, struct json_t *v, struct perr *err);
+/* Secure flag for cookies: HTTPS request or [security] force_https. */
+bool web_cookie_secure(const struct web_ctx *ctx);
+
+/* session_mw.c: the session and CSRF middleware and their helpers. */
+/* This thread's store connection (opened on first use), or NULL + err. */
+struct store *web_store(struct web_ctx *ctx, struct perr *err);
+/* Load ctx->session from the cookie; PERR_AUTH if there is none. */
+int web_session_load(struct web_ctx *ctx, struct perr *err);
+/* PERR_FORBIDDEN unless the X-Petrel-Token header matches. */
+int web_csrf_check(struct web_ctx *ctx, struct perr *err);
+/*
+ * A logged-in IMAP connection for the session (from the pool), given back
+ * automatically when the request ends.
+ */
+int web_imap(struct web_ctx *ctx, struct imap_conn **c_r, struct perr *err);
+/* Session options from the config (lifetimes). */
+void web_session_opts(const struct web_ctx *ctx, bool remember,
+		      struct session_opts *o);
+
+/* Handlers (one file per feature area). */
+int web_api_login(struct web_ctx *ctx, struct perr *err);
+int web_api_logout(struct web_ctx *ctx, struct perr *err);
+int web_api_session(struct web_ctx *ctx, struct perr *err);
+int web_api_folders(struct web_ctx *ctx, struct perr *err);
+int web_api_folder_create(struct web_ctx *ctx, struct perr *err);
+int web_api_folder_rename(struct web_ctx *ctx, struct perr *err);
+int web_api_folder_delete(struct web_ctx *ctx, struct perr *err);
+int web_api_folder_subscribe(struct web_ctx *ctx, struct perr *err);
+int web_api_folder_empty(struct web_ctx *ctx, struct perr *err);
+int web_api_message_list(struct web_ctx *ctx, struct perr *err);
+int web_api_message_set_seen(struct web_ctx *ctx, struct perr *err);
+int web_api_message_set_flagged(struct web_ctx *ctx, struct perr *err);
+int web_api_message_move(struct web_ctx *ctx, struct perr *err);
+int web_api_message_delete(struct web_ctx *ctx, struct perr *err);
+int web_page_index(struct web_ctx *ctx, struct perr *err);
+int web_api_lang(struct web_ctx *ctx, struct perr *err);
+int web_api_health(struct web_ctx *ctx, struct perr *err);
+
+#define WEB_LANG_COOKIE "petrel_lang"
+
+#endif

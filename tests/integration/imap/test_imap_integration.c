@@ -1,0 +1,1011 @@
+/*
+ * imap against the real Dovecot of tests/harness/mailstack.py.
+ *
+ * Users: alice (folders, flags, search, threads), bob (the 10 000-message
+ * folder "Big", filled once with fill-maildir), carol (pool and kick).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/core.h"
+#include "imap/imap.h"
+#include "stack.h"
+#include "core/banned.h"
+
+#define BIG_COUNT 10000
+
+static struct arena *A;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	A = arena_create("itest", 64 * 1024, 0);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	arena_destroy(&A);
+	return 0;
+}
+
+static void
+dom_init(struct config_domain *d, unsigned port, enum config_secure sec)
+{
+	memset(d, 0, sizeof(*d));
+	d->name = "example.test";
+	d->imap_host = stack_get("MAILSTACK_HOST");
+	d->imap_port = port;
+	d->imap_secure = sec;
+	d->verify_certificate = true;
+	d->ca_file = "";
+	d->connect_timeout = 5;
+	d->read_timeout = 30;
+}
+
+static struct imap_conn *
+login_as(const char *user)
+{
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct perr err;
+
+	dom_init(&d, stack_port("IMAP_PORT"), CONFIG_SECURE_NONE);
+	if (imap_connect(&d, A, &c, &err) != 0)
+		fail_msg("connect: %s", err.msg);
+	if (imap_login(c, user, stack_password(user), &err) != 0)
+		fail_msg("login: %s", err.msg);
+	return c;
+}
+
+static void
+bye(struct imap_conn **c)
+{
+	imap_logout(*c);
+	imap_conn_destroy(c);
+}
+
+/* APPEND a small message; returns its UID. */
+static uint32_t
+append_msg(struct imap_conn *c, const char *folder, const char *from,
+	   const char *subject, const char *date, const char *extra_headers,
+	   const char *body, unsigned flags)
+{
+	char *m = arena_printf(A,
+			       "From: %s\r\nTo: alice@example.test\r\n"
+			       "Subject: %s\r\nDate: %s\r\n"
+			       "Message-ID: <%u.%s@test>\r\n%s"
+			       "MIME-Version: 1.0\r\n\r\n%s\r\n",
+			       from, subject, date, (unsigned)rand(),
+			       "itest", extra_headers, body);
+	struct perr err;
+	uint32_t uid = 0;
+
+	if (imap_append(c, folder, flags, 0, strv_from_cstr(m), A, &uid,
+			&err) != 0)
+		fail_msg("append: %s", err.msg);
+	assert_true(uid > 0);
+	return uid;
+}
+
+static const struct imap_folder *
+find_folder(const struct imap_folder *fl, size_t n, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(fl[i].path, path) == 0)
+			return &fl[i];
+	}
+	return NULL;
+}
+
+static const struct imap_folder *
+must_find(const struct imap_folder *fl, size_t n, const char *path)
+{
+	const struct imap_folder *f = find_folder(fl, n, path);
+
+	if (f == NULL) {
+		fail_msg("folder %s not listed", path);
+		abort();
+	}
+	return f;
+}
+
+static void
+try_delete(struct imap_conn *c, const char *path)
+{
+	struct perr err;
+
+	if (imap_folder_delete(c, path, A, &err) != 0) {
+		/* it did not exist */
+	}
+}
+
+/* Create (or empty) a scratch folder for one test. */
+static void
+fresh_folder(struct imap_conn *c, const char *path)
+{
+	struct perr err;
+
+	try_delete(c, path);
+	if (imap_folder_create(c, path, A, &err) != 0)
+		fail_msg("create %s: %s", path, err.msg);
+}
+
+/* ---- connection ---------------------------------------------------------- */
+
+static void
+test_login_ok_and_capabilities(void **state)
+{
+	struct imap_conn *c;
+
+	(void)state;
+	c = login_as("alice@example.test");
+	assert_true(imap_conn_is_authenticated(c));
+	/* read again after login: Dovecot only lists these once logged in */
+	assert_true(imap_has_cap(c, IMAP_CAP_SORT));
+	assert_true(imap_has_cap(c, IMAP_CAP_THREAD_REFERENCES));
+	assert_true(imap_has_cap(c, IMAP_CAP_SPECIAL_USE));
+	assert_true(imap_has_cap(c, IMAP_CAP_UIDPLUS));
+	assert_true(imap_has_cap(c, IMAP_CAP_MOVE));
+	assert_true(imap_has_cap(c, IMAP_CAP_LIST_STATUS));
+	bye(&c);
+}
+
+static void
+test_wrong_password_is_auth_error(void **state)
+{
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct perr err;
+
+	(void)state;
+	dom_init(&d, stack_port("IMAP_PORT"), CONFIG_SECURE_NONE);
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "wrong", &err),
+			 -1);
+	assert_int_equal(err.kind, PERR_AUTH);
+	assert_non_null(strstr(err.msg, "uthentication failed"));
+	assert_null(strstr(err.msg, "wrong"));
+	imap_conn_destroy(&c);
+}
+
+static void
+test_server_down_is_tempfail_quickly(void **state)
+{
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct perr err;
+	uint64_t t0;
+
+	(void)state;
+	/* base port + 1: nothing listens there */
+	dom_init(&d, stack_port("IMAP_PORT") - 142, CONFIG_SECURE_NONE);
+	t0 = pt_now_ms_monotonic();
+	assert_int_equal(imap_connect(&d, A, &c, &err), -1);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
+	assert_null(c);
+	assert_true(pt_now_ms_monotonic() - t0 < 3000);
+}
+
+static void
+test_untrusted_certificate_refused_then_accepted_with_ca(void **state)
+{
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct perr err;
+
+	(void)state;
+	dom_init(&d, stack_port("IMAPS_PORT"), CONFIG_SECURE_SSL);
+	assert_int_equal(imap_connect(&d, A, &c, &err), -1);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
+	assert_non_null(strstr(err.msg, "certificate"));
+
+	d.ca_file = stack_get("CA_FILE");
+	if (imap_connect(&d, A, &c, &err) != 0)
+		fail_msg("imaps with CA: %s", err.msg);
+	assert_int_equal(imap_login(c, "alice@example.test",
+				    stack_password("alice@example.test"),
+				    &err),
+			 0);
+	bye(&c);
+}
+
+static void
+test_starttls_login(void **state)
+{
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct perr err;
+
+	(void)state;
+	dom_init(&d, stack_port("IMAP_PORT"), CONFIG_SECURE_TLS);
+	/* untrusted first */
+	assert_int_equal(imap_connect(&d, A, &c, &err), -1);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
+	d.ca_file = stack_get("CA_FILE");
+	if (imap_connect(&d, A, &c, &err) != 0)
+		fail_msg("starttls: %s", err.msg);
+	assert_false(imap_has_cap(c, IMAP_CAP_STARTTLS));
+	assert_int_equal(imap_login(c, "alice@example.test",
+				    stack_password("alice@example.test"),
+				    &err),
+			 0);
+	bye(&c);
+}
+
+static void
+test_crlf_values_cannot_add_commands(void **state)
+{
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct imap_folder *fl;
+	struct imap_list_query q;
+	struct imap_msg_page page;
+	struct perr err;
+	size_t n;
+	static const char *const hostile[] = {
+		"x\r\nA1 CREATE Injected", "x\nA1 CREATE Injected",
+		"x\rA1 CREATE Injected"};
+	size_t i;
+
+	(void)state;
+	dom_init(&d, stack_port("IMAP_PORT"), CONFIG_SECURE_NONE);
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test\r\nA1 LOGOUT",
+				    "x", &err),
+			 -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(imap_login(c, "alice@example.test",
+				    "pw\r\nA1 CREATE Injected", &err),
+			 -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(imap_login(c, "alice@example.test",
+				    stack_password("alice@example.test"),
+				    &err),
+			 0);
+	for (i = 0; i < PT_NELEM(hostile); i++) {
+		assert_int_equal(imap_folder_create(c, hostile[i], A, &err),
+				 -1);
+		assert_int_equal(err.kind, PERR_INPUT);
+		assert_int_equal(imap_folder_rename(c, "INBOX2", hostile[i], A,
+						    &err),
+				 -1);
+		assert_int_equal(err.kind, PERR_INPUT);
+		memset(&q, 0, sizeof(q));
+		q.search = hostile[i];
+		assert_int_equal(imap_list_messages(c, "INBOX", &q, A, &page,
+						    &err),
+				 -1);
+		assert_int_equal(err.kind, PERR_INPUT);
+		assert_int_equal(imap_list_messages(c, hostile[i], &q, A,
+						    &page, &err),
+				 -1);
+		assert_int_equal(err.kind, PERR_INPUT);
+	}
+	{
+		const char *kw[] = {"bad\r\nA1 CREATE Injected"};
+		uint32_t uid = 1;
+
+		assert_int_equal(imap_set_flags(c, "INBOX", &uid, 1,
+						IMAP_FLAGS_ADD, 0, kw, 1, A,
+						&err),
+				 -1);
+		assert_int_equal(err.kind, PERR_INPUT);
+	}
+	/* the connection still works and nothing was created */
+	assert_int_equal(imap_folders(c, A, &fl, &n, &err), 0);
+	for (i = 0; i < n; i++)
+		assert_null(strstr(fl[i].path, "Injected"));
+	bye(&c);
+}
+
+/* ---- folders ------------------------------------------------------------- */
+
+static void
+test_special_use_and_order(void **state)
+{
+	struct imap_conn *c;
+	struct imap_folder *fl;
+	size_t n;
+	struct perr err;
+
+	(void)state;
+	c = login_as("alice@example.test");
+	assert_int_equal(imap_folders(c, A, &fl, &n, &err), 0);
+	assert_true(n >= 6);
+	assert_string_equal(fl[0].path, "INBOX");
+	assert_int_equal(fl[0].special, IMAP_SPECIAL_INBOX);
+	assert_int_equal(fl[1].special, IMAP_SPECIAL_DRAFTS);
+	assert_int_equal(fl[2].special, IMAP_SPECIAL_SENT);
+	assert_int_equal(fl[3].special, IMAP_SPECIAL_ARCHIVE);
+	assert_int_equal(fl[4].special, IMAP_SPECIAL_JUNK);
+	assert_int_equal(fl[5].special, IMAP_SPECIAL_TRASH);
+	assert_true(fl[0].has_counts);
+	assert_true(fl[5].subscribed);
+	assert_int_equal(fl[0].delimiter, '/');
+
+	/* the classic path (LIST + LSUB + STATUS) gives the same answer */
+	{
+		struct imap_folder *fl2;
+		size_t n2, i;
+
+		imap_conn_disable_caps(c, IMAP_CAP_LIST_STATUS);
+		assert_int_equal(imap_folders(c, A, &fl2, &n2, &err), 0);
+		assert_int_equal(n2, n);
+		for (i = 0; i < n; i++) {
+			assert_string_equal(fl[i].path, fl2[i].path);
+			assert_int_equal(fl[i].special, fl2[i].special);
+			assert_int_equal(fl[i].total, fl2[i].total);
+			assert_int_equal(fl[i].unseen, fl2[i].unseen);
+			assert_int_equal(fl[i].subscribed, fl2[i].subscribed);
+		}
+		imap_conn_disable_caps(c, 0);
+	}
+	bye(&c);
+}
+
+static void
+test_cyrillic_folder_round_trip(void **state)
+{
+	struct imap_conn *c;
+	struct imap_folder *fl;
+	const struct imap_folder *f;
+	struct imap_mailbox_status st;
+	size_t n;
+	struct perr err;
+
+	(void)state;
+	c = login_as("alice@example.test");
+	try_delete(c, "Входящие/Счета 2024");
+	try_delete(c, "Входящие/Счета");
+	try_delete(c, "Входящие");
+	assert_int_equal(imap_folder_create(c, "Входящие", A, &err), 0);
+	if (imap_folder_create(c, "Входящие/Счета", A, &err) != 0)
+		fail_msg("create: %s", err.msg);
+	append_msg(c, "Входящие/Счета", "a@b.test", "счёт", 
+		   "Mon, 1 Jan 2024 10:00:00 +0000", "", "x", 0);
+	assert_int_equal(imap_folders(c, A, &fl, &n, &err), 0);
+	f = must_find(fl, n, "Входящие/Счета");
+	assert_string_equal(f->raw, "&BBIERQQ+BDQETwRJBDgENQ-/&BCEERwQ1BEIEMA-");
+	assert_string_equal(f->name, "Счета");
+	assert_int_equal(f->depth, 1);
+	assert_int_equal(f->total, 1);
+	assert_int_equal(f->unseen, 1);
+	assert_true(f->subscribed);
+	assert_int_equal(imap_select(c, "Входящие/Счета", false, &st, &err), 0);
+	assert_int_equal(st.exists, 1);
+	assert_true(st.uidvalidity != 0);
+	assert_string_equal(imap_selected(c), "Входящие/Счета");
+	if (imap_folder_rename(c, "Входящие/Счета", "Входящие/Счета 2024", A,
+			       &err) != 0)
+		fail_msg("rename: %s", err.msg);
+	assert_null(imap_selected(c));
+	assert_int_equal(imap_folders(c, A, &fl, &n, &err), 0);
+	assert_null(find_folder(fl, n, "Входящие/Счета"));
+	f = must_find(fl, n, "Входящие/Счета 2024");
+	assert_int_equal(f->total, 1);
+	assert_int_equal(imap_folder_delete(c, "Входящие/Счета 2024", A, &err),
+			 0);
+	assert_int_equal(imap_folder_delete(c, "Входящие", A, &err), 0);
+	assert_int_equal(imap_folders(c, A, &fl, &n, &err), 0);
+	assert_null(find_folder(fl, n, "Входящие"));
+	/* INBOX cannot be deleted; a missing folder is a remote error */
+	assert_int_equal(imap_folder_delete(c, "INBOX", A, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(imap_select(c, "Нет такой", true, &st, &err), -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	/* and the connection is still fine */
+	assert_int_equal(imap_noop(c, &err), 0);
+	bye(&c);
+}
+
+/* ---- flags, move, delete, append, fetch ---------------------------------- */
+
+static bool
+page_has(const struct imap_msg_page *p, uint32_t uid, unsigned *flags_r)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->rows[i].uid == uid) {
+			if (flags_r != NULL)
+				*flags_r = p->rows[i].flags;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+test_flags_move_delete(void **state)
+{
+	struct imap_conn *c;
+	struct imap_list_query q;
+	struct imap_msg_page page;
+	struct perr err;
+	uint32_t u1, u2, u3, both[2];
+	unsigned fl = 0;
+	const char *kw[] = {"$Label1"};
+	struct strv raw;
+
+	(void)state;
+	c = login_as("alice@example.test");
+	fresh_folder(c, "T-flags");
+	fresh_folder(c, "T-flags-dest");
+	assert_int_equal(imap_folder_empty(c, "Trash", A, &err), 0);
+	u1 = append_msg(c, "T-flags", "One <one@x.test>", "first",
+			"Mon, 1 Jan 2024 10:00:00 +0000", "", "body one", 0);
+	u2 = append_msg(c, "T-flags", "Two <two@x.test>", "second",
+			"Tue, 2 Jan 2024 10:00:00 +0000", "", "body two",
+			IMAP_MSG_SEEN);
+	u3 = append_msg(c, "T-flags", "Three <three@x.test>", "third",
+			"Wed, 3 Jan 2024 10:00:00 +0000", "", "body three", 0);
+
+	assert_int_equal(imap_set_flags(c, "T-flags", &u1, 1, IMAP_FLAGS_ADD,
+					IMAP_MSG_SEEN | IMAP_MSG_FLAGGED |
+						IMAP_MSG_FORWARDED,
+					kw, 1, A, &err),
+			 0);
+	assert_int_equal(imap_set_flags(c, "T-flags", &u2, 1,
+					IMAP_FLAGS_REMOVE, IMAP_MSG_SEEN, NULL,
+					0, A, &err),
+			 0);
+	memset(&q, 0, sizeof(q));
+	q.reverse = true;
+	assert_int_equal(imap_list_messages(c, "T-flags", &q, A, &page, &err),
+			 0);
+	assert_int_equal(page.total, 3);
+	assert_int_equal(page.rows[0].uid, u3); /* newest first */
+	assert_true(page_has(&page, u1, &fl));
+	assert_int_equal(fl & (IMAP_MSG_SEEN | IMAP_MSG_FLAGGED |
+			       IMAP_MSG_FORWARDED),
+			 IMAP_MSG_SEEN | IMAP_MSG_FLAGGED | IMAP_MSG_FORWARDED);
+	assert_true(page_has(&page, u2, &fl));
+	assert_false(fl & IMAP_MSG_SEEN);
+	assert_string_equal(page.rows[2].from.name, "One");
+	assert_string_equal(page.rows[2].from.email, "one@x.test");
+	assert_string_equal(page.rows[2].preview, "body one");
+
+	/* raw fetch and a section */
+	assert_int_equal(imap_fetch_section(c, "T-flags", u1, NULL, A, &raw,
+					    &err),
+			 0);
+	assert_non_null(strstr(raw.p, "Subject: first"));
+	assert_int_equal(imap_fetch_section(c, "T-flags", u1, "TEXT", A, &raw,
+					    &err),
+			 0);
+	assert_string_equal(raw.p, "body one\r\n");
+	assert_int_equal(imap_fetch_section(c, "T-flags", 999999, NULL, A,
+					    &raw, &err),
+			 -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+
+	/* move two: with MOVE, then with the COPY+EXPUNGE fallback */
+	assert_int_equal(imap_move(c, "T-flags", &u1, 1, "T-flags-dest", A,
+				   &err),
+			 0);
+	imap_conn_disable_caps(c, IMAP_CAP_MOVE);
+	assert_int_equal(imap_move(c, "T-flags", &u2, 1, "T-flags-dest", A,
+				   &err),
+			 0);
+	imap_conn_disable_caps(c, 0);
+	assert_int_equal(imap_list_messages(c, "T-flags", &q, A, &page, &err),
+			 0);
+	assert_int_equal(page.total, 1);
+	assert_int_equal(imap_list_messages(c, "T-flags-dest", &q, A, &page,
+					    &err),
+			 0);
+	assert_int_equal(page.total, 2);
+	both[0] = page.rows[0].uid;
+	both[1] = page.rows[1].uid;
+
+	/* delete: to Trash, then permanently inside Trash */
+	if (imap_delete_messages(c, "T-flags-dest", both, 2, false, A,
+				 &err) != 0)
+		fail_msg("delete: %s", err.msg);
+	if (imap_list_messages(c, "T-flags-dest", &q, A, &page, &err) != 0)
+		fail_msg("list after delete: %s", err.msg);
+	assert_int_equal(page.total, 0);
+	assert_int_equal(imap_list_messages(c, "Trash", &q, A, &page, &err),
+			 0);
+	assert_int_equal(page.total, 2);
+	both[0] = page.rows[0].uid;
+	both[1] = page.rows[1].uid;
+	assert_int_equal(imap_delete_messages(c, "Trash", both, 2, false, A,
+					      &err),
+			 0);
+	assert_int_equal(imap_list_messages(c, "Trash", &q, A, &page, &err),
+			 0);
+	assert_int_equal(page.total, 0);
+
+	/* copy + empty */
+	assert_int_equal(imap_copy(c, "T-flags", &u3, 1, "T-flags-dest", A,
+				   &err),
+			 0);
+	assert_int_equal(imap_folder_empty(c, "T-flags-dest", A, &err), 0);
+	assert_int_equal(imap_list_messages(c, "T-flags-dest", &q, A, &page,
+					    &err),
+			 0);
+	assert_int_equal(page.total, 0);
+	assert_int_equal(imap_folder_delete(c, "T-flags-dest", A, &err), 0);
+	assert_int_equal(imap_folder_delete(c, "T-flags", A, &err), 0);
+	bye(&c);
+}
+
+/* ---- search ---------------------------------------------------------------- */
+
+static uint32_t
+search_one(struct imap_conn *c, const char *folder, const char *query,
+	   size_t *n_r)
+{
+	struct imap_list_query q;
+	struct imap_msg_page page;
+	struct perr err;
+
+	memset(&q, 0, sizeof(q));
+	q.search = query;
+	if (imap_list_messages(c, folder, &q, A, &page, &err) != 0)
+		fail_msg("search '%s': %s", query, err.msg);
+	*n_r = page.total;
+	return page.n > 0 ? page.rows[0].uid : 0;
+}
+
+static void
+test_search_hostile_strings(void **state)
+{
+	struct imap_conn *c;
+	uint32_t uq, ub, uc, ua;
+	size_t n;
+	int pass;
+
+	(void)state;
+	c = login_as("alice@example.test");
+	fresh_folder(c, "T-search");
+	uq = append_msg(c, "T-search", "Q <q@x.test>", "say \"hi\" now",
+			"Mon, 1 Jan 2024 10:00:00 +0000", "", "a", 0);
+	ub = append_msg(c, "T-search", "B <b@x.test>", "path C:\\temp\\x",
+			"Mon, 1 Jan 2024 10:00:00 +0000", "", "b", 0);
+	uc = append_msg(c, "T-search", "=?UTF-8?B?0JjQstCw0L0=?= <ivan@x.test>",
+			"=?UTF-8?B?0KHRh9GR0YIg4oSWIDc=?=",
+			"Mon, 1 Jan 2024 10:00:00 +0000", "", "c", 0);
+	ua = append_msg(c, "T-search", "A <a@x.test>", "report",
+			"Mon, 1 Jan 2024 10:00:00 +0000",
+			"Content-Type: multipart/mixed; boundary=zz\r\n",
+			"--zz\r\nContent-Type: text/plain\r\n\r\nsee file\r\n"
+			"--zz\r\nContent-Type: application/pdf\r\n"
+			"Content-Disposition: attachment; filename=a.pdf\r\n\r\n"
+			"JVBERg==\r\n--zz--",
+			IMAP_MSG_FLAGGED);
+	/* with LITERAL+ (literals) and without (quoted strings) */
+	for (pass = 0; pass < 2; pass++) {
+		imap_conn_disable_caps(c, pass ? IMAP_CAP_LITERAL_PLUS : 0);
+		assert_int_equal(search_one(c, "T-search",
+					    "subject:\"say \\\"hi\\\"\"", &n),
+				 uq);
+		assert_int_equal(n, 1);
+		assert_int_equal(search_one(c, "T-search", "C:\\temp", &n), ub);
+		assert_int_equal(n, 1);
+		assert_int_equal(search_one(c, "T-search", "Счёт", &n), uc);
+		assert_int_equal(n, 1);
+		assert_int_equal(search_one(c, "T-search", "from:Иван", &n),
+				 uc);
+		assert_int_equal(search_one(c, "T-search", "has:attachment",
+					    &n),
+				 ua);
+		assert_int_equal(n, 1);
+		assert_int_equal(search_one(c, "T-search", "is:flagged", &n),
+				 ua);
+		assert_int_equal(search_one(c, "T-search", "-is:flagged", &n),
+				 uq);
+		assert_int_equal(n, 3);
+		(void)search_one(c, "T-search",
+				 "\") {5}\\\" ( UID 1:* \"\\", &n);
+		assert_int_equal(n, 0);
+		(void)search_one(c, "T-search", "\"", &n);
+		assert_int_equal(search_one(c, "T-search",
+					    "after:2023-12-31 before:2024-01-02",
+					    &n),
+				 uq);
+		assert_int_equal(n, 4);
+	}
+	imap_conn_disable_caps(c, 0);
+	/* still in sync */
+	assert_int_equal(search_one(c, "T-search", "report", &n), ua);
+	{
+		struct perr err;
+
+		assert_int_equal(imap_folder_delete(c, "T-search", A, &err),
+				 0);
+	}
+	bye(&c);
+}
+
+/* ---- threads and previews ------------------------------------------------ */
+
+static void
+test_threads_and_previews(void **state)
+{
+	struct imap_conn *c;
+	struct imap_list_query q;
+	struct imap_msg_page page;
+	struct perr err;
+	uint32_t root, reply, lone, qp;
+	size_t i;
+
+	(void)state;
+	c = login_as("alice@example.test");
+	fresh_folder(c, "T-thread");
+	root = append_msg(c, "T-thread", "a@x.test", "topic",
+			  "Mon, 1 Jan 2024 10:00:00 +0000",
+			  "Message-ID: <root@t>\r\n", "root", 0);
+	lone = append_msg(c, "T-thread", "b@x.test", "other",
+			  "Mon, 1 Jan 2024 11:00:00 +0000", "", "lone", 0);
+	reply = append_msg(c, "T-thread", "c@x.test", "Re: topic",
+			   "Mon, 1 Jan 2024 12:00:00 +0000",
+			   "In-Reply-To: <root@t>\r\nReferences: <root@t>\r\n",
+			   "reply", 0);
+	qp = append_msg(c, "T-thread", "d@x.test", "=?ISO-8859-1?Q?caf=E9?=",
+			"Mon, 1 Jan 2024 13:00:00 +0000",
+			"Content-Type: text/plain; charset=iso-8859-1\r\n"
+			"Content-Transfer-Encoding: quoted-printable\r\n",
+			"Caf=E9   cr=E8me=\r\n br=FBl=E9e\r\n\r\n\r\nend", 0);
+	memset(&q, 0, sizeof(q));
+	q.threads = true;
+	assert_int_equal(imap_list_messages(c, "T-thread", &q, A, &page, &err),
+			 0);
+	assert_true(page.threaded);
+	assert_int_equal(page.total, 3); /* topic+reply, other, café */
+	assert_int_equal(page.n, 4);
+	for (i = 0; i < page.n; i++) {
+		if (page.rows[i].uid == reply) {
+			assert_int_equal(page.rows[i].depth, 1);
+			assert_int_equal(page.rows[i].parent_uid, root);
+		}
+		if (page.rows[i].uid == root)
+			assert_int_equal(page.rows[i].thread_size, 2);
+		if (page.rows[i].uid == lone)
+			assert_int_equal(page.rows[i].depth, 0);
+		if (page.rows[i].uid == qp) {
+			assert_string_equal(page.rows[i].subject, "café");
+			assert_string_equal(page.rows[i].preview,
+					    "Café crème brûlée end");
+		}
+	}
+	/* paging on thread roots */
+	q.limit = 1;
+	q.offset = 2;
+	assert_int_equal(imap_list_messages(c, "T-thread", &q, A, &page, &err),
+			 0);
+	assert_int_equal(page.total, 3);
+	assert_int_equal(page.n, 1);
+	assert_int_equal(imap_folder_delete(c, "T-thread", A, &err), 0);
+	bye(&c);
+}
+
+/* ---- the 10 000-message folder -------------------------------------------- */
+
+static const char *const subjects[] = {
+	"Invoice", "Re: Invoice", "meeting notes", "[list] Fwd: agenda",
+	"Agenda", "zebra crossing", "Überweisung", "=?UTF-8?B?0KHRh9C10YI=?=",
+	"Lunch?", "re: lunch?", "Quarterly report (fwd)", "alpha",
+};
+
+static const char *const senders[] = {
+	"Alice <alice@example.test>", "bob@example.test",
+	"\"Zed\" <zed@x.test>",	      "Mallory <mallory@evil.test>",
+	"carol@example.org",	      "Émile <emile@x.test>",
+};
+
+static void
+write_big_corpus(const char *dir)
+{
+	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr",
+					  "May", "Jun", "Jul", "Aug",
+					  "Sep", "Oct", "Nov", "Dec"};
+	unsigned i;
+
+	srand(42);
+	for (i = 0; i < BIG_COUNT; i++) {
+		char path[512];
+		FILE *f;
+		unsigned pad = (unsigned)rand() % 3000, k;
+
+		assert_true(pt_snprintf_ok(path, sizeof(path), "%s/%05u.eml",
+					   dir, i));
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f,
+			"From: %s\r\nTo: bob@example.test\r\n"
+			"Subject: %s %u\r\n"
+			"Date: %s, %u %s %u %02u:%02u:%02u +0%u00\r\n"
+			"Message-ID: <big%u@test>\r\n\r\n",
+			senders[(unsigned)rand() % PT_NELEM(senders)],
+			subjects[(unsigned)rand() % PT_NELEM(subjects)],
+			(unsigned)rand() % 50, "Mon", 1 + (unsigned)rand() % 28,
+			mon[(unsigned)rand() % 12], 2000 + (unsigned)rand() % 25,
+			(unsigned)rand() % 24, (unsigned)rand() % 60,
+			(unsigned)rand() % 60, (unsigned)rand() % 6, i);
+		for (k = 0; k < pad; k++)
+			fputc(k % 70 == 69 ? '\n' : 'x', f);
+		fputs("\r\n", f);
+		fclose(f);
+	}
+}
+
+static void
+ensure_big_folder(struct imap_conn *c)
+{
+	struct imap_folder *fl;
+	const struct imap_folder *f;
+	size_t n;
+	struct perr err;
+	char dir[] = "/tmp/petrel-imap-bigXXXXXX";
+	char *cmd;
+
+	assert_int_equal(imap_folders(c, A, &fl, &n, &err), 0);
+	f = find_folder(fl, n, "Big");
+	if (f != NULL && f->total == BIG_COUNT)
+		return;
+	if (f != NULL)
+		assert_int_equal(imap_folder_delete(c, "Big", A, &err), 0);
+	assert_non_null(mkdtemp(dir));
+	write_big_corpus(dir);
+	cmd = arena_printf(A,
+			   "python3 %s/tests/harness/mailstack.py fill-maildir "
+			   "--dir %s --user bob@example.test --folder Big %s "
+			   ">/dev/null && rm -rf %s",
+			   getenv("PETREL_SOURCE_DIR"),
+			   getenv("PETREL_MAILSTACK_DIR"), dir, dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(imap_folders(c, A, &fl, &n, &err), 0);
+	f = must_find(fl, n, "Big");
+	assert_int_equal(f->total, BIG_COUNT);
+}
+
+/*
+ * Server SORT and the client-side fallback agree on the order of the
+ * keys (ties may be broken differently only among equal keys, which the
+ * comparison below cannot see).
+ */
+static void
+compare_sorts(struct imap_conn *c, enum imap_sort sort, bool reverse)
+{
+	struct imap_list_query q;
+	uint32_t *su, *cu;
+	size_t sn, cn, i, diff = 0;
+	struct perr err;
+
+	memset(&q, 0, sizeof(q));
+	q.sort = sort;
+	q.reverse = reverse;
+	assert_int_equal(imap_sorted_uids(c, "Big", &q, A, &su, &sn, &err), 0);
+	q.client_sort = true;
+	assert_int_equal(imap_sorted_uids(c, "Big", &q, A, &cu, &cn, &err), 0);
+	assert_int_equal(sn, BIG_COUNT);
+	assert_int_equal(cn, BIG_COUNT);
+	for (i = 0; i < sn; i++)
+		diff += su[i] != cu[i];
+	if (diff != 0)
+		fail_msg("sort %d reverse %d: %zu positions differ", (int)sort,
+			 (int)reverse, diff);
+}
+
+static void
+test_big_folder_sort_and_paging(void **state)
+{
+	struct imap_conn *c;
+	struct imap_list_query q;
+	struct imap_msg_page page;
+	struct perr err;
+	uint32_t *all;
+	size_t nall, i;
+	uint64_t t0;
+
+	(void)state;
+	c = login_as("bob@example.test");
+	ensure_big_folder(c);
+	compare_sorts(c, IMAP_SORT_DATE, true);
+	compare_sorts(c, IMAP_SORT_DATE, false);
+	compare_sorts(c, IMAP_SORT_SIZE, false);
+	compare_sorts(c, IMAP_SORT_SIZE, true);
+	compare_sorts(c, IMAP_SORT_SUBJECT, false);
+	compare_sorts(c, IMAP_SORT_FROM, false);
+	compare_sorts(c, IMAP_SORT_ARRIVAL, true);
+
+	/* pages stitch together into the full order, rows in key order */
+	memset(&q, 0, sizeof(q));
+	q.sort = IMAP_SORT_DATE;
+	q.reverse = true;
+	assert_int_equal(imap_sorted_uids(c, "Big", &q, A, &all, &nall, &err),
+			 0);
+	for (q.offset = 0; q.offset < BIG_COUNT; q.offset += 2450) {
+		q.limit = 50;
+		assert_int_equal(
+			imap_list_messages(c, "Big", &q, A, &page, &err), 0);
+		assert_int_equal(page.total, BIG_COUNT);
+		assert_int_equal(page.n, 50);
+		for (i = 0; i < page.n; i++) {
+			assert_int_equal(page.rows[i].uid, all[q.offset + i]);
+			if (i > 0)
+				assert_true(page.rows[i - 1].date >=
+					    page.rows[i].date);
+		}
+	}
+	q.offset = BIG_COUNT - 10;
+	assert_int_equal(imap_list_messages(c, "Big", &q, A, &page, &err), 0);
+	assert_int_equal(page.n, 10);
+	q.offset = BIG_COUNT + 5;
+	assert_int_equal(imap_list_messages(c, "Big", &q, A, &page, &err), 0);
+	assert_int_equal(page.n, 0);
+	assert_int_equal(page.total, BIG_COUNT);
+
+	/* size ascending: sizes never decrease across a page boundary */
+	q.sort = IMAP_SORT_SIZE;
+	q.reverse = false;
+	q.offset = 4990;
+	q.limit = 20;
+	assert_int_equal(imap_list_messages(c, "Big", &q, A, &page, &err), 0);
+	for (i = 1; i < page.n; i++)
+		assert_true(page.rows[i - 1].size <= page.rows[i].size);
+
+	/* search + sort on the big folder */
+	q.search = "subject:invoice";
+	q.offset = 0;
+	q.limit = 50;
+	q.sort = IMAP_SORT_DATE;
+	assert_int_equal(imap_list_messages(c, "Big", &q, A, &page, &err), 0);
+	assert_true(page.total > 100 && page.total < BIG_COUNT);
+
+	/* a warm page (folder selected) is one SORT + one FETCH */
+	q.search = NULL;
+	t0 = pt_now_ms_monotonic();
+	assert_int_equal(imap_list_messages(c, "Big", &q, A, &page, &err), 0);
+	print_message("warm 50-row page of 10000: %llu ms\n",
+		      (unsigned long long)(pt_now_ms_monotonic() - t0));
+	bye(&c);
+}
+
+/* ---- pool ------------------------------------------------------------------ */
+
+struct creds {
+	struct config_domain dom;
+	const char *user;
+	const char *password; /* NULL: the stack's */
+	unsigned calls;
+};
+
+static int
+get_creds(void *ctx, struct arena *a, const struct config_domain **dom_r,
+	  const char **user_r, const char **password_r, struct perr *err)
+{
+	struct creds *cr = ctx;
+
+	(void)a;
+	(void)err;
+	cr->calls++;
+	*dom_r = &cr->dom;
+	*user_r = cr->user;
+	*password_r = cr->password ? cr->password : stack_password(cr->user);
+	return 0;
+}
+
+static void
+test_pool_reuse_and_reconnect_after_kick(void **state)
+{
+	struct imap_pool_settings ps;
+	struct imap_pool *p;
+	struct imap_pool_stats st;
+	struct creds cr;
+	struct imap_conn *c1, *c2, *c3;
+	struct imap_mailbox_status ms;
+	struct imap_folder *fl;
+	size_t n;
+	struct perr err;
+	char *cmd;
+
+	(void)state;
+	memset(&cr, 0, sizeof(cr));
+	dom_init(&cr.dom, stack_port("IMAP_PORT"), CONFIG_SECURE_NONE);
+	cr.user = "carol@example.org";
+	memset(&ps, 0, sizeof(ps));
+	ps.max_per_session = 2;
+	ps.max_total = 3;
+	ps.wait_ms = 200;
+	p = imap_pool_create(&ps);
+
+	assert_int_equal(imap_pool_checkout(p, "s1", get_creds, &cr, A, &c1,
+					    &err),
+			 0);
+	assert_int_equal(imap_select(c1, "INBOX", true, &ms, &err), 0);
+	imap_pool_checkin(p, &c1);
+	assert_null(c1);
+	assert_int_equal(imap_pool_checkout(p, "s1", get_creds, &cr, A, &c1,
+					    &err),
+			 0);
+	/* same connection, folder still selected */
+	assert_non_null(imap_selected(c1));
+	assert_string_equal(imap_selected(c1), "INBOX");
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.connects, 1);
+	assert_int_equal(st.reuses, 1);
+	assert_int_equal(cr.calls, 1);
+
+	/* a second concurrent request of the session gets a second one */
+	assert_int_equal(imap_pool_checkout(p, "s1", get_creds, &cr, A, &c2,
+					    &err),
+			 0);
+	assert_ptr_not_equal(c1, c2);
+	/* the per-session cap: a third waits, then TEMPFAIL */
+	assert_int_equal(imap_pool_checkout(p, "s1", get_creds, &cr, A, &c3,
+					    &err),
+			 -1);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
+	imap_pool_checkin(p, &c2);
+	imap_pool_checkin(p, &c1);
+
+	/* the server drops carol's connections */
+	cmd = arena_printf(A, "doveadm -c %s kick carol@example.org "
+			      ">/dev/null 2>&1",
+			   stack_get("DOVECOT_CONF"));
+	assert_int_equal(system(cmd), 0);
+	usleep(200 * 1000);
+	assert_int_equal(imap_pool_checkout(p, "s1", get_creds, &cr, A, &c1,
+					    &err),
+			 0);
+	if (imap_folders(c1, A, &fl, &n, &err) != 0)
+		fail_msg("after kick: %s", err.msg);
+	imap_pool_checkin(p, &c1);
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.reconnects, 1);
+	assert_int_equal(st.connects, 3);
+
+	/* wrong password surfaces as PERR_AUTH and leaves no entry */
+	cr.password = "wrong";
+	assert_int_equal(imap_pool_checkout(p, "s2", get_creds, &cr, A, &c1,
+					    &err),
+			 -1);
+	assert_int_equal(err.kind, PERR_AUTH);
+	cr.password = NULL;
+
+	imap_pool_drop_session(p, "s1");
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.open, 0);
+	imap_pool_destroy(&p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_login_ok_and_capabilities),
+		cmocka_unit_test(test_wrong_password_is_auth_error),
+		cmocka_unit_test(test_server_down_is_tempfail_quickly),
+		cmocka_unit_test(
+			test_untrusted_certificate_refused_then_accepted_with_ca),
+		cmocka_unit_test(test_starttls_login),
+		cmocka_unit_test(test_crlf_values_cannot_add_commands),
+		cmocka_unit_test(test_special_use_and_order),
+		cmocka_unit_test(test_cyrillic_folder_round_trip),
+		cmocka_unit_test(test_flags_move_delete),
+		cmocka_unit_test(test_search_hostile_strings),
+		cmocka_unit_test(test_threads_and_previews),
+		cmocka_unit_test(test_pool_reuse_and_reconnect_after_kick),
+		cmocka_unit_test(test_big_folder_sort_and_paging),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,358 @@
+/*
+ * imap: the pure parts (modified UTF-7, search syntax, capabilities, base
+ * subject, previews, sort names). The network parts are in
+ * tests/integration/imap.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/core.h"
+#include "imap/imap.h"
+#include "core/banned.h"
+
+static struct arena *A;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	A = arena_create("test", 4096, 0);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	arena_destroy(&A);
+	return 0;
+}
+
+static const struct {
+	const char *utf8;
+	const char *mutf7;
+} mutf7_cases[] = {
+	{"INBOX", "INBOX"},
+	{"", ""},
+	{"&", "&-"},
+	{"Tom & Jerry", "Tom &- Jerry"},
+	{"&&", "&-&-"},
+	{"Входящие/Счета", "&BBIERQQ+BDQETwRJBDgENQ-/&BCEERwQ1BEIEMA-"},
+	{"~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-"},
+	{"Entwürfe", "Entw&APw-rfe"},
+	{"a\xf0\x9f\x98\x80z", "a&2D3eAA-z"}, /* U+1F600: surrogates */
+	{"é&é", "&AOk-&-&AOk-"},
+};
+
+static void
+test_mutf7_round_trips_known_vectors(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PT_NELEM(mutf7_cases); i++) {
+		char *enc = NULL, *dec = NULL;
+		struct perr err;
+
+		assert_int_equal(imap_mutf7_encode(strv_from_cstr(
+							   mutf7_cases[i].utf8),
+						   A, &enc, &err),
+				 0);
+		if (strcmp(enc, mutf7_cases[i].mutf7) != 0)
+			fail_msg("case %zu: encoded %s, want %s", i, enc,
+				 mutf7_cases[i].mutf7);
+		assert_int_equal(imap_mutf7_decode(strv_from_cstr(enc), A,
+						   &dec, &err),
+				 0);
+		if (strcmp(dec, mutf7_cases[i].utf8) != 0)
+			fail_msg("case %zu: decoded %s", i, dec);
+	}
+}
+
+static void
+test_mutf7_decode_refuses_invalid(void **state)
+{
+	static const char *const bad[] = {
+		"&",          /* unterminated */
+		"&BBI",       /* unterminated */
+		"&-&",        /* unterminated after a valid one */
+		"&AGE-",      /* encoded printable ASCII 'a' */
+		"&AAA-",      /* encoded NUL */
+		"&2D0-",      /* lone high surrogate */
+		"&3gA-",      /* lone low surrogate */
+		"&BBI!-",     /* bad base64 char */
+		"&BBIEQ/-",   /* '/' is not modified base64 */
+		"&BBE-&BBE-", /* two adjacent shifts */
+		"&BBF-",      /* non-zero padding bits */
+		"a\x01z",     /* control char */
+		"\xd0\x92",   /* 8-bit raw */
+		"&AOkA6Q-x",  /* fine? no: two é then x is valid...*/
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i + 1 < PT_NELEM(bad); i++) {
+		char *dec = NULL;
+		struct perr err;
+
+		if (imap_mutf7_decode(strv_from_cstr(bad[i]), A, &dec,
+				      &err) == 0)
+			fail_msg("case %zu (%s) accepted as %s", i, bad[i],
+				 dec);
+		assert_int_equal(err.kind, PERR_INPUT);
+	}
+}
+
+static void
+test_mutf7_encode_refuses_controls_and_bad_utf8(void **state)
+{
+	static const char *const bad[] = {"a\r\nb", "a\nb", "x\x7f",
+					  "\xc3\x28", "\xed\xa0\x80",
+					  "\xc2\x85"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PT_NELEM(bad); i++) {
+		char *enc = NULL;
+		struct perr err;
+
+		if (imap_mutf7_encode(strv_from_cstr(bad[i]), A, &enc,
+				      &err) == 0)
+			fail_msg("case %zu accepted", i);
+		assert_int_equal(err.kind, PERR_INPUT);
+	}
+}
+
+static void
+test_caps_parse_sets_flags(void **state)
+{
+	unsigned f;
+
+	(void)state;
+	f = imap_caps_parse(STRV_LIT(
+		"IMAP4rev1 SASL-IR ID ENABLE IDLE SORT SORT=DISPLAY "
+		"THREAD=REFERENCES THREAD=REFS UIDPLUS CONDSTORE QRESYNC "
+		"ESEARCH LIST-STATUS MOVE literal+ NAMESPACE SPECIAL-USE "
+		"AUTH=PLAIN UTF8=ACCEPT"));
+	assert_true(f & IMAP_CAP_SORT);
+	assert_true(f & IMAP_CAP_THREAD_REFERENCES);
+	assert_true(f & IMAP_CAP_LITERAL_PLUS);
+	assert_true(f & IMAP_CAP_SPECIAL_USE);
+	assert_true(f & IMAP_CAP_LIST_STATUS);
+	assert_true(f & IMAP_CAP_UTF8_ACCEPT);
+	assert_true(f & IMAP_CAP_AUTH_PLAIN);
+	assert_false(f & IMAP_CAP_STARTTLS);
+	assert_false(f & IMAP_CAP_LOGINDISABLED);
+	/* prefixes are not matches */
+	assert_int_equal(imap_caps_parse(STRV_LIT("SORTX THREAD=REFS MOV")),
+			 0);
+}
+
+static void
+test_search_parse_keys_phrases_and_negation(void **state)
+{
+	struct imap_search s;
+	struct perr err;
+
+	(void)state;
+	assert_int_equal(
+		imap_search_parse(
+			STRV_LIT("hello \"big world\" from:alice@x.test "
+				 "subject:\"say \\\"hi\\\"\" -is:read "
+				 "has:attachment before:2024-02-29 "
+				 "after:2023-01-01 re:foo Счёт"),
+			A, &s, &err),
+		0);
+	assert_int_equal(s.n, 10);
+	assert_int_equal(s.terms[0].kind, IMAP_SEARCH_TEXT);
+	assert_string_equal(s.terms[0].value, "hello");
+	assert_string_equal(s.terms[1].value, "big world");
+	assert_int_equal(s.terms[2].kind, IMAP_SEARCH_FROM);
+	assert_string_equal(s.terms[2].value, "alice@x.test");
+	assert_int_equal(s.terms[3].kind, IMAP_SEARCH_SUBJECT);
+	assert_string_equal(s.terms[3].value, "say \"hi\"");
+	assert_int_equal(s.terms[4].kind, IMAP_SEARCH_SEEN);
+	assert_true(s.terms[4].negate);
+	assert_int_equal(s.terms[5].kind, IMAP_SEARCH_HAS_ATTACHMENT);
+	assert_int_equal(s.terms[6].kind, IMAP_SEARCH_BEFORE);
+	assert_int_equal(s.terms[6].year, 2024);
+	assert_int_equal(s.terms[6].month, 2);
+	assert_int_equal(s.terms[6].day, 29);
+	assert_int_equal(s.terms[7].kind, IMAP_SEARCH_SINCE);
+	assert_int_equal(s.terms[8].kind, IMAP_SEARCH_TEXT);
+	assert_string_equal(s.terms[8].value, "re:foo");
+	assert_string_equal(s.terms[9].value, "Счёт");
+}
+
+static void
+test_search_parse_unknown_key_is_text(void **state)
+{
+	struct imap_search s;
+	struct perr err;
+
+	(void)state;
+	assert_int_equal(imap_search_parse(STRV_LIT("re:foo  \t a\\b"), A, &s,
+					   &err),
+			 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.terms[0].value, "re:foo");
+	assert_string_equal(s.terms[1].value, "a\\b");
+	assert_int_equal(imap_search_parse(STRV_LIT("   "), A, &s, &err), 0);
+	assert_int_equal(s.n, 0);
+}
+
+static void
+test_search_parse_refuses_injection_and_bad_values(void **state)
+{
+	static const char *const bad[] = {
+		"foo\r\nA1 DELETE INBOX", "foo\nbar", "a\rb",
+		"is:weird",		  "has:cats", "before:2024-13-01",
+		"after:2024-02-30",	  "before:yesterday", "x\x01y",
+		"\xff\xfe",
+	};
+	struct imap_search s;
+	struct perr err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PT_NELEM(bad); i++) {
+		if (imap_search_parse(strv_from_cstr(bad[i]), A, &s, &err) ==
+		    0)
+			fail_msg("case %zu accepted", i);
+		assert_int_equal(err.kind, PERR_INPUT);
+	}
+	/* NUL inside the view */
+	assert_int_equal(imap_search_parse((struct strv){"a\0b", 3}, A, &s,
+					   &err),
+			 -1);
+}
+
+static void
+test_search_parse_limits_terms(void **state)
+{
+	struct sbuf b;
+	struct imap_search s;
+	struct perr err;
+	int i;
+
+	(void)state;
+	sbuf_init(&b, A, 256, 4096);
+	for (i = 0; i < IMAP_SEARCH_MAX_TERMS + 1; i++)
+		sbuf_printf(&b, "w%d ", i);
+	assert_true(sbuf_ok(&b));
+	assert_int_equal(imap_search_parse(sbuf_view(&b), A, &s, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+}
+
+static void
+test_base_subject_follows_rfc5256(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"Hello", "HELLO"},
+		{"Re: Hello", "HELLO"},
+		{"RE: re: Fwd: Hello", "HELLO"},
+		{"[list] Re: Hello", "HELLO"},
+		{"Re[2]: Hello", "HELLO"},
+		{"Hello (fwd)", "HELLO"},
+		{"  Hello   world  ", "HELLO WORLD"},
+		{"[Fwd: Hello]", "HELLO"},
+		{"[tag]", "[TAG]"},
+		{"Re:", ""},
+		{"Reply to all", "REPLY TO ALL"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PT_NELEM(cases); i++) {
+		const char *got = imap_base_subject(cases[i].in, A);
+
+		if (strcmp(got, cases[i].out) != 0)
+			fail_msg("case %zu: '%s' -> '%s', want '%s'", i,
+				 cases[i].in, got, cases[i].out);
+	}
+}
+
+static void
+test_decode_header_rfc2047(void **state)
+{
+	(void)state;
+	assert_string_equal(
+		imap_decode_header(STRV_LIT("=?UTF-8?B?0KHRh9C10YI=?="), A),
+		"Счет");
+	assert_string_equal(
+		imap_decode_header(STRV_LIT("=?ISO-8859-1?Q?caf=E9?= ok"), A),
+		"café ok");
+	assert_string_equal(imap_decode_header(STRV_LIT("plain"), A),
+			    "plain");
+	/* raw 8-bit garbage comes out as valid UTF-8 */
+	assert_true(codec_utf8_valid(strv_from_cstr(
+		imap_decode_header(STRV_LIT("bad \xff\xfe bytes"), A))));
+}
+
+static void
+test_preview_collapses_whitespace_and_cuts(void **state)
+{
+	const char *p;
+
+	(void)state;
+	assert_string_equal(imap_make_preview(STRV_LIT("  a\r\n\r\n b\tc  "),
+					      200, A),
+			    "a b c");
+	p = imap_make_preview(STRV_LIT("ЖЖЖЖЖ"), 3, A);
+	assert_string_equal(p, "ЖЖЖ");
+}
+
+static void
+test_sort_parse(void **state)
+{
+	enum imap_sort s;
+	bool rev;
+
+	(void)state;
+	assert_true(imap_sort_parse(STRV_LIT("-date"), &s, &rev));
+	assert_int_equal(s, IMAP_SORT_DATE);
+	assert_true(rev);
+	assert_true(imap_sort_parse(STRV_LIT("subject"), &s, &rev));
+	assert_int_equal(s, IMAP_SORT_SUBJECT);
+	assert_false(rev);
+	assert_false(imap_sort_parse(STRV_LIT("color"), &s, &rev));
+}
+
+static void
+test_special_names(void **state)
+{
+	(void)state;
+	assert_string_equal(imap_special_name(IMAP_SPECIAL_TRASH), "trash");
+	assert_null(imap_special_name(IMAP_SPECIAL_NONE));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mutf7_round_trips_known_vectors),
+		cmocka_unit_test(test_mutf7_decode_refuses_invalid),
+		cmocka_unit_test(test_mutf7_encode_refuses_controls_and_bad_utf8),
+		cmocka_unit_test(test_caps_parse_sets_flags),
+		cmocka_unit_test(test_search_parse_keys_phrases_and_negation),
+		cmocka_unit_test(test_search_parse_unknown_key_is_text),
+		cmocka_unit_test(
+			test_search_parse_refuses_injection_and_bad_values),
+		cmocka_unit_test(test_search_parse_limits_terms),
+		cmocka_unit_test(test_base_subject_follows_rfc5256),
+		cmocka_unit_test(test_decode_header_rfc2047),
+		cmocka_unit_test(test_preview_collapses_whitespace_and_cuts),
+		cmocka_unit_test(test_sort_parse),
+		cmocka_unit_test(test_special_names),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
