@@ -14,7 +14,7 @@
         <p class="error-code">{{STATUS}}</p>
       </div>
     </header>
-    <h1 id="error-title">{{L_ERROR_TITLE}}</h1>
+    <h1 id="error-title">{{HEADLINE}}</h1>
     <p class="error-message">{{MESSAGE}}</p>
     {{#DETAIL}}<p class="error-detail">{{TEXT}}</p>{{/DETAIL}}
     <p><a class="btn btn-secondary" href="/">{{L_ERROR_BACK_HOME}}</a></p>

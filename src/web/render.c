@@ -156,12 +156,18 @@ web_render_error(struct web_ctx *ctx, const struct perr *err_in)
 					   json_pack("{so}", "error", e)) == 0)
 			return;
 	} else {
-		struct tmpl_dict *d = web_page_dict(
-			ctx, i18n_get(ctx->lang, "L_ERROR_TITLE"));
+		const char *title = i18n_get(
+			ctx->lang, err.kind == PERR_NOTFOUND
+					   ? "L_ERROR_TITLE_NOT_FOUND"
+					   : "L_ERROR_TITLE");
+		struct tmpl_dict *d = web_page_dict(ctx, title);
 
 		tmpl_dict_set_int(d, "STATUS", status);
+		tmpl_dict_set(d, "HEADLINE", strv_from_cstr(title));
 		tmpl_dict_set(d, "MESSAGE", strv_from_cstr(text));
-		if (detail_is_public(err.kind) && detail[0] != '\0') {
+		/* A 404's or 405's detail adds nothing a person needs. */
+		if (detail_is_public(err.kind) && err.kind != PERR_NOTFOUND &&
+		    err.kind != PERR_METHOD && detail[0] != '\0') {
 			struct tmpl_dict *s = tmpl_dict_add_section(d,
 								    "DETAIL");
 
