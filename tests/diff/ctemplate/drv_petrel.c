@@ -22,10 +22,13 @@ x_upper(struct strv in, struct strv arg, void *ctx, struct sbuf *out)
 						     : in.p[i]));
 }
 
+/* A template error is an expected outcome: say so and exit cleanly. */
 static int
-error(void)
+error(struct tmpl_cache **cache, struct arena **a)
 {
 	fputs("ERROR\n", stdout);
+	tmpl_cache_unref(cache);
+	arena_destroy(a);
 	return 0;
 }
 
@@ -53,7 +56,7 @@ main(int argc, char **argv)
 					  (struct strv){c.ftext[i].p,
 							c.ftext[i].len},
 					  strip, &err) < 0)
-			return error();
+			return error(&cache, &a);
 	stack[0] = tmpl_dict_create(a, "root");
 	for (i = 0; i < c.nops; i++) {
 		const struct diffcase_op *op = &c.ops[i];
@@ -88,7 +91,7 @@ main(int argc, char **argv)
 	sbuf_init(&out, a, 0, 1 << 24);
 	rc = tmpl_expand(cache, c.fname[0].p, strip, stack[0], &out, &err);
 	if (rc < 0)
-		return error();
+		return error(&cache, &a);
 	fputs("OK\n", stdout);
 	fwrite(out.data, 1, out.len, stdout);
 	tmpl_cache_unref(&cache);
