@@ -18,5 +18,14 @@ int config_read_file(const char *path, struct sbuf *out, struct arena *a,
                      struct perr *err) PT_WARN_UNUSED;
 /* True if the reader would accept key as a key name. */
 bool ini_key_valid(struct strv key);
+extern const char ini_broken_section[];
+/*
+ * As ini_load, but a file with broken lines still yields a document (the
+ * broken lines reported to diag and kept as opaque lines), so the values
+ * of its good lines can be checked too.
+ */
+int ini_load_keep_broken(const char *path, config_diag_fn *diag, void *ctx,
+                         struct ini_doc **doc_r, struct arena *a,
+                         struct perr *err);
 
 #endif

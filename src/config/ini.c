@@ -41,6 +41,12 @@ struct ini_doc {
 };
 
 static const char empty_section[] = "";
+/*
+ * Keys after a broken [section line belong to a section nobody can name:
+ * they are kept (the file saves back as it was) but never checked, so a
+ * typo in a header does not turn into a cascade of misleading errors.
+ */
+const char ini_broken_section[] = "\x01broken";
 
 struct ini_doc *
 ini_create(const char *name)
@@ -266,9 +272,15 @@ report(config_diag_fn *diag, void *ctx, enum config_diag_level level,
 		diag(ctx, level, file, line, msg);
 }
 
-int
-ini_parse(const char *name, struct strv text, config_diag_fn *diag, void *ctx,
-          struct ini_doc **doc_r, struct arena *a, struct perr *err)
+/*
+ * keep_broken: return the document even when lines were broken (they stay
+ * as opaque lines), so `check-config` can go on to check the values of the
+ * good lines; every broken line was reported to diag either way.
+ */
+static int
+parse_text(const char *name, struct strv text, config_diag_fn *diag,
+           void *ctx, struct ini_doc **doc_r, struct arena *a,
+           struct perr *err, bool keep_broken)
 {
 	struct ini_doc *doc;
 	const char *section = empty_section;
@@ -307,6 +319,10 @@ ini_parse(const char *name, struct strv text, config_diag_fn *diag, void *ctx,
 		msg = parse_line(doc, ln, section);
 		if (msg != NULL) {
 			ln->kind = LINE_OTHER;
+			if (ln->len > 0 && strv_trim((struct strv){ln->text,
+			                                           ln->len})
+			                               .p[0] == '[')
+				section = ini_broken_section;
 			report(diag, ctx, CONFIG_DIAG_ERROR, name, lineno, msg);
 			if (first_msg == NULL) {
 				first_msg = msg;
@@ -317,13 +333,20 @@ ini_parse(const char *name, struct strv text, config_diag_fn *diag, void *ctx,
 		}
 		pos = next;
 	}
-	if (first_msg != NULL) {
+	if (first_msg != NULL && !keep_broken) {
 		ini_destroy(&doc);
 		return perr_set(err, a, PERR_INPUT, "%s:%u: %s", name,
 		                first_line, first_msg);
 	}
 	*doc_r = doc;
 	return 0;
+}
+
+int
+ini_parse(const char *name, struct strv text, config_diag_fn *diag, void *ctx,
+          struct ini_doc **doc_r, struct arena *a, struct perr *err)
+{
+	return parse_text(name, text, diag, ctx, doc_r, a, err, false);
 }
 
 int
@@ -363,9 +386,10 @@ config_read_file(const char *path, struct sbuf *out, struct arena *a,
 	return 0;
 }
 
-int
-ini_load(const char *path, config_diag_fn *diag, void *ctx,
-         struct ini_doc **doc_r, struct arena *a, struct perr *err)
+static int
+load_file(const char *path, config_diag_fn *diag, void *ctx,
+          struct ini_doc **doc_r, struct arena *a, struct perr *err,
+          bool keep_broken)
 {
 	struct sbuf buf;
 	struct perr e;
@@ -380,9 +404,25 @@ ini_load(const char *path, config_diag_fn *diag, void *ctx,
 			*err = e;
 		return -1;
 	}
-	ret = ini_parse(path, sbuf_view(&buf), diag, ctx, doc_r, a, err);
+	ret = parse_text(path, sbuf_view(&buf), diag, ctx, doc_r, a, err,
+	                 keep_broken);
 	sbuf_free(&buf);
 	return ret;
+}
+
+int
+ini_load(const char *path, config_diag_fn *diag, void *ctx,
+         struct ini_doc **doc_r, struct arena *a, struct perr *err)
+{
+	return load_file(path, diag, ctx, doc_r, a, err, false);
+}
+
+int
+ini_load_keep_broken(const char *path, config_diag_fn *diag, void *ctx,
+                     struct ini_doc **doc_r, struct arena *a,
+                     struct perr *err)
+{
+	return load_file(path, diag, ctx, doc_r, a, err, true);
 }
 
 static void

@@ -289,6 +289,8 @@ apply_doc(const struct setting *table, size_t n, void *base,
 		const struct setting *set = NULL;
 
 		ini_entry_at(doc, i, &e);
+		if (e.section == ini_broken_section)
+			continue;
 		for (k = 0; k < n; k++) {
 			bool sec_ok = table[k].section == NULL
 			                      ? e.section[0] == '\0'
@@ -404,7 +406,7 @@ load_domain(struct config_domain *d, const char *name, const char *path,
 	d->file = arena_strdup(a, path != NULL ? path : "");
 	if (path == NULL)
 		return;
-	if (ini_load(path, sink_diag, sink, &doc, a, NULL) < 0)
+	if (ini_load_keep_broken(path, sink_diag, sink, &doc, a, NULL) < 0)
 		return;
 	apply_doc(domain_settings, PT_NELEM(domain_settings), d, doc, a, sink,
 	          path);
@@ -525,16 +527,23 @@ build(const char *data_dir, struct diag_sink *sink)
 	cfg->refs = 1;
 	config_paths_init(&cfg->paths, data_dir);
 	apply_defaults(app_settings, PT_NELEM(app_settings), cfg, cfg->arena);
+	/*
+	 * A missing application.ini means defaults; a broken line is reported
+	 * and the good lines are still checked, so one run lists everything.
+	 */
 	if (ini_load(cfg->paths.application_ini, NULL, NULL, &doc, cfg->arena,
-	             &e) == 0) {
+	             &e) != 0 && e.kind == PERR_NOTFOUND) {
+		doc = NULL;
+	} else {
+		ini_destroy(&doc);
+		if (ini_load_keep_broken(cfg->paths.application_ini, sink_diag,
+		                         sink, &doc, cfg->arena, NULL) != 0)
+			doc = NULL;
+	}
+	if (doc != NULL) {
 		apply_doc(app_settings, PT_NELEM(app_settings), cfg, doc,
 		          cfg->arena, sink, cfg->paths.application_ini);
 		ini_destroy(&doc);
-	} else if (e.kind != PERR_NOTFOUND) {
-		/* Parse again for the diagnostics of every bad line. */
-		if (ini_load(cfg->paths.application_ini, sink_diag, sink, &doc,
-		             cfg->arena, NULL) == 0)
-			ini_destroy(&doc);
 	}
 	load_domains(cfg, sink);
 	return cfg;

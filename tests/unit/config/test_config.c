@@ -605,7 +605,7 @@ test_check_reports_every_problem_with_file_and_line(void **state)
 	(void)state;
 	write_file(dir, "_data_/_default_/domains/example.org.ini",
 	           "imap_port = 0\n");
-	assert_int_equal(config_check(dir, 0, collect, &d), 4);
+	assert_int_equal(config_check(dir, 0, collect, &d), 7);
 	assert_true(find_diag(&d, "application.ini", 2, "messages_per_page") >=
 	            0);
 	assert_true(find_diag(&d, "application.ini", 3, "unknown key") >= 0);
@@ -614,9 +614,12 @@ test_check_reports_every_problem_with_file_and_line(void **state)
 	        CONFIG_DIAG_WARN);
 	assert_true(find_diag(&d, "application.ini", 5, "On or Off") >= 0);
 	assert_true(find_diag(&d, "default.ini", 4, "key = value") >= 0);
-	/* A broken default.ini: only its bad line, not its values. */
+	/* A broken line does not hide the values of the good lines. */
+	assert_true(find_diag(&d, "default.ini", 1, "imap_port") >= 0);
+	assert_true(find_diag(&d, "default.ini", 5, "unknown key imap_hots") >=
+	            0);
 	assert_true(find_diag(&d, "example.org.ini", 1, "1 to 65535") >= 0);
-	assert_int_equal(d.n, 5);
+	assert_int_equal(d.n, 9);
 	(void)cfg;
 	/* With the broken line fixed, value errors are all listed. */
 	write_file(dir, "_data_/_default_/domains/default.ini",
