@@ -40,7 +40,7 @@ forget_selection(struct imap_conn *c)
 
 static int
 select_in(struct imap_conn *c, const char *folder, bool readonly,
-	  struct arena *a, struct imap_mailbox_status *st, struct perr *err)
+          struct arena *a, struct imap_mailbox_status *st, struct perr *err)
 {
 	char *raw;
 	uint64_t modseq = 0;
@@ -57,14 +57,13 @@ select_in(struct imap_conn *c, const char *folder, bool readonly,
 	forget_selection(c);
 	if (imapc_caps(c) & IMAP_CAP_CONDSTORE)
 		r = readonly ? mailimap_examine_condstore(c->imap, raw, &modseq)
-			     : mailimap_select_condstore(c->imap, raw,
-							 &modseq);
+		             : mailimap_select_condstore(c->imap, raw, &modseq);
 	else
 		r = readonly ? mailimap_examine(c->imap, raw)
-			     : mailimap_select(c->imap, raw);
+		             : mailimap_select(c->imap, raw);
 	if (r != MAILIMAP_NO_ERROR)
 		return imapc_fail(c, r, a, PERR_NOTFOUND,
-				  readonly ? "EXAMINE" : "SELECT", err);
+		                  readonly ? "EXAMINE" : "SELECT", err);
 	c->selected = pt_xstrdup(folder);
 	c->selected_raw = pt_xstrdup(raw);
 	c->selected_rw = !readonly;
@@ -76,10 +75,9 @@ select_in(struct imap_conn *c, const char *folder, bool readonly,
 
 int
 imap_select(struct imap_conn *c, const char *folder, bool readonly,
-	    struct imap_mailbox_status *status_r, struct perr *err)
+            struct imap_mailbox_status *status_r, struct perr *err)
 {
-	return select_in(c, folder, readonly, imapc_scratch(c), status_r,
-			 err);
+	return select_in(c, folder, readonly, imapc_scratch(c), status_r, err);
 }
 
 static int
@@ -104,9 +102,8 @@ imapc_uid_set(const uint32_t *uids, size_t n)
 	qsort(s, n, sizeof(*s), cmp_u32);
 	set = mailimap_set_new_empty();
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && (s[j] == s[j - 1] ||
-					  s[j] == s[j - 1] + 1);
-		     j++)
+		for (j = i + 1;
+		     j < n && (s[j] == s[j - 1] || s[j] == s[j - 1] + 1); j++)
 			;
 		if (s[i] != 0)
 			mailimap_set_add_interval(set, s[i], s[j - 1]);
@@ -133,13 +130,13 @@ imapc_flag_list(unsigned flags, const char *const *kw, size_t n_kw)
 		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
 	if (flags & IMAP_MSG_FORWARDED)
 		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(
-						   pt_xstrdup("$Forwarded")));
+		                                   pt_xstrdup("$Forwarded")));
 	if (flags & IMAP_MSG_JUNK)
 		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(
-						   pt_xstrdup("$Junk")));
+		                                   pt_xstrdup("$Junk")));
 	for (i = 0; i < n_kw; i++)
-		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(
-						   pt_xstrdup(kw[i])));
+		mailimap_flag_list_add(
+		        fl, mailimap_flag_new_flag_keyword(pt_xstrdup(kw[i])));
 	return fl;
 }
 
@@ -167,16 +164,15 @@ check_uids(size_t n, struct arena *a, struct perr *err)
 }
 
 static int
-store_flags(struct imap_conn *c, struct mailimap_set *set,
-	    enum imap_flag_op op, struct mailimap_flag_list *fl,
-	    struct arena *a, struct perr *err)
+store_flags(struct imap_conn *c, struct mailimap_set *set, enum imap_flag_op op,
+            struct mailimap_flag_list *fl, struct arena *a, struct perr *err)
 {
 	struct mailimap_store_att_flags *sf;
 	int r;
 
 	sf = op == IMAP_FLAGS_ADD
-		     ? mailimap_store_att_flags_new_add_flags_silent(fl)
-		     : mailimap_store_att_flags_new_remove_flags_silent(fl);
+	             ? mailimap_store_att_flags_new_add_flags_silent(fl)
+	             : mailimap_store_att_flags_new_remove_flags_silent(fl);
 	r = mailimap_uid_store(c->imap, set, sf);
 	mailimap_store_att_flags_free(sf);
 	if (r != MAILIMAP_NO_ERROR)
@@ -186,9 +182,9 @@ store_flags(struct imap_conn *c, struct mailimap_set *set,
 
 int
 imap_set_flags(struct imap_conn *c, const char *folder, const uint32_t *uids,
-	       size_t n, enum imap_flag_op op, unsigned flags,
-	       const char *const *keywords, size_t n_keywords,
-	       struct arena *a, struct perr *err)
+               size_t n, enum imap_flag_op op, unsigned flags,
+               const char *const *keywords, size_t n_keywords, struct arena *a,
+               struct perr *err)
 {
 	struct mailimap_set *set;
 	size_t i;
@@ -197,7 +193,7 @@ imap_set_flags(struct imap_conn *c, const char *folder, const uint32_t *uids,
 	for (i = 0; i < n_keywords; i++) {
 		if (keywords[i] == NULL || !keyword_ok(keywords[i]))
 			return perr_set(err, a, PERR_INPUT,
-					"invalid keyword flag");
+			                "invalid keyword flag");
 	}
 	if (check_uids(n, a, err) != 0 ||
 	    select_in(c, folder, false, a, NULL, err) != 0)
@@ -206,14 +202,14 @@ imap_set_flags(struct imap_conn *c, const char *folder, const uint32_t *uids,
 		return 0;
 	set = imapc_uid_set(uids, n);
 	r = store_flags(c, set, op,
-			imapc_flag_list(flags, keywords, n_keywords), a, err);
+	                imapc_flag_list(flags, keywords, n_keywords), a, err);
 	mailimap_set_free(set);
 	return r;
 }
 
 int
 imap_copy(struct imap_conn *c, const char *folder, const uint32_t *uids,
-	  size_t n, const char *to, struct arena *a, struct perr *err)
+          size_t n, const char *to, struct arena *a, struct perr *err)
 {
 	struct mailimap_set *set;
 	char *to_raw;
@@ -236,13 +232,13 @@ imap_copy(struct imap_conn *c, const char *folder, const uint32_t *uids,
 /* \Deleted + expunge of exactly these UIDs when UIDPLUS allows it. */
 static int
 expunge_uids(struct imap_conn *c, struct mailimap_set *set, struct arena *a,
-	     struct perr *err)
+             struct perr *err)
 {
 	int r;
 
 	if (store_flags(c, set, IMAP_FLAGS_ADD,
-			imapc_flag_list(IMAP_MSG_DELETED, NULL, 0), a,
-			err) != 0)
+	                imapc_flag_list(IMAP_MSG_DELETED, NULL, 0), a,
+	                err) != 0)
 		return -1;
 	if (imapc_caps(c) & IMAP_CAP_UIDPLUS)
 		r = mailimap_uid_expunge(c->imap, set);
@@ -255,7 +251,7 @@ expunge_uids(struct imap_conn *c, struct mailimap_set *set, struct arena *a,
 
 int
 imap_move(struct imap_conn *c, const char *folder, const uint32_t *uids,
-	  size_t n, const char *to, struct arena *a, struct perr *err)
+          size_t n, const char *to, struct arena *a, struct perr *err)
 {
 	struct mailimap_set *set;
 	char *to_raw;
@@ -287,8 +283,8 @@ imap_move(struct imap_conn *c, const char *folder, const uint32_t *uids,
 
 int
 imap_delete_messages(struct imap_conn *c, const char *folder,
-		     const uint32_t *uids, size_t n, bool permanent,
-		     struct arena *a, struct perr *err)
+                     const uint32_t *uids, size_t n, bool permanent,
+                     struct arena *a, struct perr *err)
 {
 	const char *trash = NULL;
 	struct mailimap_set *set;
@@ -313,7 +309,7 @@ imap_delete_messages(struct imap_conn *c, const char *folder,
 
 int
 imap_expunge(struct imap_conn *c, const char *folder, struct arena *a,
-	     struct perr *err)
+             struct perr *err)
 {
 	int r;
 
@@ -327,8 +323,8 @@ imap_expunge(struct imap_conn *c, const char *folder, struct arena *a,
 
 int
 imap_append(struct imap_conn *c, const char *folder, unsigned flags,
-	    int64_t date, struct strv msg, struct arena *a, uint32_t *uid_r,
-	    struct perr *err)
+            int64_t date, struct strv msg, struct arena *a, uint32_t *uid_r,
+            struct perr *err)
 {
 	struct mailimap_flag_list *fl;
 	struct mailimap_date_time *dt = NULL;
@@ -348,15 +344,14 @@ imap_append(struct imap_conn *c, const char *folder, unsigned flags,
 		struct tm tm;
 
 		if (gmtime_r(&t, &tm) != NULL)
-			dt = mailimap_date_time_new(tm.tm_mday, tm.tm_mon + 1,
-						    tm.tm_year + 1900,
-						    tm.tm_hour, tm.tm_min,
-						    tm.tm_sec, 0);
+			dt = mailimap_date_time_new(
+			        tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900,
+			        tm.tm_hour, tm.tm_min, tm.tm_sec, 0);
 	}
 	fl = imapc_flag_list(flags, NULL, 0);
 	if (imapc_caps(c) & IMAP_CAP_UIDPLUS)
 		r = mailimap_uidplus_append(c->imap, raw, fl, dt, msg.p,
-					    msg.len, &uidvalidity, &uid);
+		                            msg.len, &uidvalidity, &uid);
 	else
 		r = mailimap_append(c->imap, raw, fl, dt, msg.p, msg.len);
 	mailimap_flag_list_free(fl);
@@ -387,7 +382,7 @@ parse_section(const char *s)
 		while (*q >= '0' && *q <= '9')
 			q++;
 		if (!pt_parse_u64((struct strv){p, (size_t)(q - p)}, 100000,
-				  &v) ||
+		                  &v) ||
 		    v == 0)
 			goto bad;
 		n = pt_xmalloc(sizeof(*n));
@@ -418,21 +413,20 @@ parse_section(const char *s)
 		return mailimap_section_new_part_text(sp);
 	mailimap_section_part_free(sp);
 	return NULL;
-bad:
-	{
-		clistiter *it;
+bad : {
+	clistiter *it;
 
-		for (it = clist_begin(parts); it != NULL; it = clist_next(it))
-			free(clist_content(it));
-	}
+	for (it = clist_begin(parts); it != NULL; it = clist_next(it))
+		free(clist_content(it));
+}
 	clist_free(parts);
 	return NULL;
 }
 
 int
 imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
-		   const char *section, struct arena *a, struct strv *data_r,
-		   struct perr *err)
+                   const char *section, struct arena *a, struct strv *data_r,
+                   struct perr *err)
 {
 	struct mailimap_section *sec;
 	struct mailimap_fetch_type *ft;
@@ -449,14 +443,14 @@ imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
 	if (select_in(c, folder, true, a, NULL, err) != 0)
 		return -1;
 	sec = *section == '\0' ? mailimap_section_new(NULL)
-			       : parse_section(section);
+	                       : parse_section(section);
 	if (sec == NULL)
 		return perr_set(err, a, PERR_INPUT, "invalid body section");
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-						   mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(
-		ft, mailimap_fetch_att_new_body_peek_section(sec));
+	        ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(
+	        ft, mailimap_fetch_att_new_body_peek_section(sec));
 	set = mailimap_set_new_single(uid);
 	r = mailimap_uid_fetch(c->imap, set, ft, &res);
 	mailimap_set_free(set);
@@ -464,8 +458,7 @@ imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
 	if (r != MAILIMAP_NO_ERROR)
 		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
 	r = -1;
-	for (it = clist_begin(res); it != NULL && r != 0;
-	     it = clist_next(it)) {
+	for (it = clist_begin(res); it != NULL && r != 0; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);
 		uint32_t got_uid = 0;
 		const char *body = NULL;
@@ -482,21 +475,21 @@ imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
 			if (st->att_type == MAILIMAP_MSG_ATT_UID)
 				got_uid = st->att_data.att_uid;
 			else if (st->att_type ==
-					 MAILIMAP_MSG_ATT_BODY_SECTION &&
-				 st->att_data.att_body_section != NULL) {
+			                 MAILIMAP_MSG_ATT_BODY_SECTION &&
+			         st->att_data.att_body_section != NULL) {
 				body = st->att_data.att_body_section
-					       ->sec_body_part;
+				               ->sec_body_part;
 				len = st->att_data.att_body_section->sec_length;
 			}
 		}
 		if (got_uid == uid) {
 			char *copy = arena_strndup(a, body != NULL ? body : "",
-						   body != NULL ? len : 0);
+			                           body != NULL ? len : 0);
 
 			if (copy == NULL) {
 				mailimap_fetch_list_free(res);
 				return perr_set(err, a, PERR_LIMIT,
-						"message too large");
+				                "message too large");
 			}
 			data_r->p = copy;
 			data_r->len = body != NULL ? len : 0;

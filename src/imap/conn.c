@@ -17,24 +17,24 @@ static const struct {
 	const char *name;
 	unsigned flag;
 } cap_names[] = {
-	{"SPECIAL-USE", IMAP_CAP_SPECIAL_USE},
-	{"LIST-STATUS", IMAP_CAP_LIST_STATUS},
-	{"SORT", IMAP_CAP_SORT},
-	{"THREAD=REFERENCES", IMAP_CAP_THREAD_REFERENCES},
-	{"ESEARCH", IMAP_CAP_ESEARCH},
-	{"CONDSTORE", IMAP_CAP_CONDSTORE},
-	{"QRESYNC", IMAP_CAP_QRESYNC},
-	{"UIDPLUS", IMAP_CAP_UIDPLUS},
-	{"MOVE", IMAP_CAP_MOVE},
-	{"IDLE", IMAP_CAP_IDLE},
-	{"LITERAL+", IMAP_CAP_LITERAL_PLUS},
-	{"ID", IMAP_CAP_ID},
-	{"NAMESPACE", IMAP_CAP_NAMESPACE},
-	{"UTF8=ACCEPT", IMAP_CAP_UTF8_ACCEPT},
-	{"ENABLE", IMAP_CAP_ENABLE},
-	{"STARTTLS", IMAP_CAP_STARTTLS},
-	{"LOGINDISABLED", IMAP_CAP_LOGINDISABLED},
-	{"AUTH=PLAIN", IMAP_CAP_AUTH_PLAIN},
+        {"SPECIAL-USE", IMAP_CAP_SPECIAL_USE},
+        {"LIST-STATUS", IMAP_CAP_LIST_STATUS},
+        {"SORT", IMAP_CAP_SORT},
+        {"THREAD=REFERENCES", IMAP_CAP_THREAD_REFERENCES},
+        {"ESEARCH", IMAP_CAP_ESEARCH},
+        {"CONDSTORE", IMAP_CAP_CONDSTORE},
+        {"QRESYNC", IMAP_CAP_QRESYNC},
+        {"UIDPLUS", IMAP_CAP_UIDPLUS},
+        {"MOVE", IMAP_CAP_MOVE},
+        {"IDLE", IMAP_CAP_IDLE},
+        {"LITERAL+", IMAP_CAP_LITERAL_PLUS},
+        {"ID", IMAP_CAP_ID},
+        {"NAMESPACE", IMAP_CAP_NAMESPACE},
+        {"UTF8=ACCEPT", IMAP_CAP_UTF8_ACCEPT},
+        {"ENABLE", IMAP_CAP_ENABLE},
+        {"STARTTLS", IMAP_CAP_STARTTLS},
+        {"LOGINDISABLED", IMAP_CAP_LOGINDISABLED},
+        {"AUTH=PLAIN", IMAP_CAP_AUTH_PLAIN},
 };
 
 unsigned
@@ -53,8 +53,9 @@ imap_caps_parse(struct strv caps)
 			struct strv atom = {caps.p + i, j - i};
 
 			for (k = 0; k < PT_NELEM(cap_names); k++) {
-				if (strv_eq_ci_ascii(atom, strv_from_cstr(
-						     cap_names[k].name)))
+				if (strv_eq_ci_ascii(
+				            atom,
+				            strv_from_cstr(cap_names[k].name)))
 					flags |= cap_names[k].flag;
 			}
 		}
@@ -107,8 +108,8 @@ imap_selected(const struct imap_conn *c)
 
 /* The one table from libetpan codes to our kinds (STYLE B5). */
 int
-imapc_fail(struct imap_conn *c, int r, struct arena *a,
-	   enum perr_kind no_kind, const char *what, struct perr *err)
+imapc_fail(struct imap_conn *c, int r, struct arena *a, enum perr_kind no_kind,
+           const char *what, struct perr *err)
 {
 	const char *text;
 
@@ -121,47 +122,48 @@ imapc_fail(struct imap_conn *c, int r, struct arena *a,
 	case MAILIMAP_ERROR_NEEDS_MORE_DATA:
 		c->broken = true;
 		text = c->imap != NULL && c->imap->imap_stream != NULL
-			       ? net_stream_error(c->imap->imap_stream)
-			       : NULL;
+		               ? net_stream_error(c->imap->imap_stream)
+		               : NULL;
 		if (r == MAILIMAP_ERROR_FATAL && c->imap != NULL &&
 		    c->imap->imap_response != NULL)
 			text = c->imap->imap_response;
-		return perr_set(err, a, PERR_TEMPFAIL,
-				"IMAP %s failed: %s", what,
-				text != NULL ? text
-					     : "connection to the server lost");
+		return perr_set(
+		        err, a, PERR_TEMPFAIL, "IMAP %s failed: %s", what,
+		        text != NULL ? text : "connection to the server lost");
 	case MAILIMAP_ERROR_PARSE:
 	case MAILIMAP_ERROR_PROTOCOL:
 		/* We no longer know where in the stream we are. */
 		c->broken = true;
 		return perr_set(err, a, PERR_REMOTE,
-				"IMAP %s: unexpected answer from the server",
-				what);
+		                "IMAP %s: unexpected answer from the server",
+		                what);
 	case MAILIMAP_ERROR_MEMORY:
 		c->broken = true;
-		return perr_set(err, a, PERR_INTERNAL,
-				"IMAP %s: out of memory", what);
+		return perr_set(err, a, PERR_INTERNAL, "IMAP %s: out of memory",
+		                what);
 	case MAILIMAP_ERROR_BAD_STATE:
 		return perr_set(err, a, PERR_INTERNAL,
-				"IMAP %s: not allowed in this state", what);
+		                "IMAP %s: not allowed in this state", what);
 	case MAILIMAP_ERROR_INVAL:
 		return perr_set(err, a, PERR_INPUT, "IMAP %s: invalid value",
-				what);
+		                what);
 	default:
 		text = c->imap != NULL ? c->imap->imap_response : NULL;
 		c->sel_stale = true;
-		return perr_set(err, a, no_kind, "%s", text != NULL && *text
-				? text : "the server refused the command");
+		return perr_set(err, a, no_kind, "%s",
+		                text != NULL && *text
+		                        ? text
+		                        : "the server refused the command");
 	}
 }
 
 int
 imapc_check_value(struct strv v, struct arena *a, const char *what,
-		  struct perr *err)
+                  struct perr *err)
 {
 	if (v.p == NULL || !net_value_is_safe(v))
 		return perr_set(err, a, PERR_INPUT,
-				"%s contains a line break or NUL", what);
+		                "%s contains a line break or NUL", what);
 	return 0;
 }
 
@@ -169,8 +171,7 @@ int
 imapc_check_usable(struct imap_conn *c, struct arena *a, struct perr *err)
 {
 	if (imap_conn_is_broken(c))
-		return perr_set(err, a, PERR_TEMPFAIL,
-				"IMAP connection lost");
+		return perr_set(err, a, PERR_TEMPFAIL, "IMAP connection lost");
 	if (!c->authenticated)
 		return perr_set(err, a, PERR_AUTH, "not logged in");
 	return 0;
@@ -182,7 +183,6 @@ imapc_scratch(struct imap_conn *c)
 	arena_reset(c->scratch);
 	return c->scratch;
 }
-
 
 void
 imapc_forget_specials(struct imap_conn *c)
@@ -210,21 +210,21 @@ read_caps(struct imap_conn *c, struct arena *a, struct perr *err)
 	int r;
 
 	cd = c->imap->imap_connection_info != NULL
-		     ? c->imap->imap_connection_info->imap_capability
-		     : NULL;
+	             ? c->imap->imap_connection_info->imap_capability
+	             : NULL;
 	if (cd == NULL) {
 		struct mailimap_capability_data *res = NULL;
 
 		r = mailimap_capability(c->imap, &res);
 		if (r != MAILIMAP_NO_ERROR)
 			return imapc_fail(c, r, a, PERR_REMOTE, "CAPABILITY",
-					  err);
+			                  err);
 		/* libetpan keeps its own copy in connection_info too. */
 		mailimap_capability_data_free(res);
 		cd = c->imap->imap_connection_info->imap_capability;
 		if (cd == NULL)
 			return perr_set(err, a, PERR_REMOTE,
-					"IMAP CAPABILITY: empty answer");
+			                "IMAP CAPABILITY: empty answer");
 	}
 	sbuf_init(&b, a, 256, 8192);
 	for (it = clist_begin(cd->cap_list); it != NULL; it = clist_next(it)) {
@@ -233,9 +233,9 @@ read_caps(struct imap_conn *c, struct arena *a, struct perr *err)
 		if (cap->cap_type == MAILIMAP_CAPABILITY_AUTH_TYPE &&
 		    cap->cap_data.cap_auth_type != NULL)
 			sbuf_printf(&b, " AUTH=%s",
-				    cap->cap_data.cap_auth_type);
+			            cap->cap_data.cap_auth_type);
 		else if (cap->cap_type == MAILIMAP_CAPABILITY_NAME &&
-			 cap->cap_data.cap_name != NULL)
+		         cap->cap_data.cap_name != NULL)
 			sbuf_printf(&b, " %s", cap->cap_data.cap_name);
 	}
 	c->caps = imap_caps_parse(sbuf_view(&b));
@@ -248,14 +248,14 @@ forget_caps(struct imap_conn *c)
 	if (c->imap->imap_connection_info != NULL &&
 	    c->imap->imap_connection_info->imap_capability != NULL) {
 		mailimap_capability_data_free(
-			c->imap->imap_connection_info->imap_capability);
+		        c->imap->imap_connection_info->imap_capability);
 		c->imap->imap_connection_info->imap_capability = NULL;
 	}
 }
 
 int
 imap_connect(const struct config_domain *dom, struct arena *a,
-	     struct imap_conn **c_r, struct perr *err)
+             struct imap_conn **c_r, struct perr *err)
 {
 	struct imap_conn *c;
 	mailstream *s = NULL;
@@ -266,7 +266,7 @@ imap_connect(const struct config_domain *dom, struct arena *a,
 	if (dom->imap_host == NULL || *dom->imap_host == '\0' ||
 	    dom->imap_port == 0 || dom->imap_port > 65535)
 		return perr_set(err, a, PERR_INPUT,
-				"no IMAP server configured");
+		                "no IMAP server configured");
 	switch (dom->imap_secure) {
 	case CONFIG_SECURE_SSL:
 		sec = NET_TLS_IMPLICIT;
@@ -282,8 +282,8 @@ imap_connect(const struct config_domain *dom, struct arena *a,
 	c = pt_xcalloc(1, sizeof(*c));
 	c->host = pt_xstrdup(dom->imap_host);
 	c->ca_file = dom->ca_file != NULL && *dom->ca_file != '\0'
-			     ? pt_xstrdup(dom->ca_file)
-			     : NULL;
+	                     ? pt_xstrdup(dom->ca_file)
+	                     : NULL;
 	net_target_init(&c->target, c->host, (uint16_t)dom->imap_port, sec);
 	c->target.verify = dom->verify_certificate;
 	c->target.ca_file = c->ca_file;
@@ -311,19 +311,19 @@ imap_connect(const struct config_domain *dom, struct arena *a,
 	if (sec == NET_STARTTLS) {
 		if (!(c->caps & IMAP_CAP_STARTTLS)) {
 			perr_set(err, a, PERR_TEMPFAIL,
-				 "%s does not offer STARTTLS", c->host);
+			         "%s does not offer STARTTLS", c->host);
 			goto fail;
 		}
 		r = mailimap_starttls(c->imap);
 		if (r != MAILIMAP_NO_ERROR) {
 			(void)imapc_fail(c, r, a, PERR_TEMPFAIL, "STARTTLS",
-					 err);
+			                 err);
 			if (err != NULL)
 				err->kind = PERR_TEMPFAIL;
 			goto fail;
 		}
 		if (net_starttls(c->imap->imap_stream, &c->target, a, NULL,
-				 err) != 0)
+		                 err) != 0)
 			goto fail;
 		forget_caps(c);
 		if (read_caps(c, a, err) != 0)
@@ -338,17 +338,16 @@ fail:
 
 int
 imap_login(struct imap_conn *c, const char *user, const char *password,
-	   struct perr *err)
+           struct perr *err)
 {
 	struct arena *a = imapc_scratch(c);
 	int r;
 
 	if (imap_conn_is_broken(c))
-		return perr_set(err, a, PERR_TEMPFAIL,
-				"IMAP connection lost");
+		return perr_set(err, a, PERR_TEMPFAIL, "IMAP connection lost");
 	if (user == NULL || *user == '\0' || password == NULL)
 		return perr_set(err, a, PERR_INPUT,
-				"user name and password required");
+		                "user name and password required");
 	if (imapc_check_value(strv_from_cstr(user), a, "user name", err) ||
 	    imapc_check_value(strv_from_cstr(password), a, "password", err))
 		return -1;
@@ -356,8 +355,8 @@ imap_login(struct imap_conn *c, const char *user, const char *password,
 		return 0;
 	if (c->caps & IMAP_CAP_LOGINDISABLED)
 		return perr_set(err, a, PERR_TEMPFAIL,
-				"the server refuses plain-text login "
-				"(LOGINDISABLED): use SSL or TLS");
+		                "the server refuses plain-text login "
+		                "(LOGINDISABLED): use SSL or TLS");
 	forget_caps(c);
 	r = mailimap_login(c->imap, user, password);
 	if (r != MAILIMAP_NO_ERROR)
@@ -372,8 +371,7 @@ imap_logout(struct imap_conn *c)
 	if (c == NULL || c->imap == NULL)
 		return;
 	if (!c->broken && c->imap->imap_stream != NULL) {
-		net_stream_set_timeout(c->imap->imap_stream,
-				       LOGOUT_TIMEOUT_MS);
+		net_stream_set_timeout(c->imap->imap_stream, LOGOUT_TIMEOUT_MS);
 		(void)mailimap_logout(c->imap);
 	}
 	c->broken = true;
@@ -427,8 +425,7 @@ imap_noop(struct imap_conn *c, struct perr *err)
 	int r;
 
 	if (imap_conn_is_broken(c))
-		return perr_set(err, a, PERR_TEMPFAIL,
-				"IMAP connection lost");
+		return perr_set(err, a, PERR_TEMPFAIL, "IMAP connection lost");
 	r = mailimap_noop(c->imap);
 	if (r != MAILIMAP_NO_ERROR) {
 		/* A NOOP refused by a live server means it is going away. */
@@ -469,7 +466,7 @@ literal_size(const char *p, size_t len)
 
 int
 imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
-		  struct strv **lines_r, size_t *n_r, struct perr *err)
+                  struct strv **lines_r, size_t *n_r, struct perr *err)
 {
 	MMAPString *line = NULL;
 	struct strv *lines = NULL;
@@ -487,7 +484,7 @@ imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
 	    mailstream_write(c->imap->imap_stream, "\r\n", 2) < 0 ||
 	    mailstream_flush(c->imap->imap_stream) < 0)
 		return imapc_fail(c, MAILIMAP_ERROR_STREAM, a, PERR_TEMPFAIL,
-				  cmd, err);
+		                  cmd, err);
 	if (!pt_snprintf_ok(tag, sizeof(tag), "%d ", c->imap->imap_tag))
 		return perr_set(err, a, PERR_INTERNAL, "tag");
 	tag_len = strlen(tag);
@@ -497,7 +494,7 @@ imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
 
 		mmap_string_truncate(line, 0);
 		if (mailstream_read_line_remove_eol(c->imap->imap_stream,
-						    line) == NULL)
+		                                    line) == NULL)
 			goto stream_fail;
 		/* Inline literals: "... {N}" CRLF <N bytes> rest-of-line. */
 		while ((lit = literal_size(line->str, line->len)) >= 0) {
@@ -508,23 +505,22 @@ imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
 			if (total > IMAPC_RAW_MAX)
 				goto too_big;
 			while (left > 0) {
-				size_t want = left < sizeof(buf) ? left
-								 : sizeof(buf);
+				size_t want =
+				        left < sizeof(buf) ? left : sizeof(buf);
 				ssize_t got = mailstream_read(
-					c->imap->imap_stream, buf, want);
+				        c->imap->imap_stream, buf, want);
 
 				if (got <= 0)
 					goto stream_fail;
-				mmap_string_append_len(line, buf,
-						       (size_t)got);
+				mmap_string_append_len(line, buf, (size_t)got);
 				left -= (size_t)got;
 			}
 			if (mailstream_read_line_append(c->imap->imap_stream,
-							line) == NULL)
+			                                line) == NULL)
 				goto stream_fail;
 			while (line->len > 0 &&
 			       (line->str[line->len - 1] == '\n' ||
-				line->str[line->len - 1] == '\r'))
+			        line->str[line->len - 1] == '\r'))
 				line->len--;
 			line->str[line->len] = '\0';
 		}
@@ -540,8 +536,7 @@ imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
 			if (strncmp(st, "OK", 2) == 0) {
 				ret = 0;
 			} else {
-				ret = perr_set(err, a, PERR_REMOTE, "%s",
-					       st);
+				ret = perr_set(err, a, PERR_REMOTE, "%s", st);
 			}
 			break;
 		}
@@ -565,8 +560,8 @@ imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
 					memcpy(nl, lines, n * sizeof(*nl));
 				lines = nl;
 			}
-			lines[n].p = arena_strndup(a, line->str + 2,
-						   line->len - 2);
+			lines[n].p =
+			        arena_strndup(a, line->str + 2, line->len - 2);
 			lines[n].len = line->len - 2;
 			if (lines[n].p == NULL)
 				goto too_big;
@@ -582,8 +577,7 @@ imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
 	return ret;
 stream_fail:
 	mmap_string_free(line);
-	return imapc_fail(c, MAILIMAP_ERROR_STREAM, a, PERR_TEMPFAIL, cmd,
-			  err);
+	return imapc_fail(c, MAILIMAP_ERROR_STREAM, a, PERR_TEMPFAIL, cmd, err);
 too_big:
 	mmap_string_free(line);
 	/* The rest of the answer is still on the wire: give up on c. */

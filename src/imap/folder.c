@@ -10,7 +10,7 @@
 #include "core/banned.h"
 
 static const char *const special_names[] = {
-	NULL, "inbox", "drafts", "sent", "junk", "trash", "archive",
+        NULL, "inbox", "drafts", "sent", "junk", "trash", "archive",
 };
 
 const char *
@@ -28,30 +28,30 @@ imapc_special_by_name(const char *name)
 		const char *name;
 		enum imap_special sp;
 	} names[] = {
-		{"Drafts", IMAP_SPECIAL_DRAFTS},
-		{"Draft", IMAP_SPECIAL_DRAFTS},
-		{"Sent", IMAP_SPECIAL_SENT},
-		{"Sent Items", IMAP_SPECIAL_SENT},
-		{"Sent Messages", IMAP_SPECIAL_SENT},
-		{"Sent Mail", IMAP_SPECIAL_SENT},
-		{"Junk", IMAP_SPECIAL_JUNK},
-		{"Junk E-mail", IMAP_SPECIAL_JUNK},
-		{"Junk Email", IMAP_SPECIAL_JUNK},
-		{"Spam", IMAP_SPECIAL_JUNK},
-		{"Bulk Mail", IMAP_SPECIAL_JUNK},
-		{"Trash", IMAP_SPECIAL_TRASH},
-		{"Deleted Items", IMAP_SPECIAL_TRASH},
-		{"Deleted Messages", IMAP_SPECIAL_TRASH},
-		{"Deleted", IMAP_SPECIAL_TRASH},
-		{"Bin", IMAP_SPECIAL_TRASH},
-		{"Archive", IMAP_SPECIAL_ARCHIVE},
-		{"Archives", IMAP_SPECIAL_ARCHIVE},
+	        {"Drafts", IMAP_SPECIAL_DRAFTS},
+	        {"Draft", IMAP_SPECIAL_DRAFTS},
+	        {"Sent", IMAP_SPECIAL_SENT},
+	        {"Sent Items", IMAP_SPECIAL_SENT},
+	        {"Sent Messages", IMAP_SPECIAL_SENT},
+	        {"Sent Mail", IMAP_SPECIAL_SENT},
+	        {"Junk", IMAP_SPECIAL_JUNK},
+	        {"Junk E-mail", IMAP_SPECIAL_JUNK},
+	        {"Junk Email", IMAP_SPECIAL_JUNK},
+	        {"Spam", IMAP_SPECIAL_JUNK},
+	        {"Bulk Mail", IMAP_SPECIAL_JUNK},
+	        {"Trash", IMAP_SPECIAL_TRASH},
+	        {"Deleted Items", IMAP_SPECIAL_TRASH},
+	        {"Deleted Messages", IMAP_SPECIAL_TRASH},
+	        {"Deleted", IMAP_SPECIAL_TRASH},
+	        {"Bin", IMAP_SPECIAL_TRASH},
+	        {"Archive", IMAP_SPECIAL_ARCHIVE},
+	        {"Archives", IMAP_SPECIAL_ARCHIVE},
 	};
 	size_t i;
 
 	for (i = 0; i < PT_NELEM(names); i++) {
 		if (strv_eq_ci_ascii(strv_from_cstr(name),
-				     strv_from_cstr(names[i].name)))
+		                     strv_from_cstr(names[i].name)))
 			return names[i].sp;
 	}
 	return IMAP_SPECIAL_NONE;
@@ -59,7 +59,7 @@ imapc_special_by_name(const char *name)
 
 int
 imapc_folder_raw(const char *path, struct arena *a, char **raw_r,
-		 struct perr *err)
+                 struct perr *err)
 {
 	struct strv v;
 
@@ -69,7 +69,7 @@ imapc_folder_raw(const char *path, struct arena *a, char **raw_r,
 	v = strv_from_cstr(path);
 	if (strv_has_ctl(v, false))
 		return perr_set(err, a, PERR_INPUT,
-				"folder name contains a control character");
+		                "folder name contains a control character");
 	if (strv_eq_ci_ascii(v, STRV_LIT("INBOX"))) {
 		*raw_r = arena_strdup(a, "INBOX");
 		return 0;
@@ -91,19 +91,20 @@ apply_flag(struct fentry *e, struct strv flag)
 		unsigned flag;
 		enum imap_special sp;
 	} flags[] = {
-		{"\\Noselect", IMAP_FOLDER_NOSELECT, IMAP_SPECIAL_NONE},
-		{"\\NonExistent", IMAP_FOLDER_NONEXISTENT | IMAP_FOLDER_NOSELECT,
-		 IMAP_SPECIAL_NONE},
-		{"\\HasChildren", IMAP_FOLDER_HAS_CHILDREN, IMAP_SPECIAL_NONE},
-		{"\\HasNoChildren", IMAP_FOLDER_HAS_NO_CHILDREN,
-		 IMAP_SPECIAL_NONE},
-		{"\\Noinferiors", IMAP_FOLDER_NOINFERIORS, IMAP_SPECIAL_NONE},
-		{"\\Marked", IMAP_FOLDER_MARKED, IMAP_SPECIAL_NONE},
-		{"\\Drafts", 0, IMAP_SPECIAL_DRAFTS},
-		{"\\Sent", 0, IMAP_SPECIAL_SENT},
-		{"\\Junk", 0, IMAP_SPECIAL_JUNK},
-		{"\\Trash", 0, IMAP_SPECIAL_TRASH},
-		{"\\Archive", 0, IMAP_SPECIAL_ARCHIVE},
+	        {"\\Noselect", IMAP_FOLDER_NOSELECT, IMAP_SPECIAL_NONE},
+	        {"\\NonExistent",
+	         IMAP_FOLDER_NONEXISTENT | IMAP_FOLDER_NOSELECT,
+	         IMAP_SPECIAL_NONE},
+	        {"\\HasChildren", IMAP_FOLDER_HAS_CHILDREN, IMAP_SPECIAL_NONE},
+	        {"\\HasNoChildren", IMAP_FOLDER_HAS_NO_CHILDREN,
+	         IMAP_SPECIAL_NONE},
+	        {"\\Noinferiors", IMAP_FOLDER_NOINFERIORS, IMAP_SPECIAL_NONE},
+	        {"\\Marked", IMAP_FOLDER_MARKED, IMAP_SPECIAL_NONE},
+	        {"\\Drafts", 0, IMAP_SPECIAL_DRAFTS},
+	        {"\\Sent", 0, IMAP_SPECIAL_SENT},
+	        {"\\Junk", 0, IMAP_SPECIAL_JUNK},
+	        {"\\Trash", 0, IMAP_SPECIAL_TRASH},
+	        {"\\Archive", 0, IMAP_SPECIAL_ARCHIVE},
 	};
 	size_t i;
 
@@ -136,7 +137,7 @@ finish_entry(struct fentry *e, struct arena *a)
 		e->f.special = IMAP_SPECIAL_INBOX;
 		e->special_from_flag = true;
 	} else if (imap_mutf7_decode(strv_from_cstr(e->f.raw), a, &path,
-				     &ignored) != 0) {
+	                             &ignored) != 0) {
 		/* Not canonical modified UTF-7: show it as it is. */
 		path = arena_strdup(a, e->f.raw);
 	}
@@ -205,8 +206,9 @@ rd_string(struct rd *r, struct arena *a, char **out_r)
 
 		while (q < r->end && *q >= '0' && *q <= '9')
 			q++;
-		if (!pt_parse_u64((struct strv){r->p + 1, (size_t)(q - r->p - 1)},
-				  IMAPC_RAW_MAX, &n))
+		if (!pt_parse_u64(
+		            (struct strv){r->p + 1, (size_t)(q - r->p - 1)},
+		            IMAPC_RAW_MAX, &n))
 			return -1;
 		if (q < r->end && *q == '+')
 			q++;
@@ -267,7 +269,7 @@ parse_list_line(struct rd *r, struct arena *a, struct fentry *e)
 /* STATUS name (MESSAGES n UNSEEN m) */
 static int
 parse_status_line(struct rd *r, struct arena *a, char **name_r,
-		  uint32_t *total_r, uint32_t *unseen_r)
+                  uint32_t *total_r, uint32_t *unseen_r)
 {
 	if (rd_string(r, a, name_r) != 0 || *name_r == NULL)
 		return -1;
@@ -288,7 +290,7 @@ parse_status_line(struct rd *r, struct arena *a, char **name_r,
 		while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
 			r->p++;
 		if (!pt_parse_u64((struct strv){v, (size_t)(r->p - v)},
-				  UINT32_MAX, &n))
+		                  UINT32_MAX, &n))
 			return -1;
 		if (v - k >= 8 && strncmp(k, "MESSAGES", 8) == 0)
 			*total_r = (uint32_t)n;
@@ -303,10 +305,10 @@ cmp_entries(const void *x, const void *y)
 {
 	const struct fentry *a = x, *b = y;
 	static const int rank[] = {
-		[IMAP_SPECIAL_NONE] = 9,   [IMAP_SPECIAL_INBOX] = 0,
-		[IMAP_SPECIAL_DRAFTS] = 1, [IMAP_SPECIAL_SENT] = 2,
-		[IMAP_SPECIAL_ARCHIVE] = 3, [IMAP_SPECIAL_JUNK] = 4,
-		[IMAP_SPECIAL_TRASH] = 5,
+	        [IMAP_SPECIAL_NONE] = 9,    [IMAP_SPECIAL_INBOX] = 0,
+	        [IMAP_SPECIAL_DRAFTS] = 1,  [IMAP_SPECIAL_SENT] = 2,
+	        [IMAP_SPECIAL_ARCHIVE] = 3, [IMAP_SPECIAL_JUNK] = 4,
+	        [IMAP_SPECIAL_TRASH] = 5,
 	};
 	int ra = rank[a->f.special], rb = rank[b->f.special];
 
@@ -317,16 +319,16 @@ cmp_entries(const void *x, const void *y)
 
 static int
 list_with_status(struct imap_conn *c, struct arena *a, struct fentry **es_r,
-		 size_t *n_r, struct perr *err)
+                 size_t *n_r, struct perr *err)
 {
 	struct strv *lines;
 	size_t nl, i, n = 0;
 	struct fentry *es;
 
 	if (imapc_raw_command(c,
-			      "LIST \"\" \"*\" RETURN (SUBSCRIBED SPECIAL-USE "
-			      "STATUS (MESSAGES UNSEEN))",
-			      a, &lines, &nl, err) != 0)
+	                      "LIST \"\" \"*\" RETURN (SUBSCRIBED SPECIAL-USE "
+	                      "STATUS (MESSAGES UNSEEN))",
+	                      a, &lines, &nl, err) != 0)
 		return -1;
 	es = arena_new_array(a, struct fentry, nl + 1);
 	if (es == NULL)
@@ -339,7 +341,7 @@ list_with_status(struct imap_conn *c, struct arena *a, struct fentry **es_r,
 			if (parse_list_line(&r, a, &es[n]) == 0)
 				n++;
 		} else if (lines[i].len > 7 &&
-			   strncmp(lines[i].p, "STATUS ", 7) == 0) {
+		           strncmp(lines[i].p, "STATUS ", 7) == 0) {
 			char *name;
 			uint32_t total = 0, unseen = 0;
 			size_t k;
@@ -365,7 +367,7 @@ list_with_status(struct imap_conn *c, struct arena *a, struct fentry **es_r,
 
 static int
 list_classic(struct imap_conn *c, struct arena *a, struct fentry **es_r,
-	     size_t *n_r, struct perr *err)
+             size_t *n_r, struct perr *err)
 {
 	clist *list = NULL, *lsub = NULL;
 	clistiter *it;
@@ -399,23 +401,24 @@ list_classic(struct imap_conn *c, struct arena *a, struct fentry **es_r,
 				    MAILIMAP_MBX_LIST_SFLAG_NOSELECT)
 					e->f.flags |= IMAP_FOLDER_NOSELECT;
 				else if (fl->mbf_sflag ==
-					 MAILIMAP_MBX_LIST_SFLAG_MARKED)
+				         MAILIMAP_MBX_LIST_SFLAG_MARKED)
 					e->f.flags |= IMAP_FOLDER_MARKED;
 			}
 			for (o = clist_begin(fl->mbf_oflags); o != NULL;
 			     o = clist_next(o)) {
 				struct mailimap_mbx_list_oflag *of =
-					clist_content(o);
+				        clist_content(o);
 
 				if (of->of_type ==
 				    MAILIMAP_MBX_LIST_OFLAG_NOINFERIORS) {
 					e->f.flags |= IMAP_FOLDER_NOINFERIORS;
 				} else if (of->of_flag_ext != NULL) {
-					char *f = arena_printf(
-						a, "\\%s", of->of_flag_ext);
+					char *f = arena_printf(a, "\\%s",
+					                       of->of_flag_ext);
 
 					if (f != NULL)
-						apply_flag(e, strv_from_cstr(f));
+						apply_flag(e,
+						           strv_from_cstr(f));
 				}
 			}
 		}
@@ -476,7 +479,7 @@ list_classic(struct imap_conn *c, struct arena *a, struct fentry **es_r,
 
 int
 imap_folders(struct imap_conn *c, struct arena *a, struct imap_folder **list_r,
-	     size_t *n_r, struct perr *err)
+             size_t *n_r, struct perr *err)
 {
 	struct fentry *es = NULL;
 	struct imap_folder *out;
@@ -497,7 +500,7 @@ imap_folders(struct imap_conn *c, struct arena *a, struct imap_folder **list_r,
 	for (i = 0; i < n; i++) {
 		if (es[i].f.raw == NULL || finish_entry(&es[i], a) != 0)
 			return perr_set(err, a, PERR_LIMIT,
-					"folder list too large");
+			                "folder list too large");
 	}
 	/* One folder per special kind: the one with the flag, else first. */
 	for (i = 0; i < n; i++) {
@@ -528,7 +531,7 @@ imap_folders(struct imap_conn *c, struct arena *a, struct imap_folder **list_r,
 		if (out[i].special != IMAP_SPECIAL_NONE &&
 		    c->special_path[out[i].special] == NULL)
 			c->special_path[out[i].special] =
-				pt_xstrdup(out[i].path);
+			        pt_xstrdup(out[i].path);
 	}
 	c->specials_known = true;
 	*list_r = out;
@@ -537,8 +540,8 @@ imap_folders(struct imap_conn *c, struct arena *a, struct imap_folder **list_r,
 }
 
 int
-imapc_find_special(struct imap_conn *c, enum imap_special sp,
-		   struct arena *a, const char **path_r, struct perr *err)
+imapc_find_special(struct imap_conn *c, enum imap_special sp, struct arena *a,
+                   const char **path_r, struct perr *err)
 {
 	*path_r = NULL;
 	if (!c->specials_known) {
@@ -560,7 +563,7 @@ refuse_inbox(const char *path, struct arena *a, struct perr *err)
 {
 	if (strv_eq_ci_ascii(strv_from_cstr(path), STRV_LIT("INBOX")))
 		return perr_set(err, a, PERR_INPUT,
-				"INBOX cannot be renamed or deleted");
+		                "INBOX cannot be renamed or deleted");
 	return 0;
 }
 
@@ -576,7 +579,7 @@ forget_selected(struct imap_conn *c)
 
 int
 imap_folder_create(struct imap_conn *c, const char *path, struct arena *a,
-		   struct perr *err)
+                   struct perr *err)
 {
 	char *raw;
 	int r;
@@ -594,8 +597,8 @@ imap_folder_create(struct imap_conn *c, const char *path, struct arena *a,
 }
 
 int
-imap_folder_rename(struct imap_conn *c, const char *path,
-		   const char *new_path, struct arena *a, struct perr *err)
+imap_folder_rename(struct imap_conn *c, const char *path, const char *new_path,
+                   struct arena *a, struct perr *err)
 {
 	char *raw, *new_raw;
 	int r;
@@ -620,7 +623,7 @@ imap_folder_rename(struct imap_conn *c, const char *path,
 
 int
 imap_folder_delete(struct imap_conn *c, const char *path, struct arena *a,
-		   struct perr *err)
+                   struct perr *err)
 {
 	char *raw;
 	int r;
@@ -643,7 +646,7 @@ imap_folder_delete(struct imap_conn *c, const char *path, struct arena *a,
 
 int
 imap_folder_subscribe(struct imap_conn *c, const char *path, bool subscribe,
-		      struct arena *a, struct perr *err)
+                      struct arena *a, struct perr *err)
 {
 	char *raw;
 	int r;
@@ -652,17 +655,16 @@ imap_folder_subscribe(struct imap_conn *c, const char *path, bool subscribe,
 	    imapc_folder_raw(path, a, &raw, err) != 0)
 		return -1;
 	r = subscribe ? mailimap_subscribe(c->imap, raw)
-		      : mailimap_unsubscribe(c->imap, raw);
+	              : mailimap_unsubscribe(c->imap, raw);
 	if (r != MAILIMAP_NO_ERROR)
 		return imapc_fail(c, r, a, PERR_REMOTE,
-				  subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE",
-				  err);
+		                  subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE", err);
 	return 0;
 }
 
 int
 imap_folder_empty(struct imap_conn *c, const char *path, struct arena *a,
-		  struct perr *err)
+                  struct perr *err)
 {
 	struct imap_mailbox_status st;
 	struct mailimap_set *set;
@@ -675,7 +677,7 @@ imap_folder_empty(struct imap_conn *c, const char *path, struct arena *a,
 		return 0;
 	set = mailimap_set_new_interval(1, 0); /* 1:* */
 	sf = mailimap_store_att_flags_new_add_flags_silent(
-		imapc_flag_list(IMAP_MSG_DELETED, NULL, 0));
+	        imapc_flag_list(IMAP_MSG_DELETED, NULL, 0));
 	r = mailimap_store(c->imap, set, sf);
 	mailimap_store_att_flags_free(sf);
 	mailimap_set_free(set);

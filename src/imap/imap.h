@@ -94,7 +94,7 @@ unsigned imap_caps_parse(struct strv caps);
  * (bad settings).
  */
 int imap_connect(const struct config_domain *dom, struct arena *a,
-		 struct imap_conn **c_r, struct perr *err) PT_WARN_UNUSED;
+                 struct imap_conn **c_r, struct perr *err) PT_WARN_UNUSED;
 
 /*
  * Log in. user and password must be safe values (no CR/LF/NUL:
@@ -103,7 +103,7 @@ int imap_connect(const struct config_domain *dom, struct arena *a,
  * Capabilities are read again afterwards.
  */
 int imap_login(struct imap_conn *c, const char *user, const char *password,
-	       struct perr *err) PT_WARN_UNUSED;
+               struct perr *err) PT_WARN_UNUSED;
 
 /* Send LOGOUT (best effort, short timeout) and close the stream. */
 void imap_logout(struct imap_conn *c);
@@ -139,14 +139,14 @@ void imap_conn_disable_caps(struct imap_conn *c, unsigned disable);
  * control characters. The result is NUL-terminated, in a.
  */
 int imap_mutf7_encode(struct strv utf8, struct arena *a, char **out_r,
-		      struct perr *err) PT_WARN_UNUSED;
+                      struct perr *err) PT_WARN_UNUSED;
 /*
  * Modified UTF-7 → UTF-8. Strict: a non-printable byte, an unterminated
  * or badly padded shift, "&-" encoded as base64, encoded printable ASCII,
  * two adjacent shifts or a broken surrogate pair fail with PERR_INPUT.
  */
 int imap_mutf7_decode(struct strv mutf7, struct arena *a, char **out_r,
-		      struct perr *err) PT_WARN_UNUSED;
+                      struct perr *err) PT_WARN_UNUSED;
 
 /* ---- folders ---------------------------------------------------------- */
 
@@ -194,8 +194,8 @@ struct imap_folder {
  * valid modified UTF-7 is shown raw. Array and strings in a.
  */
 int imap_folders(struct imap_conn *c, struct arena *a,
-		 struct imap_folder **list_r, size_t *n_r,
-		 struct perr *err) PT_WARN_UNUSED;
+                 struct imap_folder **list_r, size_t *n_r,
+                 struct perr *err) PT_WARN_UNUSED;
 
 /*
  * Folder operations on UTF-8 paths. A path with a control character or
@@ -203,18 +203,17 @@ int imap_folders(struct imap_conn *c, struct arena *a,
  * refused too. imap_folder_empty() marks every message \Deleted and
  * expunges (the folder stays).
  */
-int imap_folder_create(struct imap_conn *c, const char *path,
-		       struct arena *a, struct perr *err) PT_WARN_UNUSED;
+int imap_folder_create(struct imap_conn *c, const char *path, struct arena *a,
+                       struct perr *err) PT_WARN_UNUSED;
 int imap_folder_rename(struct imap_conn *c, const char *path,
-		       const char *new_path, struct arena *a,
-		       struct perr *err) PT_WARN_UNUSED;
-int imap_folder_delete(struct imap_conn *c, const char *path,
-		       struct arena *a, struct perr *err) PT_WARN_UNUSED;
-int imap_folder_subscribe(struct imap_conn *c, const char *path,
-			  bool subscribe, struct arena *a,
-			  struct perr *err) PT_WARN_UNUSED;
-int imap_folder_empty(struct imap_conn *c, const char *path,
-		      struct arena *a, struct perr *err) PT_WARN_UNUSED;
+                       const char *new_path, struct arena *a,
+                       struct perr *err) PT_WARN_UNUSED;
+int imap_folder_delete(struct imap_conn *c, const char *path, struct arena *a,
+                       struct perr *err) PT_WARN_UNUSED;
+int imap_folder_subscribe(struct imap_conn *c, const char *path, bool subscribe,
+                          struct arena *a, struct perr *err) PT_WARN_UNUSED;
+int imap_folder_empty(struct imap_conn *c, const char *path, struct arena *a,
+                      struct perr *err) PT_WARN_UNUSED;
 
 /* ---- select ----------------------------------------------------------- */
 
@@ -234,18 +233,18 @@ struct imap_mailbox_status {
  * updates seen since. PERR_NOTFOUND when the server says NO.
  */
 int imap_select(struct imap_conn *c, const char *folder, bool readonly,
-		struct imap_mailbox_status *status_r,
-		struct perr *err) PT_WARN_UNUSED;
+                struct imap_mailbox_status *status_r,
+                struct perr *err) PT_WARN_UNUSED;
 /* The selected folder (UTF-8) or NULL. Owned by c. */
 const char *imap_selected(const struct imap_conn *c);
 
 /* ---- search ----------------------------------------------------------- */
 
 enum imap_search_kind {
-	IMAP_SEARCH_TEXT,    /* free text: From, To, Cc or Subject */
-	IMAP_SEARCH_BODY,    /* body: / text: -> TEXT (headers and body) */
+	IMAP_SEARCH_TEXT, /* free text: From, To, Cc or Subject */
+	IMAP_SEARCH_BODY, /* body: / text: -> TEXT (headers and body) */
 	IMAP_SEARCH_FROM,
-	IMAP_SEARCH_TO,      /* To or Cc */
+	IMAP_SEARCH_TO, /* To or Cc */
 	IMAP_SEARCH_SUBJECT,
 	IMAP_SEARCH_HAS_ATTACHMENT,
 	IMAP_SEARCH_UNSEEN,
@@ -259,8 +258,8 @@ enum imap_search_kind {
 
 struct imap_search_term {
 	enum imap_search_kind kind;
-	bool negate;       /* written with a leading '-' */
-	const char *value; /* UTF-8 text for the text kinds, else NULL */
+	bool negate;          /* written with a leading '-' */
+	const char *value;    /* UTF-8 text for the text kinds, else NULL */
 	int year, month, day; /* BEFORE / SINCE */
 };
 
@@ -284,8 +283,7 @@ struct imap_search {
  * or IMAP_SEARCH_MAX_LEN bytes. Strings in a.
  */
 int imap_search_parse(struct strv query, struct arena *a,
-		      struct imap_search *s_r, struct perr *err)
-	PT_WARN_UNUSED;
+                      struct imap_search *s_r, struct perr *err) PT_WARN_UNUSED;
 
 /* ---- message list ----------------------------------------------------- */
 
@@ -335,15 +333,15 @@ struct imap_msg_row {
 	struct imap_address *to; /* To addresses */
 	size_t n_to;
 	const char *message_id; /* "" if none */
-	int64_t date;     /* Date header, else INTERNALDATE (unix time) */
-	int64_t received; /* INTERNALDATE */
+	int64_t date;           /* Date header, else INTERNALDATE (unix time) */
+	int64_t received;       /* INTERNALDATE */
 	uint32_t size;
 	unsigned flags; /* IMAP_MSG_* */
 	bool has_attachments;
 	const char *preview; /* UTF-8, whitespace collapsed, may be "" */
 	/* Threads only: */
-	unsigned depth;      /* 0 for a thread root */
-	uint32_t parent_uid; /* 0 for a root */
+	unsigned depth;       /* 0 for a thread root */
+	uint32_t parent_uid;  /* 0 for a root */
 	uint32_t thread_size; /* messages in this row's thread (roots) */
 };
 
@@ -365,18 +363,18 @@ struct imap_msg_page {
  * offset past the end gives an empty page with the right total.
  */
 int imap_list_messages(struct imap_conn *c, const char *folder,
-		       const struct imap_list_query *q, struct arena *a,
-		       struct imap_msg_page *page_r,
-		       struct perr *err) PT_WARN_UNUSED;
+                       const struct imap_list_query *q, struct arena *a,
+                       struct imap_msg_page *page_r,
+                       struct perr *err) PT_WARN_UNUSED;
 
 /*
  * The UIDs of folder in query order (search + sort, no paging); for tests
  * and "select all". *uids_r in a.
  */
 int imap_sorted_uids(struct imap_conn *c, const char *folder,
-		     const struct imap_list_query *q, struct arena *a,
-		     uint32_t **uids_r, size_t *n_r,
-		     struct perr *err) PT_WARN_UNUSED;
+                     const struct imap_list_query *q, struct arena *a,
+                     uint32_t **uids_r, size_t *n_r,
+                     struct perr *err) PT_WARN_UNUSED;
 
 /* ---- helpers for message data (pure; exposed for tests and fuzzing) --- */
 
@@ -388,8 +386,7 @@ const char *imap_decode_header(struct strv raw, struct arena *a);
 /* RFC 5256 base subject of a decoded subject, upper-cased ASCII. */
 const char *imap_base_subject(const char *subject, struct arena *a);
 /* Collapse whitespace and cut at max characters (UTF-8 aware). */
-const char *imap_make_preview(struct strv utf8, size_t max,
-			      struct arena *a);
+const char *imap_make_preview(struct strv utf8, size_t max, struct arena *a);
 
 /* ---- actions on UID sets ---------------------------------------------- */
 
@@ -407,33 +404,33 @@ enum imap_flag_op { IMAP_FLAGS_ADD, IMAP_FLAGS_REMOVE };
  * PERR_INPUT). keywords may be NULL.
  */
 int imap_set_flags(struct imap_conn *c, const char *folder,
-		   const uint32_t *uids, size_t n, enum imap_flag_op op,
-		   unsigned flags, const char *const *keywords,
-		   size_t n_keywords, struct arena *a,
-		   struct perr *err) PT_WARN_UNUSED;
+                   const uint32_t *uids, size_t n, enum imap_flag_op op,
+                   unsigned flags, const char *const *keywords,
+                   size_t n_keywords, struct arena *a,
+                   struct perr *err) PT_WARN_UNUSED;
 
 /* UID COPY to the UTF-8 folder to. */
 int imap_copy(struct imap_conn *c, const char *folder, const uint32_t *uids,
-	      size_t n, const char *to, struct arena *a,
-	      struct perr *err) PT_WARN_UNUSED;
+              size_t n, const char *to, struct arena *a,
+              struct perr *err) PT_WARN_UNUSED;
 /*
  * UID MOVE when offered, else UID COPY + UID STORE +FLAGS \Deleted + UID
  * EXPUNGE (UIDPLUS) or EXPUNGE.
  */
 int imap_move(struct imap_conn *c, const char *folder, const uint32_t *uids,
-	      size_t n, const char *to, struct arena *a,
-	      struct perr *err) PT_WARN_UNUSED;
+              size_t n, const char *to, struct arena *a,
+              struct perr *err) PT_WARN_UNUSED;
 /*
  * Delete: move to the Trash folder (special-use, else by name) unless
  * folder is the Trash (or there is none, or permanent): then \Deleted and
  * expunge those UIDs.
  */
 int imap_delete_messages(struct imap_conn *c, const char *folder,
-			 const uint32_t *uids, size_t n, bool permanent,
-			 struct arena *a, struct perr *err) PT_WARN_UNUSED;
+                         const uint32_t *uids, size_t n, bool permanent,
+                         struct arena *a, struct perr *err) PT_WARN_UNUSED;
 /* EXPUNGE the folder (all \Deleted messages). */
 int imap_expunge(struct imap_conn *c, const char *folder, struct arena *a,
-		 struct perr *err) PT_WARN_UNUSED;
+                 struct perr *err) PT_WARN_UNUSED;
 
 /*
  * APPEND msg to folder with IMAP_MSG_* flags and an INTERNALDATE (0: the
@@ -441,8 +438,8 @@ int imap_expunge(struct imap_conn *c, const char *folder, struct arena *a,
  * else 0.
  */
 int imap_append(struct imap_conn *c, const char *folder, unsigned flags,
-		int64_t date, struct strv msg, struct arena *a,
-		uint32_t *uid_r, struct perr *err) PT_WARN_UNUSED;
+                int64_t date, struct strv msg, struct arena *a, uint32_t *uid_r,
+                struct perr *err) PT_WARN_UNUSED;
 
 /*
  * Fetch the whole raw message (section NULL or "") or a body section
@@ -450,8 +447,8 @@ int imap_append(struct imap_conn *c, const char *folder, unsigned flags,
  * the UID does not exist. Bytes in a (NUL-terminated too).
  */
 int imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
-		       const char *section, struct arena *a,
-		       struct strv *data_r, struct perr *err) PT_WARN_UNUSED;
+                       const char *section, struct arena *a,
+                       struct strv *data_r, struct perr *err) PT_WARN_UNUSED;
 
 /* ---- pool ------------------------------------------------------------- */
 
@@ -469,17 +466,17 @@ struct imap_pool_settings {
  * Called only when a connection must be opened. Returns 0 or -1 with err.
  */
 typedef int imap_credentials_fn(void *ctx, struct arena *a,
-				const struct config_domain **dom_r,
-				const char **user_r, const char **password_r,
-				struct perr *err);
+                                const struct config_domain **dom_r,
+                                const char **user_r, const char **password_r,
+                                struct perr *err);
 
 struct imap_pool_stats {
-	uint64_t connects;   /* connections opened and logged in */
-	uint64_t reuses;     /* checkouts served by an idle connection */
-	uint64_t reconnects; /* idle connections found dead and replaced */
+	uint64_t connects;    /* connections opened and logged in */
+	uint64_t reuses;      /* checkouts served by an idle connection */
+	uint64_t reconnects;  /* idle connections found dead and replaced */
 	uint64_t closed_idle; /* closed for idleness (or to make room) */
-	unsigned open;       /* connections now open */
-	unsigned busy;       /* now checked out */
+	unsigned open;        /* connections now open */
+	unsigned busy;        /* now checked out */
 };
 
 /* NULL settings: all defaults. Zero fields take their defaults too. */
@@ -498,9 +495,8 @@ void imap_pool_destroy(struct imap_pool **pp);
  * Login errors come back as imap_login() gives them (PERR_AUTH, ...).
  */
 int imap_pool_checkout(struct imap_pool *p, const char *session_key,
-		       imap_credentials_fn *cred, void *ctx, struct arena *a,
-		       struct imap_conn **c_r, struct perr *err)
-	PT_WARN_UNUSED;
+                       imap_credentials_fn *cred, void *ctx, struct arena *a,
+                       struct imap_conn **c_r, struct perr *err) PT_WARN_UNUSED;
 /* Give it back (*cp = NULL). A broken connection is closed. */
 void imap_pool_checkin(struct imap_pool *p, struct imap_conn **cp);
 /* Close the session's idle connections now; busy ones at checkin. */

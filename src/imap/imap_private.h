@@ -12,7 +12,7 @@
 struct imap_conn {
 	mailimap *imap;
 	struct net_target target;
-	char *host;    /* owned copies for target */
+	char *host; /* owned copies for target */
 	char *ca_file;
 	unsigned caps;          /* as offered by the server */
 	unsigned caps_disabled; /* imap_conn_disable_caps() */
@@ -46,16 +46,15 @@ struct imap_conn {
  * with the server's text. what names the command ("SELECT").
  */
 int imapc_fail(struct imap_conn *c, int r, struct arena *a,
-	       enum perr_kind no_kind, const char *what, struct perr *err);
+               enum perr_kind no_kind, const char *what, struct perr *err);
 /* A usable, logged-in connection, else -1 with err. */
-int imapc_check_usable(struct imap_conn *c, struct arena *a,
-		       struct perr *err);
+int imapc_check_usable(struct imap_conn *c, struct arena *a, struct perr *err);
 /* Refuse (PERR_INPUT) a value with CR, LF or NUL. */
 int imapc_check_value(struct strv v, struct arena *a, const char *what,
-		      struct perr *err);
+                      struct perr *err);
 /* UTF-8 folder path -> wire name (checks control chars). */
 int imapc_folder_raw(const char *path, struct arena *a, char **raw_r,
-		     struct perr *err);
+                     struct perr *err);
 /*
  * Send "TAG cmd\r\n" (cmd must be a safe, complete command without user
  * literals) and read the answer ourselves, for responses libetpan cannot
@@ -63,7 +62,7 @@ int imapc_folder_raw(const char *path, struct arena *a, char **raw_r,
  * literals inlined) come back in a. A NO/BAD answer gives PERR_REMOTE.
  */
 int imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
-		      struct strv **lines_r, size_t *n_r, struct perr *err);
+                      struct strv **lines_r, size_t *n_r, struct perr *err);
 /* Effective capabilities (offered minus disabled). */
 unsigned imapc_caps(const struct imap_conn *c);
 
@@ -72,7 +71,7 @@ struct mailimap_set *imapc_uid_set(const uint32_t *uids, size_t n);
 
 /* IMAP_MSG_* and keywords -> a new flag list (caller frees). */
 struct mailimap_flag_list *imapc_flag_list(unsigned flags,
-					   const char *const *kw, size_t n_kw);
+                                           const char *const *kw, size_t n_kw);
 
 /* Build libetpan search keys from parsed terms (NULL: ALL). */
 struct mailimap_search_key *imapc_search_key(const struct imap_search *s);
@@ -81,8 +80,7 @@ bool imapc_search_is_ascii(const struct imap_search *s);
 
 /* Path of a special folder (from the cache or a new LIST); NULL if none. */
 int imapc_find_special(struct imap_conn *c, enum imap_special sp,
-		       struct arena *a, const char **path_r,
-		       struct perr *err);
+                       struct arena *a, const char **path_r, struct perr *err);
 /* Special use by common folder names ("Sent Items", "Spam"...). */
 enum imap_special imapc_special_by_name(const char *name);
 /* Forget the cached special folders (after create/rename/delete). */

@@ -6,7 +6,7 @@
 
 /* Unix time of a civil date with a zone like +0200 written as 200. */
 int64_t imapt_unix_time(int year, int month, int day, int hour, int min,
-			int sec, int zone);
+                        int sec, int zone);
 /* RFC 5322 date -> unix time, 0 if it does not parse. */
 int64_t imapt_parse_date(const char *s);
 

@@ -19,9 +19,9 @@ imap_sort_parse(struct strv s, enum imap_sort *sort_r, bool *reverse_r)
 		const char *name;
 		enum imap_sort sort;
 	} names[] = {
-		{"date", IMAP_SORT_DATE},	{"arrival", IMAP_SORT_ARRIVAL},
-		{"from", IMAP_SORT_FROM},	{"subject", IMAP_SORT_SUBJECT},
-		{"size", IMAP_SORT_SIZE},
+	        {"date", IMAP_SORT_DATE}, {"arrival", IMAP_SORT_ARRIVAL},
+	        {"from", IMAP_SORT_FROM}, {"subject", IMAP_SORT_SUBJECT},
+	        {"size", IMAP_SORT_SIZE},
 	};
 	size_t i;
 
@@ -55,7 +55,7 @@ free_search_result(void *p)
 /* clist of uint32_t * -> arena array. */
 static int
 uids_from_clist(clist *l, struct arena *a, uint32_t **uids_r, size_t *n_r,
-		struct perr *err)
+                struct perr *err)
 {
 	uint32_t *u;
 	size_t n = 0;
@@ -79,8 +79,8 @@ uids_from_clist(clist *l, struct arena *a, uint32_t **uids_r, size_t *n_r,
  */
 static int
 run_search(struct imap_conn *c, const struct imap_list_query *q,
-	   struct arena *a, uint32_t **uids_r, size_t *n_r, bool *all_r,
-	   struct perr *err)
+           struct arena *a, uint32_t **uids_r, size_t *n_r, bool *all_r,
+           struct perr *err)
 {
 	struct imap_search s;
 	struct mailimap_search_key *key;
@@ -110,7 +110,7 @@ run_search(struct imap_conn *c, const struct imap_list_query *q,
 	 */
 	if (imapc_caps(c) & IMAP_CAP_LITERAL_PLUS)
 		r = mailimap_uid_search_literalplus(c->imap, charset, key,
-						    &res);
+		                                    &res);
 	else
 		r = mailimap_uid_search(c->imap, charset, key, &res);
 	mailimap_search_key_free(key);
@@ -172,7 +172,7 @@ date_time_unix(const struct mailimap_date_time *d)
 	if (d == NULL)
 		return 0;
 	return imapt_unix_time(d->dt_year, d->dt_month, d->dt_day, d->dt_hour,
-			       d->dt_min, d->dt_sec, d->dt_zone);
+	                       d->dt_min, d->dt_sec, d->dt_zone);
 }
 
 /*
@@ -182,8 +182,8 @@ date_time_unix(const struct mailimap_date_time *d)
  */
 static int
 client_sort(struct imap_conn *c, const struct imap_list_query *q,
-	    const uint32_t *uids, size_t n, bool all, struct arena *a,
-	    uint32_t **out_r, size_t *nout_r, struct perr *err)
+            const uint32_t *uids, size_t n, bool all, struct arena *a,
+            uint32_t **out_r, size_t *nout_r, struct perr *err)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
@@ -199,22 +199,22 @@ client_sort(struct imap_conn *c, const struct imap_list_query *q,
 	if (!all && n == 0)
 		return 0;
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-						   mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(
+	        ft, mailimap_fetch_att_new_uid());
 	switch (q->sort) {
 	case IMAP_SORT_SIZE:
 		mailimap_fetch_type_new_fetch_att_list_add(
-			ft, mailimap_fetch_att_new_rfc822_size());
+		        ft, mailimap_fetch_att_new_rfc822_size());
 		break;
 	case IMAP_SORT_ARRIVAL:
 		mailimap_fetch_type_new_fetch_att_list_add(
-			ft, mailimap_fetch_att_new_internaldate());
+		        ft, mailimap_fetch_att_new_internaldate());
 		break;
 	default:
 		mailimap_fetch_type_new_fetch_att_list_add(
-			ft, mailimap_fetch_att_new_internaldate());
+		        ft, mailimap_fetch_att_new_internaldate());
 		mailimap_fetch_type_new_fetch_att_list_add(
-			ft, mailimap_fetch_att_new_envelope());
+		        ft, mailimap_fetch_att_new_envelope());
 		break;
 	}
 	set = all ? mailimap_set_new_interval(1, 0) : imapc_uid_set(uids, n);
@@ -254,7 +254,7 @@ client_sort(struct imap_conn *c, const struct imap_list_query *q,
 				break;
 			case MAILIMAP_MSG_ATT_INTERNALDATE:
 				k->t = date_time_unix(
-					st->att_data.att_internal_date);
+				        st->att_data.att_internal_date);
 				break;
 			case MAILIMAP_MSG_ATT_ENVELOPE:
 				env = st->att_data.att_env;
@@ -263,26 +263,27 @@ client_sort(struct imap_conn *c, const struct imap_list_query *q,
 				sent = imapt_parse_date(env->env_date);
 				if (q->sort == IMAP_SORT_SUBJECT) {
 					const char *d = imap_decode_header(
-						strv_from_cstr(
-							env->env_subject
-								? env->env_subject
-								: ""),
-						a);
+					        strv_from_cstr(
+					                env->env_subject
+					                        ? env->env_subject
+					                        : ""),
+					        a);
 
 					k->s = imap_base_subject(d, a);
 				} else if (q->sort == IMAP_SORT_FROM &&
-					   env->env_from != NULL &&
-					   clist_begin(env->env_from->frm_list)) {
+				           env->env_from != NULL &&
+				           clist_begin(
+				                   env->env_from->frm_list)) {
 					struct mailimap_address *ad =
-						clist_content(clist_begin(
-							env->env_from
-								->frm_list));
+					        clist_content(clist_begin(
+					                env->env_from
+					                        ->frm_list));
 
 					k->s = imapt_collate_key(
-						ad->ad_mailbox_name
-							? ad->ad_mailbox_name
-							: "",
-						a);
+					        ad->ad_mailbox_name
+					                ? ad->ad_mailbox_name
+					                : "",
+					        a);
 				}
 				break;
 			default:
@@ -338,13 +339,13 @@ append_criteria(struct sbuf *cmd, const uint32_t *uids, size_t n, bool all)
  */
 static int
 server_sort(struct imap_conn *c, const struct imap_list_query *q,
-	    const uint32_t *uids, size_t n, bool all, struct arena *a,
-	    uint32_t **out_r, size_t *nout_r, struct perr *err)
+            const uint32_t *uids, size_t n, bool all, struct arena *a,
+            uint32_t **out_r, size_t *nout_r, struct perr *err)
 {
 	static const char *const keys[] = {
-		[IMAP_SORT_DATE] = "DATE",	 [IMAP_SORT_ARRIVAL] = "ARRIVAL",
-		[IMAP_SORT_FROM] = "FROM",	 [IMAP_SORT_SUBJECT] = "SUBJECT",
-		[IMAP_SORT_SIZE] = "SIZE",
+	        [IMAP_SORT_DATE] = "DATE", [IMAP_SORT_ARRIVAL] = "ARRIVAL",
+	        [IMAP_SORT_FROM] = "FROM", [IMAP_SORT_SUBJECT] = "SUBJECT",
+	        [IMAP_SORT_SIZE] = "SIZE",
 	};
 	struct sbuf cmd;
 	struct strv *lines;
@@ -356,8 +357,8 @@ server_sort(struct imap_conn *c, const struct imap_list_query *q,
 	if (!all && n == 0)
 		return 0;
 	sbuf_init(&cmd, a, 256, 4 * 1024 * 1024);
-	sbuf_printf(&cmd, "UID SORT (%s%s) UTF-8 ", q->reverse ? "REVERSE " : "",
-		    keys[q->sort]);
+	sbuf_printf(&cmd, "UID SORT (%s%s) UTF-8 ",
+	            q->reverse ? "REVERSE " : "", keys[q->sort]);
 	append_criteria(&cmd, uids, n, all);
 	if (!sbuf_ok(&cmd))
 		return perr_set(err, a, PERR_LIMIT, "too many messages");
@@ -388,10 +389,10 @@ server_sort(struct imap_conn *c, const struct imap_list_query *q,
 			if (p == s)
 				break;
 			if (!pt_parse_u64((struct strv){s, (size_t)(p - s)},
-					  UINT32_MAX, &v) ||
+			                  UINT32_MAX, &v) ||
 			    cnt >= cap)
 				return perr_set(err, a, PERR_REMOTE,
-						"bad SORT answer");
+				                "bad SORT answer");
 			out[cnt++] = (uint32_t)v;
 		}
 		break;
@@ -403,8 +404,8 @@ server_sort(struct imap_conn *c, const struct imap_list_query *q,
 
 static int
 sorted_uids(struct imap_conn *c, const struct imap_list_query *q,
-	    struct arena *a, uint32_t **uids_r, size_t *n_r, bool *server_r,
-	    struct perr *err)
+            struct arena *a, uint32_t **uids_r, size_t *n_r, bool *server_r,
+            struct perr *err)
 {
 	uint32_t *found;
 	size_t nfound;
@@ -416,15 +417,15 @@ sorted_uids(struct imap_conn *c, const struct imap_list_query *q,
 	if ((imapc_caps(c) & IMAP_CAP_SORT) && !q->client_sort) {
 		*server_r = true;
 		return server_sort(c, q, found, nfound, all, a, uids_r, n_r,
-				   err);
+		                   err);
 	}
 	return client_sort(c, q, found, nfound, all, a, uids_r, n_r, err);
 }
 
 int
 imap_sorted_uids(struct imap_conn *c, const char *folder,
-		 const struct imap_list_query *q, struct arena *a,
-		 uint32_t **uids_r, size_t *n_r, struct perr *err)
+                 const struct imap_list_query *q, struct arena *a,
+                 uint32_t **uids_r, size_t *n_r, struct perr *err)
 {
 	struct imap_mailbox_status st;
 	bool server;
@@ -500,7 +501,7 @@ tparse_list(struct tparse *t, uint32_t parent, unsigned depth)
 			while (t->p < t->end && *t->p >= '0' && *t->p <= '9')
 				t->p++;
 			if (!pt_parse_u64((struct strv){s, (size_t)(t->p - s)},
-					  UINT32_MAX, &v))
+			                  UINT32_MAX, &v))
 				return -1;
 			if (tpush(t, (uint32_t)v, parent, depth) != 0)
 				return -1;
@@ -523,7 +524,7 @@ struct threads {
 
 static int
 run_thread(struct imap_conn *c, const uint32_t *uids, size_t n, bool all,
-	   struct arena *a, struct threads *th, struct perr *err)
+           struct arena *a, struct threads *th, struct perr *err)
 {
 	struct sbuf cmd;
 	struct strv *lines;
@@ -559,14 +560,14 @@ run_thread(struct imap_conn *c, const uint32_t *uids, size_t n, bool all,
 			}
 			if (*t.p != '(')
 				return perr_set(err, a, PERR_REMOTE,
-						"bad THREAD answer");
+				                "bad THREAD answer");
 			if (nstart + 2 >= scap) {
-				size_t *ns = arena_new_array(a, size_t,
-							     scap * 2);
+				size_t *ns =
+				        arena_new_array(a, size_t, scap * 2);
 
 				if (ns == NULL)
 					return perr_set(err, a, PERR_LIMIT,
-							"too many threads");
+					                "too many threads");
 				memcpy(ns, th->start, nstart * sizeof(*ns));
 				th->start = ns;
 				scap *= 2;
@@ -576,7 +577,7 @@ run_thread(struct imap_conn *c, const uint32_t *uids, size_t n, bool all,
 			t.level = 0;
 			if (tparse_list(&t, 0, 0) != 0 || t.p >= t.end)
 				return perr_set(err, a, PERR_REMOTE,
-						"bad THREAD answer");
+				                "bad THREAD answer");
 			t.p++;
 		}
 		th->start[nstart] = t.n;
@@ -599,24 +600,25 @@ struct prevreq {
 
 static void
 address_of(const struct mailimap_address *ad, struct arena *a,
-	   struct imap_address *out)
+           struct imap_address *out)
 {
 	out->name = ad->ad_personal_name != NULL
-			    ? imap_decode_header(
-				      strv_from_cstr(ad->ad_personal_name), a)
-			    : "";
+	                    ? imap_decode_header(
+	                              strv_from_cstr(ad->ad_personal_name), a)
+	                    : "";
 	if (ad->ad_mailbox_name != NULL && ad->ad_host_name != NULL)
 		out->email = imap_decode_header(
-			strv_from_cstr(arena_printf(a, "%s@%s",
-						    ad->ad_mailbox_name,
-						    ad->ad_host_name)),
-			a);
+		        strv_from_cstr(arena_printf(a, "%s@%s",
+		                                    ad->ad_mailbox_name,
+		                                    ad->ad_host_name)),
+		        a);
 	else
-		out->email = ad->ad_mailbox_name != NULL
-				     ? imap_decode_header(strv_from_cstr(
-								  ad->ad_mailbox_name),
-							  a)
-				     : "";
+		out->email =
+		        ad->ad_mailbox_name != NULL
+		                ? imap_decode_header(
+		                          strv_from_cstr(ad->ad_mailbox_name),
+		                          a)
+		                : "";
 }
 
 static const char *
@@ -631,7 +633,7 @@ param_value(const struct mailimap_body_fld_param *p, const char *name)
 
 		if (sp->pa_name != NULL &&
 		    strv_eq_ci_ascii(strv_from_cstr(sp->pa_name),
-				     strv_from_cstr(name)))
+		                     strv_from_cstr(name)))
 			return sp->pa_value;
 	}
 	return NULL;
@@ -643,7 +645,7 @@ is_attachment_disp(const struct mailimap_body_ext_1part *ext)
 	return ext != NULL && ext->bd_disposition != NULL &&
 	       ext->bd_disposition->dsp_type != NULL &&
 	       strv_eq_ci_ascii(strv_from_cstr(ext->bd_disposition->dsp_type),
-				STRV_LIT("attachment"));
+	                        STRV_LIT("attachment"));
 }
 
 /*
@@ -652,7 +654,7 @@ is_attachment_disp(const struct mailimap_body_ext_1part *ext)
  */
 static void
 walk_body(const struct mailimap_body *b, const char *path, unsigned depth,
-	  bool *attach, struct prevreq *plain, struct prevreq *html)
+          bool *attach, struct prevreq *plain, struct prevreq *html)
 {
 	clistiter *it;
 	unsigned i = 1;
@@ -665,16 +667,16 @@ walk_body(const struct mailimap_body *b, const char *path, unsigned depth,
 			char sub[64];
 
 			if (!pt_snprintf_ok(sub, sizeof(sub), "%s%s%u", path,
-					    *path ? "." : "", i))
+			                    *path ? "." : "", i))
 				return;
 			walk_body(clist_content(it), sub, depth + 1, attach,
-				  plain, html);
+			          plain, html);
 		}
 		return;
 	}
 	{
 		const struct mailimap_body_type_1part *p =
-			b->bd_data.bd_body_1part;
+		        b->bd_data.bd_body_1part;
 		const char *sec = *path ? path : "1";
 
 		if (p == NULL)
@@ -686,28 +688,30 @@ walk_body(const struct mailimap_body *b, const char *path, unsigned depth,
 		if (p->bd_type == MAILIMAP_BODY_TYPE_1PART_TEXT &&
 		    p->bd_data.bd_type_text != NULL) {
 			const struct mailimap_body_type_text *tx =
-				p->bd_data.bd_type_text;
-			bool is_html = tx->bd_media_text != NULL &&
-				       strv_eq_ci_ascii(
-					       strv_from_cstr(tx->bd_media_text),
-					       STRV_LIT("html"));
-			bool is_plain = tx->bd_media_text != NULL &&
-					strv_eq_ci_ascii(
-						strv_from_cstr(tx->bd_media_text),
-						STRV_LIT("plain"));
-			struct prevreq *dst = is_plain ? plain
-					      : is_html ? html
-							: NULL;
+			        p->bd_data.bd_type_text;
+			bool is_html =
+			        tx->bd_media_text != NULL &&
+			        strv_eq_ci_ascii(
+			                strv_from_cstr(tx->bd_media_text),
+			                STRV_LIT("html"));
+			bool is_plain =
+			        tx->bd_media_text != NULL &&
+			        strv_eq_ci_ascii(
+			                strv_from_cstr(tx->bd_media_text),
+			                STRV_LIT("plain"));
+			struct prevreq *dst = is_plain  ? plain
+			                      : is_html ? html
+			                                : NULL;
 
 			if (dst != NULL && dst->section[0] == '\0' &&
 			    pt_strlcpy(dst->section, sec,
-				       sizeof(dst->section))) {
+			               sizeof(dst->section))) {
 				dst->enc = tx->bd_fields->bd_encoding != NULL
-						   ? tx->bd_fields->bd_encoding
-							     ->enc_type
-						   : MAILIMAP_BODY_FLD_ENC_7BIT;
+				                   ? tx->bd_fields->bd_encoding
+				                             ->enc_type
+				                   : MAILIMAP_BODY_FLD_ENC_7BIT;
 				dst->charset = param_value(
-					tx->bd_fields->bd_parameter, "charset");
+				        tx->bd_fields->bd_parameter, "charset");
 				dst->html = is_html;
 			}
 			return;
@@ -733,11 +737,11 @@ strip_html(struct strv s, struct arena *a)
 
 			if (strv_starts_with_ci_ascii(rest, STRV_LIT("<style")))
 				endtag = "</style";
-			else if (strv_starts_with_ci_ascii(
-					 rest, STRV_LIT("<script")))
+			else if (strv_starts_with_ci_ascii(rest,
+			                                   STRV_LIT("<script")))
 				endtag = "</script";
 			else if (strv_starts_with_ci_ascii(rest,
-							   STRV_LIT("<head")))
+			                                   STRV_LIT("<head")))
 				endtag = "</head";
 			if (endtag != NULL) {
 				ptrdiff_t e = -1;
@@ -745,9 +749,9 @@ strip_html(struct strv s, struct arena *a)
 
 				for (j = i; j + strlen(endtag) <= s.len; j++) {
 					if (strv_starts_with_ci_ascii(
-						    (struct strv){s.p + j,
-								  s.len - j},
-						    strv_from_cstr(endtag))) {
+					            (struct strv){s.p + j,
+					                          s.len - j},
+					            strv_from_cstr(endtag))) {
 						e = (ptrdiff_t)j;
 						break;
 					}
@@ -766,9 +770,9 @@ strip_html(struct strv s, struct arena *a)
 			static const struct {
 				const char *ent;
 				const char *rep;
-			} ents[] = {{"&nbsp;", " "}, {"&amp;", "&"},
-				    {"&lt;", "<"},   {"&gt;", ">"},
-				    {"&quot;", "\""}, {"&#39;", "'"}};
+			} ents[] = {{"&nbsp;", " "},  {"&amp;", "&"},
+			            {"&lt;", "<"},    {"&gt;", ">"},
+			            {"&quot;", "\""}, {"&#39;", "'"}};
 			size_t k;
 			bool done = false;
 
@@ -776,8 +780,8 @@ strip_html(struct strv s, struct arena *a)
 				struct strv e = strv_from_cstr(ents[k].ent);
 
 				if (strv_starts_with_ci_ascii(
-					    (struct strv){s.p + i, s.len - i},
-					    e)) {
+				            (struct strv){s.p + i, s.len - i},
+				            e)) {
 					sbuf_append_cstr(&b, ents[k].rep);
 					i += e.len;
 					done = true;
@@ -795,7 +799,7 @@ strip_html(struct strv s, struct arena *a)
 
 static const char *
 decode_preview(const struct prevreq *pr, const char *data, size_t len,
-	       struct arena *a)
+               struct arena *a)
 {
 	char *dec = NULL, *conv = NULL;
 	size_t dlen = 0, clen = 0, idx = 0;
@@ -809,7 +813,7 @@ decode_preview(const struct prevreq *pr, const char *data, size_t len,
 		mech = MAILMIME_MECHANISM_QUOTED_PRINTABLE;
 	if (mech != MAILMIME_MECHANISM_8BIT &&
 	    mailmime_part_parse(data, len, &idx, mech, &dec, &dlen) ==
-		    MAILIMF_NO_ERROR) {
+	            MAILIMF_NO_ERROR) {
 		text.p = arena_strndup(a, dec, dlen);
 		text.len = dlen;
 		mailmime_decoded_part_free(dec);
@@ -819,9 +823,9 @@ decode_preview(const struct prevreq *pr, const char *data, size_t len,
 	if (pr->charset != NULL &&
 	    !strv_eq_ci_ascii(strv_from_cstr(pr->charset), STRV_LIT("utf-8")) &&
 	    !strv_eq_ci_ascii(strv_from_cstr(pr->charset),
-			      STRV_LIT("us-ascii")) &&
+	                      STRV_LIT("us-ascii")) &&
 	    charconv_buffer("utf-8", pr->charset, text.p, text.len, &conv,
-			    &clen) == MAIL_CHARCONV_NO_ERROR) {
+	                    &clen) == MAIL_CHARCONV_NO_ERROR) {
 		text.p = arena_strndup(a, conv, clen);
 		text.len = clen;
 		charconv_buffer_free(conv);
@@ -849,8 +853,7 @@ cmp_rowidx(const void *x, const void *y)
 }
 
 static struct imap_msg_row *
-find_row(struct rowidx *idx, size_t n, struct imap_msg_row *rows,
-	 uint32_t uid)
+find_row(struct rowidx *idx, size_t n, struct imap_msg_row *rows, uint32_t uid)
 {
 	struct rowidx key = {uid, 0}, *f;
 
@@ -893,12 +896,13 @@ flags_of(const struct mailimap_msg_att_dynamic *dyn)
 		case MAILIMAP_FLAG_KEYWORD:
 			if (fl->fl_data.fl_keyword == NULL)
 				break;
-			if (strv_eq_ci_ascii(strv_from_cstr(fl->fl_data.fl_keyword),
-					     STRV_LIT("$Forwarded")))
+			if (strv_eq_ci_ascii(
+			            strv_from_cstr(fl->fl_data.fl_keyword),
+			            STRV_LIT("$Forwarded")))
 				f |= IMAP_MSG_FORWARDED;
 			else if (strv_eq_ci_ascii(
-					 strv_from_cstr(fl->fl_data.fl_keyword),
-					 STRV_LIT("$Junk")))
+			                 strv_from_cstr(fl->fl_data.fl_keyword),
+			                 STRV_LIT("$Junk")))
 				f |= IMAP_MSG_JUNK;
 			break;
 		default:
@@ -910,22 +914,21 @@ flags_of(const struct mailimap_msg_att_dynamic *dyn)
 
 static void
 fill_envelope(struct imap_msg_row *row, const struct mailimap_envelope *env,
-	      struct arena *a)
+              struct arena *a)
 {
 	clistiter *it;
 	size_t n = 0;
 
 	row->subject = imap_decode_header(
-		strv_from_cstr(env->env_subject ? env->env_subject : ""), a);
-	row->message_id = env->env_message_id
-				  ? arena_strdup(a, env->env_message_id)
-				  : "";
+	        strv_from_cstr(env->env_subject ? env->env_subject : ""), a);
+	row->message_id =
+	        env->env_message_id ? arena_strdup(a, env->env_message_id) : "";
 	if (row->message_id == NULL)
 		row->message_id = "";
 	row->date = imapt_parse_date(env->env_date);
 	if (env->env_from != NULL && clist_begin(env->env_from->frm_list))
 		address_of(clist_content(clist_begin(env->env_from->frm_list)),
-			   a, &row->from);
+		           a, &row->from);
 	if (env->env_to != NULL && env->env_to->to_list != NULL) {
 		size_t cnt = (size_t)clist_count(env->env_to->to_list);
 
@@ -942,7 +945,7 @@ fill_envelope(struct imap_msg_row *row, const struct mailimap_envelope *env,
 
 static int
 fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
-	   bool want_preview, struct arena *a, struct perr *err)
+           bool want_preview, struct arena *a, struct perr *err)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
@@ -972,18 +975,18 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	}
 	qsort(idx, n, sizeof(*idx), cmp_rowidx);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-						   mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(
-		ft, mailimap_fetch_att_new_flags());
+	        ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(
-		ft, mailimap_fetch_att_new_envelope());
+	        ft, mailimap_fetch_att_new_flags());
 	mailimap_fetch_type_new_fetch_att_list_add(
-		ft, mailimap_fetch_att_new_internaldate());
+	        ft, mailimap_fetch_att_new_envelope());
 	mailimap_fetch_type_new_fetch_att_list_add(
-		ft, mailimap_fetch_att_new_rfc822_size());
+	        ft, mailimap_fetch_att_new_internaldate());
 	mailimap_fetch_type_new_fetch_att_list_add(
-		ft, mailimap_fetch_att_new_bodystructure());
+	        ft, mailimap_fetch_att_new_rfc822_size());
+	mailimap_fetch_type_new_fetch_att_list_add(
+	        ft, mailimap_fetch_att_new_bodystructure());
 	set = imapc_uid_set(uids, n);
 	r = mailimap_uid_fetch(c->imap, set, ft, &res);
 	mailimap_set_free(set);
@@ -1002,9 +1005,9 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 
 			if (item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
 			    item->att_data.att_static->att_type ==
-				    MAILIMAP_MSG_ATT_UID)
+			            MAILIMAP_MSG_ATT_UID)
 				uid = item->att_data.att_static->att_data
-					      .att_uid;
+				              .att_uid;
 		}
 		row = uid != 0 ? find_row(idx, n, rows, uid) : NULL;
 		if (row == NULL)
@@ -1025,11 +1028,11 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 			case MAILIMAP_MSG_ATT_ENVELOPE:
 				if (st->att_data.att_env != NULL)
 					fill_envelope(row, st->att_data.att_env,
-						      a);
+					              a);
 				break;
 			case MAILIMAP_MSG_ATT_INTERNALDATE:
 				row->received = date_time_unix(
-					st->att_data.att_internal_date);
+				        st->att_data.att_internal_date);
 				break;
 			case MAILIMAP_MSG_ATT_RFC822_SIZE:
 				row->size = st->att_data.att_rfc822_size;
@@ -1039,11 +1042,10 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 
 				memset(&plain, 0, sizeof(plain));
 				memset(&html, 0, sizeof(html));
-				walk_body(st->att_data.att_bodystructure, "",
-					  0, &row->has_attachments, &plain,
-					  &html);
-				prs[row - rows] = plain.section[0] ? plain
-								   : html;
+				walk_body(st->att_data.att_bodystructure, "", 0,
+				          &row->has_attachments, &plain, &html);
+				prs[row - rows] =
+				        plain.section[0] ? plain : html;
 				break;
 			}
 			default:
@@ -1071,9 +1073,9 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 		if (gu == NULL)
 			return perr_set(err, a, PERR_LIMIT, "page too large");
 		for (j = i; j < n; j++) {
-			if (j == i || (prs[j].section[0] != '\0' &&
-				       strcmp(prs[j].section,
-					      prs[i].section) == 0))
+			if (j == i ||
+			    (prs[j].section[0] != '\0' &&
+			     strcmp(prs[j].section, prs[i].section) == 0))
 				gu[ng++] = rows[j].uid;
 		}
 		parts = clist_new();
@@ -1089,17 +1091,17 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 		sec = mailimap_section_new_part(sp);
 		ft = mailimap_fetch_type_new_fetch_att_list_empty();
 		mailimap_fetch_type_new_fetch_att_list_add(
-			ft, mailimap_fetch_att_new_uid());
+		        ft, mailimap_fetch_att_new_uid());
 		mailimap_fetch_type_new_fetch_att_list_add(
-			ft, mailimap_fetch_att_new_body_peek_section_partial(
-				    sec, 0, PREVIEW_FETCH_BYTES));
+		        ft, mailimap_fetch_att_new_body_peek_section_partial(
+		                    sec, 0, PREVIEW_FETCH_BYTES));
 		set = imapc_uid_set(gu, ng);
 		r = mailimap_uid_fetch(c->imap, set, ft, &pres);
 		mailimap_set_free(set);
 		mailimap_fetch_type_free(ft);
 		if (r != MAILIMAP_NO_ERROR)
 			return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH",
-					  err);
+			                  err);
 		arena_defer(a, free_fetch_list, pres);
 		for (it = clist_begin(pres); it != NULL; it = clist_next(it)) {
 			struct mailimap_msg_att *ma = clist_content(it);
@@ -1111,7 +1113,7 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 			for (it2 = clist_begin(ma->att_list); it2 != NULL;
 			     it2 = clist_next(it2)) {
 				struct mailimap_msg_att_item *item =
-					clist_content(it2);
+				        clist_content(it2);
 				struct mailimap_msg_att_static *st;
 
 				if (item->att_type !=
@@ -1120,20 +1122,21 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 				st = item->att_data.att_static;
 				if (st->att_type == MAILIMAP_MSG_ATT_UID)
 					uid = st->att_data.att_uid;
-				else if (st->att_type ==
-						 MAILIMAP_MSG_ATT_BODY_SECTION &&
-					 st->att_data.att_body_section) {
+				else if (
+				        st->att_type ==
+				                MAILIMAP_MSG_ATT_BODY_SECTION &&
+				        st->att_data.att_body_section) {
 					body = st->att_data.att_body_section
-						       ->sec_body_part;
+					               ->sec_body_part;
 					blen = st->att_data.att_body_section
-						       ->sec_length;
+					               ->sec_length;
 				}
 			}
 			row = uid != 0 ? find_row(idx, n, rows, uid) : NULL;
 			if (row == NULL || body == NULL)
 				continue;
-			row->preview = decode_preview(&prs[row - rows], body,
-						      blen, a);
+			row->preview =
+			        decode_preview(&prs[row - rows], body, blen, a);
 		}
 		/* Mark the group done. */
 		for (j = i + 1; j < n; j++) {
@@ -1147,8 +1150,8 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 
 int
 imap_list_messages(struct imap_conn *c, const char *folder,
-		   const struct imap_list_query *q, struct arena *a,
-		   struct imap_msg_page *page_r, struct perr *err)
+                   const struct imap_list_query *q, struct arena *a,
+                   struct imap_msg_page *page_r, struct perr *err)
 {
 	uint32_t limit = q->limit ? q->limit : IMAP_LIST_DEFAULT_LIMIT;
 	uint32_t *uids = NULL;
@@ -1195,10 +1198,9 @@ imap_list_messages(struct imap_conn *c, const char *folder,
 			for (i = s; i < e; i++, k++) {
 				page_r->rows[k].uid = th.nodes[i].uid;
 				page_r->rows[k].depth = th.nodes[i].depth;
-				page_r->rows[k].parent_uid =
-					th.nodes[i].parent;
+				page_r->rows[k].parent_uid = th.nodes[i].parent;
 				page_r->rows[k].thread_size =
-					i == s ? (uint32_t)(e - s) : 0;
+				        i == s ? (uint32_t)(e - s) : 0;
 			}
 		}
 		page_r->n = n;

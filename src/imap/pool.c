@@ -170,7 +170,7 @@ deadline_after(struct timespec *ts, unsigned ms)
  */
 static int
 open_conn(imap_credentials_fn *cred, void *ctx, struct arena *a,
-	  struct imap_conn **c_r, struct perr *err)
+          struct imap_conn **c_r, struct perr *err)
 {
 	const struct config_domain *dom = NULL;
 	const char *user = NULL, *password = NULL;
@@ -211,8 +211,8 @@ healthy(struct imap_pool *p, struct pool_entry *e, uint64_t now)
 
 int
 imap_pool_checkout(struct imap_pool *p, const char *session_key,
-		   imap_credentials_fn *cred, void *ctx, struct arena *a,
-		   struct imap_conn **c_r, struct perr *err)
+                   imap_credentials_fn *cred, void *ctx, struct arena *a,
+                   struct imap_conn **c_r, struct perr *err)
 {
 	struct pool_entry *e, *mine = NULL, *dead = NULL, *victim;
 	struct timespec deadline;
@@ -236,8 +236,8 @@ imap_pool_checkout(struct imap_pool *p, const char *session_key,
 				if (!e->busy && e->c != NULL && mine == NULL)
 					mine = e;
 			} else if (!e->busy && e->c != NULL &&
-				   (victim == NULL ||
-				    e->last_used_ms < victim->last_used_ms)) {
+			           (victim == NULL ||
+			            e->last_used_ms < victim->last_used_ms)) {
 				victim = e;
 			}
 		}
@@ -285,7 +285,7 @@ imap_pool_checkout(struct imap_pool *p, const char *session_key,
 			pthread_mutex_unlock(&p->mu);
 			close_list(dead);
 			return perr_set(err, a, PERR_TEMPFAIL,
-					"too many IMAP connections; try again");
+			                "too many IMAP connections; try again");
 		}
 	}
 	pthread_mutex_unlock(&p->mu);

@@ -18,7 +18,7 @@ parse_date(struct strv v, struct imap_search_term *t)
 {
 	uint64_t y, m, d;
 	static const int mdays[] = {31, 29, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31};
+	                            31, 31, 30, 31, 30, 31};
 
 	if (v.len != 10 || v.p[4] != '-' || v.p[7] != '-')
 		return -1;
@@ -61,14 +61,14 @@ static const struct {
 	const char *key;
 	enum imap_search_kind kind;
 } text_keys[] = {
-	{"from", IMAP_SEARCH_FROM},	{"to", IMAP_SEARCH_TO},
-	{"subject", IMAP_SEARCH_SUBJECT}, {"body", IMAP_SEARCH_BODY},
-	{"text", IMAP_SEARCH_BODY},
+        {"from", IMAP_SEARCH_FROM},       {"to", IMAP_SEARCH_TO},
+        {"subject", IMAP_SEARCH_SUBJECT}, {"body", IMAP_SEARCH_BODY},
+        {"text", IMAP_SEARCH_BODY},
 };
 
 int
 imap_search_parse(struct strv query, struct arena *a, struct imap_search *s_r,
-		  struct perr *err)
+                  struct perr *err)
 {
 	struct imap_search_term *terms;
 	size_t n = 0, i = 0, k;
@@ -80,14 +80,14 @@ imap_search_parse(struct strv query, struct arena *a, struct imap_search *s_r,
 		return perr_set(err, a, PERR_INPUT, "search text too long");
 	if (!codec_utf8_valid(query))
 		return perr_set(err, a, PERR_INPUT,
-				"search text is not valid UTF-8");
+		                "search text is not valid UTF-8");
 	if (strv_has_ctl(query, true))
 		return perr_set(err, a, PERR_INPUT,
-				"search text contains a line break or "
-				"control character");
+		                "search text contains a line break or "
+		                "control character");
 	norm = strv_dup(a, query);
 	terms = arena_new_array(a, struct imap_search_term,
-				IMAP_SEARCH_MAX_TERMS);
+	                        IMAP_SEARCH_MAX_TERMS);
 	if (norm == NULL || terms == NULL)
 		return perr_set(err, a, PERR_LIMIT, "search text too long");
 	for (k = 0; k < query.len; k++) {
@@ -113,10 +113,9 @@ imap_search_parse(struct strv query, struct arena *a, struct imap_search *s_r,
 			i++;
 		}
 		/* key: only if letters are followed by ':' */
-		for (j = i; j < query.len && ((query.p[j] >= 'a' &&
-						 query.p[j] <= 'z') ||
-						(query.p[j] >= 'A' &&
-						 query.p[j] <= 'Z'));
+		for (j = i; j < query.len &&
+		            ((query.p[j] >= 'a' && query.p[j] <= 'z') ||
+		             (query.p[j] >= 'A' && query.p[j] <= 'Z'));
 		     j++)
 			;
 		if (j > i && j < query.len && query.p[j] == ':') {
@@ -127,25 +126,26 @@ imap_search_parse(struct strv query, struct arena *a, struct imap_search *s_r,
 		(void)read_value(query, &i, &b);
 		if (!sbuf_ok(&b))
 			return perr_set(err, a, PERR_LIMIT,
-					"search text too long");
+			                "search text too long");
 		if (key.p != NULL) {
 			struct strv v = sbuf_view(&b);
 			bool known = false;
 
 			for (k = 0; k < PT_NELEM(text_keys); k++) {
 				if (strv_eq_ci_ascii(
-					    key,
-					    strv_from_cstr(text_keys[k].key))) {
+				            key,
+				            strv_from_cstr(text_keys[k].key))) {
 					t.kind = text_keys[k].kind;
 					known = true;
 				}
 			}
 			if (strv_eq_ci_ascii(key, STRV_LIT("has"))) {
-				if (!strv_eq_ci_ascii(v, STRV_LIT("attachment")) &&
+				if (!strv_eq_ci_ascii(v,
+				                      STRV_LIT("attachment")) &&
 				    !strv_eq_ci_ascii(v,
-						      STRV_LIT("attachments")))
+				                      STRV_LIT("attachments")))
 					return perr_set(err, a, PERR_INPUT,
-							"unknown has: value");
+					                "unknown has: value");
 				t.kind = IMAP_SEARCH_HAS_ATTACHMENT;
 				goto add;
 			}
@@ -153,45 +153,46 @@ imap_search_parse(struct strv query, struct arena *a, struct imap_search *s_r,
 				if (strv_eq_ci_ascii(v, STRV_LIT("unread")) ||
 				    strv_eq_ci_ascii(v, STRV_LIT("unseen")))
 					t.kind = IMAP_SEARCH_UNSEEN;
-				else if (strv_eq_ci_ascii(v, STRV_LIT("read")) ||
-					 strv_eq_ci_ascii(v, STRV_LIT("seen")))
+				else if (strv_eq_ci_ascii(v,
+				                          STRV_LIT("read")) ||
+				         strv_eq_ci_ascii(v, STRV_LIT("seen")))
 					t.kind = IMAP_SEARCH_SEEN;
 				else if (strv_eq_ci_ascii(v,
-							  STRV_LIT("flagged")))
+				                          STRV_LIT("flagged")))
 					t.kind = IMAP_SEARCH_FLAGGED;
 				else if (strv_eq_ci_ascii(
-						 v, STRV_LIT("unflagged")))
+				                 v, STRV_LIT("unflagged")))
 					t.kind = IMAP_SEARCH_UNFLAGGED;
-				else if (strv_eq_ci_ascii(
-						 v, STRV_LIT("answered")))
+				else if (strv_eq_ci_ascii(v,
+				                          STRV_LIT("answered")))
 					t.kind = IMAP_SEARCH_ANSWERED;
 				else
 					return perr_set(err, a, PERR_INPUT,
-							"unknown is: value");
+					                "unknown is: value");
 				goto add;
 			}
 			if (strv_eq_ci_ascii(key, STRV_LIT("before")) ||
 			    strv_eq_ci_ascii(key, STRV_LIT("after")) ||
 			    strv_eq_ci_ascii(key, STRV_LIT("since"))) {
 				t.kind = strv_eq_ci_ascii(key,
-							  STRV_LIT("before"))
-						 ? IMAP_SEARCH_BEFORE
-						 : IMAP_SEARCH_SINCE;
+				                          STRV_LIT("before"))
+				                 ? IMAP_SEARCH_BEFORE
+				                 : IMAP_SEARCH_SINCE;
 				if (parse_date(v, &t) != 0)
 					return perr_set(err, a, PERR_INPUT,
-							"bad date (use "
-							"YYYY-MM-DD)");
+					                "bad date (use "
+					                "YYYY-MM-DD)");
 				goto add;
 			}
 			if (!known) {
 				/* Not a key after all: "re:" is text. */
-				char *s = arena_printf(a, "%.*s:%s",
-						       (int)key.len, key.p,
-						       sbuf_cstr(&b));
+				char *s =
+				        arena_printf(a, "%.*s:%s", (int)key.len,
+				                     key.p, sbuf_cstr(&b));
 
 				if (s == NULL)
 					return perr_set(err, a, PERR_LIMIT,
-							"search too long");
+					                "search too long");
 				t.value = s;
 				goto add;
 			}
@@ -199,10 +200,10 @@ imap_search_parse(struct strv query, struct arena *a, struct imap_search *s_r,
 		if (b.len == 0)
 			continue;
 		t.value = sbuf_cstr(&b);
-add:
+	add:
 		if (n >= IMAP_SEARCH_MAX_TERMS)
 			return perr_set(err, a, PERR_INPUT,
-					"too many search terms");
+			                "too many search terms");
 		terms[n++] = t;
 	}
 	s_r->terms = terms;
@@ -236,10 +237,10 @@ xdup(const char *s)
 static struct mailimap_search_key *
 flag_key(int type)
 {
-	return mailimap_search_key_new(type, NULL, NULL, NULL, NULL, NULL,
-				       NULL, NULL, NULL, NULL, NULL, NULL,
-				       NULL, NULL, NULL, 0, NULL, NULL, NULL,
-				       NULL, NULL, NULL, 0, NULL, NULL, NULL);
+	return mailimap_search_key_new(type, NULL, NULL, NULL, NULL, NULL, NULL,
+	                               NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	                               NULL, 0, NULL, NULL, NULL, NULL, NULL,
+	                               NULL, 0, NULL, NULL, NULL);
 }
 
 static struct mailimap_search_key *
@@ -258,10 +259,10 @@ term_key(const struct imap_search_term *t)
 	switch (t->kind) {
 	case IMAP_SEARCH_TEXT:
 		k = mailimap_search_key_new_or(
-			or3(mailimap_search_key_new_from(xdup(v)),
-			    mailimap_search_key_new_to(xdup(v)),
-			    mailimap_search_key_new_cc(xdup(v))),
-			mailimap_search_key_new_subject(xdup(v)));
+		        or3(mailimap_search_key_new_from(xdup(v)),
+		            mailimap_search_key_new_to(xdup(v)),
+		            mailimap_search_key_new_cc(xdup(v))),
+		        mailimap_search_key_new_subject(xdup(v)));
 		break;
 	case IMAP_SEARCH_BODY:
 		k = mailimap_search_key_new_text(xdup(v));
@@ -271,8 +272,8 @@ term_key(const struct imap_search_term *t)
 		break;
 	case IMAP_SEARCH_TO:
 		k = mailimap_search_key_new_or(
-			mailimap_search_key_new_to(xdup(v)),
-			mailimap_search_key_new_cc(xdup(v)));
+		        mailimap_search_key_new_to(xdup(v)),
+		        mailimap_search_key_new_cc(xdup(v)));
 		break;
 	case IMAP_SEARCH_SUBJECT:
 		k = mailimap_search_key_new_subject(xdup(v));
@@ -284,14 +285,13 @@ term_key(const struct imap_search_term *t)
 		 * disposition in a single part); that header test is the
 		 * usual approximation.
 		 */
-		k = or3(mailimap_search_key_new_header(
-				xdup("Content-Type"), xdup("multipart/mixed")),
-			mailimap_search_key_new_header(
-				xdup("Content-Type"),
-				xdup("application/")),
-			mailimap_search_key_new_header(
-				xdup("Content-Disposition"),
-				xdup("attachment")));
+		k = or3(mailimap_search_key_new_header(xdup("Content-Type"),
+		                                       xdup("multipart/mixed")),
+		        mailimap_search_key_new_header(xdup("Content-Type"),
+		                                       xdup("application/")),
+		        mailimap_search_key_new_header(
+		                xdup("Content-Disposition"),
+		                xdup("attachment")));
 		break;
 	case IMAP_SEARCH_UNSEEN:
 		k = flag_key(MAILIMAP_SEARCH_KEY_UNSEEN);
@@ -309,12 +309,12 @@ term_key(const struct imap_search_term *t)
 		k = flag_key(MAILIMAP_SEARCH_KEY_ANSWERED);
 		break;
 	case IMAP_SEARCH_BEFORE:
-		k = mailimap_search_key_new_sentbefore(mailimap_date_new(
-			t->day, t->month, t->year));
+		k = mailimap_search_key_new_sentbefore(
+		        mailimap_date_new(t->day, t->month, t->year));
 		break;
 	case IMAP_SEARCH_SINCE:
-		k = mailimap_search_key_new_sentsince(mailimap_date_new(
-			t->day, t->month, t->year));
+		k = mailimap_search_key_new_sentsince(
+		        mailimap_date_new(t->day, t->month, t->year));
 		break;
 	}
 	if (k != NULL && t->negate)

@@ -22,9 +22,8 @@ append_clean_utf8(struct sbuf *b, struct strv s)
 		size_t n = 0, k;
 
 		if (ch < 0x80) {
-			sbuf_append_char(b, ch < 0x20 || ch == 0x7f
-						    ? ' '
-						    : (char)ch);
+			sbuf_append_char(b, ch < 0x20 || ch == 0x7f ? ' '
+			                                            : (char)ch);
 			i++;
 			continue;
 		}
@@ -58,8 +57,8 @@ imap_decode_header(struct strv raw, struct arena *a)
 	if (raw.len == 0 || raw.p == NULL)
 		return "";
 	tmp = pt_xstrndup(raw.p, raw.len);
-	if (mailmime_encoded_phrase_parse("utf-8", tmp, raw.len, &idx,
-					  "utf-8", &res) == MAILIMF_NO_ERROR &&
+	if (mailmime_encoded_phrase_parse("utf-8", tmp, raw.len, &idx, "utf-8",
+	                                  &res) == MAILIMF_NO_ERROR &&
 	    res != NULL) {
 		append_clean_utf8(&b, strv_from_cstr(res));
 		free(res);
@@ -232,13 +231,13 @@ static const struct {
 	char base;
 	uint16_t mark;
 } latin1[64] = {
-	{'A', 0x300}, {'A', 0x301}, {'A', 0x302}, {'A', 0x303}, {'A', 0x308},
-	{'A', 0x30a}, {0, 0},	    {'C', 0x327}, {'E', 0x300}, {'E', 0x301},
-	{'E', 0x302}, {'E', 0x308}, {'I', 0x300}, {'I', 0x301}, {'I', 0x302},
-	{'I', 0x308}, {0, 0},	    {'N', 0x303}, {'O', 0x300}, {'O', 0x301},
-	{'O', 0x302}, {'O', 0x303}, {'O', 0x308}, {0, 0},	{0, 0},
-	{'U', 0x300}, {'U', 0x301}, {'U', 0x302}, {'U', 0x308}, {'Y', 0x301},
-	{0, 0},	      {0, 0},
+        {'A', 0x300}, {'A', 0x301}, {'A', 0x302}, {'A', 0x303}, {'A', 0x308},
+        {'A', 0x30a}, {0, 0},       {'C', 0x327}, {'E', 0x300}, {'E', 0x301},
+        {'E', 0x302}, {'E', 0x308}, {'I', 0x300}, {'I', 0x301}, {'I', 0x302},
+        {'I', 0x308}, {0, 0},       {'N', 0x303}, {'O', 0x300}, {'O', 0x301},
+        {'O', 0x302}, {'O', 0x303}, {'O', 0x308}, {0, 0},       {0, 0},
+        {'U', 0x300}, {'U', 0x301}, {'U', 0x302}, {'U', 0x308}, {'Y', 0x301},
+        {0, 0},       {0, 0},
 };
 
 static void
@@ -343,7 +342,7 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
 
 int64_t
 imapt_unix_time(int year, int month, int day, int hour, int min, int sec,
-		int zone)
+                int zone)
 {
 	int64_t t;
 	int zabs = zone < 0 ? -zone : zone;
@@ -366,15 +365,15 @@ imapt_parse_date(const char *s)
 	if (s == NULL || *s == '\0')
 		return 0;
 	if (mailimf_date_time_parse(s, strlen(s), &idx, &dt) !=
-		    MAILIMF_NO_ERROR ||
+	            MAILIMF_NO_ERROR ||
 	    dt == NULL)
 		return 0;
-	t = imapt_unix_time(dt->dt_year < 100 ? dt->dt_year + (dt->dt_year <
-								50 ? 2000
-								   : 1900)
-					      : dt->dt_year,
-			    dt->dt_month, dt->dt_day, dt->dt_hour, dt->dt_min,
-			    dt->dt_sec, dt->dt_zone);
+	t = imapt_unix_time(dt->dt_year < 100
+	                            ? dt->dt_year +
+	                                      (dt->dt_year < 50 ? 2000 : 1900)
+	                            : dt->dt_year,
+	                    dt->dt_month, dt->dt_day, dt->dt_hour, dt->dt_min,
+	                    dt->dt_sec, dt->dt_zone);
 	mailimf_date_time_free(dt);
 	return t;
 }

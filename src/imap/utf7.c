@@ -11,7 +11,7 @@
 #include "core/banned.h"
 
 static const char b64chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
 
 static int
 b64val(unsigned char ch)
@@ -91,7 +91,7 @@ utf8_put(struct sbuf *b, unsigned long cp)
 
 int
 imap_mutf7_encode(struct strv in, struct arena *a, char **out_r,
-		  struct perr *err)
+                  struct perr *err)
 {
 	struct sbuf b;
 	size_t i = 0;
@@ -106,17 +106,18 @@ imap_mutf7_encode(struct strv in, struct arena *a, char **out_r,
 
 		if (cp < 0)
 			return perr_set(err, a, PERR_INPUT,
-					"folder name is not valid UTF-8");
+			                "folder name is not valid UTF-8");
 		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
 			return perr_set(err, a, PERR_INPUT,
-					"folder name contains a control "
-					"character");
+			                "folder name contains a control "
+			                "character");
 		if (cp < 0x80) {
 			if (shifted) {
 				if (nbits > 0)
 					sbuf_append_char(
-						&b, b64chars[(bits << (6 - nbits))
-							     & 0x3f]);
+					        &b,
+					        b64chars[(bits << (6 - nbits)) &
+					                 0x3f]);
 				sbuf_append_char(&b, '-');
 				shifted = false;
 				nbits = 0;
@@ -151,8 +152,8 @@ imap_mutf7_encode(struct strv in, struct arena *a, char **out_r,
 				while (nbits >= 6) {
 					nbits -= 6;
 					sbuf_append_char(
-						&b,
-						b64chars[(bits >> nbits) & 0x3f]);
+					        &b, b64chars[(bits >> nbits) &
+					                     0x3f]);
 				}
 				bits &= (1ul << nbits) - 1;
 			}
@@ -160,8 +161,8 @@ imap_mutf7_encode(struct strv in, struct arena *a, char **out_r,
 	}
 	if (shifted) {
 		if (nbits > 0)
-			sbuf_append_char(&b,
-					 b64chars[(bits << (6 - nbits)) & 0x3f]);
+			sbuf_append_char(
+			        &b, b64chars[(bits << (6 - nbits)) & 0x3f]);
 		sbuf_append_char(&b, '-');
 	}
 	if (!sbuf_ok(&b))
@@ -172,7 +173,7 @@ imap_mutf7_encode(struct strv in, struct arena *a, char **out_r,
 
 int
 imap_mutf7_decode(struct strv in, struct arena *a, char **out_r,
-		  struct perr *err)
+                  struct perr *err)
 {
 	struct sbuf b;
 	size_t i = 0;
@@ -222,19 +223,21 @@ imap_mutf7_decode(struct strv in, struct arena *a, char **out_r,
 				if (hi != 0) {
 					if (u < 0xdc00 || u > 0xdfff)
 						goto bad;
-					utf8_put(&b, 0x10000 +
-							     ((hi - 0xd800) << 10) +
-							     (u - 0xdc00));
+					utf8_put(&b,
+					         0x10000 +
+					                 ((hi - 0xd800) << 10) +
+					                 (u - 0xdc00));
 					hi = 0;
 				} else if (u >= 0xd800 && u <= 0xdbff) {
 					hi = u;
 				} else if (u >= 0xdc00 && u <= 0xdfff) {
 					goto bad;
 				} else if (u >= 0x20 && u <= 0x7e) {
-					/* printable ASCII must not be encoded */
+					/* printable ASCII must not be encoded
+					 */
 					goto bad;
 				} else if (u < 0x20 || u == 0x7f ||
-					   (u >= 0x80 && u < 0xa0)) {
+				           (u >= 0x80 && u < 0xa0)) {
 					goto bad;
 				} else {
 					utf8_put(&b, u);
@@ -257,5 +260,5 @@ imap_mutf7_decode(struct strv in, struct arena *a, char **out_r,
 	return 0;
 bad:
 	return perr_set(err, a, PERR_INPUT,
-			"folder name is not valid modified UTF-7");
+	                "folder name is not valid modified UTF-7");
 }

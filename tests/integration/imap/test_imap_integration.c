@@ -80,21 +80,21 @@ bye(struct imap_conn **c)
 /* APPEND a small message; returns its UID. */
 static uint32_t
 append_msg(struct imap_conn *c, const char *folder, const char *from,
-	   const char *subject, const char *date, const char *extra_headers,
-	   const char *body, unsigned flags)
+           const char *subject, const char *date, const char *extra_headers,
+           const char *body, unsigned flags)
 {
 	char *m = arena_printf(A,
-			       "From: %s\r\nTo: alice@example.test\r\n"
-			       "Subject: %s\r\nDate: %s\r\n"
-			       "Message-ID: <%u.%s@test>\r\n%s"
-			       "MIME-Version: 1.0\r\n\r\n%s\r\n",
-			       from, subject, date, (unsigned)rand(),
-			       "itest", extra_headers, body);
+	                       "From: %s\r\nTo: alice@example.test\r\n"
+	                       "Subject: %s\r\nDate: %s\r\n"
+	                       "Message-ID: <%u.%s@test>\r\n%s"
+	                       "MIME-Version: 1.0\r\n\r\n%s\r\n",
+	                       from, subject, date, (unsigned)rand(), "itest",
+	                       extra_headers, body);
 	struct perr err;
 	uint32_t uid = 0;
 
 	if (imap_append(c, folder, flags, 0, strv_from_cstr(m), A, &uid,
-			&err) != 0)
+	                &err) != 0)
 		fail_msg("append: %s", err.msg);
 	assert_true(uid > 0);
 	return uid;
@@ -176,7 +176,7 @@ test_wrong_password_is_auth_error(void **state)
 	dom_init(&d, stack_port("IMAP_PORT"), CONFIG_SECURE_NONE);
 	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
 	assert_int_equal(imap_login(c, "alice@example.test", "wrong", &err),
-			 -1);
+	                 -1);
 	assert_int_equal(err.kind, PERR_AUTH);
 	assert_non_null(strstr(err.msg, "uthentication failed"));
 	assert_null(strstr(err.msg, "wrong"));
@@ -218,9 +218,8 @@ test_untrusted_certificate_refused_then_accepted_with_ca(void **state)
 	if (imap_connect(&d, A, &c, &err) != 0)
 		fail_msg("imaps with CA: %s", err.msg);
 	assert_int_equal(imap_login(c, "alice@example.test",
-				    stack_password("alice@example.test"),
-				    &err),
-			 0);
+	                            stack_password("alice@example.test"), &err),
+	                 0);
 	bye(&c);
 }
 
@@ -241,9 +240,8 @@ test_starttls_login(void **state)
 		fail_msg("starttls: %s", err.msg);
 	assert_false(imap_has_cap(c, IMAP_CAP_STARTTLS));
 	assert_int_equal(imap_login(c, "alice@example.test",
-				    stack_password("alice@example.test"),
-				    &err),
-			 0);
+	                            stack_password("alice@example.test"), &err),
+	                 0);
 	bye(&c);
 }
 
@@ -257,43 +255,41 @@ test_crlf_values_cannot_add_commands(void **state)
 	struct imap_msg_page page;
 	struct perr err;
 	size_t n;
-	static const char *const hostile[] = {
-		"x\r\nA1 CREATE Injected", "x\nA1 CREATE Injected",
-		"x\rA1 CREATE Injected"};
+	static const char *const hostile[] = {"x\r\nA1 CREATE Injected",
+	                                      "x\nA1 CREATE Injected",
+	                                      "x\rA1 CREATE Injected"};
 	size_t i;
 
 	(void)state;
 	dom_init(&d, stack_port("IMAP_PORT"), CONFIG_SECURE_NONE);
 	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
-	assert_int_equal(imap_login(c, "alice@example.test\r\nA1 LOGOUT",
-				    "x", &err),
-			 -1);
+	assert_int_equal(
+	        imap_login(c, "alice@example.test\r\nA1 LOGOUT", "x", &err),
+	        -1);
 	assert_int_equal(err.kind, PERR_INPUT);
 	assert_int_equal(imap_login(c, "alice@example.test",
-				    "pw\r\nA1 CREATE Injected", &err),
-			 -1);
+	                            "pw\r\nA1 CREATE Injected", &err),
+	                 -1);
 	assert_int_equal(err.kind, PERR_INPUT);
 	assert_int_equal(imap_login(c, "alice@example.test",
-				    stack_password("alice@example.test"),
-				    &err),
-			 0);
+	                            stack_password("alice@example.test"), &err),
+	                 0);
 	for (i = 0; i < PT_NELEM(hostile); i++) {
 		assert_int_equal(imap_folder_create(c, hostile[i], A, &err),
-				 -1);
+		                 -1);
 		assert_int_equal(err.kind, PERR_INPUT);
-		assert_int_equal(imap_folder_rename(c, "INBOX2", hostile[i], A,
-						    &err),
-				 -1);
+		assert_int_equal(
+		        imap_folder_rename(c, "INBOX2", hostile[i], A, &err),
+		        -1);
 		assert_int_equal(err.kind, PERR_INPUT);
 		memset(&q, 0, sizeof(q));
 		q.search = hostile[i];
-		assert_int_equal(imap_list_messages(c, "INBOX", &q, A, &page,
-						    &err),
-				 -1);
+		assert_int_equal(
+		        imap_list_messages(c, "INBOX", &q, A, &page, &err), -1);
 		assert_int_equal(err.kind, PERR_INPUT);
-		assert_int_equal(imap_list_messages(c, hostile[i], &q, A,
-						    &page, &err),
-				 -1);
+		assert_int_equal(
+		        imap_list_messages(c, hostile[i], &q, A, &page, &err),
+		        -1);
 		assert_int_equal(err.kind, PERR_INPUT);
 	}
 	{
@@ -301,9 +297,9 @@ test_crlf_values_cannot_add_commands(void **state)
 		uint32_t uid = 1;
 
 		assert_int_equal(imap_set_flags(c, "INBOX", &uid, 1,
-						IMAP_FLAGS_ADD, 0, kw, 1, A,
-						&err),
-				 -1);
+		                                IMAP_FLAGS_ADD, 0, kw, 1, A,
+		                                &err),
+		                 -1);
 		assert_int_equal(err.kind, PERR_INPUT);
 	}
 	/* the connection still works and nothing was created */
@@ -376,11 +372,12 @@ test_cyrillic_folder_round_trip(void **state)
 	assert_int_equal(imap_folder_create(c, "Входящие", A, &err), 0);
 	if (imap_folder_create(c, "Входящие/Счета", A, &err) != 0)
 		fail_msg("create: %s", err.msg);
-	append_msg(c, "Входящие/Счета", "a@b.test", "счёт", 
-		   "Mon, 1 Jan 2024 10:00:00 +0000", "", "x", 0);
+	append_msg(c, "Входящие/Счета", "a@b.test", "счёт",
+	           "Mon, 1 Jan 2024 10:00:00 +0000", "", "x", 0);
 	assert_int_equal(imap_folders(c, A, &fl, &n, &err), 0);
 	f = must_find(fl, n, "Входящие/Счета");
-	assert_string_equal(f->raw, "&BBIERQQ+BDQETwRJBDgENQ-/&BCEERwQ1BEIEMA-");
+	assert_string_equal(f->raw,
+	                    "&BBIERQQ+BDQETwRJBDgENQ-/&BCEERwQ1BEIEMA-");
 	assert_string_equal(f->name, "Счета");
 	assert_int_equal(f->depth, 1);
 	assert_int_equal(f->total, 1);
@@ -391,7 +388,7 @@ test_cyrillic_folder_round_trip(void **state)
 	assert_true(st.uidvalidity != 0);
 	assert_string_equal(imap_selected(c), "Входящие/Счета");
 	if (imap_folder_rename(c, "Входящие/Счета", "Входящие/Счета 2024", A,
-			       &err) != 0)
+	                       &err) != 0)
 		fail_msg("rename: %s", err.msg);
 	assert_null(imap_selected(c));
 	assert_int_equal(imap_folders(c, A, &fl, &n, &err), 0);
@@ -399,7 +396,7 @@ test_cyrillic_folder_round_trip(void **state)
 	f = must_find(fl, n, "Входящие/Счета 2024");
 	assert_int_equal(f->total, 1);
 	assert_int_equal(imap_folder_delete(c, "Входящие/Счета 2024", A, &err),
-			 0);
+	                 0);
 	assert_int_equal(imap_folder_delete(c, "Входящие", A, &err), 0);
 	assert_int_equal(imap_folders(c, A, &fl, &n, &err), 0);
 	assert_null(find_folder(fl, n, "Входящие"));
@@ -448,32 +445,31 @@ test_flags_move_delete(void **state)
 	fresh_folder(c, "T-flags-dest");
 	assert_int_equal(imap_folder_empty(c, "Trash", A, &err), 0);
 	u1 = append_msg(c, "T-flags", "One <one@x.test>", "first",
-			"Mon, 1 Jan 2024 10:00:00 +0000", "", "body one", 0);
+	                "Mon, 1 Jan 2024 10:00:00 +0000", "", "body one", 0);
 	u2 = append_msg(c, "T-flags", "Two <two@x.test>", "second",
-			"Tue, 2 Jan 2024 10:00:00 +0000", "", "body two",
-			IMAP_MSG_SEEN);
+	                "Tue, 2 Jan 2024 10:00:00 +0000", "", "body two",
+	                IMAP_MSG_SEEN);
 	u3 = append_msg(c, "T-flags", "Three <three@x.test>", "third",
-			"Wed, 3 Jan 2024 10:00:00 +0000", "", "body three", 0);
+	                "Wed, 3 Jan 2024 10:00:00 +0000", "", "body three", 0);
 
 	assert_int_equal(imap_set_flags(c, "T-flags", &u1, 1, IMAP_FLAGS_ADD,
-					IMAP_MSG_SEEN | IMAP_MSG_FLAGGED |
-						IMAP_MSG_FORWARDED,
-					kw, 1, A, &err),
-			 0);
-	assert_int_equal(imap_set_flags(c, "T-flags", &u2, 1,
-					IMAP_FLAGS_REMOVE, IMAP_MSG_SEEN, NULL,
-					0, A, &err),
-			 0);
+	                                IMAP_MSG_SEEN | IMAP_MSG_FLAGGED |
+	                                        IMAP_MSG_FORWARDED,
+	                                kw, 1, A, &err),
+	                 0);
+	assert_int_equal(imap_set_flags(c, "T-flags", &u2, 1, IMAP_FLAGS_REMOVE,
+	                                IMAP_MSG_SEEN, NULL, 0, A, &err),
+	                 0);
 	memset(&q, 0, sizeof(q));
 	q.reverse = true;
 	assert_int_equal(imap_list_messages(c, "T-flags", &q, A, &page, &err),
-			 0);
+	                 0);
 	assert_int_equal(page.total, 3);
 	assert_int_equal(page.rows[0].uid, u3); /* newest first */
 	assert_true(page_has(&page, u1, &fl));
-	assert_int_equal(fl & (IMAP_MSG_SEEN | IMAP_MSG_FLAGGED |
-			       IMAP_MSG_FORWARDED),
-			 IMAP_MSG_SEEN | IMAP_MSG_FLAGGED | IMAP_MSG_FORWARDED);
+	assert_int_equal(
+	        fl & (IMAP_MSG_SEEN | IMAP_MSG_FLAGGED | IMAP_MSG_FORWARDED),
+	        IMAP_MSG_SEEN | IMAP_MSG_FLAGGED | IMAP_MSG_FORWARDED);
 	assert_true(page_has(&page, u2, &fl));
 	assert_false(fl & IMAP_MSG_SEEN);
 	assert_string_equal(page.rows[2].from.name, "One");
@@ -481,76 +477,67 @@ test_flags_move_delete(void **state)
 	assert_string_equal(page.rows[2].preview, "body one");
 
 	/* raw fetch and a section */
-	assert_int_equal(imap_fetch_section(c, "T-flags", u1, NULL, A, &raw,
-					    &err),
-			 0);
+	assert_int_equal(
+	        imap_fetch_section(c, "T-flags", u1, NULL, A, &raw, &err), 0);
 	assert_non_null(strstr(raw.p, "Subject: first"));
-	assert_int_equal(imap_fetch_section(c, "T-flags", u1, "TEXT", A, &raw,
-					    &err),
-			 0);
+	assert_int_equal(
+	        imap_fetch_section(c, "T-flags", u1, "TEXT", A, &raw, &err), 0);
 	assert_string_equal(raw.p, "body one\r\n");
-	assert_int_equal(imap_fetch_section(c, "T-flags", 999999, NULL, A,
-					    &raw, &err),
-			 -1);
+	assert_int_equal(
+	        imap_fetch_section(c, "T-flags", 999999, NULL, A, &raw, &err),
+	        -1);
 	assert_int_equal(err.kind, PERR_NOTFOUND);
 
 	/* move two: with MOVE, then with the COPY+EXPUNGE fallback */
-	assert_int_equal(imap_move(c, "T-flags", &u1, 1, "T-flags-dest", A,
-				   &err),
-			 0);
+	assert_int_equal(
+	        imap_move(c, "T-flags", &u1, 1, "T-flags-dest", A, &err), 0);
 	imap_conn_disable_caps(c, IMAP_CAP_MOVE);
-	assert_int_equal(imap_move(c, "T-flags", &u2, 1, "T-flags-dest", A,
-				   &err),
-			 0);
+	assert_int_equal(
+	        imap_move(c, "T-flags", &u2, 1, "T-flags-dest", A, &err), 0);
 	imap_conn_disable_caps(c, 0);
 	assert_int_equal(imap_list_messages(c, "T-flags", &q, A, &page, &err),
-			 0);
+	                 0);
 	assert_int_equal(page.total, 1);
-	assert_int_equal(imap_list_messages(c, "T-flags-dest", &q, A, &page,
-					    &err),
-			 0);
+	assert_int_equal(
+	        imap_list_messages(c, "T-flags-dest", &q, A, &page, &err), 0);
 	assert_int_equal(page.total, 2);
 	both[0] = page.rows[0].uid;
 	both[1] = page.rows[1].uid;
 
 	/* delete: to Trash, then permanently inside Trash */
-	if (imap_delete_messages(c, "T-flags-dest", both, 2, false, A,
-				 &err) != 0)
+	if (imap_delete_messages(c, "T-flags-dest", both, 2, false, A, &err) !=
+	    0)
 		fail_msg("delete: %s", err.msg);
 	if (imap_list_messages(c, "T-flags-dest", &q, A, &page, &err) != 0)
 		fail_msg("list after delete: %s", err.msg);
 	assert_int_equal(page.total, 0);
-	assert_int_equal(imap_list_messages(c, "Trash", &q, A, &page, &err),
-			 0);
+	assert_int_equal(imap_list_messages(c, "Trash", &q, A, &page, &err), 0);
 	assert_int_equal(page.total, 2);
 	both[0] = page.rows[0].uid;
 	both[1] = page.rows[1].uid;
-	assert_int_equal(imap_delete_messages(c, "Trash", both, 2, false, A,
-					      &err),
-			 0);
-	assert_int_equal(imap_list_messages(c, "Trash", &q, A, &page, &err),
-			 0);
+	assert_int_equal(
+	        imap_delete_messages(c, "Trash", both, 2, false, A, &err), 0);
+	assert_int_equal(imap_list_messages(c, "Trash", &q, A, &page, &err), 0);
 	assert_int_equal(page.total, 0);
 
 	/* copy + empty */
-	assert_int_equal(imap_copy(c, "T-flags", &u3, 1, "T-flags-dest", A,
-				   &err),
-			 0);
+	assert_int_equal(
+	        imap_copy(c, "T-flags", &u3, 1, "T-flags-dest", A, &err), 0);
 	assert_int_equal(imap_folder_empty(c, "T-flags-dest", A, &err), 0);
-	assert_int_equal(imap_list_messages(c, "T-flags-dest", &q, A, &page,
-					    &err),
-			 0);
+	assert_int_equal(
+	        imap_list_messages(c, "T-flags-dest", &q, A, &page, &err), 0);
 	assert_int_equal(page.total, 0);
 	assert_int_equal(imap_folder_delete(c, "T-flags-dest", A, &err), 0);
 	assert_int_equal(imap_folder_delete(c, "T-flags", A, &err), 0);
 	bye(&c);
 }
 
-/* ---- search ---------------------------------------------------------------- */
+/* ---- search ----------------------------------------------------------------
+ */
 
 static uint32_t
 search_one(struct imap_conn *c, const char *folder, const char *query,
-	   size_t *n_r)
+           size_t *n_r)
 {
 	struct imap_list_query q;
 	struct imap_msg_page page;
@@ -576,50 +563,50 @@ test_search_hostile_strings(void **state)
 	c = login_as("alice@example.test");
 	fresh_folder(c, "T-search");
 	uq = append_msg(c, "T-search", "Q <q@x.test>", "say \"hi\" now",
-			"Mon, 1 Jan 2024 10:00:00 +0000", "", "a", 0);
+	                "Mon, 1 Jan 2024 10:00:00 +0000", "", "a", 0);
 	ub = append_msg(c, "T-search", "B <b@x.test>", "path C:\\temp\\x",
-			"Mon, 1 Jan 2024 10:00:00 +0000", "", "b", 0);
+	                "Mon, 1 Jan 2024 10:00:00 +0000", "", "b", 0);
 	uc = append_msg(c, "T-search", "=?UTF-8?B?0JjQstCw0L0=?= <ivan@x.test>",
-			"=?UTF-8?B?0KHRh9GR0YIg4oSWIDc=?=",
-			"Mon, 1 Jan 2024 10:00:00 +0000", "", "c", 0);
-	ua = append_msg(c, "T-search", "A <a@x.test>", "report",
-			"Mon, 1 Jan 2024 10:00:00 +0000",
-			"Content-Type: multipart/mixed; boundary=zz\r\n",
-			"--zz\r\nContent-Type: text/plain\r\n\r\nsee file\r\n"
-			"--zz\r\nContent-Type: application/pdf\r\n"
-			"Content-Disposition: attachment; filename=a.pdf\r\n\r\n"
-			"JVBERg==\r\n--zz--",
-			IMAP_MSG_FLAGGED);
+	                "=?UTF-8?B?0KHRh9GR0YIg4oSWIDc=?=",
+	                "Mon, 1 Jan 2024 10:00:00 +0000", "", "c", 0);
+	ua = append_msg(
+	        c, "T-search", "A <a@x.test>", "report",
+	        "Mon, 1 Jan 2024 10:00:00 +0000",
+	        "Content-Type: multipart/mixed; boundary=zz\r\n",
+	        "--zz\r\nContent-Type: text/plain\r\n\r\nsee file\r\n"
+	        "--zz\r\nContent-Type: application/pdf\r\n"
+	        "Content-Disposition: attachment; filename=a.pdf\r\n\r\n"
+	        "JVBERg==\r\n--zz--",
+	        IMAP_MSG_FLAGGED);
 	/* with LITERAL+ (literals) and without (quoted strings) */
 	for (pass = 0; pass < 2; pass++) {
 		imap_conn_disable_caps(c, pass ? IMAP_CAP_LITERAL_PLUS : 0);
 		assert_int_equal(search_one(c, "T-search",
-					    "subject:\"say \\\"hi\\\"\"", &n),
-				 uq);
+		                            "subject:\"say \\\"hi\\\"\"", &n),
+		                 uq);
 		assert_int_equal(n, 1);
 		assert_int_equal(search_one(c, "T-search", "C:\\temp", &n), ub);
 		assert_int_equal(n, 1);
 		assert_int_equal(search_one(c, "T-search", "Счёт", &n), uc);
 		assert_int_equal(n, 1);
 		assert_int_equal(search_one(c, "T-search", "from:Иван", &n),
-				 uc);
-		assert_int_equal(search_one(c, "T-search", "has:attachment",
-					    &n),
-				 ua);
+		                 uc);
+		assert_int_equal(
+		        search_one(c, "T-search", "has:attachment", &n), ua);
 		assert_int_equal(n, 1);
 		assert_int_equal(search_one(c, "T-search", "is:flagged", &n),
-				 ua);
+		                 ua);
 		assert_int_equal(search_one(c, "T-search", "-is:flagged", &n),
-				 uq);
+		                 uq);
 		assert_int_equal(n, 3);
-		(void)search_one(c, "T-search",
-				 "\") {5}\\\" ( UID 1:* \"\\", &n);
+		(void)search_one(c, "T-search", "\") {5}\\\" ( UID 1:* \"\\",
+		                 &n);
 		assert_int_equal(n, 0);
 		(void)search_one(c, "T-search", "\"", &n);
-		assert_int_equal(search_one(c, "T-search",
-					    "after:2023-12-31 before:2024-01-02",
-					    &n),
-				 uq);
+		assert_int_equal(
+		        search_one(c, "T-search",
+		                   "after:2023-12-31 before:2024-01-02", &n),
+		        uq);
 		assert_int_equal(n, 4);
 	}
 	imap_conn_disable_caps(c, 0);
@@ -628,8 +615,7 @@ test_search_hostile_strings(void **state)
 	{
 		struct perr err;
 
-		assert_int_equal(imap_folder_delete(c, "T-search", A, &err),
-				 0);
+		assert_int_equal(imap_folder_delete(c, "T-search", A, &err), 0);
 	}
 	bye(&c);
 }
@@ -650,23 +636,23 @@ test_threads_and_previews(void **state)
 	c = login_as("alice@example.test");
 	fresh_folder(c, "T-thread");
 	root = append_msg(c, "T-thread", "a@x.test", "topic",
-			  "Mon, 1 Jan 2024 10:00:00 +0000",
-			  "Message-ID: <root@t>\r\n", "root", 0);
+	                  "Mon, 1 Jan 2024 10:00:00 +0000",
+	                  "Message-ID: <root@t>\r\n", "root", 0);
 	lone = append_msg(c, "T-thread", "b@x.test", "other",
-			  "Mon, 1 Jan 2024 11:00:00 +0000", "", "lone", 0);
+	                  "Mon, 1 Jan 2024 11:00:00 +0000", "", "lone", 0);
 	reply = append_msg(c, "T-thread", "c@x.test", "Re: topic",
-			   "Mon, 1 Jan 2024 12:00:00 +0000",
-			   "In-Reply-To: <root@t>\r\nReferences: <root@t>\r\n",
-			   "reply", 0);
+	                   "Mon, 1 Jan 2024 12:00:00 +0000",
+	                   "In-Reply-To: <root@t>\r\nReferences: <root@t>\r\n",
+	                   "reply", 0);
 	qp = append_msg(c, "T-thread", "d@x.test", "=?ISO-8859-1?Q?caf=E9?=",
-			"Mon, 1 Jan 2024 13:00:00 +0000",
-			"Content-Type: text/plain; charset=iso-8859-1\r\n"
-			"Content-Transfer-Encoding: quoted-printable\r\n",
-			"Caf=E9   cr=E8me=\r\n br=FBl=E9e\r\n\r\n\r\nend", 0);
+	                "Mon, 1 Jan 2024 13:00:00 +0000",
+	                "Content-Type: text/plain; charset=iso-8859-1\r\n"
+	                "Content-Transfer-Encoding: quoted-printable\r\n",
+	                "Caf=E9   cr=E8me=\r\n br=FBl=E9e\r\n\r\n\r\nend", 0);
 	memset(&q, 0, sizeof(q));
 	q.threads = true;
 	assert_int_equal(imap_list_messages(c, "T-thread", &q, A, &page, &err),
-			 0);
+	                 0);
 	assert_true(page.threaded);
 	assert_int_equal(page.total, 3); /* topic+reply, other, café */
 	assert_int_equal(page.n, 4);
@@ -682,40 +668,50 @@ test_threads_and_previews(void **state)
 		if (page.rows[i].uid == qp) {
 			assert_string_equal(page.rows[i].subject, "café");
 			assert_string_equal(page.rows[i].preview,
-					    "Café crème brûlée end");
+			                    "Café crème brûlée end");
 		}
 	}
 	/* paging on thread roots */
 	q.limit = 1;
 	q.offset = 2;
 	assert_int_equal(imap_list_messages(c, "T-thread", &q, A, &page, &err),
-			 0);
+	                 0);
 	assert_int_equal(page.total, 3);
 	assert_int_equal(page.n, 1);
 	assert_int_equal(imap_folder_delete(c, "T-thread", A, &err), 0);
 	bye(&c);
 }
 
-/* ---- the 10 000-message folder -------------------------------------------- */
+/* ---- the 10 000-message folder --------------------------------------------
+ */
 
 static const char *const subjects[] = {
-	"Invoice", "Re: Invoice", "meeting notes", "[list] Fwd: agenda",
-	"Agenda", "zebra crossing", "Überweisung", "=?UTF-8?B?0KHRh9C10YI=?=",
-	"Lunch?", "re: lunch?", "Quarterly report (fwd)", "alpha",
+        "Invoice",
+        "Re: Invoice",
+        "meeting notes",
+        "[list] Fwd: agenda",
+        "Agenda",
+        "zebra crossing",
+        "Überweisung",
+        "=?UTF-8?B?0KHRh9C10YI=?=",
+        "Lunch?",
+        "re: lunch?",
+        "Quarterly report (fwd)",
+        "alpha",
 };
 
 static const char *const senders[] = {
-	"Alice <alice@example.test>", "bob@example.test",
-	"\"Zed\" <zed@x.test>",	      "Mallory <mallory@evil.test>",
-	"carol@example.org",	      "Émile <emile@x.test>",
+        "Alice <alice@example.test>", "bob@example.test",
+        "\"Zed\" <zed@x.test>",       "Mallory <mallory@evil.test>",
+        "carol@example.org",          "Émile <emile@x.test>",
 };
 
 static void
 write_big_corpus(const char *dir)
 {
 	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr",
-					  "May", "Jun", "Jul", "Aug",
-					  "Sep", "Oct", "Nov", "Dec"};
+	                                  "May", "Jun", "Jul", "Aug",
+	                                  "Sep", "Oct", "Nov", "Dec"};
 	unsigned i;
 
 	srand(42);
@@ -725,20 +721,21 @@ write_big_corpus(const char *dir)
 		unsigned pad = (unsigned)rand() % 3000, k;
 
 		assert_true(pt_snprintf_ok(path, sizeof(path), "%s/%05u.eml",
-					   dir, i));
+		                           dir, i));
 		f = fopen(path, "w");
 		assert_non_null(f);
 		fprintf(f,
-			"From: %s\r\nTo: bob@example.test\r\n"
-			"Subject: %s %u\r\n"
-			"Date: %s, %u %s %u %02u:%02u:%02u +0%u00\r\n"
-			"Message-ID: <big%u@test>\r\n\r\n",
-			senders[(unsigned)rand() % PT_NELEM(senders)],
-			subjects[(unsigned)rand() % PT_NELEM(subjects)],
-			(unsigned)rand() % 50, "Mon", 1 + (unsigned)rand() % 28,
-			mon[(unsigned)rand() % 12], 2000 + (unsigned)rand() % 25,
-			(unsigned)rand() % 24, (unsigned)rand() % 60,
-			(unsigned)rand() % 60, (unsigned)rand() % 6, i);
+		        "From: %s\r\nTo: bob@example.test\r\n"
+		        "Subject: %s %u\r\n"
+		        "Date: %s, %u %s %u %02u:%02u:%02u +0%u00\r\n"
+		        "Message-ID: <big%u@test>\r\n\r\n",
+		        senders[(unsigned)rand() % PT_NELEM(senders)],
+		        subjects[(unsigned)rand() % PT_NELEM(subjects)],
+		        (unsigned)rand() % 50, "Mon", 1 + (unsigned)rand() % 28,
+		        mon[(unsigned)rand() % 12],
+		        2000 + (unsigned)rand() % 25, (unsigned)rand() % 24,
+		        (unsigned)rand() % 60, (unsigned)rand() % 60,
+		        (unsigned)rand() % 6, i);
 		for (k = 0; k < pad; k++)
 			fputc(k % 70 == 69 ? '\n' : 'x', f);
 		fputs("\r\n", f);
@@ -765,11 +762,11 @@ ensure_big_folder(struct imap_conn *c)
 	assert_non_null(mkdtemp(dir));
 	write_big_corpus(dir);
 	cmd = arena_printf(A,
-			   "python3 %s/tests/harness/mailstack.py fill-maildir "
-			   "--dir %s --user bob@example.test --folder Big %s "
-			   ">/dev/null && rm -rf %s",
-			   getenv("PETREL_SOURCE_DIR"),
-			   getenv("PETREL_MAILSTACK_DIR"), dir, dir);
+	                   "python3 %s/tests/harness/mailstack.py fill-maildir "
+	                   "--dir %s --user bob@example.test --folder Big %s "
+	                   ">/dev/null && rm -rf %s",
+	                   getenv("PETREL_SOURCE_DIR"),
+	                   getenv("PETREL_MAILSTACK_DIR"), dir, dir);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(imap_folders(c, A, &fl, &n, &err), 0);
 	f = must_find(fl, n, "Big");
@@ -801,7 +798,7 @@ compare_sorts(struct imap_conn *c, enum imap_sort sort, bool reverse)
 		diff += su[i] != cu[i];
 	if (diff != 0)
 		fail_msg("sort %d reverse %d: %zu positions differ", (int)sort,
-			 (int)reverse, diff);
+		         (int)reverse, diff);
 }
 
 static void
@@ -831,18 +828,18 @@ test_big_folder_sort_and_paging(void **state)
 	q.sort = IMAP_SORT_DATE;
 	q.reverse = true;
 	assert_int_equal(imap_sorted_uids(c, "Big", &q, A, &all, &nall, &err),
-			 0);
+	                 0);
 	for (q.offset = 0; q.offset < BIG_COUNT; q.offset += 2450) {
 		q.limit = 50;
 		assert_int_equal(
-			imap_list_messages(c, "Big", &q, A, &page, &err), 0);
+		        imap_list_messages(c, "Big", &q, A, &page, &err), 0);
 		assert_int_equal(page.total, BIG_COUNT);
 		assert_int_equal(page.n, 50);
 		for (i = 0; i < page.n; i++) {
 			assert_int_equal(page.rows[i].uid, all[q.offset + i]);
 			if (i > 0)
 				assert_true(page.rows[i - 1].date >=
-					    page.rows[i].date);
+				            page.rows[i].date);
 		}
 	}
 	q.offset = BIG_COUNT - 10;
@@ -875,11 +872,12 @@ test_big_folder_sort_and_paging(void **state)
 	t0 = pt_now_ms_monotonic();
 	assert_int_equal(imap_list_messages(c, "Big", &q, A, &page, &err), 0);
 	print_message("warm 50-row page of 10000: %llu ms\n",
-		      (unsigned long long)(pt_now_ms_monotonic() - t0));
+	              (unsigned long long)(pt_now_ms_monotonic() - t0));
 	bye(&c);
 }
 
-/* ---- pool ------------------------------------------------------------------ */
+/* ---- pool ------------------------------------------------------------------
+ */
 
 struct creds {
 	struct config_domain dom;
@@ -890,7 +888,7 @@ struct creds {
 
 static int
 get_creds(void *ctx, struct arena *a, const struct config_domain **dom_r,
-	  const char **user_r, const char **password_r, struct perr *err)
+          const char **user_r, const char **password_r, struct perr *err)
 {
 	struct creds *cr = ctx;
 
@@ -927,15 +925,13 @@ test_pool_reuse_and_reconnect_after_kick(void **state)
 	ps.wait_ms = 200;
 	p = imap_pool_create(&ps);
 
-	assert_int_equal(imap_pool_checkout(p, "s1", get_creds, &cr, A, &c1,
-					    &err),
-			 0);
+	assert_int_equal(
+	        imap_pool_checkout(p, "s1", get_creds, &cr, A, &c1, &err), 0);
 	assert_int_equal(imap_select(c1, "INBOX", true, &ms, &err), 0);
 	imap_pool_checkin(p, &c1);
 	assert_null(c1);
-	assert_int_equal(imap_pool_checkout(p, "s1", get_creds, &cr, A, &c1,
-					    &err),
-			 0);
+	assert_int_equal(
+	        imap_pool_checkout(p, "s1", get_creds, &cr, A, &c1, &err), 0);
 	/* same connection, folder still selected */
 	assert_non_null(imap_selected(c1));
 	assert_string_equal(imap_selected(c1), "INBOX");
@@ -945,27 +941,25 @@ test_pool_reuse_and_reconnect_after_kick(void **state)
 	assert_int_equal(cr.calls, 1);
 
 	/* a second concurrent request of the session gets a second one */
-	assert_int_equal(imap_pool_checkout(p, "s1", get_creds, &cr, A, &c2,
-					    &err),
-			 0);
+	assert_int_equal(
+	        imap_pool_checkout(p, "s1", get_creds, &cr, A, &c2, &err), 0);
 	assert_ptr_not_equal(c1, c2);
 	/* the per-session cap: a third waits, then TEMPFAIL */
-	assert_int_equal(imap_pool_checkout(p, "s1", get_creds, &cr, A, &c3,
-					    &err),
-			 -1);
+	assert_int_equal(
+	        imap_pool_checkout(p, "s1", get_creds, &cr, A, &c3, &err), -1);
 	assert_int_equal(err.kind, PERR_TEMPFAIL);
 	imap_pool_checkin(p, &c2);
 	imap_pool_checkin(p, &c1);
 
 	/* the server drops carol's connections */
-	cmd = arena_printf(A, "doveadm -c %s kick carol@example.org "
-			      ">/dev/null 2>&1",
-			   stack_get("DOVECOT_CONF"));
+	cmd = arena_printf(A,
+	                   "doveadm -c %s kick carol@example.org "
+	                   ">/dev/null 2>&1",
+	                   stack_get("DOVECOT_CONF"));
 	assert_int_equal(system(cmd), 0);
 	usleep(200 * 1000);
-	assert_int_equal(imap_pool_checkout(p, "s1", get_creds, &cr, A, &c1,
-					    &err),
-			 0);
+	assert_int_equal(
+	        imap_pool_checkout(p, "s1", get_creds, &cr, A, &c1, &err), 0);
 	if (imap_folders(c1, A, &fl, &n, &err) != 0)
 		fail_msg("after kick: %s", err.msg);
 	imap_pool_checkin(p, &c1);
@@ -975,9 +969,8 @@ test_pool_reuse_and_reconnect_after_kick(void **state)
 
 	/* wrong password surfaces as PERR_AUTH and leaves no entry */
 	cr.password = "wrong";
-	assert_int_equal(imap_pool_checkout(p, "s2", get_creds, &cr, A, &c1,
-					    &err),
-			 -1);
+	assert_int_equal(
+	        imap_pool_checkout(p, "s2", get_creds, &cr, A, &c1, &err), -1);
 	assert_int_equal(err.kind, PERR_AUTH);
 	cr.password = NULL;
 
@@ -991,20 +984,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_login_ok_and_capabilities),
-		cmocka_unit_test(test_wrong_password_is_auth_error),
-		cmocka_unit_test(test_server_down_is_tempfail_quickly),
-		cmocka_unit_test(
-			test_untrusted_certificate_refused_then_accepted_with_ca),
-		cmocka_unit_test(test_starttls_login),
-		cmocka_unit_test(test_crlf_values_cannot_add_commands),
-		cmocka_unit_test(test_special_use_and_order),
-		cmocka_unit_test(test_cyrillic_folder_round_trip),
-		cmocka_unit_test(test_flags_move_delete),
-		cmocka_unit_test(test_search_hostile_strings),
-		cmocka_unit_test(test_threads_and_previews),
-		cmocka_unit_test(test_pool_reuse_and_reconnect_after_kick),
-		cmocka_unit_test(test_big_folder_sort_and_paging),
+	        cmocka_unit_test(test_login_ok_and_capabilities),
+	        cmocka_unit_test(test_wrong_password_is_auth_error),
+	        cmocka_unit_test(test_server_down_is_tempfail_quickly),
+	        cmocka_unit_test(
+	                test_untrusted_certificate_refused_then_accepted_with_ca),
+	        cmocka_unit_test(test_starttls_login),
+	        cmocka_unit_test(test_crlf_values_cannot_add_commands),
+	        cmocka_unit_test(test_special_use_and_order),
+	        cmocka_unit_test(test_cyrillic_folder_round_trip),
+	        cmocka_unit_test(test_flags_move_delete),
+	        cmocka_unit_test(test_search_hostile_strings),
+	        cmocka_unit_test(test_threads_and_previews),
+	        cmocka_unit_test(test_pool_reuse_and_reconnect_after_kick),
+	        cmocka_unit_test(test_big_folder_sort_and_paging),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

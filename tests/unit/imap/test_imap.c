@@ -38,16 +38,16 @@ static const struct {
 	const char *utf8;
 	const char *mutf7;
 } mutf7_cases[] = {
-	{"INBOX", "INBOX"},
-	{"", ""},
-	{"&", "&-"},
-	{"Tom & Jerry", "Tom &- Jerry"},
-	{"&&", "&-&-"},
-	{"Входящие/Счета", "&BBIERQQ+BDQETwRJBDgENQ-/&BCEERwQ1BEIEMA-"},
-	{"~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-"},
-	{"Entwürfe", "Entw&APw-rfe"},
-	{"a\xf0\x9f\x98\x80z", "a&2D3eAA-z"}, /* U+1F600: surrogates */
-	{"é&é", "&AOk-&-&AOk-"},
+        {"INBOX", "INBOX"},
+        {"", ""},
+        {"&", "&-"},
+        {"Tom & Jerry", "Tom &- Jerry"},
+        {"&&", "&-&-"},
+        {"Входящие/Счета", "&BBIERQQ+BDQETwRJBDgENQ-/&BCEERwQ1BEIEMA-"},
+        {"~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-"},
+        {"Entwürfe", "Entw&APw-rfe"},
+        {"a\xf0\x9f\x98\x80z", "a&2D3eAA-z"}, /* U+1F600: surrogates */
+        {"é&é", "&AOk-&-&AOk-"},
 };
 
 static void
@@ -60,16 +60,16 @@ test_mutf7_round_trips_known_vectors(void **state)
 		char *enc = NULL, *dec = NULL;
 		struct perr err;
 
-		assert_int_equal(imap_mutf7_encode(strv_from_cstr(
-							   mutf7_cases[i].utf8),
-						   A, &enc, &err),
-				 0);
+		assert_int_equal(
+		        imap_mutf7_encode(strv_from_cstr(mutf7_cases[i].utf8),
+		                          A, &enc, &err),
+		        0);
 		if (strcmp(enc, mutf7_cases[i].mutf7) != 0)
 			fail_msg("case %zu: encoded %s, want %s", i, enc,
-				 mutf7_cases[i].mutf7);
-		assert_int_equal(imap_mutf7_decode(strv_from_cstr(enc), A,
-						   &dec, &err),
-				 0);
+			         mutf7_cases[i].mutf7);
+		assert_int_equal(
+		        imap_mutf7_decode(strv_from_cstr(enc), A, &dec, &err),
+		        0);
 		if (strcmp(dec, mutf7_cases[i].utf8) != 0)
 			fail_msg("case %zu: decoded %s", i, dec);
 	}
@@ -79,20 +79,20 @@ static void
 test_mutf7_decode_refuses_invalid(void **state)
 {
 	static const char *const bad[] = {
-		"&",          /* unterminated */
-		"&BBI",       /* unterminated */
-		"&-&",        /* unterminated after a valid one */
-		"&AGE-",      /* encoded printable ASCII 'a' */
-		"&AAA-",      /* encoded NUL */
-		"&2D0-",      /* lone high surrogate */
-		"&3gA-",      /* lone low surrogate */
-		"&BBI!-",     /* bad base64 char */
-		"&BBIEQ/-",   /* '/' is not modified base64 */
-		"&BBE-&BBE-", /* two adjacent shifts */
-		"&BBF-",      /* non-zero padding bits */
-		"a\x01z",     /* control char */
-		"\xd0\x92",   /* 8-bit raw */
-		"&AOkA6Q-x",  /* fine? no: two é then x is valid...*/
+	        "&",          /* unterminated */
+	        "&BBI",       /* unterminated */
+	        "&-&",        /* unterminated after a valid one */
+	        "&AGE-",      /* encoded printable ASCII 'a' */
+	        "&AAA-",      /* encoded NUL */
+	        "&2D0-",      /* lone high surrogate */
+	        "&3gA-",      /* lone low surrogate */
+	        "&BBI!-",     /* bad base64 char */
+	        "&BBIEQ/-",   /* '/' is not modified base64 */
+	        "&BBE-&BBE-", /* two adjacent shifts */
+	        "&BBF-",      /* non-zero padding bits */
+	        "a\x01z",     /* control char */
+	        "\xd0\x92",   /* 8-bit raw */
+	        "&AOkA6Q-x",  /* fine? no: two é then x is valid...*/
 	};
 	size_t i;
 
@@ -101,10 +101,10 @@ test_mutf7_decode_refuses_invalid(void **state)
 		char *dec = NULL;
 		struct perr err;
 
-		if (imap_mutf7_decode(strv_from_cstr(bad[i]), A, &dec,
-				      &err) == 0)
+		if (imap_mutf7_decode(strv_from_cstr(bad[i]), A, &dec, &err) ==
+		    0)
 			fail_msg("case %zu (%s) accepted as %s", i, bad[i],
-				 dec);
+			         dec);
 		assert_int_equal(err.kind, PERR_INPUT);
 	}
 }
@@ -112,9 +112,9 @@ test_mutf7_decode_refuses_invalid(void **state)
 static void
 test_mutf7_encode_refuses_controls_and_bad_utf8(void **state)
 {
-	static const char *const bad[] = {"a\r\nb", "a\nb", "x\x7f",
-					  "\xc3\x28", "\xed\xa0\x80",
-					  "\xc2\x85"};
+	static const char *const bad[] = {"a\r\nb",       "a\nb",
+	                                  "x\x7f",        "\xc3\x28",
+	                                  "\xed\xa0\x80", "\xc2\x85"};
 	size_t i;
 
 	(void)state;
@@ -122,8 +122,8 @@ test_mutf7_encode_refuses_controls_and_bad_utf8(void **state)
 		char *enc = NULL;
 		struct perr err;
 
-		if (imap_mutf7_encode(strv_from_cstr(bad[i]), A, &enc,
-				      &err) == 0)
+		if (imap_mutf7_encode(strv_from_cstr(bad[i]), A, &enc, &err) ==
+		    0)
 			fail_msg("case %zu accepted", i);
 		assert_int_equal(err.kind, PERR_INPUT);
 	}
@@ -136,10 +136,10 @@ test_caps_parse_sets_flags(void **state)
 
 	(void)state;
 	f = imap_caps_parse(STRV_LIT(
-		"IMAP4rev1 SASL-IR ID ENABLE IDLE SORT SORT=DISPLAY "
-		"THREAD=REFERENCES THREAD=REFS UIDPLUS CONDSTORE QRESYNC "
-		"ESEARCH LIST-STATUS MOVE literal+ NAMESPACE SPECIAL-USE "
-		"AUTH=PLAIN UTF8=ACCEPT"));
+	        "IMAP4rev1 SASL-IR ID ENABLE IDLE SORT SORT=DISPLAY "
+	        "THREAD=REFERENCES THREAD=REFS UIDPLUS CONDSTORE QRESYNC "
+	        "ESEARCH LIST-STATUS MOVE literal+ NAMESPACE SPECIAL-USE "
+	        "AUTH=PLAIN UTF8=ACCEPT"));
 	assert_true(f & IMAP_CAP_SORT);
 	assert_true(f & IMAP_CAP_THREAD_REFERENCES);
 	assert_true(f & IMAP_CAP_LITERAL_PLUS);
@@ -150,8 +150,7 @@ test_caps_parse_sets_flags(void **state)
 	assert_false(f & IMAP_CAP_STARTTLS);
 	assert_false(f & IMAP_CAP_LOGINDISABLED);
 	/* prefixes are not matches */
-	assert_int_equal(imap_caps_parse(STRV_LIT("SORTX THREAD=REFS MOV")),
-			 0);
+	assert_int_equal(imap_caps_parse(STRV_LIT("SORTX THREAD=REFS MOV")), 0);
 }
 
 static void
@@ -162,13 +161,13 @@ test_search_parse_keys_phrases_and_negation(void **state)
 
 	(void)state;
 	assert_int_equal(
-		imap_search_parse(
-			STRV_LIT("hello \"big world\" from:alice@x.test "
-				 "subject:\"say \\\"hi\\\"\" -is:read "
-				 "has:attachment before:2024-02-29 "
-				 "after:2023-01-01 re:foo Счёт"),
-			A, &s, &err),
-		0);
+	        imap_search_parse(
+	                STRV_LIT("hello \"big world\" from:alice@x.test "
+	                         "subject:\"say \\\"hi\\\"\" -is:read "
+	                         "has:attachment before:2024-02-29 "
+	                         "after:2023-01-01 re:foo Счёт"),
+	                A, &s, &err),
+	        0);
 	assert_int_equal(s.n, 10);
 	assert_int_equal(s.terms[0].kind, IMAP_SEARCH_TEXT);
 	assert_string_equal(s.terms[0].value, "hello");
@@ -197,9 +196,8 @@ test_search_parse_unknown_key_is_text(void **state)
 	struct perr err;
 
 	(void)state;
-	assert_int_equal(imap_search_parse(STRV_LIT("re:foo  \t a\\b"), A, &s,
-					   &err),
-			 0);
+	assert_int_equal(
+	        imap_search_parse(STRV_LIT("re:foo  \t a\\b"), A, &s, &err), 0);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.terms[0].value, "re:foo");
 	assert_string_equal(s.terms[1].value, "a\\b");
@@ -211,10 +209,16 @@ static void
 test_search_parse_refuses_injection_and_bad_values(void **state)
 {
 	static const char *const bad[] = {
-		"foo\r\nA1 DELETE INBOX", "foo\nbar", "a\rb",
-		"is:weird",		  "has:cats", "before:2024-13-01",
-		"after:2024-02-30",	  "before:yesterday", "x\x01y",
-		"\xff\xfe",
+	        "foo\r\nA1 DELETE INBOX",
+	        "foo\nbar",
+	        "a\rb",
+	        "is:weird",
+	        "has:cats",
+	        "before:2024-13-01",
+	        "after:2024-02-30",
+	        "before:yesterday",
+	        "x\x01y",
+	        "\xff\xfe",
 	};
 	struct imap_search s;
 	struct perr err;
@@ -222,15 +226,13 @@ test_search_parse_refuses_injection_and_bad_values(void **state)
 
 	(void)state;
 	for (i = 0; i < PT_NELEM(bad); i++) {
-		if (imap_search_parse(strv_from_cstr(bad[i]), A, &s, &err) ==
-		    0)
+		if (imap_search_parse(strv_from_cstr(bad[i]), A, &s, &err) == 0)
 			fail_msg("case %zu accepted", i);
 		assert_int_equal(err.kind, PERR_INPUT);
 	}
 	/* NUL inside the view */
-	assert_int_equal(imap_search_parse((struct strv){"a\0b", 3}, A, &s,
-					   &err),
-			 -1);
+	assert_int_equal(
+	        imap_search_parse((struct strv){"a\0b", 3}, A, &s, &err), -1);
 }
 
 static void
@@ -256,17 +258,17 @@ test_base_subject_follows_rfc5256(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"Hello", "HELLO"},
-		{"Re: Hello", "HELLO"},
-		{"RE: re: Fwd: Hello", "HELLO"},
-		{"[list] Re: Hello", "HELLO"},
-		{"Re[2]: Hello", "HELLO"},
-		{"Hello (fwd)", "HELLO"},
-		{"  Hello   world  ", "HELLO WORLD"},
-		{"[Fwd: Hello]", "HELLO"},
-		{"[tag]", "[TAG]"},
-		{"Re:", ""},
-		{"Reply to all", "REPLY TO ALL"},
+	        {"Hello", "HELLO"},
+	        {"Re: Hello", "HELLO"},
+	        {"RE: re: Fwd: Hello", "HELLO"},
+	        {"[list] Re: Hello", "HELLO"},
+	        {"Re[2]: Hello", "HELLO"},
+	        {"Hello (fwd)", "HELLO"},
+	        {"  Hello   world  ", "HELLO WORLD"},
+	        {"[Fwd: Hello]", "HELLO"},
+	        {"[tag]", "[TAG]"},
+	        {"Re:", ""},
+	        {"Reply to all", "REPLY TO ALL"},
 	};
 	size_t i;
 
@@ -276,7 +278,7 @@ test_base_subject_follows_rfc5256(void **state)
 
 		if (strcmp(got, cases[i].out) != 0)
 			fail_msg("case %zu: '%s' -> '%s', want '%s'", i,
-				 cases[i].in, got, cases[i].out);
+			         cases[i].in, got, cases[i].out);
 	}
 }
 
@@ -285,16 +287,15 @@ test_decode_header_rfc2047(void **state)
 {
 	(void)state;
 	assert_string_equal(
-		imap_decode_header(STRV_LIT("=?UTF-8?B?0KHRh9C10YI=?="), A),
-		"Счет");
+	        imap_decode_header(STRV_LIT("=?UTF-8?B?0KHRh9C10YI=?="), A),
+	        "Счет");
 	assert_string_equal(
-		imap_decode_header(STRV_LIT("=?ISO-8859-1?Q?caf=E9?= ok"), A),
-		"café ok");
-	assert_string_equal(imap_decode_header(STRV_LIT("plain"), A),
-			    "plain");
+	        imap_decode_header(STRV_LIT("=?ISO-8859-1?Q?caf=E9?= ok"), A),
+	        "café ok");
+	assert_string_equal(imap_decode_header(STRV_LIT("plain"), A), "plain");
 	/* raw 8-bit garbage comes out as valid UTF-8 */
 	assert_true(codec_utf8_valid(strv_from_cstr(
-		imap_decode_header(STRV_LIT("bad \xff\xfe bytes"), A))));
+	        imap_decode_header(STRV_LIT("bad \xff\xfe bytes"), A))));
 }
 
 static void
@@ -303,9 +304,9 @@ test_preview_collapses_whitespace_and_cuts(void **state)
 	const char *p;
 
 	(void)state;
-	assert_string_equal(imap_make_preview(STRV_LIT("  a\r\n\r\n b\tc  "),
-					      200, A),
-			    "a b c");
+	assert_string_equal(
+	        imap_make_preview(STRV_LIT("  a\r\n\r\n b\tc  "), 200, A),
+	        "a b c");
 	p = imap_make_preview(STRV_LIT("ЖЖЖЖЖ"), 3, A);
 	assert_string_equal(p, "ЖЖЖ");
 }
@@ -338,20 +339,21 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mutf7_round_trips_known_vectors),
-		cmocka_unit_test(test_mutf7_decode_refuses_invalid),
-		cmocka_unit_test(test_mutf7_encode_refuses_controls_and_bad_utf8),
-		cmocka_unit_test(test_caps_parse_sets_flags),
-		cmocka_unit_test(test_search_parse_keys_phrases_and_negation),
-		cmocka_unit_test(test_search_parse_unknown_key_is_text),
-		cmocka_unit_test(
-			test_search_parse_refuses_injection_and_bad_values),
-		cmocka_unit_test(test_search_parse_limits_terms),
-		cmocka_unit_test(test_base_subject_follows_rfc5256),
-		cmocka_unit_test(test_decode_header_rfc2047),
-		cmocka_unit_test(test_preview_collapses_whitespace_and_cuts),
-		cmocka_unit_test(test_sort_parse),
-		cmocka_unit_test(test_special_names),
+	        cmocka_unit_test(test_mutf7_round_trips_known_vectors),
+	        cmocka_unit_test(test_mutf7_decode_refuses_invalid),
+	        cmocka_unit_test(
+	                test_mutf7_encode_refuses_controls_and_bad_utf8),
+	        cmocka_unit_test(test_caps_parse_sets_flags),
+	        cmocka_unit_test(test_search_parse_keys_phrases_and_negation),
+	        cmocka_unit_test(test_search_parse_unknown_key_is_text),
+	        cmocka_unit_test(
+	                test_search_parse_refuses_injection_and_bad_values),
+	        cmocka_unit_test(test_search_parse_limits_terms),
+	        cmocka_unit_test(test_base_subject_follows_rfc5256),
+	        cmocka_unit_test(test_decode_header_rfc2047),
+	        cmocka_unit_test(test_preview_collapses_whitespace_and_cuts),
+	        cmocka_unit_test(test_sort_parse),
+	        cmocka_unit_test(test_special_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
