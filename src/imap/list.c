@@ -867,7 +867,8 @@ flags_of(const struct mailimap_msg_att_dynamic *dyn)
 	unsigned f = 0;
 	clistiter *it;
 
-	if (dyn == NULL)
+	/* "FLAGS ()" parses to a NULL list, not an empty one. */
+	if (dyn == NULL || dyn->att_list == NULL)
 		return 0;
 	for (it = clist_begin(dyn->att_list); it != NULL; it = clist_next(it)) {
 		struct mailimap_flag_fetch *ff = clist_content(it);
