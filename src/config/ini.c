@@ -709,7 +709,6 @@ ini_save(const struct ini_doc *doc, const char *path, unsigned mode,
 	struct stat st;
 	char *tmp, *dircopy;
 	const char *dir;
-	size_t off = 0;
 	bool have_old;
 	int fd, dfd, e;
 
@@ -736,15 +735,8 @@ ini_save(const struct ini_doc *doc, const char *path, unsigned mode,
 	if (have_old && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
 	    fchown(fd, st.st_uid, st.st_gid) < 0 && errno != EPERM)
 		goto fail;
-	while (off < b.len) {
-		ssize_t n = write(fd, b.data + off, b.len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		off += (size_t)n;
-	}
+	if (pt_write_all(fd, b.data, b.len) < 0)
+		goto fail;
 	if (fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {

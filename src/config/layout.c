@@ -46,7 +46,6 @@ static int
 write_new_file(const char *path, struct strv text, struct arena *a,
                struct perr *err)
 {
-	size_t off = 0;
 	int fd, e;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -56,15 +55,8 @@ write_new_file(const char *path, struct strv text, struct arena *a,
 		return perr_set(err, a, PERR_INTERNAL, "%s: cannot create: %s",
 		                path, strerror(errno));
 	}
-	while (off < text.len) {
-		ssize_t n = write(fd, text.p + off, text.len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		off += (size_t)n;
-	}
+	if (pt_write_all(fd, text.p, text.len) < 0)
+		goto fail;
 	if (fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {

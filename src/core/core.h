@@ -225,6 +225,11 @@ bool pt_parse_u64(struct strv s, uint64_t max, uint64_t *out_r)
 	PT_WARN_UNUSED;
 /* Parse a size with optional K/M/G suffix ("25M", "1024"). */
 bool pt_parse_size(struct strv s, uint64_t *out_r) PT_WARN_UNUSED;
+/*
+ * write(2) all n bytes, retrying on EINTR and short writes. Returns 0, or
+ * -1 with errno set (a write of 0 bytes counts as EIO).
+ */
+int pt_write_all(int fd, const void *p, size_t n) PT_WARN_UNUSED;
 /* Constant-time compare of two equal-length buffers. */
 bool pt_memeq_const(const void *a, const void *b, size_t n);
 char pt_ascii_tolower(char c);

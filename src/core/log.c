@@ -100,22 +100,6 @@ log_set_context(const char *req_id, const char *ip, const char *user)
 	ctx_user = user;
 }
 
-static void
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	PT_PRINTF(2, 0);
 
@@ -166,9 +150,9 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 
 	pthread_mutex_lock(&log_lock);
 	if (log_fd >= 0)
-		write_all(log_fd, line, off);
+		(void)!pt_write_all(log_fd, line, off);
 	if (log_to_stderr)
-		write_all(STDERR_FILENO, line, off);
+		(void)!pt_write_all(STDERR_FILENO, line, off);
 	if (log_to_syslog)
 		syslog(sys_prio[level], "%.*s", (int)(off - 1), line + 21);
 	pthread_mutex_unlock(&log_lock);
