@@ -51,6 +51,17 @@ select_in(struct imap_conn *c, const char *folder, bool readonly,
 		return -1;
 	if (c->selected_raw != NULL && strcmp(c->selected_raw, raw) == 0 &&
 	    !c->sel_stale && (c->selected_rw || readonly)) {
+		/*
+		 * Keep the selection, but NOOP first: the server tells a
+		 * session about changes made elsewhere (another pooled
+		 * connection of the same user moved or expunged mail, new
+		 * mail arrived) only at a command that allows it, and SORT
+		 * or SEARCH on a view that has not seen them yet would list
+		 * messages that are gone. One round trip instead of SELECT.
+		 */
+		r = mailimap_noop(c->imap);
+		if (r != MAILIMAP_NO_ERROR)
+			return imapc_fail(c, r, a, PERR_REMOTE, "NOOP", err);
 		fill_status(c, st);
 		return 0;
 	}
