@@ -1,0 +1,1458 @@
+/*
+ * The mailbox screen: folders, message list, selection, actions, drag and
+ * drop, keyboard, search and the preview pane. Vanilla JS, no framework;
+ * talks only to the JSON API (docs/API.md). State that should survive a
+ * reload or the back button lives in the URL hash:
+ *   #/folder/<path>?page=2&sort=-date&q=from%3Abob&threads=1&m=42
+ * Nothing here builds HTML from strings: every text goes through
+ * textContent, so mail data can never become markup.
+ */
+(function () {
+  'use strict';
+
+  // ---- boot data, strings, helpers -------------------------------------
+
+  var boot = {};
+  try {
+    boot = JSON.parse(document.body.getAttribute('data-petrel') || '{}');
+  } catch (e) {
+    boot = {};
+  }
+  var L = boot.lang || {};
+  var PER_PAGE = Math.max(1, Math.min(500, Number(boot.messagesPerPage) || 25));
+  var SITE_TITLE = (document.querySelector('.brand-name') || {}).textContent || 'Petrel';
+  var LANG = document.documentElement.lang || 'en';
+  var LOCALE = LANG === 'en' ? 'en-GB' : LANG;
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+  var SPECIAL_ICONS = { inbox: 'inbox', drafts: 'drafts', sent: 'sent', junk: 'junk', trash: 'trash', archive: 'archive' };
+  var SPECIAL_NAMES = {
+    inbox: 'L_MAIL_INBOX', drafts: 'L_MAIL_DRAFTS', sent: 'L_MAIL_SENT',
+    junk: 'L_MAIL_JUNK', trash: 'L_MAIL_TRASH', archive: 'L_MAIL_ARCHIVE_FOLDER'
+  };
+  var SORT_FIELDS = ['date', 'from', 'subject', 'size'];
+  var SORT_LABELS = { date: 'L_MAIL_SORT_DATE', from: 'L_MAIL_SORT_FROM', subject: 'L_MAIL_SORT_SUBJECT', size: 'L_MAIL_SORT_SIZE', arrival: 'L_MAIL_SORT_DATE' };
+  var POLL_MS = 60000;
+
+  function t(key, fallback) {
+    return Object.prototype.hasOwnProperty.call(L, key) ? L[key] : (fallback || key);
+  }
+  // t() with {name} placeholders.
+  function tf(key, fallback, vars) {
+    return t(key, fallback).replace(/\{(\w+)\}/g, function (m, k) {
+      return Object.prototype.hasOwnProperty.call(vars, k) ? String(vars[k]) : m;
+    });
+  }
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+
+  function icon(name, cls) {
+    var svg = document.createElementNS(SVG_NS, 'svg');
+    svg.setAttribute('class', 'icon' + (cls ? ' ' + cls : ''));
+    svg.setAttribute('aria-hidden', 'true');
+    var use = document.createElementNS(SVG_NS, 'use');
+    use.setAttribute('href', '#i-' + name);
+    svg.appendChild(use);
+    return svg;
+  }
+
+  function setIcon(button, name) {
+    var use = button.querySelector('use');
+    if (use) use.setAttribute('href', '#i-' + name);
+  }
+
+  var numFmt;
+  try { numFmt = new Intl.NumberFormat(LOCALE); } catch (e) { numFmt = new Intl.NumberFormat('en'); }
+  function num(n) { return numFmt.format(n); }
+
+  function dtf(opts) {
+    try { return new Intl.DateTimeFormat(LOCALE, opts); } catch (e) { return new Intl.DateTimeFormat('en-GB', opts); }
+  }
+  var fmtTime = dtf({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  var fmtDay = dtf({ day: 'numeric', month: 'short' });
+  var fmtDate = dtf({ day: 'numeric', month: 'short', year: 'numeric' });
+  var fmtFull = dtf({ weekday: 'short', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+  function shortDate(ts) {
+    if (!ts) return '';
+    var d = new Date(ts * 1000);
+    var now = new Date();
+    if (d.toDateString() === now.toDateString()) return fmtTime.format(d);
+    if (d.getFullYear() === now.getFullYear()) return fmtDay.format(d);
+    return fmtDate.format(d);
+  }
+  function fullDate(ts) { return ts ? fmtFull.format(new Date(ts * 1000)) : ''; }
+
+  function size(bytes) {
+    bytes = Number(bytes) || 0;
+    if (bytes < 1024) return num(bytes) + ' ' + t('L_MAIL_UNIT_B', 'B');
+    if (bytes < 1024 * 1024) return num(Math.round(bytes / 1024)) + ' ' + t('L_MAIL_UNIT_KB', 'KB');
+    return (bytes / 1048576).toLocaleString(LOCALE, { maximumFractionDigits: 1 }) + ' ' + t('L_MAIL_UNIT_MB', 'MB');
+  }
+
+  function hashCode(s) {
+    var h = 0;
+    for (var i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
+    return Math.abs(h);
+  }
+  function initials(name, email) {
+    var src = (name || '').replace(/["'<>()]/g, '').trim();
+    if (!src) src = (email || '?').split('@')[0];
+    var parts = src.split(/[\s._-]+/).filter(Boolean);
+    var s = parts.length > 1 ? parts[0][0] + parts[parts.length - 1][0] : src.slice(0, 2);
+    return Array.from(s).slice(0, 2).join('').toUpperCase();
+  }
+  function fillAvatar(node, name, email) {
+    node.textContent = initials(name, email);
+    node.className = node.className.replace(/\bav-\d\b/g, '').trim() + ' av-' + (hashCode((email || name || '').toLowerCase()) % 8);
+  }
+
+  var isPhoneMq = window.matchMedia('(max-width: 700px)');
+  function isPhone() { return isPhoneMq.matches; }
+
+  function store(key, value) {
+    try {
+      if (value === undefined) return localStorage.getItem('petrel.' + key);
+      localStorage.setItem('petrel.' + key, value);
+    } catch (e) { /* private mode */ }
+    return null;
+  }
+
+  // ---- elements -----------------------------------------------------------
+
+  var app = $('app');
+  var listEl = $('list');
+  var listPane = $('list-pane');
+  var foldersEl = $('folders');
+  var searchForm = $('search-form');
+  var searchInput = $('search-input');
+  var selectAll = $('select-all');
+  var toolbar = $('list-toolbar');
+  var progress = $('progress');
+
+  // ---- state ----------------------------------------------------------------
+
+  var folders = [];
+  var folderMap = new Map();
+  var route = null;          // what the URL asks for
+  var loaded = null;         // the list request whose answer is on screen
+  var messages = [];
+  var byUid = new Map();
+  var total = 0;
+  var selection = new Set();
+  var cursor = null;         // uid of the keyboard row
+  var anchor = null;         // uid where a shift range starts
+  var openUid = null;        // uid shown in the preview
+  var expanded = new Set();  // thread roots opened
+  var collapsedFolders = new Set((store('collapsed') || '').split('\n').filter(Boolean));
+  var listSeq = 0;
+  var dragUids = null;
+  var pushedM = false;       // the open message was pushed onto history (phone)
+
+  // ---- API ----------------------------------------------------------------
+
+  var busy = 0;
+  var busyTimer = null;
+  function setBusy(delta) {
+    busy += delta;
+    if (busy > 0 && !busyTimer && progress.hidden) {
+      busyTimer = setTimeout(function () { busyTimer = null; if (busy > 0) progress.hidden = false; }, 120);
+    } else if (busy <= 0) {
+      busy = 0;
+      clearTimeout(busyTimer);
+      busyTimer = null;
+      progress.hidden = true;
+    }
+  }
+
+  function api(action, body, opts) {
+    opts = opts || {};
+    if (!opts.quiet) setBusy(1);
+    return fetch('/api/' + action, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: {
+        'Content-Type': 'application/json',
+        'Accept': 'application/json',
+        'X-Petrel-Token': boot.csrf || ''
+      },
+      body: JSON.stringify(body || {})
+    }).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (data) {
+        if (resp.status === 401 && action !== 'Logout') {
+          location.assign('/');
+          throw Object.assign(new Error(t('L_ERROR_SESSION_EXPIRED', 'Your session has ended.')), { silent: true });
+        }
+        if (!resp.ok) {
+          var err = (data && data.error) || {};
+          throw Object.assign(new Error(err.message || t('L_ERROR_INTERNAL', 'An internal error occurred.')),
+            { code: err.code, status: resp.status });
+        }
+        return data;
+      });
+    }, function () {
+      throw new Error(t('L_ERROR_NETWORK', 'Petrel could not be reached.'));
+    }).finally(function () {
+      if (!opts.quiet) setBusy(-1);
+    });
+  }
+
+  function fail(err) {
+    if (err && err.silent) return;
+    toast(err && err.message ? err.message : String(err), { error: true });
+  }
+
+  // ---- toasts ---------------------------------------------------------------
+
+  function toast(text, opts) {
+    opts = opts || {};
+    var box = el('div', 'toast' + (opts.error ? ' error' : ''));
+    box.setAttribute('role', opts.error ? 'alert' : 'status');
+    box.appendChild(el('span', 'toast-text', text));
+    var close = el('button', 'icon-btn');
+    close.type = 'button';
+    close.setAttribute('aria-label', t('L_MAIL_CLOSE', 'Close'));
+    close.appendChild(icon('close', 'icon-sm'));
+    box.appendChild(close);
+    var toasts = $('toasts');
+    while (toasts.children.length >= 3) toasts.firstChild.remove();
+    toasts.appendChild(box);
+    var gone = false;
+    function dismiss() {
+      if (gone) return;
+      gone = true;
+      box.classList.add('leaving');
+      setTimeout(function () { box.remove(); }, 220);
+    }
+    close.addEventListener('click', dismiss);
+    setTimeout(dismiss, opts.error ? 8000 : 4500);
+  }
+
+  // ---- routing ----------------------------------------------------------------
+
+  function defaultRoute() {
+    return { folder: boot.folder || 'INBOX', page: 1, sort: '-date', q: '', threads: store('threads') === '1', m: null };
+  }
+
+  function parseHash() {
+    var r = defaultRoute();
+    var h = location.hash.replace(/^#/, '');
+    var qpos = h.indexOf('?');
+    var pathPart = qpos >= 0 ? h.slice(0, qpos) : h;
+    var query = new URLSearchParams(qpos >= 0 ? h.slice(qpos + 1) : '');
+    var m = /^\/folder\/(.+)$/.exec(pathPart);
+    if (m) {
+      try {
+        r.folder = m[1].split('/').map(decodeURIComponent).join('/');
+      } catch (e) { /* keep the default */ }
+    }
+    var page = parseInt(query.get('page') || '1', 10);
+    r.page = page > 0 ? page : 1;
+    var sort = query.get('sort');
+    if (sort && /^-?(date|from|subject|size|arrival)$/.test(sort)) r.sort = sort;
+    r.q = query.get('q') || '';
+    if (query.has('threads')) r.threads = query.get('threads') === '1';
+    var uid = parseInt(query.get('m') || '', 10);
+    r.m = uid > 0 ? uid : null;
+    return r;
+  }
+
+  function hashFor(r) {
+    var q = new URLSearchParams();
+    if (r.page > 1) q.set('page', String(r.page));
+    if (r.sort && r.sort !== '-date') q.set('sort', r.sort);
+    if (r.q) q.set('q', r.q);
+    if (r.threads) q.set('threads', '1');
+    if (r.m) q.set('m', String(r.m));
+    var s = q.toString();
+    return '#/folder/' + r.folder.split('/').map(encodeURIComponent).join('/') + (s ? '?' + s : '');
+  }
+
+  function navigate(changes, opts) {
+    var next = Object.assign({}, route, changes);
+    var h = hashFor(next);
+    if (h === location.hash) return;
+    if (opts && opts.replace) {
+      history.replaceState(null, '', h);
+      onRoute();
+    } else {
+      location.hash = h;
+    }
+  }
+
+  function listKey(r) {
+    return JSON.stringify([r.folder, r.page, r.sort, r.q, r.threads]);
+  }
+
+  function onRoute() {
+    var prev = route;
+    route = parseHash();
+    if (!prev || listKey(prev) !== listKey(route)) {
+      var folderChanged = !prev || prev.folder !== route.folder || prev.q !== route.q;
+      if (folderChanged) {
+        selection.clear();
+        cursor = anchor = null;
+        expanded.clear();
+      }
+      syncControls();
+      renderFolders();
+      loadList({ skeleton: folderChanged || !loaded, keepScroll: false });
+    }
+    openUid = route.m;
+    if (!route.m) pushedM = false;
+    if (route.m && byUid.has(route.m)) cursor = route.m;
+    updateView();
+    renderPreview();
+  }
+
+  // ---- folders --------------------------------------------------------------
+
+  function displayName(f) {
+    if (!f) return '';
+    if (f.special && SPECIAL_NAMES[f.special]) return t(SPECIAL_NAMES[f.special], f.name);
+    return f.name || f.path;
+  }
+  function folderTitle(path) {
+    var f = folderMap.get(path);
+    if (f) return displayName(f);
+    if (path.toUpperCase() === 'INBOX') return t('L_MAIL_INBOX', 'Inbox');
+    var parts = path.split(/[/.]/);
+    return parts[parts.length - 1];
+  }
+  function specialFolder(kind) {
+    for (var i = 0; i < folders.length; i++) if (folders[i].special === kind) return folders[i];
+    return null;
+  }
+  function currentSpecial() {
+    var f = folderMap.get(route.folder);
+    return f ? f.special : (route.folder.toUpperCase() === 'INBOX' ? 'inbox' : null);
+  }
+
+  function loadFolders(opts) {
+    return api('Folders', {}, opts).then(function (data) {
+      folders = (data && data.folders) || [];
+      folderMap = new Map();
+      folders.forEach(function (f) { folderMap.set(f.path, f); });
+      renderFolders();
+      renderHead();
+      return data;
+    });
+  }
+
+  function parentOf(f) {
+    if (f.parent !== undefined && f.parent !== null) return f.parent;
+    if (!f.delimiter) return null;
+    var i = f.path.lastIndexOf(f.delimiter);
+    return i > 0 ? f.path.slice(0, i) : null;
+  }
+
+  function renderFolders() {
+    if (!folders.length || !route) return;
+    var hasChildren = new Set();
+    folders.forEach(function (f) { var p = parentOf(f); if (p) hasChildren.add(p); });
+    var frag = document.createDocumentFragment();
+    var lastSpecial = null;
+    folders.forEach(function (f) {
+      // Hide the descendants of collapsed parents.
+      for (var p = parentOf(f); p; p = folderMap.has(p) ? parentOf(folderMap.get(p)) : null) {
+        if (collapsedFolders.has(p)) return;
+      }
+      var depth = Math.min(7, f.depth !== undefined ? f.depth : 0);
+      var li = el('li', 'depth-' + depth + (f.special ? ' folder-special-' + f.special : ''));
+      li.dataset.path = f.path;
+      if (hasChildren.has(f.path)) {
+        var tw = el('button', 'twisty');
+        tw.type = 'button';
+        var open = !collapsedFolders.has(f.path);
+        tw.setAttribute('aria-expanded', String(open));
+        tw.setAttribute('aria-label', tf(open ? 'L_MAIL_COLLAPSE' : 'L_MAIL_EXPAND', open ? 'Collapse {name}' : 'Expand {name}', { name: displayName(f) }));
+        tw.dataset.toggle = f.path;
+        tw.appendChild(icon('chevron-right'));
+        li.appendChild(tw);
+      }
+      var selectable = f.selectable !== false;
+      var a = el(selectable ? 'a' : 'span', 'folder-link' + (selectable ? '' : ' unselectable') + (f.unseen > 0 ? ' has-unseen' : ''));
+      if (selectable) {
+        a.href = hashFor({ folder: f.path, page: 1, sort: route.sort, q: '', threads: route.threads, m: null });
+        if (f.path === route.folder) a.setAttribute('aria-current', 'page');
+      }
+      a.appendChild(icon(SPECIAL_ICONS[f.special] || 'folder'));
+      a.appendChild(el('span', 'folder-name', displayName(f)));
+      a.title = f.path;
+      if (f.unseen > 0) {
+        var pill = el('span', 'pill', num(f.unseen));
+        pill.setAttribute('aria-label', tf('L_MAIL_UNREAD_COUNT', '{n} unread', { n: num(f.unseen) }));
+        a.appendChild(pill);
+      }
+      li.appendChild(a);
+      if (f.special) lastSpecial = li;
+      frag.appendChild(li);
+    });
+    if (lastSpecial && lastSpecial !== frag.lastChild) lastSpecial.classList.add('special-last');
+    foldersEl.replaceChildren(frag);
+  }
+
+  foldersEl.addEventListener('click', function (ev) {
+    var tw = ev.target.closest('[data-toggle]');
+    if (tw) {
+      var p = tw.dataset.toggle;
+      if (collapsedFolders.has(p)) collapsedFolders.delete(p); else collapsedFolders.add(p);
+      store('collapsed', Array.from(collapsedFolders).join('\n'));
+      renderFolders();
+      var again = foldersEl.querySelector('[data-toggle="' + CSS.escape(p) + '"]');
+      if (again) again.focus();
+      return;
+    }
+    if (ev.target.closest('a.folder-link')) closeDrawer();
+  });
+
+  // Drag and drop of messages onto folders.
+  function dropTarget(ev) {
+    var li = ev.target.closest && ev.target.closest('li[data-path]');
+    if (!li || !dragUids) return null;
+    var f = folderMap.get(li.dataset.path);
+    if (!f || f.selectable === false || f.path === route.folder) return null;
+    return li;
+  }
+  foldersEl.addEventListener('dragover', function (ev) {
+    var li = dropTarget(ev);
+    if (!li) return;
+    ev.preventDefault();
+    ev.dataTransfer.dropEffect = 'move';
+    foldersEl.querySelectorAll('.drop-ok').forEach(function (n) { if (n !== li) n.classList.remove('drop-ok'); });
+    li.classList.add('drop-ok');
+  });
+  foldersEl.addEventListener('dragleave', function (ev) {
+    var li = ev.target.closest && ev.target.closest('li[data-path]');
+    if (li && !li.contains(ev.relatedTarget)) li.classList.remove('drop-ok');
+  });
+  foldersEl.addEventListener('drop', function (ev) {
+    var li = dropTarget(ev);
+    foldersEl.querySelectorAll('.drop-ok').forEach(function (n) { n.classList.remove('drop-ok'); });
+    if (!li) return;
+    ev.preventDefault();
+    var uids = dragUids;
+    dragUids = null;
+    moveMessages(uids, li.dataset.path);
+  });
+
+  // ---- message list -----------------------------------------------------------
+
+  function renderSkeleton() {
+    var frag = document.createDocumentFragment();
+    for (var i = 0; i < 12; i++) {
+      var r = el('div', 'row skeleton');
+      r.setAttribute('aria-hidden', 'true');
+      r.appendChild(el('span', 'sk-a'));
+      r.appendChild(el('span', 'sk-b'));
+      r.appendChild(el('span', 'sk-c'));
+      frag.appendChild(r);
+    }
+    listEl.replaceChildren(frag);
+    listEl.setAttribute('aria-busy', 'true');
+  }
+
+  function loadList(opts) {
+    opts = opts || {};
+    var seq = ++listSeq;
+    var r = Object.assign({}, route);
+    if (opts.skeleton) renderSkeleton();
+    var body = {
+      folder: r.folder,
+      offset: (r.page - 1) * PER_PAGE,
+      limit: PER_PAGE,
+      sort: r.sort,
+      threads: !!r.threads
+    };
+    if (r.q) body.search = r.q;
+    return api('MessageList', body, { quiet: opts.quiet }).then(function (data) {
+      if (seq !== listSeq) return;
+      var list = (data && data.messages) || [];
+      total = Number(data && data.total) || 0;
+      var lastPage = Math.max(1, Math.ceil(total / PER_PAGE));
+      if (r.page > lastPage && total > 0) {
+        navigate({ page: lastPage }, { replace: true });
+        return;
+      }
+      loaded = r;
+      setMessages(list);
+      if (route.m && byUid.has(route.m) && !selection.size) {
+        selection.add(route.m);
+        cursor = anchor = route.m;
+      }
+      renderList(opts.keepScroll);
+      renderHead();
+      renderPreview();
+      updateView();
+    }).catch(function (err) {
+      if (seq !== listSeq) return;
+      listEl.removeAttribute('aria-busy');
+      if (opts.skeleton || !loaded) {
+        messages = [];
+        byUid = new Map();
+        total = 0;
+        loaded = r;
+        renderList();
+        renderHead();
+      }
+      fail(err);
+    });
+  }
+
+  function setMessages(list) {
+    messages = list;
+    byUid = new Map();
+    var root = null;
+    list.forEach(function (m) {
+      if (!m.threadDepth) root = m;
+      m._root = m.threadDepth ? (root ? root.uid : m.uid) : m.uid;
+      byUid.set(m.uid, m);
+    });
+    selection.forEach(function (uid) { if (!byUid.has(uid)) selection.delete(uid); });
+    if (cursor !== null && !byUid.has(cursor)) cursor = null;
+    if (anchor !== null && !byUid.has(anchor)) anchor = null;
+  }
+
+  function isHidden(m) {
+    return route.threads && m.threadDepth > 0 && !expanded.has(m._root);
+  }
+  function visibleUids() {
+    var out = [];
+    messages.forEach(function (m) { if (!isHidden(m)) out.push(m.uid); });
+    return out;
+  }
+
+  function rowFor(uid) { return $('msg-' + uid); }
+
+  function senderFor(m) {
+    var sp = currentSpecial();
+    if ((sp === 'sent' || sp === 'drafts') && m.to && m.to.length) {
+      var who = m.to.map(function (a) { return a.name || a.email; }).join(', ');
+      return tf('L_MAIL_TO_PREFIX', 'To: {who}', { who: who });
+    }
+    var f = m.from || {};
+    return f.name || f.email || t('L_MAIL_UNKNOWN_SENDER', '(unknown sender)');
+  }
+
+  function buildRow(m) {
+    var row = el('div', 'row');
+    row.id = 'msg-' + m.uid;
+    row.dataset.uid = String(m.uid);
+    row.setAttribute('role', 'option');
+    row.draggable = true;
+    if (m.threadDepth > 0) row.classList.add('reply', 'depth-' + Math.min(3, m.threadDepth));
+
+    var check = el('span', 'row-check');
+    var box = el('input');
+    box.type = 'checkbox';
+    box.tabIndex = -1;
+    box.setAttribute('aria-label', t('L_MAIL_SELECT', 'Select'));
+    check.appendChild(box);
+    row.appendChild(check);
+
+    var from = el('div', 'row-from');
+    if (route.threads && !m.threadDepth && m.threadSize > 1) {
+      var tt = el('button', 'thread-toggle');
+      tt.type = 'button';
+      tt.tabIndex = -1;
+      tt.dataset.thread = String(m.uid);
+      tt.setAttribute('aria-expanded', String(expanded.has(m.uid)));
+      tt.setAttribute('aria-label', tf('L_MAIL_THREAD_TOGGLE', 'Conversation of {n}', { n: m.threadSize }));
+      tt.appendChild(icon('chevron-right'));
+      tt.appendChild(document.createTextNode(String(m.threadSize)));
+      from.appendChild(tt);
+    }
+    var nameEl = el('span', 'row-from-name', senderFor(m));
+    if (m.from && m.from.email) nameEl.title = m.from.email;
+    from.appendChild(nameEl);
+    if (m.draft) from.appendChild(el('span', 'draft-mark', t('L_MAIL_DRAFT', 'Draft')));
+    row.appendChild(from);
+
+    var date = el('time', 'row-date', shortDate(m.date));
+    date.title = fullDate(m.date);
+    if (m.date) date.dateTime = new Date(m.date * 1000).toISOString();
+    row.appendChild(date);
+
+    var star = el('button', 'row-star');
+    star.type = 'button';
+    star.tabIndex = -1;
+    star.dataset.star = String(m.uid);
+    star.appendChild(icon('star'));
+    row.appendChild(star);
+
+    var line2 = el('div', 'row-line2');
+    var state = el('span', 'row-state');
+    line2.appendChild(state);
+    line2.appendChild(el('span', 'row-subject', m.subject || t('L_MAIL_NO_SUBJECT', '(no subject)')));
+    if (m.preview) line2.appendChild(el('span', 'row-preview', m.preview));
+    row.appendChild(line2);
+
+    row.appendChild(el('span', 'row-size', size(m.size)));
+    if (m.hasAttachments) {
+      var clip = el('span', 'row-clip');
+      clip.title = t('L_MAIL_HAS_ATTACHMENTS', 'Has attachments');
+      clip.appendChild(icon('clip'));
+      row.appendChild(clip);
+    }
+    updateRowFlags(row, m);
+    return row;
+  }
+
+  function updateRowFlags(row, m) {
+    row.classList.toggle('unread', !m.seen);
+    row.classList.toggle('flagged', !!m.flagged);
+    var star = row.querySelector('.row-star');
+    star.setAttribute('aria-pressed', String(!!m.flagged));
+    star.setAttribute('aria-label', t(m.flagged ? 'L_MAIL_UNFLAG' : 'L_MAIL_FLAG', m.flagged ? 'Remove star' : 'Star'));
+    star.title = star.getAttribute('aria-label');
+    var state = row.querySelector('.row-state');
+    state.replaceChildren();
+    if (m.answered) {
+      var a = icon('reply', 'st-answered');
+      state.appendChild(a);
+      state.title = t('L_MAIL_ANSWERED', 'Answered');
+    }
+    if (m.forwarded) {
+      state.appendChild(icon('forward', 'st-forwarded'));
+      state.title = (state.title ? state.title + ', ' : '') + t('L_MAIL_FORWARDED', 'Forwarded');
+    }
+    if (!m.answered && !m.forwarded) state.removeAttribute('title');
+  }
+
+  function renderList(keepScroll) {
+    var top = listEl.scrollTop;
+    listEl.removeAttribute('aria-busy');
+    if (!messages.length) {
+      var box = el('div', 'list-empty');
+      var inner = el('div', 'empty-state');
+      var art = el('span', 'empty-art');
+      art.appendChild(icon(route.q ? 'search' : SPECIAL_ICONS[currentSpecial()] || 'folder'));
+      inner.appendChild(art);
+      inner.appendChild(el('p', 'empty-title', t(route.q ? 'L_MAIL_NO_RESULTS' : 'L_MAIL_EMPTY', route.q ? 'Nothing found' : 'No messages')));
+      inner.appendChild(el('p', 'empty-text', t(route.q ? 'L_MAIL_NO_RESULTS_HINT' : 'L_MAIL_EMPTY_HINT', '')));
+      box.appendChild(inner);
+      listEl.replaceChildren(box);
+      listEl.removeAttribute('aria-activedescendant');
+    } else {
+      var frag = document.createDocumentFragment();
+      messages.forEach(function (m) {
+        var row = buildRow(m);
+        if (isHidden(m)) row.hidden = true;
+        frag.appendChild(row);
+      });
+      listEl.replaceChildren(frag);
+    }
+    listEl.scrollTop = keepScroll ? top : 0;
+    updateSelectionUI();
+    renderPager();
+  }
+
+  function renderPager() {
+    var roots = route.threads ? messages.filter(function (m) { return !m.threadDepth; }).length : messages.length;
+    var offset = ((loaded || route).page - 1) * PER_PAGE;
+    var info = $('pager-info');
+    if (!total) {
+      info.textContent = '';
+    } else {
+      info.textContent = tf('L_MAIL_PAGER', '{from}–{to} of {total}', {
+        from: num(offset + 1), to: num(offset + roots), total: num(total)
+      });
+    }
+    $('page-prev').disabled = route.page <= 1;
+    $('page-next').disabled = offset + roots >= total;
+  }
+
+  function renderHead() {
+    if (!route) return;
+    var name = folderTitle(route.folder);
+    $('list-title').textContent = name;
+    var f = folderMap.get(route.folder);
+    var count = $('list-count');
+    if (route.q) {
+      count.textContent = loaded ? tf('L_MAIL_RESULTS', '{n} found', { n: num(total) }) : '';
+    } else if (f) {
+      count.textContent = f.unseen > 0
+        ? tf('L_MAIL_COUNT_UNREAD', '{unseen} unread of {total}', { unseen: num(f.unseen), total: num(f.total || 0) })
+        : tf('L_MAIL_COUNT', '{total} messages', { total: num(f.total || 0) });
+    } else {
+      count.textContent = '';
+    }
+    $('search-chip').hidden = !route.q;
+    $('search-chip-text').textContent = route.q;
+    document.title = name + (f && f.unseen > 0 ? ' (' + num(f.unseen) + ')' : '') + ' · ' + SITE_TITLE;
+  }
+
+  function syncControls() {
+    if (document.activeElement !== searchInput) searchInput.value = route.q;
+    searchForm.classList.toggle('has-value', !!searchInput.value);
+    $('search-clear').hidden = !searchInput.value;
+    var desc = route.sort.charAt(0) === '-';
+    var field = route.sort.replace(/^-/, '');
+    document.querySelectorAll('[data-sort-field]').forEach(function (b) {
+      b.setAttribute('aria-checked', String(b.dataset.sortField === field));
+    });
+    document.querySelectorAll('[data-sort-dir]').forEach(function (b) {
+      b.setAttribute('aria-checked', String((b.dataset.sortDir === 'desc') === desc));
+    });
+    $('sort-label').textContent = t(SORT_LABELS[field], field) + (desc ? ' ↓' : ' ↑');
+    $('threads-btn').setAttribute('aria-pressed', String(!!route.threads));
+    renderHead();
+  }
+
+  // ---- selection --------------------------------------------------------------
+
+  function updateSelectionUI() {
+    listEl.querySelectorAll('.row[data-uid]').forEach(function (row) {
+      var uid = Number(row.dataset.uid);
+      var sel = selection.has(uid);
+      row.classList.toggle('selected', sel);
+      row.setAttribute('aria-selected', String(sel));
+      row.classList.toggle('cursor', uid === cursor);
+      row.querySelector('input').checked = sel;
+    });
+    if (cursor !== null && rowFor(cursor)) listEl.setAttribute('aria-activedescendant', 'msg-' + cursor);
+    else listEl.removeAttribute('aria-activedescendant');
+    var vis = visibleUids();
+    var n = vis.filter(function (u) { return selection.has(u); }).length;
+    selectAll.checked = vis.length > 0 && n === vis.length;
+    selectAll.indeterminate = n > 0 && n < vis.length;
+    selectAll.disabled = !vis.length;
+    var none = selection.size === 0;
+    listPane.classList.toggle('no-selection', none);
+    toolbar.querySelectorAll('[data-needs-selection]').forEach(function (b) { b.disabled = none; });
+    var sp = currentSpecial();
+    var arch = specialFolder('archive');
+    var junk = specialFolder('junk');
+    toolbar.querySelector('[data-action="archive"]').disabled = none || !arch || sp === 'archive';
+    toolbar.querySelector('[data-action="spam"]').hidden = sp === 'junk';
+    toolbar.querySelector('[data-action="spam"]').disabled = none || !junk;
+    toolbar.querySelector('[data-action="notspam"]').hidden = sp !== 'junk';
+    // Star button: shows what it will do.
+    var targets = selectedMessages();
+    var allFlagged = targets.length > 0 && targets.every(function (m) { return m.flagged; });
+    var fb = toolbar.querySelector('[data-action="flag"]');
+    fb.setAttribute('aria-label', t(allFlagged ? 'L_MAIL_UNFLAG' : 'L_MAIL_FLAG', 'Star'));
+    fb.title = fb.getAttribute('aria-label') + ' (s)';
+    renderPreview();
+  }
+
+  function selectedMessages() {
+    var out = [];
+    messages.forEach(function (m) { if (selection.has(m.uid)) out.push(m); });
+    return out;
+  }
+  // What keyboard actions act on: the selection, else the cursor row.
+  function targetUids() {
+    if (selection.size) return messages.filter(function (m) { return selection.has(m.uid); }).map(function (m) { return m.uid; });
+    if (cursor !== null && byUid.has(cursor)) return [cursor];
+    return [];
+  }
+
+  function rangeUids(a, b) {
+    var vis = visibleUids();
+    var i = vis.indexOf(a), j = vis.indexOf(b);
+    if (i < 0 || j < 0) return [b];
+    if (i > j) { var x = i; i = j; j = x; }
+    return vis.slice(i, j + 1);
+  }
+
+  function selectOnly(uid) {
+    selection = new Set([uid]);
+    cursor = anchor = uid;
+  }
+
+  function openMessage(uid, push) {
+    openUid = uid;
+    if (isPhone() || push) {
+      pushedM = !route.m;
+      navigate({ m: uid }, { replace: !!route.m });
+    } else {
+      navigate({ m: uid }, { replace: true });
+    }
+  }
+
+  function moveCursor(delta, extend) {
+    var vis = visibleUids();
+    if (!vis.length) return;
+    var i = cursor !== null ? vis.indexOf(cursor) : -1;
+    var j = i < 0 ? (delta > 0 ? 0 : vis.length - 1) : Math.max(0, Math.min(vis.length - 1, i + delta));
+    var uid = vis[j];
+    if (extend) {
+      if (anchor === null) anchor = cursor !== null ? cursor : uid;
+      cursor = uid;
+      selection = new Set(rangeUids(anchor, uid));
+      updateSelectionUI();
+    } else {
+      selectOnly(uid);
+      updateSelectionUI();
+      if (!isPhone() || app.dataset.view === 'preview') openMessage(uid);
+    }
+    listEl.classList.add('kbd');
+    var row = rowFor(uid);
+    if (row) row.scrollIntoView({ block: 'nearest' });
+  }
+
+  listEl.addEventListener('click', function (ev) {
+    var tt = ev.target.closest('[data-thread]');
+    if (tt) {
+      var root = Number(tt.dataset.thread);
+      if (expanded.has(root)) expanded.delete(root); else expanded.add(root);
+      tt.setAttribute('aria-expanded', String(expanded.has(root)));
+      messages.forEach(function (m) {
+        if (m._root === root && m.threadDepth > 0) {
+          var r = rowFor(m.uid);
+          if (r) r.hidden = isHidden(m);
+          if (isHidden(m)) selection.delete(m.uid);
+        }
+      });
+      updateSelectionUI();
+      return;
+    }
+    var star = ev.target.closest('[data-star]');
+    if (star) {
+      var m = byUid.get(Number(star.dataset.star));
+      if (m) setFlagged([m.uid], !m.flagged);
+      return;
+    }
+    var row = ev.target.closest('.row[data-uid]');
+    if (!row) return;
+    var uid = Number(row.dataset.uid);
+    var inCheck = ev.target.closest('.row-check');
+    if (inCheck) {
+      if (ev.shiftKey && anchor !== null) {
+        rangeUids(anchor, uid).forEach(function (u) { selection.add(u); });
+      } else {
+        if (selection.has(uid)) selection.delete(uid); else selection.add(uid);
+        anchor = uid;
+      }
+      cursor = uid;
+      updateSelectionUI();
+      return;
+    }
+    if (ev.shiftKey) {
+      if (anchor === null) anchor = cursor !== null ? cursor : uid;
+      var range = rangeUids(anchor, uid);
+      if (!(ev.ctrlKey || ev.metaKey)) selection = new Set();
+      range.forEach(function (u) { selection.add(u); });
+      cursor = uid;
+      updateSelectionUI();
+    } else if (ev.ctrlKey || ev.metaKey) {
+      if (selection.has(uid)) selection.delete(uid); else selection.add(uid);
+      cursor = anchor = uid;
+      updateSelectionUI();
+    } else {
+      selectOnly(uid);
+      updateSelectionUI();
+      openMessage(uid);
+    }
+    listEl.focus({ preventScroll: true });
+  });
+  // Keep shift-click from selecting text.
+  listEl.addEventListener('mousedown', function (ev) {
+    listEl.classList.remove('kbd');
+    if (ev.shiftKey && ev.target.closest('.row')) ev.preventDefault();
+  });
+
+  listEl.addEventListener('dragstart', function (ev) {
+    var row = ev.target.closest && ev.target.closest('.row[data-uid]');
+    if (!row) return;
+    var uid = Number(row.dataset.uid);
+    if (!selection.has(uid)) {
+      selectOnly(uid);
+      updateSelectionUI();
+    }
+    dragUids = targetUids();
+    var ghostText = dragUids.length === 1
+      ? (byUid.get(dragUids[0]).subject || t('L_MAIL_NO_SUBJECT', '(no subject)'))
+      : tf('L_MAIL_DRAG_N', '{n} messages', { n: num(dragUids.length) });
+    $('drag-ghost-text').textContent = ghostText.length > 48 ? ghostText.slice(0, 47) + '…' : ghostText;
+    ev.dataTransfer.effectAllowed = 'move';
+    ev.dataTransfer.setData('text/plain', ghostText);
+    try { ev.dataTransfer.setDragImage($('drag-ghost'), 18, 18); } catch (e) { /* old browsers */ }
+    dragUids.forEach(function (u) { var r = rowFor(u); if (r) r.classList.add('dragging'); });
+  });
+  listEl.addEventListener('dragend', function () {
+    listEl.querySelectorAll('.dragging').forEach(function (r) { r.classList.remove('dragging'); });
+    foldersEl.querySelectorAll('.drop-ok').forEach(function (n) { n.classList.remove('drop-ok'); });
+    setTimeout(function () { dragUids = null; }, 0);
+  });
+
+  selectAll.addEventListener('change', function () {
+    if (selectAll.checked) visibleUids().forEach(function (u) { selection.add(u); });
+    else selection.clear();
+    updateSelectionUI();
+  });
+
+  // ---- actions ------------------------------------------------------------------
+
+  function refreshCounts() {
+    return loadFolders({ quiet: true }).catch(function () { /* the list still works */ });
+  }
+
+  function setSeen(uids, value) {
+    if (!uids.length) return Promise.resolve();
+    var before = uids.map(function (u) { return [u, byUid.get(u).seen]; });
+    uids.forEach(function (u) {
+      var m = byUid.get(u);
+      m.seen = value;
+      var r = rowFor(u);
+      if (r) updateRowFlags(r, m);
+    });
+    bumpUnseen(before.reduce(function (n, b) { return n + (b[1] === value ? 0 : (value ? -1 : 1)); }, 0));
+    renderPreview();
+    return api('MessageSetSeen', { folder: route.folder, uids: uids, value: value }).then(refreshCounts, function (err) {
+      before.forEach(function (b) {
+        var m = byUid.get(b[0]);
+        if (!m) return;
+        m.seen = b[1];
+        var r = rowFor(b[0]);
+        if (r) updateRowFlags(r, m);
+      });
+      renderPreview();
+      refreshCounts();
+      fail(err);
+    });
+  }
+
+  // Optimistic unread count in the sidebar and the header.
+  function bumpUnseen(delta) {
+    var f = folderMap.get(route.folder);
+    if (!f || !delta) return;
+    f.unseen = Math.max(0, (f.unseen || 0) + delta);
+    renderFolders();
+    renderHead();
+  }
+
+  function setFlagged(uids, value) {
+    if (!uids.length) return Promise.resolve();
+    var before = uids.map(function (u) { return [u, byUid.get(u).flagged]; });
+    uids.forEach(function (u) {
+      var m = byUid.get(u);
+      m.flagged = value;
+      var r = rowFor(u);
+      if (r) updateRowFlags(r, m);
+    });
+    updateSelectionUI();
+    return api('MessageSetFlagged', { folder: route.folder, uids: uids, value: value }).catch(function (err) {
+      before.forEach(function (b) {
+        var m = byUid.get(b[0]);
+        if (!m) return;
+        m.flagged = b[1];
+        var r = rowFor(b[0]);
+        if (r) updateRowFlags(r, m);
+      });
+      updateSelectionUI();
+      fail(err);
+    });
+  }
+
+  function toggleSeen(uids) {
+    var ms = uids.map(function (u) { return byUid.get(u); }).filter(Boolean);
+    if (!ms.length) return;
+    setSeen(uids, !ms.every(function (m) { return m.seen; }));
+  }
+  function toggleFlag(uids) {
+    var ms = uids.map(function (u) { return byUid.get(u); }).filter(Boolean);
+    if (!ms.length) return;
+    setFlagged(uids, !ms.every(function (m) { return m.flagged; }));
+  }
+
+  // Rows leave the list at once; the list then reloads to refill the page.
+  function removeRows(uids) {
+    var gone = new Set(uids);
+    var vis = visibleUids();
+    var last = -1;
+    vis.forEach(function (u, i) { if (gone.has(u)) last = i; });
+    var next = null;
+    for (var i = last + 1; i < vis.length; i++) if (!gone.has(vis[i])) { next = vis[i]; break; }
+    if (next === null) for (var j = last - 1; j >= 0; j--) if (!gone.has(vis[j])) { next = vis[j]; break; }
+    var wasOpen = openUid !== null && gone.has(openUid);
+    uids.forEach(function (u) {
+      var r = rowFor(u);
+      if (r) r.classList.add('removing');
+      selection.delete(u);
+    });
+    // The data changes now; only the rows fade out first. A list that
+    // arrives in the meantime has replaced them already.
+    messages = messages.filter(function (m) { return !gone.has(m.uid); });
+    uids.forEach(function (u) { byUid.delete(u); });
+    total = Math.max(0, total - uids.length);
+    renderPager();
+    var seq = listSeq;
+    setTimeout(function () {
+      if (seq !== listSeq) return;
+      uids.forEach(function (u) { var r = rowFor(u); if (r) r.remove(); });
+      if (!messages.length) renderList(true); else renderPager();
+      updateSelectionUI();
+    }, 180);
+    cursor = anchor = next;
+    if (wasOpen) {
+      if (next !== null && !isPhone()) {
+        selection = new Set([next]);
+        openMessage(next);
+      } else {
+        openUid = null;
+        navigate({ m: null }, { replace: true });
+      }
+    }
+    return wasOpen;
+  }
+
+  function afterRemoval(promise, uids, okText) {
+    return promise.then(function () {
+      toast(okText);
+      return Promise.all([refreshCounts(), loadList({ quiet: true, keepScroll: true })]);
+    }, function (err) {
+      fail(err);
+      return Promise.all([refreshCounts(), loadList({ quiet: true, keepScroll: true })]);
+    });
+  }
+
+  function moveMessages(uids, to) {
+    if (!uids || !uids.length || to === route.folder) return;
+    removeRows(uids);
+    var p = api('MessageMove', { folder: route.folder, uids: uids, to: to });
+    return afterRemoval(p, uids, tf('L_MAIL_MOVED', 'Moved to {folder}: {n}', { folder: folderTitle(to), n: num(uids.length) }));
+  }
+
+  function deleteMessages(uids) {
+    if (!uids.length) return;
+    var sp = currentSpecial();
+    var trash = specialFolder('trash');
+    var permanent = sp === 'trash' || sp === 'junk' || !trash;
+    removeRows(uids);
+    var p = api('MessageDelete', { folder: route.folder, uids: uids });
+    return afterRemoval(p, uids, permanent
+      ? tf('L_MAIL_DELETED_FOREVER', 'Deleted: {n}', { n: num(uids.length) })
+      : tf('L_MAIL_MOVED', 'Moved to {folder}: {n}', { folder: displayName(trash), n: num(uids.length) }));
+  }
+
+  function archiveMessages(uids) {
+    var f = specialFolder('archive');
+    if (!f) { toast(t('L_MAIL_NO_ARCHIVE', 'There is no archive folder.'), { error: true }); return; }
+    moveMessages(uids, f.path);
+  }
+  function spamMessages(uids) {
+    var f = specialFolder('junk');
+    if (!f) { toast(t('L_MAIL_NO_JUNK', 'There is no spam folder.'), { error: true }); return; }
+    moveMessages(uids, f.path);
+  }
+  function notSpam(uids) {
+    var f = specialFolder('inbox');
+    moveMessages(uids, f ? f.path : 'INBOX');
+  }
+
+  function refresh() {
+    return Promise.all([loadFolders().catch(fail), loadList({ keepScroll: true })]);
+  }
+
+  function runAction(action, uids) {
+    switch (action) {
+      case 'refresh': refresh(); break;
+      case 'archive': archiveMessages(uids); break;
+      case 'spam': spamMessages(uids); break;
+      case 'notspam': notSpam(uids); break;
+      case 'delete': deleteMessages(uids); break;
+      case 'read': setSeen(uids, true); break;
+      case 'unread': setSeen(uids, false); break;
+      case 'flag': toggleFlag(uids); break;
+      case 'deselect': selection.clear(); updateSelectionUI(); break;
+      default: break;
+    }
+  }
+
+  toolbar.addEventListener('click', function (ev) {
+    var b = ev.target.closest('[data-action]');
+    if (!b || b.disabled) return;
+    runAction(b.dataset.action, targetUids());
+  });
+  $('preview-multi').addEventListener('click', function (ev) {
+    var b = ev.target.closest('[data-action]');
+    if (b) runAction(b.dataset.action, targetUids());
+  });
+  $('message').addEventListener('click', function (ev) {
+    var b = ev.target.closest('[data-action]');
+    if (!b || openUid === null) return;
+    var m = byUid.get(openUid);
+    if (!m && b.dataset.action !== 'back') return;
+    switch (b.dataset.action) {
+      case 'back': goBack(); break;
+      case 'msg-archive': archiveMessages([m.uid]); break;
+      case 'msg-spam': if (currentSpecial() === 'junk') notSpam([m.uid]); else spamMessages([m.uid]); break;
+      case 'msg-delete': deleteMessages([m.uid]); break;
+      case 'msg-unread': setSeen([m.uid], !m.seen); break;
+      case 'msg-flag': setFlagged([m.uid], !m.flagged); break;
+      case 'msg-prev': moveCursor(-1); break;
+      case 'msg-next': moveCursor(1); break;
+      default: break;
+    }
+  });
+
+  // ---- pager, sort, threads, search ------------------------------------------------
+
+  $('page-prev').addEventListener('click', function () { if (route.page > 1) navigate({ page: route.page - 1, m: null }); });
+  $('page-next').addEventListener('click', function () { if (!$('page-next').disabled) navigate({ page: route.page + 1, m: null }); });
+
+  $('sort-menu').addEventListener('click', function (ev) {
+    var b = ev.target.closest('.menu-item');
+    if (!b) return;
+    var desc = route.sort.charAt(0) === '-';
+    var field = route.sort.replace(/^-/, '');
+    if (b.dataset.sortField) {
+      field = b.dataset.sortField;
+      desc = field === 'date' || field === 'size';
+    } else if (b.dataset.sortDir) {
+      desc = b.dataset.sortDir === 'desc';
+    }
+    closeMenus();
+    navigate({ sort: (desc ? '-' : '') + field, page: 1, m: null });
+  });
+
+  $('threads-btn').addEventListener('click', function () {
+    var on = !route.threads;
+    store('threads', on ? '1' : '0');
+    navigate({ threads: on, page: 1, m: null });
+  });
+
+  searchForm.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var q = searchInput.value.trim();
+    searchInput.blur();
+    navigate({ q: q, page: 1, m: null });
+  });
+  searchInput.addEventListener('input', function () {
+    searchForm.classList.toggle('has-value', !!searchInput.value);
+    $('search-clear').hidden = !searchInput.value;
+  });
+  function clearSearch() {
+    searchInput.value = '';
+    searchForm.classList.remove('has-value');
+    $('search-clear').hidden = true;
+    if (route.q) navigate({ q: '', page: 1, m: null });
+  }
+  $('search-clear').addEventListener('click', function () { clearSearch(); searchInput.focus(); });
+  $('search-chip-clear').addEventListener('click', clearSearch);
+
+  // ---- preview pane ------------------------------------------------------------
+
+  function renderPreview() {
+    if (!route) return;
+    var multi = selection.size > 1;
+    var m = openUid !== null ? byUid.get(openUid) : null;
+    $('preview-multi').hidden = !multi;
+    $('message').hidden = multi || !m;
+    $('preview-empty').hidden = multi || !!m;
+    if (multi) {
+      $('preview-multi-title').textContent = tf('L_MAIL_SELECTED_N', 'Selected: {n}', { n: num(selection.size) });
+      return;
+    }
+    if (!m) return;
+    var subj = $('msg-subject');
+    subj.textContent = m.subject || t('L_MAIL_NO_SUBJECT', '(no subject)');
+    var badges = $('msg-badges');
+    badges.replaceChildren();
+    function badge(cls, ic, text) {
+      var b = el('span', 'badge ' + cls);
+      if (ic) b.appendChild(icon(ic));
+      b.appendChild(document.createTextNode(text));
+      badges.appendChild(b);
+    }
+    if (!m.seen) badge('badge-unread', 'mail', t('L_MAIL_UNREAD', 'Unread'));
+    if (m.flagged) badge('badge-flag', 'star', t('L_MAIL_FLAGGED', 'Starred'));
+    if (m.answered) badge('', 'reply', t('L_MAIL_ANSWERED', 'Answered'));
+    if (m.forwarded) badge('', 'forward', t('L_MAIL_FORWARDED', 'Forwarded'));
+    if (m.hasAttachments) badge('', 'clip', t('L_MAIL_HAS_ATTACHMENTS', 'Has attachments'));
+    if (m.draft) badge('', 'drafts', t('L_MAIL_DRAFT', 'Draft'));
+    var from = m.from || {};
+    fillAvatar($('msg-avatar'), from.name, from.email);
+    $('msg-from-name').textContent = from.name || from.email || t('L_MAIL_UNKNOWN_SENDER', '(unknown sender)');
+    $('msg-from-email').textContent = from.name && from.email ? '<' + from.email + '>' : '';
+    var to = (m.to || []).map(function (a) { return a.name ? a.name + ' <' + a.email + '>' : a.email; }).join(', ');
+    $('msg-to').textContent = to || '—';
+    var date = $('msg-date');
+    date.textContent = fullDate(m.date);
+    if (m.date) date.dateTime = new Date(m.date * 1000).toISOString();
+    $('msg-size').textContent = size(m.size);
+    var snip = $('msg-snippet');
+    snip.textContent = m.preview || t('L_MAIL_NO_PREVIEW', 'This message has no text preview.');
+    snip.classList.toggle('empty', !m.preview);
+    var ub = $('msg-unread');
+    ub.setAttribute('aria-label', t(m.seen ? 'L_MAIL_MARK_UNREAD' : 'L_MAIL_MARK_READ', 'Mark'));
+    ub.title = ub.getAttribute('aria-label');
+    setIcon(ub, m.seen ? 'mail' : 'mail-open');
+    var fb = $('msg-flag');
+    fb.setAttribute('aria-pressed', String(!!m.flagged));
+    fb.setAttribute('aria-label', t(m.flagged ? 'L_MAIL_UNFLAG' : 'L_MAIL_FLAG', 'Star'));
+    fb.title = fb.getAttribute('aria-label');
+    var sp = $('message').querySelector('[data-action="msg-spam"]');
+    var inJunk = currentSpecial() === 'junk';
+    sp.setAttribute('aria-label', t(inJunk ? 'L_MAIL_NOT_SPAM' : 'L_MAIL_SPAM', 'Spam'));
+    sp.title = sp.getAttribute('aria-label');
+    setIcon(sp, inJunk ? 'notjunk' : 'junk');
+    $('message').querySelector('[data-action="msg-archive"]').disabled = !specialFolder('archive') || currentSpecial() === 'archive';
+  }
+
+  // ---- phone views and the drawer --------------------------------------------
+
+  var placeholders = [searchInput.placeholder, t('L_MAIL_SEARCH', 'Search mail')];
+  function updateView() {
+    app.dataset.view = isPhone() && route && route.m ? 'preview' : 'list';
+    searchInput.placeholder = placeholders[isPhone() ? 1 : 0];
+  }
+  isPhoneMq.addEventListener('change', function () { updateView(); closeDrawer(); });
+
+  function goBack() {
+    if (pushedM) {
+      pushedM = false;
+      history.back();
+    } else {
+      navigate({ m: null }, { replace: true });
+    }
+    var r = cursor !== null ? rowFor(cursor) : null;
+    if (r) r.scrollIntoView({ block: 'nearest' });
+    listEl.focus({ preventScroll: true });
+  }
+
+  var drawerBtn = $('drawer-open');
+  function openDrawer() {
+    app.classList.add('drawer-open');
+    $('scrim').hidden = false;
+    drawerBtn.setAttribute('aria-expanded', 'true');
+    var cur = foldersEl.querySelector('[aria-current="page"]') || foldersEl.querySelector('a');
+    if (cur) cur.focus();
+  }
+  function closeDrawer() {
+    if (!app.classList.contains('drawer-open')) return false;
+    app.classList.remove('drawer-open');
+    $('scrim').hidden = true;
+    drawerBtn.setAttribute('aria-expanded', 'false');
+    return true;
+  }
+  drawerBtn.addEventListener('click', openDrawer);
+  $('drawer-close').addEventListener('click', function () { closeDrawer(); drawerBtn.focus(); });
+  $('scrim').addEventListener('click', closeDrawer);
+
+  // ---- menus ----------------------------------------------------------------------
+
+  var openMenuBtn = null;
+  function closeMenus(refocus) {
+    if (!openMenuBtn) return false;
+    var menu = $(openMenuBtn.getAttribute('aria-controls'));
+    menu.hidden = true;
+    openMenuBtn.setAttribute('aria-expanded', 'false');
+    if (refocus) openMenuBtn.focus();
+    openMenuBtn = null;
+    return true;
+  }
+  function toggleMenu(btn, build) {
+    var wasOpen = openMenuBtn === btn;
+    closeMenus();
+    if (wasOpen) return;
+    if (build) build();
+    var menu = $(btn.getAttribute('aria-controls'));
+    menu.hidden = false;
+    btn.setAttribute('aria-expanded', 'true');
+    openMenuBtn = btn;
+    var first = menu.querySelector('.menu-item[aria-checked="true"]:not([disabled])') || menu.querySelector('.menu-item:not([disabled])');
+    if (first) first.focus();
+  }
+  document.addEventListener('click', function (ev) {
+    if (openMenuBtn && !ev.target.closest('.menu-wrap')) closeMenus();
+  });
+
+  $('sort-btn').addEventListener('click', function () { toggleMenu($('sort-btn')); });
+  $('user-btn').addEventListener('click', function () { toggleMenu($('user-btn')); });
+  $('move-btn').addEventListener('click', function () { toggleMenu($('move-btn'), buildMoveMenu); });
+
+  function buildMoveMenu() {
+    var menu = $('move-menu');
+    var frag = document.createDocumentFragment();
+    frag.appendChild(el('p', 'menu-label', t('L_MAIL_MOVE_TO', 'Move to')));
+    folders.forEach(function (f) {
+      if (f.selectable === false) return;
+      var b = el('button', 'menu-item depth-' + Math.min(5, f.depth || 0));
+      b.type = 'button';
+      b.setAttribute('role', 'menuitem');
+      b.dataset.moveTo = f.path;
+      b.disabled = f.path === route.folder;
+      b.appendChild(icon(SPECIAL_ICONS[f.special] || 'folder'));
+      b.appendChild(el('span', '', displayName(f)));
+      frag.appendChild(b);
+    });
+    menu.replaceChildren(frag);
+  }
+  $('move-menu').addEventListener('click', function (ev) {
+    var b = ev.target.closest('[data-move-to]');
+    if (!b || b.disabled) return;
+    closeMenus();
+    moveMessages(targetUids(), b.dataset.moveTo);
+  });
+
+  $('user-menu').addEventListener('click', function (ev) {
+    var b = ev.target.closest('[data-action]');
+    if (!b) return;
+    closeMenus();
+    if (b.dataset.action === 'logout') logout();
+    if (b.dataset.action === 'help') openHelp();
+  });
+
+  function logout() {
+    api('Logout', {}).catch(function () { /* leave anyway */ }).then(function () {
+      location.assign('/');
+    });
+  }
+
+  // ---- help overlay ----------------------------------------------------------------
+
+  var helpReturn = null;
+  function openHelp() {
+    helpReturn = document.activeElement;
+    $('help').hidden = false;
+    $('help').querySelector('.dialog').focus();
+  }
+  function closeHelp() {
+    if ($('help').hidden) return false;
+    $('help').hidden = true;
+    if (helpReturn && helpReturn.focus) helpReturn.focus();
+    return true;
+  }
+  $('help-open').addEventListener('click', openHelp);
+  $('help').addEventListener('click', function (ev) {
+    if (ev.target === $('help') || ev.target.closest('[data-action="help-close"]')) closeHelp();
+  });
+
+  // ---- keyboard -----------------------------------------------------------------------
+
+  function typing(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) &&
+      !(target.type === 'checkbox' || target.type === 'radio');
+  }
+
+  document.addEventListener('keydown', function (ev) {
+    var key = ev.key;
+    if (!$('help').hidden) {
+      if (key === 'Escape' || key === '?') { ev.preventDefault(); closeHelp(); }
+      return;
+    }
+    if (openMenuBtn) {
+      var menu = $(openMenuBtn.getAttribute('aria-controls'));
+      if (key === 'Escape') { ev.preventDefault(); closeMenus(true); return; }
+      if (key === 'ArrowDown' || key === 'ArrowUp') {
+        ev.preventDefault();
+        var items = Array.from(menu.querySelectorAll('.menu-item:not([disabled])'));
+        var i = items.indexOf(document.activeElement);
+        var n = items[(i + (key === 'ArrowDown' ? 1 : -1) + items.length) % items.length];
+        if (n) n.focus();
+        return;
+      }
+      if (key === 'Tab') closeMenus();
+      return;
+    }
+    if (typing(ev.target)) {
+      if (key === 'Escape' && ev.target === searchInput) {
+        ev.preventDefault();
+        if (searchInput.value && !route.q) { searchInput.value = ''; searchForm.classList.remove('has-value'); $('search-clear').hidden = true; }
+        searchInput.blur();
+        listEl.focus({ preventScroll: true });
+      }
+      return;
+    }
+    if (ev.altKey) return;
+    if (ev.ctrlKey || ev.metaKey) {
+      if (key === 'a' || key === 'A') {
+        if (ev.target.closest && ev.target.closest('.menu, .dialog')) return;
+        ev.preventDefault();
+        visibleUids().forEach(function (u) { selection.add(u); });
+        updateSelectionUI();
+      }
+      return;
+    }
+    // Buttons and links keep Enter and Space for themselves.
+    var onControl = ev.target.closest && ev.target.closest('button, a, input');
+    switch (key) {
+      case 'j': case 'J': case 'ArrowDown':
+        ev.preventDefault(); moveCursor(1, ev.shiftKey); break;
+      case 'k': case 'K': case 'ArrowUp':
+        ev.preventDefault(); moveCursor(-1, ev.shiftKey); break;
+      case 'Home':
+        if (!onControl) { ev.preventDefault(); cursor = null; moveCursor(1); }
+        break;
+      case 'End':
+        if (!onControl) { ev.preventDefault(); cursor = null; moveCursor(-1); }
+        break;
+      case 'Enter':
+        if (onControl) return;
+        if (cursor !== null) {
+          ev.preventDefault();
+          if (!selection.has(cursor) || selection.size > 1) { selectOnly(cursor); updateSelectionUI(); }
+          openMessage(cursor, isPhone());
+          if (!isPhone()) $('preview').focus({ preventScroll: true });
+        }
+        break;
+      case 'Delete': case '#':
+        ev.preventDefault(); deleteMessages(targetUids()); break;
+      case 'u': case 'U':
+        ev.preventDefault(); toggleSeen(targetUids()); break;
+      case 's': case 'S': case 'i': case 'I':
+        ev.preventDefault(); toggleFlag(targetUids()); break;
+      case 'x': case 'X':
+        if (cursor !== null) {
+          ev.preventDefault();
+          if (selection.has(cursor)) selection.delete(cursor); else selection.add(cursor);
+          anchor = cursor;
+          updateSelectionUI();
+        }
+        break;
+      case '/':
+        ev.preventDefault(); closeDrawer(); searchInput.focus(); searchInput.select(); break;
+      case '?':
+        ev.preventDefault(); openHelp(); break;
+      case 'n': if (!$('page-next').disabled) $('page-next').click(); break;
+      case 'p': if (!$('page-prev').disabled) $('page-prev').click(); break;
+      case 'Escape':
+        if (closeDrawer()) { drawerBtn.focus(); break; }
+        if (isPhone() && route.m) { goBack(); break; }
+        if (selection.size) { selection.clear(); updateSelectionUI(); }
+        break;
+      default: break;
+    }
+  });
+
+  // ---- live-ish updates: poll the counts; reload the list when they move ----------
+
+  function countsKey() {
+    var f = folderMap.get(route.folder);
+    return f ? f.path + ':' + f.unseen + ':' + f.total : '';
+  }
+  function poll() {
+    if (document.hidden || !route) return;
+    var before = countsKey();
+    refreshCounts().then(function () {
+      var after = countsKey();
+      if (before && after && before !== after) loadList({ quiet: true, keepScroll: true });
+    });
+  }
+  setInterval(poll, POLL_MS);
+  document.addEventListener('visibilitychange', function () { if (!document.hidden) poll(); });
+
+  // ---- start ---------------------------------------------------------------------------
+
+  var email = boot.email || '';
+  $('user-email').textContent = email;
+  $('user-menu-email').textContent = email;
+  fillAvatar($('user-avatar'), '', email);
+
+  if (!/^#\/folder\//.test(location.hash)) {
+    history.replaceState(null, '', hashFor(defaultRoute()));
+  }
+  window.addEventListener('hashchange', onRoute);
+  loadFolders().catch(fail);
+  onRoute();
+  listEl.focus({ preventScroll: true });
+})();

@@ -1,0 +1,290 @@
+{{%AUTOESCAPE context="HTML"}}
+<!DOCTYPE html>
+<html lang="{{LANG}}">
+<head>
+{{>HEAD}}
+<link rel="stylesheet" href="{{STATIC}}/css/app.css?v={{ASSET_VERSION}}">
+<script src="{{STATIC}}/js/app.js?v={{ASSET_VERSION}}" defer></script>
+</head>
+<body class="page-mail" data-petrel="{{BOOT_JSON}}">
+<svg class="sprite" aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">
+  <symbol id="i-inbox" viewBox="0 0 24 24"><path d="M3 13h5l1.5 3h5l1.5-3h5 M5.5 5h13L21 13v6H3v-6z"/></symbol>
+  <symbol id="i-drafts" viewBox="0 0 24 24"><path d="M14 3H6v18h12V7z M14 3v4h4 M9 12h6 M9 16h4"/></symbol>
+  <symbol id="i-sent" viewBox="0 0 24 24"><path d="M21 3L10 14 M21 3l-7 18-4-7-7-4z"/></symbol>
+  <symbol id="i-junk" viewBox="0 0 24 24"><path d="M8.2 3h7.6L21 8.2v7.6L15.8 21H8.2L3 15.8V8.2z M12 7.5v5.5 M12 16.5v.01"/></symbol>
+  <symbol id="i-trash" viewBox="0 0 24 24"><path d="M4 7h16 M9.5 7V4h5v3 M6 7l1 13h10l1-13 M10 11v5.5 M14 11v5.5"/></symbol>
+  <symbol id="i-archive" viewBox="0 0 24 24"><path d="M3 4h18v4H3z M5 8v12h14V8 M10 12h4"/></symbol>
+  <symbol id="i-folder" viewBox="0 0 24 24"><path d="M3 6.5A1.5 1.5 0 0 1 4.5 5H9l2 2h8.5A1.5 1.5 0 0 1 21 8.5v9a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 17.5z"/></symbol>
+  <symbol id="i-chevron-right" viewBox="0 0 24 24"><path d="M9 6l6 6-6 6"/></symbol>
+  <symbol id="i-chevron-left" viewBox="0 0 24 24"><path d="M15 6l-6 6 6 6"/></symbol>
+  <symbol id="i-chevron-down" viewBox="0 0 24 24"><path d="M6 9l6 6 6-6"/></symbol>
+  <symbol id="i-star" viewBox="0 0 24 24"><path d="M12 3.5l2.6 5.3 5.9.9-4.2 4.1 1 5.8-5.3-2.8-5.3 2.8 1-5.8-4.2-4.1 5.9-.9z"/></symbol>
+  <symbol id="i-clip" viewBox="0 0 24 24"><path d="M20 11.5l-8.2 8.2a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8"/></symbol>
+  <symbol id="i-reply" viewBox="0 0 24 24"><path d="M10 7l-5 5 5 5 M5 12h9a5 5 0 0 1 5 5v1"/></symbol>
+  <symbol id="i-forward" viewBox="0 0 24 24"><path d="M14 7l5 5-5 5 M19 12h-9a5 5 0 0 0-5 5v1"/></symbol>
+  <symbol id="i-search" viewBox="0 0 24 24"><path d="M11 4a7 7 0 1 0 0 14a7 7 0 1 0 0-14z M20 20l-4-4"/></symbol>
+  <symbol id="i-menu" viewBox="0 0 24 24"><path d="M4 7h16 M4 12h16 M4 17h16"/></symbol>
+  <symbol id="i-refresh" viewBox="0 0 24 24"><path d="M19.5 12a7.5 7.5 0 1 1-2.2-5.3 M19.5 4.5v4.5H15"/></symbol>
+  <symbol id="i-mail" viewBox="0 0 24 24"><path d="M4 6h16v12H4z M4 7l8 6 8-6"/></symbol>
+  <symbol id="i-mail-open" viewBox="0 0 24 24"><path d="M4 10l8-6 8 6v10H4z M4 10l8 5.5 8-5.5"/></symbol>
+  <symbol id="i-move" viewBox="0 0 24 24"><path d="M3 6.5A1.5 1.5 0 0 1 4.5 5H9l2 2h8.5A1.5 1.5 0 0 1 21 8.5v9a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 17.5z M9 13h6.5 M13 10.5l2.5 2.5-2.5 2.5"/></symbol>
+  <symbol id="i-sort" viewBox="0 0 24 24"><path d="M7 4v16 M4 17l3 3 3-3 M13 6h8 M13 11h6 M13 16h4"/></symbol>
+  <symbol id="i-threads" viewBox="0 0 24 24"><path d="M4 5h16 M8 10h12 M8 15h12 M12 20h8 M4 5v10h4 M8 15v5h4"/></symbol>
+  <symbol id="i-close" viewBox="0 0 24 24"><path d="M6 6l12 12 M18 6L6 18"/></symbol>
+  <symbol id="i-back" viewBox="0 0 24 24"><path d="M19 12H5 M11 6l-6 6 6 6"/></symbol>
+  <symbol id="i-logout" viewBox="0 0 24 24"><path d="M10 4H5v16h5 M15 8l4 4-4 4 M19 12H9"/></symbol>
+  <symbol id="i-keyboard" viewBox="0 0 24 24"><path d="M3 6.5h18v11H3z M7 10h.01 M10.5 10h.01 M14 10h.01 M17.5 10h.01 M8 14h8"/></symbol>
+  <symbol id="i-pencil" viewBox="0 0 24 24"><path d="M4 20h4L19 9l-4-4L4 16z M13.5 6.5l4 4"/></symbol>
+  <symbol id="i-check" viewBox="0 0 24 24"><path d="M5 12.5l4.5 4.5L19 7.5"/></symbol>
+  <symbol id="i-info" viewBox="0 0 24 24"><path d="M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18z M12 11v5.5 M12 7.5v.01"/></symbol>
+  <symbol id="i-notjunk" viewBox="0 0 24 24"><path d="M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z M8.5 12l2.5 2.5 4.5-4.5"/></symbol>
+  <symbol id="i-layers" viewBox="0 0 24 24"><path d="M12 3l9 5-9 5-9-5z M3 13l9 5 9-5"/></symbol>
+</svg>
+
+<div class="progress" id="progress" role="progressbar" aria-label="{{L_MAIL_LOADING}}" hidden><span></span></div>
+
+<header class="topbar">
+  <button type="button" class="icon-btn topbar-menu" id="drawer-open" aria-label="{{L_MAIL_FOLDERS}}" aria-controls="sidebar" aria-expanded="false">
+    <svg class="icon" aria-hidden="true"><use href="#i-menu"/></svg>
+  </button>
+  <a class="brand" href="#/folder/INBOX">
+    <img class="brand-logo" src="{{STATIC}}/img/petrel.svg" alt="" width="32" height="32">
+    <span class="brand-name">{{SITE_TITLE}}</span>
+  </a>
+  <form class="search" id="search-form" role="search">
+    <svg class="icon search-icon" aria-hidden="true"><use href="#i-search"/></svg>
+    <label class="visually-hidden" for="search-input">{{L_MAIL_SEARCH}}</label>
+    <input type="search" id="search-input" name="q" autocomplete="off" spellcheck="false" enterkeyhint="search" placeholder="{{L_MAIL_SEARCH_PLACEHOLDER}}">
+    <button type="button" class="icon-btn search-clear" id="search-clear" aria-label="{{L_MAIL_SEARCH_CLEAR}}" hidden>
+      <svg class="icon" aria-hidden="true"><use href="#i-close"/></svg>
+    </button>
+    <kbd class="search-kbd" aria-hidden="true">/</kbd>
+  </form>
+  <div class="topbar-end">
+    <button type="button" class="icon-btn" id="help-open" aria-label="{{L_MAIL_SHORTCUTS}}" title="{{L_MAIL_SHORTCUTS}} (?)">
+      <svg class="icon" aria-hidden="true"><use href="#i-keyboard"/></svg>
+    </button>
+    <div class="menu-wrap">
+      <button type="button" class="user-btn" id="user-btn" aria-haspopup="menu" aria-expanded="false" aria-controls="user-menu" aria-label="{{L_MAIL_ACCOUNT}}">
+        <span class="avatar avatar-sm" id="user-avatar" aria-hidden="true"></span>
+        <span class="user-email" id="user-email"></span>
+        <svg class="icon icon-sm" aria-hidden="true"><use href="#i-chevron-down"/></svg>
+      </button>
+      <div class="menu menu-right" id="user-menu" role="menu" hidden>
+        <div class="menu-head">
+          <span class="menu-head-label">{{L_MAIL_SIGNED_IN_AS}}</span>
+          <span class="menu-head-value" id="user-menu-email"></span>
+        </div>
+        <button type="button" class="menu-item" role="menuitem" data-action="help">
+          <svg class="icon" aria-hidden="true"><use href="#i-keyboard"/></svg><span>{{L_MAIL_SHORTCUTS}}</span>
+        </button>
+        <button type="button" class="menu-item" role="menuitem" data-action="logout" id="logout">
+          <svg class="icon" aria-hidden="true"><use href="#i-logout"/></svg><span>{{L_MAIL_LOGOUT}}</span>
+        </button>
+      </div>
+    </div>
+  </div>
+</header>
+
+<div class="app" id="app" data-view="list">
+  <nav class="sidebar" id="sidebar" aria-label="{{L_MAIL_FOLDERS}}">
+    <div class="sidebar-head">
+      <button type="button" class="btn btn-primary btn-compose" id="compose" disabled aria-disabled="true" title="{{L_MAIL_COMPOSE_LATER}}">
+        <svg class="icon" aria-hidden="true"><use href="#i-pencil"/></svg>
+        <span>{{L_MAIL_COMPOSE}}</span>
+      </button>
+      <button type="button" class="icon-btn drawer-close" id="drawer-close" aria-label="{{L_MAIL_CLOSE}}">
+        <svg class="icon" aria-hidden="true"><use href="#i-close"/></svg>
+      </button>
+    </div>
+    <p class="sidebar-title" id="folders-title">{{L_MAIL_FOLDERS}}</p>
+    <ul class="folders" id="folders" aria-labelledby="folders-title">
+      <li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li>
+    </ul>
+  </nav>
+  <div class="scrim" id="scrim" hidden></div>
+
+  <section class="list-pane" id="list-pane" aria-labelledby="list-title">
+    <div class="list-head">
+      <div class="list-title-wrap">
+        <h1 class="list-title" id="list-title">{{L_MAIL_INBOX}}</h1>
+        <span class="list-count" id="list-count"></span>
+      </div>
+      <div class="search-chip" id="search-chip" hidden>
+        <svg class="icon icon-sm" aria-hidden="true"><use href="#i-search"/></svg>
+        <span id="search-chip-text"></span>
+        <button type="button" class="chip-x" id="search-chip-clear" aria-label="{{L_MAIL_SEARCH_CLEAR}}"><svg class="icon icon-sm" aria-hidden="true"><use href="#i-close"/></svg></button>
+      </div>
+    </div>
+    <div class="toolbar" id="list-toolbar" role="toolbar" aria-label="{{L_MAIL_ACTIONS}}">
+      <label class="select-all" title="{{L_MAIL_SELECT_ALL}}">
+        <input type="checkbox" id="select-all" aria-label="{{L_MAIL_SELECT_ALL}}">
+      </label>
+      <span class="tb-sep" aria-hidden="true"></span>
+      <button type="button" class="icon-btn" data-action="refresh" aria-label="{{L_MAIL_REFRESH}}" title="{{L_MAIL_REFRESH}}">
+        <svg class="icon" aria-hidden="true"><use href="#i-refresh"/></svg>
+      </button>
+      <span class="tb-group" id="sel-actions">
+        <button type="button" class="icon-btn" data-action="archive" data-needs-selection aria-label="{{L_MAIL_ARCHIVE}}" title="{{L_MAIL_ARCHIVE}}">
+          <svg class="icon" aria-hidden="true"><use href="#i-archive"/></svg>
+        </button>
+        <button type="button" class="icon-btn" data-action="spam" data-needs-selection aria-label="{{L_MAIL_SPAM}}" title="{{L_MAIL_SPAM}}">
+          <svg class="icon" aria-hidden="true"><use href="#i-junk"/></svg>
+        </button>
+        <button type="button" class="icon-btn" data-action="notspam" data-needs-selection aria-label="{{L_MAIL_NOT_SPAM}}" title="{{L_MAIL_NOT_SPAM}}" hidden>
+          <svg class="icon" aria-hidden="true"><use href="#i-notjunk"/></svg>
+        </button>
+        <button type="button" class="icon-btn" data-action="delete" data-needs-selection aria-label="{{L_MAIL_DELETE}}" title="{{L_MAIL_DELETE}} (Del)">
+          <svg class="icon" aria-hidden="true"><use href="#i-trash"/></svg>
+        </button>
+        <span class="tb-sep" aria-hidden="true"></span>
+        <button type="button" class="icon-btn" data-action="read" data-needs-selection aria-label="{{L_MAIL_MARK_READ}}" title="{{L_MAIL_MARK_READ}}">
+          <svg class="icon" aria-hidden="true"><use href="#i-mail-open"/></svg>
+        </button>
+        <button type="button" class="icon-btn" data-action="unread" data-needs-selection aria-label="{{L_MAIL_MARK_UNREAD}}" title="{{L_MAIL_MARK_UNREAD}} (u)">
+          <svg class="icon" aria-hidden="true"><use href="#i-mail"/></svg>
+        </button>
+        <button type="button" class="icon-btn" data-action="flag" data-needs-selection aria-label="{{L_MAIL_FLAG}}" title="{{L_MAIL_FLAG}} (s)">
+          <svg class="icon" aria-hidden="true"><use href="#i-star"/></svg>
+        </button>
+        <span class="menu-wrap">
+          <button type="button" class="icon-btn" id="move-btn" data-needs-selection aria-haspopup="menu" aria-expanded="false" aria-controls="move-menu" aria-label="{{L_MAIL_MOVE_TO}}" title="{{L_MAIL_MOVE_TO}}">
+            <svg class="icon" aria-hidden="true"><use href="#i-move"/></svg>
+          </button>
+          <div class="menu menu-scroll" id="move-menu" role="menu" hidden></div>
+        </span>
+      </span>
+      <span class="tb-spacer"></span>
+      <button type="button" class="icon-btn toggle-btn" id="threads-btn" aria-pressed="false" aria-label="{{L_MAIL_THREADS}}" title="{{L_MAIL_THREADS}}">
+        <svg class="icon" aria-hidden="true"><use href="#i-threads"/></svg>
+      </button>
+      <span class="menu-wrap">
+        <button type="button" class="sort-btn" id="sort-btn" aria-haspopup="menu" aria-expanded="false" aria-controls="sort-menu" title="{{L_MAIL_SORT}}">
+          <svg class="icon" aria-hidden="true"><use href="#i-sort"/></svg>
+          <span id="sort-label">{{L_MAIL_SORT_DATE}}</span>
+          <svg class="icon icon-sm" aria-hidden="true"><use href="#i-chevron-down"/></svg>
+        </button>
+        <div class="menu menu-right" id="sort-menu" role="menu" aria-label="{{L_MAIL_SORT}}" hidden>
+          <p class="menu-label">{{L_MAIL_SORT_BY}}</p>
+          <button type="button" class="menu-item" role="menuitemradio" aria-checked="false" data-sort-field="date"><svg class="icon menu-check" aria-hidden="true"><use href="#i-check"/></svg><span>{{L_MAIL_SORT_DATE}}</span></button>
+          <button type="button" class="menu-item" role="menuitemradio" aria-checked="false" data-sort-field="from"><svg class="icon menu-check" aria-hidden="true"><use href="#i-check"/></svg><span>{{L_MAIL_SORT_FROM}}</span></button>
+          <button type="button" class="menu-item" role="menuitemradio" aria-checked="false" data-sort-field="subject"><svg class="icon menu-check" aria-hidden="true"><use href="#i-check"/></svg><span>{{L_MAIL_SORT_SUBJECT}}</span></button>
+          <button type="button" class="menu-item" role="menuitemradio" aria-checked="false" data-sort-field="size"><svg class="icon menu-check" aria-hidden="true"><use href="#i-check"/></svg><span>{{L_MAIL_SORT_SIZE}}</span></button>
+          <div class="menu-sep" role="separator"></div>
+          <button type="button" class="menu-item" role="menuitemradio" aria-checked="false" data-sort-dir="desc"><svg class="icon menu-check" aria-hidden="true"><use href="#i-check"/></svg><span>{{L_MAIL_SORT_DESC}}</span></button>
+          <button type="button" class="menu-item" role="menuitemradio" aria-checked="false" data-sort-dir="asc"><svg class="icon menu-check" aria-hidden="true"><use href="#i-check"/></svg><span>{{L_MAIL_SORT_ASC}}</span></button>
+        </div>
+      </span>
+    </div>
+    <div class="list" id="list" role="listbox" aria-multiselectable="true" aria-labelledby="list-title" tabindex="0"></div>
+    <footer class="pager" id="pager">
+      <span class="pager-info" id="pager-info" aria-live="polite"></span>
+      <span class="pager-nav">
+        <button type="button" class="icon-btn" id="page-prev" aria-label="{{L_MAIL_PAGE_PREV}}" title="{{L_MAIL_PAGE_PREV}}">
+          <svg class="icon" aria-hidden="true"><use href="#i-chevron-left"/></svg>
+        </button>
+        <button type="button" class="icon-btn" id="page-next" aria-label="{{L_MAIL_PAGE_NEXT}}" title="{{L_MAIL_PAGE_NEXT}}">
+          <svg class="icon" aria-hidden="true"><use href="#i-chevron-right"/></svg>
+        </button>
+      </span>
+    </footer>
+  </section>
+
+  <section class="preview-pane" id="preview" aria-label="{{L_MAIL_PREVIEW}}" tabindex="-1">
+    <div class="empty-state" id="preview-empty">
+      <span class="empty-art" aria-hidden="true"><svg class="icon" aria-hidden="true"><use href="#i-mail-open"/></svg></span>
+      <p class="empty-title">{{L_MAIL_SELECT_MESSAGE}}</p>
+      <p class="empty-text">{{L_MAIL_SELECT_MESSAGE_HINT}}</p>
+    </div>
+    <div class="multi-state" id="preview-multi" hidden>
+      <span class="empty-art" aria-hidden="true"><svg class="icon" aria-hidden="true"><use href="#i-layers"/></svg></span>
+      <p class="empty-title" id="preview-multi-title"></p>
+      <div class="multi-actions">
+        <button type="button" class="btn btn-secondary" data-action="read"><svg class="icon" aria-hidden="true"><use href="#i-mail-open"/></svg><span>{{L_MAIL_MARK_READ}}</span></button>
+        <button type="button" class="btn btn-secondary" data-action="archive"><svg class="icon" aria-hidden="true"><use href="#i-archive"/></svg><span>{{L_MAIL_ARCHIVE}}</span></button>
+        <button type="button" class="btn btn-secondary" data-action="delete"><svg class="icon" aria-hidden="true"><use href="#i-trash"/></svg><span>{{L_MAIL_DELETE}}</span></button>
+      </div>
+      <button type="button" class="link-btn" data-action="deselect">{{L_MAIL_DESELECT}}</button>
+    </div>
+    <article class="message" id="message" hidden>
+      <div class="toolbar msg-toolbar" role="toolbar" aria-label="{{L_MAIL_MESSAGE_ACTIONS}}">
+        <button type="button" class="icon-btn msg-back" data-action="back" aria-label="{{L_MAIL_BACK}}">
+          <svg class="icon" aria-hidden="true"><use href="#i-back"/></svg>
+        </button>
+        <button type="button" class="icon-btn" data-action="msg-archive" aria-label="{{L_MAIL_ARCHIVE}}" title="{{L_MAIL_ARCHIVE}}"><svg class="icon" aria-hidden="true"><use href="#i-archive"/></svg></button>
+        <button type="button" class="icon-btn" data-action="msg-spam" aria-label="{{L_MAIL_SPAM}}" title="{{L_MAIL_SPAM}}"><svg class="icon" aria-hidden="true"><use href="#i-junk"/></svg></button>
+        <button type="button" class="icon-btn" data-action="msg-delete" aria-label="{{L_MAIL_DELETE}}" title="{{L_MAIL_DELETE}}"><svg class="icon" aria-hidden="true"><use href="#i-trash"/></svg></button>
+        <span class="tb-sep" aria-hidden="true"></span>
+        <button type="button" class="icon-btn" data-action="msg-unread" id="msg-unread" aria-label="{{L_MAIL_MARK_UNREAD}}" title="{{L_MAIL_MARK_UNREAD}}"><svg class="icon" aria-hidden="true"><use href="#i-mail"/></svg></button>
+        <button type="button" class="icon-btn" data-action="msg-flag" id="msg-flag" aria-pressed="false" aria-label="{{L_MAIL_FLAG}}" title="{{L_MAIL_FLAG}}"><svg class="icon" aria-hidden="true"><use href="#i-star"/></svg></button>
+        <span class="tb-spacer"></span>
+        <button type="button" class="icon-btn" data-action="msg-prev" aria-label="{{L_MAIL_PREV_MESSAGE}}" title="{{L_MAIL_PREV_MESSAGE}} (k)"><svg class="icon" aria-hidden="true"><use href="#i-chevron-left"/></svg></button>
+        <button type="button" class="icon-btn" data-action="msg-next" aria-label="{{L_MAIL_NEXT_MESSAGE}}" title="{{L_MAIL_NEXT_MESSAGE}} (j)"><svg class="icon" aria-hidden="true"><use href="#i-chevron-right"/></svg></button>
+      </div>
+      <div class="msg-scroll">
+        <h2 class="msg-subject" id="msg-subject"></h2>
+        <div class="msg-badges" id="msg-badges"></div>
+        <div class="msg-head">
+          <span class="avatar avatar-lg" id="msg-avatar" aria-hidden="true"></span>
+          <div class="msg-people">
+            <p class="msg-from"><span class="msg-from-name" id="msg-from-name"></span> <span class="msg-from-email" id="msg-from-email"></span></p>
+            <p class="msg-to"><span class="msg-label">{{L_MAIL_TO}}</span> <span id="msg-to"></span></p>
+          </div>
+          <div class="msg-meta">
+            <time class="msg-date" id="msg-date"></time>
+            <span class="msg-size" id="msg-size"></span>
+          </div>
+        </div>
+        <div class="msg-snippet" id="msg-snippet"></div>
+        <p class="msg-note">
+          <svg class="icon" aria-hidden="true"><use href="#i-info"/></svg>
+          <span>{{L_MAIL_FULL_VIEW_LATER}}</span>
+        </p>
+      </div>
+    </article>
+  </section>
+</div>
+
+<div class="drag-ghost" id="drag-ghost" aria-hidden="true"><svg class="icon" aria-hidden="true"><use href="#i-mail"/></svg><span id="drag-ghost-text"></span></div>
+
+<div class="toasts" id="toasts" aria-live="polite"></div>
+
+<div class="overlay" id="help" hidden>
+  <section class="dialog" role="dialog" aria-modal="true" aria-labelledby="help-title" tabindex="-1">
+    <header class="dialog-head">
+      <h2 id="help-title">{{L_MAIL_SHORTCUTS}}</h2>
+      <button type="button" class="icon-btn" data-action="help-close" aria-label="{{L_MAIL_CLOSE}}"><svg class="icon" aria-hidden="true"><use href="#i-close"/></svg></button>
+    </header>
+    <div class="dialog-body help-grid">
+      <dl class="keys">
+        <div><dt><kbd>j</kbd> <kbd>↓</kbd></dt><dd>{{L_MAIL_KEY_NEXT}}</dd></div>
+        <div><dt><kbd>k</kbd> <kbd>↑</kbd></dt><dd>{{L_MAIL_KEY_PREV}}</dd></div>
+        <div><dt><kbd>Enter</kbd></dt><dd>{{L_MAIL_KEY_OPEN}}</dd></div>
+        <div><dt><kbd>x</kbd></dt><dd>{{L_MAIL_KEY_SELECT}}</dd></div>
+        <div><dt><kbd>Shift</kbd> + <kbd>j</kbd> <kbd>k</kbd></dt><dd>{{L_MAIL_KEY_EXTEND}}</dd></div>
+        <div><dt><kbd>Ctrl</kbd> + <kbd>a</kbd></dt><dd>{{L_MAIL_SELECT_ALL}}</dd></div>
+        <div><dt><kbd>u</kbd></dt><dd>{{L_MAIL_KEY_UNREAD}}</dd></div>
+        <div><dt><kbd>s</kbd> <kbd>i</kbd></dt><dd>{{L_MAIL_KEY_FLAG}}</dd></div>
+        <div><dt><kbd>Del</kbd></dt><dd>{{L_MAIL_KEY_DELETE}}</dd></div>
+        <div><dt><kbd>/</kbd></dt><dd>{{L_MAIL_KEY_SEARCH}}</dd></div>
+        <div><dt><kbd>n</kbd> <kbd>p</kbd></dt><dd>{{L_MAIL_KEY_PAGES}}</dd></div>
+        <div><dt><kbd>?</kbd></dt><dd>{{L_MAIL_KEY_HELP}}</dd></div>
+        <div><dt><kbd>Esc</kbd></dt><dd>{{L_MAIL_KEY_ESCAPE}}</dd></div>
+      </dl>
+      <div class="search-help">
+        <h3>{{L_MAIL_SEARCH_SYNTAX}}</h3>
+        <dl class="keys">
+          <div><dt><code>from:bob</code></dt><dd>{{L_MAIL_SEARCH_FROM}}</dd></div>
+          <div><dt><code>to:alice</code></dt><dd>{{L_MAIL_SEARCH_TO}}</dd></div>
+          <div><dt><code>subject:report</code></dt><dd>{{L_MAIL_SEARCH_SUBJECT}}</dd></div>
+          <div><dt><code>has:attachment</code></dt><dd>{{L_MAIL_SEARCH_HAS_ATT}}</dd></div>
+          <div><dt><code>is:unread</code></dt><dd>{{L_MAIL_SEARCH_IS}}</dd></div>
+          <div><dt><code>after:2026-01-31</code></dt><dd>{{L_MAIL_SEARCH_DATES}}</dd></div>
+          <div><dt><code>"exact words"</code></dt><dd>{{L_MAIL_SEARCH_PHRASE}}</dd></div>
+        </dl>
+      </div>
+    </div>
+  </section>
+</div>
+</body>
+</html>

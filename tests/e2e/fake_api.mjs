@@ -1,0 +1,318 @@
+// A tiny stand-in for Petrel's web stack, ONLY for developing the mailbox
+// UI and a fast UI check without the C backend. It serves
+// templates/mailbox.tpl with the {{…}} placeholders filled crudely, the
+// static files, and docs/API.md's calls over ~300 in-memory messages.
+// The real browser test (mailbox.test.mjs) runs against nginx + petrel +
+// Dovecot instead.
+//
+//   node tests/e2e/fake_api.mjs [port]      (FAKE_DELAY=ms adds latency)
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const PORT = Number(process.argv[2] || process.env.PORT || 8099);
+const DELAY = Number(process.env.FAKE_DELAY || 120);
+const CSRF = 'fake-csrf-token';
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:";
+
+const catalogs = {
+  en: JSON.parse(fs.readFileSync(path.join(ROOT, 'i18n/en.json'), 'utf8')),
+  ru: JSON.parse(fs.readFileSync(path.join(ROOT, 'i18n/ru.json'), 'utf8')),
+};
+
+function esc(s) {
+  return String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
+    .replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+// Crude ctemplate: drop the pragma, expand {{>HEAD}}, drop sections,
+// substitute variables (HTML-escaped) from dict, then the catalog.
+function render(file, dict, lang) {
+  const cat = { ...catalogs.en, ...catalogs[lang] };
+  let s = fs.readFileSync(path.join(ROOT, 'templates', file), 'utf8');
+  s = s.replace(/^\{\{%AUTOESCAPE[^}]*\}\}\n?/, '');
+  s = s.replace(/\{\{>HEAD\}\}/g, () => render('partials/head.tpl', dict, lang));
+  s = s.replace(/\{\{#(\w+)\}\}[\s\S]*?\{\{\/\1\}\}/g, '');
+  return s.replace(/\{\{(\w+)\}\}/g, (m, k) => esc(k in dict ? dict[k] : (cat[k] ?? '')));
+}
+
+// ---- data -------------------------------------------------------------------
+
+let seed = 7;
+function rnd() { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; }
+function pick(a) { return a[Math.floor(rnd() * a.length)]; }
+
+const PEOPLE = [
+  ['Bob Jones', 'bob@example.test'], ['Carol Müller', 'carol@example.org'], ['Dmitri Ivanov', 'dmitri@example.ru'],
+  ['Erin Tanaka', 'erin@example.net'], ['GitLab', 'noreply@gitlab.example.com'], ['Heidi García', 'heidi@example.org'],
+  ['Ivan Petrov', 'ivan@example.ru'], ['Judy Novák', 'judy@example.cz'], ['', 'billing@cloud.example.com'],
+  ['Mallory Rossi', 'mallory@example.it'], ['Olivia Chen', 'olivia@example.com'], ['Peggy Smith', 'peggy@example.test'],
+  ['Trent Dubois', 'trent@example.fr'], ['Анна Смирнова', 'anna@example.ru'], ['Victor Lindqvist', 'victor@example.se'],
+];
+const SUBJECTS = [
+  'Quarterly report draft', 'Lunch on Friday?', 'Build failures on CI', 'Contract renewal', 'Conference travel',
+  'Security patch rollout', 'Design review: new mailbox screen', 'Your invoice for November', 'Hiring pipeline',
+  'Weekly status', 'Disk usage alert on mx2', 'Re-org announcement', 'Отчёт за квартал', 'Photos from the trip',
+  'Customer escalation 4590', 'Release 0.4 checklist', 'Welcome to the team!', 'Password expiry notice',
+];
+const WORDS = ('please find the latest numbers attached and let me know what you think before we send it to the ' +
+  'board on monday we also need to decide about the venue the budget and who is going to present the roadmap ' +
+  'I have pushed a fix for the flaky test thanks again for the quick review').split(' ');
+
+function sentence(n) {
+  const w = [];
+  for (let i = 0; i < n; i++) w.push(pick(WORDS));
+  const s = w.join(' ');
+  return s.charAt(0).toUpperCase() + s.slice(1) + '.';
+}
+
+const ME = { name: 'Alice Example', email: 'alice@example.test' };
+const folders = [
+  { path: 'INBOX', name: 'Inbox', special: 'inbox' },
+  { path: 'Drafts', name: 'Drafts', special: 'drafts' },
+  { path: 'Sent', name: 'Sent', special: 'sent' },
+  { path: 'Junk', name: 'Junk', special: 'junk' },
+  { path: 'Trash', name: 'Trash', special: 'trash' },
+  { path: 'Archive', name: 'Archive', special: 'archive' },
+  { path: 'Projects', name: 'Projects', special: null },
+  { path: 'Projects/Petrel', name: 'Petrel', special: null },
+  { path: 'Projects/Petrel/Design', name: 'Design', special: null },
+  { path: 'Receipts', name: 'Receipts', special: null },
+  { path: 'Входящие', name: 'Входящие', special: null },
+  { path: 'Входящие/Счета', name: 'Счета', special: null },
+];
+const boxes = new Map(folders.map((f) => [f.path, []]));
+let nextUid = 1000;
+const now = Math.floor(Date.now() / 1000);
+
+function makeMessage(box, i, t) {
+  const [name, email] = pick(PEOPLE);
+  const base = pick(SUBJECTS);
+  const reply = rnd() < 0.3;
+  const sent = box === 'Sent' || box === 'Drafts';
+  return {
+    uid: nextUid++,
+    subject: (reply ? 'Re: ' : '') + base,
+    from: sent ? ME : { name, email },
+    to: sent ? [{ name, email }] : [{ name: ME.name, email: ME.email }],
+    date: t,
+    seen: box !== 'INBOX' ? rnd() < 0.9 : !(i < 9 || rnd() < 0.12),
+    flagged: rnd() < 0.08,
+    answered: rnd() < 0.15,
+    forwarded: rnd() < 0.05,
+    draft: box === 'Drafts',
+    size: Math.floor(1500 + rnd() * rnd() * 900000),
+    hasAttachments: rnd() < 0.2,
+    preview: rnd() < 0.05 ? '' : sentence(10 + Math.floor(rnd() * 25)),
+  };
+}
+function fill(box, count, start) {
+  let t = start;
+  for (let i = 0; i < count; i++) {
+    boxes.get(box).push(makeMessage(box, i, t));
+    t -= Math.floor(600 + rnd() * 5 * 3600);
+  }
+}
+fill('INBOX', 300, now - 1500);
+fill('Drafts', 3, now - 7200);
+fill('Sent', 40, now - 5000);
+fill('Junk', 5, now - 20000);
+fill('Trash', 9, now - 90000);
+fill('Archive', 25, now - 86400 * 60);
+fill('Projects/Petrel', 12, now - 86400 * 3);
+fill('Receipts', 7, now - 86400 * 400);
+fill('Входящие/Счета', 4, now - 86400 * 30);
+const inbox = boxes.get('INBOX');
+inbox[0].subject = 'Design review: new mailbox screen';
+inbox[0].from = { name: 'Bob Jones', email: 'bob@example.test' };
+inbox[0].preview = 'Hi Alice, here are my notes on the three-pane layout. The unread bar works well; can we make the ' +
+  'selected row a little stronger in dark mode? Also the pager should say how many there are in total.';
+inbox[0].hasAttachments = true;
+inbox[0].to = [{ name: 'Alice Example', email: 'alice@example.test' }, { name: 'Carol Müller', email: 'carol@example.org' }];
+
+function folderList() {
+  return folders.map((f) => {
+    const box = boxes.get(f.path);
+    const i = f.path.lastIndexOf('/');
+    return {
+      path: f.path, name: f.name, delimiter: '/', special: f.special,
+      unseen: box.filter((m) => !m.seen).length, total: box.length,
+      subscribed: true, selectable: true,
+      depth: f.path.split('/').length - 1, parent: i > 0 ? f.path.slice(0, i) : null,
+    };
+  });
+}
+
+// ---- search, sort, threads ---------------------------------------------------
+
+function tokens(q) {
+  const out = [];
+  const re = /(\w+:)?("([^"]*)"|\S+)/g;
+  let m;
+  while ((m = re.exec(q))) out.push({ key: (m[1] || '').slice(0, -1).toLowerCase(), val: (m[3] ?? m[2]).toLowerCase() });
+  return out;
+}
+function matches(msg, q) {
+  const from = `${msg.from.name} ${msg.from.email}`.toLowerCase();
+  const to = msg.to.map((a) => `${a.name} ${a.email}`).join(' ').toLowerCase();
+  return tokens(q).every(({ key, val }) => {
+    switch (key) {
+      case 'from': return from.includes(val);
+      case 'to': return to.includes(val);
+      case 'subject': return msg.subject.toLowerCase().includes(val);
+      case 'has': return val.startsWith('attach') ? msg.hasAttachments : true;
+      case 'is': return { unread: !msg.seen, read: msg.seen, seen: msg.seen, flagged: msg.flagged, answered: msg.answered }[val] ?? true;
+      case 'before': return msg.date < Date.parse(val) / 1000;
+      case 'after': return msg.date >= Date.parse(val) / 1000;
+      default: return `${from} ${msg.subject} ${msg.preview}`.toLowerCase().includes(val);
+    }
+  });
+}
+function sorter(sort) {
+  const desc = sort.startsWith('-');
+  const field = sort.replace(/^-/, '') || 'date';
+  const key = {
+    date: (m) => m.date, arrival: (m) => m.uid, size: (m) => m.size,
+    from: (m) => (m.from.name || m.from.email).toLowerCase(),
+    subject: (m) => m.subject.replace(/^(re|fwd?):\s*/i, '').toLowerCase(),
+  }[field] || ((m) => m.date);
+  return (a, b) => {
+    const x = key(a), y = key(b);
+    const c = x < y ? -1 : x > y ? 1 : a.uid - b.uid;
+    return desc ? -c : c;
+  };
+}
+function threadsOf(list) {
+  const groups = new Map();
+  for (const m of list) {
+    const k = m.subject.replace(/^(re|fwd?):\s*/i, '').toLowerCase();
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k).push(m);
+  }
+  return [...groups.values()].map((g) => g.sort((a, b) => a.date - b.date));
+}
+
+function messageList(b) {
+  const box = boxes.get(b.folder);
+  if (!box) return [404, { error: { code: 'NotFound', message: 'This folder does not exist.' } }];
+  const limit = Math.min(500, b.limit || 25);
+  const offset = Math.max(0, b.offset || 0);
+  let list = b.search ? box.filter((m) => matches(m, b.search)) : box.slice();
+  const cmp = sorter(b.sort || '-date');
+  if (b.threads) {
+    const th = threadsOf(list);
+    th.sort((x, y) => cmp(x[0], y[0]));
+    const page = th.slice(offset, offset + limit);
+    const out = [];
+    for (const g of page) g.forEach((m, i) => out.push({ ...m, threadDepth: i ? 1 : 0, threadSize: i ? 1 : g.length }));
+    return [200, { total: th.length, offset, limit, uidvalidity: 1, messages: out }];
+  }
+  list.sort(cmp);
+  return [200, { total: list.length, offset, limit, uidvalidity: 1,
+    messages: list.slice(offset, offset + limit).map((m) => ({ ...m, threadDepth: 0, threadSize: 1 })) }];
+}
+
+// ---- HTTP --------------------------------------------------------------------
+
+// Signed in by default; with FAKE_SIGNED_OUT=1 a session cookie is needed,
+// set by Login and cleared by Logout, like the real thing.
+const NEED_LOGIN = !!process.env.FAKE_SIGNED_OUT;
+function isSignedIn(req) { return !NEED_LOGIN || /(^|;\s*)fake_session=ok/.test(req.headers.cookie || ''); }
+let cookieOut = null;
+const TYPES = { '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+function send(res, status, body, type, extra) {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', ...extra });
+  res.end(body);
+}
+
+function api(action, b, req) {
+  if (action === 'Login') {
+    if (b.email !== ME.email || b.password !== 'alice-pass-1') {
+      return [401, { error: { code: 'AuthRequired', message: 'Wrong email address or password.' } }];
+    }
+    cookieOut = 'fake_session=ok; Path=/; HttpOnly; SameSite=Strict';
+    return [200, { csrf: CSRF, email: ME.email }];
+  }
+  if (!isSignedIn(req)) return [401, { error: { code: 'AuthRequired', message: 'Your session has ended. Please sign in again.' } }];
+  if (req.headers['x-petrel-token'] !== CSRF) return [403, { error: { code: 'Forbidden', message: 'Your page is out of date. Please reload it and try again.' } }];
+  const box = boxes.get(b.folder);
+  const pickUids = () => new Set(b.uids || []);
+  switch (action) {
+    case 'Logout': cookieOut = 'fake_session=; Path=/; Max-Age=0'; return [200, {}];
+    case 'Session': return [200, { email: ME.email, csrf: CSRF, lang: 'en' }];
+    case 'Folders': return [200, { folders: folderList() }];
+    case 'FolderCreate':
+      if (boxes.has(b.path)) return [409, { error: { code: 'Conflict', message: 'A folder with that name exists.' } }];
+      folders.push({ path: b.path, name: b.path.split('/').pop(), special: null });
+      boxes.set(b.path, []);
+      return [200, {}];
+    case 'FolderDelete': {
+      const i = folders.findIndex((f) => f.path === b.path);
+      if (i < 0) return [404, { error: { code: 'NotFound', message: 'This folder does not exist.' } }];
+      folders.splice(i, 1);
+      boxes.delete(b.path);
+      return [200, {}];
+    }
+    case 'MessageList': return messageList(b);
+    case 'MessageSetSeen': case 'MessageSetFlagged': {
+      if (!box) return [404, { error: { code: 'NotFound', message: 'This folder does not exist.' } }];
+      const u = pickUids(); let n = 0;
+      for (const m of box) if (u.has(m.uid)) { m[action === 'MessageSetSeen' ? 'seen' : 'flagged'] = !!b.value; n++; }
+      return [200, { updated: n }];
+    }
+    case 'MessageMove': case 'MessageDelete': {
+      let to = b.to;
+      if (action === 'MessageDelete') to = (b.folder === 'Trash' || b.folder === 'Junk') ? null : 'Trash';
+      if (!box || (to && !boxes.has(to))) return [404, { error: { code: 'NotFound', message: 'This folder does not exist.' } }];
+      const u = pickUids();
+      const moving = box.filter((m) => u.has(m.uid));
+      boxes.set(b.folder, box.filter((m) => !u.has(m.uid)));
+      if (to) for (const m of moving) boxes.get(to).push({ ...m, uid: nextUid++ });
+      return [200, action === 'MessageMove' ? { moved: moving.length } : { deleted: moving.length }];
+    }
+    default: return [404, { error: { code: 'NotFound', message: 'Unknown action.' } }];
+  }
+}
+
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  const lang = url.searchParams.get('lang') || (/petrel_lang=(\w+)/.exec(req.headers.cookie || '') || [])[1] || 'en';
+  const cat = { ...catalogs.en, ...(catalogs[lang] || {}) };
+  if (req.method === 'GET' && url.pathname === '/') {
+    const dict = { SITE_TITLE: 'Petrel', STATIC: '/static', ASSET_VERSION: 'dev', LANG: catalogs[lang] ? lang : 'en' };
+    if (!isSignedIn(req)) {
+      dict.PAGE_TITLE = cat.L_LOGIN_TITLE;
+      dict.BOOT_JSON = JSON.stringify({ lang: cat });
+      return send(res, 200, render('login.tpl', dict, lang), 'text/html; charset=utf-8');
+    }
+    dict.PAGE_TITLE = cat.L_MAIL_INBOX;
+    dict.BOOT_JSON = JSON.stringify({ email: ME.email, csrf: CSRF, lang: cat, messagesPerPage: 25, folder: 'INBOX' });
+    return send(res, 200, render('mailbox.tpl', dict, lang), 'text/html; charset=utf-8');
+  }
+  if (req.method === 'GET' && url.pathname.startsWith('/static/')) {
+    const file = path.normalize(path.join(ROOT, url.pathname));
+    if (!file.startsWith(path.join(ROOT, 'static')) || !fs.existsSync(file)) return send(res, 404, 'not found', 'text/plain');
+    return send(res, 200, fs.readFileSync(file), TYPES[path.extname(file)] || 'application/octet-stream');
+  }
+  const m = /^\/api\/(\w+)$/.exec(url.pathname);
+  if (m && req.method === 'POST') {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      let b = {};
+      try { b = body ? JSON.parse(body) : {}; } catch { return send(res, 400, JSON.stringify({ error: { code: 'InvalidInput', message: 'The request could not be understood.' } }), 'application/json'); }
+      cookieOut = null;
+      const [status, out] = api(m[1], b, req);
+      const cookie = cookieOut;
+      setTimeout(() => send(res, status, JSON.stringify(out), 'application/json', cookie ? { 'Set-Cookie': cookie } : {}), DELAY);
+    });
+    return undefined;
+  }
+  return send(res, 404, 'not found', 'text/plain');
+});
+
+server.listen(PORT, '127.0.0.1', () => {
+  console.log(`fake Petrel on http://127.0.0.1:${PORT}/`);
+});
