@@ -165,7 +165,11 @@ def test_folders_have_special_use_and_counts():
     assert folders[0]["path"] == "INBOX" and folders[0]["special"] == "inbox"
     specials = {f["special"] for f in folders if f["special"]}
     assert {"inbox", "drafts", "sent", "junk", "trash", "archive"} <= specials, specials
-    assert by_path["INBOX"]["total"] >= 300, by_path["INBOX"]
+    # The fixture wrote 300 messages; browser tests may have moved a few.
+    assert by_path["INBOX"]["total"] >= 250, by_path["INBOX"]
+    listed = ok(*c.call("MessageList", {"folder": "INBOX", "limit": 1})[:2])
+    assert listed["total"] == by_path["INBOX"]["total"], (listed["total"], by_path["INBOX"])
+    assert 0 < by_path["INBOX"]["unseen"] <= by_path["INBOX"]["total"]
 
 
 def test_cyrillic_folder_round_trip_and_control_chars_refused():
@@ -189,7 +193,7 @@ def test_message_list_pages_and_sorts():
     c = Client()
     c.login("alice@example.test")
     first = ok(*c.call("MessageList", {"folder": "INBOX", "limit": 20})[:2])
-    assert first["total"] >= 300 and len(first["messages"]) == 20
+    assert first["total"] >= 250 and len(first["messages"]) == 20
     dates = [m["date"] for m in first["messages"]]
     assert dates == sorted(dates, reverse=True), dates
     second = ok(*c.call("MessageList", {"folder": "INBOX", "limit": 20, "offset": 20})[:2])
