@@ -163,12 +163,21 @@ store_open(const char *path, struct store **store_r, struct arena *a,
 	int rc, fd;
 
 	*store_r = NULL;
-	/* sqlite would create it 0644; sessions are nobody else's business. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return perr_set(err, a, PERR_INTERNAL, "%s: cannot open: %s",
+	/*
+	 * sqlite would create it 0644; sessions are nobody else's business.
+	 * O_EXCL matters: close() on ANY descriptor of a file drops every
+	 * POSIX lock this process holds on it, so opening and closing an
+	 * existing database here would silently unlock the other threads'
+	 * connections (and let another process delete the WAL under them).
+	 * Only a file we just created, which nobody can have locked yet, is
+	 * ever closed here.
+	 */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	else if (errno != EEXIST)
+		return perr_set(err, a, PERR_INTERNAL, "%s: cannot create: %s",
 		                path, strerror(errno));
-	close(fd);
 	s = pt_xcalloc(1, sizeof(*s));
 	rc = sqlite3_open_v2(path, &s->db,
 	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
