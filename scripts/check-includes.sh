@@ -17,6 +17,7 @@ declare -A allowed=(
 	[smtp]="core config net mime"
 	[sieve]="core config net"
 	[session]="core config store net imap"
+	[live]="core config store session net imap"
 	[http]="core"
 	[admin]="core config store session net imap smtp sieve"
 	[plugin]="core"

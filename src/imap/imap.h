@@ -505,4 +505,23 @@ void imap_pool_drop_session(struct imap_pool *p, const char *session_key);
 void imap_pool_reap(struct imap_pool *p);
 void imap_pool_get_stats(struct imap_pool *p, struct imap_pool_stats *st_r);
 
+/* ---- waiting for changes (idle.c) -------------------------------------- */
+
+/*
+ * Wait up to timeout_ms (<= 0 or more than 29 minutes: 29 minutes, RFC
+ * 2177) for the selected folder to change, or until wake_fd (may be -1)
+ * becomes readable. With IDLE: send IDLE, wait for the server or the wake
+ * fd, then always DONE, so the connection is back to the selected state
+ * on return. Without IDLE: wait quietly on wake_fd, then NOOP. A change
+ * is an untagged EXISTS with a new count, EXPUNGE or FETCH (flags); it
+ * also marks the selection stale. wake_fd is only polled, never read:
+ * the caller drains it.
+ * Returns 0 (timeout or server data; *changed_r says whether it was a
+ * change), 1 (woken by wake_fd without a change) or -1 (PERR_TEMPFAIL:
+ * the connection is broken and must be destroyed; PERR_INTERNAL: nothing
+ * selected). err->msg is owned by c.
+ */
+int imap_idle_wait(struct imap_conn *c, int timeout_ms, int wake_fd,
+                   bool *changed_r, struct perr *err) PT_WARN_UNUSED;
+
 #endif
