@@ -65,7 +65,13 @@ web_page_index(struct web_ctx *ctx, struct perr *err)
 	const struct i18n_catalog *const *cats;
 	size_t i, n;
 	char *boot;
+	bool admin = false;
 
+	/* /?admin_<key>: the admin sign-in, else exactly the normal page. */
+	if (web_admin_gate(ctx, &admin, err) != 0)
+		return -1;
+	if (admin)
+		return 0;
 	if (ctx->session != NULL)
 		return page_mailbox(ctx, err);
 	d = web_page_dict(ctx, i18n_get(ctx->lang, "L_LOGIN_TITLE"));

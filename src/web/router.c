@@ -39,11 +39,39 @@ static const struct web_route routes[] = {
 	{"POST", "/api/MessageSetFlagged", web_api_message_set_flagged, CHANGE},
 	{"POST", "/api/MessageMove", web_api_message_move, CHANGE},
 	{"POST", "/api/MessageDelete", web_api_message_delete, CHANGE},
+	/*
+	 * The admin panel (admin_*.c, docs/ADMIN.md). The sign-in checks the
+	 * key itself; without an admin session the rest answer 404.
+	 */
+	{"POST", "/admin/login", web_admin_login, 0},
+	{"POST", "/admin/logout", web_admin_logout, ROUTE_ADMIN | ROUTE_CSRF},
+	{"GET", "/admin/", web_admin_dashboard, ROUTE_ADMIN},
+	{"GET", "/admin/domains", web_admin_domains, ROUTE_ADMIN},
+	{"GET", "/admin/domain", web_admin_domain_edit, ROUTE_ADMIN},
+	{"POST", "/admin/domain", web_admin_domain_save, ROUTE_ADMIN | ROUTE_CSRF},
+	{"POST", "/admin/domain/delete", web_admin_domain_delete,
+	 ROUTE_ADMIN | ROUTE_CSRF},
+	{"POST", "/admin/domain/toggle", web_admin_domain_toggle,
+	 ROUTE_ADMIN | ROUTE_CSRF},
+	{"GET", "/admin/settings", web_admin_settings, ROUTE_ADMIN},
+	{"POST", "/admin/settings", web_admin_settings_save,
+	 ROUTE_ADMIN | ROUTE_CSRF},
+	{"GET", "/admin/security", web_admin_security, ROUTE_ADMIN},
+	{"POST", "/admin/security/password", web_admin_security_password,
+	 ROUTE_ADMIN | ROUTE_CSRF},
+	{"POST", "/admin/security/totp", web_admin_security_totp,
+	 ROUTE_ADMIN | ROUTE_CSRF},
+	{"POST", "/admin/security/panel", web_admin_security_panel,
+	 ROUTE_ADMIN | ROUTE_CSRF},
+	{"POST", "/admin/session/end", web_admin_session_end,
+	 ROUTE_ADMIN | ROUTE_CSRF},
+	{"GET", "/admin/logs", web_admin_logs, ROUTE_ADMIN},
 };
 
 /* Flags whose middleware exists. Anything else fails closed. */
 #define ROUTE_FLAGS_AVAILABLE                                                  \
-	(ROUTE_API | ROUTE_SESSION | ROUTE_SESSION_OPTIONAL | ROUTE_CSRF)
+	(ROUTE_API | ROUTE_SESSION | ROUTE_SESSION_OPTIONAL | ROUTE_CSRF | \
+	 ROUTE_ADMIN)
 
 static bool
 method_matches(const char *route_method, const char *method)
@@ -175,8 +203,14 @@ web_dispatch(struct http_request *req, struct http_response *resp, void *app)
 			goto fail;
 		}
 	}
-	if ((route->flags & ROUTE_CSRF) && web_csrf_check(&ctx, &err) != 0)
+	if (route->flags & ROUTE_ADMIN) {
+		/* Admin session and admin CSRF token; never a user session. */
+		if (web_admin_middleware(&ctx, route->flags, &err) != 0)
+			goto fail;
+	} else if ((route->flags & ROUTE_CSRF) &&
+		   web_csrf_check(&ctx, &err) != 0) {
 		goto fail;
+	}
 	if (route->handler(&ctx, &err) != 0)
 		goto fail;
 	goto done;

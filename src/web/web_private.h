@@ -11,6 +11,7 @@
 #include "imap/imap.h"
 #include "session/session.h"
 #include "store/store.h"
+#include "admin_web.h"
 
 /* What a reload replaces as one unit. */
 struct web_state {

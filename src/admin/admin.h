@@ -1,0 +1,356 @@
+/*
+ * admin - the hidden admin backend: credentials, the key gate, admin
+ * sessions, TOTP, domain files and connection tests.
+ *
+ * Secrets and where they live:
+ * - `petrel admin init` generates the admin name, password and secret key
+ *   and keeps only slow hashes in application.ini: [security] admin_login
+ *   (the name, plain), admin_password (scrypt), [admin_panel] key
+ *   (PBKDF2-SHA256). The plain values exist only in the root-only
+ *   credentials file, which the running server never reads.
+ * - Every check of a secret costs the same whether it is right, wrong, or
+ *   there is nothing configured to check against (a fixed dummy hash with
+ *   the same parameters is used), and compares in constant time, so that
+ *   neither the answer's timing nor its shape tells an attacker anything.
+ * - Admin sessions are rows of their own table (admin_sessions) with
+ *   their own cookie; a user session never grants admin rights. The
+ *   cookie value is 32 random bytes (hex); the table keeps SHA-256 of it.
+ *   The CSRF token is an HMAC of the cookie, so it is never stored.
+ *
+ * Functions below the web layer never log; they return struct perr.
+ */
+#ifndef PETREL_ADMIN_H
+#define PETREL_ADMIN_H
+
+#include "core/core.h"
+
+struct config;
+struct config_paths;
+struct store;
+
+#define ADMIN_COOKIE "petrel_admin"
+/* The admin pages and their API live under this path (cookie Path). */
+#define ADMIN_PATH "/admin"
+/* Admin sessions: short idle limit, bounded lifetime. */
+#define ADMIN_SESSION_IDLE_S (15 * 60)
+#define ADMIN_SESSION_ABSOLUTE_S (8 * 3600)
+/* Default credentials file name in root's home (SnappyMail's). */
+#define ADMIN_CREDENTIALS_NAME ".snappymail"
+
+/* ---- hashing --------------------------------------------------------- */
+
+enum admin_hash_kind {
+	/*
+	 * "$scrypt$N$r$p$<salt hex>$<hash hex>", N = 32768, r = 8, p = 1
+	 * (32 MB, about 0.1 s): the admin password, checked once per login.
+	 */
+	ADMIN_HASH_PASSWORD,
+	/*
+	 * "pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>", 100000
+	 * iterations: the secret key, checked on every request that carries
+	 * a query, so cheaper than the password but far from free.
+	 */
+	ADMIN_HASH_KEY,
+};
+
+/* Hash secret with a fresh random salt; the text is in a. */
+int admin_hash(enum admin_hash_kind kind, struct strv secret, struct arena *a,
+	       char **hash_r, struct perr *err) PT_WARN_UNUSED;
+/*
+ * True if secret matches hash. hash NULL, empty or malformed: the work is
+ * done anyway against a dummy of kind's cost and false returned, so a
+ * missing configuration takes as long as a wrong secret. Parameters in
+ * hash above sane bounds (N > 2^20, 10^7 iterations) are refused.
+ */
+bool admin_hash_verify(enum admin_hash_kind kind, const char *hash,
+		       struct strv secret);
+
+/* ---- generated credentials ------------------------------------------- */
+
+/* "admin_" + 8 random hex digits, in a. */
+char *admin_generate_name(struct arena *a);
+/* 16 random letters and digits (about 95 bits), in a. */
+char *admin_generate_password(struct arena *a);
+
+/* ---- checks the web panel and `admin init` share --------------------- */
+
+/* [admin_panel] allow is On and a key hash and password hash are set. */
+bool admin_panel_enabled(const struct config *cfg);
+/*
+ * True if key ("admin_f0e5a5aa", without '?') opens the panel. Always
+ * does one key derivation (see admin_hash_verify), whatever the input
+ * and whatever the config says.
+ */
+bool admin_key_verify(const struct config *cfg, struct strv key);
+/*
+ * True if user + password are the admin's. Always does one password
+ * derivation; the user name is compared in constant time too.
+ */
+bool admin_login_verify(const struct config *cfg, struct strv user,
+			struct strv password);
+
+/* ---- TOTP (RFC 6238 over RFC 4226 HOTP, SHA-1, 6 digits, 30 s) -------- */
+
+/* A new secret: 20 random bytes as unpadded base32 (32 chars), in a. */
+char *admin_totp_secret_new(struct arena *a);
+/* The code for time t; -1 if the secret is not valid base32. */
+int admin_totp_code(const char *secret_b32, int64_t t, unsigned *code_r)
+	PT_WARN_UNUSED;
+/* True if code (6 digits) matches at now, or one step before/after. */
+bool admin_totp_verify(const char *secret_b32, struct strv code, int64_t now);
+/* "otpauth://totp/Issuer:account?secret=...&issuer=...", in a. */
+char *admin_totp_uri(const char *issuer, const char *account,
+		     const char *secret_b32, struct arena *a);
+/*
+ * The QR code of text as an SVG image (black modules on white), in a, or
+ * NULL when Petrel was built without libqrencode or encoding failed.
+ */
+char *admin_qr_svg(const char *text, struct arena *a);
+
+/* ---- the credentials file -------------------------------------------- */
+
+/* "$HOME_OF_UID_0/.snappymail" (from the passwd entry of uid 0), in a. */
+char *admin_credentials_default_path(struct arena *a);
+
+/*
+ * Write "Username: U\nPassword: P\nSecret key: K\n" to path atomically:
+ * a temp file (O_EXCL, mode 0600, owner root when run as root) in the
+ * same directory is written, fsync()ed and renamed over path, then the
+ * directory is fsync()ed. Refused (PERR_FORBIDDEN) when path is a symlink
+ * or not a regular file, or belongs to another user than the caller.
+ */
+int admin_credentials_write(const char *path, const char *user,
+			    const char *password, const char *key,
+			    struct arena *a, struct perr *err) PT_WARN_UNUSED;
+/*
+ * Read the three values back (for `admin passwd`, which keeps name and
+ * key). PERR_NOTFOUND when the file does not exist; the same symlink and
+ * owner checks as the writer. Results in a.
+ */
+int admin_credentials_read(const char *path, struct arena *a, char **user_r,
+			   char **password_r, char **key_r,
+			   struct perr *err) PT_WARN_UNUSED;
+
+/* ---- install commands ------------------------------------------------ */
+
+struct admin_init_result {
+	const char *user, *password, *key; /* the new plain values, in a */
+	const char *credentials_file;      /* where they were written */
+	const char *application_ini;
+};
+
+/*
+ * `petrel admin init`: create the data layout if missing, generate and
+ * store new credentials (rotating any old ones; admin sessions opened
+ * with the old ones stop working, see admin_cred_tag), write the credentials file, then load the config afresh and
+ * check that exactly these credentials pass admin_key_verify() and
+ * admin_login_verify(). credentials_file NULL: the default path.
+ */
+int admin_init(const char *data_dir, const char *credentials_file,
+	       struct arena *a, struct admin_init_result *res_r,
+	       struct perr *err) PT_WARN_UNUSED;
+/*
+ * `petrel admin passwd`: a new password only (and the admin sessions
+ * end); the credentials file is rewritten when it exists. Verified like
+ * admin_init. res_r->key is NULL when the file was absent.
+ */
+int admin_passwd(const char *data_dir, const char *credentials_file,
+		 struct arena *a, struct admin_init_result *res_r,
+		 struct perr *err) PT_WARN_UNUSED;
+
+/* ---- application.ini edits ------------------------------------------- */
+
+struct admin_setting {
+	const char *section, *key;
+	const char *value; /* NULL: remove the key */
+	bool raw;          /* write unquoted (On/Off, numbers) */
+};
+
+/*
+ * Apply settings to application.ini in one atomic save, keeping comments
+ * and keys it does not touch. Values are validated by the caller.
+ */
+int admin_app_settings_write(const struct config_paths *paths,
+			     const struct admin_setting *set, size_t n,
+			     struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
+/* ---- domains --------------------------------------------------------- */
+
+/* The keys the admin's domain form edits, in display order. */
+enum admin_field_type {
+	ADMIN_F_HOST,
+	ADMIN_F_PORT,
+	ADMIN_F_SECURE,
+	ADMIN_F_BOOL,
+	ADMIN_F_TEXT,
+	ADMIN_F_SECRET, /* never shown back; empty input keeps the old */
+	ADMIN_F_TIMEOUT,
+};
+
+struct admin_domain_field {
+	const char *key; /* ini key, also the form field name */
+	enum admin_field_type type;
+	const char *def; /* default shown for a new domain */
+};
+
+extern const struct admin_domain_field admin_domain_fields[];
+extern const size_t admin_domain_field_count;
+
+/* A domain as a form: one value and one error per field. */
+struct admin_domain_form {
+	const char *name;
+	const char *name_error;
+	const char **values; /* parallel to admin_domain_fields */
+	const char **errors; /* NULL or an error message key (L_ADMIN_ERR_*) */
+	bool disabled;
+};
+
+/* A form filled with the defaults (new domain), in a. */
+struct admin_domain_form *admin_domain_form_new(struct arena *a);
+/*
+ * Fill a form from the domain file DATA/domains/<name>.ini (PERR_NOTFOUND
+ * if none). Values not in the file get the defaults.
+ */
+int admin_domain_form_load(const struct config_paths *paths, const char *name,
+			   struct arena *a, struct admin_domain_form **form_r,
+			   struct perr *err) PT_WARN_UNUSED;
+/* True if name is a domain file name we accept ("ex.com", "*", "*.ex",
+ * "default"). */
+bool admin_domain_name_ok(struct strv name);
+/* Validate every field; sets errors[] and name_error. True if all good. */
+bool admin_domain_form_validate(struct admin_domain_form *f);
+/*
+ * Write the form to DATA/domains/<name>.ini (created 0640 if new),
+ * keeping comments and unknown keys of an existing file. Secrets left
+ * empty keep their old value. The form must have passed validation.
+ */
+int admin_domain_save(const struct config_paths *paths,
+		      const struct admin_domain_form *f, struct arena *a,
+		      struct perr *err) PT_WARN_UNUSED;
+/* Set or clear `disabled` in the domain's file. */
+int admin_domain_set_disabled(const struct config_paths *paths,
+			      const char *name, bool disabled, struct arena *a,
+			      struct perr *err) PT_WARN_UNUSED;
+/* Delete the domain's file; PERR_NOTFOUND if none. */
+int admin_domain_delete(const struct config_paths *paths, const char *name,
+			struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
+/* ---- validators (forms) ---------------------------------------------- */
+
+/* A host name, IPv4 or [IPv6] literal without control characters. */
+bool admin_valid_host(struct strv s);
+bool admin_valid_port(struct strv s, unsigned *port_r);
+/* "None" | "SSL" | "TLS" (case-insensitive); *canon_r the spelling. */
+bool admin_valid_secure(struct strv s, const char **canon_r);
+/* On/Off style; *canon_r "On" or "Off". */
+bool admin_valid_bool(struct strv s, const char **canon_r);
+bool admin_valid_uint(struct strv s, unsigned min, unsigned max,
+		      unsigned *v_r);
+
+/* ---- connection tests ------------------------------------------------ */
+
+enum admin_proto { ADMIN_PROTO_IMAP, ADMIN_PROTO_SMTP, ADMIN_PROTO_SIEVE };
+
+struct admin_probe_opts {
+	enum admin_proto proto;
+	const char *host;
+	unsigned port;
+	const char *secure; /* "None" | "SSL" | "TLS" */
+	bool verify;
+	const char *ca_file; /* NULL or "": the system store */
+	unsigned timeout_s;
+	/* Optional test login (IMAP only); NULL: none. */
+	const char *login_user, *login_password;
+};
+
+struct admin_probe_result {
+	bool ok;           /* reached the server and talked to it */
+	unsigned ms;       /* wall time of the whole probe */
+	const char *greeting;
+	const char *capabilities; /* space separated */
+	bool tls;
+	bool tls_verified;
+	const char *tls_version, *tls_subject, *tls_issuer, *tls_not_after;
+	const char *tls_verify_error;
+	const char *error; /* plain language, when !ok */
+	const char *hint;  /* what to do about it, or NULL */
+	int login;         /* -1 not tried, 0 failed, 1 ok */
+	const char *login_error;
+};
+
+/*
+ * Connect, read the greeting and capabilities (IMAP CAPABILITY, SMTP
+ * EHLO, ManageSieve's greeting), run STARTTLS when secure is "TLS" and
+ * read them again, then say goodbye. Never fails as a call: the outcome
+ * is in *res_r (strings in a).
+ */
+void admin_probe(const struct admin_probe_opts *o, struct arena *a,
+		 struct admin_probe_result *res_r);
+
+/* ---- admin sessions -------------------------------------------------- */
+
+struct admin_session {
+	char *id_hash;
+	char *admin;    /* the admin's name */
+	char *cred_tag; /* admin_cred_tag() when it was opened */
+	char *ip;
+	int64_t created, last_seen, expires;
+	char *csrf; /* derived from the cookie */
+};
+
+/*
+ * A fingerprint of the admin's name and password hash (hex, in a). A
+ * session is only valid while it matches the config's current one, so
+ * new credentials end old sessions without the install command having
+ * to open the database of a running server.
+ */
+char *admin_cred_tag(const struct config *cfg, struct arena *a);
+/* Start a session; *cookie_r and *csrf_r (in a) go to the browser. */
+int admin_session_create(struct store *st, const char *admin,
+			 const char *cred_tag, const char *ip, int64_t now,
+			 struct arena *a, char **cookie_r, char **csrf_r,
+			 struct perr *err) PT_WARN_UNUSED;
+/*
+ * The live session the cookie names (last_seen refreshed), or PERR_AUTH
+ * (unknown, malformed, idle too long, expired: the row is deleted).
+ */
+int admin_session_load(struct store *st, struct strv cookie, int64_t now,
+		       struct arena *a, struct admin_session **s_r,
+		       struct perr *err) PT_WARN_UNUSED;
+/* Constant-time check of a CSRF token. */
+bool admin_session_csrf_ok(const struct admin_session *s, struct strv token);
+int admin_session_destroy(struct store *st, const char *id_hash,
+			  struct arena *a, struct perr *err) PT_WARN_UNUSED;
+/* End every admin session (credentials changed); returns the count. */
+int admin_sessions_clear(struct store *st, struct arena *a,
+			 struct perr *err) PT_WARN_UNUSED;
+
+/* ---- user sessions (security page) ----------------------------------- */
+
+struct admin_user_session {
+	char *id_hash, *user, *ip;
+	int64_t created, last_seen, expires;
+};
+
+int admin_user_sessions(struct store *st, int64_t now, size_t limit,
+			struct arena *a, struct admin_user_session **v_r,
+			size_t *n_r, struct perr *err) PT_WARN_UNUSED;
+/* End one user session by its id hash; PERR_NOTFOUND if none. */
+int admin_user_session_end(struct store *st, const char *id_hash,
+			   struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
+/* ---- dashboard helpers ----------------------------------------------- */
+
+/*
+ * The last max_lines lines of a text file (at most 256 KB are read from
+ * its end), oldest first, in a. PERR_NOTFOUND if it does not exist.
+ */
+int admin_tail_file(const char *path, size_t max_lines, struct arena *a,
+		    char ***lines_r, size_t *n_r,
+		    struct perr *err) PT_WARN_UNUSED;
+
+/* Warnings about the installation, as message keys (L_ADMIN_WARN_*). */
+size_t admin_config_warnings(const struct config *cfg, const char **keys_r,
+			     size_t max);
+
+#endif

@@ -1,0 +1,237 @@
+/*
+ * Admin sessions (table admin_sessions) and the user-session view of the
+ * security page (table sessions, read and deleted by id hash only).
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include "admin.h"
+#include "config/config.h"
+#include "store/store.h"
+#include "core/banned.h"
+
+#define COOKIE_BYTES 32
+
+static char *
+sha256_hex(struct strv v, struct arena *a)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)v.p, v.len, md);
+	return codec_hex_encode(a, md, sizeof(md));
+}
+
+/* The CSRF token: HMAC-SHA256(cookie, label), so nothing is stored. */
+static char *
+csrf_for(struct strv cookie, struct arena *a)
+{
+	static const char label[] = "petrel-admin-csrf-v1";
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+
+	if (HMAC(EVP_sha256(), cookie.p, (int)cookie.len,
+		 (const unsigned char *)label, sizeof(label) - 1, mac,
+		 &len) == NULL)
+		return NULL;
+	return codec_hex_encode(a, mac, len);
+}
+
+static bool
+cookie_well_formed(struct strv c)
+{
+	size_t i;
+
+	if (c.len != 2 * COOKIE_BYTES)
+		return false;
+	for (i = 0; i < c.len; i++) {
+		char ch = c.p[i];
+
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+char *
+admin_cred_tag(const struct config *cfg, struct arena *a)
+{
+	char *text = arena_printf(a, "%s\n%s", cfg->security.admin_login,
+				  cfg->security.admin_password);
+
+	return text != NULL ? sha256_hex(strv_from_cstr(text), a) : NULL;
+}
+
+int
+admin_session_create(struct store *st, const char *admin,
+		     const char *cred_tag, const char *ip, int64_t now,
+		     struct arena *a, char **cookie_r, char **csrf_r,
+		     struct perr *err)
+{
+	char *cookie = pt_random_hex(a, COOKIE_BYTES);
+	char *hash, *csrf;
+
+	if (cookie == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of memory");
+	hash = sha256_hex(strv_from_cstr(cookie), a);
+	csrf = csrf_for(strv_from_cstr(cookie), a);
+	if (hash == NULL || csrf == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of memory");
+	/* Old rows go first: the table never grows without bound. */
+	if (store_exec(st, a, err,
+		       "DELETE FROM admin_sessions WHERE expires <= ? OR "
+		       "last_seen <= ?",
+		       "II", now, now - (int64_t)ADMIN_SESSION_IDLE_S) < 0)
+		return -1;
+	if (store_exec(st, a, err,
+		       "INSERT INTO admin_sessions (id_hash, admin, cred_tag, "
+		       "ip, created, last_seen, expires) VALUES (?, ?, ?, ?, "
+		       "?, ?, ?)",
+		       "ttttIII", hash, admin, cred_tag, ip != NULL ? ip : "",
+		       now, now,
+		       now + (int64_t)ADMIN_SESSION_ABSOLUTE_S) < 0)
+		return -1;
+	*cookie_r = cookie;
+	*csrf_r = csrf;
+	return 0;
+}
+
+int
+admin_session_load(struct store *st, struct strv cookie, int64_t now,
+		   struct arena *a, struct admin_session **s_r,
+		   struct perr *err)
+{
+	struct store_stmt *q = NULL;
+	struct admin_session *s;
+	char *hash;
+	int r;
+
+	if (!cookie_well_formed(cookie))
+		return perr_set(err, a, PERR_AUTH, "no admin session");
+	hash = sha256_hex(cookie, a);
+	s = arena_new(a, struct admin_session);
+	if (hash == NULL || s == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of memory");
+	if (store_query(st, a, err, &q,
+			"SELECT admin, ip, created, last_seen, expires, "
+			"cred_tag FROM "
+			"admin_sessions WHERE id_hash = ?",
+			"t", hash) != 0)
+		return -1;
+	r = store_step(q, err);
+	if (r < 0) {
+		store_finish(&q);
+		return -1;
+	}
+	if (r == 0) {
+		store_finish(&q);
+		return perr_set(err, a, PERR_AUTH, "no admin session");
+	}
+	s->id_hash = hash;
+	s->admin = store_col_dup(q, 0);
+	s->ip = store_col_dup(q, 1);
+	s->created = store_col_int(q, 2);
+	s->last_seen = store_col_int(q, 3);
+	s->expires = store_col_int(q, 4);
+	s->cred_tag = store_col_dup(q, 5);
+	store_finish(&q);
+	if (s->admin == NULL || s->ip == NULL || s->cred_tag == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of memory");
+	if (now >= s->expires ||
+	    now - s->last_seen >= (int64_t)ADMIN_SESSION_IDLE_S) {
+		if (admin_session_destroy(st, hash, a, err) != 0)
+			return -1;
+		return perr_set(err, a, PERR_AUTH, "admin session expired");
+	}
+	if (store_exec(st, a, err,
+		       "UPDATE admin_sessions SET last_seen = ? WHERE "
+		       "id_hash = ?",
+		       "It", now, hash) < 0)
+		return -1;
+	s->last_seen = now;
+	s->csrf = csrf_for(cookie, a);
+	if (s->csrf == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of memory");
+	*s_r = s;
+	return 0;
+}
+
+bool
+admin_session_csrf_ok(const struct admin_session *s, struct strv token)
+{
+	size_t n = strlen(s->csrf);
+
+	return token.len == n && CRYPTO_memcmp(token.p, s->csrf, n) == 0;
+}
+
+int
+admin_session_destroy(struct store *st, const char *id_hash, struct arena *a,
+		      struct perr *err)
+{
+	return store_exec(st, a, err,
+			  "DELETE FROM admin_sessions WHERE id_hash = ?", "t",
+			  id_hash) < 0
+		       ? -1
+		       : 0;
+}
+
+int
+admin_sessions_clear(struct store *st, struct arena *a, struct perr *err)
+{
+	return store_exec(st, a, err, "DELETE FROM admin_sessions", "");
+}
+
+int
+admin_user_sessions(struct store *st, int64_t now, size_t limit,
+		    struct arena *a, struct admin_user_session **v_r,
+		    size_t *n_r, struct perr *err)
+{
+	struct store_stmt *q = NULL;
+	struct admin_user_session *v;
+	size_t n = 0;
+	int r = 0;
+
+	v = arena_new_array(a, struct admin_user_session, limit > 0 ? limit : 1);
+	if (v == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of memory");
+	if (store_query(st, a, err, &q,
+			"SELECT id_hash, user, ip, created, last_seen, "
+			"expires FROM sessions WHERE expires > ? AND "
+			"last_seen + idle_seconds > ? ORDER BY last_seen "
+			"DESC LIMIT ?",
+			"IIi", now, now, (int)limit) != 0)
+		return -1;
+	while (n < limit && (r = store_step(q, err)) == 1) {
+		v[n].id_hash = store_col_dup(q, 0);
+		v[n].user = store_col_dup(q, 1);
+		v[n].ip = store_col_dup(q, 2);
+		v[n].created = store_col_int(q, 3);
+		v[n].last_seen = store_col_int(q, 4);
+		v[n].expires = store_col_int(q, 5);
+		n++;
+	}
+	store_finish(&q);
+	if (r < 0)
+		return -1;
+	*v_r = v;
+	*n_r = n;
+	return 0;
+}
+
+int
+admin_user_session_end(struct store *st, const char *id_hash,
+		       struct arena *a, struct perr *err)
+{
+	int n = store_exec(st, a, err,
+			   "DELETE FROM sessions WHERE id_hash = ?", "t",
+			   id_hash);
+
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return perr_set(err, a, PERR_NOTFOUND, "no such session");
+	return 0;
+}

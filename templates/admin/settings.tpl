@@ -1,0 +1,35 @@
+{{%AUTOESCAPE context="HTML"}}
+<!DOCTYPE html>
+<html lang="{{LANG}}">
+<head>
+{{>HEAD}}
+<link rel="stylesheet" href="{{STATIC}}/css/admin.css?v={{ASSET_VERSION}}">
+<script src="{{STATIC}}/js/admin.js?v={{ASSET_VERSION}}" defer></script>
+</head>
+<body class="page-admin">
+{{>ADMIN_NAV}}
+<main class="admin-main">
+  <header class="admin-head">
+    <h1>{{L_ADMIN_NAV_SETTINGS}}</h1>
+    <p class="admin-sub">{{L_ADMIN_SETTINGS_SUB}}</p>
+  </header>
+  {{#SAVED}}<p class="alert alert-ok" role="status">{{L_ADMIN_SAVED}}</p>{{/SAVED}}
+  <form method="post" action="/admin/settings" id="settings-form" class="admin-form" novalidate>
+    <input type="hidden" name="csrf" value="{{CSRF}}">
+    <section class="card">
+      <div class="fgrid">
+        {{#FIELDS}}<label class="f{{#ERROR}} has-error{{/ERROR}}">
+          <span class="f-label">{{LABEL}}</span>
+          {{#INPUT}}<input type="{{TYPE}}" name="{{NAME}}" id="s-{{NAME}}" value="{{VALUE}}">{{/INPUT}}
+          {{#SELECT}}<select name="{{NAME}}" id="s-{{NAME}}">{{#OPTIONS}}<option value="{{OPT}}"{{#SELECTED}} selected{{/SELECTED}}>{{OPT_LABEL}}</option>{{/OPTIONS}}</select>{{/SELECT}}
+          {{#ERROR}}<span class="f-error" role="alert">{{TEXT}}</span>{{/ERROR}}
+        </label>{{/FIELDS}}
+      </div>
+    </section>
+    <div class="form-actions">
+      <button type="submit" class="btn btn-primary" id="settings-save">{{L_ADMIN_SAVE}}</button>
+    </div>
+  </form>
+</main>
+</body>
+</html>
