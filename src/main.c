@@ -3,12 +3,15 @@
  *
  *   petrel serve --listen unix:/run/petrel/petrel.sock --threads 4 --data DIR
  *   petrel check-config --data DIR [--strict]
+ *   petrel admin init|passwd [--data DIR] [--credentials-file PATH]
  *   petrel version
  *
  * Started by a web server as CGI (no arguments, GATEWAY_INTERFACE set), it
  * answers that one request, with the data directory from PETREL_DATA.
  */
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +19,10 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "admin/admin.h"
 #include "config/config.h"
 #include "http/http.h"
+#include "live/live.h"
 #include "web/web.h"
 #include "core/banned.h"
 
@@ -32,7 +37,10 @@ usage(FILE *out)
 	fprintf(out,
 		"usage: petrel serve --listen unix:PATH|HOST:PORT [--threads N]"
 		" [--data DIR] [--share DIR] [--static-url URL]\n"
+		"                    [--events unix:PATH|HOST:PORT]\n"
 		"       petrel check-config [--data DIR] [--strict]\n"
+		"       petrel admin init|passwd [--data DIR]"
+		" [--credentials-file PATH]\n"
 		"       petrel version\n"
 		"\n"
 		"DIR defaults: --data %s (or $PETREL_DATA),\n"
@@ -120,12 +128,15 @@ cmd_serve(int argc, char **argv)
 		{"data", required_argument, NULL, 'd'},
 		{"share", required_argument, NULL, 's'},
 		{"static-url", required_argument, NULL, 'u'},
+		{"events", required_argument, NULL, 'e'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct web_app_opts app_opts = {0};
 	struct http_server_opts srv = {0};
 	struct web_app *app = NULL;
+	struct live_opts live_opts = {0};
+	struct live_server *live = NULL;
 	struct arena *a;
 	struct perr err = {0};
 	uint64_t threads = 4;
@@ -134,7 +145,8 @@ cmd_serve(int argc, char **argv)
 	app_opts.data_dir = default_data_dir();
 	app_opts.share_dir = default_share_dir();
 	app_opts.static_url = "/static";
-	while ((c = getopt_long(argc, argv, "l:t:d:s:u:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:t:d:s:u:e:h", opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'l':
 			srv.listen = optarg;
@@ -155,6 +167,9 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 'u':
 			app_opts.static_url = optarg;
+			break;
+		case 'e':
+			live_opts.listen = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -180,13 +195,43 @@ cmd_serve(int argc, char **argv)
 	web_app_http_limits(app, &srv.limits);
 	srv.on_reload = on_reload;
 	srv.ctx = app;
-	log_info("petrel %s serving on %s with %d threads (data %s)",
-		 PETREL_VERSION, srv.listen, srv.threads, app_opts.data_dir);
+	/*
+	 * Live updates run in their own threads beside the FastCGI workers,
+	 * so open browser streams never hold a worker.
+	 */
+	if (live_opts.listen != NULL) {
+		sigset_t stop_signals, old_mask;
+
+		/*
+		 * The live threads inherit this mask: SIGTERM, SIGINT and
+		 * SIGHUP must reach http_serve's sigwait(), not them.
+		 */
+		sigemptyset(&stop_signals);
+		sigaddset(&stop_signals, SIGTERM);
+		sigaddset(&stop_signals, SIGINT);
+		sigaddset(&stop_signals, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
+		live = live_server_start(&live_opts, a, &err);
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+		if (live == NULL) {
+			log_error("cannot start live updates on %s: %s",
+				  live_opts.listen, err.msg);
+			web_app_destroy(&app);
+			config_swap(NULL);
+			arena_destroy(&a);
+			return 1;
+		}
+	}
+	log_info("petrel %s serving on %s with %d threads (data %s%s%s)",
+		 PETREL_VERSION, srv.listen, srv.threads, app_opts.data_dir,
+		 live != NULL ? ", events on " : "",
+		 live != NULL ? live_opts.listen : "");
 	ret = http_serve(&srv, web_dispatch, &err);
 	if (ret != 0)
 		log_error("serve: %s", err.msg);
 	else
 		log_info("petrel stopped");
+	live_server_stop(&live);
 	web_app_destroy(&app);
 	config_swap(NULL);
 	arena_destroy(&a);
@@ -241,6 +286,75 @@ cmd_check_config(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * petrel admin init: new admin name, password and key (hashes in
+ * application.ini, plain text only in the root-only credentials file).
+ * petrel admin passwd: a new password only. Both print where the file is
+ * and never the key; passwd prints the new password.
+ */
+static int
+cmd_admin(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"credentials-file", required_argument, NULL, 'c'},
+		{NULL, 0, NULL, 0},
+	};
+	struct admin_init_result res;
+	const char *data = default_data_dir(), *cred = NULL;
+	struct arena *a;
+	struct perr err = {0};
+	bool init;
+	int c, r;
+
+	if (argc < 2 || (strcmp(argv[1], "init") != 0 &&
+			 strcmp(argv[1], "passwd") != 0)) {
+		usage(stderr);
+		return 2;
+	}
+	init = strcmp(argv[1], "init") == 0;
+	while ((c = getopt_long(argc - 1, argv + 1, "d:c:", opts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'd':
+			data = optarg;
+			break;
+		case 'c':
+			cred = optarg;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	umask(077);
+	a = arena_create("admin", 16 * 1024, 0);
+	r = init ? admin_init(data, cred, a, &res, &err)
+		 : admin_passwd(data, cred, a, &res, &err);
+	if (r != 0) {
+		fprintf(stderr, "petrel admin %s: %s\n", argv[1], err.msg);
+		arena_destroy(&a);
+		return 1;
+	}
+	if (init) {
+		printf("Admin credentials written to %s (mode 0600).\n"
+		       "Open https://<your webmail>/?<Secret key> and sign in "
+		       "with Username and Password from that file.\n"
+		       "Verified: these credentials open the admin panel.\n"
+		       "Delete the file once you have noted them.\n",
+		       res.credentials_file);
+	} else {
+		printf("New admin password for %s: %s\n", res.user,
+		       res.password);
+		if (res.credentials_file != NULL)
+			printf("Updated %s.\n", res.credentials_file);
+	}
+	printf("Config: %s (reload a running petrel with SIGHUP).\n",
+	       res.application_ini);
+	arena_destroy(&a);
+	return 0;
+}
+
 static int
 cmd_cgi(void)
 {
@@ -288,6 +402,8 @@ main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check-config") == 0)
 		return cmd_check_config(argc - 1, argv + 1);
+	if (strcmp(argv[1], "admin") == 0)
+		return cmd_admin(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 ||
 	    strcmp(argv[1], "--version") == 0) {
 		printf("petrel %s\n", PETREL_VERSION);

@@ -1441,6 +1441,32 @@
   setInterval(poll, POLL_MS);
   document.addEventListener('visibilitychange', function () { if (!document.hidden) poll(); });
 
+  // ---- live updates: Petrel's event server pushes "change" when the open ---------
+  // folder changes on the IMAP server (IDLE). The slow poll above stays as
+  // the fallback for servers or proxies without /events.
+
+  var events = null;
+  var watchedFolder = null;
+  var changeTimer = 0;
+  function onFolderChange() {
+    clearTimeout(changeTimer);
+    // Changes come in bursts (a move is EXPUNGE + EXISTS): fetch once.
+    changeTimer = setTimeout(function () {
+      refreshCounts().catch(function () {});
+      loadList({ quiet: true, keepScroll: true });
+    }, 300);
+  }
+  function ensureWatch() {
+    if (!route || !window.EventSource || route.folder === watchedFolder) return;
+    if (events) events.close();
+    watchedFolder = route.folder;
+    events = new EventSource('/events?folder=' + encodeURIComponent(route.folder));
+    events.addEventListener('change', onFolderChange);
+    events.addEventListener('failed', function () { events.close(); });
+  }
+  window.addEventListener('hashchange', function () { setTimeout(ensureWatch, 0); });
+  setInterval(ensureWatch, 2000);
+
   // ---- start ---------------------------------------------------------------------------
 
   var email = boot.email || '';

@@ -193,7 +193,25 @@ def cmd_start(a):
     with open(os.path.join(a.mailstack, "mailstack.json")) as f:
         stack = json.load(f)
     data = os.path.join(d, "data")
+    if a.fresh:
+        # Tests start from an empty store: no sessions or schema from an
+        # earlier run (or an earlier build) leak into this one.
+        storage = os.path.join(data, "_data_", "_default_", "storage")
+        for name in ("petrel.db", "petrel.db-wal", "petrel.db-shm"):
+            try:
+                os.unlink(os.path.join(storage, name))
+            except OSError:
+                pass
     write_config(data, stack)
+    if a.admin_init:
+        # The install step, as an admin runs it: DIR/admin.credentials gets
+        # the Username/Password/Secret key lines the admin tests sign in with.
+        r = subprocess.run([a.petrel, "admin", "init", "--data", data,
+                            "--credentials-file",
+                            os.path.join(d, "admin.credentials")],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit("webstack: petrel admin init failed: " + r.stderr)
     sock = os.path.join(d, "petrel.sock")
     for name in ("petrel.stderr", "petrel.status"):
         try:
@@ -202,11 +220,12 @@ def cmd_start(a):
             pass
     env = dict(os.environ, PETREL_LOG_STDERR="1")
     # A shell wrapper records petrel's exit status for `stop` to check.
+    events = os.path.join(d, "events.sock")
     script = ('"$0" serve --listen "unix:$1" --threads "$2" --data "$3" '
-              '--share "$4"; echo $? > "$5"')
+              '--share "$4" --events "unix:$6"; echo $? > "$5"')
     proc = subprocess.Popen(
         ["/bin/sh", "-c", script, a.petrel, sock, str(a.threads), data,
-         a.share, os.path.join(d, "petrel.status")],
+         a.share, os.path.join(d, "petrel.status"), events],
         stdout=open(os.path.join(d, "petrel.stderr"), "ab"),
         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
         start_new_session=True)
@@ -229,7 +248,8 @@ def cmd_start(a):
     r = subprocess.run([sys.executable, os.path.join(HERE, "nginx.py"), "start",
                         "--dir", os.path.join(d, "nginx"), "--port", str(a.port),
                         "--static", os.path.join(a.share, "static"),
-                        "--fastcgi", "unix:" + sock, "--restart"])
+                        "--fastcgi", "unix:" + sock, "--restart",
+                        "--events", "unix:" + events])
     if r.returncode != 0:
         stop_petrel(d)
         sys.exit("webstack: nginx did not start")
@@ -270,6 +290,10 @@ def main():
     s.add_argument("--port", type=int, default=8080)
     s.add_argument("--threads", type=int, default=4)
     s.add_argument("--restart", action="store_true")
+    s.add_argument("--fresh", action="store_true",
+                   help="start with an empty sqlite store (tests)")
+    s.add_argument("--no-admin-init", dest="admin_init", action="store_false",
+                   help="skip `petrel admin init` (DIR/admin.credentials)")
     t = sub.add_parser("stop")
     t.add_argument("--dir", required=True)
     a = p.parse_args()
