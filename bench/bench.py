@@ -1,0 +1,569 @@
+#!/usr/bin/python3
+"""Measure Petrel's message-list request against the raw IMAP floor.
+
+Called by bench/run.sh once the mail stack (with a 10 000-message folder)
+and the web stack (petrel + nginx) are up. Everything targets 127.0.0.1;
+every load run is bounded in time (--duration) and in count (--max-requests).
+
+  bench.py --web-port 8088 --web-dir DIR --mailstack DIR --user U --password P
+           --folder INBOX --floor bench/build/imapfloor --out results/X.md
+           [--duration 8] [--floor-duration 6] [--max-requests 20000]
+           [--profile 10]
+
+Petrel: wrk (one connection per wrk thread) POSTs /api/MessageList
+{"folder", "limit": 50} with the session cookie and X-Petrel-Token, at 1, 8
+and 32 clients, with one session shared by all clients and with one session
+per client. Floor: bench/imapfloor (C, libetpan), fresh connection per
+request (LOGIN+SELECT+UID FETCH) and UID FETCH alone on an open selected
+connection, plain and STARTTLS. CPU per request of petrel, nginx, Dovecot
+and the load generator comes from /proc; RSS of petrel from /proc/PID/status.
+"""
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOST = "127.0.0.1"
+TCK = os.sysconf("SC_CLK_TCK")
+
+
+def log(msg):
+    print("bench: " + msg, flush=True)
+
+
+# ---- HTTP ---------------------------------------------------------------
+
+def post(port, action, body, cookie=None, token=None, timeout=30):
+    c = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    h = {"Content-Type": "application/json", "Host": HOST}
+    if cookie:
+        h["Cookie"] = "petrel_session=" + cookie
+    if token:
+        h["X-Petrel-Token"] = token
+    c.request("POST", "/api/" + action, json.dumps(body), h)
+    r = c.getresponse()
+    data = r.read()
+    cookies = r.headers.get_all("Set-Cookie") or []
+    c.close()
+    try:
+        j = json.loads(data)
+    except ValueError:
+        j = None
+    return r.status, cookies, j
+
+
+def login(port, user, password):
+    st, cookies, j = post(port, "Login", {"email": user, "password": password})
+    if st != 200 or not j or "csrf" not in j:
+        sys.exit("bench: login failed: %s %s" % (st, j))
+    for c in cookies:
+        if c.startswith("petrel_session="):
+            return c.split(";", 1)[0].split("=", 1)[1], j["csrf"]
+    sys.exit("bench: login set no petrel_session cookie: %s" % cookies)
+
+
+# ---- /proc --------------------------------------------------------------
+
+def read_pid(path):
+    try:
+        with open(path) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def proc_table():
+    """pid -> (ppid, cpu ticks incl. reaped children, comm)."""
+    t = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                s = f.read()
+        except OSError:
+            continue
+        comm = s[s.index("(") + 1:s.rindex(")")]
+        f = s[s.rindex(")") + 2:].split()
+        # fields after comm: state ppid ... utime(12) stime(13) cutime(14) cstime(15)
+        t[int(name)] = (int(f[1]), sum(int(x) for x in f[11:15]), comm)
+    return t
+
+
+def tree_cpu(table, root):
+    """CPU seconds of root and its live descendants (plus reaped children)."""
+    if root is None or root not in table:
+        return 0.0
+    kids = {}
+    for pid, (ppid, _, _) in table.items():
+        kids.setdefault(ppid, []).append(pid)
+    total, stack = 0, [root]
+    while stack:
+        p = stack.pop()
+        total += table[p][1]
+        stack.extend(kids.get(p, []))
+    return total / TCK
+
+
+class CpuMeter:
+    def __init__(self, roots):
+        self.roots = roots  # name -> pid
+
+    def snap(self):
+        t = proc_table()
+        s = {k: tree_cpu(t, p) for k, p in self.roots.items()}
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        s["client"] = ru.ru_utime + ru.ru_stime
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        # user nice system idle iowait irq softirq steal
+        s["system_busy"] = (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / TCK
+        s["steal"] = v[7] / TCK
+        return s, time.time()
+
+    @staticmethod
+    def delta(a, b, requests):
+        (sa, ta), (sb, tb) = a, b
+        d = {k: sb[k] - sa[k] for k in sa}
+        d["wall"] = tb - ta
+        d["per_req_ms"] = {k: (1000.0 * d[k] / requests if requests else 0)
+                           for k in sa}
+        return d
+
+
+def mem_status(pid):
+    out = {}
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                k = line.split(":")[0]
+                if k in ("VmRSS", "VmHWM", "VmSize", "Threads", "RssAnon",
+                         "RssFile"):
+                    out[k] = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return out
+
+
+def kib(s):
+    return int(s.split()[0]) if s else 0
+
+
+# ---- load runs ----------------------------------------------------------
+
+def run_wrk(a, port, sessions, clients, duration, tmp):
+    path = os.path.join(tmp, "sessions-%d-%d.tsv" % (clients, len(sessions)))
+    with open(path, "w") as f:
+        for c, t in sessions:
+            f.write("%s\t%s\n" % (c, t))
+    env = dict(os.environ, BENCH_SESSIONS=path,
+               BENCH_BODY=json.dumps({"folder": a.folder, "limit": 50}),
+               BENCH_MAX_PER_THREAD=str(max(1, a.max_requests // clients)))
+    cmd = ["wrk", "-t", str(clients), "-c", str(clients),
+           "-d", "%ds" % duration, "--timeout", "10s",
+           "-s", os.path.join(HERE, "msglist.lua"),
+           "http://%s:%d/api/MessageList" % (HOST, port)]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                       timeout=duration + 60)
+    for line in r.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line[len("BENCH_JSON "):])
+    sys.exit("bench: wrk gave no result:\n%s\n%s" % (r.stdout, r.stderr))
+
+
+def run_floor(a, uids, mode, tls, clients, duration, items="rows"):
+    cmd = [a.floor, "--host", HOST, "--port", str(a.imap_port),
+           "--user", a.user, "--pass", a.password, "--folder", a.folder,
+           "--uids", ",".join(str(u) for u in uids), "--mode", mode,
+           "--tls", tls, "--items", items, "--clients", str(clients),
+           "--duration", str(duration), "--max-requests", str(a.max_requests),
+           "--warmup", "2"]
+    r = subprocess.run(cmd, capture_output=True, text=True,
+                       timeout=duration + 120)
+    if r.returncode != 0:
+        sys.exit("bench: imapfloor failed: %s" % r.stderr)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+# ---- main ---------------------------------------------------------------
+
+def machine_info():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem = "?"
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal"):
+                mem = "%.1f GiB" % (int(line.split()[1]) / 1024 / 1024)
+    def ver(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True,
+                                  timeout=10).stdout.strip().splitlines()[0]
+        except Exception:  # noqa: BLE001
+            return "?"
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "mem": mem,
+        "kernel": platform.release(),
+        "dovecot": ver(["dovecot", "--version"]),
+        "nginx": subprocess.run(["nginx", "-v"], capture_output=True,
+                                text=True).stderr.strip(),
+        "wrk": "wrk " + ver(["dpkg-query", "-W", "-f", "${Version}", "wrk"]),
+    }
+
+
+def fmt_row(name, clients, sess, r, cpu=None):
+    cells = [name, str(clients), sess, str(r["requests"]),
+             "%.0f" % r["rps"], "%.2f" % r["p50_ms"], "%.2f" % r["p95_ms"]]
+    if cpu:
+        p = cpu["per_req_ms"]
+        ours = sum(cpu[k] for k in ("petrel", "nginx", "dovecot", "client"))
+        other = max(0.0, cpu["system_busy"] - ours)
+        ncpu = os.cpu_count() or 1
+        cells += ["%.2f" % p.get("petrel", 0), "%.2f" % p.get("nginx", 0),
+                  "%.2f" % p["dovecot"], "%.2f" % p["client"],
+                  "%.0f%%" % (100.0 * ours / cpu["wall"] / ncpu),
+                  "%.0f%%" % (100.0 * other / cpu["wall"] / ncpu)]
+    else:
+        cells += [""] * 6
+    errs = r.get("errors", 0) + r.get("non200", 0)
+    cells.append(str(errs))
+    return "| " + " | ".join(cells) + " |"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--web-port", type=int, required=True)
+    p.add_argument("--web-dir", required=True)
+    p.add_argument("--mailstack", required=True)
+    p.add_argument("--user", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--folder", default="INBOX")
+    p.add_argument("--floor", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--duration", type=int, default=8)
+    p.add_argument("--floor-duration", type=int, default=6)
+    p.add_argument("--max-requests", type=int, default=20000)
+    p.add_argument("--petrel-threads", default="4")
+    p.add_argument("--profile", type=int, default=0,
+                   help="seconds of `perf record -a` under 8-client load")
+    a = p.parse_args()
+    if a.duration > 60 or a.floor_duration > 60 or a.max_requests > 200000:
+        sys.exit("bench: durations are capped at 60 s, requests at 200000")
+
+    with open(os.path.join(a.mailstack, "mailstack.json")) as f:
+        stack = json.load(f)
+    a.imap_port = stack["ports"]["imap"]
+    petrel_pid = read_pid(os.path.join(a.web_dir, "petrel.pid"))
+    nginx_pid = read_pid(os.path.join(a.web_dir, "nginx", "nginx.pid"))
+    dovecot_pid = read_pid(os.path.join(a.mailstack, "run", "master.pid"))
+    if not (petrel_pid and nginx_pid and dovecot_pid):
+        sys.exit("bench: missing pids: petrel %s nginx %s dovecot %s"
+                 % (petrel_pid, nginx_pid, dovecot_pid))
+    meter = CpuMeter({"petrel": petrel_pid, "nginx": nginx_pid,
+                      "dovecot": dovecot_pid})
+    tmp = tempfile.mkdtemp(prefix="petrel-bench-")
+    port = a.web_port
+    mem_start = mem_status(petrel_pid)
+    with open("/proc/loadavg") as f:
+        a.loadavg_start = " ".join(f.read().split()[:3])
+    if float(a.loadavg_start.split()[0]) > 1.0:
+        log("WARNING: load average %s before the run: other work on this "
+            "machine will distort the numbers" % a.loadavg_start)
+
+    # One session, one list: the UIDs of the first page, and a sanity check.
+    cookie, token = login(port, a.user, a.password)
+    t0 = time.perf_counter()
+    st, _, j = post(port, "MessageList", {"folder": a.folder, "limit": 50},
+                    cookie, token)
+    first_ms = 1000 * (time.perf_counter() - t0)
+    if st != 200 or not j or len(j.get("messages", [])) != 50:
+        sys.exit("bench: MessageList failed: %s %s" % (st, str(j)[:300]))
+    total = j["total"]
+    uids = [m["uid"] for m in j["messages"]]
+    log("folder %s: %d messages; first page UIDs %d..%d; first list %.1f ms"
+        % (a.folder, total, uids[0], uids[-1], first_ms))
+    # Cold: the first list of a fresh session (5 samples).
+    cold = []
+    for _ in range(5):
+        c2, t2 = login(port, a.user, a.password)
+        t0 = time.perf_counter()
+        st, _, _ = post(port, "MessageList", {"folder": a.folder, "limit": 50},
+                        c2, t2)
+        cold.append(1000 * (time.perf_counter() - t0))
+        post(port, "Logout", {}, c2, t2)
+    # Warm, sequential, from Python: the single-request latency.
+    warm = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        post(port, "MessageList", {"folder": a.folder, "limit": 50}, cookie, token)
+        warm.append(1000 * (time.perf_counter() - t0))
+    log("cold first list p50 %.1f ms; warm sequential p50 %.1f ms"
+        % (statistics.median(cold), statistics.median(warm)))
+
+    per_client = [login(port, a.user, a.password) for _ in range(32)]
+    rows = []
+    results = {}
+
+    def petrel_run(label, clients, sessions, sess_label):
+        log("petrel %s, %d clients (%s): warm-up 2 s, measure %d s"
+            % (label, clients, sess_label, a.duration))
+        run_wrk(a, port, sessions, clients, 2, tmp)
+        s0 = meter.snap()
+        r = run_wrk(a, port, sessions, clients, a.duration, tmp)
+        cpu = CpuMeter.delta(s0, meter.snap(), r["requests"])
+        log("  %d req, %.0f req/s, p50 %.2f ms, p95 %.2f ms, non-200 %d, errors %d"
+            % (r["requests"], r["rps"], r["p50_ms"], r["p95_ms"],
+               r["non200"], r["errors"]))
+        rows.append(fmt_row("Petrel MessageList (warm)", clients, sess_label, r, cpu))
+        results[(label, clients)] = (r, cpu)
+        return r
+
+    for n in (1, 8, 32):
+        petrel_run("shared", n, [(cookie, token)], "1 shared")
+    for n in (8, 32):
+        petrel_run("per-client", n, per_client[:n], "%d (one each)" % n)
+    mem_after = mem_status(petrel_pid)
+
+    def floor_run(label, mode, tls, n, items="rows"):
+        log("floor %s (%s, %s), %d clients: %d s"
+            % (label, mode, tls, n, a.floor_duration))
+        s0 = meter.snap()
+        r = run_floor(a, uids, mode, tls, n, a.floor_duration, items)
+        cpu = CpuMeter.delta(s0, meter.snap(), r["requests"])
+        cpu["per_req_ms"]["petrel"] = cpu["per_req_ms"]["nginx"] = 0
+        log("  %d req, %.0f req/s, p50 %.2f ms, p95 %.2f ms, errors %d"
+            % (r["requests"], r["rps"], r["p50_ms"], r["p95_ms"], r["errors"]))
+        rows.append(fmt_row(label, n, "-", r, cpu))
+        results[(label, n)] = (r, cpu)
+        return r
+
+    for n in (1, 8, 32):
+        floor_run("IMAP floor: FETCH only, open conn, plain", "open", "none", n)
+    for n in (1, 8, 32):
+        floor_run("IMAP floor: FETCH only, open conn, STARTTLS", "open", "starttls", n)
+    floor_run("IMAP floor: FETCH ENVELOPE only, open conn, plain", "open", "none", 1,
+              "envelope")
+    for n in (1, 8, 32):
+        floor_run("IMAP floor: LOGIN+SELECT+FETCH, fresh conn, plain", "fresh", "none", n)
+    for n in (1, 8, 32):
+        floor_run("IMAP floor: LOGIN+SELECT+FETCH, fresh conn, STARTTLS", "fresh",
+                  "starttls", n)
+
+    steps = imap_steps(a, uids, meter)
+
+    profile_txt = None
+    if a.profile:
+        profile_txt = profile(a, port, per_client[:8], petrel_pid, tmp)
+
+    mem_end = mem_status(petrel_pid)
+    info = machine_info()
+    write_report(a, info, total, uids, first_ms, cold, warm, rows, results,
+                 mem_start, mem_after, mem_end, profile_txt, steps)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def imap_steps(a, uids, meter, reps=25):
+    """Time, one at a time on an open plain connection (Python imaplib), the
+    IMAP commands a warm Petrel MessageList sends, with Dovecot's CPU each."""
+    import imaplib
+    log("IMAP step timing: %d repetitions of each command" % reps)
+    m = imaplib.IMAP4(HOST, a.imap_port)
+    m.login(a.user, a.password)
+    m.select(a.folder, readonly=True)
+    uidset = ",".join(str(u) for u in sorted(uids))
+    steps = [
+        ("NOOP", lambda: m.noop()),
+        ("UID SORT (REVERSE DATE) UTF-8 ALL (10 000 UIDs back)",
+         lambda: m.uid("SORT", "(REVERSE DATE)", "UTF-8", "ALL")),
+        ("UID FETCH 50 (UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE BODYSTRUCTURE)",
+         lambda: m.uid("FETCH", uidset,
+                       "(UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE BODYSTRUCTURE)")),
+        ("UID FETCH 50 (BODY.PEEK[1]<0.2048>) (preview)",
+         lambda: m.uid("FETCH", uidset, "(BODY.PEEK[1]<0.2048>)")),
+        ("EXAMINE of the 10 000-message folder",
+         lambda: m.select(a.folder, readonly=True)),
+    ]
+    out = []
+    for name, fn in steps:
+        fn()
+        lat = []
+        s0 = meter.snap()
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            typ, _ = fn()
+            lat.append(1000 * (time.perf_counter() - t0))
+            if typ != "OK":
+                sys.exit("bench: %s failed" % name)
+        cpu = CpuMeter.delta(s0, meter.snap(), reps)
+        out.append((name, statistics.median(lat), min(lat),
+                    cpu["per_req_ms"]["dovecot"]))
+        log("  %-75s p50 %.2f ms, Dovecot CPU %.2f ms" % (name, out[-1][1], out[-1][3]))
+    m.logout()
+    return out
+
+
+def perf_report(data, args, limit=40):
+    r = subprocess.run(["perf", "report", "-i", data, "--stdio"] + args,
+                       capture_output=True, text=True, timeout=300)
+    lines = [l for l in r.stdout.splitlines() if l.strip() and not l.startswith("#")]
+    return "$ perf report %s\n%s" % (" ".join(args), "\n".join(lines[:limit]))
+
+
+def profile(a, port, sessions, petrel_pid, tmp):
+    """Two perf recordings (cpu-clock; no hardware counters needed):
+    the whole machine under 8 clients (one session each), and petrel alone
+    with DWARF call graphs under 1 client. Returns the report text."""
+    secs = a.profile
+    out = []
+    data = os.path.join(tmp, "perf-all.data")
+    log("profile: perf record -a for %d s under 8 clients, one session each" % secs)
+    rec = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "997",
+                            "-a", "-o", data, "--", "sleep", str(secs)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+    run_wrk(a, port, sessions, 8, secs, tmp)
+    rec.wait(timeout=60)
+    out.append(perf_report(data, ["--sort", "comm", "--percent-limit", "0.5"], 20))
+    out.append(perf_report(data, ["--comm", "imap", "--sort", "dso,sym",
+                                  "--percent-limit", "0.8"], 25))
+    data = os.path.join(tmp, "perf-petrel.data")
+    psecs = max(3, secs // 2)
+    log("profile: perf record --call-graph dwarf -p petrel for %d s under 1 client"
+        % psecs)
+    rec = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "1999",
+                            "--call-graph", "dwarf,16384", "-p", str(petrel_pid),
+                            "-o", data, "--", "sleep", str(psecs)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    run_wrk(a, port, sessions[:1], 1, psecs, tmp)
+    rec.wait(timeout=60)
+    out.append(perf_report(data, ["--no-children", "-g", "none", "--sort", "dso,sym",
+                                  "--percent-limit", "1.5"], 25))
+    out.append(perf_report(data, ["--children", "-g", "none", "--sort", "sym",
+                                  "--percent-limit", "2.5"], 70))
+    return "\n\n".join(out)
+
+
+def write_report(a, info, total, uids, first_ms, cold, warm, rows, results,
+                 mem_start, mem_after, mem_end, profile_txt, steps):
+    now = datetime.datetime.now()
+    L = []
+    L.append("# Petrel message-list benchmark, %s" % now.strftime("%Y-%m-%d %H:%M"))
+    L.append("")
+    L.append("Machine: %d CPUs, %s, %s RAM, Linux %s. %s; %s; %s."
+             % (info["nproc"], info["cpu"], info["mem"], info["kernel"],
+                "Dovecot " + info["dovecot"], info["nginx"], info["wrk"]))
+    L.append("")
+    L.append("Folder `%s` of %s: %d messages (tests/harness/corpus.py, seed 1). "
+             "Request: `POST /api/MessageList {\"folder\": \"%s\", \"limit\": 50}` "
+             "(default sort `-date`, server-side UID SORT, previews on); "
+             "first page UIDs %d..%d. Petrel Release build, `petrel serve --threads %s`, "
+             "behind nginx over a unix socket; IMAP to Dovecot over STARTTLS "
+             "(verified). Load runs: %d s each after a 2 s warm-up (floor: %d s after "
+             "2 warm-up requests per client), closed loop, each client one "
+             "keep-alive connection."
+             % (a.folder, a.user, total, a.folder, uids[0], uids[-1],
+                a.petrel_threads, a.duration, a.floor_duration))
+    L.append("")
+    L.append("Single requests (Python client, sequential): first list of a fresh "
+             "session p50 %.1f ms (5 samples: %s); warm p50 %.1f ms, min %.1f ms "
+             "(20 samples); the very first list after start %.1f ms."
+             % (statistics.median(cold), ", ".join("%.0f" % x for x in cold),
+                statistics.median(warm), min(warm), first_ms))
+    L.append("")
+    L.append("| what | clients | sessions | requests | req/s | p50 ms | p95 ms | "
+             "CPU ms/req petrel | nginx | Dovecot | client | CPU ours | CPU others | errors |")
+    L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.extend(rows)
+    L.append("")
+    L.append("CPU ms/req: CPU time (user+sys, from /proc) of each process tree "
+             "during the run divided by the requests; \"client\" is wrk or imapfloor itself. "
+             "CPU ours: the four columns as a share of all cores' capacity; CPU others: "
+             "busy time of the whole machine (/proc/stat, incl. steal) not spent by "
+             "the benchmark's processes, i.e. other load on a shared machine. "
+             "Load average at the start: %s." % a.loadavg_start)
+    L.append("")
+    L.append("Petrel memory (/proc/PID/status): after start + logins VmRSS %s, "
+             "after the Petrel load runs VmRSS %s, VmHWM %s (%s threads); at the end "
+             "VmRSS %s, VmHWM %s."
+             % (mem_start.get("VmRSS"), mem_after.get("VmRSS"),
+                mem_after.get("VmHWM"), mem_after.get("Threads"),
+                mem_end.get("VmRSS"), mem_end.get("VmHWM")))
+    L.append("")
+    # Targets.
+    def get(k, n):
+        return results[(k, n)][0]
+    floor1 = get("IMAP floor: FETCH only, open conn, STARTTLS", 1)
+    floor1p = get("IMAP floor: FETCH only, open conn, plain", 1)
+    w1 = get("shared", 1)
+    checks = [
+        ("warm message list ≤ FETCH-only floor (1 client, p50)",
+         "%.2f ms vs %.2f ms (STARTTLS) / %.2f ms (plain)"
+         % (w1["p50_ms"], floor1["p50_ms"], floor1p["p50_ms"]),
+         w1["p50_ms"] <= floor1["p50_ms"]),
+        ("≥ 450 req/s with 8 clients, one session per client",
+         "%.0f req/s" % get("per-client", 8)["rps"],
+         get("per-client", 8)["rps"] >= 450),
+        ("≥ 450 req/s with 8 clients, one shared session",
+         "%.0f req/s" % get("shared", 8)["rps"], get("shared", 8)["rps"] >= 450),
+        ("p50 < 100 ms with 32 clients, one session per client",
+         "%.1f ms" % get("per-client", 32)["p50_ms"],
+         get("per-client", 32)["p50_ms"] < 100),
+        ("p50 < 100 ms with 32 clients, one shared session",
+         "%.1f ms" % get("shared", 32)["p50_ms"], get("shared", 32)["p50_ms"] < 100),
+        ("RSS < 30 MiB (VmHWM after load)",
+         "%.1f MiB" % (kib(mem_end.get("VmHWM")) / 1024),
+         kib(mem_end.get("VmHWM")) < 30 * 1024),
+    ]
+    L.append("| target (issue 3) | measured | met |")
+    L.append("|---|---|---|")
+    for t, m, okv in checks:
+        L.append("| %s | %s | %s |" % (t, m, "yes" if okv else "**no**"))
+    L.append("")
+    L.append("## The IMAP commands of one warm MessageList, one at a time")
+    L.append("")
+    L.append("A warm request sends NOOP, UID SORT, one UID FETCH for the rows and one "
+             "UID FETCH per distinct preview section (usually `1`). Timed here on an "
+             "open plain connection from Python imaplib, %s repetitions each:" % "25")
+    L.append("")
+    L.append("| command | p50 ms | min ms | Dovecot CPU ms |")
+    L.append("|---|---:|---:|---:|")
+    for name, p50, mn, dc in steps:
+        L.append("| %s | %.2f | %.2f | %.2f |" % (name, p50, mn, dc))
+    L.append("")
+    if profile_txt:
+        L.append("## Profile (perf, cpu-clock sampling)")
+        L.append("")
+        L.append("```")
+        L.append(profile_txt)
+        L.append("```")
+        L.append("")
+    text = "\n".join(L)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    with open(a.out, "w") as f:
+        f.write(text)
+    print()
+    print(text)
+    print()
+    log("wrote %s" % a.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Petrel message-list benchmark: one run, everything on 127.0.0.1.
+#
+# Builds Petrel (Release) and bench/imapfloor, starts a private mail stack
+# with a 10 000-message folder and Petrel behind nginx, then measures
+# POST /api/MessageList (limit 50) at 1, 8 and 32 clients (one shared
+# session, and one session per client) next to the raw IMAP floor
+# (bench/imapfloor: LOGIN+SELECT+UID FETCH on a fresh connection, and the
+# UID FETCH alone on an open, selected one), plus Petrel's RSS. Prints a
+# table and writes bench/results/<date>.md. Stops everything it started.
+# Must run as root (the private Dovecot/Postfix/nginx). About 4 minutes.
+#
+#   BENCH_DIR          state directory (/tmp/petrel-bench)
+#   BENCH_BASE_PORT    mail stack base port (28000: IMAP 28143)
+#   BENCH_WEB_PORT     nginx port (8088)
+#   BENCH_COUNT        messages in the folder (10000)
+#   BENCH_DURATION     seconds per Petrel load run (8); BENCH_FLOOR_DURATION (6)
+#   BENCH_THREADS      petrel serve --threads (4, the default)
+#   BENCH_PROFILE      seconds of `perf record -a` under load (0 = off; needs perf)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+state=${BENCH_DIR:-/tmp/petrel-bench}
+base_port=${BENCH_BASE_PORT:-28000}
+web_port=${BENCH_WEB_PORT:-8088}
+count=${BENCH_COUNT:-10000}
+duration=${BENCH_DURATION:-8}
+floor_duration=${BENCH_FLOOR_DURATION:-6}
+threads=${BENCH_THREADS:-4}
+profile=${BENCH_PROFILE:-0}
+build=$root/build/bench
+user=alice@example.test
+password=alice-pass-1
+folder=INBOX
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: run as root (it starts private Dovecot, Postfix and nginx)" >&2
+	exit 1
+fi
+
+need=(wrk build-essential cmake pkg-config libetpan-dev libfcgi-dev libssl-dev
+	libsqlite3-dev libjansson-dev libgumbo-dev libctemplate-dev dovecot-imapd
+	dovecot-managesieved dovecot-sieve dovecot-lmtpd postfix nginx-light python3)
+[ "$profile" != 0 ] && need+=(linux-perf)
+missing=()
+for p in "${need[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "bench: installing ${missing[*]}"
+	echo "postfix postfix/main_mailer_type select No configuration" |
+		debconf-set-selections
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}"
+fi
+
+echo "bench: building Petrel (Release) in $build"
+# PETREL_WERROR=OFF: a Release build sees warnings (NDEBUG) a debug build does not;
+# they must not stop a measurement.
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DPETREL_TESTS=OFF \
+	-DPETREL_WERROR=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+make -s -C bench OUT="$build" "$build/imapfloor"
+
+mkdir -p "$state"
+chmod 755 "$state"
+cleanup() {
+	trap - INT TERM EXIT
+	echo "bench: stopping"
+	python3 tests/harness/webstack.py stop --dir "$state/web" >/dev/null 2>&1 || true
+	python3 tests/harness/mailstack.py stop --dir "$state/mail" >/dev/null 2>&1 || true
+}
+trap cleanup INT TERM EXIT
+
+python3 tests/harness/mailstack.py start --dir "$state/mail" --base-port "$base_port" \
+	--restart >/dev/null
+stamp="$state/mail/.bench-corpus-$count"
+if [ ! -e "$stamp" ]; then
+	echo "bench: writing $count messages into $user's $folder"
+	python3 tests/harness/corpus.py --stack "$state/mail" --user "$user" \
+		--folder "$folder" --count "$count" --seed 1 >/dev/null
+	touch "$stamp"
+fi
+# Build Dovecot's index and cache now, not inside the first measurement.
+doveadm -c "$state/mail/dovecot/dovecot.conf" index -u "$user" "$folder" \
+	>/dev/null 2>&1 || true
+
+python3 tests/harness/webstack.py start --dir "$state/web" --mailstack "$state/mail" \
+	--petrel "$build/petrel" --share "$root" --port "$web_port" \
+	--threads "$threads" --restart
+
+mkdir -p bench/results
+out=bench/results/$(date +%Y-%m-%d-%H%M).md
+python3 bench/bench.py --web-port "$web_port" --web-dir "$state/web" \
+	--mailstack "$state/mail" --user "$user" --password "$password" \
+	--folder "$folder" --floor "$build/imapfloor" --out "$out" \
+	--duration "$duration" --floor-duration "$floor_duration" \
+	--petrel-threads "$threads" --profile "$profile"
