@@ -9,7 +9,7 @@
 <main class="login">
   <section class="login-card" aria-labelledby="login-title">
     <header class="login-brand">
-      <img class="login-logo" src="{{STATIC}}/img/petrel.svg" alt="" width="56" height="56">
+      <img class="login-logo" src="{{LOGO_URL}}" alt="" height="56">
       <div>
         <p class="login-site">{{SITE_TITLE}}</p>
         <p class="login-tagline">{{L_APP_TAGLINE}}</p>

@@ -39,6 +39,13 @@
   <symbol id="i-info" viewBox="0 0 24 24"><path d="M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18z M12 11v5.5 M12 7.5v.01"/></symbol>
   <symbol id="i-notjunk" viewBox="0 0 24 24"><path d="M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z M8.5 12l2.5 2.5 4.5-4.5"/></symbol>
   <symbol id="i-layers" viewBox="0 0 24 24"><path d="M12 3l9 5-9 5-9-5z M3 13l9 5 9-5"/></symbol>
+  <symbol id="i-plus" viewBox="0 0 24 24"><path d="M12 5v14 M5 12h14"/></symbol>
+  <symbol id="i-more" viewBox="0 0 24 24"><path d="M6 12h.01 M12 12h.01 M18 12h.01"/></symbol>
+  <symbol id="i-folder-plus" viewBox="0 0 24 24"><path d="M3 6.5A1.5 1.5 0 0 1 4.5 5H9l2 2h8.5A1.5 1.5 0 0 1 21 8.5v9a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 17.5z M12 10v6 M9 13h6"/></symbol>
+  <symbol id="i-eye" viewBox="0 0 24 24"><path d="M2.5 12S6 5.5 12 5.5 21.5 12 21.5 12 18 18.5 12 18.5 2.5 12 2.5 12z M12 9.5a2.5 2.5 0 1 0 0 5a2.5 2.5 0 1 0 0-5z"/></symbol>
+  <symbol id="i-eye-off" viewBox="0 0 24 24"><path d="M4 4l16 16 M10 6A9.8 9.8 0 0 1 12 5.5C18 5.5 21.5 12 21.5 12a17 17 0 0 1-2.7 3.4 M6.4 7.6C3.9 9.3 2.5 12 2.5 12S6 18.5 12 18.5c1.6 0 3-.4 4.2-1.1 M9.9 10a2.5 2.5 0 0 0 3.6 3.5"/></symbol>
+  <symbol id="i-sweep" viewBox="0 0 24 24"><path d="M4 7h16 M9.5 7V4h5v3 M6 7l1 13h10l1-13 M9 12l6 5 M15 12l-6 5"/></symbol>
+  <symbol id="i-alert" viewBox="0 0 24 24"><path d="M12 3.5L22 20H2z M12 10v4.5 M12 17.5v.01"/></symbol>
 </svg>
 
 <div class="progress" id="progress" role="progressbar" aria-label="{{L_MAIL_LOADING}}" hidden><span></span></div>
@@ -48,7 +55,7 @@
     <svg class="icon" aria-hidden="true"><use href="#i-menu"/></svg>
   </button>
   <a class="brand" href="#/folder/INBOX">
-    <img class="brand-logo" src="{{STATIC}}/img/petrel.svg" alt="" width="32" height="32">
+    <img class="brand-logo" src="{{LOGO_URL}}" alt="" height="32">
     <span class="brand-name">{{SITE_TITLE}}</span>
   </a>
   <form class="search" id="search-form" role="search">
@@ -97,7 +104,12 @@
         <svg class="icon" aria-hidden="true"><use href="#i-close"/></svg>
       </button>
     </div>
-    <p class="sidebar-title" id="folders-title">{{L_MAIL_FOLDERS}}</p>
+    <div class="sidebar-title-row">
+      <p class="sidebar-title" id="folders-title">{{L_MAIL_FOLDERS}}</p>
+      <button type="button" class="icon-btn folder-new-btn" id="folder-new" aria-haspopup="dialog" aria-label="{{L_MAIL_FOLDER_NEW}}" title="{{L_MAIL_FOLDER_NEW}}">
+        <svg class="icon" aria-hidden="true"><use href="#i-plus"/></svg>
+      </button>
+    </div>
     <ul class="folders" id="folders" aria-labelledby="folders-title">
       <li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li>
     </ul>
@@ -245,6 +257,18 @@
   </section>
 </div>
 
+<div class="menu folder-menu" id="folder-menu" role="menu" aria-labelledby="folder-menu-title" hidden>
+  <p class="menu-label folder-menu-title" id="folder-menu-title"></p>
+  <button type="button" class="menu-item" role="menuitem" data-folder-action="subfolder"><svg class="icon" aria-hidden="true"><use href="#i-folder-plus"/></svg><span>{{L_MAIL_FOLDER_NEW_SUB}}</span></button>
+  <button type="button" class="menu-item" role="menuitem" data-folder-action="rename"><svg class="icon" aria-hidden="true"><use href="#i-pencil"/></svg><span>{{L_MAIL_FOLDER_RENAME}}</span></button>
+  <button type="button" class="menu-item" role="menuitem" data-folder-action="subscribe"><svg class="icon" aria-hidden="true"><use href="#i-eye-off"/></svg><span class="folder-menu-sub">{{L_MAIL_FOLDER_UNSUBSCRIBE}}</span></button>
+  <div class="menu-sep" role="separator" data-for="empty"></div>
+  <button type="button" class="menu-item menu-danger" role="menuitem" data-folder-action="empty"><svg class="icon" aria-hidden="true"><use href="#i-sweep"/></svg><span>{{L_MAIL_FOLDER_EMPTY}}</span></button>
+  <div class="menu-sep" role="separator" data-for="delete"></div>
+  <button type="button" class="menu-item menu-danger" role="menuitem" data-folder-action="delete"><svg class="icon" aria-hidden="true"><use href="#i-trash"/></svg><span>{{L_MAIL_FOLDER_DELETE}}</span></button>
+  <p class="menu-note" id="folder-menu-note" hidden>{{L_MAIL_FOLDER_SPECIAL_NOTE}}</p>
+</div>
+
 <div class="drag-ghost" id="drag-ghost" aria-hidden="true"><svg class="icon" aria-hidden="true"><use href="#i-mail"/></svg><span id="drag-ghost-text"></span></div>
 
 <div class="toasts" id="toasts" aria-live="polite"></div>
@@ -285,6 +309,44 @@
       </div>
     </div>
   </section>
+</div>
+<div class="overlay" id="folder-dialog" hidden>
+  <form class="dialog dialog-sm" id="fd-form" role="dialog" aria-modal="true" aria-labelledby="fd-title" tabindex="-1" novalidate>
+    <header class="dialog-head">
+      <h2 id="fd-title"></h2>
+      <button type="button" class="icon-btn" data-action="fd-cancel" aria-label="{{L_MAIL_CLOSE}}"><svg class="icon" aria-hidden="true"><use href="#i-close"/></svg></button>
+    </header>
+    <div class="dialog-body fd-body">
+      <div class="fd-confirm" id="fd-confirm">
+        <span class="fd-confirm-art" aria-hidden="true"><svg class="icon" aria-hidden="true"><use href="#i-alert"/></svg></span>
+        <div>
+          <p class="fd-text" id="fd-text"></p>
+          <p class="fd-subtext" id="fd-subtext"></p>
+        </div>
+      </div>
+      <div class="field" id="fd-name-field">
+        <label class="field-label" for="fd-name">{{L_MAIL_FOLDER_NAME}}</label>
+        <div class="field-box">
+          <svg class="field-icon" aria-hidden="true"><use href="#i-folder"/></svg>
+          <input type="text" id="fd-name" name="name" autocomplete="off" spellcheck="false" maxlength="200" enterkeyhint="done" aria-describedby="fd-hint fd-error">
+        </div>
+        <p class="field-hint" id="fd-hint"></p>
+      </div>
+      <div class="field" id="fd-parent-field">
+        <label class="field-label" for="fd-parent">{{L_MAIL_FOLDER_PARENT}}</label>
+        <div class="field-box select-box">
+          <svg class="field-icon" aria-hidden="true"><use href="#i-layers"/></svg>
+          <select id="fd-parent" name="parent"></select>
+          <svg class="icon icon-sm select-caret" aria-hidden="true"><use href="#i-chevron-down"/></svg>
+        </div>
+      </div>
+      <p class="alert alert-error fd-error" id="fd-error" role="alert" hidden></p>
+    </div>
+    <footer class="dialog-foot">
+      <button type="button" class="btn btn-secondary" data-action="fd-cancel">{{L_MAIL_FOLDER_CANCEL}}</button>
+      <button type="submit" class="btn btn-primary" id="fd-submit"></button>
+    </footer>
+  </form>
 </div>
 </body>
 </html>

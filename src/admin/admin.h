@@ -247,6 +247,67 @@ bool admin_valid_bool(struct strv s, const char **canon_r);
 bool admin_valid_uint(struct strv s, unsigned min, unsigned max,
 		      unsigned *v_r);
 
+/* ---- branding (branding.c) ------------------------------------------ */
+
+/*
+ * The logo and favicon: uploaded files in DATA/.../storage/branding/,
+ * named "<kind>-<16 hex of SHA-256>.<ext>" and recorded in application.ini
+ * as [webmail] logo / favicon. Raster formats only; SVG is refused.
+ */
+enum admin_brand { ADMIN_BRAND_LOGO, ADMIN_BRAND_FAVICON };
+
+#define ADMIN_BRAND_MAX_BYTES (512 * 1024)
+#define ADMIN_BRAND_MAX_SIDE 4096
+
+struct admin_image_info {
+	const char *ext;  /* "png", "jpg", "webp", "ico" */
+	const char *mime; /* "image/png", ... */
+	unsigned width, height;
+};
+
+/* "logo" or "favicon" (also the ini key and the URL's last segment). */
+const char *admin_brand_name(enum admin_brand b);
+/*
+ * Identify an image by its magic bytes (PNG, JPEG, WebP, ICO) and read
+ * its dimensions. Returns NULL when it is acceptable, else the message
+ * key of the reason (L_ADMIN_ERR_IMAGE_NONE, _SIZE over
+ * ADMIN_BRAND_MAX_BYTES, _SVG, _TYPE, _DIMENSIONS: 0 or over
+ * ADMIN_BRAND_MAX_SIDE). *info_r is filled on success.
+ */
+const char *admin_image_sniff(struct strv data,
+			      struct admin_image_info *info_r);
+/*
+ * Check data with admin_image_sniff and write it atomically (temp file,
+ * fsync, rename; mode 0640) to storage/branding/, created 0750 if
+ * missing. *file_r is the new file name (in a). A refused image is
+ * PERR_INPUT with the reason's message key as err->msg.
+ */
+int admin_brand_store(const struct config_paths *paths, enum admin_brand b,
+		      struct strv data, struct arena *a, char **file_r,
+		      struct perr *err) PT_WARN_UNUSED;
+/*
+ * Delete a stored file; nothing to do for "" or a missing file. A name
+ * admin_brand_file_ok refuses is PERR_INPUT and nothing is touched.
+ */
+int admin_brand_unlink(const struct config_paths *paths, enum admin_brand b,
+		       const char *file, struct arena *a,
+		       struct perr *err) PT_WARN_UNUSED;
+/* True if file has the form admin_brand_store gives b's files. */
+bool admin_brand_file_ok(enum admin_brand b, const char *file);
+/*
+ * The part of a stored name that changes with the contents (the 16 hex
+ * digits, for ?v=), a view into file.
+ */
+struct strv admin_brand_version(const char *file);
+/* The Content-Type for a stored name, by its extension. */
+const char *admin_brand_mime(const char *file);
+/*
+ * Read a whole regular file of at most max bytes into a (symlinks are not
+ * followed). PERR_NOTFOUND when it does not exist, PERR_LIMIT when larger.
+ */
+int admin_file_read(const char *path, size_t max, struct arena *a,
+		    struct strv *data_r, struct perr *err) PT_WARN_UNUSED;
+
 /* ---- connection tests ------------------------------------------------ */
 
 enum admin_proto { ADMIN_PROTO_IMAP, ADMIN_PROTO_SMTP, ADMIN_PROTO_SIEVE };
@@ -259,7 +320,12 @@ struct admin_probe_opts {
 	bool verify;
 	const char *ca_file; /* NULL or "": the system store */
 	unsigned timeout_s;
-	/* Optional test login (IMAP only); NULL: none. */
+	/*
+	 * Optional test login; NULL: none. IMAP: LOGIN through imap/;
+	 * SMTP: AUTH PLAIN (RFC 4954) after the (post-STARTTLS) EHLO;
+	 * ManageSieve: AUTHENTICATE "PLAIN" (RFC 5804). The password is
+	 * never logged, and the buffers that carried it are cleansed.
+	 */
 	const char *login_user, *login_password;
 };
 
@@ -275,14 +341,16 @@ struct admin_probe_result {
 	const char *error; /* plain language, when !ok */
 	const char *hint;  /* what to do about it, or NULL */
 	int login;         /* -1 not tried, 0 failed, 1 ok */
+	/* Why the login failed: the server's own reply line when it had one. */
 	const char *login_error;
 };
 
 /*
  * Connect, read the greeting and capabilities (IMAP CAPABILITY, SMTP
  * EHLO, ManageSieve's greeting), run STARTTLS when secure is "TLS" and
- * read them again, then say goodbye. Never fails as a call: the outcome
- * is in *res_r (strings in a).
+ * read them again, sign in with the test account when one is given, then
+ * say goodbye. Never fails as a call: the outcome is in *res_r (strings
+ * in a).
  */
 void admin_probe(const struct admin_probe_opts *o, struct arena *a,
 		 struct admin_probe_result *res_r);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <libetpan/libetpan.h>
+#include <openssl/crypto.h>
 
 #include "admin.h"
 #include "config/config.h"
@@ -134,6 +135,42 @@ has_word(const char *caps, const char *word)
 	return false;
 }
 
+/*
+ * The SASL PLAIN initial response (RFC 4616): base64 of
+ * "\0user\0password", in a. The caller cleanses it after sending.
+ */
+static char *
+sasl_plain(struct probe *p)
+{
+	const char *u = p->o->login_user, *pw = p->o->login_password;
+	size_t ul = strlen(u), pl = strlen(pw);
+	char *raw = arena_alloc(p->a, ul + pl + 2), *b64;
+
+	if (raw == NULL)
+		return NULL;
+	raw[0] = '\0';
+	memcpy(raw + 1, u, ul);
+	raw[ul + 1] = '\0';
+	memcpy(raw + ul + 2, pw, pl);
+	b64 = codec_base64_encode(p->a, raw, ul + pl + 2);
+	OPENSSL_cleanse(raw, ul + pl + 2);
+	return b64;
+}
+
+static bool
+wants_login(const struct probe *p)
+{
+	return p->o->login_user != NULL && p->o->login_user[0] != '\0' &&
+	       p->o->login_password != NULL;
+}
+
+static void
+login_failed(struct probe *p, const char *why)
+{
+	p->res->login = 0;
+	p->res->login_error = why;
+}
+
 /* ---- IMAP (RFC 9051) ------------------------------------------------- */
 
 /* Run "tag CMD", collect "* CAPABILITY" atoms; 0 on a tagged OK. */
@@ -236,6 +273,65 @@ smtp_ehlo(struct probe *p)
 	return 0;
 }
 
+/*
+ * True if the EHLO keywords (caps, space separated: "SIZE 1000 AUTH PLAIN
+ * LOGIN ...") list mech after AUTH. The keywords are joined, so anything
+ * after AUTH counts; "PLAIN" is no other extension's parameter.
+ */
+static bool
+smtp_has_mech(const char *caps, const char *mech)
+{
+	struct strv rest = strv_from_cstr(caps), w;
+	bool in_auth = false;
+
+	while (rest.len > 0) {
+		(void)strv_split_once(rest, ' ', &w, &rest);
+		if (strv_eq_ci_ascii(w, STRV_LIT("AUTH")))
+			in_auth = true;
+		else if (in_auth && strv_eq_ci_ascii(w, strv_from_cstr(mech)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * RFC 4954: AUTH PLAIN with an initial response. A failure keeps the
+ * server's reply (e.g. "535 5.7.8 Error: authentication failed") as the
+ * login error; the probe itself still counts as reached.
+ */
+static void
+smtp_login(struct probe *p)
+{
+	const char *first = NULL, *saved = p->res->error;
+	char *b64, *cmd;
+	int code = 0, r;
+
+	if (!smtp_has_mech(sbuf_cstr(&p->caps), "PLAIN")) {
+		login_failed(p, "the server offers no AUTH PLAIN on this "
+				"connection (try TLS)");
+		return;
+	}
+	if ((b64 = sasl_plain(p)) == NULL ||
+	    (cmd = arena_printf(p->a, "AUTH PLAIN %s", b64)) == NULL) {
+		login_failed(p, "out of memory");
+		return;
+	}
+	r = send_line(p, cmd);
+	OPENSSL_cleanse(cmd, strlen(cmd));
+	OPENSSL_cleanse(b64, strlen(b64));
+	if (r == 0)
+		r = smtp_reply(p, &code, false, &first);
+	if (r != 0) {
+		login_failed(p, p->res->error);
+		p->res->error = saved;
+		return;
+	}
+	if (code == 235)
+		p->res->login = 1;
+	else
+		login_failed(p, first);
+}
+
 static int
 probe_smtp(struct probe *p, bool use_starttls)
 {
@@ -261,6 +357,8 @@ probe_smtp(struct probe *p, bool use_starttls)
 		if (starttls(p) != 0 || smtp_ehlo(p) != 0)
 			return -1;
 	}
+	if (wants_login(p))
+		smtp_login(p);
 	(void)send_line(p, "QUIT");
 	return 0;
 }
@@ -308,6 +406,61 @@ sieve_caps(struct probe *p, const char **ok_r)
 	return fail(p, "the server's greeting never ended");
 }
 
+/* sieve_caps() turns "SASL" "PLAIN LOGIN" into SASL=PLAIN,LOGIN. */
+static bool
+sieve_has_mech(const char *caps, const char *mech)
+{
+	const char *m = strstr(caps, "SASL=");
+	struct strv rest, w, tail;
+
+	if (m == NULL)
+		return false;
+	(void)strv_split_once(strv_from_cstr(m + 5), ' ', &rest, &tail);
+	while (rest.len > 0) {
+		(void)strv_split_once(rest, ',', &w, &rest);
+		if (strv_eq_ci_ascii(w, strv_from_cstr(mech)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * RFC 5804 §2.1: AUTHENTICATE "PLAIN" with the initial response as a
+ * quoted string. The answer is OK, or NO with the server's reason, e.g.
+ * NO "Authentication failed.", which becomes the login error as is.
+ */
+static void
+sieve_login(struct probe *p)
+{
+	const char *l, *saved = p->res->error;
+	char *b64, *cmd;
+	int r;
+
+	if (!sieve_has_mech(sbuf_cstr(&p->caps), "PLAIN")) {
+		login_failed(p, "the server offers no SASL PLAIN on this "
+				"connection (try TLS)");
+		return;
+	}
+	if ((b64 = sasl_plain(p)) == NULL ||
+	    (cmd = arena_printf(p->a, "AUTHENTICATE \"PLAIN\" \"%s\"",
+				b64)) == NULL) {
+		login_failed(p, "out of memory");
+		return;
+	}
+	r = send_line(p, cmd);
+	OPENSSL_cleanse(cmd, strlen(cmd));
+	OPENSSL_cleanse(b64, strlen(b64));
+	if (r != 0 || (l = read_line(p)) == NULL) {
+		login_failed(p, p->res->error);
+		p->res->error = saved;
+		return;
+	}
+	if (strncmp(l, "OK", 2) == 0)
+		p->res->login = 1;
+	else
+		login_failed(p, l);
+}
+
 static int
 probe_sieve(struct probe *p, bool use_starttls)
 {
@@ -330,6 +483,8 @@ probe_sieve(struct probe *p, bool use_starttls)
 		if (starttls(p) != 0 || sieve_caps(p, NULL) != 0)
 			return -1;
 	}
+	if (wants_login(p))
+		sieve_login(p);
 	(void)send_line(p, "LOGOUT");
 	return 0;
 }
@@ -381,7 +536,10 @@ try_login(const struct admin_probe_opts *o, struct arena *a,
 	if (imap_connect(&d, a, &c, &err) != 0 ||
 	    imap_login(c, o->login_user, o->login_password, &err) != 0) {
 		r->login = 0;
-		r->login_error = err.msg != NULL ? err.msg : "login failed";
+		/* err.msg may live in the connection's arena: copy it out. */
+		r->login_error = arena_strdup(a, err.msg != NULL
+							 ? err.msg
+							 : "login failed");
 	} else {
 		r->login = 1;
 		imap_logout(c);

@@ -45,6 +45,8 @@ static const struct setting app_settings[] = {
         APP(webmail, allow_languages_on_settings, SET_BOOL, "On", 0, 0),
         APP(webmail, messages_per_page, SET_UINT, "25", 5, 500),
         APP(webmail, attachment_size_limit, SET_UINT, "25", 0, 4096),
+        APP(webmail, logo, SET_STR, "", 0, 0),
+        APP(webmail, favicon, SET_STR, "", 0, 0),
         APP(login, default_domain, SET_STR, "", 0, 0),
         APP(login, allow_languages_on_login, SET_BOOL, "On", 0, 0),
         APP(security, force_https, SET_BOOL, "Off", 0, 0),

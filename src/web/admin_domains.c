@@ -299,8 +299,7 @@ run_probe(struct web_ctx *ctx, struct tmpl_dict *d,
 	o.verify = verify;
 	o.ca_file = field_ok(f, "ca_file") ? value_of(f, "ca_file") : NULL;
 	o.timeout_s = timeout > 15 ? 15 : timeout;
-	if (proto == ADMIN_PROTO_IMAP &&
-	    http_request_form(ctx->req, "test_user", &tu) &&
+	if (http_request_form(ctx->req, "test_user", &tu) &&
 	    http_request_form(ctx->req, "test_password", &tp) && tu.len > 0 &&
 	    net_value_is_safe(tu) && net_value_is_safe(tp)) {
 		o.login_user = tu.p;

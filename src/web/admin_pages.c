@@ -272,7 +272,8 @@ validate_setting(struct web_ctx *ctx, const struct setting_field *f,
 
 static int
 render_settings(struct web_ctx *ctx, int status, const char **values,
-		const char **errors, struct perr *err)
+		const char **errors, enum admin_brand brand_kind,
+		const char *brand_error, struct perr *err)
 {
 	struct tmpl_dict *d = web_admin_page_dict(ctx, "L_ADMIN_NAV_SETTINGS",
 						  "settings");
@@ -323,18 +324,28 @@ render_settings(struct web_ctx *ctx, int status, const char **values,
 							       : "text");
 		}
 	}
+	web_admin_branding_dict(ctx, d, brand_kind, brand_error);
 	return web_render_page(ctx, status, "admin/settings.tpl", d, err);
 }
 
 int
-web_admin_settings(struct web_ctx *ctx, struct perr *err)
+web_admin_settings_page(struct web_ctx *ctx, int status,
+			enum admin_brand brand_kind, const char *brand_error,
+			struct perr *err)
 {
 	const char *values[PT_NELEM(setting_fields)];
 	size_t i;
 
 	for (i = 0; i < PT_NELEM(setting_fields); i++)
 		values[i] = current_value(ctx, &setting_fields[i]);
-	return render_settings(ctx, 200, values, NULL, err);
+	return render_settings(ctx, status, values, NULL, brand_kind,
+			       brand_error, err);
+}
+
+int
+web_admin_settings(struct web_ctx *ctx, struct perr *err)
+{
+	return web_admin_settings_page(ctx, 200, ADMIN_BRAND_LOGO, NULL, err);
 }
 
 int
@@ -366,7 +377,8 @@ web_admin_settings_save(struct web_ctx *ctx, struct perr *err)
 				    f->key, values[i]);
 	}
 	if (!ok)
-		return render_settings(ctx, 400, values, errors, err);
+		return render_settings(ctx, 400, values, errors,
+				       ADMIN_BRAND_LOGO, NULL, err);
 	if (admin_app_settings_write(&ctx->config->paths, set,
 				     PT_NELEM(set), ctx->req->arena,
 				     err) != 0 ||

@@ -14,6 +14,7 @@
 #define PETREL_WEB_ADMIN_WEB_H
 
 #include <stdbool.h>
+#include "admin/admin.h"
 
 struct web_ctx;
 struct perr;
@@ -66,6 +67,26 @@ int web_admin_dashboard(struct web_ctx *ctx, struct perr *err);
 int web_admin_logs(struct web_ctx *ctx, struct perr *err);
 int web_admin_settings(struct web_ctx *ctx, struct perr *err);
 int web_admin_settings_save(struct web_ctx *ctx, struct perr *err);
+/*
+ * The General page with the current values; brand_error (a message key,
+ * or NULL) is shown next to brand_kind's upload field.
+ */
+int web_admin_settings_page(struct web_ctx *ctx, int status,
+			    enum admin_brand brand_kind,
+			    const char *brand_error, struct perr *err);
+
+/* admin_branding.c */
+/* GET /branding/logo, /branding/favicon: the uploaded files (public). */
+int web_branding_logo(struct web_ctx *ctx, struct perr *err);
+int web_branding_favicon(struct web_ctx *ctx, struct perr *err);
+/*
+ * POST /admin/branding: kind=logo|favicon, action=upload (the multipart
+ * field "file") or remove (back to Petrel's logo). Audit-logged.
+ */
+int web_admin_branding_save(struct web_ctx *ctx, struct perr *err);
+/* The BRANDS section of the General page; err_key NULL: no error. */
+void web_admin_branding_dict(struct web_ctx *ctx, struct tmpl_dict *d,
+			     enum admin_brand err_kind, const char *err_key);
 
 /* admin_domains.c */
 int web_admin_domains(struct web_ctx *ctx, struct perr *err);

@@ -8,10 +8,47 @@
 #include <jansson.h>
 
 #include "web_private.h"
+#include "admin/admin.h"
 #include "core/banned.h"
 
 /* Pages are small; a runaway template loop stops here. */
 #define WEB_PAGE_MAX (4 * 1024 * 1024)
+
+/*
+ * LOGO_URL, FAVICON_URL and FAVICON_TYPE: the uploaded branding files
+ * (admin_branding.c serves them, versioned by their content hash) or
+ * Petrel's own SVG.
+ */
+static void
+set_brand_urls(struct web_ctx *ctx, struct tmpl_dict *d)
+{
+	const char *logo = ctx->config->webmail.logo;
+	const char *fav = ctx->config->webmail.favicon;
+	const char *def = arena_printf(ctx->req->arena, "%s/img/petrel.svg",
+				       ctx->app->static_url);
+	const char *url;
+
+	url = admin_brand_file_ok(ADMIN_BRAND_LOGO, logo)
+		      ? arena_printf(ctx->req->arena, "/branding/logo?v=%.*s",
+				     (int)admin_brand_version(logo).len,
+				     admin_brand_version(logo).p)
+		      : def;
+	tmpl_dict_set_template_global(d, "LOGO_URL",
+				      strv_from_cstr(url != NULL ? url : ""));
+	url = admin_brand_file_ok(ADMIN_BRAND_FAVICON, fav)
+		      ? arena_printf(ctx->req->arena,
+				     "/branding/favicon?v=%.*s",
+				     (int)admin_brand_version(fav).len,
+				     admin_brand_version(fav).p)
+		      : def;
+	tmpl_dict_set_template_global(d, "FAVICON_URL",
+				      strv_from_cstr(url != NULL ? url : ""));
+	tmpl_dict_set_template_global(
+		d, "FAVICON_TYPE",
+		strv_from_cstr(admin_brand_file_ok(ADMIN_BRAND_FAVICON, fav)
+				       ? admin_brand_mime(fav)
+				       : "image/svg+xml"));
+}
 
 struct tmpl_dict *
 web_page_dict(struct web_ctx *ctx, const char *page_title)
@@ -29,6 +66,7 @@ web_page_dict(struct web_ctx *ctx, const char *page_title)
 				      strv_from_cstr(i18n_code(ctx->lang)));
 	tmpl_dict_set_template_global(d, "PAGE_TITLE",
 				      strv_from_cstr(page_title));
+	set_brand_urls(ctx, d);
 	tmpl_dict_add_include(d, "HEAD", "partials/head.tpl");
 	return d;
 }

@@ -66,6 +66,10 @@ static const struct web_route routes[] = {
 	{"POST", "/admin/session/end", web_admin_session_end,
 	 ROUTE_ADMIN | ROUTE_CSRF},
 	{"GET", "/admin/logs", web_admin_logs, ROUTE_ADMIN},
+	{"POST", "/admin/branding", web_admin_branding_save,
+	 ROUTE_ADMIN | ROUTE_CSRF},
+	{"GET", "/branding/logo", web_branding_logo, 0},
+	{"GET", "/branding/favicon", web_branding_favicon, 0},
 };
 
 /* Flags whose middleware exists. Anything else fails closed. */

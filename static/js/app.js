@@ -192,7 +192,7 @@
         if (!resp.ok) {
           var err = (data && data.error) || {};
           throw Object.assign(new Error(err.message || t('L_ERROR_INTERNAL', 'An internal error occurred.')),
-            { code: err.code, status: resp.status });
+            { code: err.code, status: resp.status, detail: err.detail });
         }
         return data;
       });
@@ -385,17 +385,32 @@
       a.appendChild(icon(SPECIAL_ICONS[f.special] || 'folder'));
       a.appendChild(el('span', 'folder-name', displayName(f)));
       a.title = f.path;
+      if (f.subscribed === false && !f.special) {
+        a.classList.add('unsubscribed');
+        a.title = f.path + ' · ' + t('L_MAIL_FOLDER_UNSUBSCRIBED', 'Not subscribed');
+      }
       if (f.unseen > 0) {
         var pill = el('span', 'pill', num(f.unseen));
         pill.setAttribute('aria-label', tf('L_MAIL_UNREAD_COUNT', '{n} unread', { n: num(f.unseen) }));
         a.appendChild(pill);
       }
       li.appendChild(a);
+      var more = el('button', 'folder-more');
+      more.type = 'button';
+      more.dataset.folderMenu = f.path;
+      more.setAttribute('aria-haspopup', 'menu');
+      more.setAttribute('aria-expanded', 'false');
+      more.setAttribute('aria-controls', 'folder-menu');
+      more.setAttribute('aria-label', tf('L_MAIL_FOLDER_ACTIONS', 'Actions for {name}', { name: displayName(f) }));
+      more.title = more.getAttribute('aria-label');
+      more.appendChild(icon('more'));
+      li.appendChild(more);
       if (f.special) lastSpecial = li;
       frag.appendChild(li);
     });
     if (lastSpecial && lastSpecial !== frag.lastChild) lastSpecial.classList.add('special-last');
     foldersEl.replaceChildren(frag);
+    rebindFolderMenu();
   }
 
   foldersEl.addEventListener('click', function (ev) {
@@ -1246,6 +1261,10 @@
     var menu = $(openMenuBtn.getAttribute('aria-controls'));
     menu.hidden = true;
     openMenuBtn.setAttribute('aria-expanded', 'false');
+    if (menu === folderMenu) {
+      menuFolder = null;
+      foldersEl.querySelectorAll('.menu-open').forEach(function (n) { n.classList.remove('menu-open'); });
+    }
     if (refocus) openMenuBtn.focus();
     openMenuBtn = null;
     return true;
@@ -1263,7 +1282,7 @@
     if (first) first.focus();
   }
   document.addEventListener('click', function (ev) {
-    if (openMenuBtn && !ev.target.closest('.menu-wrap')) closeMenus();
+    if (openMenuBtn && !ev.target.closest('.menu-wrap, #folder-menu, [data-folder-menu]')) closeMenus();
   });
 
   $('sort-btn').addEventListener('click', function () { toggleMenu($('sort-btn')); });
@@ -1327,6 +1346,434 @@
     if (ev.target === $('help') || ev.target.closest('[data-action="help-close"]')) closeHelp();
   });
 
+  // ---- folder management: new folder, context menu, rename, delete, subscribe, empty ----
+  // Every change goes through the JSON API and ends with a fresh folder list;
+  // the server has the last word on names, the checks here only spare a trip.
+
+  var folderMenu = $('folder-menu');
+  var menuFolder = null;       // path the folder menu was opened for
+  var PROTECTED = { inbox: true, drafts: true, sent: true, junk: true, trash: true, archive: true };
+  var CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+  function delimiter() {
+    var inbox = folderMap.get('INBOX');
+    if (inbox && inbox.delimiter) return inbox.delimiter;
+    for (var i = 0; i < folders.length; i++) if (folders[i].delimiter) return folders[i].delimiter;
+    return '/';
+  }
+  function isProtected(f) {
+    return !!f && (!!PROTECTED[f.special] || f.path.toUpperCase() === 'INBOX');
+  }
+  function isInside(path, ancestor) {
+    return path === ancestor || path.indexOf(ancestor + delimiter()) === 0;
+  }
+  function folderButton(path) {
+    return foldersEl.querySelector('[data-folder-menu="' + CSS.escape(path) + '"]');
+  }
+  function menuItem(action) { return folderMenu.querySelector('[data-folder-action="' + action + '"]'); }
+
+  // The folder list is redrawn by polls and count updates: keep an open
+  // menu tied to the new button of its folder.
+  function rebindFolderMenu() {
+    if (!menuFolder || folderMenu.hidden) return;
+    var b = folderButton(menuFolder);
+    if (!b || !folderMap.has(menuFolder)) { closeMenus(); return; }
+    b.setAttribute('aria-expanded', 'true');
+    b.closest('li').classList.add('menu-open');
+    openMenuBtn = b;
+  }
+
+  function buildFolderMenu(f) {
+    $('folder-menu-title').textContent = displayName(f);
+    var prot = isProtected(f);
+    menuItem('rename').disabled = prot;
+    menuItem('delete').disabled = prot;
+    var canEmpty = f.special === 'trash' || f.special === 'junk';
+    menuItem('empty').hidden = !canEmpty;
+    folderMenu.querySelector('[data-for="empty"]').hidden = !canEmpty;
+    menuItem('empty').disabled = canEmpty && Number(f.total) === 0;
+    var sub = menuItem('subscribe');
+    var subscribed = f.subscribed !== false;
+    sub.querySelector('span').textContent = subscribed ? t('L_MAIL_FOLDER_UNSUBSCRIBE', 'Unsubscribe') : t('L_MAIL_FOLDER_SUBSCRIBE', 'Subscribe');
+    setIcon(sub, subscribed ? 'eye-off' : 'eye');
+    sub.disabled = f.path.toUpperCase() === 'INBOX';
+    $('folder-menu-note').hidden = !prot;
+  }
+
+  function placeFolderMenu(point, rect) {
+    folderMenu.style.left = '0px';
+    folderMenu.style.top = '0px';
+    var w = folderMenu.offsetWidth;
+    var h = folderMenu.offsetHeight;
+    var vw = document.documentElement.clientWidth;
+    var vh = document.documentElement.clientHeight;
+    var x, y;
+    if (point) {
+      x = point.x;
+      y = point.y;
+      if (y + h > vh - 8) y = point.y - h;
+    } else {
+      x = rect.left;
+      y = rect.bottom + 4;
+      if (y + h > vh - 8) y = rect.top - h - 4;
+    }
+    x = Math.max(8, Math.min(x, vw - w - 8));
+    y = Math.max(8, Math.min(y, vh - h - 8));
+    folderMenu.style.left = Math.round(x) + 'px';
+    folderMenu.style.top = Math.round(y) + 'px';
+  }
+
+  // point: where a right click or long press happened; without it the menu
+  // hangs under the folder's ⋯ button. force: open even if already open.
+  function openFolderMenu(path, point, force) {
+    var f = folderMap.get(path);
+    var btn = folderButton(path);
+    if (!f || !btn) return;
+    if (openMenuBtn === btn && !force) { closeMenus(true); return; }
+    closeMenus();
+    menuFolder = path;
+    buildFolderMenu(f);
+    folderMenu.hidden = false;
+    btn.setAttribute('aria-expanded', 'true');
+    var li = btn.closest('li');
+    li.classList.add('menu-open');
+    openMenuBtn = btn;
+    placeFolderMenu(point, (li.querySelector('.folder-link') || btn).getBoundingClientRect());
+    var first = folderMenu.querySelector('.menu-item:not([disabled]):not([hidden])');
+    if (first) first.focus({ preventScroll: true });
+  }
+
+  foldersEl.addEventListener('click', function (ev) {
+    var b = ev.target.closest('[data-folder-menu]');
+    if (!b) return;
+    ev.preventDefault();
+    openFolderMenu(b.dataset.folderMenu);
+  });
+  foldersEl.addEventListener('contextmenu', function (ev) {
+    var li = ev.target.closest('li[data-path]');
+    if (!li) return;
+    ev.preventDefault();
+    // A long press already opened it (Chrome on Android fires both).
+    if (menuFolder === li.dataset.path && !folderMenu.hidden && pressFired) return;
+    var fromKeyboard = ev.clientX === 0 && ev.clientY === 0;
+    openFolderMenu(li.dataset.path, fromKeyboard ? null : { x: ev.clientX, y: ev.clientY }, true);
+  });
+
+  // Long press on touch screens.
+  var pressTimer = 0;
+  var pressFired = false;
+  var pressAt = null;
+  foldersEl.addEventListener('touchstart', function (ev) {
+    var li = ev.target.closest('li[data-path]');
+    pressFired = false;
+    clearTimeout(pressTimer);
+    if (!li || ev.touches.length !== 1 || ev.target.closest('[data-folder-menu], [data-toggle]')) return;
+    pressAt = { x: ev.touches[0].clientX, y: ev.touches[0].clientY };
+    pressTimer = setTimeout(function () {
+      pressFired = true;
+      openFolderMenu(li.dataset.path, pressAt, true);
+    }, 550);
+  }, { passive: true });
+  foldersEl.addEventListener('touchmove', function (ev) {
+    if (!pressAt || !ev.touches.length) return;
+    var dx = ev.touches[0].clientX - pressAt.x;
+    var dy = ev.touches[0].clientY - pressAt.y;
+    if (dx * dx + dy * dy > 100) clearTimeout(pressTimer);
+  }, { passive: true });
+  foldersEl.addEventListener('touchend', function (ev) {
+    clearTimeout(pressTimer);
+    if (pressFired) ev.preventDefault();   // no click, the menu stays
+  });
+  foldersEl.addEventListener('touchcancel', function () { clearTimeout(pressTimer); });
+  foldersEl.addEventListener('click', function (ev) {
+    if (!pressFired) return;
+    pressFired = false;
+    ev.preventDefault();
+    ev.stopPropagation();
+  }, true);
+
+  folderMenu.addEventListener('click', function (ev) {
+    var b = ev.target.closest('[data-folder-action]');
+    if (!b || b.disabled) return;
+    var f = folderMap.get(menuFolder);
+    var ret = openMenuBtn;
+    closeMenus();
+    if (!f) return;
+    switch (b.dataset.folderAction) {
+      case 'subfolder': openFolderDialog({ mode: 'create', parent: f.path, returnTo: ret }); break;
+      case 'rename': openFolderDialog({ mode: 'rename', folder: f, returnTo: ret }); break;
+      case 'delete': openFolderDialog({ mode: 'delete', folder: f, returnTo: ret }); break;
+      case 'empty': openFolderDialog({ mode: 'empty', folder: f, returnTo: ret }); break;
+      case 'subscribe': toggleSubscribed(f); break;
+      default: break;
+    }
+  });
+
+  $('folder-new').addEventListener('click', function () {
+    openFolderDialog({ mode: 'create', parent: '', returnTo: $('folder-new') });
+  });
+
+  // Server refusals: the localized message, plus the mail server's own
+  // words when it was the one saying no.
+  function folderFail(err) {
+    if (err && err.silent) return;
+    var text = err && err.message ? err.message : String(err);
+    if (err && err.code === 'RemoteError' && err.detail) text += ' (' + err.detail + ')';
+    toast(text, { error: true });
+  }
+
+  // ---- the folder dialog (create, rename, confirm delete / empty) ----
+
+  var fdOverlay = $('folder-dialog');
+  var fdForm = $('fd-form');
+  var fdName = $('fd-name');
+  var fdParent = $('fd-parent');
+  var fdSubmit = $('fd-submit');
+  var fdState = null;
+
+  function fillParents(exclude, selected) {
+    var frag = document.createDocumentFragment();
+    var top = el('option', '', t('L_MAIL_FOLDER_PARENT_NONE', 'Top level'));
+    top.value = '';
+    frag.appendChild(top);
+    folders.forEach(function (f) {
+      if (exclude && isInside(f.path, exclude)) return;
+      var o = el('option', '', '\u00a0\u00a0\u00a0'.repeat(Math.min(7, f.depth || 0)) + displayName(f));
+      o.value = f.path;
+      frag.appendChild(o);
+    });
+    fdParent.replaceChildren(frag);
+    fdParent.value = selected && folderMap.has(selected) ? selected : '';
+  }
+
+  function showFdError(text) {
+    var box = $('fd-error');
+    box.textContent = text;
+    box.hidden = !text;
+    if (text) fdName.setAttribute('aria-invalid', 'true'); else fdName.removeAttribute('aria-invalid');
+  }
+
+  function openFolderDialog(state) {
+    fdState = state;
+    if (!state.returnTo) state.returnTo = document.activeElement;
+    var confirm = state.mode === 'delete' || state.mode === 'empty';
+    var f = state.folder;
+    $('fd-confirm').hidden = !confirm;
+    $('fd-name-field').hidden = confirm;
+    $('fd-parent-field').hidden = confirm;
+    fdForm.classList.toggle('fd-danger', confirm);
+    fdForm.dataset.mode = state.mode;
+    showFdError('');
+    fdSubmit.disabled = false;
+    fdForm.removeAttribute('aria-busy');
+    var delim = delimiter();
+    $('fd-hint').textContent = tf('L_MAIL_FOLDER_HINT', 'Type {delim} in the name to make subfolders in one go.', { delim: delim });
+    if (state.mode === 'create') {
+      $('fd-title').textContent = state.parent ? t('L_MAIL_FOLDER_NEW_SUB', 'New subfolder') : t('L_MAIL_FOLDER_NEW', 'New folder');
+      fdSubmit.textContent = t('L_MAIL_FOLDER_CREATE', 'Create');
+      fillParents(null, state.parent);
+      fdName.value = '';
+    } else if (state.mode === 'rename') {
+      $('fd-title').textContent = t('L_MAIL_FOLDER_RENAME_TITLE', 'Rename folder');
+      fdSubmit.textContent = t('L_MAIL_FOLDER_SAVE', 'Rename');
+      var parent = parentOf(f);
+      fillParents(f.path, parent);
+      fdName.value = parent ? f.path.slice(parent.length + delim.length) : f.path;
+    } else if (state.mode === 'delete') {
+      $('fd-title').textContent = t('L_MAIL_FOLDER_DELETE_TITLE', 'Delete folder?');
+      fdSubmit.textContent = t('L_MAIL_FOLDER_CONFIRM_DELETE', 'Delete');
+      $('fd-text').textContent = tf('L_MAIL_FOLDER_DELETE_TEXT', 'The folder “{name}” will be deleted.', { name: displayName(f) });
+      var sub = tf('L_MAIL_FOLDER_DELETE_COUNT', 'Messages in it: {n}.', { n: num(Number(f.total) || 0) });
+      var hasKids = folders.some(function (x) { return x.path !== f.path && isInside(x.path, f.path); });
+      if (hasKids) sub += ' ' + t('L_MAIL_FOLDER_DELETE_CHILDREN', 'Its subfolders are kept.');
+      $('fd-subtext').textContent = sub;
+    } else {
+      $('fd-title').textContent = t('L_MAIL_FOLDER_EMPTY_TITLE', 'Empty folder?');
+      fdSubmit.textContent = t('L_MAIL_FOLDER_CONFIRM_EMPTY', 'Empty');
+      $('fd-text').textContent = tf('L_MAIL_FOLDER_EMPTY_TEXT', 'All messages in “{name}” will be deleted for good.', { name: displayName(f) });
+      $('fd-subtext').textContent = tf('L_MAIL_FOLDER_EMPTY_COUNT', 'Messages: {n}.', { n: num(Number(f.total) || 0) });
+    }
+    fdForm.setAttribute('aria-describedby', confirm ? 'fd-text fd-subtext' : 'fd-hint');
+    fdOverlay.hidden = false;
+    if (confirm) {
+      fdForm.querySelector('.dialog-foot [data-action="fd-cancel"]').focus();
+    } else {
+      fdName.focus();
+      fdName.select();
+    }
+  }
+
+  function closeFolderDialog() {
+    if (fdOverlay.hidden) return false;
+    fdOverlay.hidden = true;
+    var st = fdState;
+    fdState = null;
+    var back = st && st.returnTo;
+    if (back && !back.isConnected && back.dataset && back.dataset.folderMenu) back = folderButton(back.dataset.folderMenu);
+    if (!back || !back.isConnected) back = $('folder-new');
+    if (back && back.focus) back.focus({ preventScroll: true });
+    return true;
+  }
+
+  fdOverlay.addEventListener('click', function (ev) {
+    if (ev.target === fdOverlay || ev.target.closest('[data-action="fd-cancel"]')) closeFolderDialog();
+  });
+  fdName.addEventListener('input', function () { if (!$('fd-error').hidden) showFdError(''); });
+
+  function trapTab(ev, box) {
+    var items = Array.from(box.querySelectorAll('button, input, select')).filter(function (n) {
+      return !n.disabled && n.offsetParent !== null;
+    });
+    if (!items.length) return;
+    var i = items.indexOf(document.activeElement);
+    if (ev.shiftKey && (i <= 0)) { ev.preventDefault(); items[items.length - 1].focus(); }
+    else if (!ev.shiftKey && (i === items.length - 1 || i < 0)) { ev.preventDefault(); items[0].focus(); }
+  }
+
+  // The new path from the name field and the parent choice, or an error.
+  function wantedPath() {
+    var raw = fdName.value;
+    var delim = delimiter();
+    if (CONTROL_CHARS.test(raw)) return { error: t('L_MAIL_FOLDER_ERR_CONTROL', 'Folder names cannot contain control characters.') };
+    var name = raw.trim();
+    if (!name) return { error: t('L_MAIL_FOLDER_ERR_EMPTY', 'Please enter a folder name.') };
+    var parts = name.split(delim).map(function (p) { return p.trim(); });
+    if (parts.some(function (p) { return !p; })) {
+      return { error: tf('L_MAIL_FOLDER_ERR_PARTS', 'A part of the name is empty.', { delim: delim }) };
+    }
+    var parent = fdParent.value;
+    var path = (parent ? parent + delim : '') + parts.join(delim);
+    var old = fdState.folder ? fdState.folder.path : null;
+    if (old && path === old) return { error: t('L_MAIL_FOLDER_ERR_SAME', 'That is the current name.') };
+    if (old && isInside(path, old)) return { error: t('L_MAIL_FOLDER_ERR_INSIDE', 'A folder cannot be moved into itself.') };
+    var clash = folders.some(function (f) {
+      return f.path === path || (path.toUpperCase() === 'INBOX' && f.path.toUpperCase() === 'INBOX');
+    });
+    if (clash) return { error: t('L_MAIL_FOLDER_ERR_EXISTS', 'A folder with this name already exists here.') };
+    return { path: path };
+  }
+
+  function leafName(path) {
+    var d = delimiter();
+    var i = path.lastIndexOf(d);
+    return i >= 0 ? path.slice(i + d.length) : path;
+  }
+
+  // Reload the folders; if the open folder (or one above it) was renamed or
+  // deleted, follow it to its new name or go to the inbox.
+  function afterFolderChange(oldPath, newPath) {
+    var cur = route.folder;
+    var affected = oldPath && isInside(cur, oldPath);
+    if (oldPath) {
+      Array.from(collapsedFolders).forEach(function (p) {
+        if (!isInside(p, oldPath)) return;
+        collapsedFolders.delete(p);
+        if (newPath) collapsedFolders.add(newPath + p.slice(oldPath.length));
+      });
+      store('collapsed', Array.from(collapsedFolders).join('\n'));
+    }
+    return loadFolders().catch(folderFail).then(function () {
+      if (!affected) return;
+      var inbox = specialFolder('inbox');
+      var next = newPath ? newPath + cur.slice(oldPath.length) : (inbox ? inbox.path : 'INBOX');
+      navigate({ folder: next, page: 1, q: '', m: null }, { replace: true });
+    });
+  }
+
+  function revealFolder(path) {
+    var changed = false;
+    var d = delimiter();
+    for (var i = path.indexOf(d); i > 0; i = path.indexOf(d, i + d.length)) {
+      if (collapsedFolders.delete(path.slice(0, i))) changed = true;
+    }
+    if (changed) {
+      store('collapsed', Array.from(collapsedFolders).join('\n'));
+      renderFolders();
+    }
+    var li = foldersEl.querySelector('li[data-path="' + CSS.escape(path) + '"]');
+    if (!li) return;
+    li.scrollIntoView({ block: 'nearest' });
+    li.classList.add('just-changed');
+    setTimeout(function () { li.classList.remove('just-changed'); }, 1600);
+  }
+
+  fdForm.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    if (!fdState || fdForm.getAttribute('aria-busy') === 'true') return;
+    var st = fdState;
+    var f = st.folder;
+    var call;
+    var done;
+    if (st.mode === 'create' || st.mode === 'rename') {
+      var want = wantedPath();
+      if (want.error) {
+        showFdError(want.error);
+        fdName.focus();
+        return;
+      }
+      if (st.mode === 'create') {
+        call = api('FolderCreate', { path: want.path });
+        done = function () {
+          toast(tf('L_MAIL_FOLDER_CREATED', 'Folder created: {name}', { name: leafName(want.path) }));
+          return afterFolderChange(null, null).then(function () { revealFolder(want.path); });
+        };
+      } else {
+        call = api('FolderRename', { path: f.path, newPath: want.path });
+        done = function () {
+          toast(tf('L_MAIL_FOLDER_RENAMED', 'Folder renamed: {name}', { name: leafName(want.path) }));
+          return afterFolderChange(f.path, want.path).then(function () { revealFolder(want.path); });
+        };
+      }
+    } else if (st.mode === 'delete') {
+      call = api('FolderDelete', { path: f.path });
+      done = function () {
+        toast(tf('L_MAIL_FOLDER_DELETED', 'Folder deleted: {name}', { name: displayName(f) }));
+        return afterFolderChange(f.path, null);
+      };
+    } else {
+      call = api('FolderEmpty', { path: f.path });
+      done = function () {
+        toast(tf('L_MAIL_FOLDER_EMPTIED', 'Folder emptied: {name}', { name: displayName(f) }));
+        var p = loadFolders().catch(folderFail);
+        if (route.folder === f.path) {
+          selection.clear();
+          cursor = anchor = null;
+          if (route.m) navigate({ m: null }, { replace: true });
+          p = Promise.all([p, loadList({ keepScroll: false })]);
+        }
+        return p;
+      };
+    }
+    fdForm.setAttribute('aria-busy', 'true');
+    fdSubmit.disabled = true;
+    call.then(function () {
+      fdForm.removeAttribute('aria-busy');
+      fdSubmit.disabled = false;
+      if (fdState === st) closeFolderDialog();
+      return done();
+    }, function (err) {
+      fdForm.removeAttribute('aria-busy');
+      fdSubmit.disabled = false;
+      folderFail(err);
+      // A name the server refused can be corrected; a failed confirmation
+      // has nothing left to decide.
+      if (st.mode === 'delete' || st.mode === 'empty') {
+        closeFolderDialog();
+        afterFolderChange(null, null);
+      } else if (fdState === st) {
+        fdName.focus();
+      }
+    });
+  });
+
+  function toggleSubscribed(f) {
+    var value = f.subscribed === false;
+    api('FolderSubscribe', { path: f.path, value: value }).then(function () {
+      toast(tf(value ? 'L_MAIL_FOLDER_SUBSCRIBED_OK' : 'L_MAIL_FOLDER_UNSUBSCRIBED_OK', '{name}', { name: displayName(f) }));
+      return loadFolders();
+    }).catch(folderFail);
+  }
+
   // ---- keyboard -----------------------------------------------------------------------
 
   function typing(target) {
@@ -1336,6 +1783,11 @@
 
   document.addEventListener('keydown', function (ev) {
     var key = ev.key;
+    if (!fdOverlay.hidden) {
+      if (key === 'Escape') { ev.preventDefault(); closeFolderDialog(); }
+      else if (key === 'Tab') trapTab(ev, fdForm);
+      return;
+    }
     if (!$('help').hidden) {
       if (key === 'Escape' || key === '?') { ev.preventDefault(); closeHelp(); }
       return;
@@ -1345,7 +1797,7 @@
       if (key === 'Escape') { ev.preventDefault(); closeMenus(true); return; }
       if (key === 'ArrowDown' || key === 'ArrowUp') {
         ev.preventDefault();
-        var items = Array.from(menu.querySelectorAll('.menu-item:not([disabled])'));
+        var items = Array.from(menu.querySelectorAll('.menu-item:not([disabled]):not([hidden])'));
         var i = items.indexOf(document.activeElement);
         var n = items[(i + (key === 'ArrowDown' ? 1 : -1) + items.length) % items.length];
         if (n) n.focus();

@@ -10,7 +10,7 @@
 <main class="login">
   <section class="login-card" aria-labelledby="admin-login-title">
     <header class="login-brand">
-      <img class="login-logo" src="{{STATIC}}/img/petrel.svg" alt="" width="56" height="56">
+      <img class="login-logo" src="{{LOGO_URL}}" alt="" height="56">
       <div>
         <p class="login-site">{{SITE_TITLE}}</p>
         <p class="login-tagline"><span class="admin-badge">{{L_ADMIN_BADGE}}</span></p>

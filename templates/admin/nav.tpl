@@ -1,7 +1,7 @@
 {{%AUTOESCAPE context="HTML"}}
 <aside class="admin-side">
   <div class="admin-brand">
-    <img src="{{STATIC}}/img/petrel.svg" alt="" width="32" height="32">
+    <img src="{{LOGO_URL}}" alt="" height="32">
     <div>
       <strong>{{SITE_TITLE}}</strong>
       <span class="admin-badge">{{L_ADMIN_BADGE}}</span>

@@ -30,6 +30,28 @@
       <button type="submit" class="btn btn-primary" id="settings-save">{{L_ADMIN_SAVE}}</button>
     </div>
   </form>
+  <section class="card brand-card" id="branding">
+    <h2>{{L_ADMIN_BRAND_TITLE}}</h2>
+    <p class="muted">{{L_ADMIN_BRAND_SUB}}</p>
+    <div class="brand-grid">
+      {{#BRANDS}}<form method="post" action="/admin/branding" enctype="multipart/form-data" class="brand-item f{{#ERROR}} has-error{{/ERROR}}" id="brand-{{KIND}}">
+        <input type="hidden" name="csrf" value="{{CSRF}}">
+        <input type="hidden" name="kind" value="{{KIND}}">
+        <span class="f-label">{{LABEL}}</span>
+        <div class="brand-row">
+          <span class="brand-preview {{PREVIEW}}"><img src="{{URL}}" alt="" id="brand-{{KIND}}-img"></span>
+          {{#DEFAULT}}<span class="pill">{{L_ADMIN_BRAND_DEFAULT}}</span>{{/DEFAULT}}
+        </div>
+        <input type="file" name="file" id="brand-{{KIND}}-file" accept="image/png,image/jpeg,image/webp,image/x-icon,.ico">
+        <span class="f-help">{{HELP}}</span>
+        {{#ERROR}}<span class="f-error" role="alert">{{TEXT}}</span>{{/ERROR}}
+        <div class="form-actions">
+          <button type="submit" name="action" value="upload" class="btn btn-primary btn-sm" id="brand-{{KIND}}-upload">{{L_ADMIN_BRAND_UPLOAD}}</button>
+          {{#CUSTOM}}<button type="submit" name="action" value="remove" class="btn btn-secondary btn-sm" id="brand-{{KIND}}-remove">{{L_ADMIN_BRAND_REMOVE}}</button>{{/CUSTOM}}
+        </div>
+      </form>{{/BRANDS}}
+    </div>
+  </section>
 </main>
 </body>
 </html>

@@ -5,5 +5,5 @@
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex, nofollow">
 <title>{{PAGE_TITLE}} · {{SITE_TITLE}}</title>
-<link rel="icon" href="{{STATIC}}/img/petrel.svg" type="image/svg+xml">
+<link rel="icon" href="{{FAVICON_URL}}" type="{{FAVICON_TYPE}}">
 <link rel="stylesheet" href="{{STATIC}}/css/petrel.css?v={{ASSET_VERSION}}">

@@ -128,3 +128,42 @@ test('admin pages fit a phone screen', async () => {
     assert.deepEqual(problems, []);
   });
 });
+
+test('branding: upload a logo, see it on the sign-in page, restore the default', async () => {
+  // A 200x56 PNG drawn by the browser itself (no image files in the tree).
+  await withPage(browser, DESKTOP, 'admin-branding', async (page, problems) => {
+    await signIn(page);
+    await page.click('.admin-nav a[href="/admin/settings"]');
+    await page.waitForSelector('#brand-logo');
+    const png = await page.evaluate(() => {
+      const c = document.createElement('canvas');
+      c.width = 200; c.height = 56;
+      const g = c.getContext('2d');
+      g.fillStyle = '#0b5cad'; g.fillRect(0, 0, 200, 56);
+      g.fillStyle = '#ffffff'; g.font = 'bold 30px sans-serif'; g.fillText('ACME Mail', 14, 39);
+      return c.toDataURL('image/png').split(',')[1];
+    });
+    await page.setInputFiles('#brand-logo-file', {
+      name: 'acme.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64'),
+    });
+    await Promise.all([page.waitForURL(/\/admin\/settings\?saved=1/), page.click('#brand-logo-upload')]);
+    assert.match(await page.getAttribute('#brand-logo-img', 'src'), /^\/branding\/logo\?v=[0-9a-f]{16}$/);
+    const natural = await page.$eval('#brand-logo-img', (e) => e.naturalWidth);
+    assert.equal(natural, 200);
+    await page.$eval('#branding', (e) => e.scrollIntoView());
+    await shot(page, 'admin-branding');
+
+    const anon = await page.context().browser().newContext({ viewport: DESKTOP.viewport });
+    const p2 = await anon.newPage();
+    await p2.goto(`${BASE_URL}/`);
+    await p2.waitForSelector('.login-logo');
+    assert.match(await p2.getAttribute('.login-logo', 'src'), /^\/branding\/logo\?v=/);
+    assert.equal(await p2.$eval('.login-logo', (e) => e.naturalWidth), 200);
+    await shot(p2, 'login-custom-logo');
+    await anon.close();
+
+    await Promise.all([page.waitForURL(/\/admin\/settings\?saved=1/), page.click('#brand-logo-remove')]);
+    assert.match(await page.getAttribute('#brand-logo-img', 'src'), /petrel\.svg/);
+    assert.deepEqual(problems, []);
+  });
+});

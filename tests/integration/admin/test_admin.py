@@ -63,10 +63,9 @@ class Client:
     def __init__(self):
         self.cookies = {}
 
-    def req(self, method, path, form=None, headers=None, json_body=None):
+    def req(self, method, path, form=None, headers=None, json_body=None, body=None):
         c = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=60)
         h = dict(headers or {})
-        body = None
         if form is not None:
             body = urllib.parse.urlencode(form).encode()
             h["Content-Type"] = "application/x-www-form-urlencoded"
@@ -91,6 +90,30 @@ class Client:
 
     def get(self, path):
         return self.req("GET", path)
+
+    def raw(self, path):
+        """GET returning the body as bytes (images)."""
+        c = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=60)
+        c.request("GET", path)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, data, {k.lower(): v for k, v in r.getheaders()}
+
+    def post_multipart(self, path, fields, files):
+        """files: {field: (filename, content_type, bytes)}."""
+        boundary = "----petrel%d" % int(time.time() * 1000)
+        out = []
+        for k, v in fields.items():
+            out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+                        % (boundary, k, v)).encode())
+        for k, (fn, ct, data) in files.items():
+            out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
+                        "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n"
+                        % (boundary, k, fn, ct)).encode() + data + b"\r\n")
+        out.append(("--%s--\r\n" % boundary).encode())
+        return self.req("POST", path, body=b"".join(out), headers={
+            "Content-Type": "multipart/form-data; boundary=" + boundary})
 
     def post(self, path, form):
         return self.req("POST", path, form=form)
@@ -385,7 +408,19 @@ def test_add_domain_and_connection_test():
     for cap in ("IMAP4rev1", "AUTH=PLAIN", "SIEVE="):
         assert cap in page, cap
     assert "certificate verified" in page and "CN=localhost" in page
-    assert "The test account signed in." in page
+    assert page.count("The test account signed in.") == 3, re.findall(
+        r"probe-error\">[^<]*", page)
+    # A wrong password: each server's own reason, never the password.
+    s, page, _ = c.post("/admin/domain", dict(form, test_password="Wrong-pass-42"))
+    page = html.unescape(page)
+    assert "The test account signed in." not in page
+    fails = re.findall(r'<p class="probe-error">([^<]*)</p>', page)
+    assert len(fails) == 3, fails
+    assert any("535" in f for f in fails), fails          # Postfix AUTH PLAIN
+    assert any('NO "' in f or "NO (" in f for f in fails), fails  # ManageSieve
+    assert "Wrong-pass-42" not in page
+    with open(os.path.join(WEB, "petrel.stderr"), errors="replace") as f:
+        assert "Wrong-pass-42" not in f.read()
     # A closed SMTP port says so plainly.
     s, page, _ = c.post("/admin/domain", dict(form, smtp_port="9", smtp_secure="None"))
     assert "probe probe-fail" in page and "ask your provider" in page, page[-3000:]
@@ -422,6 +457,97 @@ def test_settings_save_and_audit():
     assert "settings.save" in audit_actions()
     s, page, _ = c.get("/admin/logs")
     assert s == 200 and "settings.save" in page and "127.0.0.1" in page
+
+
+def png_bytes(w, h, rgb=(0x1f, 0x6f, 0xeb)):
+    """A real, small PNG (solid colour) made with zlib."""
+    import zlib
+
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+    raw = b"".join(b"\0" + bytes(rgb) * w for _ in range(h))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def ico_bytes():
+    png = png_bytes(32, 32, (0xe0, 0x40, 0x40))
+    return (struct.pack("<HHH", 0, 1, 1)
+            + struct.pack("<BBBBHHII", 32, 32, 0, 0, 1, 32, len(png), 22) + png)
+
+
+def app_ini():
+    with open(os.path.join(BASEDIR, "configs", "application.ini")) as f:
+        return f.read()
+
+
+def test_branding_logo_and_favicon():
+    c, csrf = admin()
+    s, page, _ = c.get("/admin/settings")
+    assert s == 200 and 'id="brand-logo"' in page and 'id="brand-favicon"' in page
+    logo = png_bytes(180, 48)
+    s, body, _ = c.post_multipart("/admin/branding", {"csrf": csrf, "kind": "logo",
+                                                      "action": "upload"},
+                                  {"file": ("logo.png", "image/png", logo)})
+    assert s == 303, (s, body[:300])
+    m = re.search(r'^logo = "?(logo-([0-9a-f]{16})\.png)"?$', app_ini(), re.M)
+    assert m, app_ini()
+    name, ver = m.group(1), m.group(2)
+    path = os.path.join(BASEDIR, "storage", "branding", name)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    s, data, h = Client().raw("/branding/logo?v=" + ver)
+    assert s == 200 and data == logo, s
+    assert h["content-type"] == "image/png", h
+    assert h["x-content-type-options"] == "nosniff"
+    assert "immutable" in h["cache-control"], h
+    assert "default-src 'none'" in h["content-security-policy"], h
+    # The sign-in page shows it.
+    s, page, _ = Client().get("/")
+    assert s == 200 and 'src="/branding/logo?v=%s"' % ver in page, page[:1500]
+
+    # HTML dressed as a PNG, and SVG: refused, nothing written.
+    before = app_ini()
+    s, page, _ = c.post_multipart("/admin/branding", {"csrf": csrf, "kind": "logo"},
+                                  {"file": ("evil.png", "image/png",
+                                            b"<html><script>alert(1)</script></html>")})
+    assert s == 400 and "This is not a PNG, JPEG, WebP or ICO image." in html.unescape(page)
+    s, page, _ = c.post_multipart("/admin/branding", {"csrf": csrf, "kind": "logo"},
+                                  {"file": ("x.svg", "image/svg+xml",
+                                            b'<svg xmlns="http://www.w3.org/2000/svg"/>')})
+    assert s == 400 and "SVG images are not accepted" in page
+    s, page, _ = c.post_multipart("/admin/branding", {"csrf": csrf, "kind": "logo"},
+                                  {"file": ("big.png", "image/png", logo + b"\0" * 600000)})
+    assert s == 400 and "larger than 512 KB" in page
+    assert app_ini() == before
+    # No CSRF token: refused.
+    s, _, _ = c.post_multipart("/admin/branding", {"kind": "logo"},
+                               {"file": ("logo.png", "image/png", logo)})
+    assert s == 403, s
+
+    # Favicon: an ICO, linked from every page's head with its type.
+    s, _, _ = c.post_multipart("/admin/branding", {"csrf": csrf, "kind": "favicon"},
+                               {"file": ("favicon.ico", "image/x-icon", ico_bytes())})
+    assert s == 303
+    s, page, _ = Client().get("/")
+    m = re.search(r'<link rel="icon" href="(/branding/favicon\?v=[0-9a-f]{16})" '
+                  r'type="image/x-icon">', page)
+    assert m, page[:800]
+    s, data, h = Client().raw(m.group(1))
+    assert s == 200 and h["content-type"] == "image/x-icon" and data == ico_bytes()
+
+    # Remove both: back to Petrel's own, files gone, 404 at the routes.
+    for kind in ("logo", "favicon"):
+        s, _, _ = c.post("/admin/branding", {"csrf": csrf, "kind": kind, "action": "remove"})
+        assert s == 303
+    assert not os.path.exists(path)
+    s, page, _ = Client().get("/")
+    assert "/branding/" not in page and "img/petrel.svg" in page
+    s, _, _ = Client().raw("/branding/logo")
+    assert s == 404
+    acts = audit_actions()
+    for a in ("branding.logo", "branding.favicon", "branding.logo.remove",
+              "branding.favicon.remove"):
+        assert a in acts, (a, acts)
 
 
 def test_totp_flow():

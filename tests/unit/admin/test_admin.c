@@ -310,6 +310,145 @@ test_tail_file_returns_last_lines(void **state)
 	unlink(path);
 }
 
+/* Table-driven: each image header, what the sniffer makes of it. */
+static void
+test_image_sniff_by_magic_bytes(void **state)
+{
+	static const unsigned char png[] = {
+		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+		'I', 'H', 'D', 'R', 0, 0, 0, 200, 0, 0, 0, 60, 8, 6, 0, 0};
+	static const unsigned char png_huge[] = {
+		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+		'I', 'H', 'D', 'R', 0, 1, 0, 0, 0, 0, 0, 60, 8, 6, 0, 0};
+	/* SOI, APP0 (len 4), SOF0: precision, height 48, width 64. */
+	static const unsigned char jpg[] = {
+		0xff, 0xd8, 0xff, 0xe0, 0, 4, 0, 0, 0xff, 0xc0, 0, 17, 8,
+		0, 48, 0, 64, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+	static const unsigned char ico[] = {
+		0, 0, 1, 0, 1, 0, 32, 32, 0, 0, 1, 0, 32, 0,
+		0, 0, 0, 0, 22, 0, 0, 0, 0, 0};
+	static const unsigned char webp[] = {
+		'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'E', 'B', 'P',
+		'V', 'P', '8', 'X', 10, 0, 0, 0, 0, 0, 0, 0,
+		99, 0, 0, 49, 0, 0};
+	static const char html[] = "<html><script>alert(1)</script></html>";
+	static const char svg[] = "\n  <svg xmlns=\"http://www.w3.org/2000/svg\">";
+	static const char xml[] = "<?xml version=\"1.0\"?><svg/>";
+	const struct {
+		const void *p;
+		size_t len;
+		const char *why, *ext;
+		unsigned w, h;
+	} cases[] = {
+		{png, sizeof(png), NULL, "png", 200, 60},
+		{png_huge, sizeof(png_huge), "L_ADMIN_ERR_IMAGE_DIMENSIONS",
+		 NULL, 0, 0},
+		{jpg, sizeof(jpg), NULL, "jpg", 64, 48},
+		{ico, sizeof(ico), NULL, "ico", 32, 32},
+		{webp, sizeof(webp), NULL, "webp", 100, 50},
+		{html, sizeof(html) - 1, "L_ADMIN_ERR_IMAGE_TYPE", NULL, 0, 0},
+		{svg, sizeof(svg) - 1, "L_ADMIN_ERR_IMAGE_SVG", NULL, 0, 0},
+		{xml, sizeof(xml) - 1, "L_ADMIN_ERR_IMAGE_SVG", NULL, 0, 0},
+		{png, 0, "L_ADMIN_ERR_IMAGE_NONE", NULL, 0, 0},
+		{png, 10, "L_ADMIN_ERR_IMAGE_TYPE", NULL, 0, 0},
+		{jpg, 8, "L_ADMIN_ERR_IMAGE_TYPE", NULL, 0, 0},
+	};
+	struct admin_image_info info;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = admin_image_sniff(
+			(struct strv){cases[i].p, cases[i].len}, &info);
+
+		if (cases[i].why == NULL) {
+			if (why != NULL)
+				fail_msg("case %zu: refused %s", i, why);
+			assert_string_equal(info.ext, cases[i].ext);
+			if (info.width != cases[i].w ||
+			    info.height != cases[i].h)
+				fail_msg("case %zu: %ux%u", i, info.width,
+					 info.height);
+		} else if (why == NULL || strcmp(why, cases[i].why) != 0) {
+			fail_msg("case %zu: %s, expected %s", i,
+				 why != NULL ? why : "accepted", cases[i].why);
+		}
+	}
+}
+
+static void
+test_image_sniff_refuses_over_512k(void **state)
+{
+	size_t n = ADMIN_BRAND_MAX_BYTES + 1;
+	unsigned char *big = calloc(1, n);
+	struct admin_image_info info;
+
+	(void)state;
+	assert_non_null(big);
+	memcpy(big, "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1", 24);
+	assert_string_equal(
+		admin_image_sniff((struct strv){(char *)big, n}, &info),
+		"L_ADMIN_ERR_IMAGE_SIZE");
+	assert_null(admin_image_sniff((struct strv){(char *)big, n - 1},
+				      &info));
+	free(big);
+}
+
+static void
+test_brand_store_names_by_content_mode_0640(void **state)
+{
+	static const unsigned char png[] = {
+		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+		'I', 'H', 'D', 'R', 0, 0, 0, 16, 0, 0, 0, 16, 8, 6, 0, 0};
+	char dir[] = "/tmp/petrel-admin-brand-XXXXXX";
+	struct config_paths paths = {0};
+	struct perr err = {0};
+	struct stat st;
+	char *file = NULL, *again = NULL, path[256];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	paths.storage_dir = dir;
+	assert_int_equal(admin_brand_store(&paths, ADMIN_BRAND_LOGO,
+					   (struct strv){(const char *)png,
+							 sizeof(png)},
+					   A, &file, &err),
+			 0);
+	assert_true(admin_brand_file_ok(ADMIN_BRAND_LOGO, file));
+	assert_false(admin_brand_file_ok(ADMIN_BRAND_FAVICON, file));
+	assert_string_equal(admin_brand_mime(file), "image/png");
+	snprintf(path, sizeof(path), "%s/branding/%s", dir, file);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	/* The same bytes give the same name. */
+	assert_int_equal(admin_brand_store(&paths, ADMIN_BRAND_LOGO,
+					   (struct strv){(const char *)png,
+							 sizeof(png)},
+					   A, &again, &err),
+			 0);
+	assert_string_equal(file, again);
+	/* HTML is refused with the reason as the message key. */
+	assert_int_equal(admin_brand_store(&paths, ADMIN_BRAND_LOGO,
+					   STRV_LIT("<html></html>"), A,
+					   &again, &err),
+			 -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_string_equal(err.msg, "L_ADMIN_ERR_IMAGE_TYPE");
+	/* Names not of our making are never unlinked. */
+	assert_int_equal(admin_brand_unlink(&paths, ADMIN_BRAND_LOGO,
+					    "../../configs/application.ini",
+					    A, &err),
+			 -1);
+	assert_false(admin_brand_file_ok(ADMIN_BRAND_LOGO, "logo-../x.png"));
+	assert_false(admin_brand_file_ok(ADMIN_BRAND_LOGO,
+					 "logo-0123456789abcdef.svg"));
+	assert_int_equal(admin_brand_unlink(&paths, ADMIN_BRAND_LOGO, file, A,
+					    &err),
+			 0);
+	assert_int_not_equal(stat(path, &st), 0);
+	rm_rf(dir);
+}
+
 int
 main(void)
 {
@@ -323,6 +462,9 @@ main(void)
 		cmocka_unit_test(test_domain_save_keeps_comments_and_unknown_keys),
 		cmocka_unit_test(test_init_then_verify_with_fresh_config),
 		cmocka_unit_test(test_tail_file_returns_last_lines),
+		cmocka_unit_test(test_image_sniff_by_magic_bytes),
+		cmocka_unit_test(test_image_sniff_refuses_over_512k),
+		cmocka_unit_test(test_brand_store_names_by_content_mode_0640),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
