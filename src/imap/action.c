@@ -31,6 +31,10 @@ fill_status(struct imap_conn *c, struct imap_mailbox_status *st)
 static void
 forget_selection(struct imap_conn *c)
 {
+	/* A new SELECT: nothing cached for the old one can be trusted. */
+	c->mbox_gen++;
+	c->flag_gen++;
+	imapc_uid_cache_clear(c);
 	free(c->selected);
 	free(c->selected_raw);
 	c->selected = NULL;
@@ -59,13 +63,16 @@ select_in(struct imap_conn *c, const char *folder, bool readonly,
 		 * or SEARCH on a view that has not seen them yet would list
 		 * messages that are gone. One round trip instead of SELECT.
 		 */
+		c->stats.noops++;
 		r = mailimap_noop(c->imap);
 		if (r != MAILIMAP_NO_ERROR)
 			return imapc_fail(c, r, a, PERR_REMOTE, "NOOP", err);
+		imapc_note_updates(c, false);
 		fill_status(c, st);
 		return 0;
 	}
 	forget_selection(c);
+	c->stats.selects++;
 	if (imapc_caps(c) & IMAP_CAP_CONDSTORE)
 		r = readonly ? mailimap_examine_condstore(c->imap, raw, &modseq)
 		             : mailimap_select_condstore(c->imap, raw, &modseq);
@@ -211,6 +218,8 @@ imap_set_flags(struct imap_conn *c, const char *folder, const uint32_t *uids,
 		return -1;
 	if (n == 0 || (flags == 0 && n_keywords == 0))
 		return 0;
+	/* .SILENT: no FETCH comes back to tell the UID cache. */
+	c->flag_gen++;
 	set = imapc_uid_set(uids, n);
 	r = store_flags(c, set, op,
 	                imapc_flag_list(flags, keywords, n_keywords), a, err);
@@ -232,6 +241,8 @@ imap_copy(struct imap_conn *c, const char *folder, const uint32_t *uids,
 		return -1;
 	if (n == 0)
 		return 0;
+	if (strcmp(c->selected_raw, to_raw) == 0)
+		c->mbox_gen++; /* a copy into the folder itself */
 	set = imapc_uid_set(uids, n);
 	r = mailimap_uid_copy(c->imap, set, to_raw);
 	mailimap_set_free(set);
@@ -247,6 +258,12 @@ expunge_uids(struct imap_conn *c, struct mailimap_set *set, struct arena *a,
 {
 	int r;
 
+	/*
+	 * libetpan consumes the EXPUNGE answers of this connection: the
+	 * NOOP of the next request will not bring them again.
+	 */
+	c->mbox_gen++;
+	c->flag_gen++;
 	if (store_flags(c, set, IMAP_FLAGS_ADD,
 	                imapc_flag_list(IMAP_MSG_DELETED, NULL, 0), a,
 	                err) != 0)
@@ -276,6 +293,7 @@ imap_move(struct imap_conn *c, const char *folder, const uint32_t *uids,
 		return 0;
 	if (strcmp(c->selected_raw, to_raw) == 0)
 		return 0;
+	c->mbox_gen++; /* the messages leave the cached set */
 	set = imapc_uid_set(uids, n);
 	if (imapc_caps(c) & IMAP_CAP_MOVE) {
 		r = mailimap_uid_move(c->imap, set, to_raw);
@@ -326,6 +344,7 @@ imap_expunge(struct imap_conn *c, const char *folder, struct arena *a,
 
 	if (select_in(c, folder, false, a, NULL, err) != 0)
 		return -1;
+	c->mbox_gen++;
 	r = mailimap_expunge(c->imap);
 	if (r != MAILIMAP_NO_ERROR)
 		return imapc_fail(c, r, a, PERR_REMOTE, "EXPUNGE", err);
@@ -370,8 +389,10 @@ imap_append(struct imap_conn *c, const char *folder, unsigned flags,
 		mailimap_date_time_free(dt);
 	if (r != MAILIMAP_NO_ERROR)
 		return imapc_fail(c, r, a, PERR_REMOTE, "APPEND", err);
-	if (c->selected_raw != NULL && strcmp(c->selected_raw, raw) == 0)
+	if (c->selected_raw != NULL && strcmp(c->selected_raw, raw) == 0) {
 		c->sel_stale = true;
+		c->mbox_gen++;
+	}
 	if (uid_r != NULL)
 		*uid_r = uid;
 	return 0;
@@ -468,6 +489,7 @@ imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
 	mailimap_fetch_type_free(ft);
 	if (r != MAILIMAP_NO_ERROR)
 		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
+	imapc_note_updates(c, true);
 	r = -1;
 	for (it = clist_begin(res); it != NULL && r != 0; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);

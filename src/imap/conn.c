@@ -392,6 +392,8 @@ imap_conn_destroy(struct imap_conn **cp)
 	free(c->ca_file);
 	free(c->selected);
 	free(c->selected_raw);
+	imapc_uid_cache_clear(c);
+	imapc_row_cache_clear(c);
 	imapc_forget_specials(c);
 	arena_destroy(&c->scratch);
 	free(c);
@@ -418,6 +420,86 @@ imap_conn_is_quiet(struct imap_conn *c)
 	return true;
 }
 
+void
+imap_conn_get_stats(const struct imap_conn *c, struct imap_conn_stats *st_r)
+{
+	*st_r = c->stats;
+}
+
+/* MODSEQ of a FETCH answer (CONDSTORE), 0 if none. */
+static uint64_t
+fetch_modseq(const struct mailimap_msg_att *ma)
+{
+	clistiter *it;
+
+	if (ma == NULL || ma->att_list == NULL)
+		return 0;
+	for (it = clist_begin(ma->att_list); it != NULL; it = clist_next(it)) {
+		const struct mailimap_msg_att_item *item = clist_content(it);
+		const struct mailimap_extension_data *ed;
+
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_EXTENSION)
+			continue;
+		ed = item->att_data.att_extension_data;
+		if (ed != NULL &&
+		    ed->ext_extension == &mailimap_extension_condstore &&
+		    ed->ext_type == MAILIMAP_CONDSTORE_TYPE_FETCH_DATA &&
+		    ed->ext_data != NULL)
+			return ((const struct mailimap_condstore_fetch_mod_resp
+			                 *)ed->ext_data)
+			        ->cs_modseq_value;
+	}
+	return 0;
+}
+
+static void
+note_modseq(struct imap_conn *c, uint64_t modseq)
+{
+	if (modseq > c->sel.highestmodseq) {
+		c->sel.highestmodseq = modseq;
+		c->flag_gen++;
+	}
+}
+
+void
+imapc_note_updates(struct imap_conn *c, bool own_fetch)
+{
+	struct mailimap_response_info *ri;
+	clistiter *it;
+
+	if (c->imap == NULL || (ri = c->imap->imap_response_info) == NULL)
+		return;
+	if (ri->rsp_expunged != NULL && clist_count(ri->rsp_expunged) > 0)
+		c->mbox_gen++;
+	if (ri->rsp_fetch_list != NULL) {
+		if (!own_fetch && clist_count(ri->rsp_fetch_list) > 0)
+			c->flag_gen++;
+		for (it = clist_begin(ri->rsp_fetch_list); it != NULL;
+		     it = clist_next(it))
+			note_modseq(c, fetch_modseq(clist_content(it)));
+	}
+	/* "* OK [HIGHESTMODSEQ n]" (RFC 7162 3.1.2.1) */
+	if (ri->rsp_extension_list != NULL) {
+		for (it = clist_begin(ri->rsp_extension_list); it != NULL;
+		     it = clist_next(it)) {
+			const struct mailimap_extension_data *ed =
+			        clist_content(it);
+			const struct mailimap_condstore_resptextcode *rc;
+
+			if (ed == NULL || ed->ext_data == NULL ||
+			    ed->ext_extension !=
+			            &mailimap_extension_condstore ||
+			    ed->ext_type !=
+			            MAILIMAP_CONDSTORE_TYPE_RESP_TEXT_CODE)
+				continue;
+			rc = ed->ext_data;
+			if (rc->cs_type ==
+			    MAILIMAP_CONDSTORE_RESPTEXTCODE_HIGHESTMODSEQ)
+				note_modseq(c, rc->cs_data.cs_modseq_value);
+		}
+	}
+}
+
 int
 imap_noop(struct imap_conn *c, struct perr *err)
 {
@@ -426,12 +508,14 @@ imap_noop(struct imap_conn *c, struct perr *err)
 
 	if (imap_conn_is_broken(c))
 		return perr_set(err, a, PERR_TEMPFAIL, "IMAP connection lost");
+	c->stats.noops++;
 	r = mailimap_noop(c->imap);
 	if (r != MAILIMAP_NO_ERROR) {
 		/* A NOOP refused by a live server means it is going away. */
 		c->broken = true;
 		return imapc_fail(c, r, a, PERR_TEMPFAIL, "NOOP", err);
 	}
+	imapc_note_updates(c, false);
 	return 0;
 }
 
@@ -547,8 +631,12 @@ imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
 			/* libetpan did not see this: re-SELECT for counts. */
 			if (strstr(line->str, " EXISTS") != NULL ||
 			    strstr(line->str, " EXPUNGE") != NULL ||
-			    strstr(line->str, "VANISHED") != NULL)
+			    strstr(line->str, "VANISHED") != NULL) {
 				c->sel_stale = true;
+				c->mbox_gen++;
+			}
+			if (strstr(line->str, " FETCH ") != NULL)
+				c->flag_gen++;
 			if (n == cap) {
 				struct strv *nl;
 

@@ -124,6 +124,26 @@ bool imap_conn_is_authenticated(const struct imap_conn *c);
  * idle. A pooled connection for which this is false gets a NOOP.
  */
 bool imap_conn_is_quiet(struct imap_conn *c);
+/*
+ * Counters of the commands sent on c (since connect) and of the sorted
+ * UID cache: for tests and the benchmark, never for decisions.
+ */
+struct imap_conn_stats {
+	uint64_t noops;
+	uint64_t selects;  /* SELECT and EXAMINE */
+	uint64_t searches; /* UID SEARCH */
+	uint64_t sorts;    /* UID SORT, or the client-side sort's FETCH */
+	uint64_t threads;  /* UID THREAD */
+	uint64_t fetches;  /* UID FETCH of rows and previews */
+	uint64_t uid_cache_hits;
+	uint64_t uid_cache_misses;
+	uint64_t flag_fetches;  /* UID FETCH (FLAGS) of a page of cached rows */
+	uint64_t row_cache_hits; /* pages served from cached rows */
+};
+
+void imap_conn_get_stats(const struct imap_conn *c,
+                         struct imap_conn_stats *st_r);
+
 /* NOOP: keeps the connection alive, collects pending untagged updates. */
 int imap_noop(struct imap_conn *c, struct perr *err) PT_WARN_UNUSED;
 /*
@@ -358,6 +378,15 @@ struct imap_msg_page {
 /*
  * Select folder (read-only use is fine) and return one page. With a
  * search, UID SEARCH (CHARSET UTF-8 when needed) finds the set first.
+ * The sorted UID list (not threads) is cached on c and reused without
+ * SEARCH or SORT while the folder's message set is unchanged: same
+ * UIDVALIDITY, UIDNEXT and EXISTS, no EXPUNGE seen by the NOOP that
+ * checks a kept selection, no move, delete, expunge or append through c.
+ * Searches on flags (is:unread ...) are reused only with CONDSTORE and
+ * no flag change seen (unsolicited FETCH, HIGHESTMODSEQ, a STORE through
+ * c). Decoded rows and previews are cached on c too, per (folder,
+ * UIDVALIDITY, UID): a page whose rows are all cached sends only
+ * UID FETCH (UID FLAGS) for the flags, which may change.
  * Sorting uses UID SORT when offered, else fetches the sort keys of every
  * matching message and sorts in C with RFC 5256's rules (ties by UID). An
  * offset past the end gives an empty page with the right total.
@@ -379,8 +408,14 @@ int imap_sorted_uids(struct imap_conn *c, const char *folder,
 /* ---- helpers for message data (pure; exposed for tests and fuzzing) --- */
 
 /*
- * RFC 2047 decode of a header value to UTF-8 (unknown charsets and bad
- * words are kept as they are, invalid UTF-8 is replaced). Result in a.
+ * RFC 2047 decode of a header value to UTF-8. A value without "=?" that
+ * is valid UTF-8 without control characters is copied as it is (no
+ * iconv). Encoded words (B and Q, "*lang" ignored) are decoded wherever
+ * they stand; white space between two adjacent words is dropped
+ * (RFC 2047 6.2), other text is kept as it is. A word in a charset iconv
+ * does not know keeps its decoded bytes; something that is not a word
+ * stays as written. Invalid UTF-8 becomes U+FFFD, control characters a
+ * space. Result in a ("" past 64 KiB).
  */
 const char *imap_decode_header(struct strv raw, struct arena *a);
 /* RFC 5256 base subject of a decoded subject, upper-cased ASCII. */
@@ -523,5 +558,77 @@ void imap_pool_get_stats(struct imap_pool *p, struct imap_pool_stats *st_r);
  */
 int imap_idle_wait(struct imap_conn *c, int timeout_ms, int wake_fd,
                    bool *changed_r, struct perr *err) PT_WARN_UNUSED;
+
+
+/* ---- one message for reading (structure.c) ---------------------------- */
+
+#include "mime/mime.h"
+
+struct imap_addr_list {
+	struct imap_address *v;
+	size_t n;
+};
+
+struct imap_envelope {
+	const char *subject; /* UTF-8 (RFC 2047 decoded), "" if none */
+	const char *date_raw; /* Date header as sent, "" if none */
+	int64_t date;         /* unix time, 0 if none or unparsable */
+	struct imap_addr_list from, to, cc, reply_to;
+	const char *message_id;  /* as sent, with <>, "" if none */
+	const char *in_reply_to; /* as sent, "" if none */
+};
+
+/*
+ * One MIME part of a BODYSTRUCTURE. section is the IMAP part specifier
+ * to fetch it with: "1", "2.1" ...; a top-level multipart is "TEXT", the
+ * multipart body of an attached message/rfc822 at "2" is "2.TEXT" (its
+ * parts are "2.1", "2.2"), a single-part body of it "2.1". Strings are
+ * never NULL; type, subtype, disposition and encoding are lower case.
+ */
+struct imap_part {
+	const char *section;
+	const char *type, *subtype;   /* "text", "plain" */
+	struct mime_param *params;    /* Content-Type parameters, raw */
+	size_t n_params;
+	struct mime_param *disp_params; /* Content-Disposition parameters */
+	size_t n_disp_params;
+	const char *charset;     /* "" if none */
+	const char *name;        /* UTF-8: filename (RFC 2231/2047), else
+	                            the name parameter, else "" (uncleaned) */
+	const char *content_id;  /* without <>, "" if none */
+	const char *disposition; /* "inline", "attachment" or "" */
+	const char *encoding;    /* "7bit", "base64", "quoted-printable" ... */
+	uint32_t size;           /* encoded size in octets */
+	uint32_t lines;          /* text parts and message/rfc822 */
+	struct imap_part *parent;   /* NULL for the root */
+	struct imap_part *children; /* multipart: its parts; message/rfc822:
+	                               one, the attached message's body */
+	size_t n_children;
+	struct imap_envelope *envelope; /* message/rfc822 only, else NULL */
+};
+
+struct imap_message {
+	uint32_t uid;
+	unsigned flags; /* IMAP_MSG_* */
+	uint32_t size;  /* RFC822.SIZE */
+	struct imap_envelope env;
+	const char *references; /* References header unfolded, "" if none */
+	struct imap_part *root;
+};
+
+/*
+ * Select folder (read-only use) and fetch UID, FLAGS, RFC822.SIZE,
+ * ENVELOPE, BODYSTRUCTURE and BODY.PEEK[HEADER.FIELDS (References)] of
+ * uid in one command; nothing of the body. The part tree is cut at 32
+ * levels and 1000 parts. Everything in a. PERR_NOTFOUND when the UID does
+ * not exist; PERR_REMOTE when the server sent no BODYSTRUCTURE.
+ */
+int imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
+                       struct arena *a, struct imap_message *m_r,
+                       struct perr *err) PT_WARN_UNUSED;
+
+/* The part with that section specifier under root, or NULL. */
+const struct imap_part *imap_part_find(const struct imap_part *root,
+                                       const char *section);
 
 #endif

@@ -9,6 +9,56 @@
 
 #include "net/net.h"
 
+/*
+ * The last sorted (and searched) UID list of the selected folder (list.c).
+ * Sorting 10 000 messages costs Dovecot 12-16 ms of CPU per request (see
+ * docs/PERFORMANCE.md); the order of a message set never changes for the
+ * sort keys (date, arrival, from, subject, size), so the list stays right
+ * while the set is the same: same UIDVALIDITY, UIDNEXT, EXISTS and no
+ * change seen (mbox_gen). A search on flags also needs flag_gen and
+ * HIGHESTMODSEQ unchanged, and is cached only with CONDSTORE.
+ */
+struct imapc_uid_cache {
+	bool valid;
+	char *folder_raw; /* malloc */
+	char *search;     /* malloc, "" for none */
+	enum imap_sort sort;
+	bool reverse;
+	bool client_sort;
+	bool server_sorted;
+	bool flag_dependent;
+	uint32_t uidvalidity, uidnext, exists;
+	uint64_t highestmodseq;
+	uint64_t mbox_gen, flag_gen;
+	uint32_t *uids; /* malloc */
+	size_t n;
+};
+
+/*
+ * Decoded rows of the selected folder (list.c), sorted by UID, the
+ * least recently used one evicted when full.
+ * Everything in a row but its flags is fixed for a (UIDVALIDITY, UID):
+ * a page whose rows are all here needs only UID FETCH (FLAGS), not the
+ * ENVELOPE/BODYSTRUCTURE parse and the preview fetch. Strings are
+ * malloc'ed, owned by the entry.
+ */
+#define IMAPC_ROW_CACHE_MAX 512
+
+struct imapc_row_entry {
+	bool used;
+	bool has_preview;
+	uint64_t tick; /* last use */
+	struct imap_msg_row row; /* flags and thread fields unused */
+};
+
+struct imapc_row_cache {
+	char *folder_raw; /* malloc; NULL: empty */
+	uint32_t uidvalidity;
+	struct imapc_row_entry *e; /* IMAPC_ROW_CACHE_MAX, malloc */
+	size_t n;
+	uint64_t tick;
+};
+
 struct imap_conn {
 	mailimap *imap;
 	struct net_target target;
@@ -25,6 +75,19 @@ struct imap_conn {
 	bool selected_rw;
 	bool sel_stale;
 	struct imap_mailbox_status sel;
+
+	/*
+	 * Change counters of the selection (see imapc_note_updates()):
+	 * mbox_gen moves when the message set may have changed (a new
+	 * SELECT, EXPUNGE/VANISHED, EXISTS, a move, delete, expunge or
+	 * append through c), flag_gen when flags may have changed (an
+	 * unsolicited FETCH, a STORE through c).
+	 */
+	uint64_t mbox_gen;
+	uint64_t flag_gen;
+	struct imapc_uid_cache uid_cache;
+	struct imapc_row_cache row_cache;
+	struct imap_conn_stats stats;
 
 	/* Special-use folder paths (UTF-8, malloc) from the last LIST. */
 	char *special_path[IMAP_SPECIAL_ARCHIVE + 1];
@@ -85,6 +148,19 @@ int imapc_find_special(struct imap_conn *c, enum imap_special sp,
 enum imap_special imapc_special_by_name(const char *name);
 /* Forget the cached special folders (after create/rename/delete). */
 void imapc_forget_specials(struct imap_conn *c);
+/*
+ * Look at the untagged data libetpan kept from the last command: an
+ * EXPUNGE moves c->mbox_gen; an unsolicited FETCH (flags changed
+ * elsewhere; own_fetch false) moves c->flag_gen; a MODSEQ or a
+ * HIGHESTMODSEQ code above c->sel.highestmodseq raises it and moves
+ * flag_gen. Call after every libetpan command on the selected folder
+ * whose answer may carry them (NOOP, SEARCH, FETCH).
+ */
+void imapc_note_updates(struct imap_conn *c, bool own_fetch);
+/* Forget the cached UID list (list.c); on destroy too. */
+void imapc_uid_cache_clear(struct imap_conn *c);
+/* Forget the cached rows (list.c); on destroy. */
+void imapc_row_cache_clear(struct imap_conn *c);
 /* Scratch arena of c, reset. */
 struct arena *imapc_scratch(struct imap_conn *c);
 

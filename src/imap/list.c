@@ -108,6 +108,7 @@ run_search(struct imap_conn *c, const struct imap_list_query *q,
 	 * the text is ever parsed as command syntax. Otherwise it sends
 	 * quoted strings with '"' and '\' escaped.
 	 */
+	c->stats.searches++;
 	if (imapc_caps(c) & IMAP_CAP_LITERAL_PLUS)
 		r = mailimap_uid_search_literalplus(c->imap, charset, key,
 		                                    &res);
@@ -116,6 +117,7 @@ run_search(struct imap_conn *c, const struct imap_list_query *q,
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
 		return imapc_fail(c, r, a, PERR_REMOTE, "UID SEARCH", err);
+	imapc_note_updates(c, false);
 	arena_defer(a, free_search_result, res);
 	return uids_from_clist(res, a, uids_r, n_r, err);
 }
@@ -218,11 +220,13 @@ client_sort(struct imap_conn *c, const struct imap_list_query *q,
 		break;
 	}
 	set = all ? mailimap_set_new_interval(1, 0) : imapc_uid_set(uids, n);
+	c->stats.sorts++;
 	r = mailimap_uid_fetch(c->imap, set, ft, &res);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
 	if (r != MAILIMAP_NO_ERROR)
 		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
+	imapc_note_updates(c, true);
 	arena_defer(a, free_fetch_list, res);
 	keys = arena_new_array(a, struct skey, (size_t)clist_count(res) + 1);
 	if (keys == NULL)
@@ -362,6 +366,7 @@ server_sort(struct imap_conn *c, const struct imap_list_query *q,
 	append_criteria(&cmd, uids, n, all);
 	if (!sbuf_ok(&cmd))
 		return perr_set(err, a, PERR_LIMIT, "too many messages");
+	c->stats.sorts++;
 	if (imapc_raw_command(c, sbuf_cstr(&cmd), a, &lines, &nl, err) != 0)
 		return -1;
 	for (i = 0; i < nl; i++) {
@@ -403,9 +408,9 @@ server_sort(struct imap_conn *c, const struct imap_list_query *q,
 }
 
 static int
-sorted_uids(struct imap_conn *c, const struct imap_list_query *q,
-            struct arena *a, uint32_t **uids_r, size_t *n_r, bool *server_r,
-            struct perr *err)
+sorted_uids_uncached(struct imap_conn *c, const struct imap_list_query *q,
+                     struct arena *a, uint32_t **uids_r, size_t *n_r,
+                     bool *server_r, struct perr *err)
 {
 	uint32_t *found;
 	size_t nfound;
@@ -420,6 +425,150 @@ sorted_uids(struct imap_conn *c, const struct imap_list_query *q,
 		                   err);
 	}
 	return client_sort(c, q, found, nfound, all, a, uids_r, n_r, err);
+}
+
+/* ---- the sorted UID cache (struct imapc_uid_cache) ---------------------- */
+
+/* Lists longer than this are not kept (4 MiB of UIDs per connection). */
+#define UID_CACHE_MAX (1024u * 1024)
+
+void
+imapc_uid_cache_clear(struct imap_conn *c)
+{
+	struct imapc_uid_cache *uc = &c->uid_cache;
+
+	free(uc->folder_raw);
+	free(uc->search);
+	free(uc->uids);
+	memset(uc, 0, sizeof(*uc));
+}
+
+/* True if the search has a term on flags (is:unread, is:flagged, ...). */
+static bool
+search_uses_flags(const char *search, struct arena *a)
+{
+	struct imap_search s;
+	struct perr e;
+	size_t i;
+
+	if (search == NULL || *search == '\0')
+		return false;
+	if (imap_search_parse(strv_from_cstr(search), a, &s, &e) != 0)
+		return true; /* fails again in run_search */
+	for (i = 0; i < s.n; i++) {
+		switch (s.terms[i].kind) {
+		case IMAP_SEARCH_UNSEEN:
+		case IMAP_SEARCH_SEEN:
+		case IMAP_SEARCH_FLAGGED:
+		case IMAP_SEARCH_UNFLAGGED:
+		case IMAP_SEARCH_ANSWERED:
+			return true;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+static bool
+uid_cache_fits(const struct imap_conn *c, const struct imap_list_query *q,
+               bool server)
+{
+	const struct imapc_uid_cache *uc = &c->uid_cache;
+
+	if (!uc->valid || c->sel_stale || c->selected_raw == NULL)
+		return false;
+	if (strcmp(uc->folder_raw, c->selected_raw) != 0 ||
+	    uc->sort != q->sort || uc->reverse != q->reverse ||
+	    uc->server_sorted != server ||
+	    strcmp(uc->search, q->search != NULL ? q->search : "") != 0)
+		return false;
+	/* The same message set: see struct imapc_uid_cache. */
+	if (uc->uidvalidity != c->sel.uidvalidity ||
+	    uc->uidnext != c->sel.uidnext || uc->exists != c->sel.exists ||
+	    uc->mbox_gen != c->mbox_gen)
+		return false;
+	return !uc->flag_dependent || (uc->flag_gen == c->flag_gen &&
+	                               uc->highestmodseq ==
+	                                       c->sel.highestmodseq);
+}
+
+static void
+uid_cache_store(struct imap_conn *c, const struct imap_list_query *q,
+                bool server, bool flag_dependent,
+                const struct imap_mailbox_status *before, uint64_t mbox_gen,
+                uint64_t flag_gen, const uint32_t *uids, size_t n)
+{
+	struct imapc_uid_cache *uc = &c->uid_cache;
+	const struct mailimap_selection_info *si =
+	        c->imap->imap_selection_info;
+
+	imapc_uid_cache_clear(c);
+	/*
+	 * Anything seen while the list was computed (an EXISTS inside the
+	 * SORT answer, an EXPUNGE in the SEARCH's) may or may not be in
+	 * it: do not keep it.
+	 */
+	if (c->sel_stale || c->selected_raw == NULL || n > UID_CACHE_MAX ||
+	    c->mbox_gen != mbox_gen ||
+	    (si != NULL && si->sel_has_exists &&
+	     si->sel_exists != before->exists))
+		return;
+	if (flag_dependent &&
+	    (!(imapc_caps(c) & IMAP_CAP_CONDSTORE) || c->flag_gen != flag_gen))
+		return;
+	uc->folder_raw = pt_xstrdup(c->selected_raw);
+	uc->search = pt_xstrdup(q->search != NULL ? q->search : "");
+	uc->uids = pt_xmalloc((n + 1) * sizeof(*uc->uids));
+	if (n > 0)
+		memcpy(uc->uids, uids, n * sizeof(*uids));
+	uc->n = n;
+	uc->sort = q->sort;
+	uc->reverse = q->reverse;
+	uc->server_sorted = server;
+	uc->flag_dependent = flag_dependent;
+	uc->uidvalidity = before->uidvalidity;
+	uc->uidnext = before->uidnext;
+	uc->exists = before->exists;
+	uc->highestmodseq = before->highestmodseq;
+	uc->mbox_gen = mbox_gen;
+	uc->flag_gen = flag_gen;
+	uc->valid = true;
+}
+
+static int
+sorted_uids(struct imap_conn *c, const struct imap_list_query *q,
+            struct arena *a, uint32_t **uids_r, size_t *n_r, bool *server_r,
+            struct perr *err)
+{
+	bool server = (imapc_caps(c) & IMAP_CAP_SORT) && !q->client_sort;
+	struct imap_mailbox_status before = c->sel;
+	uint64_t mbox_gen = c->mbox_gen, flag_gen = c->flag_gen;
+	bool flags;
+
+	if (uid_cache_fits(c, q, server)) {
+		uint32_t *u = arena_new_array(a, uint32_t, c->uid_cache.n + 1);
+
+		if (u == NULL)
+			return perr_set(err, a, PERR_LIMIT, "folder too large");
+		if (c->uid_cache.n > 0)
+			memcpy(u, c->uid_cache.uids,
+			       c->uid_cache.n * sizeof(*u));
+		c->stats.uid_cache_hits++;
+		*uids_r = u;
+		*n_r = c->uid_cache.n;
+		*server_r = server;
+		return 0;
+	}
+	c->stats.uid_cache_misses++;
+	flags = search_uses_flags(q->search, a);
+	if (sorted_uids_uncached(c, q, a, uids_r, n_r, server_r, err) != 0) {
+		imapc_uid_cache_clear(c);
+		return -1;
+	}
+	uid_cache_store(c, q, server, flags, &before, mbox_gen, flag_gen,
+	                *uids_r, *n_r);
+	return 0;
 }
 
 int
@@ -541,6 +690,7 @@ run_thread(struct imap_conn *c, const uint32_t *uids, size_t n, bool all,
 	append_criteria(&cmd, uids, n, all);
 	if (!sbuf_ok(&cmd))
 		return perr_set(err, a, PERR_LIMIT, "too many messages");
+	c->stats.threads++;
 	if (imapc_raw_command(c, sbuf_cstr(&cmd), a, &lines, &nl, err) != 0)
 		return -1;
 	for (i = 0; i < nl; i++) {
@@ -801,8 +951,8 @@ static const char *
 decode_preview(const struct prevreq *pr, const char *data, size_t len,
                struct arena *a)
 {
-	char *dec = NULL, *conv = NULL;
-	size_t dlen = 0, clen = 0, idx = 0;
+	char *dec = NULL;
+	size_t dlen = 0, idx = 0;
 	struct strv text = {data, len};
 	const char *out;
 	int mech = MAILMIME_MECHANISM_8BIT;
@@ -823,14 +973,15 @@ decode_preview(const struct prevreq *pr, const char *data, size_t len,
 	if (pr->charset != NULL &&
 	    !strv_eq_ci_ascii(strv_from_cstr(pr->charset), STRV_LIT("utf-8")) &&
 	    !strv_eq_ci_ascii(strv_from_cstr(pr->charset),
-	                      STRV_LIT("us-ascii")) &&
-	    charconv_buffer("utf-8", pr->charset, text.p, text.len, &conv,
-	                    &clen) == MAIL_CHARCONV_NO_ERROR) {
-		text.p = arena_strndup(a, conv, clen);
-		text.len = clen;
-		charconv_buffer_free(conv);
-		if (text.p == NULL)
-			return "";
+	                      STRV_LIT("us-ascii"))) {
+		struct sbuf cb;
+
+		/* One cached iconv handle per thread, not one per preview. */
+		sbuf_init(&cb, a, text.len + 16, 4 * PREVIEW_FETCH_BYTES + 16);
+		if (imapt_charset_to_utf8(strv_from_cstr(pr->charset), text,
+		                          &cb) &&
+		    sbuf_ok(&cb))
+			text = sbuf_view(&cb);
 	}
 	if (pr->html)
 		text = strip_html(text, a);
@@ -944,6 +1095,283 @@ fill_envelope(struct imap_msg_row *row, const struct mailimap_envelope *env,
 	}
 }
 
+/* ---- the row cache (struct imapc_row_cache) ----------------------------- */
+
+static char *
+xdup_or_empty(const char *s)
+{
+	return pt_xstrdup(s != NULL ? s : "");
+}
+
+static void
+row_entry_free(struct imapc_row_entry *e)
+{
+	size_t i;
+
+	if (!e->used)
+		return;
+	free((char *)(uintptr_t)e->row.subject);
+	free((char *)(uintptr_t)e->row.from.name);
+	free((char *)(uintptr_t)e->row.from.email);
+	free((char *)(uintptr_t)e->row.message_id);
+	free((char *)(uintptr_t)e->row.preview);
+	for (i = 0; i < e->row.n_to; i++) {
+		free((char *)(uintptr_t)e->row.to[i].name);
+		free((char *)(uintptr_t)e->row.to[i].email);
+	}
+	free(e->row.to);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+imapc_row_cache_clear(struct imap_conn *c)
+{
+	struct imapc_row_cache *rc = &c->row_cache;
+	size_t i;
+
+	for (i = 0; i < rc->n; i++)
+		row_entry_free(&rc->e[i]);
+	free(rc->e);
+	free(rc->folder_raw);
+	memset(rc, 0, sizeof(*rc));
+}
+
+/* The cache for the selected folder, emptied if it held another one. */
+static struct imapc_row_cache *
+row_cache_for_selection(struct imap_conn *c)
+{
+	struct imapc_row_cache *rc = &c->row_cache;
+
+	if (c->selected_raw == NULL || c->sel.uidvalidity == 0)
+		return NULL;
+	if (rc->folder_raw != NULL &&
+	    strcmp(rc->folder_raw, c->selected_raw) == 0 &&
+	    rc->uidvalidity == c->sel.uidvalidity)
+		return rc;
+	imapc_row_cache_clear(c);
+	rc->folder_raw = pt_xstrdup(c->selected_raw);
+	rc->uidvalidity = c->sel.uidvalidity;
+	rc->e = pt_xcalloc(IMAPC_ROW_CACHE_MAX, sizeof(*rc->e));
+	return rc;
+}
+
+/* Index of uid in rc->e, or where it would go (*found_r false). */
+static size_t
+row_cache_pos(const struct imapc_row_cache *rc, uint32_t uid, bool *found_r)
+{
+	size_t lo = 0, hi = rc->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rc->e[mid].row.uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found_r = lo < rc->n && rc->e[lo].row.uid == uid;
+	return lo;
+}
+
+static struct imapc_row_entry *
+row_cache_find(struct imapc_row_cache *rc, uint32_t uid, bool want_preview)
+{
+	bool found;
+	size_t i = row_cache_pos(rc, uid, &found);
+
+	if (!found || (want_preview && !rc->e[i].has_preview))
+		return NULL;
+	rc->e[i].tick = ++rc->tick;
+	return &rc->e[i];
+}
+
+/* A free entry for uid at its sorted place, evicting the LRU if full. */
+static struct imapc_row_entry *
+row_cache_slot(struct imapc_row_cache *rc, uint32_t uid)
+{
+	bool found;
+	size_t i, old;
+
+	i = row_cache_pos(rc, uid, &found);
+	if (found) {
+		row_entry_free(&rc->e[i]);
+		return &rc->e[i];
+	}
+	if (rc->n == IMAPC_ROW_CACHE_MAX) {
+		for (old = 0, i = 1; i < rc->n; i++) {
+			if (rc->e[i].tick < rc->e[old].tick)
+				old = i;
+		}
+		row_entry_free(&rc->e[old]);
+		memmove(&rc->e[old], &rc->e[old + 1],
+		        (rc->n - old - 1) * sizeof(*rc->e));
+		rc->n--;
+		i = row_cache_pos(rc, uid, &found);
+	}
+	memmove(&rc->e[i + 1], &rc->e[i], (rc->n - i) * sizeof(*rc->e));
+	memset(&rc->e[i], 0, sizeof(rc->e[i]));
+	rc->n++;
+	return &rc->e[i];
+}
+
+static void
+row_cache_store(struct imap_conn *c, const struct imap_msg_row *rows, size_t n,
+                const bool *got, bool with_preview)
+{
+	struct imapc_row_cache *rc = row_cache_for_selection(c);
+	size_t i, k;
+
+	if (rc == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct imap_msg_row *r = &rows[i];
+		struct imapc_row_entry *e;
+
+		if (r->uid == 0 || !got[i])
+			continue; /* not in the FETCH answer: expunged? */
+		e = row_cache_slot(rc, r->uid);
+		e->used = true;
+		e->tick = ++rc->tick;
+		e->has_preview = with_preview;
+		e->row.uid = r->uid;
+		e->row.subject = xdup_or_empty(r->subject);
+		e->row.from.name = xdup_or_empty(r->from.name);
+		e->row.from.email = xdup_or_empty(r->from.email);
+		e->row.message_id = xdup_or_empty(r->message_id);
+		e->row.preview = xdup_or_empty(with_preview ? r->preview : "");
+		e->row.date = r->date;
+		e->row.received = r->received;
+		e->row.size = r->size;
+		e->row.has_attachments = r->has_attachments;
+		if (r->n_to > 0 && r->to != NULL) {
+			e->row.to = pt_xcalloc(r->n_to, sizeof(*e->row.to));
+			for (k = 0; k < r->n_to; k++) {
+				e->row.to[k].name =
+				        xdup_or_empty(r->to[k].name);
+				e->row.to[k].email =
+				        xdup_or_empty(r->to[k].email);
+			}
+			e->row.n_to = r->n_to;
+		}
+	}
+}
+
+/* Copy a cached row into the request's row (strings into a). */
+static int
+row_from_cache(const struct imapc_row_entry *e, struct imap_msg_row *row,
+               struct arena *a)
+{
+	size_t k;
+
+	row->subject = arena_strdup(a, e->row.subject);
+	row->from.name = arena_strdup(a, e->row.from.name);
+	row->from.email = arena_strdup(a, e->row.from.email);
+	row->message_id = arena_strdup(a, e->row.message_id);
+	row->preview = arena_strdup(a, e->row.preview);
+	if (row->subject == NULL || row->from.name == NULL ||
+	    row->from.email == NULL || row->message_id == NULL ||
+	    row->preview == NULL)
+		return -1;
+	row->date = e->row.date;
+	row->received = e->row.received;
+	row->size = e->row.size;
+	row->has_attachments = e->row.has_attachments;
+	row->flags = 0;
+	row->to = NULL;
+	row->n_to = 0;
+	if (e->row.n_to > 0) {
+		row->to = arena_new_array(a, struct imap_address,
+		                          e->row.n_to + 1);
+		if (row->to == NULL)
+			return -1;
+		for (k = 0; k < e->row.n_to; k++) {
+			row->to[k].name = arena_strdup(a, e->row.to[k].name);
+			row->to[k].email = arena_strdup(a, e->row.to[k].email);
+			if (row->to[k].name == NULL || row->to[k].email == NULL)
+				return -1;
+		}
+		row->n_to = e->row.n_to;
+	}
+	return 0;
+}
+
+/*
+ * All rows of the page from the cache, then their flags with one
+ * UID FETCH (UID FLAGS). Returns 1 when some row is not cached (nothing
+ * sent, rows untouched apart from their content fields), 0 or -1.
+ */
+static int
+rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
+                bool want_preview, struct rowidx *idx, struct arena *a,
+                struct perr *err)
+{
+	struct imapc_row_cache *rc = row_cache_for_selection(c);
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	struct imapc_row_entry **hit;
+	clist *res = NULL;
+	clistiter *it, *it2;
+	uint32_t *uids;
+	size_t i;
+	int r;
+
+	if (rc == NULL)
+		return 1;
+	hit = arena_new_array(a, struct imapc_row_entry *, n);
+	uids = arena_new_array(a, uint32_t, n);
+	if (hit == NULL || uids == NULL)
+		return perr_set(err, a, PERR_LIMIT, "page too large");
+	for (i = 0; i < n; i++) {
+		hit[i] = row_cache_find(rc, rows[i].uid, want_preview);
+		if (hit[i] == NULL)
+			return 1;
+	}
+	for (i = 0; i < n; i++) {
+		if (row_from_cache(hit[i], &rows[i], a) != 0)
+			return perr_set(err, a, PERR_LIMIT, "page too large");
+		uids[i] = rows[i].uid;
+	}
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(
+	        ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(
+	        ft, mailimap_fetch_att_new_flags());
+	set = imapc_uid_set(uids, n);
+	c->stats.flag_fetches++;
+	c->stats.row_cache_hits++;
+	r = mailimap_uid_fetch(c->imap, set, ft, &res);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR)
+		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
+	imapc_note_updates(c, true);
+	arena_defer(a, free_fetch_list, res);
+	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
+		struct mailimap_msg_att *ma = clist_content(it);
+		const struct mailimap_msg_att_dynamic *dyn = NULL;
+		struct imap_msg_row *row;
+		uint32_t uid = 0;
+
+		for (it2 = clist_begin(ma->att_list); it2 != NULL;
+		     it2 = clist_next(it2)) {
+			struct mailimap_msg_att_item *item = clist_content(it2);
+
+			if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC)
+				dyn = item->att_data.att_dyn;
+			else if (item->att_type ==
+			                 MAILIMAP_MSG_ATT_ITEM_STATIC &&
+			         item->att_data.att_static->att_type ==
+			                 MAILIMAP_MSG_ATT_UID)
+				uid = item->att_data.att_static->att_data
+				              .att_uid;
+		}
+		row = uid != 0 ? find_row(idx, n, rows, uid) : NULL;
+		if (row != NULL && dyn != NULL)
+			row->flags = flags_of(dyn);
+	}
+	return 0;
+}
+
 static int
 fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
            bool want_preview, struct arena *a, struct perr *err)
@@ -953,6 +1381,7 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	struct rowidx *idx;
 	struct prevreq *prs;
 	uint32_t *uids;
+	bool *got;
 	clist *res = NULL;
 	clistiter *it, *it2;
 	size_t i;
@@ -963,7 +1392,8 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	idx = arena_new_array(a, struct rowidx, n);
 	uids = arena_new_array(a, uint32_t, n);
 	prs = arena_new_array(a, struct prevreq, n);
-	if (idx == NULL || uids == NULL || prs == NULL)
+	got = arena_new_array(a, bool, n);
+	if (idx == NULL || uids == NULL || prs == NULL || got == NULL)
 		return perr_set(err, a, PERR_LIMIT, "page too large");
 	for (i = 0; i < n; i++) {
 		idx[i].uid = rows[i].uid;
@@ -975,6 +1405,9 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 		rows[i].preview = "";
 	}
 	qsort(idx, n, sizeof(*idx), cmp_rowidx);
+	r = rows_from_cache(c, rows, n, want_preview, idx, a, err);
+	if (r <= 0)
+		return r;
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(
 	        ft, mailimap_fetch_att_new_uid());
@@ -989,11 +1422,13 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	mailimap_fetch_type_new_fetch_att_list_add(
 	        ft, mailimap_fetch_att_new_bodystructure());
 	set = imapc_uid_set(uids, n);
+	c->stats.fetches++;
 	r = mailimap_uid_fetch(c->imap, set, ft, &res);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
 	if (r != MAILIMAP_NO_ERROR)
 		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
+	imapc_note_updates(c, true);
 	arena_defer(a, free_fetch_list, res);
 	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);
@@ -1013,6 +1448,7 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 		row = uid != 0 ? find_row(idx, n, rows, uid) : NULL;
 		if (row == NULL)
 			continue; /* unsolicited FETCH (flag change) */
+		got[row - rows] = true;
 		for (it2 = clist_begin(ma->att_list); it2 != NULL;
 		     it2 = clist_next(it2)) {
 			struct mailimap_msg_att_item *item = clist_content(it2);
@@ -1056,8 +1492,10 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 		if (row->date == 0)
 			row->date = row->received;
 	}
-	if (!want_preview)
+	if (!want_preview) {
+		row_cache_store(c, rows, n, got, false);
 		return 0;
+	}
 	/* One UID FETCH per distinct section: usually one or two. */
 	for (i = 0; i < n; i++) {
 		size_t j, ng = 0;
@@ -1097,12 +1535,14 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 		        ft, mailimap_fetch_att_new_body_peek_section_partial(
 		                    sec, 0, PREVIEW_FETCH_BYTES));
 		set = imapc_uid_set(gu, ng);
+		c->stats.fetches++;
 		r = mailimap_uid_fetch(c->imap, set, ft, &pres);
 		mailimap_set_free(set);
 		mailimap_fetch_type_free(ft);
 		if (r != MAILIMAP_NO_ERROR)
 			return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH",
 			                  err);
+		imapc_note_updates(c, true);
 		arena_defer(a, free_fetch_list, pres);
 		for (it = clist_begin(pres); it != NULL; it = clist_next(it)) {
 			struct mailimap_msg_att *ma = clist_content(it);
@@ -1146,6 +1586,7 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 		}
 		prs[i].section[0] = '\0';
 	}
+	row_cache_store(c, rows, n, got, true);
 	return 0;
 }
 

@@ -39,6 +39,11 @@ static const struct web_route routes[] = {
 	{"POST", "/api/MessageSetFlagged", web_api_message_set_flagged, CHANGE},
 	{"POST", "/api/MessageMove", web_api_message_move, CHANGE},
 	{"POST", "/api/MessageDelete", web_api_message_delete, CHANGE},
+	{"POST", "/api/Message", web_api_message, CHANGE},
+	/* GETs that change nothing; the session cookie is required. */
+	{"GET", "/message/body", web_message_body, ROUTE_SESSION},
+	{"GET", "/message/part", web_message_part, ROUTE_SESSION},
+	{"GET", "/message/raw", web_message_raw, ROUTE_SESSION},
 	/*
 	 * The admin panel (admin_*.c, docs/ADMIN.md). The sign-in checks the
 	 * key itself; without an admin session the rest answer 404.

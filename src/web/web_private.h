@@ -126,6 +126,11 @@ int web_api_message_set_seen(struct web_ctx *ctx, struct perr *err);
 int web_api_message_set_flagged(struct web_ctx *ctx, struct perr *err);
 int web_api_message_move(struct web_ctx *ctx, struct perr *err);
 int web_api_message_delete(struct web_ctx *ctx, struct perr *err);
+/* api_message.c: reading one message (docs/API.md). */
+int web_api_message(struct web_ctx *ctx, struct perr *err);
+int web_message_body(struct web_ctx *ctx, struct perr *err);
+int web_message_part(struct web_ctx *ctx, struct perr *err);
+int web_message_raw(struct web_ctx *ctx, struct perr *err);
 int web_page_index(struct web_ctx *ctx, struct perr *err);
 int web_api_lang(struct web_ctx *ctx, struct perr *err);
 int web_api_health(struct web_ctx *ctx, struct perr *err);

@@ -980,6 +980,301 @@ test_pool_reuse_and_reconnect_after_kick(void **state)
 	imap_pool_destroy(&p);
 }
 
+/* ---- the sorted UID cache ---------------------------------------------- */
+
+static struct imap_conn_stats
+stats_of(const struct imap_conn *c)
+{
+	struct imap_conn_stats st;
+
+	imap_conn_get_stats(c, &st);
+	return st;
+}
+
+/* List folder on c; returns the total and checks SORT/SEARCH were sent
+ * (sent true) or not (a cache hit). */
+static uint32_t
+list_total(struct imap_conn *c, const char *folder, const char *search,
+           bool sent, const char *what)
+{
+	struct imap_list_query q;
+	struct imap_msg_page page;
+	struct imap_conn_stats before = stats_of(c), after;
+	struct perr err;
+
+	memset(&q, 0, sizeof(q));
+	q.reverse = true;
+	q.search = search;
+	if (imap_list_messages(c, folder, &q, A, &page, &err) != 0)
+		fail_msg("%s: %s", what, err.msg);
+	after = stats_of(c);
+	if (sent && after.sorts + after.searches ==
+	                    before.sorts + before.searches)
+		fail_msg("%s: expected a SORT/SEARCH, the cache answered",
+		         what);
+	if (!sent && (after.sorts != before.sorts ||
+	              after.searches != before.searches ||
+	              after.uid_cache_hits != before.uid_cache_hits + 1))
+		fail_msg("%s: expected a cache hit, sorts %llu -> %llu", what,
+		         (unsigned long long)before.sorts,
+		         (unsigned long long)after.sorts);
+	return page.total;
+}
+
+static void
+deliver_to_alice(const char *subject)
+{
+	char path[] = "/tmp/petrel-imap-deliverXXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+	char *cmd;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fprintf(f, "From: Dee <dee@example.test>\r\nTo: alice@example.test\r\n"
+	           "Subject: %s\r\nDate: Thu, 4 Jan 2024 10:00:00 +0000\r\n"
+	           "Message-ID: <%u.deliver@test>\r\n\r\nhello\r\n",
+	        subject, (unsigned)rand());
+	fclose(f);
+	cmd = arena_printf(A,
+	                   "python3 %s/tests/harness/mailstack.py deliver "
+	                   "--dir %s --to alice@example.test %s "
+	                   ">/dev/null 2>&1",
+	                   getenv("PETREL_SOURCE_DIR"),
+	                   getenv("PETREL_MAILSTACK_DIR"), path);
+	assert_int_equal(system(cmd), 0);
+	unlink(path);
+}
+
+static void
+test_uid_cache_skips_sort_until_the_folder_changes(void **state)
+{
+	struct imap_conn *c, *other;
+	struct perr err;
+	uint32_t u1, u2, u3, n0;
+
+	(void)state;
+	c = login_as("alice@example.test");
+	other = login_as("alice@example.test");
+	fresh_folder(c, "T-cache");
+	fresh_folder(c, "T-cache-dest");
+	u1 = append_msg(c, "T-cache", "One <one@x.test>", "first",
+	                "Mon, 1 Jan 2024 10:00:00 +0000", "", "body one", 0);
+	u2 = append_msg(c, "T-cache", "Two <two@x.test>", "second",
+	                "Tue, 2 Jan 2024 10:00:00 +0000", "", "body two", 0);
+	u3 = append_msg(c, "T-cache", "Three <three@x.test>", "third",
+	                "Wed, 3 Jan 2024 10:00:00 +0000", "", "body three", 0);
+	(void)u1;
+
+	/* a warm second request sends no SORT */
+	assert_int_equal(list_total(c, "T-cache", NULL, true, "cold"), 3);
+	assert_int_equal(list_total(c, "T-cache", NULL, false, "warm"), 3);
+	assert_int_equal(list_total(c, "T-cache", NULL, false, "warm 2"), 3);
+	/* another key misses, then hits */
+	assert_int_equal(list_total(c, "T-cache", "first", true, "search"), 1);
+	assert_int_equal(
+	        list_total(c, "T-cache", "first", false, "search warm"), 1);
+
+	/* a move through another connection: the NOOP brings EXPUNGE */
+	assert_int_equal(imap_move(other, "T-cache", &u2, 1, "T-cache-dest",
+	                           A, &err),
+	                 0);
+	assert_int_equal(list_total(c, "T-cache", NULL, true, "after move"),
+	                 2);
+	assert_int_equal(list_total(c, "T-cache", NULL, false, "warm again"),
+	                 2);
+
+	/* an append through another connection: EXISTS */
+	(void)append_msg(other, "T-cache", "Four <four@x.test>", "fourth",
+	                 "Thu, 4 Jan 2024 10:00:00 +0000", "", "body four", 0);
+	assert_int_equal(list_total(c, "T-cache", NULL, true, "after append"),
+	                 3);
+
+	/* flags: is:unread follows a change made elsewhere ... */
+	assert_int_equal(list_total(c, "T-cache", "is:unread", true, "unread"),
+	                 3);
+	if (imap_has_cap(c, IMAP_CAP_CONDSTORE))
+		assert_int_equal(list_total(c, "T-cache", "is:unread", false,
+		                            "unread warm"),
+		                 3);
+	assert_int_equal(imap_set_flags(other, "T-cache", &u3, 1,
+	                                IMAP_FLAGS_ADD, IMAP_MSG_SEEN, NULL, 0,
+	                                A, &err),
+	                 0);
+	assert_int_equal(list_total(c, "T-cache", "is:unread", true,
+	                            "unread after other's STORE"),
+	                 2);
+	/* ... and one made through the same connection */
+	assert_int_equal(imap_set_flags(c, "T-cache", &u3, 1,
+	                                IMAP_FLAGS_REMOVE, IMAP_MSG_SEEN, NULL,
+	                                0, A, &err),
+	                 0);
+	assert_int_equal(list_total(c, "T-cache", "is:unread", true,
+	                            "unread after own STORE"),
+	                 3);
+	/* a search without flags survives a flag change */
+	assert_int_equal(list_total(c, "T-cache", NULL, true, "all"), 3);
+	assert_int_equal(imap_set_flags(other, "T-cache", &u3, 1,
+	                                IMAP_FLAGS_ADD, IMAP_MSG_FLAGGED, NULL,
+	                                0, A, &err),
+	                 0);
+	assert_int_equal(list_total(c, "T-cache", NULL, false,
+	                            "all after a flag change"),
+	                 3);
+
+	/* delete and move through the same connection */
+	assert_int_equal(imap_delete_messages(c, "T-cache", &u3, 1, true, A,
+	                                      &err),
+	                 0);
+	assert_int_equal(list_total(c, "T-cache", NULL, true, "own delete"),
+	                 2);
+	assert_int_equal(imap_move(c, "T-cache", &u1, 1, "T-cache-dest", A,
+	                           &err),
+	                 0);
+	assert_int_equal(list_total(c, "T-cache", NULL, true, "own move"), 1);
+	assert_int_equal(list_total(c, "T-cache-dest", NULL, true, "dest"), 2);
+
+	/* new mail delivered through LMTP into INBOX */
+	n0 = list_total(c, "INBOX", NULL, true, "inbox");
+	assert_int_equal(list_total(c, "INBOX", NULL, false, "inbox warm"),
+	                 n0);
+	deliver_to_alice("cache test");
+	assert_int_equal(list_total(c, "INBOX", NULL, true, "after delivery"),
+	                 n0 + 1);
+	bye(&other);
+	bye(&c);
+}
+
+static void
+test_row_cache_fetches_only_flags_when_warm(void **state)
+{
+	struct imap_conn *c, *other;
+	struct imap_list_query q;
+	struct imap_msg_page cold, warm;
+	struct imap_conn_stats st0, st1;
+	struct perr err;
+	uint32_t u1;
+	size_t i;
+
+	(void)state;
+	c = login_as("alice@example.test");
+	other = login_as("alice@example.test");
+	fresh_folder(c, "T-rows");
+	u1 = append_msg(c, "T-rows", "=?utf-8?q?J=C3=BCrgen?= <j@x.test>",
+	                "=?utf-8?b?0KHRh9C10YI=?= 42",
+	                "Mon, 1 Jan 2024 10:00:00 +0000", "",
+	                "Preview   text\r\nof one", 0);
+	(void)append_msg(c, "T-rows", "Two <two@x.test>", "second",
+	                 "Tue, 2 Jan 2024 10:00:00 +0000", "", "body two",
+	                 IMAP_MSG_SEEN);
+	memset(&q, 0, sizeof(q));
+	q.reverse = true;
+	assert_int_equal(imap_list_messages(c, "T-rows", &q, A, &cold, &err),
+	                 0);
+	st0 = stats_of(c);
+	assert_int_equal(imap_list_messages(c, "T-rows", &q, A, &warm, &err),
+	                 0);
+	st1 = stats_of(c);
+	/* no ENVELOPE/BODYSTRUCTURE or preview FETCH: only the flags */
+	assert_int_equal(st1.fetches, st0.fetches);
+	assert_int_equal(st1.flag_fetches, st0.flag_fetches + 1);
+	assert_int_equal(st1.sorts, st0.sorts);
+	assert_int_equal(warm.n, 2);
+	assert_int_equal(cold.n, 2);
+	for (i = 0; i < warm.n; i++) {
+		assert_int_equal(warm.rows[i].uid, cold.rows[i].uid);
+		assert_string_equal(warm.rows[i].subject, cold.rows[i].subject);
+		assert_string_equal(warm.rows[i].from.name,
+		                    cold.rows[i].from.name);
+		assert_string_equal(warm.rows[i].from.email,
+		                    cold.rows[i].from.email);
+		assert_string_equal(warm.rows[i].preview, cold.rows[i].preview);
+		assert_int_equal(warm.rows[i].date, cold.rows[i].date);
+		assert_int_equal(warm.rows[i].size, cold.rows[i].size);
+		assert_int_equal(warm.rows[i].flags, cold.rows[i].flags);
+	}
+	assert_string_equal(warm.rows[1].subject, "Счет 42");
+	assert_string_equal(warm.rows[1].from.name, "Jürgen");
+	assert_string_equal(warm.rows[1].preview, "Preview text of one");
+	/* flags still come fresh from the server */
+	assert_int_equal(imap_set_flags(other, "T-rows", &u1, 1,
+	                                IMAP_FLAGS_ADD,
+	                                IMAP_MSG_SEEN | IMAP_MSG_FLAGGED, NULL,
+	                                0, A, &err),
+	                 0);
+	assert_int_equal(imap_list_messages(c, "T-rows", &q, A, &warm, &err),
+	                 0);
+	assert_int_equal(warm.rows[1].uid, u1);
+	assert_int_equal(warm.rows[1].flags &
+	                         (IMAP_MSG_SEEN | IMAP_MSG_FLAGGED),
+	                 IMAP_MSG_SEEN | IMAP_MSG_FLAGGED);
+	/* without previews first, then with: the previews are fetched */
+	bye(&c);
+	c = login_as("alice@example.test");
+	q.no_preview = true;
+	assert_int_equal(imap_list_messages(c, "T-rows", &q, A, &warm, &err),
+	                 0);
+	q.no_preview = false;
+	st0 = stats_of(c);
+	assert_int_equal(imap_list_messages(c, "T-rows", &q, A, &warm, &err),
+	                 0);
+	st1 = stats_of(c);
+	assert_true(st1.fetches > st0.fetches);
+	assert_string_equal(warm.rows[1].preview, "Preview text of one");
+	bye(&other);
+	bye(&c);
+}
+
+/* More rows than the row cache holds, UIDs far apart: the pages served
+ * from it are the pages a fresh connection gets. */
+static void
+test_row_cache_eviction_keeps_pages_right(void **state)
+{
+	struct imap_conn *c, *fresh;
+	struct imap_list_query q;
+	struct imap_msg_page p1, p2;
+	struct perr err;
+	uint32_t page, i;
+
+	(void)state;
+	c = login_as("bob@example.test");
+	ensure_big_folder(c);
+	memset(&q, 0, sizeof(q));
+	q.reverse = true;
+	q.sort = IMAP_SORT_SUBJECT; /* scatters the UIDs of a page */
+	for (page = 0; page < 14; page++) {
+		q.offset = page * 50;
+		assert_int_equal(
+		        imap_list_messages(c, "Big", &q, A, &p1, &err), 0);
+	}
+	fresh = login_as("bob@example.test");
+	for (page = 0; page < 14; page += 3) {
+		q.offset = page * 50;
+		assert_int_equal(
+		        imap_list_messages(c, "Big", &q, A, &p1, &err), 0);
+		assert_int_equal(
+		        imap_list_messages(fresh, "Big", &q, A, &p2, &err), 0);
+		assert_int_equal(p1.n, 50);
+		assert_int_equal(p2.n, 50);
+		for (i = 0; i < p1.n; i++) {
+			assert_int_equal(p1.rows[i].uid, p2.rows[i].uid);
+			assert_string_equal(p1.rows[i].subject,
+			                    p2.rows[i].subject);
+			assert_string_equal(p1.rows[i].from.email,
+			                    p2.rows[i].from.email);
+			assert_string_equal(p1.rows[i].preview,
+			                    p2.rows[i].preview);
+			assert_int_equal(p1.rows[i].size, p2.rows[i].size);
+			assert_int_equal(p1.rows[i].flags, p2.rows[i].flags);
+		}
+		arena_reset(A);
+	}
+	assert_true(stats_of(c).row_cache_hits > 0);
+	bye(&fresh);
+	bye(&c);
+}
+
 int
 main(void)
 {
@@ -998,6 +1293,10 @@ main(void)
 	        cmocka_unit_test(test_threads_and_previews),
 	        cmocka_unit_test(test_pool_reuse_and_reconnect_after_kick),
 	        cmocka_unit_test(test_big_folder_sort_and_paging),
+	        cmocka_unit_test(
+	                test_uid_cache_skips_sort_until_the_folder_changes),
+	        cmocka_unit_test(test_row_cache_fetches_only_flags_when_warm),
+	        cmocka_unit_test(test_row_cache_eviction_keeps_pages_right),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

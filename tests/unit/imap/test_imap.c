@@ -298,6 +298,105 @@ test_decode_header_rfc2047(void **state)
 	        imap_decode_header(STRV_LIT("bad \xff\xfe bytes"), A))));
 }
 
+static const struct {
+	const char *in;
+	const char *out;
+} decode_cases[] = {
+        /* fast path: copied as they are */
+        {"Hello, world", "Hello, world"},
+        {"a   b  ", "a   b  "},
+        {"jane.doe@example.test", "jane.doe@example.test"},
+        {"Счёт №42 — 日本語", "Счёт №42 — 日本語"},
+        {"50% = half?", "50% = half?"},
+        /* raw invalid 8-bit is replaced, controls become spaces */
+        {"caf\xe9 ok", "caf\xef\xbf\xbd ok"},
+        {"a\xff\xfe", "a\xef\xbf\xbd\xef\xbf\xbd"},
+        {"a\x01" "b\r\nc", "a b  c"},
+        /* encoded words, mixed with plain text */
+        {"Re: =?utf-8?q?=C3=A9t=C3=A9?= news", "Re: été news"},
+        {"=?UTF-8?B?0KHRh9C10YI=?= and =?iso-8859-1?q?caf=E9?=",
+         "Счет and café"},
+        {"=?utf-8?Q?a_b?=", "a b"},
+        {"=?utf-8*en?q?lang?=", "lang"},
+        {"=?utf-8?b?w6k?=", "é"},
+        {"x=?utf-8?q?a?=y", "xay"},
+        {"=?windows-1251?B?0ffl8g==?=", "Счет"},
+        {"=?koi8-r?Q?=F3=DE=C5=D4?=", "Счет"},
+        {"=?iso-2022-jp?B?GyRCJUYlOSVIGyhC?=", "テスト"},
+        /* adjacent words: the white space between them is dropped */
+        {"=?utf-8?q?a?= =?utf-8?q?b?=", "ab"},
+        {"=?utf-8?q?a?= \t\r\n =?utf-8?q?b?=", "ab"},
+        {"=?utf-8?q?a?= x =?utf-8?q?b?=", "a x b"},
+        /* unknown charset: the bytes are kept (cleaned) */
+        {"=?x-unknown?Q?abc?= tail", "abc tail"},
+        {"=?x-unknown?Q?caf=E9?=", "caf\xef\xbf\xbd"},
+        {"=?../../etc/x?Q?abc?=", "abc"},
+        /* not encoded words: kept as they are */
+        {"a=?b", "a=?b"},
+        {"=?utf-8?x?abc?=", "=?utf-8?x?abc?="},
+        {"=?utf-8?q?a b?=", "=?utf-8?q?a b?="},
+        {"=?", "=?"},
+        {"", ""},
+};
+
+static void
+test_decode_header_cases(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PT_NELEM(decode_cases); i++) {
+		const char *in = decode_cases[i].in;
+		const char *got = imap_decode_header(strv_from_cstr(in), A);
+
+		if (strcmp(got, decode_cases[i].out) != 0)
+			fail_msg("case %zu: '%s' -> '%s', want '%s'", i, in,
+			         got, decode_cases[i].out);
+		if (!codec_utf8_valid(strv_from_cstr(got)))
+			fail_msg("case %zu: invalid UTF-8", i);
+	}
+}
+
+static void
+test_decode_header_fast_path_copies(void **state)
+{
+	static const char subj[] = "A plain subject line";
+	const char *got;
+
+	(void)state;
+	got = imap_decode_header(strv_from_cstr(subj), A);
+	assert_string_equal(got, subj);
+	assert_ptr_not_equal(got, subj); /* a copy in the arena */
+	/* a NULL view is the empty string */
+	assert_string_equal(imap_decode_header(STRV_NULL, A), "");
+}
+
+static void
+test_decode_header_many_charsets_reuse_handles(void **state)
+{
+	static const char *const words[] = {
+	        "=?iso-8859-1?q?caf=E9?=",   "=?iso-8859-2?q?caf=E9?=",
+	        "=?iso-8859-15?q?caf=E9?=",  "=?windows-1252?q?caf=E9?=",
+	        "=?windows-1250?q?caf=E9?=", "=?cp850?q?caf=82?=",
+	        "=?latin1?q?caf=E9?=",       "=?iso-8859-9?q?caf=E9?=",
+	        "=?iso-8859-3?q?caf=E9?=",   "=?macintosh?q?caf=8E?=",
+	};
+	size_t round, i;
+
+	(void)state;
+	/* more charsets than cached handles, several rounds: evictions */
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < PT_NELEM(words); i++) {
+			const char *got = imap_decode_header(
+			        strv_from_cstr(words[i]), A);
+
+			if (strcmp(got, "café") != 0)
+				fail_msg("round %zu case %zu: '%s'", round, i,
+				         got);
+		}
+	}
+}
+
 static void
 test_preview_collapses_whitespace_and_cuts(void **state)
 {
@@ -351,6 +450,10 @@ main(void)
 	        cmocka_unit_test(test_search_parse_limits_terms),
 	        cmocka_unit_test(test_base_subject_follows_rfc5256),
 	        cmocka_unit_test(test_decode_header_rfc2047),
+	        cmocka_unit_test(test_decode_header_cases),
+	        cmocka_unit_test(test_decode_header_fast_path_copies),
+	        cmocka_unit_test(
+	                test_decode_header_many_charsets_reuse_handles),
 	        cmocka_unit_test(test_preview_collapses_whitespace_and_cuts),
 	        cmocka_unit_test(test_sort_parse),
 	        cmocka_unit_test(test_special_names),

@@ -1,0 +1,406 @@
+/*
+ * Charsets to UTF-8 with iconv. Mail lies about charsets all the time, so
+ * the table below maps the declared name to the superset a reader means
+ * (WHATWG Encoding Standard practice: latin1 is windows-1252, gb2312 is
+ * gbk, which is gb18030's subset, shift_jis is cp932), and undeclared or
+ * unknown charsets are guessed instead of refused.
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime.h"
+#include "core/banned.h"
+
+struct alias {
+	const char *name; /* lower case, as declared */
+	const char *iconv_name;
+};
+
+/* "UTF-8" here means: the fast path (validate, replace). */
+static const struct alias aliases[] = {
+	{"utf-8", "UTF-8"},
+	{"utf8", "UTF-8"},
+	{"us-ascii", "UTF-8"},
+	{"ascii", "UTF-8"},
+	{"ansi_x3.4-1968", "UTF-8"},
+	{"x-unknown", NULL},
+	{"unknown-8bit", NULL},
+	{"iso-8859-1", "WINDOWS-1252"},
+	{"iso8859-1", "WINDOWS-1252"},
+	{"iso_8859-1", "WINDOWS-1252"},
+	{"latin1", "WINDOWS-1252"},
+	{"latin-1", "WINDOWS-1252"},
+	{"l1", "WINDOWS-1252"},
+	{"cp819", "WINDOWS-1252"},
+	{"iso-8859-9", "WINDOWS-1254"},
+	{"iso-8859-11", "WINDOWS-874"},
+	{"tis-620", "WINDOWS-874"},
+	{"shift_jis", "CP932"},
+	{"shift-jis", "CP932"},
+	{"sjis", "CP932"},
+	{"x-sjis", "CP932"},
+	{"ms_kanji", "CP932"},
+	{"windows-31j", "CP932"},
+	{"csshiftjis", "CP932"},
+	{"euc-jp", "EUC-JP-MS"},
+	{"x-euc-jp", "EUC-JP-MS"},
+	{"iso-2022-jp", "ISO-2022-JP-2"},
+	{"csiso2022jp", "ISO-2022-JP-2"},
+	{"gb2312", "GB18030"},
+	{"gb_2312-80", "GB18030"},
+	{"csgb2312", "GB18030"},
+	{"euc-cn", "GB18030"},
+	{"x-euc-cn", "GB18030"},
+	{"gbk", "GB18030"},
+	{"x-gbk", "GB18030"},
+	{"cp936", "GB18030"},
+	{"ms936", "GB18030"},
+	{"windows-936", "GB18030"},
+	{"gb18030", "GB18030"},
+	{"big5", "BIG5-HKSCS"},
+	{"big-5", "BIG5-HKSCS"},
+	{"x-x-big5", "BIG5-HKSCS"},
+	{"cn-big5", "BIG5-HKSCS"},
+	{"big5-hkscs", "BIG5-HKSCS"},
+	{"ks_c_5601-1987", "CP949"},
+	{"euc-kr", "CP949"},
+	{"korean", "CP949"},
+	{"koi8-r", "KOI8-R"},
+	{"koi8-u", "KOI8-U"},
+	{"koi8-ru", "KOI8-RU"},
+	{"utf-16", "UTF-16"},
+	{"utf-16le", "UTF-16LE"},
+	{"utf-16be", "UTF-16BE"},
+	{"utf-7", "UTF-7"},
+};
+
+/* ---- the UTF-8 fast path ------------------------------------------- */
+
+static const char replacement[] = "\xEF\xBF\xBD";
+
+/* Length of the valid UTF-8 sequence at p, or 0 if it is not one. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		unsigned lo = c == 0xE0 ? 0xA0 : 0x80;
+		unsigned hi = c == 0xED ? 0x9F : 0xBF;
+
+		return n >= 3 && p[1] >= lo && p[1] <= hi &&
+		                       (p[2] & 0xC0) == 0x80
+		               ? 3
+		               : 0;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		unsigned lo = c == 0xF0 ? 0x90 : 0x80;
+		unsigned hi = c == 0xF4 ? 0x8F : 0xBF;
+
+		return n >= 4 && p[1] >= lo && p[1] <= hi &&
+		                       (p[2] & 0xC0) == 0x80 &&
+		                       (p[3] & 0xC0) == 0x80
+		               ? 4
+		               : 0;
+	}
+	return 0;
+}
+
+/* Append in as UTF-8; invalid bytes and NUL become U+FFFD. */
+static void
+append_utf8_repaired(struct sbuf *out, struct strv in)
+{
+	const unsigned char *p = (const unsigned char *)in.p;
+	size_t i = 0, start = 0;
+
+	while (i < in.len) {
+		size_t k = utf8_seq(p + i, in.len - i);
+
+		if (k != 0 && p[i] != 0) {
+			i += k;
+			continue;
+		}
+		sbuf_append(out, p + start, i - start);
+		sbuf_append(out, replacement, 3);
+		i++;
+		start = i;
+	}
+	sbuf_append(out, p + start, i - start);
+}
+
+static bool
+is_ascii(struct strv s)
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++)
+		if ((unsigned char)s.p[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/*
+ * Undeclared 8-bit text that is not UTF-8: Cyrillic in a single-byte
+ * charset writes whole words of 8-bit bytes, Western European text has
+ * isolated accented letters among ASCII ones. Runs of 8-bit
+ * bytes (two on average, three at least once) mean windows-1251 (the most common Cyrillic charset in
+ * mail), anything else windows-1252.
+ */
+static const char *
+guess_single_byte(struct strv s)
+{
+	size_t i, runs = 0, high = 0, run = 0, longest = 0;
+
+	for (i = 0; i < s.len; i++) {
+		if ((unsigned char)s.p[i] >= 0x80) {
+			high++;
+			if (run++ == 0)
+				runs++;
+			if (run > longest)
+				longest = run;
+		} else {
+			run = 0;
+		}
+	}
+	if (runs > 0 && longest >= 3 && high >= 2 * runs)
+		return "WINDOWS-1251";
+	return "WINDOWS-1252";
+}
+
+/* ---- iconv handles, cached per thread ------------------------------- */
+
+#define CACHE_SLOTS 8
+
+struct cd_slot {
+	char name[32];
+	iconv_t cd;
+};
+
+struct cd_cache {
+	struct cd_slot slots[CACHE_SLOTS];
+	unsigned next;
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void
+cache_free(void *p)
+{
+	struct cd_cache *c = p;
+	size_t i;
+
+	for (i = 0; i < CACHE_SLOTS; i++)
+		if (c->slots[i].name[0] != '\0')
+			iconv_close(c->slots[i].cd);
+	free(c);
+}
+
+static void
+cache_key_create(void)
+{
+	if (pthread_key_create(&cache_key, cache_free) != 0)
+		abort();
+}
+
+/* The thread's handle for name (iconv spelling), or NULL if unknown. */
+static iconv_t
+cd_get(const char *name)
+{
+	struct cd_cache *c;
+	struct cd_slot *s;
+	iconv_t cd;
+	size_t i;
+
+	(void)pthread_once(&cache_once, cache_key_create);
+	c = pthread_getspecific(cache_key);
+	if (c == NULL) {
+		c = pt_xcalloc(1, sizeof(*c));
+		(void)pthread_setspecific(cache_key, c);
+	}
+	for (i = 0; i < CACHE_SLOTS; i++) {
+		if (strcmp(c->slots[i].name, name) == 0) {
+			cd = c->slots[i].cd;
+			/* Back to the initial shift state (ISO-2022-JP). */
+			(void)iconv(cd, NULL, NULL, NULL, NULL);
+			return cd;
+		}
+	}
+	if (strlen(name) >= sizeof(c->slots[0].name))
+		return NULL;
+	cd = iconv_open("UTF-8", name);
+	if (cd == (iconv_t)-1)
+		return NULL;
+	s = &c->slots[c->next];
+	c->next = (c->next + 1) % CACHE_SLOTS;
+	if (s->name[0] != '\0')
+		iconv_close(s->cd);
+	s->cd = cd;
+	if (!pt_strlcpy(s->name, name, sizeof(s->name)))
+		abort();
+	return cd;
+}
+
+/* Convert with cd; invalid input bytes become U+FFFD. */
+static void
+convert(iconv_t cd, struct strv in, struct sbuf *out)
+{
+	char buf[4096];
+	char *ip = (char *)(uintptr_t)in.p;
+	size_t il = in.len;
+	struct sbuf tmp;
+
+	sbuf_init(&tmp, NULL, in.len + 16, 0);
+	while (il > 0) {
+		char *op = buf;
+		size_t ol = sizeof(buf);
+		size_t r = iconv(cd, &ip, &il, &op, &ol);
+		int e = errno;
+
+		sbuf_append(&tmp, buf, sizeof(buf) - ol);
+		if (r != (size_t)-1)
+			break;
+		if (e == E2BIG)
+			continue;
+		/* EILSEQ: skip one byte; EINVAL: the input ends mid-character. */
+		sbuf_append(&tmp, replacement, 3);
+		if (e != EILSEQ)
+			break;
+		ip++;
+		il--;
+	}
+	/* Flush a pending shift state. */
+	{
+		char *op = buf;
+		size_t ol = sizeof(buf);
+
+		(void)iconv(cd, NULL, NULL, &op, &ol);
+		sbuf_append(&tmp, buf, sizeof(buf) - ol);
+	}
+	/* iconv output is UTF-8 already; this only replaces NULs. */
+	append_utf8_repaired(out, sbuf_view(&tmp));
+	sbuf_free(&tmp);
+}
+
+const char *
+mime_charset_canonical(struct strv charset)
+{
+	char name[48];
+	size_t i, n;
+
+	charset = strv_trim(charset);
+	/* Some mailers quote or add a trailing ';' or language. */
+	while (charset.len > 0 &&
+	       (charset.p[0] == '"' || charset.p[0] == '\''))
+		charset.p++, charset.len--;
+	n = 0;
+	for (i = 0; i < charset.len && n + 1 < sizeof(name); i++) {
+		char ch = charset.p[i];
+
+		if (ch == '"' || ch == '\'' || ch == ';' || ch == ' ' ||
+		    ch == '*')
+			break;
+		name[n++] = pt_ascii_tolower(ch);
+	}
+	name[n] = '\0';
+	if (n == 0 || (i < charset.len && n + 1 >= sizeof(name)))
+		return NULL;
+	for (i = 0; i < PT_NELEM(aliases); i++)
+		if (strcmp(aliases[i].name, name) == 0)
+			return aliases[i].iconv_name;
+	/* windows-125x, cp125x, x-cp125x */
+	if ((strncmp(name, "windows-", 8) == 0 && n == 12) ||
+	    (strncmp(name, "cp", 2) == 0 && n == 6) ||
+	    (strncmp(name, "x-cp", 4) == 0 && n == 8)) {
+		const char *d = name + n - 4;
+		static char const names[9][13] = {
+			"WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1252",
+			"WINDOWS-1253", "WINDOWS-1254", "WINDOWS-1255",
+			"WINDOWS-1256", "WINDOWS-1257", "WINDOWS-1258"};
+
+		if (strncmp(d, "125", 3) == 0 && d[3] >= '0' && d[3] <= '8')
+			return names[d[3] - '0'];
+	}
+	return NULL;
+}
+
+/* Only names made of these reach iconv_open. */
+static bool
+plausible_name(struct strv s)
+{
+	size_t i;
+
+	if (s.len == 0 || s.len > 30)
+		return false;
+	for (i = 0; i < s.len; i++) {
+		char c = s.p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      c == '.' || c == ':'))
+			return false;
+	}
+	return true;
+}
+
+bool
+mime_charset_to_utf8(struct strv charset, struct strv in, struct sbuf *out)
+{
+	const char *name = mime_charset_canonical(charset);
+	bool known = name != NULL;
+	iconv_t cd = NULL;
+
+	if (name == NULL && plausible_name(strv_trim(charset))) {
+		char *tmp = pt_xstrndup(strv_trim(charset).p,
+		                        strv_trim(charset).len);
+
+		cd = cd_get(tmp);
+		free(tmp);
+		known = cd != NULL;
+	}
+	if (cd == NULL && name != NULL && strcmp(name, "UTF-8") != 0)
+		cd = cd_get(name);
+	if (cd == NULL && (name == NULL || strcmp(name, "UTF-8") == 0)) {
+		/*
+		 * Declared UTF-8/ASCII, or nothing usable: take valid UTF-8
+		 * as it is, guess a single-byte charset otherwise.
+		 */
+		if (is_ascii(in) || codec_utf8_valid(in)) {
+			append_utf8_repaired(out, in);
+			return known;
+		}
+		if (name != NULL && strcmp(name, "UTF-8") == 0 &&
+		    (charset.len >= 3 &&
+		     (charset.p[0] == 'u' || charset.p[0] == 'U') &&
+		     (charset.p[1] == 't' || charset.p[1] == 'T'))) {
+			/* Declared UTF-8 but broken: keep what is valid. */
+			append_utf8_repaired(out, in);
+			return true;
+		}
+		known = false;
+		cd = cd_get(guess_single_byte(in));
+	}
+	if (cd == NULL) {
+		append_utf8_repaired(out, in);
+		return false;
+	}
+	convert(cd, in, out);
+	return known;
+}
+
+const char *
+mime_to_utf8(struct strv charset, struct strv in, struct arena *a)
+{
+	struct sbuf b;
+
+	sbuf_init(&b, a, in.len + 16, 0);
+	(void)mime_charset_to_utf8(charset, in, &b);
+	return sbuf_cstr(&b);
+}

@@ -1,0 +1,135 @@
+/*
+ * mime - turning the bytes of a MIME part into UTF-8 text.
+ *
+ * Everything here is pure (no I/O) and total: hostile or broken input
+ * degrades to a best effort, never to a failure, because a message that
+ * cannot be shown exactly must still be shown.
+ *
+ * - Charsets: mime_charset_to_utf8() converts any charset iconv knows
+ *   (with aliases and the usual lies fixed up: gb2312 is read as gb18030,
+ *   iso-8859-1 and us-ascii with 8-bit bytes as windows-1252 / a UTF-8
+ *   guess, ks_c_5601-1987 as cp949 ...). Invalid bytes become U+FFFD.
+ *   UTF-8 and US-ASCII take a fast path without iconv. Other charsets use
+ *   one iconv_t per charset per thread, opened on first use, kept in a
+ *   small thread-local cache and closed at thread exit.
+ * - Transfer encodings: base64 that skips garbage, quoted-printable that
+ *   keeps malformed escapes as they are.
+ * - format=flowed (RFC 3676) unwrapping, RFC 2231 parameter values and
+ *   continuations, download filename cleaning, and a readable summary of a
+ *   text/calendar (iCalendar) part.
+ *
+ * Results are allocated in the caller's arena (or appended to the
+ * caller's sbuf). Input sizes are bounded by the caller (a fetched part);
+ * outputs are at most a small constant factor of the input.
+ */
+#ifndef PETREL_MIME_H
+#define PETREL_MIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/core.h"
+
+enum mime_encoding {
+	MIME_ENC_IDENTITY = 0, /* 7bit, 8bit, binary, unknown */
+	MIME_ENC_BASE64,
+	MIME_ENC_QP,
+};
+
+/* "base64", "quoted-printable" (any case) or identity. */
+enum mime_encoding mime_encoding_parse(struct strv name);
+
+/*
+ * Undo a Content-Transfer-Encoding. base64: characters outside the
+ * alphabet are skipped, decoding stops at the first '=' of the padding
+ * and resumes with the next quartet (some mailers concatenate encoded
+ * blocks), a trailing partial quartet is decoded as far as it goes.
+ * quoted-printable: "=XX" (either case) decodes, "=" before a line end
+ * is a soft break, trailing whitespace of lines is removed (RFC 2045
+ * 6.7), and a malformed "=" is kept literally. Identity returns in
+ * unchanged. The result is in a (NUL-terminated) or is in itself.
+ */
+struct strv mime_transfer_decode(enum mime_encoding enc, struct strv in,
+                                 struct arena *a);
+
+/*
+ * Convert in from charset to UTF-8 and append it to out. Never fails:
+ * an empty or unknown charset is guessed (valid UTF-8 is taken as UTF-8,
+ * else windows-1252); bytes invalid in the charset become U+FFFD. NUL
+ * bytes become U+FFFD too. Returns true when the charset was known and
+ * used as declared (or as its usual superset), false when a guess was
+ * made (for logs and tests).
+ */
+bool mime_charset_to_utf8(struct strv charset, struct strv in,
+                          struct sbuf *out);
+
+/* As above, into a NUL-terminated string in a. */
+const char *mime_to_utf8(struct strv charset, struct strv in, struct arena *a);
+
+/*
+ * The iconv name used for a declared charset ("gb2312" → "GB18030"),
+ * "UTF-8" for utf-8/us-ascii and NULL when none is known. Pure.
+ */
+const char *mime_charset_canonical(struct strv charset);
+
+/*
+ * RFC 3676 format=flowed: join soft-broken lines (a line ending in a
+ * space, unless it is the signature separator "-- "), remove space
+ * stuffing and, with delsp, the space before the soft break. Quoted
+ * lines join only with lines of the same quote depth. CRLF and LF both
+ * end lines; the output uses LF. Result in a.
+ */
+struct strv mime_flowed_unwrap(struct strv text, bool delsp, struct arena *a);
+
+/* A parameter of a Content-Type or Content-Disposition header, raw. */
+struct mime_param {
+	const char *name;  /* as sent: "filename", "filename*", "name*0*" */
+	const char *value; /* as sent (quotes already removed) */
+};
+
+/*
+ * The value of parameter name (case-insensitive) among params, with RFC
+ * 2231 applied: "name*" (charset'lang'%XX), continuations "name*0",
+ * "name*1*" ... joined in order (at most 64 pieces), converted to UTF-8.
+ * A plain "name" is used when no 2231 form exists; it is returned as
+ * sent (RFC 2047 words in it are the caller's business). NULL when the
+ * parameter is absent. Result in a.
+ */
+const char *mime_param_get(const struct mime_param *params, size_t n,
+                           const char *name, struct arena *a);
+
+/*
+ * Decode one RFC 2231 extended value "charset'lang'%XX..." to UTF-8
+ * (without the charset prefix: percent-decoding only, charset utf-8).
+ * Malformed escapes are kept literally. Result in a.
+ */
+const char *mime_2231_decode(struct strv value, struct arena *a);
+
+/*
+ * A filename safe to offer for download: the last path component (both
+ * '/' and '\\' separate), control characters (C0, DEL, C1), CR, LF and
+ * the characters "*:<>?|\" become '_', invalid UTF-8 becomes U+FFFD,
+ * leading and trailing dots and spaces are trimmed, at most 200 bytes
+ * are kept (cut at a character boundary, keeping a short extension).
+ * An empty result becomes fallback (or "attachment" when fallback is
+ * NULL). Result in a.
+ */
+const char *mime_filename_clean(const char *name, const char *fallback,
+                                struct arena *a);
+
+/*
+ * An ASCII-only version of a cleaned filename for the plain filename=
+ * of Content-Disposition: non-ASCII characters, '"', '%' and ';' become
+ * '_'. Result in a.
+ */
+const char *mime_filename_ascii(const char *name, struct arena *a);
+
+/*
+ * A short readable text for an iCalendar object: the first VEVENT's
+ * SUMMARY, DTSTART, DTEND, LOCATION and ORGANIZER (unfolded, escapes
+ * undone, dates as "2025-10-20 14:00 UTC"), plus METHOD when present, one
+ * "Label: value" per line. NULL when there is no VEVENT. Result in a.
+ */
+const char *mime_calendar_summary(struct strv ics, struct arena *a);
+
+#endif

@@ -1,0 +1,830 @@
+/*
+ * Reading one message: the Message API call, the sandboxed body document,
+ * part downloads and the raw source.
+ *
+ * Only the parts that are shown are fetched (BODY.PEEK by section, after
+ * one FETCH of ENVELOPE + BODYSTRUCTURE), so a 20 MB message with
+ * attachments costs two small round trips. Bodies are decoded (transfer
+ * encoding, charset, format=flowed) and then either sanitized (HTML) or
+ * escaped and linkified (plain text) by src/sanitize. The body document
+ * is served with its own CSP and is meant for an iframe with sandbox
+ * (no scripts, no same origin): even a sanitizer bug runs nothing.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "web_private.h"
+#include "sanitize/sanitize.h"
+#include "core/banned.h"
+
+/* The scope class the body is wrapped in (sanitizer <style> scoping). */
+#define MSG_SCOPE "petrel-msg"
+/* Sanitized or escaped body bound: beyond it the body is cut. */
+#define MSG_MAX_BODY (8u * 1024 * 1024)
+/* A text/calendar part larger than this is not summarised. */
+#define MSG_MAX_CALENDAR (256u * 1024)
+#define MSG_CHUNK (64u * 1024)
+
+/* A transparent 1x1 GIF: allowed by the body CSP (img-src data:). */
+#define MSG_PLACEHOLDER                                                        \
+	"data:image/gif;base64,"                                               \
+	"R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+
+#define BODY_CSP_FMT                                                           \
+	"default-src 'none'; img-src 'self' data:%s; "                         \
+	"style-src 'unsafe-inline'; frame-ancestors 'self'; "                  \
+	"base-uri 'none'; form-action 'none'"
+
+#define PART_CSP                                                               \
+	"default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "      \
+	"plugin-types application/pdf"
+
+struct msg_view {
+	struct imap_message m;
+	const struct imap_part *root;    /* whole message or attached one */
+	const struct imap_envelope *env; /* headers of root */
+	const struct imap_part *html, *plain; /* best of each kind */
+	const char *folder;
+	uint32_t uid;
+	struct arena *a;
+};
+
+/* ---- input ------------------------------------------------------------ */
+
+static json_t *
+body_of(struct web_ctx *ctx)
+{
+	json_t *b = http_request_json(ctx->req);
+
+	return json_is_object(b) ? b : NULL;
+}
+
+static int
+json_string_arg(struct web_ctx *ctx, const char *name, bool required,
+                const char **v_r, struct perr *err)
+{
+	json_t *v = json_object_get(body_of(ctx), name);
+
+	*v_r = NULL;
+	if (v == NULL && !required)
+		return 0;
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    strlen(json_string_value(v)) != json_string_length(v))
+		return perr_set(err, ctx->req->arena, PERR_INPUT,
+		                "\"%s\" must be a non-empty string", name);
+	*v_r = json_string_value(v);
+	return 0;
+}
+
+static int
+json_uid_arg(struct web_ctx *ctx, uint32_t *uid_r, struct perr *err)
+{
+	json_t *v = json_object_get(body_of(ctx), "uid");
+	json_int_t u = json_integer_value(v);
+
+	if (!json_is_integer(v) || u <= 0 || u > (json_int_t)UINT32_MAX)
+		return perr_set(err, ctx->req->arena, PERR_INPUT,
+		                "\"uid\" must be a message UID");
+	*uid_r = (uint32_t)u;
+	return 0;
+}
+
+static bool
+query_str(struct web_ctx *ctx, const char *name, const char **v_r)
+{
+	struct strv v;
+
+	if (!http_request_query(ctx->req, name, &v) || v.len == 0)
+		return false;
+	*v_r = v.p;
+	return true;
+}
+
+static bool
+query_flag(struct web_ctx *ctx, const char *name)
+{
+	struct strv v;
+
+	return http_request_query(ctx->req, name, &v) &&
+	       strv_eq_cstr(v, "1");
+}
+
+static int
+query_target(struct web_ctx *ctx, const char **folder_r, uint32_t *uid_r,
+             struct perr *err)
+{
+	const char *u;
+	uint64_t uid;
+
+	if (!query_str(ctx, "folder", folder_r))
+		return perr_set(err, ctx->req->arena, PERR_INPUT,
+		                "folder is missing");
+	if (!query_str(ctx, "uid", &u) ||
+	    !pt_parse_u64(strv_from_cstr(u), UINT32_MAX, &uid) || uid == 0)
+		return perr_set(err, ctx->req->arena, PERR_INPUT,
+		                "uid must be a message UID");
+	*uid_r = (uint32_t)uid;
+	return 0;
+}
+
+/* Section specifiers are digits and dots, optionally ".TEXT". */
+static bool
+section_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return false;
+	if (strcmp(s, "TEXT") == 0)
+		return true;
+	if (n > 5 && strcmp(s + n - 5, ".TEXT") == 0)
+		n -= 5;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] == '.' && i > 0 && s[i - 1] != '.' && i + 1 < n)))
+			return false;
+	return true;
+}
+
+/* ---- structure and body choice ---------------------------------------- */
+
+static bool
+is_type(const struct imap_part *p, const char *type, const char *subtype)
+{
+	return strcmp(p->type, type) == 0 &&
+	       (subtype == NULL || strcmp(p->subtype, subtype) == 0);
+}
+
+static bool
+is_attachment(const struct imap_part *p)
+{
+	return strcmp(p->disposition, "attachment") == 0;
+}
+
+/* The related root: the part named by start=, else the first one. */
+static const struct imap_part *
+related_root(const struct imap_part *p, struct arena *a)
+{
+	const char *start = mime_param_get(p->params, p->n_params, "start", a);
+	size_t i;
+
+	if (p->n_children == 0)
+		return NULL;
+	if (start != NULL) {
+		struct strv s = strv_trim(strv_from_cstr(start));
+
+		if (s.len >= 2 && s.p[0] == '<' && s.p[s.len - 1] == '>')
+			s.p++, s.len -= 2;
+		for (i = 0; i < p->n_children; i++)
+			if (strv_eq_cstr(s, p->children[i].content_id))
+				return &p->children[i];
+	}
+	return &p->children[0];
+}
+
+/*
+ * RFC 2046 / 2387 body choice: alternative -> the richest part we show
+ * (its last HTML, else its last plain text); related -> its root;
+ * mixed and others -> the first part that yields a body. Attached
+ * messages are never the body. Depth is bounded by the part tree (32).
+ */
+static void
+pick(const struct imap_part *p, struct arena *a,
+     const struct imap_part **html_r, const struct imap_part **plain_r)
+{
+	size_t i;
+
+	*html_r = *plain_r = NULL;
+	if (is_type(p, "text", "html") && !is_attachment(p)) {
+		*html_r = p;
+	} else if (is_type(p, "text", "plain") && !is_attachment(p)) {
+		*plain_r = p;
+	} else if (is_type(p, "multipart", "alternative")) {
+		for (i = p->n_children; i > 0; i--) {
+			const struct imap_part *h, *t;
+
+			pick(&p->children[i - 1], a, &h, &t);
+			if (*html_r == NULL)
+				*html_r = h;
+			if (*plain_r == NULL)
+				*plain_r = t;
+		}
+	} else if (is_type(p, "multipart", "related")) {
+		const struct imap_part *r = related_root(p, a);
+
+		if (r != NULL)
+			pick(r, a, html_r, plain_r);
+	} else if (is_type(p, "multipart", NULL)) {
+		for (i = 0; i < p->n_children; i++) {
+			pick(&p->children[i], a, html_r, plain_r);
+			if (*html_r != NULL || *plain_r != NULL)
+				return;
+		}
+	} else if (is_type(p, "message", "rfc822") && p->parent == NULL &&
+	           p->n_children == 1) {
+		pick(&p->children[0], a, html_r, plain_r);
+	}
+}
+
+static const struct imap_part *
+find_type(const struct imap_part *p, const char *type, const char *subtype)
+{
+	size_t i;
+
+	if (is_type(p, type, subtype))
+		return p;
+	if (is_type(p, "message", "rfc822"))
+		return NULL;
+	for (i = 0; i < p->n_children; i++) {
+		const struct imap_part *f =
+		        find_type(&p->children[i], type, subtype);
+
+		if (f != NULL)
+			return f;
+	}
+	return NULL;
+}
+
+static const struct imap_part *
+find_cid(const struct imap_part *p, struct strv cid, bool ci)
+{
+	size_t i;
+
+	if (p->content_id[0] != '\0' &&
+	    (ci ? strv_eq_ci_ascii(cid, strv_from_cstr(p->content_id))
+	        : strv_eq_cstr(cid, p->content_id)))
+		return p;
+	if (is_type(p, "message", "rfc822"))
+		return NULL;
+	for (i = 0; i < p->n_children; i++) {
+		const struct imap_part *f = find_cid(&p->children[i], cid, ci);
+
+		if (f != NULL)
+			return f;
+	}
+	return NULL;
+}
+
+static void
+url_encode(struct sbuf *b, const char *s)
+{
+	codec_url_encode(b, strv_from_cstr(s));
+}
+
+static const char *
+part_url(const struct msg_view *v, const struct imap_part *p, bool download)
+{
+	struct sbuf b;
+
+	sbuf_init(&b, v->a, 128, 0);
+	sbuf_append_cstr(&b, "/message/part?folder=");
+	url_encode(&b, v->folder);
+	sbuf_printf(&b, "&uid=%u&part=", (unsigned)v->uid);
+	url_encode(&b, p->section);
+	if (download)
+		sbuf_append_cstr(&b, "&download=1");
+	return sbuf_cstr(&b);
+}
+
+static const char *
+body_url(const struct msg_view *v, const char *part)
+{
+	struct sbuf b;
+
+	sbuf_init(&b, v->a, 128, 0);
+	sbuf_append_cstr(&b, "/message/body?folder=");
+	url_encode(&b, v->folder);
+	sbuf_printf(&b, "&uid=%u", (unsigned)v->uid);
+	if (part != NULL) {
+		sbuf_append_cstr(&b, "&part=");
+		url_encode(&b, part);
+	}
+	return sbuf_cstr(&b);
+}
+
+/* sanitize_cid_url_fn: cid:<id> (RFC 2392, %-encoded) -> the part URL. */
+static const char *
+cid_url(void *ctx, struct strv cid)
+{
+	const struct msg_view *v = ctx;
+	const struct imap_part *p;
+	struct strv dec;
+
+	if (codec_url_decode(cid, false, v->a, &dec) != 0)
+		dec = cid;
+	p = find_cid(v->root, dec, false);
+	if (p == NULL)
+		p = find_cid(v->root, dec, true);
+	return p != NULL ? part_url(v, p, false) : NULL;
+}
+
+static int
+load_view(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
+          uint32_t uid, const char *part, struct msg_view *v,
+          struct perr *err)
+{
+	struct arena *a = ctx->req->arena;
+
+	memset(v, 0, sizeof(*v));
+	v->folder = folder;
+	v->uid = uid;
+	v->a = a;
+	if (imap_fetch_message(c, folder, uid, a, &v->m, err) != 0)
+		return -1;
+	v->root = v->m.root;
+	v->env = &v->m.env;
+	if (part != NULL) {
+		const struct imap_part *p;
+
+		if (!section_ok(part))
+			return perr_set(err, a, PERR_INPUT, "bad part");
+		p = imap_part_find(v->m.root, part);
+		if (p == NULL || !is_type(p, "message", "rfc822") ||
+		    p->n_children != 1 || p->envelope == NULL)
+			return perr_set(err, a, PERR_NOTFOUND,
+			                "no attached message at part %s", part);
+		v->root = &p->children[0];
+		v->env = p->envelope;
+	}
+	pick(v->root, a, &v->html, &v->plain);
+	return 0;
+}
+
+/* Fetch one part and decode it to UTF-8 text (format=flowed undone). */
+static int
+part_text(struct imap_conn *c, const struct msg_view *v,
+          const struct imap_part *p, struct strv *text_r, struct perr *err)
+{
+	struct strv raw, dec;
+	const char *utf;
+
+	if (imap_fetch_section(c, v->folder, v->uid, p->section, v->a, &raw,
+	                       err) != 0)
+		return -1;
+	dec = mime_transfer_decode(
+	        mime_encoding_parse(strv_from_cstr(p->encoding)), raw, v->a);
+	utf = mime_to_utf8(strv_from_cstr(p->charset), dec, v->a);
+	*text_r = strv_from_cstr(utf);
+	if (is_type(p, "text", "plain")) {
+		const char *fmt = mime_param_get(p->params, p->n_params,
+		                                 "format", v->a);
+		const char *delsp = mime_param_get(p->params, p->n_params,
+		                                   "delsp", v->a);
+
+		if (fmt != NULL && strcasecmp(fmt, "flowed") == 0)
+			*text_r = mime_flowed_unwrap(
+			        *text_r,
+			        delsp != NULL && strcasecmp(delsp, "yes") == 0,
+			        v->a);
+	}
+	return 0;
+}
+
+struct rendered {
+	const char *html; /* sanitized fragment (HTML or converted text) */
+	const char *text; /* plain text when the plain part is shown */
+	bool is_html;
+	unsigned remote_blocked;
+};
+
+static int
+render_body(struct imap_conn *c, struct msg_view *v, bool allow_remote,
+            struct rendered *r, struct perr *err)
+{
+	struct sbuf out;
+	struct strv text;
+
+	memset(r, 0, sizeof(*r));
+	sbuf_init(&out, v->a, 4096, MSG_MAX_BODY);
+	if (v->html != NULL) {
+		struct sanitize_opts o;
+		struct sanitize_report rep;
+
+		if (part_text(c, v, v->html, &text, err) != 0)
+			return -1;
+		memset(&o, 0, sizeof(o));
+		o.allow_remote = allow_remote;
+		o.placeholder_url = MSG_PLACEHOLDER;
+		o.cid_url = cid_url;
+		o.cid_ctx = v;
+		o.scope_class = MSG_SCOPE;
+		o.max_output = MSG_MAX_BODY;
+		if (sanitize_html(text, &o, v->a, &out, &rep, err) != 0)
+			return -1;
+		r->html = sbuf_cstr(&out);
+		r->is_html = true;
+		r->remote_blocked = rep.remote_blocked;
+		return 0;
+	}
+	if (v->plain != NULL) {
+		if (part_text(c, v, v->plain, &text, err) != 0)
+			return -1;
+		r->text = text.p;
+	} else {
+		r->text = "";
+		text = STRV_LIT("");
+	}
+	if (sanitize_plain_to_html(text, MSG_MAX_BODY, v->a, &out, err) != 0)
+		return -1;
+	r->html = sbuf_cstr(&out);
+	return 0;
+}
+
+/* ---- Message ----------------------------------------------------------- */
+
+static json_t *
+address_json(const struct imap_address *a)
+{
+	return json_pack("{ssss}", "name", a->name != NULL ? a->name : "",
+	                 "email", a->email != NULL ? a->email : "");
+}
+
+static json_t *
+addresses_json(const struct imap_addr_list *l)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		json_array_append_new(arr, address_json(&l->v[i]));
+	return arr;
+}
+
+static bool
+is_body_alternative(const struct imap_part *p)
+{
+	return (is_type(p, "text", "plain") || is_type(p, "text", "html")) &&
+	       p->parent != NULL &&
+	       is_type(p->parent, "multipart", "alternative");
+}
+
+/* Decoded size estimate: base64 carries 3 bytes in 4 (plus line ends). */
+static json_int_t
+decoded_size(const struct imap_part *p)
+{
+	if (strcmp(p->encoding, "base64") == 0)
+		return (json_int_t)p->size / 4 * 3 -
+		       (json_int_t)p->size / 77 * 3 / 4;
+	return (json_int_t)p->size;
+}
+
+static const char *
+attachment_name(const struct msg_view *v, const struct imap_part *p)
+{
+	const char *fallback;
+
+	if (is_type(p, "message", "rfc822"))
+		fallback = arena_printf(
+		        v->a, "%s.eml",
+		        p->envelope != NULL && p->envelope->subject[0] != '\0'
+		                ? p->envelope->subject
+		                : "message");
+	else if (is_type(p, "text", "calendar"))
+		fallback = "invite.ics";
+	else
+		fallback = arena_printf(v->a, "part-%s.%s", p->section,
+		                        p->subtype);
+	return mime_filename_clean(p->name, mime_filename_clean(fallback, NULL,
+	                                                        v->a),
+	                           v->a);
+}
+
+/* Every leaf that is not the body or one of its alternatives. */
+static void
+collect_attachments(const struct msg_view *v, const struct imap_part *p,
+                    json_t *out)
+{
+	size_t i;
+
+	if (is_type(p, "multipart", NULL)) {
+		for (i = 0; i < p->n_children; i++)
+			collect_attachments(v, &p->children[i], out);
+		return;
+	}
+	if (p == v->html || p == v->plain || is_body_alternative(p))
+		return;
+	json_array_append_new(
+	        out,
+	        json_pack("{sssssssIss?sssssbsb}", "part", p->section, "name",
+	                  attachment_name(v, p), "type",
+	                  arena_printf(v->a, "%s/%s", p->type, p->subtype),
+	                  "size", decoded_size(p), "cid",
+	                  p->content_id[0] != '\0' ? p->content_id : NULL,
+	                  "url", part_url(v, p, false), "downloadUrl",
+	                  part_url(v, p, true), "inline",
+	                  p->content_id[0] != '\0' && p->parent != NULL &&
+	                          is_type(p->parent, "multipart", "related"),
+	                  "message", is_type(p, "message", "rfc822")));
+}
+
+static json_t *
+flags_json(unsigned f)
+{
+	json_t *arr = json_array();
+
+	if (f & IMAP_MSG_SEEN)
+		json_array_append_new(arr, json_string("\\Seen"));
+	if (f & IMAP_MSG_FLAGGED)
+		json_array_append_new(arr, json_string("\\Flagged"));
+	if (f & IMAP_MSG_ANSWERED)
+		json_array_append_new(arr, json_string("\\Answered"));
+	if (f & IMAP_MSG_DRAFT)
+		json_array_append_new(arr, json_string("\\Draft"));
+	if (f & IMAP_MSG_FORWARDED)
+		json_array_append_new(arr, json_string("$Forwarded"));
+	if (f & IMAP_MSG_JUNK)
+		json_array_append_new(arr, json_string("$Junk"));
+	return arr;
+}
+
+static json_t *
+calendar_json(struct imap_conn *c, struct msg_view *v)
+{
+	const struct imap_part *p = find_type(v->root, "text", "calendar");
+	struct strv text;
+	struct perr err;
+	const char *sum;
+
+	if (p == NULL || p->size > MSG_MAX_CALENDAR)
+		return json_null();
+	perr_clear(&err);
+	if (part_text(c, v, p, &text, &err) != 0) {
+		log_warn("calendar part %s: %s", p->section,
+		         err.msg != NULL ? err.msg : "?");
+		return json_null();
+	}
+	sum = mime_calendar_summary(text, v->a);
+	if (sum == NULL)
+		return json_null();
+	return json_pack("{ssss}", "part", p->section, "summary", sum);
+}
+
+int
+web_api_message(struct web_ctx *ctx, struct perr *err)
+{
+	struct imap_conn *c;
+	struct msg_view v;
+	struct rendered r;
+	const char *folder, *part;
+	uint32_t uid;
+	unsigned flags;
+	json_t *atts, *res;
+
+	if (json_string_arg(ctx, "folder", true, &folder, err) != 0 ||
+	    json_uid_arg(ctx, &uid, err) != 0 ||
+	    json_string_arg(ctx, "part", false, &part, err) != 0 ||
+	    web_imap(ctx, &c, err) != 0 ||
+	    load_view(ctx, c, folder, uid, part, &v, err) != 0 ||
+	    render_body(c, &v, false, &r, err) != 0)
+		return -1;
+	flags = v.m.flags;
+	/* Opening a message reads it (not for an attached one). */
+	if (part == NULL && !(flags & IMAP_MSG_SEEN)) {
+		struct perr e2;
+
+		perr_clear(&e2);
+		if (imap_set_flags(c, folder, &uid, 1, IMAP_FLAGS_ADD,
+		                   IMAP_MSG_SEEN, NULL, 0, ctx->req->arena,
+		                   &e2) == 0)
+			flags |= IMAP_MSG_SEEN;
+		else
+			log_warn("Message: setting \\Seen failed: %s",
+			         e2.msg != NULL ? e2.msg : "?");
+	}
+	atts = json_array();
+	collect_attachments(&v, v.root, atts);
+	res = json_pack(
+	        "{sIsssososososIsssoss?ss?sbso}", "uid", (json_int_t)uid,
+	        "subject", v.env->subject, "from",
+	        v.env->from.n > 0 ? address_json(&v.env->from.v[0])
+	                          : json_null(),
+	        "fromAll", addresses_json(&v.env->from), "to",
+	        addresses_json(&v.env->to), "cc", addresses_json(&v.env->cc),
+	        "date", (json_int_t)v.env->date, "bodyUrl",
+	        body_url(&v, part), "replyTo",
+	        addresses_json(&v.env->reply_to), "text", r.text, "html",
+	        r.is_html ? r.html : NULL, "remoteBlocked",
+	        r.remote_blocked > 0, "attachments", atts);
+	if (res == NULL)
+		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
+		                "cannot encode the message");
+	json_object_set_new(res, "folder", json_string(folder));
+	json_object_set_new(res, "dateRaw", json_string(v.env->date_raw));
+	json_object_set_new(res, "messageId", json_string(v.env->message_id));
+	json_object_set_new(res, "inReplyTo", json_string(v.env->in_reply_to));
+	json_object_set_new(res, "references",
+	                    json_string(part == NULL ? v.m.references : ""));
+	json_object_set_new(res, "flags", flags_json(flags));
+	json_object_set_new(res, "size", json_integer((json_int_t)v.m.size));
+	json_object_set_new(res, "rawUrl",
+	                    json_string(arena_printf(
+	                            ctx->req->arena, "/message/raw?%s",
+	                            strchr(body_url(&v, NULL), '?') + 1)));
+	json_object_set_new(res, "calendar", calendar_json(c, &v));
+	return web_reply_json(ctx, res, err);
+}
+
+/* ---- /message/body ------------------------------------------------------ */
+
+static const char body_head[] =
+        "<!doctype html><html><head><meta charset=\"utf-8\">"
+        "<base target=\"_blank\"><style>"
+        "html{color-scheme:light}"
+        "body{margin:0;padding:12px;font:14px/1.5 system-ui,-apple-system,"
+        "\"Segoe UI\",Roboto,sans-serif;color:#1d1d1f;background:#fff;"
+        "overflow-wrap:anywhere}"
+        "img{max-width:100%;height:auto}"
+        "pre{white-space:pre-wrap}"
+        "table{max-width:100%}"
+        "blockquote{margin:.4em 0 .4em .2em;padding-left:.8em;"
+        "border-left:3px solid #c8c8cc;color:#555}"
+        ".petrel-plain{font-family:ui-monospace,Menlo,Consolas,monospace;"
+        "font-size:13px}"
+        "</style></head><body>";
+
+int
+web_message_body(struct web_ctx *ctx, struct perr *err)
+{
+	struct imap_conn *c;
+	struct msg_view v;
+	struct rendered r;
+	const char *folder, *part = NULL;
+	uint32_t uid;
+	bool images = query_flag(ctx, "images");
+	struct sbuf doc;
+
+	(void)query_str(ctx, "part", &part);
+	if (query_target(ctx, &folder, &uid, err) != 0 ||
+	    web_imap(ctx, &c, err) != 0 ||
+	    load_view(ctx, c, folder, uid, part, &v, err) != 0 ||
+	    render_body(c, &v, images, &r, err) != 0)
+		return -1;
+	sbuf_init(&doc, ctx->req->arena, strlen(r.html) + 2048, 0);
+	sbuf_append_cstr(&doc, body_head);
+	sbuf_printf(&doc, "<div class=\"%s%s\">", MSG_SCOPE,
+	            r.is_html ? "" : " petrel-plain");
+	sbuf_append_cstr(&doc, r.html);
+	sbuf_append_cstr(&doc, "</div></body></html>\n");
+	if (http_response_text(ctx->resp, 200, "text/html; charset=utf-8",
+	                       sbuf_view(&doc)) != 0 ||
+	    http_response_set_csp(ctx->resp,
+	                          arena_printf(ctx->req->arena, BODY_CSP_FMT,
+	                                       images ? " https: http:"
+	                                              : "")) != 0 ||
+	    http_response_set_header(ctx->resp, "X-Frame-Options",
+	                             "SAMEORIGIN") != 0 ||
+	    http_response_set_header(ctx->resp, "X-Petrel-Remote-Blocked",
+	                             r.remote_blocked > 0 ? "1" : "0") != 0)
+		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
+		                "cannot build the body response");
+	return 0;
+}
+
+/* ---- /message/part and /message/raw ------------------------------------ */
+
+/* Types a browser may show inline (with the part CSP and nosniff). */
+static bool
+inline_safe(const struct imap_part *p)
+{
+	static const char *const images[] = {"png", "jpeg", "jpg", "gif",
+	                                     "webp"};
+	size_t i;
+
+	if (is_type(p, "application", "pdf"))
+		return true;
+	if (!is_type(p, "image", NULL))
+		return false;
+	for (i = 0; i < PT_NELEM(images); i++)
+		if (strcmp(p->subtype, images[i]) == 0)
+			return true;
+	return false;
+}
+
+/* RFC 6266 + RFC 5987: an ASCII fallback and the UTF-8 name. */
+static int
+set_disposition(struct web_ctx *ctx, bool attachment, const char *name)
+{
+	struct sbuf b;
+
+	sbuf_init(&b, ctx->req->arena, 256, 4096);
+	sbuf_printf(&b, "%s; filename=\"%s\"; filename*=UTF-8''",
+	            attachment ? "attachment" : "inline",
+	            mime_filename_ascii(name, ctx->req->arena));
+	codec_url_encode(&b, strv_from_cstr(name));
+	if (!sbuf_ok(&b))
+		return -1;
+	return http_response_set_header(ctx->resp, "Content-Disposition",
+	                                sbuf_cstr(&b));
+}
+
+static int
+stream(struct web_ctx *ctx, struct strv data)
+{
+	size_t off;
+
+	if (http_response_set_header(
+	            ctx->resp, "Content-Length",
+	            arena_printf(ctx->req->arena, "%zu", data.len)) != 0 ||
+	    http_response_stream_begin(ctx->resp) != 0)
+		return 0; /* the client is gone: nothing left to tell it */
+	for (off = 0; off < data.len; off += MSG_CHUNK) {
+		size_t n = data.len - off < MSG_CHUNK ? data.len - off
+		                                      : MSG_CHUNK;
+
+		if (http_response_write(ctx->resp, data.p + off, n) != 0)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * The decoded part. NOTE: imap_fetch_section() holds the whole encoded
+ * part in the request arena before we stream it; a streaming FETCH (a
+ * libetpan body-progress callback into http_response_write) would cap
+ * memory for 20 MB attachments and is left for later.
+ */
+int
+web_message_part(struct web_ctx *ctx, struct perr *err)
+{
+	struct imap_conn *c;
+	struct msg_view v;
+	const struct imap_part *p;
+	const char *folder, *section, *name, *type;
+	uint32_t uid;
+	bool download = query_flag(ctx, "download");
+	bool as_inline;
+	struct strv raw, data;
+
+	if (query_target(ctx, &folder, &uid, err) != 0)
+		return -1;
+	if (!query_str(ctx, "part", &section) || !section_ok(section))
+		return perr_set(err, ctx->req->arena, PERR_INPUT,
+		                "part must be a section like 1.2");
+	if (web_imap(ctx, &c, err) != 0 ||
+	    load_view(ctx, c, folder, uid, NULL, &v, err) != 0)
+		return -1;
+	p = imap_part_find(v.m.root, section);
+	if (p == NULL || is_type(p, "multipart", NULL))
+		return perr_set(err, ctx->req->arena, PERR_NOTFOUND,
+		                "no such part");
+	if (imap_fetch_section(c, folder, uid, section, ctx->req->arena, &raw,
+	                       err) != 0)
+		return -1;
+	data = mime_transfer_decode(
+	        mime_encoding_parse(strv_from_cstr(p->encoding)), raw,
+	        ctx->req->arena);
+	name = attachment_name(&v, p);
+	as_inline = !download && inline_safe(p);
+	if (as_inline)
+		type = arena_printf(ctx->req->arena, "%s/%s", p->type,
+		                    strcmp(p->subtype, "jpg") == 0 ? "jpeg"
+		                                                   : p->subtype);
+	else if (is_type(p, "message", "rfc822"))
+		type = "message/rfc822";
+	else
+		type = "application/octet-stream";
+	if (http_response_set_content_type(ctx->resp, type) != 0 ||
+	    set_disposition(ctx, !as_inline, name) != 0 ||
+	    http_response_set_csp(ctx->resp, as_inline ? PART_CSP
+	                                               : "default-src 'none'; "
+	                                                 "sandbox") != 0 ||
+	    http_response_set_header(ctx->resp, "X-Content-Type-Options",
+	                             "nosniff") != 0 ||
+	    http_response_set_header(ctx->resp, "X-Frame-Options",
+	                             "SAMEORIGIN") != 0)
+		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
+		                "cannot build the part response");
+	return stream(ctx, data);
+}
+
+int
+web_message_raw(struct web_ctx *ctx, struct perr *err)
+{
+	struct imap_conn *c;
+	const char *folder;
+	uint32_t uid;
+	struct strv raw;
+	bool download = query_flag(ctx, "download");
+
+	if (query_target(ctx, &folder, &uid, err) != 0 ||
+	    web_imap(ctx, &c, err) != 0 ||
+	    imap_fetch_section(c, folder, uid, NULL, ctx->req->arena, &raw,
+	                       err) != 0)
+		return -1;
+	if (http_response_set_content_type(
+	            ctx->resp, download ? "message/rfc822"
+	                                : "text/plain; charset=utf-8") != 0 ||
+	    http_response_set_header(ctx->resp, "X-Content-Type-Options",
+	                             "nosniff") != 0 ||
+	    http_response_set_csp(ctx->resp, "default-src 'none'; sandbox") !=
+	            0 ||
+	    (download &&
+	     set_disposition(ctx, true,
+	                     arena_printf(ctx->req->arena, "message-%u.eml",
+	                                  (unsigned)uid)) != 0))
+		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
+		                "cannot build the raw response");
+	return stream(ctx, raw);
+}

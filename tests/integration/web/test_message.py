@@ -1,0 +1,354 @@
+#!/usr/bin/python3
+"""Reading a message: the Message API, /message/body, /message/part and
+/message/raw through nginx -> petrel -> Dovecot, with the fixture corpus
+(tests/harness/fixtures). Every test delivers its mail into a folder of its
+own, so the order of tests does not matter.
+"""
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_api import Client, HARNESS, STACK, BASE, ok  # noqa: E402
+
+FIXTURES = os.path.join(HARNESS, "fixtures")
+USER = "bob@example.test"
+RUN = "%d" % (time.time() * 1000)
+_client = None
+
+
+def client():
+    global _client
+    if _client is None:
+        _client = Client()
+        _client.login(USER)
+    return _client
+
+
+def deliver(name, *files, raw=None):
+    """Put the fixture files (or raw bytes) into a fresh folder; returns it."""
+    folder = "Msg%s%s" % (RUN, name)
+    paths = [os.path.join(FIXTURES, f) for f in files]
+    if raw is not None:
+        p = os.path.join(STACK, "tmp-%s-%s.eml" % (RUN, name))
+        with open(p, "wb") as f:
+            f.write(raw)
+        paths.append(p)
+    subprocess.run([sys.executable, os.path.join(HARNESS, "mailstack.py"),
+                    "fill-maildir", "--dir", STACK, "--user", USER,
+                    "--folder", folder] + paths, check=True,
+                   stdout=subprocess.DEVNULL)
+    return folder
+
+
+def message(folder, uid=1, **extra):
+    body = {"folder": folder, "uid": uid}
+    body.update(extra)
+    return ok(*client().call("Message", body)[:2])
+
+
+def get(path):
+    """GET with the session cookie: (status, headers, body bytes)."""
+    req = urllib.request.Request(BASE + path)
+    try:
+        with client().opener.open(req, timeout=60) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def open_fixture(fixture):
+    folder = deliver(fixture[:-4].replace("-", ""), fixture)
+    return folder, message(folder)
+
+
+# ---------------------------------------------------------------- tests
+
+CHARSET_CASES = [
+    ("01-plain-utf8.eml", "Grüße aus München", "Grüße aus München! Ünïcödé"),
+    ("06-charset-koi8-r.eml", "Отчёт за квартал", "Здравствуйте!"),
+    ("07-charset-windows-1251.eml", "Счёт на оплату", "Добрый день!"),
+    ("08-charset-iso-2022-jp.eml", "会議の議事録", "田中様"),
+    ("09-charset-gb2312.eml", "季度报告", "你好！"),
+    ("10-charset-iso-8859-1.eml", "Réunion à côté", "la réunion est déplacée à 15h"),
+]
+
+
+def test_charsets_come_back_as_utf8():
+    for fixture, subject, text in CHARSET_CASES:
+        _, m = open_fixture(fixture)
+        assert m["subject"] == subject, (fixture, m["subject"])
+        assert text in m["text"], (fixture, m["text"])
+        assert m["html"] is None, fixture
+        assert "\ufffd" not in m["text"], (fixture, m["text"])
+
+
+def test_badly_folded_rfc2047():
+    _, m = open_fixture("11-rfc2047-bad-fold.eml")
+    assert "See subject." in m["text"], m
+    # The split multibyte character is imap_decode_header()'s job (text.c).
+    assert m["subject"].endswith("ёт о работе"), m["subject"]
+
+
+def test_names_are_decoded():
+    _, m = open_fixture("06-charset-koi8-r.eml")
+    assert m["from"]["name"] == "Иван Петров", m["from"]
+    _, m = open_fixture("11-rfc2047-bad-fold.eml")
+    assert m["from"]["name"] == "Alice Mártin", m["from"]
+
+
+def test_lying_and_unknown_charsets_degrade():
+    _, m = open_fixture("14-malformed-lying-charset.eml")
+    assert "Это windows-1251" in m["text"], m["text"]
+    names = [a["part"] for a in m["attachments"]]
+    assert "2" in names, m["attachments"]
+
+
+def test_bad_base64_and_missing_boundary_still_show():
+    _, m = open_fixture("13-malformed-bad-base64.eml")
+    assert "Hello" in m["text"] and "world" in m["text"], m["text"]
+    _, m = open_fixture("12-malformed-no-closing-boundary.eml")
+    assert "closing boundary is missing" in m["text"], m["text"]
+    assert any(a["name"] == "cut.pdf" for a in m["attachments"]), m
+
+
+def test_alternative_prefers_html():
+    _, m = open_fixture("02-alternative.eml")
+    assert m["html"] is not None and "<b>ship</b>" in m["html"], m["html"]
+    assert 'href="https://example.test/wiki"' in m["html"]
+    assert 'rel="noopener noreferrer"' in m["html"]
+    assert m["attachments"] == [], m["attachments"]
+
+
+def test_hostile_html_is_neutralised():
+    folder, m = open_fixture("15-hostile-html-xss.eml")
+    h = m["html"].lower()
+    assert "account notice" in h
+    for bad in ("<script", "javascript:", " onerror", " onload", "<svg",
+                "<math", "<iframe", "<object", "<embed", "<form", "<base",
+                "<meta", "<link", "data:text/html"):
+        assert bad not in h, (bad, h[:2000])
+    status, headers, body = get(m["bodyUrl"])
+    assert status == 200
+    b = body.decode().lower()
+    assert "<script" not in b and "javascript:" not in b
+    assert "account notice" in b
+
+
+def test_remote_images_blocked_and_reported():
+    folder, m = open_fixture("16-hostile-remote-tracking.eml")
+    assert m["remoteBlocked"] is True, m
+    assert "tracker.example/open.gif" not in m["html"]
+    for attr in (' src="https://', " src='https://", "url(https", "@import"):
+        assert attr not in m["html"], (attr, m["html"])
+    assert "Spring deals!" in m["html"]
+    status, headers, body = get(m["bodyUrl"])
+    assert headers.get("X-Petrel-Remote-Blocked") == "1", headers
+    status, headers, body = get(m["bodyUrl"] + "&images=1")
+    assert "https:" in headers["Content-Security-Policy"]
+    assert b"cdn.newsletter.example/header.jpg" in body
+    assert b"tracker.example/open.gif" not in body
+
+
+def test_body_route_has_its_own_csp():
+    folder, m = open_fixture("02-alternative.eml")
+    assert m["bodyUrl"].startswith("/message/body?"), m["bodyUrl"]
+    status, headers, body = get(m["bodyUrl"])
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html")
+    csp = headers["Content-Security-Policy"]
+    assert csp.startswith("default-src 'none'; img-src 'self' data:;"), csp
+    for part in ("style-src 'unsafe-inline'", "frame-ancestors 'self'",
+                 "base-uri 'none'", "form-action 'none'"):
+        assert part in csp, csp
+    assert "script-src" not in csp and "http:" not in csp
+    assert headers.get("X-Frame-Options") == "SAMEORIGIN"
+    assert body.startswith(b"<!doctype html>")
+    assert b"<b>ship</b>" in body
+    # Plain text bodies: escaped, linkified, in the same document.
+    folder, m = open_fixture("05-thread-2-reply.eml")
+    status, headers, body = get(m["bodyUrl"])
+    assert status == 200 and b"<blockquote" in body, body
+    # Without a session: no body.
+    req = urllib.request.Request(BASE + m["bodyUrl"])
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            status = r.status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    assert status in (401, 403, 302, 303), status
+
+
+def test_related_cid_images_point_to_part_route():
+    folder, m = open_fixture("04-related-cid.eml")
+    html = m["html"]
+    assert html.count("/message/part?") >= 2, html
+    assert "cid:" not in html.replace("data-petrel-cid", ""), html
+    cids = {a["cid"]: a for a in m["attachments"] if a["cid"]}
+    assert "logo-04@example.test" in cids, m["attachments"]
+    url = cids["logo-04@example.test"]["url"]
+    assert url.replace("&", "&amp;") in html or url in html, (url, html)
+    status, headers, body = get(url)
+    assert status == 200, status
+    assert headers["Content-Type"] == "image/png", headers
+    assert body.startswith(b"\x89PNG"), body[:8]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "plugin-types application/pdf" in headers["Content-Security-Policy"]
+    assert headers["Content-Disposition"].startswith("inline;"), headers
+
+
+def test_attachments_have_decoded_names_and_safe_downloads():
+    folder, m = open_fixture("03-attachments-rfc2231.eml")
+    names = [a["name"] for a in m["attachments"]]
+    assert "Отчёт за 2024 год (финальная версия).pdf" in names, names
+    assert "Präsentation.pdf" in names, names
+    assert "report.pdf" in names, names
+    assert "写真.png" in names, names
+    att = [a for a in m["attachments"] if a["name"].startswith("Отчёт")][0]
+    assert att["type"] == "application/pdf" and att["size"] > 0, att
+    status, headers, body = get(att["url"] + "&download=1")
+    assert status == 200
+    assert body.startswith(b"%PDF"), body[:10]
+    cd = headers["Content-Disposition"]
+    assert cd.startswith("attachment; filename=\""), cd
+    assert "filename*=UTF-8''" + urllib.parse.quote(att["name"], safe="") in cd, cd
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_html_svg_and_unknown_parts_never_inline():
+    raw = (b"From: a@example.test\r\nTo: bob@example.test\r\nSubject: parts\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           b"--b\r\nContent-Type: text/plain\r\n\r\nsee parts\r\n"
+           b"--b\r\nContent-Type: text/html\r\nContent-Disposition: attachment; filename=\"x.html\"\r\n\r\n"
+           b"<script>alert(1)</script>\r\n"
+           b"--b\r\nContent-Type: image/svg+xml; name=\"../../etc/x\r.svg\"\r\n\r\n"
+           b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>\r\n"
+           b"--b\r\nContent-Type: application/x-whatever\r\n\r\nzzz\r\n"
+           b"--b\r\nContent-Type: text/xml\r\n\r\n<a/>\r\n--b--\r\n")
+    folder = deliver("inline", raw=raw)
+    m = message(folder)
+    assert len(m["attachments"]) == 4, m["attachments"]
+    for a in m["attachments"]:
+        assert "/" not in a["name"] and "\r" not in a["name"], a
+        status, headers, body = get(a["url"])
+        assert status == 200, a
+        assert headers["Content-Type"] == "application/octet-stream", (a, headers)
+        assert headers["Content-Disposition"].startswith("attachment;"), headers
+        assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_forwarded_message_is_an_attachment_and_viewable():
+    folder, m = open_fixture("17-forwarded-rfc822.eml")
+    assert "Forwarding this." in m["text"]
+    fwd = [a for a in m["attachments"] if a["type"] == "message/rfc822"]
+    assert len(fwd) == 1 and fwd[0]["name"] == "Invoice 4711.eml", m["attachments"]
+    inner = message(folder, part=fwd[0]["part"])
+    assert inner["subject"] == "Invoice 4711", inner
+    assert "Your invoice." in inner["text"]
+    assert any(a["name"] == "invoice-4711.pdf" for a in inner["attachments"])
+    status, headers, body = get(fwd[0]["url"])
+    assert status == 200 and b"Subject: Invoice 4711" in body
+    assert headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_calendar_summary():
+    folder, m = open_fixture("19-calendar-invite.eml")
+    cal = m["calendar"]
+    assert cal is not None, m
+    assert "Event: Design review" in cal["summary"], cal
+    assert "Start: 2025-10-20 14:00 UTC" in cal["summary"], cal
+    assert "Carol Dubois <carol@example.org>" in cal["summary"], cal
+
+
+def test_minimal_message_and_headers():
+    folder, m = open_fixture("18-minimal-headers.eml")
+    assert m["subject"] == "" and "Just a body." in m["text"], m
+    folder, m = open_fixture("05-thread-3-reply.eml")
+    assert m["messageId"] == "<fx-thread-r2@example.org>", m
+    assert "<fx-thread-root@example.test>" in m["references"], m
+
+
+def test_opening_marks_seen():
+    folder = deliver("seen", "01-plain-utf8.eml")
+    lst = ok(*client().call("MessageList", {"folder": folder})[:2])
+    assert "\\Seen" not in json.dumps(lst) or lst["messages"][0].get("seen") is False
+    m = message(folder)
+    assert "\\Seen" in m["flags"], m["flags"]
+    lst = ok(*client().call("MessageList", {"folder": folder})[:2])
+    row = lst["messages"][0]
+    assert row.get("seen") is True or "\\Seen" in json.dumps(row), row
+
+
+def test_raw_source():
+    folder = deliver("raw", "10-charset-iso-8859-1.eml")
+    status, headers, body = get("/message/raw?folder=%s&uid=1" % urllib.parse.quote(folder))
+    assert status == 200
+    assert headers["Content-Type"] == "text/plain; charset=utf-8", headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert b"Message-ID: <fx-iso-8859-1@example.org>" in body
+    status, headers, body = get("/message/raw?folder=%s&uid=1&download=1" % urllib.parse.quote(folder))
+    assert headers["Content-Disposition"].startswith("attachment;"), headers
+    assert ".eml" in headers["Content-Disposition"]
+
+
+def test_big_message_shows_text_without_the_attachment():
+    blob = base64.encodebytes(os.urandom(15 * 1024 * 1024))
+    raw = (b"From: a@example.test\r\nTo: bob@example.test\r\nSubject: big\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=bb\r\n\r\n"
+           b"--bb\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe big one.\r\n"
+           b"--bb\r\nContent-Type: application/octet-stream; name=big.bin\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\n" + blob.replace(b"\n", b"\r\n") +
+           b"--bb--\r\n")
+    assert len(raw) > 20 * 1000 * 1000
+    folder = deliver("big", raw=raw)
+    message(folder)  # warm the connection and the folder
+    t0 = time.time()
+    m = message(folder)
+    took = time.time() - t0
+    assert "The big one." in m["text"], m["text"]
+    assert m["attachments"][0]["size"] > 15 * 1000 * 1000
+    # Fetching 20 MB through IMAP + petrel takes far longer than this.
+    t0 = time.time()
+    status, headers, body = get("/message/raw?folder=%s&uid=1" % urllib.parse.quote(folder))
+    raw_took = time.time() - t0
+    assert len(body) > 20 * 1000 * 1000
+    assert took < 1.5 and took < raw_took, (took, raw_took)
+
+
+def test_errors():
+    status, body, _ = client().call("Message", {"folder": "INBOX", "uid": 999999})
+    assert status == 404, (status, body)
+    status, body, _ = client().call("Message", {"folder": "INBOX"})
+    assert status == 400, (status, body)
+    status, headers, body = get("/message/part?folder=INBOX&uid=1&part=1;x")
+    assert status == 400, status
+
+
+def main():
+    tests = [(n, f) for n, f in sorted(globals().items())
+             if n.startswith("test_") and callable(f)]
+    only = sys.argv[1:]
+    failed = 0
+    for name, fn in tests:
+        if only and name not in only:
+            continue
+        try:
+            fn()
+            print("ok  ", name)
+        except Exception:
+            failed += 1
+            print("FAIL", name)
+            traceback.print_exc()
+    print("%d/%d passed" % (len(tests) - failed, len(tests)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
