@@ -46,6 +46,15 @@
   <symbol id="i-eye-off" viewBox="0 0 24 24"><path d="M4 4l16 16 M10 6A9.8 9.8 0 0 1 12 5.5C18 5.5 21.5 12 21.5 12a17 17 0 0 1-2.7 3.4 M6.4 7.6C3.9 9.3 2.5 12 2.5 12S6 18.5 12 18.5c1.6 0 3-.4 4.2-1.1 M9.9 10a2.5 2.5 0 0 0 3.6 3.5"/></symbol>
   <symbol id="i-sweep" viewBox="0 0 24 24"><path d="M4 7h16 M9.5 7V4h5v3 M6 7l1 13h10l1-13 M9 12l6 5 M15 12l-6 5"/></symbol>
   <symbol id="i-alert" viewBox="0 0 24 24"><path d="M12 3.5L22 20H2z M12 10v4.5 M12 17.5v.01"/></symbol>
+  <symbol id="i-file" viewBox="0 0 24 24"><path d="M14 3H6v18h12V7z M14 3v4h4"/></symbol>
+  <symbol id="i-image" viewBox="0 0 24 24"><path d="M4 5h16v14H4z M4 16l4.5-4.5 3.5 3.5 2.5-2.5L20 18 M15.5 8.5a1 1 0 1 0 0 .01"/></symbol>
+  <symbol id="i-pdf" viewBox="0 0 24 24"><path d="M14 3H6v18h12V7z M14 3v4h4 M8.5 17v-4h1.5a1.2 1.2 0 0 1 0 2.4H8.5 M13 13v4h1a2 2 0 0 0 0-4z"/></symbol>
+  <symbol id="i-zip" viewBox="0 0 24 24"><path d="M14 3H6v18h12V7z M14 3v4h4 M11 4v1.5 M11 7v1.5 M11 10v1.5 M10 13.5h2v3h-2z"/></symbol>
+  <symbol id="i-calendar" viewBox="0 0 24 24"><path d="M4 6h16v14H4z M4 10h16 M8 3.5v4 M16 3.5v4"/></symbol>
+  <symbol id="i-download" viewBox="0 0 24 24"><path d="M12 4v11 M7.5 10.5L12 15l4.5-4.5 M5 19.5h14"/></symbol>
+  <symbol id="i-code" viewBox="0 0 24 24"><path d="M8.5 7.5L4 12l4.5 4.5 M15.5 7.5L20 12l-4.5 4.5 M13.5 5l-3 14"/></symbol>
+  <symbol id="i-printer" viewBox="0 0 24 24"><path d="M7 9V4h10v5 M7 17H4.5V9h15v8H17 M7 14h10v6H7z"/></symbol>
+  <symbol id="i-external" viewBox="0 0 24 24"><path d="M14 4h6v6 M20 4l-9 9 M18 14v6H4V6h6"/></symbol>
 </svg>
 
 <div class="progress" id="progress" role="progressbar" aria-label="{{L_MAIL_LOADING}}" hidden><span></span></div>
@@ -220,7 +229,7 @@
     </div>
     <article class="message" id="message" hidden>
       <div class="toolbar msg-toolbar" role="toolbar" aria-label="{{L_MAIL_MESSAGE_ACTIONS}}">
-        <button type="button" class="icon-btn msg-back" data-action="back" aria-label="{{L_MAIL_BACK}}">
+        <button type="button" class="icon-btn msg-back" data-action="back" aria-label="{{L_MAIL_BACK}}" title="{{L_MAIL_BACK}} (Esc)">
           <svg class="icon" aria-hidden="true"><use href="#i-back"/></svg>
         </button>
         <button type="button" class="icon-btn" data-action="msg-archive" aria-label="{{L_MAIL_ARCHIVE}}" title="{{L_MAIL_ARCHIVE}}"><svg class="icon" aria-hidden="true"><use href="#i-archive"/></svg></button>
@@ -229,29 +238,50 @@
         <span class="tb-sep" aria-hidden="true"></span>
         <button type="button" class="icon-btn" data-action="msg-unread" id="msg-unread" aria-label="{{L_MAIL_MARK_UNREAD}}" title="{{L_MAIL_MARK_UNREAD}}"><svg class="icon" aria-hidden="true"><use href="#i-mail"/></svg></button>
         <button type="button" class="icon-btn" data-action="msg-flag" id="msg-flag" aria-pressed="false" aria-label="{{L_MAIL_FLAG}}" title="{{L_MAIL_FLAG}}"><svg class="icon" aria-hidden="true"><use href="#i-star"/></svg></button>
+        <span class="menu-wrap">
+          <button type="button" class="icon-btn" id="msg-more" aria-haspopup="menu" aria-expanded="false" aria-controls="msg-menu" aria-label="{{L_MAIL_VIEW_MORE}}" title="{{L_MAIL_VIEW_MORE}}"><svg class="icon" aria-hidden="true"><use href="#i-more"/></svg></button>
+          <div class="menu" id="msg-menu" role="menu" aria-label="{{L_MAIL_VIEW_MORE}}" hidden>
+            <a class="menu-item" role="menuitem" id="msg-source" href="#" target="_blank" rel="noopener noreferrer"><svg class="icon" aria-hidden="true"><use href="#i-code"/></svg><span>{{L_MAIL_VIEW_SOURCE}}</span></a>
+            <a class="menu-item" role="menuitem" id="msg-eml" href="#" download><svg class="icon" aria-hidden="true"><use href="#i-download"/></svg><span>{{L_MAIL_VIEW_DOWNLOAD_EML}}</span></a>
+            <a class="menu-item" role="menuitem" id="msg-print" href="#" target="_blank" rel="noopener noreferrer"><svg class="icon" aria-hidden="true"><use href="#i-printer"/></svg><span>{{L_MAIL_VIEW_PRINTABLE}}</span></a>
+            <p class="menu-note">{{L_MAIL_VIEW_PRINTABLE_NOTE}}</p>
+          </div>
+        </span>
         <span class="tb-spacer"></span>
         <button type="button" class="icon-btn" data-action="msg-prev" aria-label="{{L_MAIL_PREV_MESSAGE}}" title="{{L_MAIL_PREV_MESSAGE}} (k)"><svg class="icon" aria-hidden="true"><use href="#i-chevron-left"/></svg></button>
         <button type="button" class="icon-btn" data-action="msg-next" aria-label="{{L_MAIL_NEXT_MESSAGE}}" title="{{L_MAIL_NEXT_MESSAGE}} (j)"><svg class="icon" aria-hidden="true"><use href="#i-chevron-right"/></svg></button>
       </div>
-      <div class="msg-scroll">
-        <h2 class="msg-subject" id="msg-subject"></h2>
-        <div class="msg-badges" id="msg-badges"></div>
-        <div class="msg-head">
-          <span class="avatar avatar-lg" id="msg-avatar" aria-hidden="true"></span>
-          <div class="msg-people">
-            <p class="msg-from"><span class="msg-from-name" id="msg-from-name"></span> <span class="msg-from-email" id="msg-from-email"></span></p>
-            <p class="msg-to"><span class="msg-label">{{L_MAIL_TO}}</span> <span id="msg-to"></span></p>
+      <div class="msg-scroll" id="msg-scroll">
+        <header class="msg-header">
+          <h2 class="msg-subject" id="msg-subject"></h2>
+          <div class="msg-badges" id="msg-badges"></div>
+          <div class="msg-head">
+            <span class="avatar avatar-lg" id="msg-avatar" aria-hidden="true"></span>
+            <div class="msg-people">
+              <p class="msg-from"><span class="msg-from-name" id="msg-from-name"></span> <span class="msg-from-email" id="msg-from-email"></span></p>
+              <dl class="msg-rcpts" id="msg-rcpts"></dl>
+            </div>
+            <div class="msg-meta">
+              <time class="msg-date" id="msg-date"></time>
+              <span class="msg-size" id="msg-size"></span>
+            </div>
           </div>
-          <div class="msg-meta">
-            <time class="msg-date" id="msg-date"></time>
-            <span class="msg-size" id="msg-size"></span>
-          </div>
+        </header>
+        <div class="msg-state" id="msg-state" aria-live="polite"></div>
+        <div class="msg-remote" id="msg-remote" role="region" aria-label="{{L_MAIL_VIEW_REMOTE_REGION}}" hidden>
+          <svg class="icon" aria-hidden="true"><use href="#i-eye-off"/></svg>
+          <p class="msg-remote-text">{{L_MAIL_VIEW_REMOTE_BLOCKED}}</p>
+          <span class="msg-remote-actions">
+            <button type="button" class="btn btn-secondary btn-slim" id="msg-show-images">{{L_MAIL_VIEW_SHOW_IMAGES}}</button>
+            <button type="button" class="link-btn" id="msg-always-images"></button>
+          </span>
         </div>
-        <div class="msg-snippet" id="msg-snippet"></div>
-        <p class="msg-note">
-          <svg class="icon" aria-hidden="true"><use href="#i-info"/></svg>
-          <span>{{L_MAIL_FULL_VIEW_LATER}}</span>
-        </p>
+        <section class="msg-calendar" id="msg-calendar" aria-label="{{L_MAIL_VIEW_CALENDAR}}" hidden></section>
+        <section class="msg-atts" id="msg-atts" aria-labelledby="msg-atts-title" hidden>
+          <h3 class="msg-atts-title" id="msg-atts-title"></h3>
+          <ul class="msg-att-list" id="msg-att-list"></ul>
+        </section>
+        <div class="msg-body" id="msg-body"></div>
       </div>
     </article>
   </section>

@@ -154,6 +154,7 @@
   var listSeq = 0;
   var dragUids = null;
   var pushedM = false;       // the open message was pushed onto history (phone)
+  var pendingSeen = new Set(); // opened (so \Seen on the server) before the list showed them
 
   // ---- API ----------------------------------------------------------------
 
@@ -182,7 +183,8 @@
         'Accept': 'application/json',
         'X-Petrel-Token': boot.csrf || ''
       },
-      body: JSON.stringify(body || {})
+      body: JSON.stringify(body || {}),
+      signal: opts.signal
     }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (data) {
         if (resp.status === 401 && action !== 'Logout') {
@@ -196,7 +198,8 @@
         }
         return data;
       });
-    }, function () {
+    }, function (e) {
+      if (e && e.name === 'AbortError') throw Object.assign(new Error('aborted'), { silent: true, aborted: true });
       throw new Error(t('L_ERROR_NETWORK', 'Petrel could not be reached.'));
     }).finally(function () {
       if (!opts.quiet) setBusy(-1);
@@ -306,7 +309,17 @@
     }
     openUid = route.m;
     if (!route.m) pushedM = false;
-    if (route.m && byUid.has(route.m)) cursor = route.m;
+    if (route.m && byUid.has(route.m)) {
+      // A message opened by the URL (back, forward, a link) is the selected row.
+      if (selection.size <= 1 && !selection.has(route.m)) {
+        selection = new Set([route.m]);
+        anchor = route.m;
+      }
+      cursor = route.m;
+      updateSelectionUI();
+    }
+    if (prev && prev.folder !== route.folder) pendingSeen.clear();
+    ensureMessage();
     updateView();
     renderPreview();
   }
@@ -525,6 +538,10 @@
     byUid = new Map();
     var root = null;
     list.forEach(function (m) {
+      if (pendingSeen.has(m.uid)) {
+        pendingSeen.delete(m.uid);
+        m.seen = true;
+      }
       if (!m.threadDepth) root = m;
       m._root = m.threadDepth ? (root ? root.uid : m.uid) : m.uid;
       byUid.set(m.uid, m);
@@ -912,6 +929,7 @@
 
   function setSeen(uids, value) {
     if (!uids.length) return Promise.resolve();
+    uids.forEach(function (u) { pendingSeen.delete(u); });
     var before = uids.map(function (u) { return [u, byUid.get(u).seen]; });
     uids.forEach(function (u) {
       var m = byUid.get(u);
@@ -1093,16 +1111,16 @@
   });
   $('message').addEventListener('click', function (ev) {
     var b = ev.target.closest('[data-action]');
-    if (!b || openUid === null) return;
-    var m = byUid.get(openUid);
-    if (!m && b.dataset.action !== 'back') return;
+    if (!b || b.disabled || openUid === null) return;
+    // A message opened by its URL may not be on the list's page.
+    var m = byUid.get(openUid) || { uid: openUid, seen: true, flagged: false };
     switch (b.dataset.action) {
       case 'back': goBack(); break;
       case 'msg-archive': archiveMessages([m.uid]); break;
       case 'msg-spam': if (currentSpecial() === 'junk') notSpam([m.uid]); else spamMessages([m.uid]); break;
       case 'msg-delete': deleteMessages([m.uid]); break;
-      case 'msg-unread': setSeen([m.uid], !m.seen); break;
-      case 'msg-flag': setFlagged([m.uid], !m.flagged); break;
+      case 'msg-unread': if (byUid.has(m.uid)) setSeen([m.uid], !m.seen); break;
+      case 'msg-flag': if (byUid.has(m.uid)) setFlagged([m.uid], !m.flagged); break;
       case 'msg-prev': moveCursor(-1); break;
       case 'msg-next': moveCursor(1); break;
       default: break;
@@ -1154,22 +1172,107 @@
   $('search-clear').addEventListener('click', function () { clearSearch(); searchInput.focus(); });
   $('search-chip-clear').addEventListener('click', clearSearch);
 
-  // ---- preview pane ------------------------------------------------------------
+  // ---- preview pane: the message view ------------------------------------------
+  // One Message call per open (aborted when the user moves on); the header
+  // shows at once from the list row, the body is Petrel's sanitized document
+  // in a sandboxed iframe (no scripts, no same-origin): nothing of the mail
+  // ever becomes markup of this page.
+
+  var view = { key: null };
+  var FRAME_SANDBOX = 'allow-popups allow-popups-to-escape-sandbox';
+  var RCPT_SHORT = 3;
+  var fmtZone = dtf({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+
+  function ensureMessage() {
+    var key = route && route.m ? route.folder + '\n' + route.m : null;
+    if (view.key === key) return;
+    if (view.ctrl) view.ctrl.abort();
+    view = { key: key };
+    if (!key) return;
+    var v = view;
+    v.folder = route.folder;
+    v.uid = route.m;
+    v.loading = true;
+    v.ctrl = window.AbortController ? new AbortController() : null;
+    api('Message', { folder: v.folder, uid: v.uid }, { signal: v.ctrl ? v.ctrl.signal : undefined }).then(function (data) {
+      if (view !== v) return;
+      v.loading = false;
+      v.ctrl = null;
+      v.data = data && typeof data === 'object' ? data : {};
+      v.images = !!(v.data.remoteBlocked && alwaysImages(senderEmail(v.data)));
+      markOpenedSeen(v);
+      renderPreview();
+    }, function (err) {
+      if (view !== v || (err && err.aborted)) return;
+      v.loading = false;
+      v.ctrl = null;
+      v.error = err;
+      if (err && err.silent) return;
+      renderPreview();
+    });
+  }
+
+  function retryMessage() {
+    view = { key: null };
+    ensureMessage();
+    renderPreview();
+  }
+
+  // The server set \Seen when it answered: show it without a reload.
+  function markOpenedSeen(v) {
+    if (!route || v.folder !== route.folder) return;
+    var m = byUid.get(v.uid);
+    if (m) {
+      if (m.seen) return;
+      m.seen = true;
+      var r = rowFor(v.uid);
+      if (r) updateRowFlags(r, m);
+      bumpUnseen(-1);
+    } else {
+      pendingSeen.add(v.uid);
+      refreshCounts();
+    }
+  }
+
+  function senderEmail(d) { return ((d && d.from && d.from.email) || '').toLowerCase(); }
+  // "Always show images from <sender>": kept in this browser for now.
+  function alwaysImages(email) { return !!email && store('images:' + email) === '1'; }
+
+  function withParam(url, param) { return url + (url.indexOf('?') >= 0 ? '&' : '?') + param; }
+  function msgQuery(v) { return 'folder=' + encodeURIComponent(v.folder) + '&uid=' + encodeURIComponent(v.uid); }
+
+  function addrText(a) {
+    if (!a) return '';
+    return a.name && a.email ? a.name + ' <' + a.email + '>' : (a.name || a.email || '');
+  }
 
   function renderPreview() {
     if (!route) return;
     var multi = selection.size > 1;
-    var m = openUid !== null ? byUid.get(openUid) : null;
+    var show = !multi && openUid !== null && !!view.key;
     $('preview-multi').hidden = !multi;
-    $('message').hidden = multi || !m;
-    $('preview-empty').hidden = multi || !!m;
+    $('message').hidden = !show;
+    $('preview-empty').hidden = multi || show;
     if (multi) {
       $('preview-multi-title').textContent = tf('L_MAIL_SELECTED_N', 'Selected: {n}', { n: num(selection.size) });
       return;
     }
-    if (!m) return;
-    var subj = $('msg-subject');
-    subj.textContent = m.subject || t('L_MAIL_NO_SUBJECT', '(no subject)');
+    if (show) renderMessage();
+  }
+
+  function renderMessage() {
+    var v = view;
+    var d = v.data || {};
+    var m = byUid.get(v.uid);
+    var box = $('message');
+    var known = v.data || m;   // something to draw the header from
+    box.classList.toggle('is-loading', !!v.loading);
+    box.classList.toggle('no-head', !known);
+    box.setAttribute('aria-busy', String(!!v.loading));
+
+    var subject = v.data ? d.subject : m && m.subject;
+    $('msg-subject').textContent = known ? (subject || t('L_MAIL_NO_SUBJECT', '(no subject)')) : '';
+
     var badges = $('msg-badges');
     badges.replaceChildren();
     function badge(cls, ic, text) {
@@ -1178,39 +1281,360 @@
       b.appendChild(document.createTextNode(text));
       badges.appendChild(b);
     }
-    if (!m.seen) badge('badge-unread', 'mail', t('L_MAIL_UNREAD', 'Unread'));
-    if (m.flagged) badge('badge-flag', 'star', t('L_MAIL_FLAGGED', 'Starred'));
-    if (m.answered) badge('', 'reply', t('L_MAIL_ANSWERED', 'Answered'));
-    if (m.forwarded) badge('', 'forward', t('L_MAIL_FORWARDED', 'Forwarded'));
-    if (m.hasAttachments) badge('', 'clip', t('L_MAIL_HAS_ATTACHMENTS', 'Has attachments'));
-    if (m.draft) badge('', 'drafts', t('L_MAIL_DRAFT', 'Draft'));
-    var from = m.from || {};
-    fillAvatar($('msg-avatar'), from.name, from.email);
-    $('msg-from-name').textContent = from.name || from.email || t('L_MAIL_UNKNOWN_SENDER', '(unknown sender)');
+    if (m) {
+      if (!m.seen) badge('badge-unread', 'mail', t('L_MAIL_UNREAD', 'Unread'));
+      if (m.flagged) badge('badge-flag', 'star', t('L_MAIL_FLAGGED', 'Starred'));
+      if (m.answered) badge('', 'reply', t('L_MAIL_ANSWERED', 'Answered'));
+      if (m.forwarded) badge('', 'forward', t('L_MAIL_FORWARDED', 'Forwarded'));
+      if (m.draft) badge('', 'drafts', t('L_MAIL_DRAFT', 'Draft'));
+    }
+
+    var from = (v.data ? d.from : m && m.from) || {};
+    var avatar = $('msg-avatar');
+    if (known) fillAvatar(avatar, from.name, from.email);
+    else { avatar.textContent = ''; avatar.className = 'avatar avatar-lg'; }
+    $('msg-from-name').textContent = known ? (from.name || from.email || t('L_MAIL_UNKNOWN_SENDER', '(unknown sender)')) : '';
     $('msg-from-email').textContent = from.name && from.email ? '<' + from.email + '>' : '';
-    var to = (m.to || []).map(function (a) { return a.name ? a.name + ' <' + a.email + '>' : a.email; }).join(', ');
-    $('msg-to').textContent = to || '—';
+    renderRecipients(v, known ? (v.data ? d : m) : null);
+
+    var ts = v.data ? d.date : m && m.date;
     var date = $('msg-date');
-    date.textContent = fullDate(m.date);
-    if (m.date) date.dateTime = new Date(m.date * 1000).toISOString();
-    $('msg-size').textContent = size(m.size);
-    var snip = $('msg-snippet');
-    snip.textContent = m.preview || t('L_MAIL_NO_PREVIEW', 'This message has no text preview.');
-    snip.classList.toggle('empty', !m.preview);
+    date.textContent = fullDate(ts);
+    date.title = ts ? fmtZone.format(new Date(ts * 1000)) : '';
+    if (ts) date.dateTime = new Date(ts * 1000).toISOString(); else date.removeAttribute('datetime');
+    var bytes = d.size !== undefined ? d.size : m && m.size;
+    $('msg-size').textContent = bytes !== undefined && bytes !== null ? size(bytes) : '';
+
+    renderMsgToolbar(v, m);
+    renderState(v, m);
+    renderRemote(v);
+    renderCalendar(v);
+    renderAttachments(v);
+    renderBody(v);
+  }
+
+  function sameAddr(a, b) {
+    return !!(a && b && a.email && b.email && a.email.toLowerCase() === b.email.toLowerCase());
+  }
+
+  function renderRecipients(v, src) {
+    var dl = $('msg-rcpts');
+    dl.replaceChildren();
+    if (!src) return;
+    var groups = [['to', 'L_MAIL_TO', 'To'], ['cc', 'L_MAIL_VIEW_CC', 'Cc'], ['replyTo', 'L_MAIL_VIEW_REPLY_TO', 'Reply to']];
+    groups.forEach(function (g) {
+      var list = Array.isArray(src[g[0]]) ? src[g[0]].filter(Boolean) : [];
+      // IMAP fills Reply-To with From when the header is absent: only a
+      // different answer address is news.
+      if (g[0] === 'replyTo' && list.every(function (a) { return sameAddr(a, src.from); })) return;
+      if (!list.length && g[0] !== 'to') return;
+      var row = el('div', 'msg-rcpt-row msg-rcpt-' + g[0]);
+      row.appendChild(el('dt', 'msg-label', t(g[1], g[2])));
+      var dd = el('dd', 'msg-rcpt-list');
+      if (!list.length) dd.textContent = '—';
+      var open = v.showAll && v.showAll[g[0]];
+      var shown = open || list.length <= RCPT_SHORT + 1 ? list : list.slice(0, RCPT_SHORT);
+      shown.forEach(function (a, i) {
+        var s = el('span', 'rcpt', a.name || a.email || '');
+        if (a.email) s.title = addrText(a);
+        if (a.name && a.email) {
+          s.appendChild(el('span', 'rcpt-email', ' <' + a.email + '>'));
+        }
+        dd.appendChild(s);
+        if (i < shown.length - 1) dd.appendChild(document.createTextNode(', '));
+      });
+      if (shown.length < list.length) {
+        var more = el('button', 'link-btn rcpt-more', tf('L_MAIL_VIEW_SHOW_ALL', 'and {n} more', { n: num(list.length - shown.length) }));
+        more.type = 'button';
+        more.dataset.rcptMore = g[0];
+        more.setAttribute('aria-label', tf('L_MAIL_VIEW_SHOW_ALL_LABEL', 'Show all {n} recipients', { n: num(list.length) }));
+        dd.appendChild(document.createTextNode(' '));
+        dd.appendChild(more);
+      }
+      row.appendChild(dd);
+      dl.appendChild(row);
+    });
+  }
+  $('msg-rcpts').addEventListener('click', function (ev) {
+    var b = ev.target.closest('[data-rcpt-more]');
+    if (!b) return;
+    view.showAll = view.showAll || {};
+    view.showAll[b.dataset.rcptMore] = true;
+    renderRecipients(view, view.data || byUid.get(view.uid));
+  });
+
+  function renderMsgToolbar(v, m) {
     var ub = $('msg-unread');
-    ub.setAttribute('aria-label', t(m.seen ? 'L_MAIL_MARK_UNREAD' : 'L_MAIL_MARK_READ', 'Mark'));
+    var seen = m ? m.seen : true;
+    ub.setAttribute('aria-label', t(seen ? 'L_MAIL_MARK_UNREAD' : 'L_MAIL_MARK_READ', 'Mark'));
     ub.title = ub.getAttribute('aria-label');
-    setIcon(ub, m.seen ? 'mail' : 'mail-open');
+    setIcon(ub, seen ? 'mail' : 'mail-open');
+    ub.disabled = !m;
     var fb = $('msg-flag');
-    fb.setAttribute('aria-pressed', String(!!m.flagged));
-    fb.setAttribute('aria-label', t(m.flagged ? 'L_MAIL_UNFLAG' : 'L_MAIL_FLAG', 'Star'));
+    var flagged = !!(m && m.flagged);
+    fb.setAttribute('aria-pressed', String(flagged));
+    fb.setAttribute('aria-label', t(flagged ? 'L_MAIL_UNFLAG' : 'L_MAIL_FLAG', 'Star'));
     fb.title = fb.getAttribute('aria-label');
+    fb.disabled = !m;
     var sp = $('message').querySelector('[data-action="msg-spam"]');
     var inJunk = currentSpecial() === 'junk';
     sp.setAttribute('aria-label', t(inJunk ? 'L_MAIL_NOT_SPAM' : 'L_MAIL_SPAM', 'Spam'));
     sp.title = sp.getAttribute('aria-label');
     setIcon(sp, inJunk ? 'notjunk' : 'junk');
     $('message').querySelector('[data-action="msg-archive"]').disabled = !specialFolder('archive') || currentSpecial() === 'archive';
+    var raw = '/message/raw?' + msgQuery(v);
+    $('msg-source').href = raw;
+    $('msg-eml').href = raw + '&download=1';
+    var pr = $('msg-print');
+    var body = v.data && v.data.bodyUrl;
+    pr.hidden = !body;
+    if (body) pr.href = v.images ? withParam(body, 'images=1') : body;
+  }
+
+  function renderState(v, m) {
+    var box = $('msg-state');
+    var key = v.error ? 'error' : '';
+    if (box.dataset.key === v.key + key) return;
+    box.dataset.key = v.key + key;
+    box.replaceChildren();
+    box.hidden = !v.error;
+    if (!v.error) return;
+    var err = el('div', 'msg-error');
+    err.setAttribute('role', 'alert');
+    err.appendChild(icon('alert'));
+    var txt = el('div', 'msg-error-text');
+    txt.appendChild(el('p', 'msg-error-title', t('L_MAIL_VIEW_ERROR', 'This message could not be opened.')));
+    var why = v.error.message || '';
+    if (v.error.code === 'RemoteError' && v.error.detail) why += ' (' + v.error.detail + ')';
+    txt.appendChild(el('p', 'msg-error-why', why));
+    err.appendChild(txt);
+    var retry = el('button', 'btn btn-secondary btn-slim', t('L_MAIL_VIEW_RETRY', 'Try again'));
+    retry.type = 'button';
+    retry.id = 'msg-retry';
+    retry.addEventListener('click', retryMessage);
+    err.appendChild(retry);
+    box.appendChild(err);
+    if (!m) $('msg-subject').textContent = t('L_MAIL_NO_SUBJECT', '(no subject)');
+  }
+
+  function renderRemote(v) {
+    var bar = $('msg-remote');
+    var d = v.data;
+    bar.hidden = !(d && d.remoteBlocked && !v.images);
+    if (bar.hidden) return;
+    var who = senderEmail(d);
+    var always = $('msg-always-images');
+    always.hidden = !who;
+    always.textContent = tf('L_MAIL_VIEW_ALWAYS_IMAGES', 'Always show images from {sender}', { sender: who });
+  }
+  $('msg-show-images').addEventListener('click', function () {
+    if (!view.data) return;
+    view.images = true;
+    renderPreview();
+  });
+  $('msg-always-images').addEventListener('click', function () {
+    var who = senderEmail(view.data);
+    if (!who) return;
+    store('images:' + who, '1');
+    view.images = true;
+    renderPreview();
+    toast(tf('L_MAIL_VIEW_ALWAYS_DONE', 'Images from {sender} will always be shown in this browser.', { sender: who }));
+  });
+
+  // Start and end of an event as text; an end on the start's day is only
+  // its time.
+  function calRange(a, b) {
+    var s = calTime(a), e = calTime(b);
+    var ds = calDate(a), de = calDate(b);
+    if (ds && de && ds.toDateString() === de.toDateString() && typeof e === 'string' && e !== s) {
+      e = fmtTime.format(de);
+    }
+    return s && e ? s + ' – ' + e : s;
+  }
+  function calDate(x) {
+    if (typeof x === 'number') return new Date(x * 1000);
+    var ic = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?(Z)?$/.exec(String(x || '').trim());
+    if (!ic) {
+      var d = x ? new Date(x) : null;
+      return d && !isNaN(d.getTime()) && /\d[T ]\d/.test(String(x)) ? d : null;
+    }
+    var parts = [+ic[1], +ic[2] - 1, +ic[3], +ic[4], +ic[5], +(ic[6] || 0)];
+    return ic[7] ? new Date(Date.UTC.apply(null, parts)) : new Date(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]);
+  }
+  function calTime(x) {
+    if (x === undefined || x === null || x === '') return '';
+    if (typeof x === 'number') return fmtFull.format(new Date(x * 1000));
+    // iCalendar's basic format: 20251020T100000Z (a floating time without Z
+    // is shown in the browser's zone).
+    var ic = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(Z)?)?$/.exec(String(x).trim());
+    if (ic) {
+      var parts = [+ic[1], +ic[2] - 1, +ic[3], +(ic[4] || 0), +(ic[5] || 0), +(ic[6] || 0)];
+      var dt = ic[7] ? new Date(Date.UTC.apply(null, parts)) : new Date(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]);
+      return ic[4] ? fmtFull.format(dt) : fmtDate.format(dt);
+    }
+    var d = new Date(x);
+    return isNaN(d.getTime()) ? String(x) : fmtFull.format(d);
+  }
+  // Petrel's summary is "Label: value" lines (Event, Start, End, Location,
+  // Organizer) plus "(Invitation)"; structured fields are used when given.
+  function calendarOf(c) {
+    if (!c || typeof c !== 'object') return null;
+    if (typeof c.summary !== 'string' || c.start !== undefined) return c;
+    var out = { method: c.method };
+    var rest = [];
+    c.summary.split(/\r?\n/).forEach(function (line) {
+      var mm = /^(Event|Start|End|Location|Organizer):\s*(.*)$/.exec(line);
+      if (mm) out[{ Event: 'summary', Start: 'start', End: 'end', Location: 'location', Organizer: 'organizer' }[mm[1]]] = mm[2];
+      else if (/^\(invitation\)$/i.test(line.trim())) out.method = out.method || 'REQUEST';
+      else if (/cancel/i.test(line)) out.method = 'CANCEL';
+      else if (line.trim()) rest.push(line.trim());
+    });
+    if (!out.summary && !out.start && rest.length) out.summary = rest.join(' ');
+    return out;
+  }
+
+  function renderCalendar(v) {
+    var box = $('msg-calendar');
+    var c = calendarOf(v.data && v.data.calendar);
+    if (box.dataset.key === v.key && !box.hidden === !!c) return;
+    box.dataset.key = v.key;
+    box.hidden = !c;
+    box.replaceChildren();
+    if (box.hidden) return;
+    var art = el('span', 'msg-cal-art');
+    art.appendChild(icon('calendar'));
+    box.appendChild(art);
+    var body = el('div', 'msg-cal-body');
+    var method = String(c.method || '').toUpperCase();
+    body.appendChild(el('p', 'msg-cal-kind', t(method === 'CANCEL' ? 'L_MAIL_VIEW_CAL_CANCEL' : 'L_MAIL_VIEW_CAL_INVITE',
+      method === 'CANCEL' ? 'Event cancelled' : 'Invitation')));
+    body.appendChild(el('p', 'msg-cal-title', c.summary || c.title || t('L_MAIL_NO_SUBJECT', '(no subject)')));
+    var dl = el('dl', 'msg-cal-facts');
+    function fact(key, fb, val) {
+      if (!val) return;
+      var row = el('div');
+      row.appendChild(el('dt', '', t(key, fb)));
+      row.appendChild(el('dd', '', val));
+      dl.appendChild(row);
+    }
+    fact('L_MAIL_VIEW_CAL_WHEN', 'When', calRange(c.start, c.end));
+    fact('L_MAIL_VIEW_CAL_WHERE', 'Where', c.location);
+    fact('L_MAIL_VIEW_CAL_ORGANIZER', 'Organizer', typeof c.organizer === 'object' ? addrText(c.organizer) : c.organizer);
+    if (Array.isArray(c.attendees) && c.attendees.length) {
+      fact('L_MAIL_VIEW_CAL_ATTENDEES', 'Attendees', c.attendees.map(function (a) { return typeof a === 'object' ? addrText(a) : String(a); }).join(', '));
+    }
+    body.appendChild(dl);
+    box.appendChild(body);
+  }
+
+  function attIcon(type) {
+    type = String(type || '').toLowerCase();
+    if (type.indexOf('image/') === 0) return 'image';
+    if (type === 'application/pdf') return 'pdf';
+    if (/zip|compressed|x-tar|gzip|x-7z|x-rar/.test(type)) return 'zip';
+    if (type === 'text/calendar') return 'calendar';
+    if (type === 'message/rfc822') return 'mail';
+    return 'file';
+  }
+  // Images and PDF open in a tab (Petrel serves them with their own CSP);
+  // everything else only downloads.
+  function attInline(type) {
+    type = String(type || '').toLowerCase();
+    return type === 'application/pdf' || /^image\/(png|jpe?g|gif|webp|avif|bmp)$/.test(type);
+  }
+  function attUrls(v, a) {
+    var base = a.url || ('/message/part?' + msgQuery(v) + '&part=' + encodeURIComponent(a.part));
+    base = base.replace(/([?&])download=1(&|$)/, function (all, pre, post) { return post ? pre : ''; });
+    return { inline: base, download: a.downloadUrl || withParam(base, 'download=1') };
+  }
+
+  function renderAttachments(v) {
+    var sec = $('msg-atts');
+    var d = v.data;
+    var list = d && Array.isArray(d.attachments) ? d.attachments : [];
+    // Inline pictures of an HTML body are part of the body, not attachments.
+    if (d && d.html !== null && d.html !== undefined) {
+      list = list.filter(function (a) {
+        if (a.inline !== undefined) return !a.inline;
+        return !(a.cid && String(a.type || '').toLowerCase().indexOf('image/') === 0);
+      });
+    }
+    if (sec.dataset.key === v.key + ':' + list.length) return;
+    sec.dataset.key = v.key + ':' + list.length;
+    sec.hidden = !list.length;
+    var ul = $('msg-att-list');
+    ul.replaceChildren();
+    if (!list.length) return;
+    $('msg-atts-title').textContent = tf('L_MAIL_VIEW_ATTACHMENTS', 'Attachments: {n}', { n: num(list.length) });
+    list.forEach(function (a) {
+      var urls = attUrls(v, a);
+      var name = a.name || t('L_MAIL_VIEW_UNNAMED', 'Unnamed attachment');
+      var li = el('li', 'att');
+      var main = el('a', 'att-main');
+      var inline = attInline(a.type);
+      main.href = inline ? urls.inline : urls.download;
+      if (inline) {
+        main.target = '_blank';
+        main.rel = 'noopener noreferrer';
+        main.title = tf('L_MAIL_VIEW_ATT_OPEN', 'Open {name} in a new tab', { name: name });
+      } else {
+        main.setAttribute('download', '');
+        main.title = tf('L_MAIL_VIEW_ATT_DOWNLOAD', 'Download {name}', { name: name });
+      }
+      var ic = el('span', 'att-icon att-' + attIcon(a.type));
+      ic.appendChild(icon(attIcon(a.type)));
+      main.appendChild(ic);
+      var txt = el('span', 'att-text');
+      txt.appendChild(el('span', 'att-name', name));
+      var meta = [];
+      if (a.size !== undefined && a.size !== null) meta.push(size(a.size));
+      if (a.type) meta.push(String(a.type).toLowerCase());
+      txt.appendChild(el('span', 'att-meta', meta.join(' · ')));
+      main.appendChild(txt);
+      li.appendChild(main);
+      var dl = el('a', 'icon-btn att-dl');
+      dl.href = urls.download;
+      dl.setAttribute('download', '');
+      dl.setAttribute('aria-label', tf('L_MAIL_VIEW_ATT_DOWNLOAD', 'Download {name}', { name: name }));
+      dl.title = dl.getAttribute('aria-label');
+      dl.appendChild(icon('download'));
+      li.appendChild(dl);
+      ul.appendChild(li);
+    });
+  }
+
+  function renderBody(v) {
+    var box = $('msg-body');
+    var d = v.data;
+    var state = v.loading ? 'loading' : v.error ? 'error' : !d ? 'none'
+      : d.bodyUrl ? 'frame:' + (v.images ? 1 : 0) : d.text ? 'text' : 'empty';
+    if (box.dataset.key === v.key + '|' + state) return;
+    box.dataset.key = v.key + '|' + state;
+    box.className = 'msg-body msg-body-' + state.replace(/:.*/, '');
+    if (state === 'loading') {
+      var sk = el('div', 'msg-skeleton');
+      sk.setAttribute('aria-label', t('L_MAIL_LOADING', 'Loading'));
+      sk.setAttribute('role', 'status');
+      for (var i = 0; i < 7; i++) sk.appendChild(el('span', 'sk-line'));
+      box.replaceChildren(sk);
+    } else if (state.indexOf('frame') === 0) {
+      // A new element for every document: changing an iframe's src would
+      // add entries to the page's history.
+      var f = document.createElement('iframe');
+      f.className = 'msg-frame';
+      f.id = 'msg-frame';
+      f.setAttribute('sandbox', FRAME_SANDBOX);
+      f.setAttribute('referrerpolicy', 'no-referrer');
+      f.title = t('L_MAIL_VIEW_BODY_TITLE', 'Message text');
+      f.src = v.images ? withParam(d.bodyUrl, 'images=1') : d.bodyUrl;
+      box.replaceChildren(f);
+    } else if (state === 'text') {
+      box.replaceChildren(el('div', 'msg-text', d.text));
+    } else if (state === 'empty') {
+      box.replaceChildren(el('p', 'msg-empty-body', t('L_MAIL_VIEW_NO_BODY', 'This message has no text.')));
+    } else {
+      box.replaceChildren();
+    }
   }
 
   // ---- phone views and the drawer --------------------------------------------
@@ -1288,6 +1712,10 @@
   $('sort-btn').addEventListener('click', function () { toggleMenu($('sort-btn')); });
   $('user-btn').addEventListener('click', function () { toggleMenu($('user-btn')); });
   $('move-btn').addEventListener('click', function () { toggleMenu($('move-btn'), buildMoveMenu); });
+  $('msg-more').addEventListener('click', function () { toggleMenu($('msg-more')); });
+  $('msg-menu').addEventListener('click', function (ev) {
+    if (ev.target.closest('a.menu-item')) setTimeout(function () { closeMenus(); }, 0);
+  });
 
   function buildMoveMenu() {
     var menu = $('move-menu');

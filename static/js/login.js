@@ -80,7 +80,8 @@
     }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (body) {
         if (resp.ok) {
-          location.assign(boot.next || '/');
+          // Keep the link the visitor came with (#/folder/...?m=uid).
+          location.assign((boot.next || '/') + location.hash);
           return;
         }
         var msg = body && body.error && body.error.message;

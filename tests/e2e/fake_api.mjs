@@ -222,6 +222,43 @@ function isSignedIn(req) { return !NEED_LOGIN || /(^|;\s*)fake_session=ok/.test(
 let cookieOut = null;
 const TYPES = { '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml', '.png': 'image/png' };
 
+// ---- the message view (docs/API.md "Message") -----------------------------
+
+const BODY_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
+const q = (folder, uid) => `folder=${encodeURIComponent(folder)}&uid=${uid}`;
+function fullMessage(folder, msg) {
+  const rich = msg.uid % 3 === 0;
+  const many = msg.uid % 5 === 0;
+  const others = many ? PEOPLE.slice(0, 9).map(([name, email]) => ({ name, email })) : [];
+  const att = msg.hasAttachments ? [
+    { part: '2', name: 'Отчёт за 2024 год (финальная версия).pdf', type: 'application/pdf', size: 184320, cid: null },
+    { part: '3', name: 'photo-from-the-trip.jpg', type: 'image/jpeg', size: 2412000, cid: null },
+    { part: '4', name: 'numbers.xlsx', type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', size: 23110, cid: null },
+  ].map((a) => ({ ...a, url: `/message/part?${q(folder, msg.uid)}&part=${a.part}` })) : [];
+  return {
+    subject: msg.subject, from: msg.from, to: [...msg.to, ...others], cc: many ? [{ name: 'Peggy Smith', email: 'peggy@example.test' }] : [],
+    replyTo: [], date: msg.date, size: msg.size,
+    text: (msg.preview || '') + '\n\n> quoted line\n\nBob',
+    html: rich ? '<p>sanitized</p>' : null,
+    bodyUrl: `/message/body?${q(folder, msg.uid)}`,
+    remoteBlocked: rich,
+    attachments: att,
+    calendar: msg.uid % 7 === 0 ? { method: 'REQUEST', summary: 'Design review', start: msg.date + 86400, end: msg.date + 90000, location: 'Room 4 / video call', organizer: msg.from } : undefined,
+  };
+}
+function bodyDoc(folder, uid, images) {
+  const msg = (boxes.get(folder) || []).find((x) => x.uid === uid);
+  if (!msg) return null;
+  const esc2 = (x) => esc(x);
+  const rich = uid % 3 === 0;
+  const inner = rich
+    ? `<table width="100%" style="background:#f4f1ea;padding:24px"><tr><td><h2 style="color:#334">${esc2(msg.subject)}</h2>` +
+      `<p>${esc2(msg.preview)}</p><p>${images ? '<img src="https://picsum.photos/400/120" alt="banner" width="400" height="120">' : '<span style="display:inline-block;width:400px;height:120px;border:1px dashed #aaa;color:#888">[image blocked]</span>'}</p>` +
+      '<p><a href="https://example.com/" target="_blank" rel="noopener noreferrer">A link</a></p></td></tr></table>'
+    : `<pre style="white-space:pre-wrap;font:15px/1.6 system-ui,sans-serif;margin:0">${esc2(msg.preview)}\n\n&gt; quoted line\n\nBob</pre>`;
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${esc2(msg.subject)}</title></head><body style="margin:16px;font-family:system-ui,sans-serif;color:#222">${inner}</body></html>`;
+}
+
 function send(res, status, body, type, extra) {
   res.writeHead(status, { 'Content-Type': type, 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', ...extra });
   res.end(body);
@@ -256,6 +293,12 @@ function api(action, b, req) {
       return [200, {}];
     }
     case 'MessageList': return messageList(b);
+    case 'Message': {
+      const msg = box && box.find((x) => x.uid === Number(b.uid));
+      if (!msg) return [404, { error: { code: 'NotFound', message: 'This message does not exist any more.' } }];
+      msg.seen = true;
+      return [200, fullMessage(b.folder, msg)];
+    }
     case 'MessageSetSeen': case 'MessageSetFlagged': {
       if (!box) return [404, { error: { code: 'NotFound', message: 'This folder does not exist.' } }];
       const u = pickUids(); let n = 0;
@@ -295,6 +338,22 @@ const server = http.createServer((req, res) => {
     const file = path.normalize(path.join(ROOT, url.pathname));
     if (!file.startsWith(path.join(ROOT, 'static')) || !fs.existsSync(file)) return send(res, 404, 'not found', 'text/plain');
     return send(res, 200, fs.readFileSync(file), TYPES[path.extname(file)] || 'application/octet-stream');
+  }
+  if (req.method === 'GET' && url.pathname.startsWith('/message/')) {
+    if (!isSignedIn(req)) return send(res, 401, 'sign in', 'text/plain');
+    const folder = url.searchParams.get('folder');
+    const uid = Number(url.searchParams.get('uid'));
+    const msg = (boxes.get(folder) || []).find((x) => x.uid === uid);
+    if (!msg) return send(res, 404, 'not found', 'text/plain');
+    if (url.pathname === '/message/body') {
+      return send(res, 200, bodyDoc(folder, uid, url.searchParams.get('images') === '1'), 'text/html; charset=utf-8',
+        { 'Content-Security-Policy': BODY_CSP + (url.searchParams.get('images') === '1' ? '; img-src *' : '') });
+    }
+    if (url.pathname === '/message/raw') {
+      const raw = `From: ${msg.from.email}\r\nSubject: ${msg.subject}\r\n\r\n${msg.preview}\r\n`;
+      return send(res, 200, raw, 'text/plain; charset=utf-8', url.searchParams.get('download') ? { 'Content-Disposition': 'attachment; filename="message.eml"' } : {});
+    }
+    if (url.pathname === '/message/part') return send(res, 200, 'part', 'application/octet-stream', { 'Content-Disposition': 'attachment' });
   }
   const m = /^\/api\/(\w+)$/.exec(url.pathname);
   if (m && req.method === 'POST') {

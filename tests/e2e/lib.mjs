@@ -43,6 +43,9 @@ export function watch(page) {
   page.on('requestfailed', (r) => {
     // A live-update stream is cut when the page goes away: not a failure.
     if (r.url().includes('/events?') && r.failure()?.errorText === 'net::ERR_ABORTED') return;
+    // Moving on quickly cancels the message being opened (AbortController)
+    // and drops its body frame: not a failure either.
+    if (/\/api\/Message$|\/message\/(body|part)\?/.test(r.url()) && r.failure()?.errorText === 'net::ERR_ABORTED') return;
     problems.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`);
   });
   page.on('response', (r) => { if (r.status() >= 500) problems.push(`http ${r.status()}: ${r.url()}`); });
