@@ -40,7 +40,14 @@ export function watch(page) {
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  const statusOf = new Map();
+  page.on('response', (r) => { if (r.url().includes('/message/part?')) statusOf.set(r.url(), r.status()); });
   page.on('requestfailed', (r) => {
+    // An inline picture whose message or folder went away meanwhile (moved,
+    // renamed) answers 404; Chromium then blocks the non-image error body
+    // (ORB). The picture is gone on purpose: not a failure.
+    if (r.url().includes('/message/part?') && r.failure()?.errorText === 'net::ERR_BLOCKED_BY_ORB' &&
+        [401, 404].includes(statusOf.get(r.url()))) return;
     // A live-update stream is cut when the page goes away: not a failure.
     if (r.url().includes('/events?') && r.failure()?.errorText === 'net::ERR_ABORTED') return;
     // Moving on quickly cancels the message being opened (AbortController)
