@@ -263,6 +263,12 @@ def main():
     p.add_argument("--petrel-threads", default="4")
     p.add_argument("--profile", type=int, default=0,
                    help="seconds of `perf record -a` under 8-client load")
+    p.add_argument("--open-folder", default=None,
+                   help="folder with a small plain message (UID 1) and the "
+                        "~20 MB one (UID 2, corpus.py --count 1 --big): "
+                        "measure opening a message")
+    p.add_argument("--only", choices=("all", "open"), default="all",
+                   help="open: only the open-message measurement")
     a = p.parse_args()
     if a.duration > 60 or a.floor_duration > 60 or a.max_requests > 200000:
         sys.exit("bench: durations are capped at 60 s, requests at 200000")
@@ -286,6 +292,21 @@ def main():
     if float(a.loadavg_start.split()[0]) > 1.0:
         log("WARNING: load average %s before the run: other work on this "
             "machine will distort the numbers" % a.loadavg_start)
+
+    if a.only == "open":
+        cookie, token = login(port, a.user, a.password)
+        lines = open_message_bench(a, port, cookie, token, meter)
+        lines.append("Load average at the start: %s." % a.loadavg_start)
+        text = "\n".join(["# Petrel open-message benchmark, %s"
+                          % datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+                          ""] + lines)
+        os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+        with open(a.out, "w") as f:
+            f.write(text + "\n")
+        print()
+        print(text)
+        log("wrote %s" % a.out)
+        return
 
     # One session, one list: the UIDs of the first page, and a sanity check.
     cookie, token = login(port, a.user, a.password)
@@ -367,6 +388,8 @@ def main():
                   "starttls", n)
 
     steps = imap_steps(a, uids, meter)
+    open_lines = (open_message_bench(a, port, cookie, token, meter)
+                  if a.open_folder else [])
 
     profile_txt = None
     if a.profile:
@@ -375,8 +398,79 @@ def main():
     mem_end = mem_status(petrel_pid)
     info = machine_info()
     write_report(a, info, total, uids, first_ms, cold, warm, rows, results,
-                 mem_start, mem_after, mem_end, profile_txt, steps)
+                 mem_start, mem_after, mem_end, profile_txt, steps, open_lines)
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def pctl(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(p / 100.0 * (len(v) - 1) + 0.5))]
+
+
+def open_message_bench(a, port, cookie, token, meter, reps=30):
+    """POST /api/Message for the small and the ~20 MB message of
+    --open-folder, sequential (one client, warm session and connection),
+    next to imapfloor --mode message (structure + text part on an open
+    connection). Returns report lines."""
+    L = ["## Opening a message",
+         "",
+         "`POST /api/Message {\"folder\": \"%s\", \"uid\"}` from Python "
+         "(sequential, one warm session, %d samples after 3 warm-up calls), next "
+         "to the IMAP floor: `imapfloor --mode message` (UID FETCH FLAGS ENVELOPE "
+         "BODYSTRUCTURE, then UID FETCH BODY.PEEK[1], on an open connection, plain and STARTTLS, "
+         "%d s each)." % (a.open_folder, reps, a.floor_duration),
+         "",
+         "| message | size | Petrel p50 ms | min | p95 | petrel CPU ms/req | "
+         "Dovecot CPU ms/req | floor plain p50 ms | p95 | floor STARTTLS p50 ms | p95 |",
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for label, uid in (("small plain", 1), ("20 MB with attachment", 2)):
+        body = {"folder": a.open_folder, "uid": uid}
+        for _ in range(3):
+            st, _, j = post(port, "Message", body, cookie, token, timeout=120)
+            if st != 200 or not j:
+                sys.exit("bench: Message %s failed: %s %s" % (uid, st, str(j)[:300]))
+        size = j.get("size", 0)
+        s0 = meter.snap()
+        lat = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            st, _, _ = post(port, "Message", body, cookie, token, timeout=120)
+            lat.append(1000 * (time.perf_counter() - t0))
+            if st != 200:
+                sys.exit("bench: Message %s: status %s" % (uid, st))
+        cpu = CpuMeter.delta(s0, meter.snap(), reps)
+        r = run_floor_message(a, uid, "none")
+        rt = run_floor_message(a, uid, "starttls")
+        log("open %s (uid %d, %d bytes): petrel p50 %.2f ms; floor p50 %.2f ms "
+            "plain, %.2f ms STARTTLS" % (label, uid, size, statistics.median(lat),
+                                         r["p50_ms"], rt["p50_ms"]))
+        L.append("| %s | %.1f MB | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |"
+                 % (label, size / 1e6, statistics.median(lat), min(lat),
+                    pctl(lat, 95), cpu["per_req_ms"]["petrel"],
+                    cpu["per_req_ms"]["dovecot"], r["p50_ms"], r["p95_ms"],
+                    rt["p50_ms"], rt["p95_ms"]))
+    L.append("")
+    L.append("Petrel's number is a whole HTTP request from Python (a new TCP connection "
+             "to nginx each time, FastCGI, JSON, the sanitizer or text rendering), "
+             "over its pooled STARTTLS IMAP connection, and includes the NOOP Petrel sends "
+             "before reusing a selection and the References header in its FETCH; the floor is the two "
+             "FETCHes alone from C on an already open connection.")
+    L.append("")
+    return L
+
+
+def run_floor_message(a, uid, tls):
+    cmd = [a.floor, "--host", HOST, "--port", str(a.imap_port),
+           "--user", a.user, "--pass", a.password, "--folder", a.open_folder,
+           "--uids", str(uid), "--mode", "message", "--section", "1",
+           "--tls", tls, "--clients", "1",
+           "--duration", str(a.floor_duration), "--max-requests",
+           str(a.max_requests), "--warmup", "2"]
+    r = subprocess.run(cmd, capture_output=True, text=True,
+                       timeout=a.floor_duration + 120)
+    if r.returncode != 0:
+        sys.exit("bench: imapfloor failed: %s" % r.stderr)
+    return json.loads(r.stdout.strip().splitlines()[-1])
 
 
 def imap_steps(a, uids, meter, reps=25):
@@ -462,7 +556,7 @@ def profile(a, port, sessions, petrel_pid, tmp):
 
 
 def write_report(a, info, total, uids, first_ms, cold, warm, rows, results,
-                 mem_start, mem_after, mem_end, profile_txt, steps):
+                 mem_start, mem_after, mem_end, profile_txt, steps, open_lines=()):
     now = datetime.datetime.now()
     L = []
     L.append("# Petrel message-list benchmark, %s" % now.strftime("%Y-%m-%d %H:%M"))
@@ -548,6 +642,7 @@ def write_report(a, info, total, uids, first_ms, cold, warm, rows, results,
     for name, p50, mn, dc in steps:
         L.append("| %s | %.2f | %.2f | %.2f |" % (name, p50, mn, dc))
     L.append("")
+    L.extend(open_lines)
     if profile_txt:
         L.append("## Profile (perf, cpu-clock sampling)")
         L.append("")

@@ -8,6 +8,11 @@
  *                  on a new connection every request
  *   --mode open    UID FETCH alone on a connection opened, logged in and
  *                  SELECTed before the clock starts
+ *   --mode message the floor of opening one message, on an open selected
+ *                  connection: UID FETCH <uid> (UID FLAGS ENVELOPE
+ *                  BODYSTRUCTURE), then UID FETCH <uid> BODY.PEEK[<section>]
+ *                  (--section, default 1: the text part), as Petrel's
+ *                  Message call does; --uids gives the one UID
  *
  * The UID FETCH asks for the same 50 UIDs and, with --items rows (the
  * default), the same items Petrel's message list fetches for its rows
@@ -17,7 +22,7 @@
  *
  *   imapfloor --port 28143 --user U --pass P --folder INBOX --uids 1,2,3
  *             [--host 127.0.0.1] [--tls none|starttls] [--mode fresh|open]
- *             [--items rows|envelope] [--clients 1] [--duration 8]
+ *             [--items rows|envelope] [--section 1] [--clients 1] [--duration 8]
  *             [--max-requests 20000] [--warmup 3]
  */
 #include <errno.h>
@@ -33,7 +38,8 @@
 static const char *host = "127.0.0.1";
 static int port = 143;
 static const char *user, *pass, *folder = "INBOX", *uidlist;
-static int tls, mode_open, items_envelope;
+static int tls, mode_open, mode_message, items_envelope;
+static const char *section = "1";
 static int clients = 1, warmup = 3;
 static double duration = 8;
 static long max_requests = 20000;
@@ -137,12 +143,80 @@ fetch(mailimap *imap)
 	return n;
 }
 
+/* "1.2" as a BODY.PEEK[1.2] fetch item. */
+static struct mailimap_fetch_att *
+make_section_att(void)
+{
+	clist *parts = clist_new();
+	char *s = strdup(section), *save = NULL, *tok;
+
+	for (tok = strtok_r(s, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
+		uint32_t *v = malloc(sizeof(*v));
+
+		*v = (uint32_t)strtoul(tok, NULL, 10);
+		clist_append(parts, v);
+	}
+	free(s);
+	return mailimap_fetch_att_new_body_peek_section(
+	        mailimap_section_new_part(mailimap_section_part_new(parts)));
+}
+
+/* Structure, then the text part: 0 when both answered, else -1. */
+static int
+fetch_message(mailimap *imap)
+{
+	struct mailimap_set *set = make_set();
+	struct mailimap_fetch_type *ft =
+	        mailimap_fetch_type_new_fetch_att_list_empty();
+	clist *res = NULL;
+	int r, n = -1;
+
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	                                           mailimap_fetch_att_new_envelope());
+	mailimap_fetch_type_new_fetch_att_list_add(
+	        ft, mailimap_fetch_att_new_bodystructure());
+	r = mailimap_uid_fetch(imap, set, ft, &res);
+	if (ok(r)) {
+		n = clist_count(res);
+		mailimap_fetch_list_free(res);
+	}
+	mailimap_fetch_type_free(ft);
+	if (n > 0) {
+		res = NULL;
+		n = -1;
+		ft = mailimap_fetch_type_new_fetch_att_list_empty();
+		mailimap_fetch_type_new_fetch_att_list_add(
+		        ft, mailimap_fetch_att_new_uid());
+		mailimap_fetch_type_new_fetch_att_list_add(ft, make_section_att());
+		r = mailimap_uid_fetch(imap, set, ft, &res);
+		if (ok(r)) {
+			n = clist_count(res);
+			mailimap_fetch_list_free(res);
+		}
+		mailimap_fetch_type_free(ft);
+	}
+	mailimap_set_free(set);
+	return n > 0 ? 0 : -1;
+}
+
 static int
 one_request(mailimap **open)
 {
 	mailimap *imap;
 	int n;
 
+	if (mode_message) {
+		if (*open == NULL && (*open = open_conn()) == NULL)
+			return -1;
+		if (fetch_message(*open) != 0) {
+			mailimap_free(*open);
+			*open = NULL;
+			return -1;
+		}
+		return 0;
+	}
 	if (mode_open) {
 		if (*open == NULL && (*open = open_conn()) == NULL)
 			return -1;
@@ -238,7 +312,11 @@ main(int argc, char **argv)
 		else if (!strcmp(o, "--folder")) folder = v;
 		else if (!strcmp(o, "--uids")) uidlist = v;
 		else if (!strcmp(o, "--tls")) tls = !strcmp(v, "starttls");
-		else if (!strcmp(o, "--mode")) mode_open = !strcmp(v, "open");
+		else if (!strcmp(o, "--mode")) {
+			mode_open = !strcmp(v, "open");
+			mode_message = !strcmp(v, "message");
+		}
+		else if (!strcmp(o, "--section")) section = v;
 		else if (!strcmp(o, "--items")) items_envelope = !strcmp(v, "envelope");
 		else if (!strcmp(o, "--clients")) clients = atoi(v);
 		else if (!strcmp(o, "--duration")) duration = atof(v);

@@ -6,8 +6,11 @@
 # POST /api/MessageList (limit 50) at 1, 8 and 32 clients (one shared
 # session, and one session per client) next to the raw IMAP floor
 # (bench/imapfloor: LOGIN+SELECT+UID FETCH on a fresh connection, and the
-# UID FETCH alone on an open, selected one), plus Petrel's RSS. Prints a
-# table and writes bench/results/<date>.md. Stops everything it started.
+# UID FETCH alone on an open, selected one), plus Petrel's RSS, and the
+# latency of opening a message (POST /api/Message) for a small plain one and
+# the ~20 MB one with an attachment (folder OpenMsg, corpus.py --big) next
+# to imapfloor --mode message. Prints a table and writes
+# bench/results/<date>.md. Stops everything it started.
 # Must run as root (the private Dovecot/Postfix/nginx). About 4 minutes.
 #
 #   BENCH_DIR          state directory (/tmp/petrel-bench)
@@ -17,6 +20,7 @@
 #   BENCH_DURATION     seconds per Petrel load run (8); BENCH_FLOOR_DURATION (6)
 #   BENCH_THREADS      petrel serve --threads (4, the default)
 #   BENCH_PROFILE      seconds of `perf record -a` under load (0 = off; needs perf)
+#   BENCH_ONLY         "open": only the open-message measurement (about 1 minute)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -28,6 +32,8 @@ duration=${BENCH_DURATION:-8}
 floor_duration=${BENCH_FLOOR_DURATION:-6}
 threads=${BENCH_THREADS:-4}
 profile=${BENCH_PROFILE:-0}
+only=${BENCH_ONLY:-all}
+open_folder=OpenMsg
 build=$root/build/bench
 user=alice@example.test
 password=alice-pass-1
@@ -39,7 +45,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 need=(wrk build-essential cmake pkg-config libetpan-dev libfcgi-dev libssl-dev
-	libsqlite3-dev libjansson-dev libgumbo-dev libctemplate-dev dovecot-imapd
+	libsqlite3-dev libjansson-dev libgumbo-dev libctemplate-dev libzip-dev dovecot-imapd
 	dovecot-managesieved dovecot-sieve dovecot-lmtpd postfix nginx-light python3)
 [ "$profile" != 0 ] && need+=(linux-perf)
 missing=()
@@ -83,9 +89,18 @@ if [ ! -e "$stamp" ]; then
 		--folder "$folder" --count "$count" --seed 1 >/dev/null
 	touch "$stamp"
 fi
+# The open-message folder: UID 1 a small plain message, UID 2 the ~20 MB one.
+if [ ! -e "$state/mail/.bench-open" ]; then
+	echo "bench: writing the open-message folder $open_folder"
+	python3 tests/harness/corpus.py --stack "$state/mail" --user "$user" \
+		--folder "$open_folder" --count 1 --big --seed 1 >/dev/null
+	touch "$state/mail/.bench-open"
+fi
 # Build Dovecot's index and cache now, not inside the first measurement.
-doveadm -c "$state/mail/dovecot/dovecot.conf" index -u "$user" "$folder" \
-	>/dev/null 2>&1 || true
+for f in "$folder" "$open_folder"; do
+	doveadm -c "$state/mail/dovecot/dovecot.conf" index -u "$user" "$f" \
+		>/dev/null 2>&1 || true
+done
 
 python3 tests/harness/webstack.py start --dir "$state/web" --mailstack "$state/mail" \
 	--petrel "$build/petrel" --share "$root" --port "$web_port" \
@@ -97,4 +112,5 @@ python3 bench/bench.py --web-port "$web_port" --web-dir "$state/web" \
 	--mailstack "$state/mail" --user "$user" --password "$password" \
 	--folder "$folder" --floor "$build/imapfloor" --out "$out" \
 	--duration "$duration" --floor-duration "$floor_duration" \
-	--petrel-threads "$threads" --profile "$profile"
+	--petrel-threads "$threads" --profile "$profile" \
+	--open-folder "$open_folder" --only "$only"

@@ -243,6 +243,7 @@
           <div class="menu" id="msg-menu" role="menu" aria-label="{{L_MAIL_VIEW_MORE}}" hidden>
             <a class="menu-item" role="menuitem" id="msg-source" href="#" target="_blank" rel="noopener noreferrer"><svg class="icon" aria-hidden="true"><use href="#i-code"/></svg><span>{{L_MAIL_VIEW_SOURCE}}</span></a>
             <a class="menu-item" role="menuitem" id="msg-eml" href="#" download><svg class="icon" aria-hidden="true"><use href="#i-download"/></svg><span>{{L_MAIL_VIEW_DOWNLOAD_EML}}</span></a>
+            <button type="button" class="menu-item" role="menuitemcheckbox" aria-checked="false" id="msg-headers-toggle"><svg class="icon" aria-hidden="true"><use href="#i-code"/></svg><span id="msg-headers-toggle-label">{{L_MAIL_VIEW_HEADERS_SHOW}}</span></button>
             <a class="menu-item" role="menuitem" id="msg-print" href="#" target="_blank" rel="noopener noreferrer"><svg class="icon" aria-hidden="true"><use href="#i-printer"/></svg><span>{{L_MAIL_VIEW_PRINTABLE}}</span></a>
             <p class="menu-note">{{L_MAIL_VIEW_PRINTABLE_NOTE}}</p>
           </div>
@@ -268,6 +269,13 @@
           </div>
         </header>
         <div class="msg-state" id="msg-state" aria-live="polite"></div>
+        <section class="msg-headers" id="msg-headers" aria-labelledby="msg-headers-title" hidden>
+          <div class="msg-headers-bar">
+            <h3 class="msg-headers-title" id="msg-headers-title">{{L_MAIL_VIEW_HEADERS_TITLE}}</h3>
+            <button type="button" class="icon-btn icon-btn-sm" id="msg-headers-close" aria-label="{{L_MAIL_VIEW_HEADERS_CLOSE}}" title="{{L_MAIL_VIEW_HEADERS_CLOSE}}"><svg class="icon" aria-hidden="true"><use href="#i-close"/></svg></button>
+          </div>
+          <pre class="msg-headers-list" id="msg-headers-list" tabindex="0" aria-live="polite"></pre>
+        </section>
         <div class="msg-remote" id="msg-remote" role="region" aria-label="{{L_MAIL_VIEW_REMOTE_REGION}}" hidden>
           <svg class="icon" aria-hidden="true"><use href="#i-eye-off"/></svg>
           <p class="msg-remote-text">{{L_MAIL_VIEW_REMOTE_BLOCKED}}</p>
@@ -276,9 +284,17 @@
             <button type="button" class="link-btn" id="msg-always-images"></button>
           </span>
         </div>
+        <p class="msg-images-note" id="msg-images-note" hidden>
+          <svg class="icon" aria-hidden="true"><use href="#i-eye"/></svg>
+          <span id="msg-images-note-text"></span>
+          <span class="msg-images-note-act"><span aria-hidden="true">·</span> <button type="button" class="link-btn" id="msg-images-stop">{{L_MAIL_VIEW_IMAGES_STOP}}</button></span>
+        </p>
         <section class="msg-calendar" id="msg-calendar" aria-label="{{L_MAIL_VIEW_CALENDAR}}" hidden></section>
         <section class="msg-atts" id="msg-atts" aria-labelledby="msg-atts-title" hidden>
-          <h3 class="msg-atts-title" id="msg-atts-title"></h3>
+          <div class="msg-atts-bar">
+            <h3 class="msg-atts-title" id="msg-atts-title"></h3>
+            <a class="link-btn msg-att-zip" id="msg-att-zip" href="#" download hidden><svg class="icon" aria-hidden="true"><use href="#i-zip"/></svg><span>{{L_MAIL_VIEW_ZIP}}</span></a>
+          </div>
           <ul class="msg-att-list" id="msg-att-list"></ul>
         </section>
         <div class="msg-body" id="msg-body"></div>

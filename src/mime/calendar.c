@@ -41,6 +41,13 @@ text_value(struct strv v, struct arena *a)
 	struct sbuf b;
 	size_t i;
 
+	/*
+	 * Bound the input, not the output: a value cut by the buffer limit
+	 * used to be returned as raw bytes, not UTF-8 (fuzz_mime). Cut here,
+	 * mime_to_utf8() below repairs a character split at the end.
+	 */
+	if (v.len > CAL_MAX_VALUE)
+		v.len = CAL_MAX_VALUE;
 	sbuf_init(&b, a, v.len + 1, CAL_MAX_VALUE);
 	for (i = 0; i < v.len; i++) {
 		char c = v.p[i];
@@ -55,8 +62,7 @@ text_value(struct strv v, struct arena *a)
 		sbuf_append_char(&b, c);
 	}
 	if (!sbuf_ok(&b))
-		return arena_strndup(a, v.p, v.len < CAL_MAX_VALUE ? v.len
-		                                                   : CAL_MAX_VALUE);
+		return ""; /* the arena's limit */
 	return mime_to_utf8(STRV_LIT("utf-8"), sbuf_view(&b), a);
 }
 

@@ -120,6 +120,9 @@ append_utf8_repaired(struct sbuf *out, struct strv in)
 	const unsigned char *p = (const unsigned char *)in.p;
 	size_t i = 0, start = 0;
 
+	/* An empty view may carry p == NULL, and NULL + 0 is UB (fuzz_mime). */
+	if (in.len == 0)
+		return;
 	while (i < in.len) {
 		size_t k = utf8_seq(p + i, in.len - i);
 

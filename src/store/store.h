@@ -170,4 +170,30 @@ int store_audit_recent(struct store *s, size_t limit, struct arena *a,
                        struct store_audit_entry **entries_r, size_t *count_r,
                        struct perr *err) PT_WARN_UNUSED;
 
+/* ---- remote image senders ------------------------------------------- */
+
+/*
+ * The per-user list behind "always show images from this sender". sender
+ * must already be normalised (lower-case address, validated by the
+ * caller): it is stored and compared byte for byte. Adding a sender that
+ * is listed, or removing one that is not, succeeds and changes nothing.
+ */
+int store_image_sender_add(struct store *s, const char *user,
+                           const char *sender, int64_t now, struct arena *a,
+                           struct perr *err) PT_WARN_UNUSED;
+int store_image_sender_remove(struct store *s, const char *user,
+                              const char *sender, struct arena *a,
+                              struct perr *err) PT_WARN_UNUSED;
+/* *has_r: whether sender is in user's list (false on failure). */
+int store_image_sender_has(struct store *s, const char *user,
+                           const char *sender, struct arena *a, bool *has_r,
+                           struct perr *err) PT_WARN_UNUSED;
+/*
+ * User's senders in byte order, at most limit of them, as an array of
+ * strings in a. *count_r may be 0 (then *senders_r may be NULL).
+ */
+int store_image_sender_list(struct store *s, const char *user, size_t limit,
+                            struct arena *a, const char ***senders_r,
+                            size_t *count_r, struct perr *err) PT_WARN_UNUSED;
+
 #endif

@@ -1,6 +1,8 @@
 /*
- * Reading one message: the Message API call, the sandboxed body document,
- * part downloads and the raw source.
+ * Reading one message: the Message and MessageHeaders API calls, the
+ * sandboxed body document, part downloads, all attachments as a zip and
+ * the raw source. Remote images follow the per-message choice, else the
+ * user's per-sender list (api_images.c).
  *
  * Only the parts that are shown are fetched (BODY.PEEK by section, after
  * one FETCH of ENVELOPE + BODYSTRUCTURE), so a 20 MB message with
@@ -10,10 +12,17 @@
  * is served with its own CSP and is meant for an iframe with sandbox
  * (no scripts, no same origin): even a sanitizer bug runs nothing.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
+#include <zip.h>
 
 #include "web_private.h"
 #include "sanitize/sanitize.h"
@@ -289,7 +298,7 @@ part_url(const struct msg_view *v, const struct imap_part *p, bool download)
 }
 
 static const char *
-body_url(const struct msg_view *v, const char *part)
+body_url(const struct msg_view *v, const char *part, bool images)
 {
 	struct sbuf b;
 
@@ -301,6 +310,8 @@ body_url(const struct msg_view *v, const char *part)
 		sbuf_append_cstr(&b, "&part=");
 		url_encode(&b, part);
 	}
+	if (images)
+		sbuf_append_cstr(&b, "&images=1");
 	return sbuf_cstr(&b);
 }
 
@@ -350,6 +361,18 @@ load_view(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
 	}
 	pick(v->root, a, &v->html, &v->plain);
 	return 0;
+}
+
+/*
+ * Whether the (first) From address of the shown message is in the user's
+ * "always show images" list. The From header is the sender's claim, so
+ * this only saves a click: it never lifts the sanitizer or the body CSP.
+ */
+static bool
+sender_images_allowed(struct web_ctx *ctx, const struct msg_view *v)
+{
+	return v->env->from.n > 0 &&
+	       web_images_sender_allowed(ctx, v->env->from.v[0].email);
 }
 
 /* Fetch one part and decode it to UTF-8 text (format=flowed undone). */
@@ -570,14 +593,17 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 	const char *folder, *part;
 	uint32_t uid;
 	unsigned flags;
+	bool images;
 	json_t *atts, *res;
 
 	if (json_string_arg(ctx, "folder", true, &folder, err) != 0 ||
 	    json_uid_arg(ctx, &uid, err) != 0 ||
 	    json_string_arg(ctx, "part", false, &part, err) != 0 ||
 	    web_imap(ctx, &c, err) != 0 ||
-	    load_view(ctx, c, folder, uid, part, &v, err) != 0 ||
-	    render_body(c, &v, false, &r, err) != 0)
+	    load_view(ctx, c, folder, uid, part, &v, err) != 0)
+		return -1;
+	images = sender_images_allowed(ctx, &v);
+	if (render_body(c, &v, images, &r, err) != 0)
 		return -1;
 	flags = v.m.flags;
 	/* Opening a message reads it (not for an attached one). */
@@ -603,13 +629,14 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 	        "fromAll", addresses_json(&v.env->from), "to",
 	        addresses_json(&v.env->to), "cc", addresses_json(&v.env->cc),
 	        "date", (json_int_t)v.env->date, "bodyUrl",
-	        body_url(&v, part), "replyTo",
+	        body_url(&v, part, images), "replyTo",
 	        addresses_json(&v.env->reply_to), "text", r.text, "html",
 	        r.is_html ? r.html : NULL, "remoteBlocked",
-	        r.remote_blocked > 0, "attachments", atts);
+	        !images && r.remote_blocked > 0, "attachments", atts);
 	if (res == NULL)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
 		                "cannot encode the message");
+	json_object_set_new(res, "imagesAllowedForSender", json_boolean(images));
 	json_object_set_new(res, "folder", json_string(folder));
 	json_object_set_new(res, "dateRaw", json_string(v.env->date_raw));
 	json_object_set_new(res, "messageId", json_string(v.env->message_id));
@@ -621,9 +648,84 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 	json_object_set_new(res, "rawUrl",
 	                    json_string(arena_printf(
 	                            ctx->req->arena, "/message/raw?%s",
-	                            strchr(body_url(&v, NULL), '?') + 1)));
+	                            strchr(body_url(&v, NULL, false), '?') +
+	                                    1)));
 	json_object_set_new(res, "calendar", calendar_json(c, &v));
 	return web_reply_json(ctx, res, err);
+}
+
+/* ---- MessageHeaders ---------------------------------------------------- */
+
+/* Bound on the fields listed; a header block past it is cut (logged). */
+#define MSG_MAX_HEADERS 2000
+
+/* One unfolded field "Name: value" (RFC 5322 §2.2, §2.2.3) to JSON. */
+static void
+header_field(struct strv field, struct arena *a, json_t *out)
+{
+	struct strv name, value;
+
+	if (!strv_split_once(field, ':', &name, &value))
+		return; /* not a field: an mbox "From " line or garbage */
+	name = strv_trim(name);
+	if (name.len == 0)
+		return;
+	json_array_append_new(
+	        out, json_pack("{ssss}", "name", imap_decode_header(name, a),
+	                       "value",
+	                       imap_decode_header(strv_trim(value), a)));
+}
+
+int
+web_api_message_headers(struct web_ctx *ctx, struct perr *err)
+{
+	struct arena *a = ctx->req->arena;
+	struct imap_conn *c;
+	const char *folder;
+	uint32_t uid;
+	struct strv raw;
+	struct sbuf field;
+	json_t *out;
+	size_t i = 0, n = 0;
+
+	if (json_string_arg(ctx, "folder", true, &folder, err) != 0 ||
+	    json_uid_arg(ctx, &uid, err) != 0 || web_imap(ctx, &c, err) != 0 ||
+	    imap_fetch_section(c, folder, uid, "HEADER", a, &raw, err) != 0)
+		return -1;
+	out = json_array();
+	sbuf_init(&field, a, 256, 0);
+	/*
+	 * Unfolding removes each line break that is followed by white space
+	 * and keeps the white space; bare LF line ends are taken too.
+	 */
+	while (i < raw.len && n < MSG_MAX_HEADERS) {
+		const char *nl = memchr(raw.p + i, '\n', raw.len - i);
+		size_t end = nl != NULL ? (size_t)(nl - raw.p) : raw.len;
+		struct strv line = {raw.p + i, end - i};
+
+		if (line.len > 0 && line.p[line.len - 1] == '\r')
+			line.len--;
+		i = end + 1;
+		if (line.len > 0 && (line.p[0] == ' ' || line.p[0] == '\t') &&
+		    field.len > 0) {
+			sbuf_append(&field, line.p, line.len);
+			continue;
+		}
+		if (field.len > 0) {
+			header_field(sbuf_view(&field), a, out);
+			n++;
+			sbuf_reset(&field);
+		}
+		if (line.len == 0)
+			break; /* the blank line that ends the header */
+		sbuf_append(&field, line.p, line.len);
+	}
+	if (field.len > 0 && n < MSG_MAX_HEADERS)
+		header_field(sbuf_view(&field), a, out);
+	if (n >= MSG_MAX_HEADERS)
+		log_warn("MessageHeaders: uid %u: more than %u fields, cut",
+		         (unsigned)uid, MSG_MAX_HEADERS);
+	return web_reply_json(ctx, json_pack("{so}", "headers", out), err);
 }
 
 /* ---- /message/body ------------------------------------------------------ */
@@ -650,16 +752,26 @@ web_message_body(struct web_ctx *ctx, struct perr *err)
 	struct imap_conn *c;
 	struct msg_view v;
 	struct rendered r;
-	const char *folder, *part = NULL;
+	const char *folder, *part = NULL, *choice;
 	uint32_t uid;
-	bool images = query_flag(ctx, "images");
+	bool images;
 	struct sbuf doc;
 
 	(void)query_str(ctx, "part", &part);
 	if (query_target(ctx, &folder, &uid, err) != 0 ||
 	    web_imap(ctx, &c, err) != 0 ||
-	    load_view(ctx, c, folder, uid, part, &v, err) != 0 ||
-	    render_body(c, &v, images, &r, err) != 0)
+	    load_view(ctx, c, folder, uid, part, &v, err) != 0)
+		return -1;
+	/*
+	 * images=1 / images=0 is the user's choice for this message; without
+	 * it the per-sender default applies, looked up here again rather than
+	 * trusted from the URL.
+	 */
+	if (query_str(ctx, "images", &choice))
+		images = strcmp(choice, "1") == 0;
+	else
+		images = sender_images_allowed(ctx, &v);
+	if (render_body(c, &v, images, &r, err) != 0)
 		return -1;
 	sbuf_init(&doc, ctx->req->arena, strlen(r.html) + 2048, 0);
 	sbuf_append_cstr(&doc, body_head);
@@ -676,7 +788,9 @@ web_message_body(struct web_ctx *ctx, struct perr *err)
 	    http_response_set_header(ctx->resp, "X-Frame-Options",
 	                             "SAMEORIGIN") != 0 ||
 	    http_response_set_header(ctx->resp, "X-Petrel-Remote-Blocked",
-	                             r.remote_blocked > 0 ? "1" : "0") != 0)
+	                             !images && r.remote_blocked > 0
+	                                     ? "1"
+	                                     : "0") != 0)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
 		                "cannot build the body response");
 	return 0;
@@ -827,4 +941,281 @@ web_message_raw(struct web_ctx *ctx, struct perr *err)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
 		                "cannot build the raw response");
 	return stream(ctx, raw);
+}
+
+/* ---- /message/zip ------------------------------------------------------- */
+
+/*
+ * All attachments as one zip. Each entry is a lazy libzip source: its
+ * part is fetched and decoded only when zip_close() reaches it, into an
+ * arena of its own that is destroyed before the next part, so at most
+ * one decoded part is in memory. The archive is written to a temp file
+ * in the spool dir and streamed from there.
+ */
+
+/* Bound on the entries of one archive. */
+#define MSG_ZIP_MAX_ENTRIES 1000
+/* The encoded parts together: attachment_size_limit times this. */
+#define MSG_ZIP_SIZE_FACTOR 4
+
+struct zip_entry {
+	struct imap_conn *c;
+	const struct msg_view *v;
+	const struct imap_part *p;
+	struct arena *a; /* the part's bytes while open, else NULL */
+	struct strv data;
+	size_t off;
+	zip_error_t error;
+};
+
+static zip_int64_t
+zip_entry_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct zip_entry *e = ud;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN: {
+		struct perr err;
+		struct strv raw;
+
+		perr_clear(&err);
+		e->a = arena_create("zip-part", 64 * 1024, 0);
+		if (imap_fetch_section(e->c, e->v->folder, e->v->uid,
+		                       e->p->section, e->a, &raw, &err) != 0) {
+			log_warn("zip: part %s: %s", e->p->section,
+			         err.msg != NULL ? err.msg : "?");
+			arena_destroy(&e->a);
+			zip_error_set(&e->error, ZIP_ER_READ, EIO);
+			return -1;
+		}
+		e->data = mime_transfer_decode(
+		        mime_encoding_parse(strv_from_cstr(e->p->encoding)),
+		        raw, e->a);
+		e->off = 0;
+		return 0;
+	}
+	case ZIP_SOURCE_READ: {
+		size_t n = e->data.len - e->off;
+
+		if (n > len)
+			n = (size_t)len;
+		if (n > 0)
+			memcpy(data, e->data.p + e->off, n);
+		e->off += n;
+		return (zip_int64_t)n;
+	}
+	case ZIP_SOURCE_CLOSE:
+		arena_destroy(&e->a);
+		e->data = STRV_NULL;
+		return 0;
+	case ZIP_SOURCE_STAT: {
+		zip_stat_t *st = data;
+
+		if (len < sizeof(*st))
+			return -1;
+		zip_stat_init(st);
+		return sizeof(*st);
+	}
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&e->error, data, len);
+	case ZIP_SOURCE_FREE:
+		arena_destroy(&e->a);
+		zip_error_fini(&e->error);
+		return 0;
+	case ZIP_SOURCE_SUPPORTS:
+		return zip_source_make_command_bitmap(
+		        ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+		        ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
+	default:
+		zip_error_set(&e->error, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+/* The leaves collect_attachments() lists, in the same order. */
+static void
+zip_collect(const struct msg_view *v, const struct imap_part *p,
+            const struct imap_part **out, size_t *n)
+{
+	size_t i;
+
+	if (is_type(p, "multipart", NULL)) {
+		for (i = 0; i < p->n_children; i++)
+			zip_collect(v, &p->children[i], out, n);
+		return;
+	}
+	if (p == v->html || p == v->plain || is_body_alternative(p))
+		return;
+	if (*n < MSG_ZIP_MAX_ENTRIES + 1)
+		out[(*n)++] = p;
+}
+
+/* name, or "stem (k).ext" for the k-th use of it (case-insensitive). */
+static const char *
+zip_unique_name(const char *name, const char **used, size_t n_used,
+                struct arena *a)
+{
+	const char *dot = strrchr(name, '.');
+	size_t stem = dot != NULL && dot != name ? (size_t)(dot - name)
+	                                         : strlen(name);
+	const char *cand = name;
+	unsigned k = 1;
+	size_t i;
+
+	for (;;) {
+		for (i = 0; i < n_used; i++)
+			if (strcasecmp(used[i], cand) == 0)
+				break;
+		if (i == n_used)
+			return cand;
+		k++;
+		cand = arena_printf(a, "%.*s (%u)%s", (int)stem, name, k,
+		                    name + stem);
+	}
+}
+
+static void
+zip_temp_cleanup(void *arg)
+{
+	(void)unlink(arg);
+}
+
+static void
+zip_fd_cleanup(void *arg)
+{
+	(void)close(*(int *)arg);
+}
+
+int
+web_message_zip(struct web_ctx *ctx, struct perr *err)
+{
+	struct arena *a = ctx->req->arena;
+	struct imap_conn *c;
+	struct msg_view v;
+	const struct imap_part **parts;
+	const char **names;
+	const char *folder;
+	char *path, *zipname;
+	uint64_t total = 0, max;
+	uint32_t uid;
+	size_t n = 0, i, off;
+	zip_t *za;
+	int zerr, tfd, *fdp;
+	struct stat sb;
+	char buf[MSG_CHUNK];
+
+	if (query_target(ctx, &folder, &uid, err) != 0 ||
+	    web_imap(ctx, &c, err) != 0 ||
+	    load_view(ctx, c, folder, uid, NULL, &v, err) != 0)
+		return -1;
+	parts = arena_new_array(a, const struct imap_part *,
+	                        MSG_ZIP_MAX_ENTRIES + 1);
+	names = arena_new_array(a, const char *, MSG_ZIP_MAX_ENTRIES + 1);
+	if (parts == NULL || names == NULL)
+		return perr_set(err, a, PERR_LIMIT, "too many attachments");
+	zip_collect(&v, v.root, parts, &n);
+	if (n == 0)
+		return perr_set(err, a, PERR_NOTFOUND, "no attachments");
+	if (n > MSG_ZIP_MAX_ENTRIES)
+		return perr_set(err, a, PERR_LIMIT,
+		                "more than %u attachments",
+		                MSG_ZIP_MAX_ENTRIES);
+	max = (uint64_t)ctx->config->webmail.attachment_size_limit * 1024 *
+	      1024 * MSG_ZIP_SIZE_FACTOR;
+	for (i = 0; i < n; i++)
+		total += parts[i]->size;
+	if (total > max)
+		return perr_set(err, a, PERR_LIMIT,
+		                "the attachments are too large to zip");
+
+	path = arena_printf(a, "%s/petrel-zip-XXXXXX",
+	                    ctx->req->limits != NULL &&
+	                                    ctx->req->limits->spool_dir != NULL
+	                            ? ctx->req->limits->spool_dir
+	                            : "/tmp");
+	tfd = mkstemp(path);
+	if (tfd < 0)
+		return perr_set(err, a, PERR_INTERNAL, "zip temp file: %s",
+		                strerror(errno));
+	(void)close(tfd);
+	arena_defer(a, zip_temp_cleanup, path);
+	za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+	if (za == NULL)
+		return perr_set(err, a, PERR_INTERNAL, "zip_open failed (%d)",
+		                zerr);
+	for (i = 0; i < n; i++) {
+		struct zip_entry *e = arena_new(a, struct zip_entry);
+		zip_source_t *src;
+		zip_int64_t idx;
+
+		e->c = c;
+		e->v = &v;
+		e->p = parts[i];
+		zip_error_init(&e->error);
+		names[i] = zip_unique_name(attachment_name(&v, parts[i]), names,
+		                           i, a);
+		src = zip_source_function(za, zip_entry_cb, e);
+		if (src == NULL) {
+			zip_error_fini(&e->error);
+			zip_discard(za);
+			return perr_set(err, a, PERR_INTERNAL,
+			                "zip source failed");
+		}
+		idx = zip_file_add(za, names[i], src, ZIP_FL_ENC_UTF_8);
+		if (idx < 0) {
+			zip_source_free(src);
+			zip_discard(za);
+			return perr_set(err, a, PERR_INTERNAL,
+			                "zip_file_add failed");
+		}
+		/* Mail attachments are mostly compressed already: be quick. */
+		(void)zip_set_file_compression(za, (zip_uint64_t)idx,
+		                               ZIP_CM_DEFLATE, 1);
+	}
+	/* zip_close() fetches every part, writes and renames over path. */
+	if (zip_close(za) != 0) {
+		const char *why = zip_strerror(za);
+
+		why = arena_strndup(a, why, strlen(why));
+		zip_discard(za);
+		return perr_set(err, a, PERR_TEMPFAIL, "cannot build the zip: %s",
+		                why);
+	}
+	fdp = arena_new(a, int);
+	*fdp = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fdp < 0)
+		return perr_set(err, a, PERR_INTERNAL, "zip reopen: %s",
+		                strerror(errno));
+	arena_defer(a, zip_fd_cleanup, fdp);
+	if (fstat(*fdp, &sb) != 0)
+		return perr_set(err, a, PERR_INTERNAL, "zip stat: %s",
+		                strerror(errno));
+	/* The subject is not a path: its slashes must not cut it short. */
+	zipname = arena_printf(a, "%s.zip", v.env->subject);
+	for (i = 0; zipname[i] != '\0'; i++)
+		if (zipname[i] == '/' || zipname[i] == '\\')
+			zipname[i] = '_';
+	if (http_response_set_content_type(ctx->resp, "application/zip") != 0 ||
+	    set_disposition(ctx, true,
+	                    mime_filename_clean(zipname, "attachments.zip",
+	                                        a)) != 0 ||
+	    http_response_set_csp(ctx->resp, "default-src 'none'; sandbox") !=
+	            0 ||
+	    http_response_set_header(ctx->resp, "X-Content-Type-Options",
+	                             "nosniff") != 0 ||
+	    http_response_set_header(ctx->resp, "Content-Length",
+	                             arena_printf(a, "%lld",
+	                                          (long long)sb.st_size)) != 0)
+		return perr_set(err, a, PERR_INTERNAL,
+		                "cannot build the zip response");
+	if (http_response_stream_begin(ctx->resp) != 0)
+		return 0; /* the client is gone */
+	for (off = 0; off < (size_t)sb.st_size;) {
+		ssize_t r = read(*fdp, buf, sizeof(buf));
+
+		if (r <= 0 || http_response_write(ctx->resp, buf, (size_t)r) != 0)
+			break;
+		off += (size_t)r;
+	}
+	return 0;
 }

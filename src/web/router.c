@@ -40,10 +40,15 @@ static const struct web_route routes[] = {
 	{"POST", "/api/MessageMove", web_api_message_move, CHANGE},
 	{"POST", "/api/MessageDelete", web_api_message_delete, CHANGE},
 	{"POST", "/api/Message", web_api_message, CHANGE},
+	{"POST", "/api/MessageHeaders", web_api_message_headers, CHANGE},
+	{"POST", "/api/ImagesAllow", web_api_images_allow, CHANGE},
+	{"POST", "/api/ImagesDisallow", web_api_images_disallow, CHANGE},
+	{"POST", "/api/ImagesAllowed", web_api_images_allowed, CHANGE},
 	/* GETs that change nothing; the session cookie is required. */
 	{"GET", "/message/body", web_message_body, ROUTE_SESSION},
 	{"GET", "/message/part", web_message_part, ROUTE_SESSION},
 	{"GET", "/message/raw", web_message_raw, ROUTE_SESSION},
+	{"GET", "/message/zip", web_message_zip, ROUTE_SESSION},
 	/*
 	 * The admin panel (admin_*.c, docs/ADMIN.md). The sign-in checks the
 	 * key itself; without an admin session the rest answer 404.

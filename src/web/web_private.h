@@ -131,6 +131,21 @@ int web_api_message(struct web_ctx *ctx, struct perr *err);
 int web_message_body(struct web_ctx *ctx, struct perr *err);
 int web_message_part(struct web_ctx *ctx, struct perr *err);
 int web_message_raw(struct web_ctx *ctx, struct perr *err);
+int web_api_message_headers(struct web_ctx *ctx, struct perr *err);
+int web_message_zip(struct web_ctx *ctx, struct perr *err);
+/* api_images.c: "always show images from this sender" (docs/API.md). */
+int web_api_images_allow(struct web_ctx *ctx, struct perr *err);
+int web_api_images_disallow(struct web_ctx *ctx, struct perr *err);
+int web_api_images_allowed(struct web_ctx *ctx, struct perr *err);
+/*
+ * The sender address trimmed, lower-cased (ASCII) and checked: non-empty,
+ * at most 254 bytes, an '@', no control character. *out_r is in a;
+ * PERR_INPUT otherwise.
+ */
+int web_images_sender_normalise(const char *in, struct arena *a,
+				const char **out_r, struct perr *err);
+/* Whether address is in the session user's list; false on any failure. */
+bool web_images_sender_allowed(struct web_ctx *ctx, const char *address);
 int web_page_index(struct web_ctx *ctx, struct perr *err);
 int web_api_lang(struct web_ctx *ctx, struct perr *err);
 int web_api_health(struct web_ctx *ctx, struct perr *err);

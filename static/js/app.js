@@ -1199,7 +1199,6 @@
       v.loading = false;
       v.ctrl = null;
       v.data = data && typeof data === 'object' ? data : {};
-      v.images = !!(v.data.remoteBlocked && alwaysImages(senderEmail(v.data)));
       markOpenedSeen(v);
       renderPreview();
     }, function (err) {
@@ -1235,8 +1234,19 @@
   }
 
   function senderEmail(d) { return ((d && d.from && d.from.email) || '').toLowerCase(); }
-  // "Always show images from <sender>": kept in this browser for now.
-  function alwaysImages(email) { return !!email && store('images:' + email) === '1'; }
+
+  // Asks for the open message again without the loading skeleton (after the
+  // sender's image setting changed: the server picks the body URL), and
+  // loads its body frame afresh.
+  function reloadMessage(v) {
+    return api('Message', { folder: v.folder, uid: v.uid }).then(function (data) {
+      if (view !== v) return;
+      v.data = data && typeof data === 'object' ? data : {};
+      v.images = false;
+      v.rev = (v.rev || 0) + 1;
+      renderPreview();
+    });
+  }
 
   function withParam(url, param) { return url + (url.indexOf('?') >= 0 ? '&' : '?') + param; }
   function msgQuery(v) { return 'folder=' + encodeURIComponent(v.folder) + '&uid=' + encodeURIComponent(v.uid); }
@@ -1308,6 +1318,8 @@
     renderMsgToolbar(v, m);
     renderState(v, m);
     renderRemote(v);
+    renderImagesNote(v);
+    renderHeaders(v);
     renderCalendar(v);
     renderAttachments(v);
     renderBody(v);
@@ -1426,19 +1438,103 @@
     var always = $('msg-always-images');
     always.hidden = !who;
     always.textContent = tf('L_MAIL_VIEW_ALWAYS_IMAGES', 'Always show images from {sender}', { sender: who });
+    always.disabled = !!v.busyImages;
+  }
+  // The quiet note under the header when the server shows this sender's
+  // images because the user asked so ("Always show images from …").
+  function renderImagesNote(v) {
+    var note = $('msg-images-note');
+    var d = v.data;
+    var who = senderEmail(d);
+    note.hidden = !(d && d.imagesAllowedForSender && who);
+    if (note.hidden) return;
+    $('msg-images-note-text').textContent = tf('L_MAIL_VIEW_IMAGES_ALLOWED', 'Images from {sender} are always shown', { sender: who });
+    var stop = $('msg-images-stop');
+    stop.setAttribute('aria-label', tf('L_MAIL_VIEW_IMAGES_STOP_LABEL', 'Stop always showing images from {sender}', { sender: who }));
+    stop.disabled = !!v.busyImages;
   }
   $('msg-show-images').addEventListener('click', function () {
     if (!view.data) return;
     view.images = true;
     renderPreview();
   });
-  $('msg-always-images').addEventListener('click', function () {
-    var who = senderEmail(view.data);
-    if (!who) return;
-    store('images:' + who, '1');
-    view.images = true;
+  // The sender list lives on the server (ImagesAllow / ImagesDisallow); the
+  // message is then asked for again, whose body URL loads images or not.
+  function setSenderImages(allow) {
+    var v = view;
+    var who = senderEmail(v.data);
+    if (!who || v.busyImages) return;
+    v.busyImages = true;
     renderPreview();
-    toast(tf('L_MAIL_VIEW_ALWAYS_DONE', 'Images from {sender} will always be shown in this browser.', { sender: who }));
+    api(allow ? 'ImagesAllow' : 'ImagesDisallow', { sender: who }).then(function () {
+      return reloadMessage(v);
+    }).then(function () {
+      toast(allow ? tf('L_MAIL_VIEW_ALWAYS_DONE', 'Images from {sender} will always be shown.', { sender: who })
+        : tf('L_MAIL_VIEW_IMAGES_STOPPED', 'Images from {sender} will be blocked again.', { sender: who }));
+    }, fail).then(function () {
+      v.busyImages = false;
+      if (view === v) renderPreview();
+    });
+  }
+  $('msg-always-images').addEventListener('click', function () { setSenderImages(true); });
+  $('msg-images-stop').addEventListener('click', function () { setSenderImages(false); });
+
+  // "Show all headers": MessageHeaders on demand, shown as text (never
+  // markup) in a panel above the body.
+  function renderHeaders(v) {
+    var sec = $('msg-headers');
+    sec.hidden = !v.headers;
+    $('msg-headers-toggle').setAttribute('aria-checked', String(!!v.headers));
+    if (!v.headers) return;
+    var pre = $('msg-headers-list');
+    var key = v.key + '|' + v.headers.state;
+    if (pre.dataset.key === key) return;
+    pre.dataset.key = key;
+    pre.replaceChildren();
+    sec.classList.toggle('is-error', v.headers.state === 'error');
+    if (v.headers.state !== 'ready') {
+      pre.textContent = v.headers.state === 'error'
+        ? t('L_MAIL_VIEW_HEADERS_ERROR', 'The headers could not be loaded.')
+        : t('L_MAIL_VIEW_HEADERS_LOADING', 'Loading the headers…');
+      return;
+    }
+    v.headers.list.forEach(function (h) {
+      var line = el('span', 'hdr');
+      line.appendChild(el('span', 'hdr-name', String((h && h.name) || '') + ':'));
+      line.appendChild(document.createTextNode(' ' + String((h && h.value) || '').replace(/\r/g, '') + '\n'));
+      pre.appendChild(line);
+    });
+  }
+  function toggleHeaders(open) {
+    var v = view;
+    if (!v.key) return;
+    if (!open) {
+      v.headers = null;
+      renderPreview();
+      return;
+    }
+    v.headers = { state: 'loading' };
+    renderPreview();
+    api('MessageHeaders', { folder: v.folder, uid: v.uid }, { quiet: true }).then(function (data) {
+      if (view !== v || !v.headers) return;
+      v.headers = { state: 'ready', list: data && Array.isArray(data.headers) ? data.headers : [] };
+      renderPreview();
+    }, function () {
+      if (view !== v || !v.headers) return;
+      v.headers = { state: 'error' };
+      renderPreview();
+    });
+  }
+  $('msg-headers-toggle').addEventListener('click', function () {
+    var open = !view.headers;
+    closeMenus();
+    toggleHeaders(open);
+    if (open) $('msg-headers-list').focus({ preventScroll: true });
+    else $('msg-more').focus();
+  });
+  $('msg-headers-close').addEventListener('click', function () {
+    toggleHeaders(false);
+    $('msg-more').focus();
   });
 
   // Start and end of an event as text; an end on the start's day is only
@@ -1562,6 +1658,11 @@
     if (sec.dataset.key === v.key + ':' + list.length) return;
     sec.dataset.key = v.key + ':' + list.length;
     sec.hidden = !list.length;
+    // Two or more: all of them in one .zip as well.
+    var zip = $('msg-att-zip');
+    zip.hidden = list.length < 2;
+    zip.href = '/message/zip?' + msgQuery(v);
+    zip.setAttribute('aria-label', tf('L_MAIL_VIEW_ZIP_LABEL', 'Download all {n} attachments as one .zip file', { n: num(list.length) }));
     var ul = $('msg-att-list');
     ul.replaceChildren();
     if (!list.length) return;
@@ -1607,7 +1708,7 @@
     var box = $('msg-body');
     var d = v.data;
     var state = v.loading ? 'loading' : v.error ? 'error' : !d ? 'none'
-      : d.bodyUrl ? 'frame:' + (v.images ? 1 : 0) : d.text ? 'text' : 'empty';
+      : d.bodyUrl ? 'frame:' + (v.images ? 1 : 0) + ':' + (v.rev || 0) : d.text ? 'text' : 'empty';
     if (box.dataset.key === v.key + '|' + state) return;
     box.dataset.key = v.key + '|' + state;
     box.className = 'msg-body msg-body-' + state.replace(/:.*/, '');
@@ -1627,6 +1728,7 @@
       f.setAttribute('referrerpolicy', 'no-referrer');
       f.title = t('L_MAIL_VIEW_BODY_TITLE', 'Message text');
       f.src = v.images ? withParam(d.bodyUrl, 'images=1') : d.bodyUrl;
+      f.addEventListener('load', keepFocusOnPage);
       box.replaceChildren(f);
     } else if (state === 'text') {
       box.replaceChildren(el('div', 'msg-text', d.text));
@@ -1636,6 +1738,19 @@
       box.replaceChildren();
     }
   }
+
+  // The body frame is sandboxed without same-origin: keys pressed inside it
+  // never reach this page, so j/k, Delete, Escape… would die after a click
+  // into the mail. Whenever the frame takes the focus (a click, or the load
+  // of its document), the focus comes back to the preview pane at once.
+  // Selecting text with the mouse still works; copying it goes through the
+  // context menu (Ctrl+C would copy from this page, not from the frame).
+  function keepFocusOnPage() {
+    var f = $('msg-frame');
+    if (!f || document.activeElement !== f) return;
+    $('preview').focus({ preventScroll: true });
+  }
+  window.addEventListener('blur', function () { setTimeout(keepFocusOnPage, 0); });
 
   // ---- phone views and the drawer --------------------------------------------
 

@@ -226,8 +226,12 @@ const TYPES = { '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg
 
 const BODY_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
 const q = (folder, uid) => `folder=${encodeURIComponent(folder)}&uid=${uid}`;
+// "Always show images from <sender>" (ImagesAllow / ImagesDisallow).
+const imageSenders = new Set();
+const senderOf = (msg) => String(msg.from.email || '').toLowerCase();
 function fullMessage(folder, msg) {
   const rich = msg.uid % 3 === 0;
+  const allowed = imageSenders.has(senderOf(msg));
   const many = msg.uid % 5 === 0;
   const others = many ? PEOPLE.slice(0, 9).map(([name, email]) => ({ name, email })) : [];
   const att = msg.hasAttachments ? [
@@ -240,8 +244,9 @@ function fullMessage(folder, msg) {
     replyTo: [], date: msg.date, size: msg.size,
     text: (msg.preview || '') + '\n\n> quoted line\n\nBob',
     html: rich ? '<p>sanitized</p>' : null,
-    bodyUrl: `/message/body?${q(folder, msg.uid)}`,
-    remoteBlocked: rich,
+    bodyUrl: `/message/body?${q(folder, msg.uid)}${allowed && rich ? '&images=1' : ''}`,
+    remoteBlocked: rich && !allowed,
+    imagesAllowedForSender: allowed,
     attachments: att,
     calendar: msg.uid % 7 === 0 ? { method: 'REQUEST', summary: 'Design review', start: msg.date + 86400, end: msg.date + 90000, location: 'Room 4 / video call', organizer: msg.from } : undefined,
   };
@@ -299,6 +304,29 @@ function api(action, b, req) {
       msg.seen = true;
       return [200, fullMessage(b.folder, msg)];
     }
+    case 'ImagesAllow': case 'ImagesDisallow': {
+      const who = String(b.sender || '').trim().toLowerCase();
+      if (!/^[^@\s]+@[^@\s]+$/.test(who)) return [400, { error: { code: 'InvalidInput', message: 'That is not an address.' } }];
+      if (action === 'ImagesAllow') imageSenders.add(who); else imageSenders.delete(who);
+      return [200, {}];
+    }
+    case 'ImagesAllowed': return [200, { senders: [...imageSenders].sort() }];
+    case 'MessageHeaders': {
+      const msg = box && box.find((x) => x.uid === Number(b.uid));
+      if (!msg) return [404, { error: { code: 'NotFound', message: 'This message does not exist any more.' } }];
+      return [200, { headers: [
+        { name: 'Return-Path', value: `<${msg.from.email}>` },
+        { name: 'Received', value: 'from mx.example.net (mx.example.net [192.0.2.7])\r\n\tby imap.example.test with ESMTPS id 4f1c; ' + new Date(msg.date * 1000).toUTCString() },
+        { name: 'Received', value: 'from [10.0.0.4] by mx.example.net; ' + new Date(msg.date * 1000 - 4000).toUTCString() },
+        { name: 'DKIM-Signature', value: 'v=1; a=rsa-sha256; d=example.net; s=mail; h=from:to:subject:date; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=dzdVyOfAKCdLXdJOc9G2q8LoXSlEniSbav+yuU4zGeeruD00lszZVoG4ZHRNiYzR' },
+        { name: 'From', value: msg.from.name ? `${msg.from.name} <${msg.from.email}>` : msg.from.email },
+        { name: 'To', value: msg.to.map((a) => a.email).join(', ') },
+        { name: 'Subject', value: msg.subject },
+        { name: 'Date', value: new Date(msg.date * 1000).toUTCString() },
+        { name: 'Message-ID', value: `<fake-${msg.uid}@example.test>` },
+        { name: 'X-Test', value: '<script>alert(1)</script> & "quotes"' },
+      ] }];
+    }
     case 'MessageSetSeen': case 'MessageSetFlagged': {
       if (!box) return [404, { error: { code: 'NotFound', message: 'This folder does not exist.' } }];
       const u = pickUids(); let n = 0;
@@ -352,6 +380,10 @@ const server = http.createServer((req, res) => {
     if (url.pathname === '/message/raw') {
       const raw = `From: ${msg.from.email}\r\nSubject: ${msg.subject}\r\n\r\n${msg.preview}\r\n`;
       return send(res, 200, raw, 'text/plain; charset=utf-8', url.searchParams.get('download') ? { 'Content-Disposition': 'attachment; filename="message.eml"' } : {});
+    }
+    if (url.pathname === '/message/zip') {
+      // Not a real archive: enough for the link to download something.
+      return send(res, 200, 'PK\x05\x06' + '\0'.repeat(18), 'application/zip', { 'Content-Disposition': 'attachment; filename="attachments.zip"' });
     }
     if (url.pathname === '/message/part') return send(res, 200, 'part', 'application/octet-stream', { 'Content-Disposition': 'attachment' });
   }

@@ -2,8 +2,11 @@
 // plain and HTML bodies in the sandboxed iframe, every hostile message of the
 // fixtures and of the demo corpus opened with a local beacon listening (no
 // script may run, nothing remote may load while images are blocked), "Show
-// images", attachments with a Cyrillic name, the unread count dropping on
-// open, j/k, the phone view with Escape, and a message URL opened directly.
+// images", "Always show images from <sender>" kept on the server (and its
+// "Stop"), "Show all headers", "Download all (.zip)", attachments with a
+// Cyrillic name, the unread count dropping on open, j/k (also after a click
+// into the body frame), the phone view with Escape, and a message URL opened
+// directly.
 //
 // The test delivers its own messages into a fresh folder "E2E View <ts>"
 // with tests/harness/mailstack.py fill-maildir (PETREL_MAILSTACK_DIR).
@@ -90,8 +93,30 @@ function beaconMail() {
     html,
   ].join('\n');
 }
+// A second, harmless mail of the same sender: its picture loads only once the
+// sender is on the user's "always show images" list. It also carries the
+// Received headers (and a hostile one) for "Show all headers".
+const BEACON_SENDER = 'beacon@sender.example';
+function beaconSecondMail() {
+  return [
+    'Received: from mx.sender.example (mx.sender.example [192.0.2.25])',
+    '\tby mail.example.test with ESMTPS id e2e-second; Thu, 01 Jan 2026 11:00:02 +0000',
+    'Received: from [10.9.8.7] by mx.sender.example; Thu, 01 Jan 2026 11:00:01 +0000',
+    'From: Beacon Sender <beacon@sender.example>',
+    'To: Alice Martin <alice@example.test>',
+    'Subject: E2E beacon second from the same sender',
+    'Date: Thu, 01 Jan 2026 11:00:00 +0000',
+    'Message-ID: <e2e-beacon-second@sender.example>',
+    `X-E2E-Evil: <img src=x onerror="document.title='PWNED'"><b>bold</b>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/html; charset=utf-8',
+    '',
+    `<html><body><p>Second beacon text</p><img src="${B}/img-second" width="80" height="30" alt="second picture"></body></html>`,
+    '',
+  ].join('\n');
+}
 // Kinds that may arrive once the user asked for images: pictures only.
-const IMAGE_KINDS = new Set(['img-plain', 'img-srcset', 'css-bg', 'css-class-bg', 'style-attr', 'table-bg', 'video-poster']);
+const IMAGE_KINDS = new Set(['img-second', 'img-plain', 'img-srcset', 'css-bg', 'css-class-bg', 'style-attr', 'table-bg', 'video-poster']);
 
 // Copies of the hostile fixtures whose remote hosts point at the beacon, so
 // whatever slips through is seen (and their alert()s would open dialogs).
@@ -120,6 +145,8 @@ function deliver() {
     .map((f) => path.join(FIXTURES, f));
   fs.writeFileSync(path.join(dir, 'beacon.eml'), beaconMail());
   files.push(path.join(dir, 'beacon.eml'));
+  fs.writeFileSync(path.join(dir, 'beacon2.eml'), beaconSecondMail());
+  files.push(path.join(dir, 'beacon2.eml'));
   hostileFixtures().forEach((f, i) => {
     const out = path.join(dir, `hostile-${i}.eml`);
     fs.writeFileSync(out, beaconCopy(f, i));
@@ -142,6 +169,7 @@ after(async () => {
   if (delivered && browser) {
     await withPage(browser, DESKTOP, 'message-cleanup', async (page) => {
       await login(page);
+      await pageApi(page, 'ImagesDisallow', { sender: BEACON_SENDER });
       await pageApi(page, 'FolderDelete', { path: FOLDER });
     }).catch(() => {});
   }
@@ -344,6 +372,7 @@ test('hostile messages: no script runs, nothing remote loads until "Show images"
     page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
     const remote = watchRemote(page);
     await login(page);
+    await pageApi(page, 'ImagesDisallow', { sender: BEACON_SENDER });
     const title0 = await page.title();
 
     const mine = await folderUids(page, FOLDER);
@@ -399,24 +428,261 @@ test('hostile messages: no script runs, nothing remote loads until "Show images"
     assert.deepEqual(dialogs, []);
     assert.doesNotMatch(await page.title(), /PWNED/);
 
-    // "Always show images from <sender>" (kept in this browser for now):
-    // the next open of a mail from that sender loads images directly.
-    const other = mine.find((m) => m.uid !== b.uid);
+    // "Always show images from <sender>": kept on the server (ImagesAllow),
+    // the frame reloads with images and a quiet note offers "Stop".
+    const other = mine.find((m) => m.uid !== b.uid && !/beacon/i.test(m.subject || ''));
+    const second = mine.find((m) => /E2E beacon second/.test(m.subject || ''));
+    assert.ok(second, 'the second mail of the beacon sender is in the folder');
     await openByHash(page, FOLDER, other.uid);
     await openByHash(page, FOLDER, b.uid);
     await page.waitForSelector('#msg-remote:not([hidden])');
+    assert.equal(await page.isHidden('#msg-images-note'), true, 'no note before the sender is trusted');
+    const allowCall = page.waitForResponse((r) => r.url().endsWith('/api/ImagesAllow'));
+    const reloaded = page.waitForResponse((r) => r.url().endsWith('/api/Message') &&
+      JSON.parse(r.request().postData() || '{}').uid === b.uid);
     await page.click('#msg-always-images');
-    await bodyFrame(page, true);
-    assert.equal(await page.evaluate(() => localStorage.getItem('petrel.images:beacon@sender.example')), '1');
-    await openByHash(page, FOLDER, other.uid);
-    await openByHash(page, FOLDER, b.uid);
-    await bodyFrame(page, true);
+    const allowResp = await allowCall;
+    assert.equal(allowResp.status(), 200, 'ImagesAllow answered');
+    assert.deepEqual(JSON.parse(allowResp.request().postData()), { sender: BEACON_SENDER });
+    const again = await (await reloaded).json();
+    assert.equal(again.imagesAllowedForSender, true, 'the message now says the sender is trusted');
+    assert.equal(again.remoteBlocked, false);
+    await page.waitForSelector('#msg-images-note:not([hidden])');
+    assert.match(await page.textContent('#msg-images-note'), /Images from beacon@sender\.example are always shown/);
+    assert.equal(await page.isHidden('#msg-remote'), true, 'the bar went away');
+    await bodyFrame(page);
+    const allowed = await pageApi(page, 'ImagesAllowed', {});
+    assert.equal(allowed.status, 200);
+    assert.ok(allowed.body.senders.map((x) => x.toLowerCase()).includes(BEACON_SENDER), 'the sender is on the server\'s list');
+    assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((k) => /images/.test(k))), [],
+      'nothing about images is kept in the browser');
+
+    // The same sender's other message: no bar, its picture loads at once.
+    assert.equal(hits.filter((h) => kindOf(h) === 'img-second').length, 0);
+    const { data: secondData } = await openByHash(page, FOLDER, second.uid);
+    assert.equal(secondData.imagesAllowedForSender, true);
+    assert.equal(secondData.remoteBlocked, false);
+    await page.waitForSelector('#msg-images-note:not([hidden])');
     assert.equal(await page.isHidden('#msg-remote'), true, 'no bar for a trusted sender');
+    for (let i = 0; i < 40 && !hits.some((h) => kindOf(h) === 'img-second'); i++) await page.waitForTimeout(250);
+    assert.ok(hits.some((h) => kindOf(h) === 'img-second'), `the trusted sender's picture loaded (hits: ${hits.join(', ')})`);
+    await shot(page, 'message-images-note-desktop');
+
+    // "Stop": ImagesDisallow, the frame reloads blocked, the bar is back.
+    const disallowCall = page.waitForResponse((r) => r.url().endsWith('/api/ImagesDisallow'));
+    await page.click('#msg-images-stop');
+    const disResp = await disallowCall;
+    assert.equal(disResp.status(), 200, 'ImagesDisallow answered');
+    assert.deepEqual(JSON.parse(disResp.request().postData()), { sender: BEACON_SENDER });
+    await page.waitForSelector('#msg-remote:not([hidden])');
+    assert.equal(await page.isHidden('#msg-images-note'), true, 'the note went away');
+    await bodyFrame(page);
+    assert.doesNotMatch(await page.getAttribute('#msg-frame', 'src'), /images=1/);
+    await openByHash(page, FOLDER, other.uid);
+    const { data: blockedAgain } = await openByHash(page, FOLDER, b.uid);
+    assert.equal(blockedAgain.remoteBlocked, true, 'blocked again after "Stop"');
+    assert.notEqual(blockedAgain.imagesAllowedForSender, true);
+    await page.waitForSelector('#msg-remote:not([hidden])');
+    assert.equal(await page.isHidden('#msg-images-note'), true);
     assert.deepEqual(hits.filter((h) => !IMAGE_KINDS.has(kindOf(h))), []);
     assert.deepEqual(dialogs, []);
 
     const pageErrors = problems.filter((p) => p.startsWith('pageerror'));
     assert.deepEqual(pageErrors, []);
+  });
+});
+
+// The names in a zip's central directory (enough to check an archive without
+// an unzip library): the end record gives where the directory starts.
+function zipNames(buf) {
+  let eocd = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 65535); i--) {
+    if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+  }
+  assert.ok(eocd >= 0, 'the zip has an end of central directory record');
+  const count = buf.readUInt16LE(eocd + 10);
+  let at = buf.readUInt32LE(eocd + 16);
+  const names = [];
+  for (let n = 0; n < count; n++) {
+    assert.equal(buf.readUInt32LE(at), 0x02014b50, `central directory entry ${n}`);
+    const nameLen = buf.readUInt16LE(at + 28);
+    const extraLen = buf.readUInt16LE(at + 30);
+    const commentLen = buf.readUInt16LE(at + 32);
+    names.push(buf.subarray(at + 46, at + 46 + nameLen).toString('utf8'));
+    at += 46 + nameLen + extraLen + commentLen;
+  }
+  return names;
+}
+
+test('keyboard after a click into the body frame: j/k still work', async () => {
+  assert.ok(delivered, 'PETREL_MAILSTACK_DIR is set and the test messages were delivered');
+  await withPage(browser, DESKTOP, 'message-keys', async (page, problems) => {
+    const dialogs = [];
+    page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+    await login(page);
+    const list = await folderUids(page, FOLDER);
+    const second = list.find((m) => /E2E beacon second/.test(m.subject || ''));
+    const withAtts = list.find((m) => /Отчёт и презентация/.test(m.subject || ''));
+    const plain = list.find((m) => /Grüße aus München/.test(m.subject || ''));
+    assert.ok(second && withAtts && plain, 'the test messages are in the folder');
+    await page.evaluate((h) => { location.hash = h; }, hashFor(FOLDER));
+    await page.waitForSelector(`#msg-${plain.uid}`);
+
+    await openByHash(page, FOLDER, plain.uid);
+    // Keys keep working after a click into the (sandboxed, cross-origin)
+    // body frame: the frame never keeps the focus.
+    const frame = await bodyFrame(page);
+    await frame.click('body');
+    await page.waitForTimeout(150);
+    assert.notEqual(await page.evaluate(() => document.activeElement && document.activeElement.id), 'msg-frame',
+      'the focus came back from the frame');
+    const order = await page.$$eval('#list .row[data-uid]', (r) => r.map((x) => Number(x.dataset.uid)));
+    const idx = order.indexOf(plain.uid);
+    const next = order[idx + 1] !== undefined ? order[idx + 1] : order[idx - 1];
+    const keyDown = order[idx + 1] !== undefined ? 'j' : 'k';
+    const keyBack = keyDown === 'j' ? 'k' : 'j';
+    let call = page.waitForResponse((r) => r.url().endsWith('/api/Message'));
+    await page.keyboard.press(keyDown);
+    assert.equal(JSON.parse((await call).request().postData()).uid, next, `${keyDown} after a click into the frame opened the neighbour`);
+    await page.waitForFunction((u) => location.hash.endsWith('m=' + u), next);
+    const frame2 = await bodyFrame(page);
+    await frame2.click('body');
+    await page.waitForTimeout(150);
+    call = page.waitForResponse((r) => r.url().endsWith('/api/Message'));
+    await page.keyboard.press(keyBack);
+    assert.equal(JSON.parse((await call).request().postData()).uid, plain.uid, `${keyBack} went back`);
+    await page.waitForFunction((u) => location.hash.endsWith('m=' + u), plain.uid);
+
+    assert.deepEqual(dialogs, []);
+    assert.doesNotMatch(await page.title(), /PWNED/);
+    assert.deepEqual(appProblems(problems), []);
+  });
+});
+
+test('show all headers: every header as selectable text in a panel', async () => {
+  assert.ok(delivered, 'PETREL_MAILSTACK_DIR is set and the test messages were delivered');
+  await withPage(browser, DESKTOP, 'message-headers', async (page, problems) => {
+    const dialogs = [];
+    page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+    await login(page);
+    const list = await folderUids(page, FOLDER);
+    const second = list.find((m) => /E2E beacon second/.test(m.subject || ''));
+    const withAtts = list.find((m) => /Отчёт и презентация/.test(m.subject || ''));
+    const plain = list.find((m) => /Grüße aus München/.test(m.subject || ''));
+    assert.ok(second && withAtts && plain, 'the test messages are in the folder');
+    await page.evaluate((h) => { location.hash = h; }, hashFor(FOLDER));
+    await page.waitForSelector(`#msg-${plain.uid}`);
+
+    // "Show all headers" from the "⋯" menu: every header as text.
+    await openByHash(page, FOLDER, second.uid);
+    await page.click('#msg-more');
+    const hdrCall = page.waitForResponse((r) => r.url().endsWith('/api/MessageHeaders'));
+    await page.click('#msg-headers-toggle');
+    const hdrResp = await hdrCall;
+    assert.equal(hdrResp.status(), 200, 'MessageHeaders answered');
+    assert.deepEqual(JSON.parse(hdrResp.request().postData()), { folder: FOLDER, uid: second.uid });
+    await page.waitForSelector('#msg-headers:not([hidden]) #msg-headers-list .hdr');
+    const panel = await page.textContent('#msg-headers-list');
+    assert.match(panel, /Message-ID: <e2e-beacon-second@sender\.example>/);
+    assert.match(panel, /Received: from mx\.sender\.example/);
+    assert.match(panel, /Received: from \[10\.9\.8\.7\]/);
+    assert.equal((panel.match(/^Received:/gm) || []).length, 2, 'both Received headers');
+    assert.match(panel, /X-E2E-Evil: <img src=x onerror=/, 'a hostile header is shown as text');
+    assert.equal(await page.$$eval('#msg-headers-list img, #msg-headers-list b', (n) => n.length), 0, 'and never as markup');
+    assert.equal(await page.getAttribute('#msg-headers-toggle', 'aria-checked'), 'true');
+    const style = await page.$eval('#msg-headers-list', (e) => {
+      const cs = getComputedStyle(e);
+      return { font: cs.fontFamily, overflow: cs.overflowY, select: cs.userSelect };
+    });
+    assert.match(style.font, /mono/i, 'monospace');
+    assert.equal(style.overflow, 'auto', 'scrolls on its own');
+    assert.notEqual(style.select, 'none', 'selectable');
+    await shot(page, 'message-headers-desktop');
+    await page.click('#msg-headers-close');
+    assert.equal(await page.isHidden('#msg-headers'), true, 'the close button hides the panel');
+    // The toggle opens and closes it too.
+    await page.click('#msg-more');
+    await page.click('#msg-headers-toggle');
+    await page.waitForSelector('#msg-headers:not([hidden]) .hdr');
+    await page.click('#msg-more');
+    await page.click('#msg-headers-toggle');
+    assert.equal(await page.isHidden('#msg-headers'), true, 'the menu entry toggles it off');
+
+    assert.deepEqual(dialogs, []);
+    assert.doesNotMatch(await page.title(), /PWNED/);
+    assert.deepEqual(appProblems(problems), []);
+  });
+});
+
+test('download all attachments as one .zip', async () => {
+  assert.ok(delivered, 'PETREL_MAILSTACK_DIR is set and the test messages were delivered');
+  await withPage(browser, DESKTOP, 'message-zip', async (page, problems) => {
+    const dialogs = [];
+    page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+    await login(page);
+    const list = await folderUids(page, FOLDER);
+    const second = list.find((m) => /E2E beacon second/.test(m.subject || ''));
+    const withAtts = list.find((m) => /Отчёт и презентация/.test(m.subject || ''));
+    const plain = list.find((m) => /Grüße aus München/.test(m.subject || ''));
+    assert.ok(second && withAtts && plain, 'the test messages are in the folder');
+    await page.evaluate((h) => { location.hash = h; }, hashFor(FOLDER));
+    await page.waitForSelector(`#msg-${plain.uid}`);
+
+    // "Download all (.zip)" with two or more attachments.
+    await openByHash(page, FOLDER, withAtts.uid);
+    await page.waitForSelector('#msg-atts:not([hidden]) .att');
+    await page.waitForSelector('#msg-att-zip:not([hidden])');
+    const zipHref = await page.getAttribute('#msg-att-zip', 'href');
+    assert.equal(zipHref, `/message/zip?folder=${encodeURIComponent(FOLDER)}&uid=${withAtts.uid}`);
+    const head = await page.request.get(BASE_URL + zipHref);
+    assert.equal(head.status(), 200, `GET /message/zip answered (${head.status()})`);
+    assert.match(head.headers()['content-type'] || '', /zip/);
+    assert.match(head.headers()['content-disposition'] || '', /^attachment/i);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#msg-att-zip')]);
+    const zipFile = await download.path();
+    assert.ok(zipFile, `the zip downloaded (${await download.failure()})`);
+    const zip = fs.readFileSync(zipFile);
+    assert.equal(zip.subarray(0, 2).toString('latin1'), 'PK', 'a zip file');
+    const inZip = zipNames(zip);
+    for (const want of ['Отчёт за 2024 год (финальная версия).pdf', 'Präsentation.pdf', 'report.pdf', '写真.png']) {
+      assert.ok(inZip.some((n) => n.normalize('NFC').endsWith(want.normalize('NFC'))), `${want} in the zip (${inZip.join(' | ')})`);
+    }
+    await shot(page, 'message-zip-desktop');
+    // One message without attachments: no zip link shown.
+    await openByHash(page, FOLDER, plain.uid);
+    assert.equal(await page.isHidden('#msg-att-zip'), true);
+
+    assert.deepEqual(dialogs, []);
+    assert.doesNotMatch(await page.title(), /PWNED/);
+    assert.deepEqual(appProblems(problems), []);
+  });
+});
+
+test('phone screenshots: the headers panel and the images note', async () => {
+  assert.ok(delivered, 'PETREL_MAILSTACK_DIR is set and the test messages were delivered');
+  // Phone screenshots of the headers panel and of the images note.
+  await withPage(browser, PHONE, 'message-extras-phone', async (page, problems) => {
+    await login(page);
+    const list = await folderUids(page, FOLDER);
+    const second = list.find((m) => /E2E beacon second/.test(m.subject || ''));
+    await page.evaluate((h) => { location.hash = h; }, hashFor(FOLDER));
+    await page.waitForSelector(`#msg-${second.uid}`);
+    assert.equal((await pageApi(page, 'ImagesAllow', { sender: BEACON_SENDER })).status, 200);
+    try {
+      await page.click(`#msg-${second.uid} .row-subject`);
+      await page.waitForSelector('#app[data-view="preview"] #msg-frame');
+      await bodyFrame(page);
+      await page.waitForSelector('#msg-images-note:not([hidden])');
+      await page.screenshot({ path: await shotPath('message-images-note-phone') });
+      await page.click('#msg-more');
+      await page.click('#msg-headers-toggle');
+      await page.waitForSelector('#msg-headers:not([hidden]) .hdr');
+      assert.match(await page.textContent('#msg-headers-list'), /Message-ID:/);
+      await page.screenshot({ path: await shotPath('message-headers-phone') });
+    } finally {
+      await pageApi(page, 'ImagesDisallow', { sender: BEACON_SENDER });
+    }
+    assert.deepEqual(appProblems(problems), []);
   });
 });
 

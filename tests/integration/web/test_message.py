@@ -7,6 +7,7 @@ own, so the order of tests does not matter.
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -329,6 +330,188 @@ def test_errors():
     assert status == 400, (status, body)
     status, headers, body = get("/message/part?folder=INBOX&uid=1&part=1;x")
     assert status == 400, status
+
+
+def test_always_show_images_from_sender():
+    folder, m = open_fixture("16-hostile-remote-tracking.eml")
+    assert m["remoteBlocked"] is True and m["imagesAllowedForSender"] is False, m
+    assert "&images=1" not in m["bodyUrl"], m["bodyUrl"]
+    c = client()
+    try:
+        # Stored normalised: trimmed and lower-cased.
+        ok(*c.call("ImagesAllow", {"sender": " News@Newsletter.EXAMPLE "})[:2])
+        ok(*c.call("ImagesAllow", {"sender": "news@newsletter.example"})[:2])
+        lst = ok(*c.call("ImagesAllowed", {})[:2])
+        assert lst["senders"].count("news@newsletter.example") == 1, lst
+        m = message(folder)
+        assert m["remoteBlocked"] is False, m
+        assert m["imagesAllowedForSender"] is True, m
+        assert "cdn.newsletter.example/header.jpg" in m["html"], m["html"]
+        # Tracking pixels stay hidden even for an allowed sender.
+        assert "tracker.example/open.gif" not in m["html"], m["html"]
+        assert m["bodyUrl"].endswith("&images=1"), m["bodyUrl"]
+        status, headers, body = get(m["bodyUrl"])
+        assert status == 200 and b"cdn.newsletter.example/header.jpg" in body
+        assert b"tracker.example/open.gif" not in body
+        # Without images=: the body route looks the sender up itself.
+        plain = m["bodyUrl"][:-len("&images=1")]
+        status, headers, body = get(plain)
+        assert "https:" in headers["Content-Security-Policy"], headers
+        assert headers.get("X-Petrel-Remote-Blocked") == "0", headers
+        assert b"cdn.newsletter.example/header.jpg" in body
+        # images=0: the user's choice for this message wins.
+        status, headers, body = get(plain + "&images=0")
+        assert "https:" not in headers["Content-Security-Policy"], headers
+        assert b' src="https://cdn.newsletter.example/header.jpg' not in body
+        assert headers.get("X-Petrel-Remote-Blocked") == "1", headers
+        # Another sender's mail is unaffected.
+        _, other = open_fixture("02-alternative.eml")
+        assert other["imagesAllowedForSender"] is False, other
+    finally:
+        ok(*c.call("ImagesDisallow", {"sender": "NEWS@newsletter.example"})[:2])
+    lst = ok(*c.call("ImagesAllowed", {})[:2])
+    assert "news@newsletter.example" not in lst["senders"], lst
+    m = message(folder)
+    assert m["remoteBlocked"] is True and m["imagesAllowedForSender"] is False
+    status, headers, body = get(m["bodyUrl"])
+    assert "https:" not in headers["Content-Security-Policy"], headers
+    assert headers.get("X-Petrel-Remote-Blocked") == "1", headers
+
+
+def test_images_allow_validates_and_needs_csrf():
+    c = client()
+    for bad in ("", "no-at-sign", "a\u0001b@example.test", "a\nb@example.test",
+                "x" * 250 + "@a.test", 42, None):
+        status, body, _ = c.call("ImagesAllow", {"sender": bad})
+        assert status == 400, (bad, status, body)
+    status, body, _ = c.call("ImagesAllow", {})
+    assert status == 400, (status, body)
+    status, body, _ = c.call("ImagesAllow", {"sender": "x@csrf.test"}, token=False)
+    assert status == 403, (status, body)
+    status, body, _ = c.call("ImagesDisallow", {"sender": "x@csrf.test"}, token=False)
+    assert status == 403, (status, body)
+    status, body, _ = c.call("ImagesAllowed", {}, token=False)
+    assert status == 403, (status, body)
+    lst = ok(*c.call("ImagesAllowed", {})[:2])
+    assert "x@csrf.test" not in lst["senders"], lst
+    # Exactly 254 bytes is accepted; removing an unknown sender is fine.
+    edge = "y" * 240 + "@edge.example"
+    assert len(edge) == 253
+    ok(*c.call("ImagesAllow", {"sender": edge + "e"})[:2])
+    ok(*c.call("ImagesDisallow", {"sender": edge + "e"})[:2])
+    ok(*c.call("ImagesDisallow", {"sender": "never@listed.test"})[:2])
+    # Without a session: 401.
+    anon = Client()
+    status, body, _ = anon.call("ImagesAllowed", {})
+    assert status in (401, 403), (status, body)
+
+
+def test_message_headers_all_in_order_unfolded_decoded():
+    raw = (b"Received: from a.example by b.example;\r\n"
+           b"\tFri, 1 Nov 2024 10:00:00 +0000\r\n"
+           b"Received: from c.example by a.example; Fri, 1 Nov 2024 09:59:00 +0000\r\n"
+           b"From: =?UTF-8?B?QWxpY2UgTcOhcnRpbg==?= <alice@example.test>\r\n"
+           b"To: bob@example.test\r\n"
+           b"Subject: =?ISO-8859-1?Q?R=E9union?=\r\n"
+           b"  =?ISO-8859-1?Q?_=E0_c=F4t=E9?=\r\n"
+           b"X-Long: one\r\n two\r\n\tthree\r\n"
+           b"X-Empty:\r\n"
+           b"X-Ctl: a\x01b\r\n"
+           b"MIME-Version: 1.0\r\n"
+           b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+           b"Subject: not a header, the body\r\n")
+    folder = deliver("hdrs", raw=raw)
+    r = ok(*client().call("MessageHeaders", {"folder": folder, "uid": 1})[:2])
+    h = r["headers"]
+    assert all(set(x) == {"name", "value"} for x in h), h
+    names = [x["name"] for x in h]
+    # Every field, in order (the delivery agent may prepend its own).
+    want = ["Received", "Received", "From", "To", "Subject", "X-Long",
+            "X-Empty", "X-Ctl", "MIME-Version", "Content-Type"]
+    assert names[-len(want):] == want, names
+    v = {x["name"]: x["value"] for x in h}
+    recv = [x["value"] for x in h if x["name"] == "Received"][-2:]
+    # Unfolded: the line break goes, the white space stays (a tab is shown
+    # as a space, like every control character).
+    assert recv[0] == "from a.example by b.example; Fri, 1 Nov 2024 10:00:00 +0000", recv
+    assert recv[1].startswith("from c.example"), recv
+    assert v["From"] == "Alice Mártin <alice@example.test>", v["From"]
+    assert v["Subject"] == "Réunion à côté", v["Subject"]
+    assert v["X-Long"] == "one two three", v["X-Long"]
+    assert v["X-Empty"] == "", v
+    assert "\x01" not in v["X-Ctl"] and v["X-Ctl"].startswith("a"), v["X-Ctl"]
+    assert "not a header" not in json.dumps(h, ensure_ascii=False)
+    status, body, _ = client().call("MessageHeaders", {"folder": folder, "uid": 99})
+    assert status == 404, (status, body)
+    status, body, _ = client().call("MessageHeaders", {"folder": folder})
+    assert status == 400, (status, body)
+    status, body, _ = client().call("MessageHeaders", {"folder": folder, "uid": 1},
+                                    token=False)
+    assert status == 403, (status, body)
+
+
+def test_zip_of_all_attachments():
+    import io
+    import zipfile
+    raw = (b"From: a@example.test\r\nTo: bob@example.test\r\n"
+           b"Subject: =?UTF-8?Q?Zip_f=C3=BCr/alle?=\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n"
+           b"--zz\r\nContent-Type: text/plain\r\n\r\nthe body, not zipped\r\n"
+           b"--zz\r\nContent-Type: application/pdf; name=\"report.pdf\"\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\n" +
+           base64.encodebytes(b"%PDF-1.4 one" * 100).replace(b"\n", b"\r\n") +
+           b"--zz\r\nContent-Type: application/pdf; name=\"REPORT.pdf\"\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\n" +
+           base64.encodebytes(b"%PDF-1.4 two").replace(b"\n", b"\r\n") +
+           b"--zz\r\nContent-Type: text/plain; name=\"../../etc/passwd\"\r\n"
+           b"Content-Disposition: attachment; filename*=UTF-8''%D0%BE%D1%82%D1%87%D1%91%D1%82.txt\r\n\r\n"
+           b"hello\r\n"
+           b"--zz\r\nContent-Type: application/pdf; name=\"report.pdf\"\r\n\r\n"
+           b"three\r\n--zz--\r\n")
+    folder = deliver("zip", raw=raw)
+    m = message(folder)
+    assert len(m["attachments"]) == 4, m["attachments"]
+    url = "/message/zip?folder=%s&uid=1" % urllib.parse.quote(folder)
+    status, headers, body = get(url)
+    assert status == 200, (status, body[:300])
+    assert headers["Content-Type"] == "application/zip", headers
+    cd = headers["Content-Disposition"]
+    assert cd.startswith("attachment; filename=\""), cd
+    assert "filename*=UTF-8''" + urllib.parse.quote("Zip für_alle.zip", safe="") in cd, cd
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert int(headers["Content-Length"]) == len(body)
+    z = zipfile.ZipFile(io.BytesIO(body))
+    assert z.testzip() is None
+    infos = {i.filename: i.file_size for i in z.infolist()}
+    assert list(infos) == ["report.pdf", "REPORT (2).pdf", "отчёт.txt",
+                           "report (3).pdf"], infos
+    assert infos["report.pdf"] == 1200 and z.read("report.pdf") == b"%PDF-1.4 one" * 100
+    assert z.read("REPORT (2).pdf") == b"%PDF-1.4 two"
+    assert z.read("отчёт.txt") == b"hello"
+    assert z.read("report (3).pdf") == b"three"
+    if shutil.which("unzip"):
+        # Info-ZIP reads it too (names as UTF-8, sizes as stored).
+        p = os.path.join(STACK, "tmp-%s-all.zip" % RUN)
+        with open(p, "wb") as f:
+            f.write(body)
+        out = subprocess.run(["unzip", "-l", p], capture_output=True,
+                             check=True).stdout.decode("utf-8", "replace")
+        os.unlink(p)
+        for name, size in infos.items():
+            assert any(ln.split()[:1] == [str(size)] and ln.endswith(name)
+                       for ln in out.splitlines()), (name, size, out)
+    # No attachments: 404; bad input: 400; no session: refused.
+    folder2 = deliver("zipnone", "01-plain-utf8.eml")
+    status, _, _ = get("/message/zip?folder=%s&uid=1" % urllib.parse.quote(folder2))
+    assert status == 404, status
+    status, _, _ = get("/message/zip?folder=%s" % urllib.parse.quote(folder))
+    assert status == 400, status
+    try:
+        with urllib.request.urlopen(urllib.request.Request(BASE + url), timeout=30) as r:
+            status = r.status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    assert status in (401, 403, 302, 303), status
 
 
 def main():
