@@ -591,7 +591,7 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 	struct msg_view v;
 	struct rendered r;
 	const char *folder, *part;
-	uint32_t uid;
+	uint32_t uid = 0;
 	unsigned flags;
 	bool images;
 	json_t *atts, *res;
@@ -682,7 +682,7 @@ web_api_message_headers(struct web_ctx *ctx, struct perr *err)
 	struct arena *a = ctx->req->arena;
 	struct imap_conn *c;
 	const char *folder;
-	uint32_t uid;
+	uint32_t uid = 0;
 	struct strv raw;
 	struct sbuf field;
 	json_t *out;
@@ -753,7 +753,7 @@ web_message_body(struct web_ctx *ctx, struct perr *err)
 	struct msg_view v;
 	struct rendered r;
 	const char *folder, *part = NULL, *choice;
-	uint32_t uid;
+	uint32_t uid = 0;
 	bool images;
 	struct sbuf doc;
 
@@ -866,7 +866,7 @@ web_message_part(struct web_ctx *ctx, struct perr *err)
 	struct msg_view v;
 	const struct imap_part *p;
 	const char *folder, *section, *name, *type;
-	uint32_t uid;
+	uint32_t uid = 0;
 	bool download = query_flag(ctx, "download");
 	bool as_inline;
 	struct strv raw, data;
@@ -918,7 +918,7 @@ web_message_raw(struct web_ctx *ctx, struct perr *err)
 {
 	struct imap_conn *c;
 	const char *folder;
-	uint32_t uid;
+	uint32_t uid = 0;
 	struct strv raw;
 	bool download = query_flag(ctx, "download");
 
@@ -1097,7 +1097,7 @@ web_message_zip(struct web_ctx *ctx, struct perr *err)
 	const char *folder;
 	char *path, *zipname;
 	uint64_t total = 0, max;
-	uint32_t uid;
+	uint32_t uid = 0;
 	size_t n = 0, i, off;
 	zip_t *za;
 	int zerr, tfd, *fdp;
