@@ -131,6 +131,11 @@ unsigned imapc_caps(const struct imap_conn *c);
 
 /* A mailimap_set from UIDs (sorted, ranges merged). NULL for n == 0. */
 struct mailimap_set *imapc_uid_set(const uint32_t *uids, size_t n);
+/*
+ * IMAP_MSG_* bits of a FETCH FLAGS answer (system flags plus the
+ * $Forwarded and $Junk keywords); 0 for NULL or "FLAGS ()". list.c.
+ */
+unsigned imapc_flags_of(const struct mailimap_msg_att_dynamic *dyn);
 
 /* IMAP_MSG_* and keywords -> a new flag list (caller frees). */
 struct mailimap_flag_list *imapc_flag_list(unsigned flags,

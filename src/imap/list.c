@@ -1012,8 +1012,8 @@ find_row(struct rowidx *idx, size_t n, struct imap_msg_row *rows, uint32_t uid)
 	return f != NULL ? &rows[f->pos] : NULL;
 }
 
-static unsigned
-flags_of(const struct mailimap_msg_att_dynamic *dyn)
+unsigned
+imapc_flags_of(const struct mailimap_msg_att_dynamic *dyn)
 {
 	unsigned f = 0;
 	clistiter *it;
@@ -1367,7 +1367,7 @@ rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 		}
 		row = uid != 0 ? find_row(idx, n, rows, uid) : NULL;
 		if (row != NULL && dyn != NULL)
-			row->flags = flags_of(dyn);
+			row->flags = imapc_flags_of(dyn);
 	}
 	return 0;
 }
@@ -1455,7 +1455,7 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 			struct mailimap_msg_att_static *st;
 
 			if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
-				row->flags = flags_of(item->att_data.att_dyn);
+				row->flags = imapc_flags_of(item->att_data.att_dyn);
 				continue;
 			}
 			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)

@@ -5,7 +5,6 @@
  * shows (imap_fetch_section), never the whole message.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "imap.h"
 #include "imap_private.h"
@@ -366,53 +365,6 @@ references_of(const char *hdr, size_t len, struct arena *a)
 	return out;
 }
 
-static unsigned
-flags_of(const struct mailimap_msg_att_dynamic *dyn)
-{
-	unsigned f = 0;
-	clistiter *it;
-
-	if (dyn == NULL || dyn->att_list == NULL)
-		return 0;
-	for (it = clist_begin(dyn->att_list); it != NULL; it = clist_next(it)) {
-		const struct mailimap_flag_fetch *ff = clist_content(it);
-
-		if (ff->fl_type != MAILIMAP_FLAG_FETCH_OTHER ||
-		    ff->fl_flag == NULL)
-			continue;
-		switch (ff->fl_flag->fl_type) {
-		case MAILIMAP_FLAG_SEEN:
-			f |= IMAP_MSG_SEEN;
-			break;
-		case MAILIMAP_FLAG_FLAGGED:
-			f |= IMAP_MSG_FLAGGED;
-			break;
-		case MAILIMAP_FLAG_ANSWERED:
-			f |= IMAP_MSG_ANSWERED;
-			break;
-		case MAILIMAP_FLAG_DRAFT:
-			f |= IMAP_MSG_DRAFT;
-			break;
-		case MAILIMAP_FLAG_DELETED:
-			f |= IMAP_MSG_DELETED;
-			break;
-		case MAILIMAP_FLAG_KEYWORD:
-			if (ff->fl_flag->fl_data.fl_keyword == NULL)
-				break;
-			if (strcasecmp(ff->fl_flag->fl_data.fl_keyword,
-			               "$Forwarded") == 0)
-				f |= IMAP_MSG_FORWARDED;
-			else if (strcasecmp(ff->fl_flag->fl_data.fl_keyword,
-			                    "$Junk") == 0)
-				f |= IMAP_MSG_JUNK;
-			break;
-		default:
-			break;
-		}
-	}
-	return f;
-}
-
 static struct mailimap_fetch_type *
 structure_fetch_type(void)
 {
@@ -480,7 +432,7 @@ imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 			struct mailimap_msg_att_static *s;
 
 			if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
-				m.flags = flags_of(item->att_data.att_dyn);
+				m.flags = imapc_flags_of(item->att_data.att_dyn);
 				continue;
 			}
 			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
