@@ -144,7 +144,7 @@ read_response(struct sieve_conn *c, const char *cmd, struct arena *a,
 	      struct sieve_status *st_r, struct perr *err)
 {
 	struct sieve_line *lines = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, bytes = 0, i;
 	struct sieve_status st;
 
 	c->last_code = c->last_text = NULL;
@@ -155,7 +155,10 @@ read_response(struct sieve_conn *c, const char *cmd, struct arena *a,
 			return -1;
 		if (sieve_line_status(&l, &st))
 			break;
-		if (n == SIEVE_RESPONSE_LINES_MAX) {
+		/* Each line is bounded; so is the whole answer. */
+		for (i = 0; i < l.n; i++)
+			bytes += l.items[i].s.len + 1;
+		if (n == SIEVE_RESPONSE_LINES_MAX || bytes > SIEVE_RESPONSE_MAX) {
 			c->broken = true;
 			return perr_set(err, a, PERR_REMOTE,
 					"the ManageSieve server's answer to "
@@ -373,7 +376,8 @@ sieve_login(struct sieve_conn *c, const char *user, const char *password,
 	if (r != 0 || send_end(c, a, err) != 0)
 		return -1;
 	if (read_response(c, "AUTHENTICATE", a, NULL, NULL, NULL, err) != 0) {
-		if (err->kind == PERR_REMOTE)
+		/* A NO is a refusal; a broken answer stays a server error. */
+		if (err->kind == PERR_REMOTE && !c->broken)
 			err->kind = PERR_AUTH;
 		return -1;
 	}

@@ -32,6 +32,7 @@
 #define SIEVE_LITERAL_MAX (4 * 1024 * 1024) /* one literal (a script) */
 #define SIEVE_LINE_ITEMS_MAX 256         /* tokens in one response line */
 #define SIEVE_RESPONSE_LINES_MAX 10000   /* lines before OK/NO/BYE */
+#define SIEVE_RESPONSE_MAX (8 * 1024 * 1024) /* bytes of one whole answer */
 
 /* ---- response parser (public for the unit tests and the fuzzer) ------ */
 

@@ -15,10 +15,12 @@ import imaplib
 import os
 import signal
 import smtplib
+import socket
 import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import uuid
@@ -457,6 +459,98 @@ def test_sieve_use_off_hides_filters():
             status, body, _ = c.call(call, {"rules": []})
             assert status == 404 and body["error"]["code"] == "filters_disabled", (call, body)
     finally:
+        carol_domain_reset()
+
+
+class FakeSieve:
+    """A broken or hostile ManageSieve server on base+192: one behaviour per connection."""
+
+    GREETING = b'"IMPLEMENTATION" "fake"\r\n"SASL" "PLAIN"\r\n"SIEVE" "fileinto"\r\n'
+
+    def __init__(self):
+        ports = info()["ports"]
+        self.port = ports["imap"] - 143 + 192
+        self.mode = None
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(8)
+        self.stop = False
+        threading.Thread(target=self.loop, daemon=True).start()
+
+    def loop(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(conn, self.mode), daemon=True).start()
+
+    def serve(self, conn, mode):
+        try:
+            if mode == "huge_literal":
+                conn.sendall(b'"IMPLEMENTATION" {999999999}\r\nabc')
+            elif mode == "silent":
+                time.sleep(8)
+            elif mode == "endless":
+                line = b'"X" "' + b"a" * 60000 + b'"\r\n'
+                for _ in range(1000):
+                    conn.sendall(line)
+            elif mode == "not_sieve":
+                conn.sendall(b"* OK [CAPABILITY IMAP4rev1] ready\r\n")
+            elif mode == "bye":
+                conn.sendall(self.GREETING + b'BYE "going down now"\r\n')
+            elif mode == "starttls_injection":
+                conn.sendall(self.GREETING + b'"STARTTLS"\r\nOK\r\n')
+                conn.recv(100)
+                conn.sendall(b'OK\r\n"SIEVE" "injected"\r\nOK\r\n')
+            elif mode == "auth_literal_flood":
+                conn.sendall(self.GREETING + b"OK\r\n")
+                conn.recv(1000)
+                conn.sendall(b"NO {5000000}\r\n" + b"x" * 100000)
+            time.sleep(1)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self):
+        self.stop = True
+        self.sock.close()
+
+
+def test_hostile_or_broken_server_fails_cleanly():
+    fake = FakeSieve()
+    try:
+        cases = [
+            ("huge_literal", "None", (502,)),
+            ("endless", "None", (502,)),
+            ("not_sieve", "None", (502,)),
+            ("bye", "None", (503,)),
+            ("starttls_injection", "TLS", (503,)),
+            ("auth_literal_flood", "None", (502,)),
+            ("silent", "None", (503,)),
+        ]
+        for mode, secure, want in cases:
+            fake.mode = mode
+            carol_domain(sieve_port=fake.port, sieve_secure='"%s"' % secure,
+                         read_timeout=2, connect_timeout=2)
+            c = Client()
+            c.login(CAROL)
+            started = time.time()
+            status, body, _ = c.call("Filters")
+            took = time.time() - started
+            assert status in want, (mode, status, body)
+            assert "error" in body and body["error"]["code"], (mode, body)
+            assert took < 6, (mode, took)
+            if mode == "bye":
+                assert "going down now" in body["error"].get("detail", ""), body
+        # petrel survived all of it
+        c = Client()
+        c.login(ALICE)
+        ok(*c.call("Session")[:2])
+    finally:
+        fake.close()
         carol_domain_reset()
 
 
