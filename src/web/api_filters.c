@@ -117,13 +117,18 @@ sieve_refused(struct web_ctx *ctx, struct perr *err)
 	return -1;
 }
 
-/* Check and store a script under name (CHECKSCRIPT first). */
+/*
+ * Check and store a script under name: HAVESPACE first (a quota answer
+ * is clearer than a failed upload), then CHECKSCRIPT, then PUTSCRIPT.
+ */
 static int
 check_and_put(struct web_ctx *ctx, struct sieve_conn *c, const char *name,
 	      struct strv script, struct perr *err)
 {
 	struct arena *a = ctx->req->arena;
 
+	if (sieve_have_space(c, name, script.len, a, err) != 0)
+		return -1;
 	if (sieve_check(c, script, a, NULL, err) != 0 ||
 	    sieve_put(c, name, script, a, NULL, err) != 0)
 		return sieve_refused(ctx, err);

@@ -401,6 +401,11 @@ def test_raw_mode_follows_the_ini():
         assert "line 4" in e["detail"] and "nosuchcommand" in e["message"], e
         assert not e["message"].endswith("\n"), e
         assert ok(*c.call("FiltersScriptGet", {"name": "mine"})[:2])["script"] == script
+        # Over the server's sieve_max_script_size (1M in the harness): HAVESPACE says no.
+        big = "# " + "x" * (1536 * 1024) + "\r\nkeep;\r\n"
+        status, body, _ = c.call("FiltersScriptSave", {"name": "big", "script": big})
+        assert status == 413 and body["error"]["code"] == "TooLarge", (status, body)
+        assert body["error"].get("detail"), body
         status, body, _ = c.call("FiltersScriptDelete", {"name": "mine"})
         assert status == 409, (status, body)  # the active one
         ok(*c.call("FiltersScriptRename", {"name": "mine", "newName": "theirs"})[:2])
