@@ -549,13 +549,14 @@ gen_vacation(struct gen *g, const struct sieve_vacation *v)
 	     need(g, SIEVEP_EXT_RELATIONAL, has_from ? "from" : "to") != 0))
 		return -1;
 	for (i = 0; i < v->n_addresses; i++) {
-		const char *f = arena_printf(g->a, "addresses[%zu]", i);
-
-		if (check_line(g, v->addresses[i], f, false) != 0)
+		g->path = arena_printf(g->a, "vacation.addresses[%zu]", i);
+		g->place = arena_printf(g->a, "vacation: address %zu", i + 1);
+		if (check_line(g, v->addresses[i], "", false) != 0)
 			return -1;
 		if (!is_address(v->addresses[i]))
-			return bad(g, f, "is not an e-mail address");
+			return bad(g, "", "is not an e-mail address");
 	}
+	g->path = g->place = "vacation";
 	sbuf_append_cstr(g->out, "# vacation\r\nif ");
 	if (!v->enabled)
 		sbuf_append_cstr(g->out, "false # ");

@@ -146,6 +146,52 @@ static int
 invalid(struct rd *r, const char *field, const char *fmt, ...)
 	PT_PRINTF(3, 4);
 
+/*
+ * "rules[1].conditions[0].value" as the generator says it: "rule 2:
+ * condition 1: value", so that every invalid_rule detail reads alike.
+ */
+static const char *
+human_place(const char *path, struct arena *a)
+{
+	static const struct {
+		const char *plural, *one;
+	} names[] = {{"rules", "rule"},
+		     {"conditions", "condition"},
+		     {"actions", "action"},
+		     {"addresses", "address"}};
+	struct strv rest = strv_from_cstr(path), part;
+	struct sbuf out;
+	size_t i;
+
+	sbuf_init(&out, a, 64, 1024);
+	while (rest.len > 0) {
+		ptrdiff_t br;
+
+		(void)strv_split_once(rest, '.', &part, &rest);
+		if (out.len > 0)
+			sbuf_append_cstr(&out, ": ");
+		br = strv_find_char(part, '[');
+		if (br < 0) {
+			sbuf_append_strv(&out, part);
+			continue;
+		}
+		{
+			struct strv name = {part.p, (size_t)br};
+			struct strv idx = {part.p + br + 1,
+					   part.len - (size_t)br - 2};
+			uint64_t n = 0;
+
+			for (i = 0; i < PT_NELEM(names); i++)
+				if (strv_eq_cstr(name, names[i].plural))
+					name = strv_from_cstr(names[i].one);
+			(void)pt_parse_u64(idx, 1000000, &n);
+			sbuf_append_strv(&out, name);
+			sbuf_printf(&out, " %llu", (unsigned long long)n + 1);
+		}
+	}
+	return sbuf_cstr(&out);
+}
+
 static int
 invalid(struct rd *r, const char *field, const char *fmt, ...)
 {
@@ -159,7 +205,7 @@ invalid(struct rd *r, const char *field, const char *fmt, ...)
 	web_error_custom(r->ctx, 400, "invalid_rule",
 			 i18n_get(r->ctx->lang, "L_FILTERS_INVALID_RULE"),
 			 json_pack("{ss}", "field", field));
-	return perr_set(r->err, a, PERR_INPUT, "%s: %s", field,
+	return perr_set(r->err, a, PERR_INPUT, "%s: %s", human_place(field, a),
 			msg != NULL ? msg : "invalid");
 }
 

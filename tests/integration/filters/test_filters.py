@@ -340,6 +340,11 @@ def test_bad_rules_are_400_invalid_rule_with_the_field():
         assert status == 400, (status, body, req)
         assert body["error"]["code"] == "invalid_rule", body
         assert body["error"]["field"] == field, (body, field)
+        # The detail names the place for people: "rule 1: condition 1: value: ..."
+        if field.startswith("rules[0].conditions[0]"):
+            assert body["error"]["detail"].startswith("rule 1: condition 1: "), body
+        if field.startswith("rules[0].actions"):
+            assert body["error"]["detail"].startswith("rule 1: action"), body
 
 
 def test_vacation_replies_once():

@@ -625,6 +625,15 @@ test_vacation_round_trip(void **state)
 	assert_int_equal(sieve_script_generate(&rs, &caps, &b, A, &where, &err),
 			 -1);
 	assert_string_equal(where, "vacation.from");
+	rs.vacation.from = NULL;
+	rs.vacation.addresses = (const char *[]){"ok@example.test", "nope"};
+	rs.vacation.n_addresses = 2;
+	assert_int_equal(sieve_script_generate(&rs, &caps, &b, A, &where, &err),
+			 -1);
+	assert_string_equal(where, "vacation.addresses[1]");
+	assert_string_equal(err.msg, "vacation: address 2: is not an e-mail "
+				     "address");
+	rs.vacation.n_addresses = 0;
 	rs.vacation.from = "2026-01-01";
 	caps = caps_of((const char *const[]){"vacation"}, 1);
 	assert_int_equal(sieve_script_generate(&rs, &caps, &b, A, &where, &err),
