@@ -11,8 +11,10 @@ Runs against the ctest fixtures (PETREL_BASE_URL, PETREL_MAILSTACK_DIR, PETREL_W
   implicit TLS, sieve_use Off), petrel reloads it on SIGHUP; the file is removed at the end.
 - Every test removes the scripts it made, so the order does not matter.
 """
+import base64
 import imaplib
 import os
+import re
 import signal
 import smtplib
 import socket
@@ -559,6 +561,121 @@ def test_hostile_or_broken_server_fails_cleanly():
         c = Client()
         c.login(ALICE)
         ok(*c.call("Session")[:2])
+    finally:
+        fake.close()
+        carol_domain_reset()
+
+
+class MiniSieve(FakeSieve):
+    """A small but conforming ManageSieve server without the "mailbox" extension.
+
+    Scripts live in memory; every command is recorded as a list of its arguments
+    (atoms and quoted strings as str, literals as bytes).
+    """
+
+    GREETING = (b'"IMPLEMENTATION" "mini"\r\n"SASL" "PLAIN"\r\n'
+                b'"SIEVE" "fileinto imap4flags reject"\r\nOK "mini ready"\r\n')
+
+    def __init__(self):
+        self.scripts = {}
+        self.active = None
+        self.commands = []
+        super().__init__()
+
+    @staticmethod
+    def read_command(f):
+        args = []
+        line = f.readline()
+        if not line:
+            return None
+        while True:
+            m = re.match(rb"(.*?)\{(\d+)\+?\}\r\n$", line, re.S)
+            head = m.group(1) if m else line.rstrip(b"\r\n")
+            for q, atom in re.findall(rb'"((?:[^"\\]|\\.)*)"|(\S+)', head):
+                args.append(q.decode() if q or not atom else atom.decode())
+            if not m:
+                return args
+            args.append(f.read(int(m.group(2))))
+            line = f.readline()
+
+    def serve(self, conn, mode):
+        f = conn.makefile("rwb")
+        try:
+            f.write(self.GREETING)
+            f.flush()
+            while True:
+                args = self.read_command(f)
+                if not args:
+                    return
+                self.commands.append(args)
+                cmd = args[0].upper()
+                name = args[1].decode() if len(args) > 1 and isinstance(args[1], bytes) else None
+                if cmd == "LISTSCRIPTS":
+                    for n in self.scripts:
+                        f.write(b'"%s"%s\r\n' % (n.encode(),
+                                                  b" ACTIVE" if n == self.active else b""))
+                elif cmd == "GETSCRIPT":
+                    if name not in self.scripts:
+                        f.write(b'NO (NONEXISTENT) "no such script"\r\n')
+                        f.flush()
+                        continue
+                    body = self.scripts[name]
+                    f.write(b"{%d}\r\n%s\r\n" % (len(body), body))
+                elif cmd == "PUTSCRIPT":
+                    self.scripts[name] = args[2]
+                elif cmd == "SETACTIVE":
+                    self.active = name or None
+                elif cmd == "LOGOUT":
+                    f.write(b'OK "bye"\r\n')
+                    f.flush()
+                    return
+                f.write(b"OK\r\n")
+                f.flush()
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+
+def test_without_mailbox_extension_folders_are_made_over_imap():
+    fake = MiniSieve()
+    t = tag()
+    folder = "Made-" + t
+    try:
+        carol_domain(sieve_port=fake.port)
+        c = Client()
+        c.login(CAROL)
+        body = ok(*c.call("Filters")[:2])
+        assert body["capabilities"] == ["fileinto", "imap4flags", "reject"], body
+        ok(*c.call("FiltersSave", {"rules": [
+            rule("make", [{"field": "subject", "op": "contains", "value": t}],
+                 [{"type": "move", "folder": folder, "create": True}, {"type": "read"}]),
+        ], "vacation": no_vacation()})[:2])
+        script = fake.scripts["petrel"].decode()
+        assert fake.active == "petrel"
+        assert ":create" not in script and "mailbox" not in script, script
+        assert 'require ["fileinto","imap4flags"];' in script, script
+        sievec(script)
+        m = imap(CAROL)
+        try:
+            typ, data = m.list('""', folder)
+            assert typ == "OK" and data and data[0] and folder.encode() in data[0], data
+            m.delete(folder)
+        finally:
+            m.logout()
+        # The client's side of the dialogue: literals for every argument.
+        auth = [a for a in fake.commands if a[0] == "AUTHENTICATE"][0]
+        assert auth[1] == "PLAIN" and isinstance(auth[2], bytes), auth
+        assert base64.b64decode(auth[2]) == b"\0%s\0%s" % (
+            CAROL.encode(), password(CAROL).encode()), auth
+        order = [a[0] for a in fake.commands]
+        i = order.index("PUTSCRIPT")
+        assert order[i - 2:i + 2] == ["HAVESPACE", "CHECKSCRIPT", "PUTSCRIPT", "SETACTIVE"], order
+        # Read back through GETSCRIPT (a literal in the answer): create reads back false.
+        back = ok(*c.call("Filters")[:2])
+        assert back["foreign"] is False and back["scriptName"] == "petrel", back
+        assert back["rules"][0]["actions"] == [
+            {"type": "read"}, {"type": "move", "folder": folder, "create": False}], back
     finally:
         fake.close()
         carol_domain_reset()
