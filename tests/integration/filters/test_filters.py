@@ -528,6 +528,11 @@ class FakeSieve:
 
     def close(self):
         self.stop = True
+        try:
+            # Wakes the accept() in loop(); close() alone leaves the port bound.
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
 
 
