@@ -4,10 +4,18 @@
  * This is not a general Sieve parser. It tokenizes the script, walks the
  * shapes the generator produces (and nothing else), then generates the
  * script again from what it read with the extensions the script itself
- * requires. Only when both are byte-identical is the script "ours"; any
- * other script, including one of ours edited by hand, is foreign and
- * stays in raw mode. That check keeps the walker lenient without
- * letting a rule silently lose part of what a script does.
+ * requires. Only when both are byte-identical is the script "ours"; one
+ * of ours edited by hand is foreign and stays in raw mode. That check
+ * keeps the walker lenient without letting a rule silently lose part of
+ * what a script does.
+ *
+ * A script without our first line may be Roundcube's managesieve format,
+ * which uses the same `# rule:[name]` and `if false #` conventions. The
+ * same walker reads it (allowing a single test without allof/anyof and
+ * any require list), and since the bytes cannot match, only constructs
+ * that map exactly are accepted: anything else (a comparator, an address
+ * test, a flag after fileinto, vacation, a stray command) makes it
+ * foreign. sieve.h's header says the same for callers.
  */
 #include <string.h>
 
@@ -116,6 +124,11 @@ struct parser {
 	struct lexer *l;
 	struct tok t; /* current token */
 	struct arena *a;
+	/*
+	 * Roundcube's managesieve format: no magic line, any require list,
+	 * a rule's single test written without allof/anyof.
+	 */
+	bool rc;
 };
 
 static void
@@ -279,10 +292,16 @@ parse_test(struct parser *ps, struct sieve_rule *r)
 	r->conds = NULL;
 	if (ident(ps, "true"))
 		return true;
-	if (ident(ps, "anyof"))
+	if (ident(ps, "anyof")) {
 		r->any = true;
-	else if (!ident(ps, "allof"))
-		return false;
+	} else if (!ident(ps, "allof")) {
+		if (!ps->rc)
+			return false;
+		/* Roundcube: one test on its own is "all of" that one. */
+		r->conds = arena_new_array(ps->a, struct sieve_cond, 1);
+		r->n_conds = 1;
+		return r->conds != NULL && parse_cond(ps, &r->conds[0]);
+	}
 	if (!punct(ps, '('))
 		return false;
 	r->conds = arena_new_array(ps->a, struct sieve_cond, cap);
@@ -329,6 +348,7 @@ parse_if_test(struct parser *ps, bool *enabled_r,
 		sub.a = ps->a;
 		sp.l = &sub;
 		sp.a = ps->a;
+		sp.rc = ps->rc;
 		next(&sp);
 		if (!fn(&sp, arg) || sp.t.type != T_END || sub.bad)
 			return false;
@@ -428,6 +448,24 @@ parse_actions(struct parser *ps, struct sieve_rule *r)
 		if (!punct(ps, ';'))
 			return false;
 	}
+	if (ps->rc) {
+		size_t i;
+		bool other = false;
+
+		/*
+		 * Petrel writes flags first; a flag set after fileinto does
+		 * not reach the filed copy, so such a rule would change what
+		 * it does when saved again: leave the script foreign.
+		 */
+		for (i = 0; i < r->n_actions; i++) {
+			bool flag = r->actions[i].type == SIEVE_ACT_READ ||
+			            r->actions[i].type == SIEVE_ACT_FLAG;
+
+			if (flag && other)
+				return false;
+			other = other || !flag;
+		}
+	}
 	return true;
 }
 
@@ -512,31 +550,35 @@ walk(struct parser *ps, struct sieve_rules *r, struct sieve_caps *caps)
 {
 	size_t cap = 0, n_ext = 0;
 
-	if (ps->t.type != T_COMMENT ||
-	    !strv_eq_cstr(ps->t.s, &SIEVE_SCRIPT_MAGIC[1]))
-		return false;
-	next(ps);
-	caps->extensions =
-	        arena_new_array(ps->a, const char *, SIEVEP_EXT_COUNT);
+	size_t max_ext = ps->rc ? 64 : SIEVEP_EXT_COUNT;
+
+	if (!ps->rc) {
+		if (ps->t.type != T_COMMENT ||
+		    !strv_eq_cstr(ps->t.s, &SIEVE_SCRIPT_MAGIC[1]))
+			return false;
+		next(ps);
+	}
+	caps->extensions = arena_new_array(ps->a, const char *, max_ext);
 	if (caps->extensions == NULL)
 		return false;
 	if (ident(ps, "require")) {
-		if (!punct(ps, '['))
-			return false;
+		bool list = punct(ps, '[');
+
 		do {
 			const char *e = string(ps);
 
-			if (e == NULL || n_ext == SIEVEP_EXT_COUNT)
+			if (e == NULL || n_ext == max_ext)
 				return false;
 			caps->extensions[n_ext++] = e;
-		} while (punct(ps, ','));
-		if (!punct(ps, ']') || !punct(ps, ';'))
+		} while (list && punct(ps, ','));
+		if ((list && !punct(ps, ']')) || !punct(ps, ';'))
 			return false;
 	}
 	caps->n_extensions = n_ext;
 	r->vacation.days = SIEVEP_VACATION_DAYS_DEFAULT;
 	r->vacation.subject = r->vacation.text = "";
-	if (ps->t.type == T_COMMENT && strv_eq_cstr(ps->t.s, " vacation")) {
+	if (!ps->rc && ps->t.type == T_COMMENT &&
+	    strv_eq_cstr(ps->t.s, " vacation")) {
 		next(ps);
 		if (!parse_vacation(ps, &r->vacation))
 			return false;
@@ -589,10 +631,30 @@ sieve_script_parse(struct strv script, struct arena *a, struct sieve_rules *r,
 	ps.a = a;
 	next(&ps);
 	if (!walk(&ps, r, &caps))
-		goto foreign;
+		goto roundcube;
 	sbuf_init(&again, a, script.len + 64, SIEVE_LITERAL_MAX);
 	if (sieve_script_generate(r, &caps, &again, a, NULL, &gerr) != 0 ||
 	    !strv_eq(sbuf_view(&again), script))
+		goto foreign;
+	*foreign_r = false;
+	return 0;
+roundcube:
+	/*
+	 * Not ours: Roundcube's rules read as rules when every construct is
+	 * one the walker maps exactly and the rules are valid; saving then
+	 * writes them in Petrel's format.
+	 */
+	if (strv_starts_with(script, STRV_LIT(SIEVE_SCRIPT_MAGIC)))
+		goto foreign;
+	memset(r, 0, sizeof(*r));
+	memset(&l, 0, sizeof(l));
+	l.in = script;
+	l.a = a;
+	ps.rc = true;
+	next(&ps);
+	sbuf_init(&again, a, script.len + 64, SIEVE_LITERAL_MAX);
+	if (!walk(&ps, r, &caps) || r->n_rules == 0 ||
+	    sieve_script_generate(r, &caps, &again, a, NULL, &gerr) != 0)
 		goto foreign;
 	*foreign_r = false;
 	return 0;

@@ -13,8 +13,10 @@
  * sieve_script_generate() writes one script with only the `require`
  * extensions the server announced; sieve_script_parse() reads back a
  * script that Petrel wrote (it regenerates the script from what it read
- * and accepts it only when the bytes are identical) and says "foreign"
- * for anything else. The script format is described in script.c.
+ * and accepts it only when the bytes are identical), or Roundcube's
+ * managesieve format where every construct maps exactly onto the model,
+ * and says "foreign" for anything else. The script format is described
+ * in script.c.
  */
 #ifndef PETREL_SIEVE_H
 #define PETREL_SIEVE_H
@@ -309,9 +311,10 @@ int sieve_script_generate(const struct sieve_rules *r,
                           struct perr *err) PT_WARN_UNUSED;
 
 /*
- * Read a script Petrel wrote. Returns 0 with *foreign_r false and r
- * filled, or 0 with *foreign_r true (r empty) when the script is not one
- * of ours or does not round-trip byte for byte. -1 only for memory.
+ * Read a script Petrel wrote (or a Roundcube one that maps exactly).
+ * Returns 0 with *foreign_r false and r filled, or 0 with *foreign_r true
+ * (r empty) when the script is neither, or one of ours that does not
+ * round-trip byte for byte. -1 only for memory.
  */
 int sieve_script_parse(struct strv script, struct arena *a,
                        struct sieve_rules *r, bool *foreign_r,

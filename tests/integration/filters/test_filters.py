@@ -401,6 +401,25 @@ def test_raw_mode_follows_the_ini():
         # Not Petrel's: Filters says foreign, saving rules leaves it stored.
         f = ok(*c.call("Filters")[:2])
         assert f["foreign"] is True and f["scriptName"] == "mine" and f["rules"] == [], f
+        # Roundcube's format reads as rules; saving rewrites that script in ours.
+        rc = ('require ["fileinto","imap4flags"];\r\n# rule:[Boss]\r\n'
+              'if header :contains "from" "boss@example.com"\r\n{\r\n'
+              '\taddflag "\\\\Seen";\r\n\tfileinto "INBOX";\r\n}\r\n')
+        ok(*c.call("FiltersScriptSave", {"name": "roundcube", "script": rc})[:2])
+        ok(*c.call("FiltersScriptActivate", {"name": "roundcube"})[:2])
+        f = ok(*c.call("Filters")[:2])
+        assert f["foreign"] is False and f["scriptName"] == "roundcube", f
+        assert f["rules"] == [{"name": "Boss", "enabled": True, "match": "all", "conditions": [
+            {"field": "from", "op": "contains", "not": False, "value": "boss@example.com"}],
+            "actions": [{"type": "read"}, {"type": "move", "folder": "INBOX",
+                                           "create": False}]}], f["rules"]
+        assert ok(*c.call("FiltersSave", {"rules": f["rules"], "vacation": f["vacation"]})[:2]) \
+            == {"scriptName": "roundcube"}
+        got = ok(*c.call("FiltersScriptGet", {"name": "roundcube"})[:2])
+        assert got["script"].startswith("# Petrel filters v1\r\n"), got
+        sievec(got["script"])
+        ok(*c.call("FiltersScriptActivate", {"name": "mine"})[:2])
+        ok(*c.call("FiltersScriptDelete", {"name": "roundcube"})[:2])
         # A syntax error: 422 with the server's text and its line.
         bad = 'require "fileinto";\r\nkeep;\r\n\r\nnosuchcommand "x";\r\n'
         status, body, _ = c.call("FiltersScriptSave", {"name": "mine", "script": bad})

@@ -680,9 +680,20 @@ test_foreign_scripts(void **state)
 	static const char *const foreign[] = {
 	        "require \"fileinto\";\r\nif header :contains \"from\" \"x\" "
 	        "{ fileinto \"y\"; }\r\n",
-	        /* Roundcube */
-	        "require [\"fileinto\"];\r\n# rule:[x]\r\nif true\r\n{\r\n"
-	        "\tfileinto \"y\";\r\n}\r\n",
+	        /* Roundcube: a flag after fileinto would change meaning */
+	        "require [\"fileinto\",\"imap4flags\"];\r\n# rule:[x]\r\n"
+	        "if true\r\n{\r\n\tfileinto \"y\";\r\n\taddflag "
+	        "\"\\\\Seen\";\r\n}\r\n",
+	        /* Roundcube: a comparator the model does not have */
+	        "require [\"fileinto\"];\r\n# rule:[x]\r\nif header "
+	        ":comparator \"i;octet\" :contains \"subject\" \"a\"\r\n{"
+	        "\r\n\tfileinto \"y\";\r\n}\r\n",
+	        /* Roundcube: its vacation rule */
+	        "require [\"vacation\"];\r\n# rule:[away]\r\nif true\r\n{"
+	        "\r\n\tvacation :days 1 \"x\";\r\n}\r\n",
+	        /* Roundcube: a rule without its comment */
+	        "require \"fileinto\";\r\nif true\r\n{\r\n\tfileinto \"y\";"
+	        "\r\n}\r\n",
 	        /* ours, edited by hand: an extra space */
 	        "# Petrel filters v1\r\nrequire [\"fileinto\"];\r\n# rule:[r]"
 	        "\r\nif true\r\n{\r\n\tfileinto  \"F\";\r\n}\r\n",
@@ -713,6 +724,66 @@ test_foreign_scripts(void **state)
 	}
 }
 
+/* Roundcube's managesieve format reads as rules where it maps exactly. */
+static void
+test_roundcube_scripts(void **state)
+{
+	static const char script[] =
+	        "require [\"fileinto\",\"imap4flags\",\"envelope\",\"copy\"];\n"
+	        "# rule:[Boss]\n"
+	        "if header :contains \"from\" \"boss@example.com\"\n"
+	        "{\n"
+	        "\taddflag \"\\\\Flagged\";\n"
+	        "\tfileinto \"Work\";\n"
+	        "\tstop;\n"
+	        "}\n"
+	        "# rule:[Lists]\n"
+	        "if anyof (header :is \"List-Id\" \"<a.example>\", not size "
+	        ":over 1M)\n"
+	        "{\n"
+	        "\tfileinto :copy \"Lists\";\n"
+	        "}\n"
+	        "# rule:[Off]\n"
+	        "if false # header :matches \"subject\" \"Re:*\"\n"
+	        "{\n"
+	        "\tdiscard;\n"
+	        "}\n";
+	struct sieve_rules r;
+	bool foreign = true;
+	struct perr err = {0};
+
+	(void)state;
+	assert_int_equal(sieve_script_parse(strv_from_cstr(script), A, &r,
+	                                    &foreign, &err),
+	                 0);
+	assert_false(foreign);
+	assert_int_equal(r.n_rules, 3);
+	assert_string_equal(r.rules[0].name, "Boss");
+	assert_true(r.rules[0].enabled);
+	assert_false(r.rules[0].any);
+	assert_int_equal(r.rules[0].n_conds, 1);
+	assert_int_equal(r.rules[0].conds[0].field, SIEVE_FIELD_FROM);
+	assert_int_equal(r.rules[0].conds[0].op, SIEVE_OP_CONTAINS);
+	assert_string_equal(r.rules[0].conds[0].value, "boss@example.com");
+	assert_int_equal(r.rules[0].n_actions, 3);
+	assert_int_equal(r.rules[0].actions[0].type, SIEVE_ACT_FLAG);
+	assert_int_equal(r.rules[0].actions[1].type, SIEVE_ACT_MOVE);
+	assert_string_equal(r.rules[0].actions[1].folder, "Work");
+	assert_int_equal(r.rules[0].actions[2].type, SIEVE_ACT_STOP);
+	assert_true(r.rules[1].any);
+	assert_int_equal(r.rules[1].n_conds, 2);
+	assert_int_equal(r.rules[1].conds[0].field, SIEVE_FIELD_HEADER);
+	assert_string_equal(r.rules[1].conds[0].header, "List-Id");
+	assert_true(r.rules[1].conds[1].not );
+	assert_int_equal(r.rules[1].conds[1].op, SIEVE_OP_OVER);
+	assert_string_equal(r.rules[1].conds[1].value, "1M");
+	assert_int_equal(r.rules[1].actions[0].type, SIEVE_ACT_COPY);
+	assert_false(r.rules[2].enabled);
+	assert_int_equal(r.rules[2].conds[0].op, SIEVE_OP_BEGINS);
+	assert_string_equal(r.rules[2].conds[0].value, "Re:");
+	assert_false(r.vacation.enabled);
+}
+
 int
 main(void)
 {
@@ -732,6 +803,7 @@ main(void)
 	        cmocka_unit_test(test_unsupported_extension_named),
 	        cmocka_unit_test(test_vacation_round_trip),
 	        cmocka_unit_test(test_foreign_scripts),
+	        cmocka_unit_test(test_roundcube_scripts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
