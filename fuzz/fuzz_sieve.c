@@ -3,8 +3,8 @@
  * ManageSieve server's answer, read line by line (in chunks of a size the
  * input picks) until an error or the end; every item must be
  * NUL-terminated and no literal may exceed the bound. Odd first byte: the
- * bytes are a Sieve script; if it parses as ours, generating it again must
- * give the same bytes (that is what "ours" means).
+ * bytes are a Sieve script; if it reads as rules (ours, or Roundcube's
+ * format), generating a script from those rules must succeed.
  */
 #include <stdint.h>
 #include <stdlib.h>
