@@ -504,6 +504,7 @@
     var nameField = el('div', 'field rule-name-field');
     var nameLabel = el('label', 'field-label', t('L_FILTERS_NAME', 'Rule name'));
     var nameInput = input('text', rule.name);
+    nameInput.className = '';
     nameInput.id = 'rule-name';
     nameInput.maxLength = 200;
     nameInput.placeholder = t('L_FILTERS_NAME_PLACEHOLDER', '');
@@ -785,13 +786,24 @@
     });
     nameInput.addEventListener('input', function () { setError(nameInput, nameErr, ''); });
 
-    // A server "invalid_rule" names the place, e.g. "rules[2].actions[0].address".
-    function placeServerError(err) {
-      var where = /conditions?\W+(\d+)/i.exec(err.detail || '') ;
-      var whereA = /actions?\W+(\d+)/i.exec(err.detail || '');
-      if (where && condRows[Number(where[1])]) condRows[Number(where[1])].fail(errText(err));
-      else if (whereA && actRows[Number(whereA[1])]) actRows[Number(whereA[1])].fail(errText(err));
-      else if (/\bname\b/i.test(err.detail || '')) setError(nameInput, nameErr, errText(err));
+    // A server "invalid_rule" names the place, as a path counted from 0
+    // ("rules[2].actions[0].address") or in words counted from 1 ("rule 3:
+    // action 1: address: …"). Put it next to that row of this rule.
+    function place(text, word) {
+      var m = new RegExp(word + 's\\[(\\d+)\\]').exec(text);
+      if (m) return Number(m[1]);
+      m = new RegExp('\\b' + word + ' (\\d+)').exec(text);
+      return m ? Number(m[1]) - 1 : -1;
+    }
+    function placeServerError(err, at) {
+      var text = (err.detail || '') + ' ' + (err.message || '');
+      var ri = place(text, 'rule');
+      if (ri !== at) return;
+      var ci = place(text, 'condition');
+      var ai = place(text, 'action');
+      if (condRows[ci]) condRows[ci].fail(errText(err));
+      else if (actRows[ai]) actRows[ai].fail(errText(err));
+      else if (/\bname\b/i.test(text)) setError(nameInput, nameErr, errText(err));
     }
 
     var firstBad = null;
@@ -837,7 +849,7 @@
         S.go('filters');
       }, function (err) {
         showAlert(serverError, errText(err));
-        if (err.code === 'invalid_rule') placeServerError(err);
+        if (err.code === 'invalid_rule') placeServerError(err, isNew ? next.length - 1 : index);
         serverError.scrollIntoView({ block: 'nearest' });
       }).finally(function () {
         submit.disabled = false;
@@ -911,7 +923,7 @@
     var fDays = field('L_VACATION_DAYS', days, 'L_VACATION_DAYS_HINT', 'vacation-days');
     row.appendChild(fDays.field);
     var fFrom = null, fTo = null, from = null, to = null;
-    if (has('date')) {
+    if (has('date') && has('relational')) {
       from = input('date', v.from || '');
       to = input('date', v.to || '');
       fFrom = field('L_VACATION_FROM', from, null, 'vacation-from');
@@ -1188,9 +1200,11 @@
           var m = /line (\d+)/i.exec(err.detail || err.message || '');
           line = m ? Number(m[1]) : 0;
         }
-        var msg = errText(err);
-        showAlert(alert, line ? tf('L_SIEVE_ERROR_AT', '', { line: line, error: msg }) : msg);
-        if (line) markLine(line, err.detail || err.message);
+        // "line 5: unknown command" in detail: the number goes once, in front.
+        var why = String(err.detail || '').replace(/^\s*line\s+\d+\s*[:,-]?\s*/i, '');
+        if (!line) { showAlert(alert, errText(err)); return; }
+        showAlert(alert, tf('L_SIEVE_ERROR_AT', '', { line: line, error: (err.message || '') + (why ? ' ' + why : '') }));
+        markLine(line, tf('L_SIEVE_ERROR_AT', '', { line: line, error: why || err.message || '' }));
       }).finally(function () { submit.disabled = false; });
     });
   }

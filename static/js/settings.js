@@ -162,6 +162,7 @@
     return new Promise(function (resolve) {
       var back = document.activeElement;
       var overlay = el('div', 'overlay');
+      overlay.id = 'set-ask';
       var form = el('form', 'dialog dialog-sm' + (o.danger ? ' fd-danger' : ''));
       form.setAttribute('role', o.input ? 'dialog' : 'alertdialog');
       form.setAttribute('aria-modal', 'true');
@@ -213,6 +214,7 @@
       cancel.type = 'button';
       var ok = el('button', 'btn btn-primary', o.ok || t('L_SETTINGS_OK', 'OK'));
       ok.type = 'submit';
+      ok.id = 'set-ask-ok';
       foot.append(cancel, ok);
       form.append(head, body, foot);
       overlay.appendChild(form);

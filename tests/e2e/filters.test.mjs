@@ -1,0 +1,237 @@
+// Filters (issue #6) against the real stack: a rule made in the editor
+// (From contains X → move to a new folder, mark as read) really files a
+// message that Postfix delivers through LMTP + Sieve; the vacation reply
+// switch is saved; raw mode shows the server's CHECKSCRIPT error next to
+// the line it names, or is absent when the domain does not allow it.
+// Needs sieve_use = On for the test domain (tests/harness/webstack.py).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BASE_URL, DESKTOP, PHONE, launch, shot, withPage } from './lib.mjs';
+
+const STACK = process.env.PETREL_MAILSTACK_DIR;
+const TOKEN = `flt${Date.now().toString(36)}`;
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+function stack() {
+  return JSON.parse(fs.readFileSync(path.join(STACK, 'mailstack.json'), 'utf8'));
+}
+// Bob: the live-update test sends him mail from carol, so the rule
+// below matches only this test's token, never carol's address.
+function bob() { return stack().users.find((u) => u.email === 'bob@example.test'); }
+
+async function login(page, user) {
+  await page.goto(BASE_URL + '/');
+  await page.fill('#login-email', user.email);
+  await page.fill('#login-password', user.password);
+  await Promise.all([page.waitForNavigation(), page.click('#login-submit')]);
+  await page.waitForSelector('#list');
+}
+
+async function boot(page) {
+  return page.evaluate(() => JSON.parse(document.body.dataset.petrel).filters || null);
+}
+
+// Every call to the API the page made that answered an error, for the
+// assertion messages.
+function apiErrors(page) {
+  const seen = [];
+  page.on('response', async (r) => {
+    if (!r.url().includes('/api/Filters') || r.status() < 400) return;
+    seen.push(`${r.url().split('/api/')[1]} ${r.status()} ${await r.text().catch(() => '')}`);
+  });
+  return seen;
+}
+
+// Ask the API (through the page's own helper, with its CSRF token) until
+// the folder holds a message with this subject.
+async function waitForMessage(page, folder, subject, ms) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const found = await page.evaluate(async ([f, s]) => {
+      try {
+        const d = await window.Petrel.api('MessageList', { folder: f, limit: 50 }, { quiet: true });
+        return (d.messages || []).find((m) => m.subject === s) || null;
+      } catch (e) { return null; }
+    }, [folder, subject]);
+    if (found) return found;
+    if (Date.now() > end) return null;
+    await page.waitForTimeout(500);
+  }
+}
+
+test('a rule made in the editor files matching mail into a new folder, read', async () => {
+  const user = bob();
+  const info = stack();
+  const folder = `Filtered-${TOKEN}`;
+  const subject = `Filter me ${TOKEN}`;
+  await withPage(browser, DESKTOP, 'filters-rule', async (page, problems) => {
+    const errors = apiErrors(page);
+    await login(page, user);
+    const conf = await boot(page);
+    assert.ok(conf && conf.enabled, 'boot JSON says filters are on for the test domain');
+
+    // Reached from the user menu.
+    await page.click('#user-btn');
+    await page.click('#menu-settings');
+    await page.waitForSelector('.set-section-filters .set-page-title');
+    assert.match(page.url(), /#\/settings\/filters$/);
+    assert.equal(await page.isVisible('#list-pane'), false, 'the list is hidden behind settings');
+
+    await page.click('#rule-new');
+    await page.waitForSelector('#rule-form');
+    // Saving an empty rule is refused next to the fields, nothing is sent.
+    await page.click('#rule-save');
+    await page.waitForSelector('#rule-name[aria-invalid="true"]');
+    assert.ok(await page.isVisible('.cond-row .field-error'), 'the empty value is pointed out');
+    assert.match(page.url(), /#\/settings\/filters\/new$/);
+
+    await page.fill('#rule-name', `E2E ${TOKEN}`);
+    const cond = page.locator('.cond-row').first();
+    await cond.locator('.cond-field').selectOption('from');
+    await cond.locator('.cond-op').selectOption('contains');
+    await cond.locator('.cond-value').fill(TOKEN);
+    const act = page.locator('.act-row').first();
+    await act.locator('.act-type').selectOption('move');
+    await act.locator('.act-folder').selectOption('\u0000new');
+    await act.locator('.act-new-folder').fill(folder);
+    await page.click('#rule-add-action');
+    await page.locator('.act-row').nth(1).locator('.act-type').selectOption('read');
+    await shot(page, 'filters-editor');
+    await page.click('#rule-save');
+    await page.waitForSelector('.rules .rule', { timeout: 15000 }).catch(async (e) => {
+      const why = await page.textContent('#rule-server-error').catch(() => '');
+      throw new Error(`rule not saved: ${why} ${errors.join('; ')} (${e.message})`);
+    });
+    const row = page.locator('.rule', { hasText: `E2E ${TOKEN}` });
+    assert.equal(await row.count(), 1);
+    assert.match(await row.locator('.rule-summary').textContent(), new RegExp(folder));
+    assert.equal(await row.locator('.rule-toggle').isChecked(), true);
+    await shot(page, 'filters-list');
+
+    // What the server keeps reads back the same after a reload.
+    await page.reload();
+    await page.waitForSelector('.rules .rule');
+    assert.equal(await page.locator('.rule', { hasText: `E2E ${TOKEN}` }).count(), 1);
+
+    execFileSync('swaks', ['--silent', '2', '--to', user.email, '--from', 'carol@example.org',
+      '--server', `127.0.0.1:${info.ports.smtp}`, '--h-Subject', subject,
+      '--h-From', `"Carol ${TOKEN}" <carol@example.org>`,
+      '--body', 'Delivered by Postfix, filed by Sieve.']);
+
+    const msg = await waitForMessage(page, folder, subject, 30000);
+    assert.ok(msg, `the message landed in ${folder}`);
+    assert.equal(msg.seen, true, 'and is marked as read');
+    const inInbox = await waitForMessage(page, 'INBOX', subject, 1);
+    assert.equal(inInbox, null, 'and is not in INBOX');
+
+    // The folder shows in the UI with the message in it.
+    await page.goto(`${BASE_URL}/#/folder/${encodeURIComponent(folder)}`);
+    await page.reload();
+    await page.waitForFunction((s) => [...document.querySelectorAll('#list .row[data-uid]')]
+      .some((r) => r.textContent.includes(s)), subject, { timeout: 15000 });
+    const listRow = page.locator('#list .row[data-uid]', { hasText: subject });
+    assert.equal(await listRow.evaluate((n) => n.classList.contains('unread')), false);
+
+    // Delete the rule again (through the confirm dialog).
+    await page.goto(`${BASE_URL}/#/settings/filters`);
+    await page.waitForSelector('.rules .rule');
+    await page.locator('.rule', { hasText: `E2E ${TOKEN}` }).locator('.rule-delete').click();
+    await page.click('#set-ask-ok');
+    await page.waitForFunction((n) => ![...document.querySelectorAll('.rule-name')].some((x) => x.textContent.includes(n)),
+      `E2E ${TOKEN}`, { timeout: 15000 });
+    assert.deepEqual(problems, []);
+  });
+});
+
+test('the vacation reply switch is saved', async () => {
+  const user = bob();
+  await withPage(browser, DESKTOP, 'filters-vacation', async (page, problems) => {
+    await login(page, user);
+    await page.goto(`${BASE_URL}/#/settings/vacation`);
+    await page.waitForSelector('#vacation-form');
+    const sw = page.locator('#vacation-enabled');
+    if (await sw.isChecked()) await sw.uncheck();
+    // On without a text is refused before anything is sent.
+    await sw.check();
+    await page.fill('#vacation-text', '');
+    await page.click('#vacation-save');
+    await page.waitForSelector('#vacation-text[aria-invalid="true"]');
+
+    await page.fill('#vacation-subject', `Away ${TOKEN}`);
+    await page.fill('#vacation-text', 'I am away until Monday.');
+    await page.fill('#vacation-days', '3');
+    await page.click('#vacation-save');
+    await page.waitForSelector('.toast:not(.error)', { timeout: 15000 });
+    assert.equal(await page.isVisible('#vacation-server-error'), false);
+    await shot(page, 'filters-vacation');
+
+    await page.reload();
+    await page.waitForSelector('#vacation-form');
+    assert.equal(await page.locator('#vacation-enabled').isChecked(), true, 'on after a reload');
+    assert.equal(await page.inputValue('#vacation-subject'), `Away ${TOKEN}`);
+    assert.equal(await page.inputValue('#vacation-days'), '3');
+
+    await page.locator('#vacation-enabled').uncheck();
+    await page.click('#vacation-save');
+    await page.waitForSelector('.toast:not(.error)', { timeout: 15000 });
+    await page.reload();
+    await page.waitForSelector('#vacation-form');
+    assert.equal(await page.locator('#vacation-enabled').isChecked(), false, 'off after a reload');
+    assert.deepEqual(problems, []);
+  });
+});
+
+test('raw mode shows the server error next to its line, or is absent', async () => {
+  const user = bob();
+  await withPage(browser, PHONE, 'filters-raw', async (page, problems) => {
+    await login(page, user);
+    const conf = await boot(page);
+    await page.goto(`${BASE_URL}/#/settings/filters`);
+    await page.waitForSelector('.set-section-filters .set-page-title');
+    if (!conf.allowRaw) {
+      assert.equal(await page.locator('.set-nav-link[data-section="sieve"]').count(), 0);
+      await page.goto(`${BASE_URL}/#/settings/sieve`);
+      await page.waitForFunction(() => /#\/settings\/filters$/.test(location.hash));
+      const status = await page.evaluate(async () => {
+        try { await window.Petrel.api('FiltersScripts', {}, { quiet: true }); return 200; } catch (e) { return e.code; }
+      });
+      assert.equal(status, 'raw_disabled');
+      return;
+    }
+    const name = `e2e-${TOKEN}`;
+    await page.click('.set-nav-link[data-section="sieve"]');
+    await page.waitForSelector('#scripts');
+    await page.click('#script-new');
+    await page.fill('#set-ask-input', name);
+    await page.click('#set-ask-ok');
+    await page.waitForSelector('#script-text');
+    await page.fill('#script-text', 'require ["fileinto"];\n# a comment\nif true {\n  fileinto "INBOX";\n  no_such_command;\n}\n');
+    await page.click('#script-save');
+    await page.waitForSelector('#script-line-error:not([hidden])', { timeout: 15000 });
+    const line = await page.evaluate(() => {
+      const marked = [...document.querySelectorAll('.code-gutter span')].findIndex((s) => s.classList.contains('is-error'));
+      return marked + 1;
+    });
+    assert.ok(line >= 5 && line <= 6, `the error is on the bad command's line (got ${line})`);
+    assert.match(await page.textContent('#script-line-error'), new RegExp(String(line)));
+    assert.match(await page.textContent('#script-error'), /\S/);
+    await shot(page, 'filters-raw-error');
+
+    // A good script saves, and can be deleted again from the list.
+    await page.fill('#script-text', 'require ["fileinto"];\nif header :contains "subject" "x" {\n  fileinto "INBOX";\n}\n');
+    await page.click('#script-save');
+    await page.waitForSelector('.toast:not(.error)', { timeout: 15000 });
+    await page.click('.set-crumb');
+    const row = page.locator('.script', { hasText: name });
+    await row.waitFor();
+    await row.locator('.script-delete').click();
+    await page.click('#set-ask-ok');
+    await page.waitForFunction((n) => !document.querySelector(`.script[data-name="${n}"]`), name, { timeout: 15000 });
+    assert.deepEqual(problems.filter((p) => !/status of 422/.test(p)), []);
+  });
+});
