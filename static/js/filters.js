@@ -656,7 +656,11 @@
         }
         return out;
       };
-      row.fail = function (text) { report(value, err, text); };
+      row.fail = function (text, what) {
+        var n = { field: f2(), op: opSel, value: value }[what] || value;
+        function f2() { return fieldSel.value === 'header' ? hdr : fieldSel; }
+        report(n, err, text);
+      };
       return row;
     }
 
@@ -760,7 +764,11 @@
         }
         return out;
       };
-      row.fail = function (text2) { report(typeSel, err, text2); };
+      row.fail = function (text2, what) {
+        var isNewF = folderSel.value === '\u0000new';
+        var n = { address: address, text: text, folder: isNewF ? newFolder : folderSel }[what] || typeSel;
+        report(n, err, text2);
+      };
       return row;
     }
 
@@ -801,8 +809,13 @@
       if (ri !== at) return;
       var ci = place(text, 'condition');
       var ai = place(text, 'action');
-      if (condRows[ci]) condRows[ci].fail(errText(err));
-      else if (actRows[ai]) actRows[ai].fail(errText(err));
+      // "….address: why" → the field and the why.
+      var re = /(?:conditions?|actions?)(?:\[\d+\]| \d+)[.:]\s*(\w+):\s*([^\n]*)/;
+      var m = re.exec(err.detail || '') || re.exec(err.message || '');
+      var what = m ? m[1] : '';
+      var why = m && m[2] ? m[2].replace(/\s+$/, '') : errText(err);
+      if (condRows[ci]) condRows[ci].fail(why, what);
+      else if (actRows[ai]) actRows[ai].fail(why, what);
       else if (/\bname\b/i.test(text)) setError(nameInput, nameErr, errText(err));
     }
 
