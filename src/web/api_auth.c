@@ -248,8 +248,9 @@ web_api_session(struct web_ctx *ctx, struct perr *err)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
 				"out of request memory");
 	return web_reply_json(ctx,
-			      json_pack("{ssssss}", "email", ctx->session->user,
-					"csrf", csrf, "lang",
-					i18n_code(ctx->lang)),
+			      json_pack("{ssssssso}", "email",
+					ctx->session->user, "csrf", csrf,
+					"lang", i18n_code(ctx->lang),
+					"filters", web_filters_flags(ctx)),
 			      err);
 }

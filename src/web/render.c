@@ -168,10 +168,13 @@ web_render_error(struct web_ctx *ctx, const struct perr *err_in)
 	if (err.kind == PERR_OK)
 		perr_set(&err, ctx->req->arena, PERR_INTERNAL,
 			 "handler failed without saying why");
-	status = perr_http_status(err.kind);
-	text = i18n_get(ctx->lang, ctx->error_key != NULL
-					   ? ctx->error_key
-					   : error_text_key(err.kind));
+	status = ctx->error_status > 0 ? ctx->error_status
+				       : perr_http_status(err.kind);
+	text = ctx->error_message != NULL
+		       ? ctx->error_message
+		       : i18n_get(ctx->lang, ctx->error_key != NULL
+						     ? ctx->error_key
+						     : error_text_key(err.kind));
 	detail = err.msg != NULL ? err.msg : "";
 	if (status >= 500)
 		log_error("%d %s: %s (in %s)", status,
@@ -185,11 +188,16 @@ web_render_error(struct web_ctx *ctx, const struct perr *err_in)
 		json_t *e = json_object();
 
 		json_object_set_new(e, "code",
-				    json_string(web_error_code(err.kind)));
+				    json_string(ctx->error_code != NULL
+							? ctx->error_code
+							: web_error_code(
+								  err.kind)));
 		json_object_set_new(e, "message", json_string(text));
 		if (detail_is_public(err.kind) && detail[0] != '\0')
 			json_object_set_new(e, "detail",
 					    json_string(detail));
+		if (ctx->error_fields != NULL)
+			json_object_update(e, ctx->error_fields);
 		if (http_response_json_new(ctx->resp, status,
 					   json_pack("{so}", "error", e)) == 0)
 			return;
@@ -220,6 +228,29 @@ web_render_error(struct web_ctx *ctx, const struct perr *err_in)
 	/* Last resort: never answer an error with a success status. */
 	(void)http_response_text(ctx->resp, status, "text/plain; charset=utf-8",
 				 strv_from_cstr(text));
+}
+
+static void
+decref_at_end(void *v)
+{
+	json_decref(v);
+}
+
+void
+web_error_custom(struct web_ctx *ctx, int status, const char *code,
+		 const char *message, struct json_t *fields)
+{
+	ctx->error_status = status;
+	ctx->error_code = code;
+	ctx->error_message = message;
+	if (fields == NULL)
+		return;
+	if (ctx->error_fields != NULL) {
+		json_decref(fields); /* the first one wins */
+		return;
+	}
+	ctx->error_fields = fields;
+	arena_defer(ctx->req->arena, decref_at_end, fields);
 }
 
 int

@@ -161,6 +161,31 @@ session_credentials(void *arg, struct arena *a,
 	return 0;
 }
 
+int
+web_credentials(struct web_ctx *ctx, const struct config_domain **dom_r,
+		const char **user_r, const char **password_r, struct perr *err)
+{
+	if (ctx->session == NULL)
+		return perr_set(err, ctx->req->arena, PERR_AUTH,
+				"not signed in");
+	return session_credentials(ctx, ctx->req->arena, dom_r, user_r,
+				   password_r, err);
+}
+
+const struct config_domain *
+web_user_domain(struct web_ctx *ctx)
+{
+	struct strv user, domain, email;
+	struct perr err = {0};
+
+	if (ctx->session == NULL ||
+	    config_login_split(ctx->config, strv_from_cstr(ctx->session->user),
+			       ctx->req->arena, &user, &domain, &email,
+			       &err) != 0)
+		return ctx->config->default_domain;
+	return config_domain_for(ctx->config, domain);
+}
+
 struct imap_checkout {
 	struct imap_pool *pool;
 	struct imap_conn *conn;

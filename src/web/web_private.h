@@ -47,6 +47,15 @@ struct web_ctx {
 	struct session *session;
 	/* A catalog key that says the error better than its kind does. */
 	const char *error_key;
+	/*
+	 * Set by web_error_custom() for calls whose contract names its own
+	 * error codes (filters): these replace the kind's code, status and
+	 * catalog message, and fields are added to the error object.
+	 */
+	const char *error_code;
+	const char *error_message;
+	int error_status;
+	struct json_t *error_fields; /* owned; freed with the request */
 	/* The IMAP connection checked out for this request, if any. */
 	struct imap_conn *imap;
 };
@@ -90,6 +99,13 @@ int web_render_page(struct web_ctx *ctx, int status, const char *tpl,
 void web_render_error(struct web_ctx *ctx, const struct perr *err);
 /* {"error": {"code", "message"}} code names, e.g. "NotFound". */
 const char *web_error_code(enum perr_kind kind);
+/*
+ * Make the coming error render with this status, code and message (NULL:
+ * the kind's) and with the members of fields (stolen, may be NULL) added
+ * to the error object.
+ */
+void web_error_custom(struct web_ctx *ctx, int status, const char *code,
+		      const char *message, struct json_t *fields);
 /* Send a JSON value (stolen) with status 200. */
 int web_reply_json(struct web_ctx *ctx, struct json_t *v, struct perr *err);
 /* Secure flag for cookies: HTTPS request or [security] force_https. */
@@ -107,6 +123,15 @@ int web_csrf_check(struct web_ctx *ctx, struct perr *err);
  * automatically when the request ends.
  */
 int web_imap(struct web_ctx *ctx, struct imap_conn **c_r, struct perr *err);
+/*
+ * The session user's domain settings, login name and password (the
+ * password lives in the request arena and is wiped when it ends).
+ */
+int web_credentials(struct web_ctx *ctx, const struct config_domain **dom_r,
+		    const char **user_r, const char **password_r,
+		    struct perr *err);
+/* The session user's domain settings (the default domain's on failure). */
+const struct config_domain *web_user_domain(struct web_ctx *ctx);
 /* Session options from the config (lifetimes). */
 void web_session_opts(const struct web_ctx *ctx, bool remember,
 		      struct session_opts *o);
@@ -146,6 +171,17 @@ int web_images_sender_normalise(const char *in, struct arena *a,
 				const char **out_r, struct perr *err);
 /* Whether address is in the session user's list; false on any failure. */
 bool web_images_sender_allowed(struct web_ctx *ctx, const char *address);
+/* api_filters.c: filter rules and raw Sieve scripts (docs/API.md). */
+int web_api_filters(struct web_ctx *ctx, struct perr *err);
+int web_api_filters_save(struct web_ctx *ctx, struct perr *err);
+int web_api_filters_scripts(struct web_ctx *ctx, struct perr *err);
+int web_api_filters_script_get(struct web_ctx *ctx, struct perr *err);
+int web_api_filters_script_save(struct web_ctx *ctx, struct perr *err);
+int web_api_filters_script_activate(struct web_ctx *ctx, struct perr *err);
+int web_api_filters_script_delete(struct web_ctx *ctx, struct perr *err);
+int web_api_filters_script_rename(struct web_ctx *ctx, struct perr *err);
+/* {"enabled", "allowRaw"} for the boot JSON and the Session call. */
+struct json_t *web_filters_flags(struct web_ctx *ctx);
 int web_page_index(struct web_ctx *ctx, struct perr *err);
 int web_api_lang(struct web_ctx *ctx, struct perr *err);
 int web_api_health(struct web_ctx *ctx, struct perr *err);

@@ -196,7 +196,7 @@
     art.appendChild(icon('alert'));
     s.appendChild(art);
     var disabled = err && err.code === 'filters_disabled';
-    s.appendChild(el('p', 'empty-title', disabled ? t('L_FILTERS_DISABLED', 'Filters are not available') :
+    s.appendChild(el('p', 'empty-title', disabled ? t('L_FILTERS_UNAVAILABLE', 'Filters are not available') :
       t('L_FILTERS_LOAD_FAILED', 'The filters could not be loaded')));
     s.appendChild(el('p', 'empty-text', errText(err)));
     if (!disabled) {

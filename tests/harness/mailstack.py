@@ -45,6 +45,7 @@ PORT_OFFSETS = {
     "imap": 143,
     "imaps": 993,
     "sieve": 190,
+    "sieves": 191,  # ManageSieve with implicit TLS (no standard port)
     "lmtp": 24,
     "smtp": 25,
     "submission": 587,
@@ -374,6 +375,12 @@ service managesieve-login {{
     address = 127.0.0.1
     port = {sieve}
   }}
+  # A second listener (new name) with TLS from the first byte.
+  inet_listener sieves {{
+    address = 127.0.0.1
+    port = {sieves}
+    ssl = yes
+  }}
   service_count = 0
   process_min_avail = 1
 }}
@@ -587,6 +594,7 @@ def write_info(P, ports, users):
         ("IMAP_PORT", ports["imap"]),
         ("IMAPS_PORT", ports["imaps"]),
         ("SIEVE_PORT", ports["sieve"]),
+        ("SIEVES_PORT", ports["sieves"]),
         ("LMTP_PORT", ports["lmtp"]),
         ("SMTP_PORT", ports["smtp"]),
         ("SUBMISSION_PORT", ports["submission"]),
