@@ -162,6 +162,16 @@
     a.hidden = true;
     return a;
   }
+  // A form that checks itself, opened by the place its server errors go.
+  function alertForm(id, alertId) {
+    var form = el('form', id);
+    form.noValidate = true;
+    form.id = id;
+    var alert = alertBox();
+    alert.id = alertId;
+    form.appendChild(alert);
+    return { form: form, alert: alert };
+  }
   function showAlert(box, text) {
     box.replaceChildren(icon('alert'), el('span', '', text));
     box.hidden = !text;
@@ -491,12 +501,9 @@
     var back = S.href('filters');
     pageHead(box, isNew ? t('L_FILTERS_NEW_TITLE', 'New rule') : t('L_FILTERS_EDIT_TITLE', 'Edit rule'), null, back);
 
-    var form = el('form', 'rule-form');
-    form.noValidate = true;
-    form.id = 'rule-form';
-    var serverError = alertBox('rule-server-error');
-    serverError.id = 'rule-server-error';
-    form.appendChild(serverError);
+    var ruleForm = alertForm('rule-form', 'rule-server-error');
+    var form = ruleForm.form;
+    var serverError = ruleForm.alert;
     if (data.foreign) form.appendChild(foreignBanner());
 
     // name + on/off
@@ -521,12 +528,27 @@
     top.append(nameField, onWrap);
     form.appendChild(top);
 
+    // A card with a heading, its rows and an "add" button under them.
+    function rowsCard(titleKey, listId, addKey, addId) {
+      var card = el('section', 'set-card');
+      var head = el('div', 'rule-sec-head');
+      var title = el('h3', 'rule-sec-title', t(titleKey));
+      title.id = nextId('sec');
+      card.setAttribute('aria-labelledby', title.id);
+      head.appendChild(title);
+      var rows = el('div', 'rule-rows');
+      rows.id = listId;
+      var addBtn = button('link-btn rule-add', t(addKey), 'plus');
+      addBtn.id = addId;
+      card.append(head, rows, addBtn);
+      form.appendChild(card);
+      return { head: head, list: rows, add: addBtn };
+    }
+
     // conditions
-    var condCard = el('section', 'set-card');
-    var condHead = el('div', 'rule-sec-head');
-    var condTitle = el('h3', 'rule-sec-title', t('L_FILTERS_WHEN', 'When a message arrives and'));
-    condTitle.id = nextId('when');
-    condCard.setAttribute('aria-labelledby', condTitle.id);
+    var conds = rowsCard('L_FILTERS_WHEN', 'rule-conditions', 'L_FILTERS_ADD_CONDITION', 'rule-add-condition');
+    var condList = conds.list;
+    var addCond = conds.add;
     var matchGroup = el('div', 'segmented');
     matchGroup.setAttribute('role', 'radiogroup');
     matchGroup.setAttribute('aria-label', t('L_FILTERS_MATCH', 'Match'));
@@ -542,27 +564,12 @@
       l.append(r, el('span', '', t(m === 'all' ? 'L_FILTERS_MATCH_ALL' : 'L_FILTERS_MATCH_ANY')));
       matchGroup.appendChild(l);
     });
-    condHead.append(condTitle, matchGroup);
-    var condList = el('div', 'rule-rows');
-    condList.id = 'rule-conditions';
-    var addCond = button('link-btn rule-add', t('L_FILTERS_ADD_CONDITION', 'Add condition'), 'plus');
-    addCond.id = 'rule-add-condition';
-    condCard.append(condHead, condList, addCond);
-    form.appendChild(condCard);
+    conds.head.appendChild(matchGroup);
 
     // actions
-    var actCard = el('section', 'set-card');
-    var actHead = el('div', 'rule-sec-head');
-    var actTitle = el('h3', 'rule-sec-title', t('L_FILTERS_THEN', 'Do the following'));
-    actTitle.id = nextId('then');
-    actCard.setAttribute('aria-labelledby', actTitle.id);
-    actHead.appendChild(actTitle);
-    var actList = el('div', 'rule-rows');
-    actList.id = 'rule-actions';
-    var addAct = button('link-btn rule-add', t('L_FILTERS_ADD_ACTION', 'Add action'), 'plus');
-    addAct.id = 'rule-add-action';
-    actCard.append(actHead, actList, addAct);
-    form.appendChild(actCard);
+    var acts = rowsCard('L_FILTERS_THEN', 'rule-actions', 'L_FILTERS_ADD_ACTION', 'rule-add-action');
+    var actList = acts.list;
+    var addAct = acts.add;
 
     var foot = el('div', 'set-actions');
     var cancel = el('a', 'btn btn-secondary', t('L_SETTINGS_CANCEL', 'Cancel'));
@@ -882,12 +889,9 @@
       return;
     }
     var v = clone(data.vacation || {});
-    var form = el('form', 'vac-form');
-    form.id = 'vacation-form';
-    form.noValidate = true;
-    var serverError = alertBox();
-    serverError.id = 'vacation-server-error';
-    form.appendChild(serverError);
+    var vacForm = alertForm('vacation-form', 'vacation-server-error');
+    var form = vacForm.form;
+    var serverError = vacForm.alert;
     if (data.foreign) form.appendChild(foreignBanner());
 
     var card = el('section', 'set-card');
@@ -1108,12 +1112,9 @@
   function drawScriptEditor(box, name) {
     pageHead(box, name, null, S.href('sieve'));
     box.querySelector('.set-crumb span').textContent = t('L_SIEVE_BACK', 'All scripts');
-    var form = el('form', 'script-form');
-    form.noValidate = true;
-    form.id = 'script-form';
-    var alert = alertBox('script-error');
-    alert.id = 'script-error';
-    form.appendChild(alert);
+    var scriptForm = alertForm('script-form', 'script-error');
+    var form = scriptForm.form;
+    var alert = scriptForm.alert;
 
     var editor = el('div', 'code-editor');
     var gutter = el('div', 'code-gutter');
@@ -1216,8 +1217,9 @@
         // "line 5: unknown command" in detail: the number goes once, in front.
         var why = String(err.detail || '').replace(/^\s*line\s+\d+\s*[:,-]?\s*/i, '');
         if (!line) { showAlert(alert, errText(err)); return; }
-        showAlert(alert, tf('L_SIEVE_ERROR_AT', '', { line: line, error: (err.message || '') + (why ? ' ' + why : '') }));
-        markLine(line, tf('L_SIEVE_ERROR_AT', '', { line: line, error: why || err.message || '' }));
+        why = why || String(err.message || '').replace(/^\s*line\s+\d+\s*[:,-]?\s*/i, '');
+        showAlert(alert, tf('L_SIEVE_ERROR_AT', '', { line: line, error: why }));
+        markLine(line, tf('L_SIEVE_ERROR_AT', '', { line: line, error: why }));
       }).finally(function () { submit.disabled = false; });
     });
   }
