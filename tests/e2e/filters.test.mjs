@@ -54,6 +54,10 @@ async function waitForMessage(page, folder, subject, ms) {
   for (;;) {
     const found = await page.evaluate(async ([f, s]) => {
       try {
+        // Sieve makes the folder when the first message arrives: asking
+        // for a folder that is not there yet would answer 404.
+        const list = await window.Petrel.api('Folders', {}, { quiet: true });
+        if (!(list.folders || []).some((x) => x.path === f)) return null;
         const d = await window.Petrel.api('MessageList', { folder: f, limit: 50 }, { quiet: true });
         return (d.messages || []).find((m) => m.subject === s) || null;
       } catch (e) { return null; }
@@ -186,52 +190,91 @@ test('the vacation reply switch is saved', async () => {
   });
 });
 
-test('raw mode shows the server error next to its line, or is absent', async () => {
+test('raw mode is absent where the domain does not allow it', async () => {
   const user = bob();
-  await withPage(browser, PHONE, 'filters-raw', async (page, problems) => {
+  await withPage(browser, DESKTOP, 'filters-raw-off', async (page, problems) => {
     await login(page, user);
     const conf = await boot(page);
+    assert.equal(conf.allowRaw, false, 'the harness default domain has sieve_allow_raw = Off');
     await page.goto(`${BASE_URL}/#/settings/filters`);
     await page.waitForSelector('.set-section-filters .set-page-title');
-    if (!conf.allowRaw) {
-      assert.equal(await page.locator('.set-nav-link[data-section="sieve"]').count(), 0);
-      await page.goto(`${BASE_URL}/#/settings/sieve`);
-      await page.waitForFunction(() => /#\/settings\/filters$/.test(location.hash));
-      const status = await page.evaluate(async () => {
-        try { await window.Petrel.api('FiltersScripts', {}, { quiet: true }); return 200; } catch (e) { return e.code; }
-      });
-      assert.equal(status, 'raw_disabled');
-      return;
-    }
-    const name = `e2e-${TOKEN}`;
-    await page.click('.set-nav-link[data-section="sieve"]');
-    await page.waitForSelector('#scripts');
-    await page.click('#script-new');
-    await page.fill('#set-ask-input', name);
-    await page.click('#set-ask-ok');
-    await page.waitForSelector('#script-text');
-    await page.fill('#script-text', 'require ["fileinto"];\n# a comment\nif true {\n  fileinto "INBOX";\n  no_such_command;\n}\n');
-    await page.click('#script-save');
-    await page.waitForSelector('#script-line-error:not([hidden])', { timeout: 15000 });
-    const line = await page.evaluate(() => {
-      const marked = [...document.querySelectorAll('.code-gutter span')].findIndex((s) => s.classList.contains('is-error'));
-      return marked + 1;
+    assert.deepEqual(await page.locator('.set-nav-link').evaluateAll((l) => l.map((a) => a.dataset.section)),
+      ['filters', 'vacation']);
+    await page.goto(`${BASE_URL}/#/settings/sieve`);
+    await page.waitForFunction(() => /#\/settings\/filters$/.test(location.hash));
+    const code = await page.evaluate(async () => {
+      try { await window.Petrel.api('FiltersScripts', {}, { quiet: true }); return 'ok'; } catch (e) { return e.code; }
     });
-    assert.ok(line >= 5 && line <= 6, `the error is on the bad command's line (got ${line})`);
-    assert.match(await page.textContent('#script-line-error'), new RegExp(String(line)));
-    assert.match(await page.textContent('#script-error'), /\S/);
-    await shot(page, 'filters-raw-error');
-
-    // A good script saves, and can be deleted again from the list.
-    await page.fill('#script-text', 'require ["fileinto"];\nif header :contains "subject" "x" {\n  fileinto "INBOX";\n}\n');
-    await page.click('#script-save');
-    await page.waitForSelector('.toast:not(.error)', { timeout: 15000 });
-    await page.click('.set-crumb');
-    const row = page.locator('.script', { hasText: name });
-    await row.waitFor();
-    await row.locator('.script-delete').click();
-    await page.click('#set-ask-ok');
-    await page.waitForFunction((n) => !document.querySelector(`.script[data-name="${n}"]`), name, { timeout: 15000 });
-    assert.deepEqual(problems.filter((p) => !/status of 422/.test(p)), []);
+    assert.equal(code, 'raw_disabled');
+    assert.deepEqual(problems.filter((p) => !/status of 403/.test(p)), []);
   });
+});
+
+// Raw mode for carol's domain only while this test runs: a wildcard
+// domain file, so an exact example.org.ini another test writes wins over
+// it, then petrel reloads its configuration (SIGHUP).
+const WEB = process.env.PETREL_WEBSTACK_DIR;
+const DOMAINS = WEB && path.join(WEB, 'data', '_data_', '_default_', 'domains');
+const RAW_INI = DOMAINS && path.join(DOMAINS, 'example.o*.ini');
+function reloadPetrel() {
+  process.kill(Number(fs.readFileSync(path.join(WEB, 'petrel.pid'), 'utf8')), 'SIGHUP');
+}
+
+test('raw mode shows the server error next to the line it names', async () => {
+  const user = stack().users.find((u) => u.email === 'carol@example.org');
+  const def = fs.readFileSync(path.join(DOMAINS, 'default.ini'), 'utf8');
+  assert.match(def, /^sieve_allow_raw = Off$/m);
+  fs.writeFileSync(RAW_INI, def.replace(/^sieve_allow_raw = Off$/m, 'sieve_allow_raw = On'));
+  reloadPetrel();
+  await new Promise((r) => setTimeout(r, 1000));
+  try {
+    await withPage(browser, PHONE, 'filters-raw', async (page, problems) => {
+      await login(page, user);
+      assert.equal((await boot(page)).allowRaw, true, 'the wildcard domain file is in force');
+      const name = `e2e-${TOKEN}`;
+      await page.goto(`${BASE_URL}/#/settings/filters`);
+      await page.waitForSelector('.set-section-filters .set-page-title');
+      await page.click('.set-nav-link[data-section="sieve"]');
+      await page.waitForSelector('#scripts');
+      await page.click('#script-new');
+      await page.fill('#set-ask-input', name);
+      await page.click('#set-ask-ok');
+      await page.waitForSelector('#script-text');
+      await page.fill('#script-text', 'require ["fileinto"];\n# a comment\nif true {\n  fileinto "INBOX";\n  no_such_command;\n}\n');
+      await page.click('#script-save');
+      await page.waitForSelector('#script-line-error:not([hidden])', { timeout: 15000 });
+      const line = await page.evaluate(() => [...document.querySelectorAll('.code-gutter span')]
+        .findIndex((s) => s.classList.contains('is-error')) + 1);
+      assert.equal(line, 5, 'the line of the unknown command is marked');
+      const bubble = await page.textContent('#script-line-error');
+      assert.match(bubble, /5/);
+      assert.match(bubble, /no_such_command/);
+      // The message sits just under line 5 of the editor.
+      const [lineBox, bubbleBox] = await page.evaluate(() => {
+        const r = (n) => { const b = n.getBoundingClientRect(); return { top: b.top, bottom: b.bottom }; };
+        return [r(document.querySelectorAll('.code-gutter span')[4]), r(document.querySelector('#script-line-error'))];
+      });
+      assert.ok(Math.abs(bubbleBox.top - lineBox.bottom) < 8, `bubble at ${bubbleBox.top}, line 5 ends at ${lineBox.bottom}`);
+      await shot(page, 'filters-raw-error');
+
+      // A good script saves and reads back; then it can be deleted.
+      const good = 'require ["fileinto"];\nif header :contains "subject" "x" {\n  fileinto "INBOX";\n}\n';
+      await page.fill('#script-text', good);
+      await page.click('#script-save');
+      await page.waitForSelector('.toast:not(.error)', { timeout: 15000 });
+      assert.equal(await page.isVisible('#script-line-error'), false);
+      const back = await page.evaluate(async (n) => (await window.Petrel.api('FiltersScriptGet', { name: n })).script, name);
+      assert.equal(back.replace(/\r\n/g, '\n'), good);
+      await page.click('.set-crumb');
+      const row = page.locator('.script', { hasText: name });
+      await row.waitFor();
+      await row.locator('.script-delete').click();
+      await page.click('#set-ask-ok');
+      await page.waitForFunction((n) => !document.querySelector(`.script[data-name="${n}"]`), name, { timeout: 15000 });
+      assert.deepEqual(problems.filter((p) => !/status of 422/.test(p)), []);
+    });
+  } finally {
+    fs.rmSync(RAW_INI, { force: true });
+    reloadPetrel();
+  }
 });
