@@ -4,9 +4,10 @@
  * capabilities, upgrades with STARTTLS when asked, reads them again (a
  * server's pre-TLS list may differ and must not be trusted, RFC 3207
  * §4.2, RFC 5804 §2.2), reports the certificate and says goodbye. The
- * protocol clients proper live in imap/ (used for the optional login) and
- * in the smtp/ and sieve/ modules; this probe needs only a few lines of
- * each dialogue and keeps working when those modules change.
+ * IMAP and SMTP probes need only a few lines of each dialogue and keep
+ * working when the imap/ and smtp/ clients change; ManageSieve goes
+ * through the sieve module's client, the one the filters use, so the
+ * test checks exactly what the filters page will do.
  *
  * Every message is meant for an administrator who may not know the
  * protocol: "port 587 is closed or filtered" rather than "ECONNREFUSED".
@@ -20,6 +21,7 @@
 #include "config/config.h"
 #include "imap/imap.h"
 #include "net/net.h"
+#include "sieve/sieve.h"
 #include "core/banned.h"
 
 #define PROBE_MAX_LINES 200
@@ -363,129 +365,63 @@ probe_smtp(struct probe *p, bool use_starttls)
 	return 0;
 }
 
-/* ---- ManageSieve (RFC 5804) ------------------------------------------ */
+/* ---- ManageSieve (RFC 5804), through the sieve module ------------------ */
 
-/* Capability lines until OK; each "NAME" ["value"] goes into caps. */
-static int
-sieve_caps(struct probe *p, const char **ok_r)
+/* "NAME" "a b" capability lines as NAME=a,b words, like the others. */
+static void
+sieve_caps_text(struct probe *p, const struct sieve_caps *caps)
 {
-	const char *l;
-	size_t n;
+	size_t i;
+	const char *v;
 
 	sbuf_reset(&p->caps);
-	for (n = 0; n < PROBE_MAX_LINES; n++) {
-		if ((l = read_line(p)) == NULL)
-			return -1;
-		if (strncmp(l, "OK", 2) == 0) {
-			if (ok_r != NULL)
-				*ok_r = l;
-			return 0;
-		}
-		if (strncmp(l, "NO", 2) == 0 || strncmp(l, "BYE", 3) == 0)
-			return fail(p, "the server said: %s", l);
-		if (l[0] != '"')
-			return fail(p, "this does not look like a ManageSieve "
-				       "server: %s",
-				    l);
+	for (i = 0; i < caps->n_all; i++) {
 		if (p->caps.len > 0)
 			sbuf_append_char(&p->caps, ' ');
-		/* "SIEVE" "fileinto reject" -> SIEVE=fileinto reject */
-		for (; *l != '\0'; l++) {
-			if (*l == '"')
-				continue;
-			sbuf_append_char(&p->caps, *l == ' ' ? '=' : *l);
-			if (*l == ' ')
-				break;
-		}
-		if (*l == ' ')
-			for (l++; *l != '\0'; l++)
-				if (*l != '"')
-					sbuf_append_char(&p->caps,
-							 *l == ' ' ? ',' : *l);
+		sbuf_append_cstr(&p->caps, caps->names[i]);
+		if (caps->values[i][0] == '\0')
+			continue;
+		sbuf_append_char(&p->caps, '=');
+		for (v = caps->values[i]; *v != '\0'; v++)
+			sbuf_append_char(&p->caps, *v == ' ' ? ',' : *v);
 	}
-	return fail(p, "the server's greeting never ended");
-}
-
-/* sieve_caps() turns "SASL" "PLAIN LOGIN" into SASL=PLAIN,LOGIN. */
-static bool
-sieve_has_mech(const char *caps, const char *mech)
-{
-	const char *m = strstr(caps, "SASL=");
-	struct strv rest, w, tail;
-
-	if (m == NULL)
-		return false;
-	(void)strv_split_once(strv_from_cstr(m + 5), ' ', &rest, &tail);
-	while (rest.len > 0) {
-		(void)strv_split_once(rest, ',', &w, &rest);
-		if (strv_eq_ci_ascii(w, strv_from_cstr(mech)))
-			return true;
-	}
-	return false;
 }
 
 /*
- * RFC 5804 §2.1: AUTHENTICATE "PLAIN" with the initial response as a
- * quoted string. The answer is OK, or NO with the server's reason, e.g.
- * NO "Authentication failed.", which becomes the login error as is.
+ * Connect, read the capabilities (again after STARTTLS), then try
+ * AUTHENTICATE "PLAIN" with the test account. A refused login keeps the
+ * server's answer, e.g. NO "Authentication failed.", as the login error.
  */
-static void
-sieve_login(struct probe *p)
-{
-	const char *l, *saved = p->res->error;
-	char *b64, *cmd;
-	int r;
-
-	if (!sieve_has_mech(sbuf_cstr(&p->caps), "PLAIN")) {
-		login_failed(p, "the server offers no SASL PLAIN on this "
-				"connection (try TLS)");
-		return;
-	}
-	if ((b64 = sasl_plain(p)) == NULL ||
-	    (cmd = arena_printf(p->a, "AUTHENTICATE \"PLAIN\" \"%s\"",
-				b64)) == NULL) {
-		login_failed(p, "out of memory");
-		return;
-	}
-	r = send_line(p, cmd);
-	OPENSSL_cleanse(cmd, strlen(cmd));
-	OPENSSL_cleanse(b64, strlen(b64));
-	if (r != 0 || (l = read_line(p)) == NULL) {
-		login_failed(p, p->res->error);
-		p->res->error = saved;
-		return;
-	}
-	if (strncmp(l, "OK", 2) == 0)
-		p->res->login = 1;
-	else
-		login_failed(p, l);
-}
-
 static int
-probe_sieve(struct probe *p, bool use_starttls)
+probe_sieve(struct probe *p)
 {
-	const char *ok = NULL;
+	struct sieve_conn *c = NULL;
+	struct net_tls_info ti = {0};
+	struct perr err = {0};
 
-	if (sieve_caps(p, &ok) != 0)
-		return -1;
-	p->res->greeting = ok;
-	if (use_starttls) {
-		const char *l;
+	if (sieve_connect_target(&p->t, p->a, &c, &ti, &err) != 0)
+		return fail(p, "%s port %u on %s: %s", proto_name(p->o->proto),
+			    p->o->port, p->o->host, err.msg);
+	copy_tls(p, &ti);
+	p->res->greeting = arena_strdup(p->a, sieve_conn_greeting(c));
+	sieve_caps_text(p, sieve_conn_caps(c));
+	if (wants_login(p)) {
+		if (sieve_login(c, p->o->login_user, p->o->login_password,
+				&err) == 0) {
+			p->res->login = 1;
+		} else if (sieve_last_text(c) != NULL) {
+			const char *code = sieve_last_code(c);
 
-		if (strstr(sbuf_cstr(&p->caps), "STARTTLS") == NULL)
-			return fail(p, "the server does not offer STARTTLS; "
-				       "choose None");
-		if (send_line(p, "STARTTLS") != 0 || (l = read_line(p)) == NULL)
-			return -1;
-		if (strncmp(l, "OK", 2) != 0)
-			return fail(p, "the server refused STARTTLS: %s", l);
-		/* RFC 5804 §2.2: capabilities again, over TLS. */
-		if (starttls(p) != 0 || sieve_caps(p, NULL) != 0)
-			return -1;
+			login_failed(p, arena_printf(p->a, "NO %s%s%s\"%s\"",
+						     code != NULL ? "(" : "",
+						     code != NULL ? code : "",
+						     code != NULL ? ") " : "",
+						     sieve_last_text(c)));
+		} else {
+			login_failed(p, arena_strdup(p->a, err.msg));
+		}
 	}
-	if (wants_login(p))
-		sieve_login(p);
-	(void)send_line(p, "LOGOUT");
+	sieve_close(&c);
 	return 0;
 }
 
@@ -576,6 +512,11 @@ admin_probe(const struct admin_probe_opts *o, struct arena *a,
 	p.t.io_timeout_ms = p.t.connect_timeout_ms;
 	sbuf_init(&p.caps, a, 256, 16 * 1024);
 
+	if (o->proto == ADMIN_PROTO_SIEVE) {
+		/* The sieve module speaks the whole dialogue itself. */
+		r = probe_sieve(&p);
+		goto result;
+	}
 	if (net_connect(&p.t, a, &p.s, &ti, &err) != 0) {
 		bool timed_out = strv_find(strv_from_cstr(err.msg),
 					   STRV_LIT("timed out")) >= 0;
@@ -600,15 +541,18 @@ admin_probe(const struct admin_probe_opts *o, struct arena *a,
 		r = probe_smtp(&p, p.t.sec == NET_STARTTLS);
 		break;
 	case ADMIN_PROTO_SIEVE:
-		r = probe_sieve(&p, p.t.sec == NET_STARTTLS);
 		break;
 	}
+result:
 	if (r == 0) {
 		res_r->ok = true;
 		res_r->capabilities = arena_strdup(a, sbuf_cstr(&p.caps));
 	} else if (res_r->error != NULL) {
-		res_r->hint = hint_for(o, strv_from_cstr(res_r->error),
-				       net_stream_timed_out(p.s));
+		res_r->hint = hint_for(
+			o, strv_from_cstr(res_r->error),
+			p.s != NULL ? net_stream_timed_out(p.s)
+				    : strv_find(strv_from_cstr(res_r->error),
+						STRV_LIT("timed out")) >= 0);
 	}
 done:
 	if (p.line != NULL)

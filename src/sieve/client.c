@@ -23,7 +23,8 @@
 struct sieve_conn {
 	mailstream *s;
 	struct net_target t;
-	char *host, *ca_file;
+	char *host, *ca_file, *sni;
+	const char *greeting;
 	struct arena *arena; /* capabilities, last response */
 	struct sieve_src src;
 	struct sieve_caps caps;
@@ -206,10 +207,14 @@ static int
 read_caps(struct sieve_conn *c, struct arena *a, struct perr *err)
 {
 	struct sieve_line *lines;
+	struct sieve_status st;
 	size_t n;
 
-	if (read_response(c, "the greeting", a, &lines, &n, NULL, err) != 0)
+	if (read_response(c, "the greeting", a, &lines, &n, &st, err) != 0)
 		return -1;
+	c->greeting = st.text != NULL
+			      ? arena_printf(c->arena, "OK \"%s\"", st.text)
+			      : "OK";
 	if (sieve_caps_parse(lines, n, c->arena, &c->caps, err) != 0) {
 		/* The connection's arena goes away with it; keep the text. */
 		err->msg = arena_strdup(a, err->msg);
@@ -227,39 +232,32 @@ sieve_name_is_valid(const char *name)
 	       !strv_has_ctl(s, false);
 }
 
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? pt_xstrdup(s) : NULL;
+}
+
 int
-sieve_connect(const struct config_domain *dom, struct arena *a,
-	      struct sieve_conn **c_r, struct perr *err)
+sieve_connect_target(const struct net_target *t, struct arena *a,
+		     struct sieve_conn **c_r, struct net_tls_info *tls_r,
+		     struct perr *err)
 {
 	struct sieve_conn *c;
-	enum net_security sec = NET_PLAIN;
 
 	*c_r = NULL;
-	if (dom->sieve_host == NULL || dom->sieve_host[0] == '\0' ||
-	    dom->sieve_port == 0 || dom->sieve_port > 65535)
-		return perr_set(err, a, PERR_INPUT,
-				"no ManageSieve server is configured");
-	if (dom->sieve_secure == CONFIG_SECURE_SSL)
-		sec = NET_TLS_IMPLICIT;
-	else if (dom->sieve_secure == CONFIG_SECURE_TLS)
-		sec = NET_STARTTLS;
 	c = pt_xcalloc(1, sizeof(*c));
 	c->arena = arena_create("sieve", 4096, 8 * 1024 * 1024);
-	c->host = pt_xstrdup(dom->sieve_host);
-	c->ca_file = dom->ca_file != NULL && dom->ca_file[0] != '\0'
-			     ? pt_xstrdup(dom->ca_file)
-			     : NULL;
-	net_target_init(&c->t, c->host, (uint16_t)dom->sieve_port, sec);
-	c->t.verify = dom->verify_certificate;
-	c->t.ca_file = c->ca_file;
-	c->t.connect_timeout_ms = (int)dom->connect_timeout * 1000;
-	c->t.io_timeout_ms = (int)dom->read_timeout * 1000;
+	c->t = *t;
+	c->t.host = c->host = dup_or_null(t->host);
+	c->t.ca_file = c->ca_file = dup_or_null(t->ca_file);
+	c->t.sni = c->sni = dup_or_null(t->sni);
 	sieve_src_init(&c->src, stream_read, c);
-	if (net_connect(&c->t, a, &c->s, NULL, err) != 0)
+	if (net_connect(&c->t, a, &c->s, tls_r, err) != 0)
 		goto fail;
 	if (read_caps(c, a, err) != 0)
 		goto fail;
-	if (sec == NET_STARTTLS) {
+	if (t->sec == NET_STARTTLS) {
 		if (!c->caps.starttls) {
 			perr_set(err, a, PERR_TEMPFAIL,
 				 "ManageSieve %s:%u does not offer STARTTLS",
@@ -279,7 +277,7 @@ sieve_connect(const struct config_domain *dom, struct arena *a,
 				 c->host, c->t.port);
 			goto fail;
 		}
-		if (net_starttls(c->s, &c->t, a, NULL, err) != 0)
+		if (net_starttls(c->s, &c->t, a, tls_r, err) != 0)
 			goto fail;
 		/* RFC 5804 §2.2: the server sends its capabilities again. */
 		if (read_caps(c, a, err) != 0)
@@ -291,6 +289,38 @@ fail:
 	c->broken = true;
 	sieve_close(&c);
 	return -1;
+}
+
+int
+sieve_connect(const struct config_domain *dom, struct arena *a,
+	      struct sieve_conn **c_r, struct perr *err)
+{
+	struct net_target t;
+	enum net_security sec = NET_PLAIN;
+
+	*c_r = NULL;
+	if (dom->sieve_host == NULL || dom->sieve_host[0] == '\0' ||
+	    dom->sieve_port == 0 || dom->sieve_port > 65535)
+		return perr_set(err, a, PERR_INPUT,
+				"no ManageSieve server is configured");
+	if (dom->sieve_secure == CONFIG_SECURE_SSL)
+		sec = NET_TLS_IMPLICIT;
+	else if (dom->sieve_secure == CONFIG_SECURE_TLS)
+		sec = NET_STARTTLS;
+	net_target_init(&t, dom->sieve_host, (uint16_t)dom->sieve_port, sec);
+	t.verify = dom->verify_certificate;
+	t.ca_file = dom->ca_file != NULL && dom->ca_file[0] != '\0'
+			    ? dom->ca_file
+			    : NULL;
+	t.connect_timeout_ms = (int)dom->connect_timeout * 1000;
+	t.io_timeout_ms = (int)dom->read_timeout * 1000;
+	return sieve_connect_target(&t, a, c_r, NULL, err);
+}
+
+const char *
+sieve_conn_greeting(const struct sieve_conn *c)
+{
+	return c->greeting;
 }
 
 static bool
@@ -370,6 +400,7 @@ sieve_close(struct sieve_conn **cp)
 	arena_destroy(&c->arena);
 	free(c->host);
 	free(c->ca_file);
+	free(c->sni);
 	free(c);
 	*cp = NULL;
 }

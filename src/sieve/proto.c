@@ -333,6 +333,10 @@ sieve_caps_parse(const struct sieve_line *lines, size_t n, struct arena *a,
 	size_t i;
 
 	memset(caps, 0, sizeof(*caps));
+	caps->names = arena_new_array(a, const char *, n + 1);
+	caps->values = arena_new_array(a, const char *, n + 1);
+	if (caps->names == NULL || caps->values == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	for (i = 0; i < n; i++) {
 		const struct sieve_line *l = &lines[i];
 		struct strv name;
@@ -344,6 +348,8 @@ sieve_caps_parse(const struct sieve_line *lines, size_t n, struct arena *a,
 		val = l->n > 1 && l->items[1].type == SIEVE_ITEM_STRING
 			      ? l->items[1].s.p
 			      : "";
+		caps->names[caps->n_all] = strv_dup(a, name);
+		caps->values[caps->n_all++] = arena_strdup(a, val);
 		if (strv_eq_ci_ascii(name, STRV_LIT("IMPLEMENTATION"))) {
 			caps->implementation = arena_strdup(a, val);
 		} else if (strv_eq_ci_ascii(name, STRV_LIT("VERSION"))) {

@@ -25,6 +25,7 @@
 
 #include "core/core.h"
 #include "config/config.h"
+#include "net/net.h"
 
 /* Bounds against a broken or hostile server. */
 #define SIEVE_LINE_MAX (64 * 1024)       /* one response line, no literals */
@@ -105,6 +106,9 @@ struct sieve_caps {
 	size_t n_sasl;
 	bool starttls;
 	unsigned max_redirects; /* 0: not announced */
+	/* Every capability line as sent ("NOTIFY", "mailto"), value "" if none. */
+	const char **names, **values;
+	size_t n_all;
 };
 
 /*
@@ -128,6 +132,17 @@ struct sieve_conn;
  */
 int sieve_connect(const struct config_domain *dom, struct arena *a,
 		  struct sieve_conn **c_r, struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * The same to an explicit target (the admin's connection test); its
+ * strings are copied. *tls_r (may be NULL) gets the TLS details.
+ */
+int sieve_connect_target(const struct net_target *t, struct arena *a,
+			 struct sieve_conn **c_r, struct net_tls_info *tls_r,
+			 struct perr *err) PT_WARN_UNUSED;
+
+/* The greeting's final line, as `OK "text"`. */
+const char *sieve_conn_greeting(const struct sieve_conn *c);
 
 /*
  * AUTHENTICATE "PLAIN" with the initial response as a literal {N+}.

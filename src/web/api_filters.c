@@ -98,12 +98,15 @@ open_sieve(struct web_ctx *ctx, bool raw, struct sieve_conn **c_r,
 static int
 sieve_refused(struct web_ctx *ctx, struct perr *err)
 {
-	const char *text = err->msg != NULL ? err->msg : "";
+	struct strv t = strv_trim(strv_from_cstr(err->msg != NULL ? err->msg
+								   : ""));
+	const char *text = strv_dup(ctx->req->arena, t);
 	unsigned line = sieve_error_line(text);
 	json_t *fields = NULL;
 
-	if (err->kind != PERR_REMOTE)
+	if (err->kind != PERR_REMOTE || text == NULL)
 		return -1; /* network, quota ...: the usual rendering */
+	err->msg = text;
 	if (line > 0) {
 		fields = json_pack("{si}", "line", (json_int_t)line);
 		if (strncmp(text, "line ", 5) != 0)
@@ -698,8 +701,8 @@ web_api_filters_script_get(struct web_ctx *ctx, struct perr *err)
 				"the script is not valid UTF-8");
 	return web_reply_json(
 		ctx,
-		json_pack("{sss#sb}", "name", name, "script", script.p,
-			  (int)script.len, "active",
+		json_pack("{ssso sb}", "name", name, "script",
+			  json_stringn(script.p, script.len), "active",
 			  active != NULL && strcmp(active, name) == 0),
 		err);
 }

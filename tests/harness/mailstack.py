@@ -11,7 +11,7 @@ directory.  The system /etc/dovecot, /etc/postfix and system services are never 
   mailstack.py fill-maildir --dir DIR --user EMAIL [--folder NAME] [--seen] FILE.eml|DIR...
   mailstack.py env --dir DIR                  (prints mailstack.env)
 
-Ports are base-port + {imap 143, imaps 993, sieve 190, lmtp 24, smtp 25, submission 587,
+Ports are base-port + {imap 143, imaps 993, sieve 190, sieves 191, lmtp 24, smtp 25, submission 587,
 submissions 465}.  Default base port 20000.  Must run as root (it starts the daemons).
 See tests/harness/README.md.
 """

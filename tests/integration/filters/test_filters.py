@@ -1,0 +1,480 @@
+#!/usr/bin/python3
+"""Filters over ManageSieve: nginx -> petrel -> Dovecot Pigeonhole, mail through Postfix.
+
+Runs against the ctest fixtures (PETREL_BASE_URL, PETREL_MAILSTACK_DIR, PETREL_WEBSTACK_DIR).
+
+- alice (domain example.test, default.ini: sieve_use On, raw Off, plain ManageSieve) saves
+  rules; every generated script passes CHECKSCRIPT (FiltersSave runs it) and Dovecot's
+  `sievec`; a rule really files mail delivered through Postfix; an injection attempt stays
+  a value.
+- carol (example.org) gets her own domains/example.org.ini per test (raw on/off, STARTTLS,
+  implicit TLS, sieve_use Off), petrel reloads it on SIGHUP; the file is removed at the end.
+- Every test removes the scripts it made, so the order does not matter.
+"""
+import imaplib
+import os
+import signal
+import smtplib
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "web"))
+sys.path.insert(0, os.path.join(os.environ.get("PETREL_SOURCE_DIR", "."), "tests", "harness"))
+
+from test_api import Client, ok, password, stack_info  # noqa: E402
+import sievelib_min as sv  # noqa: E402
+
+WEB = os.environ.get("PETREL_WEBSTACK_DIR")
+ALICE, BOB, CAROL = "alice@example.test", "bob@example.test", "carol@example.org"
+CAROL_INI = os.path.join(WEB or ".", "data", "_data_", "_default_", "domains",
+                         "example.org.ini")
+
+
+def info():
+    return stack_info()
+
+
+def tag():
+    return uuid.uuid4().hex[:10]
+
+
+def reload_petrel():
+    with open(os.path.join(WEB, "petrel.pid")) as f:
+        pid = int(f.read())
+    os.kill(pid, signal.SIGHUP)
+    time.sleep(1.0)
+
+
+def carol_domain(**kw):
+    """Write example.org.ini from the default settings plus kw, and reload."""
+    i = info()
+    ports = i["ports"]
+    settings = {
+        "imap_host": '"127.0.0.1"', "imap_port": ports["imap"], "imap_secure": '"TLS"',
+        "smtp_host": '"127.0.0.1"', "smtp_port": ports["submission"],
+        "smtp_secure": '"TLS"', "sieve_use": "On", "sieve_allow_raw": "Off",
+        "sieve_host": '"127.0.0.1"', "sieve_port": ports["sieve"], "sieve_secure": '"None"',
+        "verify_certificate": "On", "ca_file": '"%s"' % i["ca_file"],
+        "connect_timeout": 5, "read_timeout": 30,
+    }
+    settings.update(kw)
+    with open(CAROL_INI, "w") as f:
+        f.write("; written by tests/integration/filters/test_filters.py\n")
+        for k, v in settings.items():
+            f.write("%s = %s\n" % (k, v))
+    reload_petrel()
+
+
+def carol_domain_reset():
+    if os.path.exists(CAROL_INI):
+        os.unlink(CAROL_INI)
+        reload_petrel()
+
+
+def sieve_conn(user):
+    i = info()
+    c = sv.ManageSieve(i["host"], i["ports"]["sieve"])
+    ctx = ssl.create_default_context(cafile=i["ca_file"])
+    c.starttls(ctx, "localhost")
+    c.authenticate_plain(user, password(user))
+    return c
+
+
+def sieve_cleanup(user):
+    """Deactivate and delete every script of user."""
+    c = sieve_conn(user)
+    try:
+        c.setactive("")
+        for name, _active in c.listscripts():
+            c.deletescript(name)
+    finally:
+        c.logout()
+
+
+def active_script(user):
+    c = sieve_conn(user)
+    try:
+        for name, active in c.listscripts():
+            if active:
+                return name, c.getscript(name)
+        return None, None
+    finally:
+        c.logout()
+
+
+def sievec(script):
+    """Compile with Dovecot's sievec under the harness's own config."""
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "t.sieve")
+        with open(src, "w", newline="") as f:
+            f.write(script)
+        r = subprocess.run(["sievec", "-c", info()["dovecot_conf"], src,
+                            os.path.join(d, "t.svbin")],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, "sievec failed:\n%s\n%s" % (r.stderr, script)
+
+
+def send(sender, to, subject, body="hello\r\n"):
+    """Through Postfix's SMTP port: the real delivery path (LMTP runs Sieve)."""
+    i = info()
+    msg = ("From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\nMessage-ID: <%s@example.test>\r\n"
+           "Date: %s\r\n\r\n%s" % (sender, to, subject, tag(),
+                                   time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()),
+                                   body))
+    with smtplib.SMTP(i["host"], i["ports"]["smtp"], timeout=30) as s:
+        s.sendmail(sender, [to], msg.encode())
+
+
+def imap(user):
+    i = info()
+    m = imaplib.IMAP4(i["host"], i["ports"]["imap"])
+    m.starttls(ssl.create_default_context(cafile=i["ca_file"]))
+    m.login(user, password(user))
+    return m
+
+
+def find(user, folder, subject):
+    """[(uid, flags)] of messages in folder whose subject contains subject."""
+    m = imap(user)
+    try:
+        typ, _ = m.select('"%s"' % folder, readonly=True)
+        if typ != "OK":
+            return []
+        typ, data = m.uid("SEARCH", "SUBJECT", '"%s"' % subject)
+        uids = data[0].split() if typ == "OK" and data and data[0] else []
+        out = []
+        for u in uids:
+            typ, d = m.uid("FETCH", u, "(FLAGS)")
+            out.append((u, d[0].decode()))
+        return out
+    finally:
+        m.logout()
+
+
+def wait_for(pred, timeout=20, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.3)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def rule(name, conditions, actions, match="all", enabled=True):
+    return {"name": name, "enabled": enabled, "match": match,
+            "conditions": conditions, "actions": actions}
+
+
+def no_vacation():
+    return {"enabled": False, "subject": "", "text": "", "days": 7, "addresses": []}
+
+
+# ---------------------------------------------------------------------------- tests
+
+def test_session_and_boot_carry_the_filters_flags():
+    c = Client()
+    c.login(ALICE)
+    body = ok(*c.call("Session")[:2])
+    assert body["filters"] == {"enabled": True, "allowRaw": False}, body
+    status, page = c.get("/")
+    assert status == 200
+    assert '&quot;filters&quot;:{&quot;enabled&quot;:true,&quot;allowRaw&quot;:false}' in page \
+        or '"filters":{"enabled":true,"allowRaw":false}' in page, page[:2000]
+
+
+def test_filters_reports_capabilities_and_empty_rules():
+    sieve_cleanup(ALICE)
+    c = Client()
+    c.login(ALICE)
+    body = ok(*c.call("Filters")[:2])
+    assert body["enabled"] is True and body["allowRaw"] is False, body
+    for ext in ("fileinto", "imap4flags", "vacation", "regex", "body", "date", "mailbox"):
+        assert ext in body["capabilities"], body["capabilities"]
+    assert body["scriptName"] is None and body["foreign"] is False, body
+    assert body["rules"] == [] and body["vacation"]["enabled"] is False, body
+
+
+ALL_RULES = [
+    rule("every condition", [
+        {"field": "from", "op": "contains", "value": "boss@"},
+        {"field": "to", "op": "is", "not": True, "value": "list@example.test"},
+        {"field": "subject", "op": "begins", "value": "[ticket*?]"},
+        {"field": "header:X-Spam-Flag", "op": "matches", "value": "Y*S"},
+        {"field": "header:List-Id", "op": "regex", "value": "^<[a-z]+\\.example>$"},
+        {"field": "body", "op": "contains", "not": True, "value": "unsubscribe"},
+        {"field": "size", "op": "over", "value": "100K"},
+        {"field": "size", "op": "under", "not": True, "value": "2M"},
+    ], [
+        {"type": "read"}, {"type": "flag"},
+        {"type": "copy", "folder": "Copies", "create": True},
+        {"type": "move", "folder": "Work/Tickets", "create": True},
+    ], match="any"),
+    rule("redirects", [{"field": "subject", "op": "contains", "value": "fwd"}], [
+        {"type": "redirect", "address": "sink@example.test", "keepCopy": True},
+        {"type": "redirect", "address": "bob@example.test", "keepCopy": False},
+        {"type": "stop"},
+    ]),
+    rule("reject", [{"field": "from", "op": "is", "value": "spam@example.invalid"}], [
+        {"type": "reject", "text": "Not here.\nReally \"not\" \\ here."},
+    ], enabled=False),
+    rule("drop", [], [{"type": "discard"}], enabled=False),
+]
+
+
+def test_every_rule_kind_compiles_and_round_trips():
+    sieve_cleanup(ALICE)
+    c = Client()
+    c.login(ALICE)
+    try:
+        vac = {"enabled": False, "subject": "Away \"now\"", "text": "Back soon.\nBye",
+               "days": 3, "from": "2026-01-01", "to": "2026-01-31",
+               "addresses": ["alice@example.test"]}
+        body = ok(*c.call("FiltersSave", {"rules": ALL_RULES, "vacation": vac})[:2])
+        assert body["scriptName"] == "petrel", body
+        name, script = active_script(ALICE)
+        assert name == "petrel", name
+        assert script.startswith("# Petrel filters v1\r\n"), script
+        sievec(script)
+        back = ok(*c.call("Filters")[:2])
+        assert back["foreign"] is False and back["scriptName"] == "petrel", back
+        assert back["vacation"] == vac, back["vacation"]
+        assert [r["name"] for r in back["rules"]] == [r["name"] for r in ALL_RULES]
+        got = back["rules"][0]
+        assert got["match"] == "any" and len(got["conditions"]) == 8, got
+        assert got["conditions"][2] == {"field": "subject", "op": "begins", "not": False,
+                                        "value": "[ticket*?]"}, got["conditions"][2]
+        assert [a["type"] for a in got["actions"]] == ["read", "flag", "copy", "move"], got
+        assert back["rules"][2]["enabled"] is False
+        assert back["rules"][2]["actions"][0]["text"] == ALL_RULES[2]["actions"][0]["text"]
+        assert back["rules"][1]["actions"][0]["keepCopy"] is True
+        # Saving what was read gives the same script, byte for byte.
+        ok(*c.call("FiltersSave", {"rules": back["rules"], "vacation": back["vacation"]})[:2])
+        assert active_script(ALICE)[1] == script
+    finally:
+        sieve_cleanup(ALICE)
+
+
+def test_rule_files_delivered_mail_as_read():
+    sieve_cleanup(ALICE)
+    t = tag()
+    folder = "Filtered-" + t
+    c = Client()
+    c.login(ALICE)
+    try:
+        ok(*c.call("FiltersSave", {"rules": [
+            rule("from bob", [{"field": "from", "op": "contains", "value": BOB},
+                              {"field": "subject", "op": "contains", "value": t}],
+                 [{"type": "move", "folder": folder, "create": True}, {"type": "read"}]),
+        ], "vacation": no_vacation()})[:2])
+        sievec(active_script(ALICE)[1])
+        send(BOB, ALICE, "report %s" % t)
+        send(BOB, ALICE, "unrelated %s" % tag())
+        hits = wait_for(lambda: find(ALICE, folder, t), what="message in " + folder)
+        assert len(hits) == 1, hits
+        assert "\\Seen" in hits[0][1], hits
+        assert not find(ALICE, "INBOX", "report %s" % t), "also in INBOX"
+    finally:
+        sieve_cleanup(ALICE)
+
+
+def test_injection_through_a_value_stays_a_value():
+    sieve_cleanup(ALICE)
+    t = tag()
+    folder = "Inj-" + t
+    evil = '%s"; discard; stop; if true { keep; } "\\' % t
+    c = Client()
+    c.login(ALICE)
+    try:
+        ok(*c.call("FiltersSave", {"rules": [
+            rule('name "] with quotes', [{"field": "subject", "op": "contains", "value": evil}],
+                 [{"type": "move", "folder": folder + '"; discard; "', "create": True}]),
+            rule("wild", [{"field": "subject", "op": "begins", "value": "*?" + t}],
+                 [{"type": "flag"}]),
+        ], "vacation": no_vacation()})[:2])
+        script = active_script(ALICE)[1]
+        sievec(script)
+        assert "\r\n\tdiscard;" not in script, script
+        # A message that merely shares the tag is kept, not discarded.
+        send(BOB, ALICE, "plain %s" % t)
+        wait_for(lambda: find(ALICE, "INBOX", "plain %s" % t), what="plain mail in INBOX")
+        # "begins" with * and ? in the value matches them literally only.
+        hits = find(ALICE, "INBOX", "plain %s" % t)
+        assert "\\Flagged" not in hits[0][1], hits
+        back = ok(*c.call("Filters")[:2])
+        assert back["foreign"] is False
+        assert back["rules"][0]["conditions"][0]["value"] == evil
+        assert back["rules"][0]["name"] == 'name "] with quotes'
+    finally:
+        sieve_cleanup(ALICE)
+
+
+def test_bad_rules_are_400_invalid_rule_with_the_field():
+    c = Client()
+    c.login(ALICE)
+    cases = [
+        ({"rules": [rule("x", [{"field": "subject", "op": "contains", "value": "a\r\nb"}],
+                         [{"type": "discard"}])]}, "rules[0].conditions[0].value"),
+        ({"rules": [rule("x", [{"field": "nope", "op": "is", "value": "a"}],
+                         [{"type": "discard"}])]}, "rules[0].conditions[0].field"),
+        ({"rules": [rule("x", [{"field": "size", "op": "contains", "value": "1"}],
+                         [{"type": "discard"}])]}, "rules[0].conditions[0].op"),
+        ({"rules": [rule("x", [], [{"type": "redirect", "address": "not an address"}])]},
+         "rules[0].actions[0].address"),
+        ({"rules": [rule("x", [], [])]}, "rules[0].actions"),
+        ({"rules": [], "vacation": {"enabled": True, "text": "x", "days": 0}},
+         "vacation.days"),
+        ({"rules": [], "vacation": {"enabled": True, "text": "x", "days": 1,
+                                    "from": "2026-02-30x"}}, "vacation.from"),
+    ]
+    for req, field in cases:
+        status, body, _ = c.call("FiltersSave", req)
+        assert status == 400, (status, body, req)
+        assert body["error"]["code"] == "invalid_rule", body
+        assert body["error"]["field"] == field, (body, field)
+
+
+def test_vacation_replies_once():
+    sieve_cleanup(CAROL)
+    t = tag()
+    c = Client()
+    c.login(CAROL)
+    try:
+        today = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+        later = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400 * 3))
+        ok(*c.call("FiltersSave", {"rules": [], "vacation": {
+            "enabled": True, "subject": "Away %s" % t, "text": "I am away.\nBack later.",
+            "days": 1, "from": today, "to": later, "addresses": [CAROL]}})[:2])
+        sievec(active_script(CAROL)[1])
+        send(BOB, CAROL, "first %s" % t)
+        wait_for(lambda: find(BOB, "INBOX", "Away %s" % t), what="vacation reply")
+        send(BOB, CAROL, "second %s" % t)
+        wait_for(lambda: find(CAROL, "INBOX", "second %s" % t), what="second mail")
+        time.sleep(2)
+        assert len(find(BOB, "INBOX", "Away %s" % t)) == 1, "replied twice"
+    finally:
+        sieve_cleanup(CAROL)
+
+
+def test_raw_mode_follows_the_ini():
+    c = Client()
+    c.login(ALICE)
+    for call, req in (("FiltersScripts", {}), ("FiltersScriptGet", {"name": "x"}),
+                      ("FiltersScriptSave", {"name": "x", "script": "keep;"}),
+                      ("FiltersScriptActivate", {"name": ""}),
+                      ("FiltersScriptDelete", {"name": "x"}),
+                      ("FiltersScriptRename", {"name": "x", "newName": "y"})):
+        status, body, _ = c.call(call, req)
+        assert status == 403 and body["error"]["code"] == "raw_disabled", (call, status, body)
+    sieve_cleanup(CAROL)
+    try:
+        carol_domain(sieve_allow_raw="On")
+        c = Client()
+        c.login(CAROL)
+        assert ok(*c.call("Session")[:2])["filters"] == {"enabled": True, "allowRaw": True}
+        assert ok(*c.call("Filters")[:2])["allowRaw"] is True
+        script = 'require "fileinto";\r\nif header :contains "subject" "x" {\r\n' \
+                 '  fileinto "INBOX";\r\n}\r\n'
+        ok(*c.call("FiltersScriptSave", {"name": "mine", "script": script})[:2])
+        assert ok(*c.call("FiltersScripts")[:2])["scripts"] == [
+            {"name": "mine", "active": False}]
+        ok(*c.call("FiltersScriptActivate", {"name": "mine"})[:2])
+        got = ok(*c.call("FiltersScriptGet", {"name": "mine"})[:2])
+        assert got == {"name": "mine", "script": script, "active": True}, got
+        # Not Petrel's: Filters says foreign, saving rules leaves it stored.
+        f = ok(*c.call("Filters")[:2])
+        assert f["foreign"] is True and f["scriptName"] == "mine" and f["rules"] == [], f
+        # A syntax error: 422 with the server's text and its line.
+        bad = 'require "fileinto";\r\nkeep;\r\n\r\nnosuchcommand "x";\r\n'
+        status, body, _ = c.call("FiltersScriptSave", {"name": "mine", "script": bad})
+        assert status == 422, (status, body)
+        e = body["error"]
+        assert e["code"] == "sieve_error" and e["line"] == 4, e
+        assert "line 4" in e["detail"] and "nosuchcommand" in e["message"], e
+        assert not e["message"].endswith("\n"), e
+        assert ok(*c.call("FiltersScriptGet", {"name": "mine"})[:2])["script"] == script
+        status, body, _ = c.call("FiltersScriptDelete", {"name": "mine"})
+        assert status == 409, (status, body)  # the active one
+        ok(*c.call("FiltersScriptRename", {"name": "mine", "newName": "theirs"})[:2])
+        status, body, _ = c.call("FiltersScriptGet", {"name": "mine"})
+        assert status == 404, (status, body)
+        ok(*c.call("FiltersScriptActivate", {"name": ""})[:2])
+        ok(*c.call("FiltersScriptDelete", {"name": "theirs"})[:2])
+        assert ok(*c.call("FiltersScripts")[:2])["scripts"] == []
+        status, body, _ = c.call("FiltersScriptSave", {"name": "a\nb", "script": "keep;"})
+        assert status == 400, (status, body)
+    finally:
+        sieve_cleanup(CAROL)
+        carol_domain_reset()
+
+
+def test_rules_save_reports_server_errors_with_the_line():
+    # A rule whose regex the server cannot compile: CHECKSCRIPT refuses it.
+    c = Client()
+    c.login(ALICE)
+    status, body, _ = c.call("FiltersSave", {"rules": [
+        rule("bad regex", [{"field": "subject", "op": "regex", "value": "(["}],
+             [{"type": "discard"}])]})
+    assert status == 422, (status, body)
+    assert body["error"]["code"] == "sieve_error", body
+    assert body["error"]["line"] > 0 and "line" in body["error"]["message"], body
+    assert active_script(ALICE)[0] is None
+
+
+def test_starttls_and_implicit_tls():
+    ports = info()["ports"]
+    try:
+        for secure, port in (("TLS", ports["sieve"]), ("SSL", ports["sieves"])):
+            carol_domain(sieve_secure='"%s"' % secure, sieve_port=port,
+                         sieve_host='"localhost"')
+            c = Client()
+            c.login(CAROL)
+            body = ok(*c.call("Filters")[:2])
+            assert "fileinto" in body["capabilities"], (secure, body)
+        # A server that does not offer STARTTLS on the implicit-TLS port: a clear failure.
+        carol_domain(sieve_secure='"None"', sieve_port=ports["imap"])
+        c = Client()
+        c.login(CAROL)
+        status, body, _ = c.call("Filters")
+        assert status in (502, 503), (status, body)
+    finally:
+        carol_domain_reset()
+
+
+def test_sieve_use_off_hides_filters():
+    try:
+        carol_domain(sieve_use="Off")
+        c = Client()
+        c.login(CAROL)
+        assert ok(*c.call("Session")[:2])["filters"] == {"enabled": False, "allowRaw": False}
+        for call in ("Filters", "FiltersSave", "FiltersScripts"):
+            status, body, _ = c.call(call, {"rules": []})
+            assert status == 404 and body["error"]["code"] == "filters_disabled", (call, body)
+    finally:
+        carol_domain_reset()
+
+
+def main():
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
+    passed = failed = 0
+    for name, fn in tests:
+        try:
+            fn()
+            passed += 1
+            print("ok   %s" % name, flush=True)
+        except Exception:  # noqa: BLE001 - report every failure
+            failed += 1
+            print("FAIL %s" % name, flush=True)
+            traceback.print_exc()
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
