@@ -850,15 +850,20 @@
       if (firstBad) { firstBad.focus(); return; }
       var next = data.rules.slice();
       if (isNew) next.push(out); else next[index] = out;
-      // Without the "mailbox" extension Sieve cannot create folders:
-      // create the new ones over IMAP first.
-      var creates = has('mailbox') ? [] : out.actions.filter(function (a) { return a.create; });
-      out.actions.forEach(function (a) { if (!has('mailbox')) delete a.create; });
+      // A new folder is made (and subscribed) over IMAP at once, so it is
+      // in the folder list before the first message arrives; the Sieve
+      // ":create" stays as the fallback when the server has "mailbox"
+      // (without it the script cannot create folders at all).
+      var known = (P.folders() || []).map(function (f) { return f.path; });
+      var creates = out.actions.filter(function (a) {
+        return (a.type === 'move' || a.type === 'copy') && known.indexOf(a.folder) < 0;
+      });
+      if (!has('mailbox')) out.actions.forEach(function (a) { delete a.create; });
       submit.disabled = true;
       submit.classList.add('is-busy');
       Promise.all(creates.map(function (a) {
         return P.api('FolderCreate', { path: a.folder }).catch(function (err) {
-          if (err.status !== 409 && err.code !== 'Conflict') throw err;
+          if (!has('mailbox')) throw err;
         });
       })).then(function () {
         if (creates.length) P.loadFolders({ quiet: true }).catch(function () {});
@@ -1219,7 +1224,10 @@
         if (!line) { showAlert(alert, errText(err)); return; }
         why = why || String(err.message || '').replace(/^\s*line\s+\d+\s*[:,-]?\s*/i, '');
         showAlert(alert, tf('L_SIEVE_ERROR_AT', '', { line: line, error: why }));
-        markLine(line, tf('L_SIEVE_ERROR_AT', '', { line: line, error: why }));
+        // Next to the line, only its first sentence: Pigeonhole adds
+        // "error: validation failed." after every real error.
+        var first = why.split('\n')[0].replace(/^\s*error:\s*/i, '');
+        markLine(line, tf('L_SIEVE_ERROR_AT', '', { line: line, error: first || why }));
       }).finally(function () { submit.disabled = false; });
     });
   }

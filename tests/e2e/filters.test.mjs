@@ -116,6 +116,9 @@ test('a rule made in the editor files matching mail into a new folder, read', as
     assert.match(await row.locator('.rule-summary').textContent(), new RegExp(folder));
     assert.equal(await row.locator('.rule-toggle').isChecked(), true);
     await shot(page, 'filters-list');
+    // The new folder is made (subscribed) at once, not at the first match.
+    await page.waitForFunction((f) => [...document.querySelectorAll('#folders .folder-link:not(.unsubscribed)')]
+      .some((a) => a.textContent.includes(f)), folder, { timeout: 10000 });
 
     // What the server keeps reads back the same after a reload.
     await page.reload();
