@@ -15,6 +15,7 @@
   var sections = [];
   var current = null;     // { section, key } on screen
   var pane = null;
+  var mailTitle = null;   // the page title to give back when leaving
 
   function t(key, fallback) { return P.t ? P.t(key, fallback) : (fallback || key); }
   function el(tag, cls, text) {
@@ -105,8 +106,10 @@
       if (current && current.section.leave) current.section.leave();
       current = null;
       pane.hidden = true;
+      if (mailTitle !== null) { document.title = mailTitle; mailTitle = null; }
       return;
     }
+    if (mailTitle === null) mailTitle = document.title;
     var list = available();
     var section = list.find(function (s) { return s.id === r.id; });
     if (!section) {
