@@ -78,6 +78,19 @@
     return run;
   }
 
+  // A form with unsaved edits asks before the page goes away (reload,
+  // close); leaving it inside the app keeps the server's state, which is
+  // the undo.
+  function trackDirty(form) {
+    form.addEventListener('input', function () { form.dataset.dirty = '1'; });
+    form.addEventListener('change', function () { form.dataset.dirty = '1'; });
+  }
+  function saved(form) { delete form.dataset.dirty; }
+  window.addEventListener('beforeunload', function (ev) {
+    var f = document.querySelector('#settings form[data-dirty]');
+    if (f && f.isConnected && !document.getElementById('settings').hidden) ev.preventDefault();
+  });
+
   // ---- small DOM helpers --------------------------------------------------------
 
   var uid = 0;
@@ -167,6 +180,7 @@
     var form = el('form', id);
     form.noValidate = true;
     form.id = id;
+    trackDirty(form);
     var alert = alertBox();
     alert.id = alertId;
     form.appendChild(alert);
@@ -281,7 +295,7 @@
     return f ? P.folderName(f) : path;
   }
 
-  function quote(s) { return '“' + s + '”'; }
+  function quote(s) { return tf('L_FILTERS_QUOTED', '“{text}”', { text: s }); }
 
   function condSummary(c) {
     var field = c.field || '';
@@ -870,6 +884,7 @@
         return save(next, data.vacation);
       }).then(function (ok) {
         if (!ok) return;
+        saved(form);
         P.toast(isNew ? tf('L_FILTERS_CREATED', '', { name: out.name }) : tf('L_FILTERS_UPDATED', '', { name: out.name }));
         S.go('filters');
       }, function (err) {
@@ -1002,7 +1017,9 @@
       if (bad) { bad.focus(); return; }
       submit.disabled = true;
       save(data.rules, out).then(function (ok) {
-        if (ok) P.toast(on ? t('L_VACATION_SAVED_ON', '') : t('L_VACATION_SAVED_OFF', ''));
+        if (!ok) return;
+        saved(form);
+        P.toast(on ? t('L_VACATION_SAVED_ON', '') : t('L_VACATION_SAVED_OFF', ''));
       }, function (err) {
         showAlert(serverError, errText(err));
       }).finally(function () { submit.disabled = false; });
@@ -1211,6 +1228,7 @@
       submit.disabled = true;
       P.api('FiltersScriptSave', { name: name, script: area.value }).then(function () {
         delete freshScripts[name];
+        saved(form);
         data = null;
         P.toast(tf('L_SIEVE_SAVED', '', { name: name }));
       }, function (err) {
