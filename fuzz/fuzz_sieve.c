@@ -54,7 +54,7 @@ responses(const uint8_t *p, size_t n, size_t chunk)
 		for (i = 0; i < lines[k].n; i++)
 			if (lines[k].items[i].s.p != NULL &&
 			    (lines[k].items[i].s.p[lines[k].items[i].s.len] !=
-				     '\0' ||
+			             '\0' ||
 			     lines[k].items[i].s.len > SIEVE_LITERAL_MAX))
 				abort();
 		if (sieve_line_status(&lines[k], &st) && st.text != NULL)
@@ -73,14 +73,15 @@ script(const uint8_t *p, size_t n)
 	struct sbuf out;
 	struct sieve_caps caps = {0};
 	static const char *const all[] = {
-		"body", "copy", "date", "fileinto", "imap4flags",
-		"mailbox", "regex", "reject", "relational", "vacation",
+	        "body",    "copy",  "date",   "fileinto",   "imap4flags",
+	        "mailbox", "regex", "reject", "relational", "vacation",
 	};
 
 	caps.extensions = (const char **)all;
 	caps.n_extensions = sizeof(all) / sizeof(all[0]);
 	if (sieve_script_parse((struct strv){(const char *)p, n}, A, &r,
-			       &foreign, &err) != 0 || foreign)
+	                       &foreign, &err) != 0 ||
+	    foreign)
 		return;
 	sbuf_init(&out, A, 0, SIEVE_LITERAL_MAX);
 	/* Ours: it must generate again (with every extension allowed). */

@@ -52,23 +52,23 @@ stream_read(void *ctx, void *buf, size_t n)
 
 static int
 net_failed(struct sieve_conn *c, struct arena *a, struct perr *err,
-	   const char *what)
+           const char *what)
 {
 	const char *why = c->s != NULL ? net_stream_error(c->s) : NULL;
 
 	c->broken = true;
 	return perr_set(err, a, PERR_TEMPFAIL, "ManageSieve %s:%u: %s (%s)",
-			c->host, c->t.port, what,
-			why != NULL ? why : "connection closed");
+	                c->host, c->t.port, what,
+	                why != NULL ? why : "connection closed");
 }
 
 static int
 send_bytes(struct sieve_conn *c, const void *p, size_t n, struct arena *a,
-	   struct perr *err)
+           struct perr *err)
 {
 	if (c->broken)
 		return perr_set(err, a, PERR_TEMPFAIL,
-				"the ManageSieve connection is broken");
+		                "the ManageSieve connection is broken");
 	if (n > 0 && mailstream_write(c->s, p, n) < 0)
 		return net_failed(c, a, err, "cannot send");
 	return 0;
@@ -76,7 +76,7 @@ send_bytes(struct sieve_conn *c, const void *p, size_t n, struct arena *a,
 
 static int
 send_cstr(struct sieve_conn *c, const char *s, struct arena *a,
-	  struct perr *err)
+          struct perr *err)
 {
 	return send_bytes(c, s, strlen(s), a, err);
 }
@@ -84,7 +84,7 @@ send_cstr(struct sieve_conn *c, const char *s, struct arena *a,
 /* " {N+}CRLF" and the bytes. */
 static int
 send_literal(struct sieve_conn *c, struct strv v, struct arena *a,
-	     struct perr *err)
+             struct perr *err)
 {
 	char head[40];
 
@@ -108,7 +108,7 @@ send_end(struct sieve_conn *c, struct arena *a, struct perr *err)
 
 static int
 read_line(struct sieve_conn *c, struct arena *a, struct sieve_line *l,
-	  struct perr *err)
+          struct perr *err)
 {
 	if (sieve_read_line(&c->src, a, l, err) != 0) {
 		c->broken = true;
@@ -140,11 +140,11 @@ kind_of_code(const char *code)
  */
 static int
 read_response(struct sieve_conn *c, const char *cmd, struct arena *a,
-	      struct sieve_line **data_r, size_t *n_r,
-	      struct sieve_status *st_r, struct perr *err)
+              struct sieve_line **data_r, size_t *n_r,
+              struct sieve_status *st_r, struct perr *err)
 {
 	struct sieve_line *lines = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, bytes = 0, i;
 	struct sieve_status st;
 
 	c->last_code = c->last_text = NULL;
@@ -155,12 +155,16 @@ read_response(struct sieve_conn *c, const char *cmd, struct arena *a,
 			return -1;
 		if (sieve_line_status(&l, &st))
 			break;
-		if (n == SIEVE_RESPONSE_LINES_MAX) {
+		/* Each line is bounded; so is the whole answer. */
+		for (i = 0; i < l.n; i++)
+			bytes += l.items[i].s.len + 1;
+		if (n == SIEVE_RESPONSE_LINES_MAX ||
+		    bytes > SIEVE_RESPONSE_MAX) {
 			c->broken = true;
 			return perr_set(err, a, PERR_REMOTE,
-					"the ManageSieve server's answer to "
-					"%s never ended",
-					cmd);
+			                "the ManageSieve server's answer to "
+			                "%s never ended",
+			                cmd);
 		}
 		if (data_r == NULL)
 			continue;
@@ -171,7 +175,7 @@ read_response(struct sieve_conn *c, const char *cmd, struct arena *a,
 			bigger = arena_new_array(a, struct sieve_line, cap);
 			if (bigger == NULL)
 				return perr_set(err, a, PERR_LIMIT,
-						"out of memory");
+				                "out of memory");
 			if (n > 0)
 				memcpy(bigger, lines, n * sizeof(*lines));
 			lines = bigger;
@@ -186,20 +190,18 @@ read_response(struct sieve_conn *c, const char *cmd, struct arena *a,
 		*st_r = st;
 	if (st.kind == SIEVE_OK)
 		return 0;
-	c->last_code = st.code != NULL ? arena_strdup(c->arena, st.code)
-				       : NULL;
-	c->last_text = st.text != NULL ? arena_strdup(c->arena, st.text)
-				       : NULL;
+	c->last_code = st.code != NULL ? arena_strdup(c->arena, st.code) : NULL;
+	c->last_text = st.text != NULL ? arena_strdup(c->arena, st.text) : NULL;
 	if (st.kind == SIEVE_BYE) {
 		c->broken = true;
 		return perr_set(err, a, PERR_TEMPFAIL,
-				"the ManageSieve server closed the "
-				"connection: %s",
-				st.text != NULL ? st.text : "BYE");
+		                "the ManageSieve server closed the "
+		                "connection: %s",
+		                st.text != NULL ? st.text : "BYE");
 	}
 	return perr_set(err, a, kind_of_code(st.code), "%s",
-			st.text != NULL ? st.text
-					: arena_printf(a, "%s failed", cmd));
+	                st.text != NULL ? st.text
+	                                : arena_printf(a, "%s failed", cmd));
 }
 
 /* Capability lines, then OK (the greeting, or after STARTTLS). */
@@ -213,8 +215,8 @@ read_caps(struct sieve_conn *c, struct arena *a, struct perr *err)
 	if (read_response(c, "the greeting", a, &lines, &n, &st, err) != 0)
 		return -1;
 	c->greeting = st.text != NULL
-			      ? arena_printf(c->arena, "OK \"%s\"", st.text)
-			      : "OK";
+	                      ? arena_printf(c->arena, "OK \"%s\"", st.text)
+	                      : "OK";
 	if (sieve_caps_parse(lines, n, c->arena, &c->caps, err) != 0) {
 		/* The connection's arena goes away with it; keep the text. */
 		err->msg = arena_strdup(a, err->msg);
@@ -240,8 +242,8 @@ dup_or_null(const char *s)
 
 int
 sieve_connect_target(const struct net_target *t, struct arena *a,
-		     struct sieve_conn **c_r, struct net_tls_info *tls_r,
-		     struct perr *err)
+                     struct sieve_conn **c_r, struct net_tls_info *tls_r,
+                     struct perr *err)
 {
 	struct sieve_conn *c;
 
@@ -260,21 +262,20 @@ sieve_connect_target(const struct net_target *t, struct arena *a,
 	if (t->sec == NET_STARTTLS) {
 		if (!c->caps.starttls) {
 			perr_set(err, a, PERR_TEMPFAIL,
-				 "ManageSieve %s:%u does not offer STARTTLS",
-				 c->host, c->t.port);
+			         "ManageSieve %s:%u does not offer STARTTLS",
+			         c->host, c->t.port);
 			goto fail;
 		}
 		if (send_cstr(c, "STARTTLS", a, err) != 0 ||
 		    send_end(c, a, err) != 0 ||
-		    read_response(c, "STARTTLS", a, NULL, NULL, NULL, err) !=
-			    0)
+		    read_response(c, "STARTTLS", a, NULL, NULL, NULL, err) != 0)
 			goto fail;
 		/* Bytes read ahead in plaintext must not count as TLS. */
 		if (c->src.pos < c->src.len) {
 			perr_set(err, a, PERR_TEMPFAIL,
-				 "ManageSieve %s:%u sent data after its "
-				 "STARTTLS answer",
-				 c->host, c->t.port);
+			         "ManageSieve %s:%u sent data after its "
+			         "STARTTLS answer",
+			         c->host, c->t.port);
 			goto fail;
 		}
 		if (net_starttls(c->s, &c->t, a, tls_r, err) != 0)
@@ -293,7 +294,7 @@ fail:
 
 int
 sieve_connect(const struct config_domain *dom, struct arena *a,
-	      struct sieve_conn **c_r, struct perr *err)
+              struct sieve_conn **c_r, struct perr *err)
 {
 	struct net_target t;
 	enum net_security sec = NET_PLAIN;
@@ -302,7 +303,7 @@ sieve_connect(const struct config_domain *dom, struct arena *a,
 	if (dom->sieve_host == NULL || dom->sieve_host[0] == '\0' ||
 	    dom->sieve_port == 0 || dom->sieve_port > 65535)
 		return perr_set(err, a, PERR_INPUT,
-				"no ManageSieve server is configured");
+		                "no ManageSieve server is configured");
 	if (dom->sieve_secure == CONFIG_SECURE_SSL)
 		sec = NET_TLS_IMPLICIT;
 	else if (dom->sieve_secure == CONFIG_SECURE_TLS)
@@ -310,8 +311,8 @@ sieve_connect(const struct config_domain *dom, struct arena *a,
 	net_target_init(&t, dom->sieve_host, (uint16_t)dom->sieve_port, sec);
 	t.verify = dom->verify_certificate;
 	t.ca_file = dom->ca_file != NULL && dom->ca_file[0] != '\0'
-			    ? dom->ca_file
-			    : NULL;
+	                    ? dom->ca_file
+	                    : NULL;
 	t.connect_timeout_ms = (int)dom->connect_timeout * 1000;
 	t.io_timeout_ms = (int)dom->read_timeout * 1000;
 	return sieve_connect_target(&t, a, c_r, NULL, err);
@@ -330,14 +331,14 @@ has_sasl(const struct sieve_caps *caps, const char *mech)
 
 	for (i = 0; i < caps->n_sasl; i++)
 		if (strv_eq_ci_ascii(strv_from_cstr(caps->sasl[i]),
-				     strv_from_cstr(mech)))
+		                     strv_from_cstr(mech)))
 			return true;
 	return false;
 }
 
 int
 sieve_login(struct sieve_conn *c, const char *user, const char *password,
-	    struct perr *err)
+            struct perr *err)
 {
 	struct arena *a = c->arena;
 	size_t ul, pl;
@@ -346,12 +347,12 @@ sieve_login(struct sieve_conn *c, const char *user, const char *password,
 
 	if (!net_cstr_is_safe(user) || !net_cstr_is_safe(password))
 		return perr_set(err, a, PERR_INPUT,
-				"the user name or password holds a line break");
+		                "the user name or password holds a line break");
 	if (!has_sasl(&c->caps, "PLAIN"))
 		return perr_set(err, a, PERR_REMOTE,
-				"ManageSieve %s:%u offers no SASL PLAIN on "
-				"this connection",
-				c->host, c->t.port);
+		                "ManageSieve %s:%u offers no SASL PLAIN on "
+		                "this connection",
+		                c->host, c->t.port);
 	ul = strlen(user);
 	pl = strlen(password);
 	raw = arena_alloc(a, ul + pl + 2);
@@ -373,7 +374,8 @@ sieve_login(struct sieve_conn *c, const char *user, const char *password,
 	if (r != 0 || send_end(c, a, err) != 0)
 		return -1;
 	if (read_response(c, "AUTHENTICATE", a, NULL, NULL, NULL, err) != 0) {
-		if (err->kind == PERR_REMOTE)
+		/* A NO is a refusal; a broken answer stays a server error. */
+		if (err->kind == PERR_REMOTE && !c->broken)
 			err->kind = PERR_AUTH;
 		return -1;
 	}
@@ -394,7 +396,7 @@ sieve_close(struct sieve_conn **cp)
 		if (send_cstr(c, "LOGOUT", c->arena, &err) == 0 &&
 		    send_end(c, c->arena, &err) == 0)
 			(void)read_response(c, "LOGOUT", c->arena, NULL, NULL,
-					    NULL, &err);
+			                    NULL, &err);
 	}
 	net_close(&c->s);
 	arena_destroy(&c->arena);
@@ -431,25 +433,24 @@ sieve_last_text(const struct sieve_conn *c)
 
 /* CMD {name+} [{name2+}] [{script+}] and the answer. */
 static int
-run(struct sieve_conn *c, const char *cmd, const char *name,
-    const char *name2, const struct strv *script, struct arena *a,
-    struct sieve_line **data_r, size_t *n_r, struct sieve_status *st_r,
-    struct perr *err)
+run(struct sieve_conn *c, const char *cmd, const char *name, const char *name2,
+    const struct strv *script, struct arena *a, struct sieve_line **data_r,
+    size_t *n_r, struct sieve_status *st_r, struct perr *err)
 {
-	if (name != NULL && !(name[0] == '\0' && strcmp(cmd, "SETACTIVE") ==
-						       0) &&
+	if (name != NULL &&
+	    !(name[0] == '\0' && strcmp(cmd, "SETACTIVE") == 0) &&
 	    !sieve_name_is_valid(name))
 		return perr_set(err, a, PERR_INPUT,
-				"a script name must be 1 to %u bytes of text",
-				SIEVE_NAME_MAX);
+		                "a script name must be 1 to %u bytes of text",
+		                SIEVE_NAME_MAX);
 	if (name2 != NULL && !sieve_name_is_valid(name2))
 		return perr_set(err, a, PERR_INPUT,
-				"a script name must be 1 to %u bytes of text",
-				SIEVE_NAME_MAX);
+		                "a script name must be 1 to %u bytes of text",
+		                SIEVE_NAME_MAX);
 	if (script != NULL && script->len > SIEVE_LITERAL_MAX)
 		return perr_set(err, a, PERR_LIMIT,
-				"the script is larger than %u bytes",
-				(unsigned)SIEVE_LITERAL_MAX);
+		                "the script is larger than %u bytes",
+		                (unsigned)SIEVE_LITERAL_MAX);
 	if (send_cstr(c, cmd, a, err) != 0 ||
 	    (name != NULL &&
 	     send_literal(c, strv_from_cstr(name), a, err) != 0) ||
@@ -463,14 +464,14 @@ run(struct sieve_conn *c, const char *cmd, const char *name,
 
 int
 sieve_list(struct sieve_conn *c, struct arena *a,
-	   struct sieve_script_info **list_r, size_t *n_r, struct perr *err)
+           struct sieve_script_info **list_r, size_t *n_r, struct perr *err)
 {
 	struct sieve_line *lines;
 	struct sieve_script_info *out;
 	size_t n, i, k = 0;
 
-	if (run(c, "LISTSCRIPTS", NULL, NULL, NULL, a, &lines, &n, NULL,
-		err) != 0)
+	if (run(c, "LISTSCRIPTS", NULL, NULL, NULL, a, &lines, &n, NULL, err) !=
+	    0)
 		return -1;
 	out = arena_new_array(a, struct sieve_script_info, n + 1);
 	if (out == NULL)
@@ -481,9 +482,9 @@ sieve_list(struct sieve_conn *c, struct arena *a,
 			continue;
 		out[k].name = lines[i].items[0].s.p;
 		out[k].active = lines[i].n > 1 &&
-				lines[i].items[1].type == SIEVE_ITEM_ATOM &&
-				strv_eq_ci_ascii(lines[i].items[1].s,
-						 STRV_LIT("ACTIVE"));
+		                lines[i].items[1].type == SIEVE_ITEM_ATOM &&
+		                strv_eq_ci_ascii(lines[i].items[1].s,
+		                                 STRV_LIT("ACTIVE"));
 		k++;
 	}
 	*list_r = out;
@@ -493,7 +494,7 @@ sieve_list(struct sieve_conn *c, struct arena *a,
 
 int
 sieve_get(struct sieve_conn *c, const char *name, struct arena *a,
-	  struct strv *script_r, struct perr *err)
+          struct strv *script_r, struct perr *err)
 {
 	struct sieve_line *lines;
 	size_t n;
@@ -504,8 +505,8 @@ sieve_get(struct sieve_conn *c, const char *name, struct arena *a,
 	if (n != 1 || lines[0].n != 1 ||
 	    lines[0].items[0].type != SIEVE_ITEM_STRING)
 		return perr_set(err, a, PERR_REMOTE,
-				"the ManageSieve server's GETSCRIPT answer is "
-				"malformed");
+		                "the ManageSieve server's GETSCRIPT answer is "
+		                "malformed");
 	*script_r = lines[0].items[0].s;
 	return 0;
 }
@@ -515,21 +516,21 @@ warnings_of(const struct sieve_status *st, const char **warnings_r)
 {
 	if (warnings_r == NULL)
 		return;
-	*warnings_r = st->code != NULL &&
-			      strv_eq_ci_ascii(strv_from_cstr(st->code),
-					       STRV_LIT("WARNINGS"))
-		      ? st->text
-		      : NULL;
+	*warnings_r =
+	        st->code != NULL && strv_eq_ci_ascii(strv_from_cstr(st->code),
+	                                             STRV_LIT("WARNINGS"))
+	                ? st->text
+	                : NULL;
 }
 
 int
 sieve_put(struct sieve_conn *c, const char *name, struct strv script,
-	  struct arena *a, const char **warnings_r, struct perr *err)
+          struct arena *a, const char **warnings_r, struct perr *err)
 {
 	struct sieve_status st;
 
-	if (run(c, "PUTSCRIPT", name, NULL, &script, a, NULL, NULL, &st,
-		err) != 0)
+	if (run(c, "PUTSCRIPT", name, NULL, &script, a, NULL, NULL, &st, err) !=
+	    0)
 		return -1;
 	warnings_of(&st, warnings_r);
 	return 0;
@@ -537,12 +538,12 @@ sieve_put(struct sieve_conn *c, const char *name, struct strv script,
 
 int
 sieve_check(struct sieve_conn *c, struct strv script, struct arena *a,
-	    const char **warnings_r, struct perr *err)
+            const char **warnings_r, struct perr *err)
 {
 	struct sieve_status st;
 
 	if (run(c, "CHECKSCRIPT", NULL, NULL, &script, a, NULL, NULL, &st,
-		err) != 0)
+	        err) != 0)
 		return -1;
 	warnings_of(&st, warnings_r);
 	return 0;
@@ -550,31 +551,30 @@ sieve_check(struct sieve_conn *c, struct strv script, struct arena *a,
 
 int
 sieve_set_active(struct sieve_conn *c, const char *name, struct arena *a,
-		 struct perr *err)
+                 struct perr *err)
 {
-	return run(c, "SETACTIVE", name, NULL, NULL, a, NULL, NULL, NULL,
-		   err);
+	return run(c, "SETACTIVE", name, NULL, NULL, a, NULL, NULL, NULL, err);
 }
 
 int
 sieve_delete(struct sieve_conn *c, const char *name, struct arena *a,
-	     struct perr *err)
+             struct perr *err)
 {
 	return run(c, "DELETESCRIPT", name, NULL, NULL, a, NULL, NULL, NULL,
-		   err);
+	           err);
 }
 
 int
 sieve_rename(struct sieve_conn *c, const char *name, const char *new_name,
-	     struct arena *a, struct perr *err)
+             struct arena *a, struct perr *err)
 {
-	return run(c, "RENAMESCRIPT", name, new_name, NULL, a, NULL, NULL,
-		   NULL, err);
+	return run(c, "RENAMESCRIPT", name, new_name, NULL, a, NULL, NULL, NULL,
+	           err);
 }
 
 int
 sieve_have_space(struct sieve_conn *c, const char *name, size_t size,
-		 struct arena *a, struct perr *err)
+                 struct arena *a, struct perr *err)
 {
 	char num[24];
 

@@ -53,7 +53,7 @@ lex(struct lexer *l)
 	size_t n = l->in.len, i;
 
 	while (l->pos < n && (p[l->pos] == ' ' || p[l->pos] == '\t' ||
-			      p[l->pos] == '\r' || p[l->pos] == '\n'))
+	                      p[l->pos] == '\r' || p[l->pos] == '\n'))
 		l->pos++;
 	if (l->pos >= n || l->bad)
 		return t;
@@ -95,9 +95,9 @@ lex(struct lexer *l)
 
 		while (e < n && is_ident_char(p[e]))
 			e++;
-		t.type = p[i] == ':'		    ? T_TAG
-			 : (p[i] >= '0' && p[i] <= '9') ? T_NUM
-							: T_IDENT;
+		t.type = p[i] == ':'                    ? T_TAG
+		         : (p[i] >= '0' && p[i] <= '9') ? T_NUM
+		                                        : T_IDENT;
 		t.s = (struct strv){p + i, e - i};
 		l->pos = e;
 	} else if (strchr("[](){},;", p[i]) != NULL) {
@@ -209,8 +209,7 @@ parse_value(struct parser *ps, struct sieve_cond *c)
 
 	if (v == NULL)
 		return false;
-	if (c->op == SIEVE_OP_MATCHES &&
-	    (b = begins_value(v, ps->a)) != NULL) {
+	if (c->op == SIEVE_OP_MATCHES && (b = begins_value(v, ps->a)) != NULL) {
 		c->op = SIEVE_OP_BEGINS;
 		v = b;
 	}
@@ -248,9 +247,9 @@ parse_cond(struct parser *ps, struct sieve_cond *c)
 	if (punct(ps, '[')) {
 		const char *h1 = string(ps), *h2;
 
-		if (h1 == NULL || !punct(ps, ',') || (h2 = string(ps)) == NULL ||
-		    !punct(ps, ']') || strcmp(h1, "to") != 0 ||
-		    strcmp(h2, "cc") != 0)
+		if (h1 == NULL || !punct(ps, ',') ||
+		    (h2 = string(ps)) == NULL || !punct(ps, ']') ||
+		    strcmp(h1, "to") != 0 || strcmp(h2, "cc") != 0)
 			return false;
 		c->field = SIEVE_FIELD_TO;
 	} else {
@@ -291,9 +290,8 @@ parse_test(struct parser *ps, struct sieve_rule *r)
 		if (r->conds == NULL || r->n_conds == SIEVE_CONDS_MAX)
 			return false;
 		if (r->n_conds == cap) {
-			struct sieve_cond *b =
-				arena_new_array(ps->a, struct sieve_cond,
-						cap * 2);
+			struct sieve_cond *b = arena_new_array(
+			        ps->a, struct sieve_cond, cap * 2);
 
 			if (b == NULL)
 				return false;
@@ -313,7 +311,7 @@ parse_test(struct parser *ps, struct sieve_rule *r)
  */
 static bool
 parse_if_test(struct parser *ps, bool *enabled_r,
-	      bool (*fn)(struct parser *, void *), void *arg)
+              bool (*fn)(struct parser *, void *), void *arg)
 {
 	if (ps->t.type == T_IDENT && strv_eq_cstr(ps->t.s, "false")) {
 		struct tok after;
@@ -350,7 +348,7 @@ rule_test(struct parser *ps, void *arg)
 
 static bool
 add_action(struct parser *ps, struct sieve_rule *r, size_t *cap,
-	   struct sieve_action **x_r)
+           struct sieve_action **x_r)
 {
 	if (r->n_actions == SIEVE_ACTIONS_MAX)
 		return false;
@@ -383,7 +381,7 @@ parse_actions(struct parser *ps, struct sieve_rule *r)
 			/* `redirect "a"; keep;` is a redirect with a copy. */
 			if (r->n_actions == 0 ||
 			    r->actions[r->n_actions - 1].type !=
-				    SIEVE_ACT_REDIRECT ||
+			            SIEVE_ACT_REDIRECT ||
 			    r->actions[r->n_actions - 1].keep_copy)
 				return false;
 			r->actions[r->n_actions - 1].keep_copy = true;
@@ -472,8 +470,8 @@ parse_vacation(struct parser *ps, struct sieve_vacation *v)
 	uint64_t days;
 	size_t cap = 0;
 
-	if (!ident(ps, "if") || !parse_if_test(ps, &v->enabled, vacation_test,
-					       v) ||
+	if (!ident(ps, "if") ||
+	    !parse_if_test(ps, &v->enabled, vacation_test, v) ||
 	    !punct(ps, '{') || !ident(ps, "vacation") || !ident(ps, ":days") ||
 	    ps->t.type != T_NUM || !pt_parse_u64(ps->t.s, 365, &days))
 		return false;
@@ -518,8 +516,8 @@ walk(struct parser *ps, struct sieve_rules *r, struct sieve_caps *caps)
 	    !strv_eq_cstr(ps->t.s, &SIEVE_SCRIPT_MAGIC[1]))
 		return false;
 	next(ps);
-	caps->extensions = arena_new_array(ps->a, const char *,
-					   SIEVEP_EXT_COUNT);
+	caps->extensions =
+	        arena_new_array(ps->a, const char *, SIEVEP_EXT_COUNT);
 	if (caps->extensions == NULL)
 		return false;
 	if (ident(ps, "require")) {
@@ -575,7 +573,7 @@ walk(struct parser *ps, struct sieve_rules *r, struct sieve_caps *caps)
 
 int
 sieve_script_parse(struct strv script, struct arena *a, struct sieve_rules *r,
-		   bool *foreign_r, struct perr *err)
+                   bool *foreign_r, struct perr *err)
 {
 	struct lexer l = {0};
 	struct parser ps = {0};

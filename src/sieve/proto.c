@@ -53,16 +53,16 @@ static int
 eof_error(struct sieve_src *s, struct arena *a, struct perr *err)
 {
 	return perr_set(err, a, PERR_TEMPFAIL, "%s",
-			s->failed ? "reading from the server failed"
-				  : "the server closed the connection");
+	                s->failed ? "reading from the server failed"
+	                          : "the server closed the connection");
 }
 
 static int
 syntax(struct arena *a, struct perr *err, const char *what)
 {
 	return perr_set(err, a, PERR_REMOTE,
-			"the ManageSieve server sent a malformed response (%s)",
-			what);
+	                "the ManageSieve server sent a malformed response (%s)",
+	                what);
 }
 
 static bool
@@ -76,7 +76,7 @@ is_atom_char(int c)
 /* {N} or {N+}, CRLF, then N bytes. The '{' is already consumed. */
 static int
 read_literal(struct sieve_src *s, struct arena *a, struct strv *out,
-	     size_t *budget, struct perr *err)
+             size_t *budget, struct perr *err)
 {
 	uint64_t n = 0;
 	size_t got = 0, digits = 0;
@@ -98,10 +98,10 @@ read_literal(struct sieve_src *s, struct arena *a, struct strv *out,
 		return syntax(a, err, "no CRLF after a literal length");
 	if (n > SIEVE_LITERAL_MAX || n > *budget)
 		return perr_set(err, a, PERR_REMOTE,
-				"the ManageSieve server sent %llu bytes, more "
-				"than the %u allowed",
-				(unsigned long long)n,
-				(unsigned)SIEVE_LITERAL_MAX);
+		                "the ManageSieve server sent %llu bytes, more "
+		                "than the %u allowed",
+		                (unsigned long long)n,
+		                (unsigned)SIEVE_LITERAL_MAX);
 	*budget -= (size_t)n;
 	p = arena_alloc(a, (size_t)n + 1);
 	if (p == NULL)
@@ -127,7 +127,7 @@ read_literal(struct sieve_src *s, struct arena *a, struct strv *out,
 /* "..." with \" and \\ escapes; the opening quote is consumed. */
 static int
 read_quoted(struct sieve_src *s, struct arena *a, struct strv *out,
-	    size_t *budget, struct perr *err)
+            size_t *budget, struct perr *err)
 {
 	struct sbuf b;
 	int c;
@@ -156,12 +156,12 @@ read_quoted(struct sieve_src *s, struct arena *a, struct strv *out,
 	out->p = arena_strndup(a, sbuf_view(&b).p, b.len);
 	out->len = b.len;
 	return out->p != NULL ? 0
-			      : perr_set(err, a, PERR_LIMIT, "out of memory");
+	                      : perr_set(err, a, PERR_LIMIT, "out of memory");
 }
 
 int
 sieve_read_line(struct sieve_src *src, struct arena *a, struct sieve_line *l,
-		struct perr *err)
+                struct perr *err)
 {
 	/* Bounds: the plain text of a line, and all its literals together. */
 	size_t line_budget = SIEVE_LINE_MAX, lit_budget = SIEVE_LITERAL_MAX;
@@ -215,7 +215,7 @@ sieve_read_line(struct sieve_src *src, struct arena *a, struct sieve_line *l,
 			it.s.len = b.len;
 			if (it.s.p == NULL)
 				return perr_set(err, a, PERR_LIMIT,
-						"out of memory");
+				                "out of memory");
 			if (line_budget < b.len)
 				return syntax(a, err, "line too long");
 			line_budget -= b.len;
@@ -224,11 +224,11 @@ sieve_read_line(struct sieve_src *src, struct arena *a, struct sieve_line *l,
 		}
 		if (l->n == cap) {
 			struct sieve_item *bigger =
-				arena_new_array(a, struct sieve_item, cap * 2);
+			        arena_new_array(a, struct sieve_item, cap * 2);
 
 			if (bigger == NULL)
 				return perr_set(err, a, PERR_LIMIT,
-						"out of memory");
+				                "out of memory");
 			memcpy(bigger, l->items, cap * sizeof(*bigger));
 			l->items = bigger;
 			cap *= 2;
@@ -328,7 +328,7 @@ split_words(const char *s, struct arena *a, const char ***out_r, size_t *n_r)
 
 int
 sieve_caps_parse(const struct sieve_line *lines, size_t n, struct arena *a,
-		 struct sieve_caps *caps, struct perr *err)
+                 struct sieve_caps *caps, struct perr *err)
 {
 	size_t i;
 
@@ -346,8 +346,8 @@ sieve_caps_parse(const struct sieve_line *lines, size_t n, struct arena *a,
 			return syntax(a, err, "bad capability line");
 		name = l->items[0].s;
 		val = l->n > 1 && l->items[1].type == SIEVE_ITEM_STRING
-			      ? l->items[1].s.p
-			      : "";
+		              ? l->items[1].s.p
+		              : "";
 		caps->names[caps->n_all] = strv_dup(a, name);
 		caps->values[caps->n_all++] = arena_strdup(a, val);
 		if (strv_eq_ci_ascii(name, STRV_LIT("IMPLEMENTATION"))) {
@@ -363,14 +363,14 @@ sieve_caps_parse(const struct sieve_line *lines, size_t n, struct arena *a,
 				caps->max_redirects = (unsigned)v;
 		} else if (strv_eq_ci_ascii(name, STRV_LIT("SIEVE"))) {
 			if (split_words(val, a, &caps->extensions,
-					&caps->n_extensions) != 0)
+			                &caps->n_extensions) != 0)
 				return perr_set(err, a, PERR_LIMIT,
-						"out of memory");
+				                "out of memory");
 		} else if (strv_eq_ci_ascii(name, STRV_LIT("SASL"))) {
 			if (split_words(val, a, &caps->sasl, &caps->n_sasl) !=
 			    0)
 				return perr_set(err, a, PERR_LIMIT,
-						"out of memory");
+				                "out of memory");
 		}
 	}
 	return 0;
@@ -385,7 +385,7 @@ sieve_caps_has(const struct sieve_caps *caps, const char *ext)
 		return true;
 	for (i = 0; i < caps->n_extensions; i++)
 		if (strv_eq_ci_ascii(strv_from_cstr(caps->extensions[i]),
-				     strv_from_cstr(ext)))
+		                     strv_from_cstr(ext)))
 			return true;
 	return false;
 }

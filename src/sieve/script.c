@@ -40,29 +40,29 @@
 #include "core/banned.h"
 
 static const char *const field_names[] = {
-	[SIEVE_FIELD_FROM] = "from",       [SIEVE_FIELD_TO] = "to",
-	[SIEVE_FIELD_SUBJECT] = "subject", [SIEVE_FIELD_HEADER] = "header",
-	[SIEVE_FIELD_BODY] = "body",       [SIEVE_FIELD_SIZE] = "size",
+        [SIEVE_FIELD_FROM] = "from",       [SIEVE_FIELD_TO] = "to",
+        [SIEVE_FIELD_SUBJECT] = "subject", [SIEVE_FIELD_HEADER] = "header",
+        [SIEVE_FIELD_BODY] = "body",       [SIEVE_FIELD_SIZE] = "size",
 };
 
 static const char *const op_names[] = {
-	[SIEVE_OP_CONTAINS] = "contains", [SIEVE_OP_IS] = "is",
-	[SIEVE_OP_BEGINS] = "begins",     [SIEVE_OP_MATCHES] = "matches",
-	[SIEVE_OP_REGEX] = "regex",       [SIEVE_OP_OVER] = "over",
-	[SIEVE_OP_UNDER] = "under",
+        [SIEVE_OP_CONTAINS] = "contains", [SIEVE_OP_IS] = "is",
+        [SIEVE_OP_BEGINS] = "begins",     [SIEVE_OP_MATCHES] = "matches",
+        [SIEVE_OP_REGEX] = "regex",       [SIEVE_OP_OVER] = "over",
+        [SIEVE_OP_UNDER] = "under",
 };
 
 static const char *const action_names[] = {
-	[SIEVE_ACT_MOVE] = "move",         [SIEVE_ACT_COPY] = "copy",
-	[SIEVE_ACT_READ] = "read",         [SIEVE_ACT_FLAG] = "flag",
-	[SIEVE_ACT_REDIRECT] = "redirect", [SIEVE_ACT_REJECT] = "reject",
-	[SIEVE_ACT_DISCARD] = "discard",   [SIEVE_ACT_STOP] = "stop",
+        [SIEVE_ACT_MOVE] = "move",         [SIEVE_ACT_COPY] = "copy",
+        [SIEVE_ACT_READ] = "read",         [SIEVE_ACT_FLAG] = "flag",
+        [SIEVE_ACT_REDIRECT] = "redirect", [SIEVE_ACT_REJECT] = "reject",
+        [SIEVE_ACT_DISCARD] = "discard",   [SIEVE_ACT_STOP] = "stop",
 };
 
 /* The extensions we may require, in the order `require` lists them. */
 const char *const sievep_ext_names[SIEVEP_EXT_COUNT] = {
-	"body",	   "copy",  "date",   "fileinto",   "imap4flags",
-	"mailbox", "regex", "reject", "relational", "vacation",
+        "body",    "copy",  "date",   "fileinto",   "imap4flags",
+        "mailbox", "regex", "reject", "relational", "vacation",
 };
 
 const char *
@@ -149,9 +149,9 @@ bad(struct gen *g, const char *field, const char *what)
 {
 	if (g->where_r != NULL)
 		*g->where_r = arena_printf(g->a, "%s%s%s", g->path,
-					   field[0] != '\0' ? "." : "", field);
+		                           field[0] != '\0' ? "." : "", field);
 	return perr_set(g->err, g->a, PERR_INPUT, "%s%s%s: %s", g->place,
-			field[0] != '\0' ? ": " : "", field, what);
+	                field[0] != '\0' ? ": " : "", field, what);
 }
 
 static int
@@ -159,10 +159,10 @@ need(struct gen *g, enum sievep_ext e, const char *field)
 {
 	if (!sieve_caps_has(g->caps, sievep_ext_names[e]))
 		return bad(g, field,
-			   arena_printf(g->a,
-					"the server does not support the Sieve "
-					"extension \"%s\"",
-					sievep_ext_names[e]));
+		           arena_printf(g->a,
+		                        "the server does not support the Sieve "
+		                        "extension \"%s\"",
+		                        sievep_ext_names[e]));
 	g->exts |= 1u << e;
 	return 0;
 }
@@ -182,8 +182,9 @@ check_line(struct gen *g, const char *s, const char *field, bool empty_ok)
 	if (!codec_utf8_valid(v))
 		return bad(g, field, "is not valid UTF-8");
 	if (strv_has_ctl(v, false))
-		return bad(g, field, "must be one line without control "
-				     "characters");
+		return bad(g, field,
+		           "must be one line without control "
+		           "characters");
 	return 0;
 }
 
@@ -298,25 +299,27 @@ static int
 gen_cond(struct gen *g, const struct sieve_cond *c, size_t ci)
 {
 	static const char *const match_tag[] = {
-		[SIEVE_OP_CONTAINS] = ":contains", [SIEVE_OP_IS] = ":is",
-		[SIEVE_OP_BEGINS] = ":matches",    [SIEVE_OP_MATCHES] = ":matches",
-		[SIEVE_OP_REGEX] = ":regex",
+	        [SIEVE_OP_CONTAINS] = ":contains",
+	        [SIEVE_OP_IS] = ":is",
+	        [SIEVE_OP_BEGINS] = ":matches",
+	        [SIEVE_OP_MATCHES] = ":matches",
+	        [SIEVE_OP_REGEX] = ":regex",
 	};
 	const char *saved = g->path;
 
 	g->path = arena_printf(g->a, "%s.conditions[%zu]", saved, ci);
 	g->place = arena_printf(g->a, "%s: condition %zu", g->place, ci + 1);
-	if (c->not)
+	if (c->not )
 		sbuf_append_cstr(g->out, "not ");
 	if (c->field == SIEVE_FIELD_SIZE) {
 		if (c->op != SIEVE_OP_OVER && c->op != SIEVE_OP_UNDER)
 			return bad(g, "op", "size takes \"over\" or \"under\"");
 		if (c->value == NULL || !is_size(c->value))
 			return bad(g, "value",
-				   "must be a size like 100K, 2M or 5000");
+			           "must be a size like 100K, 2M or 5000");
 		sbuf_printf(g->out, "size %s %s",
-			    c->op == SIEVE_OP_OVER ? ":over" : ":under",
-			    c->value);
+		            c->op == SIEVE_OP_OVER ? ":over" : ":under",
+		            c->value);
 		goto done;
 	}
 	if ((unsigned)c->field > SIEVE_FIELD_SIZE)
@@ -337,19 +340,19 @@ gen_cond(struct gen *g, const struct sieve_cond *c, size_t ci)
 	case SIEVE_FIELD_HEADER:
 		if (c->header == NULL || !is_header_name(c->header))
 			return bad(g, "field",
-				   "needs a header name of printable "
-				   "characters without ':'");
+			           "needs a header name of printable "
+			           "characters without ':'");
 		sbuf_printf(g->out, "header %s ", match_tag[c->op]);
 		sievep_put_string(g->out, c->header);
 		sbuf_append_char(g->out, ' ');
 		break;
 	case SIEVE_FIELD_TO:
 		sbuf_printf(g->out, "header %s [\"to\",\"cc\"] ",
-			    match_tag[c->op]);
+		            match_tag[c->op]);
 		break;
 	default:
 		sbuf_printf(g->out, "header %s \"%s\" ", match_tag[c->op],
-			    field_names[c->field]);
+		            field_names[c->field]);
 		break;
 	}
 	if (c->op == SIEVE_OP_BEGINS)
@@ -405,8 +408,8 @@ gen_action(struct gen *g, const struct sieve_action *x, size_t xi)
 		if ((r = need(g, SIEVEP_EXT_IMAP4FLAGS, "type")) != 0)
 			break;
 		sbuf_append_cstr(g->out, x->type == SIEVE_ACT_READ
-						 ? "addflag \"\\\\Seen\";"
-						 : "addflag \"\\\\Flagged\";");
+		                                 ? "addflag \"\\\\Seen\";"
+		                                 : "addflag \"\\\\Flagged\";");
 		break;
 	case SIEVE_ACT_MOVE:
 	case SIEVE_ACT_COPY:
@@ -549,13 +552,14 @@ gen_vacation(struct gen *g, const struct sieve_vacation *v)
 	     need(g, SIEVEP_EXT_RELATIONAL, has_from ? "from" : "to") != 0))
 		return -1;
 	for (i = 0; i < v->n_addresses; i++) {
-		const char *f = arena_printf(g->a, "addresses[%zu]", i);
-
-		if (check_line(g, v->addresses[i], f, false) != 0)
+		g->path = arena_printf(g->a, "vacation.addresses[%zu]", i);
+		g->place = arena_printf(g->a, "vacation: address %zu", i + 1);
+		if (check_line(g, v->addresses[i], "", false) != 0)
 			return -1;
 		if (!is_address(v->addresses[i]))
-			return bad(g, f, "is not an e-mail address");
+			return bad(g, "", "is not an e-mail address");
 	}
+	g->path = g->place = "vacation";
 	sbuf_append_cstr(g->out, "# vacation\r\nif ");
 	if (!v->enabled)
 		sbuf_append_cstr(g->out, "false # ");
@@ -593,8 +597,8 @@ gen_vacation(struct gen *g, const struct sieve_vacation *v)
 
 int
 sieve_script_generate(const struct sieve_rules *r,
-		      const struct sieve_caps *caps, struct sbuf *out,
-		      struct arena *a, const char **where_r, struct perr *err)
+                      const struct sieve_caps *caps, struct sbuf *out,
+                      struct arena *a, const char **where_r, struct perr *err)
 {
 	struct gen g = {0};
 	struct sbuf body;
@@ -605,7 +609,7 @@ sieve_script_generate(const struct sieve_rules *r,
 		*where_r = NULL;
 	if (r->n_rules > SIEVE_RULES_MAX)
 		return perr_set(err, a, PERR_INPUT, "more than %u rules",
-				SIEVE_RULES_MAX);
+		                SIEVE_RULES_MAX);
 	sbuf_init(&body, a, 4096, SIEVE_LITERAL_MAX);
 	g.caps = caps;
 	g.out = &body;
@@ -630,7 +634,7 @@ sieve_script_generate(const struct sieve_rules *r,
 	sbuf_append_strv(out, sbuf_view(&body));
 	if (!sbuf_ok(&body) || !sbuf_ok(out))
 		return perr_set(err, a, PERR_LIMIT,
-				"the script would be larger than %u bytes",
-				(unsigned)SIEVE_LITERAL_MAX);
+		                "the script would be larger than %u bytes",
+		                (unsigned)SIEVE_LITERAL_MAX);
 	return 0;
 }

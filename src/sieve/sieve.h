@@ -28,10 +28,11 @@
 #include "net/net.h"
 
 /* Bounds against a broken or hostile server. */
-#define SIEVE_LINE_MAX (64 * 1024)       /* one response line, no literals */
+#define SIEVE_LINE_MAX (64 * 1024)          /* one response line, no literals */
 #define SIEVE_LITERAL_MAX (4 * 1024 * 1024) /* one literal (a script) */
-#define SIEVE_LINE_ITEMS_MAX 256         /* tokens in one response line */
-#define SIEVE_RESPONSE_LINES_MAX 10000   /* lines before OK/NO/BYE */
+#define SIEVE_LINE_ITEMS_MAX 256            /* tokens in one response line */
+#define SIEVE_RESPONSE_LINES_MAX 10000      /* lines before OK/NO/BYE */
+#define SIEVE_RESPONSE_MAX (8 * 1024 * 1024) /* bytes of one whole answer */
 
 /* ---- response parser (public for the unit tests and the fuzzer) ------ */
 
@@ -75,7 +76,7 @@ struct sieve_line {
  * for a syntax error or a bound exceeded (the connection is then unusable).
  */
 int sieve_read_line(struct sieve_src *src, struct arena *a,
-		    struct sieve_line *l, struct perr *err) PT_WARN_UNUSED;
+                    struct sieve_line *l, struct perr *err) PT_WARN_UNUSED;
 
 enum sieve_status_kind { SIEVE_OK, SIEVE_NO, SIEVE_BYE };
 
@@ -106,7 +107,8 @@ struct sieve_caps {
 	size_t n_sasl;
 	bool starttls;
 	unsigned max_redirects; /* 0: not announced */
-	/* Every capability line as sent ("NOTIFY", "mailto"), value "" if none. */
+	/* Every capability line as sent ("NOTIFY", "mailto"), value "" if none.
+	 */
 	const char **names, **values;
 	size_t n_all;
 };
@@ -115,9 +117,8 @@ struct sieve_caps {
  * Fill caps from the capability lines (each "NAME" ["value"]); unknown
  * names are ignored. Strings in a.
  */
-int sieve_caps_parse(const struct sieve_line *lines, size_t n,
-		     struct arena *a, struct sieve_caps *caps,
-		     struct perr *err) PT_WARN_UNUSED;
+int sieve_caps_parse(const struct sieve_line *lines, size_t n, struct arena *a,
+                     struct sieve_caps *caps, struct perr *err) PT_WARN_UNUSED;
 bool sieve_caps_has(const struct sieve_caps *caps, const char *ext);
 
 struct sieve_conn;
@@ -131,15 +132,15 @@ struct sieve_conn;
  * network, PERR_REMOTE for a protocol failure, PERR_INPUT for settings.
  */
 int sieve_connect(const struct config_domain *dom, struct arena *a,
-		  struct sieve_conn **c_r, struct perr *err) PT_WARN_UNUSED;
+                  struct sieve_conn **c_r, struct perr *err) PT_WARN_UNUSED;
 
 /*
  * The same to an explicit target (the admin's connection test); its
  * strings are copied. *tls_r (may be NULL) gets the TLS details.
  */
 int sieve_connect_target(const struct net_target *t, struct arena *a,
-			 struct sieve_conn **c_r, struct net_tls_info *tls_r,
-			 struct perr *err) PT_WARN_UNUSED;
+                         struct sieve_conn **c_r, struct net_tls_info *tls_r,
+                         struct perr *err) PT_WARN_UNUSED;
 
 /* The greeting's final line, as `OK "text"`. */
 const char *sieve_conn_greeting(const struct sieve_conn *c);
@@ -149,7 +150,7 @@ const char *sieve_conn_greeting(const struct sieve_conn *c);
  * Wrong credentials: PERR_AUTH with the server's text.
  */
 int sieve_login(struct sieve_conn *c, const char *user, const char *password,
-		struct perr *err) PT_WARN_UNUSED;
+                struct perr *err) PT_WARN_UNUSED;
 
 /* LOGOUT (best effort) and free *cp. NULL-safe. */
 void sieve_close(struct sieve_conn **cp);
@@ -178,26 +179,25 @@ struct sieve_script_info {
  * Results live in a.
  */
 int sieve_list(struct sieve_conn *c, struct arena *a,
-	       struct sieve_script_info **list_r, size_t *n_r,
-	       struct perr *err) PT_WARN_UNUSED;
+               struct sieve_script_info **list_r, size_t *n_r,
+               struct perr *err) PT_WARN_UNUSED;
 int sieve_get(struct sieve_conn *c, const char *name, struct arena *a,
-	      struct strv *script_r, struct perr *err) PT_WARN_UNUSED;
+              struct strv *script_r, struct perr *err) PT_WARN_UNUSED;
 /* *warnings_r (may be NULL): the text of an OK (WARNINGS) answer. */
 int sieve_put(struct sieve_conn *c, const char *name, struct strv script,
-	      struct arena *a, const char **warnings_r,
-	      struct perr *err) PT_WARN_UNUSED;
+              struct arena *a, const char **warnings_r,
+              struct perr *err) PT_WARN_UNUSED;
 int sieve_check(struct sieve_conn *c, struct strv script, struct arena *a,
-		const char **warnings_r, struct perr *err) PT_WARN_UNUSED;
+                const char **warnings_r, struct perr *err) PT_WARN_UNUSED;
 /* name "" deactivates all scripts. */
 int sieve_set_active(struct sieve_conn *c, const char *name, struct arena *a,
-		     struct perr *err) PT_WARN_UNUSED;
+                     struct perr *err) PT_WARN_UNUSED;
 int sieve_delete(struct sieve_conn *c, const char *name, struct arena *a,
-		 struct perr *err) PT_WARN_UNUSED;
-int sieve_rename(struct sieve_conn *c, const char *name,
-		 const char *new_name, struct arena *a,
-		 struct perr *err) PT_WARN_UNUSED;
+                 struct perr *err) PT_WARN_UNUSED;
+int sieve_rename(struct sieve_conn *c, const char *name, const char *new_name,
+                 struct arena *a, struct perr *err) PT_WARN_UNUSED;
 int sieve_have_space(struct sieve_conn *c, const char *name, size_t size,
-		     struct arena *a, struct perr *err) PT_WARN_UNUSED;
+                     struct arena *a, struct perr *err) PT_WARN_UNUSED;
 
 /* A script name fit to send: 1..128 bytes of UTF-8, no control chars. */
 bool sieve_name_is_valid(const char *name);
@@ -227,7 +227,7 @@ struct sieve_cond {
 	enum sieve_field field;
 	const char *header; /* SIEVE_FIELD_HEADER */
 	enum sieve_op op;
-	bool not;
+	bool not ;
 	const char *value; /* size: "100K", "2M" or a byte count */
 };
 
@@ -299,9 +299,9 @@ bool sieve_action_parse(const char *s, enum sieve_action_type *t_r);
  * rule, since Sieve files a message with the flags set so far.
  */
 int sieve_script_generate(const struct sieve_rules *r,
-			  const struct sieve_caps *caps, struct sbuf *out,
-			  struct arena *a, const char **where_r,
-			  struct perr *err) PT_WARN_UNUSED;
+                          const struct sieve_caps *caps, struct sbuf *out,
+                          struct arena *a, const char **where_r,
+                          struct perr *err) PT_WARN_UNUSED;
 
 /*
  * Read a script Petrel wrote. Returns 0 with *foreign_r false and r
@@ -309,8 +309,8 @@ int sieve_script_generate(const struct sieve_rules *r,
  * of ours or does not round-trip byte for byte. -1 only for memory.
  */
 int sieve_script_parse(struct strv script, struct arena *a,
-		       struct sieve_rules *r, bool *foreign_r,
-		       struct perr *err) PT_WARN_UNUSED;
+                       struct sieve_rules *r, bool *foreign_r,
+                       struct perr *err) PT_WARN_UNUSED;
 
 /* s with CRLF and CR line ends turned into "\n", in a (NULL: NULL). */
 const char *sieve_text_norm(const char *s, struct arena *a);

@@ -37,7 +37,7 @@ web_filters_flags(struct web_ctx *ctx)
 	const struct config_domain *d = web_user_domain(ctx);
 
 	return json_pack("{sbsb}", "enabled", d->sieve_use, "allowRaw",
-			 d->sieve_use && d->sieve_allow_raw);
+	                 d->sieve_use && d->sieve_allow_raw);
 }
 
 /* sieve_use (and sieve_allow_raw for raw calls) of the user's domain. */
@@ -48,18 +48,18 @@ gate(struct web_ctx *ctx, bool raw, struct perr *err)
 
 	if (!d->sieve_use) {
 		web_error_custom(ctx, 404, "filters_disabled",
-				 i18n_get(ctx->lang, "L_FILTERS_DISABLED"),
-				 NULL);
+		                 i18n_get(ctx->lang, "L_FILTERS_DISABLED"),
+		                 NULL);
 		return perr_set(err, ctx->req->arena, PERR_NOTFOUND,
-				"filters are not enabled for this domain");
+		                "filters are not enabled for this domain");
 	}
 	if (raw && !d->sieve_allow_raw) {
 		web_error_custom(ctx, 403, "raw_disabled",
-				 i18n_get(ctx->lang, "L_FILTERS_RAW_DISABLED"),
-				 NULL);
+		                 i18n_get(ctx->lang, "L_FILTERS_RAW_DISABLED"),
+		                 NULL);
 		return perr_set(err, ctx->req->arena, PERR_FORBIDDEN,
-				"raw Sieve scripts are not enabled for this "
-				"domain");
+		                "raw Sieve scripts are not enabled for this "
+		                "domain");
 	}
 	return 0;
 }
@@ -67,7 +67,7 @@ gate(struct web_ctx *ctx, bool raw, struct perr *err)
 /* A logged-in ManageSieve connection, closed when the request ends. */
 static int
 open_sieve(struct web_ctx *ctx, bool raw, struct sieve_conn **c_r,
-	   struct perr *err)
+           struct perr *err)
 {
 	const struct config_domain *dom;
 	const char *user, *password;
@@ -98,8 +98,8 @@ open_sieve(struct web_ctx *ctx, bool raw, struct sieve_conn **c_r,
 static int
 sieve_refused(struct web_ctx *ctx, struct perr *err)
 {
-	struct strv t = strv_trim(strv_from_cstr(err->msg != NULL ? err->msg
-								   : ""));
+	struct strv t =
+	        strv_trim(strv_from_cstr(err->msg != NULL ? err->msg : ""));
 	const char *text = strv_dup(ctx->req->arena, t);
 	unsigned line = sieve_error_line(text);
 	json_t *fields = NULL;
@@ -111,19 +111,24 @@ sieve_refused(struct web_ctx *ctx, struct perr *err)
 		fields = json_pack("{si}", "line", (json_int_t)line);
 		if (strncmp(text, "line ", 5) != 0)
 			err->msg = arena_printf(ctx->req->arena, "line %u: %s",
-						line, text);
+			                        line, text);
 	}
 	web_error_custom(ctx, 422, "sieve_error", text, fields);
 	return -1;
 }
 
-/* Check and store a script under name (CHECKSCRIPT first). */
+/*
+ * Check and store a script under name: HAVESPACE first (a quota answer
+ * is clearer than a failed upload), then CHECKSCRIPT, then PUTSCRIPT.
+ */
 static int
 check_and_put(struct web_ctx *ctx, struct sieve_conn *c, const char *name,
-	      struct strv script, struct perr *err)
+              struct strv script, struct perr *err)
 {
 	struct arena *a = ctx->req->arena;
 
+	if (sieve_have_space(c, name, script.len, a, err) != 0)
+		return -1;
 	if (sieve_check(c, script, a, NULL, err) != 0 ||
 	    sieve_put(c, name, script, a, NULL, err) != 0)
 		return sieve_refused(ctx, err);
@@ -137,9 +142,55 @@ struct rd {
 	struct perr *err;
 };
 
-static int
-invalid(struct rd *r, const char *field, const char *fmt, ...)
-	PT_PRINTF(3, 4);
+static int invalid(struct rd *r, const char *field, const char *fmt, ...)
+        PT_PRINTF(3, 4);
+
+/*
+ * "rules[1].conditions[0].value" as the generator says it: "rule 2:
+ * condition 1: value", so that every invalid_rule detail reads alike.
+ */
+static const char *
+human_place(const char *path, struct arena *a)
+{
+	static const struct {
+		const char *plural, *one;
+	} names[] = {{"rules", "rule"},
+	             {"conditions", "condition"},
+	             {"actions", "action"},
+	             {"addresses", "address"}};
+	struct strv rest = strv_from_cstr(path), part;
+	struct sbuf out;
+	size_t i;
+
+	sbuf_init(&out, a, 64, 1024);
+	while (rest.len > 0) {
+		ptrdiff_t br;
+
+		(void)strv_split_once(rest, '.', &part, &rest);
+		if (out.len > 0)
+			sbuf_append_cstr(&out, ": ");
+		br = strv_find_char(part, '[');
+		if (br < 0) {
+			sbuf_append_strv(&out, part);
+			continue;
+		}
+		{
+			struct strv name = {part.p, (size_t)br};
+			struct strv idx = {part.p + br + 1,
+			                   part.len - (size_t)br - 2};
+			uint64_t n = 0;
+
+			for (i = 0; i < PT_NELEM(names); i++)
+				if (strv_eq_cstr(name, names[i].plural))
+					name = strv_from_cstr(names[i].one);
+			if (!pt_parse_u64(idx, 1000000, &n))
+				n = 0;
+			sbuf_append_strv(&out, name);
+			sbuf_printf(&out, " %llu", (unsigned long long)n + 1);
+		}
+	}
+	return sbuf_cstr(&out);
+}
 
 static int
 invalid(struct rd *r, const char *field, const char *fmt, ...)
@@ -152,16 +203,16 @@ invalid(struct rd *r, const char *field, const char *fmt, ...)
 	msg = arena_vprintf(a, fmt, ap);
 	va_end(ap);
 	web_error_custom(r->ctx, 400, "invalid_rule",
-			 i18n_get(r->ctx->lang, "L_FILTERS_INVALID_RULE"),
-			 json_pack("{ss}", "field", field));
-	return perr_set(r->err, a, PERR_INPUT, "%s: %s", field,
-			msg != NULL ? msg : "invalid");
+	                 i18n_get(r->ctx->lang, "L_FILTERS_INVALID_RULE"),
+	                 json_pack("{ss}", "field", field));
+	return perr_set(r->err, a, PERR_INPUT, "%s: %s", human_place(field, a),
+	                msg != NULL ? msg : "invalid");
 }
 
 /* A string member (NUL-free); absent or null gives def. */
 static int
 get_str(struct rd *r, json_t *o, const char *key, const char *path,
-	const char *def, const char **out_r)
+        const char *def, const char **out_r)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -171,16 +222,16 @@ get_str(struct rd *r, json_t *o, const char *key, const char *path,
 	}
 	if (!json_is_string(v) ||
 	    strlen(json_string_value(v)) != json_string_length(v))
-		return invalid(r, arena_printf(r->ctx->req->arena, "%s.%s",
-					       path, key),
-			       "must be a string");
+		return invalid(
+		        r, arena_printf(r->ctx->req->arena, "%s.%s", path, key),
+		        "must be a string");
 	*out_r = sieve_text_norm(json_string_value(v), r->ctx->req->arena);
 	return 0;
 }
 
 static int
-get_bool(struct rd *r, json_t *o, const char *key, const char *path,
-	 bool def, bool *out_r)
+get_bool(struct rd *r, json_t *o, const char *key, const char *path, bool def,
+         bool *out_r)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -189,9 +240,9 @@ get_bool(struct rd *r, json_t *o, const char *key, const char *path,
 		return 0;
 	}
 	if (!json_is_boolean(v))
-		return invalid(r, arena_printf(r->ctx->req->arena, "%s.%s",
-					       path, key),
-			       "must be true or false");
+		return invalid(
+		        r, arena_printf(r->ctx->req->arena, "%s.%s", path, key),
+		        "must be true or false");
 	*out_r = json_is_true(v);
 	return 0;
 }
@@ -207,7 +258,7 @@ read_cond(struct rd *r, json_t *o, const char *path, struct sieve_cond *c)
 		return invalid(r, path, "must be an object");
 	if (get_str(r, o, "field", path, "", &field) != 0 ||
 	    get_str(r, o, "op", path, "", &op) != 0 ||
-	    get_bool(r, o, "not", path, false, &c->not) != 0)
+	    get_bool(r, o, "not", path, false, &c->not ) != 0)
 		return -1;
 	if (strcmp(field, "from") == 0)
 		c->field = SIEVE_FIELD_FROM;
@@ -224,23 +275,23 @@ read_cond(struct rd *r, json_t *o, const char *path, struct sieve_cond *c)
 		c->header = field + 7;
 	} else
 		return invalid(r, arena_printf(a, "%s.field", path),
-			       "must be from, to, subject, header:<Name>, "
-			       "body or size");
+		               "must be from, to, subject, header:<Name>, "
+		               "body or size");
 	if (!sieve_op_parse(op, &c->op))
 		return invalid(r, arena_printf(a, "%s.op", path),
-			       "must be contains, is, begins, matches, regex, "
-			       "over or under");
+		               "must be contains, is, begins, matches, regex, "
+		               "over or under");
 	v = json_object_get(o, "value");
 	if (json_is_integer(v) && json_integer_value(v) >= 0) {
 		c->value = arena_printf(a, "%lld",
-					(long long)json_integer_value(v));
+		                        (long long)json_integer_value(v));
 		return 0;
 	}
 	if (get_str(r, o, "value", path, NULL, &c->value) != 0)
 		return -1;
 	if (c->value == NULL)
 		return invalid(r, arena_printf(a, "%s.value", path),
-			       "is missing");
+		               "is missing");
 	return 0;
 }
 
@@ -254,33 +305,28 @@ read_action(struct rd *r, json_t *o, const char *path, struct sieve_action *x)
 	if (get_str(r, o, "type", path, "", &type) != 0)
 		return -1;
 	if (!sieve_action_parse(type, &x->type))
-		return invalid(r, arena_printf(r->ctx->req->arena, "%s.type",
-					       path),
-			       "must be move, copy, read, flag, redirect, "
-			       "reject, discard or stop");
-	return get_str(r, o, "folder", path, NULL, &x->folder) != 0 ||
-			       get_str(r, o, "address", path, NULL,
-				       &x->address) != 0 ||
-			       get_str(r, o, "text", path, NULL, &x->text) !=
-				       0 ||
-			       get_bool(r, o, "keepCopy", path, false,
-					&x->keep_copy) != 0 ||
-			       get_bool(r, o, "create", path, false,
-					&x->create) != 0
-		       ? -1
-		       : 0;
+		return invalid(
+		        r, arena_printf(r->ctx->req->arena, "%s.type", path),
+		        "must be move, copy, read, flag, redirect, "
+		        "reject, discard or stop");
+	if (get_str(r, o, "folder", path, NULL, &x->folder) != 0 ||
+	    get_str(r, o, "address", path, NULL, &x->address) != 0 ||
+	    get_str(r, o, "text", path, NULL, &x->text) != 0 ||
+	    get_bool(r, o, "keepCopy", path, false, &x->keep_copy) != 0 ||
+	    get_bool(r, o, "create", path, false, &x->create) != 0)
+		return -1;
+	return 0;
 }
 
 /* An array member with at most max elements; *n_r its size. */
 static int
 get_array(struct rd *r, json_t *o, const char *key, const char *path,
-	  size_t max, json_t **arr_r, size_t *n_r)
+          size_t max, json_t **arr_r, size_t *n_r)
 {
 	json_t *v = json_object_get(o, key);
-	const char *where = path[0] != '\0'
-				    ? arena_printf(r->ctx->req->arena, "%s.%s",
-						   path, key)
-				    : key;
+	const char *where = path[0] != '\0' ? arena_printf(r->ctx->req->arena,
+	                                                   "%s.%s", path, key)
+	                                    : key;
 
 	*arr_r = NULL;
 	*n_r = 0;
@@ -311,18 +357,17 @@ read_rule(struct rd *r, json_t *o, size_t ri, struct sieve_rule *rule)
 		return -1;
 	if (strcmp(match, "any") != 0 && strcmp(match, "all") != 0)
 		return invalid(r, arena_printf(a, "%s.match", path),
-			       "must be \"all\" or \"any\"");
+		               "must be \"all\" or \"any\"");
 	rule->any = strcmp(match, "any") == 0;
-	if (get_array(r, o, "conditions", path, SIEVE_CONDS_MAX, &arr, &n) !=
-	    0)
+	if (get_array(r, o, "conditions", path, SIEVE_CONDS_MAX, &arr, &n) != 0)
 		return -1;
 	rule->conds = arena_new_array(a, struct sieve_cond, n + 1);
 	rule->n_conds = n;
 	for (i = 0; i < n; i++) {
 		memset(&rule->conds[i], 0, sizeof(rule->conds[i]));
 		if (read_cond(r, json_array_get(arr, i),
-			      arena_printf(a, "%s.conditions[%zu]", path, i),
-			      &rule->conds[i]) != 0)
+		              arena_printf(a, "%s.conditions[%zu]", path, i),
+		              &rule->conds[i]) != 0)
 			return -1;
 	}
 	if (get_array(r, o, "actions", path, SIEVE_ACTIONS_MAX, &arr, &n) != 0)
@@ -332,8 +377,8 @@ read_rule(struct rd *r, json_t *o, size_t ri, struct sieve_rule *rule)
 	for (i = 0; i < n; i++) {
 		memset(&rule->actions[i], 0, sizeof(rule->actions[i]));
 		if (read_action(r, json_array_get(arr, i),
-				arena_printf(a, "%s.actions[%zu]", path, i),
-				&rule->actions[i]) != 0)
+		                arena_printf(a, "%s.actions[%zu]", path, i),
+		                &rule->actions[i]) != 0)
 			return -1;
 	}
 	return 0;
@@ -363,7 +408,7 @@ read_vacation(struct rd *r, json_t *o, struct sieve_vacation *v)
 		if (!json_is_integer(days) || json_integer_value(days) < 1 ||
 		    json_integer_value(days) > 365)
 			return invalid(r, "vacation.days",
-				       "must be a number from 1 to 365");
+			               "must be a number from 1 to 365");
 		v->days = (unsigned)json_integer_value(days);
 	}
 	if (get_array(r, o, "addresses", "vacation", 100, &arr, &n) != 0)
@@ -375,10 +420,10 @@ read_vacation(struct rd *r, json_t *o, struct sieve_vacation *v)
 
 		if (!json_is_string(s) ||
 		    strlen(json_string_value(s)) != json_string_length(s))
-			return invalid(r,
-				       arena_printf(a, "vacation.addresses[%zu]",
-						    i),
-				       "must be a string");
+			return invalid(
+			        r,
+			        arena_printf(a, "vacation.addresses[%zu]", i),
+			        "must be a string");
 		v->addresses[i] = json_string_value(s);
 	}
 	return 0;
@@ -396,20 +441,20 @@ read_rules(struct web_ctx *ctx, struct sieve_rules *rules, struct perr *err)
 		return invalid(&r, "rules", "the body must be a JSON object");
 	if (get_array(&r, body, "rules", "", SIEVE_RULES_MAX, &arr, &n) != 0)
 		return -1;
-	rules->rules = arena_new_array(ctx->req->arena, struct sieve_rule,
-				       n + 1);
+	rules->rules =
+	        arena_new_array(ctx->req->arena, struct sieve_rule, n + 1);
 	if (rules->rules == NULL)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-				"out of request memory");
+		                "out of request memory");
 	rules->n_rules = n;
 	for (i = 0; i < n; i++) {
 		memset(&rules->rules[i], 0, sizeof(rules->rules[i]));
 		if (read_rule(&r, json_array_get(arr, i), i,
-			      &rules->rules[i]) != 0)
+		              &rules->rules[i]) != 0)
 			return -1;
 	}
 	return read_vacation(&r, json_object_get(body, "vacation"),
-			     &rules->vacation);
+	                     &rules->vacation);
 }
 
 /* ---- rules -> JSON ---------------------------------------------------- */
@@ -418,12 +463,12 @@ static json_t *
 cond_json(const struct sieve_cond *c, struct arena *a)
 {
 	const char *field = c->field == SIEVE_FIELD_HEADER
-				    ? arena_printf(a, "header:%s", c->header)
-				    : sieve_field_name(c->field);
+	                            ? arena_printf(a, "header:%s", c->header)
+	                            : sieve_field_name(c->field);
 
 	return json_pack("{sssssbss}", "field", field, "op",
-			 sieve_op_name(c->op), "not", c->not, "value",
-			 c->value);
+	                 sieve_op_name(c->op), "not", c->not, "value",
+	                 c->value);
 }
 
 static json_t *
@@ -461,14 +506,16 @@ rules_json(const struct sieve_rules *r, struct arena *a)
 		json_t *conds = json_array(), *acts = json_array();
 
 		for (j = 0; j < x->n_conds; j++)
-			json_array_append_new(conds, cond_json(&x->conds[j], a));
+			json_array_append_new(conds,
+			                      cond_json(&x->conds[j], a));
 		for (j = 0; j < x->n_actions; j++)
-			json_array_append_new(acts, action_json(&x->actions[j]));
+			json_array_append_new(acts,
+			                      action_json(&x->actions[j]));
 		json_array_append_new(
-			arr, json_pack("{sssbsssoso}", "name", x->name,
-				       "enabled", x->enabled, "match",
-				       x->any ? "any" : "all", "conditions",
-				       conds, "actions", acts));
+		        arr,
+		        json_pack("{sssbsssoso}", "name", x->name, "enabled",
+		                  x->enabled, "match", x->any ? "any" : "all",
+		                  "conditions", conds, "actions", acts));
 	}
 	return arr;
 }
@@ -482,9 +529,9 @@ vacation_json(const struct sieve_vacation *v)
 	for (i = 0; i < v->n_addresses; i++)
 		json_array_append_new(addrs, json_string(v->addresses[i]));
 	o = json_pack("{sbsssssiso}", "enabled", v->enabled, "subject",
-		      v->subject != NULL ? v->subject : "", "text",
-		      v->text != NULL ? v->text : "", "days", (int)v->days,
-		      "addresses", addrs);
+	              v->subject != NULL ? v->subject : "", "text",
+	              v->text != NULL ? v->text : "", "days", (int)v->days,
+	              "addresses", addrs);
 	if (v->from != NULL && v->from[0] != '\0')
 		json_object_set_new(o, "from", json_string(v->from));
 	if (v->to != NULL && v->to[0] != '\0')
@@ -497,7 +544,7 @@ vacation_json(const struct sieve_vacation *v)
 /* The active script's name (NULL if none) from LISTSCRIPTS. */
 static int
 active_script(struct web_ctx *ctx, struct sieve_conn *c, const char **name_r,
-	      struct perr *err)
+              struct perr *err)
 {
 	struct sieve_script_info *list;
 	size_t n, i;
@@ -514,7 +561,7 @@ active_script(struct web_ctx *ctx, struct sieve_conn *c, const char **name_r,
 /* Read the active script into rules; *foreign_r if it is not ours. */
 static int
 load_active(struct web_ctx *ctx, struct sieve_conn *c, const char **name_r,
-	    struct sieve_rules *rules, bool *foreign_r, struct perr *err)
+            struct sieve_rules *rules, bool *foreign_r, struct perr *err)
 {
 	struct strv script;
 
@@ -529,7 +576,7 @@ load_active(struct web_ctx *ctx, struct sieve_conn *c, const char **name_r,
 	if (sieve_get(c, *name_r, ctx->req->arena, &script, err) != 0)
 		return -1;
 	return sieve_script_parse(script, ctx->req->arena, rules, foreign_r,
-				  err);
+	                          err);
 }
 
 int
@@ -552,15 +599,15 @@ web_api_filters(struct web_ctx *ctx, struct perr *err)
 	for (i = 0; i < caps->n_extensions; i++)
 		json_array_append_new(capa, json_string(caps->extensions[i]));
 	return web_reply_json(
-		ctx,
-		json_pack("{sbsbsososbsoso}", "enabled", 1, "allowRaw",
-			  d->sieve_allow_raw, "capabilities", capa,
-			  "scriptName",
-			  name != NULL ? json_string(name) : json_null(),
-			  "foreign", foreign, "rules",
-			  rules_json(&rules, ctx->req->arena), "vacation",
-			  vacation_json(&rules.vacation)),
-		err);
+	        ctx,
+	        json_pack("{sbsbsososbsoso}", "enabled", 1, "allowRaw",
+	                  d->sieve_allow_raw, "capabilities", capa,
+	                  "scriptName",
+	                  name != NULL ? json_string(name) : json_null(),
+	                  "foreign", foreign, "rules",
+	                  rules_json(&rules, ctx->req->arena), "vacation",
+	                  vacation_json(&rules.vacation)),
+	        err);
 }
 
 /*
@@ -569,7 +616,7 @@ web_api_filters(struct web_ctx *ctx, struct perr *err)
  */
 static int
 create_folders(struct web_ctx *ctx, const struct sieve_rules *rules,
-	       const struct sieve_caps *caps, struct perr *err)
+               const struct sieve_caps *caps, struct perr *err)
 {
 	struct imap_conn *ic = NULL;
 	struct imap_folder *folders = NULL;
@@ -585,19 +632,19 @@ create_folders(struct web_ctx *ctx, const struct sieve_rules *rules,
 			bool exists = false;
 
 			if (!x->create || (x->type != SIEVE_ACT_MOVE &&
-					   x->type != SIEVE_ACT_COPY))
+			                   x->type != SIEVE_ACT_COPY))
 				continue;
 			if (ic == NULL &&
 			    (web_imap(ctx, &ic, err) != 0 ||
 			     imap_folders(ic, ctx->req->arena, &folders, &nf,
-					  err) != 0))
+			                  err) != 0))
 				return -1;
 			for (k = 0; k < nf && !exists; k++)
-				exists = strcmp(folders[k].path, x->folder) ==
-					 0;
-			if (!exists && imap_folder_create(ic, x->folder,
-							  ctx->req->arena,
-							  err) != 0)
+				exists =
+				        strcmp(folders[k].path, x->folder) == 0;
+			if (!exists &&
+			    imap_folder_create(ic, x->folder, ctx->req->arena,
+			                       err) != 0)
 				return -1;
 		}
 	}
@@ -619,13 +666,13 @@ web_api_filters_save(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	sbuf_init(&script, a, 4096, SIEVE_LITERAL_MAX);
 	if (sieve_script_generate(&rules, sieve_conn_caps(c), &script, a,
-				  &where, err) != 0) {
+	                          &where, err) != 0) {
 		if (err->kind == PERR_INPUT)
-			web_error_custom(ctx, 400, "invalid_rule",
-					 i18n_get(ctx->lang,
-						  "L_FILTERS_INVALID_RULE"),
-					 json_pack("{ss}", "field",
-						   where != NULL ? where : ""));
+			web_error_custom(
+			        ctx, 400, "invalid_rule",
+			        i18n_get(ctx->lang, "L_FILTERS_INVALID_RULE"),
+			        json_pack("{ss}", "field",
+			                  where != NULL ? where : ""));
 		return -1;
 	}
 	/* Our own script keeps its name; a foreign one stays, inactive. */
@@ -644,7 +691,7 @@ web_api_filters_save(struct web_ctx *ctx, struct perr *err)
 
 static int
 name_arg(struct web_ctx *ctx, const char *key, bool empty_ok,
-	 const char **out_r, struct perr *err)
+         const char **out_r, struct perr *err)
 {
 	json_t *b = http_request_json(ctx->req);
 	json_t *v = json_is_object(b) ? json_object_get(b, key) : NULL;
@@ -652,15 +699,15 @@ name_arg(struct web_ctx *ctx, const char *key, bool empty_ok,
 	if (!json_is_string(v) ||
 	    strlen(json_string_value(v)) != json_string_length(v))
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"\"%s\" must be a string", key);
+		                "\"%s\" must be a string", key);
 	*out_r = json_string_value(v);
 	if ((*out_r)[0] == '\0' && empty_ok)
 		return 0;
 	if (!sieve_name_is_valid(*out_r))
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"\"%s\" must be a script name of 1 to 128 "
-				"characters without control characters",
-				key);
+		                "\"%s\" must be a script name of 1 to 128 "
+		                "characters without control characters",
+		                key);
 	return 0;
 }
 
@@ -677,9 +724,9 @@ web_api_filters_scripts(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	arr = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{sssb}", "name",
-						     list[i].name, "active",
-						     list[i].active));
+		json_array_append_new(arr,
+		                      json_pack("{sssb}", "name", list[i].name,
+		                                "active", list[i].active));
 	return web_reply_json(ctx, json_pack("{so}", "scripts", arr), err);
 }
 
@@ -698,13 +745,13 @@ web_api_filters_script_get(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	if (!codec_utf8_valid(script))
 		return perr_set(err, ctx->req->arena, PERR_REMOTE,
-				"the script is not valid UTF-8");
+		                "the script is not valid UTF-8");
 	return web_reply_json(
-		ctx,
-		json_pack("{ssso sb}", "name", name, "script",
-			  json_stringn(script.p, script.len), "active",
-			  active != NULL && strcmp(active, name) == 0),
-		err);
+	        ctx,
+	        json_pack("{ssso sb}", "name", name, "script",
+	                  json_stringn(script.p, script.len), "active",
+	                  active != NULL && strcmp(active, name) == 0),
+	        err);
 }
 
 int
@@ -722,12 +769,12 @@ web_api_filters_script_save(struct web_ctx *ctx, struct perr *err)
 	if (!json_is_string(v) ||
 	    strlen(json_string_value(v)) != json_string_length(v))
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"\"script\" must be a string");
+		                "\"script\" must be a string");
 	script = strv_from_cstr(json_string_value(v));
 	if (script.len > SIEVE_LITERAL_MAX)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-				"the script is larger than %u bytes",
-				(unsigned)SIEVE_LITERAL_MAX);
+		                "the script is larger than %u bytes",
+		                (unsigned)SIEVE_LITERAL_MAX);
 	if (open_sieve(ctx, true, &c, err) != 0 ||
 	    check_and_put(ctx, c, name, script, err) != 0)
 		return -1;

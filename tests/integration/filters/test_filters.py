@@ -11,14 +11,18 @@ Runs against the ctest fixtures (PETREL_BASE_URL, PETREL_MAILSTACK_DIR, PETREL_W
   implicit TLS, sieve_use Off), petrel reloads it on SIGHUP; the file is removed at the end.
 - Every test removes the scripts it made, so the order does not matter.
 """
+import base64
 import imaplib
 import os
+import re
 import signal
 import smtplib
+import socket
 import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import uuid
@@ -338,6 +342,11 @@ def test_bad_rules_are_400_invalid_rule_with_the_field():
         assert status == 400, (status, body, req)
         assert body["error"]["code"] == "invalid_rule", body
         assert body["error"]["field"] == field, (body, field)
+        # The detail names the place for people: "rule 1: condition 1: value: ..."
+        if field.startswith("rules[0].conditions[0]"):
+            assert body["error"]["detail"].startswith("rule 1: condition 1: "), body
+        if field.startswith("rules[0].actions"):
+            assert body["error"]["detail"].startswith("rule 1: action"), body
 
 
 def test_vacation_replies_once():
@@ -399,6 +408,11 @@ def test_raw_mode_follows_the_ini():
         assert "line 4" in e["detail"] and "nosuchcommand" in e["message"], e
         assert not e["message"].endswith("\n"), e
         assert ok(*c.call("FiltersScriptGet", {"name": "mine"})[:2])["script"] == script
+        # Over the server's sieve_max_script_size (1M in the harness): HAVESPACE says no.
+        big = "# " + "x" * (1536 * 1024) + "\r\nkeep;\r\n"
+        status, body, _ = c.call("FiltersScriptSave", {"name": "big", "script": big})
+        assert status == 413 and body["error"]["code"] == "TooLarge", (status, body)
+        assert body["error"].get("detail"), body
         status, body, _ = c.call("FiltersScriptDelete", {"name": "mine"})
         assert status == 409, (status, body)  # the active one
         ok(*c.call("FiltersScriptRename", {"name": "mine", "newName": "theirs"})[:2])
@@ -457,6 +471,213 @@ def test_sieve_use_off_hides_filters():
             status, body, _ = c.call(call, {"rules": []})
             assert status == 404 and body["error"]["code"] == "filters_disabled", (call, body)
     finally:
+        carol_domain_reset()
+
+
+class FakeSieve:
+    """A broken or hostile ManageSieve server on base+192: one behaviour per connection."""
+
+    GREETING = b'"IMPLEMENTATION" "fake"\r\n"SASL" "PLAIN"\r\n"SIEVE" "fileinto"\r\n'
+
+    def __init__(self):
+        ports = info()["ports"]
+        self.port = ports["imap"] - 143 + 192
+        self.mode = None
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(8)
+        self.stop = False
+        threading.Thread(target=self.loop, daemon=True).start()
+
+    def loop(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(conn, self.mode), daemon=True).start()
+
+    def serve(self, conn, mode):
+        try:
+            if mode == "huge_literal":
+                conn.sendall(b'"IMPLEMENTATION" {999999999}\r\nabc')
+            elif mode == "silent":
+                time.sleep(8)
+            elif mode == "endless":
+                line = b'"X" "' + b"a" * 60000 + b'"\r\n'
+                for _ in range(1000):
+                    conn.sendall(line)
+            elif mode == "not_sieve":
+                conn.sendall(b"* OK [CAPABILITY IMAP4rev1] ready\r\n")
+            elif mode == "bye":
+                conn.sendall(self.GREETING + b'BYE "going down now"\r\n')
+            elif mode == "starttls_injection":
+                conn.sendall(self.GREETING + b'"STARTTLS"\r\nOK\r\n')
+                conn.recv(100)
+                conn.sendall(b'OK\r\n"SIEVE" "injected"\r\nOK\r\n')
+            elif mode == "auth_literal_flood":
+                conn.sendall(self.GREETING + b"OK\r\n")
+                conn.recv(1000)
+                conn.sendall(b"NO {5000000}\r\n" + b"x" * 100000)
+            time.sleep(1)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self):
+        self.stop = True
+        self.sock.close()
+
+
+def test_hostile_or_broken_server_fails_cleanly():
+    fake = FakeSieve()
+    try:
+        cases = [
+            ("huge_literal", "None", (502,)),
+            ("endless", "None", (502,)),
+            ("not_sieve", "None", (502,)),
+            ("bye", "None", (503,)),
+            ("starttls_injection", "TLS", (503,)),
+            ("auth_literal_flood", "None", (502,)),
+            ("silent", "None", (503,)),
+        ]
+        for mode, secure, want in cases:
+            fake.mode = mode
+            carol_domain(sieve_port=fake.port, sieve_secure='"%s"' % secure,
+                         read_timeout=2, connect_timeout=2)
+            c = Client()
+            c.login(CAROL)
+            started = time.time()
+            status, body, _ = c.call("Filters")
+            took = time.time() - started
+            assert status in want, (mode, status, body)
+            assert "error" in body and body["error"]["code"], (mode, body)
+            assert took < 6, (mode, took)
+            if mode == "bye":
+                assert "going down now" in body["error"].get("detail", ""), body
+        # petrel survived all of it
+        c = Client()
+        c.login(ALICE)
+        ok(*c.call("Session")[:2])
+    finally:
+        fake.close()
+        carol_domain_reset()
+
+
+class MiniSieve(FakeSieve):
+    """A small but conforming ManageSieve server without the "mailbox" extension.
+
+    Scripts live in memory; every command is recorded as a list of its arguments
+    (atoms and quoted strings as str, literals as bytes).
+    """
+
+    GREETING = (b'"IMPLEMENTATION" "mini"\r\n"SASL" "PLAIN"\r\n'
+                b'"SIEVE" "fileinto imap4flags reject"\r\nOK "mini ready"\r\n')
+
+    def __init__(self):
+        self.scripts = {}
+        self.active = None
+        self.commands = []
+        super().__init__()
+
+    @staticmethod
+    def read_command(f):
+        args = []
+        line = f.readline()
+        if not line:
+            return None
+        while True:
+            m = re.match(rb"(.*?)\{(\d+)\+?\}\r\n$", line, re.S)
+            head = m.group(1) if m else line.rstrip(b"\r\n")
+            for q, atom in re.findall(rb'"((?:[^"\\]|\\.)*)"|(\S+)', head):
+                args.append(q.decode() if q or not atom else atom.decode())
+            if not m:
+                return args
+            args.append(f.read(int(m.group(2))))
+            line = f.readline()
+
+    def serve(self, conn, mode):
+        f = conn.makefile("rwb")
+        try:
+            f.write(self.GREETING)
+            f.flush()
+            while True:
+                args = self.read_command(f)
+                if not args:
+                    return
+                self.commands.append(args)
+                cmd = args[0].upper()
+                name = args[1].decode() if len(args) > 1 and isinstance(args[1], bytes) else None
+                if cmd == "LISTSCRIPTS":
+                    for n in self.scripts:
+                        f.write(b'"%s"%s\r\n' % (n.encode(),
+                                                  b" ACTIVE" if n == self.active else b""))
+                elif cmd == "GETSCRIPT":
+                    if name not in self.scripts:
+                        f.write(b'NO (NONEXISTENT) "no such script"\r\n')
+                        f.flush()
+                        continue
+                    body = self.scripts[name]
+                    f.write(b"{%d}\r\n%s\r\n" % (len(body), body))
+                elif cmd == "PUTSCRIPT":
+                    self.scripts[name] = args[2]
+                elif cmd == "SETACTIVE":
+                    self.active = name or None
+                elif cmd == "LOGOUT":
+                    f.write(b'OK "bye"\r\n')
+                    f.flush()
+                    return
+                f.write(b"OK\r\n")
+                f.flush()
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+
+def test_without_mailbox_extension_folders_are_made_over_imap():
+    fake = MiniSieve()
+    t = tag()
+    folder = "Made-" + t
+    try:
+        carol_domain(sieve_port=fake.port)
+        c = Client()
+        c.login(CAROL)
+        body = ok(*c.call("Filters")[:2])
+        assert body["capabilities"] == ["fileinto", "imap4flags", "reject"], body
+        ok(*c.call("FiltersSave", {"rules": [
+            rule("make", [{"field": "subject", "op": "contains", "value": t}],
+                 [{"type": "move", "folder": folder, "create": True}, {"type": "read"}]),
+        ], "vacation": no_vacation()})[:2])
+        script = fake.scripts["petrel"].decode()
+        assert fake.active == "petrel"
+        assert ":create" not in script and "mailbox" not in script, script
+        assert 'require ["fileinto","imap4flags"];' in script, script
+        sievec(script)
+        m = imap(CAROL)
+        try:
+            typ, data = m.list('""', folder)
+            assert typ == "OK" and data and data[0] and folder.encode() in data[0], data
+            m.delete(folder)
+        finally:
+            m.logout()
+        # The client's side of the dialogue: literals for every argument.
+        auth = [a for a in fake.commands if a[0] == "AUTHENTICATE"][0]
+        assert auth[1] == "PLAIN" and isinstance(auth[2], bytes), auth
+        assert base64.b64decode(auth[2]) == b"\0%s\0%s" % (
+            CAROL.encode(), password(CAROL).encode()), auth
+        order = [a[0] for a in fake.commands]
+        i = order.index("PUTSCRIPT")
+        assert order[i - 2:i + 2] == ["HAVESPACE", "CHECKSCRIPT", "PUTSCRIPT", "SETACTIVE"], order
+        # Read back through GETSCRIPT (a literal in the answer): create reads back false.
+        back = ok(*c.call("Filters")[:2])
+        assert back["foreign"] is False and back["scriptName"] == "petrel", back
+        assert back["rules"][0]["actions"] == [
+            {"type": "read"}, {"type": "move", "folder": folder, "create": False}], back
+    finally:
+        fake.close()
         carol_domain_reset()
 
 

@@ -58,8 +58,7 @@ mem_read(void *ctx, void *buf, size_t n)
 }
 
 static int
-read_one(const char *text, size_t chunk, struct sieve_line *l,
-	 struct perr *err)
+read_one(const char *text, size_t chunk, struct sieve_line *l, struct perr *err)
 {
 	static struct mem m;
 	static struct sieve_src src;
@@ -81,9 +80,9 @@ test_line_atoms_strings_literals(void **state)
 		struct perr err = {0};
 
 		assert_int_equal(read_one("\"my \\\"script\\\\\" {5}\r\na\r\nbc"
-					  " ACTIVE\r\n",
-					  chunks[i], &l, &err),
-				 0);
+		                          " ACTIVE\r\n",
+		                          chunks[i], &l, &err),
+		                 0);
 		assert_int_equal(l.n, 3);
 		assert_int_equal(l.items[0].type, SIEVE_ITEM_STRING);
 		assert_string_equal(l.items[0].s.p, "my \"script\\");
@@ -104,32 +103,32 @@ test_status_codes_and_text(void **state)
 
 	(void)state;
 	assert_int_equal(read_one("NO (NONEXISTENT) \"There is no script "
-				  "named x\"\r\n",
-				  3, &l, &err),
-			 0);
+	                          "named x\"\r\n",
+	                          3, &l, &err),
+	                 0);
 	assert_true(sieve_line_status(&l, &st));
 	assert_int_equal(st.kind, SIEVE_NO);
 	assert_string_equal(st.code, "NONEXISTENT");
 	assert_string_equal(st.text, "There is no script named x");
 
-	assert_int_equal(read_one("NO (QUOTA/MAXSIZE) {15+}\r\nToo big\r\nreally"
-				  "\r\n",
-				  1, &l, &err),
-			 0);
+	assert_int_equal(
+	        read_one("NO (QUOTA/MAXSIZE) {15+}\r\nToo big\r\nreally"
+	                 "\r\n",
+	                 1, &l, &err),
+	        0);
 	assert_true(sieve_line_status(&l, &st));
 	assert_string_equal(st.code, "QUOTA/MAXSIZE");
 	assert_string_equal(st.text, "Too big\r\nreally");
 
-	assert_int_equal(read_one("OK (WARNINGS) \"line 2: warn\"\r\n", 5, &l,
-				  &err),
-			 0);
+	assert_int_equal(
+	        read_one("OK (WARNINGS) \"line 2: warn\"\r\n", 5, &l, &err), 0);
 	assert_true(sieve_line_status(&l, &st));
 	assert_int_equal(st.kind, SIEVE_OK);
 	assert_string_equal(st.code, "WARNINGS");
 
 	assert_int_equal(read_one("BYE (REFERRAL \"sieve://other\") \"go\"\r\n",
-				  4096, &l, &err),
-			 0);
+	                          4096, &l, &err),
+	                 0);
 	assert_true(sieve_line_status(&l, &st));
 	assert_int_equal(st.kind, SIEVE_BYE);
 	assert_string_equal(st.code, "REFERRAL");
@@ -142,7 +141,7 @@ test_status_codes_and_text(void **state)
 	assert_null(st.text);
 
 	assert_int_equal(read_one("\"SIEVE\" \"fileinto\"\r\n", 1, &l, &err),
-			 0);
+	                 0);
 	assert_false(sieve_line_status(&l, &st));
 }
 
@@ -150,15 +149,15 @@ static void
 test_hostile_responses_fail_cleanly(void **state)
 {
 	static const char *const bad[] = {
-		"\"unterminated\r\n",
-		"{99999999999}\r\n",
-		"{5000000}\r\nabc\r\n", /* above SIEVE_LITERAL_MAX */
-		"{10}\r\nshort",	/* cut off */
-		"OK \"bad \\q escape\"\r\n",
-		"{x}\r\n",
-		"OK\rX",
-		"\x01\r\n",
-		"", /* end of input */
+	        "\"unterminated\r\n",
+	        "{99999999999}\r\n",
+	        "{5000000}\r\nabc\r\n", /* above SIEVE_LITERAL_MAX */
+	        "{10}\r\nshort",        /* cut off */
+	        "OK \"bad \\q escape\"\r\n",
+	        "{x}\r\n",
+	        "OK\rX",
+	        "\x01\r\n",
+	        "", /* end of input */
 	};
 	size_t i;
 
@@ -204,13 +203,15 @@ static void
 test_caps_parse(void **state)
 {
 	const char *greeting[] = {
-		"\"IMPLEMENTATION\" \"Dovecot Pigeonhole\"\r\n",
-		"\"SIEVE\" \"fileinto reject envelope vacation imap4flags\"\r\n",
-		"\"NOTIFY\" \"mailto\"\r\n",
-		"\"SASL\" \"PLAIN LOGIN\"\r\n",
-		"\"STARTTLS\"\r\n",
-		"\"VERSION\" \"1.0\"\r\n",
-		"\"MAXREDIRECTS\" \"4\"\r\n",
+	        "\"IMPLEMENTATION\" \"Dovecot Pigeonhole\"\r\n",
+	        /* clang-format off */
+	        "\"SIEVE\" \"fileinto reject envelope vacation imap4flags\"\r\n",
+	        /* clang-format on */
+	        "\"NOTIFY\" \"mailto\"\r\n",
+	        "\"SASL\" \"PLAIN LOGIN\"\r\n",
+	        "\"STARTTLS\"\r\n",
+	        "\"VERSION\" \"1.0\"\r\n",
+	        "\"MAXREDIRECTS\" \"4\"\r\n",
 	};
 	struct sieve_line lines[PT_NELEM(greeting)];
 	struct sieve_caps caps;
@@ -220,9 +221,8 @@ test_caps_parse(void **state)
 	(void)state;
 	for (i = 0; i < PT_NELEM(greeting); i++)
 		assert_int_equal(read_one(greeting[i], 2, &lines[i], &err), 0);
-	assert_int_equal(sieve_caps_parse(lines, PT_NELEM(greeting), A, &caps,
-					  &err),
-			 0);
+	assert_int_equal(
+	        sieve_caps_parse(lines, PT_NELEM(greeting), A, &caps, &err), 0);
 	assert_string_equal(caps.implementation, "Dovecot Pigeonhole");
 	assert_string_equal(caps.version, "1.0");
 	assert_true(caps.starttls);
@@ -239,11 +239,12 @@ static void
 test_error_line(void **state)
 {
 	(void)state;
-	assert_int_equal(sieve_error_line("line 3: error: unknown command "
-					  "'foo'.\r\nerror: validation failed."),
-			 3);
+	assert_int_equal(
+	        sieve_error_line("line 3: error: unknown command "
+	                         "'foo'.\r\nerror: validation failed."),
+	        3);
 	assert_int_equal(sieve_error_line("script.sieve: line 12: error: x"),
-			 12);
+	                 12);
 	assert_int_equal(sieve_error_line("syntax error"), 0);
 	assert_int_equal(sieve_error_line("newline 4: x"), 0);
 	assert_int_equal(sieve_error_line(NULL), 0);
@@ -252,9 +253,8 @@ test_error_line(void **state)
 /* ---- rules <-> script ------------------------------------------------- */
 
 static const char *const all_exts[] = {
-	"fileinto", "mailbox",	  "imap4flags", "copy",	 "regex",
-	"body",	    "vacation", "date",	      "relational", "reject",
-	"envelope",
+        "fileinto", "mailbox", "imap4flags", "copy",   "regex",    "body",
+        "vacation", "date",    "relational", "reject", "envelope",
 };
 
 static struct sieve_caps
@@ -272,7 +272,7 @@ assert_cond_eq(const struct sieve_cond *a, const struct sieve_cond *b)
 {
 	assert_int_equal(a->field, b->field);
 	assert_int_equal(a->op, b->op);
-	assert_int_equal(a->not, b->not);
+	assert_int_equal(a->not, b->not );
 	assert_string_equal(a->value, b->value);
 	if (a->field == SIEVE_FIELD_HEADER)
 		assert_string_equal(a->header, b->header);
@@ -318,7 +318,7 @@ assert_rules_eq(const struct sieve_rules *a, const struct sieve_rules *b)
 	assert_string_equal(a->vacation.text, b->vacation.text);
 	assert_int_equal(a->vacation.days, b->vacation.days);
 	assert_true((a->vacation.from == NULL || !*a->vacation.from) ==
-		    (b->vacation.from == NULL || !*b->vacation.from));
+	            (b->vacation.from == NULL || !*b->vacation.from));
 	if (a->vacation.from != NULL && *a->vacation.from)
 		assert_string_equal(a->vacation.from, b->vacation.from);
 	if (a->vacation.to != NULL && *a->vacation.to)
@@ -326,7 +326,7 @@ assert_rules_eq(const struct sieve_rules *a, const struct sieve_rules *b)
 	assert_int_equal(a->vacation.n_addresses, b->vacation.n_addresses);
 	for (i = 0; i < a->vacation.n_addresses; i++)
 		assert_string_equal(a->vacation.addresses[i],
-				    b->vacation.addresses[i]);
+		                    b->vacation.addresses[i]);
 }
 
 /* generate -> parse -> equal rules -> generate -> equal bytes */
@@ -343,14 +343,14 @@ round_trip(const struct sieve_rules *in, const struct sieve_caps *caps)
 	sbuf_init(&s2, A, 0, SIEVE_LITERAL_MAX);
 	if (sieve_script_generate(in, caps, &s1, A, &where, &err) != 0)
 		fail_msg("generate: %s (%s)", err.msg, where);
-	assert_int_equal(sieve_script_parse(sbuf_view(&s1), A, &back, &foreign,
-					    &err),
-			 0);
+	assert_int_equal(
+	        sieve_script_parse(sbuf_view(&s1), A, &back, &foreign, &err),
+	        0);
 	if (foreign)
 		fail_msg("own script read as foreign:\n%s", sbuf_cstr(&s1));
 	assert_rules_eq(in, &back);
 	assert_int_equal(sieve_script_generate(&back, caps, &s2, A, NULL, &err),
-			 0);
+	                 0);
 	assert_string_equal(sbuf_cstr(&s1), sbuf_cstr(&s2));
 	return arena_strdup(A, sbuf_cstr(&s1));
 }
@@ -373,20 +373,20 @@ static void
 test_round_trip_every_condition(void **state)
 {
 	static const enum sieve_field fields[] = {
-		SIEVE_FIELD_FROM, SIEVE_FIELD_TO,   SIEVE_FIELD_SUBJECT,
-		SIEVE_FIELD_HEADER, SIEVE_FIELD_BODY,
+	        SIEVE_FIELD_FROM,   SIEVE_FIELD_TO,   SIEVE_FIELD_SUBJECT,
+	        SIEVE_FIELD_HEADER, SIEVE_FIELD_BODY,
 	};
 	static const enum sieve_op ops[] = {
-		SIEVE_OP_CONTAINS, SIEVE_OP_IS, SIEVE_OP_BEGINS,
-		SIEVE_OP_MATCHES, SIEVE_OP_REGEX,
+	        SIEVE_OP_CONTAINS, SIEVE_OP_IS,    SIEVE_OP_BEGINS,
+	        SIEVE_OP_MATCHES,  SIEVE_OP_REGEX,
 	};
 	static const char *const values[] = {
-		"boss@example.com", "a*b?c", "\"; discard; \"", "back\\slash",
-		"50% *off*?", "Счёт", "#not a comment", "a\\*b",
+	        "boss@example.com", "a*b?c", "\"; discard; \"", "back\\slash",
+	        "50% *off*?",       "Счёт",  "#not a comment",  "a\\*b",
 	};
 	struct sieve_caps caps = caps_of(all_exts, PT_NELEM(all_exts));
-	struct sieve_action x = {SIEVE_ACT_MOVE, "Folder", NULL, NULL, false,
-				 true};
+	struct sieve_action x = {SIEVE_ACT_MOVE, "Folder", NULL,
+	                         NULL,           false,    true};
 	size_t f, o, v, n;
 
 	(void)state;
@@ -395,10 +395,10 @@ test_round_trip_every_condition(void **state)
 			for (v = 0; v < PT_NELEM(values); v++)
 				for (n = 0; n < 2; n++) {
 					struct sieve_cond c = {
-						fields[f], "X-Spam-Flag", ops[o],
-						n == 1, values[v]};
+					        fields[f], "X-Spam-Flag",
+					        ops[o], n == 1, values[v]};
 					struct sieve_rules rs =
-						one_rule(&c, 1, &x, 1);
+					        one_rule(&c, 1, &x, 1);
 
 					(void)round_trip(&rs, &caps);
 				}
@@ -406,9 +406,9 @@ test_round_trip_every_condition(void **state)
 	for (o = 0; o < 2; o++)
 		for (n = 0; n < 2; n++) {
 			struct sieve_cond c = {SIEVE_FIELD_SIZE, NULL,
-					       o ? SIEVE_OP_UNDER
-						 : SIEVE_OP_OVER,
-					       n == 1, o ? "2M" : "100000"};
+			                       o ? SIEVE_OP_UNDER
+			                         : SIEVE_OP_OVER,
+			                       n == 1, o ? "2M" : "100000"};
 			struct sieve_rules rs = one_rule(&c, 1, &x, 1);
 
 			(void)round_trip(&rs, &caps);
@@ -420,29 +420,29 @@ test_round_trip_every_action(void **state)
 {
 	struct sieve_caps caps = caps_of(all_exts, PT_NELEM(all_exts));
 	struct sieve_caps nocopy =
-		caps_of((const char *const[]){"fileinto", "reject"}, 2);
+	        caps_of((const char *const[]){"fileinto", "reject"}, 2);
 	struct sieve_cond c[2] = {
-		{SIEVE_FIELD_SUBJECT, NULL, SIEVE_OP_CONTAINS, false, "x"},
-		{SIEVE_FIELD_FROM, NULL, SIEVE_OP_IS, true, "y@z"},
+	        {SIEVE_FIELD_SUBJECT, NULL, SIEVE_OP_CONTAINS, false, "x"},
+	        {SIEVE_FIELD_FROM, NULL, SIEVE_OP_IS, true, "y@z"},
 	};
 	/* read/flag first: the generator writes them first */
 	struct sieve_action x[] = {
-		{SIEVE_ACT_READ, NULL, NULL, NULL, false, false},
-		{SIEVE_ACT_FLAG, NULL, NULL, NULL, false, false},
-		{SIEVE_ACT_MOVE, "Archive/2026", NULL, NULL, false, false},
-		{SIEVE_ACT_MOVE, "New \"quoted\"", NULL, NULL, false, true},
-		{SIEVE_ACT_COPY, "Copies", NULL, NULL, false, true},
-		{SIEVE_ACT_COPY, "Copies", NULL, NULL, false, false},
-		{SIEVE_ACT_REDIRECT, NULL, "a@b.example", NULL, true, false},
-		{SIEVE_ACT_REDIRECT, NULL, "c@d.example", NULL, false, false},
-		{SIEVE_ACT_REJECT, NULL, NULL, "Go away.\nSecond \"line\"\\",
-		 false, false},
-		{SIEVE_ACT_DISCARD, NULL, NULL, NULL, false, false},
-		{SIEVE_ACT_STOP, NULL, NULL, NULL, false, false},
+	        {SIEVE_ACT_READ, NULL, NULL, NULL, false, false},
+	        {SIEVE_ACT_FLAG, NULL, NULL, NULL, false, false},
+	        {SIEVE_ACT_MOVE, "Archive/2026", NULL, NULL, false, false},
+	        {SIEVE_ACT_MOVE, "New \"quoted\"", NULL, NULL, false, true},
+	        {SIEVE_ACT_COPY, "Copies", NULL, NULL, false, true},
+	        {SIEVE_ACT_COPY, "Copies", NULL, NULL, false, false},
+	        {SIEVE_ACT_REDIRECT, NULL, "a@b.example", NULL, true, false},
+	        {SIEVE_ACT_REDIRECT, NULL, "c@d.example", NULL, false, false},
+	        {SIEVE_ACT_REJECT, NULL, NULL, "Go away.\nSecond \"line\"\\",
+	         false, false},
+	        {SIEVE_ACT_DISCARD, NULL, NULL, NULL, false, false},
+	        {SIEVE_ACT_STOP, NULL, NULL, NULL, false, false},
 	};
 	struct sieve_action y[] = {
-		{SIEVE_ACT_REDIRECT, NULL, "a@b.example", NULL, true, false},
-		{SIEVE_ACT_REJECT, NULL, NULL, "no", false, false},
+	        {SIEVE_ACT_REDIRECT, NULL, "a@b.example", NULL, true, false},
+	        {SIEVE_ACT_REJECT, NULL, NULL, "no", false, false},
 	};
 	struct sieve_rules rs = one_rule(c, 2, x, PT_NELEM(x));
 	const char *s;
@@ -450,7 +450,7 @@ test_round_trip_every_action(void **state)
 	(void)state;
 	s = round_trip(&rs, &caps);
 	assert_non_null(strstr(s, "\r\n\treject \"Go away.\r\nSecond "
-				  "\\\"line\\\"\\\\\";\r\n"));
+	                          "\\\"line\\\"\\\\\";\r\n"));
 	assert_non_null(strstr(s, "fileinto :create \"New \\\"quoted\\\"\";"));
 	rs.rules[0].any = true;
 	rs.rules[0].enabled = false;
@@ -467,11 +467,11 @@ static void
 test_flags_are_written_first(void **state)
 {
 	struct sieve_caps caps = caps_of(all_exts, PT_NELEM(all_exts));
-	struct sieve_cond c = {SIEVE_FIELD_FROM, NULL, SIEVE_OP_CONTAINS,
-			       false, "x"};
+	struct sieve_cond c = {SIEVE_FIELD_FROM, NULL, SIEVE_OP_CONTAINS, false,
+	                       "x"};
 	struct sieve_action x[] = {
-		{SIEVE_ACT_MOVE, "F", NULL, NULL, false, false},
-		{SIEVE_ACT_READ, NULL, NULL, NULL, false, false},
+	        {SIEVE_ACT_MOVE, "F", NULL, NULL, false, false},
+	        {SIEVE_ACT_READ, NULL, NULL, NULL, false, false},
 	};
 	struct sieve_rules rs = one_rule(&c, 1, x, 2);
 	struct sbuf s;
@@ -481,19 +481,19 @@ test_flags_are_written_first(void **state)
 	(void)state;
 	sbuf_init(&s, A, 0, 0);
 	assert_int_equal(sieve_script_generate(&rs, &caps, &s, A, NULL, &err),
-			 0);
+	                 0);
 	p = strstr(sbuf_cstr(&s), "addflag");
 	assert_non_null(p);
 	assert_non_null(strstr(p, "fileinto"));
 	assert_string_equal(sbuf_cstr(&s),
-			    "# Petrel filters v1\r\n"
-			    "require [\"fileinto\",\"imap4flags\"];\r\n"
-			    "# rule:[rule]\r\n"
-			    "if allof (header :contains \"from\" \"x\")\r\n"
-			    "{\r\n"
-			    "\taddflag \"\\\\Seen\";\r\n"
-			    "\tfileinto \"F\";\r\n"
-			    "}\r\n");
+	                    "# Petrel filters v1\r\n"
+	                    "require [\"fileinto\",\"imap4flags\"];\r\n"
+	                    "# rule:[rule]\r\n"
+	                    "if allof (header :contains \"from\" \"x\")\r\n"
+	                    "{\r\n"
+	                    "\taddflag \"\\\\Seen\";\r\n"
+	                    "\tfileinto \"F\";\r\n"
+	                    "}\r\n");
 }
 
 static void
@@ -501,17 +501,18 @@ test_escaping_and_injection(void **state)
 {
 	struct sieve_caps caps = caps_of(all_exts, PT_NELEM(all_exts));
 	struct sieve_cond c = {SIEVE_FIELD_SUBJECT, NULL, SIEVE_OP_BEGINS,
-			       false, "\"; discard; if true { stop; } \\*?"};
-	struct sieve_action x = {SIEVE_ACT_MOVE, "F\"; discard; \"", NULL,
-				 NULL, false, false};
+	                       false, "\"; discard; if true { stop; } \\*?"};
+	struct sieve_action x = {
+	        SIEVE_ACT_MOVE, "F\"; discard; \"", NULL, NULL, false, false};
 	struct sieve_rules rs = one_rule(&c, 1, &x, 1);
 	const char *s;
 
 	(void)state;
 	rs.rules[0].name = "] evil\\ \"name\"";
 	s = round_trip(&rs, &caps);
-	assert_non_null(strstr(s, "header :matches \"subject\" \"\\\"; discard; "
-				  "if true { stop; } \\\\\\\\\\\\*\\\\?*\""));
+	assert_non_null(strstr(s,
+	                       "header :matches \"subject\" \"\\\"; discard; "
+	                       "if true { stop; } \\\\\\\\\\\\*\\\\?*\""));
 	assert_non_null(strstr(s, "fileinto \"F\\\"; discard; \\\"\";"));
 	/* The only discard/stop are inside strings: one of each command. */
 	assert_null(strstr(s, "\tdiscard;"));
@@ -523,15 +524,15 @@ test_control_characters_refused(void **state)
 {
 	struct sieve_caps caps = caps_of(all_exts, PT_NELEM(all_exts));
 	static const char *const bad[] = {"a\r\nb", "a\nb", "a\rb", "a\x01",
-					  "\xff\xfe"};
+	                                  "\xff\xfe"};
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < PT_NELEM(bad); i++) {
 		struct sieve_cond c = {SIEVE_FIELD_SUBJECT, NULL,
-				       SIEVE_OP_CONTAINS, false, bad[i]};
-		struct sieve_action x = {SIEVE_ACT_DISCARD, NULL, NULL, NULL,
-					 false, false};
+		                       SIEVE_OP_CONTAINS, false, bad[i]};
+		struct sieve_action x = {
+		        SIEVE_ACT_DISCARD, NULL, NULL, NULL, false, false};
 		struct sieve_rules rs = one_rule(&c, 1, &x, 1);
 		struct sbuf s;
 		struct perr err = {0};
@@ -539,9 +540,9 @@ test_control_characters_refused(void **state)
 
 		rs.rules[0].name = "r";
 		sbuf_init(&s, A, 0, 0);
-		assert_int_equal(sieve_script_generate(&rs, &caps, &s, A,
-						       &where, &err),
-				 -1);
+		assert_int_equal(
+		        sieve_script_generate(&rs, &caps, &s, A, &where, &err),
+		        -1);
 		assert_int_equal(err.kind, PERR_INPUT);
 		assert_string_equal(where, "rules[0].conditions[0].value");
 		assert_non_null(strstr(err.msg, "rule 1: condition 1: value"));
@@ -554,10 +555,10 @@ static void
 test_unsupported_extension_named(void **state)
 {
 	struct sieve_caps caps = caps_of((const char *const[]){"fileinto"}, 1);
-	struct sieve_cond c = {SIEVE_FIELD_BODY, NULL, SIEVE_OP_CONTAINS,
-			       false, "x"};
-	struct sieve_action x = {SIEVE_ACT_DISCARD, NULL, NULL, NULL, false,
-				 false};
+	struct sieve_cond c = {SIEVE_FIELD_BODY, NULL, SIEVE_OP_CONTAINS, false,
+	                       "x"};
+	struct sieve_action x = {
+	        SIEVE_ACT_DISCARD, NULL, NULL, NULL, false, false};
 	struct sieve_rules rs = one_rule(&c, 1, &x, 1);
 	struct sbuf s;
 	struct perr err = {0};
@@ -566,20 +567,20 @@ test_unsupported_extension_named(void **state)
 	(void)state;
 	sbuf_init(&s, A, 0, 0);
 	assert_int_equal(sieve_script_generate(&rs, &caps, &s, A, &where, &err),
-			 -1);
+	                 -1);
 	assert_string_equal(where, "rules[0].conditions[0].field");
 	assert_non_null(strstr(err.msg, "\"body\""));
 	/* "mailbox" missing: :create is left to the caller. */
 	{
-		struct sieve_action m = {SIEVE_ACT_MOVE, "New", NULL, NULL,
-					 false, true};
+		struct sieve_action m = {SIEVE_ACT_MOVE, "New", NULL,
+		                         NULL,           false, true};
 
 		c.field = SIEVE_FIELD_FROM;
 		rs = one_rule(&c, 1, &m, 1);
 		sbuf_reset(&s);
-		assert_int_equal(sieve_script_generate(&rs, &caps, &s, A,
-						       &where, &err),
-				 0);
+		assert_int_equal(
+		        sieve_script_generate(&rs, &caps, &s, A, &where, &err),
+		        0);
 		assert_null(strstr(sbuf_cstr(&s), ":create"));
 	}
 }
@@ -596,14 +597,19 @@ test_vacation_round_trip(void **state)
 	const char *where;
 
 	(void)state;
-	rs.vacation = (struct sieve_vacation){
-		true, "Away \"now\"", "I am away.\nBack soon \\o/", 3,
-		"2026-07-01", "2026-07-31", addrs, 2};
+	rs.vacation = (struct sieve_vacation){true,
+	                                      "Away \"now\"",
+	                                      "I am away.\nBack soon \\o/",
+	                                      3,
+	                                      "2026-07-01",
+	                                      "2026-07-31",
+	                                      addrs,
+	                                      2};
 	s = round_trip(&rs, &caps);
 	assert_non_null(strstr(s, "currentdate :value \"ge\" \"date\" "
-				  "\"2026-07-01\""));
+	                          "\"2026-07-01\""));
 	assert_non_null(strstr(s, "require [\"date\",\"relational\","
-				  "\"vacation\"];"));
+	                          "\"vacation\"];"));
 	rs.vacation.enabled = false;
 	(void)round_trip(&rs, &caps);
 	rs.vacation.from = NULL;
@@ -614,21 +620,30 @@ test_vacation_round_trip(void **state)
 	s = round_trip(&rs, &caps);
 	assert_non_null(strstr(s, "if false # true\r\n"));
 	/* Off and empty: nothing written at all. */
-	rs.vacation = (struct sieve_vacation){false, "", "", 7, NULL, NULL,
-					      NULL, 0};
+	rs.vacation =
+	        (struct sieve_vacation){false, "", "", 7, NULL, NULL, NULL, 0};
 	s = round_trip(&rs, &caps);
 	assert_string_equal(s, "# Petrel filters v1\r\n");
 	/* Dates need the date extension; bad dates are refused. */
-	rs.vacation = (struct sieve_vacation){true, "s", "t", 1, "2026-13-01",
-					      NULL, NULL, 0};
+	rs.vacation = (struct sieve_vacation){true,         "s",  "t",  1,
+	                                      "2026-13-01", NULL, NULL, 0};
 	sbuf_init(&b, A, 0, 0);
 	assert_int_equal(sieve_script_generate(&rs, &caps, &b, A, &where, &err),
-			 -1);
+	                 -1);
 	assert_string_equal(where, "vacation.from");
+	rs.vacation.from = NULL;
+	rs.vacation.addresses = (const char *[]){"ok@example.test", "nope"};
+	rs.vacation.n_addresses = 2;
+	assert_int_equal(sieve_script_generate(&rs, &caps, &b, A, &where, &err),
+	                 -1);
+	assert_string_equal(where, "vacation.addresses[1]");
+	assert_string_equal(err.msg, "vacation: address 2: is not an e-mail "
+	                             "address");
+	rs.vacation.n_addresses = 0;
 	rs.vacation.from = "2026-01-01";
 	caps = caps_of((const char *const[]){"vacation"}, 1);
 	assert_int_equal(sieve_script_generate(&rs, &caps, &b, A, &where, &err),
-			 -1);
+	                 -1);
 	assert_non_null(strstr(err.msg, "\"date\""));
 }
 
@@ -636,23 +651,23 @@ static void
 test_foreign_scripts(void **state)
 {
 	static const char *const foreign[] = {
-		"require \"fileinto\";\r\nif header :contains \"from\" \"x\" "
-		"{ fileinto \"y\"; }\r\n",
-		/* Roundcube */
-		"require [\"fileinto\"];\r\n# rule:[x]\r\nif true\r\n{\r\n"
-		"\tfileinto \"y\";\r\n}\r\n",
-		/* ours, edited by hand: an extra space */
-		"# Petrel filters v1\r\nrequire [\"fileinto\"];\r\n# rule:[r]"
-		"\r\nif true\r\n{\r\n\tfileinto  \"F\";\r\n}\r\n",
-		/* ours, with an extra command */
-		"# Petrel filters v1\r\n# rule:[r]\r\nif true\r\n{\r\n"
-		"\tdiscard;\r\n}\r\nkeep;\r\n",
-		"# Petrel filters v1\r\n/* x */\r\n",
-		"# Petrel filters v1\r\n# rule:[r]\r\nif false\r\n{\r\n"
-		"\tdiscard;\r\n}\r\n",
-		"# Petrel filters v1\r\n# rule:[r]\r\nif true\r\n{\r\n"
-		"\treject text:\r\nx\r\n.\r\n;\r\n}\r\n",
-		"",
+	        "require \"fileinto\";\r\nif header :contains \"from\" \"x\" "
+	        "{ fileinto \"y\"; }\r\n",
+	        /* Roundcube */
+	        "require [\"fileinto\"];\r\n# rule:[x]\r\nif true\r\n{\r\n"
+	        "\tfileinto \"y\";\r\n}\r\n",
+	        /* ours, edited by hand: an extra space */
+	        "# Petrel filters v1\r\nrequire [\"fileinto\"];\r\n# rule:[r]"
+	        "\r\nif true\r\n{\r\n\tfileinto  \"F\";\r\n}\r\n",
+	        /* ours, with an extra command */
+	        "# Petrel filters v1\r\n# rule:[r]\r\nif true\r\n{\r\n"
+	        "\tdiscard;\r\n}\r\nkeep;\r\n",
+	        "# Petrel filters v1\r\n/* x */\r\n",
+	        "# Petrel filters v1\r\n# rule:[r]\r\nif false\r\n{\r\n"
+	        "\tdiscard;\r\n}\r\n",
+	        "# Petrel filters v1\r\n# rule:[r]\r\nif true\r\n{\r\n"
+	        "\treject text:\r\nx\r\n.\r\n;\r\n}\r\n",
+	        "",
 	};
 	size_t i;
 
@@ -663,8 +678,8 @@ test_foreign_scripts(void **state)
 		struct perr err = {0};
 
 		assert_int_equal(sieve_script_parse(strv_from_cstr(foreign[i]),
-						    A, &r, &is_foreign, &err),
-				 0);
+		                                    A, &r, &is_foreign, &err),
+		                 0);
 		if (!is_foreign)
 			fail_msg("case %zu read as ours", i);
 		assert_int_equal(r.n_rules, 0);
@@ -675,20 +690,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_line_atoms_strings_literals),
-		cmocka_unit_test(test_status_codes_and_text),
-		cmocka_unit_test(test_hostile_responses_fail_cleanly),
-		cmocka_unit_test(test_long_line_is_bounded),
-		cmocka_unit_test(test_caps_parse),
-		cmocka_unit_test(test_error_line),
-		cmocka_unit_test(test_round_trip_every_condition),
-		cmocka_unit_test(test_round_trip_every_action),
-		cmocka_unit_test(test_flags_are_written_first),
-		cmocka_unit_test(test_escaping_and_injection),
-		cmocka_unit_test(test_control_characters_refused),
-		cmocka_unit_test(test_unsupported_extension_named),
-		cmocka_unit_test(test_vacation_round_trip),
-		cmocka_unit_test(test_foreign_scripts),
+	        cmocka_unit_test(test_line_atoms_strings_literals),
+	        cmocka_unit_test(test_status_codes_and_text),
+	        cmocka_unit_test(test_hostile_responses_fail_cleanly),
+	        cmocka_unit_test(test_long_line_is_bounded),
+	        cmocka_unit_test(test_caps_parse),
+	        cmocka_unit_test(test_error_line),
+	        cmocka_unit_test(test_round_trip_every_condition),
+	        cmocka_unit_test(test_round_trip_every_action),
+	        cmocka_unit_test(test_flags_are_written_first),
+	        cmocka_unit_test(test_escaping_and_injection),
+	        cmocka_unit_test(test_control_characters_refused),
+	        cmocka_unit_test(test_unsupported_extension_named),
+	        cmocka_unit_test(test_vacation_round_trip),
+	        cmocka_unit_test(test_foreign_scripts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
