@@ -381,23 +381,23 @@ function checkRules(rules) {
   if (!Array.isArray(rules)) return 'rules: not a list';
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i];
-    if (!r || typeof r.name !== 'string' || !r.name.trim()) return `rules[${i}].name: empty`;
-    if (!['all', 'any'].includes(r.match)) return `rules[${i}].match: must be all or any`;
+    if (!r || typeof r.name !== 'string' || !r.name.trim()) return `rule ${i + 1}: name: empty`;
+    if (!['all', 'any'].includes(r.match)) return `rule ${i + 1}: match: must be all or any`;
     for (let j = 0; j < (r.conditions || []).length; j++) {
       const c = r.conditions[j];
-      if (!/^(from|to|subject|body|size|header:[!-9;-~]+)$/.test(c.field)) return `rules[${i}].conditions[${j}].field: unknown`;
-      if (!String(c.value || '').length) return `rules[${i}].conditions[${j}].value: empty`;
-      if (c.field === 'size' && !/^\d+[KMG]?$/.test(c.value)) return `rules[${i}].conditions[${j}].value: not a size`;
-      if (c.op === 'regex' && !SIEVE_CAPS.includes('regex')) return `rules[${i}].conditions[${j}].op: the server has no regex`;
+      if (!/^(from|to|subject|body|size|header:[!-9;-~]+)$/.test(c.field)) return `rule ${i + 1}: condition ${j + 1}: field: unknown`;
+      if (!String(c.value || '').length) return `rule ${i + 1}: condition ${j + 1}: value: empty`;
+      if (c.field === 'size' && !/^\d+[KMG]?$/.test(c.value)) return `rule ${i + 1}: condition ${j + 1}: value: not a size`;
+      if (c.op === 'regex' && !SIEVE_CAPS.includes('regex')) return `rule ${i + 1}: condition ${j + 1}: op: the server has no regex`;
     }
-    if (!(r.actions || []).length) return `rules[${i}].actions: empty`;
+    if (!(r.actions || []).length) return `rule ${i + 1}: actions: empty`;
     for (let j = 0; j < r.actions.length; j++) {
       const a = r.actions[j];
-      if ((a.type === 'move' || a.type === 'copy') && !a.folder) return `rules[${i}].actions[${j}].folder: empty`;
-      if (a.type === 'redirect' && !FADDR.test(a.address || '')) return `rules[${i}].actions[${j}].address: not an address`;
-      if (a.type === 'reject' && !SIEVE_CAPS.includes('reject')) return `rules[${i}].actions[${j}].type: the server has no reject`;
+      if ((a.type === 'move' || a.type === 'copy') && !a.folder) return `rule ${i + 1}: action ${j + 1}: folder: empty`;
+      if (a.type === 'redirect' && !FADDR.test(a.address || '')) return `rule ${i + 1}: action ${j + 1}: address: not an address`;
+      if (a.type === 'reject' && !SIEVE_CAPS.includes('reject')) return `rule ${i + 1}: action ${j + 1}: type: the server has no reject`;
       // A stand-in for a server-side refusal the UI must show as is.
-      if (a.type === 'redirect' && /@blocked\.example$/.test(a.address)) return `rules[${i}].actions[${j}].address: redirects to this domain are not allowed`;
+      if (a.type === 'redirect' && /@blocked\.example$/.test(a.address)) return `rule ${i + 1}: action ${j + 1}: address: redirects to this domain are not allowed`;
     }
   }
   return null;
@@ -434,7 +434,7 @@ function filtersApi(action, b) {
       const bad = checkRules(b.rules);
       if (bad) return fErr(400, 'invalid_rule', 'A rule is not valid.', { detail: bad });
       const v = b.vacation || {};
-      if (v.enabled && !String(v.text || '').trim()) return fErr(400, 'invalid_rule', 'The vacation reply has no text.', { detail: 'vacation.text: empty' });
+      if (v.enabled && !String(v.text || '').trim()) return fErr(400, 'invalid_rule', 'The vacation reply has no text.', { detail: 'vacation: text: empty' });
       sieve.rules = b.rules;
       sieve.vacation = v;
       sieve.scripts.set('petrel', '# Petrel filters\n' + JSON.stringify(b, null, 1).split('\n').map((x) => '# ' + x).join('\n') + '\n');
