@@ -272,6 +272,29 @@
     ask: ask
   };
 
+  // A link out of a form with unsaved edits (marked data-dirty by its
+  // section) asks first. The browser's back button is not asked about:
+  // the saved state on the server is still there to come back to.
+  document.addEventListener('click', function (ev) {
+    var a = ev.target.closest && ev.target.closest('a[href^="#"]');
+    if (!a || !pane || pane.hidden || ev.defaultPrevented) return;
+    var dirty = pane.querySelector('form[data-dirty]');
+    if (!dirty || a.getAttribute('href') === location.hash) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    var to = a.classList.contains('set-back') && P.lastMailHash ? P.lastMailHash : a.getAttribute('href');
+    ask({
+      title: t('L_SETTINGS_DISCARD_TITLE', 'Discard changes?'),
+      text: t('L_SETTINGS_DISCARD_TEXT', ''),
+      ok: t('L_SETTINGS_DISCARD_OK', 'Discard'),
+      danger: true
+    }).then(function (ok) {
+      if (!ok) return;
+      delete dirty.dataset.dirty;
+      location.hash = to;
+    });
+  }, true);
+
   // Remember the mail view to go back to.
   function onHash() {
     if (/^#\/folder\//.test(location.hash)) P.lastMailHash = location.hash;
