@@ -155,6 +155,53 @@ test('a rule made in the editor files matching mail into a new folder, read', as
   });
 });
 
+test('rules reorder with the arrows and by drag and drop, and switch off', async () => {
+  const user = bob();
+  const rule = (name, word) => ({ name, enabled: true, match: 'all',
+    conditions: [{ field: 'subject', op: 'contains', value: `${word} ${TOKEN}` }], actions: [{ type: 'flag' }] });
+  await withPage(browser, DESKTOP, 'filters-order', async (page, problems) => {
+    await login(page, user);
+    const api = (call, body) => page.evaluate(([c, b]) => window.Petrel.api(c, b, { quiet: true }), [call, body]);
+    const before = await api('Filters', {});
+    const mine = [rule(`RuleA ${TOKEN}`, 'x1'), rule(`RuleB ${TOKEN}`, 'x2'), rule(`RuleC ${TOKEN}`, 'x3')];
+    await api('FiltersSave', { rules: [...before.rules, ...mine], vacation: before.vacation });
+    const order = async () => (await api('Filters', {})).rules.map((r) => r.name).filter((n) => n.endsWith(TOKEN));
+    const shown = () => page.locator('.rule-name').evaluateAll((l, tok) => l.map((n) => n.firstChild.textContent)
+      .filter((n) => n.endsWith(tok)), TOKEN);
+
+    await page.goto(`${BASE_URL}/#/settings/filters`);
+    await page.waitForSelector('.rules .rule');
+    // Keyboard: A down one place; the focus stays on A's arrow.
+    const a = page.locator('.rule', { hasText: `RuleA ${TOKEN}` });
+    await a.locator('.rule-down').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.toast:not(.error)', { timeout: 15000 });
+    assert.deepEqual(await order(), [`RuleB ${TOKEN}`, `RuleA ${TOKEN}`, `RuleC ${TOKEN}`]);
+    assert.deepEqual(await shown(), [`RuleB ${TOKEN}`, `RuleA ${TOKEN}`, `RuleC ${TOKEN}`]);
+    assert.match(await page.evaluate(() => document.activeElement.closest('.rule').textContent), new RegExp(`RuleA ${TOKEN}`));
+
+    // Mouse: drag C by its handle onto the top half of B.
+    const c = page.locator('.rule', { hasText: `RuleC ${TOKEN}` });
+    const b = page.locator('.rule', { hasText: `RuleB ${TOKEN}` });
+    await c.locator('.rule-grip').dragTo(b, { targetPosition: { x: 80, y: 6 } });
+    await page.waitForFunction((tok) => [...document.querySelectorAll('.rule-name')].map((n) => n.firstChild.textContent)
+      .filter((n) => n.endsWith(tok)).join('|') === `RuleC ${tok}|RuleB ${tok}|RuleA ${tok}`, TOKEN, { timeout: 15000 });
+    await page.waitForFunction(() => !document.querySelector('.rules.is-saving'));
+    assert.deepEqual(await order(), [`RuleC ${TOKEN}`, `RuleB ${TOKEN}`, `RuleA ${TOKEN}`]);
+
+    // Off is kept by the server and shown after a reload.
+    await page.locator('.rule', { hasText: `RuleB ${TOKEN}` }).locator('.rule-toggle').uncheck();
+    await page.waitForFunction(() => !document.querySelector('.rules.is-saving'));
+    await page.reload();
+    await page.waitForSelector('.rules .rule');
+    assert.equal(await page.locator('.rule', { hasText: `RuleB ${TOKEN}` }).locator('.rule-toggle').isChecked(), false);
+    assert.equal((await api('Filters', {})).rules.find((r) => r.name === `RuleB ${TOKEN}`).enabled, false);
+
+    await api('FiltersSave', { rules: before.rules, vacation: before.vacation });
+    assert.deepEqual(problems, []);
+  });
+});
+
 test('the vacation reply switch is saved', async () => {
   const user = bob();
   await withPage(browser, DESKTOP, 'filters-vacation', async (page, problems) => {
