@@ -419,6 +419,12 @@ sieve_conn_is_tls(const struct sieve_conn *c)
 	return c->s != NULL && net_stream_is_tls(c->s);
 }
 
+bool
+sieve_conn_is_broken(const struct sieve_conn *c)
+{
+	return c->broken;
+}
+
 const char *
 sieve_last_code(const struct sieve_conn *c)
 {

@@ -178,8 +178,12 @@ sieve_read_line(struct sieve_src *src, struct arena *a, struct sieve_line *l,
 		c = src_get(src);
 		if (c < 0)
 			return eof_error(src, a, err);
-		if (c == ' ')
+		if (c == ' ') {
+			/* Even blanks count: a stream of them must end. */
+			if (line_budget-- == 0)
+				return syntax(a, err, "line too long");
 			continue;
+		}
 		if (c == '\r') {
 			if (src_get(src) != '\n')
 				return syntax(a, err, "CR without LF");
@@ -206,7 +210,7 @@ sieve_read_line(struct sieve_src *src, struct arena *a, struct sieve_line *l,
 
 			sbuf_init(&b, a, 16, 1024);
 			sbuf_append_char(&b, (char)c);
-			while (is_atom_char(src_peek(src)))
+			while (is_atom_char(src_peek(src)) && sbuf_ok(&b))
 				sbuf_append_char(&b, (char)src_get(src));
 			if (!sbuf_ok(&b))
 				return syntax(a, err, "atom too long");

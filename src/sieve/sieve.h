@@ -158,6 +158,11 @@ void sieve_close(struct sieve_conn **cp);
 const struct sieve_caps *sieve_conn_caps(const struct sieve_conn *c);
 /* True when the connection runs over TLS. */
 bool sieve_conn_is_tls(const struct sieve_conn *c);
+/*
+ * True once the stream failed or the server sent something malformed:
+ * an error then came from the connection, not from a NO answer.
+ */
+bool sieve_conn_is_broken(const struct sieve_conn *c);
 
 /*
  * The last NO's response code ("NONEXISTENT") and text, or NULL. Valid

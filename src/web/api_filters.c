@@ -94,9 +94,12 @@ open_sieve(struct web_ctx *ctx, bool raw, struct sieve_conn **c_r,
 	return 0;
 }
 
-/* 422 "sieve_error": the server's text, with its line when it names one. */
+/*
+ * 422 "sieve_error": the server's text, with its line when it names one.
+ * Only for a NO answer: a broken connection keeps its own error.
+ */
 static int
-sieve_refused(struct web_ctx *ctx, struct perr *err)
+sieve_refused(struct web_ctx *ctx, struct sieve_conn *c, struct perr *err)
 {
 	struct strv t =
 	        strv_trim(strv_from_cstr(err->msg != NULL ? err->msg : ""));
@@ -104,11 +107,11 @@ sieve_refused(struct web_ctx *ctx, struct perr *err)
 	unsigned line = sieve_error_line(text);
 	json_t *fields = NULL;
 
-	if (err->kind != PERR_REMOTE || text == NULL)
+	if (err->kind != PERR_REMOTE || sieve_conn_is_broken(c) || text == NULL)
 		return -1; /* network, quota ...: the usual rendering */
 	err->msg = text;
 	if (line > 0) {
-		fields = json_pack("{si}", "line", (json_int_t)line);
+		fields = json_pack("{si}", "line", (int)line);
 		if (strncmp(text, "line ", 5) != 0)
 			err->msg = arena_printf(ctx->req->arena, "line %u: %s",
 			                        line, text);
@@ -131,7 +134,7 @@ check_and_put(struct web_ctx *ctx, struct sieve_conn *c, const char *name,
 		return -1;
 	if (sieve_check(c, script, a, NULL, err) != 0 ||
 	    sieve_put(c, name, script, a, NULL, err) != 0)
-		return sieve_refused(ctx, err);
+		return sieve_refused(ctx, c, err);
 	return 0;
 }
 

@@ -9,6 +9,8 @@ Runs against the ctest fixtures (PETREL_BASE_URL, PETREL_MAILSTACK_DIR, PETREL_W
   a value.
 - carol (example.org) gets her own domains/example.org.ini per test (raw on/off, STARTTLS,
   implicit TLS, sieve_use Off), petrel reloads it on SIGHUP; the file is removed at the end.
+- Broken, hostile and minimal fake ManageSieve servers listen on base+192 while a test
+  needs them (carol's domain then points there).
 - Every test removes the scripts it made, so the order does not matter.
 """
 import base64
@@ -528,6 +530,11 @@ class FakeSieve:
 
     def close(self):
         self.stop = True
+        try:
+            # Wakes the accept() in loop(); close() alone leaves the port bound.
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
 
 

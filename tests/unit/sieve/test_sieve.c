@@ -199,6 +199,33 @@ test_long_line_is_bounded(void **state)
 	}
 }
 
+/* A server that never stops sending one byte. */
+static long
+endless_read(void *ctx, void *buf, size_t n)
+{
+	memset(buf, *(const char *)ctx, n);
+	return (long)n;
+}
+
+static void
+test_endless_streams_end(void **state)
+{
+	static const char fill[] = {' ', 'A', '"'};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PT_NELEM(fill); i++) {
+		struct sieve_src src;
+		struct sieve_line l;
+		struct perr err = {0};
+		const char *p = &fill[i];
+
+		sieve_src_init(&src, endless_read, (void *)p);
+		assert_int_equal(sieve_read_line(&src, A, &l, &err), -1);
+		assert_int_equal(err.kind, PERR_REMOTE);
+	}
+}
+
 static void
 test_caps_parse(void **state)
 {
@@ -694,6 +721,7 @@ main(void)
 	        cmocka_unit_test(test_status_codes_and_text),
 	        cmocka_unit_test(test_hostile_responses_fail_cleanly),
 	        cmocka_unit_test(test_long_line_is_bounded),
+	        cmocka_unit_test(test_endless_streams_end),
 	        cmocka_unit_test(test_caps_parse),
 	        cmocka_unit_test(test_error_line),
 	        cmocka_unit_test(test_round_trip_every_condition),
