@@ -512,6 +512,8 @@
       conditions: [{ field: 'from', op: 'contains', value: '' }],
       actions: [{ type: has('fileinto') ? 'move' : 'redirect', folder: '' }]
     } : clone(data.rules[index]);
+    rule.conditions = Array.isArray(rule.conditions) ? rule.conditions : [];
+    rule.actions = Array.isArray(rule.actions) ? rule.actions : [];
     var back = S.href('filters');
     pageHead(box, isNew ? t('L_FILTERS_NEW_TITLE', 'New rule') : t('L_FILTERS_EDIT_TITLE', 'Edit rule'), null, back);
 
