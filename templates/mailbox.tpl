@@ -4,7 +4,10 @@
 <head>
 {{>HEAD}}
 <link rel="stylesheet" href="{{STATIC}}/css/app.css?v={{ASSET_VERSION}}">
+<link rel="stylesheet" href="{{STATIC}}/css/settings.css?v={{ASSET_VERSION}}">
 <script src="{{STATIC}}/js/app.js?v={{ASSET_VERSION}}" defer></script>
+<script src="{{STATIC}}/js/settings.js?v={{ASSET_VERSION}}" defer></script>
+<script src="{{STATIC}}/js/filters.js?v={{ASSET_VERSION}}" defer></script>
 </head>
 <body class="page-mail" data-petrel="{{BOOT_JSON}}">
 <svg class="sprite" aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">
@@ -54,6 +57,11 @@
   <symbol id="i-download" viewBox="0 0 24 24"><path d="M12 4v11 M7.5 10.5L12 15l4.5-4.5 M5 19.5h14"/></symbol>
   <symbol id="i-code" viewBox="0 0 24 24"><path d="M8.5 7.5L4 12l4.5 4.5 M15.5 7.5L20 12l-4.5 4.5 M13.5 5l-3 14"/></symbol>
   <symbol id="i-printer" viewBox="0 0 24 24"><path d="M7 9V4h10v5 M7 17H4.5V9h15v8H17 M7 14h10v6H7z"/></symbol>
+  <symbol id="i-filter" viewBox="0 0 24 24"><path d="M4 5h16l-6 7.5V19l-4 1.5v-8z"/></symbol>
+  <symbol id="i-sun" viewBox="0 0 24 24"><path d="M12 8a4 4 0 1 0 0 8a4 4 0 1 0 0-8z M12 2.5v2 M12 19.5v2 M2.5 12h2 M19.5 12h2 M5.3 5.3l1.4 1.4 M17.3 17.3l1.4 1.4 M5.3 18.7l1.4-1.4 M17.3 6.7l1.4-1.4"/></symbol>
+  <symbol id="i-grip" viewBox="0 0 24 24"><path d="M9 6h.01 M15 6h.01 M9 12h.01 M15 12h.01 M9 18h.01 M15 18h.01"/></symbol>
+  <symbol id="i-arrow-up" viewBox="0 0 24 24"><path d="M12 19V5 M6 11l6-6 6 6"/></symbol>
+  <symbol id="i-arrow-down" viewBox="0 0 24 24"><path d="M12 5v14 M6 13l6 6 6-6"/></symbol>
   <symbol id="i-external" viewBox="0 0 24 24"><path d="M14 4h6v6 M20 4l-9 9 M18 14v6H4V6h6"/></symbol>
 </svg>
 
@@ -94,6 +102,9 @@
         <button type="button" class="menu-item" role="menuitem" data-action="help">
           <svg class="icon" aria-hidden="true"><use href="#i-keyboard"/></svg><span>{{L_MAIL_SHORTCUTS}}</span>
         </button>
+        <a class="menu-item" role="menuitem" href="#/settings/filters" id="menu-settings" hidden>
+          <svg class="icon" aria-hidden="true"><use href="#i-filter"/></svg><span>{{L_SETTINGS_FILTERS_LINK}}</span>
+        </a>
         <button type="button" class="menu-item" role="menuitem" data-action="logout" id="logout">
           <svg class="icon" aria-hidden="true"><use href="#i-logout"/></svg><span>{{L_MAIL_LOGOUT}}</span>
         </button>
@@ -122,6 +133,11 @@
     <ul class="folders" id="folders" aria-labelledby="folders-title">
       <li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li>
     </ul>
+    <div class="sidebar-foot" id="sidebar-settings" hidden>
+      <a class="folder-link settings-link" id="nav-settings" href="#/settings/filters">
+        <svg class="icon" aria-hidden="true"><use href="#i-filter"/></svg><span class="folder-name">{{L_SETTINGS_FILTERS_SHORT}}</span>
+      </a>
+    </div>
   </nav>
   <div class="scrim" id="scrim" hidden></div>
 
@@ -210,6 +226,8 @@
       </span>
     </footer>
   </section>
+
+  <section class="settings-pane" id="settings" aria-labelledby="settings-title" hidden></section>
 
   <section class="preview-pane" id="preview" aria-label="{{L_MAIL_PREVIEW}}" tabindex="-1">
     <div class="empty-state" id="preview-empty">

@@ -293,9 +293,14 @@
     return JSON.stringify([r.folder, r.page, r.sort, r.q, r.threads]);
   }
 
+  // Settings pages (#/settings/...) are drawn by settings.js; the mailbox
+  // keeps the folder it showed, so going back to mail costs no reload.
+  var SETTINGS_HASH = /^#\/settings(\/|$)/;
+  function inSettings() { return SETTINGS_HASH.test(location.hash); }
+
   function onRoute() {
     var prev = route;
-    route = parseHash();
+    route = inSettings() && prev ? prev : parseHash();
     if (!prev || listKey(prev) !== listKey(route)) {
       var folderChanged = !prev || prev.folder !== route.folder || prev.q !== route.q;
       if (folderChanged) {
@@ -1756,7 +1761,7 @@
 
   var placeholders = [searchInput.placeholder, t('L_MAIL_SEARCH', 'Search mail')];
   function updateView() {
-    app.dataset.view = isPhone() && route && route.m ? 'preview' : 'list';
+    app.dataset.view = inSettings() ? 'settings' : isPhone() && route && route.m ? 'preview' : 'list';
     searchInput.placeholder = placeholders[isPhone() ? 1 : 0];
   }
   isPhoneMq.addEventListener('change', function () { updateView(); closeDrawer(); });
@@ -1858,7 +1863,10 @@
 
   $('user-menu').addEventListener('click', function (ev) {
     var b = ev.target.closest('[data-action]');
-    if (!b) return;
+    if (!b) {
+      if (ev.target.closest('a.menu-item')) closeMenus();
+      return;
+    }
     closeMenus();
     if (b.dataset.action === 'logout') logout();
     if (b.dataset.action === 'help') openHelp();
@@ -2349,6 +2357,11 @@
       if (key === 'Tab') closeMenus();
       return;
     }
+    // The list shortcuts must not act on a hidden list behind settings.
+    if (inSettings()) {
+      if (key === 'Escape' && closeDrawer()) drawerBtn.focus();
+      return;
+    }
     if (typing(ev.target)) {
       if (key === 'Escape' && ev.target === searchInput) {
         ev.preventDefault();
@@ -2469,7 +2482,14 @@
   $('user-menu-email').textContent = email;
   fillAvatar($('user-avatar'), '', email);
 
-  if (!/^#\/folder\//.test(location.hash)) {
+  // What settings.js (and later scripts) build on; see settings.js.
+  window.Petrel = Object.assign(window.Petrel || {}, {
+    boot: boot, api: api, fail: fail, toast: toast, t: t, tf: tf, el: el, icon: icon,
+    isPhone: isPhone, closeDrawer: closeDrawer, folderName: displayName, loadFolders: loadFolders,
+    folders: function () { return folders; }
+  });
+
+  if (!/^#\/folder\//.test(location.hash) && !inSettings()) {
     history.replaceState(null, '', hashFor(defaultRoute()));
   }
   window.addEventListener('hashchange', onRoute);

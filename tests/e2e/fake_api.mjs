@@ -343,9 +343,136 @@ function api(action, b, req) {
       if (to) for (const m of moving) boxes.get(to).push({ ...m, uid: nextUid++ });
       return [200, action === 'MessageMove' ? { moved: moving.length } : { deleted: moving.length }];
     }
-    default: return [404, { error: { code: 'NotFound', message: 'Unknown action.' } }];
+    default: return filtersApi(action, b) || [404, { error: { code: 'NotFound', message: 'Unknown action.' } }];
   }
 }
+
+// ==== filters (issue #6, /work/notes/contract-filters.md) ==================
+// Filters, FiltersSave and the raw Filters* calls over an in-memory
+// ManageSieve account. FAKE_FILTERS=off turns the feature off for the
+// domain, FAKE_SIEVE_RAW=0 forbids raw mode, FAKE_SIEVE_CAPS="a b c"
+// replaces the capability list, FAKE_SIEVE_FOREIGN=1 starts with a
+// script another tool wrote.
+const FILTERS_ON = process.env.FAKE_FILTERS !== 'off';
+const SIEVE_RAW = process.env.FAKE_SIEVE_RAW !== '0';
+const SIEVE_CAPS = (process.env.FAKE_SIEVE_CAPS ||
+  'fileinto reject envelope encoded-character vacation subaddress comparator-i;ascii-numeric relational regex imap4flags copy include variables body enotify environment mailbox date index ihave duplicate mime').split(/\s+/);
+const sieve = {
+  scripts: new Map([['roundcube', '# rule:[Old newsletter rule]\nif header :contains "list-id" "news" {\n  fileinto "Junk";\n}\n']]),
+  active: process.env.FAKE_SIEVE_FOREIGN === '1' ? 'roundcube' : 'petrel',
+  rules: [
+    { name: 'Receipts', enabled: true, match: 'any', conditions: [
+      { field: 'from', op: 'contains', value: 'billing@cloud.example.com' },
+      { field: 'subject', op: 'begins', value: 'Your invoice' }],
+    actions: [{ type: 'move', folder: 'Receipts' }, { type: 'read' }] },
+    { name: 'GitLab noise', enabled: false, match: 'all', conditions: [
+      { field: 'header:X-GitLab-Project', op: 'is', value: 'petrel' },
+      { field: 'size', op: 'over', value: '2M' }],
+    actions: [{ type: 'move', folder: 'Projects/Petrel' }, { type: 'stop' }] },
+  ],
+  vacation: { enabled: false, subject: 'Away', text: '', days: 7, addresses: [] },
+};
+sieve.scripts.set('petrel', '# Petrel filters\nrequire ["fileinto", "imap4flags"];\n');
+
+const fErr = (status, code, message, extra) => [status, { error: { code, message, detail: extra?.detail, ...extra } }];
+const FADDR = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function checkRules(rules) {
+  if (!Array.isArray(rules)) return 'rules: not a list';
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    if (!r || typeof r.name !== 'string' || !r.name.trim()) return `rule ${i + 1}: name: empty`;
+    if (!['all', 'any'].includes(r.match)) return `rule ${i + 1}: match: must be all or any`;
+    for (let j = 0; j < (r.conditions || []).length; j++) {
+      const c = r.conditions[j];
+      if (!/^(from|to|subject|body|size|header:[!-9;-~]+)$/.test(c.field)) return `rule ${i + 1}: condition ${j + 1}: field: unknown`;
+      if (!String(c.value || '').length) return `rule ${i + 1}: condition ${j + 1}: value: empty`;
+      if (c.field === 'size' && !/^\d+[KMG]?$/.test(c.value)) return `rule ${i + 1}: condition ${j + 1}: value: not a size`;
+      if (c.op === 'regex' && !SIEVE_CAPS.includes('regex')) return `rule ${i + 1}: condition ${j + 1}: op: the server has no regex`;
+    }
+    if (!(r.actions || []).length) return `rule ${i + 1}: actions: empty`;
+    for (let j = 0; j < r.actions.length; j++) {
+      const a = r.actions[j];
+      if ((a.type === 'move' || a.type === 'copy') && !a.folder) return `rule ${i + 1}: action ${j + 1}: folder: empty`;
+      if (a.type === 'redirect' && !FADDR.test(a.address || '')) return `rule ${i + 1}: action ${j + 1}: address: not an address`;
+      if (a.type === 'reject' && !SIEVE_CAPS.includes('reject')) return `rule ${i + 1}: action ${j + 1}: type: the server has no reject`;
+      // A stand-in for a server-side refusal the UI must show as is.
+      if (a.type === 'redirect' && /@blocked\.example$/.test(a.address)) return `rule ${i + 1}: action ${j + 1}: address: redirects to this domain are not allowed`;
+    }
+  }
+  return null;
+}
+
+// A crude CHECKSCRIPT: every statement must start with a known command.
+const SIEVE_WORDS = /^(require|if|elsif|else|fileinto|keep|discard|stop|redirect|reject|vacation|addflag|setflag|removeflag|anyof|allof|not|header|address|size|true|false|[{}#\]\[":,;)(]|$)/;
+function checkScript(text) {
+  const lines = String(text).split('\n');
+  let inString = false;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i].trim();
+    if (inString) { if (l === '.') inString = false; continue; }
+    if (/text:\s*$/.test(l)) { inString = true; continue; }
+    if (l.startsWith('#') || l.startsWith('"') || l.startsWith(':')) continue;
+    const word = (/^[A-Za-z_][\w-]*/.exec(l) || [''])[0];
+    if (word && !SIEVE_WORDS.test(word)) return { line: i + 1, text: `unknown command '${word}' (only commands the server knows are allowed here)` };
+  }
+  return null;
+}
+
+function filtersApi(action, b) {
+  if (!action.startsWith('Filters')) return null;
+  if (!FILTERS_ON) return fErr(404, 'filters_disabled', 'Filters are not available for this account.');
+  const rawCall = action !== 'Filters' && action !== 'FiltersSave';
+  if (rawCall && !SIEVE_RAW) return fErr(403, 'raw_disabled', 'Editing Sieve scripts directly is not allowed here.');
+  const names = () => [...sieve.scripts.keys()].sort();
+  switch (action) {
+    case 'Filters':
+      return [200, { enabled: true, allowRaw: SIEVE_RAW, capabilities: SIEVE_CAPS,
+        scriptName: sieve.active || null, foreign: !!sieve.active && sieve.active !== 'petrel',
+        rules: sieve.active === 'petrel' ? sieve.rules : [], vacation: sieve.vacation }];
+    case 'FiltersSave': {
+      const bad = checkRules(b.rules);
+      if (bad) return fErr(400, 'invalid_rule', 'A rule is not valid.', { detail: bad });
+      const v = b.vacation || {};
+      if (v.enabled && !String(v.text || '').trim()) return fErr(400, 'invalid_rule', 'The vacation reply has no text.', { detail: 'vacation: text: empty' });
+      sieve.rules = b.rules;
+      sieve.vacation = v;
+      sieve.scripts.set('petrel', '# Petrel filters\n' + JSON.stringify(b, null, 1).split('\n').map((x) => '# ' + x).join('\n') + '\n');
+      sieve.active = 'petrel';
+      return [200, { scriptName: 'petrel' }];
+    }
+    case 'FiltersScripts':
+      return [200, { scripts: names().map((name) => ({ name, active: name === sieve.active })) }];
+    case 'FiltersScriptGet':
+      if (!sieve.scripts.has(b.name)) return fErr(404, 'NotFound', 'There is no script with that name.', { detail: 'NONEXISTENT' });
+      return [200, { name: b.name, script: sieve.scripts.get(b.name), active: b.name === sieve.active }];
+    case 'FiltersScriptSave': {
+      if (!b.name) return fErr(400, 'InvalidInput', 'The script needs a name.');
+      const bad = checkScript(b.script || '');
+      if (bad) return [422, { error: { code: 'sieve_error', message: 'The server did not accept the script.', detail: `line ${bad.line}: ${bad.text}`, line: bad.line } }];
+      sieve.scripts.set(b.name, b.script);
+      return [200, {}];
+    }
+    case 'FiltersScriptActivate':
+      if (b.name && !sieve.scripts.has(b.name)) return fErr(404, 'NotFound', 'There is no script with that name.', { detail: 'NONEXISTENT' });
+      sieve.active = b.name || null;
+      return [200, {}];
+    case 'FiltersScriptDelete':
+      if (!sieve.scripts.has(b.name)) return fErr(404, 'NotFound', 'There is no script with that name.', { detail: 'NONEXISTENT' });
+      if (sieve.active === b.name) return fErr(409, 'sieve_error', 'The active script cannot be deleted.', { detail: 'ACTIVE' });
+      sieve.scripts.delete(b.name);
+      return [200, {}];
+    case 'FiltersScriptRename':
+      if (!sieve.scripts.has(b.name)) return fErr(404, 'NotFound', 'There is no script with that name.', { detail: 'NONEXISTENT' });
+      if (sieve.scripts.has(b.newName)) return fErr(409, 'sieve_error', 'A script with that name exists.', { detail: 'ALREADYEXISTS' });
+      sieve.scripts.set(b.newName, sieve.scripts.get(b.name));
+      sieve.scripts.delete(b.name);
+      if (sieve.active === b.name) sieve.active = b.newName;
+      return [200, {}];
+    default: return null;
+  }
+}
+// ==== end of filters ========================================================
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
@@ -359,7 +486,8 @@ const server = http.createServer((req, res) => {
       return send(res, 200, render('login.tpl', dict, lang), 'text/html; charset=utf-8');
     }
     dict.PAGE_TITLE = cat.L_MAIL_INBOX;
-    dict.BOOT_JSON = JSON.stringify({ email: ME.email, csrf: CSRF, lang: cat, messagesPerPage: 25, folder: 'INBOX' });
+    dict.BOOT_JSON = JSON.stringify({ email: ME.email, csrf: CSRF, lang: cat, messagesPerPage: 25, folder: 'INBOX',
+      filters: { enabled: FILTERS_ON, allowRaw: SIEVE_RAW } });
     return send(res, 200, render('mailbox.tpl', dict, lang), 'text/html; charset=utf-8');
   }
   if (req.method === 'GET' && url.pathname.startsWith('/static/')) {
