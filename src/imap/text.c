@@ -381,11 +381,31 @@ is_clean_utf8(struct strv s)
 
 #define DECODE_MAX (64 * 1024)
 
+/* The bytes of a run of encoded words in one charset, as UTF-8. */
+static void
+flush_words(struct sbuf *b, struct strv cs, struct strv bytes)
+{
+	if (bytes.len == 0)
+		return;
+	/* An unknown charset keeps the bytes, as libetpan did. */
+	if (!imapt_charset_to_utf8(cs, bytes, b))
+		append_clean_utf8(b, bytes);
+}
+
+/*
+ * Adjacent encoded words of one charset are decoded to bytes first and
+ * converted together: mailers fold long headers by cutting the encoded
+ * text anywhere, also inside a multi-byte character ("=?UTF-8?B?0J7RgtE=?="
+ * ends with the first byte of "ч"), and converting each word alone would
+ * leave two U+FFFD where the character was. RFC 2047 6.2 forbids such
+ * words but decoders in practice join them (as Thunderbird does).
+ */
 const char *
 imap_decode_header(struct strv raw, struct arena *a)
 {
 	struct sbuf b;
-	size_t i = 0, seg = 0;
+	size_t i = 0, seg = 0, pend = 0;
+	struct strv pend_cs = STRV_NULL;
 	bool prev_word = false;
 	char *bytes;
 
@@ -399,14 +419,15 @@ imap_decode_header(struct strv raw, struct arena *a)
 		return s != NULL ? s : "";
 	}
 	sbuf_init(&b, a, raw.len + 16, DECODE_MAX);
+	/* The words' bytes are never more than their text. */
 	bytes = arena_alloc(a, raw.len + 1);
 	if (bytes == NULL)
 		return "";
 	while (i < raw.len) {
 		struct strv rest = {raw.p + i, raw.len - i};
 		struct strv cs, text, between = {raw.p + seg, i - seg};
-		size_t wlen, nb;
-		bool b64;
+		size_t wlen;
+		bool b64, joined;
 
 		if (raw.p[i] != '=' ||
 		    (wlen = parse_word(rest, &cs, &b64, &text)) == 0) {
@@ -414,16 +435,20 @@ imap_decode_header(struct strv raw, struct arena *a)
 			continue;
 		}
 		/* RFC 2047 6.2: white space between two words is dropped. */
-		if (!prev_word || !is_lwsp(between))
+		joined = prev_word && is_lwsp(between);
+		if (!joined || !strv_eq_ci_ascii(cs, pend_cs)) {
+			flush_words(&b, pend_cs, (struct strv){bytes, pend});
+			pend = 0;
+			pend_cs = cs;
+		}
+		if (!joined)
 			append_clean_utf8(&b, between);
-		nb = word_bytes(text, b64, bytes);
-		/* An unknown charset keeps the bytes, as libetpan did. */
-		if (!imapt_charset_to_utf8(cs, (struct strv){bytes, nb}, &b))
-			append_clean_utf8(&b, (struct strv){bytes, nb});
+		pend += word_bytes(text, b64, bytes + pend);
 		i += wlen;
 		seg = i;
 		prev_word = true;
 	}
+	flush_words(&b, pend_cs, (struct strv){bytes, pend});
 	append_clean_utf8(&b, (struct strv){raw.p + seg, raw.len - seg});
 	return sbuf_ok(&b) ? sbuf_cstr(&b) : "";
 }

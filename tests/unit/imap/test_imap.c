@@ -327,6 +327,23 @@ static const struct {
         {"=?utf-8?q?a?= =?utf-8?q?b?=", "ab"},
         {"=?utf-8?q?a?= \t\r\n =?utf-8?q?b?=", "ab"},
         {"=?utf-8?q?a?= x =?utf-8?q?b?=", "a x b"},
+        /* a character split across adjacent words of one charset */
+        {"=?UTF-8?B?0J7RgtE=?=\r\n =?UTF-8?B?h9GR0YIg0L4g0YDQsNCx0L7RgtC1?=",
+         "Отчёт о работе"},
+        {"=?utf-8?q?caf=C3?= =?utf-8?q?=A9?=", "café"},
+        {"=?UTF-8?Q?=E2=82?= =?utf-8?Q?=AC?= =?utf-8?q?_5?=", "€ 5"},
+        {"=?utf-8?q?=C3?= =?utf-8?b?qQ==?=", "é"},
+        {"=?utf-8?b?8J+Y?= =?utf-8?b?gA==?=!", "\xf0\x9f\x98\x80!"},
+        {"=?shift_jis?q?=83?= =?shift_jis?q?e=83X?= =?shift_jis?q?=83g?=",
+         "テスト"},
+        {"=?gb2312?B?vA==?= =?gb2312?B?vrbIsai45g==?=", "季度报告"},
+        {"=?iso-2022-jp?B?GyRCJUYlOSVIGyhC?= =?iso-2022-jp?B?GyRCJUYbKEI=?=",
+         "テストテ"},
+        /* ... but not across charsets or text between the words */
+        {"=?utf-8?q?=C3?= =?iso-8859-1?q?=A9?=", "\xef\xbf\xbd©"},
+        {"=?utf-8?q?=C3?= x =?utf-8?q?=A9?=",
+         "\xef\xbf\xbd x \xef\xbf\xbd"},
+        {"=?utf-8?q?=C3?=", "\xef\xbf\xbd"},
         /* unknown charset: the bytes are kept (cleaned) */
         {"=?x-unknown?Q?abc?= tail", "abc tail"},
         {"=?x-unknown?Q?caf=E9?=", "caf\xef\xbf\xbd"},
