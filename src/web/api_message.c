@@ -364,6 +364,20 @@ load_view(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
 }
 
 /*
+ * An attached message's part (NULL: the message itself) must name a
+ * message/rfc822 part before its section is fetched on its own.
+ */
+static int
+check_attached(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
+               uint32_t uid, const char *part, struct perr *err)
+{
+	struct msg_view v;
+
+	return part != NULL ? load_view(ctx, c, folder, uid, part, &v, err)
+	                    : 0;
+}
+
+/*
  * Whether the (first) From address of the shown message is in the user's
  * "always show images" list. The From header is the sender's claim, so
  * this only saves a click: it never lifts the sanitizer or the body CSP.
@@ -681,7 +695,7 @@ web_api_message_headers(struct web_ctx *ctx, struct perr *err)
 {
 	struct arena *a = ctx->req->arena;
 	struct imap_conn *c;
-	const char *folder;
+	const char *folder, *part;
 	uint32_t uid = 0;
 	struct strv raw;
 	struct sbuf field;
@@ -689,8 +703,14 @@ web_api_message_headers(struct web_ctx *ctx, struct perr *err)
 	size_t i = 0, n = 0;
 
 	if (json_string_arg(ctx, "folder", true, &folder, err) != 0 ||
-	    json_uid_arg(ctx, &uid, err) != 0 || web_imap(ctx, &c, err) != 0 ||
-	    imap_fetch_section(c, folder, uid, "HEADER", a, &raw, err) != 0)
+	    json_uid_arg(ctx, &uid, err) != 0 ||
+	    json_string_arg(ctx, "part", false, &part, err) != 0 ||
+	    web_imap(ctx, &c, err) != 0 ||
+	    check_attached(ctx, c, folder, uid, part, err) != 0 ||
+	    imap_fetch_section(
+	            c, folder, uid,
+	            part != NULL ? arena_printf(a, "%s.HEADER", part) : "HEADER",
+	            a, &raw, err) != 0)
 		return -1;
 	out = json_array();
 	sbuf_init(&field, a, 256, 0);
@@ -917,14 +937,17 @@ int
 web_message_raw(struct web_ctx *ctx, struct perr *err)
 {
 	struct imap_conn *c;
-	const char *folder;
+	const char *folder, *part = NULL;
 	uint32_t uid = 0;
 	struct strv raw;
 	bool download = query_flag(ctx, "download");
 
+	(void)query_str(ctx, "part", &part);
+	/* BODY[<part>] of a message/rfc822 part is the whole attached mail. */
 	if (query_target(ctx, &folder, &uid, err) != 0 ||
 	    web_imap(ctx, &c, err) != 0 ||
-	    imap_fetch_section(c, folder, uid, NULL, ctx->req->arena, &raw,
+	    check_attached(ctx, c, folder, uid, part, err) != 0 ||
+	    imap_fetch_section(c, folder, uid, part, ctx->req->arena, &raw,
 	                       err) != 0)
 		return -1;
 	if (http_response_set_content_type(
@@ -936,8 +959,13 @@ web_message_raw(struct web_ctx *ctx, struct perr *err)
 	            0 ||
 	    (download &&
 	     set_disposition(ctx, true,
-	                     arena_printf(ctx->req->arena, "message-%u.eml",
-	                                  (unsigned)uid)) != 0))
+	                     part != NULL
+	                             ? arena_printf(ctx->req->arena,
+	                                            "message-%u-%s.eml",
+	                                            (unsigned)uid, part)
+	                             : arena_printf(ctx->req->arena,
+	                                            "message-%u.eml",
+	                                            (unsigned)uid)) != 0))
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
 		                "cannot build the raw response");
 	return stream(ctx, raw);
@@ -1094,7 +1122,7 @@ web_message_zip(struct web_ctx *ctx, struct perr *err)
 	struct msg_view v;
 	const struct imap_part **parts;
 	const char **names;
-	const char *folder;
+	const char *folder, *part = NULL;
 	char *path, *zipname;
 	uint64_t total = 0, max;
 	uint32_t uid = 0;
@@ -1104,9 +1132,10 @@ web_message_zip(struct web_ctx *ctx, struct perr *err)
 	struct stat sb;
 	char buf[MSG_CHUNK];
 
+	(void)query_str(ctx, "part", &part);
 	if (query_target(ctx, &folder, &uid, err) != 0 ||
 	    web_imap(ctx, &c, err) != 0 ||
-	    load_view(ctx, c, folder, uid, NULL, &v, err) != 0)
+	    load_view(ctx, c, folder, uid, part, &v, err) != 0)
 		return -1;
 	parts = arena_new_array(a, const struct imap_part *,
 	                        MSG_ZIP_MAX_ENTRIES + 1);

@@ -268,6 +268,25 @@ def test_forwarded_message_is_an_attachment_and_viewable():
     status, headers, body = get(fwd[0]["url"])
     assert status == 200 and b"Subject: Invoice 4711" in body
     assert headers["Content-Disposition"].startswith("attachment;")
+    # The attached message's own header, source and attachments.
+    q = "folder=%s&uid=1&part=%s" % (urllib.parse.quote(folder), fwd[0]["part"])
+    hdrs = ok(*client().call("MessageHeaders", {"folder": folder, "uid": 1,
+                                                "part": fwd[0]["part"]})[:2])
+    subj = [h["value"] for h in hdrs["headers"] if h["name"] == "Subject"]
+    assert subj == ["Invoice 4711"], hdrs
+    status, headers, body = get("/message/raw?" + q)
+    assert status == 200 and body.startswith(b"From: Online Shop"), body[:80]
+    assert b"Forwarding this." not in body
+    status, headers, body = get("/message/raw?" + q + "&download=1")
+    assert status == 200 and "message-1-2.eml" in headers["Content-Disposition"]
+    status, headers, body = get("/message/zip?" + q)
+    assert status == 200 and headers["Content-Type"] == "application/zip"
+    assert b"invoice-4711.pdf" in body and b"Invoice 4711.eml" not in body
+    # A part that is no attached message is refused.
+    status, _, _ = get("/message/raw?folder=%s&uid=1&part=1" % urllib.parse.quote(folder))
+    assert status == 404, status
+    status, body = client().call("MessageHeaders", {"folder": folder, "uid": 1, "part": "1"})[:2]
+    assert status == 404, (status, body)
 
 
 def test_calendar_summary():
