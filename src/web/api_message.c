@@ -32,6 +32,8 @@
 #define MSG_SCOPE "petrel-msg"
 /* Sanitized or escaped body bound: beyond it the body is cut. */
 #define MSG_MAX_BODY (8u * 1024 * 1024)
+/* A plain-text quote of more lines than this is shown folded. */
+#define MSG_FOLD_LINES 6
 /* A text/calendar part larger than this is not summarised. */
 #define MSG_MAX_CALENDAR (256u * 1024)
 #define MSG_CHUNK (64u * 1024)
@@ -426,12 +428,14 @@ struct rendered {
 	unsigned remote_blocked;
 };
 
+/* fold_label: the summary of a folded plain-text quote (the user's language). */
 static int
 render_body(struct imap_conn *c, struct msg_view *v, bool allow_remote,
-            struct rendered *r, struct perr *err)
+            const char *fold_label, struct rendered *r, struct perr *err)
 {
 	struct sbuf out;
 	struct strv text;
+	struct sanitize_plain_opts po;
 
 	memset(r, 0, sizeof(*r));
 	sbuf_init(&out, v->a, 4096, MSG_MAX_BODY);
@@ -463,7 +467,11 @@ render_body(struct imap_conn *c, struct msg_view *v, bool allow_remote,
 		r->text = "";
 		text = STRV_LIT("");
 	}
-	if (sanitize_plain_to_html(text, MSG_MAX_BODY, v->a, &out, err) != 0)
+	memset(&po, 0, sizeof(po));
+	po.max_output = MSG_MAX_BODY;
+	po.fold_lines = MSG_FOLD_LINES;
+	po.fold_label = fold_label;
+	if (sanitize_plain_to_html(text, &po, v->a, &out, err) != 0)
 		return -1;
 	r->html = sbuf_cstr(&out);
 	return 0;
@@ -617,7 +625,9 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 	    load_view(ctx, c, folder, uid, part, &v, err) != 0)
 		return -1;
 	images = sender_images_allowed(ctx, &v);
-	if (render_body(c, &v, images, &r, err) != 0)
+	if (render_body(c, &v, images,
+	                i18n_get(ctx->lang, "L_MAIL_VIEW_QUOTE_FOLDED"), &r,
+	                err) != 0)
 		return -1;
 	flags = v.m.flags;
 	/* Opening a message reads it (not for an attached one). */
@@ -764,6 +774,11 @@ static const char body_head[] =
         "border-left:3px solid #c8c8cc;color:#555}"
         ".petrel-plain{font-family:ui-monospace,Menlo,Consolas,monospace;"
         "font-size:13px}"
+        "details.petrel-quote{margin:.4em 0}"
+        "details.petrel-quote>summary{cursor:pointer;width:max-content;"
+        "max-width:100%;padding:1px 8px;border-radius:4px;color:#555;"
+        "background:#eef0f3;font:12px/1.6 system-ui,sans-serif}"
+        "details.petrel-quote[open]>summary{margin-bottom:.3em}"
         "</style></head><body>";
 
 int
@@ -791,7 +806,9 @@ web_message_body(struct web_ctx *ctx, struct perr *err)
 		images = strcmp(choice, "1") == 0;
 	else
 		images = sender_images_allowed(ctx, &v);
-	if (render_body(c, &v, images, &r, err) != 0)
+	if (render_body(c, &v, images,
+	                i18n_get(ctx->lang, "L_MAIL_VIEW_QUOTE_FOLDED"), &r,
+	                err) != 0)
 		return -1;
 	sbuf_init(&doc, ctx->req->arena, strlen(r.html) + 2048, 0);
 	sbuf_append_cstr(&doc, body_head);

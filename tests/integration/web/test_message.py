@@ -289,6 +289,43 @@ def test_forwarded_message_is_an_attachment_and_viewable():
     assert status == 404, (status, body)
 
 
+QUOTED_REPLY = (
+    "From: Carol Dubois <carol@example.org>\r\n"
+    "To: Bob Schneider <bob@example.test>\r\n"
+    "Subject: Re: long quote\r\n"
+    "Date: Mon, 13 Oct 2025 08:00:00 +0000\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    "Short answer first.\r\n"
+    "> one short quote\r\n"
+    "\r\n"
+    "On Sunday Bob wrote:\r\n"
+    + "".join("> quoted line %d <b>\r\n" % i for i in range(1, 8))
+    + ">> older line\r\n"
+    "\r\n"
+    "Regards\r\n").encode()
+
+
+def test_long_plain_quotes_are_folded():
+    folder = deliver("quotes", raw=QUOTED_REPLY)
+    m = message(folder)
+    # The API's text stays the text; the fold is markup of the body page.
+    assert "> quoted line 7 <b>" in m["text"], m["text"]
+    status, headers, body = get(m["bodyUrl"])
+    assert status == 200, status
+    html = body.decode()
+    # The short quote stays open, the long one (8 lines) is folded.
+    assert html.count("<details") == 1, html
+    assert ('<blockquote type="cite">one short quote</blockquote>') in html, html
+    assert ('On Sunday Bob wrote:<details class="petrel-quote"><summary>'
+            'Show quoted text (8 lines)</summary><blockquote type="cite">'
+            'quoted line 1 &lt;b&gt;<br>') in html, html
+    assert 'older line</blockquote></blockquote></details><br>\nRegards' in html, html
+    # <details> opens without script: the page has none and may run none.
+    assert "<script" not in html
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
 def test_calendar_summary():
     folder, m = open_fixture("19-calendar-invite.eml")
     cal = m["calendar"]
