@@ -130,6 +130,33 @@ imapc_uid_set(const uint32_t *uids, size_t n)
 	return set;
 }
 
+static void
+free_fetch_list(void *p)
+{
+	mailimap_fetch_list_free(p);
+}
+
+int
+imapc_uid_fetch(struct imap_conn *c, struct mailimap_set *set,
+                struct mailimap_fetch_type *ft, struct arena *a,
+                clist **res_r, struct perr *err)
+{
+	clist *res = NULL;
+	int r;
+
+	*res_r = NULL;
+	r = mailimap_uid_fetch(c->imap, set, ft, &res);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR)
+		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
+	imapc_note_updates(c, true);
+	if (a != NULL)
+		arena_defer(a, free_fetch_list, res);
+	*res_r = res;
+	return 0;
+}
+
 struct mailimap_flag_list *
 imapc_flag_list(unsigned flags, const char *const *kw, size_t n_kw)
 {
@@ -462,7 +489,6 @@ imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
 {
 	struct mailimap_section *sec;
 	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
 	clist *res = NULL;
 	clistiter *it, *it2;
 	int r;
@@ -483,13 +509,10 @@ imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
 	        ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(
 	        ft, mailimap_fetch_att_new_body_peek_section(sec));
-	set = mailimap_set_new_single(uid);
-	r = mailimap_uid_fetch(c->imap, set, ft, &res);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
-		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
-	imapc_note_updates(c, true);
+	/* Freed here, not with a: the body may be megabytes. */
+	if (imapc_uid_fetch(c, mailimap_set_new_single(uid), ft, NULL, &res,
+	                    err) != 0)
+		return -1;
 	r = -1;
 	for (it = clist_begin(res); it != NULL && r != 0; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);

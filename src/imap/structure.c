@@ -399,11 +399,9 @@ imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 {
 	struct imap_mailbox_status st;
 	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
 	clist *res = NULL;
 	clistiter *it, *it2;
 	bool found = false;
-	int r;
 
 	memset(m_r, 0, sizeof(*m_r));
 	if (uid == 0)
@@ -411,14 +409,10 @@ imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 	if (imap_select(c, folder, true, &st, err) != 0)
 		return -1;
 	ft = structure_fetch_type();
-	set = mailimap_set_new_single(uid);
 	c->stats.fetches++;
-	r = mailimap_uid_fetch(c->imap, set, ft, &res);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
-		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
-	imapc_note_updates(c, true);
+	if (imapc_uid_fetch(c, mailimap_set_new_single(uid), ft, a, &res,
+	                    err) != 0)
+		return -1;
 	for (it = clist_begin(res); it != NULL && !found; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);
 		struct imap_message m;
@@ -480,7 +474,6 @@ imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 		*m_r = m;
 		found = true;
 	}
-	mailimap_fetch_list_free(res);
 	if (!found)
 		return perr_set(err, a, PERR_NOTFOUND, "no such message");
 	if (m_r->root == NULL)
