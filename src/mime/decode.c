@@ -20,34 +20,6 @@ mime_encoding_parse(struct strv name)
 	return MIME_ENC_IDENTITY;
 }
 
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static struct strv
 base64_decode(struct strv in, struct arena *a)
 {
@@ -67,7 +39,7 @@ base64_decode(struct strv in, struct arena *a)
 			bits = 0;
 			continue;
 		}
-		v = b64_value(c);
+		v = codec_base64_digit(c, true);
 		if (v < 0)
 			continue;
 		acc = (acc << 6) | (unsigned)v;
@@ -87,6 +59,7 @@ qp_decode(struct strv in, struct arena *a)
 {
 	char *out = arena_alloc(a, in.len + 1);
 	size_t i = 0, n = 0;
+	int v;
 
 	if (out == NULL)
 		return STRV_LIT("");
@@ -130,10 +103,8 @@ qp_decode(struct strv in, struct arena *a)
 				continue;
 			}
 		}
-		if (i + 2 < in.len && hex_value((unsigned char)in.p[i + 1]) >= 0 &&
-		    hex_value((unsigned char)in.p[i + 2]) >= 0) {
-			out[n++] = (char)(hex_value((unsigned char)in.p[i + 1]) * 16 +
-			                  hex_value((unsigned char)in.p[i + 2]));
+		if (i + 2 < in.len && (v = codec_hex_pair(in.p + i + 1)) >= 0) {
+			out[n++] = (char)v;
 			i += 3;
 			continue;
 		}
@@ -223,14 +194,12 @@ static void
 pct_decode(struct strv v, struct sbuf *b)
 {
 	size_t i;
+	int x;
 
 	for (i = 0; i < v.len; i++) {
 		if (v.p[i] == '%' && i + 2 < v.len &&
-		    hex_value((unsigned char)v.p[i + 1]) >= 0 &&
-		    hex_value((unsigned char)v.p[i + 2]) >= 0) {
-			sbuf_append_char(
-			        b, (char)(hex_value((unsigned char)v.p[i + 1]) * 16 +
-			                  hex_value((unsigned char)v.p[i + 2])));
+		    (x = codec_hex_pair(v.p + i + 1)) >= 0) {
+			sbuf_append_char(b, (char)x);
 			i += 2;
 		} else {
 			sbuf_append_char(b, v.p[i]);

@@ -67,6 +67,18 @@ bool mime_charset_to_utf8(struct strv charset, struct strv in,
 const char *mime_to_utf8(struct strv charset, struct strv in, struct arena *a);
 
 /*
+ * The converter under mime_charset_to_utf8(), for callers with their own
+ * charset policy (RFC 2047 words in src/imap): convert in from the
+ * charset iconv calls name (any case, no aliases applied) and append
+ * iconv's UTF-8 output to out; a byte iconv refuses becomes U+FFFD and is
+ * skipped, a character cut at the end becomes U+FFFD. NUL and control
+ * characters are passed through: cleaning them is the caller's business.
+ * Uses the calling thread's cached handle (see charset.c). Returns false,
+ * appending nothing, when iconv does not know name.
+ */
+bool mime_iconv_append(const char *name, struct strv in, struct sbuf *out);
+
+/*
  * The iconv name used for a declared charset ("gb2312" → "GB18030"),
  * "UTF-8" for utf-8/us-ascii and NULL when none is known. Pure.
  */

@@ -239,6 +239,37 @@ test_codecs_round_trip(void **state)
 }
 
 static void
+test_codec_digits(void **state)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                          "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned c;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		const char *at = c != 0 ? strchr(b64, (int)c) : NULL;
+		int want = at != NULL ? (int)(at - b64) : -1;
+
+		assert_int_equal(codec_base64_digit((unsigned char)c, false),
+		                 want);
+		if (c == '-')
+			want = 62;
+		else if (c == '_')
+			want = 63;
+		assert_int_equal(codec_base64_digit((unsigned char)c, true),
+		                 want);
+	}
+	assert_int_equal(codec_hex_pair("00"), 0);
+	assert_int_equal(codec_hex_pair("fF"), 255);
+	assert_int_equal(codec_hex_pair("A9"), 0xa9);
+	assert_int_equal(codec_hex_pair("9g"), -1);
+	assert_int_equal(codec_hex_pair("g9"), -1);
+	/* a non-digit first: the second byte (the NUL here) is not read */
+	assert_int_equal(codec_hex_pair("="), -1);
+	assert_int_equal(codec_hex_pair(" 1"), -1);
+}
+
+static void
 test_url_encode_escapes_reserved(void **state)
 {
 	struct sbuf b;
@@ -310,6 +341,7 @@ main(void)
 		cmocka_unit_test(test_parse_u64_rejects_garbage_and_overflow),
 		cmocka_unit_test(test_strlcpy_reports_truncation),
 		cmocka_unit_test(test_codecs_round_trip),
+		cmocka_unit_test(test_codec_digits),
 		cmocka_unit_test(test_url_encode_escapes_reserved),
 		cmocka_unit_test(test_utf8_validation),
 		cmocka_unit_test(test_perr_maps_kinds_to_status),
