@@ -234,3 +234,28 @@ codec_utf8_valid(struct strv s)
 	}
 	return true;
 }
+
+void
+codec_utf8_put(struct sbuf *b, uint32_t cp)
+{
+	char u[4];
+
+	if (cp < 0x80) {
+		sbuf_append_char(b, (char)cp);
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		sbuf_append(b, u, 2);
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		sbuf_append(b, u, 3);
+	} else {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		sbuf_append(b, u, 4);
+	}
+}

@@ -266,6 +266,8 @@ int codec_url_decode(struct strv in, bool plus_is_space, struct arena *a,
 void codec_url_encode(struct sbuf *out, struct strv in);
 /* True if s is valid UTF-8 (no overlongs, no surrogates). */
 bool codec_utf8_valid(struct strv s);
+/* Append code point cp (at most 0x10ffff, the caller checks) as UTF-8. */
+void codec_utf8_put(struct sbuf *b, uint32_t cp);
 
 /* ---- random and time ------------------------------------------------- */
 

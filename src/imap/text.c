@@ -485,26 +485,6 @@ static const struct {
         {0, 0},       {0, 0},
 };
 
-static void
-put_cp(struct sbuf *b, unsigned long cp)
-{
-	char o[4];
-
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		sbuf_append(b, o, 1);
-	} else if (cp < 0x800) {
-		o[0] = (char)(0xc0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		sbuf_append(b, o, 2);
-	} else {
-		o[0] = (char)(0xe0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		sbuf_append(b, o, 3);
-	}
-}
-
 /*
  * The comparison key of Dovecot's i;unicode-casemap (RFC 5051): title
  * case, then canonical decomposition, compared as bytes. Done here for
@@ -541,15 +521,15 @@ imapt_collate_key(const char *s, struct arena *a)
 			cp -= 0x20;
 		} else if (cp == 0xff) {
 			sbuf_append_char(&b, 'Y');
-			put_cp(&b, 0x308);
+			codec_utf8_put(&b, 0x308);
 			continue;
 		} else if (cp == 0x401 || cp == 0x451) {
-			put_cp(&b, 0x415);
-			put_cp(&b, 0x308);
+			codec_utf8_put(&b, 0x415);
+			codec_utf8_put(&b, 0x308);
 			continue;
 		} else if (cp == 0x419 || cp == 0x439) {
-			put_cp(&b, 0x418);
-			put_cp(&b, 0x306);
+			codec_utf8_put(&b, 0x418);
+			codec_utf8_put(&b, 0x306);
 			continue;
 		} else if (cp >= 0x430 && cp <= 0x44f) {
 			cp -= 0x20;
@@ -562,10 +542,10 @@ imapt_collate_key(const char *s, struct arena *a)
 		}
 		if (cp >= 0xc0 && cp <= 0xff && latin1[cp - 0xc0].base != 0) {
 			sbuf_append_char(&b, latin1[cp - 0xc0].base);
-			put_cp(&b, latin1[cp - 0xc0].mark);
+			codec_utf8_put(&b, latin1[cp - 0xc0].mark);
 			continue;
 		}
-		put_cp(&b, cp);
+		codec_utf8_put(&b, (uint32_t)cp);
 	}
 	return sbuf_ok(&b) ? sbuf_cstr(&b) : "";
 }
