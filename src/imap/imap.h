@@ -485,6 +485,24 @@ int imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
                        const char *section, struct arena *a,
                        struct strv *data_r, struct perr *err) PT_WARN_UNUSED;
 
+/*
+ * Takes one piece of a section: off is its offset in the section, data
+ * its bytes (valid during the call only; empty for an empty section).
+ * Nonzero stops the fetch (the client went away), which is no error.
+ */
+typedef int imap_chunk_fn(void *arg, uint64_t off, struct strv data);
+/*
+ * The section (as imap_fetch_section(), NULL: the whole message) in
+ * pieces of chunk bytes, BODY.PEEK[section]<off.chunk> one after the
+ * other, each handed to sink and freed before the next is fetched: a
+ * 20 MB attachment never sits in memory. PERR_NOTFOUND if the UID does
+ * not exist (before the first piece only).
+ */
+int imap_fetch_section_chunks(struct imap_conn *c, const char *folder,
+                              uint32_t uid, const char *section, size_t chunk,
+                              imap_chunk_fn *sink, void *arg, struct arena *a,
+                              struct perr *err) PT_WARN_UNUSED;
+
 /* ---- pool ------------------------------------------------------------- */
 
 struct imap_pool_settings {

@@ -214,7 +214,7 @@ client_sort(struct imap_conn *c, const struct imap_list_query *q,
 	}
 	set = all ? mailimap_set_new_interval(1, 0) : imapc_uid_set(uids, n);
 	c->stats.sorts++;
-	if (imapc_uid_fetch(c, set, ft, a, &res, err) != 0)
+	if (imapc_uid_fetch(c, set, ft, a, true, &res, err) != 0)
 		return -1;
 	keys = arena_new_array(a, struct skey, (size_t)clist_count(res) + 1);
 	if (keys == NULL)
@@ -1326,7 +1326,7 @@ rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	set = imapc_uid_set(uids, n);
 	c->stats.flag_fetches++;
 	c->stats.row_cache_hits++;
-	if (imapc_uid_fetch(c, set, ft, a, &res, err) != 0)
+	if (imapc_uid_fetch(c, set, ft, a, true, &res, err) != 0)
 		return -1;
 	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);
@@ -1405,7 +1405,7 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	        ft, mailimap_fetch_att_new_bodystructure());
 	set = imapc_uid_set(uids, n);
 	c->stats.fetches++;
-	if (imapc_uid_fetch(c, set, ft, a, &res, err) != 0)
+	if (imapc_uid_fetch(c, set, ft, a, true, &res, err) != 0)
 		return -1;
 	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);
@@ -1513,7 +1513,7 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 		                    sec, 0, PREVIEW_FETCH_BYTES));
 		set = imapc_uid_set(gu, ng);
 		c->stats.fetches++;
-		if (imapc_uid_fetch(c, set, ft, a, &pres, err) != 0)
+		if (imapc_uid_fetch(c, set, ft, a, true, &pres, err) != 0)
 			return -1;
 		for (it = clist_begin(pres); it != NULL; it = clist_next(it)) {
 			struct mailimap_msg_att *ma = clist_content(it);

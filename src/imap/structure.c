@@ -410,7 +410,7 @@ imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 		return -1;
 	ft = structure_fetch_type();
 	c->stats.fetches++;
-	if (imapc_uid_fetch(c, mailimap_set_new_single(uid), ft, a, &res,
+	if (imapc_uid_fetch(c, mailimap_set_new_single(uid), ft, a, true, &res,
 	                    err) != 0)
 		return -1;
 	for (it = clist_begin(res); it != NULL && !found; it = clist_next(it)) {

@@ -37,6 +37,8 @@
 /* A text/calendar part larger than this is not summarised. */
 #define MSG_MAX_CALENDAR (256u * 1024)
 #define MSG_CHUNK (64u * 1024)
+/* Bytes of a part asked from IMAP at a time when it is sent on. */
+#define MSG_FETCH_CHUNK (1024u * 1024)
 
 /* A transparent 1x1 GIF: allowed by the body CSP (img-src data:). */
 #define MSG_PLACEHOLDER                                                        \
@@ -870,43 +872,121 @@ set_disposition(struct web_ctx *ctx, bool attachment, const char *name)
 	                                sbuf_cstr(&b));
 }
 
+/* data to the client in MSG_CHUNK writes; -1 when the client is gone. */
 static int
-stream(struct web_ctx *ctx, struct strv data)
+write_out(struct web_ctx *ctx, struct strv data)
 {
 	size_t off;
 
-	if (http_response_set_header(
-	            ctx->resp, "Content-Length",
-	            arena_printf(ctx->req->arena, "%zu", data.len)) != 0 ||
-	    http_response_stream_begin(ctx->resp) != 0)
-		return 0; /* the client is gone: nothing left to tell it */
 	for (off = 0; off < data.len; off += MSG_CHUNK) {
 		size_t n = data.len - off < MSG_CHUNK ? data.len - off
 		                                      : MSG_CHUNK;
 
 		if (http_response_write(ctx->resp, data.p + off, n) != 0)
-			break;
+			return -1;
 	}
 	return 0;
 }
 
+/* The headers of a download, set once its first piece is there. */
+struct dl_headers {
+	const char *type;
+	const char *csp;
+	const char *name;      /* Content-Disposition filename; NULL: none */
+	bool attachment;       /* else inline */
+	bool frame_sameorigin; /* X-Frame-Options SAMEORIGIN, else default */
+};
+
+static int
+set_dl_headers(struct web_ctx *ctx, const struct dl_headers *h)
+{
+	return http_response_set_content_type(ctx->resp, h->type) != 0 ||
+	                       (h->name != NULL &&
+	                        set_disposition(ctx, h->attachment, h->name) !=
+	                                0) ||
+	                       http_response_set_csp(ctx->resp, h->csp) != 0 ||
+	                       http_response_set_header(ctx->resp,
+	                                                "X-Content-Type-Options",
+	                                                "nosniff") != 0 ||
+	                       (h->frame_sameorigin &&
+	                        http_response_set_header(ctx->resp,
+	                                                 "X-Frame-Options",
+	                                                 "SAMEORIGIN") != 0)
+	               ? -1
+	               : 0;
+}
+
 /*
- * The decoded part. NOTE: imap_fetch_section() holds the whole encoded
- * part in the request arena before we stream it; a streaming FETCH (a
- * libetpan body-progress callback into http_response_write) would cap
- * memory for 20 MB attachments and is left for later.
+ * A section sent on as IMAP hands it over, MSG_FETCH_CHUNK at a time,
+ * decoded on the way: a 20 MB attachment never sits in memory. The
+ * headers go out with the first piece, so a message that is gone still
+ * gets its error; a failure later only cuts the download (logged).
  */
+struct section_out {
+	struct web_ctx *ctx;
+	const struct dl_headers *h;
+	struct mime_stream dec;
+	struct sbuf buf; /* the decoded bytes of one piece */
+	bool begun;
+};
+
+static int
+section_piece(void *arg, uint64_t off, struct strv data)
+{
+	struct section_out *so = arg;
+
+	(void)off;
+	if (!so->begun) {
+		so->begun = true;
+		if (set_dl_headers(so->ctx, so->h) != 0 ||
+		    http_response_stream_begin(so->ctx->resp) != 0)
+			return 1;
+	}
+	sbuf_reset(&so->buf);
+	mime_stream_feed(&so->dec, data, &so->buf);
+	return write_out(so->ctx, sbuf_view(&so->buf)) != 0;
+}
+
+static int
+stream_section(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
+               uint32_t uid, const char *section, enum mime_encoding enc,
+               const struct dl_headers *h, struct perr *err)
+{
+	struct section_out so;
+	int r;
+
+	memset(&so, 0, sizeof(so));
+	so.ctx = ctx;
+	so.h = h;
+	mime_stream_init(&so.dec, enc);
+	sbuf_init(&so.buf, NULL, MSG_FETCH_CHUNK + 16, 0);
+	r = imap_fetch_section_chunks(c, folder, uid, section, MSG_FETCH_CHUNK,
+	                              section_piece, &so, ctx->req->arena,
+	                              err);
+	sbuf_reset(&so.buf);
+	mime_stream_finish(&so.dec, &so.buf);
+	if (r == 0 && so.begun)
+		(void)write_out(ctx, sbuf_view(&so.buf));
+	sbuf_free(&so.buf);
+	if (r != 0 && so.begun) {
+		log_warn("message %u section %s: cut: %s", (unsigned)uid,
+		         section != NULL ? section : "(all)",
+		         err->msg != NULL ? err->msg : "?");
+		return 0;
+	}
+	return r;
+}
+/* The decoded part, fetched and sent on in pieces (stream_section()). */
 int
 web_message_part(struct web_ctx *ctx, struct perr *err)
 {
 	struct imap_conn *c;
 	struct msg_view v;
 	const struct imap_part *p;
-	const char *folder, *section, *name, *type;
+	const char *folder, *section;
 	uint32_t uid = 0;
 	bool download = query_flag(ctx, "download");
-	bool as_inline;
-	struct strv raw, data;
+	struct dl_headers h;
 
 	if (query_target(ctx, &folder, &uid, err) != 0)
 		return -1;
@@ -920,34 +1000,23 @@ web_message_part(struct web_ctx *ctx, struct perr *err)
 	if (p == NULL || is_type(p, "multipart", NULL))
 		return perr_set(err, ctx->req->arena, PERR_NOTFOUND,
 		                "no such part");
-	if (imap_fetch_section(c, folder, uid, section, ctx->req->arena, &raw,
-	                       err) != 0)
-		return -1;
-	data = mime_transfer_decode(
-	        mime_encoding_parse(strv_from_cstr(p->encoding)), raw,
-	        ctx->req->arena);
-	name = attachment_name(&v, p);
-	as_inline = !download && inline_safe(p);
-	if (as_inline)
-		type = arena_printf(ctx->req->arena, "%s/%s", p->type,
-		                    strcmp(p->subtype, "jpg") == 0 ? "jpeg"
-		                                                   : p->subtype);
+	memset(&h, 0, sizeof(h));
+	h.name = attachment_name(&v, p);
+	h.attachment = download || !inline_safe(p);
+	h.frame_sameorigin = true;
+	h.csp = h.attachment ? "default-src 'none'; sandbox" : PART_CSP;
+	if (!h.attachment)
+		h.type = arena_printf(ctx->req->arena, "%s/%s", p->type,
+		                      strcmp(p->subtype, "jpg") == 0
+		                              ? "jpeg"
+		                              : p->subtype);
 	else if (is_type(p, "message", "rfc822"))
-		type = "message/rfc822";
+		h.type = "message/rfc822";
 	else
-		type = "application/octet-stream";
-	if (http_response_set_content_type(ctx->resp, type) != 0 ||
-	    set_disposition(ctx, !as_inline, name) != 0 ||
-	    http_response_set_csp(ctx->resp, as_inline ? PART_CSP
-	                                               : "default-src 'none'; "
-	                                                 "sandbox") != 0 ||
-	    http_response_set_header(ctx->resp, "X-Content-Type-Options",
-	                             "nosniff") != 0 ||
-	    http_response_set_header(ctx->resp, "X-Frame-Options",
-	                             "SAMEORIGIN") != 0)
-		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
-		                "cannot build the part response");
-	return stream(ctx, data);
+		h.type = "application/octet-stream";
+	return stream_section(ctx, c, folder, uid, section,
+	                      mime_encoding_parse(strv_from_cstr(p->encoding)),
+	                      &h, err);
 }
 
 int
@@ -956,36 +1025,28 @@ web_message_raw(struct web_ctx *ctx, struct perr *err)
 	struct imap_conn *c;
 	const char *folder, *part = NULL;
 	uint32_t uid = 0;
-	struct strv raw;
 	bool download = query_flag(ctx, "download");
+	struct dl_headers h;
 
 	(void)query_str(ctx, "part", &part);
 	/* BODY[<part>] of a message/rfc822 part is the whole attached mail. */
 	if (query_target(ctx, &folder, &uid, err) != 0 ||
 	    web_imap(ctx, &c, err) != 0 ||
-	    check_attached(ctx, c, folder, uid, part, err) != 0 ||
-	    imap_fetch_section(c, folder, uid, part, ctx->req->arena, &raw,
-	                       err) != 0)
+	    check_attached(ctx, c, folder, uid, part, err) != 0)
 		return -1;
-	if (http_response_set_content_type(
-	            ctx->resp, download ? "message/rfc822"
-	                                : "text/plain; charset=utf-8") != 0 ||
-	    http_response_set_header(ctx->resp, "X-Content-Type-Options",
-	                             "nosniff") != 0 ||
-	    http_response_set_csp(ctx->resp, "default-src 'none'; sandbox") !=
-	            0 ||
-	    (download &&
-	     set_disposition(ctx, true,
-	                     part != NULL
-	                             ? arena_printf(ctx->req->arena,
-	                                            "message-%u-%s.eml",
-	                                            (unsigned)uid, part)
-	                             : arena_printf(ctx->req->arena,
-	                                            "message-%u.eml",
-	                                            (unsigned)uid)) != 0))
-		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
-		                "cannot build the raw response");
-	return stream(ctx, raw);
+	memset(&h, 0, sizeof(h));
+	h.type = download ? "message/rfc822" : "text/plain; charset=utf-8";
+	h.csp = "default-src 'none'; sandbox";
+	h.attachment = true;
+	if (download)
+		h.name = part != NULL ? arena_printf(ctx->req->arena,
+		                                     "message-%u-%s.eml",
+		                                     (unsigned)uid, part)
+		                      : arena_printf(ctx->req->arena,
+		                                     "message-%u.eml",
+		                                     (unsigned)uid);
+	return stream_section(ctx, c, folder, uid, part, MIME_ENC_IDENTITY, &h,
+	                      err);
 }
 
 /* ---- /message/zip ------------------------------------------------------- */
