@@ -514,6 +514,8 @@ fetch_body(struct imap_conn *c, uint32_t uid, const char *section,
 	if (imapc_uid_fetch(c, mailimap_set_new_single(uid), ft, a, false,
 	                    &res, err) != 0)
 		return -1;
+	if (res == NULL)
+		return 0; /* libetpan gives a list, maybe empty; be sure */
 	for (it = clist_begin(res); it != NULL && !*found_r;
 	     it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);

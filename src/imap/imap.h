@@ -648,5 +648,19 @@ int imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 /* The part with that section specifier under root, or NULL. */
 const struct imap_part *imap_part_find(const struct imap_part *root,
                                        const char *section);
+/* Whether p is type/subtype (subtype NULL: any), lower case as parsed. */
+bool imap_part_is(const struct imap_part *p, const char *type,
+                  const char *subtype);
+/*
+ * RFC 2046 / 2387 body choice in the tree under p: alternative -> the
+ * richest part we show (its last HTML, else its last plain text); related
+ * -> its root (start=, else the first part); mixed and others -> the
+ * first part that yields a body. Parts with Content-Disposition
+ * attachment and attached messages below p are never the body. Either
+ * result may be NULL. Pure; a is for parameter decoding.
+ */
+void imap_pick_body(const struct imap_part *p, struct arena *a,
+                    const struct imap_part **html_r,
+                    const struct imap_part **plain_r);
 
 #endif

@@ -163,92 +163,14 @@ section_ok(const char *s)
 
 /* ---- structure and body choice ---------------------------------------- */
 
-static bool
-is_type(const struct imap_part *p, const char *type, const char *subtype)
-{
-	return strcmp(p->type, type) == 0 &&
-	       (subtype == NULL || strcmp(p->subtype, subtype) == 0);
-}
-
-static bool
-is_attachment(const struct imap_part *p)
-{
-	return strcmp(p->disposition, "attachment") == 0;
-}
-
-/* The related root: the part named by start=, else the first one. */
-static const struct imap_part *
-related_root(const struct imap_part *p, struct arena *a)
-{
-	const char *start = mime_param_get(p->params, p->n_params, "start", a);
-	size_t i;
-
-	if (p->n_children == 0)
-		return NULL;
-	if (start != NULL) {
-		struct strv s = strv_trim(strv_from_cstr(start));
-
-		if (s.len >= 2 && s.p[0] == '<' && s.p[s.len - 1] == '>')
-			s.p++, s.len -= 2;
-		for (i = 0; i < p->n_children; i++)
-			if (strv_eq_cstr(s, p->children[i].content_id))
-				return &p->children[i];
-	}
-	return &p->children[0];
-}
-
-/*
- * RFC 2046 / 2387 body choice: alternative -> the richest part we show
- * (its last HTML, else its last plain text); related -> its root;
- * mixed and others -> the first part that yields a body. Attached
- * messages are never the body. Depth is bounded by the part tree (32).
- */
-static void
-pick(const struct imap_part *p, struct arena *a,
-     const struct imap_part **html_r, const struct imap_part **plain_r)
-{
-	size_t i;
-
-	*html_r = *plain_r = NULL;
-	if (is_type(p, "text", "html") && !is_attachment(p)) {
-		*html_r = p;
-	} else if (is_type(p, "text", "plain") && !is_attachment(p)) {
-		*plain_r = p;
-	} else if (is_type(p, "multipart", "alternative")) {
-		for (i = p->n_children; i > 0; i--) {
-			const struct imap_part *h, *t;
-
-			pick(&p->children[i - 1], a, &h, &t);
-			if (*html_r == NULL)
-				*html_r = h;
-			if (*plain_r == NULL)
-				*plain_r = t;
-		}
-	} else if (is_type(p, "multipart", "related")) {
-		const struct imap_part *r = related_root(p, a);
-
-		if (r != NULL)
-			pick(r, a, html_r, plain_r);
-	} else if (is_type(p, "multipart", NULL)) {
-		for (i = 0; i < p->n_children; i++) {
-			pick(&p->children[i], a, html_r, plain_r);
-			if (*html_r != NULL || *plain_r != NULL)
-				return;
-		}
-	} else if (is_type(p, "message", "rfc822") && p->parent == NULL &&
-	           p->n_children == 1) {
-		pick(&p->children[0], a, html_r, plain_r);
-	}
-}
-
 static const struct imap_part *
 find_type(const struct imap_part *p, const char *type, const char *subtype)
 {
 	size_t i;
 
-	if (is_type(p, type, subtype))
+	if (imap_part_is(p, type, subtype))
 		return p;
-	if (is_type(p, "message", "rfc822"))
+	if (imap_part_is(p, "message", "rfc822"))
 		return NULL;
 	for (i = 0; i < p->n_children; i++) {
 		const struct imap_part *f =
@@ -269,7 +191,7 @@ find_cid(const struct imap_part *p, struct strv cid, bool ci)
 	    (ci ? strv_eq_ci_ascii(cid, strv_from_cstr(p->content_id))
 	        : strv_eq_cstr(cid, p->content_id)))
 		return p;
-	if (is_type(p, "message", "rfc822"))
+	if (imap_part_is(p, "message", "rfc822"))
 		return NULL;
 	for (i = 0; i < p->n_children; i++) {
 		const struct imap_part *f = find_cid(&p->children[i], cid, ci);
@@ -356,14 +278,14 @@ load_view(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
 		if (!section_ok(part))
 			return perr_set(err, a, PERR_INPUT, "bad part");
 		p = imap_part_find(v->m.root, part);
-		if (p == NULL || !is_type(p, "message", "rfc822") ||
+		if (p == NULL || !imap_part_is(p, "message", "rfc822") ||
 		    p->n_children != 1 || p->envelope == NULL)
 			return perr_set(err, a, PERR_NOTFOUND,
 			                "no attached message at part %s", part);
 		v->root = &p->children[0];
 		v->env = p->envelope;
 	}
-	pick(v->root, a, &v->html, &v->plain);
+	imap_pick_body(v->root, a, &v->html, &v->plain);
 	return 0;
 }
 
@@ -408,7 +330,7 @@ part_text(struct imap_conn *c, const struct msg_view *v,
 	        mime_encoding_parse(strv_from_cstr(p->encoding)), raw, v->a);
 	utf = mime_to_utf8(strv_from_cstr(p->charset), dec, v->a);
 	*text_r = strv_from_cstr(utf);
-	if (is_type(p, "text", "plain")) {
+	if (imap_part_is(p, "text", "plain")) {
 		const char *fmt = mime_param_get(p->params, p->n_params,
 		                                 "format", v->a);
 		const char *delsp = mime_param_get(p->params, p->n_params,
@@ -502,9 +424,9 @@ addresses_json(const struct imap_addr_list *l)
 static bool
 is_body_alternative(const struct imap_part *p)
 {
-	return (is_type(p, "text", "plain") || is_type(p, "text", "html")) &&
+	return (imap_part_is(p, "text", "plain") || imap_part_is(p, "text", "html")) &&
 	       p->parent != NULL &&
-	       is_type(p->parent, "multipart", "alternative");
+	       imap_part_is(p->parent, "multipart", "alternative");
 }
 
 /* Decoded size estimate: base64 carries 3 bytes in 4 (plus line ends). */
@@ -522,13 +444,13 @@ attachment_name(const struct msg_view *v, const struct imap_part *p)
 {
 	const char *fallback;
 
-	if (is_type(p, "message", "rfc822"))
+	if (imap_part_is(p, "message", "rfc822"))
 		fallback = arena_printf(
 		        v->a, "%s.eml",
 		        p->envelope != NULL && p->envelope->subject[0] != '\0'
 		                ? p->envelope->subject
 		                : "message");
-	else if (is_type(p, "text", "calendar"))
+	else if (imap_part_is(p, "text", "calendar"))
 		fallback = "invite.ics";
 	else
 		fallback = arena_printf(v->a, "part-%s.%s", p->section,
@@ -545,7 +467,7 @@ collect_attachments(const struct msg_view *v, const struct imap_part *p,
 {
 	size_t i;
 
-	if (is_type(p, "multipart", NULL)) {
+	if (imap_part_is(p, "multipart", NULL)) {
 		for (i = 0; i < p->n_children; i++)
 			collect_attachments(v, &p->children[i], out);
 		return;
@@ -562,8 +484,8 @@ collect_attachments(const struct msg_view *v, const struct imap_part *p,
 	                  "url", part_url(v, p, false), "downloadUrl",
 	                  part_url(v, p, true), "inline",
 	                  p->content_id[0] != '\0' && p->parent != NULL &&
-	                          is_type(p->parent, "multipart", "related"),
-	                  "message", is_type(p, "message", "rfc822")));
+	                          imap_part_is(p->parent, "multipart", "related"),
+	                  "message", imap_part_is(p, "message", "rfc822")));
 }
 
 static json_t *
@@ -845,9 +767,9 @@ inline_safe(const struct imap_part *p)
 	                                     "webp"};
 	size_t i;
 
-	if (is_type(p, "application", "pdf"))
+	if (imap_part_is(p, "application", "pdf"))
 		return true;
-	if (!is_type(p, "image", NULL))
+	if (!imap_part_is(p, "image", NULL))
 		return false;
 	for (i = 0; i < PT_NELEM(images); i++)
 		if (strcmp(p->subtype, images[i]) == 0)
@@ -997,7 +919,7 @@ web_message_part(struct web_ctx *ctx, struct perr *err)
 	    load_view(ctx, c, folder, uid, NULL, &v, err) != 0)
 		return -1;
 	p = imap_part_find(v.m.root, section);
-	if (p == NULL || is_type(p, "multipart", NULL))
+	if (p == NULL || imap_part_is(p, "multipart", NULL))
 		return perr_set(err, ctx->req->arena, PERR_NOTFOUND,
 		                "no such part");
 	memset(&h, 0, sizeof(h));
@@ -1010,7 +932,7 @@ web_message_part(struct web_ctx *ctx, struct perr *err)
 		                      strcmp(p->subtype, "jpg") == 0
 		                              ? "jpeg"
 		                              : p->subtype);
-	else if (is_type(p, "message", "rfc822"))
+	else if (imap_part_is(p, "message", "rfc822"))
 		h.type = "message/rfc822";
 	else
 		h.type = "application/octet-stream";
@@ -1145,7 +1067,7 @@ zip_collect(const struct msg_view *v, const struct imap_part *p,
 {
 	size_t i;
 
-	if (is_type(p, "multipart", NULL)) {
+	if (imap_part_is(p, "multipart", NULL)) {
 		for (i = 0; i < p->n_children; i++)
 			zip_collect(v, &p->children[i], out, n);
 		return;
