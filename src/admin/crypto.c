@@ -40,18 +40,6 @@ static const char dummy_key[] =
 	"pbkdf2-sha256$100000$00000000000000000000000000000000$"
 	"0000000000000000000000000000000000000000000000000000000000000000";
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode exactly out_len bytes of hex from s; false on any mismatch. */
 static bool
 hex_decode_exact(struct strv s, unsigned char *out, size_t out_len)
@@ -61,11 +49,11 @@ hex_decode_exact(struct strv s, unsigned char *out, size_t out_len)
 	if (s.len != out_len * 2)
 		return false;
 	for (i = 0; i < out_len; i++) {
-		int hi = hexval(s.p[2 * i]), lo = hexval(s.p[2 * i + 1]);
+		int v = codec_hex_pair(s.p + 2 * i);
 
-		if (hi < 0 || lo < 0)
+		if (v < 0)
 			return false;
-		out[i] = (unsigned char)(hi * 16 + lo);
+		out[i] = (unsigned char)v;
 	}
 	return true;
 }

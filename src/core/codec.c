@@ -62,8 +62,8 @@ codec_base64_encode(struct arena *a, const void *p, size_t n)
 	return out;
 }
 
-static int
-b64_value(char c)
+int
+codec_base64_digit(unsigned char c, bool url)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -71,9 +71,9 @@ b64_value(char c)
 		return c - 'a' + 26;
 	if (c >= '0' && c <= '9')
 		return c - '0' + 52;
-	if (c == '+' || c == '-')
+	if (c == '+' || (url && c == '-'))
 		return 62;
-	if (c == '/' || c == '_')
+	if (c == '/' || (url && c == '_'))
 		return 63;
 	return -1;
 }
@@ -97,7 +97,7 @@ codec_base64_decode(struct strv in, struct arena *a, struct strv *out_r)
 			continue;
 		if (c == '=')
 			break;
-		v = b64_value(c);
+		v = codec_base64_digit((unsigned char)c, true);
 		if (v < 0)
 			return -1;
 		acc = (acc << 6) | (uint32_t)v;
@@ -121,7 +121,7 @@ codec_base64_decode(struct strv in, struct arena *a, struct strv *out_r)
 }
 
 static int
-hex_value(char c)
+hex_digit(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -132,6 +132,15 @@ hex_value(char c)
 	return -1;
 }
 
+int
+codec_hex_pair(const char *p)
+{
+	int hi = hex_digit((unsigned char)p[0]), lo;
+
+	if (hi < 0 || (lo = hex_digit((unsigned char)p[1])) < 0)
+		return -1;
+	return hi << 4 | lo;
+}
 int
 codec_url_decode(struct strv in, bool plus_is_space, struct arena *a,
 		 struct strv *out_r)
@@ -146,15 +155,11 @@ codec_url_decode(struct strv in, bool plus_is_space, struct arena *a,
 		char c = in.p[i];
 
 		if (c == '%') {
-			int hi, lo;
+			int v;
 
-			if (in.len - i < 3)
+			if (in.len - i < 3 || (v = codec_hex_pair(in.p + i + 1)) < 0)
 				return -1;
-			hi = hex_value(in.p[i + 1]);
-			lo = hex_value(in.p[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			out[o++] = (char)(hi << 4 | lo);
+			out[o++] = (char)v;
 			i += 2;
 		} else if (c == '+' && plus_is_space) {
 			out[o++] = ' ';
@@ -228,4 +233,29 @@ codec_utf8_valid(struct strv s)
 		i += n + 1;
 	}
 	return true;
+}
+
+void
+codec_utf8_put(struct sbuf *b, uint32_t cp)
+{
+	char u[4];
+
+	if (cp < 0x80) {
+		sbuf_append_char(b, (char)cp);
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		sbuf_append(b, u, 2);
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		sbuf_append(b, u, 3);
+	} else {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		sbuf_append(b, u, 4);
+	}
 }

@@ -238,6 +238,16 @@ char pt_ascii_tolower(char c);
 
 /* Lower-case hex of n bytes into the arena. */
 char *codec_hex_encode(struct arena *a, const void *p, size_t n);
+/*
+ * The byte written as two hex digits (either case) at p[0] and p[1], -1
+ * when either is not one (p[1] is not read if p[0] is not a digit).
+ */
+int codec_hex_pair(const char *p);
+/*
+ * The value of a base64 digit of the standard alphabet, with url also of
+ * the URL alphabet ('-' 62, '_' 63); -1 for any other byte ('=' too).
+ */
+int codec_base64_digit(unsigned char c, bool url);
 /* Standard base64 with padding. */
 char *codec_base64_encode(struct arena *a, const void *p, size_t n);
 /*
@@ -256,6 +266,8 @@ int codec_url_decode(struct strv in, bool plus_is_space, struct arena *a,
 void codec_url_encode(struct sbuf *out, struct strv in);
 /* True if s is valid UTF-8 (no overlongs, no surrogates). */
 bool codec_utf8_valid(struct strv s);
+/* Append code point cp (at most 0x10ffff, the caller checks) as UTF-8. */
+void codec_utf8_put(struct sbuf *b, uint32_t cp);
 
 /* ---- random and time ------------------------------------------------- */
 

@@ -130,6 +130,33 @@ imapc_uid_set(const uint32_t *uids, size_t n)
 	return set;
 }
 
+static void
+free_fetch_list(void *p)
+{
+	mailimap_fetch_list_free(p);
+}
+
+int
+imapc_uid_fetch(struct imap_conn *c, struct mailimap_set *set,
+                struct mailimap_fetch_type *ft, struct arena *a,
+                bool free_with_a, clist **res_r, struct perr *err)
+{
+	clist *res = NULL;
+	int r;
+
+	*res_r = NULL;
+	r = mailimap_uid_fetch(c->imap, set, ft, &res);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR)
+		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
+	imapc_note_updates(c, true);
+	if (free_with_a)
+		arena_defer(a, free_fetch_list, res);
+	*res_r = res;
+	return 0;
+}
+
 struct mailimap_flag_list *
 imapc_flag_list(unsigned flags, const char *const *kw, size_t n_kw)
 {
@@ -455,25 +482,23 @@ bad : {
 	return NULL;
 }
 
-int
-imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
-                   const char *section, struct arena *a, struct strv *data_r,
-                   struct perr *err)
+/*
+ * One UID FETCH BODY.PEEK[section] (with len > 0: <off.len>) of the
+ * selected folder, the bytes into da, errors into a. *found_r says
+ * whether the UID answered.
+ */
+static int
+fetch_body(struct imap_conn *c, uint32_t uid, const char *section,
+           uint32_t off, uint32_t len, struct arena *da, struct arena *a,
+           struct strv *data_r, bool *found_r, struct perr *err)
 {
 	struct mailimap_section *sec;
 	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
 	clist *res = NULL;
 	clistiter *it, *it2;
-	int r;
 
 	*data_r = STRV_NULL;
-	if (section == NULL)
-		section = "";
-	if (uid == 0)
-		return perr_set(err, a, PERR_NOTFOUND, "no such message");
-	if (select_in(c, folder, true, a, NULL, err) != 0)
-		return -1;
+	*found_r = false;
 	sec = *section == '\0' ? mailimap_section_new(NULL)
 	                       : parse_section(section);
 	if (sec == NULL)
@@ -482,20 +507,21 @@ imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
 	mailimap_fetch_type_new_fetch_att_list_add(
 	        ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(
-	        ft, mailimap_fetch_att_new_body_peek_section(sec));
-	set = mailimap_set_new_single(uid);
-	r = mailimap_uid_fetch(c->imap, set, ft, &res);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
-		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
-	imapc_note_updates(c, true);
-	r = -1;
-	for (it = clist_begin(res); it != NULL && r != 0; it = clist_next(it)) {
+	        ft, len > 0 ? mailimap_fetch_att_new_body_peek_section_partial(
+	                              sec, off, len)
+	                    : mailimap_fetch_att_new_body_peek_section(sec));
+	/* Freed here, not with a: the body may be megabytes. */
+	if (imapc_uid_fetch(c, mailimap_set_new_single(uid), ft, a, false,
+	                    &res, err) != 0)
+		return -1;
+	if (res == NULL)
+		return 0; /* libetpan gives a list, maybe empty; be sure */
+	for (it = clist_begin(res); it != NULL && !*found_r;
+	     it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);
 		uint32_t got_uid = 0;
 		const char *body = NULL;
-		size_t len = 0;
+		size_t blen = 0;
 
 		for (it2 = clist_begin(ma->att_list); it2 != NULL;
 		     it2 = clist_next(it2)) {
@@ -512,12 +538,13 @@ imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
 			         st->att_data.att_body_section != NULL) {
 				body = st->att_data.att_body_section
 				               ->sec_body_part;
-				len = st->att_data.att_body_section->sec_length;
+				blen = st->att_data.att_body_section
+				               ->sec_length;
 			}
 		}
 		if (got_uid == uid) {
-			char *copy = arena_strndup(a, body != NULL ? body : "",
-			                           body != NULL ? len : 0);
+			char *copy = arena_strndup(da, body != NULL ? body : "",
+			                           body != NULL ? blen : 0);
 
 			if (copy == NULL) {
 				mailimap_fetch_list_free(res);
@@ -525,12 +552,71 @@ imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
 				                "message too large");
 			}
 			data_r->p = copy;
-			data_r->len = body != NULL ? len : 0;
-			r = 0;
+			data_r->len = body != NULL ? blen : 0;
+			*found_r = true;
 		}
 	}
 	mailimap_fetch_list_free(res);
-	if (r != 0)
+	return 0;
+}
+
+int
+imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
+                   const char *section, struct arena *a, struct strv *data_r,
+                   struct perr *err)
+{
+	bool found;
+
+	*data_r = STRV_NULL;
+	if (uid == 0)
+		return perr_set(err, a, PERR_NOTFOUND, "no such message");
+	if (select_in(c, folder, true, a, NULL, err) != 0 ||
+	    fetch_body(c, uid, section != NULL ? section : "", 0, 0, a, a,
+	               data_r, &found, err) != 0)
+		return -1;
+	if (!found)
 		return perr_set(err, a, PERR_NOTFOUND, "no such message");
 	return 0;
+}
+
+int
+imap_fetch_section_chunks(struct imap_conn *c, const char *folder,
+                          uint32_t uid, const char *section, size_t chunk,
+                          imap_chunk_fn *sink, void *arg, struct arena *a,
+                          struct perr *err)
+{
+	uint64_t off = 0;
+
+	if (uid == 0)
+		return perr_set(err, a, PERR_NOTFOUND, "no such message");
+	if (chunk == 0 || chunk > UINT32_MAX)
+		return perr_set(err, a, PERR_INPUT, "bad chunk size");
+	if (section == NULL)
+		section = "";
+	if (select_in(c, folder, true, a, NULL, err) != 0)
+		return -1;
+	for (;;) {
+		struct arena *ca = arena_create("imap-chunk", chunk + 4096, 0);
+		struct strv data;
+		bool found;
+		int r;
+
+		if (off > UINT32_MAX - chunk) {
+			arena_destroy(&ca);
+			return perr_set(err, a, PERR_LIMIT, "part too large");
+		}
+		r = fetch_body(c, uid, section, (uint32_t)off, (uint32_t)chunk,
+		               ca, a, &data, &found, err);
+		if (r == 0 && !found)
+			r = perr_set(err, a, PERR_NOTFOUND, "no such message");
+		if (r == 0 && (data.len > 0 || off == 0))
+			r = sink(arg, off, data) != 0 ? 1 : 0;
+		arena_destroy(&ca);
+		if (r < 0)
+			return -1;
+		/* A short piece is the last one; the sink may stop early. */
+		if (r > 0 || data.len < chunk)
+			return 0;
+		off += data.len;
+	}
 }

@@ -485,6 +485,24 @@ int imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
                        const char *section, struct arena *a,
                        struct strv *data_r, struct perr *err) PT_WARN_UNUSED;
 
+/*
+ * Takes one piece of a section: off is its offset in the section, data
+ * its bytes (valid during the call only; empty for an empty section).
+ * Nonzero stops the fetch (the client went away), which is no error.
+ */
+typedef int imap_chunk_fn(void *arg, uint64_t off, struct strv data);
+/*
+ * The section (as imap_fetch_section(), NULL: the whole message) in
+ * pieces of chunk bytes, BODY.PEEK[section]<off.chunk> one after the
+ * other, each handed to sink and freed before the next is fetched: a
+ * 20 MB attachment never sits in memory. PERR_NOTFOUND if the UID does
+ * not exist (before the first piece only).
+ */
+int imap_fetch_section_chunks(struct imap_conn *c, const char *folder,
+                              uint32_t uid, const char *section, size_t chunk,
+                              imap_chunk_fn *sink, void *arg, struct arena *a,
+                              struct perr *err) PT_WARN_UNUSED;
+
 /* ---- pool ------------------------------------------------------------- */
 
 struct imap_pool_settings {
@@ -630,5 +648,19 @@ int imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 /* The part with that section specifier under root, or NULL. */
 const struct imap_part *imap_part_find(const struct imap_part *root,
                                        const char *section);
+/* Whether p is type/subtype (subtype NULL: any), lower case as parsed. */
+bool imap_part_is(const struct imap_part *p, const char *type,
+                  const char *subtype);
+/*
+ * RFC 2046 / 2387 body choice in the tree under p: alternative -> the
+ * richest part we show (its last HTML, else its last plain text); related
+ * -> its root (start=, else the first part); mixed and others -> the
+ * first part that yields a body. Parts with Content-Disposition
+ * attachment and attached messages below p are never the body. Either
+ * result may be NULL. Pure; a is for parameter decoding.
+ */
+void imap_pick_body(const struct imap_part *p, struct arena *a,
+                    const struct imap_part **html_r,
+                    const struct imap_part **plain_r);
 
 #endif

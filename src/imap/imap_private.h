@@ -132,6 +132,16 @@ unsigned imapc_caps(const struct imap_conn *c);
 /* A mailimap_set from UIDs (sorted, ranges merged). NULL for n == 0. */
 struct mailimap_set *imapc_uid_set(const uint32_t *uids, size_t n);
 /*
+ * UID FETCH ft for set, both freed here. A failure is mapped through
+ * imapc_fail() (PERR_REMOTE for a refusal, the text in a); on success
+ * the unsolicited updates are noted (imapc_note_updates(c, true)) and
+ * *res_r is the answer, freed with the arena a when free_with_a, else by
+ * the caller (to drop a large body before the request ends). 0 or -1.
+ */
+int imapc_uid_fetch(struct imap_conn *c, struct mailimap_set *set,
+                    struct mailimap_fetch_type *ft, struct arena *a,
+                    bool free_with_a, clist **res_r, struct perr *err);
+/*
  * IMAP_MSG_* bits of a FETCH FLAGS answer (system flags plus the
  * $Forwarded and $Junk keywords); 0 for NULL or "FLAGS ()". list.c.
  */

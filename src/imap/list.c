@@ -41,12 +41,6 @@ imap_sort_parse(struct strv s, enum imap_sort *sort_r, bool *reverse_r)
 }
 
 static void
-free_fetch_list(void *p)
-{
-	mailimap_fetch_list_free(p);
-}
-
-static void
 free_search_result(void *p)
 {
 	mailimap_search_result_free(p);
@@ -194,7 +188,6 @@ client_sort(struct imap_conn *c, const struct imap_list_query *q,
 	struct skey *keys;
 	size_t nk = 0, i;
 	uint32_t *out;
-	int r;
 
 	*out_r = NULL;
 	*nout_r = 0;
@@ -221,13 +214,8 @@ client_sort(struct imap_conn *c, const struct imap_list_query *q,
 	}
 	set = all ? mailimap_set_new_interval(1, 0) : imapc_uid_set(uids, n);
 	c->stats.sorts++;
-	r = mailimap_uid_fetch(c->imap, set, ft, &res);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
-		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
-	imapc_note_updates(c, true);
-	arena_defer(a, free_fetch_list, res);
+	if (imapc_uid_fetch(c, set, ft, a, true, &res, err) != 0)
+		return -1;
 	keys = arena_new_array(a, struct skey, (size_t)clist_count(res) + 1);
 	if (keys == NULL)
 		return perr_set(err, a, PERR_LIMIT, "folder too large");
@@ -1313,7 +1301,6 @@ rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	clistiter *it, *it2;
 	uint32_t *uids;
 	size_t i;
-	int r;
 
 	if (rc == NULL)
 		return 1;
@@ -1339,13 +1326,8 @@ rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	set = imapc_uid_set(uids, n);
 	c->stats.flag_fetches++;
 	c->stats.row_cache_hits++;
-	r = mailimap_uid_fetch(c->imap, set, ft, &res);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
-		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
-	imapc_note_updates(c, true);
-	arena_defer(a, free_fetch_list, res);
+	if (imapc_uid_fetch(c, set, ft, a, true, &res, err) != 0)
+		return -1;
 	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);
 		const struct mailimap_msg_att_dynamic *dyn = NULL;
@@ -1423,13 +1405,8 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	        ft, mailimap_fetch_att_new_bodystructure());
 	set = imapc_uid_set(uids, n);
 	c->stats.fetches++;
-	r = mailimap_uid_fetch(c->imap, set, ft, &res);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
-		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
-	imapc_note_updates(c, true);
-	arena_defer(a, free_fetch_list, res);
+	if (imapc_uid_fetch(c, set, ft, a, true, &res, err) != 0)
+		return -1;
 	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);
 		struct imap_msg_row *row = NULL;
@@ -1536,14 +1513,8 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 		                    sec, 0, PREVIEW_FETCH_BYTES));
 		set = imapc_uid_set(gu, ng);
 		c->stats.fetches++;
-		r = mailimap_uid_fetch(c->imap, set, ft, &pres);
-		mailimap_set_free(set);
-		mailimap_fetch_type_free(ft);
-		if (r != MAILIMAP_NO_ERROR)
-			return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH",
-			                  err);
-		imapc_note_updates(c, true);
-		arena_defer(a, free_fetch_list, pres);
+		if (imapc_uid_fetch(c, set, ft, a, true, &pres, err) != 0)
+			return -1;
 		for (it = clist_begin(pres); it != NULL; it = clist_next(it)) {
 			struct mailimap_msg_att *ma = clist_content(it);
 			uint32_t uid = 0;

@@ -399,11 +399,9 @@ imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 {
 	struct imap_mailbox_status st;
 	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
 	clist *res = NULL;
 	clistiter *it, *it2;
 	bool found = false;
-	int r;
 
 	memset(m_r, 0, sizeof(*m_r));
 	if (uid == 0)
@@ -411,14 +409,10 @@ imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 	if (imap_select(c, folder, true, &st, err) != 0)
 		return -1;
 	ft = structure_fetch_type();
-	set = mailimap_set_new_single(uid);
 	c->stats.fetches++;
-	r = mailimap_uid_fetch(c->imap, set, ft, &res);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
-		return imapc_fail(c, r, a, PERR_REMOTE, "UID FETCH", err);
-	imapc_note_updates(c, true);
+	if (imapc_uid_fetch(c, mailimap_set_new_single(uid), ft, a, true, &res,
+	                    err) != 0)
+		return -1;
 	for (it = clist_begin(res); it != NULL && !found; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);
 		struct imap_message m;
@@ -480,7 +474,6 @@ imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 		*m_r = m;
 		found = true;
 	}
-	mailimap_fetch_list_free(res);
 	if (!found)
 		return perr_set(err, a, PERR_NOTFOUND, "no such message");
 	if (m_r->root == NULL)
@@ -507,4 +500,86 @@ imap_part_find(const struct imap_part *root, const char *section)
 			return f;
 	}
 	return NULL;
+}
+
+/* ---- body choice --------------------------------------------------- */
+
+bool
+imap_part_is(const struct imap_part *p, const char *type,
+             const char *subtype)
+{
+	return strcmp(p->type, type) == 0 &&
+	       (subtype == NULL || strcmp(p->subtype, subtype) == 0);
+}
+
+static bool
+is_attachment(const struct imap_part *p)
+{
+	return strcmp(p->disposition, "attachment") == 0;
+}
+
+/* The related root: the part named by start=, else the first one. */
+static const struct imap_part *
+related_root(const struct imap_part *p, struct arena *a)
+{
+	const char *start = mime_param_get(p->params, p->n_params, "start", a);
+	size_t i;
+
+	if (p->n_children == 0)
+		return NULL;
+	if (start != NULL) {
+		struct strv s = strv_trim(strv_from_cstr(start));
+
+		if (s.len >= 2 && s.p[0] == '<' && s.p[s.len - 1] == '>')
+			s.p++, s.len -= 2;
+		for (i = 0; i < p->n_children; i++)
+			if (strv_eq_cstr(s, p->children[i].content_id))
+				return &p->children[i];
+	}
+	return &p->children[0];
+}
+
+/*
+ * RFC 2046 / 2387 body choice: alternative -> the richest part we show
+ * (its last HTML, else its last plain text); related -> its root;
+ * mixed and others -> the first part that yields a body. Attached
+ * messages are never the body. Depth is bounded by the part tree (32).
+ */
+void
+imap_pick_body(const struct imap_part *p, struct arena *a,
+               const struct imap_part **html_r,
+               const struct imap_part **plain_r)
+{
+	size_t i;
+
+	*html_r = *plain_r = NULL;
+	if (imap_part_is(p, "text", "html") && !is_attachment(p)) {
+		*html_r = p;
+	} else if (imap_part_is(p, "text", "plain") && !is_attachment(p)) {
+		*plain_r = p;
+	} else if (imap_part_is(p, "multipart", "alternative")) {
+		for (i = p->n_children; i > 0; i--) {
+			const struct imap_part *h, *t;
+
+			imap_pick_body(&p->children[i - 1], a, &h, &t);
+			if (*html_r == NULL)
+				*html_r = h;
+			if (*plain_r == NULL)
+				*plain_r = t;
+		}
+	} else if (imap_part_is(p, "multipart", "related")) {
+		const struct imap_part *r = related_root(p, a);
+
+		if (r != NULL)
+			imap_pick_body(r, a, html_r, plain_r);
+	} else if (imap_part_is(p, "multipart", NULL)) {
+		for (i = 0; i < p->n_children; i++) {
+			imap_pick_body(&p->children[i], a, html_r, plain_r);
+			if (*html_r != NULL || *plain_r != NULL)
+				return;
+		}
+	} else if (imap_part_is(p, "message", "rfc822") && p->parent == NULL &&
+	           p->n_children == 1) {
+		imap_pick_body(&p->children[0], a, html_r, plain_r);
+	}
 }

@@ -2,16 +2,13 @@
  * Text helpers for message rows: RFC 2047 header decoding, the RFC 5256
  * base subject used by the client-side sort, previews, dates.
  */
-#include <errno.h>
-#include <iconv.h>
-#include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <libetpan/libetpan.h>
 
 #include "imap.h"
 #include "imap_text.h"
+#include "mime/mime.h"
 #include "core/banned.h"
 
 /* Copy s into b as UTF-8, replacing invalid sequences and controls. */
@@ -54,96 +51,11 @@ append_clean_utf8(struct sbuf *b, struct strv s)
  * message list: it runs charconv (iconv_open, a gconv dlopen, iconv_close)
  * for every word, even to turn "utf-8" into "utf-8". Here plain values are
  * checked and copied, encoded words are decoded in place, and the few
- * charsets that need iconv reuse one handle per charset and thread.
+ * charsets that need iconv reuse one handle per charset and thread
+ * (mime_iconv_append(), whose cache the message bodies share).
  */
 
 #define CHARSET_NAME_MAX 40
-#define ICONV_SLOTS 8
-
-struct iconv_slot {
-	char name[CHARSET_NAME_MAX];
-	iconv_t cd; /* (iconv_t)-1: the charset is unknown to iconv */
-	unsigned long used;
-};
-
-struct iconv_cache {
-	struct iconv_slot slot[ICONV_SLOTS];
-	size_t n;
-	unsigned long tick;
-};
-
-static pthread_key_t iconv_key;
-static pthread_once_t iconv_once = PTHREAD_ONCE_INIT;
-
-static void
-iconv_cache_free(void *p)
-{
-	struct iconv_cache *ic = p;
-	size_t i;
-
-	for (i = 0; i < ic->n; i++) {
-		if (ic->slot[i].cd != (iconv_t)-1)
-			iconv_close(ic->slot[i].cd);
-	}
-	free(ic);
-}
-
-static void
-iconv_key_init(void)
-{
-	if (pthread_key_create(&iconv_key, iconv_cache_free) != 0)
-		fatal("pthread_key_create failed");
-}
-
-/*
- * The calling thread's handle from charset to UTF-8, opened once: iconv_t
- * is not thread-safe, so each thread has its own (freed at thread exit).
- * (iconv_t)-1 when iconv does not know the charset; that answer is
- * cached too. The least recently used slot makes room.
- */
-static iconv_t
-iconv_for(const char *charset)
-{
-	struct iconv_cache *ic;
-	struct iconv_slot *s;
-	size_t i;
-
-	(void)pthread_once(&iconv_once, iconv_key_init);
-	ic = pthread_getspecific(iconv_key);
-	if (ic == NULL) {
-		ic = pt_xcalloc(1, sizeof(*ic));
-		if (pthread_setspecific(iconv_key, ic) != 0)
-			fatal("pthread_setspecific failed");
-	}
-	ic->tick++;
-	for (i = 0; i < ic->n; i++) {
-		s = &ic->slot[i];
-		if (strv_eq_ci_ascii(strv_from_cstr(s->name),
-		                     strv_from_cstr(charset))) {
-			s->used = ic->tick;
-			if (s->cd != (iconv_t)-1)
-				(void)iconv(s->cd, NULL, NULL, NULL, NULL);
-			return s->cd;
-		}
-	}
-	if (ic->n < ICONV_SLOTS) {
-		s = &ic->slot[ic->n++];
-	} else {
-		s = &ic->slot[0];
-		for (i = 1; i < ic->n; i++) {
-			if (ic->slot[i].used < s->used)
-				s = &ic->slot[i];
-		}
-		if (s->cd != (iconv_t)-1)
-			iconv_close(s->cd);
-	}
-	/* charset_name_ok() keeps names shorter than the slot. */
-	s->cd = pt_strlcpy(s->name, charset, sizeof(s->name))
-	                ? iconv_open("UTF-8", charset)
-	                : (iconv_t)-1;
-	s->used = ic->tick;
-	return s->cd;
-}
 
 /* A charset name worth asking iconv about (no paths, no options). */
 static bool
@@ -177,10 +89,8 @@ bool
 imapt_charset_to_utf8(struct strv charset, struct strv in, struct sbuf *b)
 {
 	char name[CHARSET_NAME_MAX];
-	char out[1024];
-	iconv_t cd;
-	char *ip;
-	size_t ileft;
+	struct sbuf tmp;
+	bool known;
 
 	if (charset_is_utf8(charset)) {
 		append_clean_utf8(b, in);
@@ -190,62 +100,13 @@ imapt_charset_to_utf8(struct strv charset, struct strv in, struct sbuf *b)
 		return false;
 	memcpy(name, charset.p, charset.len);
 	name[charset.len] = '\0';
-	cd = iconv_for(name);
-	if (cd == (iconv_t)-1)
-		return false;
-	ip = (char *)(uintptr_t)in.p;
-	ileft = in.len;
-	for (;;) {
-		char *op = out;
-		size_t oleft = sizeof(out);
-		size_t r = iconv(cd, ileft > 0 ? &ip : NULL, &ileft, &op,
-		                 &oleft);
-		int e = errno;
-
-		append_clean_utf8(b, (struct strv){out, sizeof(out) - oleft});
-		if (r != (size_t)-1) {
-			if (ileft == 0)
-				break;
-			continue;
-		}
-		if (e == E2BIG)
-			continue;
-		/* EILSEQ, or EINVAL for a sequence cut at the end. */
-		sbuf_append(b, "\xef\xbf\xbd", 3);
-		if (e != EILSEQ || ileft == 0)
-			break;
-		ip++;
-		ileft--;
-	}
-	return true;
-}
-
-static int
-b64_val(unsigned char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-static int
-hex_val(unsigned char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
+	/* mime's per-thread iconv handles; controls become spaces here. */
+	sbuf_init(&tmp, NULL, in.len * 2 + 16, 0);
+	known = mime_iconv_append(name, in, &tmp);
+	if (known)
+		append_clean_utf8(b, sbuf_view(&tmp));
+	sbuf_free(&tmp);
+	return known;
 }
 
 /*
@@ -262,7 +123,8 @@ word_bytes(struct strv text, bool b64, char *out)
 		unsigned acc = 0, bits = 0;
 
 		for (i = 0; i < text.len && text.p[i] != '='; i++) {
-			int v = b64_val((unsigned char)text.p[i]);
+			int v = codec_base64_digit(
+			        (unsigned char)text.p[i], false);
 
 			if (v < 0)
 				continue;
@@ -277,14 +139,13 @@ word_bytes(struct strv text, bool b64, char *out)
 	}
 	for (i = 0; i < text.len; i++) {
 		char ch = text.p[i];
-		int hi, lo;
+		int v;
 
 		if (ch == '_') {
 			out[n++] = ' ';
 		} else if (ch == '=' && i + 2 < text.len &&
-		           (hi = hex_val((unsigned char)text.p[i + 1])) >= 0 &&
-		           (lo = hex_val((unsigned char)text.p[i + 2])) >= 0) {
-			out[n++] = (char)((hi << 4) | lo);
+		           (v = codec_hex_pair(text.p + i + 1)) >= 0) {
+			out[n++] = (char)v;
 			i += 2;
 		} else {
 			out[n++] = ch;
@@ -381,11 +242,31 @@ is_clean_utf8(struct strv s)
 
 #define DECODE_MAX (64 * 1024)
 
+/* The bytes of a run of encoded words in one charset, as UTF-8. */
+static void
+flush_words(struct sbuf *b, struct strv cs, struct strv bytes)
+{
+	if (bytes.len == 0)
+		return;
+	/* An unknown charset keeps the bytes, as libetpan did. */
+	if (!imapt_charset_to_utf8(cs, bytes, b))
+		append_clean_utf8(b, bytes);
+}
+
+/*
+ * Adjacent encoded words of one charset are decoded to bytes first and
+ * converted together: mailers fold long headers by cutting the encoded
+ * text anywhere, also inside a multi-byte character ("=?UTF-8?B?0J7RgtE=?="
+ * ends with the first byte of "ч"), and converting each word alone would
+ * leave two U+FFFD where the character was. RFC 2047 6.2 forbids such
+ * words but decoders in practice join them (as Thunderbird does).
+ */
 const char *
 imap_decode_header(struct strv raw, struct arena *a)
 {
 	struct sbuf b;
-	size_t i = 0, seg = 0;
+	size_t i = 0, seg = 0, pend = 0;
+	struct strv pend_cs = STRV_NULL;
 	bool prev_word = false;
 	char *bytes;
 
@@ -399,14 +280,15 @@ imap_decode_header(struct strv raw, struct arena *a)
 		return s != NULL ? s : "";
 	}
 	sbuf_init(&b, a, raw.len + 16, DECODE_MAX);
+	/* The words' bytes are never more than their text. */
 	bytes = arena_alloc(a, raw.len + 1);
 	if (bytes == NULL)
 		return "";
 	while (i < raw.len) {
 		struct strv rest = {raw.p + i, raw.len - i};
 		struct strv cs, text, between = {raw.p + seg, i - seg};
-		size_t wlen, nb;
-		bool b64;
+		size_t wlen;
+		bool b64, joined;
 
 		if (raw.p[i] != '=' ||
 		    (wlen = parse_word(rest, &cs, &b64, &text)) == 0) {
@@ -414,16 +296,20 @@ imap_decode_header(struct strv raw, struct arena *a)
 			continue;
 		}
 		/* RFC 2047 6.2: white space between two words is dropped. */
-		if (!prev_word || !is_lwsp(between))
+		joined = prev_word && is_lwsp(between);
+		if (!joined || !strv_eq_ci_ascii(cs, pend_cs)) {
+			flush_words(&b, pend_cs, (struct strv){bytes, pend});
+			pend = 0;
+			pend_cs = cs;
+		}
+		if (!joined)
 			append_clean_utf8(&b, between);
-		nb = word_bytes(text, b64, bytes);
-		/* An unknown charset keeps the bytes, as libetpan did. */
-		if (!imapt_charset_to_utf8(cs, (struct strv){bytes, nb}, &b))
-			append_clean_utf8(&b, (struct strv){bytes, nb});
+		pend += word_bytes(text, b64, bytes + pend);
 		i += wlen;
 		seg = i;
 		prev_word = true;
 	}
+	flush_words(&b, pend_cs, (struct strv){bytes, pend});
 	append_clean_utf8(&b, (struct strv){raw.p + seg, raw.len - seg});
 	return sbuf_ok(&b) ? sbuf_cstr(&b) : "";
 }
@@ -599,26 +485,6 @@ static const struct {
         {0, 0},       {0, 0},
 };
 
-static void
-put_cp(struct sbuf *b, unsigned long cp)
-{
-	char o[4];
-
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		sbuf_append(b, o, 1);
-	} else if (cp < 0x800) {
-		o[0] = (char)(0xc0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		sbuf_append(b, o, 2);
-	} else {
-		o[0] = (char)(0xe0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		sbuf_append(b, o, 3);
-	}
-}
-
 /*
  * The comparison key of Dovecot's i;unicode-casemap (RFC 5051): title
  * case, then canonical decomposition, compared as bytes. Done here for
@@ -655,15 +521,15 @@ imapt_collate_key(const char *s, struct arena *a)
 			cp -= 0x20;
 		} else if (cp == 0xff) {
 			sbuf_append_char(&b, 'Y');
-			put_cp(&b, 0x308);
+			codec_utf8_put(&b, 0x308);
 			continue;
 		} else if (cp == 0x401 || cp == 0x451) {
-			put_cp(&b, 0x415);
-			put_cp(&b, 0x308);
+			codec_utf8_put(&b, 0x415);
+			codec_utf8_put(&b, 0x308);
 			continue;
 		} else if (cp == 0x419 || cp == 0x439) {
-			put_cp(&b, 0x418);
-			put_cp(&b, 0x306);
+			codec_utf8_put(&b, 0x418);
+			codec_utf8_put(&b, 0x306);
 			continue;
 		} else if (cp >= 0x430 && cp <= 0x44f) {
 			cp -= 0x20;
@@ -676,10 +542,10 @@ imapt_collate_key(const char *s, struct arena *a)
 		}
 		if (cp >= 0xc0 && cp <= 0xff && latin1[cp - 0xc0].base != 0) {
 			sbuf_append_char(&b, latin1[cp - 0xc0].base);
-			put_cp(&b, latin1[cp - 0xc0].mark);
+			codec_utf8_put(&b, latin1[cp - 0xc0].mark);
 			continue;
 		}
-		put_cp(&b, cp);
+		codec_utf8_put(&b, (uint32_t)cp);
 	}
 	return sbuf_ok(&b) ? sbuf_cstr(&b) : "";
 }

@@ -63,32 +63,6 @@ utf8_next(struct strv s, size_t *i)
 	return (long)cp;
 }
 
-static void
-utf8_put(struct sbuf *b, unsigned long cp)
-{
-	char o[4];
-
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		sbuf_append(b, o, 1);
-	} else if (cp < 0x800) {
-		o[0] = (char)(0xc0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		sbuf_append(b, o, 2);
-	} else if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		sbuf_append(b, o, 3);
-	} else {
-		o[0] = (char)(0xf0 | (cp >> 18));
-		o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[3] = (char)(0x80 | (cp & 0x3f));
-		sbuf_append(b, o, 4);
-	}
-}
-
 int
 imap_mutf7_encode(struct strv in, struct arena *a, char **out_r,
                   struct perr *err)
@@ -223,10 +197,10 @@ imap_mutf7_decode(struct strv in, struct arena *a, char **out_r,
 				if (hi != 0) {
 					if (u < 0xdc00 || u > 0xdfff)
 						goto bad;
-					utf8_put(&b,
-					         0x10000 +
-					                 ((hi - 0xd800) << 10) +
-					                 (u - 0xdc00));
+					codec_utf8_put(
+					        &b, (uint32_t)(0x10000 +
+					                       ((hi - 0xd800) << 10) +
+					                       (u - 0xdc00)));
 					hi = 0;
 				} else if (u >= 0xd800 && u <= 0xdbff) {
 					hi = u;
@@ -240,7 +214,7 @@ imap_mutf7_decode(struct strv in, struct arena *a, char **out_r,
 				           (u >= 0x80 && u < 0xa0)) {
 					goto bad;
 				} else {
-					utf8_put(&b, u);
+					codec_utf8_put(&b, (uint32_t)u);
 				}
 				any = true;
 			}

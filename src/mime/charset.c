@@ -179,16 +179,26 @@ guess_single_byte(struct strv s)
 
 /* ---- iconv handles, cached per thread ------------------------------- */
 
-#define CACHE_SLOTS 8
+/*
+ * One cache for every converter of Petrel (message bodies here, header
+ * words in src/imap): iconv_open() loads a gconv module and is far too
+ * slow per call, and an iconv_t is not thread-safe, so each thread keeps
+ * its own handles (closed at thread exit). Unknown names are cached too,
+ * as (iconv_t)-1; the least recently used slot makes room.
+ */
+#define CACHE_SLOTS 12
+#define CACHE_NAME_MAX 40
 
 struct cd_slot {
-	char name[32];
-	iconv_t cd;
+	char name[CACHE_NAME_MAX];
+	iconv_t cd; /* (iconv_t)-1: iconv does not know the name */
+	unsigned long used;
 };
 
 struct cd_cache {
 	struct cd_slot slots[CACHE_SLOTS];
-	unsigned next;
+	size_t n;
+	unsigned long tick;
 };
 
 static pthread_key_t cache_key;
@@ -200,8 +210,8 @@ cache_free(void *p)
 	struct cd_cache *c = p;
 	size_t i;
 
-	for (i = 0; i < CACHE_SLOTS; i++)
-		if (c->slots[i].name[0] != '\0')
+	for (i = 0; i < c->n; i++)
+		if (c->slots[i].cd != (iconv_t)-1)
 			iconv_close(c->slots[i].cd);
 	free(c);
 }
@@ -213,67 +223,74 @@ cache_key_create(void)
 		abort();
 }
 
-/* The thread's handle for name (iconv spelling), or NULL if unknown. */
+/* The thread's handle for name (iconv spelling, any case), or NULL. */
 static iconv_t
 cd_get(const char *name)
 {
 	struct cd_cache *c;
 	struct cd_slot *s;
-	iconv_t cd;
 	size_t i;
 
+	if (strlen(name) >= CACHE_NAME_MAX)
+		return NULL;
 	(void)pthread_once(&cache_once, cache_key_create);
 	c = pthread_getspecific(cache_key);
 	if (c == NULL) {
 		c = pt_xcalloc(1, sizeof(*c));
-		(void)pthread_setspecific(cache_key, c);
+		if (pthread_setspecific(cache_key, c) != 0)
+			abort();
 	}
-	for (i = 0; i < CACHE_SLOTS; i++) {
-		if (strcmp(c->slots[i].name, name) == 0) {
-			cd = c->slots[i].cd;
+	c->tick++;
+	for (i = 0; i < c->n; i++) {
+		s = &c->slots[i];
+		if (strv_eq_ci_ascii(strv_from_cstr(s->name),
+		                     strv_from_cstr(name))) {
+			s->used = c->tick;
+			if (s->cd == (iconv_t)-1)
+				return NULL;
 			/* Back to the initial shift state (ISO-2022-JP). */
-			(void)iconv(cd, NULL, NULL, NULL, NULL);
-			return cd;
+			(void)iconv(s->cd, NULL, NULL, NULL, NULL);
+			return s->cd;
 		}
 	}
-	if (strlen(name) >= sizeof(c->slots[0].name))
-		return NULL;
-	cd = iconv_open("UTF-8", name);
-	if (cd == (iconv_t)-1)
-		return NULL;
-	s = &c->slots[c->next];
-	c->next = (c->next + 1) % CACHE_SLOTS;
-	if (s->name[0] != '\0')
-		iconv_close(s->cd);
-	s->cd = cd;
+	if (c->n < CACHE_SLOTS) {
+		s = &c->slots[c->n++];
+	} else {
+		s = &c->slots[0];
+		for (i = 1; i < c->n; i++)
+			if (c->slots[i].used < s->used)
+				s = &c->slots[i];
+		if (s->cd != (iconv_t)-1)
+			iconv_close(s->cd);
+	}
 	if (!pt_strlcpy(s->name, name, sizeof(s->name)))
-		abort();
-	return cd;
+		abort(); /* checked above */
+	s->cd = iconv_open("UTF-8", name);
+	s->used = c->tick;
+	return s->cd != (iconv_t)-1 ? s->cd : NULL;
 }
 
-/* Convert with cd; invalid input bytes become U+FFFD. */
+/* Convert with cd into out as iconv writes it; bad input is U+FFFD. */
 static void
-convert(iconv_t cd, struct strv in, struct sbuf *out)
+convert_raw(iconv_t cd, struct strv in, struct sbuf *out)
 {
 	char buf[4096];
 	char *ip = (char *)(uintptr_t)in.p;
 	size_t il = in.len;
-	struct sbuf tmp;
 
-	sbuf_init(&tmp, NULL, in.len + 16, 0);
 	while (il > 0) {
 		char *op = buf;
 		size_t ol = sizeof(buf);
 		size_t r = iconv(cd, &ip, &il, &op, &ol);
 		int e = errno;
 
-		sbuf_append(&tmp, buf, sizeof(buf) - ol);
+		sbuf_append(out, buf, sizeof(buf) - ol);
 		if (r != (size_t)-1)
 			break;
 		if (e == E2BIG)
 			continue;
 		/* EILSEQ: skip one byte; EINVAL: the input ends mid-character. */
-		sbuf_append(&tmp, replacement, 3);
+		sbuf_append(out, replacement, 3);
 		if (e != EILSEQ)
 			break;
 		ip++;
@@ -285,8 +302,29 @@ convert(iconv_t cd, struct strv in, struct sbuf *out)
 		size_t ol = sizeof(buf);
 
 		(void)iconv(cd, NULL, NULL, &op, &ol);
-		sbuf_append(&tmp, buf, sizeof(buf) - ol);
+		sbuf_append(out, buf, sizeof(buf) - ol);
 	}
+}
+
+bool
+mime_iconv_append(const char *name, struct strv in, struct sbuf *out)
+{
+	iconv_t cd = cd_get(name);
+
+	if (cd == NULL)
+		return false;
+	convert_raw(cd, in, out);
+	return true;
+}
+
+/* Convert with cd; invalid input bytes and NULs become U+FFFD. */
+static void
+convert(iconv_t cd, struct strv in, struct sbuf *out)
+{
+	struct sbuf tmp;
+
+	sbuf_init(&tmp, NULL, in.len + 16, 0);
+	convert_raw(cd, in, &tmp);
 	/* iconv output is UTF-8 already; this only replaces NULs. */
 	append_utf8_repaired(out, sbuf_view(&tmp));
 	sbuf_free(&tmp);

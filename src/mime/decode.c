@@ -3,6 +3,7 @@
  * All of it is tolerant by design: mail from broken mailers is still
  * mail the user wants to read.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -20,43 +21,13 @@ mime_encoding_parse(struct strv name)
 	return MIME_ENC_IDENTITY;
 }
 
-static int
-b64_value(unsigned char c)
+/* Base64 digits of in into out (at most in.len / 4 * 3 + 3 bytes). */
+static size_t
+b64_run(unsigned *accp, unsigned *bitsp, struct strv in, unsigned char *out)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static struct strv
-base64_decode(struct strv in, struct arena *a)
-{
-	unsigned char *out = arena_alloc(a, in.len / 4 * 3 + 4);
 	size_t i, n = 0;
-	unsigned acc = 0, bits = 0;
+	unsigned acc = *accp, bits = *bitsp;
 
-	if (out == NULL)
-		return STRV_LIT("");
 	for (i = 0; i < in.len; i++) {
 		unsigned char c = (unsigned char)in.p[i];
 		int v;
@@ -67,7 +38,7 @@ base64_decode(struct strv in, struct arena *a)
 			bits = 0;
 			continue;
 		}
-		v = b64_value(c);
+		v = codec_base64_digit(c, true);
 		if (v < 0)
 			continue;
 		acc = (acc << 6) | (unsigned)v;
@@ -78,18 +49,35 @@ base64_decode(struct strv in, struct arena *a)
 			acc &= (1u << bits) - 1;
 		}
 	}
+	*accp = acc;
+	*bitsp = bits;
+	return n;
+}
+
+static struct strv
+base64_decode(struct strv in, struct arena *a)
+{
+	unsigned char *out = arena_alloc(a, in.len / 4 * 3 + 4);
+	unsigned acc = 0, bits = 0;
+	size_t n;
+
+	if (out == NULL)
+		return STRV_LIT("");
+	n = b64_run(&acc, &bits, in, out);
 	out[n] = '\0';
 	return (struct strv){(const char *)out, n};
 }
 
-static struct strv
-qp_decode(struct strv in, struct arena *a)
+/*
+ * Quoted-printable in into out (at most in.len bytes). Looks ahead only
+ * to the end of a line, so whole lines can be decoded one run at a time.
+ */
+static size_t
+qp_run(struct strv in, char *out)
 {
-	char *out = arena_alloc(a, in.len + 1);
 	size_t i = 0, n = 0;
+	int v;
 
-	if (out == NULL)
-		return STRV_LIT("");
 	while (i < in.len) {
 		char c = in.p[i];
 
@@ -130,10 +118,8 @@ qp_decode(struct strv in, struct arena *a)
 				continue;
 			}
 		}
-		if (i + 2 < in.len && hex_value((unsigned char)in.p[i + 1]) >= 0 &&
-		    hex_value((unsigned char)in.p[i + 2]) >= 0) {
-			out[n++] = (char)(hex_value((unsigned char)in.p[i + 1]) * 16 +
-			                  hex_value((unsigned char)in.p[i + 2]));
+		if (i + 2 < in.len && (v = codec_hex_pair(in.p + i + 1)) >= 0) {
+			out[n++] = (char)v;
 			i += 3;
 			continue;
 		}
@@ -141,6 +127,18 @@ qp_decode(struct strv in, struct arena *a)
 		out[n++] = '=';
 		i++;
 	}
+	return n;
+}
+
+static struct strv
+qp_decode(struct strv in, struct arena *a)
+{
+	char *out = arena_alloc(a, in.len + 1);
+	size_t n;
+
+	if (out == NULL)
+		return STRV_LIT("");
+	n = qp_run(in, out);
 	out[n] = '\0';
 	return (struct strv){out, n};
 }
@@ -157,6 +155,90 @@ mime_transfer_decode(enum mime_encoding enc, struct strv in, struct arena *a)
 		break;
 	}
 	return in;
+}
+
+/* ---- the same in pieces --------------------------------------------- */
+
+/* A QP line longer than this is decoded without waiting for its end. */
+#define QP_CARRY_MAX (256u * 1024)
+
+void
+mime_stream_init(struct mime_stream *st, enum mime_encoding enc)
+{
+	memset(st, 0, sizeof(*st));
+	st->enc = enc;
+	sbuf_init(&st->carry, NULL, 0, 0);
+}
+
+/* QP of the bytes of st->carry up to cut, appended to out. */
+static void
+qp_flush(struct mime_stream *st, size_t cut, struct sbuf *out)
+{
+	struct strv c = sbuf_view(&st->carry);
+	char *tmp;
+
+	if (cut == 0)
+		return;
+	tmp = pt_xmalloc(cut);
+	sbuf_append(out, tmp, qp_run((struct strv){c.p, cut}, tmp));
+	free(tmp);
+	/* Keep the rest: no sbuf call drops a prefix, so move it here. */
+	c = sbuf_view(&st->carry);
+	memmove(st->carry.data, c.p + cut, c.len - cut);
+	st->carry.len = c.len - cut;
+}
+
+void
+mime_stream_feed(struct mime_stream *st, struct strv in, struct sbuf *out)
+{
+	switch (st->enc) {
+	case MIME_ENC_BASE64: {
+		unsigned char *tmp;
+
+		if (in.len == 0)
+			return;
+		tmp = pt_xmalloc(in.len / 4 * 3 + 4);
+		sbuf_append(out, tmp, b64_run(&st->acc, &st->bits, in, tmp));
+		free(tmp);
+		return;
+	}
+	case MIME_ENC_QP: {
+		struct strv c;
+		size_t cut;
+
+		/* Whole lines only: the decoder looks ahead to a line end. */
+		sbuf_append(&st->carry, in.p, in.len);
+		c = sbuf_view(&st->carry);
+		cut = c.len;
+		while (cut > 0 && c.p[cut - 1] != '\n')
+			cut--;
+		if (cut == 0 && c.len > QP_CARRY_MAX) {
+			/* No line end in sight: cut before a space or '='. */
+			cut = c.len;
+			while (cut > 0 && (c.p[cut - 1] == ' ' ||
+			                   c.p[cut - 1] == '\t' ||
+			                   c.p[cut - 1] == '=' ||
+			                   (cut >= 2 && c.p[cut - 2] == '=')))
+				cut--;
+			/* Nothing but spaces and '=': take it as it is. */
+			if (cut == 0 && c.len > 2 * QP_CARRY_MAX)
+				cut = c.len;
+		}
+		qp_flush(st, cut, out);
+		return;
+	}
+	case MIME_ENC_IDENTITY:
+		break;
+	}
+	sbuf_append(out, in.p, in.len);
+}
+
+void
+mime_stream_finish(struct mime_stream *st, struct sbuf *out)
+{
+	if (st->enc == MIME_ENC_QP)
+		qp_flush(st, st->carry.len, out);
+	sbuf_free(&st->carry);
 }
 
 /* ---- format=flowed (RFC 3676) -------------------------------------- */
@@ -223,14 +305,12 @@ static void
 pct_decode(struct strv v, struct sbuf *b)
 {
 	size_t i;
+	int x;
 
 	for (i = 0; i < v.len; i++) {
 		if (v.p[i] == '%' && i + 2 < v.len &&
-		    hex_value((unsigned char)v.p[i + 1]) >= 0 &&
-		    hex_value((unsigned char)v.p[i + 2]) >= 0) {
-			sbuf_append_char(
-			        b, (char)(hex_value((unsigned char)v.p[i + 1]) * 16 +
-			                  hex_value((unsigned char)v.p[i + 2])));
+		    (x = codec_hex_pair(v.p + i + 1)) >= 0) {
+			sbuf_append_char(b, (char)x);
 			i += 2;
 		} else {
 			sbuf_append_char(b, v.p[i]);

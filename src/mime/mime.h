@@ -53,6 +53,24 @@ struct strv mime_transfer_decode(enum mime_encoding enc, struct strv in,
                                  struct arena *a);
 
 /*
+ * mime_transfer_decode() in pieces, for a part fetched and sent on in
+ * chunks: feed the encoded bytes as they come, then finish. The decoded
+ * bytes are appended to out as soon as they are known and are the same
+ * as mime_transfer_decode() of the whole (quoted-printable waits for each
+ * line end; a line of more than 256 KB is cut before a space or '=').
+ * finish frees the state.
+ */
+struct mime_stream {
+	enum mime_encoding enc;
+	unsigned acc, bits;  /* base64: the bits of an unfinished quartet */
+	struct sbuf carry;   /* quoted-printable: an unfinished line */
+};
+void mime_stream_init(struct mime_stream *st, enum mime_encoding enc);
+void mime_stream_feed(struct mime_stream *st, struct strv in,
+                      struct sbuf *out);
+void mime_stream_finish(struct mime_stream *st, struct sbuf *out);
+
+/*
  * Convert in from charset to UTF-8 and append it to out. Never fails:
  * an empty or unknown charset is guessed (valid UTF-8 is taken as UTF-8,
  * else windows-1252); bytes invalid in the charset become U+FFFD. NUL
@@ -65,6 +83,18 @@ bool mime_charset_to_utf8(struct strv charset, struct strv in,
 
 /* As above, into a NUL-terminated string in a. */
 const char *mime_to_utf8(struct strv charset, struct strv in, struct arena *a);
+
+/*
+ * The converter under mime_charset_to_utf8(), for callers with their own
+ * charset policy (RFC 2047 words in src/imap): convert in from the
+ * charset iconv calls name (any case, no aliases applied) and append
+ * iconv's UTF-8 output to out; a byte iconv refuses becomes U+FFFD and is
+ * skipped, a character cut at the end becomes U+FFFD. NUL and control
+ * characters are passed through: cleaning them is the caller's business.
+ * Uses the calling thread's cached handle (see charset.c). Returns false,
+ * appending nothing, when iconv does not know name.
+ */
+bool mime_iconv_append(const char *name, struct strv in, struct sbuf *out);
 
 /*
  * The iconv name used for a declared charset ("gb2312" → "GB18030"),

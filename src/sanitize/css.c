@@ -177,28 +177,9 @@ starts_number(const struct lexer *l, size_t i)
 static void
 put_utf8(struct sbuf *b, unsigned long cp)
 {
-	char u[4];
-
 	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		cp = 0xfffd;
-	if (cp < 0x80) {
-		sbuf_append_char(b, (char)cp);
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		sbuf_append(b, u, 2);
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		sbuf_append(b, u, 3);
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		sbuf_append(b, u, 4);
-	}
+	codec_utf8_put(b, (uint32_t)cp);
 }
 
 /* 4.3.7: consume an escaped code point; l->i is just after the '\'. */

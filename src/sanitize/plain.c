@@ -1,7 +1,8 @@
 /*
  * The plain-text view: text/plain bodies as HTML. Everything is escaped;
  * the only markup we write is <a> (for URLs we found, always http(s) or
- * mailto), <blockquote> (for ">" quoting) and <br>. Runs of spaces keep
+ * mailto), <blockquote> (for ">" quoting), <details>/<summary> (to fold a
+ * long quote without script) and <br>. Runs of spaces keep
  * their width through &nbsp; so that signatures and ASCII tables survive
  * without a white-space: pre rule.
  */
@@ -211,22 +212,88 @@ quote_level(const char *s, size_t n, size_t *text_r)
 	return level;
 }
 
-int
-sanitize_plain_to_html(struct strv text, size_t max_output, struct arena *a,
-                       struct sbuf *out, struct perr *err)
+/* The end of the line that starts at i. */
+static size_t
+line_end(struct strv text, size_t i)
 {
-	size_t i = 0, level = 0, start = out->len;
-	bool first = true;
+	while (i < text.len && text.p[i] != '\n' && text.p[i] != '\r')
+		i++;
+	return i;
+}
+
+/* The start of the line after the one ending at e (text.len at the end). */
+static size_t
+next_line(struct strv text, size_t e)
+{
+	if (e >= text.len)
+		return text.len;
+	if (text.p[e] == '\r' && e + 1 < text.len && text.p[e + 1] == '\n')
+		return e + 2;
+	return e + 1;
+}
+
+/* Lines of the quoted block that starts at i (up to an unquoted line). */
+static size_t
+quote_block_lines(struct strv text, size_t i)
+{
+	size_t n = 0, tstart;
 
 	for (;;) {
-		size_t e = i, q, tstart;
+		size_t e = line_end(text, i);
 
-		while (e < text.len && text.p[e] != '\n' && text.p[e] != '\r')
-			e++;
+		if (quote_level(text.p + i, e - i, &tstart) == 0)
+			break;
+		n++;
+		if (e == text.len)
+			break;
+		i = next_line(text, e);
+	}
+	return n;
+}
+
+/* <details><summary>label</summary>, each "{n}" replaced by lines. */
+static void
+open_fold(struct sbuf *out, const char *label, size_t lines)
+{
+	const char *n;
+	bool sp = false;
+
+	sbuf_append_cstr(out, "<details class=\"petrel-quote\"><summary>");
+	while ((n = strstr(label, "{n}")) != NULL) {
+		put_text(out, label, (size_t)(n - label), &sp);
+		sbuf_printf(out, "%zu", lines);
+		sp = false;
+		label = n + 3;
+	}
+	put_text(out, label, strlen(label), &sp);
+	sbuf_append_cstr(out, "</summary>");
+}
+
+int
+sanitize_plain_to_html(struct strv text, const struct sanitize_plain_opts *o,
+                       struct arena *a, struct sbuf *out, struct perr *err)
+{
+	size_t i = 0, level = 0, start = out->len;
+	size_t max_output = o != NULL ? o->max_output : 0;
+	bool fold_ok = o != NULL && o->fold_lines > 0 && o->fold_label != NULL;
+	bool first = true, folded = false;
+
+	for (;;) {
+		size_t e = line_end(text, i), q, tstart;
+
 		q = quote_level(text.p + i, e - i, &tstart);
 		if (q > 100)
 			q = 100; /* a bound for the browser's sake */
 		if (q != level) {
+			if (level == 0 && fold_ok) {
+				size_t n = quote_block_lines(text, i);
+
+				if (n > o->fold_lines) {
+					/* A block element: no <br> before. */
+					open_fold(out, o->fold_label, n);
+					folded = true;
+				}
+			}
 			while (level < q) {
 				sbuf_append_cstr(out,
 				                 "<blockquote type=\"cite\">");
@@ -235,6 +302,10 @@ sanitize_plain_to_html(struct strv text, size_t max_output, struct arena *a,
 			while (level > q) {
 				sbuf_append_cstr(out, "</blockquote>");
 				level--;
+			}
+			if (level == 0 && folded) {
+				sbuf_append_cstr(out, "</details>");
+				folded = false;
 			}
 		} else if (!first) {
 			sbuf_append_cstr(out, "<br>\n");
@@ -247,14 +318,14 @@ sanitize_plain_to_html(struct strv text, size_t max_output, struct arena *a,
 			                "sanitize: plain text over the limit");
 		if (e == text.len)
 			break;
-		i = e + 1;
-		if (text.p[e] == '\r' && i < text.len && text.p[i] == '\n')
-			i++;
+		i = next_line(text, e);
 	}
 	while (level > 0) {
 		sbuf_append_cstr(out, "</blockquote>");
 		level--;
 	}
+	if (folded)
+		sbuf_append_cstr(out, "</details>");
 	if (!sbuf_ok(out) || (max_output != 0 && out->len - start > max_output))
 		return perr_set(err, a, PERR_LIMIT,
 		                "sanitize: plain text over the limit");

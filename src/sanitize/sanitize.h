@@ -134,16 +134,36 @@ int sanitize_html(struct strv html, const struct sanitize_opts *o,
                   struct sanitize_report *rep_r,
                   struct perr *err) PT_WARN_UNUSED;
 
+/* How sanitize_plain_to_html() writes its HTML. */
+struct sanitize_plain_opts {
+	/* Bound on the output length; 0: only out's own maximum. */
+	size_t max_output;
+	/*
+	 * A quoted block (a run of ">" lines between unquoted ones) of more
+	 * than fold_lines lines is folded: <details class="petrel-quote">
+	 * <summary>fold_label</summary><blockquote …>…</details>, which a
+	 * browser opens and closes without any script (the body frame has
+	 * none). "{n}" in fold_label becomes the block's line count; the
+	 * label is escaped like the text. 0 or a NULL label: never fold.
+	 */
+	size_t fold_lines;
+	const char *fold_label;
+};
+
 /*
  * The plain-text view: escape text, turn http://, https:// and www. URLs
  * and e-mail addresses into links (target="_blank" rel="noopener
  * noreferrer"), turn runs of ">"-quoted lines into nested <blockquote>
- * elements (one level per ">"), and keep line breaks as <br>. CRLF and CR
- * count as line breaks. Idempotence is not a property here (the input is
- * text, not HTML). Returns 0, or -1 with PERR_LIMIT when out is full
- * (max_output 0: only out's own maximum applies).
+ * elements (one level per ">"), long ones folded (see above), and keep
+ * line breaks as <br>. CRLF and CR count as line breaks. The only
+ * elements written are a, br, blockquote, details and summary, all on the
+ * sanitize_html() allow-list. Idempotence is not a property here (the
+ * input is text, not HTML). o may be NULL (no bound, no folding). Returns
+ * 0, or -1 with PERR_LIMIT when out is full.
  */
-int sanitize_plain_to_html(struct strv text, size_t max_output, struct arena *a,
-                           struct sbuf *out, struct perr *err) PT_WARN_UNUSED;
+int sanitize_plain_to_html(struct strv text,
+                           const struct sanitize_plain_opts *o,
+                           struct arena *a, struct sbuf *out,
+                           struct perr *err) PT_WARN_UNUSED;
 
 #endif

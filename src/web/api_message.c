@@ -32,9 +32,13 @@
 #define MSG_SCOPE "petrel-msg"
 /* Sanitized or escaped body bound: beyond it the body is cut. */
 #define MSG_MAX_BODY (8u * 1024 * 1024)
+/* A plain-text quote of more lines than this is shown folded. */
+#define MSG_FOLD_LINES 6
 /* A text/calendar part larger than this is not summarised. */
 #define MSG_MAX_CALENDAR (256u * 1024)
 #define MSG_CHUNK (64u * 1024)
+/* Bytes of a part asked from IMAP at a time when it is sent on. */
+#define MSG_FETCH_CHUNK (1024u * 1024)
 
 /* A transparent 1x1 GIF: allowed by the body CSP (img-src data:). */
 #define MSG_PLACEHOLDER                                                        \
@@ -159,92 +163,14 @@ section_ok(const char *s)
 
 /* ---- structure and body choice ---------------------------------------- */
 
-static bool
-is_type(const struct imap_part *p, const char *type, const char *subtype)
-{
-	return strcmp(p->type, type) == 0 &&
-	       (subtype == NULL || strcmp(p->subtype, subtype) == 0);
-}
-
-static bool
-is_attachment(const struct imap_part *p)
-{
-	return strcmp(p->disposition, "attachment") == 0;
-}
-
-/* The related root: the part named by start=, else the first one. */
-static const struct imap_part *
-related_root(const struct imap_part *p, struct arena *a)
-{
-	const char *start = mime_param_get(p->params, p->n_params, "start", a);
-	size_t i;
-
-	if (p->n_children == 0)
-		return NULL;
-	if (start != NULL) {
-		struct strv s = strv_trim(strv_from_cstr(start));
-
-		if (s.len >= 2 && s.p[0] == '<' && s.p[s.len - 1] == '>')
-			s.p++, s.len -= 2;
-		for (i = 0; i < p->n_children; i++)
-			if (strv_eq_cstr(s, p->children[i].content_id))
-				return &p->children[i];
-	}
-	return &p->children[0];
-}
-
-/*
- * RFC 2046 / 2387 body choice: alternative -> the richest part we show
- * (its last HTML, else its last plain text); related -> its root;
- * mixed and others -> the first part that yields a body. Attached
- * messages are never the body. Depth is bounded by the part tree (32).
- */
-static void
-pick(const struct imap_part *p, struct arena *a,
-     const struct imap_part **html_r, const struct imap_part **plain_r)
-{
-	size_t i;
-
-	*html_r = *plain_r = NULL;
-	if (is_type(p, "text", "html") && !is_attachment(p)) {
-		*html_r = p;
-	} else if (is_type(p, "text", "plain") && !is_attachment(p)) {
-		*plain_r = p;
-	} else if (is_type(p, "multipart", "alternative")) {
-		for (i = p->n_children; i > 0; i--) {
-			const struct imap_part *h, *t;
-
-			pick(&p->children[i - 1], a, &h, &t);
-			if (*html_r == NULL)
-				*html_r = h;
-			if (*plain_r == NULL)
-				*plain_r = t;
-		}
-	} else if (is_type(p, "multipart", "related")) {
-		const struct imap_part *r = related_root(p, a);
-
-		if (r != NULL)
-			pick(r, a, html_r, plain_r);
-	} else if (is_type(p, "multipart", NULL)) {
-		for (i = 0; i < p->n_children; i++) {
-			pick(&p->children[i], a, html_r, plain_r);
-			if (*html_r != NULL || *plain_r != NULL)
-				return;
-		}
-	} else if (is_type(p, "message", "rfc822") && p->parent == NULL &&
-	           p->n_children == 1) {
-		pick(&p->children[0], a, html_r, plain_r);
-	}
-}
-
 static const struct imap_part *
 find_type(const struct imap_part *p, const char *type, const char *subtype)
 {
 	size_t i;
 
-	if (is_type(p, type, subtype))
+	if (imap_part_is(p, type, subtype))
 		return p;
-	if (is_type(p, "message", "rfc822"))
+	if (imap_part_is(p, "message", "rfc822"))
 		return NULL;
 	for (i = 0; i < p->n_children; i++) {
 		const struct imap_part *f =
@@ -265,7 +191,7 @@ find_cid(const struct imap_part *p, struct strv cid, bool ci)
 	    (ci ? strv_eq_ci_ascii(cid, strv_from_cstr(p->content_id))
 	        : strv_eq_cstr(cid, p->content_id)))
 		return p;
-	if (is_type(p, "message", "rfc822"))
+	if (imap_part_is(p, "message", "rfc822"))
 		return NULL;
 	for (i = 0; i < p->n_children; i++) {
 		const struct imap_part *f = find_cid(&p->children[i], cid, ci);
@@ -352,15 +278,29 @@ load_view(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
 		if (!section_ok(part))
 			return perr_set(err, a, PERR_INPUT, "bad part");
 		p = imap_part_find(v->m.root, part);
-		if (p == NULL || !is_type(p, "message", "rfc822") ||
+		if (p == NULL || !imap_part_is(p, "message", "rfc822") ||
 		    p->n_children != 1 || p->envelope == NULL)
 			return perr_set(err, a, PERR_NOTFOUND,
 			                "no attached message at part %s", part);
 		v->root = &p->children[0];
 		v->env = p->envelope;
 	}
-	pick(v->root, a, &v->html, &v->plain);
+	imap_pick_body(v->root, a, &v->html, &v->plain);
 	return 0;
+}
+
+/*
+ * An attached message's part (NULL: the message itself) must name a
+ * message/rfc822 part before its section is fetched on its own.
+ */
+static int
+check_attached(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
+               uint32_t uid, const char *part, struct perr *err)
+{
+	struct msg_view v;
+
+	return part != NULL ? load_view(ctx, c, folder, uid, part, &v, err)
+	                    : 0;
 }
 
 /*
@@ -390,7 +330,7 @@ part_text(struct imap_conn *c, const struct msg_view *v,
 	        mime_encoding_parse(strv_from_cstr(p->encoding)), raw, v->a);
 	utf = mime_to_utf8(strv_from_cstr(p->charset), dec, v->a);
 	*text_r = strv_from_cstr(utf);
-	if (is_type(p, "text", "plain")) {
+	if (imap_part_is(p, "text", "plain")) {
 		const char *fmt = mime_param_get(p->params, p->n_params,
 		                                 "format", v->a);
 		const char *delsp = mime_param_get(p->params, p->n_params,
@@ -412,12 +352,14 @@ struct rendered {
 	unsigned remote_blocked;
 };
 
+/* fold_label: the summary of a folded plain-text quote (the user's language). */
 static int
 render_body(struct imap_conn *c, struct msg_view *v, bool allow_remote,
-            struct rendered *r, struct perr *err)
+            const char *fold_label, struct rendered *r, struct perr *err)
 {
 	struct sbuf out;
 	struct strv text;
+	struct sanitize_plain_opts po;
 
 	memset(r, 0, sizeof(*r));
 	sbuf_init(&out, v->a, 4096, MSG_MAX_BODY);
@@ -449,7 +391,11 @@ render_body(struct imap_conn *c, struct msg_view *v, bool allow_remote,
 		r->text = "";
 		text = STRV_LIT("");
 	}
-	if (sanitize_plain_to_html(text, MSG_MAX_BODY, v->a, &out, err) != 0)
+	memset(&po, 0, sizeof(po));
+	po.max_output = MSG_MAX_BODY;
+	po.fold_lines = MSG_FOLD_LINES;
+	po.fold_label = fold_label;
+	if (sanitize_plain_to_html(text, &po, v->a, &out, err) != 0)
 		return -1;
 	r->html = sbuf_cstr(&out);
 	return 0;
@@ -478,9 +424,9 @@ addresses_json(const struct imap_addr_list *l)
 static bool
 is_body_alternative(const struct imap_part *p)
 {
-	return (is_type(p, "text", "plain") || is_type(p, "text", "html")) &&
+	return (imap_part_is(p, "text", "plain") || imap_part_is(p, "text", "html")) &&
 	       p->parent != NULL &&
-	       is_type(p->parent, "multipart", "alternative");
+	       imap_part_is(p->parent, "multipart", "alternative");
 }
 
 /* Decoded size estimate: base64 carries 3 bytes in 4 (plus line ends). */
@@ -498,13 +444,13 @@ attachment_name(const struct msg_view *v, const struct imap_part *p)
 {
 	const char *fallback;
 
-	if (is_type(p, "message", "rfc822"))
+	if (imap_part_is(p, "message", "rfc822"))
 		fallback = arena_printf(
 		        v->a, "%s.eml",
 		        p->envelope != NULL && p->envelope->subject[0] != '\0'
 		                ? p->envelope->subject
 		                : "message");
-	else if (is_type(p, "text", "calendar"))
+	else if (imap_part_is(p, "text", "calendar"))
 		fallback = "invite.ics";
 	else
 		fallback = arena_printf(v->a, "part-%s.%s", p->section,
@@ -521,7 +467,7 @@ collect_attachments(const struct msg_view *v, const struct imap_part *p,
 {
 	size_t i;
 
-	if (is_type(p, "multipart", NULL)) {
+	if (imap_part_is(p, "multipart", NULL)) {
 		for (i = 0; i < p->n_children; i++)
 			collect_attachments(v, &p->children[i], out);
 		return;
@@ -538,8 +484,8 @@ collect_attachments(const struct msg_view *v, const struct imap_part *p,
 	                  "url", part_url(v, p, false), "downloadUrl",
 	                  part_url(v, p, true), "inline",
 	                  p->content_id[0] != '\0' && p->parent != NULL &&
-	                          is_type(p->parent, "multipart", "related"),
-	                  "message", is_type(p, "message", "rfc822")));
+	                          imap_part_is(p->parent, "multipart", "related"),
+	                  "message", imap_part_is(p, "message", "rfc822")));
 }
 
 static json_t *
@@ -603,7 +549,9 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 	    load_view(ctx, c, folder, uid, part, &v, err) != 0)
 		return -1;
 	images = sender_images_allowed(ctx, &v);
-	if (render_body(c, &v, images, &r, err) != 0)
+	if (render_body(c, &v, images,
+	                i18n_get(ctx->lang, "L_MAIL_VIEW_QUOTE_FOLDED"), &r,
+	                err) != 0)
 		return -1;
 	flags = v.m.flags;
 	/* Opening a message reads it (not for an attached one). */
@@ -681,7 +629,7 @@ web_api_message_headers(struct web_ctx *ctx, struct perr *err)
 {
 	struct arena *a = ctx->req->arena;
 	struct imap_conn *c;
-	const char *folder;
+	const char *folder, *part;
 	uint32_t uid = 0;
 	struct strv raw;
 	struct sbuf field;
@@ -689,8 +637,14 @@ web_api_message_headers(struct web_ctx *ctx, struct perr *err)
 	size_t i = 0, n = 0;
 
 	if (json_string_arg(ctx, "folder", true, &folder, err) != 0 ||
-	    json_uid_arg(ctx, &uid, err) != 0 || web_imap(ctx, &c, err) != 0 ||
-	    imap_fetch_section(c, folder, uid, "HEADER", a, &raw, err) != 0)
+	    json_uid_arg(ctx, &uid, err) != 0 ||
+	    json_string_arg(ctx, "part", false, &part, err) != 0 ||
+	    web_imap(ctx, &c, err) != 0 ||
+	    check_attached(ctx, c, folder, uid, part, err) != 0 ||
+	    imap_fetch_section(
+	            c, folder, uid,
+	            part != NULL ? arena_printf(a, "%s.HEADER", part) : "HEADER",
+	            a, &raw, err) != 0)
 		return -1;
 	out = json_array();
 	sbuf_init(&field, a, 256, 0);
@@ -744,6 +698,11 @@ static const char body_head[] =
         "border-left:3px solid #c8c8cc;color:#555}"
         ".petrel-plain{font-family:ui-monospace,Menlo,Consolas,monospace;"
         "font-size:13px}"
+        "details.petrel-quote{margin:.4em 0}"
+        "details.petrel-quote>summary{cursor:pointer;width:max-content;"
+        "max-width:100%;padding:1px 8px;border-radius:4px;color:#555;"
+        "background:#eef0f3;font:12px/1.6 system-ui,sans-serif}"
+        "details.petrel-quote[open]>summary{margin-bottom:.3em}"
         "</style></head><body>";
 
 int
@@ -771,7 +730,9 @@ web_message_body(struct web_ctx *ctx, struct perr *err)
 		images = strcmp(choice, "1") == 0;
 	else
 		images = sender_images_allowed(ctx, &v);
-	if (render_body(c, &v, images, &r, err) != 0)
+	if (render_body(c, &v, images,
+	                i18n_get(ctx->lang, "L_MAIL_VIEW_QUOTE_FOLDED"), &r,
+	                err) != 0)
 		return -1;
 	sbuf_init(&doc, ctx->req->arena, strlen(r.html) + 2048, 0);
 	sbuf_append_cstr(&doc, body_head);
@@ -806,9 +767,9 @@ inline_safe(const struct imap_part *p)
 	                                     "webp"};
 	size_t i;
 
-	if (is_type(p, "application", "pdf"))
+	if (imap_part_is(p, "application", "pdf"))
 		return true;
-	if (!is_type(p, "image", NULL))
+	if (!imap_part_is(p, "image", NULL))
 		return false;
 	for (i = 0; i < PT_NELEM(images); i++)
 		if (strcmp(p->subtype, images[i]) == 0)
@@ -833,43 +794,121 @@ set_disposition(struct web_ctx *ctx, bool attachment, const char *name)
 	                                sbuf_cstr(&b));
 }
 
+/* data to the client in MSG_CHUNK writes; -1 when the client is gone. */
 static int
-stream(struct web_ctx *ctx, struct strv data)
+write_out(struct web_ctx *ctx, struct strv data)
 {
 	size_t off;
 
-	if (http_response_set_header(
-	            ctx->resp, "Content-Length",
-	            arena_printf(ctx->req->arena, "%zu", data.len)) != 0 ||
-	    http_response_stream_begin(ctx->resp) != 0)
-		return 0; /* the client is gone: nothing left to tell it */
 	for (off = 0; off < data.len; off += MSG_CHUNK) {
 		size_t n = data.len - off < MSG_CHUNK ? data.len - off
 		                                      : MSG_CHUNK;
 
 		if (http_response_write(ctx->resp, data.p + off, n) != 0)
-			break;
+			return -1;
 	}
 	return 0;
 }
 
+/* The headers of a download, set once its first piece is there. */
+struct dl_headers {
+	const char *type;
+	const char *csp;
+	const char *name;      /* Content-Disposition filename; NULL: none */
+	bool attachment;       /* else inline */
+	bool frame_sameorigin; /* X-Frame-Options SAMEORIGIN, else default */
+};
+
+static int
+set_dl_headers(struct web_ctx *ctx, const struct dl_headers *h)
+{
+	return http_response_set_content_type(ctx->resp, h->type) != 0 ||
+	                       (h->name != NULL &&
+	                        set_disposition(ctx, h->attachment, h->name) !=
+	                                0) ||
+	                       http_response_set_csp(ctx->resp, h->csp) != 0 ||
+	                       http_response_set_header(ctx->resp,
+	                                                "X-Content-Type-Options",
+	                                                "nosniff") != 0 ||
+	                       (h->frame_sameorigin &&
+	                        http_response_set_header(ctx->resp,
+	                                                 "X-Frame-Options",
+	                                                 "SAMEORIGIN") != 0)
+	               ? -1
+	               : 0;
+}
+
 /*
- * The decoded part. NOTE: imap_fetch_section() holds the whole encoded
- * part in the request arena before we stream it; a streaming FETCH (a
- * libetpan body-progress callback into http_response_write) would cap
- * memory for 20 MB attachments and is left for later.
+ * A section sent on as IMAP hands it over, MSG_FETCH_CHUNK at a time,
+ * decoded on the way: a 20 MB attachment never sits in memory. The
+ * headers go out with the first piece, so a message that is gone still
+ * gets its error; a failure later only cuts the download (logged).
  */
+struct section_out {
+	struct web_ctx *ctx;
+	const struct dl_headers *h;
+	struct mime_stream dec;
+	struct sbuf buf; /* the decoded bytes of one piece */
+	bool begun;
+};
+
+static int
+section_piece(void *arg, uint64_t off, struct strv data)
+{
+	struct section_out *so = arg;
+
+	(void)off;
+	if (!so->begun) {
+		so->begun = true;
+		if (set_dl_headers(so->ctx, so->h) != 0 ||
+		    http_response_stream_begin(so->ctx->resp) != 0)
+			return 1;
+	}
+	sbuf_reset(&so->buf);
+	mime_stream_feed(&so->dec, data, &so->buf);
+	return write_out(so->ctx, sbuf_view(&so->buf)) != 0;
+}
+
+static int
+stream_section(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
+               uint32_t uid, const char *section, enum mime_encoding enc,
+               const struct dl_headers *h, struct perr *err)
+{
+	struct section_out so;
+	int r;
+
+	memset(&so, 0, sizeof(so));
+	so.ctx = ctx;
+	so.h = h;
+	mime_stream_init(&so.dec, enc);
+	sbuf_init(&so.buf, NULL, MSG_FETCH_CHUNK + 16, 0);
+	r = imap_fetch_section_chunks(c, folder, uid, section, MSG_FETCH_CHUNK,
+	                              section_piece, &so, ctx->req->arena,
+	                              err);
+	sbuf_reset(&so.buf);
+	mime_stream_finish(&so.dec, &so.buf);
+	if (r == 0 && so.begun)
+		(void)write_out(ctx, sbuf_view(&so.buf));
+	sbuf_free(&so.buf);
+	if (r != 0 && so.begun) {
+		log_warn("message %u section %s: cut: %s", (unsigned)uid,
+		         section != NULL ? section : "(all)",
+		         err->msg != NULL ? err->msg : "?");
+		return 0;
+	}
+	return r;
+}
+/* The decoded part, fetched and sent on in pieces (stream_section()). */
 int
 web_message_part(struct web_ctx *ctx, struct perr *err)
 {
 	struct imap_conn *c;
 	struct msg_view v;
 	const struct imap_part *p;
-	const char *folder, *section, *name, *type;
+	const char *folder, *section;
 	uint32_t uid = 0;
 	bool download = query_flag(ctx, "download");
-	bool as_inline;
-	struct strv raw, data;
+	struct dl_headers h;
 
 	if (query_target(ctx, &folder, &uid, err) != 0)
 		return -1;
@@ -880,67 +919,56 @@ web_message_part(struct web_ctx *ctx, struct perr *err)
 	    load_view(ctx, c, folder, uid, NULL, &v, err) != 0)
 		return -1;
 	p = imap_part_find(v.m.root, section);
-	if (p == NULL || is_type(p, "multipart", NULL))
+	if (p == NULL || imap_part_is(p, "multipart", NULL))
 		return perr_set(err, ctx->req->arena, PERR_NOTFOUND,
 		                "no such part");
-	if (imap_fetch_section(c, folder, uid, section, ctx->req->arena, &raw,
-	                       err) != 0)
-		return -1;
-	data = mime_transfer_decode(
-	        mime_encoding_parse(strv_from_cstr(p->encoding)), raw,
-	        ctx->req->arena);
-	name = attachment_name(&v, p);
-	as_inline = !download && inline_safe(p);
-	if (as_inline)
-		type = arena_printf(ctx->req->arena, "%s/%s", p->type,
-		                    strcmp(p->subtype, "jpg") == 0 ? "jpeg"
-		                                                   : p->subtype);
-	else if (is_type(p, "message", "rfc822"))
-		type = "message/rfc822";
+	memset(&h, 0, sizeof(h));
+	h.name = attachment_name(&v, p);
+	h.attachment = download || !inline_safe(p);
+	h.frame_sameorigin = true;
+	h.csp = h.attachment ? "default-src 'none'; sandbox" : PART_CSP;
+	if (!h.attachment)
+		h.type = arena_printf(ctx->req->arena, "%s/%s", p->type,
+		                      strcmp(p->subtype, "jpg") == 0
+		                              ? "jpeg"
+		                              : p->subtype);
+	else if (imap_part_is(p, "message", "rfc822"))
+		h.type = "message/rfc822";
 	else
-		type = "application/octet-stream";
-	if (http_response_set_content_type(ctx->resp, type) != 0 ||
-	    set_disposition(ctx, !as_inline, name) != 0 ||
-	    http_response_set_csp(ctx->resp, as_inline ? PART_CSP
-	                                               : "default-src 'none'; "
-	                                                 "sandbox") != 0 ||
-	    http_response_set_header(ctx->resp, "X-Content-Type-Options",
-	                             "nosniff") != 0 ||
-	    http_response_set_header(ctx->resp, "X-Frame-Options",
-	                             "SAMEORIGIN") != 0)
-		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
-		                "cannot build the part response");
-	return stream(ctx, data);
+		h.type = "application/octet-stream";
+	return stream_section(ctx, c, folder, uid, section,
+	                      mime_encoding_parse(strv_from_cstr(p->encoding)),
+	                      &h, err);
 }
 
 int
 web_message_raw(struct web_ctx *ctx, struct perr *err)
 {
 	struct imap_conn *c;
-	const char *folder;
+	const char *folder, *part = NULL;
 	uint32_t uid = 0;
-	struct strv raw;
 	bool download = query_flag(ctx, "download");
+	struct dl_headers h;
 
+	(void)query_str(ctx, "part", &part);
+	/* BODY[<part>] of a message/rfc822 part is the whole attached mail. */
 	if (query_target(ctx, &folder, &uid, err) != 0 ||
 	    web_imap(ctx, &c, err) != 0 ||
-	    imap_fetch_section(c, folder, uid, NULL, ctx->req->arena, &raw,
-	                       err) != 0)
+	    check_attached(ctx, c, folder, uid, part, err) != 0)
 		return -1;
-	if (http_response_set_content_type(
-	            ctx->resp, download ? "message/rfc822"
-	                                : "text/plain; charset=utf-8") != 0 ||
-	    http_response_set_header(ctx->resp, "X-Content-Type-Options",
-	                             "nosniff") != 0 ||
-	    http_response_set_csp(ctx->resp, "default-src 'none'; sandbox") !=
-	            0 ||
-	    (download &&
-	     set_disposition(ctx, true,
-	                     arena_printf(ctx->req->arena, "message-%u.eml",
-	                                  (unsigned)uid)) != 0))
-		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
-		                "cannot build the raw response");
-	return stream(ctx, raw);
+	memset(&h, 0, sizeof(h));
+	h.type = download ? "message/rfc822" : "text/plain; charset=utf-8";
+	h.csp = "default-src 'none'; sandbox";
+	h.attachment = true;
+	if (download)
+		h.name = part != NULL ? arena_printf(ctx->req->arena,
+		                                     "message-%u-%s.eml",
+		                                     (unsigned)uid, part)
+		                      : arena_printf(ctx->req->arena,
+		                                     "message-%u.eml",
+		                                     (unsigned)uid);
+	return stream_section(ctx, c, folder, uid, part, MIME_ENC_IDENTITY, &h,
+	                      err);
 }
 
 /* ---- /message/zip ------------------------------------------------------- */
@@ -1039,7 +1067,7 @@ zip_collect(const struct msg_view *v, const struct imap_part *p,
 {
 	size_t i;
 
-	if (is_type(p, "multipart", NULL)) {
+	if (imap_part_is(p, "multipart", NULL)) {
 		for (i = 0; i < p->n_children; i++)
 			zip_collect(v, &p->children[i], out, n);
 		return;
@@ -1094,7 +1122,7 @@ web_message_zip(struct web_ctx *ctx, struct perr *err)
 	struct msg_view v;
 	const struct imap_part **parts;
 	const char **names;
-	const char *folder;
+	const char *folder, *part = NULL;
 	char *path, *zipname;
 	uint64_t total = 0, max;
 	uint32_t uid = 0;
@@ -1104,9 +1132,10 @@ web_message_zip(struct web_ctx *ctx, struct perr *err)
 	struct stat sb;
 	char buf[MSG_CHUNK];
 
+	(void)query_str(ctx, "part", &part);
 	if (query_target(ctx, &folder, &uid, err) != 0 ||
 	    web_imap(ctx, &c, err) != 0 ||
-	    load_view(ctx, c, folder, uid, NULL, &v, err) != 0)
+	    load_view(ctx, c, folder, uid, part, &v, err) != 0)
 		return -1;
 	parts = arena_new_array(a, const struct imap_part *,
 	                        MSG_ZIP_MAX_ENTRIES + 1);

@@ -4,6 +4,7 @@
  * talks only to the JSON API (docs/API.md). State that should survive a
  * reload or the back button lives in the URL hash:
  *   #/folder/<path>?page=2&sort=-date&q=from%3Abob&threads=1&m=42
+ * (and &part=2 for a message attached to message 42).
  * Nothing here builds HTML from strings: every text goes through
  * textContent, so mail data can never become markup.
  */
@@ -240,7 +241,7 @@
   // ---- routing ----------------------------------------------------------------
 
   function defaultRoute() {
-    return { folder: boot.folder || 'INBOX', page: 1, sort: '-date', q: '', threads: store('threads') === '1', m: null };
+    return { folder: boot.folder || 'INBOX', page: 1, sort: '-date', q: '', threads: store('threads') === '1', m: null, part: null };
   }
 
   function parseHash() {
@@ -263,6 +264,8 @@
     if (query.has('threads')) r.threads = query.get('threads') === '1';
     var uid = parseInt(query.get('m') || '', 10);
     r.m = uid > 0 ? uid : null;
+    var part = query.get('part') || '';
+    r.part = r.m && /^[1-9]\d{0,5}(\.[1-9]\d{0,5}){0,31}$/.test(part) ? part : null;
     return r;
   }
 
@@ -273,12 +276,15 @@
     if (r.q) q.set('q', r.q);
     if (r.threads) q.set('threads', '1');
     if (r.m) q.set('m', String(r.m));
+    if (r.m && r.part) q.set('part', r.part);
     var s = q.toString();
     return '#/folder/' + r.folder.split('/').map(encodeURIComponent).join('/') + (s ? '?' + s : '');
   }
 
   function navigate(changes, opts) {
     var next = Object.assign({}, route, changes);
+    // Another message: none of its attached messages is open.
+    if (!('part' in changes) && next.m !== route.m) next.part = null;
     var h = hashFor(next);
     if (h === location.hash) return;
     if (opts && opts.replace) {
@@ -1189,22 +1195,35 @@
   var fmtZone = dtf({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
 
   function ensureMessage() {
-    var key = route && route.m ? route.folder + '\n' + route.m : null;
+    var key = route && route.m ? route.folder + '\n' + route.m + (route.part ? '\n' + route.part : '') : null;
     if (view.key === key) return;
     if (view.ctrl) view.ctrl.abort();
+    var prev = view;
     view = { key: key };
     if (!key) return;
     var v = view;
     v.folder = route.folder;
     v.uid = route.m;
+    v.part = route.part;
+    // The way back from an attached message: the one it was opened from,
+    // else (a link, a reload) the message itself.
+    if (v.part) {
+      var same = prev.folder === v.folder && prev.uid === v.uid;
+      if (same && (!prev.part || v.part.indexOf(prev.part + '.') === 0)) {
+        v.parent = { part: prev.part || null, subject: prev.data ? prev.data.subject : '', up: prev.parent };
+      } else if (same && prev.parent && prev.parent.part === v.part) {
+        v.parent = prev.parent.up;
+      }
+      v.parent = v.parent || { part: null, subject: '' };
+    }
     v.loading = true;
     v.ctrl = window.AbortController ? new AbortController() : null;
-    api('Message', { folder: v.folder, uid: v.uid }, { signal: v.ctrl ? v.ctrl.signal : undefined }).then(function (data) {
+    api('Message', msgTarget(v), { signal: v.ctrl ? v.ctrl.signal : undefined }).then(function (data) {
       if (view !== v) return;
       v.loading = false;
       v.ctrl = null;
       v.data = data && typeof data === 'object' ? data : {};
-      markOpenedSeen(v);
+      if (!v.part) markOpenedSeen(v);
       renderPreview();
     }, function (err) {
       if (view !== v || (err && err.aborted)) return;
@@ -1244,7 +1263,7 @@
   // sender's image setting changed: the server picks the body URL), and
   // loads its body frame afresh.
   function reloadMessage(v) {
-    return api('Message', { folder: v.folder, uid: v.uid }).then(function (data) {
+    return api('Message', msgTarget(v)).then(function (data) {
       if (view !== v) return;
       v.data = data && typeof data === 'object' ? data : {};
       v.images = false;
@@ -1254,7 +1273,16 @@
   }
 
   function withParam(url, param) { return url + (url.indexOf('?') >= 0 ? '&' : '?') + param; }
-  function msgQuery(v) { return 'folder=' + encodeURIComponent(v.folder) + '&uid=' + encodeURIComponent(v.uid); }
+  function msgQuery(v) {
+    return 'folder=' + encodeURIComponent(v.folder) + '&uid=' + encodeURIComponent(v.uid) +
+      (v.part ? '&part=' + encodeURIComponent(v.part) : '');
+  }
+  // The API target of the open message: an attached one names its part.
+  function msgTarget(v) {
+    var b = { folder: v.folder, uid: v.uid };
+    if (v.part) b.part = v.part;
+    return b;
+  }
 
   function addrText(a) {
     if (!a) return '';
@@ -1280,12 +1308,13 @@
     var d = v.data || {};
     var m = byUid.get(v.uid);
     var box = $('message');
-    var known = v.data || m;   // something to draw the header from
+    var known = v.data || (!v.part && m);   // something to draw the header from
     box.classList.toggle('is-loading', !!v.loading);
     box.classList.toggle('no-head', !known);
     box.setAttribute('aria-busy', String(!!v.loading));
 
-    var subject = v.data ? d.subject : m && m.subject;
+    renderParentBar(v);
+    var subject = v.data ? d.subject : !v.part && m && m.subject;
     $('msg-subject').textContent = known ? (subject || t('L_MAIL_NO_SUBJECT', '(no subject)')) : '';
 
     var badges = $('msg-badges');
@@ -1296,7 +1325,7 @@
       b.appendChild(document.createTextNode(text));
       badges.appendChild(b);
     }
-    if (m) {
+    if (m && !v.part) {
       if (!m.seen) badge('badge-unread', 'mail', t('L_MAIL_UNREAD', 'Unread'));
       if (m.flagged) badge('badge-flag', 'star', t('L_MAIL_FLAGGED', 'Starred'));
       if (m.answered) badge('', 'reply', t('L_MAIL_ANSWERED', 'Answered'));
@@ -1304,7 +1333,7 @@
       if (m.draft) badge('', 'drafts', t('L_MAIL_DRAFT', 'Draft'));
     }
 
-    var from = (v.data ? d.from : m && m.from) || {};
+    var from = (v.data ? d.from : known && m.from) || {};
     var avatar = $('msg-avatar');
     if (known) fillAvatar(avatar, from.name, from.email);
     else { avatar.textContent = ''; avatar.className = 'avatar avatar-lg'; }
@@ -1312,12 +1341,13 @@
     $('msg-from-email').textContent = from.name && from.email ? '<' + from.email + '>' : '';
     renderRecipients(v, known ? (v.data ? d : m) : null);
 
-    var ts = v.data ? d.date : m && m.date;
+    var ts = v.data ? d.date : known && m.date;
     var date = $('msg-date');
     date.textContent = fullDate(ts);
     date.title = ts ? fmtZone.format(new Date(ts * 1000)) : '';
     if (ts) date.dateTime = new Date(ts * 1000).toISOString(); else date.removeAttribute('datetime');
-    var bytes = d.size !== undefined ? d.size : m && m.size;
+    // The size the server knows is the whole message's, not an attached one's.
+    var bytes = v.part ? null : d.size !== undefined ? d.size : known && m.size;
     $('msg-size').textContent = bytes !== undefined && bytes !== null ? size(bytes) : '';
 
     renderMsgToolbar(v, m);
@@ -1328,6 +1358,34 @@
     renderCalendar(v);
     renderAttachments(v);
     renderBody(v);
+  }
+
+  // An attached message: what it is, and the way back to the message it
+  // was opened from (a link, so the back button and the URL agree).
+  function renderParentBar(v) {
+    var bar = $('msg-parent');
+    if (!bar) {
+      bar = el('div', 'msg-parent');
+      bar.id = 'msg-parent';
+      var back = el('a', 'link-btn msg-parent-back');
+      back.id = 'msg-parent-back';
+      back.appendChild(icon('back'));
+      back.appendChild(el('span', 'msg-parent-text'));
+      bar.appendChild(back);
+      bar.appendChild(el('span', 'msg-parent-label'));
+      $('msg-scroll').insertBefore(bar, $('msg-scroll').firstChild);
+    }
+    bar.hidden = !v.part;
+    if (!v.part) return;
+    var p = v.parent || { part: null, subject: '' };
+    var top = !p.part ? byUid.get(v.uid) : null;
+    var subject = p.subject || (top && top.subject) || '';
+    var link = $('msg-parent-back');
+    link.href = hashFor(Object.assign({}, route, { part: p.part }));
+    link.querySelector('.msg-parent-text').textContent = subject
+      ? tf('L_MAIL_VIEW_BACK_TO', 'Back to “{subject}”', { subject: subject })
+      : t('L_MAIL_VIEW_BACK_TO_MESSAGE', 'Back to the message');
+    bar.querySelector('.msg-parent-label').textContent = t('L_MAIL_VIEW_ATTACHED', 'Attached message');
   }
 
   function sameAddr(a, b) {
@@ -1520,7 +1578,7 @@
     }
     v.headers = { state: 'loading' };
     renderPreview();
-    api('MessageHeaders', { folder: v.folder, uid: v.uid }, { quiet: true }).then(function (data) {
+    api('MessageHeaders', msgTarget(v), { quiet: true }).then(function (data) {
       if (view !== v || !v.headers) return;
       v.headers = { state: 'ready', list: data && Array.isArray(data.headers) ? data.headers : [] };
       renderPreview();
@@ -1678,8 +1736,14 @@
       var li = el('li', 'att');
       var main = el('a', 'att-main');
       var inline = attInline(a.type);
+      var attached = a.message || String(a.type || '').toLowerCase() === 'message/rfc822';
       main.href = inline ? urls.inline : urls.download;
-      if (inline) {
+      if (attached) {
+        // An attached message opens in this view, at a URL of its own.
+        main.href = hashFor(Object.assign({}, route, { m: v.uid, part: a.part }));
+        main.dataset.viewPart = a.part;
+        main.title = tf('L_MAIL_VIEW_ATT_VIEW_LABEL', 'View the attached message {name}', { name: name });
+      } else if (inline) {
         main.target = '_blank';
         main.rel = 'noopener noreferrer';
         main.title = tf('L_MAIL_VIEW_ATT_OPEN', 'Open {name} in a new tab', { name: name });
@@ -1697,6 +1761,7 @@
       if (a.type) meta.push(String(a.type).toLowerCase());
       txt.appendChild(el('span', 'att-meta', meta.join(' · ')));
       main.appendChild(txt);
+      if (attached) main.appendChild(el('span', 'att-view', t('L_MAIL_VIEW_ATT_VIEW', 'View')));
       li.appendChild(main);
       var dl = el('a', 'icon-btn att-dl');
       dl.href = urls.download;

@@ -80,8 +80,12 @@
     }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (body) {
         if (resp.ok) {
-          // Keep the link the visitor came with (#/folder/...?m=uid).
-          location.assign((boot.next || '/') + location.hash);
+          // Keep the link the visitor came with (#/folder/...?m=uid). When
+          // the sign-in page is that very URL, assign() would only move to
+          // the fragment without loading the mailbox: reload instead.
+          var next = (boot.next || '/') + location.hash;
+          if (location.hash && location.pathname + location.search + location.hash === next) location.reload();
+          else location.assign(next);
           return;
         }
         var msg = body && body.error && body.error.message;

@@ -72,3 +72,17 @@ export async function withPage(browser, opts, name, fn) {
     await context.close();
   }
 }
+
+// Call the JSON API from the signed-in page (cookie and CSRF token of its
+// session): { status, body }.
+export function pageApi(page, action, body) {
+  return page.evaluate(async ([action, body]) => {
+    const boot = JSON.parse(document.body.dataset.petrel);
+    const r = await fetch('/api/' + action, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-Petrel-Token': boot.csrf },
+      body: JSON.stringify(body),
+    });
+    return { status: r.status, body: await r.json() };
+  }, [action, body]);
+}

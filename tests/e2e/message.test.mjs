@@ -19,7 +19,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BASE_URL, DESKTOP, PHONE, launch, shot, withPage } from './lib.mjs';
+import { BASE_URL, DESKTOP, PHONE, launch, pageApi, shot, withPage } from './lib.mjs';
 
 const USER = process.env.PETREL_E2E_USER || 'alice@example.test';
 const PASS = process.env.PETREL_E2E_PASS || 'alice-pass-1';
@@ -178,18 +178,6 @@ after(async () => {
 });
 
 // ---- helpers -----------------------------------------------------------------------
-
-function pageApi(page, action, body) {
-  return page.evaluate(async ([action, body]) => {
-    const boot = JSON.parse(document.body.dataset.petrel);
-    const r = await fetch('/api/' + action, {
-      method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-Petrel-Token': boot.csrf },
-      body: JSON.stringify(body),
-    });
-    return { status: r.status, body: await r.json() };
-  }, [action, body]);
-}
 
 async function login(page) {
   await page.goto(BASE_URL + '/');

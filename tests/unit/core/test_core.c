@@ -239,6 +239,61 @@ test_codecs_round_trip(void **state)
 }
 
 static void
+test_codec_digits(void **state)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                          "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned c;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		const char *at = c != 0 ? strchr(b64, (int)c) : NULL;
+		int want = at != NULL ? (int)(at - b64) : -1;
+
+		assert_int_equal(codec_base64_digit((unsigned char)c, false),
+		                 want);
+		if (c == '-')
+			want = 62;
+		else if (c == '_')
+			want = 63;
+		assert_int_equal(codec_base64_digit((unsigned char)c, true),
+		                 want);
+	}
+	assert_int_equal(codec_hex_pair("00"), 0);
+	assert_int_equal(codec_hex_pair("fF"), 255);
+	assert_int_equal(codec_hex_pair("A9"), 0xa9);
+	assert_int_equal(codec_hex_pair("9g"), -1);
+	assert_int_equal(codec_hex_pair("g9"), -1);
+	/* a non-digit first: the second byte (the NUL here) is not read */
+	assert_int_equal(codec_hex_pair("="), -1);
+	assert_int_equal(codec_hex_pair(" 1"), -1);
+}
+
+static void
+test_codec_utf8_put(void **state)
+{
+	static const uint32_t cps[] = {0x41, 0x7f, 0x80, 0xe9, 0x7ff, 0x800,
+	                               0x20ac, 0xfffd, 0xffff, 0x10000,
+	                               0x1f600, 0x10ffff};
+	struct arena *a = arena_create("t", 1024, 0);
+	struct sbuf b;
+	size_t i;
+
+	(void)state;
+	sbuf_init(&b, a, 0, 0);
+	for (i = 0; i < PT_NELEM(cps); i++)
+		codec_utf8_put(&b, cps[i]);
+	assert_memory_equal(sbuf_cstr(&b),
+	                    "A\x7f\xc2\x80\xc3\xa9\xdf\xbf\xe0\xa0\x80"
+	                    "\xe2\x82\xac\xef\xbf\xbd\xef\xbf\xbf"
+	                    "\xf0\x90\x80\x80\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf",
+	                    b.len);
+	assert_int_equal(b.len, 1 + 1 + 2 + 2 + 2 + 3 + 3 + 3 + 3 + 4 + 4 + 4);
+	assert_true(codec_utf8_valid(sbuf_view(&b)));
+	arena_destroy(&a);
+}
+
+static void
 test_url_encode_escapes_reserved(void **state)
 {
 	struct sbuf b;
@@ -310,6 +365,8 @@ main(void)
 		cmocka_unit_test(test_parse_u64_rejects_garbage_and_overflow),
 		cmocka_unit_test(test_strlcpy_reports_truncation),
 		cmocka_unit_test(test_codecs_round_trip),
+		cmocka_unit_test(test_codec_digits),
+		cmocka_unit_test(test_codec_utf8_put),
 		cmocka_unit_test(test_url_encode_escapes_reserved),
 		cmocka_unit_test(test_utf8_validation),
 		cmocka_unit_test(test_perr_maps_kinds_to_status),

@@ -327,6 +327,23 @@ static const struct {
         {"=?utf-8?q?a?= =?utf-8?q?b?=", "ab"},
         {"=?utf-8?q?a?= \t\r\n =?utf-8?q?b?=", "ab"},
         {"=?utf-8?q?a?= x =?utf-8?q?b?=", "a x b"},
+        /* a character split across adjacent words of one charset */
+        {"=?UTF-8?B?0J7RgtE=?=\r\n =?UTF-8?B?h9GR0YIg0L4g0YDQsNCx0L7RgtC1?=",
+         "Отчёт о работе"},
+        {"=?utf-8?q?caf=C3?= =?utf-8?q?=A9?=", "café"},
+        {"=?UTF-8?Q?=E2=82?= =?utf-8?Q?=AC?= =?utf-8?q?_5?=", "€ 5"},
+        {"=?utf-8?q?=C3?= =?utf-8?b?qQ==?=", "é"},
+        {"=?utf-8?b?8J+Y?= =?utf-8?b?gA==?=!", "\xf0\x9f\x98\x80!"},
+        {"=?shift_jis?q?=83?= =?shift_jis?q?e=83X?= =?shift_jis?q?=83g?=",
+         "テスト"},
+        {"=?gb2312?B?vA==?= =?gb2312?B?vrbIsai45g==?=", "季度报告"},
+        {"=?iso-2022-jp?B?GyRCJUYlOSVIGyhC?= =?iso-2022-jp?B?GyRCJUYbKEI=?=",
+         "テストテ"},
+        /* ... but not across charsets or text between the words */
+        {"=?utf-8?q?=C3?= =?iso-8859-1?q?=A9?=", "\xef\xbf\xbd©"},
+        {"=?utf-8?q?=C3?= x =?utf-8?q?=A9?=",
+         "\xef\xbf\xbd x \xef\xbf\xbd"},
+        {"=?utf-8?q?=C3?=", "\xef\xbf\xbd"},
         /* unknown charset: the bytes are kept (cleaned) */
         {"=?x-unknown?Q?abc?= tail", "abc tail"},
         {"=?x-unknown?Q?caf=E9?=", "caf\xef\xbf\xbd"},
@@ -397,6 +414,85 @@ test_decode_header_many_charsets_reuse_handles(void **state)
 	}
 }
 
+/* A part for the body choice tests: "type/subtype", disposition, cid. */
+static void
+part(struct imap_part *p, const char *type, const char *subtype,
+     const char *disp, const char *cid)
+{
+	memset(p, 0, sizeof(*p));
+	p->section = "";
+	p->type = type;
+	p->subtype = subtype;
+	p->disposition = disp;
+	p->content_id = cid;
+	p->charset = p->name = p->encoding = "";
+}
+
+static void
+kids(struct imap_part *p, struct imap_part *c, size_t n)
+{
+	size_t i;
+
+	p->children = c;
+	p->n_children = n;
+	for (i = 0; i < n; i++)
+		c[i].parent = p;
+}
+
+static void
+test_pick_body(void **state)
+{
+	struct imap_part mixed, alt[3], rel, relk[2], fwd, fwdk[1];
+	struct imap_part top[4];
+	struct mime_param start = {"start", " <root@x> "};
+	const struct imap_part *h, *t;
+
+	(void)state;
+	/* mixed: an attached text first, then alternative(plain, html) */
+	part(&mixed, "multipart", "mixed", "", "");
+	part(&top[0], "text", "plain", "attachment", "");
+	part(&top[1], "multipart", "alternative", "", "");
+	part(&alt[0], "text", "plain", "", "");
+	part(&alt[1], "text", "html", "", "");
+	part(&alt[2], "text", "plain", "", "");
+	kids(&top[1], alt, 3);
+	part(&top[2], "text", "html", "", "");
+	part(&top[3], "message", "rfc822", "", "");
+	kids(&mixed, top, 4);
+	imap_pick_body(&mixed, A, &h, &t);
+	assert_ptr_equal(h, &alt[1]);
+	assert_ptr_equal(t, &alt[2]); /* the last plain one */
+	/* related: start= names the root (quoted, spaces) */
+	part(&rel, "multipart", "related", "", "");
+	rel.params = &start;
+	rel.n_params = 1;
+	part(&relk[0], "image", "png", "", "img@x");
+	part(&relk[1], "text", "html", "", "root@x");
+	kids(&rel, relk, 2);
+	imap_pick_body(&rel, A, &h, &t);
+	assert_ptr_equal(h, &relk[1]);
+	assert_null(t);
+	/* start= naming nothing: the first part, which shows nothing */
+	start.value = "<gone@x>";
+	imap_pick_body(&rel, A, &h, &t);
+	assert_null(h);
+	assert_null(t);
+	/* an attached message is the body only when it is the root */
+	part(&fwd, "message", "rfc822", "", "");
+	part(&fwdk[0], "text", "plain", "", "");
+	kids(&fwd, fwdk, 1);
+	imap_pick_body(&fwd, A, &h, &t);
+	assert_ptr_equal(t, &fwdk[0]);
+	kids(&top[3], fwdk, 1);
+	part(&top[1], "image", "gif", "", "");
+	part(&top[2], "application", "pdf", "", "");
+	imap_pick_body(&mixed, A, &h, &t);
+	assert_null(h);
+	assert_null(t);
+	assert_true(imap_part_is(&fwd, "message", NULL));
+	assert_false(imap_part_is(&fwd, "message", "partial"));
+}
+
 static void
 test_preview_collapses_whitespace_and_cuts(void **state)
 {
@@ -454,6 +550,7 @@ main(void)
 	        cmocka_unit_test(test_decode_header_fast_path_copies),
 	        cmocka_unit_test(
 	                test_decode_header_many_charsets_reuse_handles),
+	        cmocka_unit_test(test_pick_body),
 	        cmocka_unit_test(test_preview_collapses_whitespace_and_cuts),
 	        cmocka_unit_test(test_sort_parse),
 	        cmocka_unit_test(test_special_names),

@@ -144,6 +144,77 @@ test_qp_tolerates_garbage(void **state)
 	                 MIME_ENC_IDENTITY);
 }
 
+/* Decoding in pieces of every size gives what one call gives. */
+static void
+test_stream_decode_matches_whole(void **state)
+{
+	static const struct {
+		enum mime_encoding enc;
+		const char *in;
+	} cases[] = {
+	        {MIME_ENC_BASE64, "SGVsbG8g!!!d29ybGQ=\n$$$ *\nSGVsbG8"},
+	        {MIME_ENC_BASE64, "YQ==YmM=\r\n4pyT8J+Qpg==\r\n"},
+	        {MIME_ENC_QP, "Gr=C3=BC=c3=9Fe =\r\nsoft  \r\n"
+	                      "bad=ZZ end=\n=4"},
+	        {MIME_ENC_QP, "trail \t \r\n= \r\nx=3D=\r\n=e2=9c=93 \n"},
+	        {MIME_ENC_IDENTITY, "as it is\r\n=3D\r\n"},
+	};
+	size_t i, piece, off;
+
+	(void)state;
+	for (i = 0; i < PT_NELEM(cases); i++) {
+		struct strv in = strv_from_cstr(cases[i].in);
+		struct strv whole = mime_transfer_decode(cases[i].enc, in, A);
+
+		for (piece = 1; piece <= in.len; piece++) {
+			struct mime_stream st;
+			struct sbuf out;
+
+			sbuf_init(&out, A, 0, 0);
+			mime_stream_init(&st, cases[i].enc);
+			for (off = 0; off < in.len; off += piece) {
+				size_t n = in.len - off < piece ? in.len - off
+				                                : piece;
+
+				mime_stream_feed(&st,
+				                 (struct strv){in.p + off, n},
+				                 &out);
+			}
+			mime_stream_finish(&st, &out);
+			if (out.len != whole.len ||
+			    memcmp(sbuf_view(&out).p, whole.p, whole.len) != 0)
+				fail_msg("case %zu, pieces of %zu: '%.*s'", i,
+				         piece, (int)out.len, sbuf_view(&out).p);
+		}
+	}
+}
+
+/* A quoted-printable line without end is not held back for ever. */
+static void
+test_stream_qp_long_line(void **state)
+{
+	struct mime_stream st;
+	struct sbuf out;
+	char chunk[4096];
+	size_t i, fed = 0;
+
+	(void)state;
+	memset(chunk, 'a', sizeof(chunk));
+	chunk[100] = ' ';
+	chunk[sizeof(chunk) - 1] = '=';
+	sbuf_init(&out, A, 0, 0);
+	mime_stream_init(&st, MIME_ENC_QP);
+	for (i = 0; i < 200; i++) {
+		mime_stream_feed(&st, (struct strv){chunk, sizeof(chunk)},
+		                 &out);
+		fed += sizeof(chunk);
+	}
+	/* all but at most the last 256 KB are out before the end */
+	assert_true(out.len > 0 && fed - out.len <= 256 * 1024 + 4096);
+	mime_stream_finish(&st, &out);
+	assert_true(out.len > fed - 200 * 3);
+}
+
 static void
 test_flowed_unwraps_soft_breaks(void **state)
 {
@@ -256,6 +327,8 @@ main(void)
 	        cmocka_unit_test(test_charset_unknown_or_lying_is_guessed),
 	        cmocka_unit_test(test_base64_tolerates_garbage),
 	        cmocka_unit_test(test_qp_tolerates_garbage),
+	        cmocka_unit_test(test_stream_decode_matches_whole),
+	        cmocka_unit_test(test_stream_qp_long_line),
 	        cmocka_unit_test(test_flowed_unwraps_soft_breaks),
 	        cmocka_unit_test(test_rfc2231_parameters),
 	        cmocka_unit_test(test_filename_cleaning),

@@ -970,8 +970,8 @@ test_plain_to_html(void **state)
 
 		sbuf_init(&out, a, 0, 0);
 		assert_int_equal(sanitize_plain_to_html(
-		                         strv_from_cstr(plain_cases[i].in), 0,
-		                         a, &out, &err),
+		                         strv_from_cstr(plain_cases[i].in),
+		                         NULL, a, &out, &err),
 		                 0);
 		if (strcmp(sbuf_cstr(&out), plain_cases[i].out) != 0)
 			fail_msg("plain case %zu:\n got: %s\nwant: %s", i,
@@ -989,10 +989,89 @@ test_plain_limit(void **state)
 
 	(void)state;
 	sbuf_init(&out, a, 0, 0);
-	assert_int_equal(sanitize_plain_to_html(STRV_LIT("0123456789"), 5, a,
+	struct sanitize_plain_opts o = {.max_output = 5};
+
+	assert_int_equal(sanitize_plain_to_html(STRV_LIT("0123456789"), &o, a,
 	                                        &out, &err),
 	                 -1);
 	assert_int_equal(err.kind, PERR_LIMIT);
+	arena_destroy(&a);
+}
+
+#define Q "<blockquote type=\"cite\">"
+#define FOLD(n) "<details class=\"petrel-quote\"><summary>" n "</summary>"
+
+static const struct {
+	const char *in, *out;
+} fold_cases[] = {
+        /* at most fold_lines (3) quoted lines stay open */
+        {"a\n> 1\n> 2\n> 3\nb", "a" Q "1<br>\n2<br>\n3</blockquote>b"},
+        /* more are folded, nested levels inside one fold */
+        {"On Monday Bob wrote:\n> 1\n>> 2\n>> 3\n> 4\nthanks",
+         "On Monday Bob wrote:" FOLD("Quoted &lt;4&gt; &amp; 4") Q "1" Q
+         "2<br>\n3</blockquote>4</blockquote></details>thanks"},
+        /* CRLF, a quote at the very end, two blocks counted apart */
+        {"> a\r\n> b\r\n\r\n> c\r\n> d\r\n> e\r\n> f",
+         Q "a<br>\nb</blockquote>" FOLD("Quoted &lt;4&gt; &amp; 4") Q
+         "c<br>\nd<br>\ne<br>\nf</blockquote></details>"},
+        /* text in the quote is escaped as always */
+        {"> <i>\n> 2\n> 3\n> 4",
+         FOLD("Quoted &lt;4&gt; &amp; 4") Q
+         "&lt;i&gt;<br>\n2<br>\n3<br>\n4</blockquote></details>"},
+};
+
+/* s without every occurrence of cut. */
+static const char *
+without(const char *s, const char *cut, struct arena *a)
+{
+	struct sbuf b;
+	const char *p;
+
+	sbuf_init(&b, a, 0, 0);
+	while ((p = strstr(s, cut)) != NULL) {
+		sbuf_append(&b, s, (size_t)(p - s));
+		s = p + strlen(cut);
+	}
+	sbuf_append_cstr(&b, s);
+	return sbuf_cstr(&b);
+}
+
+static void
+test_plain_folds_long_quotes(void **state)
+{
+	struct arena *a = arena_create("t", 4096, 0);
+	struct sanitize_plain_opts o = {.fold_lines = 3,
+	                                .fold_label = "Quoted <{n}> & {n}"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PT_NELEM(fold_cases); i++) {
+		struct sbuf out, again;
+		struct perr err = {0};
+		struct sanitize_opts so;
+
+		sbuf_init(&out, a, 0, 0);
+		assert_int_equal(sanitize_plain_to_html(
+		                         strv_from_cstr(fold_cases[i].in), &o,
+		                         a, &out, &err),
+		                 0);
+		if (strcmp(sbuf_cstr(&out), fold_cases[i].out) != 0)
+			fail_msg("fold case %zu:\n got: %s\nwant: %s", i,
+			         sbuf_cstr(&out), fold_cases[i].out);
+		/*
+		 * The markup is on the HTML allow-list: kept as it is, but
+		 * for blockquote's type (not an allowed attribute).
+		 */
+		memset(&so, 0, sizeof(so));
+		sbuf_init(&again, a, 0, 0);
+		assert_int_equal(sanitize_html(sbuf_view(&out), &so, a, &again,
+		                               NULL, &err),
+		                 0);
+		if (strcmp(sbuf_cstr(&again),
+		           without(fold_cases[i].out, " type=\"cite\"", a)) != 0)
+			fail_msg("fold case %zu, sanitized:\n got: %s\nwant: %s",
+			         i, sbuf_cstr(&again), fold_cases[i].out);
+	}
 	arena_destroy(&a);
 }
 
@@ -1013,6 +1092,7 @@ main(void)
 	        cmocka_unit_test(test_no_cid_callback_keeps_cid),
 	        cmocka_unit_test(test_blocked_without_placeholder),
 	        cmocka_unit_test(test_plain_to_html),
+	        cmocka_unit_test(test_plain_folds_long_quotes),
 	        cmocka_unit_test(test_plain_limit),
 	};
 
