@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "mime.h"
+#include "mime_private.h"
 #include "core/banned.h"
 
 #define HDR_WIDTH 78
@@ -65,17 +66,6 @@ utf8_len(const unsigned char *s, size_t n, uint32_t *cp_r)
 		return 0;
 	*cp_r = cp;
 	return len;
-}
-
-static bool
-is_ascii(struct strv s)
-{
-	size_t i;
-
-	for (i = 0; i < s.len; i++)
-		if ((unsigned char)s.p[i] >= 0x80)
-			return false;
-	return true;
 }
 
 /* ---- punycode (RFC 3492) ----------------------------------------------- */
@@ -187,7 +177,7 @@ mime_domain_to_ascii(struct strv domain, struct arena *a, const char **out_r,
 			                "empty label in domain");
 		if (start > 0)
 			sbuf_append_char(&b, '.'), start++;
-		if (is_ascii(label)) {
+		if (mime_is_ascii(label)) {
 			for (i = 0; i < label.len; i++) {
 				char c = label.p[i];
 
@@ -408,7 +398,7 @@ static void
 hw_text(struct hw *h, struct strv s, struct arena *a)
 {
 	struct strv rest = s, w;
-	bool plain = is_ascii(s) && strv_find(s, STRV_LIT("=?")) < 0;
+	bool plain = mime_is_ascii(s) && strv_find(s, STRV_LIT("=?")) < 0;
 	size_t i;
 
 	for (i = 0; plain && i < s.len; i++)
@@ -478,7 +468,7 @@ hw_addr(struct hw *h, const struct mime_addr *ad, bool last, struct arena *a,
 		/* nothing */
 	} else if (atext_phrase(name)) {
 		hw_text(h, name, a);
-	} else if (is_ascii(name)) {
+	} else if (mime_is_ascii(name)) {
 		struct sbuf q;
 		size_t i;
 
@@ -546,7 +536,7 @@ put_param(struct hw *h, const char *pname, struct strv value, struct arena *a)
 {
 	struct sbuf v;
 	size_t i;
-	bool plain = is_ascii(value) && value.len < 60;
+	bool plain = mime_is_ascii(value) && value.len < 60;
 
 	for (i = 0; plain && i < value.len; i++)
 		if ((unsigned char)value.p[i] < 0x20 || value.p[i] == 0x7f)
@@ -807,6 +797,30 @@ open_multipart(struct builder *bd, const char *subtype, const char *bnd)
 	            subtype, bnd);
 }
 
+/* Inline parts (a Content-ID next to HTML) go into multipart/related. */
+static bool
+is_inline(const struct mime_message *m, const struct mime_attachment *at)
+{
+	return at->content_id != NULL && m->html != NULL;
+}
+
+/* The attachments that are (or are not) inline, each after bnd. */
+static int
+att_parts(struct builder *bd, const char *bnd, bool inline_ones)
+{
+	const struct mime_message *m = bd->m;
+	size_t i;
+
+	for (i = 0; i < m->n_att; i++) {
+		if (is_inline(m, &m->att[i]) != inline_ones)
+			continue;
+		sbuf_printf(bd->b, "--%s\r\n", bnd);
+		if (att_part(bd, &m->att[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 html_side(struct builder *bd)
 {
@@ -815,7 +829,7 @@ html_side(struct builder *bd)
 	size_t i, inl = 0;
 
 	for (i = 0; i < m->n_att; i++)
-		if (m->att[i].content_id != NULL)
+		if (is_inline(m, &m->att[i]))
 			inl++;
 	if (inl == 0) {
 		text_part(bd, "html", m->html);
@@ -825,13 +839,8 @@ html_side(struct builder *bd)
 	open_multipart(bd, "related", bnd);
 	sbuf_printf(bd->b, "--%s\r\n", bnd);
 	text_part(bd, "html", m->html);
-	for (i = 0; i < m->n_att; i++) {
-		if (m->att[i].content_id == NULL)
-			continue;
-		sbuf_printf(bd->b, "--%s\r\n", bnd);
-		if (att_part(bd, &m->att[i]) != 0)
-			return -1;
-	}
+	if (att_parts(bd, bnd, true) != 0)
+		return -1;
 	sbuf_printf(bd->b, "--%s--\r\n", bnd);
 	return 0;
 }
@@ -846,7 +855,7 @@ body_tree(struct builder *bd)
 	bool has_html = m->html != NULL;
 
 	for (i = 0; i < m->n_att; i++)
-		if (m->att[i].content_id == NULL || !has_html)
+		if (!is_inline(m, &m->att[i]))
 			plain_att++;
 	if (plain_att > 0) {
 		bnd = fresh_boundary(bd);
@@ -870,13 +879,8 @@ body_tree(struct builder *bd)
 	}
 	if (bnd == NULL)
 		return 0;
-	for (i = 0; i < m->n_att; i++) {
-		if (m->att[i].content_id != NULL && has_html)
-			continue;
-		sbuf_printf(bd->b, "--%s\r\n", bnd);
-		if (att_part(bd, &m->att[i]) != 0)
-			return -1;
-	}
+	if (att_parts(bd, bnd, false) != 0)
+		return -1;
 	sbuf_printf(bd->b, "--%s--\r\n", bnd);
 	return 0;
 }

@@ -79,14 +79,12 @@ is_own(const struct cf *f, const char *email)
 }
 
 static bool
-listed(json_t *arr, const char *email, const struct imap_addr_list *src,
-       size_t upto)
+listed(const char *email, const struct imap_addr_list *l)
 {
 	size_t i;
 
-	(void)arr;
-	for (i = 0; i < upto; i++)
-		if (strcasecmp(src->v[i].email, email) == 0)
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i].email, email) == 0)
 			return true;
 	return false;
 }
@@ -103,7 +101,7 @@ add_addrs(struct cf *f, json_t *arr, const struct imap_addr_list *l,
 
 		if (e[0] == '\0' || (drop_own && is_own(f, e)))
 			continue;
-		if (exclude != NULL && listed(NULL, e, exclude, exclude->n))
+		if (exclude != NULL && listed(e, exclude))
 			continue;
 		for (j = 0; j < json_array_size(arr); j++)
 			if (strcasestr(json_string_value(json_array_get(arr, j)),

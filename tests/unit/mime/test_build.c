@@ -369,6 +369,43 @@ test_size_limit(void **state)
 	assert_int_equal(err.kind, PERR_LIMIT);
 }
 
+static void
+test_inline_image_goes_into_related(void **state)
+{
+	struct mime_message m = base_msg();
+	struct mime_attachment att[2] = {
+	        {"logo.png", "image/png", {"PNG", 3}, "logo@x"},
+	        {"doc.txt", "text/plain", {"d", 1}, NULL},
+	};
+	struct mime_built out;
+	struct perr err;
+	const char *p;
+
+	(void)state;
+	m.n_bcc = 0;
+	m.html = "<p><img src=\"cid:logo@x\"></p>";
+	m.att = att;
+	m.n_att = 2;
+	assert_int_equal(mime_build(&m, 1 << 20, A, &out, &err), 0);
+	/* mixed(alternative(plain, related(html, logo)), doc) */
+	p = strstr(out.with_bcc.p, "multipart/mixed;\r\n boundary=\"=_b1\"");
+	assert_non_null(p);
+	p = strstr(p, "multipart/alternative;\r\n boundary=\"=_b2\"");
+	assert_non_null(p);
+	p = strstr(p, "multipart/related;\r\n boundary=\"=_b3\"");
+	assert_non_null(p);
+	p = strstr(p, "Content-Type: text/html");
+	assert_non_null(p);
+	p = strstr(p, "--=_b3\r\nContent-Type: image/png; name=\"logo.png\"\r\n"
+	              "Content-Disposition: inline; filename=\"logo.png\"\r\n"
+	              "Content-ID: <logo@x>\r\n");
+	assert_non_null(p);
+	p = strstr(p, "--=_b3--\r\n--=_b2--\r\n--=_b1\r\n"
+	              "Content-Type: text/plain; name=\"doc.txt\"");
+	assert_non_null(p);
+	assert_non_null(strstr(p, "--=_b1--\r\n"));
+}
+
 int
 main(void)
 {
@@ -384,6 +421,7 @@ main(void)
 	        cmocka_unit_test(test_injection_refused),
 	        cmocka_unit_test(test_boundary_not_in_content),
 	        cmocka_unit_test(test_size_limit),
+	        cmocka_unit_test(test_inline_image_goes_into_related),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
