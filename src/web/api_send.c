@@ -139,6 +139,18 @@ pick_identity(struct web_ctx *ctx, struct compose *c, struct perr *err)
 		if (want != NULL ? strcmp(ids[i].id, want) == 0
 		                 : ids[i].s.is_default)
 			c->ident = &ids[i];
+	if (c->ident == NULL && want != NULL && strcmp(want, "default") == 0) {
+		/* The login address is always there, stored identities or not. */
+		struct web_identity *d = arena_new(a, struct web_identity);
+
+		if (d == NULL)
+			return perr_set(err, a, PERR_LIMIT, "out of memory");
+		d->id = "default";
+		d->s.name = d->s.reply_to = d->s.signature = "";
+		d->s.sent_folder = "";
+		d->s.email = ctx->session->user;
+		c->ident = d;
+	}
 	if (c->ident == NULL)
 		return perr_set(err, a, PERR_NOTFOUND, "no such identity: %s",
 		                want);
@@ -422,6 +434,31 @@ drop_draft(struct imap_conn *ic, const char *drafts, uint32_t uid,
 		log_warn("compose: old draft %u not deleted: %s", uid, err.msg);
 }
 
+/*
+ * A draft remembers what it replies to or forwards, so that sending it
+ * after reopening still threads and flags the original (ComposeFrom
+ * editAsNew reads these back). Only drafts carry them.
+ */
+static size_t
+draft_refs(const struct compose *c, const char **refs, struct arena *a)
+{
+	const struct msg_ref *r[] = {&c->irt, &c->fwd};
+	const char *names[] = {WEB_DRAFT_REPLY_HEADER,
+	                       WEB_DRAFT_FORWARD_HEADER};
+	size_t i, n = 0;
+
+	for (i = 0; i < 2; i++) {
+		const char *f = r[i]->folder;
+
+		/* Folder names are UTF-8 of any kind: base64 keeps it one line. */
+		if (f == NULL || strlen(f) > 600)
+			continue;
+		refs[n++] = arena_printf(a, "%s: %u %s", names[i], r[i]->uid,
+		                         codec_base64_encode(a, f, strlen(f)));
+	}
+	return n;
+}
+
 int
 web_api_save_draft(struct web_ctx *ctx, struct perr *err)
 {
@@ -429,14 +466,15 @@ web_api_save_draft(struct web_ctx *ctx, struct perr *err)
 	struct compose c;
 	struct mime_built out;
 	struct imap_conn *ic;
-	const char *drafts;
+	const char *drafts, *refs[2];
 	uint32_t uid = 0;
 
-	if (read_compose(ctx, &c, false, err) != 0 ||
-	    mime_build(&c.m, message_max(ctx), a, &out, err) != 0) {
-		web_compose_fail_code(ctx, err);
-		return -1;
-	}
+	if (read_compose(ctx, &c, false, err) != 0)
+		goto fail;
+	c.m.extra_headers = refs;
+	c.m.n_extra_headers = draft_refs(&c, refs, a);
+	if (mime_build(&c.m, message_max(ctx), a, &out, err) != 0)
+		goto fail;
 	if (web_imap(ctx, &ic, err) != 0)
 		return -1;
 	drafts = special_folder(ic, IMAP_SPECIAL_DRAFTS, "Drafts", a);
@@ -450,6 +488,9 @@ web_api_save_draft(struct web_ctx *ctx, struct perr *err)
 	                                uid != 0 ? json_integer(uid)
 	                                         : json_null()),
 	                      err);
+fail:
+	web_compose_fail_code(ctx, err);
+	return -1;
 }
 
 /* ---- Send ---------------------------------------------------------------- */

@@ -267,8 +267,20 @@ def test_reply_threads_and_sets_answered():
     assert r["cc"] == ["carol@example.org"], r["cc"]  # alice herself dropped
     assert r["inReplyTo"] == {"folder": "INBOX", "uid": uid}
     assert "> line one\n> line two" in r["text"] and "wrote:" in r["text"]
-    ok(*alice.call("Send", {"to": r["to"], "subject": r["subject"], "text": "ok!\n" + r["text"],
-                            "inReplyTo": r["inReplyTo"], "sendToken": token()})[:2])
+    # Saved as a draft and reopened, the reply still knows its original.
+    fields = {"to": r["to"], "subject": r["subject"], "text": "ok!\n" + r["text"],
+              "inReplyTo": r["inReplyTo"]}
+    d = ok(*alice.call("SaveDraft", fields)[:2])["draftUid"]
+    draft_raw = drafts_with("alice@example.test", "Re: " + tag)[0][2]
+    assert b"In-Reply-To: " + orig["Message-ID"].encode() in draft_raw
+    back = ok(*alice.call("ComposeFrom", {"mode": "editAsNew", "folder": "Drafts",
+                                          "uid": d})[:2])
+    assert back["inReplyTo"] == {"folder": "INBOX", "uid": uid}, back
+    assert back["draftUid"] == d and back["forwardOf"] is None
+    assert back["text"] == fields["text"].rstrip("\n"), (back["text"], fields["text"])
+    ok(*alice.call("Send", dict(fields, inReplyTo=back["inReplyTo"], draftUid=d,
+                                sendToken=token()))[:2])
+    assert drafts_with("alice@example.test", "Re: " + tag) == []
     _, reply = message_uid("bob@example.test", "Re: " + tag)
     assert reply["In-Reply-To"] == orig["Message-ID"]
     assert orig["Message-ID"] in reply["References"]
@@ -321,6 +333,11 @@ def test_identities_and_suggestions():
     _, got = message_uid("bob@example.test", tag)
     assert str(got["From"]) == "Carol Ö <carol@example.org>"
     assert got["Reply-To"].addresses[0].addr_spec == "help@example.org"
+    # The login address stays usable next to stored identities.
+    ok(*c.call("Send", {"identityId": "default", "to": ["bob@example.test"],
+                        "subject": tag + "-login", "text": "hi", "sendToken": token()})[:2])
+    _, got = message_uid("bob@example.test", tag + "-login")
+    assert str(got["From"]) == "carol@example.org" and got["Reply-To"] is None
     s = ok(*c.call("AddressSuggest", {"q": "tables"})[:2])
     assert s == {"addresses": [{"name": "Bobby Tables", "email": "bob@example.test"}]}, s
     ok(*c.call("IdentityDelete", {"id": new})[:2])
