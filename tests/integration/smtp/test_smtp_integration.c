@@ -116,6 +116,18 @@ send_one(uint16_t port, enum config_secure sec, const char *password,
 	                 f, err);
 }
 
+/* The reply code a message starts with. */
+static int
+atoi_safe(const char *s)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || strlen(s) < 3 ||
+	    !pt_parse_u64((struct strv){s, 3}, 999, &v))
+		return -1;
+	return (int)v;
+}
+
 static const char *
 unique(const char *what)
 {
@@ -210,6 +222,39 @@ test_no_starttls_no_auth_offered(void **state)
 	assert_string_equal(f.stage, "AUTH");
 }
 
+static void
+test_relay_account_and_no_auth(void **state)
+{
+	struct config_domain d;
+	const char *rcpts[] = {"bob@example.test"};
+	struct smtp_envelope env = {"alice@example.test", rcpts, 1};
+	const char *subj = unique("relay");
+	struct smtp_failure f;
+	struct perr err;
+
+	(void)state;
+	/* The fixed relay account: no user credentials needed. */
+	dom_init(&d, stack_port("SUBMISSION_PORT"), CONFIG_SECURE_TLS);
+	d.relay_user = "alice@example.test";
+	d.relay_password = stack_password("alice@example.test");
+	if (smtp_send(&d, NULL, &env, strv_from_cstr(message(subj)), A, &f,
+	              &err) != 0)
+		fail_msg("relay send: %s (%s)", err.msg, f.stage);
+	assert_true(bob_has(subj) > 0);
+	/* smtp_auth Off on a port that wants AUTH: Postfix's refusal. */
+	d.relay_user = "";
+	d.smtp_auth = false;
+	assert_int_equal(smtp_send(&d, NULL, &env,
+	                           strv_from_cstr(message(unique("noauth"))),
+	                           A, &f, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_REMOTE);
+	assert_true(f.code >= 500 && f.code < 600);
+	assert_true(strcmp(f.stage, "MAIL FROM") == 0 ||
+	            strcmp(f.stage, "RCPT TO") == 0);
+	assert_int_equal(atoi_safe(err.msg), f.code);
+}
+
 int
 main(void)
 {
@@ -219,6 +264,7 @@ main(void)
 	        cmocka_unit_test(test_unknown_recipient_has_postfix_text),
 	        cmocka_unit_test(test_wrong_password_is_auth_failure),
 	        cmocka_unit_test(test_no_starttls_no_auth_offered),
+	        cmocka_unit_test(test_relay_account_and_no_auth),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
