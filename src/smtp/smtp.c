@@ -361,6 +361,15 @@ submit(struct sub *s, const struct config_domain *dom,
 	r = mailsmtp_data(s->smtp);
 	if (r != MAILSMTP_NO_ERROR)
 		return fail_at(s, r, "DATA", NULL, err);
+	/*
+	 * libetpan ends the data with "\r\n.\r\n" whatever the message ends
+	 * with: hand it the message without its last line end, or every
+	 * message would grow a blank line.
+	 */
+	if (msg.len > 0 && msg.p[msg.len - 1] == '\n')
+		msg.len--;
+	if (msg.len > 0 && msg.p[msg.len - 1] == '\r')
+		msg.len--;
 	r = mailsmtp_data_message(s->smtp, msg.p, msg.len);
 	if (r != MAILSMTP_NO_ERROR)
 		return fail_at(s, r, "DATA", NULL, err);

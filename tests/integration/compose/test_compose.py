@@ -154,6 +154,13 @@ def test_send_with_cc_bcc_attachments_html():
     assert len(sent) == 1
     assert "\\Seen" in sent[0][1]
     assert parse(sent[0][2])["Bcc"].addresses[0].addr_spec == "sink@example.test"
+    # What bob got is the Sent copy from Date on, byte for byte (no Bcc
+    # line, nothing added at the end by the submission).
+    bob_raw = [g for g in find("bob@example.test", RUN)
+               if parse(g[2])["Subject"] == subject][0][2]
+    sent_raw = sent[0][2]
+    assert sent_raw.startswith(b"Bcc: sink@example.test\r\nDate: ")
+    assert bob_raw.endswith(sent_raw[sent_raw.index(b"Date: "):])
     # The uploads were used up by the send.
     status, err, _ = c.call("UploadDelete", {"id": ids[0]})
     assert status == 404, (status, err)
