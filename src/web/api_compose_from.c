@@ -287,14 +287,15 @@ copy_attachments(struct cf *f, json_t *out, struct perr *err)
 	return 0;
 }
 
-/* One header field of a raw header block, unfolded, or NULL. */
+/* The nth (from 0) field name of a raw header block, unfolded, or NULL. */
 static const char *
-header_field(struct strv hdr, const char *name, struct arena *a)
+header_field(struct strv hdr, const char *name, size_t nth, struct arena *a)
 {
 	struct strv line, want = strv_from_cstr(name);
 	struct sbuf v;
 	const char *p;
 	bool in = false;
+	size_t seen = 0;
 
 	sbuf_init(&v, a, 256, 64 * 1024);
 	for (p = hdr.p; p != NULL && p < hdr.p + hdr.len && *p != '\0';) {
@@ -311,7 +312,7 @@ header_field(struct strv hdr, const char *name, struct arena *a)
 		if (in)
 			break;
 		if (line.len > want.len && line.p[want.len] == ':' &&
-		    strv_starts_with_ci_ascii(line, want)) {
+		    strv_starts_with_ci_ascii(line, want) && seen++ == nth) {
 			sbuf_append_strv(&v, strv_trim((struct strv){
 			                             line.p + want.len + 1,
 			                             line.len - want.len - 1}));
@@ -325,7 +326,7 @@ header_field(struct strv hdr, const char *name, struct arena *a)
 static void
 add_bcc(struct cf *f, struct strv hdr, json_t *arr)
 {
-	const char *raw = header_field(hdr, "Bcc", f->a), *p, *dec;
+	const char *raw = header_field(hdr, "Bcc", 0, f->a), *p, *dec;
 	bool quoted = false;
 	int angle = 0;
 	size_t i;
@@ -357,11 +358,25 @@ add_bcc(struct cf *f, struct strv hdr, json_t *arr)
 	}
 }
 
+/* A draft's recipients that were no address yet, back into arr. */
+static void
+add_pending(struct cf *f, struct strv hdr, const char *name, json_t *arr)
+{
+	const char *v;
+	struct strv raw;
+	size_t i;
+
+	for (i = 0; (v = header_field(hdr, name, i, f->a)) != NULL; i++)
+		if (codec_base64_decode(strv_from_cstr(v), f->a, &raw) == 0 &&
+		    codec_utf8_valid(raw) && !strv_has_ctl(raw, false))
+			json_array_append_new(arr, json_stringn(raw.p, raw.len));
+}
+
 /* A draft's X-Petrel-Draft-* header back into {"folder", "uid"}. */
 static json_t *
 draft_ref(struct cf *f, struct strv hdr, const char *name)
 {
-	const char *v = header_field(hdr, name, f->a), *sp;
+	const char *v = header_field(hdr, name, 0, f->a), *sp;
 	struct strv folder;
 	uint64_t uid;
 
@@ -564,6 +579,9 @@ web_api_compose_from(struct web_ctx *ctx, struct perr *err)
 			draft = json_integer(uid);
 			irt = draft_ref(&f, hdr, WEB_DRAFT_REPLY_HEADER);
 			fwd = draft_ref(&f, hdr, WEB_DRAFT_FORWARD_HEADER);
+			add_pending(&f, hdr, WEB_DRAFT_PENDING_TO, to);
+			add_pending(&f, hdr, WEB_DRAFT_PENDING_CC, cc);
+			add_pending(&f, hdr, WEB_DRAFT_PENDING_BCC, bcc);
 		}
 	}
 	json_object_set_new(out, "identityId", ident);

@@ -42,8 +42,14 @@ struct msg_ref {
 	uint32_t uid;
 };
 
+/* A draft may hold what is not an address yet (half typed). */
+#define DRAFT_PENDING_MAX 50
+
 struct compose {
 	struct mime_message m;
+	/* Drafts: the entries of to, cc, bcc that did not parse, raw. */
+	const char *pending[3][DRAFT_PENDING_MAX];
+	size_t n_pending[3];
 	struct mime_addr reply_to;
 	struct store_upload *uploads;
 	struct mime_attachment *att;
@@ -56,9 +62,15 @@ struct compose {
 
 /* ---- reading the request ------------------------------------------------- */
 
+/*
+ * pending == NULL (Send): every entry must be an address. Otherwise
+ * (SaveDraft) an entry that is not one yet is kept aside in pending, but
+ * CR, LF and NUL are refused all the same.
+ */
 static int
 addr_list(struct web_ctx *ctx, const char *name, struct mime_addr **v_r,
-          size_t *n_r, struct perr *err)
+          size_t *n_r, const char **pending, size_t *n_pending,
+          struct perr *err)
 {
 	struct arena *a = ctx->req->arena;
 	json_t *arr = json_object_get(web_json_body(ctx), name), *it;
@@ -87,11 +99,19 @@ addr_list(struct web_ctx *ctx, const char *name, struct mime_addr **v_r,
 			                name);
 		if (mime_addr_parse((struct strv){json_string_value(it),
 		                                  json_string_length(it)},
-		                    a, &v[i], err) != 0)
+		                    a, &v[*n_r], err) == 0) {
+			(*n_r)++;
+			continue;
+		}
+		if (pending == NULL ||
+		    strncmp(err->msg, "header injection", 16) == 0)
 			return -1;
+		perr_clear(err);
+		if (*n_pending < DRAFT_PENDING_MAX &&
+		    json_string_length(it) <= 512)
+			pending[(*n_pending)++] = json_string_value(it);
 	}
 	*v_r = v;
-	*n_r = n;
 	return 0;
 }
 
@@ -320,9 +340,13 @@ read_compose(struct web_ctx *ctx, struct compose *c, bool sending,
 	memset(c, 0, sizeof(*c));
 	if (web_json_body(ctx) == NULL)
 		return perr_set(err, a, PERR_INPUT, "a JSON object is required");
-	if (addr_list(ctx, "to", &to, &c->m.n_to, err) != 0 ||
-	    addr_list(ctx, "cc", &cc, &c->m.n_cc, err) != 0 ||
-	    addr_list(ctx, "bcc", &bcc, &c->m.n_bcc, err) != 0 ||
+	if (addr_list(ctx, "to", &to, &c->m.n_to, sending ? NULL : c->pending[0],
+	              &c->n_pending[0], err) != 0 ||
+	    addr_list(ctx, "cc", &cc, &c->m.n_cc, sending ? NULL : c->pending[1],
+	              &c->n_pending[1], err) != 0 ||
+	    addr_list(ctx, "bcc", &bcc, &c->m.n_bcc,
+	              sending ? NULL : c->pending[2], &c->n_pending[2],
+	              err) != 0 ||
 	    web_json_str(ctx, "replyTo", false, 1024, &reply_to, err) != 0 ||
 	    web_json_str(ctx, "subject", false, COMPOSE_MAX_SUBJECT,
 	                 &c->m.subject, err) != 0 ||
@@ -445,7 +469,17 @@ draft_refs(const struct compose *c, const char **refs, struct arena *a)
 	const struct msg_ref *r[] = {&c->irt, &c->fwd};
 	const char *names[] = {WEB_DRAFT_REPLY_HEADER,
 	                       WEB_DRAFT_FORWARD_HEADER};
-	size_t i, n = 0;
+	const char *fields[] = {WEB_DRAFT_PENDING_TO, WEB_DRAFT_PENDING_CC,
+	                        WEB_DRAFT_PENDING_BCC};
+	size_t i, j, n = 0;
+
+	/* Entries that are no address yet, so that reopening shows them. */
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < c->n_pending[i]; j++)
+			refs[n++] = arena_printf(
+			        a, "%s: %s", fields[i],
+			        codec_base64_encode(a, c->pending[i][j],
+			                            strlen(c->pending[i][j])));
 
 	for (i = 0; i < 2; i++) {
 		const char *f = r[i]->folder;
@@ -466,7 +500,7 @@ web_api_save_draft(struct web_ctx *ctx, struct perr *err)
 	struct compose c;
 	struct mime_built out;
 	struct imap_conn *ic;
-	const char *drafts, *refs[2];
+	const char *drafts, *refs[2 + 3 * DRAFT_PENDING_MAX];
 	uint32_t uid = 0;
 
 	if (read_compose(ctx, &c, false, err) != 0)

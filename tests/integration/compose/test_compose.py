@@ -6,10 +6,12 @@ mailboxes and parsed with Python's email package, so the assertions are on
 what a real client would see. Subjects carry a per-run tag.
 """
 import email
+import html as htmllib
 import email.policy
 import imaplib
 import json
 import os
+import re
 import secrets
 import sys
 import time
@@ -186,7 +188,15 @@ def test_draft_lifecycle_and_send_deletes_it():
                                        "uid": d2})[:2])
     assert again["draftUid"] == d2 and again["subject"] == tag
     assert again["to"] == ["bob@example.test"] and again["text"].strip() == "second"
-    ok(*c.call("Send", dict(fields, text="final", draftUid=d2, sendToken=token()))[:2])
+    # A half-typed recipient does not stop the autosave and comes back.
+    d3 = ok(*c.call("SaveDraft", dict(fields, cc=["carol@", "Dan <dan@example.test>"],
+                                      draftUid=d2))[:2])["draftUid"]
+    again = ok(*c.call("ComposeFrom", {"mode": "editAsNew", "folder": "Drafts",
+                                       "uid": d3})[:2])
+    assert again["cc"] == ["Dan <dan@example.test>", "carol@"], again["cc"]
+    status, body, _ = c.call("SaveDraft", dict(fields, cc=["x\r\nBcc: y@z"]))
+    assert status == 400 and body["error"]["code"] == "header_injection", body
+    ok(*c.call("Send", dict(fields, text="final", draftUid=d3, sendToken=token()))[:2])
     assert drafts_with("alice@example.test", tag) == []
     assert len(find("bob@example.test", tag)) == 1
 
@@ -368,6 +378,18 @@ def test_upload_limits_answer_413():
         ok(*c.call("UploadDelete", {"id": i})[:2])
     status, up = upload(c, "third.bin", b"\2" * 1024)
     assert status == 200, up
+
+
+def test_boot_json_has_compose_limits():
+    c = client("carol@example.org")
+    status, page = c.get("/")
+    assert status == 200
+    m = re.search(r'<body class="page-mail" data-petrel="([^"]*)"', page)
+    assert m, page[:500]
+    boot = json.loads(htmllib.unescape(m.group(1)))
+    assert boot["compose"] == {"autosaveSeconds": 60,
+                               "attachmentLimit": 25 * 1024 * 1024,
+                               "uploadTotalLimit": 50 * 1024 * 1024}, boot["compose"]
 
 
 def main():
