@@ -557,8 +557,9 @@ web_api_compose_from(struct web_ctx *ctx, struct perr *err)
 		struct perr ignored = {0};
 
 		/* Without the header block only Bcc and the draft refs miss. */
-		(void)imap_fetch_section(f.ic, folder, uid, "HEADER", f.a, &hdr,
-		                         &ignored);
+		if (imap_fetch_section(f.ic, folder, uid, "HEADER", f.a, &hdr,
+		                       &ignored) != 0)
+			hdr = STRV_LIT("");
 		add_addrs(&f, to, &env->to, false, NULL);
 		add_addrs(&f, cc, &env->cc, false, NULL);
 		add_bcc(&f, hdr, bcc);
