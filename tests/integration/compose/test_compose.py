@@ -392,6 +392,24 @@ def test_boot_json_has_compose_limits():
                                "uploadTotalLimit": 50 * 1024 * 1024}, boot["compose"]
 
 
+def test_logout_removes_the_sessions_uploads():
+    c = Client()
+    c.login("carol@example.org")
+    status, up = upload(c, "temp.bin", b"x" * 1000)
+    assert status == 200, up
+    path = os.path.join(os.environ["PETREL_WEBSTACK_DIR"], "data", "_data_", "_default_",
+                        "storage", "uploads", up["id"])
+    assert os.path.getsize(path) == 1000
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    # Another session cannot use or delete it.
+    other = Client()
+    other.login("carol@example.org")
+    status, body, _ = other.call("UploadDelete", {"id": up["id"]})
+    assert status == 404, body
+    ok(*c.call("Logout")[:2])
+    assert not os.path.exists(path)
+
+
 def main():
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
     passed = failed = 0
