@@ -113,8 +113,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{
 			/* No Bcc among the recipients' header lines. */
 			const char *end = strstr(out.without_bcc.p, "\r\n\r\n");
-			const char *bcc_at = strstr(out.without_bcc.p,
-			                            "\r\nBcc:");
+			const char *bcc_at =
+			        strstr(out.without_bcc.p, "\r\nBcc:");
 
 			if (end == NULL || (bcc_at != NULL && bcc_at < end))
 				abort();

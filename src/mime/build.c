@@ -132,13 +132,14 @@ mime_punycode_encode(struct strv label, struct sbuf *out)
 			if (cps[i] != n)
 				continue;
 			for (q = delta, k = PC_BASE;; k += PC_BASE) {
-				t = k <= bias ? PC_TMIN
+				t = k <= bias             ? PC_TMIN
 				    : k >= bias + PC_TMAX ? PC_TMAX
 				                          : k - bias;
 				if (q < t)
 					break;
 				sbuf_append_char(
-				        out, pc_digit(t + (q - t) % (PC_BASE - t)));
+				        out,
+				        pc_digit(t + (q - t) % (PC_BASE - t)));
 				q = (q - t) / (PC_BASE - t);
 			}
 			sbuf_append_char(out, pc_digit(q));
@@ -184,20 +185,22 @@ mime_domain_to_ascii(struct strv domain, struct arena *a, const char **out_r,
 				if (!((c >= 'a' && c <= 'z') ||
 				      (c >= 'A' && c <= 'Z') ||
 				      (c >= '0' && c <= '9') || c == '-'))
-					return perr_set(err, a, PERR_INPUT,
-					                "bad character in domain");
+					return perr_set(
+					        err, a, PERR_INPUT,
+					        "bad character in domain");
 				sbuf_append_char(&b, pt_ascii_tolower(c));
 			}
 		} else {
 			for (i = 0; i < label.len; i++) {
 				unsigned char c = (unsigned char)label.p[i];
 
-				if (c < 0x80 && !((c >= 'a' && c <= 'z') ||
-				                  (c >= 'A' && c <= 'Z') ||
-				                  (c >= '0' && c <= '9') ||
-				                  c == '-'))
-					return perr_set(err, a, PERR_INPUT,
-					                "bad character in domain");
+				if (c < 0x80 &&
+				    !((c >= 'a' && c <= 'z') ||
+				      (c >= 'A' && c <= 'Z') ||
+				      (c >= '0' && c <= '9') || c == '-'))
+					return perr_set(
+					        err, a, PERR_INPUT,
+					        "bad character in domain");
 			}
 			sbuf_append_cstr(&b, "xn--");
 			if (mime_punycode_encode(label, &b) != 0)
@@ -242,8 +245,9 @@ mime_addr_parse(struct strv in, struct arena *a, struct mime_addr *out_r,
 	size_t i;
 
 	if (mime_has_crlf_nul(in))
-		return perr_set(err, a, PERR_INPUT,
-		                "header injection: CR, LF or NUL in an address");
+		return perr_set(
+		        err, a, PERR_INPUT,
+		        "header injection: CR, LF or NUL in an address");
 	lt = strv_find_char(s, '<');
 	if (lt >= 0) {
 		if (s.len == 0 || s.p[s.len - 1] != '>')
@@ -285,8 +289,8 @@ mime_addr_parse(struct strv in, struct arena *a, struct mime_addr *out_r,
 		return bad_addr(in, a, "bad local part", err);
 	for (i = 0; i < local.len; i++)
 		if (!local_char_ok(local.p[i]))
-			return bad_addr(in, a, "bad character in the local part",
-			                err);
+			return bad_addr(in, a,
+			                "bad character in the local part", err);
 	if (mime_domain_to_ascii(dom, a, &ascii, err) != 0)
 		return bad_addr(in, a, err->msg, err);
 	out_r->name = strv_dup(a, name);
@@ -484,8 +488,8 @@ hw_addr(struct hw *h, const struct mime_addr *ad, bool last, struct arena *a,
 	} else {
 		hw_encoded(h, name, a);
 	}
-	hw_token(h, strv_from_cstr(arena_printf(
-	                    a, name.len > 0 ? "<%s>" : "%s", email)));
+	hw_token(h, strv_from_cstr(arena_printf(a, name.len > 0 ? "<%s>" : "%s",
+	                                        email)));
 	if (!last)
 		hw_glue(h, ",");
 	return 0;
@@ -590,8 +594,8 @@ put_param(struct hw *h, const char *pname, struct strv value, struct arena *a)
 				hw_glue(h, ";");
 			hw_token(h, strv_from_cstr(arena_printf(
 			                    a, "%s*%zu*=%s%.*s", pname, section,
-			                    section == 0 ? "utf-8''" : "", (int)n,
-			                    pct.data + pos)));
+			                    section == 0 ? "utf-8''" : "",
+			                    (int)n, pct.data + pos)));
 			pos += n;
 			section++;
 		}
@@ -681,7 +685,8 @@ put_qp(struct sbuf *b, struct strv s)
 		sbuf_append(b, "\r\n", 2);
 }
 
-/* ---- the tree ------------------------------------------------------------- */
+/* ---- the tree -------------------------------------------------------------
+ */
 
 struct builder {
 	const struct mime_message *m;
@@ -707,10 +712,10 @@ text_part(struct builder *bd, const char *subtype, const char *body)
 {
 	struct strv t = crlf(strv_from_cstr(body), bd->a);
 
-	sbuf_printf(bd->b, "Content-Type: text/%s; charset=utf-8\r\n",
-	            subtype);
+	sbuf_printf(bd->b, "Content-Type: text/%s; charset=utf-8\r\n", subtype);
 	if (fits_7bit(t)) {
-		sbuf_append_cstr(bd->b, "Content-Transfer-Encoding: 7bit\r\n\r\n");
+		sbuf_append_cstr(bd->b,
+		                 "Content-Transfer-Encoding: 7bit\r\n\r\n");
 		sbuf_append_strv(bd->b, t);
 		if (t.len < 2 || t.p[t.len - 1] != '\n')
 			sbuf_append(bd->b, "\r\n", 2);
@@ -745,7 +750,8 @@ att_part(struct builder *bd, const struct mime_attachment *at)
 		sbuf_printf(bd->b, "Content-ID: <%s>\r\n", at->content_id);
 	if (rfc822 && fits_7bit(at->data)) {
 		/* RFC 2046 5.2.1: message/rfc822 is never base64. */
-		sbuf_append_cstr(bd->b, "Content-Transfer-Encoding: 7bit\r\n\r\n");
+		sbuf_append_cstr(bd->b,
+		                 "Content-Transfer-Encoding: 7bit\r\n\r\n");
 		sbuf_append_strv(bd->b, crlf(at->data, bd->a));
 		if (at->data.len == 0 || at->data.p[at->data.len - 1] != '\n')
 			sbuf_append(bd->b, "\r\n", 2);

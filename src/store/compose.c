@@ -11,7 +11,7 @@
 /* ---- identities ---------------------------------------------------------- */
 
 #define IDENTITY_COLS                                                          \
-	"id, name, email, reply_to, signature, signature_html, "              \
+	"id, name, email, reply_to, signature, signature_html, "               \
 	"signature_position, is_default, sent_folder"
 
 static void
@@ -73,16 +73,16 @@ store_identity_save(struct store *s, const char *user,
 	               "t", user) < 0)
 		goto fail;
 	if (id->id > 0) {
-		n = store_exec(s, a, err,
-		               "UPDATE identities SET name = ?, email = ?, "
-		               "reply_to = ?, signature = ?, signature_html = ?, "
-		               "signature_position = ?, is_default = ?, "
-		               "sent_folder = ? WHERE user = ? AND id = ?",
-		               "ttttitittI", id->name, id->email, id->reply_to,
-		               id->signature, id->signature_html ? 1 : 0,
-		               id->signature_above ? "above" : "below",
-		               id->is_default ? 1 : 0, id->sent_folder, user,
-		               id->id);
+		n = store_exec(
+		        s, a, err,
+		        "UPDATE identities SET name = ?, email = ?, "
+		        "reply_to = ?, signature = ?, signature_html = ?, "
+		        "signature_position = ?, is_default = ?, "
+		        "sent_folder = ? WHERE user = ? AND id = ?",
+		        "ttttitittI", id->name, id->email, id->reply_to,
+		        id->signature, id->signature_html ? 1 : 0,
+		        id->signature_above ? "above" : "below",
+		        id->is_default ? 1 : 0, id->sent_folder, user, id->id);
 		if (n < 0)
 			goto fail;
 		if (n == 0) {
@@ -197,8 +197,8 @@ store_recipient_suggest(struct store *s, const char *user, const char *q,
 /* ---- uploads ------------------------------------------------------------- */
 
 int
-store_upload_add(struct store *s, const struct store_upload *u,
-                 struct arena *a, struct perr *err)
+store_upload_add(struct store *s, const struct store_upload *u, struct arena *a,
+                 struct perr *err)
 {
 	return store_exec(s, a, err,
 	                  "INSERT INTO uploads (id, user, session_hash, name, "

@@ -104,8 +104,9 @@ add_addrs(struct cf *f, json_t *arr, const struct imap_addr_list *l,
 		if (exclude != NULL && listed(e, exclude))
 			continue;
 		for (j = 0; j < json_array_size(arr); j++)
-			if (strcasestr(json_string_value(json_array_get(arr, j)),
-			               e) != NULL)
+			if (strcasestr(
+			            json_string_value(json_array_get(arr, j)),
+			            e) != NULL)
 				dup = true;
 		if (!dup)
 			json_array_append_new(
@@ -218,9 +219,9 @@ tidy_text(struct arena *a, struct strv t)
 	for (i = 0; i < t.len; i++)
 		if (!(t.p[i] == '\r' && i + 1 < t.len && t.p[i + 1] == '\n'))
 			sbuf_append_char(&b, t.p[i]);
-	while (b.len > 0 && (b.data[b.len - 1] == '\n' ||
-	                     b.data[b.len - 1] == ' ' ||
-	                     b.data[b.len - 1] == '\r'))
+	while (b.len > 0 &&
+	       (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == ' ' ||
+	        b.data[b.len - 1] == '\r'))
 		b.data[--b.len] = '\0';
 	return sbuf_cstr(&b);
 }
@@ -277,10 +278,10 @@ copy_attachments(struct cf *f, json_t *out, struct perr *err)
 		dec = mime_transfer_decode(
 		        mime_encoding_parse(strv_from_cstr(p->encoding)), raw,
 		        f->a);
-		if (web_upload_store(f->ctx, web_msg_attachment_name(&f->v, p),
-		                     arena_printf(f->a, "%s/%s", p->type,
-		                                  p->subtype),
-		                     dec, NULL, dec.len, &j, err) != 0)
+		if (web_upload_store(
+		            f->ctx, web_msg_attachment_name(&f->v, p),
+		            arena_printf(f->a, "%s/%s", p->type, p->subtype),
+		            dec, NULL, dec.len, &j, err) != 0)
 			return -1;
 		json_array_append_new(out, j);
 	}
@@ -301,10 +302,12 @@ header_field(struct strv hdr, const char *name, size_t nth, struct arena *a)
 	for (p = hdr.p; p != NULL && p < hdr.p + hdr.len && *p != '\0';) {
 		const char *nl = memchr(p, '\n', (size_t)(hdr.p + hdr.len - p));
 
-		line = (struct strv){p, nl != NULL ? (size_t)(nl - p)
-		                                   : (size_t)(hdr.p + hdr.len - p)};
+		line = (struct strv){
+		        p, nl != NULL ? (size_t)(nl - p)
+		                      : (size_t)(hdr.p + hdr.len - p)};
 		p = nl != NULL ? nl + 1 : NULL;
-		if (in && line.len > 0 && (line.p[0] == ' ' || line.p[0] == '\t')) {
+		if (in && line.len > 0 &&
+		    (line.p[0] == ' ' || line.p[0] == '\t')) {
 			sbuf_append_char(&v, ' ');
 			sbuf_append_strv(&v, strv_trim(line));
 			continue;
@@ -369,7 +372,8 @@ add_pending(struct cf *f, struct strv hdr, const char *name, json_t *arr)
 	for (i = 0; (v = header_field(hdr, name, i, f->a)) != NULL; i++)
 		if (codec_base64_decode(strv_from_cstr(v), f->a, &raw) == 0 &&
 		    codec_utf8_valid(raw) && !strv_has_ctl(raw, false))
-			json_array_append_new(arr, json_stringn(raw.p, raw.len));
+			json_array_append_new(arr,
+			                      json_stringn(raw.p, raw.len));
 }
 
 /* A draft's X-Petrel-Draft-* header back into {"folder", "uid"}. */
@@ -488,11 +492,11 @@ web_api_compose_from(struct web_ctx *ctx, struct perr *err)
 	subject = env->subject;
 	if (mode == CF_REPLY || mode == CF_REPLY_ALL) {
 		const struct imap_addr_list *mine[] = {&env->to, &env->cc};
-		const char *kv[] = {"date", date_text(f.a, env->date,
-		                                      env->date_raw),
+		const char *kv[] = {"date",
+		                    date_text(f.a, env->date, env->date_raw),
 		                    "name", who(env)};
-		const char *attr = fill(&f, "L_COMPOSE_REPLY_ATTRIBUTION", kv,
-		                        4);
+		const char *attr =
+		        fill(&f, "L_COMPOSE_REPLY_ATTRIBUTION", kv, 4);
 
 		add_addrs(&f, to,
 		          env->reply_to.n > 0 ? &env->reply_to : &env->from,
@@ -512,10 +516,11 @@ web_api_compose_from(struct web_ctx *ctx, struct perr *err)
 		ident = identity_for(&f, mine, 2);
 		irt = ref_json(folder, uid);
 	} else if (mode == CF_FORWARD) {
-		const char *kv[] = {"from", list_text(&f, &env->from), "date",
-		                    date_text(f.a, env->date, env->date_raw),
-		                    "subject", env->subject, "to",
-		                    list_text(&f, &env->to)};
+		const char *kv[] = {
+		        "from",    list_text(&f, &env->from),
+		        "date",    date_text(f.a, env->date, env->date_raw),
+		        "subject", env->subject,
+		        "to",      list_text(&f, &env->to)};
 		const char *head = fill(&f, "L_COMPOSE_FORWARD_HEADER", kv, 8);
 		const struct imap_addr_list *mine[] = {&env->to, &env->cc};
 
@@ -536,13 +541,12 @@ web_api_compose_from(struct web_ctx *ctx, struct perr *err)
 		subject = prefixed(f.a, subject, "Fwd:");
 		if (imap_fetch_section(f.ic, folder, uid, NULL, f.a, &raw,
 		                       err) != 0 ||
-		    web_upload_store(ctx,
-		                     arena_printf(f.a, "%s.eml",
-		                                  env->subject[0] != '\0'
-		                                          ? env->subject
-		                                          : "message"),
-		                     "message/rfc822", raw, NULL, raw.len, &j,
-		                     err) != 0)
+		    web_upload_store(
+		            ctx,
+		            arena_printf(f.a, "%s.eml",
+		                         env->subject[0] != '\0' ? env->subject
+		                                                 : "message"),
+		            "message/rfc822", raw, NULL, raw.len, &j, err) != 0)
 			goto fail;
 		json_array_append_new(atts, j);
 		ident = identity_for(&f, mine, 2);

@@ -120,7 +120,8 @@ msg_ref(struct web_ctx *ctx, const char *name, struct msg_ref *r,
         struct perr *err)
 {
 	json_t *o = json_object_get(web_json_body(ctx), name);
-	json_t *f = json_object_get(o, "folder"), *u = json_object_get(o, "uid");
+	json_t *f = json_object_get(o, "folder"),
+	       *u = json_object_get(o, "uid");
 
 	r->folder = NULL;
 	r->uid = 0;
@@ -160,7 +161,8 @@ pick_identity(struct web_ctx *ctx, struct compose *c, struct perr *err)
 		                 : ids[i].s.is_default)
 			c->ident = &ids[i];
 	if (c->ident == NULL && want != NULL && strcmp(want, "default") == 0) {
-		/* The login address is always there, stored identities or not. */
+		/* The login address is always there, stored identities or not.
+		 */
 		struct web_identity *d = arena_new(a, struct web_identity);
 
 		if (d == NULL)
@@ -259,8 +261,8 @@ load_attachments(struct web_ctx *ctx, struct compose *c, struct perr *err)
 		close(fd);
 		c->att[i].filename = u->name;
 		c->att[i].content_type = u->type;
-		c->att[i].data = (struct strv){p != NULL ? p : "",
-		                               (size_t)sb.st_size};
+		c->att[i].data =
+		        (struct strv){p != NULL ? p : "", (size_t)sb.st_size};
 	}
 	c->n_att = n;
 	c->m.att = c->att;
@@ -321,8 +323,8 @@ thread_headers(struct web_ctx *ctx, struct compose *c)
 		return;
 	c->m.in_reply_to = om.env.message_id;
 	c->m.references =
-	        om.references[0] != '\0' &&
-	                        !mime_has_crlf_nul(strv_from_cstr(om.references))
+	        om.references[0] != '\0' && !mime_has_crlf_nul(strv_from_cstr(
+	                                            om.references))
 	                ? arena_printf(ctx->req->arena, "%s %s", om.references,
 	                               om.env.message_id)
 	                : om.env.message_id;
@@ -339,11 +341,14 @@ read_compose(struct web_ctx *ctx, struct compose *c, bool sending,
 
 	memset(c, 0, sizeof(*c));
 	if (web_json_body(ctx) == NULL)
-		return perr_set(err, a, PERR_INPUT, "a JSON object is required");
-	if (addr_list(ctx, "to", &to, &c->m.n_to, sending ? NULL : c->pending[0],
-	              &c->n_pending[0], err) != 0 ||
-	    addr_list(ctx, "cc", &cc, &c->m.n_cc, sending ? NULL : c->pending[1],
-	              &c->n_pending[1], err) != 0 ||
+		return perr_set(err, a, PERR_INPUT,
+		                "a JSON object is required");
+	if (addr_list(ctx, "to", &to, &c->m.n_to,
+	              sending ? NULL : c->pending[0], &c->n_pending[0],
+	              err) != 0 ||
+	    addr_list(ctx, "cc", &cc, &c->m.n_cc,
+	              sending ? NULL : c->pending[1], &c->n_pending[1],
+	              err) != 0 ||
 	    addr_list(ctx, "bcc", &bcc, &c->m.n_bcc,
 	              sending ? NULL : c->pending[2], &c->n_pending[2],
 	              err) != 0 ||
@@ -362,8 +367,9 @@ read_compose(struct web_ctx *ctx, struct compose *c, bool sending,
 	c->m.bcc = bcc;
 	if (c->m.subject != NULL &&
 	    mime_has_crlf_nul(strv_from_cstr(c->m.subject)))
-		return perr_set(err, a, PERR_INPUT,
-		                "header injection: CR, LF or NUL in the subject");
+		return perr_set(
+		        err, a, PERR_INPUT,
+		        "header injection: CR, LF or NUL in the subject");
 	du = json_object_get(web_json_body(ctx), "draftUid");
 	if (du != NULL && !json_is_null(du)) {
 		if (!json_is_integer(du) || json_integer_value(du) <= 0 ||
@@ -379,7 +385,8 @@ read_compose(struct web_ctx *ctx, struct compose *c, bool sending,
 		                 &c->send_token, err) != 0)
 			return -1;
 		for (i = 0; c->send_token[i] != '\0'; i++)
-			if (!strchr("0123456789abcdefABCDEF-_", c->send_token[i]))
+			if (!strchr("0123456789abcdefABCDEF-_",
+			            c->send_token[i]))
 				return perr_set(err, a, PERR_INPUT,
 				                "\"sendToken\" must be hex");
 		if (i < 16)
@@ -484,7 +491,8 @@ draft_refs(const struct compose *c, const char **refs, struct arena *a)
 	for (i = 0; i < 2; i++) {
 		const char *f = r[i]->folder;
 
-		/* Folder names are UTF-8 of any kind: base64 keeps it one line. */
+		/* Folder names are UTF-8 of any kind: base64 keeps it one line.
+		 */
 		if (f == NULL || strlen(f) > 600)
 			continue;
 		refs[n++] = arena_printf(a, "%s: %u %s", names[i], r[i]->uid,
@@ -517,11 +525,11 @@ web_api_save_draft(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	if (c.draft_uid != uid)
 		drop_draft(ic, drafts, c.draft_uid, a);
-	return web_reply_json(ctx,
-	                      json_pack("{so}", "draftUid",
-	                                uid != 0 ? json_integer(uid)
-	                                         : json_null()),
-	                      err);
+	return web_reply_json(
+	        ctx,
+	        json_pack("{so}", "draftUid",
+	                  uid != 0 ? json_integer(uid) : json_null()),
+	        err);
 fail:
 	web_compose_fail_code(ctx, err);
 	return -1;
@@ -561,7 +569,8 @@ submit(struct web_ctx *ctx, struct compose *c, struct strv msg,
 		return perr_set(err, a, PERR_LIMIT, "out of request memory");
 	for (i = 0; i < 3; i++)
 		for (j = 0; j < ns[i]; j++) {
-			const char *r = envelope_addr(lists[i][j].email, a, err);
+			const char *r =
+			        envelope_addr(lists[i][j].email, a, err);
 			size_t k;
 
 			if (r == NULL)
@@ -624,10 +633,10 @@ after_send(struct web_ctx *ctx, struct compose *c, struct strv sent_copy)
 
 		for (i = 0; i < 3; i++)
 			for (j = 0; j < ns[i]; j++)
-				if (store_recipient_used(
-				            st, ctx->session->user,
-				            lists[i][j].email, lists[i][j].name,
-				            now, a, &err) != 0)
+				if (store_recipient_used(st, ctx->session->user,
+				                         lists[i][j].email,
+				                         lists[i][j].name, now,
+				                         a, &err) != 0)
 					log_warn("compose: recipient not "
 					         "recorded: %s",
 					         err.msg);
@@ -658,7 +667,8 @@ after_send(struct web_ctx *ctx, struct compose *c, struct strv sent_copy)
 	                   IMAP_MSG_FORWARDED, NULL, 0, a, &err) != 0)
 		log_warn("compose: $Forwarded not set: %s", err.msg);
 	if (c->draft_uid != 0)
-		drop_draft(ic, special_folder(ic, IMAP_SPECIAL_DRAFTS, "Drafts", a),
+		drop_draft(ic,
+		           special_folder(ic, IMAP_SPECIAL_DRAFTS, "Drafts", a),
 		           c->draft_uid, a);
 	return uid;
 }
@@ -684,10 +694,9 @@ web_api_send(struct web_ctx *ctx, struct perr *err)
 	}
 	if ((st = web_store(ctx, err)) == NULL)
 		return -1;
-	claim = store_send_token_claim(st, ctx->session->user, c.send_token,
-	                               pt_now_unix(),
-	                               pt_now_unix() - SEND_TOKEN_STALE_S, a,
-	                               &prior, err);
+	claim = store_send_token_claim(
+	        st, ctx->session->user, c.send_token, pt_now_unix(),
+	        pt_now_unix() - SEND_TOKEN_STALE_S, a, &prior, err);
 	if (claim < 0)
 		return -1;
 	if (claim == STORE_TOKEN_BUSY) {

@@ -83,8 +83,8 @@ bob_has(const char *subject)
 
 	dom_init(&d, 0, CONFIG_SECURE_NONE);
 	if (imap_connect(&d, A, &c, &err) != 0 ||
-	    imap_login(c, "bob@example.test", stack_password("bob@example.test"),
-	               &err) != 0)
+	    imap_login(c, "bob@example.test",
+	               stack_password("bob@example.test"), &err) != 0)
 		fail_msg("imap: %s", err.msg);
 	q.search = arena_printf(A, "subject:%s", subject);
 	q.no_preview = true;
@@ -172,12 +172,11 @@ test_unknown_recipient_has_postfix_text(void **state)
 	struct perr err;
 
 	(void)state;
-	assert_int_equal(send_one(stack_port("SUBMISSION_PORT"),
-	                          CONFIG_SECURE_TLS,
-	                          stack_password("alice@example.test"),
-	                          "nobody@example.test", unique("rej"), &f,
-	                          &err),
-	                 -1);
+	assert_int_equal(
+	        send_one(stack_port("SUBMISSION_PORT"), CONFIG_SECURE_TLS,
+	                 stack_password("alice@example.test"),
+	                 "nobody@example.test", unique("rej"), &f, &err),
+	        -1);
 	assert_int_equal(err.kind, PERR_REMOTE);
 	assert_string_equal(f.stage, "RCPT TO");
 	assert_string_equal(f.recipient, "nobody@example.test");
@@ -213,12 +212,11 @@ test_no_starttls_no_auth_offered(void **state)
 
 	(void)state;
 	/* Postfix offers AUTH on submission only after STARTTLS. */
-	assert_int_equal(send_one(stack_port("SUBMISSION_PORT"),
-	                          CONFIG_SECURE_NONE,
-	                          stack_password("alice@example.test"),
-	                          "bob@example.test", unique("plain"), &f,
-	                          &err),
-	                 -1);
+	assert_int_equal(
+	        send_one(stack_port("SUBMISSION_PORT"), CONFIG_SECURE_NONE,
+	                 stack_password("alice@example.test"),
+	                 "bob@example.test", unique("plain"), &f, &err),
+	        -1);
 	assert_string_equal(f.stage, "AUTH");
 }
 
@@ -245,8 +243,8 @@ test_relay_account_and_no_auth(void **state)
 	d.relay_user = "";
 	d.smtp_auth = false;
 	assert_int_equal(smtp_send(&d, NULL, &env,
-	                           strv_from_cstr(message(unique("noauth"))),
-	                           A, &f, &err),
+	                           strv_from_cstr(message(unique("noauth"))), A,
+	                           &f, &err),
 	                 -1);
 	assert_int_equal(err.kind, PERR_REMOTE);
 	assert_true(f.code >= 500 && f.code < 600);

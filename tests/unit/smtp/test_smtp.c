@@ -64,18 +64,16 @@ test_reply_malformed(void **state)
 
 	(void)state;
 	/* Unfinished, mixed codes, no code, bad separator. */
-	assert_int_equal(smtp_reply_parse(STRV_LIT("250-more\r\n"), &code, A,
-	                                   &text),
+	assert_int_equal(
+	        smtp_reply_parse(STRV_LIT("250-more\r\n"), &code, A, &text),
+	        -1);
+	assert_int_equal(smtp_reply_parse(STRV_LIT("250-a\r\n550 b\r\n"), &code,
+	                                  A, &text),
 	                 -1);
-	assert_int_equal(smtp_reply_parse(STRV_LIT("250-a\r\n550 b\r\n"),
-	                                  &code, A, &text),
-	                 -1);
-	assert_int_equal(smtp_reply_parse(STRV_LIT("hello\r\n"), &code, A,
-	                                  &text),
-	                 -1);
-	assert_int_equal(smtp_reply_parse(STRV_LIT("250_x\r\n"), &code, A,
-	                                  &text),
-	                 -1);
+	assert_int_equal(
+	        smtp_reply_parse(STRV_LIT("hello\r\n"), &code, A, &text), -1);
+	assert_int_equal(
+	        smtp_reply_parse(STRV_LIT("250_x\r\n"), &code, A, &text), -1);
 	assert_int_equal(smtp_reply_parse(STRV_LIT(""), &code, A, &text), -1);
 }
 
@@ -277,9 +275,8 @@ test_auth_login_multiline_and_dot_stuffing(void **state)
 	dom_init(&d);
 	d.smtp_port = fk.port;
 	d.smtp_auth = true;
-	if (smtp_send(&d, &login, &env,
-	              STRV_LIT("Subject: x\n\n.dot line\n"), A, &f,
-	              &err) != 0) {
+	if (smtp_send(&d, &login, &env, STRV_LIT("Subject: x\n\n.dot line\n"),
+	              A, &f, &err) != 0) {
 		fake_stop(&fk);
 		fail_msg("send: %s (%s); the server got: %.*s", err.msg,
 		         f.stage, (int)fk.got_len, fk.got);
@@ -292,11 +289,8 @@ static void
 test_size_limit_and_multiline_refusal(void **state)
 {
 	static const char *const script[] = {
-	        "S:220 fake ESMTP",
-	        "C:EHLO ",
-	        "S:250-fake",
-	        "S:250 SIZE 10",
-	        NULL,
+	        "S:220 fake ESMTP", "C:EHLO ", "S:250-fake",
+	        "S:250 SIZE 10",    NULL,
 	};
 	static const char *const refuse[] = {
 	        "S:220 fake ESMTP",
@@ -328,9 +322,8 @@ test_size_limit_and_multiline_refusal(void **state)
 	assert_int_equal(err.kind, PERR_LIMIT);
 	fake_start(&fk, refuse);
 	d.smtp_port = fk.port;
-	assert_int_equal(smtp_send(&d, NULL, &env, STRV_LIT("x\n"), A, &f,
-	                           &err),
-	                 -1);
+	assert_int_equal(
+	        smtp_send(&d, NULL, &env, STRV_LIT("x\n"), A, &f, &err), -1);
 	fake_stop(&fk);
 	assert_true(fk.done);
 	assert_int_equal(err.kind, PERR_REMOTE);
@@ -344,8 +337,8 @@ test_size_limit_and_multiline_refusal(void **state)
 static void
 test_silent_server_times_out(void **state)
 {
-	static const char *const script[] = {"S:220 fake ESMTP", "C:EHLO ",
-	                                     "X", NULL};
+	static const char *const script[] = {"S:220 fake ESMTP", "C:EHLO ", "X",
+	                                     NULL};
 	struct config_domain d;
 	const char *rcpt[] = {"b@example.test"};
 	struct smtp_envelope env = {"a@example.test", rcpt, 1};
@@ -358,9 +351,8 @@ test_silent_server_times_out(void **state)
 	fake_start(&fk, script);
 	dom_init(&d);
 	d.smtp_port = fk.port;
-	assert_int_equal(smtp_send(&d, NULL, &env, STRV_LIT("x\n"), A, &f,
-	                           &err),
-	                 -1);
+	assert_int_equal(
+	        smtp_send(&d, NULL, &env, STRV_LIT("x\n"), A, &f, &err), -1);
 	fake_stop(&fk);
 	assert_int_equal(err.kind, PERR_TEMPFAIL);
 	assert_string_equal(f.stage, "EHLO");
