@@ -235,7 +235,6 @@ web_upload_store(struct web_ctx *ctx, const char *name, const char *type,
 	struct arena *a = ctx->req->arena;
 	struct store_upload u;
 	struct store *st;
-	uint64_t total;
 	const char *dir = uploads_dir(ctx);
 	int fd;
 
@@ -243,10 +242,6 @@ web_upload_store(struct web_ctx *ctx, const char *name, const char *type,
 		return -1;
 	if (size > mb(ctx->config->webmail.attachment_size_limit))
 		return web_upload_too_large(ctx, false, err);
-	if (store_upload_total(st, ctx->session->id_hash, a, &total, err) != 0)
-		return -1;
-	if (total + size > mb(ctx->config->limits.max_upload_total))
-		return web_upload_too_large(ctx, true, err);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return perr_set(err, a, PERR_INTERNAL, "mkdir %s: %s", dir,
 		                strerror(errno));
@@ -268,11 +263,15 @@ web_upload_store(struct web_ctx *ctx, const char *name, const char *type,
 	             ? perr_set(err, a, PERR_INTERNAL, "write upload: %s",
 	                        strerror(errno))
 	             : 0) != 0 ||
-	    close(fd) != 0 || store_upload_add(st, &u, a, err) != 0) {
+	    close(fd) != 0 ||
+	    store_upload_add(st, &u, mb(ctx->config->limits.max_upload_total),
+	                     a, err) != 0) {
 		if (err->kind == PERR_OK)
 			perr_set(err, a, PERR_INTERNAL, "close upload: %s",
 			         strerror(errno));
 		(void)unlink(u.path);
+		if (err->kind == PERR_LIMIT)
+			return web_upload_too_large(ctx, true, err);
 		return -1;
 	}
 	*json_r = json_pack("{sssssssI}", "id", u.id, "name", u.name, "type",
