@@ -119,19 +119,19 @@ wipe_secret(void *arg)
 	OPENSSL_cleanse(w->p, w->n);
 }
 
-/* What the pool needs to open a connection for this session. */
-static int
-session_credentials(void *arg, struct arena *a,
-		    const struct config_domain **dom_r, const char **user_r,
-		    const char **password_r, struct perr *err)
+int
+web_session_credentials(struct web_ctx *ctx, struct arena *a,
+			const struct config_domain **dom_r, const char **user_r,
+			const char **password_r, struct perr *err)
 {
-	struct web_ctx *ctx = arg;
 	struct strv user, domain, email;
 	struct sbuf pw;
 	const struct config_domain *dom;
 	struct secret_wipe *wipe;
 	char *copy;
 
+	if (ctx->session == NULL)
+		return perr_set(err, a, PERR_AUTH, "not signed in");
 	if (config_login_split(ctx->config, strv_from_cstr(ctx->session->user),
 			       a, &user, &domain, &email, err) != 0)
 		return -1;
@@ -161,17 +161,6 @@ session_credentials(void *arg, struct arena *a,
 	return 0;
 }
 
-int
-web_credentials(struct web_ctx *ctx, const struct config_domain **dom_r,
-		const char **user_r, const char **password_r, struct perr *err)
-{
-	if (ctx->session == NULL)
-		return perr_set(err, ctx->req->arena, PERR_AUTH,
-				"not signed in");
-	return session_credentials(ctx, ctx->req->arena, dom_r, user_r,
-				   password_r, err);
-}
-
 const struct config_domain *
 web_user_domain(struct web_ctx *ctx)
 {
@@ -184,6 +173,16 @@ web_user_domain(struct web_ctx *ctx)
 			       &err) != 0)
 		return ctx->config->default_domain;
 	return config_domain_for(ctx->config, domain);
+}
+
+/* What the pool needs to open a connection for this session. */
+static int
+session_credentials(void *arg, struct arena *a,
+		    const struct config_domain **dom_r, const char **user_r,
+		    const char **password_r, struct perr *err)
+{
+	return web_session_credentials(arg, a, dom_r, user_r, password_r,
+				       err);
 }
 
 struct imap_checkout {
