@@ -294,6 +294,7 @@
   }
 
   function onRoute() {
+    if (/^#\/compose\b/.test(location.hash)) return;
     var prev = route;
     route = parseHash();
     if (!prev || listKey(prev) !== listKey(route)) {
@@ -809,6 +810,13 @@
     }
   }
 
+  // A click or Enter on a draft also opens it for writing (compose.js).
+  function editDraft(uid) {
+    if (currentSpecial() === 'drafts' && window.PetrelCompose) {
+      window.PetrelCompose.open({ mode: 'editAsNew', folder: route.folder, uid: uid });
+    }
+  }
+
   function moveCursor(delta, extend) {
     var vis = visibleUids();
     if (!vis.length) return;
@@ -882,6 +890,7 @@
       selectOnly(uid);
       updateSelectionUI();
       openMessage(uid);
+      editDraft(uid);
     }
     listEl.focus({ preventScroll: true });
   });
@@ -1829,7 +1838,7 @@
   $('move-btn').addEventListener('click', function () { toggleMenu($('move-btn'), buildMoveMenu); });
   $('msg-more').addEventListener('click', function () { toggleMenu($('msg-more')); });
   $('msg-menu').addEventListener('click', function (ev) {
-    if (ev.target.closest('a.menu-item')) setTimeout(function () { closeMenus(); }, 0);
+    if (ev.target.closest('a.menu-item, [data-compose]')) setTimeout(function () { closeMenus(); }, 0);
   });
 
   function buildMoveMenu() {
@@ -2326,6 +2335,7 @@
 
   document.addEventListener('keydown', function (ev) {
     var key = ev.key;
+    if (ev.target.closest && ev.target.closest('.compose, .compose-overlay')) return;
     if (!fdOverlay.hidden) {
       if (key === 'Escape') { ev.preventDefault(); closeFolderDialog(); }
       else if (key === 'Tab') trapTab(ev, fdForm);
@@ -2387,6 +2397,7 @@
           ev.preventDefault();
           if (!selection.has(cursor) || selection.size > 1) { selectOnly(cursor); updateSelectionUI(); }
           openMessage(cursor, isPhone());
+          editDraft(cursor);
           if (!isPhone()) $('preview').focus({ preventScroll: true });
         }
         break;
@@ -2408,6 +2419,13 @@
         ev.preventDefault(); closeDrawer(); searchInput.focus(); searchInput.select(); break;
       case '?':
         ev.preventDefault(); openHelp(); break;
+      case 'c': case 'r': case 'a': case 'f':
+        if (!window.PetrelCompose) break;
+        if (key === 'c') { ev.preventDefault(); window.PetrelCompose.open({ mode: 'new' }); break; }
+        if (openUid === null) break;
+        ev.preventDefault();
+        window.PetrelCompose.open({ mode: { r: 'reply', a: 'replyAll', f: 'forward' }[key], folder: route.folder, uid: openUid });
+        break;
       case 'n': if (!$('page-next').disabled) $('page-next').click(); break;
       case 'p': if (!$('page-prev').disabled) $('page-prev').click(); break;
       case 'Escape':
@@ -2469,9 +2487,26 @@
   $('user-menu-email').textContent = email;
   fillAvatar($('user-avatar'), '', email);
 
+  if (/^#\/compose\b/.test(location.hash)) window.petrelComposeHash = location.hash;
   if (!/^#\/folder\//.test(location.hash)) {
     history.replaceState(null, '', hashFor(defaultRoute()));
   }
+  // What compose.js (the compose window) uses of this screen.
+  window.Petrel = {
+    api: api, fail: fail, toast: toast, t: t, tf: tf, el: el, icon: icon, size: size,
+    isPhone: isPhone, trapTab: trapTab, boot: boot, fmtTime: fmtTime, store: store,
+    folders: function () { return folders; },
+    specialFolder: specialFolder,
+    current: function () { return { folder: route.folder, uid: openUid, special: currentSpecial() }; },
+    mailboxHash: function () { return hashFor(route); },
+    // After a send or a draft save: new counts, and the list when it shows Sent or Drafts.
+    changed: function () {
+      return refreshCounts().then(function () {
+        var sp = currentSpecial();
+        if (sp === 'sent' || sp === 'drafts') loadList({ quiet: true, keepScroll: true });
+      });
+    }
+  };
   window.addEventListener('hashchange', onRoute);
   loadFolders().catch(fail);
   onRoute();
