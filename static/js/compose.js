@@ -147,6 +147,8 @@
         }
         if (d < depth) break;
         var div = document.createElement('div');
+        // The editor trims a trailing space; the signature separator keeps it as NBSP.
+        if (rest === '-- ') rest = '--\u00a0';
         if (rest) div.textContent = rest; else div.appendChild(document.createElement('br'));
         out.appendChild(div);
         i++;
@@ -204,7 +206,11 @@
     }
     walk(root, '', null);
     // A "> " prefix on an empty line is ">"; trailing spaces go.
-    var out = lines.map(function (l) { return l.replace(/^((?:> )+)$/, function (m) { return m.replace(/ /g, ''); }).replace(/[ \t]+$/, ''); });
+    var out = lines.map(function (l) {
+      // "-- " is the signature separator (RFC 3676): its space stays.
+      if (/^(> )*--[ \u00a0]$/.test(l)) return l.slice(0, -1) + ' ';
+      return l.replace(/^((?:> )+)$/, function (m) { return m.replace(/ /g, ''); }).replace(/[ \t]+$/, '');
+    });
     return out.join('\n').replace(/\n{3,}/g, '\n\n').replace(/^\n+|\n+$/g, '');
   }
 
