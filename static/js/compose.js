@@ -476,7 +476,9 @@
     var linkBar = el('form', 'compose-linkbar');
     linkBar.hidden = true;
     var linkInput = el('input', 'compose-input');
-    linkInput.type = 'url';
+    // Text, not url: "example.com" is fine here and gets its https://.
+    linkInput.type = 'text';
+    linkInput.inputMode = 'url';
     linkInput.placeholder = 'https://';
     linkInput.setAttribute('aria-label', t('L_COMPOSE_LINK_URL', 'Link address'));
     var linkOk = el('button', 'btn btn-primary btn-slim', t('L_COMPOSE_LINK_APPLY', 'Apply'));
@@ -1047,7 +1049,10 @@
       if (w.format === 'html') w.editor.setHTML(sanitizeToHtml(d.html || ''));
       else w.text.value = d.text || '';
     } else if (mode === 'new') {
-      placeSignature(w, idn, q.body || '', null);
+      placeSignature(w, idn, '', null);
+      // A body from #/compose?body=… goes where the cursor would be.
+      if (q.body && w.format === 'html') w.editor.setHTML(textToHtml(q.body) + w.editor.getHTML());
+      else if (q.body) w.text.value = q.body + w.text.value;
     } else {
       placeSignature(w, idn, d.text || '', w.format === 'html' ? d.html : null);
     }
