@@ -1510,9 +1510,10 @@
       var f = el('div', 'field');
       var lab = el('label', 'field-label', t(labelKey, fallback));
       lab.htmlFor = 'ids-' + key;
-      var input = el(type === 'textarea' ? 'textarea' : 'input', type === 'textarea' ? 'ids-textarea' : 'ids-input');
+      var tag = type === 'textarea' || type === 'select' ? type : 'input';
+      var input = el(tag, type === 'textarea' ? 'ids-textarea' : 'ids-input');
       input.id = 'ids-' + key;
-      if (type !== 'textarea') input.type = type || 'text';
+      if (tag === 'input') input.type = type || 'text';
       input.name = key;
       f.appendChild(lab);
       f.appendChild(input);
@@ -1533,6 +1534,16 @@
     var fEmail = field('email', 'L_COMPOSE_IDENTITY_EMAIL', 'Address', 'email');
     var fReply = field('replyTo', 'L_COMPOSE_REPLY_TO', 'Reply-To', 'email');
     var fSig = field('signature', 'L_COMPOSE_IDENTITY_SIGNATURE', 'Signature', 'textarea');
+    var fSent = field('sentFolder', 'L_COMPOSE_IDENTITY_SENT_FOLDER', 'Keep sent messages in', 'select');
+    var sentDefault = el('option', null, t('L_COMPOSE_IDENTITY_SENT_DEFAULT', 'The Sent folder'));
+    sentDefault.value = '';
+    fSent.appendChild(sentDefault);
+    P.folders().forEach(function (f) {
+      if (f.selectable === false) return;
+      var o = el('option', null, f.path);
+      o.value = f.path;
+      fSent.appendChild(o);
+    });
     var fSigHtml = check('signatureHtml', 'L_COMPOSE_IDENTITY_SIG_HTML', 'The signature is HTML');
     var fAbove = check('signatureAbove', 'L_COMPOSE_IDENTITY_SIG_ABOVE', 'Signature above the quoted text when replying');
     var fDefault = check('isDefault', 'L_COMPOSE_IDENTITY_DEFAULT', 'Use by default');
@@ -1555,7 +1566,6 @@
     document.body.appendChild(overlay);
 
     var current = null; // identity being edited; {} for a new one
-    var sentFolder = '';
     function select(idn) {
       current = idn || {};
       err.hidden = true;
@@ -1566,7 +1576,14 @@
       fSigHtml.checked = !!current.signatureHtml;
       fAbove.checked = !!current.signatureAbove;
       fDefault.checked = !!current.isDefault;
-      sentFolder = current.sentFolder || '';
+      fSent.value = current.sentFolder || '';
+      if (fSent.value !== (current.sentFolder || '')) {
+        // A folder that is not in the list any more: keep it selectable.
+        var o = el('option', null, current.sentFolder);
+        o.value = current.sentFolder;
+        fSent.appendChild(o);
+        fSent.value = current.sentFolder;
+      }
       del.hidden = !current.id || current.id === 'default';
       Array.from(list.children).forEach(function (li) { li.setAttribute('aria-selected', String(li.dataset.id === (current.id || ''))); });
       fName.focus();
@@ -1615,7 +1632,7 @@
       }
       var body = {
         name: fName.value.trim(), email: email, replyTo: fReply.value.trim(), signature: fSig.value,
-        signatureHtml: fSigHtml.checked, signatureAbove: fAbove.checked, sentFolder: sentFolder, isDefault: fDefault.checked
+        signatureHtml: fSigHtml.checked, signatureAbove: fAbove.checked, sentFolder: fSent.value, isDefault: fDefault.checked
       };
       if (current.id) body.id = current.id;
       saveB.disabled = true;
