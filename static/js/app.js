@@ -2499,12 +2499,10 @@
     specialFolder: specialFolder,
     current: function () { return { folder: route.folder, uid: openUid, special: currentSpecial() }; },
     mailboxHash: function () { return hashFor(route); },
-    // After a send or a draft save: new counts, and the list when it shows Sent or Drafts.
+    // After a send or a draft save: new counts, and the list (a new row in
+    // Sent or Drafts, the answered mark on the original).
     changed: function () {
-      return refreshCounts().then(function () {
-        var sp = currentSpecial();
-        if (sp === 'sent' || sp === 'drafts') loadList({ quiet: true, keepScroll: true });
-      });
+      return refreshCounts().then(function () { loadList({ quiet: true, keepScroll: true }); });
     }
   };
   window.addEventListener('hashchange', onRoute);

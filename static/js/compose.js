@@ -1316,7 +1316,8 @@
     var rev = w.dirty;
     w.dirty = false;
     showStatus(w, t('L_COMPOSE_SAVING', 'Saving…'));
-    w.saving = P.api('SaveDraft', body, { quiet: true }).then(function (d) {
+    var req = opts.keepalive ? keepaliveApi('SaveDraft', body) : P.api('SaveDraft', body, { quiet: true });
+    w.saving = req.then(function (d) {
       w.saving = null;
       if (d && d.draftUid) {
         if (!w.draftUid) w.ownDraft = true;
@@ -1336,21 +1337,25 @@
     return w.saving.catch(function (err) { if (opts.closing) throw err; });
   }
 
-  // On leaving the page: fetch with keepalive carries the CSRF header
-  // (sendBeacon cannot).
+  // A request that outlives the page (pagehide): fetch with keepalive,
+  // because it carries the CSRF header and sendBeacon cannot.
+  function keepaliveApi(action, body) {
+    return fetch('/api/' + action, {
+      method: 'POST', credentials: 'same-origin', keepalive: true,
+      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-Petrel-Token': P.boot.csrf || '' },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (d) {
+        if (!r.ok) throw Object.assign(new Error((d.error && d.error.message) || t('L_ERROR_INTERNAL', 'An internal error occurred.')), { code: d.error && d.error.code });
+        return d;
+      });
+    });
+  }
+
   function saveOnLeave() {
     var w = win;
-    if (!w || !w.dirty || w.sending) return;
-    w.dirty = false;
-    try {
-      fetch('/api/SaveDraft', {
-        method: 'POST', credentials: 'same-origin', keepalive: true,
-        headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-Petrel-Token': P.boot.csrf || '' },
-        body: JSON.stringify(payload(w))
-      }).then(function (r) { return r.json(); }).then(function (d) {
-        if (d && d.draftUid && !w.closed) { if (!w.draftUid) w.ownDraft = true; w.draftUid = d.draftUid; }
-      }).catch(function () { w.dirty = true; });
-    } catch (e) { w.dirty = true; }
+    if (!w || !w.dirty || w.sending || w.saving) return;
+    saveDraft(w, { keepalive: true });
   }
 
   function requestClose(w) {
