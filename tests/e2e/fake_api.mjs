@@ -380,7 +380,7 @@ function composeApi(action, b) {
       if (bad) return bad;
       const all = [...(b.to || []), ...(b.cc || []), ...(b.bcc || [])];
       if (!all.length) return [400, { error: { code: 'invalid_address', message: 'There are no recipients.' } }];
-      const rejected = all.find((a) => /^reject/.test(emailOf(a)));
+      const rejected = all.find((a) => /^(reject|nobody)/.test(emailOf(a)));
       if (rejected) {
         return [502, { error: { code: 'smtp_rejected', message: `550 5.1.1 <${emailOf(rejected)}>: Recipient address rejected: User unknown in local recipient table`, detail: `RCPT TO ${emailOf(rejected)}` } }];
       }
@@ -510,7 +510,7 @@ const server = http.createServer((req, res) => {
   const lang = url.searchParams.get('lang') || (/petrel_lang=(\w+)/.exec(req.headers.cookie || '') || [])[1] || 'en';
   const cat = { ...catalogs.en, ...(catalogs[lang] || {}) };
   if (req.method === 'GET' && url.pathname === '/') {
-    const dict = { SITE_TITLE: 'Petrel', STATIC: '/static', ASSET_VERSION: 'dev', LANG: catalogs[lang] ? lang : 'en' };
+    const dict = { SITE_TITLE: 'Petrel', STATIC: '/static', ASSET_VERSION: 'dev', LANG: catalogs[lang] ? lang : 'en', FAVICON_URL: '/static/img/petrel.svg', FAVICON_TYPE: 'image/svg+xml', LOGO_URL: '/static/img/petrel.svg' };
     if (!isSignedIn(req)) {
       dict.PAGE_TITLE = cat.L_LOGIN_TITLE;
       dict.BOOT_JSON = JSON.stringify({ lang: cat });
@@ -520,6 +520,8 @@ const server = http.createServer((req, res) => {
     dict.BOOT_JSON = JSON.stringify({ email: ME.email, csrf: CSRF, lang: cat, messagesPerPage: 25, folder: 'INBOX', compose: COMPOSE });
     return send(res, 200, render('mailbox.tpl', dict, lang), 'text/html; charset=utf-8');
   }
+  // No live updates here: 204 tells EventSource not to reconnect.
+  if (url.pathname === '/events') { res.writeHead(204); res.end(); return undefined; }
   if (req.method === 'GET' && url.pathname.startsWith('/static/')) {
     const file = path.normalize(path.join(ROOT, url.pathname));
     if (!file.startsWith(path.join(ROOT, 'static')) || !fs.existsSync(file)) return send(res, 404, 'not found', 'text/plain');
