@@ -202,6 +202,8 @@
           if (href && txt !== href && 'mailto:' + txt !== href) lines[lines.length - 1] += ' <' + href + '>';
         }
         if (block) ensureBreak();
+        // A paragraph is followed by an empty line; Squire's DIV lines are not.
+        if (tag === 'P') { lines[lines.length - 1] = prefix.replace(/ $/, ''); newline(); }
       }
     }
     walk(root, '', null);

@@ -134,6 +134,29 @@ const real = (problems, allowed) => problems.filter((p) => !(allowed && allowed.
 
 // ---- tests -----------------------------------------------------------------------------
 
+test('address parsing and HTML to plain text in the page', async () => {
+  await withPage(browser, DESKTOP, 'compose-helpers', async (page, problems) => {
+    await login(page, ALICE);
+    const out = await page.evaluate(() => {
+      const h = window.PetrelCompose._text;
+      return {
+        split: h.splitAddresses('"Doe, Jane" <jane@example.test>; bob@example.test,\n<carol@example.org>'),
+        parsed: h.parseAddress('"Doe, Jane \\"JD\\"" <jane@example.test>'),
+        valid: ['bob@example.test', 'имя@пример.рф', 'bob@@example', 'bob', 'bob@exa mple.test', 'a@b.', '@b.test'].map(h.validEmail),
+        text: h.htmlToText('<div>Hi <b>Bob</b>,</div><ul><li>one</li><li>two</li></ul><ol><li>first</li></ol>' +
+          '<p>See <a href="https://example.test/x">the page</a>.</p><blockquote><div>quoted</div><blockquote>deeper</blockquote></blockquote>' +
+          '<div>--\u00a0</div><div>Alice</div><script>alert(1)</script>'),
+      };
+    });
+    assert.deepEqual(out.split, ['"Doe, Jane" <jane@example.test>', 'bob@example.test', '<carol@example.org>']);
+    assert.deepEqual(out.parsed, { name: 'Doe, Jane "JD"', email: 'jane@example.test' });
+    assert.deepEqual(out.valid, [true, true, false, false, false, false, false]);
+    // DIV lines (what Squire writes) one a line, a paragraph with an empty line after it.
+    assert.equal(out.text, 'Hi Bob,\n- one\n- two\n1. first\nSee the page <https://example.test/x>.\n\n> quoted\n> > deeper\n-- \nAlice');
+    assert.deepEqual(real(problems), []);
+  });
+});
+
 test('a new message with an attachment: progress bar, sent, in Sent, at bob', async () => {
   const subject = `Compose e2e attachment ${RUN}`;
   const attName = `Отчёт ${RUN}.bin`;
