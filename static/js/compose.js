@@ -535,7 +535,8 @@
     file.tabIndex = -1;
     file.setAttribute('aria-hidden', 'true');
     var attach = btn('icon-btn compose-attach', t('L_COMPOSE_ATTACH', 'Attach files'), 'clip');
-    var save = btn('btn btn-secondary btn-slim compose-save', t('L_COMPOSE_SAVE', 'Save draft'), null, { text: true });
+    var save = btn('btn btn-secondary btn-slim compose-save', t('L_COMPOSE_SAVE', 'Save draft'), 'drafts', { text: true });
+    save.title = t('L_COMPOSE_SAVE', 'Save draft');
     var discard = btn('icon-btn compose-discard', t('L_COMPOSE_DISCARD', 'Discard'), 'trash');
     var limits = el('span', 'compose-limits');
     if (cfg.attachmentLimit) limits.textContent = tf('L_COMPOSE_LIMIT_HINT', 'Up to {size} a file', { size: mb(cfg.attachmentLimit) });
