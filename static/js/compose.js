@@ -1437,21 +1437,27 @@
       showError(w, t('L_COMPOSE_FAILED_UPLOADS', 'Remove the attachments that could not be uploaded first.'));
       return;
     }
+    // Taken at once: a second click before the request starts is a no-op.
+    w.sending = true;
+    w.sendBtn.disabled = true;
     var ready = w.subject.value.trim() ? Promise.resolve('send') : ask(t('L_COMPOSE_NO_SUBJECT_TITLE', 'Send without a subject?'), '', [
       { label: t('L_MAIL_FOLDER_CANCEL', 'Cancel'), value: 'cancel' },
       { label: t('L_COMPOSE_SEND', 'Send'), value: 'send', primary: true }
     ]);
     ready.then(function (v) {
-      if (v !== 'send') { if (v === 'cancel') w.subject.focus(); return; }
+      if (v !== 'send') {
+        w.sending = false;
+        w.sendBtn.disabled = false;
+        if (v === 'cancel') w.subject.focus();
+        return;
+      }
       // A save still running would race the send over the draft UID.
       return (w.saving || Promise.resolve()).catch(function () {}).then(function () { return reallySend(w); });
     });
   }
 
   function reallySend(w) {
-    w.sending = true;
     w.root.classList.add('is-sending');
-    w.sendBtn.disabled = true;
     w.sendBtn.querySelector('.compose-send-label').textContent = t('L_COMPOSE_SENDING', 'Sending…');
     var body = payload(w);
     body.sendToken = w.sendToken;

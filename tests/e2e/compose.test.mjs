@@ -190,9 +190,12 @@ test('a new message with an attachment: progress bar, sent, in Sent, at bob', as
     assert.equal(await page.textContent('.compose-att .compose-att-name'), attName);
     assert.equal(await page.locator('.compose-att progress').count(), 0);
 
+    let sends = 0;
+    page.on('request', (q) => { if (q.url().endsWith('/api/Send')) sends++; });
     const sendResp = page.waitForResponse((r) => r.url().endsWith('/api/Send'));
-    await page.click('.compose-send');
-    // Disabled while the request runs: a second click cannot send twice.
+    // A double click sends once.
+    await page.evaluate(() => { const b = document.querySelector('.compose-send'); b.click(); b.click(); });
+    assert.equal(await page.isDisabled('.compose-send'), true);
     const r = await sendResp;
     const out = await r.json();
     assert.equal(r.status(), 200, JSON.stringify(out));
@@ -203,6 +206,7 @@ test('a new message with an attachment: progress bar, sent, in Sent, at bob', as
     assert.equal(sent.attachments.length, 1);
     await page.waitForSelector('.compose', { state: 'detached' });
     await page.waitForSelector('.toast');
+    assert.equal(sends, 1);
 
     // In Sent: the row, and the message with its attachment.
     const sentPath = await folderOf(page, 'sent');
