@@ -227,6 +227,7 @@ struct config {
 		bool allow_languages_on_settings; /* On */
 		unsigned messages_per_page;       /* 25 (5..500) */
 		unsigned attachment_size_limit;   /* MB, 25 */
+		unsigned autosave_interval;       /* draft autosave, s, 60 */
 		/* Uploaded branding files in storage/branding/; "" = default */
 		const char *logo;
 		const char *favicon;

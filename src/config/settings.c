@@ -45,6 +45,7 @@ static const struct setting app_settings[] = {
         APP(webmail, allow_languages_on_settings, SET_BOOL, "On", 0, 0),
         APP(webmail, messages_per_page, SET_UINT, "25", 5, 500),
         APP(webmail, attachment_size_limit, SET_UINT, "25", 0, 4096),
+        APP(webmail, autosave_interval, SET_UINT, "60", 0, 3600),
         APP(webmail, logo, SET_STR, "", 0, 0),
         APP(webmail, favicon, SET_STR, "", 0, 0),
         APP(login, default_domain, SET_STR, "", 0, 0),

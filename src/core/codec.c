@@ -27,6 +27,22 @@ codec_hex_encode(struct arena *a, const void *p, size_t n)
 	return out;
 }
 
+/* One quantum: 1 to 3 bytes of in as 4 characters (padded) into out. */
+static void
+b64_quantum(const unsigned char *in, size_t n, char *out)
+{
+	uint32_t v = (uint32_t)in[0] << 16;
+
+	if (n > 1)
+		v |= (uint32_t)in[1] << 8;
+	if (n > 2)
+		v |= in[2];
+	out[0] = b64_alphabet[v >> 18];
+	out[1] = b64_alphabet[(v >> 12) & 63];
+	out[2] = n > 1 ? b64_alphabet[(v >> 6) & 63] : '=';
+	out[3] = n > 2 ? b64_alphabet[v & 63] : '=';
+}
+
 char *
 codec_base64_encode(struct arena *a, const void *p, size_t n)
 {
@@ -39,27 +55,26 @@ codec_base64_encode(struct arena *a, const void *p, size_t n)
 	out = arena_alloc(a, (n + 2) / 3 * 4 + 1);
 	if (out == NULL)
 		return NULL;
-	for (i = 0; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
-			     in[i + 2];
-
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 63];
-		out[o++] = b64_alphabet[(v >> 6) & 63];
-		out[o++] = b64_alphabet[v & 63];
-	}
-	if (i < n) {
-		uint32_t v = (uint32_t)in[i] << 16;
-
-		if (i + 1 < n)
-			v |= (uint32_t)in[i + 1] << 8;
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
-		out[o++] = '=';
-	}
+	for (i = 0; i < n; i += 3, o += 4)
+		b64_quantum(in + i, n - i < 3 ? n - i : 3, out + o);
 	out[o] = '\0';
 	return out;
+}
+
+void
+codec_base64_append_lines(struct sbuf *out, const void *p, size_t n,
+			  size_t line_len)
+{
+	const unsigned char *in = p;
+	size_t per_line = line_len / 4 * 3, i;
+	char q[4];
+
+	for (i = 0; i < n; i += 3) {
+		b64_quantum(in + i, n - i < 3 ? n - i : 3, q);
+		sbuf_append(out, q, 4);
+		if ((i + 3) % per_line == 0 || i + 3 >= n)
+			sbuf_append(out, "\r\n", 2);
+	}
 }
 
 static int

@@ -241,6 +241,13 @@ char *codec_hex_encode(struct arena *a, const void *p, size_t n);
 /* Standard base64 with padding. */
 char *codec_base64_encode(struct arena *a, const void *p, size_t n);
 /*
+ * Base64 of n bytes appended to out in lines of line_len characters (a
+ * multiple of 4, e.g. 76 for MIME), each ending in CRLF; nothing for
+ * n == 0.
+ */
+void codec_base64_append_lines(struct sbuf *out, const void *p, size_t n,
+			       size_t line_len);
+/*
  * Decode base64 (standard or url alphabet, padding optional, whitespace
  * skipped). Returns -1 on an invalid character.
  */

@@ -132,4 +132,100 @@ const char *mime_filename_ascii(const char *name, struct arena *a);
  */
 const char *mime_calendar_summary(struct strv ics, struct arena *a);
 
+/* ---- building outgoing messages (build.c) ---------------------------- */
+
+/*
+ * An address as the user wrote it: "Name <a@b>", "\"Last, First\" <a@b>",
+ * "<a@b>" or "a@b". name is UTF-8 ("" if none), email is local@domain
+ * with the domain as written (UTF-8 allowed; the builder sends it as
+ * punycode).
+ */
+struct mime_addr {
+	const char *name;
+	const char *email;
+};
+
+/* True if s holds CR, LF or NUL (a header injection attempt). */
+bool mime_has_crlf_nul(struct strv s);
+
+/*
+ * Parse and check one address. PERR_INPUT with a message naming the
+ * address when it is not local@domain (printable ASCII local part without
+ * specials, or a quoted one; domain labels of letters, digits, '-' or
+ * non-ASCII, at most 63 octets each after punycode, 253 in all), or holds
+ * CR/LF/NUL. Strings in a.
+ */
+int mime_addr_parse(struct strv in, struct arena *a, struct mime_addr *out_r,
+                    struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * RFC 3492 punycode of a UTF-8 label (without "xn--"), appended to out.
+ * Returns -1 for invalid UTF-8.
+ */
+int mime_punycode_encode(struct strv label, struct sbuf *out) PT_WARN_UNUSED;
+
+/*
+ * A domain for the wire: ASCII labels lower-cased, non-ASCII labels as
+ * "xn--" + punycode (no Unicode case mapping or normalisation: IDNA2008
+ * expects lower-case input, which is what people type). PERR_INPUT for a
+ * label that is empty, too long or holds characters a host name cannot.
+ */
+int mime_domain_to_ascii(struct strv domain, struct arena *a,
+                         const char **out_r, struct perr *err) PT_WARN_UNUSED;
+
+/* "<random@domain>" with 128 random bits; domain already ASCII. */
+const char *mime_message_id(const char *domain, struct arena *a);
+
+struct mime_attachment {
+	const char *filename;     /* UTF-8; "" allowed */
+	const char *content_type; /* "type/subtype"; "" = octet-stream */
+	struct strv data;         /* the bytes (mapped file or memory) */
+	const char *content_id;   /* without <>; non-NULL: inline, part of
+	                             multipart/related with the HTML */
+};
+
+struct mime_message {
+	struct mime_addr from;
+	const struct mime_addr *reply_to; /* NULL: none */
+	const struct mime_addr *to, *cc, *bcc;
+	size_t n_to, n_cc, n_bcc;
+	const char *subject;     /* UTF-8 */
+	const char *text;        /* UTF-8 text/plain body (always sent) */
+	const char *html;        /* UTF-8 HTML (already sanitized) or NULL */
+	const char *message_id;  /* "<...>"; NULL: generated */
+	const char *in_reply_to; /* "<...>" or NULL */
+	const char *references;  /* "<a> <b>" or NULL */
+	int64_t date;            /* unix time; the Date header is in UTC */
+	const struct mime_attachment *att;
+	size_t n_att;
+	/* Tests only: boundaries are seed + a counter instead of random. */
+	const char *boundary_seed;
+	/* Extra header lines (e.g. "X-Petrel-Draft-Info"); NULL: none.
+	 * Each "Name: value", checked like every other field. */
+	const char *const *extra_headers;
+	size_t n_extra_headers;
+};
+
+struct mime_built {
+	struct strv with_bcc;    /* the Sent copy: a Bcc header first */
+	struct strv without_bcc; /* what recipients get: a tail of it */
+	const char *message_id;
+};
+
+/*
+ * Build an RFC 5322 / MIME message: headers with RFC 2047 encoded words
+ * for non-ASCII (folded at 78), IDN domains as punycode, Date,
+ * Message-ID, MIME-Version; multipart/mixed > multipart/alternative
+ * (text, then HTML or multipart/related with its inline parts) as needed;
+ * RFC 2231 filenames; text in 7bit when it is short-lined ASCII, else
+ * quoted-printable (so the result is always 7-bit clean); attachments in
+ * base64. No line passes 998 octets. Boundaries are random and checked
+ * against the content. The bytes live in memory owned by a (freed at its
+ * reset), up to max octets (PERR_LIMIT past it).
+ * PERR_INPUT: CR/LF/NUL in any field ("header injection: ..." as msg),
+ * an invalid address (msg "invalid address: ..."), no From.
+ */
+int mime_build(const struct mime_message *m, size_t max, struct arena *a,
+               struct mime_built *out_r, struct perr *err) PT_WARN_UNUSED;
+
 #endif

@@ -807,15 +807,11 @@ walk(struct walker *w, const GumboNode *root)
 
 /* ---- parse --------------------------------------------------------------- */
 
-struct galloc {
-	struct arena *a;
-	jmp_buf jb;
-};
-
 /*
  * gumbo does not check for NULL from its allocator, so running out of the
- * parse budget unwinds straight back to parse(). Nothing is lost: every
- * byte gumbo holds lives in the work arena, which the caller destroys.
+ * parse budget unwinds straight back to sanitize_gumbo_parse(). Nothing is
+ * lost: every byte gumbo holds lives in the work arena, which the caller
+ * destroys.
  */
 static void *
 g_alloc(void *ud, size_t n)
@@ -835,8 +831,8 @@ g_free(void *ud, void *p)
 	(void)p;
 }
 
-static GumboOutput *
-parse(struct galloc *g, const char *s, size_t n)
+GumboOutput *
+sanitize_gumbo_parse(struct galloc *g, const char *s, size_t n)
 {
 	GumboOptions opt = kGumboDefaultOptions;
 
@@ -1026,7 +1022,7 @@ sanitize_once(struct strv html, const struct sanitize_opts *o, struct arena *a,
 	if (cut < html.len)
 		rep->depth_truncated = true;
 	g.a = w.wa;
-	g_out = parse(&g, html.p != NULL ? html.p : "", cut);
+	g_out = sanitize_gumbo_parse(&g, html.p != NULL ? html.p : "", cut);
 	if (g_out == NULL || g_out->root == NULL) {
 		ret = perr_set(err, a, PERR_LIMIT,
 		               "sanitize: message too large to parse");

@@ -146,4 +146,13 @@ int sanitize_html(struct strv html, const struct sanitize_opts *o,
 int sanitize_plain_to_html(struct strv text, size_t max_output, struct arena *a,
                            struct sbuf *out, struct perr *err) PT_WARN_UNUSED;
 
+/*
+ * The text/plain alternative of an HTML message (text.c): sanitized first,
+ * then block elements become line breaks, list items "- "/"1. ", links
+ * "text <url>", blockquotes "> " lines. Appended to out (UTF-8, LF line
+ * ends, one final newline). PERR_LIMIT when out or the parse is too big.
+ */
+int sanitize_html_to_text(struct strv html, struct arena *a, struct sbuf *out,
+                          struct perr *err) PT_WARN_UNUSED;
+
 #endif

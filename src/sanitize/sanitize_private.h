@@ -4,7 +4,10 @@
 #ifndef PETREL_SANITIZE_PRIVATE_H
 #define PETREL_SANITIZE_PRIVATE_H
 
+#include <setjmp.h>
 #include <stdint.h>
+
+#include <gumbo.h>
 
 #include "sanitize.h"
 
@@ -79,5 +82,17 @@ struct strv url_host(struct strv url, struct arena *a);
 
 /* True if host is (a subdomain of) a known tracking-beacon host. */
 bool url_host_is_beacon(struct strv host);
+
+/* The gumbo allocator state: all of the tree lives in a. */
+struct galloc {
+	struct arena *a;
+	jmp_buf jb;
+};
+
+/*
+ * Parse HTML as the innerHTML of <body> (no-quirks), allocating from g->a.
+ * NULL when the arena's limit was hit.
+ */
+GumboOutput *sanitize_gumbo_parse(struct galloc *g, const char *s, size_t n);
 
 #endif

@@ -21,6 +21,9 @@
 #ifndef PETREL_STORE_H
 #define PETREL_STORE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "core/core.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
@@ -195,5 +198,91 @@ int store_image_sender_has(struct store *s, const char *user,
 int store_image_sender_list(struct store *s, const char *user, size_t limit,
                             struct arena *a, const char ***senders_r,
                             size_t *count_r, struct perr *err) PT_WARN_UNUSED;
+
+/* ---- compose: identities, recipients, uploads, send tokens ----------- */
+
+#define STORE_IDENTITY_MAX 100
+
+struct store_identity {
+	int64_t id; /* 0: new */
+	const char *name, *email, *reply_to, *signature, *sent_folder;
+	bool signature_html, signature_above, is_default;
+};
+
+/* user's identities, the default first, at most STORE_IDENTITY_MAX. */
+int store_identity_list(struct store *s, const char *user, struct arena *a,
+                        struct store_identity **list_r, size_t *n_r,
+                        struct perr *err) PT_WARN_UNUSED;
+/*
+ * Insert (id->id == 0) or update one; is_default clears the others'.
+ * PERR_NOTFOUND when id->id is not user's.
+ */
+int store_identity_save(struct store *s, const char *user,
+                        const struct store_identity *id, struct arena *a,
+                        int64_t *id_r, struct perr *err) PT_WARN_UNUSED;
+int store_identity_delete(struct store *s, const char *user, int64_t id,
+                          struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
+struct store_recipient {
+	const char *email, *name;
+};
+
+/* Count one use of a recipient (a non-empty name replaces the old). */
+int store_recipient_used(struct store *s, const char *user, const char *email,
+                         const char *name, int64_t now, struct arena *a,
+                         struct perr *err) PT_WARN_UNUSED;
+/* Recipients whose email or name contains q, most recent first. */
+int store_recipient_suggest(struct store *s, const char *user, const char *q,
+                            size_t limit, struct arena *a,
+                            struct store_recipient **list_r, size_t *n_r,
+                            struct perr *err) PT_WARN_UNUSED;
+
+struct store_upload {
+	const char *id, *user, *session_hash, *name, *type, *path;
+	uint64_t size;
+	int64_t created;
+};
+
+int store_upload_add(struct store *s, const struct store_upload *u,
+                     struct arena *a, struct perr *err) PT_WARN_UNUSED;
+/* The session's upload id; PERR_NOTFOUND for another session's. */
+int store_upload_get(struct store *s, const char *session_hash,
+                     const char *id, struct arena *a,
+                     struct store_upload *u_r, struct perr *err) PT_WARN_UNUSED;
+/* Sum of the sizes of the session's uploads. */
+int store_upload_total(struct store *s, const char *session_hash,
+                       struct arena *a, uint64_t *total_r,
+                       struct perr *err) PT_WARN_UNUSED;
+int store_upload_delete(struct store *s, const char *id, struct arena *a,
+                        struct perr *err) PT_WARN_UNUSED;
+/*
+ * Uploads to remove: session_hash's (may be NULL) and those of sessions
+ * that expired or are gone, at most limit. The caller unlinks the files
+ * and deletes the rows.
+ */
+int store_upload_stale(struct store *s, const char *session_hash,
+                       int64_t now, size_t limit, struct arena *a,
+                       struct store_upload **list_r, size_t *n_r,
+                       struct perr *err) PT_WARN_UNUSED;
+
+enum {
+	STORE_TOKEN_CLAIMED = 0, /* new: the caller sends */
+	STORE_TOKEN_DONE = 1,    /* sent before: *result_r is the result */
+	STORE_TOKEN_BUSY = 2,    /* another request is sending it now */
+};
+
+/*
+ * Claim a send token atomically. A claim still unfinished and created
+ * before stale_before (its request died) is taken over. Returns a
+ * STORE_TOKEN_* value or -1.
+ */
+int store_send_token_claim(struct store *s, const char *user,
+                           const char *token, int64_t now,
+                           int64_t stale_before, struct arena *a,
+                           char **result_r, struct perr *err) PT_WARN_UNUSED;
+/* Record the result (JSON text); NULL releases the claim (failure). */
+int store_send_token_finish(struct store *s, const char *user,
+                            const char *token, const char *result,
+                            struct arena *a, struct perr *err) PT_WARN_UNUSED;
 
 #endif

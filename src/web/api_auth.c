@@ -230,6 +230,7 @@ web_api_logout(struct web_ctx *ctx, struct perr *err)
 	if (st == NULL)
 		return -1;
 	imap_pool_drop_session(ctx->app->imap_pool, ctx->session->id_hash);
+	web_uploads_sweep(ctx, ctx->session->id_hash);
 	if (session_destroy(st, ctx->session, ctx->req->arena, err) != 0)
 		return -1;
 	cookie_opts.secure = web_cookie_secure(ctx);

@@ -50,15 +50,6 @@
 	"default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "      \
 	"plugin-types application/pdf"
 
-struct msg_view {
-	struct imap_message m;
-	const struct imap_part *root;    /* whole message or attached one */
-	const struct imap_envelope *env; /* headers of root */
-	const struct imap_part *html, *plain; /* best of each kind */
-	const char *folder;
-	uint32_t uid;
-	struct arena *a;
-};
 
 /* ---- input ------------------------------------------------------------ */
 
@@ -283,7 +274,7 @@ url_encode(struct sbuf *b, const char *s)
 }
 
 static const char *
-part_url(const struct msg_view *v, const struct imap_part *p, bool download)
+part_url(const struct web_msg_view *v, const struct imap_part *p, bool download)
 {
 	struct sbuf b;
 
@@ -298,7 +289,7 @@ part_url(const struct msg_view *v, const struct imap_part *p, bool download)
 }
 
 static const char *
-body_url(const struct msg_view *v, const char *part, bool images)
+body_url(const struct web_msg_view *v, const char *part, bool images)
 {
 	struct sbuf b;
 
@@ -319,7 +310,7 @@ body_url(const struct msg_view *v, const char *part, bool images)
 static const char *
 cid_url(void *ctx, struct strv cid)
 {
-	const struct msg_view *v = ctx;
+	const struct web_msg_view *v = ctx;
 	const struct imap_part *p;
 	struct strv dec;
 
@@ -331,9 +322,9 @@ cid_url(void *ctx, struct strv cid)
 	return p != NULL ? part_url(v, p, false) : NULL;
 }
 
-static int
-load_view(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
-          uint32_t uid, const char *part, struct msg_view *v,
+int
+web_msg_load(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
+          uint32_t uid, const char *part, struct web_msg_view *v,
           struct perr *err)
 {
 	struct arena *a = ctx->req->arena;
@@ -369,15 +360,15 @@ load_view(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
  * this only saves a click: it never lifts the sanitizer or the body CSP.
  */
 static bool
-sender_images_allowed(struct web_ctx *ctx, const struct msg_view *v)
+sender_images_allowed(struct web_ctx *ctx, const struct web_msg_view *v)
 {
 	return v->env->from.n > 0 &&
 	       web_images_sender_allowed(ctx, v->env->from.v[0].email);
 }
 
 /* Fetch one part and decode it to UTF-8 text (format=flowed undone). */
-static int
-part_text(struct imap_conn *c, const struct msg_view *v,
+int
+web_msg_part_text(struct imap_conn *c, const struct web_msg_view *v,
           const struct imap_part *p, struct strv *text_r, struct perr *err)
 {
 	struct strv raw, dec;
@@ -413,7 +404,7 @@ struct rendered {
 };
 
 static int
-render_body(struct imap_conn *c, struct msg_view *v, bool allow_remote,
+render_body(struct imap_conn *c, struct web_msg_view *v, bool allow_remote,
             struct rendered *r, struct perr *err)
 {
 	struct sbuf out;
@@ -425,7 +416,7 @@ render_body(struct imap_conn *c, struct msg_view *v, bool allow_remote,
 		struct sanitize_opts o;
 		struct sanitize_report rep;
 
-		if (part_text(c, v, v->html, &text, err) != 0)
+		if (web_msg_part_text(c, v, v->html, &text, err) != 0)
 			return -1;
 		memset(&o, 0, sizeof(o));
 		o.allow_remote = allow_remote;
@@ -442,7 +433,7 @@ render_body(struct imap_conn *c, struct msg_view *v, bool allow_remote,
 		return 0;
 	}
 	if (v->plain != NULL) {
-		if (part_text(c, v, v->plain, &text, err) != 0)
+		if (web_msg_part_text(c, v, v->plain, &text, err) != 0)
 			return -1;
 		r->text = text.p;
 	} else {
@@ -494,7 +485,7 @@ decoded_size(const struct imap_part *p)
 }
 
 static const char *
-attachment_name(const struct msg_view *v, const struct imap_part *p)
+attachment_name(const struct web_msg_view *v, const struct imap_part *p)
 {
 	const char *fallback;
 
@@ -516,30 +507,69 @@ attachment_name(const struct msg_view *v, const struct imap_part *p)
 
 /* Every leaf that is not the body or one of its alternatives. */
 static void
-collect_attachments(const struct msg_view *v, const struct imap_part *p,
-                    json_t *out)
+attachment_leaves(const struct web_msg_view *v, const struct imap_part *p,
+                  const struct imap_part **out, size_t *n, size_t max)
 {
 	size_t i;
 
 	if (is_type(p, "multipart", NULL)) {
 		for (i = 0; i < p->n_children; i++)
-			collect_attachments(v, &p->children[i], out);
+			attachment_leaves(v, &p->children[i], out, n, max);
 		return;
 	}
-	if (p == v->html || p == v->plain || is_body_alternative(p))
+	if (p == v->html || p == v->plain || is_body_alternative(p) ||
+	    *n >= max)
 		return;
-	json_array_append_new(
-	        out,
-	        json_pack("{sssssssIss?sssssbsb}", "part", p->section, "name",
-	                  attachment_name(v, p), "type",
-	                  arena_printf(v->a, "%s/%s", p->type, p->subtype),
-	                  "size", decoded_size(p), "cid",
-	                  p->content_id[0] != '\0' ? p->content_id : NULL,
-	                  "url", part_url(v, p, false), "downloadUrl",
-	                  part_url(v, p, true), "inline",
-	                  p->content_id[0] != '\0' && p->parent != NULL &&
-	                          is_type(p->parent, "multipart", "related"),
-	                  "message", is_type(p, "message", "rfc822")));
+	out[(*n)++] = p;
+}
+
+size_t
+web_msg_attachments(const struct web_msg_view *v,
+                    const struct imap_part ***parts_r)
+{
+	/* The part tree has at most 1000 parts (imap_fetch_message). */
+	const struct imap_part **parts =
+	        arena_new_array(v->a, const struct imap_part *, 1000);
+	size_t n = 0;
+
+	if (parts != NULL)
+		attachment_leaves(v, v->root, parts, &n, 1000);
+	*parts_r = parts;
+	return n;
+}
+
+const char *
+web_msg_attachment_name(const struct web_msg_view *v,
+                        const struct imap_part *p)
+{
+	return attachment_name(v, p);
+}
+
+static void
+collect_attachments(const struct web_msg_view *v, json_t *out)
+{
+	const struct imap_part **parts;
+	size_t i, n = web_msg_attachments(v, &parts);
+
+	for (i = 0; i < n; i++) {
+		const struct imap_part *p = parts[i];
+
+		json_array_append_new(
+		        out,
+		        json_pack("{sssssssIss?sssssbsb}", "part", p->section,
+		                  "name", attachment_name(v, p), "type",
+		                  arena_printf(v->a, "%s/%s", p->type,
+		                               p->subtype),
+		                  "size", decoded_size(p), "cid",
+		                  p->content_id[0] != '\0' ? p->content_id
+		                                           : NULL,
+		                  "url", part_url(v, p, false), "downloadUrl",
+		                  part_url(v, p, true), "inline",
+		                  p->content_id[0] != '\0' && p->parent != NULL &&
+		                          is_type(p->parent, "multipart",
+		                                  "related"),
+		                  "message", is_type(p, "message", "rfc822")));
+	}
 }
 
 static json_t *
@@ -563,7 +593,7 @@ flags_json(unsigned f)
 }
 
 static json_t *
-calendar_json(struct imap_conn *c, struct msg_view *v)
+calendar_json(struct imap_conn *c, struct web_msg_view *v)
 {
 	const struct imap_part *p = find_type(v->root, "text", "calendar");
 	struct strv text;
@@ -573,7 +603,7 @@ calendar_json(struct imap_conn *c, struct msg_view *v)
 	if (p == NULL || p->size > MSG_MAX_CALENDAR)
 		return json_null();
 	perr_clear(&err);
-	if (part_text(c, v, p, &text, &err) != 0) {
+	if (web_msg_part_text(c, v, p, &text, &err) != 0) {
 		log_warn("calendar part %s: %s", p->section,
 		         err.msg != NULL ? err.msg : "?");
 		return json_null();
@@ -588,7 +618,7 @@ int
 web_api_message(struct web_ctx *ctx, struct perr *err)
 {
 	struct imap_conn *c;
-	struct msg_view v;
+	struct web_msg_view v;
 	struct rendered r;
 	const char *folder, *part;
 	uint32_t uid = 0;
@@ -600,7 +630,7 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 	    json_uid_arg(ctx, &uid, err) != 0 ||
 	    json_string_arg(ctx, "part", false, &part, err) != 0 ||
 	    web_imap(ctx, &c, err) != 0 ||
-	    load_view(ctx, c, folder, uid, part, &v, err) != 0)
+	    web_msg_load(ctx, c, folder, uid, part, &v, err) != 0)
 		return -1;
 	images = sender_images_allowed(ctx, &v);
 	if (render_body(c, &v, images, &r, err) != 0)
@@ -620,7 +650,7 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 			         e2.msg != NULL ? e2.msg : "?");
 	}
 	atts = json_array();
-	collect_attachments(&v, v.root, atts);
+	collect_attachments(&v, atts);
 	res = json_pack(
 	        "{sIsssososososIsssoss?ss?sbso}", "uid", (json_int_t)uid,
 	        "subject", v.env->subject, "from",
@@ -750,7 +780,7 @@ int
 web_message_body(struct web_ctx *ctx, struct perr *err)
 {
 	struct imap_conn *c;
-	struct msg_view v;
+	struct web_msg_view v;
 	struct rendered r;
 	const char *folder, *part = NULL, *choice;
 	uint32_t uid = 0;
@@ -760,7 +790,7 @@ web_message_body(struct web_ctx *ctx, struct perr *err)
 	(void)query_str(ctx, "part", &part);
 	if (query_target(ctx, &folder, &uid, err) != 0 ||
 	    web_imap(ctx, &c, err) != 0 ||
-	    load_view(ctx, c, folder, uid, part, &v, err) != 0)
+	    web_msg_load(ctx, c, folder, uid, part, &v, err) != 0)
 		return -1;
 	/*
 	 * images=1 / images=0 is the user's choice for this message; without
@@ -863,7 +893,7 @@ int
 web_message_part(struct web_ctx *ctx, struct perr *err)
 {
 	struct imap_conn *c;
-	struct msg_view v;
+	struct web_msg_view v;
 	const struct imap_part *p;
 	const char *folder, *section, *name, *type;
 	uint32_t uid = 0;
@@ -877,7 +907,7 @@ web_message_part(struct web_ctx *ctx, struct perr *err)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
 		                "part must be a section like 1.2");
 	if (web_imap(ctx, &c, err) != 0 ||
-	    load_view(ctx, c, folder, uid, NULL, &v, err) != 0)
+	    web_msg_load(ctx, c, folder, uid, NULL, &v, err) != 0)
 		return -1;
 	p = imap_part_find(v.m.root, section);
 	if (p == NULL || is_type(p, "multipart", NULL))
@@ -960,7 +990,7 @@ web_message_raw(struct web_ctx *ctx, struct perr *err)
 
 struct zip_entry {
 	struct imap_conn *c;
-	const struct msg_view *v;
+	const struct web_msg_view *v;
 	const struct imap_part *p;
 	struct arena *a; /* the part's bytes while open, else NULL */
 	struct strv data;
@@ -1032,24 +1062,6 @@ zip_entry_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	}
 }
 
-/* The leaves collect_attachments() lists, in the same order. */
-static void
-zip_collect(const struct msg_view *v, const struct imap_part *p,
-            const struct imap_part **out, size_t *n)
-{
-	size_t i;
-
-	if (is_type(p, "multipart", NULL)) {
-		for (i = 0; i < p->n_children; i++)
-			zip_collect(v, &p->children[i], out, n);
-		return;
-	}
-	if (p == v->html || p == v->plain || is_body_alternative(p))
-		return;
-	if (*n < MSG_ZIP_MAX_ENTRIES + 1)
-		out[(*n)++] = p;
-}
-
 /* name, or "stem (k).ext" for the k-th use of it (case-insensitive). */
 static const char *
 zip_unique_name(const char *name, const char **used, size_t n_used,
@@ -1091,7 +1103,7 @@ web_message_zip(struct web_ctx *ctx, struct perr *err)
 {
 	struct arena *a = ctx->req->arena;
 	struct imap_conn *c;
-	struct msg_view v;
+	struct web_msg_view v;
 	const struct imap_part **parts;
 	const char **names;
 	const char *folder;
@@ -1106,14 +1118,14 @@ web_message_zip(struct web_ctx *ctx, struct perr *err)
 
 	if (query_target(ctx, &folder, &uid, err) != 0 ||
 	    web_imap(ctx, &c, err) != 0 ||
-	    load_view(ctx, c, folder, uid, NULL, &v, err) != 0)
+	    web_msg_load(ctx, c, folder, uid, NULL, &v, err) != 0)
 		return -1;
 	parts = arena_new_array(a, const struct imap_part *,
 	                        MSG_ZIP_MAX_ENTRIES + 1);
 	names = arena_new_array(a, const char *, MSG_ZIP_MAX_ENTRIES + 1);
 	if (parts == NULL || names == NULL)
 		return perr_set(err, a, PERR_LIMIT, "too many attachments");
-	zip_collect(&v, v.root, parts, &n);
+	attachment_leaves(&v, v.root, parts, &n, MSG_ZIP_MAX_ENTRIES + 1);
 	if (n == 0)
 		return perr_set(err, a, PERR_NOTFOUND, "no attachments");
 	if (n > MSG_ZIP_MAX_ENTRIES)

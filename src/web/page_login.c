@@ -41,10 +41,16 @@ page_mailbox(struct web_ctx *ctx, struct perr *err)
 
 	csrf = session_csrf_token(ctx->session, ctx->req->arena);
 	lang = json_loads(i18n_json(ctx->lang), 0, &jerr);
-	boot = json_pack("{sssssoss si}", "email", ctx->session->user, "csrf",
-			 csrf != NULL ? csrf : "", "lang", lang, "folder",
-			 "INBOX", "messagesPerPage",
-			 (int)ctx->config->webmail.messages_per_page);
+	boot = json_pack(
+		"{sssssoss si s{sisIsI}}", "email", ctx->session->user, "csrf",
+		csrf != NULL ? csrf : "", "lang", lang, "folder", "INBOX",
+		"messagesPerPage", (int)ctx->config->webmail.messages_per_page,
+		"compose", "autosaveSeconds",
+		(int)ctx->config->webmail.autosave_interval, "attachmentLimit",
+		(json_int_t)ctx->config->webmail.attachment_size_limit * 1024 *
+			1024,
+		"uploadTotalLimit",
+		(json_int_t)ctx->config->limits.max_upload_total * 1024 * 1024);
 	text = boot != NULL ? json_dumps(boot, JSON_COMPACT) : NULL;
 	json_decref(boot);
 	copy = text != NULL ? arena_strdup(ctx->req->arena, text) : NULL;

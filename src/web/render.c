@@ -169,9 +169,11 @@ web_render_error(struct web_ctx *ctx, const struct perr *err_in)
 		perr_set(&err, ctx->req->arena, PERR_INTERNAL,
 			 "handler failed without saying why");
 	status = perr_http_status(err.kind);
-	text = i18n_get(ctx->lang, ctx->error_key != NULL
-					   ? ctx->error_key
-					   : error_text_key(err.kind));
+	text = ctx->error_message != NULL
+		       ? ctx->error_message
+		       : i18n_get(ctx->lang, ctx->error_key != NULL
+						     ? ctx->error_key
+						     : error_text_key(err.kind));
 	detail = err.msg != NULL ? err.msg : "";
 	if (status >= 500)
 		log_error("%d %s: %s (in %s)", status,
@@ -185,7 +187,9 @@ web_render_error(struct web_ctx *ctx, const struct perr *err_in)
 		json_t *e = json_object();
 
 		json_object_set_new(e, "code",
-				    json_string(web_error_code(err.kind)));
+				    json_string(ctx->error_code != NULL
+							? ctx->error_code
+							: web_error_code(err.kind)));
 		json_object_set_new(e, "message", json_string(text));
 		if (detail_is_public(err.kind) && detail[0] != '\0')
 			json_object_set_new(e, "detail",

@@ -44,6 +44,16 @@ static const struct web_route routes[] = {
 	{"POST", "/api/ImagesAllow", web_api_images_allow, CHANGE},
 	{"POST", "/api/ImagesDisallow", web_api_images_disallow, CHANGE},
 	{"POST", "/api/ImagesAllowed", web_api_images_allowed, CHANGE},
+	/* Compose and send (api_compose.c, api_send.c, api_compose_from.c). */
+	{"POST", "/api/Upload", web_api_upload, CHANGE},
+	{"POST", "/api/UploadDelete", web_api_upload_delete, CHANGE},
+	{"POST", "/api/ComposeFrom", web_api_compose_from, CHANGE},
+	{"POST", "/api/SaveDraft", web_api_save_draft, CHANGE},
+	{"POST", "/api/Send", web_api_send, CHANGE},
+	{"POST", "/api/Identities", web_api_identities, CHANGE},
+	{"POST", "/api/IdentitySave", web_api_identity_save, CHANGE},
+	{"POST", "/api/IdentityDelete", web_api_identity_delete, CHANGE},
+	{"POST", "/api/AddressSuggest", web_api_address_suggest, CHANGE},
 	/* GETs that change nothing; the session cookie is required. */
 	{"GET", "/message/body", web_message_body, ROUTE_SESSION},
 	{"GET", "/message/part", web_message_part, ROUTE_SESSION},
@@ -197,6 +207,11 @@ web_dispatch(struct http_request *req, struct http_response *resp, void *app)
 	/* The parser's verdict comes after routing: 404 beats 400. */
 	if (req->parse_error.kind != PERR_OK) {
 		err = req->parse_error;
+		/* An upload over the per-file or total limit says which. */
+		if (err.kind == PERR_LIMIT && route->handler == web_api_upload)
+			(void)web_upload_too_large(
+				&ctx, req->content_length <= req->limits->max_file,
+				&err);
 		goto fail;
 	}
 	if ((route->flags & ~ROUTE_FLAGS_AVAILABLE) != 0) {

@@ -119,13 +119,11 @@ wipe_secret(void *arg)
 	OPENSSL_cleanse(w->p, w->n);
 }
 
-/* What the pool needs to open a connection for this session. */
-static int
-session_credentials(void *arg, struct arena *a,
-		    const struct config_domain **dom_r, const char **user_r,
-		    const char **password_r, struct perr *err)
+int
+web_session_credentials(struct web_ctx *ctx, struct arena *a,
+			const struct config_domain **dom_r, const char **user_r,
+			const char **password_r, struct perr *err)
 {
-	struct web_ctx *ctx = arg;
 	struct strv user, domain, email;
 	struct sbuf pw;
 	const struct config_domain *dom;
@@ -159,6 +157,16 @@ session_credentials(void *arg, struct arena *a,
 	*user_r = dom->imap_short_login ? strv_dup(a, user) : ctx->session->user;
 	*password_r = copy;
 	return 0;
+}
+
+/* What the pool needs to open a connection for this session. */
+static int
+session_credentials(void *arg, struct arena *a,
+		    const struct config_domain **dom_r, const char **user_r,
+		    const char **password_r, struct perr *err)
+{
+	return web_session_credentials(arg, a, dom_r, user_r, password_r,
+				       err);
 }
 
 struct imap_checkout {

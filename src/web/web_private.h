@@ -47,6 +47,13 @@ struct web_ctx {
 	struct session *session;
 	/* A catalog key that says the error better than its kind does. */
 	const char *error_key;
+	/*
+	 * An API error code that says more than the kind's ("too_large",
+	 * "smtp_rejected"), and a message to show as it is (a server's
+	 * reply) instead of the catalog text. NULL: the defaults.
+	 */
+	const char *error_code;
+	const char *error_message;
 	/* The IMAP connection checked out for this request, if any. */
 	struct imap_conn *imap;
 };
@@ -107,6 +114,14 @@ int web_csrf_check(struct web_ctx *ctx, struct perr *err);
  * automatically when the request ends.
  */
 int web_imap(struct web_ctx *ctx, struct imap_conn **c_r, struct perr *err);
+/*
+ * The domain of the session's user and its IMAP login and decrypted
+ * password (wiped when a resets).
+ */
+int web_session_credentials(struct web_ctx *ctx, struct arena *a,
+			    const struct config_domain **dom_r,
+			    const char **user_r, const char **password_r,
+			    struct perr *err);
 /* Session options from the config (lifetimes). */
 void web_session_opts(const struct web_ctx *ctx, bool remember,
 		      struct session_opts *o);
@@ -133,6 +148,33 @@ int web_message_part(struct web_ctx *ctx, struct perr *err);
 int web_message_raw(struct web_ctx *ctx, struct perr *err);
 int web_api_message_headers(struct web_ctx *ctx, struct perr *err);
 int web_message_zip(struct web_ctx *ctx, struct perr *err);
+/*
+ * One message opened for reading (api_message.c), shared with compose
+ * (reply, forward): structure, chosen body parts, the folder and UID.
+ */
+struct web_msg_view {
+	struct imap_message m;
+	const struct imap_part *root;    /* whole message or attached one */
+	const struct imap_envelope *env; /* headers of root */
+	const struct imap_part *html, *plain; /* best of each kind */
+	const char *folder;
+	uint32_t uid;
+	struct arena *a;
+};
+/* Fetch the structure of folder/uid (part: an attached message or NULL). */
+int web_msg_load(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
+		 uint32_t uid, const char *part, struct web_msg_view *v,
+		 struct perr *err);
+/* One text part fetched and decoded to UTF-8 (format=flowed undone). */
+int web_msg_part_text(struct imap_conn *c, const struct web_msg_view *v,
+		      const struct imap_part *p, struct strv *text_r,
+		      struct perr *err);
+/* The attachment leaves (what the Message call lists), in order. */
+size_t web_msg_attachments(const struct web_msg_view *v,
+			   const struct imap_part ***parts_r);
+/* The clean file name Message shows for an attachment part. */
+const char *web_msg_attachment_name(const struct web_msg_view *v,
+				    const struct imap_part *p);
 /* api_images.c: "always show images from this sender" (docs/API.md). */
 int web_api_images_allow(struct web_ctx *ctx, struct perr *err);
 int web_api_images_disallow(struct web_ctx *ctx, struct perr *err);
@@ -146,6 +188,47 @@ int web_images_sender_normalise(const char *in, struct arena *a,
 				const char **out_r, struct perr *err);
 /* Whether address is in the session user's list; false on any failure. */
 bool web_images_sender_allowed(struct web_ctx *ctx, const char *address);
+/* api_compose*.c: writing and sending (docs/API.md). */
+int web_api_upload(struct web_ctx *ctx, struct perr *err);
+int web_api_upload_delete(struct web_ctx *ctx, struct perr *err);
+int web_api_compose_from(struct web_ctx *ctx, struct perr *err);
+int web_api_save_draft(struct web_ctx *ctx, struct perr *err);
+int web_api_send(struct web_ctx *ctx, struct perr *err);
+int web_api_identities(struct web_ctx *ctx, struct perr *err);
+int web_api_identity_save(struct web_ctx *ctx, struct perr *err);
+int web_api_identity_delete(struct web_ctx *ctx, struct perr *err);
+int web_api_address_suggest(struct web_ctx *ctx, struct perr *err);
+/* A stored identity, or the synthesized login one (id "default"). */
+struct web_identity {
+	const char *id;
+	struct store_identity s;
+};
+/* The user's identities (at least one; exactly one is_default). */
+int web_compose_identities(struct web_ctx *ctx, struct web_identity **v_r,
+			   size_t *n_r, struct perr *err);
+/* The JSON body object, or NULL. */
+struct json_t *web_json_body(struct web_ctx *ctx);
+/*
+ * A string member of at most max bytes (NULL when absent and not
+ * required). A NUL inside is a header_injection error.
+ */
+int web_json_str(struct web_ctx *ctx, const char *name, bool required,
+		 size_t max, const char **v_r, struct perr *err);
+/* Set the API code for what mime refused (header_injection, ...). */
+void web_compose_fail_code(struct web_ctx *ctx, const struct perr *err);
+/* 413 "too_large" naming the per-file or the total limit. */
+int web_upload_too_large(struct web_ctx *ctx, bool total, struct perr *err);
+/*
+ * Keep bytes (data, or the file src_path) as one of the session's
+ * uploads; *json_r gets {"id","name","type","size"}.
+ */
+int web_upload_store(struct web_ctx *ctx, const char *name, const char *type,
+		     struct strv data, const char *src_path, uint64_t size,
+		     struct json_t **json_r, struct perr *err);
+/* munmap(p, n) when a resets; -1 (unmapped now) when a is full. */
+int web_defer_munmap(struct arena *a, void *p, size_t n);
+/* Remove the session's uploads (logout) and any left by ended sessions. */
+void web_uploads_sweep(struct web_ctx *ctx, const char *session_hash);
 int web_page_index(struct web_ctx *ctx, struct perr *err);
 int web_api_lang(struct web_ctx *ctx, struct perr *err);
 int web_api_health(struct web_ctx *ctx, struct perr *err);

@@ -450,6 +450,105 @@ test_two_threads_each_with_own_connection(void **state)
 	assert_int_equal(c, 2 * WORKER_ROUNDS);
 }
 
+static void
+test_send_token_once(void **state)
+{
+	struct fixture *f = *state;
+	struct perr err;
+	char *res;
+
+	assert_int_equal(store_send_token_claim(f->s, "u@x", "t1", 100, 0, f->a,
+	                                        &res, &err),
+	                 STORE_TOKEN_CLAIMED);
+	assert_int_equal(store_send_token_claim(f->s, "u@x", "t1", 101, 0, f->a,
+	                                        &res, &err),
+	                 STORE_TOKEN_BUSY);
+	/* Another user's token of the same name is separate. */
+	assert_int_equal(store_send_token_claim(f->s, "v@x", "t1", 101, 0, f->a,
+	                                        &res, &err),
+	                 STORE_TOKEN_CLAIMED);
+	assert_int_equal(store_send_token_finish(f->s, "u@x", "t1", "{\"a\":1}",
+	                                         f->a, &err),
+	                 0);
+	assert_int_equal(store_send_token_claim(f->s, "u@x", "t1", 102, 0, f->a,
+	                                        &res, &err),
+	                 STORE_TOKEN_DONE);
+	assert_string_equal(res, "{\"a\":1}");
+	/* A failed send releases the token; a dead one is taken over. */
+	assert_int_equal(store_send_token_finish(f->s, "v@x", "t1", NULL, f->a,
+	                                         &err),
+	                 0);
+	assert_int_equal(store_send_token_claim(f->s, "v@x", "t1", 200, 0, f->a,
+	                                        &res, &err),
+	                 STORE_TOKEN_CLAIMED);
+	assert_int_equal(store_send_token_claim(f->s, "v@x", "t1", 900, 201,
+	                                        f->a, &res, &err),
+	                 STORE_TOKEN_CLAIMED);
+}
+
+static void
+test_recipients_and_identities(void **state)
+{
+	struct fixture *f = *state;
+	struct store_recipient *r;
+	struct store_identity id = {0}, *ids;
+	struct perr err;
+	int64_t id1, id2;
+	size_t n;
+
+	assert_int_equal(store_recipient_used(f->s, "u@x", "bob@x.test", "Bob",
+	                                      10, f->a, &err),
+	                 0);
+	assert_int_equal(store_recipient_used(f->s, "u@x", "b_100%@x.test", "",
+	                                      20, f->a, &err),
+	                 0);
+	assert_int_equal(store_recipient_used(f->s, "u@x", "bob@x.test", "",
+	                                      30, f->a, &err),
+	                 0);
+	assert_int_equal(store_recipient_suggest(f->s, "u@x", "bo", 10, f->a, &r,
+	                                         &n, &err),
+	                 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(r[0].name, "Bob"); /* an empty name keeps it */
+	/* LIKE wildcards in q are literal. */
+	assert_int_equal(store_recipient_suggest(f->s, "u@x", "_1", 10, f->a, &r,
+	                                         &n, &err),
+	                 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(r[0].email, "b_100%@x.test");
+	assert_int_equal(store_recipient_suggest(f->s, "u@x", "%", 10, f->a, &r,
+	                                         &n, &err),
+	                 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_recipient_suggest(f->s, "other@x", "b", 10, f->a,
+	                                         &r, &n, &err),
+	                 0);
+	assert_int_equal(n, 0);
+
+	id.name = "A";
+	id.email = "a@x";
+	id.reply_to = id.signature = id.sent_folder = "";
+	id.is_default = true;
+	assert_int_equal(store_identity_save(f->s, "u@x", &id, f->a, &id1, &err),
+	                 0);
+	id.email = "b@x";
+	id.sent_folder = "Sent/B";
+	assert_int_equal(store_identity_save(f->s, "u@x", &id, f->a, &id2, &err),
+	                 0);
+	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &ids, &n, &err),
+	                 0);
+	assert_int_equal(n, 2);
+	/* One default only: the later one. */
+	assert_int_equal(ids[0].id, id2);
+	assert_true(ids[0].is_default);
+	assert_false(ids[1].is_default);
+	assert_string_equal(ids[0].sent_folder, "Sent/B");
+	assert_int_equal(store_identity_delete(f->s, "v@x", id1, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	assert_int_equal(store_identity_delete(f->s, "u@x", id1, f->a, &err), 0);
+}
+
 int
 main(void)
 {
@@ -473,6 +572,10 @@ main(void)
 	        cmocka_unit_test_setup_teardown(
 	                test_two_threads_each_with_own_connection, setup,
 	                teardown),
+	        cmocka_unit_test_setup_teardown(test_send_token_once, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_recipients_and_identities,
+	                                        setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

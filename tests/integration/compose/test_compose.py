@@ -1,0 +1,366 @@
+#!/usr/bin/python3
+"""Compose and send through nginx -> petrel -> Postfix -> LMTP -> Dovecot.
+
+Every message is found again over IMAP (imaplib) in the recipients'
+mailboxes and parsed with Python's email package, so the assertions are on
+what a real client would see. Subjects carry a per-run tag.
+"""
+import email
+import email.policy
+import imaplib
+import json
+import os
+import secrets
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.request
+import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
+from test_api import BASE, Client, ok, password, stack_info  # noqa: E402
+
+RUN = uuid.uuid4().hex[:8]
+_clients = {}
+
+
+def client(user):
+    if user not in _clients:
+        c = Client()
+        c.login(user)
+        _clients[user] = c
+    return _clients[user]
+
+
+def token():
+    return secrets.token_hex(16)
+
+
+def imap(user):
+    port = stack_info()["ports"]["imap"]
+    m = imaplib.IMAP4("127.0.0.1", port)
+    m.login(user, password(user))
+    return m
+
+
+def find(user, subject, folder="INBOX", want=1, timeout=20):
+    """Raw messages whose Subject contains subject (waits for delivery)."""
+    deadline = time.time() + timeout
+    while True:
+        m = imap(user)
+        try:
+            m.select('"%s"' % folder)
+            typ, data = m.uid("SEARCH", "CHARSET", "UTF-8", "SUBJECT",
+                              ('"%s"' % subject).encode())
+            uids = data[0].split()
+            out = []
+            for u in uids:
+                typ, d = m.uid("FETCH", u, "(FLAGS BODY.PEEK[])")
+                flags = d[0][0].decode()
+                out.append((int(u), flags, d[0][1]))
+        finally:
+            m.logout()
+        if len(out) >= want or time.time() > deadline:
+            return out
+        time.sleep(0.3)
+
+
+def parse(raw):
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def upload(c, name, data, ctype="application/octet-stream"):
+    boundary = "----petrel" + secrets.token_hex(8)
+    body = (("--%s\r\nContent-Disposition: form-data; name=\"file\"; "
+             "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n")
+            % (boundary, name, ctype)).encode() + data + \
+        ("\r\n--%s--\r\n" % boundary).encode()
+    req = urllib.request.Request(BASE + "/api/Upload", data=body, method="POST")
+    req.add_header("Content-Type", "multipart/form-data; boundary=" + boundary)
+    req.add_header("X-Petrel-Token", c.csrf)
+    try:
+        with c.opener.open(req, timeout=120) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+BINARY = bytes(range(256)) * 40 + b"\x00\r\n.\r\nend"
+UTF8_TEXT = "Grüße, naïve café — 日本語\n".encode()
+PDF = b"%PDF-1.4\n" + os.urandom(3000)
+
+
+def test_send_with_cc_bcc_attachments_html():
+    c = client("alice@example.test")
+    subject = "Отчёт за квартал %s" % RUN
+    ids = []
+    for name, data, ctype in (("blob.bin", BINARY, "application/octet-stream"),
+                              ("notes-ü.txt", UTF8_TEXT, "text/plain"),
+                              ("Отчёт за квартал.pdf", PDF, "application/pdf")):
+        status, up = upload(c, name, data, ctype)
+        assert status == 200, up
+        assert up["name"] == name and up["size"] == len(data), up
+        ids.append(up["id"])
+    body = ok(*c.call("Send", {
+        "to": ["Bob Example <bob@example.test>"],
+        "cc": ["carol@example.org"],
+        "bcc": ["sink@example.test"],
+        "subject": subject,
+        "html": "<p>Hello <b>Bob</b>,</p><script>alert(1)</script>"
+                "<p>see the <a href=\"https://example.test/x\">report</a>.</p>",
+        "attachments": ids,
+        "sendToken": token()})[:2])
+    assert body["messageId"].startswith("<") and body["messageId"].endswith("@example.test>")
+    assert isinstance(body["sentUid"], int) and body["sentUid"] > 0, body
+
+    for user in ("bob@example.test", "carol@example.org", "sink@example.test"):
+        got = find(user, RUN + "")
+        got = [g for g in got if parse(g[2])["Subject"] == subject]
+        assert len(got) == 1, (user, len(got))
+        raw = got[0][2]
+        # Nobody who received it can see the Bcc.
+        assert b"\nBcc:" not in raw and not raw.startswith(b"Bcc:"), user
+        assert b"sink@example.test" not in raw.split(b"\r\n\r\n")[0] or user == "sink@example.test" and \
+            b"Bcc" not in raw, user
+        msg = parse(raw)
+        assert msg["Subject"] == subject
+        assert msg["Message-ID"] == body["messageId"]
+        assert msg["From"].addresses[0].addr_spec == "alice@example.test"
+        assert msg["To"].addresses[0].display_name == "Bob Example"
+        assert msg["Cc"].addresses[0].addr_spec == "carol@example.org"
+        assert msg.get_content_type() == "multipart/mixed"
+        for line in raw.split(b"\r\n"):
+            assert len(line) <= 998
+        alt = msg.get_payload()[0]
+        assert alt.get_content_type() == "multipart/alternative"
+        plain, html = alt.get_payload()
+        assert plain.get_content_type() == "text/plain"
+        assert "Hello Bob," in plain.get_content()
+        assert "report <https://example.test/x>" in plain.get_content()
+        assert html.get_content_type() == "text/html"
+        assert "<b>Bob</b>" in html.get_content()
+        assert "script" not in html.get_content()
+        atts = {p.get_filename(): p for p in msg.iter_attachments()}
+        assert set(atts) == {"blob.bin", "notes-ü.txt", "Отчёт за квартал.pdf"}, set(atts)
+        assert atts["blob.bin"].get_content() == BINARY
+        assert atts["notes-ü.txt"].get_payload(decode=True) == UTF8_TEXT
+        assert atts["Отчёт за квартал.pdf"].get_content_type() == "application/pdf"
+        assert atts["Отчёт за квартал.pdf"].get_payload(decode=True) == PDF
+
+    # The Sent copy keeps the Bcc and is \Seen.
+    sent = find("alice@example.test", RUN, folder="Sent")
+    sent = [s for s in sent if s[0] == body["sentUid"]]
+    assert len(sent) == 1
+    assert "\\Seen" in sent[0][1]
+    assert parse(sent[0][2])["Bcc"].addresses[0].addr_spec == "sink@example.test"
+    # The uploads were used up by the send.
+    status, err, _ = c.call("UploadDelete", {"id": ids[0]})
+    assert status == 404, (status, err)
+
+
+def drafts_with(user, tag):
+    return find(user, tag, folder="Drafts", want=0, timeout=0)
+
+
+def test_draft_lifecycle_and_send_deletes_it():
+    c = client("alice@example.test")
+    tag = "draft-%s" % RUN
+    fields = {"to": ["bob@example.test"], "subject": tag, "text": "first"}
+    d1 = ok(*c.call("SaveDraft", fields)[:2])["draftUid"]
+    d2 = ok(*c.call("SaveDraft", dict(fields, text="second", draftUid=d1))[:2])["draftUid"]
+    assert d1 != d2
+    drafts = drafts_with("alice@example.test", tag)
+    assert [d[0] for d in drafts] == [d2], drafts
+    assert "\\Draft" in drafts[0][1]
+    assert "second" in parse(drafts[0][2]).get_content()
+    # Reopening the draft gives everything back and says it is a draft.
+    again = ok(*c.call("ComposeFrom", {"mode": "editAsNew", "folder": "Drafts",
+                                       "uid": d2})[:2])
+    assert again["draftUid"] == d2 and again["subject"] == tag
+    assert again["to"] == ["bob@example.test"] and again["text"].strip() == "second"
+    ok(*c.call("Send", dict(fields, text="final", draftUid=d2, sendToken=token()))[:2])
+    assert drafts_with("alice@example.test", tag) == []
+    assert len(find("bob@example.test", tag)) == 1
+
+
+def test_double_submit_sends_once():
+    c = client("alice@example.test")
+    tag = "twice-%s" % RUN
+    t = token()
+    req = {"to": ["bob@example.test"], "subject": tag, "text": "once", "sendToken": t}
+    first = ok(*c.call("Send", req)[:2])
+    second = ok(*c.call("Send", req)[:2])
+    assert first == second, (first, second)
+    time.sleep(2)
+    assert len(find("bob@example.test", tag, want=2, timeout=3)) == 1
+
+
+def test_rejected_recipient_shows_postfix_reason_and_keeps_draft():
+    c = client("alice@example.test")
+    tag = "reject-%s" % RUN
+    fields = {"to": ["bob@example.test", "nobody@example.test"], "subject": tag,
+              "text": "x"}
+    d = ok(*c.call("SaveDraft", fields)[:2])["draftUid"]
+    status, body, _ = c.call("Send", dict(fields, draftUid=d, sendToken=token()))
+    assert status == 502, (status, body)
+    e = body["error"]
+    assert e["code"] == "smtp_rejected", e
+    assert e["message"].startswith("550 5.1.1 <nobody@example.test>: Recipient address rejected"), e
+    assert "User unknown" in e["message"], e
+    assert e["detail"] == "RCPT TO <nobody@example.test>", e
+    assert [x[0] for x in drafts_with("alice@example.test", tag)] == [d]
+    # Nothing was delivered to the good recipient either.
+    assert find("bob@example.test", tag, want=1, timeout=2) == []
+
+
+def test_header_injection_and_bad_addresses_refused():
+    c = client("alice@example.test")
+    cases = [
+        ({"subject": "hi\r\nBcc: eve@example.test"}, "header_injection"),
+        ({"to": ["bob@example.test\r\nBcc: eve@example.test"]}, "header_injection"),
+        ({"to": ["Bob\n <bob@example.test>"]}, "header_injection"),
+        ({"to": ["not an address"]}, "invalid_address"),
+        ({"to": ["a@b..c"]}, "invalid_address"),
+        ({"from": "boss@example.test"}, "invalid_address"),
+    ]
+    for extra, code in cases:
+        req = {"to": ["bob@example.test"], "subject": "inj", "text": "x",
+               "sendToken": token()}
+        req.update(extra)
+        status, body, _ = c.call("Send", req)
+        assert status == 400 and body["error"]["code"] == code, (extra, status, body)
+    status, body, _ = c.call("Send", {"to": ["not valid"], "subject": "x", "sendToken": token()})
+    assert "not valid" in body["error"]["detail"], body
+    # A NUL never gets past the JSON parser (jansson refuses \u0000).
+    status, body, _ = c.call("Send", {"to": ["bob@example.test"], "subject": "nul\u0000byte",
+                                      "text": "x", "sendToken": token()})
+    assert status == 400 and "\\u0000" in body["error"]["detail"], body
+
+
+def message_uid(user, tag, folder="INBOX"):
+    got = find(user, tag, folder=folder)
+    assert len(got) == 1, (user, tag, len(got))
+    return got[0][0], parse(got[0][2])
+
+
+def flags(user, folder, uid):
+    m = imap(user)
+    try:
+        m.select('"%s"' % folder)
+        typ, d = m.uid("FETCH", str(uid), "(FLAGS)")
+        return d[0].decode()
+    finally:
+        m.logout()
+
+
+def test_reply_threads_and_sets_answered():
+    bob, alice = client("bob@example.test"), client("alice@example.test")
+    tag = "thread-%s" % RUN
+    ok(*bob.call("Send", {"to": ["Alice <alice@example.test>"], "cc": ["carol@example.org"],
+                          "subject": tag, "text": "line one\nline two",
+                          "sendToken": token()})[:2])
+    uid, orig = message_uid("alice@example.test", tag)
+    r = ok(*alice.call("ComposeFrom", {"mode": "replyAll", "folder": "INBOX", "uid": uid})[:2])
+    assert r["subject"] == "Re: " + tag
+    assert r["to"] == ["bob@example.test"], r["to"]
+    assert r["cc"] == ["carol@example.org"], r["cc"]  # alice herself dropped
+    assert r["inReplyTo"] == {"folder": "INBOX", "uid": uid}
+    assert "> line one\n> line two" in r["text"] and "wrote:" in r["text"]
+    ok(*alice.call("Send", {"to": r["to"], "subject": r["subject"], "text": "ok!\n" + r["text"],
+                            "inReplyTo": r["inReplyTo"], "sendToken": token()})[:2])
+    _, reply = message_uid("bob@example.test", "Re: " + tag)
+    assert reply["In-Reply-To"] == orig["Message-ID"]
+    assert orig["Message-ID"] in reply["References"]
+    assert "\\Answered" in flags("alice@example.test", "INBOX", uid)
+
+
+def test_forward_carries_attachments_and_sets_forwarded():
+    alice, bob = client("alice@example.test"), client("bob@example.test")
+    tag = "fwd-%s" % RUN
+    status, up = upload(alice, "данные.bin", BINARY)
+    assert status == 200, up
+    ok(*alice.call("Send", {"to": ["bob@example.test"], "subject": tag, "text": "see attached",
+                            "attachments": [up["id"]], "sendToken": token()})[:2])
+    uid, _ = message_uid("bob@example.test", tag)
+    f = ok(*bob.call("ComposeFrom", {"mode": "forward", "folder": "INBOX", "uid": uid})[:2])
+    assert f["subject"] == "Fwd: " + tag and f["forwardOf"] == {"folder": "INBOX", "uid": uid}
+    assert [(a["name"], a["size"]) for a in f["attachments"]] == [("данные.bin", len(BINARY))]
+    assert "see attached" in f["text"]
+    ok(*bob.call("Send", {"to": ["carol@example.org"], "subject": f["subject"], "text": f["text"],
+                          "attachments": [a["id"] for a in f["attachments"]],
+                          "forwardOf": f["forwardOf"], "sendToken": token()})[:2])
+    _, got = message_uid("carol@example.org", "Fwd: " + tag)
+    atts = list(got.iter_attachments())
+    assert [a.get_filename() for a in atts] == ["данные.bin"]
+    assert atts[0].get_content() == BINARY
+    assert "$Forwarded" in flags("bob@example.test", "INBOX", uid)
+    # As an attachment: the original message, whole.
+    fa = ok(*bob.call("ComposeFrom", {"mode": "forwardAttachment", "folder": "INBOX",
+                                      "uid": uid})[:2])
+    assert fa["attachments"][0]["type"] == "message/rfc822"
+    assert fa["attachments"][0]["name"] == tag + ".eml"
+
+
+def test_identities_and_suggestions():
+    c = client("carol@example.org")
+    ids = ok(*c.call("Identities")[:2])["identities"]
+    assert ids == [{"id": "default", "name": "", "email": "carol@example.org", "replyTo": "",
+                    "signature": "", "signatureHtml": False, "signatureAbove": False,
+                    "sentFolder": "", "isDefault": True}], ids
+    new = ok(*c.call("IdentitySave", {"name": "Carol Ö", "email": "carol@example.org",
+                                      "replyTo": "help@example.org", "signature": "-- C",
+                                      "isDefault": True})[:2])["id"]
+    ids = ok(*c.call("Identities")[:2])["identities"]
+    assert [i["id"] for i in ids] == [new] and ids[0]["name"] == "Carol Ö"
+    status, body, _ = c.call("IdentitySave", {"email": "x\r\n@y"})
+    assert status == 400 and body["error"]["code"] == "header_injection", body
+    tag = "ident-%s" % RUN
+    ok(*c.call("Send", {"identityId": new, "to": ["Bobby Tables <bob@example.test>"],
+                        "subject": tag, "text": "hi", "sendToken": token()})[:2])
+    _, got = message_uid("bob@example.test", tag)
+    assert str(got["From"]) == "Carol Ö <carol@example.org>"
+    assert got["Reply-To"].addresses[0].addr_spec == "help@example.org"
+    s = ok(*c.call("AddressSuggest", {"q": "tables"})[:2])
+    assert s == {"addresses": [{"name": "Bobby Tables", "email": "bob@example.test"}]}, s
+    ok(*c.call("IdentityDelete", {"id": new})[:2])
+    assert ok(*c.call("Identities")[:2])["identities"][0]["id"] == "default"
+
+
+def test_upload_limits_answer_413():
+    c = client("carol@example.org")
+    status, body = upload(c, "big.bin", b"\0" * (26 * 1024 * 1024))
+    assert status == 413 and body["error"]["code"] == "too_large", (status, body)
+    assert "25 MB" in body["error"]["message"], body
+    ids = []
+    for i in range(2):
+        status, up = upload(c, "part%d.bin" % i, b"\1" * (20 * 1024 * 1024))
+        assert status == 200, up
+        ids.append(up["id"])
+    status, body = upload(c, "third.bin", b"\2" * (20 * 1024 * 1024))
+    assert status == 413 and body["error"]["code"] == "too_large", (status, body)
+    assert "50 MB" in body["error"]["message"], body
+    for i in ids:
+        ok(*c.call("UploadDelete", {"id": i})[:2])
+    status, up = upload(c, "third.bin", b"\2" * 1024)
+    assert status == 200, up
+
+
+def main():
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
+    passed = failed = 0
+    for name, fn in tests:
+        try:
+            fn()
+            passed += 1
+            print("ok   %s" % name, flush=True)
+        except Exception:  # noqa: BLE001 - report every failure
+            failed += 1
+            print("FAIL %s" % name, flush=True)
+            traceback.print_exc()
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
