@@ -957,6 +957,8 @@
   // Put the identity's signature into a body: above or below the quote.
   function placeSignature(w, idn, quoteText, quoteHtml) {
     var sig = signatureOf(idn);
+    // Our own empty lines go above the quote; the server's leading ones would add to them.
+    quoteText = String(quoteText || '').replace(/^\s*\n/, '');
     var above = !!(idn && idn.signatureAbove);
     if (w.format === 'html') {
       var frag = document.createDocumentFragment();
