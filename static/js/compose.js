@@ -174,7 +174,8 @@
     function walk(node, prefix, list) {
       for (var n = node.firstChild; n; n = n.nextSibling) {
         if (n.nodeType === 3) {
-          var s = n.data.replace(/[ \t\r\n]+/g, ' ');
+          // Squire parks the caret in zero-width spaces; they are not text.
+          var s = n.data.replace(/\u200b/g, '').replace(/[ \t\r\n]+/g, ' ');
           if (lines[lines.length - 1] === '' && s === ' ') continue;
           if (lines[lines.length - 1] === '') lines[lines.length - 1] = prefix;
           lines[lines.length - 1] += s;
@@ -1166,7 +1167,9 @@
       default: break;
     }
     updateFmtState(w);
-    ed.focus();
+    // The toolbar does not take the focus (mousedown is cancelled); focusing
+    // again would move the caret and lose a pending format change.
+    if (!w.html.contains(document.activeElement)) ed.focus();
   }
 
   // ---- attachments --------------------------------------------------------------
@@ -1292,7 +1295,7 @@
     if (rt) body.replyTo = rt;
     if (w.format === 'html' && w.editor) {
       var root = w.editor.getRoot();
-      body.html = w.editor.getHTML();
+      body.html = w.editor.getHTML().replace(/\u200b/g, '');
       body.text = htmlToText(root);
     } else {
       body.text = w.text.value;

@@ -286,6 +286,62 @@ test('a reply carries In-Reply-To and References to the recipient', async () => 
   });
 });
 
+test('formatted (HTML) text: Squire under the CSP, bold and a list reach bob with a plain alternative', async () => {
+  const subject = `Compose e2e html ${RUN}`;
+  await withPage(browser, DESKTOP, 'compose-html', async (page, problems) => {
+    await login(page, ALICE);
+    await openCompose(page);
+    await addRecipient(page, 'to', 'bob@example.test');
+    await page.fill('#compose-subject', subject);
+    if (await page.isVisible('.compose-text')) {
+      await page.fill('.compose-text', '');
+      await page.click('.compose-mode');
+    }
+    await page.waitForSelector('.compose-html:not([hidden])');
+    await page.click('.compose-html');
+    await page.keyboard.press('Control+Home');
+    await page.click('[data-fmt="bold"]');
+    await page.keyboard.type('Important');
+    await page.keyboard.press('Enter');
+    // Squire carries bold onto the new line, as word processors do: off again.
+    assert.equal(await page.getAttribute('[data-fmt="bold"]', 'aria-pressed'), 'true');
+    await page.click('[data-fmt="bold"]');
+    await page.click('[data-fmt="ul"]');
+    await page.keyboard.type('first point');
+    assert.equal(await page.getAttribute('[data-fmt="ul"]', 'aria-pressed'), 'true');
+    assert.equal(await page.locator('.compose-html b, .compose-html strong').first().textContent(), 'Important');
+    await shot(page, 'compose-html');
+    const sendResp = page.waitForResponse((r) => r.url().endsWith('/api/Send'));
+    await page.click('.compose-send');
+    const r = await sendResp;
+    assert.equal(r.status(), 200, await r.text());
+    const sent = JSON.parse(r.request().postData());
+    assert.match(sent.html, /<b>Important<\/b>/);
+    assert.match(sent.html, /<ul><li>first point/);
+    assert.match(sent.text, /^Important\n- first point/);
+    await page.waitForSelector('.compose', { state: 'detached' });
+    assert.deepEqual(real(problems), []);
+  });
+
+  await asBob(async (page) => {
+    const m = await findBySubject(page, 'INBOX', subject);
+    const full = await pageApi(page, 'Message', { folder: 'INBOX', uid: m.uid });
+    assert.equal(full.status, 200, JSON.stringify(full.body));
+    assert.match(full.body.html, /<b>Important<\/b>/);
+    assert.match(full.body.html, /<li>first point/);
+    // The plain alternative next to the HTML, in the raw message.
+    const raw = await page.evaluate(async (uid) => {
+      const r = await fetch(`/message/raw?folder=INBOX&uid=${uid}`, { credentials: 'same-origin' });
+      return r.text();
+    }, m.uid);
+    assert.match(raw, /multipart\/alternative/i);
+    const plain = raw.split(/\r?\n--/).find((p) => /^Content-Type: text\/plain/im.test(p));
+    assert.ok(plain, raw);
+    assert.match(plain, /Important/);
+    assert.match(plain, /- first point/);
+  });
+});
+
 test('minimising saves a draft that opens again from Drafts', async () => {
   const subject = `Compose e2e draft ${RUN}`;
   await withPage(browser, DESKTOP, 'compose-draft', async (page, problems) => {
