@@ -342,6 +342,57 @@ test('formatted (HTML) text: Squire under the CSP, bold and a list reach bob wit
   });
 });
 
+test('identities: made, used for the signature, deleted; recent recipients are suggested', async () => {
+  const sig = `Work signature ${RUN}`;
+  await withPage(browser, DESKTOP, 'compose-identities', async (page, problems) => {
+    await login(page, ALICE);
+    await openCompose(page);
+    // bob got mail from alice in an earlier test: he is a recent recipient.
+    await page.fill('#compose-to', 'bob@exa');
+    await page.waitForSelector('.suggest:not([hidden]) .suggest-item');
+    assert.match(await page.textContent('.suggest'), /bob@example\.test/);
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getAttribute('.compose-row-to .chip', 'data-email'), 'bob@example.test');
+
+    await page.click('.compose-ids');
+    await page.waitForSelector('.ids-dialog .ids-item');
+    await page.click('.ids-add');
+    await page.fill('#ids-name', `Alice at work ${RUN}`);
+    await page.fill('#ids-email', 'alice@example.test');
+    await page.fill('#ids-signature', sig);
+    const saved = page.waitForResponse((r) => r.url().endsWith('/api/IdentitySave'));
+    await page.click('.ids-dialog .btn-primary');
+    assert.equal((await saved).status(), 200);
+    // (The synthesized login identity may give way to the stored one: count names, not rows.)
+    await page.locator('.ids-item', { hasText: `Alice at work ${RUN}` }).waitFor();
+    await shot(page, 'compose-identities');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('.ids-dialog', { state: 'detached' });
+
+    const label = `Alice at work ${RUN} <alice@example.test>`;
+    await page.selectOption('#compose-from', { label });
+    assert.ok((await page.inputValue('.compose-text')).includes('-- \n' + sig));
+
+    // Deleted again: gone from the dialog and from the picker.
+    await page.click('.compose-ids');
+    await page.locator('.ids-item', { hasText: `Alice at work ${RUN}` }).click();
+    const del = page.waitForResponse((r) => r.url().endsWith('/api/IdentityDelete'));
+    await page.click('.ids-dialog .compose-danger');
+    assert.equal((await del).status(), 200);
+    await page.locator('.ids-item', { hasText: `Alice at work ${RUN}` }).waitFor({ state: 'detached' });
+    assert.ok(await page.locator('.ids-item').count() >= 1);
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('#compose-from option', { hasText: `Alice at work ${RUN}` }).count(), 0);
+
+    // Unsaved changes: closing asks, and discarding sends nothing.
+    await page.click('.compose-close');
+    await page.waitForSelector('.compose-overlay');
+    await page.click('.compose-overlay .compose-danger');
+    await page.waitForSelector('.compose', { state: 'detached' });
+    assert.deepEqual(real(problems), []);
+  });
+});
+
 test('minimising saves a draft that opens again from Drafts', async () => {
   const subject = `Compose e2e draft ${RUN}`;
   await withPage(browser, DESKTOP, 'compose-draft', async (page, problems) => {
