@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "mime.h"
+#include "mime_private.h"
 #include "core/banned.h"
 
 #define HDR_WIDTH 78
@@ -65,17 +66,6 @@ utf8_len(const unsigned char *s, size_t n, uint32_t *cp_r)
 		return 0;
 	*cp_r = cp;
 	return len;
-}
-
-static bool
-is_ascii(struct strv s)
-{
-	size_t i;
-
-	for (i = 0; i < s.len; i++)
-		if ((unsigned char)s.p[i] >= 0x80)
-			return false;
-	return true;
 }
 
 /* ---- punycode (RFC 3492) ----------------------------------------------- */
@@ -142,13 +132,14 @@ mime_punycode_encode(struct strv label, struct sbuf *out)
 			if (cps[i] != n)
 				continue;
 			for (q = delta, k = PC_BASE;; k += PC_BASE) {
-				t = k <= bias ? PC_TMIN
+				t = k <= bias             ? PC_TMIN
 				    : k >= bias + PC_TMAX ? PC_TMAX
 				                          : k - bias;
 				if (q < t)
 					break;
 				sbuf_append_char(
-				        out, pc_digit(t + (q - t) % (PC_BASE - t)));
+				        out,
+				        pc_digit(t + (q - t) % (PC_BASE - t)));
 				q = (q - t) / (PC_BASE - t);
 			}
 			sbuf_append_char(out, pc_digit(q));
@@ -187,27 +178,29 @@ mime_domain_to_ascii(struct strv domain, struct arena *a, const char **out_r,
 			                "empty label in domain");
 		if (start > 0)
 			sbuf_append_char(&b, '.'), start++;
-		if (is_ascii(label)) {
+		if (mime_is_ascii(label)) {
 			for (i = 0; i < label.len; i++) {
 				char c = label.p[i];
 
 				if (!((c >= 'a' && c <= 'z') ||
 				      (c >= 'A' && c <= 'Z') ||
 				      (c >= '0' && c <= '9') || c == '-'))
-					return perr_set(err, a, PERR_INPUT,
-					                "bad character in domain");
+					return perr_set(
+					        err, a, PERR_INPUT,
+					        "bad character in domain");
 				sbuf_append_char(&b, pt_ascii_tolower(c));
 			}
 		} else {
 			for (i = 0; i < label.len; i++) {
 				unsigned char c = (unsigned char)label.p[i];
 
-				if (c < 0x80 && !((c >= 'a' && c <= 'z') ||
-				                  (c >= 'A' && c <= 'Z') ||
-				                  (c >= '0' && c <= '9') ||
-				                  c == '-'))
-					return perr_set(err, a, PERR_INPUT,
-					                "bad character in domain");
+				if (c < 0x80 &&
+				    !((c >= 'a' && c <= 'z') ||
+				      (c >= 'A' && c <= 'Z') ||
+				      (c >= '0' && c <= '9') || c == '-'))
+					return perr_set(
+					        err, a, PERR_INPUT,
+					        "bad character in domain");
 			}
 			sbuf_append_cstr(&b, "xn--");
 			if (mime_punycode_encode(label, &b) != 0)
@@ -252,8 +245,9 @@ mime_addr_parse(struct strv in, struct arena *a, struct mime_addr *out_r,
 	size_t i;
 
 	if (mime_has_crlf_nul(in))
-		return perr_set(err, a, PERR_INPUT,
-		                "header injection: CR, LF or NUL in an address");
+		return perr_set(
+		        err, a, PERR_INPUT,
+		        "header injection: CR, LF or NUL in an address");
 	lt = strv_find_char(s, '<');
 	if (lt >= 0) {
 		if (s.len == 0 || s.p[s.len - 1] != '>')
@@ -295,8 +289,8 @@ mime_addr_parse(struct strv in, struct arena *a, struct mime_addr *out_r,
 		return bad_addr(in, a, "bad local part", err);
 	for (i = 0; i < local.len; i++)
 		if (!local_char_ok(local.p[i]))
-			return bad_addr(in, a, "bad character in the local part",
-			                err);
+			return bad_addr(in, a,
+			                "bad character in the local part", err);
 	if (mime_domain_to_ascii(dom, a, &ascii, err) != 0)
 		return bad_addr(in, a, err->msg, err);
 	out_r->name = strv_dup(a, name);
@@ -408,7 +402,7 @@ static void
 hw_text(struct hw *h, struct strv s, struct arena *a)
 {
 	struct strv rest = s, w;
-	bool plain = is_ascii(s) && strv_find(s, STRV_LIT("=?")) < 0;
+	bool plain = mime_is_ascii(s) && strv_find(s, STRV_LIT("=?")) < 0;
 	size_t i;
 
 	for (i = 0; plain && i < s.len; i++)
@@ -478,7 +472,7 @@ hw_addr(struct hw *h, const struct mime_addr *ad, bool last, struct arena *a,
 		/* nothing */
 	} else if (atext_phrase(name)) {
 		hw_text(h, name, a);
-	} else if (is_ascii(name)) {
+	} else if (mime_is_ascii(name)) {
 		struct sbuf q;
 		size_t i;
 
@@ -494,8 +488,8 @@ hw_addr(struct hw *h, const struct mime_addr *ad, bool last, struct arena *a,
 	} else {
 		hw_encoded(h, name, a);
 	}
-	hw_token(h, strv_from_cstr(arena_printf(
-	                    a, name.len > 0 ? "<%s>" : "%s", email)));
+	hw_token(h, strv_from_cstr(arena_printf(a, name.len > 0 ? "<%s>" : "%s",
+	                                        email)));
 	if (!last)
 		hw_glue(h, ",");
 	return 0;
@@ -546,7 +540,7 @@ put_param(struct hw *h, const char *pname, struct strv value, struct arena *a)
 {
 	struct sbuf v;
 	size_t i;
-	bool plain = is_ascii(value) && value.len < 60;
+	bool plain = mime_is_ascii(value) && value.len < 60;
 
 	for (i = 0; plain && i < value.len; i++)
 		if ((unsigned char)value.p[i] < 0x20 || value.p[i] == 0x7f)
@@ -600,8 +594,8 @@ put_param(struct hw *h, const char *pname, struct strv value, struct arena *a)
 				hw_glue(h, ";");
 			hw_token(h, strv_from_cstr(arena_printf(
 			                    a, "%s*%zu*=%s%.*s", pname, section,
-			                    section == 0 ? "utf-8''" : "", (int)n,
-			                    pct.data + pos)));
+			                    section == 0 ? "utf-8''" : "",
+			                    (int)n, pct.data + pos)));
 			pos += n;
 			section++;
 		}
@@ -691,7 +685,8 @@ put_qp(struct sbuf *b, struct strv s)
 		sbuf_append(b, "\r\n", 2);
 }
 
-/* ---- the tree ------------------------------------------------------------- */
+/* ---- the tree -------------------------------------------------------------
+ */
 
 struct builder {
 	const struct mime_message *m;
@@ -717,10 +712,10 @@ text_part(struct builder *bd, const char *subtype, const char *body)
 {
 	struct strv t = crlf(strv_from_cstr(body), bd->a);
 
-	sbuf_printf(bd->b, "Content-Type: text/%s; charset=utf-8\r\n",
-	            subtype);
+	sbuf_printf(bd->b, "Content-Type: text/%s; charset=utf-8\r\n", subtype);
 	if (fits_7bit(t)) {
-		sbuf_append_cstr(bd->b, "Content-Transfer-Encoding: 7bit\r\n\r\n");
+		sbuf_append_cstr(bd->b,
+		                 "Content-Transfer-Encoding: 7bit\r\n\r\n");
 		sbuf_append_strv(bd->b, t);
 		if (t.len < 2 || t.p[t.len - 1] != '\n')
 			sbuf_append(bd->b, "\r\n", 2);
@@ -755,7 +750,8 @@ att_part(struct builder *bd, const struct mime_attachment *at)
 		sbuf_printf(bd->b, "Content-ID: <%s>\r\n", at->content_id);
 	if (rfc822 && fits_7bit(at->data)) {
 		/* RFC 2046 5.2.1: message/rfc822 is never base64. */
-		sbuf_append_cstr(bd->b, "Content-Transfer-Encoding: 7bit\r\n\r\n");
+		sbuf_append_cstr(bd->b,
+		                 "Content-Transfer-Encoding: 7bit\r\n\r\n");
 		sbuf_append_strv(bd->b, crlf(at->data, bd->a));
 		if (at->data.len == 0 || at->data.p[at->data.len - 1] != '\n')
 			sbuf_append(bd->b, "\r\n", 2);
@@ -807,6 +803,30 @@ open_multipart(struct builder *bd, const char *subtype, const char *bnd)
 	            subtype, bnd);
 }
 
+/* Inline parts (a Content-ID next to HTML) go into multipart/related. */
+static bool
+is_inline(const struct mime_message *m, const struct mime_attachment *at)
+{
+	return at->content_id != NULL && m->html != NULL;
+}
+
+/* The attachments that are (or are not) inline, each after bnd. */
+static int
+att_parts(struct builder *bd, const char *bnd, bool inline_ones)
+{
+	const struct mime_message *m = bd->m;
+	size_t i;
+
+	for (i = 0; i < m->n_att; i++) {
+		if (is_inline(m, &m->att[i]) != inline_ones)
+			continue;
+		sbuf_printf(bd->b, "--%s\r\n", bnd);
+		if (att_part(bd, &m->att[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 html_side(struct builder *bd)
 {
@@ -815,7 +835,7 @@ html_side(struct builder *bd)
 	size_t i, inl = 0;
 
 	for (i = 0; i < m->n_att; i++)
-		if (m->att[i].content_id != NULL)
+		if (is_inline(m, &m->att[i]))
 			inl++;
 	if (inl == 0) {
 		text_part(bd, "html", m->html);
@@ -825,13 +845,8 @@ html_side(struct builder *bd)
 	open_multipart(bd, "related", bnd);
 	sbuf_printf(bd->b, "--%s\r\n", bnd);
 	text_part(bd, "html", m->html);
-	for (i = 0; i < m->n_att; i++) {
-		if (m->att[i].content_id == NULL)
-			continue;
-		sbuf_printf(bd->b, "--%s\r\n", bnd);
-		if (att_part(bd, &m->att[i]) != 0)
-			return -1;
-	}
+	if (att_parts(bd, bnd, true) != 0)
+		return -1;
 	sbuf_printf(bd->b, "--%s--\r\n", bnd);
 	return 0;
 }
@@ -846,7 +861,7 @@ body_tree(struct builder *bd)
 	bool has_html = m->html != NULL;
 
 	for (i = 0; i < m->n_att; i++)
-		if (m->att[i].content_id == NULL || !has_html)
+		if (!is_inline(m, &m->att[i]))
 			plain_att++;
 	if (plain_att > 0) {
 		bnd = fresh_boundary(bd);
@@ -870,13 +885,8 @@ body_tree(struct builder *bd)
 	}
 	if (bnd == NULL)
 		return 0;
-	for (i = 0; i < m->n_att; i++) {
-		if (m->att[i].content_id != NULL && has_html)
-			continue;
-		sbuf_printf(bd->b, "--%s\r\n", bnd);
-		if (att_part(bd, &m->att[i]) != 0)
-			return -1;
-	}
+	if (att_parts(bd, bnd, false) != 0)
+		return -1;
 	sbuf_printf(bd->b, "--%s--\r\n", bnd);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mime.h"
+#include "mime_private.h"
 #include "core/banned.h"
 
 struct alias {
@@ -138,8 +139,8 @@ append_utf8_repaired(struct sbuf *out, struct strv in)
 	sbuf_append(out, p + start, i - start);
 }
 
-static bool
-is_ascii(struct strv s)
+bool
+mime_is_ascii(struct strv s)
 {
 	size_t i;
 
@@ -375,7 +376,7 @@ mime_charset_to_utf8(struct strv charset, struct strv in, struct sbuf *out)
 		 * Declared UTF-8/ASCII, or nothing usable: take valid UTF-8
 		 * as it is, guess a single-byte charset otherwise.
 		 */
-		if (is_ascii(in) || codec_utf8_valid(in)) {
+		if (mime_is_ascii(in) || codec_utf8_valid(in)) {
 			append_utf8_repaired(out, in);
 			return known;
 		}

@@ -21,7 +21,7 @@
 
 struct tw {
 	struct sbuf *out;
-	unsigned quote;  /* blockquote depth */
+	unsigned quote; /* blockquote depth */
 	bool at_line_start;
 	bool pending_space;
 	unsigned pending_nl; /* newlines owed before the next text */
@@ -185,8 +185,8 @@ attr(const GumboElement *el, const char *name)
 /* Explicit stack: enter pushes, leave pops (no recursion). */
 struct frame {
 	const GumboNode *node;
-	unsigned next; /* next child to visit */
-	unsigned li_no; /* ol numbering */
+	unsigned next;     /* next child to visit */
+	unsigned li_no;    /* ol numbering */
 	size_t text_start; /* out->len when an <a> began */
 };
 
@@ -289,7 +289,8 @@ sanitize_html_to_text(struct strv html, struct arena *a, struct sbuf *out,
 	stack = arena_new_array(wa, struct frame, cap);
 	if (go == NULL || go->root == NULL || stack == NULL) {
 		arena_destroy(&wa);
-		return perr_set(err, a, PERR_LIMIT, "HTML too large to convert");
+		return perr_set(err, a, PERR_LIMIT,
+		                "HTML too large to convert");
 	}
 	stack[sp++] = (struct frame){go->root, 0, 0, 0};
 	while (sp > 0) {

@@ -118,9 +118,8 @@ fail_at(struct sub *s, int r, const char *stage, const char *rcpt,
 		while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == '\r'))
 			t[--n] = '\0';
 	}
-	return perr_set(err, s->a,
-	                f->code == 421 ? PERR_TEMPFAIL : PERR_REMOTE, "%d %s",
-	                f->code, f->reply);
+	return perr_set(err, s->a, f->code == 421 ? PERR_TEMPFAIL : PERR_REMOTE,
+	                "%d %s", f->code, f->reply);
 }
 
 /* One command written by us, its reply read by us (AUTH). */
@@ -160,7 +159,8 @@ out:
 
 		s->fail->stage = "AUTH";
 		return perr_set(err, s->a, PERR_TEMPFAIL, "AUTH: %s",
-		                why != NULL ? why : "bad reply from the server");
+		                why != NULL ? why
+		                            : "bad reply from the server");
 	}
 	return 0;
 }
@@ -241,8 +241,9 @@ pick_login(const struct config_domain *dom, const struct smtp_login *login,
 
 		if (login == NULL || login->user == NULL ||
 		    login->password == NULL)
-			return perr_set(err, a, PERR_INPUT,
-			                "SMTP AUTH needs the user's credentials");
+			return perr_set(
+			        err, a, PERR_INPUT,
+			        "SMTP AUTH needs the user's credentials");
 		*user_r = login->user;
 		at = strrchr(login->user, '@');
 		if (dom->smtp_short_login && at != NULL)
@@ -329,7 +330,8 @@ submit(struct sub *s, const struct config_domain *dom,
 			return -1;
 	}
 	if (user != NULL) {
-		if (s->target.sec == NET_PLAIN && !is_loopback(s->target.host)) {
+		if (s->target.sec == NET_PLAIN &&
+		    !is_loopback(s->target.host)) {
 			s->fail->stage = "AUTH";
 			return perr_set(err, s->a, PERR_INPUT,
 			                "refusing to send a password to %s "
@@ -361,6 +363,15 @@ submit(struct sub *s, const struct config_domain *dom,
 	r = mailsmtp_data(s->smtp);
 	if (r != MAILSMTP_NO_ERROR)
 		return fail_at(s, r, "DATA", NULL, err);
+	/*
+	 * libetpan ends the data with "\r\n.\r\n" whatever the message ends
+	 * with: hand it the message without its last line end, or every
+	 * message would grow a blank line.
+	 */
+	if (msg.len > 0 && msg.p[msg.len - 1] == '\n')
+		msg.len--;
+	if (msg.len > 0 && msg.p[msg.len - 1] == '\r')
+		msg.len--;
 	r = mailsmtp_data_message(s->smtp, msg.p, msg.len);
 	if (r != MAILSMTP_NO_ERROR)
 		return fail_at(s, r, "DATA", NULL, err);

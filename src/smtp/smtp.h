@@ -64,9 +64,8 @@ struct smtp_login {
  * *size_limit_r (may be NULL) gets the server's SIZE (0: none said).
  */
 int smtp_send(const struct config_domain *dom, const struct smtp_login *login,
-              const struct smtp_envelope *env, struct strv msg,
-              struct arena *a, struct smtp_failure *fail_r,
-              struct perr *err) PT_WARN_UNUSED;
+              const struct smtp_envelope *env, struct strv msg, struct arena *a,
+              struct smtp_failure *fail_r, struct perr *err) PT_WARN_UNUSED;
 
 /*
  * Parse one SMTP reply (one or more "NNN-text"/"NNN text" lines, CRLF or

@@ -11,7 +11,7 @@
 /* ---- identities ---------------------------------------------------------- */
 
 #define IDENTITY_COLS                                                          \
-	"id, name, email, reply_to, signature, signature_html, "              \
+	"id, name, email, reply_to, signature, signature_html, "               \
 	"signature_position, is_default, sent_folder"
 
 static void
@@ -73,16 +73,16 @@ store_identity_save(struct store *s, const char *user,
 	               "t", user) < 0)
 		goto fail;
 	if (id->id > 0) {
-		n = store_exec(s, a, err,
-		               "UPDATE identities SET name = ?, email = ?, "
-		               "reply_to = ?, signature = ?, signature_html = ?, "
-		               "signature_position = ?, is_default = ?, "
-		               "sent_folder = ? WHERE user = ? AND id = ?",
-		               "ttttitittI", id->name, id->email, id->reply_to,
-		               id->signature, id->signature_html ? 1 : 0,
-		               id->signature_above ? "above" : "below",
-		               id->is_default ? 1 : 0, id->sent_folder, user,
-		               id->id);
+		n = store_exec(
+		        s, a, err,
+		        "UPDATE identities SET name = ?, email = ?, "
+		        "reply_to = ?, signature = ?, signature_html = ?, "
+		        "signature_position = ?, is_default = ?, "
+		        "sent_folder = ? WHERE user = ? AND id = ?",
+		        "ttttitittI", id->name, id->email, id->reply_to,
+		        id->signature, id->signature_html ? 1 : 0,
+		        id->signature_above ? "above" : "below",
+		        id->is_default ? 1 : 0, id->sent_folder, user, id->id);
 		if (n < 0)
 			goto fail;
 		if (n == 0) {
@@ -198,16 +198,42 @@ store_recipient_suggest(struct store *s, const char *user, const char *q,
 
 int
 store_upload_add(struct store *s, const struct store_upload *u,
-                 struct arena *a, struct perr *err)
+                 uint64_t max_total, struct arena *a, struct perr *err)
 {
-	return store_exec(s, a, err,
-	                  "INSERT INTO uploads (id, user, session_hash, name, "
-	                  "type, size, path, created) "
-	                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	                  "tttttItI", u->id, u->user, u->session_hash, u->name,
-	                  u->type, (int64_t)u->size, u->path, u->created) < 0
-	               ? -1
-	               : 0;
+	struct store_stmt *st;
+	uint64_t total = 0;
+	int rc;
+
+	/* One write transaction: parallel uploads cannot both pass. */
+	if (store_begin(s, a, err) != 0)
+		return -1;
+	if (store_query(s, a, err, &st,
+	                "SELECT COALESCE(SUM(size), 0) FROM uploads "
+	                "WHERE session_hash = ?",
+	                "t", u->session_hash) < 0)
+		goto fail;
+	rc = store_step(st, err);
+	if (rc == 1)
+		total = (uint64_t)store_col_int(st, 0);
+	store_finish(&st);
+	if (rc < 0)
+		goto fail;
+	if (total + u->size > max_total) {
+		perr_set(err, a, PERR_LIMIT, "uploads over %llu bytes",
+		         (unsigned long long)max_total);
+		goto fail;
+	}
+	if (store_exec(s, a, err,
+	               "INSERT INTO uploads (id, user, session_hash, name, "
+	               "type, size, path, created) "
+	               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	               "tttttItI", u->id, u->user, u->session_hash, u->name,
+	               u->type, (int64_t)u->size, u->path, u->created) < 0)
+		goto fail;
+	return store_commit(s, a, err);
+fail:
+	store_rollback(s);
+	return -1;
 }
 
 static void
@@ -247,26 +273,6 @@ store_upload_get(struct store *s, const char *session_hash, const char *id,
 		return perr_set(err, a, PERR_NOTFOUND, "no such upload: %s",
 		                id);
 	return 0;
-}
-
-int
-store_upload_total(struct store *s, const char *session_hash, struct arena *a,
-                   uint64_t *total_r, struct perr *err)
-{
-	struct store_stmt *st;
-	int rc;
-
-	*total_r = 0;
-	if (store_query(s, a, err, &st,
-	                "SELECT COALESCE(SUM(size), 0) FROM uploads "
-	                "WHERE session_hash = ?",
-	                "t", session_hash) < 0)
-		return -1;
-	rc = store_step(st, err);
-	if (rc == 1)
-		*total_r = (uint64_t)store_col_int(st, 0);
-	store_finish(&st);
-	return rc < 0 ? -1 : 0;
 }
 
 int

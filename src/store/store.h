@@ -243,16 +243,17 @@ struct store_upload {
 	int64_t created;
 };
 
+/*
+ * Record an upload unless the session's uploads would then pass
+ * max_total bytes (PERR_LIMIT); checked and inserted atomically.
+ */
 int store_upload_add(struct store *s, const struct store_upload *u,
-                     struct arena *a, struct perr *err) PT_WARN_UNUSED;
+                     uint64_t max_total, struct arena *a,
+                     struct perr *err) PT_WARN_UNUSED;
 /* The session's upload id; PERR_NOTFOUND for another session's. */
 int store_upload_get(struct store *s, const char *session_hash,
                      const char *id, struct arena *a,
                      struct store_upload *u_r, struct perr *err) PT_WARN_UNUSED;
-/* Sum of the sizes of the session's uploads. */
-int store_upload_total(struct store *s, const char *session_hash,
-                       struct arena *a, uint64_t *total_r,
-                       struct perr *err) PT_WARN_UNUSED;
 int store_upload_delete(struct store *s, const char *id, struct arena *a,
                         struct perr *err) PT_WARN_UNUSED;
 /*

@@ -36,8 +36,8 @@ web_json_body(struct web_ctx *ctx)
 }
 
 int
-web_json_str(struct web_ctx *ctx, const char *name, bool required,
-             size_t max, const char **v_r, struct perr *err)
+web_json_str(struct web_ctx *ctx, const char *name, bool required, size_t max,
+             const char **v_r, struct perr *err)
 {
 	json_t *v = json_object_get(web_json_body(ctx), name);
 
@@ -125,10 +125,9 @@ web_uploads_sweep(struct web_ctx *ctx, const char *session_hash)
 	struct store *st = web_store(ctx, &err);
 	size_t n, i;
 
-	if (st == NULL ||
-	    store_upload_stale(st, session_hash, pt_now_unix(),
-	                       UPLOAD_SWEEP_MAX, ctx->req->arena, &v, &n,
-	                       &err) != 0) {
+	if (st == NULL || store_upload_stale(st, session_hash, pt_now_unix(),
+	                                     UPLOAD_SWEEP_MAX, ctx->req->arena,
+	                                     &v, &n, &err) != 0) {
 		log_warn("uploads: sweep failed: %s",
 		         err.msg != NULL ? err.msg : "?");
 		return;
@@ -207,9 +206,8 @@ web_upload_too_large(struct web_ctx *ctx, bool total, struct perr *err)
 {
 	unsigned limit = total ? ctx->config->limits.max_upload_total
 	                       : ctx->config->webmail.attachment_size_limit;
-	const char *text = i18n_get(ctx->lang, total
-	                                               ? "L_ERROR_UPLOAD_TOTAL"
-	                                               : "L_ERROR_UPLOAD_FILE");
+	const char *text = i18n_get(ctx->lang, total ? "L_ERROR_UPLOAD_TOTAL"
+	                                             : "L_ERROR_UPLOAD_FILE");
 	struct sbuf m;
 	const char *brace = strstr(text, "{limit}");
 
@@ -237,7 +235,6 @@ web_upload_store(struct web_ctx *ctx, const char *name, const char *type,
 	struct arena *a = ctx->req->arena;
 	struct store_upload u;
 	struct store *st;
-	uint64_t total;
 	const char *dir = uploads_dir(ctx);
 	int fd;
 
@@ -245,10 +242,6 @@ web_upload_store(struct web_ctx *ctx, const char *name, const char *type,
 		return -1;
 	if (size > mb(ctx->config->webmail.attachment_size_limit))
 		return web_upload_too_large(ctx, false, err);
-	if (store_upload_total(st, ctx->session->id_hash, a, &total, err) != 0)
-		return -1;
-	if (total + size > mb(ctx->config->limits.max_upload_total))
-		return web_upload_too_large(ctx, true, err);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return perr_set(err, a, PERR_INTERNAL, "mkdir %s: %s", dir,
 		                strerror(errno));
@@ -266,16 +259,19 @@ web_upload_store(struct web_ctx *ctx, const char *name, const char *type,
 		return perr_set(err, a, PERR_INTERNAL, "create %s: %s", u.path,
 		                strerror(errno));
 	if ((src_path != NULL ? copy_file(src_path, fd, err, a)
-	                      : pt_write_all(fd, data.p, data.len) != 0
-	                                ? perr_set(err, a, PERR_INTERNAL,
-	                                           "write upload: %s",
-	                                           strerror(errno))
-	                                : 0) != 0 ||
-	    close(fd) != 0 || store_upload_add(st, &u, a, err) != 0) {
+	     : pt_write_all(fd, data.p, data.len) != 0
+	             ? perr_set(err, a, PERR_INTERNAL, "write upload: %s",
+	                        strerror(errno))
+	             : 0) != 0 ||
+	    close(fd) != 0 ||
+	    store_upload_add(st, &u, mb(ctx->config->limits.max_upload_total),
+	                     a, err) != 0) {
 		if (err->kind == PERR_OK)
 			perr_set(err, a, PERR_INTERNAL, "close upload: %s",
 			         strerror(errno));
 		(void)unlink(u.path);
+		if (err->kind == PERR_LIMIT)
+			return web_upload_too_large(ctx, true, err);
 		return -1;
 	}
 	*json_r = json_pack("{sssssssI}", "id", u.id, "name", u.name, "type",
@@ -298,14 +294,13 @@ web_api_upload(struct web_ctx *ctx, struct perr *err)
 	if (i == n)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
 		                "a multipart field \"file\" is required");
-	if (web_upload_store(ctx,
-	                     ups[i].filename.p != NULL
-	                             ? strv_dup(ctx->req->arena,
-	                                        ups[i].filename)
-	                             : "",
-	                     strv_dup(ctx->req->arena, ups[i].content_type),
-	                     ups[i].data, ups[i].path, ups[i].size, &out,
-	                     err) != 0)
+	if (web_upload_store(
+	            ctx,
+	            ups[i].filename.p != NULL
+	                    ? strv_dup(ctx->req->arena, ups[i].filename)
+	                    : "",
+	            strv_dup(ctx->req->arena, ups[i].content_type), ups[i].data,
+	            ups[i].path, ups[i].size, &out, err) != 0)
 		return -1;
 	return web_reply_json(ctx, out, err);
 }
@@ -319,8 +314,8 @@ web_api_upload_delete(struct web_ctx *ctx, struct perr *err)
 
 	if (web_json_str(ctx, "id", true, 64, &id, err) != 0 ||
 	    (st = web_store(ctx, err)) == NULL ||
-	    store_upload_get(st, ctx->session->id_hash, id, ctx->req->arena,
-	                     &u, err) != 0)
+	    store_upload_get(st, ctx->session->id_hash, id, ctx->req->arena, &u,
+	                     err) != 0)
 		return -1;
 	(void)unlink(u.path);
 	if (store_upload_delete(st, u.id, ctx->req->arena, err) != 0)
@@ -383,14 +378,14 @@ web_api_identities(struct web_ctx *ctx, struct perr *err)
 	arr = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(
-		        arr,
-		        json_pack("{ss ss ss ss ss sb sb ss sb}", "id", v[i].id, "name",
-		                  v[i].s.name, "email", v[i].s.email, "replyTo",
-		                  v[i].s.reply_to, "signature", v[i].s.signature,
-		                  "signatureHtml", v[i].s.signature_html,
-		                  "signatureAbove", v[i].s.signature_above,
-		                  "sentFolder", v[i].s.sent_folder, "isDefault",
-		                  v[i].s.is_default));
+		        arr, json_pack("{ss ss ss ss ss sb sb ss sb}", "id",
+		                       v[i].id, "name", v[i].s.name, "email",
+		                       v[i].s.email, "replyTo", v[i].s.reply_to,
+		                       "signature", v[i].s.signature,
+		                       "signatureHtml", v[i].s.signature_html,
+		                       "signatureAbove", v[i].s.signature_above,
+		                       "sentFolder", v[i].s.sent_folder,
+		                       "isDefault", v[i].s.is_default));
 	return web_reply_json(ctx, json_pack("{so}", "identities", arr), err);
 }
 
@@ -442,12 +437,12 @@ web_api_identity_save(struct web_ctx *ctx, struct perr *err)
 	    identity_id_arg(ctx, sid, &id.id, err) != 0 ||
 	    web_json_str(ctx, "name", false, IDENTITY_FIELD_MAX, &id.name,
 	                 err) != 0 ||
-	    web_json_str(ctx, "email", true, IDENTITY_FIELD_MAX, &email,
-	                 err) != 0 ||
+	    web_json_str(ctx, "email", true, IDENTITY_FIELD_MAX, &email, err) !=
+	            0 ||
 	    web_json_str(ctx, "replyTo", false, IDENTITY_FIELD_MAX,
 	                 &id.reply_to, err) != 0 ||
-	    web_json_str(ctx, "signature", false, SIGNATURE_MAX,
-	                 &id.signature, err) != 0 ||
+	    web_json_str(ctx, "signature", false, SIGNATURE_MAX, &id.signature,
+	                 err) != 0 ||
 	    web_json_str(ctx, "sentFolder", false, IDENTITY_FIELD_MAX,
 	                 &id.sent_folder, err) != 0 ||
 	    json_bool_arg(ctx, "signatureHtml", &id.signature_html, err) != 0 ||
@@ -476,7 +471,8 @@ web_api_identity_save(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	return web_reply_json(
 	        ctx,
-	        json_pack("{ss}", "id", arena_printf(a, "%lld", (long long)out)),
+	        json_pack("{ss}", "id",
+	                  arena_printf(a, "%lld", (long long)out)),
 	        err);
 fail:
 	web_compose_fail_code(ctx, err);
@@ -531,8 +527,8 @@ web_api_address_suggest(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	arr = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{ssss}", "name",
-		                                     r[i].name, "email",
-		                                     r[i].email));
+		json_array_append_new(arr,
+		                      json_pack("{ssss}", "name", r[i].name,
+		                                "email", r[i].email));
 	return web_reply_json(ctx, json_pack("{so}", "addresses", arr), err);
 }

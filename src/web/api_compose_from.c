@@ -79,14 +79,12 @@ is_own(const struct cf *f, const char *email)
 }
 
 static bool
-listed(json_t *arr, const char *email, const struct imap_addr_list *src,
-       size_t upto)
+listed(const char *email, const struct imap_addr_list *l)
 {
 	size_t i;
 
-	(void)arr;
-	for (i = 0; i < upto; i++)
-		if (strcasecmp(src->v[i].email, email) == 0)
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i].email, email) == 0)
 			return true;
 	return false;
 }
@@ -103,11 +101,12 @@ add_addrs(struct cf *f, json_t *arr, const struct imap_addr_list *l,
 
 		if (e[0] == '\0' || (drop_own && is_own(f, e)))
 			continue;
-		if (exclude != NULL && listed(NULL, e, exclude, exclude->n))
+		if (exclude != NULL && listed(e, exclude))
 			continue;
 		for (j = 0; j < json_array_size(arr); j++)
-			if (strcasestr(json_string_value(json_array_get(arr, j)),
-			               e) != NULL)
+			if (strcasestr(
+			            json_string_value(json_array_get(arr, j)),
+			            e) != NULL)
 				dup = true;
 		if (!dup)
 			json_array_append_new(
@@ -209,6 +208,24 @@ text_as_html(struct cf *f, const char *text)
 	return sbuf_cstr(&b);
 }
 
+/* LF line ends and no trailing blank lines: what a compose box holds. */
+static const char *
+tidy_text(struct arena *a, struct strv t)
+{
+	struct sbuf b;
+	size_t i;
+
+	sbuf_init(&b, a, t.len + 1, QUOTE_MAX);
+	for (i = 0; i < t.len; i++)
+		if (!(t.p[i] == '\r' && i + 1 < t.len && t.p[i + 1] == '\n'))
+			sbuf_append_char(&b, t.p[i]);
+	while (b.len > 0 &&
+	       (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == ' ' ||
+	        b.data[b.len - 1] == '\r'))
+		b.data[--b.len] = '\0';
+	return sbuf_cstr(&b);
+}
+
 /* The original's body: its text, and its HTML sanitized (or NULL). */
 static int
 load_bodies(struct cf *f, struct perr *err)
@@ -233,13 +250,13 @@ load_bodies(struct cf *f, struct perr *err)
 			sbuf_init(&b, f->a, t.len / 2 + 64, QUOTE_MAX);
 			if (sanitize_html_to_text(t, f->a, &b, err) != 0)
 				return -1;
-			f->text = sbuf_cstr(&b);
+			f->text = tidy_text(f->a, sbuf_view(&b));
 		}
 	}
 	if (f->v.plain != NULL) {
 		if (web_msg_part_text(f->ic, &f->v, f->v.plain, &t, err) != 0)
 			return -1;
-		f->text = t.p;
+		f->text = tidy_text(f->a, t);
 	}
 	return 0;
 }
@@ -261,55 +278,65 @@ copy_attachments(struct cf *f, json_t *out, struct perr *err)
 		dec = mime_transfer_decode(
 		        mime_encoding_parse(strv_from_cstr(p->encoding)), raw,
 		        f->a);
-		if (web_upload_store(f->ctx, web_msg_attachment_name(&f->v, p),
-		                     arena_printf(f->a, "%s/%s", p->type,
-		                                  p->subtype),
-		                     dec, NULL, dec.len, &j, err) != 0)
+		if (web_upload_store(
+		            f->ctx, web_msg_attachment_name(&f->v, p),
+		            arena_printf(f->a, "%s/%s", p->type, p->subtype),
+		            dec, NULL, dec.len, &j, err) != 0)
 			return -1;
 		json_array_append_new(out, j);
 	}
 	return 0;
 }
 
-/* The Bcc header of the stored message (drafts and sent copies keep it). */
-static void
-add_bcc(struct cf *f, json_t *arr)
+/* The nth (from 0) field name of a raw header block, unfolded, or NULL. */
+static const char *
+header_field(struct strv hdr, const char *name, size_t nth, struct arena *a)
 {
-	struct strv hdr, line;
-	struct perr err = {0};
+	struct strv line, want = strv_from_cstr(name);
 	struct sbuf v;
-	const char *p, *dec;
-	size_t i;
-	bool quoted = false;
-	int angle = 0;
+	const char *p;
+	bool in = false;
+	size_t seen = 0;
 
-	if (imap_fetch_section(f->ic, f->v.folder, f->v.uid, "HEADER", f->a,
-	                       &hdr, &err) != 0)
-		return;
-	sbuf_init(&v, f->a, 256, 64 * 1024);
-	for (p = hdr.p; p != NULL && *p != '\0';) {
-		const char *nl = strchr(p, '\n');
+	sbuf_init(&v, a, 256, 64 * 1024);
+	for (p = hdr.p; p != NULL && p < hdr.p + hdr.len && *p != '\0';) {
+		const char *nl = memchr(p, '\n', (size_t)(hdr.p + hdr.len - p));
 
-		line = (struct strv){p, nl != NULL ? (size_t)(nl - p)
-		                                   : strlen(p)};
+		line = (struct strv){
+		        p, nl != NULL ? (size_t)(nl - p)
+		                      : (size_t)(hdr.p + hdr.len - p)};
 		p = nl != NULL ? nl + 1 : NULL;
-		if (v.len > 0 && line.len > 0 &&
+		if (in && line.len > 0 &&
 		    (line.p[0] == ' ' || line.p[0] == '\t')) {
-			sbuf_append_strv(&v, strv_trim(line));
 			sbuf_append_char(&v, ' ');
+			sbuf_append_strv(&v, strv_trim(line));
 			continue;
 		}
-		if (v.len > 0)
+		if (in)
 			break;
-		if (strv_starts_with_ci_ascii(line, STRV_LIT("bcc:"))) {
+		if (line.len > want.len && line.p[want.len] == ':' &&
+		    strv_starts_with_ci_ascii(line, want) && seen++ == nth) {
 			sbuf_append_strv(&v, strv_trim((struct strv){
-			                             line.p + 4, line.len - 4}));
-			sbuf_append_char(&v, ' ');
+			                             line.p + want.len + 1,
+			                             line.len - want.len - 1}));
+			in = true;
 		}
 	}
-	if (v.len == 0)
+	return in && sbuf_ok(&v) ? sbuf_cstr(&v) : NULL;
+}
+
+/* The Bcc header of the stored message (drafts and sent copies keep it). */
+static void
+add_bcc(struct cf *f, struct strv hdr, json_t *arr)
+{
+	const char *raw = header_field(hdr, "Bcc", 0, f->a), *p, *dec;
+	bool quoted = false;
+	int angle = 0;
+	size_t i;
+
+	if (raw == NULL)
 		return;
-	dec = imap_decode_header(sbuf_view(&v), f->a);
+	dec = imap_decode_header(strv_from_cstr(raw), f->a);
 	/* Split at commas outside quotes and angle brackets. */
 	for (p = dec, i = 0;; i++) {
 		char c = dec[i];
@@ -332,6 +359,41 @@ add_bcc(struct cf *f, json_t *arr)
 			p = dec + i + 1;
 		}
 	}
+}
+
+/* A draft's recipients that were no address yet, back into arr. */
+static void
+add_pending(struct cf *f, struct strv hdr, const char *name, json_t *arr)
+{
+	const char *v;
+	struct strv raw;
+	size_t i;
+
+	for (i = 0; (v = header_field(hdr, name, i, f->a)) != NULL; i++)
+		if (codec_base64_decode(strv_from_cstr(v), f->a, &raw) == 0 &&
+		    codec_utf8_valid(raw) && !strv_has_ctl(raw, false))
+			json_array_append_new(arr,
+			                      json_stringn(raw.p, raw.len));
+}
+
+/* A draft's X-Petrel-Draft-* header back into {"folder", "uid"}. */
+static json_t *
+draft_ref(struct cf *f, struct strv hdr, const char *name)
+{
+	const char *v = header_field(hdr, name, 0, f->a), *sp;
+	struct strv folder;
+	uint64_t uid;
+
+	if (v == NULL || (sp = strchr(v, ' ')) == NULL ||
+	    !pt_parse_u64((struct strv){v, (size_t)(sp - v)}, UINT32_MAX,
+	                  &uid) ||
+	    uid == 0 ||
+	    codec_base64_decode(strv_from_cstr(sp + 1), f->a, &folder) != 0 ||
+	    folder.len == 0 || !codec_utf8_valid(folder) ||
+	    strv_has_ctl(folder, false))
+		return json_null();
+	return json_pack("{ss#sI}", "folder", folder.p, (int)folder.len, "uid",
+	                 (json_int_t)uid);
 }
 
 /* The identity the message was addressed to (reply) or sent from. */
@@ -430,11 +492,11 @@ web_api_compose_from(struct web_ctx *ctx, struct perr *err)
 	subject = env->subject;
 	if (mode == CF_REPLY || mode == CF_REPLY_ALL) {
 		const struct imap_addr_list *mine[] = {&env->to, &env->cc};
-		const char *kv[] = {"date", date_text(f.a, env->date,
-		                                      env->date_raw),
+		const char *kv[] = {"date",
+		                    date_text(f.a, env->date, env->date_raw),
 		                    "name", who(env)};
-		const char *attr = fill(&f, "L_COMPOSE_REPLY_ATTRIBUTION", kv,
-		                        4);
+		const char *attr =
+		        fill(&f, "L_COMPOSE_REPLY_ATTRIBUTION", kv, 4);
 
 		add_addrs(&f, to,
 		          env->reply_to.n > 0 ? &env->reply_to : &env->from,
@@ -454,10 +516,11 @@ web_api_compose_from(struct web_ctx *ctx, struct perr *err)
 		ident = identity_for(&f, mine, 2);
 		irt = ref_json(folder, uid);
 	} else if (mode == CF_FORWARD) {
-		const char *kv[] = {"from", list_text(&f, &env->from), "date",
-		                    date_text(f.a, env->date, env->date_raw),
-		                    "subject", env->subject, "to",
-		                    list_text(&f, &env->to)};
+		const char *kv[] = {
+		        "from",    list_text(&f, &env->from),
+		        "date",    date_text(f.a, env->date, env->date_raw),
+		        "subject", env->subject,
+		        "to",      list_text(&f, &env->to)};
 		const char *head = fill(&f, "L_COMPOSE_FORWARD_HEADER", kv, 8);
 		const struct imap_addr_list *mine[] = {&env->to, &env->cc};
 
@@ -478,13 +541,12 @@ web_api_compose_from(struct web_ctx *ctx, struct perr *err)
 		subject = prefixed(f.a, subject, "Fwd:");
 		if (imap_fetch_section(f.ic, folder, uid, NULL, f.a, &raw,
 		                       err) != 0 ||
-		    web_upload_store(ctx,
-		                     arena_printf(f.a, "%s.eml",
-		                                  env->subject[0] != '\0'
-		                                          ? env->subject
-		                                          : "message"),
-		                     "message/rfc822", raw, NULL, raw.len, &j,
-		                     err) != 0)
+		    web_upload_store(
+		            ctx,
+		            arena_printf(f.a, "%s.eml",
+		                         env->subject[0] != '\0' ? env->subject
+		                                                 : "message"),
+		            "message/rfc822", raw, NULL, raw.len, &j, err) != 0)
 			goto fail;
 		json_array_append_new(atts, j);
 		ident = identity_for(&f, mine, 2);
@@ -495,9 +557,16 @@ web_api_compose_from(struct web_ctx *ctx, struct perr *err)
 		struct imap_folder *fl;
 		size_t n, i;
 
+		struct strv hdr = STRV_LIT("");
+		struct perr ignored = {0};
+
+		/* Without the header block only Bcc and the draft refs miss. */
+		if (imap_fetch_section(f.ic, folder, uid, "HEADER", f.a, &hdr,
+		                       &ignored) != 0)
+			hdr = STRV_LIT("");
 		add_addrs(&f, to, &env->to, false, NULL);
 		add_addrs(&f, cc, &env->cc, false, NULL);
-		add_bcc(&f, bcc);
+		add_bcc(&f, hdr, bcc);
 		if (env->reply_to.n > 0 &&
 		    (env->from.n == 0 || strcasecmp(env->reply_to.v[0].email,
 		                                    env->from.v[0].email) != 0))
@@ -511,8 +580,14 @@ web_api_compose_from(struct web_ctx *ctx, struct perr *err)
 			for (i = 0; i < n; i++)
 				if (fl[i].special == IMAP_SPECIAL_DRAFTS)
 					drafts = fl[i].path;
-		if (drafts != NULL && strcmp(drafts, folder) == 0)
+		if (drafts != NULL && strcmp(drafts, folder) == 0) {
 			draft = json_integer(uid);
+			irt = draft_ref(&f, hdr, WEB_DRAFT_REPLY_HEADER);
+			fwd = draft_ref(&f, hdr, WEB_DRAFT_FORWARD_HEADER);
+			add_pending(&f, hdr, WEB_DRAFT_PENDING_TO, to);
+			add_pending(&f, hdr, WEB_DRAFT_PENDING_CC, cc);
+			add_pending(&f, hdr, WEB_DRAFT_PENDING_BCC, bcc);
+		}
 	}
 	json_object_set_new(out, "identityId", ident);
 	json_object_set_new(out, "replyTo", json_string(reply_to));

@@ -42,8 +42,14 @@ struct msg_ref {
 	uint32_t uid;
 };
 
+/* A draft may hold what is not an address yet (half typed). */
+#define DRAFT_PENDING_MAX 50
+
 struct compose {
 	struct mime_message m;
+	/* Drafts: the entries of to, cc, bcc that did not parse, raw. */
+	const char *pending[3][DRAFT_PENDING_MAX];
+	size_t n_pending[3];
 	struct mime_addr reply_to;
 	struct store_upload *uploads;
 	struct mime_attachment *att;
@@ -56,9 +62,15 @@ struct compose {
 
 /* ---- reading the request ------------------------------------------------- */
 
+/*
+ * pending == NULL (Send): every entry must be an address. Otherwise
+ * (SaveDraft) an entry that is not one yet is kept aside in pending, but
+ * CR, LF and NUL are refused all the same.
+ */
 static int
 addr_list(struct web_ctx *ctx, const char *name, struct mime_addr **v_r,
-          size_t *n_r, struct perr *err)
+          size_t *n_r, const char **pending, size_t *n_pending,
+          struct perr *err)
 {
 	struct arena *a = ctx->req->arena;
 	json_t *arr = json_object_get(web_json_body(ctx), name), *it;
@@ -87,11 +99,19 @@ addr_list(struct web_ctx *ctx, const char *name, struct mime_addr **v_r,
 			                name);
 		if (mime_addr_parse((struct strv){json_string_value(it),
 		                                  json_string_length(it)},
-		                    a, &v[i], err) != 0)
+		                    a, &v[*n_r], err) == 0) {
+			(*n_r)++;
+			continue;
+		}
+		if (pending == NULL ||
+		    strncmp(err->msg, "header injection", 16) == 0)
 			return -1;
+		perr_clear(err);
+		if (*n_pending < DRAFT_PENDING_MAX &&
+		    json_string_length(it) <= 512)
+			pending[(*n_pending)++] = json_string_value(it);
 	}
 	*v_r = v;
-	*n_r = n;
 	return 0;
 }
 
@@ -100,7 +120,8 @@ msg_ref(struct web_ctx *ctx, const char *name, struct msg_ref *r,
         struct perr *err)
 {
 	json_t *o = json_object_get(web_json_body(ctx), name);
-	json_t *f = json_object_get(o, "folder"), *u = json_object_get(o, "uid");
+	json_t *f = json_object_get(o, "folder"),
+	       *u = json_object_get(o, "uid");
 
 	r->folder = NULL;
 	r->uid = 0;
@@ -139,6 +160,19 @@ pick_identity(struct web_ctx *ctx, struct compose *c, struct perr *err)
 		if (want != NULL ? strcmp(ids[i].id, want) == 0
 		                 : ids[i].s.is_default)
 			c->ident = &ids[i];
+	if (c->ident == NULL && want != NULL && strcmp(want, "default") == 0) {
+		/* The login address is always there, stored identities or not.
+		 */
+		struct web_identity *d = arena_new(a, struct web_identity);
+
+		if (d == NULL)
+			return perr_set(err, a, PERR_LIMIT, "out of memory");
+		d->id = "default";
+		d->s.name = d->s.reply_to = d->s.signature = "";
+		d->s.sent_folder = "";
+		d->s.email = ctx->session->user;
+		c->ident = d;
+	}
 	if (c->ident == NULL)
 		return perr_set(err, a, PERR_NOTFOUND, "no such identity: %s",
 		                want);
@@ -227,8 +261,8 @@ load_attachments(struct web_ctx *ctx, struct compose *c, struct perr *err)
 		close(fd);
 		c->att[i].filename = u->name;
 		c->att[i].content_type = u->type;
-		c->att[i].data = (struct strv){p != NULL ? p : "",
-		                               (size_t)sb.st_size};
+		c->att[i].data =
+		        (struct strv){p != NULL ? p : "", (size_t)sb.st_size};
 	}
 	c->n_att = n;
 	c->m.att = c->att;
@@ -289,8 +323,8 @@ thread_headers(struct web_ctx *ctx, struct compose *c)
 		return;
 	c->m.in_reply_to = om.env.message_id;
 	c->m.references =
-	        om.references[0] != '\0' &&
-	                        !mime_has_crlf_nul(strv_from_cstr(om.references))
+	        om.references[0] != '\0' && !mime_has_crlf_nul(strv_from_cstr(
+	                                            om.references))
 	                ? arena_printf(ctx->req->arena, "%s %s", om.references,
 	                               om.env.message_id)
 	                : om.env.message_id;
@@ -307,10 +341,17 @@ read_compose(struct web_ctx *ctx, struct compose *c, bool sending,
 
 	memset(c, 0, sizeof(*c));
 	if (web_json_body(ctx) == NULL)
-		return perr_set(err, a, PERR_INPUT, "a JSON object is required");
-	if (addr_list(ctx, "to", &to, &c->m.n_to, err) != 0 ||
-	    addr_list(ctx, "cc", &cc, &c->m.n_cc, err) != 0 ||
-	    addr_list(ctx, "bcc", &bcc, &c->m.n_bcc, err) != 0 ||
+		return perr_set(err, a, PERR_INPUT,
+		                "a JSON object is required");
+	if (addr_list(ctx, "to", &to, &c->m.n_to,
+	              sending ? NULL : c->pending[0], &c->n_pending[0],
+	              err) != 0 ||
+	    addr_list(ctx, "cc", &cc, &c->m.n_cc,
+	              sending ? NULL : c->pending[1], &c->n_pending[1],
+	              err) != 0 ||
+	    addr_list(ctx, "bcc", &bcc, &c->m.n_bcc,
+	              sending ? NULL : c->pending[2], &c->n_pending[2],
+	              err) != 0 ||
 	    web_json_str(ctx, "replyTo", false, 1024, &reply_to, err) != 0 ||
 	    web_json_str(ctx, "subject", false, COMPOSE_MAX_SUBJECT,
 	                 &c->m.subject, err) != 0 ||
@@ -326,8 +367,9 @@ read_compose(struct web_ctx *ctx, struct compose *c, bool sending,
 	c->m.bcc = bcc;
 	if (c->m.subject != NULL &&
 	    mime_has_crlf_nul(strv_from_cstr(c->m.subject)))
-		return perr_set(err, a, PERR_INPUT,
-		                "header injection: CR, LF or NUL in the subject");
+		return perr_set(
+		        err, a, PERR_INPUT,
+		        "header injection: CR, LF or NUL in the subject");
 	du = json_object_get(web_json_body(ctx), "draftUid");
 	if (du != NULL && !json_is_null(du)) {
 		if (!json_is_integer(du) || json_integer_value(du) <= 0 ||
@@ -343,7 +385,8 @@ read_compose(struct web_ctx *ctx, struct compose *c, bool sending,
 		                 &c->send_token, err) != 0)
 			return -1;
 		for (i = 0; c->send_token[i] != '\0'; i++)
-			if (!strchr("0123456789abcdefABCDEF-_", c->send_token[i]))
+			if (!strchr("0123456789abcdefABCDEF-_",
+			            c->send_token[i]))
 				return perr_set(err, a, PERR_INPUT,
 				                "\"sendToken\" must be hex");
 		if (i < 16)
@@ -422,6 +465,42 @@ drop_draft(struct imap_conn *ic, const char *drafts, uint32_t uid,
 		log_warn("compose: old draft %u not deleted: %s", uid, err.msg);
 }
 
+/*
+ * A draft remembers what it replies to or forwards, so that sending it
+ * after reopening still threads and flags the original (ComposeFrom
+ * editAsNew reads these back). Only drafts carry them.
+ */
+static size_t
+draft_refs(const struct compose *c, const char **refs, struct arena *a)
+{
+	const struct msg_ref *r[] = {&c->irt, &c->fwd};
+	const char *names[] = {WEB_DRAFT_REPLY_HEADER,
+	                       WEB_DRAFT_FORWARD_HEADER};
+	const char *fields[] = {WEB_DRAFT_PENDING_TO, WEB_DRAFT_PENDING_CC,
+	                        WEB_DRAFT_PENDING_BCC};
+	size_t i, j, n = 0;
+
+	/* Entries that are no address yet, so that reopening shows them. */
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < c->n_pending[i]; j++)
+			refs[n++] = arena_printf(
+			        a, "%s: %s", fields[i],
+			        codec_base64_encode(a, c->pending[i][j],
+			                            strlen(c->pending[i][j])));
+
+	for (i = 0; i < 2; i++) {
+		const char *f = r[i]->folder;
+
+		/* Folder names are UTF-8 of any kind: base64 keeps it one line.
+		 */
+		if (f == NULL || strlen(f) > 600)
+			continue;
+		refs[n++] = arena_printf(a, "%s: %u %s", names[i], r[i]->uid,
+		                         codec_base64_encode(a, f, strlen(f)));
+	}
+	return n;
+}
+
 int
 web_api_save_draft(struct web_ctx *ctx, struct perr *err)
 {
@@ -429,14 +508,15 @@ web_api_save_draft(struct web_ctx *ctx, struct perr *err)
 	struct compose c;
 	struct mime_built out;
 	struct imap_conn *ic;
-	const char *drafts;
+	const char *drafts, *refs[2 + 3 * DRAFT_PENDING_MAX];
 	uint32_t uid = 0;
 
-	if (read_compose(ctx, &c, false, err) != 0 ||
-	    mime_build(&c.m, message_max(ctx), a, &out, err) != 0) {
-		web_compose_fail_code(ctx, err);
-		return -1;
-	}
+	if (read_compose(ctx, &c, false, err) != 0)
+		goto fail;
+	c.m.extra_headers = refs;
+	c.m.n_extra_headers = draft_refs(&c, refs, a);
+	if (mime_build(&c.m, message_max(ctx), a, &out, err) != 0)
+		goto fail;
 	if (web_imap(ctx, &ic, err) != 0)
 		return -1;
 	drafts = special_folder(ic, IMAP_SPECIAL_DRAFTS, "Drafts", a);
@@ -445,11 +525,14 @@ web_api_save_draft(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	if (c.draft_uid != uid)
 		drop_draft(ic, drafts, c.draft_uid, a);
-	return web_reply_json(ctx,
-	                      json_pack("{so}", "draftUid",
-	                                uid != 0 ? json_integer(uid)
-	                                         : json_null()),
-	                      err);
+	return web_reply_json(
+	        ctx,
+	        json_pack("{so}", "draftUid",
+	                  uid != 0 ? json_integer(uid) : json_null()),
+	        err);
+fail:
+	web_compose_fail_code(ctx, err);
+	return -1;
 }
 
 /* ---- Send ---------------------------------------------------------------- */
@@ -486,7 +569,8 @@ submit(struct web_ctx *ctx, struct compose *c, struct strv msg,
 		return perr_set(err, a, PERR_LIMIT, "out of request memory");
 	for (i = 0; i < 3; i++)
 		for (j = 0; j < ns[i]; j++) {
-			const char *r = envelope_addr(lists[i][j].email, a, err);
+			const char *r =
+			        envelope_addr(lists[i][j].email, a, err);
 			size_t k;
 
 			if (r == NULL)
@@ -549,10 +633,10 @@ after_send(struct web_ctx *ctx, struct compose *c, struct strv sent_copy)
 
 		for (i = 0; i < 3; i++)
 			for (j = 0; j < ns[i]; j++)
-				if (store_recipient_used(
-				            st, ctx->session->user,
-				            lists[i][j].email, lists[i][j].name,
-				            now, a, &err) != 0)
+				if (store_recipient_used(st, ctx->session->user,
+				                         lists[i][j].email,
+				                         lists[i][j].name, now,
+				                         a, &err) != 0)
 					log_warn("compose: recipient not "
 					         "recorded: %s",
 					         err.msg);
@@ -583,7 +667,8 @@ after_send(struct web_ctx *ctx, struct compose *c, struct strv sent_copy)
 	                   IMAP_MSG_FORWARDED, NULL, 0, a, &err) != 0)
 		log_warn("compose: $Forwarded not set: %s", err.msg);
 	if (c->draft_uid != 0)
-		drop_draft(ic, special_folder(ic, IMAP_SPECIAL_DRAFTS, "Drafts", a),
+		drop_draft(ic,
+		           special_folder(ic, IMAP_SPECIAL_DRAFTS, "Drafts", a),
 		           c->draft_uid, a);
 	return uid;
 }
@@ -609,10 +694,9 @@ web_api_send(struct web_ctx *ctx, struct perr *err)
 	}
 	if ((st = web_store(ctx, err)) == NULL)
 		return -1;
-	claim = store_send_token_claim(st, ctx->session->user, c.send_token,
-	                               pt_now_unix(),
-	                               pt_now_unix() - SEND_TOKEN_STALE_S, a,
-	                               &prior, err);
+	claim = store_send_token_claim(
+	        st, ctx->session->user, c.send_token, pt_now_unix(),
+	        pt_now_unix() - SEND_TOKEN_STALE_S, a, &prior, err);
 	if (claim < 0)
 		return -1;
 	if (claim == STORE_TOKEN_BUSY) {

@@ -198,6 +198,13 @@ int web_api_identities(struct web_ctx *ctx, struct perr *err);
 int web_api_identity_save(struct web_ctx *ctx, struct perr *err);
 int web_api_identity_delete(struct web_ctx *ctx, struct perr *err);
 int web_api_address_suggest(struct web_ctx *ctx, struct perr *err);
+/* Headers of a saved draft: "<uid> <base64 folder>" of its original. */
+#define WEB_DRAFT_REPLY_HEADER "X-Petrel-Draft-Reply"
+#define WEB_DRAFT_FORWARD_HEADER "X-Petrel-Draft-Forward"
+/* ... and "<base64>" of a recipient typed that is no address yet. */
+#define WEB_DRAFT_PENDING_TO "X-Petrel-Draft-To"
+#define WEB_DRAFT_PENDING_CC "X-Petrel-Draft-Cc"
+#define WEB_DRAFT_PENDING_BCC "X-Petrel-Draft-Bcc"
 /* A stored identity, or the synthesized login one (id "default"). */
 struct web_identity {
 	const char *id;

@@ -6,10 +6,12 @@ mailboxes and parsed with Python's email package, so the assertions are on
 what a real client would see. Subjects carry a per-run tag.
 """
 import email
+import html as htmllib
 import email.policy
 import imaplib
 import json
 import os
+import re
 import secrets
 import sys
 import time
@@ -154,6 +156,13 @@ def test_send_with_cc_bcc_attachments_html():
     assert len(sent) == 1
     assert "\\Seen" in sent[0][1]
     assert parse(sent[0][2])["Bcc"].addresses[0].addr_spec == "sink@example.test"
+    # What bob got is the Sent copy from Date on, byte for byte (no Bcc
+    # line, nothing added at the end by the submission).
+    bob_raw = [g for g in find("bob@example.test", RUN)
+               if parse(g[2])["Subject"] == subject][0][2]
+    sent_raw = sent[0][2]
+    assert sent_raw.startswith(b"Bcc: sink@example.test\r\nDate: ")
+    assert bob_raw.endswith(sent_raw[sent_raw.index(b"Date: "):])
     # The uploads were used up by the send.
     status, err, _ = c.call("UploadDelete", {"id": ids[0]})
     assert status == 404, (status, err)
@@ -179,7 +188,15 @@ def test_draft_lifecycle_and_send_deletes_it():
                                        "uid": d2})[:2])
     assert again["draftUid"] == d2 and again["subject"] == tag
     assert again["to"] == ["bob@example.test"] and again["text"].strip() == "second"
-    ok(*c.call("Send", dict(fields, text="final", draftUid=d2, sendToken=token()))[:2])
+    # A half-typed recipient does not stop the autosave and comes back.
+    d3 = ok(*c.call("SaveDraft", dict(fields, cc=["carol@", "Dan <dan@example.test>"],
+                                      draftUid=d2))[:2])["draftUid"]
+    again = ok(*c.call("ComposeFrom", {"mode": "editAsNew", "folder": "Drafts",
+                                       "uid": d3})[:2])
+    assert again["cc"] == ["Dan <dan@example.test>", "carol@"], again["cc"]
+    status, body, _ = c.call("SaveDraft", dict(fields, cc=["x\r\nBcc: y@z"]))
+    assert status == 400 and body["error"]["code"] == "header_injection", body
+    ok(*c.call("Send", dict(fields, text="final", draftUid=d3, sendToken=token()))[:2])
     assert drafts_with("alice@example.test", tag) == []
     assert len(find("bob@example.test", tag)) == 1
 
@@ -267,8 +284,20 @@ def test_reply_threads_and_sets_answered():
     assert r["cc"] == ["carol@example.org"], r["cc"]  # alice herself dropped
     assert r["inReplyTo"] == {"folder": "INBOX", "uid": uid}
     assert "> line one\n> line two" in r["text"] and "wrote:" in r["text"]
-    ok(*alice.call("Send", {"to": r["to"], "subject": r["subject"], "text": "ok!\n" + r["text"],
-                            "inReplyTo": r["inReplyTo"], "sendToken": token()})[:2])
+    # Saved as a draft and reopened, the reply still knows its original.
+    fields = {"to": r["to"], "subject": r["subject"], "text": "ok!\n" + r["text"],
+              "inReplyTo": r["inReplyTo"]}
+    d = ok(*alice.call("SaveDraft", fields)[:2])["draftUid"]
+    draft_raw = drafts_with("alice@example.test", "Re: " + tag)[0][2]
+    assert b"In-Reply-To: " + orig["Message-ID"].encode() in draft_raw
+    back = ok(*alice.call("ComposeFrom", {"mode": "editAsNew", "folder": "Drafts",
+                                          "uid": d})[:2])
+    assert back["inReplyTo"] == {"folder": "INBOX", "uid": uid}, back
+    assert back["draftUid"] == d and back["forwardOf"] is None
+    assert back["text"] == fields["text"].rstrip("\n"), (back["text"], fields["text"])
+    ok(*alice.call("Send", dict(fields, inReplyTo=back["inReplyTo"], draftUid=d,
+                                sendToken=token()))[:2])
+    assert drafts_with("alice@example.test", "Re: " + tag) == []
     _, reply = message_uid("bob@example.test", "Re: " + tag)
     assert reply["In-Reply-To"] == orig["Message-ID"]
     assert orig["Message-ID"] in reply["References"]
@@ -321,6 +350,11 @@ def test_identities_and_suggestions():
     _, got = message_uid("bob@example.test", tag)
     assert str(got["From"]) == "Carol Ö <carol@example.org>"
     assert got["Reply-To"].addresses[0].addr_spec == "help@example.org"
+    # The login address stays usable next to stored identities.
+    ok(*c.call("Send", {"identityId": "default", "to": ["bob@example.test"],
+                        "subject": tag + "-login", "text": "hi", "sendToken": token()})[:2])
+    _, got = message_uid("bob@example.test", tag + "-login")
+    assert str(got["From"]) == "carol@example.org" and got["Reply-To"] is None
     s = ok(*c.call("AddressSuggest", {"q": "tables"})[:2])
     assert s == {"addresses": [{"name": "Bobby Tables", "email": "bob@example.test"}]}, s
     ok(*c.call("IdentityDelete", {"id": new})[:2])
@@ -344,6 +378,36 @@ def test_upload_limits_answer_413():
         ok(*c.call("UploadDelete", {"id": i})[:2])
     status, up = upload(c, "third.bin", b"\2" * 1024)
     assert status == 200, up
+
+
+def test_boot_json_has_compose_limits():
+    c = client("carol@example.org")
+    status, page = c.get("/")
+    assert status == 200
+    m = re.search(r'<body class="page-mail" data-petrel="([^"]*)"', page)
+    assert m, page[:500]
+    boot = json.loads(htmllib.unescape(m.group(1)))
+    assert boot["compose"] == {"autosaveSeconds": 60,
+                               "attachmentLimit": 25 * 1024 * 1024,
+                               "uploadTotalLimit": 50 * 1024 * 1024}, boot["compose"]
+
+
+def test_logout_removes_the_sessions_uploads():
+    c = Client()
+    c.login("carol@example.org")
+    status, up = upload(c, "temp.bin", b"x" * 1000)
+    assert status == 200, up
+    path = os.path.join(os.environ["PETREL_WEBSTACK_DIR"], "data", "_data_", "_default_",
+                        "storage", "uploads", up["id"])
+    assert os.path.getsize(path) == 1000
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    # Another session cannot use or delete it.
+    other = Client()
+    other.login("carol@example.org")
+    status, body, _ = other.call("UploadDelete", {"id": up["id"]})
+    assert status == 404, body
+    ok(*c.call("Logout")[:2])
+    assert not os.path.exists(path)
 
 
 def main():

@@ -83,8 +83,8 @@ bob_has(const char *subject)
 
 	dom_init(&d, 0, CONFIG_SECURE_NONE);
 	if (imap_connect(&d, A, &c, &err) != 0 ||
-	    imap_login(c, "bob@example.test", stack_password("bob@example.test"),
-	               &err) != 0)
+	    imap_login(c, "bob@example.test",
+	               stack_password("bob@example.test"), &err) != 0)
 		fail_msg("imap: %s", err.msg);
 	q.search = arena_printf(A, "subject:%s", subject);
 	q.no_preview = true;
@@ -114,6 +114,18 @@ send_one(uint16_t port, enum config_secure sec, const char *password,
 	dom_init(&d, port, sec);
 	return smtp_send(&d, &login, &env, strv_from_cstr(message(subject)), A,
 	                 f, err);
+}
+
+/* The reply code a message starts with. */
+static int
+atoi_safe(const char *s)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || strlen(s) < 3 ||
+	    !pt_parse_u64((struct strv){s, 3}, 999, &v))
+		return -1;
+	return (int)v;
 }
 
 static const char *
@@ -160,12 +172,11 @@ test_unknown_recipient_has_postfix_text(void **state)
 	struct perr err;
 
 	(void)state;
-	assert_int_equal(send_one(stack_port("SUBMISSION_PORT"),
-	                          CONFIG_SECURE_TLS,
-	                          stack_password("alice@example.test"),
-	                          "nobody@example.test", unique("rej"), &f,
-	                          &err),
-	                 -1);
+	assert_int_equal(
+	        send_one(stack_port("SUBMISSION_PORT"), CONFIG_SECURE_TLS,
+	                 stack_password("alice@example.test"),
+	                 "nobody@example.test", unique("rej"), &f, &err),
+	        -1);
 	assert_int_equal(err.kind, PERR_REMOTE);
 	assert_string_equal(f.stage, "RCPT TO");
 	assert_string_equal(f.recipient, "nobody@example.test");
@@ -201,13 +212,45 @@ test_no_starttls_no_auth_offered(void **state)
 
 	(void)state;
 	/* Postfix offers AUTH on submission only after STARTTLS. */
-	assert_int_equal(send_one(stack_port("SUBMISSION_PORT"),
-	                          CONFIG_SECURE_NONE,
-	                          stack_password("alice@example.test"),
-	                          "bob@example.test", unique("plain"), &f,
-	                          &err),
-	                 -1);
+	assert_int_equal(
+	        send_one(stack_port("SUBMISSION_PORT"), CONFIG_SECURE_NONE,
+	                 stack_password("alice@example.test"),
+	                 "bob@example.test", unique("plain"), &f, &err),
+	        -1);
 	assert_string_equal(f.stage, "AUTH");
+}
+
+static void
+test_relay_account_and_no_auth(void **state)
+{
+	struct config_domain d;
+	const char *rcpts[] = {"bob@example.test"};
+	struct smtp_envelope env = {"alice@example.test", rcpts, 1};
+	const char *subj = unique("relay");
+	struct smtp_failure f;
+	struct perr err;
+
+	(void)state;
+	/* The fixed relay account: no user credentials needed. */
+	dom_init(&d, stack_port("SUBMISSION_PORT"), CONFIG_SECURE_TLS);
+	d.relay_user = "alice@example.test";
+	d.relay_password = stack_password("alice@example.test");
+	if (smtp_send(&d, NULL, &env, strv_from_cstr(message(subj)), A, &f,
+	              &err) != 0)
+		fail_msg("relay send: %s (%s)", err.msg, f.stage);
+	assert_true(bob_has(subj) > 0);
+	/* smtp_auth Off on a port that wants AUTH: Postfix's refusal. */
+	d.relay_user = "";
+	d.smtp_auth = false;
+	assert_int_equal(smtp_send(&d, NULL, &env,
+	                           strv_from_cstr(message(unique("noauth"))), A,
+	                           &f, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_REMOTE);
+	assert_true(f.code >= 500 && f.code < 600);
+	assert_true(strcmp(f.stage, "MAIL FROM") == 0 ||
+	            strcmp(f.stage, "RCPT TO") == 0);
+	assert_int_equal(atoi_safe(err.msg), f.code);
 }
 
 int
@@ -219,6 +262,7 @@ main(void)
 	        cmocka_unit_test(test_unknown_recipient_has_postfix_text),
 	        cmocka_unit_test(test_wrong_password_is_auth_failure),
 	        cmocka_unit_test(test_no_starttls_no_auth_offered),
+	        cmocka_unit_test(test_relay_account_and_no_auth),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

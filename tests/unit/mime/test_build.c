@@ -51,13 +51,11 @@ test_punycode_vectors(void **state)
 	assert_string_equal(puny("испытание"), "80akhbyknj4f");
 	/* RFC 3492 7.1 (L): Japanese with ASCII. */
 	assert_string_equal(puny("3年B組金八先生"), "3B-ww4c5e180e575a65lsy2b");
-	assert_int_equal(mime_domain_to_ascii(STRV_LIT("пример.рф"), A, &d,
-	                                      &err),
-	                 0);
+	assert_int_equal(
+	        mime_domain_to_ascii(STRV_LIT("пример.рф"), A, &d, &err), 0);
 	assert_string_equal(d, "xn--e1afmkfd.xn--p1ai");
-	assert_int_equal(mime_domain_to_ascii(STRV_LIT("Example.TEST"), A, &d,
-	                                      &err),
-	                 0);
+	assert_int_equal(
+	        mime_domain_to_ascii(STRV_LIT("Example.TEST"), A, &d, &err), 0);
 	assert_string_equal(d, "example.test");
 	assert_int_equal(mime_domain_to_ascii(STRV_LIT("a..b"), A, &d, &err),
 	                 -1);
@@ -74,26 +72,29 @@ test_addr_parse(void **state)
 	struct perr err;
 
 	(void)state;
-	assert_int_equal(mime_addr_parse(STRV_LIT(" Bob Smith <bob@example.test> "),
-	                                 A, &ad, &err),
-	                 0);
+	assert_int_equal(
+	        mime_addr_parse(STRV_LIT(" Bob Smith <bob@example.test> "), A,
+	                        &ad, &err),
+	        0);
 	assert_string_equal(ad.name, "Bob Smith");
 	assert_string_equal(ad.email, "bob@example.test");
-	assert_int_equal(mime_addr_parse(STRV_LIT("\"Smith, \\\"Bob\\\"\" <b@x.y>"),
-	                                 A, &ad, &err),
-	                 0);
+	assert_int_equal(
+	        mime_addr_parse(STRV_LIT("\"Smith, \\\"Bob\\\"\" <b@x.y>"), A,
+	                        &ad, &err),
+	        0);
 	assert_string_equal(ad.name, "Smith, \"Bob\"");
 	assert_int_equal(mime_addr_parse(STRV_LIT("<b@x.y>"), A, &ad, &err), 0);
 	assert_string_equal(ad.name, "");
 	assert_int_equal(mime_addr_parse(STRV_LIT("b@пример.рф"), A, &ad, &err),
 	                 0);
 	assert_string_equal(ad.email, "b@пример.рф");
-	assert_int_equal(mime_addr_parse(STRV_LIT("not an address"), A, &ad,
-	                                 &err),
-	                 -1);
+	assert_int_equal(
+	        mime_addr_parse(STRV_LIT("not an address"), A, &ad, &err), -1);
 	assert_non_null(strstr(err.msg, "invalid address: not an address"));
-	assert_int_equal(mime_addr_parse(STRV_LIT("a@b.c>x"), A, &ad, &err), -1);
-	assert_int_equal(mime_addr_parse(STRV_LIT("a b@c.d"), A, &ad, &err), -1);
+	assert_int_equal(mime_addr_parse(STRV_LIT("a@b.c>x"), A, &ad, &err),
+	                 -1);
+	assert_int_equal(mime_addr_parse(STRV_LIT("a b@c.d"), A, &ad, &err),
+	                 -1);
 	assert_int_equal(mime_addr_parse(STRV_LIT("@c.d"), A, &ad, &err), -1);
 	assert_int_equal(mime_addr_parse(STRV_LIT("x@"), A, &ad, &err), -1);
 	assert_int_equal(mime_addr_parse(STRV_LIT("Eve <e@x.y>\r\nBcc: z@z.z"),
@@ -168,12 +169,17 @@ test_long_utf8_subject_folds(void **state)
 	assert_int_equal(mime_build(&m, 1 << 20, A, &out, &err), 0);
 	p = strstr(out.with_bcc.p, "Subject: ");
 	assert_non_null(p);
-	want = "Subject: =?UTF-8?B?0J7RgtGH0ZHRgiDQt9CwINC60LLQsNGA0YLQsNC7OiDQv9GA0L7QtNCw?=\r\n"
-	                    " =?UTF-8?B?0LbQuCwg0YDQsNGB0YXQvtC00Ysg0Lgg0L/Qu9Cw0L3RiyDQvdCwINGB0Ls=?=\r\n"
-	                    " =?UTF-8?B?0LXQtNGD0Y7RidC40Lkg0LPQvtC0IOKAlCDRh9C10YDQvdC+0LLQuNC6?=\r\n";
+	want = "Subject: "
+	       "=?UTF-8?B?"
+	       "0J7RgtGH0ZHRgiDQt9CwINC60LLQsNGA0YLQsNC7OiDQv9GA0L7QtNCw?=\r\n"
+	       " =?UTF-8?B?0LbQuCwg0YDQsNGB0YXQvtC00Ysg0Lgg0L/"
+	       "Qu9Cw0L3RiyDQvdCwINGB0Ls=?=\r\n"
+	       " =?UTF-8?B?0LXQtNGD0Y7RidC40Lkg0LPQvtC0IOKAlCDRh9C10YDQvdC+"
+	       "0LLQuNC6?=\r\n";
 	assert_true(strncmp(p, want, strlen(want)) == 0);
 	/* No header line passes 78. */
-	for (line = out.with_bcc.p; *line != '\0' && strncmp(line, "\r\n", 2);) {
+	for (line = out.with_bcc.p;
+	     *line != '\0' && strncmp(line, "\r\n", 2);) {
 		const char *e = strstr(line, "\r\n");
 
 		assert_true(e - line <= 78);
@@ -233,7 +239,8 @@ test_multipart_exact(void **state)
 	        "MIME-Version: 1.0\r\n"
 	        "Content-Type: multipart/mixed;\r\n boundary=\"=_b1\"\r\n\r\n"
 	        "--=_b1\r\n"
-	        "Content-Type: multipart/alternative;\r\n boundary=\"=_b2\"\r\n\r\n"
+	        "Content-Type: multipart/alternative;\r\n "
+	        "boundary=\"=_b2\"\r\n\r\n"
 	        "--=_b2\r\n"
 	        "Content-Type: text/plain; charset=utf-8\r\n"
 	        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
@@ -252,7 +259,8 @@ test_multipart_exact(void **state)
 	        "AAEC/w==\r\n"
 	        "--=_b1\r\n"
 	        "Content-Type: text/plain; name=\"a \\\"b\\\".txt\"\r\n"
-	        "Content-Disposition: attachment; filename=\"a \\\"b\\\".txt\"\r\n"
+	        "Content-Disposition: attachment; filename=\"a "
+	        "\\\"b\\\".txt\"\r\n"
 	        "Content-Transfer-Encoding: base64\r\n\r\n"
 	        "aGk=\r\n"
 	        "--=_b1--\r\n");
@@ -264,7 +272,9 @@ test_long_filename_continuations(void **state)
 	struct mime_message m = base_msg();
 	struct mime_attachment att = {
 	        "Очень длинное имя файла для проверки продолжений.txt",
-	        "text/plain", {"x", 1}, NULL};
+	        "text/plain",
+	        {"x", 1},
+	        NULL};
 	struct mime_built out;
 	struct perr err;
 	const char *p;
@@ -312,8 +322,8 @@ test_injection_refused(void **state)
 {
 	struct mime_message m = base_msg();
 	struct mime_addr evil = {"x", "a@b.c\r\nBcc: e@e.e"};
-	struct mime_attachment att = {"a\r\nb.txt", "text/plain", {"x", 1},
-	                              NULL};
+	struct mime_attachment att = {
+	        "a\r\nb.txt", "text/plain", {"x", 1}, NULL};
 	struct mime_built out;
 	struct perr err;
 
@@ -369,6 +379,43 @@ test_size_limit(void **state)
 	assert_int_equal(err.kind, PERR_LIMIT);
 }
 
+static void
+test_inline_image_goes_into_related(void **state)
+{
+	struct mime_message m = base_msg();
+	struct mime_attachment att[2] = {
+	        {"logo.png", "image/png", {"PNG", 3}, "logo@x"},
+	        {"doc.txt", "text/plain", {"d", 1}, NULL},
+	};
+	struct mime_built out;
+	struct perr err;
+	const char *p;
+
+	(void)state;
+	m.n_bcc = 0;
+	m.html = "<p><img src=\"cid:logo@x\"></p>";
+	m.att = att;
+	m.n_att = 2;
+	assert_int_equal(mime_build(&m, 1 << 20, A, &out, &err), 0);
+	/* mixed(alternative(plain, related(html, logo)), doc) */
+	p = strstr(out.with_bcc.p, "multipart/mixed;\r\n boundary=\"=_b1\"");
+	assert_non_null(p);
+	p = strstr(p, "multipart/alternative;\r\n boundary=\"=_b2\"");
+	assert_non_null(p);
+	p = strstr(p, "multipart/related;\r\n boundary=\"=_b3\"");
+	assert_non_null(p);
+	p = strstr(p, "Content-Type: text/html");
+	assert_non_null(p);
+	p = strstr(p, "--=_b3\r\nContent-Type: image/png; name=\"logo.png\"\r\n"
+	              "Content-Disposition: inline; filename=\"logo.png\"\r\n"
+	              "Content-ID: <logo@x>\r\n");
+	assert_non_null(p);
+	p = strstr(p, "--=_b3--\r\n--=_b2--\r\n--=_b1\r\n"
+	              "Content-Type: text/plain; name=\"doc.txt\"");
+	assert_non_null(p);
+	assert_non_null(strstr(p, "--=_b1--\r\n"));
+}
+
 int
 main(void)
 {
@@ -384,6 +431,7 @@ main(void)
 	        cmocka_unit_test(test_injection_refused),
 	        cmocka_unit_test(test_boundary_not_in_content),
 	        cmocka_unit_test(test_size_limit),
+	        cmocka_unit_test(test_inline_image_goes_into_related),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

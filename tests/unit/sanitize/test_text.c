@@ -34,9 +34,8 @@ text(const char *html)
 	struct perr err;
 
 	sbuf_init(&out, A, 256, 1 << 20);
-	assert_int_equal(sanitize_html_to_text(strv_from_cstr(html), A, &out,
-	                                       &err),
-	                 0);
+	assert_int_equal(
+	        sanitize_html_to_text(strv_from_cstr(html), A, &out, &err), 0);
 	return sbuf_cstr(&out);
 }
 
@@ -44,8 +43,9 @@ static void
 test_blocks_and_breaks(void **state)
 {
 	(void)state;
-	assert_string_equal(text("<p>Hello   <b>world</b></p><p>Second<br>line</p>"),
-	                    "Hello world\n\nSecond\nline\n");
+	assert_string_equal(
+	        text("<p>Hello   <b>world</b></p><p>Second<br>line</p>"),
+	        "Hello world\n\nSecond\nline\n");
 	assert_string_equal(text("<div>a</div><div>b</div>"), "a\nb\n");
 	assert_string_equal(text("<ul><li>one</li><li>two</li></ul>"
 	                         "<ol><li>x</li><li>y</li></ol>"),
@@ -58,8 +58,9 @@ test_links_quotes_and_dropped_content(void **state)
 	(void)state;
 	assert_string_equal(text("<a href=\"https://example.test/x\">site</a>"),
 	                    "site <https://example.test/x>\n");
-	assert_string_equal(text("<a href=\"https://e.test/\">https://e.test/</a>"),
-	                    "https://e.test/\n");
+	assert_string_equal(
+	        text("<a href=\"https://e.test/\">https://e.test/</a>"),
+	        "https://e.test/\n");
 	assert_string_equal(text("<p>top</p><blockquote><p>quoted</p>"
 	                         "<p>more</p></blockquote><p>after</p>"),
 	                    "top\n\n> quoted\n>\n> more\n\nafter\n");

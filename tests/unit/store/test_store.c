@@ -549,6 +549,35 @@ test_recipients_and_identities(void **state)
 	assert_int_equal(store_identity_delete(f->s, "u@x", id1, f->a, &err), 0);
 }
 
+static void
+test_upload_total_and_stale(void **state)
+{
+	struct fixture *f = *state;
+	struct store_upload u = {"u1", "a@x", "sess", "n", "t/s", "/p1", 60, 1},
+	                    got, *v;
+	struct perr err;
+	size_t n;
+
+	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), 0);
+	u.id = "u2";
+	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), -1);
+	assert_int_equal(err.kind, PERR_LIMIT);
+	u.size = 40;
+	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), 0);
+	/* Another session does not see them. */
+	assert_int_equal(store_upload_get(f->s, "other", "u1", f->a, &got, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	assert_int_equal(store_upload_get(f->s, "sess", "u1", f->a, &got, &err),
+	                 0);
+	assert_string_equal(got.path, "/p1");
+	/* No session row "sess": both are stale. */
+	assert_int_equal(store_upload_stale(f->s, NULL, 10, 10, f->a, &v, &n,
+	                                    &err),
+	                 0);
+	assert_int_equal(n, 2);
+}
+
 int
 main(void)
 {
@@ -575,6 +604,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_send_token_once, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_recipients_and_identities,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_upload_total_and_stale,
 	                                        setup, teardown),
 	};
 
