@@ -1330,6 +1330,9 @@
       if (d && d.draftUid) {
         if (!w.draftUid) w.ownDraft = true;
         w.draftUid = d.draftUid;
+      } else if (d && 'draftUid' in d) {
+        // No UIDPLUS: the new version has no UID we know, the old one is gone.
+        w.draftUid = null;
       }
       showStatus(w, tf('L_COMPOSE_SAVED_AT', 'Draft saved {time}', { time: P.fmtTime.format(new Date()) }));
       if (opts.manual) P.toast(t('L_COMPOSE_SAVED', 'Draft saved'));

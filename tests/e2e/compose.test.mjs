@@ -1,11 +1,17 @@
 // The compose window against the real stack (nginx + petrel + Postfix +
 // Dovecot), as alice:
+//  - the page's own helpers: address splitting/parsing/checking, HTML to
+//    plain text;
 //  - a new message to bob with an attachment, uploaded with a visible
 //    progress bar (the upload is throttled through the DevTools protocol),
 //    sent, then found in Sent and opened; bob has it, attachment included;
 //  - a reply to a message bob sent: bob's copy carries In-Reply-To and
 //    References naming the original's Message-ID (read with MessageHeaders
 //    in bob's own session);
+//  - formatted text in Squire (bold, a list) under the page's CSP, at bob as
+//    HTML with a text/plain alternative;
+//  - identities made in the dialog, their signature put in, deleted again;
+//    recent recipients suggested; closing with changes asks;
 //  - minimising saves a draft ("Draft saved hh:mm"); the draft opens again
 //    from Drafts with its recipients, subject and text;
 //  - an invalid address is flagged before anything is sent;
