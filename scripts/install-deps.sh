@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything Petrel needs to build, test and run its demo on Debian 12:
 # the C libraries, the private mail stack (Dovecot + Postfix), nginx,
-# Chromium for the browser tests and the pinned npm packages of tests/e2e.
+# Chromium for the browser tests and the pinned npm packages of tests/e2e
+# and web/ (the browser libraries the pages load from static/vendor/).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,4 +43,13 @@ if [ ! -d tests/e2e/node_modules/playwright-core ]; then
 	echo "install-deps: npm ci (tests/e2e)"
 	(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The compose window's HTML editor (Squire), pinned in web/package-lock.json
+# and served from static/vendor/ (scripts/vendor-web.sh).
+# npm ci again when the installed version is not the locked one.
+if ! node -e 'const l = require("./web/package-lock.json").packages["node_modules/squire-rte"];
+	process.exit(require("./web/node_modules/squire-rte/package.json").version === l.version ? 0 : 1)' 2>/dev/null; then
+	echo "install-deps: npm ci (web)"
+	(cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi
+bash scripts/vendor-web.sh
 echo "install-deps: ok"

@@ -5,9 +5,12 @@
 {{>HEAD}}
 <link rel="stylesheet" href="{{STATIC}}/css/app.css?v={{ASSET_VERSION}}">
 <link rel="stylesheet" href="{{STATIC}}/css/settings.css?v={{ASSET_VERSION}}">
+<link rel="stylesheet" href="{{STATIC}}/css/compose.css?v={{ASSET_VERSION}}">
 <script src="{{STATIC}}/js/app.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/settings.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/filters.js?v={{ASSET_VERSION}}" defer></script>
+<script src="{{STATIC}}/vendor/squire/squire.js?v={{ASSET_VERSION}}" defer></script>
+<script src="{{STATIC}}/js/compose.js?v={{ASSET_VERSION}}" defer></script>
 </head>
 <body class="page-mail" data-petrel="{{BOOT_JSON}}">
 <svg class="sprite" aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">
@@ -62,6 +65,22 @@
   <symbol id="i-grip" viewBox="0 0 24 24"><path d="M9 6h.01 M15 6h.01 M9 12h.01 M15 12h.01 M9 18h.01 M15 18h.01"/></symbol>
   <symbol id="i-arrow-up" viewBox="0 0 24 24"><path d="M12 19V5 M6 11l6-6 6 6"/></symbol>
   <symbol id="i-arrow-down" viewBox="0 0 24 24"><path d="M12 5v14 M6 13l6 6 6-6"/></symbol>
+  <symbol id="i-reply-all" viewBox="0 0 24 24"><path d="M8 7l-5 5 5 5 M13 7l-5 5 5 5 M8 12h7a5 5 0 0 1 5 5v1"/></symbol>
+  <symbol id="i-bold" viewBox="0 0 24 24"><path d="M7 5h6a3.5 3.5 0 0 1 0 7H7z M7 12h7a3.5 3.5 0 0 1 0 7H7z"/></symbol>
+  <symbol id="i-italic" viewBox="0 0 24 24"><path d="M10 5h8 M6 19h8 M14 5l-4 14"/></symbol>
+  <symbol id="i-underline" viewBox="0 0 24 24"><path d="M7 4v7a5 5 0 0 0 10 0V4 M5 20h14"/></symbol>
+  <symbol id="i-list-ul" viewBox="0 0 24 24"><path d="M9 6h11 M9 12h11 M9 18h11 M4.5 6h.01 M4.5 12h.01 M4.5 18h.01"/></symbol>
+  <symbol id="i-list-ol" viewBox="0 0 24 24"><path d="M10 6h10 M10 12h10 M10 18h10 M4 5l1.5-1v5 M3.5 14.5a1.5 1.5 0 1 1 2.5 1.2L3.5 19H6.5"/></symbol>
+  <symbol id="i-quote" viewBox="0 0 24 24"><path d="M5 6v12 M9 8h10 M9 12h10 M9 16h7"/></symbol>
+  <symbol id="i-link" viewBox="0 0 24 24"><path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1 M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1"/></symbol>
+  <symbol id="i-clear-format" viewBox="0 0 24 24"><path d="M6 5h12 M12 5l-3 14 M4 4l16 16"/></symbol>
+  <symbol id="i-undo" viewBox="0 0 24 24"><path d="M9 14L4 9l5-5 M4 9h10.5a5.5 5.5 0 0 1 0 11H11"/></symbol>
+  <symbol id="i-redo" viewBox="0 0 24 24"><path d="M15 14l5-5-5-5 M20 9H9.5a5.5 5.5 0 0 0 0 11H13"/></symbol>
+  <symbol id="i-minimise" viewBox="0 0 24 24"><path d="M6 18h12"/></symbol>
+  <symbol id="i-maximise" viewBox="0 0 24 24"><path d="M4 9V4h5 M20 9V4h-5 M4 15v5h5 M20 15v5h-5"/></symbol>
+  <symbol id="i-restore" viewBox="0 0 24 24"><path d="M9 4v5H4 M15 4v5h5 M9 20v-5H4 M15 20v-5h5"/></symbol>
+  <symbol id="i-user" viewBox="0 0 24 24"><path d="M12 4a4 4 0 1 0 0 8a4 4 0 1 0 0-8z M4.5 20a7.5 7.5 0 0 1 15 0"/></symbol>
+  <symbol id="i-text" viewBox="0 0 24 24"><path d="M5 6V4h14v2 M12 4v16 M9 20h6"/></symbol>
   <symbol id="i-external" viewBox="0 0 24 24"><path d="M14 4h6v6 M20 4l-9 9 M18 14v6H4V6h6"/></symbol>
 </svg>
 
@@ -116,7 +135,7 @@
 <div class="app" id="app" data-view="list">
   <nav class="sidebar" id="sidebar" aria-label="{{L_MAIL_FOLDERS}}">
     <div class="sidebar-head">
-      <button type="button" class="btn btn-primary btn-compose" id="compose" disabled aria-disabled="true" title="{{L_MAIL_COMPOSE_LATER}}">
+      <button type="button" class="btn btn-primary btn-compose" id="compose" title="{{L_MAIL_COMPOSE}} (c)">
         <svg class="icon" aria-hidden="true"><use href="#i-pencil"/></svg>
         <span>{{L_MAIL_COMPOSE}}</span>
       </button>
@@ -213,6 +232,7 @@
         </div>
       </span>
     </div>
+    <button type="button" class="compose-fab" id="compose-fab" aria-label="{{L_MAIL_COMPOSE}}" title="{{L_MAIL_COMPOSE}}"><svg class="icon" aria-hidden="true"><use href="#i-pencil"/></svg></button>
     <div class="list" id="list" role="listbox" aria-multiselectable="true" aria-labelledby="list-title" tabindex="0"></div>
     <footer class="pager" id="pager">
       <span class="pager-info" id="pager-info" aria-live="polite"></span>
@@ -250,6 +270,10 @@
         <button type="button" class="icon-btn msg-back" data-action="back" aria-label="{{L_MAIL_BACK}}" title="{{L_MAIL_BACK}} (Esc)">
           <svg class="icon" aria-hidden="true"><use href="#i-back"/></svg>
         </button>
+        <button type="button" class="icon-btn" data-compose="reply" aria-label="{{L_COMPOSE_REPLY}}" title="{{L_COMPOSE_REPLY}} (r)"><svg class="icon" aria-hidden="true"><use href="#i-reply"/></svg></button>
+        <button type="button" class="icon-btn" data-compose="replyAll" aria-label="{{L_COMPOSE_REPLY_ALL}}" title="{{L_COMPOSE_REPLY_ALL}} (a)"><svg class="icon" aria-hidden="true"><use href="#i-reply-all"/></svg></button>
+        <button type="button" class="icon-btn" data-compose="forward" aria-label="{{L_COMPOSE_FORWARD}}" title="{{L_COMPOSE_FORWARD}} (f)"><svg class="icon" aria-hidden="true"><use href="#i-forward"/></svg></button>
+        <span class="tb-sep" aria-hidden="true"></span>
         <button type="button" class="icon-btn" data-action="msg-archive" aria-label="{{L_MAIL_ARCHIVE}}" title="{{L_MAIL_ARCHIVE}}"><svg class="icon" aria-hidden="true"><use href="#i-archive"/></svg></button>
         <button type="button" class="icon-btn" data-action="msg-spam" aria-label="{{L_MAIL_SPAM}}" title="{{L_MAIL_SPAM}}"><svg class="icon" aria-hidden="true"><use href="#i-junk"/></svg></button>
         <button type="button" class="icon-btn" data-action="msg-delete" aria-label="{{L_MAIL_DELETE}}" title="{{L_MAIL_DELETE}}"><svg class="icon" aria-hidden="true"><use href="#i-trash"/></svg></button>
@@ -259,6 +283,9 @@
         <span class="menu-wrap">
           <button type="button" class="icon-btn" id="msg-more" aria-haspopup="menu" aria-expanded="false" aria-controls="msg-menu" aria-label="{{L_MAIL_VIEW_MORE}}" title="{{L_MAIL_VIEW_MORE}}"><svg class="icon" aria-hidden="true"><use href="#i-more"/></svg></button>
           <div class="menu" id="msg-menu" role="menu" aria-label="{{L_MAIL_VIEW_MORE}}" hidden>
+            <button type="button" class="menu-item" role="menuitem" data-compose="forwardAttachment"><svg class="icon" aria-hidden="true"><use href="#i-clip"/></svg><span>{{L_COMPOSE_FORWARD_ATTACHMENT}}</span></button>
+            <button type="button" class="menu-item" role="menuitem" data-compose="editAsNew"><svg class="icon" aria-hidden="true"><use href="#i-pencil"/></svg><span>{{L_COMPOSE_EDIT_AS_NEW}}</span></button>
+            <div class="menu-sep" role="separator"></div>
             <a class="menu-item" role="menuitem" id="msg-source" href="#" target="_blank" rel="noopener noreferrer"><svg class="icon" aria-hidden="true"><use href="#i-code"/></svg><span>{{L_MAIL_VIEW_SOURCE}}</span></a>
             <a class="menu-item" role="menuitem" id="msg-eml" href="#" download><svg class="icon" aria-hidden="true"><use href="#i-download"/></svg><span>{{L_MAIL_VIEW_DOWNLOAD_EML}}</span></a>
             <button type="button" class="menu-item" role="menuitemcheckbox" aria-checked="false" id="msg-headers-toggle"><svg class="icon" aria-hidden="true"><use href="#i-code"/></svg><span id="msg-headers-toggle-label">{{L_MAIL_VIEW_HEADERS_SHOW}}</span></button>
@@ -356,6 +383,9 @@
         <div><dt><kbd>Del</kbd></dt><dd>{{L_MAIL_KEY_DELETE}}</dd></div>
         <div><dt><kbd>/</kbd></dt><dd>{{L_MAIL_KEY_SEARCH}}</dd></div>
         <div><dt><kbd>n</kbd> <kbd>p</kbd></dt><dd>{{L_MAIL_KEY_PAGES}}</dd></div>
+        <div><dt><kbd>c</kbd></dt><dd>{{L_COMPOSE_KEY_NEW}}</dd></div>
+        <div><dt><kbd>r</kbd> <kbd>a</kbd> <kbd>f</kbd></dt><dd>{{L_COMPOSE_KEY_REPLY}}</dd></div>
+        <div><dt><kbd>Ctrl</kbd> + <kbd>Enter</kbd></dt><dd>{{L_COMPOSE_KEY_SEND}}</dd></div>
         <div><dt><kbd>?</kbd></dt><dd>{{L_MAIL_KEY_HELP}}</dd></div>
         <div><dt><kbd>Esc</kbd></dt><dd>{{L_MAIL_KEY_ESCAPE}}</dd></div>
       </dl>

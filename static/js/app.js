@@ -305,6 +305,7 @@
   function inSettings() { return SETTINGS_HASH.test(location.hash); }
 
   function onRoute() {
+    if (/^#\/compose\b/.test(location.hash)) return;
     var prev = route;
     route = inSettings() && prev ? prev : parseHash();
     if (!prev || listKey(prev) !== listKey(route)) {
@@ -820,6 +821,13 @@
     }
   }
 
+  // A click or Enter on a draft also opens it for writing (compose.js).
+  function editDraft(uid) {
+    if (currentSpecial() === 'drafts' && window.PetrelCompose) {
+      window.PetrelCompose.open({ mode: 'editAsNew', folder: route.folder, uid: uid });
+    }
+  }
+
   function moveCursor(delta, extend) {
     var vis = visibleUids();
     if (!vis.length) return;
@@ -893,6 +901,7 @@
       selectOnly(uid);
       updateSelectionUI();
       openMessage(uid);
+      editDraft(uid);
     }
     listEl.focus({ preventScroll: true });
   });
@@ -1899,7 +1908,7 @@
   $('move-btn').addEventListener('click', function () { toggleMenu($('move-btn'), buildMoveMenu); });
   $('msg-more').addEventListener('click', function () { toggleMenu($('msg-more')); });
   $('msg-menu').addEventListener('click', function (ev) {
-    if (ev.target.closest('a.menu-item')) setTimeout(function () { closeMenus(); }, 0);
+    if (ev.target.closest('a.menu-item, [data-compose]')) setTimeout(function () { closeMenus(); }, 0);
   });
 
   function buildMoveMenu() {
@@ -2399,6 +2408,7 @@
 
   document.addEventListener('keydown', function (ev) {
     var key = ev.key;
+    if (ev.target.closest && ev.target.closest('.compose, .compose-overlay')) return;
     if (!fdOverlay.hidden) {
       if (key === 'Escape') { ev.preventDefault(); closeFolderDialog(); }
       else if (key === 'Tab') trapTab(ev, fdForm);
@@ -2465,6 +2475,7 @@
           ev.preventDefault();
           if (!selection.has(cursor) || selection.size > 1) { selectOnly(cursor); updateSelectionUI(); }
           openMessage(cursor, isPhone());
+          editDraft(cursor);
           if (!isPhone()) $('preview').focus({ preventScroll: true });
         }
         break;
@@ -2486,6 +2497,13 @@
         ev.preventDefault(); closeDrawer(); searchInput.focus(); searchInput.select(); break;
       case '?':
         ev.preventDefault(); openHelp(); break;
+      case 'c': case 'r': case 'a': case 'f':
+        if (!window.PetrelCompose) break;
+        if (key === 'c') { ev.preventDefault(); window.PetrelCompose.open({ mode: 'new' }); break; }
+        if (openUid === null) break;
+        ev.preventDefault();
+        window.PetrelCompose.open({ mode: { r: 'reply', a: 'replyAll', f: 'forward' }[key], folder: route.folder, uid: openUid });
+        break;
       case 'n': if (!$('page-next').disabled) $('page-next').click(); break;
       case 'p': if (!$('page-prev').disabled) $('page-prev').click(); break;
       case 'Escape':
@@ -2547,16 +2565,25 @@
   $('user-menu-email').textContent = email;
   fillAvatar($('user-avatar'), '', email);
 
-  // What settings.js (and later scripts) build on; see settings.js.
-  window.Petrel = Object.assign(window.Petrel || {}, {
-    boot: boot, api: api, fail: fail, toast: toast, t: t, tf: tf, el: el, icon: icon,
-    isPhone: isPhone, closeDrawer: closeDrawer, folderName: displayName, loadFolders: loadFolders,
-    folders: function () { return folders; }
-  });
-
+  if (/^#\/compose\b/.test(location.hash)) window.petrelComposeHash = location.hash;
   if (!/^#\/folder\//.test(location.hash) && !inSettings()) {
     history.replaceState(null, '', hashFor(defaultRoute()));
   }
+  // What settings.js, filters.js and compose.js build on (see settings.js).
+  window.Petrel = Object.assign(window.Petrel || {}, {
+    api: api, fail: fail, toast: toast, t: t, tf: tf, el: el, icon: icon, size: size,
+    isPhone: isPhone, trapTab: trapTab, boot: boot, fmtTime: fmtTime, store: store,
+    closeDrawer: closeDrawer, folderName: displayName, loadFolders: loadFolders,
+    folders: function () { return folders; },
+    specialFolder: specialFolder,
+    current: function () { return { folder: route.folder, uid: openUid, special: currentSpecial() }; },
+    mailboxHash: function () { return hashFor(route); },
+    // After a send or a draft save: new counts, and the list (a new row in
+    // Sent or Drafts, the answered mark on the original).
+    changed: function () {
+      return refreshCounts().then(function () { loadList({ quiet: true, keepScroll: true }); });
+    }
+  });
   window.addEventListener('hashchange', onRoute);
   loadFolders().catch(fail);
   onRoute();

@@ -264,6 +264,164 @@ function bodyDoc(folder, uid, images) {
   return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${esc2(msg.subject)}</title></head><body style="margin:16px;font-family:system-ui,sans-serif;color:#222">${inner}</body></html>`;
 }
 
+// ---- compose (docs/API.md "Compose"): identities, recipients, uploads, drafts, send ----
+
+const COMPOSE = { autosaveSeconds: Number(process.env.FAKE_AUTOSAVE || 60), attachmentLimit: 5 * 1048576, uploadTotalLimit: 12 * 1048576 };
+let identities = [{ id: 'default', name: ME.name, email: ME.email, replyTo: '', signature: 'Alice\nPetrel team', signatureHtml: false, signatureAbove: false, sentFolder: '', isDefault: true }];
+let nextIdentity = 1;
+const uploads = new Map();
+let nextUpload = 1;
+const sendTokens = new Map();
+const recent = PEOPLE.map(([name, email]) => ({ name, email }));
+const ADDR = /^[^\s@<>()",;:]+@[^\s@<>()",;:.]+(\.[^\s@<>()",;:.]+)*$/;
+const emailOf = (a) => { const m = /<([^<>]*)>\s*$/.exec(a); return (m ? m[1] : a).trim(); };
+const nameOf = (a) => { const m = /^\s*"?(.*?)"?\s*<[^<>]*>\s*$/.exec(a); return m ? m[1] : ''; };
+const addrOf = (o) => (o.name ? `${o.name} <${o.email}>` : o.email);
+
+function composeFrom(b) {
+  const box = boxes.get(b.folder);
+  const msg = box && box.find((x) => x.uid === Number(b.uid));
+  if (!msg) return [404, { error: { code: 'NotFound', message: 'This message does not exist any more.' } }];
+  const full = fullMessage(b.folder, msg);
+  const strip = (s) => s.replace(/^((re|fwd?):\s*)+/i, '');
+  const when = new Date(msg.date * 1000).toUTCString();
+  const who = msg.from.name || msg.from.email;
+  const quote = `On ${when}, ${who} wrote:\n` + full.text.split('\n').map((l) => '> ' + l).join('\n');
+  const out = { identityId: 'default', to: [], cc: [], bcc: [], replyTo: '', subject: '', text: '', html: null, attachments: [], inReplyTo: null, forwardOf: null, draftUid: null };
+  const copyAtts = () => full.attachments.map((a) => { const id = 'u' + nextUpload++; uploads.set(id, { id, name: a.name, type: a.type, size: a.size }); return uploads.get(id); });
+  switch (b.mode) {
+    case 'reply': case 'replyAll':
+      out.subject = 'Re: ' + strip(msg.subject);
+      out.to = [addrOf(msg.from)];
+      if (b.mode === 'replyAll') {
+        const mine = new Set(identities.map((i) => i.email.toLowerCase()));
+        out.cc = [...full.to, ...full.cc].filter((a) => !mine.has(a.email.toLowerCase()) && a.email !== msg.from.email).map(addrOf);
+      }
+      out.text = quote;
+      if (full.html) out.html = `<div>On ${esc(when)}, ${esc(who)} wrote:</div><blockquote type="cite">${full.html}</blockquote>`;
+      out.inReplyTo = { folder: b.folder, uid: msg.uid };
+      break;
+    case 'forward':
+      out.subject = 'Fwd: ' + strip(msg.subject);
+      out.text = `---------- Forwarded message ----------\nFrom: ${addrOf(msg.from)}\nSubject: ${msg.subject}\n\n${full.text}`;
+      out.attachments = copyAtts();
+      out.forwardOf = { folder: b.folder, uid: msg.uid };
+      break;
+    case 'forwardAttachment': {
+      out.subject = 'Fwd: ' + strip(msg.subject);
+      const id = 'u' + nextUpload++;
+      uploads.set(id, { id, name: msg.subject + '.eml', type: 'message/rfc822', size: msg.size });
+      out.attachments = [uploads.get(id)];
+      out.forwardOf = { folder: b.folder, uid: msg.uid };
+      break;
+    }
+    case 'editAsNew':
+      out.subject = msg.subject;
+      out.to = msg.to.map(addrOf);
+      out.text = msg.body ?? full.text;
+      out.html = msg.html ?? null;
+      out.attachments = copyAtts();
+      if (b.folder === 'Drafts') out.draftUid = msg.uid;
+      break;
+    default: return [400, { error: { code: 'InvalidInput', message: 'Unknown mode.' } }];
+  }
+  return [200, out];
+}
+
+function checkCompose(b) {
+  for (const a of [...(b.to || []), ...(b.cc || []), ...(b.bcc || [])]) {
+    if (!ADDR.test(emailOf(a))) return [400, { error: { code: 'invalid_address', message: `"${a}" is not a valid address.`, detail: emailOf(a) } }];
+  }
+  return null;
+}
+function storeCopy(folder, b, uidToDrop) {
+  const box = boxes.get(folder);
+  if (uidToDrop) boxes.set(folder, box.filter((m) => m.uid !== uidToDrop));
+  const to = (b.to || []).map((a) => ({ name: nameOf(a), email: emailOf(a) }));
+  const m = { uid: nextUid++, subject: b.subject || '', from: ME, to, date: Math.floor(Date.now() / 1000), seen: true, flagged: false,
+    answered: false, forwarded: false, draft: folder === 'Drafts', size: (b.text || '').length + 600, hasAttachments: !!(b.attachments || []).length,
+    preview: (b.text || '').slice(0, 200), body: b.text || '', html: b.html || null };
+  boxes.get(folder).unshift(m);
+  return m.uid;
+}
+
+function composeApi(action, b) {
+  switch (action) {
+    case 'Identities': return [200, { identities }];
+    case 'IdentitySave': {
+      if (!ADDR.test(String(b.email || ''))) return [400, { error: { code: 'invalid_address', message: 'That is not an address.', detail: b.email } }];
+      const rec = { id: b.id || 'i' + nextIdentity++, name: b.name || '', email: b.email, replyTo: b.replyTo || '', signature: b.signature || '',
+        signatureHtml: !!b.signatureHtml, signatureAbove: !!b.signatureAbove, sentFolder: b.sentFolder || '', isDefault: !!b.isDefault };
+      if (rec.isDefault) identities.forEach((i) => { i.isDefault = false; });
+      const i = identities.findIndex((x) => x.id === rec.id);
+      if (i >= 0) identities[i] = rec; else identities.push(rec);
+      if (!identities.some((x) => x.isDefault)) identities[0].isDefault = true;
+      return [200, { id: rec.id }];
+    }
+    case 'IdentityDelete':
+      identities = identities.filter((x) => x.id !== b.id);
+      if (!identities.length) identities = [{ id: 'default', name: '', email: ME.email, replyTo: '', signature: '', signatureHtml: false, signatureAbove: false, sentFolder: '', isDefault: true }];
+      return [200, {}];
+    case 'AddressSuggest': {
+      const q = String(b.q || '').toLowerCase();
+      return [200, { addresses: recent.filter((a) => `${a.name} ${a.email}`.toLowerCase().includes(q)).slice(0, b.limit || 10) }];
+    }
+    case 'ComposeFrom': return composeFrom(b);
+    case 'UploadDelete': uploads.delete(b.id); return [200, {}];
+    case 'SaveDraft': {
+      const bad = checkCompose(b);
+      if (bad) return bad;
+      return [200, { draftUid: storeCopy('Drafts', b, b.draftUid) }];
+    }
+    case 'Send': {
+      if (!b.sendToken) return [400, { error: { code: 'InvalidInput', message: 'sendToken is missing.' } }];
+      if (sendTokens.has(b.sendToken)) return sendTokens.get(b.sendToken);
+      const bad = checkCompose(b);
+      if (bad) return bad;
+      const all = [...(b.to || []), ...(b.cc || []), ...(b.bcc || [])];
+      if (!all.length) return [400, { error: { code: 'invalid_address', message: 'There are no recipients.' } }];
+      const rejected = all.find((a) => /^(reject|nobody)/.test(emailOf(a)));
+      if (rejected) {
+        return [502, { error: { code: 'smtp_rejected', message: `550 5.1.1 <${emailOf(rejected)}>: Recipient address rejected: User unknown in local recipient table`, detail: `RCPT TO ${emailOf(rejected)}` } }];
+      }
+      for (const a of all) if (!recent.some((r) => r.email === emailOf(a))) recent.unshift({ name: nameOf(a), email: emailOf(a) });
+      if (b.draftUid) boxes.set('Drafts', boxes.get('Drafts').filter((m) => m.uid !== b.draftUid));
+      const sentUid = storeCopy('Sent', b, null);
+      const out = [200, { messageId: `<fake-${sentUid}@example.test>`, sentUid }];
+      sendTokens.set(b.sendToken, out);
+      return out;
+    }
+    default: return null;
+  }
+}
+
+// Upload: one multipart/form-data part "file"; the fake keeps only its size.
+function upload(req, res) {
+  let size = 0;
+  const type = req.headers['content-type'] || '';
+  const boundary = (/boundary=(?:"([^"]+)"|([^;]+))/.exec(type) || [])[1] || (/boundary=([^;]+)/.exec(type) || [])[1];
+  const chunks = [];
+  req.on('data', (c) => { size += c.length; if (size < 64 * 1048576) chunks.push(c); });
+  req.on('end', () => {
+    const reply = (status, out) => setTimeout(() => send(res, status, JSON.stringify(out), 'application/json'), DELAY);
+    if (req.headers['x-petrel-token'] !== CSRF) return reply(403, { error: { code: 'Forbidden', message: 'Your page is out of date. Please reload it and try again.' } });
+    if (!boundary) return reply(400, { error: { code: 'InvalidInput', message: 'Expected multipart/form-data.' } });
+    const raw = Buffer.concat(chunks).toString('latin1');
+    const head = /Content-Disposition: form-data; name="file"; filename="([^"]*)"\r\n(?:Content-Type: ([^\r]*)\r\n)?\r\n/i.exec(raw);
+    if (!head) return reply(400, { error: { code: 'InvalidInput', message: 'The field "file" is missing.' } });
+    const start = head.index + head[0].length;
+    const end = raw.indexOf('\r\n--' + boundary, start);
+    const bytes = end - start;
+    if (bytes > COMPOSE.attachmentLimit) {
+      return reply(413, { error: { code: 'too_large', message: `The file is larger than the limit of ${COMPOSE.attachmentLimit / 1048576} MB.` } });
+    }
+    const id = 'u' + nextUpload++;
+    const rec = { id, name: Buffer.from(head[1], 'latin1').toString('utf8'), type: head[2] || 'application/octet-stream', size: bytes };
+    uploads.set(id, rec);
+    return reply(200, rec);
+  });
+}
+
 function send(res, status, body, type, extra) {
   res.writeHead(status, { 'Content-Type': type, 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', ...extra });
   res.end(body);
@@ -343,7 +501,7 @@ function api(action, b, req) {
       if (to) for (const m of moving) boxes.get(to).push({ ...m, uid: nextUid++ });
       return [200, action === 'MessageMove' ? { moved: moving.length } : { deleted: moving.length }];
     }
-    default: return filtersApi(action, b) || [404, { error: { code: 'NotFound', message: 'Unknown action.' } }];
+    default: return filtersApi(action, b) || composeApi(action, b) || [404, { error: { code: 'NotFound', message: 'Unknown action.' } }];
   }
 }
 
@@ -479,17 +637,19 @@ const server = http.createServer((req, res) => {
   const lang = url.searchParams.get('lang') || (/petrel_lang=(\w+)/.exec(req.headers.cookie || '') || [])[1] || 'en';
   const cat = { ...catalogs.en, ...(catalogs[lang] || {}) };
   if (req.method === 'GET' && url.pathname === '/') {
-    const dict = { SITE_TITLE: 'Petrel', STATIC: '/static', ASSET_VERSION: 'dev', LANG: catalogs[lang] ? lang : 'en' };
+    const dict = { SITE_TITLE: 'Petrel', STATIC: '/static', ASSET_VERSION: 'dev', LANG: catalogs[lang] ? lang : 'en', FAVICON_URL: '/static/img/petrel.svg', FAVICON_TYPE: 'image/svg+xml', LOGO_URL: '/static/img/petrel.svg' };
     if (!isSignedIn(req)) {
       dict.PAGE_TITLE = cat.L_LOGIN_TITLE;
       dict.BOOT_JSON = JSON.stringify({ lang: cat });
       return send(res, 200, render('login.tpl', dict, lang), 'text/html; charset=utf-8');
     }
     dict.PAGE_TITLE = cat.L_MAIL_INBOX;
-    dict.BOOT_JSON = JSON.stringify({ email: ME.email, csrf: CSRF, lang: cat, messagesPerPage: 25, folder: 'INBOX',
+    dict.BOOT_JSON = JSON.stringify({ email: ME.email, csrf: CSRF, lang: cat, messagesPerPage: 25, folder: 'INBOX', compose: COMPOSE,
       filters: { enabled: FILTERS_ON, allowRaw: SIEVE_RAW } });
     return send(res, 200, render('mailbox.tpl', dict, lang), 'text/html; charset=utf-8');
   }
+  // No live updates here: 204 tells EventSource not to reconnect.
+  if (url.pathname === '/events') { res.writeHead(204); res.end(); return undefined; }
   if (req.method === 'GET' && url.pathname.startsWith('/static/')) {
     const file = path.normalize(path.join(ROOT, url.pathname));
     if (!file.startsWith(path.join(ROOT, 'static')) || !fs.existsSync(file)) return send(res, 404, 'not found', 'text/plain');
@@ -516,6 +676,7 @@ const server = http.createServer((req, res) => {
     if (url.pathname === '/message/part') return send(res, 200, 'part', 'application/octet-stream', { 'Content-Disposition': 'attachment' });
   }
   const m = /^\/api\/(\w+)$/.exec(url.pathname);
+  if (m && m[1] === 'Upload' && req.method === 'POST') return upload(req, res);
   if (m && req.method === 'POST') {
     let body = '';
     req.on('data', (c) => { body += c; });
