@@ -1,6 +1,6 @@
 {{%AUTOESCAPE context="HTML"}}
 <!DOCTYPE html>
-<html lang="{{LANG}}">
+<html lang="{{LANG}}" data-theme="{{THEME}}">
 <head>
 {{>HEAD}}
 <link rel="stylesheet" href="{{STATIC}}/css/app.css?v={{ASSET_VERSION}}">
