@@ -195,8 +195,9 @@ test('theme: dark applies at once and on the next visit; screenshots', async () 
 test('identities: one made in Settings is in the compose From picker', async () => {
   await withPage(browser, DESKTOP, 'settings-identity', async (page, problems) => {
     await login(page, carol);
-    await pageApi(page, 'SettingsSave', { theme: null });
+    await pageApi(page, 'SettingsSave', { theme: 'light' });
     await page.goto(`${BASE_URL}/#/settings/identities`);
+    await page.reload();
     await page.waitForSelector('#identities-form .ids-item');
     await page.click('#identities-form .ids-add');
     await page.fill('#set-ids-name', `Carol ${TOKEN}`);
