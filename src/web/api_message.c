@@ -588,8 +588,13 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 	                err) != 0)
 		return -1;
 	flags = v.m.flags;
-	/* Opening a message reads it (not for an attached one). */
-	if (part == NULL && !(flags & IMAP_MSG_SEEN)) {
+	/*
+	 * Opening a message reads it (not for an attached one), unless the
+	 * user reads after a delay: then app.js sets \Seen when the message
+	 * was open that long.
+	 */
+	if (part == NULL && !(flags & IMAP_MSG_SEEN) &&
+	    web_settings_read_on_open(ctx)) {
 		struct perr e2;
 
 		perr_clear(&e2);

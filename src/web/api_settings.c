@@ -21,6 +21,8 @@
 #define SETTINGS_KEY "prefs"
 /* IANA names are at most ~32 bytes ("America/Argentina/ComodRivadavia"). */
 #define SETTINGS_ZONE_MAX 64
+/* Longer than anyone reads before deciding; keeps the timer sane. */
+#define SETTINGS_READ_DELAY_MAX 300
 
 enum setting_type { SET_ENUM, SET_BOOL, SET_INT, SET_LANG, SET_ZONE };
 
@@ -43,6 +45,7 @@ static const struct setting_def defs[] = {
 	{"showImages", SET_ENUM, image_modes, 0, 0},
 	{"threads", SET_BOOL, NULL, 0, 0},
 	{"composeHtml", SET_BOOL, NULL, 0, 0},
+	{"readAfterSeconds", SET_INT, NULL, 0, SETTINGS_READ_DELAY_MAX},
 };
 
 static const struct setting_def *
@@ -171,11 +174,11 @@ web_settings(struct web_ctx *ctx)
 	struct perr ignored = {0};
 	size_t i;
 
-	eff = json_pack("{sssssisssssbsb}", "lang", i18n_code(ctx->lang),
+	eff = json_pack("{sssssisssssbsbsi}", "lang", i18n_code(ctx->lang),
 			"timeZone", "", "messagesPerPage",
 			(int)ctx->config->webmail.messages_per_page, "theme",
 			themes[0], "showImages", image_modes[0], "threads", 0,
-			"composeHtml", 0);
+			"composeHtml", 0, "readAfterSeconds", 0);
 	if (eff == NULL) {
 		json_decref(stored);
 		return json_object();
@@ -215,6 +218,17 @@ web_settings_images_always(struct web_ctx *ctx)
 
 	json_decref(s);
 	return always;
+}
+
+bool
+web_settings_read_on_open(struct web_ctx *ctx)
+{
+	json_t *s = web_settings(ctx);
+	bool now = json_integer_value(json_object_get(s, "readAfterSeconds")) ==
+		   0;
+
+	json_decref(s);
+	return now;
 }
 
 /* {"settings": {...}, "languages": [{"code","name"}...]} */

@@ -208,6 +208,8 @@ struct json_t *web_settings(struct web_ctx *ctx);
 void web_settings_use_lang(struct web_ctx *ctx, struct json_t *settings);
 /* Whether the user shows remote images in every message. */
 bool web_settings_images_always(struct web_ctx *ctx);
+/* Whether opening a message reads it ("readAfterSeconds": 0). */
+bool web_settings_read_on_open(struct web_ctx *ctx);
 /* At sign-in: set the language cookie to the account's choice, if any. */
 int web_settings_login_lang(struct web_ctx *ctx, const char *user,
 			    struct perr *err);

@@ -1276,9 +1276,21 @@
     renderPreview();
   }
 
-  // The server set \Seen when it answered: show it without a reload.
+  // The server set \Seen when it answered: show it without a reload. With
+  // a read delay (settings "readAfterSeconds") it did not: set it here once
+  // the message has been open that long.
   function markOpenedSeen(v) {
     if (!route || v.folder !== route.folder) return;
+    var delay = Number(prefs.readAfterSeconds) || 0;
+    if (delay > 0) {
+      if ((v.data.flags || []).indexOf('\\Seen') >= 0) return;
+      setTimeout(function () {
+        var m = byUid.get(v.uid);
+        if (view !== v || !route || v.folder !== route.folder || !m || m.seen) return;
+        setSeen([v.uid], true).catch(function () { /* the row shows it unread again */ });
+      }, delay * 1000);
+      return;
+    }
     var m = byUid.get(v.uid);
     if (m) {
       if (m.seen) return;

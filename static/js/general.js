@@ -17,6 +17,7 @@
   var S = P.settings;
   var ui = S.ui;
   var PAGE_SIZES = [10, 20, 25, 50, 100, 200];
+  var READ_DELAYS = [0, 3, 5, 10, 30];
 
   function errText(err) {
     var s = err.message || String(err);
@@ -122,6 +123,14 @@
     row(mail, 'set-per-page', 'L_GENERAL_PER_PAGE', null, perPage);
     var threads = ui.switchBox(s.threads, null, 'set-threads');
     row(mail, 'set-threads', 'L_GENERAL_THREADS', 'L_GENERAL_THREADS_HINT', threads.wrap);
+    var delays = READ_DELAYS.slice();
+    if (delays.indexOf(s.readAfterSeconds) < 0) delays.push(s.readAfterSeconds);
+    delays.sort(function (a, b) { return a - b; });
+    var readAfter = ui.select(delays.map(function (n) {
+      return [String(n), n ? P.tf('L_GENERAL_READ_AFTER_N', 'After {n} s', { n: n }) : t('L_GENERAL_READ_AT_ONCE', 'When opened')];
+    }), String(s.readAfterSeconds));
+    readAfter.id = 'set-read-after';
+    row(mail, 'set-read-after', 'L_GENERAL_READ_AFTER', 'L_GENERAL_READ_AFTER_HINT', readAfter);
     var images = segmented('set-images', [['ask', 'L_GENERAL_IMAGES_ASK'], ['always', 'L_GENERAL_IMAGES_ALWAYS']],
       s.showImages, 'L_GENERAL_IMAGES');
     row(mail, 'set-images', 'L_GENERAL_IMAGES', 'L_GENERAL_IMAGES_HINT', images);
@@ -155,6 +164,7 @@
     lang.addEventListener('change', function () { save({ lang: lang.value }, lang); });
     zone.addEventListener('change', function () { showNow(); save({ timeZone: zone.value }, zone); });
     perPage.addEventListener('change', function () { save({ messagesPerPage: Number(perPage.value) }, perPage); });
+    readAfter.addEventListener('change', function () { save({ readAfterSeconds: Number(readAfter.value) }, readAfter); });
     threads.input.addEventListener('change', function () { save({ threads: threads.input.checked }); });
     images.addEventListener('change', function () { save({ showImages: segValue(images) }); });
     theme.addEventListener('change', function () {

@@ -16,7 +16,7 @@ const STACK = process.env.PETREL_MAILSTACK_DIR;
 const HARNESS = path.join(process.env.PETREL_SOURCE_DIR || '.', 'tests', 'harness');
 const TOKEN = `set${Date.now().toString(36)}`;
 const FOLDER = `Settings ${TOKEN}`;
-const FIELDS = ['lang', 'timeZone', 'messagesPerPage', 'theme', 'showImages', 'threads', 'composeHtml'];
+const FIELDS = ['lang', 'timeZone', 'messagesPerPage', 'theme', 'showImages', 'threads', 'composeHtml', 'readAfterSeconds'];
 let browser;
 let carol;
 
@@ -147,6 +147,30 @@ test('time zone: the shown time of a message follows the chosen zone', async () 
     const browserZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
     await saving(page, () => page.selectOption('#set-zone', ''));
     assert.match(await page.textContent('#set-zone option[value=""]'), new RegExp(browserZone.replace('/', '\\/')));
+    assert.deepEqual(problems, []);
+  });
+});
+
+test('mark as read: after the chosen delay, not on open', async () => {
+  await withPage(browser, DESKTOP, 'settings-read-after', async (page, problems) => {
+    await login(page, carol);
+    await page.goto(`${BASE_URL}/#/settings/general`);
+    await page.waitForSelector('.set-section-general #set-read-after');
+    await saving(page, () => page.selectOption('#set-read-after', '3'));
+    await page.goto(`${BASE_URL}/#/folder/${encodeURIComponent(FOLDER)}`);
+    const row = page.locator('#list .row[data-uid].unread', { hasText: 'Отчёт за квартал' });
+    await row.waitFor();
+    const uid = await row.getAttribute('data-uid');
+    const opened = Date.now();
+    await row.click();
+    await page.waitForFunction(() => /\d\d:\d\d/.test(document.getElementById('msg-date').textContent));
+    const mark = page.waitForResponse((r) => r.url().endsWith('/api/MessageSetSeen'));
+    assert.equal(await page.getAttribute(`#list .row[data-uid="${uid}"]`, 'class').then((c) => c.includes('unread')), true,
+      'still unread right after opening');
+    await mark;
+    assert.ok(Date.now() - opened >= 2900, `marked after ${Date.now() - opened} ms`);
+    await page.waitForSelector(`#list .row[data-uid="${uid}"]:not(.unread)`);
+    await pageApi(page, 'SettingsSave', { readAfterSeconds: null });
     assert.deepEqual(problems, []);
   });
 });

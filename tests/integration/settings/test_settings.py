@@ -19,7 +19,8 @@ from test_api import HARNESS, STACK, Client, ok  # noqa: E402
 
 USER = "carol@example.org"
 RUN = "%d" % (time.time() * 1000)
-FIELDS = ["lang", "timeZone", "messagesPerPage", "theme", "showImages", "threads", "composeHtml"]
+FIELDS = ["lang", "timeZone", "messagesPerPage", "theme", "showImages", "threads", "composeHtml",
+          "readAfterSeconds"]
 
 
 def fresh():
@@ -57,6 +58,7 @@ def test_defaults_come_from_the_server():
     assert s["theme"] == "auto" and s["showImages"] == "ask", s
     assert s["timeZone"] == "" and s["threads"] is False and s["composeHtml"] is False, s
     assert s["messagesPerPage"] == 25, s  # [webmail] messages_per_page default
+    assert s["readAfterSeconds"] == 0, s
     codes = [x["code"] for x in d["languages"]]
     assert "en" in codes and "ru" in codes, d["languages"]
     assert all(x["name"] for x in d["languages"]), d["languages"]
@@ -138,6 +140,9 @@ def test_bad_values_are_400_naming_the_field():
             ({"timeZone": "Europe/Berlin\r\nX: y"}, "timeZone"),
             ({"timeZone": "/Europe"}, "timeZone"),
             ({"timeZone": "A" * 65}, "timeZone"),
+            ({"readAfterSeconds": -1}, "readAfterSeconds"),
+            ({"readAfterSeconds": 301}, "readAfterSeconds"),
+            ({"readAfterSeconds": True}, "readAfterSeconds"),
             ({"colour": "red"}, "colour"),
             # One bad value and the good one next to it is not stored either.
             ({"messagesPerPage": 10, "theme": "neon"}, "theme"),
@@ -179,6 +184,32 @@ def test_show_images_always_keeps_trackers_hidden():
         ok(*c.call("SettingsSave", {"showImages": "ask"})[:2])
         m = ok(*c.call("Message", {"folder": folder, "uid": 1})[:2])
         assert m["remoteBlocked"] is True, m
+    finally:
+        reset(c)
+        ok(*c.call("FolderDelete", {"path": folder})[:2])
+
+
+def test_read_delay_leaves_the_message_unread_on_open():
+    folder = "Set%sRead" % RUN
+    subprocess.run([sys.executable, os.path.join(HARNESS, "mailstack.py"),
+                    "fill-maildir", "--dir", STACK, "--user", USER, "--folder", folder,
+                    os.path.join(HARNESS, "fixtures", "01-plain-utf8.eml"),
+                    os.path.join(HARNESS, "fixtures", "06-charset-koi8-r.eml")],
+                   check=True, stdout=subprocess.DEVNULL)
+    c = fresh()
+
+    def seen(uid):
+        lst = ok(*c.call("MessageList", {"folder": folder})[:2])
+        return [m["seen"] for m in lst["messages"] if m["uid"] == uid][0]
+    try:
+        ok(*c.call("SettingsSave", {"readAfterSeconds": 5})[:2])
+        m = ok(*c.call("Message", {"folder": folder, "uid": 1})[:2])
+        assert "\\Seen" not in m["flags"], m["flags"]
+        assert seen(1) is False
+        ok(*c.call("SettingsSave", {"readAfterSeconds": 0})[:2])
+        m = ok(*c.call("Message", {"folder": folder, "uid": 2})[:2])
+        assert "\\Seen" in m["flags"], m["flags"]
+        assert seen(2) is True
     finally:
         reset(c)
         ok(*c.call("FolderDelete", {"path": folder})[:2])
