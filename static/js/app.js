@@ -79,12 +79,21 @@
   function zoneKnown(z) {
     try { new Intl.DateTimeFormat('en', { timeZone: z }); return true; } catch (e) { return false; }
   }
-  function dtf(opts) {
+  // zone: undefined = the shown zone; 'UTC' for wall-clock times (below).
+  function dtf(opts, zone) {
     var o = Object.assign({}, opts);
-    if (ZONE) o.timeZone = ZONE;
+    if (zone || ZONE) o.timeZone = zone || ZONE;
     try { return new Intl.DateTimeFormat(LOCALE, o); } catch (e) { return new Intl.DateTimeFormat('en-GB', o); }
   }
   var fmtTime, fmtDay, fmtDate, fmtFull, fmtZone, fmtYmd;
+  // A floating iCalendar time or a date without time is a wall-clock value,
+  // the same in every zone: it is kept as that time in UTC and shown in UTC.
+  var wall = {
+    time: dtf({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, 'UTC'),
+    date: dtf({ day: 'numeric', month: 'short', year: 'numeric' }, 'UTC'),
+    full: dtf({ weekday: 'short', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, 'UTC'),
+    ymd: dtf({ year: 'numeric', month: '2-digit', day: '2-digit' }, 'UTC')
+  };
   function makeFormats() {
     ZONE = prefs.timeZone && zoneKnown(prefs.timeZone) ? prefs.timeZone : '';
     fmtTime = dtf({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
@@ -98,7 +107,7 @@
   // "YYYY-MM-DD" of d in the shown zone: same day / same year tests.
   function dayKey(d) {
     var p = {};
-    fmtYmd.formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+    (d.wall ? wall.ymd : fmtYmd).formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
     return p.year + '-' + p.month + '-' + p.day;
   }
 
@@ -1652,8 +1661,8 @@
   function calRange(a, b) {
     var s = calTime(a), e = calTime(b);
     var ds = calDate(a), de = calDate(b);
-    if (ds && de && dayKey(ds) === dayKey(de) && typeof e === 'string' && e !== s) {
-      e = fmtTime.format(de);
+    if (ds && de && !ds.wall === !de.wall && dayKey(ds) === dayKey(de) && typeof e === 'string' && e !== s) {
+      e = (de.wall ? wall.time : fmtTime).format(de);
     }
     return s && e ? s + ' – ' + e : s;
   }
@@ -1665,18 +1674,21 @@
       return d && !isNaN(d.getTime()) && /\d[T ]\d/.test(String(x)) ? d : null;
     }
     var parts = [+ic[1], +ic[2] - 1, +ic[3], +ic[4], +ic[5], +(ic[6] || 0)];
-    return ic[7] ? new Date(Date.UTC.apply(null, parts)) : new Date(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]);
+    var dt = new Date(Date.UTC.apply(null, parts));
+    if (!ic[7]) dt.wall = true;
+    return dt;
   }
   function calTime(x) {
     if (x === undefined || x === null || x === '') return '';
     if (typeof x === 'number') return fmtFull.format(new Date(x * 1000));
     // iCalendar's basic format: 20251020T100000Z (a floating time without Z
-    // is shown in the browser's zone).
+    // is shown as it is written, whatever the zone).
     var ic = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(Z)?)?$/.exec(String(x).trim());
     if (ic) {
       var parts = [+ic[1], +ic[2] - 1, +ic[3], +(ic[4] || 0), +(ic[5] || 0), +(ic[6] || 0)];
-      var dt = ic[7] ? new Date(Date.UTC.apply(null, parts)) : new Date(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]);
-      return ic[4] ? fmtFull.format(dt) : fmtDate.format(dt);
+      var dt = new Date(Date.UTC.apply(null, parts));
+      if (ic[7]) return fmtFull.format(dt);
+      return ic[4] ? wall.full.format(dt) : wall.date.format(dt);
     }
     var d = new Date(x);
     return isNaN(d.getTime()) ? String(x) : fmtFull.format(d);

@@ -142,6 +142,10 @@ test('time zone: the shown time of a message follows the chosen zone', async () 
     await page.goto(back);
     await page.waitForFunction(() => /03:15/.test(document.getElementById('msg-date').textContent));
     assert.match(await page.getAttribute('#msg-date', 'title'), /03:15/);
+    // An invitation's UTC times too (19-calendar-invite.eml: 14:00–15:00Z).
+    await page.locator('#list .row[data-uid]', { hasText: 'Design review' }).click();
+    await page.waitForSelector('#msg-calendar:not([hidden])');
+    assert.match(await page.textContent('#msg-calendar'), /10:00 – 11:00/);
     // The device's zone is the default choice.
     await openGeneral(page);
     const browserZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
