@@ -1,6 +1,6 @@
 {{%AUTOESCAPE context="HTML"}}
 <!DOCTYPE html>
-<html lang="{{LANG}}">
+<html lang="{{LANG}}" data-theme="{{THEME}}">
 <head>
 {{>HEAD}}
 <link rel="stylesheet" href="{{STATIC}}/css/app.css?v={{ASSET_VERSION}}">
@@ -9,6 +9,7 @@
 <script src="{{STATIC}}/js/app.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/settings.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/filters.js?v={{ASSET_VERSION}}" defer></script>
+<script src="{{STATIC}}/js/general.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/vendor/squire/squire.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/compose.js?v={{ASSET_VERSION}}" defer></script>
 </head>
@@ -79,6 +80,7 @@
   <symbol id="i-minimise" viewBox="0 0 24 24"><path d="M6 18h12"/></symbol>
   <symbol id="i-maximise" viewBox="0 0 24 24"><path d="M4 9V4h5 M20 9V4h-5 M4 15v5h5 M20 15v5h-5"/></symbol>
   <symbol id="i-restore" viewBox="0 0 24 24"><path d="M9 4v5H4 M15 4v5h5 M9 20v-5H4 M15 20v-5h5"/></symbol>
+  <symbol id="i-sliders" viewBox="0 0 24 24"><path d="M4 6h9 M17 6h3 M4 12h3 M11 12h9 M4 18h11 M19 18h1 M15 4v4 M9 10v4 M17 16v4"/></symbol>
   <symbol id="i-user" viewBox="0 0 24 24"><path d="M12 4a4 4 0 1 0 0 8a4 4 0 1 0 0-8z M4.5 20a7.5 7.5 0 0 1 15 0"/></symbol>
   <symbol id="i-text" viewBox="0 0 24 24"><path d="M5 6V4h14v2 M12 4v16 M9 20h6"/></symbol>
   <symbol id="i-external" viewBox="0 0 24 24"><path d="M14 4h6v6 M20 4l-9 9 M18 14v6H4V6h6"/></symbol>
@@ -121,8 +123,8 @@
         <button type="button" class="menu-item" role="menuitem" data-action="help">
           <svg class="icon" aria-hidden="true"><use href="#i-keyboard"/></svg><span>{{L_MAIL_SHORTCUTS}}</span>
         </button>
-        <a class="menu-item" role="menuitem" href="#/settings/filters" id="menu-settings" hidden>
-          <svg class="icon" aria-hidden="true"><use href="#i-filter"/></svg><span>{{L_SETTINGS_FILTERS_LINK}}</span>
+        <a class="menu-item" role="menuitem" href="#/settings/general" id="menu-settings">
+          <svg class="icon" aria-hidden="true"><use href="#i-sliders"/></svg><span>{{L_SETTINGS_TITLE}}</span>
         </a>
         <button type="button" class="menu-item" role="menuitem" data-action="logout" id="logout">
           <svg class="icon" aria-hidden="true"><use href="#i-logout"/></svg><span>{{L_MAIL_LOGOUT}}</span>
@@ -152,9 +154,9 @@
     <ul class="folders" id="folders" aria-labelledby="folders-title">
       <li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li>
     </ul>
-    <div class="sidebar-foot" id="sidebar-settings" hidden>
-      <a class="folder-link settings-link" id="nav-settings" href="#/settings/filters">
-        <svg class="icon" aria-hidden="true"><use href="#i-filter"/></svg><span class="folder-name">{{L_SETTINGS_FILTERS_SHORT}}</span>
+    <div class="sidebar-foot" id="sidebar-settings">
+      <a class="folder-link settings-link" id="nav-settings" href="#/settings/general">
+        <svg class="icon" aria-hidden="true"><use href="#i-sliders"/></svg><span class="folder-name">{{L_SETTINGS_TITLE}}</span>
       </a>
     </div>
   </nav>

@@ -215,6 +215,8 @@ web_api_login(struct web_ctx *ctx, struct perr *err)
 				     &cookie_opts) != 0)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
 				"cannot set the session cookie");
+	if (web_settings_login_lang(ctx, email.p, err) != 0)
+		return -1;
 	log_info("login: ip=%s user=%s", ctx->req->remote_addr, email.p);
 	return web_reply_json(ctx, json_pack("{ssss}", "csrf", csrf, "email",
 					     email.p),
@@ -244,14 +246,19 @@ int
 web_api_session(struct web_ctx *ctx, struct perr *err)
 {
 	char *csrf = session_csrf_token(ctx->session, ctx->req->arena);
+	json_t *settings = web_settings(ctx);
 
-	if (csrf == NULL)
+	web_settings_use_lang(ctx, settings);
+	if (csrf == NULL) {
+		json_decref(settings);
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
 				"out of request memory");
+	}
 	return web_reply_json(ctx,
-			      json_pack("{ssssssso}", "email",
+			      json_pack("{sssssssoso}", "email",
 					ctx->session->user, "csrf", csrf,
 					"lang", i18n_code(ctx->lang),
-					"filters", web_filters_flags(ctx)),
+					"filters", web_filters_flags(ctx),
+					"settings", settings),
 			      err);
 }

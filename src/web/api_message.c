@@ -295,13 +295,17 @@ check_attached(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
 }
 
 /*
- * Whether the (first) From address of the shown message is in the user's
+ * Whether the user shows images in every message ("showImages": "always")
+ * or the (first) From address of the shown message is in the user's
  * "always show images" list. The From header is the sender's claim, so
- * this only saves a click: it never lifts the sanitizer or the body CSP.
+ * this only saves a click: it never lifts the sanitizer (tracking pixels
+ * stay hidden) or the body CSP.
  */
 static bool
 sender_images_allowed(struct web_ctx *ctx, const struct web_msg_view *v)
 {
+	if (web_settings_images_always(ctx))
+		return true;
 	return v->env->from.n > 0 &&
 	       web_images_sender_allowed(ctx, v->env->from.v[0].email);
 }
@@ -584,8 +588,13 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 	                err) != 0)
 		return -1;
 	flags = v.m.flags;
-	/* Opening a message reads it (not for an attached one). */
-	if (part == NULL && !(flags & IMAP_MSG_SEEN)) {
+	/*
+	 * Opening a message reads it (not for an attached one), unless the
+	 * user reads after a delay: then app.js sets \Seen when the message
+	 * was open that long.
+	 */
+	if (part == NULL && !(flags & IMAP_MSG_SEEN) &&
+	    web_settings_read_on_open(ctx)) {
 		struct perr e2;
 
 		perr_clear(&e2);

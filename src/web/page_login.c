@@ -35,24 +35,31 @@ static int
 page_mailbox(struct web_ctx *ctx, struct perr *err)
 {
 	struct tmpl_dict *d;
-	json_t *boot, *lang;
+	json_t *boot, *lang, *settings;
 	json_error_t jerr;
 	char *csrf, *text, *copy;
+	const char *theme;
 
+	/* The account's language and look from the first paint on. */
+	settings = web_settings(ctx);
+	web_settings_use_lang(ctx, settings);
+	theme = arena_strdup(
+		ctx->req->arena,
+		json_string_value(json_object_get(settings, "theme")));
 	csrf = session_csrf_token(ctx->session, ctx->req->arena);
 	lang = json_loads(i18n_json(ctx->lang), 0, &jerr);
 	boot = json_pack(
-		"{sssssoss si s{sisIsI} so}", "email", ctx->session->user,
+		"{sssssoss sO s{sisIsI} so so}", "email", ctx->session->user,
 		"csrf", csrf != NULL ? csrf : "", "lang", lang, "folder",
 		"INBOX", "messagesPerPage",
-		(int)ctx->config->webmail.messages_per_page, "compose",
+		json_object_get(settings, "messagesPerPage"), "compose",
 		"autosaveSeconds", (int)ctx->config->webmail.autosave_interval,
 		"attachmentLimit",
 		(json_int_t)ctx->config->webmail.attachment_size_limit * 1024 *
 			1024,
 		"uploadTotalLimit",
 		(json_int_t)ctx->config->limits.max_upload_total * 1024 * 1024,
-		"filters", web_filters_flags(ctx));
+		"filters", web_filters_flags(ctx), "settings", settings);
 	text = boot != NULL ? json_dumps(boot, JSON_COMPACT) : NULL;
 	json_decref(boot);
 	copy = text != NULL ? arena_strdup(ctx->req->arena, text) : NULL;
@@ -62,6 +69,8 @@ page_mailbox(struct web_ctx *ctx, struct perr *err)
 				"cannot build the page data");
 	d = web_page_dict(ctx, ctx->config->webmail.title);
 	tmpl_dict_set(d, "BOOT_JSON", strv_from_cstr(copy));
+	tmpl_dict_set(d, "THEME",
+		      strv_from_cstr(theme != NULL ? theme : "auto"));
 	tmpl_dict_set(d, "USER_EMAIL", strv_from_cstr(ctx->session->user));
 	return web_render_page(ctx, 200, "mailbox.tpl", d, err);
 }

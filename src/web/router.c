@@ -44,6 +44,8 @@ static const struct web_route routes[] = {
 	{"POST", "/api/ImagesAllow", web_api_images_allow, CHANGE},
 	{"POST", "/api/ImagesDisallow", web_api_images_disallow, CHANGE},
 	{"POST", "/api/ImagesAllowed", web_api_images_allowed, CHANGE},
+	{"POST", "/api/Settings", web_api_settings, CHANGE},
+	{"POST", "/api/SettingsSave", web_api_settings_save, CHANGE},
 	{"POST", "/api/Filters", web_api_filters, CHANGE},
 	{"POST", "/api/FiltersSave", web_api_filters_save, CHANGE},
 	{"POST", "/api/FiltersScripts", web_api_filters_scripts, CHANGE},

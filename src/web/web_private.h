@@ -199,6 +199,20 @@ int web_images_sender_normalise(const char *in, struct arena *a,
 				const char **out_r, struct perr *err);
 /* Whether address is in the session user's list; false on any failure. */
 bool web_images_sender_allowed(struct web_ctx *ctx, const char *address);
+/* api_settings.c: the user's preferences (docs/API.md). */
+int web_api_settings(struct web_ctx *ctx, struct perr *err);
+int web_api_settings_save(struct web_ctx *ctx, struct perr *err);
+/* The session user's effective settings: a new object, never NULL. */
+struct json_t *web_settings(struct web_ctx *ctx);
+/* Switch ctx->lang to settings' "lang" when it names a catalog. */
+void web_settings_use_lang(struct web_ctx *ctx, struct json_t *settings);
+/* Whether the user shows remote images in every message. */
+bool web_settings_images_always(struct web_ctx *ctx);
+/* Whether opening a message reads it ("readAfterSeconds": 0). */
+bool web_settings_read_on_open(struct web_ctx *ctx);
+/* At sign-in: set the language cookie to the account's choice, if any. */
+int web_settings_login_lang(struct web_ctx *ctx, const char *user,
+			    struct perr *err);
 /* api_filters.c: filter rules and raw Sieve scripts (docs/API.md). */
 int web_api_filters(struct web_ctx *ctx, struct perr *err);
 int web_api_filters_save(struct web_ctx *ctx, struct perr *err);

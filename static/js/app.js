@@ -20,7 +20,10 @@
     boot = {};
   }
   var L = boot.lang || {};
-  var PER_PAGE = Math.max(1, Math.min(500, Number(boot.messagesPerPage) || 25));
+  // The user's settings (Settings API); settings.js changes them through applyPrefs().
+  var prefs = boot.settings || {};
+  var PER_PAGE = Math.max(1, Math.min(500, Number(prefs.messagesPerPage || boot.messagesPerPage) || 25));
+  var ZONE = '';
   var SITE_TITLE = (document.querySelector('.brand-name') || {}).textContent || 'Petrel';
   var LANG = document.documentElement.lang || 'en';
   var LOCALE = LANG === 'en' ? 'en-GB' : LANG;
@@ -72,20 +75,48 @@
   try { numFmt = new Intl.NumberFormat(LOCALE); } catch (e) { numFmt = new Intl.NumberFormat('en'); }
   function num(n) { return numFmt.format(n); }
 
-  function dtf(opts) {
-    try { return new Intl.DateTimeFormat(LOCALE, opts); } catch (e) { return new Intl.DateTimeFormat('en-GB', opts); }
+  // Dates are shown in the user's time zone (settings "timeZone"), else the browser's.
+  function zoneKnown(z) {
+    try { new Intl.DateTimeFormat('en', { timeZone: z }); return true; } catch (e) { return false; }
   }
-  var fmtTime = dtf({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  var fmtDay = dtf({ day: 'numeric', month: 'short' });
-  var fmtDate = dtf({ day: 'numeric', month: 'short', year: 'numeric' });
-  var fmtFull = dtf({ weekday: 'short', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  // zone: undefined = the shown zone; 'UTC' for wall-clock times (below).
+  function dtf(opts, zone) {
+    var o = Object.assign({}, opts);
+    if (zone || ZONE) o.timeZone = zone || ZONE;
+    try { return new Intl.DateTimeFormat(LOCALE, o); } catch (e) { return new Intl.DateTimeFormat('en-GB', o); }
+  }
+  var fmtTime, fmtDay, fmtDate, fmtFull, fmtZone, fmtYmd;
+  // A floating iCalendar time or a date without time is a wall-clock value,
+  // the same in every zone: it is kept as that time in UTC and shown in UTC.
+  var wall = {
+    time: dtf({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, 'UTC'),
+    date: dtf({ day: 'numeric', month: 'short', year: 'numeric' }, 'UTC'),
+    full: dtf({ weekday: 'short', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, 'UTC'),
+    ymd: dtf({ year: 'numeric', month: '2-digit', day: '2-digit' }, 'UTC')
+  };
+  function makeFormats() {
+    ZONE = prefs.timeZone && zoneKnown(prefs.timeZone) ? prefs.timeZone : '';
+    fmtTime = dtf({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    fmtDay = dtf({ day: 'numeric', month: 'short' });
+    fmtDate = dtf({ day: 'numeric', month: 'short', year: 'numeric' });
+    fmtFull = dtf({ weekday: 'short', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    fmtZone = dtf({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+    fmtYmd = dtf({ year: 'numeric', month: '2-digit', day: '2-digit' });
+  }
+  makeFormats();
+  // "YYYY-MM-DD" of d in the shown zone: same day / same year tests.
+  function dayKey(d) {
+    var p = {};
+    (d.wall ? wall.ymd : fmtYmd).formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+    return p.year + '-' + p.month + '-' + p.day;
+  }
 
   function shortDate(ts) {
     if (!ts) return '';
     var d = new Date(ts * 1000);
-    var now = new Date();
-    if (d.toDateString() === now.toDateString()) return fmtTime.format(d);
-    if (d.getFullYear() === now.getFullYear()) return fmtDay.format(d);
+    var day = dayKey(d), today = dayKey(new Date());
+    if (day === today) return fmtTime.format(d);
+    if (day.slice(0, 4) === today.slice(0, 4)) return fmtDay.format(d);
     return fmtDate.format(d);
   }
   function fullDate(ts) { return ts ? fmtFull.format(new Date(ts * 1000)) : ''; }
@@ -241,7 +272,7 @@
   // ---- routing ----------------------------------------------------------------
 
   function defaultRoute() {
-    return { folder: boot.folder || 'INBOX', page: 1, sort: '-date', q: '', threads: store('threads') === '1', m: null, part: null };
+    return { folder: boot.folder || 'INBOX', page: 1, sort: '-date', q: '', threads: !!prefs.threads, m: null, part: null };
   }
 
   function parseHash() {
@@ -296,7 +327,8 @@
   }
 
   function listKey(r) {
-    return JSON.stringify([r.folder, r.page, r.sort, r.q, r.threads]);
+    // Page size and zone too: a list drawn with other settings is drawn again.
+    return JSON.stringify([r.folder, r.page, r.sort, r.q, r.threads, PER_PAGE, ZONE]);
   }
 
   // Settings pages (#/settings/...) are drawn by settings.js; the mailbox
@@ -304,11 +336,13 @@
   var SETTINGS_HASH = /^#\/settings(\/|$)/;
   function inSettings() { return SETTINGS_HASH.test(location.hash); }
 
+  var shownKey = null;    // listKey() of the list last asked for
   function onRoute() {
     if (/^#\/compose\b/.test(location.hash)) return;
     var prev = route;
     route = inSettings() && prev ? prev : parseHash();
-    if (!prev || listKey(prev) !== listKey(route)) {
+    if (!prev || listKey(prev) !== listKey(route) || shownKey !== listKey(route)) {
+      shownKey = listKey(route);
       var folderChanged = !prev || prev.folder !== route.folder || prev.q !== route.q;
       if (folderChanged) {
         selection.clear();
@@ -1169,7 +1203,9 @@
 
   $('threads-btn').addEventListener('click', function () {
     var on = !route.threads;
-    store('threads', on ? '1' : '0');
+    // The toggle is the "threads" setting: the next visit starts the same way.
+    prefs.threads = on;
+    api('SettingsSave', { threads: on }, { quiet: true }).catch(function () { /* this view still follows the toggle */ });
     navigate({ threads: on, page: 1, m: null });
   });
 
@@ -1201,7 +1237,6 @@
   var view = { key: null };
   var FRAME_SANDBOX = 'allow-popups allow-popups-to-escape-sandbox';
   var RCPT_SHORT = 3;
-  var fmtZone = dtf({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
 
   function ensureMessage() {
     var key = route && route.m ? route.folder + '\n' + route.m + (route.part ? '\n' + route.part : '') : null;
@@ -1250,9 +1285,21 @@
     renderPreview();
   }
 
-  // The server set \Seen when it answered: show it without a reload.
+  // The server set \Seen when it answered: show it without a reload. With
+  // a read delay (settings "readAfterSeconds") it did not: set it here once
+  // the message has been open that long.
   function markOpenedSeen(v) {
     if (!route || v.folder !== route.folder) return;
+    var delay = Number(prefs.readAfterSeconds) || 0;
+    if (delay > 0) {
+      if ((v.data.flags || []).indexOf('\\Seen') >= 0) return;
+      setTimeout(function () {
+        var m = byUid.get(v.uid);
+        if (view !== v || !route || v.folder !== route.folder || !m || m.seen) return;
+        setSeen([v.uid], true).catch(function () { /* the row shows it unread again */ });
+      }, delay * 1000);
+      return;
+    }
     var m = byUid.get(v.uid);
     if (m) {
       if (m.seen) return;
@@ -1614,8 +1661,8 @@
   function calRange(a, b) {
     var s = calTime(a), e = calTime(b);
     var ds = calDate(a), de = calDate(b);
-    if (ds && de && ds.toDateString() === de.toDateString() && typeof e === 'string' && e !== s) {
-      e = fmtTime.format(de);
+    if (ds && de && !ds.wall === !de.wall && dayKey(ds) === dayKey(de) && typeof e === 'string' && e !== s) {
+      e = (de.wall ? wall.time : fmtTime).format(de);
     }
     return s && e ? s + ' – ' + e : s;
   }
@@ -1627,18 +1674,21 @@
       return d && !isNaN(d.getTime()) && /\d[T ]\d/.test(String(x)) ? d : null;
     }
     var parts = [+ic[1], +ic[2] - 1, +ic[3], +ic[4], +ic[5], +(ic[6] || 0)];
-    return ic[7] ? new Date(Date.UTC.apply(null, parts)) : new Date(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]);
+    var dt = new Date(Date.UTC.apply(null, parts));
+    if (!ic[7]) dt.wall = true;
+    return dt;
   }
   function calTime(x) {
     if (x === undefined || x === null || x === '') return '';
     if (typeof x === 'number') return fmtFull.format(new Date(x * 1000));
     // iCalendar's basic format: 20251020T100000Z (a floating time without Z
-    // is shown in the browser's zone).
+    // is shown as it is written, whatever the zone).
     var ic = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(Z)?)?$/.exec(String(x).trim());
     if (ic) {
       var parts = [+ic[1], +ic[2] - 1, +ic[3], +(ic[4] || 0), +(ic[5] || 0), +(ic[6] || 0)];
-      var dt = ic[7] ? new Date(Date.UTC.apply(null, parts)) : new Date(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]);
-      return ic[4] ? fmtFull.format(dt) : fmtDate.format(dt);
+      var dt = new Date(Date.UTC.apply(null, parts));
+      if (ic[7]) return fmtFull.format(dt);
+      return ic[4] ? wall.full.format(dt) : wall.date.format(dt);
     }
     var d = new Date(x);
     return isNaN(d.getTime()) ? String(x) : fmtFull.format(d);
@@ -2572,7 +2622,17 @@
   // What settings.js, filters.js and compose.js build on (see settings.js).
   window.Petrel = Object.assign(window.Petrel || {}, {
     api: api, fail: fail, toast: toast, t: t, tf: tf, el: el, icon: icon, size: size,
-    isPhone: isPhone, trapTab: trapTab, boot: boot, fmtTime: fmtTime, store: store,
+    isPhone: isPhone, trapTab: trapTab, boot: boot, store: store,
+    fmtTime: { format: function (d) { return fmtTime.format(d); } },
+    prefs: function () { return prefs; },
+    zoneKnown: zoneKnown,
+    // After SettingsSave: take the new values at once (the language needs a reload).
+    applyPrefs: function (s) {
+      prefs = s || prefs;
+      PER_PAGE = Math.max(1, Math.min(500, Number(prefs.messagesPerPage) || PER_PAGE));
+      document.documentElement.dataset.theme = prefs.theme || 'auto';
+      makeFormats();
+    },
     closeDrawer: closeDrawer, folderName: displayName, loadFolders: loadFolders,
     folders: function () { return folders; },
     specialFolder: specialFolder,

@@ -1048,7 +1048,7 @@
     if (d.draftUid) { w.draftUid = d.draftUid; w.ownDraft = false; }
     (d.attachments || []).forEach(function (a) { addServerAttachment(w, a); });
 
-    var useHtml = !!(window.Squire && (d.html !== null && d.html !== undefined ? true : (P.store && P.store('composeFormat') === 'html')));
+    var useHtml = !!(window.Squire && (d.html !== null && d.html !== undefined ? true : !!(P.prefs && P.prefs().composeHtml)));
     setFormat(w, useHtml ? 'html' : 'plain');
     if (mode === 'editAsNew') {
       // The message as it was: no signature added again.
@@ -1114,7 +1114,6 @@
         var text = htmlToText(w.editor.getRoot());
         setFormat(w, 'plain');
         w.text.value = text;
-        if (P.store) P.store('composeFormat', 'plain');
         markDirty(w);
         w.text.focus();
       });
@@ -1122,7 +1121,6 @@
     var v = w.text.value;
     setFormat(w, 'html');
     w.editor.setHTML(textToHtml(v));
-    if (P.store) P.store('composeFormat', 'html');
     markDirty(w);
     w.editor.focus();
     return Promise.resolve();
@@ -1506,7 +1504,6 @@
   function openIdentities(w) {
     var overlay = el('div', 'overlay compose-overlay');
     var box = el('form', 'dialog ids-dialog');
-    box.noValidate = true;
     box.setAttribute('role', 'dialog');
     box.setAttribute('aria-modal', 'true');
     box.setAttribute('aria-labelledby', 'ids-title');
@@ -1518,6 +1515,34 @@
     var x = btn('icon-btn', t('L_MAIL_CLOSE', 'Close'), 'close');
     head.appendChild(x);
     box.appendChild(head);
+    overlay.appendChild(box);
+    document.body.appendChild(overlay);
+    identityEditor(box, {
+      prefix: 'ids-', selected: w.identityId,
+      onDelete: function (id) { if (w.identityId === id) w.identityId = null; }
+    });
+    function close() {
+      overlay.remove();
+      if (!w.closed) { fillFrom(w, w.identityId); w.from.focus(); }
+    }
+    x.addEventListener('click', close);
+    overlay.addEventListener('click', function (ev) { if (ev.target === overlay) close(); });
+    overlay.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Escape') { ev.preventDefault(); ev.stopPropagation(); close(); } else if (ev.key === 'Tab') P.trapTab(ev, box);
+    });
+  }
+
+  /*
+   * The identities editor: the list, the form and its Save/Delete footer,
+   * appended to box (a <form>). The compose dialog above and Settings →
+   * Identities (PetrelCompose.identityEditor) both use it. opts: prefix
+   * for element ids, selected (an identity id), onDelete(id), focus
+   * (false: do not move the focus on the first draw).
+   */
+  function identityEditor(box, opts) {
+    opts = opts || {};
+    var pre = opts.prefix || 'ids-';
+    box.noValidate = true;
     var bodyEl = el('div', 'dialog-body ids-body');
     var side = el('div', 'ids-side');
     var list = el('ul', 'ids-list');
@@ -1531,10 +1556,10 @@
     function field(key, labelKey, fallback, type) {
       var f = el('div', 'field');
       var lab = el('label', 'field-label', t(labelKey, fallback));
-      lab.htmlFor = 'ids-' + key;
+      lab.htmlFor = pre + key;
       var tag = type === 'textarea' || type === 'select' ? type : 'input';
       var input = el(tag, type === 'textarea' ? 'ids-textarea' : 'ids-input');
-      input.id = 'ids-' + key;
+      input.id = pre + key;
       if (tag === 'input') input.type = type || 'text';
       input.name = key;
       f.appendChild(lab);
@@ -1584,11 +1609,9 @@
     foot.appendChild(el('span', 'tb-spacer'));
     foot.appendChild(saveB);
     box.appendChild(foot);
-    overlay.appendChild(box);
-    document.body.appendChild(overlay);
 
     var current = null; // identity being edited; {} for a new one
-    function select(idn) {
+    function select(idn, quiet) {
       current = idn || {};
       err.hidden = true;
       fName.value = current.name || '';
@@ -1608,7 +1631,7 @@
       }
       del.hidden = !current.id || current.id === 'default';
       Array.from(list.children).forEach(function (li) { li.setAttribute('aria-selected', String(li.dataset.id === (current.id || ''))); });
-      fName.focus();
+      if (!quiet) fName.focus();
     }
     function renderList() {
       list.textContent = '';
@@ -1619,14 +1642,11 @@
         li.tabIndex = 0;
         li.appendChild(el('span', 'ids-item-name', idn.name || idn.email));
         li.appendChild(el('span', 'ids-item-email', idn.email));
+        if (idn.isDefault) li.appendChild(el('span', 'ids-item-default', t('L_COMPOSE_IDENTITY_IS_DEFAULT', 'Default')));
         li.addEventListener('click', function () { select(idn); });
         li.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); select(idn); } });
         list.appendChild(li);
       });
-    }
-    function close() {
-      overlay.remove();
-      if (!w.closed) { fillFrom(w, w.identityId); w.from.focus(); }
     }
     function reload(selectId) {
       return loadIdentities(true).then(function () {
@@ -1635,13 +1655,8 @@
       });
     }
     renderList();
-    select(identityById(w.identityId) || defaultIdentity());
+    select(identityById(opts.selected) || defaultIdentity(), opts.focus === false);
     add.addEventListener('click', function () { select({}); });
-    x.addEventListener('click', close);
-    overlay.addEventListener('click', function (ev) { if (ev.target === overlay) close(); });
-    overlay.addEventListener('keydown', function (ev) {
-      if (ev.key === 'Escape') { ev.preventDefault(); ev.stopPropagation(); close(); } else if (ev.key === 'Tab') P.trapTab(ev, box);
-    });
     box.addEventListener('submit', function (ev) {
       ev.preventDefault();
       err.hidden = true;
@@ -1670,8 +1685,9 @@
     });
     del.addEventListener('click', function () {
       if (!current.id) return;
-      P.api('IdentityDelete', { id: current.id }).then(function () {
-        if (w.identityId === current.id) w.identityId = null;
+      var id = current.id;
+      P.api('IdentityDelete', { id: id }).then(function () {
+        if (opts.onDelete) opts.onDelete(id);
         return reload(null);
       }, function (e) { err.textContent = e.message; err.hidden = false; });
     });
@@ -1693,6 +1709,7 @@
   // ---- start ------------------------------------------------------------------------
 
   function init() {
+    if (P) return;    // already started by identityEditor below
     P = window.Petrel;
     if (!P) return;
     t = P.t; tf = P.tf; el = P.el; icon = P.icon;
@@ -1729,6 +1746,11 @@
 
   window.PetrelCompose = {
     open: function (o) { open(o); },
+    // Settings → Identities: the editor of the compose dialog, drawn into box (a <form>).
+    identityEditor: function (box, opts) {
+      init();    // Settings may draw first on a deep link
+      return loadIdentities(true).then(function () { identityEditor(box, opts); });
+    },
     // For tests and the console: the helpers with no DOM of their own.
     _text: { htmlToText: htmlToText, parseAddress: parseAddress, splitAddresses: splitAddresses, validEmail: validEmail }
   };

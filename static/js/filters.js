@@ -16,6 +16,12 @@
 
   var t = P.t, tf = P.tf, el = P.el, icon = P.icon;
   var S = P.settings;
+  // The form pieces every settings section shares (settings.js).
+  var input = S.ui.input, select = S.ui.select, switchBox = S.ui.switchBox;
+  var trackDirty = S.ui.trackDirty, saved = S.ui.saved, focusTitle = S.ui.focusTitle;
+  function pageHead(box, title, lead, backHref) {
+    return S.ui.pageHead(box, title, lead, backHref && { href: backHref, text: t('L_FILTERS_BACK_TO_LIST', 'All rules') });
+  }
 
   // ---- data -----------------------------------------------------------------
 
@@ -78,18 +84,6 @@
     return run;
   }
 
-  // A form with unsaved edits asks before the page goes away (reload,
-  // close); leaving it inside the app keeps the server's state, which is
-  // the undo.
-  function trackDirty(form) {
-    form.addEventListener('input', function () { form.dataset.dirty = '1'; });
-    form.addEventListener('change', function () { form.dataset.dirty = '1'; });
-  }
-  function saved(form) { delete form.dataset.dirty; }
-  window.addEventListener('beforeunload', function (ev) {
-    var f = document.querySelector('#settings form[data-dirty]');
-    if (f && f.isConnected && !document.getElementById('settings').hidden) ev.preventDefault();
-  });
 
   // ---- small DOM helpers --------------------------------------------------------
 
@@ -110,38 +104,6 @@
     b.title = label;
     b.appendChild(icon(name));
     return b;
-  }
-  function select(options, value, label) {
-    var s = el('select', 'set-select');
-    options.forEach(function (o) {
-      var opt = el('option', '', o[1]);
-      opt.value = o[0];
-      s.appendChild(opt);
-    });
-    if (value !== undefined) s.value = value;
-    if (label) s.setAttribute('aria-label', label);
-    return s;
-  }
-  function input(type, value, label, placeholder) {
-    var i = el('input', 'set-input');
-    i.type = type;
-    i.value = value === undefined || value === null ? '' : String(value);
-    if (label) i.setAttribute('aria-label', label);
-    if (placeholder) i.placeholder = placeholder;
-    i.autocomplete = 'off';
-    i.spellcheck = false;
-    return i;
-  }
-  function switchBox(checked, label, id) {
-    var wrap = el('label', 'switch');
-    var cb = el('input');
-    cb.type = 'checkbox';
-    cb.setAttribute('role', 'switch');
-    cb.checked = !!checked;
-    if (id) cb.id = id;
-    if (label) cb.setAttribute('aria-label', label);
-    wrap.append(cb, el('span', 'switch-track'));
-    return { wrap: wrap, input: cb };
   }
   function check(label, checked) {
     var l = el('label', 'check set-check');
@@ -190,24 +152,6 @@
     box.replaceChildren(icon('alert'), el('span', '', text));
     box.hidden = !text;
   }
-  function pageHead(box, title, lead, backHref) {
-    var head = el('div', 'set-page-head');
-    var titles = el('div', 'set-page-titles');
-    if (backHref) {
-      var back = el('a', 'set-crumb');
-      back.href = backHref;
-      back.appendChild(icon('chevron-left', 'icon-sm'));
-      back.appendChild(el('span', '', t('L_FILTERS_BACK_TO_LIST', 'All rules')));
-      titles.appendChild(back);
-    }
-    var h = el('h2', 'set-page-title', title);
-    h.tabIndex = -1;
-    titles.appendChild(h);
-    if (lead) titles.appendChild(el('p', 'set-lead', lead));
-    head.appendChild(titles);
-    box.appendChild(head);
-    return head;
-  }
   function loadingState(box) {
     var s = el('div', 'set-loading');
     s.setAttribute('aria-busy', 'true');
@@ -243,10 +187,6 @@
       if (!box.isConnected) return;
       errorState(box, err, function () { withData(box, draw); });
     });
-  }
-  function focusTitle(box) {
-    var h = box.querySelector('.set-page-title');
-    if (h) h.focus({ preventScroll: true });
   }
 
   // ---- rule vocabulary ---------------------------------------------------------

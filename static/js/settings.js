@@ -260,6 +260,77 @@
     });
   }
 
+  // ---- form pieces the sections share ------------------------------------------
+
+  function input(type, value, label, placeholder) {
+    var i = el('input', 'set-input');
+    i.type = type;
+    i.value = value === undefined || value === null ? '' : String(value);
+    if (label) i.setAttribute('aria-label', label);
+    if (placeholder) i.placeholder = placeholder;
+    i.autocomplete = 'off';
+    i.spellcheck = false;
+    return i;
+  }
+  function switchBox(checked, label, id) {
+    var wrap = el('label', 'switch');
+    var cb = el('input');
+    cb.type = 'checkbox';
+    cb.setAttribute('role', 'switch');
+    cb.checked = !!checked;
+    if (id) cb.id = id;
+    if (label) cb.setAttribute('aria-label', label);
+    wrap.append(cb, el('span', 'switch-track'));
+    return { wrap: wrap, input: cb };
+  }
+  // options: [[value, text], ...]
+  function select(options, value, label) {
+    var s = el('select', 'set-select');
+    options.forEach(function (o) {
+      var opt = el('option', '', o[1]);
+      opt.value = o[0];
+      s.appendChild(opt);
+    });
+    if (value !== undefined) s.value = value;
+    if (label) s.setAttribute('aria-label', label);
+    return s;
+  }
+  // The section's title (focusable, see focusTitle) and lead; back: {href, text}.
+  function pageHead(box, title, lead, back) {
+    var head = el('div', 'set-page-head');
+    var titles = el('div', 'set-page-titles');
+    if (back) {
+      var a = el('a', 'set-crumb');
+      a.href = back.href;
+      a.appendChild(icon('chevron-left', 'icon-sm'));
+      a.appendChild(el('span', '', back.text));
+      titles.appendChild(a);
+    }
+    var h = el('h2', 'set-page-title', title);
+    h.tabIndex = -1;
+    titles.appendChild(h);
+    if (lead) titles.appendChild(el('p', 'set-lead', lead));
+    head.appendChild(titles);
+    box.appendChild(head);
+    return head;
+  }
+  function focusTitle(box) {
+    var h = box.querySelector('.set-page-title');
+    if (h) h.focus({ preventScroll: true });
+  }
+  // A form with unsaved edits asks before the page goes away (reload,
+  // close); leaving it inside the app keeps the server's state, which is
+  // the undo.
+  function trackDirty(form) {
+    form.addEventListener('input', function () { form.dataset.dirty = '1'; });
+    form.addEventListener('change', function () { form.dataset.dirty = '1'; });
+  }
+  function saved(form) { delete form.dataset.dirty; }
+  window.addEventListener('beforeunload', function (ev) {
+    var f = document.querySelector('#settings form[data-dirty]');
+    if (f && f.isConnected && !document.getElementById('settings').hidden) ev.preventDefault();
+  });
+
   P.settings = {
     register: function (section) {
       sections = sections.filter(function (s) { return s.id !== section.id; });
@@ -269,7 +340,8 @@
     href: href,
     go: go,
     refresh: refresh,
-    ask: ask
+    ask: ask,
+    ui: { input: input, select: select, switchBox: switchBox, pageHead: pageHead, focusTitle: focusTitle, trackDirty: trackDirty, saved: saved }
   };
 
   // A link out of a form with unsaved edits (marked data-dirty by its

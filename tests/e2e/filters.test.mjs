@@ -79,9 +79,11 @@ test('a rule made in the editor files matching mail into a new folder, read', as
     const conf = await boot(page);
     assert.ok(conf && conf.enabled, 'boot JSON says filters are on for the test domain');
 
-    // Reached from the user menu.
+    // Reached from the user menu (General first, then Filters).
     await page.click('#user-btn');
     await page.click('#menu-settings');
+    await page.waitForSelector('.set-section-general .set-page-title');
+    await page.click('.set-nav-link[data-section="filters"]');
     await page.waitForSelector('.set-section-filters .set-page-title');
     assert.match(page.url(), /#\/settings\/filters$/);
     assert.equal(await page.isVisible('#list-pane'), false, 'the list is hidden behind settings');
@@ -249,9 +251,9 @@ test('raw mode is absent where the domain does not allow it', async () => {
     await page.goto(`${BASE_URL}/#/settings/filters`);
     await page.waitForSelector('.set-section-filters .set-page-title');
     assert.deepEqual(await page.locator('.set-nav-link').evaluateAll((l) => l.map((a) => a.dataset.section)),
-      ['filters', 'vacation']);
+      ['general', 'identities', 'filters', 'vacation']);
     await page.goto(`${BASE_URL}/#/settings/sieve`);
-    await page.waitForFunction(() => /#\/settings\/filters$/.test(location.hash));
+    await page.waitForFunction(() => /#\/settings\/general$/.test(location.hash));
     const code = await page.evaluate(async () => {
       try { await window.Petrel.api('FiltersScripts', {}, { quiet: true }); return 'ok'; } catch (e) { return e.code; }
     });
