@@ -14,4 +14,10 @@ struct store_migration {
 extern const struct store_migration store_migrations[];
 extern const size_t store_migration_count;
 
+/*
+ * "%q%" with q's LIKE wildcards escaped (use with ESCAPE '\\'): matches
+ * q literally anywhere. In a; NULL when out of memory.
+ */
+const char *store_like_pattern(const char *q, struct arena *a);
+
 #endif

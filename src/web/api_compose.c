@@ -501,15 +501,28 @@ web_api_identity_delete(struct web_ctx *ctx, struct perr *err)
 
 /* ---- address suggestions ------------------------------------------------- */
 
+/* Whether email is among the first n of v (case-blind, as mail is). */
+static bool
+suggest_has(const struct store_recipient *v, size_t n, const char *email)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strv_eq_ci_ascii(strv_from_cstr(v[i].email),
+		                     strv_from_cstr(email)))
+			return true;
+	return false;
+}
+
 int
 web_api_address_suggest(struct web_ctx *ctx, struct perr *err)
 {
-	struct store_recipient *r;
+	struct store_recipient *c, *r, *all;
 	struct store *st;
 	const char *q;
 	json_t *lim = json_object_get(web_json_body(ctx), "limit"), *arr;
 	json_int_t limit = 10;
-	size_t n, i;
+	size_t n_c, n_r, n = 0, i;
 
 	if (web_json_str(ctx, "q", true, 256, &q, err) != 0)
 		return -1;
@@ -521,14 +534,28 @@ web_api_address_suggest(struct web_ctx *ctx, struct perr *err)
 			                SUGGEST_MAX);
 		limit = json_integer_value(lim);
 	}
+	/* Contacts first: the user chose to keep them. */
 	if ((st = web_store(ctx, err)) == NULL ||
+	    store_contact_suggest(st, ctx->session->user, q, (size_t)limit,
+	                          ctx->req->arena, &c, &n_c, err) != 0 ||
 	    store_recipient_suggest(st, ctx->session->user, q, (size_t)limit,
-	                            ctx->req->arena, &r, &n, err) != 0)
+	                            ctx->req->arena, &r, &n_r, err) != 0)
 		return -1;
+	all = arena_new_array(ctx->req->arena, struct store_recipient,
+	                      (size_t)limit);
+	if (all == NULL)
+		return perr_set(err, ctx->req->arena, PERR_LIMIT,
+		                "out of request memory");
+	for (i = 0; i < n_c + n_r && n < (size_t)limit; i++) {
+		const struct store_recipient *x = i < n_c ? &c[i] : &r[i - n_c];
+
+		if (!suggest_has(all, n, x->email))
+			all[n++] = *x;
+	}
 	arr = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr,
-		                      json_pack("{ssss}", "name", r[i].name,
-		                                "email", r[i].email));
+		                      json_pack("{ssss}", "name", all[i].name,
+		                                "email", all[i].email));
 	return web_reply_json(ctx, json_pack("{so}", "addresses", arr), err);
 }

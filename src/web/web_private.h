@@ -220,6 +220,12 @@ int web_api_identities(struct web_ctx *ctx, struct perr *err);
 int web_api_identity_save(struct web_ctx *ctx, struct perr *err);
 int web_api_identity_delete(struct web_ctx *ctx, struct perr *err);
 int web_api_address_suggest(struct web_ctx *ctx, struct perr *err);
+/* api_contacts.c: the address book (docs/API.md). */
+int web_api_contacts(struct web_ctx *ctx, struct perr *err);
+int web_api_contact_save(struct web_ctx *ctx, struct perr *err);
+int web_api_contact_delete(struct web_ctx *ctx, struct perr *err);
+int web_api_contacts_import(struct web_ctx *ctx, struct perr *err);
+int web_contacts_export(struct web_ctx *ctx, struct perr *err);
 /* Headers of a saved draft: "<uid> <base64 folder>" of its original. */
 #define WEB_DRAFT_REPLY_HEADER "X-Petrel-Draft-Reply"
 #define WEB_DRAFT_FORWARD_HEADER "X-Petrel-Draft-Forward"

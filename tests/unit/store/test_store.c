@@ -578,6 +578,89 @@ test_upload_total_and_stale(void **state)
 	assert_int_equal(n, 2);
 }
 
+static void
+test_contacts(void **state)
+{
+	struct fixture *f = *state;
+	struct store_contact c, *v;
+	struct store_recipient *r;
+	struct perr err;
+	int64_t id1, id2, ids[2];
+	size_t n, total;
+
+	memset(&c, 0, sizeof(c));
+	c.name = "zed";
+	c.phone = c.organization = c.notes = "";
+	c.emails[0] = "z1@x.test";
+	c.emails[1] = "z_2@x.test";
+	c.n_emails = 2;
+	assert_int_equal(store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id1,
+	                                    &err),
+	                 0);
+	c.name = "Anna";
+	c.emails[0] = "anna@x.test";
+	c.n_emails = 1;
+	assert_int_equal(store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id2,
+	                                    &err),
+	                 0);
+	/* The limit counts the user's contacts. */
+	assert_int_equal(store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id2,
+	                                    &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_LIMIT);
+	/* By name, case-blind; the count is of all matches. */
+	assert_int_equal(store_contact_list(f->s, "u@x", NULL, 0, 1, f->a, &v,
+	                                    &n, &total, &err),
+	                 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(total, 2);
+	assert_string_equal(v[0].name, "Anna");
+	/* A search in any address, wildcards literal. */
+	assert_int_equal(store_contact_list(f->s, "u@x", "_2", 0, 10, f->a, &v,
+	                                    &n, &total, &err),
+	                 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id1);
+	assert_int_equal(v[0].n_emails, 2);
+	assert_string_equal(v[0].emails[0], "z1@x.test");
+	assert_string_equal(v[0].emails[1], "z_2@x.test");
+	assert_int_equal(store_contact_suggest(f->s, "u@x", "zed", 10, f->a, &r,
+	                                       &n, &err),
+	                 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(r[1].email, "z_2@x.test");
+	/* Update replaces the addresses; another user's id is not found. */
+	c.id = id1;
+	c.name = "Zed";
+	c.emails[0] = "new@x.test";
+	assert_int_equal(store_contact_save(f->s, "v@x", &c, 2, 6, f->a, &id2,
+	                                    &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	assert_int_equal(store_contact_save(f->s, "u@x", &c, 2, 6, f->a, &id2,
+	                                    &err),
+	                 0);
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM contact_emails"),
+	                 2);
+	assert_int_equal(store_contact_list(f->s, "other@x", NULL, 0, 10, f->a,
+	                                    &v, &n, &total, &err),
+	                 0);
+	assert_int_equal(total, 0);
+	ids[0] = id1;
+	ids[1] = 999;
+	assert_int_equal(store_contact_delete(f->s, "v@x", ids, 2, f->a, &n,
+	                                      &err),
+	                 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_contact_delete(f->s, "u@x", ids, 2, f->a, &n,
+	                                      &err),
+	                 0);
+	assert_int_equal(n, 1);
+	/* Its addresses went with it. */
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM contact_emails"),
+	                 1);
+}
+
 int
 main(void)
 {
@@ -605,6 +688,7 @@ main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_recipients_and_identities,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_upload_total_and_stale,
 	                                        setup, teardown),
 	};
