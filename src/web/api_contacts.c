@@ -78,7 +78,7 @@ web_api_contacts(struct web_ctx *ctx, struct perr *err)
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr, contact_json(&v[i]));
 	return web_reply_json(ctx,
-	                      json_pack("{soaI}", "contacts", arr, "total",
+	                      json_pack("{sosI}", "contacts", arr, "total",
 	                                (json_int_t)total),
 	                      err);
 }
@@ -106,8 +106,7 @@ check_text(struct web_ctx *ctx, const char *field, const char *v, size_t max,
 			if (c == '\r' || c == '\n')
 				ctx->error_code = "header_injection";
 			return perr_set(err, ctx->req->arena, PERR_INPUT,
-			                "header injection: a control character "
-			                "in \"%s\"",
+			                "a control character in \"%s\"",
 			                field);
 		}
 	}
