@@ -168,6 +168,8 @@ read_prop(struct vc_in *r, struct sbuf *buf, struct vc_prop *p)
 static const char *
 text_clean(struct strv v, bool keep_lf, struct arena *a)
 {
+	const char *out;
+	struct strv t;
 	struct sbuf b;
 	size_t i;
 
@@ -191,7 +193,25 @@ text_clean(struct strv v, bool keep_lf, struct arena *a)
 	if (!sbuf_ok(&b))
 		return "";
 	/* A cut in the middle of a character is mended here. */
-	return mime_to_utf8(STRV_LIT("utf-8"), sbuf_view(&b), a);
+	out = mime_to_utf8(STRV_LIT("utf-8"), sbuf_view(&b), a);
+	if (keep_lf)
+		return out;
+	/* One-line values are kept trimmed: export and import agree. */
+	t = strv_trim(strv_from_cstr(out));
+	return t.len == strlen(out) ? out : strv_dup(a, t);
+}
+
+/* s without any number of leading "mailto:" / "tel:" (and spaces). */
+static const char *
+strip_scheme(const char *s, const char *scheme, struct arena *a)
+{
+	struct strv v = strv_from_cstr(s), p = strv_from_cstr(scheme);
+
+	if (!strv_starts_with_ci_ascii(v, p))
+		return s;
+	while (strv_starts_with_ci_ascii(v, p))
+		v = strv_trim((struct strv){v.p + p.len, v.len - p.len});
+	return strv_dup(a, v);
 }
 
 /* The raw value decoded: quoted-printable and the charset undone. */
@@ -251,7 +271,8 @@ name_from_n(struct strv v, struct arena *a)
 		for (; *c != '\0'; c++)
 			sbuf_append_char(&b, *c == ',' ? ' ' : *c);
 	}
-	return sbuf_ok(&b) ? text_clean(sbuf_view(&b), false, a) : "";
+	/* The parts are clean already: only the commas' spaces to trim. */
+	return sbuf_ok(&b) ? strv_dup(a, strv_trim(sbuf_view(&b))) : "";
 }
 
 /* ORG:Company;Unit -> "Company, Unit". */
@@ -300,7 +321,7 @@ card_prop(struct vc_card *k, const struct vc_prop *p, struct arena *a)
 	v = prop_bytes(p, a);
 	if (strv_eq_ci_ascii(p->name, STRV_LIT("FN"))) {
 		if (c->name[0] == '\0')
-			c->name = text_clean(strv_trim(v), false, a);
+			c->name = text_clean(v, false, a);
 	} else if (strv_eq_ci_ascii(p->name, STRV_LIT("N"))) {
 		if (k->n_name[0] == '\0')
 			k->n_name = name_from_n(v, a);
@@ -308,10 +329,7 @@ card_prop(struct vc_card *k, const struct vc_prop *p, struct arena *a)
 		const char *e;
 		bool pref = is_pref(p->params);
 
-		v = strv_trim(v);
-		if (strv_starts_with_ci_ascii(v, STRV_LIT("mailto:")))
-			v.p += 7, v.len -= 7;
-		e = text_clean(v, false, a);
+		e = strip_scheme(text_clean(v, false, a), "mailto:", a);
 		if (e[0] == '\0' || c->n_emails == MIME_VCARD_MAX_EMAILS)
 			return;
 		if (pref && !k->has_pref_email) {
@@ -329,10 +347,7 @@ card_prop(struct vc_card *k, const struct vc_prop *p, struct arena *a)
 
 		if (c->phone[0] != '\0' && (!pref || k->phone_pref))
 			return;
-		v = strv_trim(v);
-		if (strv_starts_with_ci_ascii(v, STRV_LIT("tel:")))
-			v.p += 4, v.len -= 4;
-		c->phone = text_clean(v, false, a);
+		c->phone = strip_scheme(text_clean(v, false, a), "tel:", a);
 		k->phone_pref = pref;
 	} else if (strv_eq_ci_ascii(p->name, STRV_LIT("ORG"))) {
 		if (c->organization[0] == '\0')
