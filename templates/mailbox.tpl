@@ -6,9 +6,11 @@
 <link rel="stylesheet" href="{{STATIC}}/css/app.css?v={{ASSET_VERSION}}">
 <link rel="stylesheet" href="{{STATIC}}/css/settings.css?v={{ASSET_VERSION}}">
 <link rel="stylesheet" href="{{STATIC}}/css/compose.css?v={{ASSET_VERSION}}">
+<link rel="stylesheet" href="{{STATIC}}/css/contacts.css?v={{ASSET_VERSION}}">
 <script src="{{STATIC}}/js/app.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/settings.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/filters.js?v={{ASSET_VERSION}}" defer></script>
+<script src="{{STATIC}}/js/contacts.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/vendor/squire/squire.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/compose.js?v={{ASSET_VERSION}}" defer></script>
 </head>
@@ -152,6 +154,11 @@
     <ul class="folders" id="folders" aria-labelledby="folders-title">
       <li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li>
     </ul>
+    <div class="sidebar-foot sidebar-contacts">
+      <a class="folder-link settings-link" id="nav-contacts" href="#/settings/contacts">
+        <svg class="icon" aria-hidden="true"><use href="#i-user"/></svg><span class="folder-name">{{L_CONTACTS_TITLE}}</span>
+      </a>
+    </div>
     <div class="sidebar-foot" id="sidebar-settings" hidden>
       <a class="folder-link settings-link" id="nav-settings" href="#/settings/filters">
         <svg class="icon" aria-hidden="true"><use href="#i-filter"/></svg><span class="folder-name">{{L_SETTINGS_FILTERS_SHORT}}</span>

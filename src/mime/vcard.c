@@ -171,7 +171,7 @@ text_clean(struct strv v, bool keep_lf, struct arena *a)
 	const char *out;
 	struct strv t;
 	struct sbuf b;
-	size_t i;
+	size_t i, n;
 
 	sbuf_init(&b, a, v.len + 1, MIME_VCARD_MAX_VALUE);
 	for (i = 0; i < v.len && b.len < MIME_VCARD_MAX_VALUE; i++) {
@@ -194,6 +194,14 @@ text_clean(struct strv v, bool keep_lf, struct arena *a)
 		return "";
 	/* A cut in the middle of a character is mended here. */
 	out = mime_to_utf8(STRV_LIT("utf-8"), sbuf_view(&b), a);
+	/* Each bad byte became a 3-byte U+FFFD: bound the result again. */
+	n = strlen(out);
+	if (n > MIME_VCARD_MAX_VALUE) {
+		n = MIME_VCARD_MAX_VALUE;
+		while (n > 0 && ((unsigned char)out[n] & 0xC0) == 0x80)
+			n--;
+		out = arena_strndup(a, out, n);
+	}
 	if (keep_lf)
 		return out;
 	/* One-line values are kept trimmed: export and import agree. */
@@ -316,6 +324,8 @@ card_prop(struct vc_card *k, const struct vc_prop *p, struct arena *a)
 	struct mime_vcard *c = &k->c;
 	struct strv v;
 
+	if (p->value.p == NULL)
+		return; /* a line without a value */
 	if (param_has(p->params, "BASE64") || param_has(p->params, "B"))
 		return; /* a photo or key: not ours */
 	v = prop_bytes(p, a);
