@@ -147,10 +147,10 @@ store_recipient_used(struct store *s, const char *user, const char *email,
 }
 
 int
-store_recipient_suggest(struct store *s, const char *user, const char *q,
-                        size_t limit, struct arena *a,
-                        struct store_recipient **list_r, size_t *n_r,
-                        struct perr *err)
+store_suggest_query(struct store *s, const char *sql, const char *user,
+                    const char *q, size_t limit, struct arena *a,
+                    struct store_recipient **list_r, size_t *n_r,
+                    struct perr *err)
 {
 	struct store_stmt *st;
 	struct store_recipient *v;
@@ -166,12 +166,8 @@ store_recipient_suggest(struct store *s, const char *user, const char *q,
 	like = store_like_pattern(q, a);
 	if (v == NULL || like == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
-	if (store_query(s, a, err, &st,
-	                "SELECT email, name FROM recent_recipients "
-	                "WHERE user = ?1 AND (email LIKE ?2 ESCAPE '\\' "
-	                "OR name LIKE ?2 ESCAPE '\\') "
-	                "ORDER BY last_used DESC, use_count DESC LIMIT ?3",
-	                "ttI", user, like, (int64_t)limit) < 0)
+	if (store_query(s, a, err, &st, sql, "ttI", user, like,
+	                (int64_t)limit) < 0)
 		return -1;
 	while ((rc = store_step(st, err)) == 1 && n < limit) {
 		v[n].email = store_col_dup(st, 0);
@@ -184,6 +180,21 @@ store_recipient_suggest(struct store *s, const char *user, const char *q,
 	*list_r = v;
 	*n_r = n;
 	return 0;
+}
+
+int
+store_recipient_suggest(struct store *s, const char *user, const char *q,
+                        size_t limit, struct arena *a,
+                        struct store_recipient **list_r, size_t *n_r,
+                        struct perr *err)
+{
+	return store_suggest_query(
+	        s,
+	        "SELECT email, name FROM recent_recipients "
+	        "WHERE user = ?1 AND (email LIKE ?2 ESCAPE '\\' "
+	        "OR name LIKE ?2 ESCAPE '\\') "
+	        "ORDER BY last_used DESC, use_count DESC LIMIT ?3",
+	        user, q, limit, a, list_r, n_r, err);
 }
 
 /* ---- uploads ------------------------------------------------------------- */

@@ -216,37 +216,12 @@ store_contact_suggest(struct store *s, const char *user, const char *q,
                       struct store_recipient **list_r, size_t *n_r,
                       struct perr *err)
 {
-	struct store_stmt *st;
-	struct store_recipient *v;
-	const char *like = store_like_pattern(q, a);
-	size_t n = 0;
-	int rc;
-
-	*list_r = NULL;
-	*n_r = 0;
-	if (limit == 0)
-		return 0;
-	v = arena_new_array(a, struct store_recipient, limit);
-	if (v == NULL || like == NULL)
-		return perr_set(err, a, PERR_LIMIT, "out of memory");
-	if (store_query(s, a, err, &st,
-	                "SELECT e.email, c.name FROM contacts c "
-	                "JOIN contact_emails e ON e.contact_id = c.id "
-	                "WHERE c.user = ?1 AND (c.name LIKE ?2 ESCAPE '\\' "
-	                "OR e.email LIKE ?2 ESCAPE '\\') "
-	                "ORDER BY c.name COLLATE NOCASE, c.id, e.position "
-	                "LIMIT ?3",
-	                "ttI", user, like, (int64_t)limit) < 0)
-		return -1;
-	while ((rc = store_step(st, err)) == 1 && n < limit) {
-		v[n].email = store_col_dup(st, 0);
-		v[n].name = store_col_dup(st, 1);
-		n++;
-	}
-	store_finish(&st);
-	if (rc < 0)
-		return -1;
-	*list_r = v;
-	*n_r = n;
-	return 0;
+	return store_suggest_query(
+	        s,
+	        "SELECT e.email, c.name FROM contacts c "
+	        "JOIN contact_emails e ON e.contact_id = c.id "
+	        "WHERE c.user = ?1 AND (c.name LIKE ?2 ESCAPE '\\' "
+	        "OR e.email LIKE ?2 ESCAPE '\\') "
+	        "ORDER BY c.name COLLATE NOCASE, c.id, e.position LIMIT ?3",
+	        user, q, limit, a, list_r, n_r, err);
 }

@@ -280,27 +280,36 @@ web_upload_store(struct web_ctx *ctx, const char *name, const char *type,
 }
 
 int
-web_api_upload(struct web_ctx *ctx, struct perr *err)
+web_upload_field(struct web_ctx *ctx, const struct http_upload **up_r,
+                 struct perr *err)
 {
 	const struct http_upload *ups;
 	size_t n, i;
+
+	ups = http_request_uploads(ctx->req, &n);
+	for (i = 0; i < n; i++)
+		if (strv_eq_cstr(ups[i].field, "file")) {
+			*up_r = &ups[i];
+			return 0;
+		}
+	return perr_set(err, ctx->req->arena, PERR_INPUT,
+	                "a multipart field \"file\" is required");
+}
+
+int
+web_api_upload(struct web_ctx *ctx, struct perr *err)
+{
+	const struct http_upload *up;
 	json_t *out;
 
 	web_uploads_sweep(ctx, NULL);
-	ups = http_request_uploads(ctx->req, &n);
-	for (i = 0; i < n; i++)
-		if (strv_eq_cstr(ups[i].field, "file"))
-			break;
-	if (i == n)
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "a multipart field \"file\" is required");
-	if (web_upload_store(
-	            ctx,
-	            ups[i].filename.p != NULL
-	                    ? strv_dup(ctx->req->arena, ups[i].filename)
-	                    : "",
-	            strv_dup(ctx->req->arena, ups[i].content_type), ups[i].data,
-	            ups[i].path, ups[i].size, &out, err) != 0)
+	if (web_upload_field(ctx, &up, err) != 0 ||
+	    web_upload_store(ctx,
+	                     up->filename.p != NULL
+	                             ? strv_dup(ctx->req->arena, up->filename)
+	                             : "",
+	                     strv_dup(ctx->req->arena, up->content_type),
+	                     up->data, up->path, up->size, &out, err) != 0)
 		return -1;
 	return web_reply_json(ctx, out, err);
 }

@@ -333,22 +333,16 @@ contact_from_vcard(struct web_ctx *ctx, const struct mime_vcard *v,
 int
 web_api_contacts_import(struct web_ctx *ctx, struct perr *err)
 {
-	const struct http_upload *ups;
+	const struct http_upload *up;
 	struct mime_vcard *cards;
 	struct store_contact c;
 	struct store *st;
 	struct strv data;
-	size_t n, i, n_cards, broken, imported = 0, skipped;
+	size_t i, n_cards, broken, imported = 0, skipped;
 	int64_t id;
 
-	ups = http_request_uploads(ctx->req, &n);
-	for (i = 0; i < n; i++)
-		if (strv_eq_cstr(ups[i].field, "file"))
-			break;
-	if (i == n)
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "a multipart field \"file\" is required");
-	if (upload_bytes(ctx, &ups[i], &data, err) != 0 ||
+	if (web_upload_field(ctx, &up, err) != 0 ||
+	    upload_bytes(ctx, up, &data, err) != 0 ||
 	    mime_vcard_parse(data, CONTACTS_MAX, ctx->req->arena, &cards,
 	                     &n_cards, &broken, err) != 0 ||
 	    (st = web_store(ctx, err)) == NULL)
