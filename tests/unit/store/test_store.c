@@ -661,6 +661,40 @@ test_contacts(void **state)
 	                 1);
 }
 
+/* A 0001-era contact (one address in contacts.email) keeps it after 0005. */
+static void
+test_contacts_migration_keeps_old_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct store_contact *v;
+	struct perr err;
+	size_t n, total;
+	static const char *const undo[] = {
+	        "DROP INDEX contacts_user_name",
+	        "DROP TABLE contact_emails",
+	        "ALTER TABLE contacts DROP COLUMN phone",
+	        "ALTER TABLE contacts DROP COLUMN organization",
+	        "DELETE FROM schema_migrations WHERE name = '0005_contacts.sql'",
+	        ("INSERT INTO contacts (user, name, email, notes, created) "
+	         "VALUES ('u@x', 'Old Timer', 'old@x.test', 'kept', 1)"),
+	};
+
+	/* Back to the schema before 0005, with a contact of that time. */
+	for (size_t i = 0; i < PT_NELEM(undo); i++)
+		assert_true(store_exec(f->s, f->a, &err, undo[i], "") >= 0);
+	store_close(&f->s);
+	assert_int_equal(store_open(f->path, &f->s, f->a, &err), 0);
+	assert_int_equal(store_contact_list(f->s, "u@x", "old@", 0, 10, f->a,
+	                                    &v, &n, &total, &err),
+	                 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].name, "Old Timer");
+	assert_string_equal(v[0].notes, "kept");
+	assert_string_equal(v[0].phone, "");
+	assert_int_equal(v[0].n_emails, 1);
+	assert_string_equal(v[0].emails[0], "old@x.test");
+}
+
 int
 main(void)
 {
@@ -689,6 +723,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_recipients_and_identities,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_contacts_migration_keeps_old_rows, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_upload_total_and_stale,
 	                                        setup, teardown),
 	};
