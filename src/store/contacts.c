@@ -123,18 +123,17 @@ contact_count(struct store *s, const char *user, struct arena *a,
 	return rc < 0 ? -1 : 0;
 }
 
-int
-store_contact_save(struct store *s, const char *user,
-                   const struct store_contact *c, size_t max, int64_t now,
-                   struct arena *a, int64_t *id_r, struct perr *err)
+/* Insert or replace one inside the caller's transaction. */
+static int
+contact_write(struct store *s, const char *user, const struct store_contact *c,
+              size_t max, int64_t now, struct arena *a, int64_t *id_r,
+              struct perr *err)
 {
 	const char *primary = c->n_emails > 0 ? c->emails[0] : "";
 	size_t count, i;
 	int64_t id = c->id;
 	int n;
 
-	if (store_begin(s, a, err) != 0)
-		return -1;
 	if (id > 0) {
 		n = store_exec(s, a, err,
 		               "UPDATE contacts SET name = ?, email = ?, "
@@ -143,31 +142,28 @@ store_contact_save(struct store *s, const char *user,
 		               "tttttItI", c->name, primary, c->phone,
 		               c->organization, c->notes, now, user, id);
 		if (n < 0)
-			goto fail;
-		if (n == 0) {
-			perr_set(err, a, PERR_NOTFOUND, "no such contact");
-			goto fail;
-		}
+			return -1;
+		if (n == 0)
+			return perr_set(err, a, PERR_NOTFOUND, "no such contact");
 		if (store_exec(s, a, err,
 		               "DELETE FROM contact_emails WHERE contact_id = ?",
 		               "I", id) < 0)
-			goto fail;
+			return -1;
 	} else {
 		/* Counted inside the write lock: parallel saves cannot pass. */
 		if (contact_count(s, user, a, &count, err) != 0)
-			goto fail;
-		if (count >= max) {
-			perr_set(err, a, PERR_LIMIT,
-			         "the address book is full (%zu contacts)", max);
-			goto fail;
-		}
+			return -1;
+		if (count >= max)
+			return perr_set(err, a, PERR_LIMIT,
+			                "the address book is full (%zu contacts)",
+			                max);
 		if (store_exec(s, a, err,
 		               "INSERT INTO contacts (user, name, email, phone, "
 		               "organization, notes, created, updated) "
 		               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		               "ttttttII", user, c->name, primary, c->phone,
 		               c->organization, c->notes, now, now) < 0)
-			goto fail;
+			return -1;
 		id = store_last_insert_id(s);
 	}
 	for (i = 0; i < c->n_emails; i++)
@@ -175,14 +171,57 @@ store_contact_save(struct store *s, const char *user,
 		               "INSERT INTO contact_emails (contact_id, "
 		               "position, email) VALUES (?, ?, ?)",
 		               "Iit", id, (int)i, c->emails[i]) < 0)
-			goto fail;
-	if (store_commit(s, a, err) != 0)
-		return -1;
+			return -1;
 	*id_r = id;
 	return 0;
-fail:
-	store_rollback(s);
-	return -1;
+}
+
+int
+store_contact_save(struct store *s, const char *user,
+                   const struct store_contact *c, size_t max, int64_t now,
+                   struct arena *a, int64_t *id_r, struct perr *err)
+{
+	if (store_begin(s, a, err) != 0)
+		return -1;
+	if (contact_write(s, user, c, max, now, a, id_r, err) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, a, err);
+}
+
+int
+store_contact_import(struct store *s, const char *user,
+                     const struct store_contact *list, size_t n, size_t max,
+                     int64_t now, struct arena *a, size_t *added_r,
+                     struct perr *err)
+{
+	size_t i;
+	int64_t id;
+
+	*added_r = 0;
+	/* One transaction: one sync for the whole file, and all or nothing. */
+	if (store_begin(s, a, err) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (contact_write(s, user, &list[i], max, now, a, &id, err) ==
+		    0) {
+			(*added_r)++;
+			continue;
+		}
+		if (err->kind != PERR_LIMIT || *added_r == 0) {
+			store_rollback(s);
+			*added_r = 0;
+			return -1;
+		}
+		perr_clear(err); /* full: keep what fitted */
+		break;
+	}
+	if (store_commit(s, a, err) != 0) {
+		*added_r = 0;
+		return -1;
+	}
+	return 0;
 }
 
 int

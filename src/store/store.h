@@ -266,6 +266,15 @@ int store_contact_save(struct store *s, const char *user,
                        const struct store_contact *c, size_t max,
                        int64_t now, struct arena *a, int64_t *id_r,
                        struct perr *err) PT_WARN_UNUSED;
+/*
+ * Add list (ids ignored: all new) in one transaction. When the book fills
+ * up, those that fitted are kept (*added_r of them, from the start of
+ * list); PERR_LIMIT only if none fitted.
+ */
+int store_contact_import(struct store *s, const char *user,
+                         const struct store_contact *list, size_t n,
+                         size_t max, int64_t now, struct arena *a,
+                         size_t *added_r, struct perr *err) PT_WARN_UNUSED;
 /* Delete user's contacts among ids (others' are ignored); *n_r deleted. */
 int store_contact_delete(struct store *s, const char *user,
                          const int64_t *ids, size_t n_ids, struct arena *a,

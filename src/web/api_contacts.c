@@ -335,11 +335,10 @@ web_api_contacts_import(struct web_ctx *ctx, struct perr *err)
 {
 	const struct http_upload *up;
 	struct mime_vcard *cards;
-	struct store_contact c;
+	struct store_contact *list;
 	struct store *st;
 	struct strv data;
-	size_t i, n_cards, broken, imported = 0, skipped;
-	int64_t id;
+	size_t i, n = 0, n_cards, broken, added;
 
 	if (web_upload_field(ctx, &up, err) != 0 ||
 	    upload_bytes(ctx, up, &data, err) != 0 ||
@@ -350,28 +349,23 @@ web_api_contacts_import(struct web_ctx *ctx, struct perr *err)
 	if (n_cards == 0 && broken == 0)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
 		                "no vCard in the file");
-	skipped = broken;
-	for (i = 0; i < n_cards; i++) {
-		if (!contact_from_vcard(ctx, &cards[i], &c)) {
-			skipped++;
-			continue;
-		}
-		if (store_contact_save(st, ctx->session->user, &c,
-		                       CONTACTS_MAX, pt_now_unix(),
-		                       ctx->req->arena, &id, err) != 0) {
-			/* A full book stops the import; the rest is skipped. */
-			if (err->kind != PERR_LIMIT || imported == 0)
-				return -1;
-			perr_clear(err);
-			skipped += n_cards - i;
-			break;
-		}
-		imported++;
-	}
+	list = arena_new_array(ctx->req->arena, struct store_contact,
+	                       n_cards > 0 ? n_cards : 1);
+	if (list == NULL)
+		return perr_set(err, ctx->req->arena, PERR_LIMIT,
+		                "out of request memory");
+	for (i = 0; i < n_cards; i++)
+		if (contact_from_vcard(ctx, &cards[i], &list[n]))
+			n++;
+	/* A full book keeps what fitted; the rest counts as skipped. */
+	if (store_contact_import(st, ctx->session->user, list, n, CONTACTS_MAX,
+	                         pt_now_unix(), ctx->req->arena, &added,
+	                         err) != 0)
+		return -1;
 	return web_reply_json(ctx,
-	                      json_pack("{sIsI}", "imported",
-	                                (json_int_t)imported, "skipped",
-	                                (json_int_t)skipped),
+	                      json_pack("{sIsI}", "imported", (json_int_t)added,
+	                                "skipped",
+	                                (json_int_t)(n_cards - added + broken)),
 	                      err);
 }
 

@@ -659,6 +659,33 @@ test_contacts(void **state)
 	/* Its addresses went with it. */
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM contact_emails"),
 	                 1);
+	/* An import keeps what fits in the book, in one transaction. */
+	{
+		struct store_contact two[2];
+
+		memset(two, 0, sizeof(two));
+		two[0].name = "Imp One";
+		two[1].name = "Imp Two";
+		two[0].phone = two[0].organization = two[0].notes = "";
+		two[1].phone = two[1].organization = two[1].notes = "";
+		assert_int_equal(store_contact_import(f->s, "u@x", two, 2, 2, 7,
+		                                      f->a, &n, &err),
+		                 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(store_contact_import(f->s, "u@x", two, 2, 2, 7,
+		                                      f->a, &n, &err),
+		                 -1);
+		assert_int_equal(err.kind, PERR_LIMIT);
+		assert_int_equal(n, 0);
+		assert_int_equal(store_contact_import(f->s, "u@x", two, 2, 10, 7,
+		                                      f->a, &n, &err),
+		                 0);
+		assert_int_equal(n, 2);
+		assert_int_equal(
+		        count_rows(f, "SELECT count(*) FROM contacts "
+		                      "WHERE name LIKE 'Imp%'"),
+		        3);
+	}
 }
 
 /* A 0001-era contact (one address in contacts.email) keeps it after 0005. */
