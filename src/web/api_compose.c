@@ -279,21 +279,19 @@ web_upload_store(struct web_ctx *ctx, const char *name, const char *type,
 	return 0;
 }
 
-int
-web_upload_field(struct web_ctx *ctx, const struct http_upload **up_r,
-                 struct perr *err)
+const struct http_upload *
+web_upload_field(struct web_ctx *ctx, struct perr *err)
 {
 	const struct http_upload *ups;
 	size_t n, i;
 
 	ups = http_request_uploads(ctx->req, &n);
 	for (i = 0; i < n; i++)
-		if (strv_eq_cstr(ups[i].field, "file")) {
-			*up_r = &ups[i];
-			return 0;
-		}
-	return perr_set(err, ctx->req->arena, PERR_INPUT,
-	                "a multipart field \"file\" is required");
+		if (strv_eq_cstr(ups[i].field, "file"))
+			return &ups[i];
+	perr_set(err, ctx->req->arena, PERR_INPUT,
+	         "a multipart field \"file\" is required");
+	return NULL;
 }
 
 int
@@ -303,7 +301,7 @@ web_api_upload(struct web_ctx *ctx, struct perr *err)
 	json_t *out;
 
 	web_uploads_sweep(ctx, NULL);
-	if (web_upload_field(ctx, &up, err) != 0 ||
+	if ((up = web_upload_field(ctx, err)) == NULL ||
 	    web_upload_store(ctx,
 	                     up->filename.p != NULL
 	                             ? strv_dup(ctx->req->arena, up->filename)

@@ -340,7 +340,7 @@ web_api_contacts_import(struct web_ctx *ctx, struct perr *err)
 	struct strv data;
 	size_t i, n = 0, n_cards, broken, added;
 
-	if (web_upload_field(ctx, &up, err) != 0 ||
+	if ((up = web_upload_field(ctx, err)) == NULL ||
 	    upload_bytes(ctx, up, &data, err) != 0 ||
 	    mime_vcard_parse(data, CONTACTS_MAX, ctx->req->arena, &cards,
 	                     &n_cards, &broken, err) != 0 ||

@@ -251,9 +251,9 @@ int web_json_str(struct web_ctx *ctx, const char *name, bool required,
 		 size_t max, const char **v_r, struct perr *err);
 /* Set the API code for what mime refused (header_injection, ...). */
 void web_compose_fail_code(struct web_ctx *ctx, const struct perr *err);
-/* The multipart field "file" of the request, or PERR_INPUT. */
-int web_upload_field(struct web_ctx *ctx, const struct http_upload **up_r,
-		     struct perr *err);
+/* The multipart field "file" of the request, or NULL with PERR_INPUT. */
+const struct http_upload *web_upload_field(struct web_ctx *ctx,
+					   struct perr *err);
 /* 413 "too_large" naming the per-file or the total limit. */
 int web_upload_too_large(struct web_ctx *ctx, bool total, struct perr *err);
 /*
