@@ -39,20 +39,20 @@ contact_json(const struct store_contact *c)
 	                 "organization", c->organization, "notes", c->notes);
 }
 
-/* A non-negative integer member no larger than max (def when absent). */
+/* An integer member from min to max (def when absent). */
 static int
-json_count(struct web_ctx *ctx, const char *name, size_t def, size_t max,
-           size_t *v_r, struct perr *err)
+json_count(struct web_ctx *ctx, const char *name, size_t def, size_t min,
+           size_t max, size_t *v_r, struct perr *err)
 {
 	json_t *v = json_object_get(web_json_body(ctx), name);
 
 	*v_r = def;
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    (uint64_t)json_integer_value(v) > max)
+	if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)min ||
+	    json_integer_value(v) > (json_int_t)max)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"%s\" must be 0 to %zu", name, max);
+		                "\"%s\" must be %zu to %zu", name, min, max);
 	*v_r = (size_t)json_integer_value(v);
 	return 0;
 }
@@ -67,8 +67,8 @@ web_api_contacts(struct web_ctx *ctx, struct perr *err)
 	json_t *arr;
 
 	if (web_json_str(ctx, "q", false, 256, &q, err) != 0 ||
-	    json_count(ctx, "offset", 0, CONTACTS_MAX, &offset, err) != 0 ||
-	    json_count(ctx, "limit", CONTACTS_PAGE_DEFAULT, CONTACTS_PAGE_MAX,
+	    json_count(ctx, "offset", 0, 0, CONTACTS_MAX, &offset, err) != 0 ||
+	    json_count(ctx, "limit", CONTACTS_PAGE_DEFAULT, 1, CONTACTS_PAGE_MAX,
 	               &limit, err) != 0 ||
 	    (st = web_store(ctx, err)) == NULL ||
 	    store_contact_list(st, ctx->session->user, q, offset, limit,
@@ -135,7 +135,8 @@ add_email(struct web_ctx *ctx, struct store_contact *c, const char *in,
 	    0)
 		return -1;
 	for (i = 0; i < c->n_emails; i++)
-		if (strcmp(c->emails[i], ad.email) == 0)
+		if (strv_eq_ci_ascii(strv_from_cstr(c->emails[i]),
+		                     strv_from_cstr(ad.email)))
 			return 0;
 	if (c->n_emails == STORE_CONTACT_EMAILS_MAX)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,

@@ -64,7 +64,7 @@ def export(c):
 def test_crud_and_search():
     c = client()
     wipe(c)
-    a = save(c, name="Zoe Zimmer", emails=["zoe@example.test", "Zoe Z <zoe.z@example.org>"],
+    a = save(c, name="Zoe Zimmer", emails=["zoe@example.test", "Zoe Z <zoe.z@example.org>", "ZOE@example.test", ""],
              phone="+49 30 1234", organization="Zimmer GmbH", notes="met at FOSDEM\nsecond line")
     b = save(c, name="adam Apple", emails=["adam@example.test"])
     d = save(c, emails=["nobody-named@example.test"])
@@ -124,7 +124,7 @@ def test_validation_errors():
     for body in ({"ids": []}, {"ids": "1"}, {"ids": [0]}, {"ids": ["1"]}, {}):
         status, err, _ = c.call("ContactDelete", body)
         assert status == 400, (body, err)
-    for body in ({"limit": 501}, {"offset": -1}, {"q": 5}):
+    for body in ({"limit": 501}, {"limit": 0}, {"offset": -1}, {"q": 5}):
         status, err, _ = c.call("Contacts", body)
         assert status == 400, (body, err)
     assert ok(*c.call("Contacts")[:2])["total"] == 0
