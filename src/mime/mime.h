@@ -162,6 +162,40 @@ const char *mime_filename_ascii(const char *name, struct arena *a);
  */
 const char *mime_calendar_summary(struct strv ics, struct arena *a);
 
+/* ---- vCard (vcard.c) ----------------------------------------------- */
+
+#define MIME_VCARD_MAX_EMAILS 16
+#define MIME_VCARD_MAX_VALUE 4096 /* bytes of one value after decoding */
+
+/*
+ * One address-book entry as a vCard carries it. Strings are UTF-8 ("" when
+ * absent), without control characters except LF in notes. Emails are as
+ * written (the caller checks them), the preferred one first.
+ */
+struct mime_vcard {
+	const char *name, *phone, *organization, *notes;
+	const char *emails[MIME_VCARD_MAX_EMAILS];
+	size_t n_emails;
+};
+
+/*
+ * Parse the BEGIN:VCARD ... END:VCARD objects in in: vCard 2.1, 3.0 and
+ * 4.0 (RFC 2426, RFC 6350); lines unfolded, 2.1 quoted-printable and
+ * CHARSET= decoded, TEXT escapes undone, groups ("item1.EMAIL") ignored.
+ * Read: FN (or a name built from N), EMAIL, TEL (the first or PREF one),
+ * ORG, NOTE. A card left unterminated adds to *broken_r. More than max
+ * cards is PERR_LIMIT. Results in a.
+ */
+int mime_vcard_parse(struct strv in, size_t max, struct arena *a,
+                     struct mime_vcard **cards_r, size_t *n_r,
+                     size_t *broken_r, struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * Append c as a vCard 4.0 (CRLF lines, ',' ';' '\\' and newlines escaped,
+ * lines folded at 75 octets without splitting a UTF-8 character).
+ */
+void mime_vcard_write(const struct mime_vcard *c, struct sbuf *out);
+
 /* ---- building outgoing messages (build.c) ---------------------------- */
 
 /*

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "store.h"
+#include "store_private.h"
 #include "core/banned.h"
 
 /* ---- identities ---------------------------------------------------------- */
@@ -147,15 +147,15 @@ store_recipient_used(struct store *s, const char *user, const char *email,
 }
 
 int
-store_recipient_suggest(struct store *s, const char *user, const char *q,
-                        size_t limit, struct arena *a,
-                        struct store_recipient **list_r, size_t *n_r,
-                        struct perr *err)
+store_suggest_query(struct store *s, const char *sql, const char *user,
+                    const char *q, size_t limit, struct arena *a,
+                    struct store_recipient **list_r, size_t *n_r,
+                    struct perr *err)
 {
 	struct store_stmt *st;
 	struct store_recipient *v;
-	struct sbuf like;
-	size_t n = 0, i;
+	const char *like;
+	size_t n = 0;
 	int rc;
 
 	*list_r = NULL;
@@ -163,23 +163,11 @@ store_recipient_suggest(struct store *s, const char *user, const char *q,
 	if (limit == 0)
 		return 0;
 	v = arena_new_array(a, struct store_recipient, limit);
-	sbuf_init(&like, a, strlen(q) + 3, strlen(q) * 2 + 3);
-	/* A LIKE pattern that matches q literally anywhere. */
-	sbuf_append_char(&like, '%');
-	for (i = 0; q[i] != '\0'; i++) {
-		if (q[i] == '%' || q[i] == '_' || q[i] == '\\')
-			sbuf_append_char(&like, '\\');
-		sbuf_append_char(&like, q[i]);
-	}
-	sbuf_append_char(&like, '%');
-	if (v == NULL || !sbuf_ok(&like))
+	like = store_like_pattern(q, a);
+	if (v == NULL || like == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
-	if (store_query(s, a, err, &st,
-	                "SELECT email, name FROM recent_recipients "
-	                "WHERE user = ?1 AND (email LIKE ?2 ESCAPE '\\' "
-	                "OR name LIKE ?2 ESCAPE '\\') "
-	                "ORDER BY last_used DESC, use_count DESC LIMIT ?3",
-	                "ttI", user, sbuf_cstr(&like), (int64_t)limit) < 0)
+	if (store_query(s, a, err, &st, sql, "ttI", user, like,
+	                (int64_t)limit) < 0)
 		return -1;
 	while ((rc = store_step(st, err)) == 1 && n < limit) {
 		v[n].email = store_col_dup(st, 0);
@@ -192,6 +180,21 @@ store_recipient_suggest(struct store *s, const char *user, const char *q,
 	*list_r = v;
 	*n_r = n;
 	return 0;
+}
+
+int
+store_recipient_suggest(struct store *s, const char *user, const char *q,
+                        size_t limit, struct arena *a,
+                        struct store_recipient **list_r, size_t *n_r,
+                        struct perr *err)
+{
+	return store_suggest_query(
+	        s,
+	        "SELECT email, name FROM recent_recipients "
+	        "WHERE user = ?1 AND (email LIKE ?2 ESCAPE '\\' "
+	        "OR name LIKE ?2 ESCAPE '\\') "
+	        "ORDER BY last_used DESC, use_count DESC LIMIT ?3",
+	        user, q, limit, a, list_r, n_r, err);
 }
 
 /* ---- uploads ------------------------------------------------------------- */

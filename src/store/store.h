@@ -237,6 +237,57 @@ int store_recipient_suggest(struct store *s, const char *user, const char *q,
                             struct store_recipient **list_r, size_t *n_r,
                             struct perr *err) PT_WARN_UNUSED;
 
+/* ---- contacts (the address book) --------------------------------- */
+
+#define STORE_CONTACT_EMAILS_MAX 16
+
+struct store_contact {
+	int64_t id; /* 0: new */
+	const char *name, *phone, *organization, *notes;
+	const char *emails[STORE_CONTACT_EMAILS_MAX]; /* [0]: primary */
+	size_t n_emails;
+};
+
+/*
+ * user's contacts whose name or any address contains q (NULL or "": all),
+ * sorted by name (the primary address for a nameless one), case-blind for
+ * ASCII; the page [offset, offset + limit) and the number that match.
+ */
+int store_contact_list(struct store *s, const char *user, const char *q,
+                       size_t offset, size_t limit, struct arena *a,
+                       struct store_contact **list_r, size_t *n_r,
+                       size_t *total_r, struct perr *err) PT_WARN_UNUSED;
+/*
+ * Insert (c->id == 0) or replace one, addresses included, atomically.
+ * PERR_NOTFOUND when c->id is not user's; PERR_LIMIT when a new one would
+ * pass max contacts. The caller validates the values.
+ */
+int store_contact_save(struct store *s, const char *user,
+                       const struct store_contact *c, size_t max,
+                       int64_t now, struct arena *a, int64_t *id_r,
+                       struct perr *err) PT_WARN_UNUSED;
+/*
+ * Add list (ids ignored: all new) in one transaction. When the book fills
+ * up, those that fitted are kept (*added_r of them, from the start of
+ * list); PERR_LIMIT only if none fitted.
+ */
+int store_contact_import(struct store *s, const char *user,
+                         const struct store_contact *list, size_t n,
+                         size_t max, int64_t now, struct arena *a,
+                         size_t *added_r, struct perr *err) PT_WARN_UNUSED;
+/* Delete user's contacts among ids (others' are ignored); *n_r deleted. */
+int store_contact_delete(struct store *s, const char *user,
+                         const int64_t *ids, size_t n_ids, struct arena *a,
+                         size_t *n_r, struct perr *err) PT_WARN_UNUSED;
+/*
+ * Addresses of contacts whose name or address contains q, one entry per
+ * address, by contact name then position.
+ */
+int store_contact_suggest(struct store *s, const char *user, const char *q,
+                          size_t limit, struct arena *a,
+                          struct store_recipient **list_r, size_t *n_r,
+                          struct perr *err) PT_WARN_UNUSED;
+
 struct store_upload {
 	const char *id, *user, *session_hash, *name, *type, *path;
 	uint64_t size;

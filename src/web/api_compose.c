@@ -279,28 +279,35 @@ web_upload_store(struct web_ctx *ctx, const char *name, const char *type,
 	return 0;
 }
 
-int
-web_api_upload(struct web_ctx *ctx, struct perr *err)
+const struct http_upload *
+web_upload_field(struct web_ctx *ctx, struct perr *err)
 {
 	const struct http_upload *ups;
 	size_t n, i;
-	json_t *out;
 
-	web_uploads_sweep(ctx, NULL);
 	ups = http_request_uploads(ctx->req, &n);
 	for (i = 0; i < n; i++)
 		if (strv_eq_cstr(ups[i].field, "file"))
-			break;
-	if (i == n)
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "a multipart field \"file\" is required");
-	if (web_upload_store(
-	            ctx,
-	            ups[i].filename.p != NULL
-	                    ? strv_dup(ctx->req->arena, ups[i].filename)
-	                    : "",
-	            strv_dup(ctx->req->arena, ups[i].content_type), ups[i].data,
-	            ups[i].path, ups[i].size, &out, err) != 0)
+			return &ups[i];
+	perr_set(err, ctx->req->arena, PERR_INPUT,
+	         "a multipart field \"file\" is required");
+	return NULL;
+}
+
+int
+web_api_upload(struct web_ctx *ctx, struct perr *err)
+{
+	const struct http_upload *up;
+	json_t *out;
+
+	web_uploads_sweep(ctx, NULL);
+	if ((up = web_upload_field(ctx, err)) == NULL ||
+	    web_upload_store(ctx,
+	                     up->filename.p != NULL
+	                             ? strv_dup(ctx->req->arena, up->filename)
+	                             : "",
+	                     strv_dup(ctx->req->arena, up->content_type),
+	                     up->data, up->path, up->size, &out, err) != 0)
 		return -1;
 	return web_reply_json(ctx, out, err);
 }
@@ -501,15 +508,28 @@ web_api_identity_delete(struct web_ctx *ctx, struct perr *err)
 
 /* ---- address suggestions ------------------------------------------------- */
 
+/* Whether email is among the first n of v (case-blind, as mail is). */
+static bool
+suggest_has(const struct store_recipient *v, size_t n, const char *email)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strv_eq_ci_ascii(strv_from_cstr(v[i].email),
+		                     strv_from_cstr(email)))
+			return true;
+	return false;
+}
+
 int
 web_api_address_suggest(struct web_ctx *ctx, struct perr *err)
 {
-	struct store_recipient *r;
+	struct store_recipient *c, *r, *all;
 	struct store *st;
 	const char *q;
 	json_t *lim = json_object_get(web_json_body(ctx), "limit"), *arr;
 	json_int_t limit = 10;
-	size_t n, i;
+	size_t n_c, n_r, n = 0, i;
 
 	if (web_json_str(ctx, "q", true, 256, &q, err) != 0)
 		return -1;
@@ -521,14 +541,28 @@ web_api_address_suggest(struct web_ctx *ctx, struct perr *err)
 			                SUGGEST_MAX);
 		limit = json_integer_value(lim);
 	}
+	/* Contacts first: the user chose to keep them. */
 	if ((st = web_store(ctx, err)) == NULL ||
+	    store_contact_suggest(st, ctx->session->user, q, (size_t)limit,
+	                          ctx->req->arena, &c, &n_c, err) != 0 ||
 	    store_recipient_suggest(st, ctx->session->user, q, (size_t)limit,
-	                            ctx->req->arena, &r, &n, err) != 0)
+	                            ctx->req->arena, &r, &n_r, err) != 0)
 		return -1;
+	all = arena_new_array(ctx->req->arena, struct store_recipient,
+	                      (size_t)limit);
+	if (all == NULL)
+		return perr_set(err, ctx->req->arena, PERR_LIMIT,
+		                "out of request memory");
+	for (i = 0; i < n_c + n_r && n < (size_t)limit; i++) {
+		const struct store_recipient *x = i < n_c ? &c[i] : &r[i - n_c];
+
+		if (!suggest_has(all, n, x->email))
+			all[n++] = *x;
+	}
 	arr = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr,
-		                      json_pack("{ssss}", "name", r[i].name,
-		                                "email", r[i].email));
+		                      json_pack("{ssss}", "name", all[i].name,
+		                                "email", all[i].email));
 	return web_reply_json(ctx, json_pack("{so}", "addresses", arr), err);
 }

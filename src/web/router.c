@@ -67,11 +67,17 @@ static const struct web_route routes[] = {
 	{"POST", "/api/IdentitySave", web_api_identity_save, CHANGE},
 	{"POST", "/api/IdentityDelete", web_api_identity_delete, CHANGE},
 	{"POST", "/api/AddressSuggest", web_api_address_suggest, CHANGE},
+	/* The address book (api_contacts.c). */
+	{"POST", "/api/Contacts", web_api_contacts, CHANGE},
+	{"POST", "/api/ContactSave", web_api_contact_save, CHANGE},
+	{"POST", "/api/ContactDelete", web_api_contact_delete, CHANGE},
+	{"POST", "/api/ContactsImport", web_api_contacts_import, CHANGE},
 	/* GETs that change nothing; the session cookie is required. */
 	{"GET", "/message/body", web_message_body, ROUTE_SESSION},
 	{"GET", "/message/part", web_message_part, ROUTE_SESSION},
 	{"GET", "/message/raw", web_message_raw, ROUTE_SESSION},
 	{"GET", "/message/zip", web_message_zip, ROUTE_SESSION},
+	{"GET", "/contacts/export", web_contacts_export, ROUTE_SESSION},
 	/*
 	 * The admin panel (admin_*.c, docs/ADMIN.md). The sign-in checks the
 	 * key itself; without an admin session the rest answer 404.

@@ -234,6 +234,12 @@ int web_api_identities(struct web_ctx *ctx, struct perr *err);
 int web_api_identity_save(struct web_ctx *ctx, struct perr *err);
 int web_api_identity_delete(struct web_ctx *ctx, struct perr *err);
 int web_api_address_suggest(struct web_ctx *ctx, struct perr *err);
+/* api_contacts.c: the address book (docs/API.md). */
+int web_api_contacts(struct web_ctx *ctx, struct perr *err);
+int web_api_contact_save(struct web_ctx *ctx, struct perr *err);
+int web_api_contact_delete(struct web_ctx *ctx, struct perr *err);
+int web_api_contacts_import(struct web_ctx *ctx, struct perr *err);
+int web_contacts_export(struct web_ctx *ctx, struct perr *err);
 /* Headers of a saved draft: "<uid> <base64 folder>" of its original. */
 #define WEB_DRAFT_REPLY_HEADER "X-Petrel-Draft-Reply"
 #define WEB_DRAFT_FORWARD_HEADER "X-Petrel-Draft-Forward"
@@ -259,6 +265,9 @@ int web_json_str(struct web_ctx *ctx, const char *name, bool required,
 		 size_t max, const char **v_r, struct perr *err);
 /* Set the API code for what mime refused (header_injection, ...). */
 void web_compose_fail_code(struct web_ctx *ctx, const struct perr *err);
+/* The multipart field "file" of the request, or NULL with PERR_INPUT. */
+const struct http_upload *web_upload_field(struct web_ctx *ctx,
+					   struct perr *err);
 /* 413 "too_large" naming the per-file or the total limit. */
 int web_upload_too_large(struct web_ctx *ctx, bool total, struct perr *err);
 /*

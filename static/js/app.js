@@ -1395,6 +1395,8 @@
     else { avatar.textContent = ''; avatar.className = 'avatar avatar-lg'; }
     $('msg-from-name').textContent = known ? (from.name || from.email || t('L_MAIL_UNKNOWN_SENDER', '(unknown sender)')) : '';
     $('msg-from-email').textContent = from.name && from.email ? '<' + from.email + '>' : '';
+    // For contacts.js ("add sender to contacts").
+    document.dispatchEvent(new CustomEvent('petrel:sender', { detail: known && from.email ? { name: from.name || '', email: from.email } : null }));
     renderRecipients(v, known ? (v.data ? d : m) : null);
 
     var ts = v.data ? d.date : known && m.date;

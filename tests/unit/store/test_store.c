@@ -578,6 +578,150 @@ test_upload_total_and_stale(void **state)
 	assert_int_equal(n, 2);
 }
 
+static void
+test_contacts(void **state)
+{
+	struct fixture *f = *state;
+	struct store_contact c, *v;
+	struct store_recipient *r;
+	struct perr err;
+	int64_t id1, id2, ids[2];
+	size_t n, total;
+
+	memset(&c, 0, sizeof(c));
+	c.name = "zed";
+	c.phone = c.organization = c.notes = "";
+	c.emails[0] = "z1@x.test";
+	c.emails[1] = "z_2@x.test";
+	c.n_emails = 2;
+	assert_int_equal(store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id1,
+	                                    &err),
+	                 0);
+	c.name = "Anna";
+	c.emails[0] = "anna@x.test";
+	c.n_emails = 1;
+	assert_int_equal(store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id2,
+	                                    &err),
+	                 0);
+	/* The limit counts the user's contacts. */
+	assert_int_equal(store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id2,
+	                                    &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_LIMIT);
+	/* By name, case-blind; the count is of all matches. */
+	assert_int_equal(store_contact_list(f->s, "u@x", NULL, 0, 1, f->a, &v,
+	                                    &n, &total, &err),
+	                 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(total, 2);
+	assert_string_equal(v[0].name, "Anna");
+	/* A search in any address, wildcards literal. */
+	assert_int_equal(store_contact_list(f->s, "u@x", "_2", 0, 10, f->a, &v,
+	                                    &n, &total, &err),
+	                 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id1);
+	assert_int_equal(v[0].n_emails, 2);
+	assert_string_equal(v[0].emails[0], "z1@x.test");
+	assert_string_equal(v[0].emails[1], "z_2@x.test");
+	assert_int_equal(store_contact_suggest(f->s, "u@x", "zed", 10, f->a, &r,
+	                                       &n, &err),
+	                 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(r[1].email, "z_2@x.test");
+	/* Update replaces the addresses; another user's id is not found. */
+	c.id = id1;
+	c.name = "Zed";
+	c.emails[0] = "new@x.test";
+	assert_int_equal(store_contact_save(f->s, "v@x", &c, 2, 6, f->a, &id2,
+	                                    &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	assert_int_equal(store_contact_save(f->s, "u@x", &c, 2, 6, f->a, &id2,
+	                                    &err),
+	                 0);
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM contact_emails"),
+	                 2);
+	assert_int_equal(store_contact_list(f->s, "other@x", NULL, 0, 10, f->a,
+	                                    &v, &n, &total, &err),
+	                 0);
+	assert_int_equal(total, 0);
+	ids[0] = id1;
+	ids[1] = 999;
+	assert_int_equal(store_contact_delete(f->s, "v@x", ids, 2, f->a, &n,
+	                                      &err),
+	                 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_contact_delete(f->s, "u@x", ids, 2, f->a, &n,
+	                                      &err),
+	                 0);
+	assert_int_equal(n, 1);
+	/* Its addresses went with it. */
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM contact_emails"),
+	                 1);
+	/* An import keeps what fits in the book, in one transaction. */
+	{
+		struct store_contact two[2];
+
+		memset(two, 0, sizeof(two));
+		two[0].name = "Imp One";
+		two[1].name = "Imp Two";
+		two[0].phone = two[0].organization = two[0].notes = "";
+		two[1].phone = two[1].organization = two[1].notes = "";
+		assert_int_equal(store_contact_import(f->s, "u@x", two, 2, 2, 7,
+		                                      f->a, &n, &err),
+		                 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(store_contact_import(f->s, "u@x", two, 2, 2, 7,
+		                                      f->a, &n, &err),
+		                 -1);
+		assert_int_equal(err.kind, PERR_LIMIT);
+		assert_int_equal(n, 0);
+		assert_int_equal(store_contact_import(f->s, "u@x", two, 2, 10, 7,
+		                                      f->a, &n, &err),
+		                 0);
+		assert_int_equal(n, 2);
+		assert_int_equal(
+		        count_rows(f, "SELECT count(*) FROM contacts "
+		                      "WHERE name LIKE 'Imp%'"),
+		        3);
+	}
+}
+
+/* A 0001-era contact (one address in contacts.email) keeps it after 0005. */
+static void
+test_contacts_migration_keeps_old_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct store_contact *v;
+	struct perr err;
+	size_t n, total;
+	static const char *const undo[] = {
+	        "DROP INDEX contacts_user_name",
+	        "DROP TABLE contact_emails",
+	        "ALTER TABLE contacts DROP COLUMN phone",
+	        "ALTER TABLE contacts DROP COLUMN organization",
+	        "DELETE FROM schema_migrations WHERE name = '0005_contacts.sql'",
+	        ("INSERT INTO contacts (user, name, email, notes, created) "
+	         "VALUES ('u@x', 'Old Timer', 'old@x.test', 'kept', 1)"),
+	};
+
+	/* Back to the schema before 0005, with a contact of that time. */
+	for (size_t i = 0; i < PT_NELEM(undo); i++)
+		assert_true(store_exec(f->s, f->a, &err, undo[i], "") >= 0);
+	store_close(&f->s);
+	assert_int_equal(store_open(f->path, &f->s, f->a, &err), 0);
+	assert_int_equal(store_contact_list(f->s, "u@x", "old@", 0, 10, f->a,
+	                                    &v, &n, &total, &err),
+	                 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].name, "Old Timer");
+	assert_string_equal(v[0].notes, "kept");
+	assert_string_equal(v[0].phone, "");
+	assert_int_equal(v[0].n_emails, 1);
+	assert_string_equal(v[0].emails[0], "old@x.test");
+}
+
 int
 main(void)
 {
@@ -605,6 +749,9 @@ main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_recipients_and_identities,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_contacts_migration_keeps_old_rows, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_upload_total_and_stale,
 	                                        setup, teardown),
 	};
