@@ -82,6 +82,15 @@ state_build(struct web_app *app, struct web_state **st_r, struct arena *a,
 	*st_r = st;
 	return 0;
 fail:
+	/*
+	 * A template or catalog error's text may live in the cache being
+	 * freed: keep a copy in the caller's arena.
+	 */
+	if (err != NULL && err->msg != NULL) {
+		const char *copy = arena_strdup(a, err->msg);
+
+		err->msg = copy != NULL ? copy : perr_kind_name(err->kind);
+	}
 	state_free(st);
 	return -1;
 }

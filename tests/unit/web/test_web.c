@@ -278,6 +278,37 @@ test_health(void **state)
 	assert_contains(r, "{\"status\":\"ok\"}");
 }
 
+/*
+ * A broken template in the share directory: web_app_create fails with a
+ * message that names it and is still readable after the failed state was
+ * freed (the parser's message lived in the template cache once).
+ */
+static void
+test_broken_template_is_a_readable_error(void **state)
+{
+	struct web_app_opts o = {0};
+	struct perr err = {0};
+	struct web_app *app = NULL;
+	char share[96], path[160], cmd[256];
+
+	(void)state;
+	assert_true(pt_snprintf_ok(share, sizeof(share), "%s/share", fx.dir));
+	assert_true(pt_snprintf_ok(cmd, sizeof(cmd),
+				   "mkdir -p %s/templates && cp -r %s/i18n %s/",
+				   share, PETREL_SOURCE_DIR, share));
+	assert_int_equal(system(cmd), 0);
+	assert_true(pt_snprintf_ok(path, sizeof(path),
+				   "%s/templates/broken.tpl", share));
+	write_file(path, "{{%AUTOESCAPE context=\"HTML\"}}\n{{#OPEN}}never closed\n");
+	o.data_dir = fx.dir;
+	o.share_dir = share;
+	o.static_url = "/static";
+	assert_int_not_equal(web_app_create(&o, &app, fx.arena, &err), 0);
+	assert_null(app);
+	assert_non_null(err.msg);
+	assert_non_null(strstr(err.msg, "broken.tpl"));
+}
+
 int
 main(void)
 {
@@ -292,6 +323,7 @@ main(void)
 		cmocka_unit_test(test_oversize_body_is_413),
 		cmocka_unit_test(test_malformed_multipart_is_400),
 		cmocka_unit_test(test_health),
+		cmocka_unit_test(test_broken_template_is_a_readable_error),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
