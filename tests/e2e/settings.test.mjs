@@ -96,7 +96,7 @@ test('language: the UI switches to Russian and stays so after signing in again e
     await page.context().addCookies([{ name: 'petrel_lang', value: 'en', url: BASE_URL }]);
     await login(page, carol);
     assert.equal(await page.getAttribute('html', 'lang'), 'ru');
-    assert.equal(await page.textContent('.sidebar-foot .folder-name'), 'Настройки');
+    assert.equal(await page.textContent('#nav-settings .folder-name'), 'Настройки');
     await pageApi(page, 'SettingsSave', { lang: 'en' });
   });
 });
