@@ -29,6 +29,75 @@ mime_has_crlf_nul(struct strv s)
 	                     memchr(s.p, '\0', s.len) != NULL);
 }
 
+/* One "<...>" of printable ASCII without spaces (or more '<', '>'). */
+static bool
+msgid_ok(struct strv id)
+{
+	size_t i;
+
+	if (id.len < 3 || id.len > ID_MAX_LEN || id.p[0] != '<' ||
+	    id.p[id.len - 1] != '>')
+		return false;
+	for (i = 1; i + 1 < id.len; i++)
+		if (id.p[i] <= ' ' || id.p[i] >= 0x7f || id.p[i] == '<' ||
+		    id.p[i] == '>')
+			return false;
+	return true;
+}
+
+void
+mime_thread_ids(const char *msgid, const char *refs, struct arena *a,
+                const char **irt_r, const char **refs_r)
+{
+	struct strv id = strv_from_cstr(msgid != NULL ? msgid : "");
+	struct strv rest = strv_from_cstr(refs != NULL ? refs : ""), w;
+	struct strv *ids;
+	size_t n = 0, i, first_len, len, from;
+	struct sbuf out;
+
+	*irt_r = *refs_r = NULL;
+	id = strv_trim(id);
+	if (!msgid_ok(id))
+		return;
+	/* Every id is at least 4 octets with its separator. */
+	ids = arena_new_array(a, struct strv, rest.len / 4 + 2);
+	if (ids == NULL)
+		return;
+	while (rest.len > 0) {
+		i = 0;
+		while (i < rest.len && (unsigned char)rest.p[i] <= ' ')
+			i++;
+		rest = (struct strv){rest.p + i, rest.len - i};
+		for (i = 0; i < rest.len && (unsigned char)rest.p[i] > ' '; i++)
+			;
+		w = (struct strv){rest.p, i};
+		rest = (struct strv){rest.p + i, rest.len - i};
+		if (msgid_ok(w))
+			ids[n++] = w;
+	}
+	ids[n++] = id;
+	/* Keep ids[0], then the latest ones that fit after it. */
+	first_len = ids[0].len;
+	len = n > 1 ? first_len : 0;
+	for (from = n; from > 1; from--) {
+		if (len + 1 + ids[from - 1].len > MIME_REFERENCES_MAX)
+			break;
+		len += 1 + ids[from - 1].len;
+	}
+	sbuf_init(&out, a, len + 1, MIME_REFERENCES_MAX + 1);
+	if (n > 1 && from > 1)
+		sbuf_append_strv(&out, ids[0]);
+	for (i = from > 1 ? from : 0; i < n; i++) {
+		if (out.len > 0)
+			sbuf_append_char(&out, ' ');
+		sbuf_append_strv(&out, ids[i]);
+	}
+	if (!sbuf_ok(&out))
+		return;
+	*irt_r = arena_strndup(a, id.p, id.len);
+	*refs_r = sbuf_cstr(&out);
+}
+
 /* ---- UTF-8 ------------------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at s (n > 0), 0 if invalid. */
