@@ -427,6 +427,34 @@ net_target_init(struct net_target *t, const char *host, uint16_t port,
 	t->verify = true;
 }
 
+enum net_security
+net_security_of(enum config_secure s)
+{
+	switch (s) {
+	case CONFIG_SECURE_SSL:
+		return NET_TLS_IMPLICIT;
+	case CONFIG_SECURE_TLS:
+		return NET_STARTTLS;
+	case CONFIG_SECURE_NONE:
+	default:
+		return NET_PLAIN;
+	}
+}
+
+void
+net_target_for_domain(struct net_target *t, const struct config_domain *dom,
+                      const char *host, unsigned port,
+                      enum config_secure secure)
+{
+	net_target_init(t, host, (uint16_t)port, net_security_of(secure));
+	t->verify = dom->verify_certificate;
+	t->ca_file = dom->ca_file != NULL && dom->ca_file[0] != '\0'
+	                     ? dom->ca_file
+	                     : NULL;
+	t->connect_timeout_ms = (int)dom->connect_timeout * 1000;
+	t->io_timeout_ms = (int)dom->read_timeout * 1000;
+}
+
 static int
 check_target(const struct net_target *t, struct arena *a, struct perr *err)
 {
