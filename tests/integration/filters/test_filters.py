@@ -26,7 +26,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,6 +34,9 @@ sys.path.insert(0, os.path.join(os.environ.get("PETREL_SOURCE_DIR", "."), "tests
 
 from test_api import Client, ok, password, stack_info  # noqa: E402
 import sievelib_min as sv  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "harness"))
+from testrun import run_tests  # noqa: E402
 
 WEB = os.environ.get("PETREL_WEBSTACK_DIR")
 ALICE, BOB, CAROL = "alice@example.test", "bob@example.test", "carol@example.org"
@@ -707,21 +709,5 @@ def test_without_mailbox_extension_folders_are_made_over_imap():
         carol_domain_reset()
 
 
-def main():
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
-    passed = failed = 0
-    for name, fn in tests:
-        try:
-            fn()
-            passed += 1
-            print("ok   %s" % name, flush=True)
-        except Exception:  # noqa: BLE001 - report every failure
-            failed += 1
-            print("FAIL %s" % name, flush=True)
-            traceback.print_exc()
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(globals())
