@@ -98,6 +98,61 @@ mime_thread_ids(const char *msgid, const char *refs, struct arena *a,
 	*refs_r = sbuf_cstr(&out);
 }
 
+static bool
+field_named(struct strv name, const char *const *names, size_t n)
+{
+	size_t i, l;
+
+	for (i = 0; i < n; i++) {
+		l = strlen(names[i]);
+		if (l > 0 && names[i][l - 1] == '*'
+		            ? name.len >= l - 1 &&
+		                      strv_eq_ci_ascii((struct strv){name.p, l - 1},
+		                                       (struct strv){names[i],
+		                                                     l - 1})
+		            : strv_eq_ci_ascii(name, strv_from_cstr(names[i])))
+			return true;
+	}
+	return false;
+}
+
+struct strv
+mime_drop_header_fields(struct strv raw, const char *const *names,
+                        size_t n_names, struct arena *a)
+{
+	struct sbuf out;
+	size_t pos = 0;
+	bool drop = false, any = false;
+
+	sbuf_init(&out, a, raw.len + 1, raw.len + 1);
+	while (pos < raw.len) {
+		const char *nl = memchr(raw.p + pos, '\n', raw.len - pos);
+		size_t end = nl != NULL ? (size_t)(nl - raw.p) + 1 : raw.len;
+		struct strv line = {raw.p + pos, end - pos};
+
+		if (line.p[0] == '\n' || (line.len >= 2 && line.p[0] == '\r' &&
+		                           line.p[1] == '\n'))
+			break; /* the blank line: the body follows */
+		if (line.p[0] != ' ' && line.p[0] != '\t') {
+			const char *colon = memchr(line.p, ':', line.len);
+
+			drop = colon != NULL &&
+			       field_named((struct strv){line.p, (size_t)(colon -
+			                                                  line.p)},
+			                   names, n_names);
+		}
+		if (drop)
+			any = true;
+		else
+			sbuf_append_strv(&out, line);
+		pos = end;
+	}
+	if (!any)
+		return raw;
+	sbuf_append(&out, raw.p + pos, raw.len - pos);
+	return sbuf_ok(&out) ? sbuf_view(&out) : raw;
+}
+
 /* ---- UTF-8 ------------------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at s (n > 0), 0 if invalid. */

@@ -195,6 +195,15 @@ void mime_thread_ids(const char *msgid, const char *refs, struct arena *a,
                      const char **irt_r, const char **refs_r);
 
 /*
+ * raw without the header fields named in names (case-insensitive; a name
+ * ending in '*' is a prefix), each with its folded lines; the body is
+ * untouched. For a stored message that leaves the mailbox again (forwarded
+ * as an attachment): a Sent copy keeps Bcc for its sender only.
+ */
+struct strv mime_drop_header_fields(struct strv raw, const char *const *names,
+                                    size_t n_names, struct arena *a);
+
+/*
  * Parse and check one address. PERR_INPUT with a message naming the
  * address when it is not local@domain (printable ASCII local part without
  * specials, or a quoted one; domain labels of letters, digits, '-' or

@@ -381,6 +381,26 @@ def test_forward_carries_attachments_and_sets_forwarded():
     assert fa["attachments"][0]["name"] == tag + ".eml"
 
 
+def test_forwarding_a_sent_copy_as_attachment_keeps_bcc_hidden():
+    alice = client("alice@example.test")
+    tag = "bccfwd-%s" % RUN
+    ok(*alice.call("Send", {"to": ["bob@example.test"], "bcc": ["sink@example.test"],
+                            "subject": tag, "text": "secret list", "sendToken": token()})[:2])
+    got = find("alice@example.test", tag, folder="Sent")
+    assert len(got) == 1 and b"Bcc: sink@example.test" in got[0][2], got
+    fa = ok(*alice.call("ComposeFrom", {"mode": "forwardAttachment", "folder": "Sent",
+                                        "uid": got[0][0]})[:2])
+    ok(*alice.call("Send", {"to": ["carol@example.org"], "subject": fa["subject"],
+                            "text": "fyi", "attachments": [a["id"] for a in fa["attachments"]],
+                            "sendToken": token()})[:2])
+    _, msg = message_uid("carol@example.org", "Fwd: " + tag)
+    inner = [p for p in msg.walk() if p.get_content_type() == "message/rfc822"]
+    assert len(inner) == 1, [p.get_content_type() for p in msg.walk()]
+    raw = msg.as_bytes()
+    assert b"secret list" in raw  # the original is there ...
+    assert b"sink@example.test" not in raw, raw  # ... but not who was in Bcc
+
+
 def test_identities_and_suggestions():
     c = client("carol@example.org")
     ids = ok(*c.call("Identities")[:2])["identities"]

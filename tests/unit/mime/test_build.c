@@ -466,6 +466,37 @@ test_thread_ids_from_hostile_original(void **state)
 	assert_null(strstr(refs, "<000000001>"));
 }
 
+/* A Sent copy forwarded as an attachment must not tell who was in Bcc. */
+static void
+test_drop_header_fields(void **state)
+{
+	static const char *const names[] = {"Bcc", "X-Petrel-Draft-*"};
+	const char *raw = "From: a@x\r\nBcc: hidden@y,\r\n  other@z\r\n"
+	                  "To: b@x\r\nbcc:lower@y\r\n"
+	                  "X-Petrel-Draft-Reply: 1 SU5CT1g=\r\n"
+	                  "Bccx: kept\r\nSubject: s\r\n\r\n"
+	                  "Bcc: in the body stays\r\n";
+	struct strv out;
+
+	(void)state;
+	out = mime_drop_header_fields(strv_from_cstr(raw), names, 2, A);
+	assert_int_equal(out.len, strlen("From: a@x\r\nTo: b@x\r\n"
+	                                 "Bccx: kept\r\nSubject: s\r\n\r\n"
+	                                 "Bcc: in the body stays\r\n"));
+	assert_memory_equal(out.p,
+	                    "From: a@x\r\nTo: b@x\r\nBccx: kept\r\n"
+	                    "Subject: s\r\n\r\nBcc: in the body stays\r\n",
+	                    out.len);
+	/* LF line ends, a first line that is a Bcc, no body at all. */
+	out = mime_drop_header_fields(STRV_LIT("Bcc: h@y\n\tz@y\nTo: b\n"),
+	                              names, 2, A);
+	assert_int_equal(out.len, 6);
+	assert_memory_equal(out.p, "To: b\n", 6);
+	/* Nothing to drop: the same bytes. */
+	out = mime_drop_header_fields(STRV_LIT("To: b\r\n\r\nx"), names, 2, A);
+	assert_int_equal(out.len, 10);
+}
+
 int
 main(void)
 {
@@ -483,6 +514,7 @@ main(void)
 	        cmocka_unit_test(test_size_limit),
 	        cmocka_unit_test(test_inline_image_goes_into_related),
 	        cmocka_unit_test(test_thread_ids_from_hostile_original),
+	        cmocka_unit_test(test_drop_header_fields),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
