@@ -107,9 +107,9 @@ field_named(struct strv name, const char *const *names, size_t n)
 		l = strlen(names[i]);
 		if (l > 0 && names[i][l - 1] == '*'
 		            ? name.len >= l - 1 &&
-		                      strv_eq_ci_ascii((struct strv){name.p, l - 1},
-		                                       (struct strv){names[i],
-		                                                     l - 1})
+		                      strv_eq_ci_ascii(
+		                              (struct strv){name.p, l - 1},
+		                              (struct strv){names[i], l - 1})
 		            : strv_eq_ci_ascii(name, strv_from_cstr(names[i])))
 			return true;
 	}
@@ -130,16 +130,17 @@ mime_drop_header_fields(struct strv raw, const char *const *names,
 		size_t end = nl != NULL ? (size_t)(nl - raw.p) + 1 : raw.len;
 		struct strv line = {raw.p + pos, end - pos};
 
-		if (line.p[0] == '\n' || (line.len >= 2 && line.p[0] == '\r' &&
-		                           line.p[1] == '\n'))
+		if (line.p[0] == '\n' ||
+		    (line.len >= 2 && line.p[0] == '\r' && line.p[1] == '\n'))
 			break; /* the blank line: the body follows */
 		if (line.p[0] != ' ' && line.p[0] != '\t') {
 			const char *colon = memchr(line.p, ':', line.len);
 
 			drop = colon != NULL &&
-			       field_named((struct strv){line.p, (size_t)(colon -
-			                                                  line.p)},
-			                   names, n_names);
+			       field_named(
+			               (struct strv){line.p,
+			                             (size_t)(colon - line.p)},
+			               names, n_names);
 		}
 		if (drop)
 			any = true;
