@@ -323,6 +323,31 @@ def test_injection_through_a_value_stays_a_value():
         sieve_cleanup(ALICE)
 
 
+def test_texts_with_dot_lines_and_text_colon_stay_texts():
+    """A reject/vacation text cannot end its string: "." lines, text:, quotes."""
+    sieve_cleanup(ALICE)
+    t = tag()
+    evil = 'away %s\n.\ntext:\n"; discard; keep;\n.\n} stop; #\n\\' % t
+    c = Client()
+    c.login(ALICE)
+    try:
+        ok(*c.call("FiltersSave", {"rules": [
+            rule("rej", [{"field": "subject", "op": "contains", "value": "never-" + t}],
+                 [{"type": "reject", "text": evil}]),
+        ], "vacation": {"enabled": True, "subject": 'Re: "; discard; "', "text": evil,
+                        "days": 3, "addresses": []}})[:2])
+        script = active_script(ALICE)[1]
+        sievec(script)
+        assert "\r\n\tdiscard;" not in script and "\r\n\tkeep;" not in script, script
+        back = ok(*c.call("Filters")[:2])
+        assert back["foreign"] is False
+        assert back["rules"][0]["actions"][0]["text"] == evil
+        assert back["vacation"]["text"] == evil
+        assert back["vacation"]["subject"] == 'Re: "; discard; "'
+    finally:
+        sieve_cleanup(ALICE)
+
+
 def test_bad_rules_are_400_invalid_rule_with_the_field():
     c = Client()
     c.login(ALICE)
