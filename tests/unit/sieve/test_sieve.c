@@ -558,8 +558,8 @@ test_multiline_text_cannot_end_its_string(void **state)
 	        "away\n.\ntext:\n\"; discard; keep;\n.\n} stop; #\n\\";
 	struct sieve_cond c = {SIEVE_FIELD_SUBJECT, NULL, SIEVE_OP_CONTAINS,
 	                       false, "x"};
-	struct sieve_action x = {
-	        SIEVE_ACT_REJECT, NULL, NULL, hostile, false, false};
+	struct sieve_action x = {SIEVE_ACT_REJECT, NULL,  NULL,
+	                         hostile,          false, false};
 	struct sieve_rules rs = one_rule(&c, 1, &x, 1);
 	const char *addrs[] = {"me\"@example.test"};
 	const char *s, *p;
