@@ -431,6 +431,28 @@ def test_identities_and_suggestions():
     assert ok(*c.call("Identities")[:2])["identities"][0]["id"] == "default"
 
 
+def test_identities_are_capped():
+    """Each one may carry 64 KB of signature: a user cannot fill the store."""
+    c = Client()
+    c.login("sink@example.test")
+    made = []
+    try:
+        have = [i for i in ok(*c.call("Identities")[:2])["identities"] if i["id"] != "default"]
+        for n in range(100 - len(have)):
+            made.append(ok(*c.call("IdentitySave", {"name": "Id %d" % n,
+                                                    "email": "sink@example.test"})[:2])["id"])
+        status, body, _ = c.call("IdentitySave", {"name": "one too many",
+                                                  "email": "sink@example.test"})
+        assert status == 413 and body["error"]["code"] == "TooLarge", (status, body)
+        assert "100" in body["error"]["detail"], body
+        # Changing one of them is still fine.
+        ok(*c.call("IdentitySave", {"id": made[0], "name": "renamed",
+                                    "email": "sink@example.test"})[:2])
+    finally:
+        for i in made:
+            ok(*c.call("IdentityDelete", {"id": i})[:2])
+
+
 def test_upload_limits_answer_413():
     c = client("carol@example.org")
     status, body = upload(c, "big.bin", b"\0" * (26 * 1024 * 1024))
