@@ -96,9 +96,10 @@ store_identity_save(struct store *s, const char *user,
 		int rc;
 
 		/* The list shows STORE_IDENTITY_MAX: no more can be made. */
-		if (store_query(s, a, err, &st,
-		                "SELECT COUNT(*) FROM identities WHERE user = ?",
-		                "t", user) < 0)
+		if (store_query(
+		            s, a, err, &st,
+		            "SELECT COUNT(*) FROM identities WHERE user = ?",
+		            "t", user) < 0)
 			goto fail;
 		rc = store_step(st, err);
 		if (rc == 1)
