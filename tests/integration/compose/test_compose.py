@@ -315,22 +315,26 @@ def append_raw(user, raw, folder="INBOX"):
         m.logout()
 
 
+def reply_to_raw(raw, tag):
+    """Put raw into alice's INBOX, reply to it to bob: what bob gets."""
+    append_raw("alice@example.test", raw)
+    uid, _ = message_uid("alice@example.test", tag)
+    ok(*client("alice@example.test").call(
+        "Send", {"to": ["bob@example.test"], "subject": "Re: " + tag, "text": "ok",
+                 "inReplyTo": {"folder": "INBOX", "uid": uid}, "sendToken": token()})[:2])
+    return message_uid("bob@example.test", "Re: " + tag)[1]
+
+
 def test_reply_to_hostile_original_is_bounded_and_clean():
     """In-Reply-To/References come from whoever sent the original."""
-    alice = client("alice@example.test")
     tag = "hostile-refs-%s" % RUN
     refs = " ".join("<r%05d@spam.example>" % i for i in range(1200))  # ~26 KB
     raw = ("From: Mallory <mallory@example.org>\r\nTo: alice@example.test\r\n"
            "Subject: %s\r\nMessage-ID: <orig-%s@example.org>\r\n"
            "References: <first@example.org> junk Bcc: eve@example.test\r\n %s\r\n"
            "\r\nhi\r\n" % (tag, RUN, refs)).encode()
-    append_raw("alice@example.test", raw)
-    uid, _ = message_uid("alice@example.test", tag)
     # Before: "message ids too long", the reply could not be sent at all.
-    ok(*alice.call("Send", {"to": ["bob@example.test"], "subject": "Re: " + tag,
-                            "text": "ok", "inReplyTo": {"folder": "INBOX", "uid": uid},
-                            "sendToken": token()})[:2])
-    _, reply = message_uid("bob@example.test", "Re: " + tag)
+    reply = reply_to_raw(raw, tag)
     assert reply["In-Reply-To"] == "<orig-%s@example.org>" % RUN
     got = str(reply["References"]).split()
     assert len(" ".join(got)) <= 8000, len(" ".join(got))
@@ -344,12 +348,7 @@ def test_reply_to_hostile_original_is_bounded_and_clean():
     raw = ("From: mallory@example.org\r\nTo: alice@example.test\r\nSubject: %s\r\n"
            "Message-ID: <\u00fc b@example.org> Bcc: eve@example.test\r\n\r\nhi\r\n"
            % tag2).encode()
-    append_raw("alice@example.test", raw)
-    uid, _ = message_uid("alice@example.test", tag2)
-    ok(*alice.call("Send", {"to": ["bob@example.test"], "subject": "Re: " + tag2,
-                            "text": "ok", "inReplyTo": {"folder": "INBOX", "uid": uid},
-                            "sendToken": token()})[:2])
-    _, reply = message_uid("bob@example.test", "Re: " + tag2)
+    reply = reply_to_raw(raw, tag2)
     assert reply["In-Reply-To"] is None and reply["References"] is None, reply
     assert "eve@" not in reply.as_string()
 
