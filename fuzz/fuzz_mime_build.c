@@ -4,7 +4,11 @@
  * bytes, HTML) go through mime_addr_parse() and mime_build(). Asserts on
  * every message built: 7-bit only, CRLF line ends only, no line over 998
  * octets, header lines within 78 unless unbreakable, and the recipients'
- * copy is exactly the Sent copy without its Bcc line (and has none).
+ * copy is exactly the Sent copy without its Bcc line (and has none),
+ * which is also what mime_drop_header_fields() makes of the Sent copy.
+ * The subject and the display name also serve as a replied-to message's
+ * Message-ID and References (mime_thread_ids()): what it keeps is bounded
+ * and never makes the build fail.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -94,14 +98,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.text = strv_dup(a, text);
 	m.html = html.len > 0 ? strv_dup(a, html) : NULL;
 	m.date = 1700000000;
+	mime_thread_ids(m.subject, m.from.name, a, &m.in_reply_to,
+	                &m.references);
+	if (m.references != NULL &&
+	    strlen(m.references) > MIME_REFERENCES_MAX)
+		abort();
 	att.filename = strv_dup(a, fname);
 	att.content_type = "application/octet-stream";
 	att.data = fdata;
 	att.content_id = (size & 1) ? "cid1@x" : NULL;
 	m.att = &att;
 	m.n_att = fdata.len > 0 ? 1 : 0;
-	if (mime_build(&m, 1 << 24, a, &out, &err) == 0) {
+	if (mime_build(&m, 1 << 24, a, &out, &err) != 0) {
+		/* Thread ids from mime_thread_ids() are never the reason. */
+		if (m.in_reply_to != NULL && err.msg != NULL &&
+		    strstr(err.msg, "message ids") != NULL)
+			abort();
+	} else {
+		static const char *const drop[] = {"bcc"};
+		struct strv d;
+
 		check(out.with_bcc);
+		d = mime_drop_header_fields(out.with_bcc, drop, 1, a);
+		if (d.len != out.without_bcc.len ||
+		    memcmp(d.p, out.without_bcc.p, d.len) != 0)
+			abort();
 		if (out.with_bcc.len < out.without_bcc.len ||
 		    memcmp(out.with_bcc.p + out.with_bcc.len -
 		                   out.without_bcc.len,

@@ -292,23 +292,6 @@ admin_file_read(const char *path, size_t max, struct arena *a,
 	return 0;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 admin_brand_store(const struct config_paths *paths, enum admin_brand b,
                   struct strv data, struct arena *a, char **file_r,
@@ -342,7 +325,7 @@ admin_brand_store(const struct config_paths *paths, enum admin_brand b,
 		return perr_set(err, a, PERR_INTERNAL,
 		                "cannot create a file in %s: %s", dir,
 		                strerror(errno));
-	if (fchmod(fd, 0640) != 0 || write_all(fd, data.p, data.len) != 0 ||
+	if (fchmod(fd, 0640) != 0 || pt_write_all(fd, data.p, data.len) != 0 ||
 	    fsync(fd) != 0) {
 		int e = errno;
 

@@ -95,23 +95,6 @@ dir_of(const char *path, struct arena *a)
 	return copy != NULL ? arena_strdup(a, dirname(copy)) : NULL;
 }
 
-static int
-write_all_fd(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* A prepared (written, fsynced) temp file waiting to be renamed. */
 struct cred_tmp {
 	char *path, *tmp, *dir;
@@ -144,7 +127,7 @@ cred_prepare(const char *path, const char *user, const char *password,
 				strerror(errno));
 	if (fchmod(fd, 0600) != 0 ||
 	    (geteuid() == 0 && fchown(fd, 0, 0) != 0) ||
-	    write_all_fd(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
+	    pt_write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
 		int e = errno;
 
 		OPENSSL_cleanse(text, strlen(text));

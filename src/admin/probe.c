@@ -22,6 +22,7 @@
 #include "imap/imap.h"
 #include "net/net.h"
 #include "sieve/sieve.h"
+#include "smtp/smtp.h"
 #include "core/banned.h"
 
 #define PROBE_MAX_LINES 200
@@ -137,28 +138,6 @@ has_word(const char *caps, const char *word)
 	return false;
 }
 
-/*
- * The SASL PLAIN initial response (RFC 4616): base64 of
- * "\0user\0password", in a. The caller cleanses it after sending.
- */
-static char *
-sasl_plain(struct probe *p)
-{
-	const char *u = p->o->login_user, *pw = p->o->login_password;
-	size_t ul = strlen(u), pl = strlen(pw);
-	char *raw = arena_alloc(p->a, ul + pl + 2), *b64;
-
-	if (raw == NULL)
-		return NULL;
-	raw[0] = '\0';
-	memcpy(raw + 1, u, ul);
-	raw[ul + 1] = '\0';
-	memcpy(raw + ul + 2, pw, pl);
-	b64 = codec_base64_encode(p->a, raw, ul + pl + 2);
-	OPENSSL_cleanse(raw, ul + pl + 2);
-	return b64;
-}
-
 static bool
 wants_login(const struct probe *p)
 {
@@ -230,13 +209,19 @@ probe_imap(struct probe *p, bool use_starttls)
 
 /* ---- SMTP (RFC 5321) ------------------------------------------------- */
 
-/* Read a (multi-line) reply; *code_r the code; EHLO lines into caps. */
+/*
+ * Read a (multi-line) reply and parse it as src/smtp does; *code_r the
+ * code, *first_r its first line; EHLO: the keyword lines into caps.
+ */
 static int
 smtp_reply(struct probe *p, int *code_r, bool ehlo, const char **first_r)
 {
-	const char *l;
+	struct sbuf raw;
+	const char *l, *text;
+	struct strv rest, line;
 	size_t n;
 
+	sbuf_init(&raw, p->a, 256, PROBE_MAX_LINES * (PROBE_LINE_MAX + 2));
 	for (n = 0; n < PROBE_MAX_LINES; n++) {
 		if ((l = read_line(p)) == NULL)
 			return -1;
@@ -244,18 +229,30 @@ smtp_reply(struct probe *p, int *code_r, bool ehlo, const char **first_r)
 			return fail(p, "this does not look like an SMTP "
 				       "server: %s",
 				    l);
-		if (n == 0 && first_r != NULL)
-			*first_r = l;
-		if (ehlo && n > 0 && strlen(l) > 4) {
+		sbuf_append_cstr(&raw, l);
+		sbuf_append(&raw, "\r\n", 2);
+		if (l[3] == '-')
+			continue;
+		if (smtp_reply_parse(sbuf_view(&raw), code_r, p->a, &text) !=
+		    0)
+			return fail(p, "this does not look like an SMTP "
+				       "server: %s",
+				    l);
+		rest = strv_from_cstr(text);
+		(void)strv_split_once(rest, '\n', &line, &rest);
+		if (first_r != NULL)
+			*first_r = arena_printf(p->a, "%03d%s%.*s", *code_r,
+						line.len > 0 ? " " : "",
+						(int)line.len, line.p);
+		while (ehlo && rest.len > 0) {
+			(void)strv_split_once(rest, '\n', &line, &rest);
+			if (line.len == 0)
+				continue;
 			if (p->caps.len > 0)
 				sbuf_append_char(&p->caps, ' ');
-			sbuf_append_cstr(&p->caps, l + 4);
+			sbuf_append_strv(&p->caps, line);
 		}
-		if (l[3] != '-') {
-			*code_r = (l[0] - '0') * 100 + (l[1] - '0') * 10 +
-				  (l[2] - '0');
-			return 0;
-		}
+		return 0;
 	}
 	return fail(p, "the server's reply never ended");
 }
@@ -313,7 +310,8 @@ smtp_login(struct probe *p)
 				"connection (try TLS)");
 		return;
 	}
-	if ((b64 = sasl_plain(p)) == NULL ||
+	if ((b64 = smtp_auth_plain(p->o->login_user, p->o->login_password,
+	                           p->a)) == NULL ||
 	    (cmd = arena_printf(p->a, "AUTH PLAIN %s", b64)) == NULL) {
 		login_failed(p, "out of memory");
 		return;
@@ -446,6 +444,18 @@ hint_for(const struct admin_probe_opts *o, struct strv msg, bool timed_out)
 	return NULL;
 }
 
+/* o->secure ("None" | "SSL" | "TLS", any case) as a domain setting. */
+static enum config_secure
+probe_secure(const struct admin_probe_opts *o)
+{
+	const char *canon = "None";
+
+	(void)admin_valid_secure(strv_from_cstr(o->secure), &canon);
+	return strcmp(canon, "SSL") == 0   ? CONFIG_SECURE_SSL
+	       : strcmp(canon, "TLS") == 0 ? CONFIG_SECURE_TLS
+	                                   : CONFIG_SECURE_NONE;
+}
+
 static void
 try_login(const struct admin_probe_opts *o, struct arena *a,
 	  struct admin_probe_result *r)
@@ -453,16 +463,11 @@ try_login(const struct admin_probe_opts *o, struct arena *a,
 	struct config_domain d = {0};
 	struct imap_conn *c = NULL;
 	struct perr err = {0};
-	const char *canon = "None";
-
-	(void)admin_valid_secure(strv_from_cstr(o->secure), &canon);
 	d.name = "probe";
 	d.file = "";
 	d.imap_host = o->host;
 	d.imap_port = o->port;
-	d.imap_secure = strcmp(canon, "SSL") == 0   ? CONFIG_SECURE_SSL
-			: strcmp(canon, "TLS") == 0 ? CONFIG_SECURE_TLS
-						    : CONFIG_SECURE_NONE;
+	d.imap_secure = probe_secure(o);
 	d.verify_certificate = o->verify;
 	d.ca_file = o->ca_file != NULL ? o->ca_file : "";
 	d.connect_timeout = o->timeout_s;
@@ -490,7 +495,6 @@ admin_probe(const struct admin_probe_opts *o, struct arena *a,
 	struct probe p = {0};
 	struct net_tls_info ti = {0};
 	struct perr err = {0};
-	const char *canon = "None";
 	uint64_t started = pt_now_ms_monotonic();
 	int r = -1;
 
@@ -499,11 +503,8 @@ admin_probe(const struct admin_probe_opts *o, struct arena *a,
 	p.o = o;
 	p.a = a;
 	p.res = res_r;
-	(void)admin_valid_secure(strv_from_cstr(o->secure), &canon);
 	net_target_init(&p.t, o->host, (uint16_t)o->port,
-			strcmp(canon, "SSL") == 0   ? NET_TLS_IMPLICIT
-			: strcmp(canon, "TLS") == 0 ? NET_STARTTLS
-						    : NET_PLAIN);
+			net_security_of(probe_secure(o)));
 	p.t.verify = o->verify;
 	p.t.ca_file = o->ca_file != NULL && o->ca_file[0] != '\0' ? o->ca_file
 								 : NULL;

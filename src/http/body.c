@@ -40,23 +40,6 @@ spool_cleanup(void *arg)
 		(void)unlink(s->path);
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The contents of an upload: in memory up to the threshold, then a file. */
 struct filebuf {
 	struct sbuf mem;
@@ -88,7 +71,7 @@ spool_open(struct http_request *req, struct filebuf *fb, struct perr *err)
 	/* Registered at once: no later error path can leak the file. */
 	arena_defer(a, spool_cleanup, s);
 	fb->spool = s;
-	if (write_all(fd, fb->mem.data, fb->mem.len) != 0)
+	if (pt_write_all(fd, fb->mem.data, fb->mem.len) != 0)
 		return perr_set(err, a, PERR_INTERNAL,
 		                "cannot write upload file: %s",
 		                strerror(errno));
@@ -105,7 +88,7 @@ filebuf_write(struct http_request *req, struct filebuf *fb, const char *p,
 	    spool_open(req, fb, err) != 0)
 		return -1;
 	if (fb->spool != NULL) {
-		if (write_all(fb->spool->fd, p, n) != 0)
+		if (pt_write_all(fb->spool->fd, p, n) != 0)
 			return perr_set(err, req->arena, PERR_INTERNAL,
 			                "cannot write upload file: %s",
 			                strerror(errno));

@@ -113,21 +113,8 @@ fd_read(void *ctx, void *buf, size_t n)
 static int
 fd_write(void *ctx, const void *p, size_t n)
 {
-	const char *c = p;
-
 	(void)ctx;
-	while (n > 0) {
-		ssize_t w = write(STDOUT_FILENO, c, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return pt_write_all(STDOUT_FILENO, p, n);
 }
 
 bool

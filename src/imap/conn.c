@@ -259,7 +259,6 @@ imap_connect(const struct config_domain *dom, struct arena *a,
 {
 	struct imap_conn *c;
 	mailstream *s = NULL;
-	enum net_security sec;
 	int r;
 
 	*c_r = NULL;
@@ -267,28 +266,15 @@ imap_connect(const struct config_domain *dom, struct arena *a,
 	    dom->imap_port == 0 || dom->imap_port > 65535)
 		return perr_set(err, a, PERR_INPUT,
 		                "no IMAP server configured");
-	switch (dom->imap_secure) {
-	case CONFIG_SECURE_SSL:
-		sec = NET_TLS_IMPLICIT;
-		break;
-	case CONFIG_SECURE_TLS:
-		sec = NET_STARTTLS;
-		break;
-	case CONFIG_SECURE_NONE:
-	default:
-		sec = NET_PLAIN;
-		break;
-	}
 	c = pt_xcalloc(1, sizeof(*c));
 	c->host = pt_xstrdup(dom->imap_host);
 	c->ca_file = dom->ca_file != NULL && *dom->ca_file != '\0'
 	                     ? pt_xstrdup(dom->ca_file)
 	                     : NULL;
-	net_target_init(&c->target, c->host, (uint16_t)dom->imap_port, sec);
-	c->target.verify = dom->verify_certificate;
+	/* The connection outlives dom (a reload): it keeps its own copies. */
+	net_target_for_domain(&c->target, dom, c->host, dom->imap_port,
+	                      dom->imap_secure);
 	c->target.ca_file = c->ca_file;
-	c->target.connect_timeout_ms = (int)dom->connect_timeout * 1000;
-	c->target.io_timeout_ms = (int)dom->read_timeout * 1000;
 	c->scratch = arena_create("imap-conn", 1024, SCRATCH_LIMIT);
 
 	if (net_connect(&c->target, a, &s, NULL, err) != 0)
@@ -308,7 +294,7 @@ imap_connect(const struct config_domain *dom, struct arena *a,
 		c->authenticated = true;
 	if (read_caps(c, a, err) != 0)
 		goto fail;
-	if (sec == NET_STARTTLS) {
+	if (c->target.sec == NET_STARTTLS) {
 		if (!(c->caps & IMAP_CAP_STARTTLS)) {
 			perr_set(err, a, PERR_TEMPFAIL,
 			         "%s does not offer STARTTLS", c->host);

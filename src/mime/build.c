@@ -29,6 +29,131 @@ mime_has_crlf_nul(struct strv s)
 	                     memchr(s.p, '\0', s.len) != NULL);
 }
 
+/* One "<...>" of printable ASCII without spaces (or more '<', '>'). */
+static bool
+msgid_ok(struct strv id)
+{
+	size_t i;
+
+	if (id.len < 3 || id.len > ID_MAX_LEN || id.p[0] != '<' ||
+	    id.p[id.len - 1] != '>')
+		return false;
+	for (i = 1; i + 1 < id.len; i++)
+		if (id.p[i] <= ' ' || id.p[i] >= 0x7f || id.p[i] == '<' ||
+		    id.p[i] == '>')
+			return false;
+	return true;
+}
+
+void
+mime_thread_ids(const char *msgid, const char *refs, struct arena *a,
+                const char **irt_r, const char **refs_r)
+{
+	struct strv id = strv_from_cstr(msgid != NULL ? msgid : "");
+	struct strv rest = strv_from_cstr(refs != NULL ? refs : ""), w;
+	struct strv *ids;
+	size_t n = 0, i, first_len, len, from;
+	struct sbuf out;
+
+	*irt_r = *refs_r = NULL;
+	id = strv_trim(id);
+	if (!msgid_ok(id))
+		return;
+	/* Every id is at least 4 octets with its separator. */
+	ids = arena_new_array(a, struct strv, rest.len / 4 + 2);
+	if (ids == NULL)
+		return;
+	while (rest.len > 0) {
+		i = 0;
+		while (i < rest.len && (unsigned char)rest.p[i] <= ' ')
+			i++;
+		rest = (struct strv){rest.p + i, rest.len - i};
+		for (i = 0; i < rest.len && (unsigned char)rest.p[i] > ' '; i++)
+			;
+		w = (struct strv){rest.p, i};
+		rest = (struct strv){rest.p + i, rest.len - i};
+		if (msgid_ok(w))
+			ids[n++] = w;
+	}
+	ids[n++] = id;
+	/* Keep ids[0], then the latest ones that fit after it. */
+	first_len = ids[0].len;
+	len = n > 1 ? first_len : 0;
+	for (from = n; from > 1; from--) {
+		if (len + 1 + ids[from - 1].len > MIME_REFERENCES_MAX)
+			break;
+		len += 1 + ids[from - 1].len;
+	}
+	sbuf_init(&out, a, len + 1, MIME_REFERENCES_MAX + 1);
+	if (n > 1 && from > 1)
+		sbuf_append_strv(&out, ids[0]);
+	for (i = from > 1 ? from : 0; i < n; i++) {
+		if (out.len > 0)
+			sbuf_append_char(&out, ' ');
+		sbuf_append_strv(&out, ids[i]);
+	}
+	if (!sbuf_ok(&out))
+		return;
+	*irt_r = arena_strndup(a, id.p, id.len);
+	*refs_r = sbuf_cstr(&out);
+}
+
+static bool
+field_named(struct strv name, const char *const *names, size_t n)
+{
+	size_t i, l;
+
+	for (i = 0; i < n; i++) {
+		l = strlen(names[i]);
+		if (l > 0 && names[i][l - 1] == '*'
+		            ? name.len >= l - 1 &&
+		                      strv_eq_ci_ascii(
+		                              (struct strv){name.p, l - 1},
+		                              (struct strv){names[i], l - 1})
+		            : strv_eq_ci_ascii(name, strv_from_cstr(names[i])))
+			return true;
+	}
+	return false;
+}
+
+struct strv
+mime_drop_header_fields(struct strv raw, const char *const *names,
+                        size_t n_names, struct arena *a)
+{
+	struct sbuf out;
+	size_t pos = 0;
+	bool drop = false, any = false;
+
+	sbuf_init(&out, a, raw.len + 1, raw.len + 1);
+	while (pos < raw.len) {
+		const char *nl = memchr(raw.p + pos, '\n', raw.len - pos);
+		size_t end = nl != NULL ? (size_t)(nl - raw.p) + 1 : raw.len;
+		struct strv line = {raw.p + pos, end - pos};
+
+		if (line.p[0] == '\n' ||
+		    (line.len >= 2 && line.p[0] == '\r' && line.p[1] == '\n'))
+			break; /* the blank line: the body follows */
+		if (line.p[0] != ' ' && line.p[0] != '\t') {
+			const char *colon = memchr(line.p, ':', line.len);
+
+			drop = colon != NULL &&
+			       field_named(
+			               (struct strv){line.p,
+			                             (size_t)(colon - line.p)},
+			               names, n_names);
+		}
+		if (drop)
+			any = true;
+		else
+			sbuf_append_strv(&out, line);
+		pos = end;
+	}
+	if (!any)
+		return raw;
+	sbuf_append(&out, raw.p + pos, raw.len - pos);
+	return sbuf_ok(&out) ? sbuf_view(&out) : raw;
+}
+
 /* ---- UTF-8 ------------------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at s (n > 0), 0 if invalid. */

@@ -212,6 +212,31 @@ struct mime_addr {
 /* True if s holds CR, LF or NUL (a header injection attempt). */
 bool mime_has_crlf_nul(struct strv s);
 
+/* The longest References mime_thread_ids() makes (mime_build takes 16 KB). */
+#define MIME_REFERENCES_MAX 8000
+
+/*
+ * In-Reply-To and References for a reply to a message whose Message-ID
+ * and References are msgid and refs (either may be NULL): both come from
+ * whoever sent that message. A msgid that is not one "<...>" of printable
+ * ASCII without spaces, of at most 998 octets, gives none (*irt_r and
+ * *refs_r NULL). Of refs only such ids are kept, msgid is appended, and a
+ * list longer than MIME_REFERENCES_MAX keeps the first id and the latest
+ * ones (RFC 5322 3.6.4), so that a hostile original can neither inject a
+ * header nor make the reply unsendable.
+ */
+void mime_thread_ids(const char *msgid, const char *refs, struct arena *a,
+                     const char **irt_r, const char **refs_r);
+
+/*
+ * raw without the header fields named in names (case-insensitive; a name
+ * ending in '*' is a prefix), each with its folded lines; the body is
+ * untouched. For a stored message that leaves the mailbox again (forwarded
+ * as an attachment): a Sent copy keeps Bcc for its sender only.
+ */
+struct strv mime_drop_header_fields(struct strv raw, const char *const *names,
+                                    size_t n_names, struct arena *a);
+
 /*
  * Parse and check one address. PERR_INPUT with a message naming the
  * address when it is not local@domain (printable ASCII local part without

@@ -49,6 +49,7 @@
 #include <libetpan/mailstream.h>
 
 #include "core/core.h"
+#include "config/config.h"
 
 #define NET_CONNECT_TIMEOUT_MS_DEFAULT 10000
 #define NET_IO_TIMEOUT_MS_DEFAULT 30000
@@ -78,6 +79,20 @@ struct net_target {
 /* Zero *t and set host, port, sec and verify = true. */
 void net_target_init(struct net_target *t, const char *host, uint16_t port,
                      enum net_security sec) PT_NONNULL(1);
+
+/* A domain's imap_/smtp_/sieve_secure as the transport's mode. */
+enum net_security net_security_of(enum config_secure s);
+
+/*
+ * net_target_init() for host:port with the mode of secure and the
+ * domain's verify_certificate, ca_file ("" = system store) and timeouts:
+ * what IMAP, SMTP and ManageSieve connections to dom's servers all use.
+ * host and dom->ca_file are kept by reference.
+ */
+void net_target_for_domain(struct net_target *t,
+                           const struct config_domain *dom, const char *host,
+                           unsigned port, enum config_secure secure)
+        PT_NONNULL(1, 2);
 
 /*
  * What the admin's "test connection" shows. Strings are in the arena

@@ -174,83 +174,52 @@ tls_wait(struct net_conn *c, int ssl_err, uint64_t deadline, const char *what)
 	return 0;
 }
 
+/*
+ * One SSL_read_ex() into rbuf or, with wbuf, one SSL_write_ex() of wbuf,
+ * waiting as OpenSSL asks until the I/O timeout. Returns the bytes moved,
+ * 0 at a clean end of the peer's data (reading), -1 with the error set.
+ */
 static ssize_t
-tls_read(struct net_conn *c, void *buf, size_t count)
+tls_io(struct net_conn *c, void *rbuf, const void *wbuf, size_t count)
 {
 	uint64_t deadline = pt_now_ms_monotonic() + (uint64_t)c->io_timeout_ms;
-	size_t got;
-	int r, e;
-
-	for (;;) {
-		ERR_clear_error();
-		errno = 0;
-		r = SSL_read_ex(c->ssl, buf, count, &got);
-		if (r == 1)
-			return (ssize_t)got;
-		e = SSL_get_error(c->ssl, r);
-		switch (e) {
-		case SSL_ERROR_WANT_READ:
-		case SSL_ERROR_WANT_WRITE:
-			if (tls_wait(c, e, deadline, "reading from") < 0)
-				return -1;
-			continue;
-		case SSL_ERROR_ZERO_RETURN:
-			net_conn_set_error(c, "connection closed by %s",
-			                   c->peer);
-			return 0;
-		case SSL_ERROR_SYSCALL:
-			if (errno == EINTR)
-				continue;
-			if (errno != 0)
-				set_errno_error(c, "reading from", errno);
-			else
-				net_conn_set_error(c,
-				                   "connection closed by "
-				                   "%s without TLS close",
-				                   c->peer);
-			return -1;
-		default:
-			net_conn_set_error(c, "TLS error reading from %s: %s",
-			                   c->peer, ssl_reason());
-			return -1;
-		}
-	}
-}
-
-static ssize_t
-tls_write(struct net_conn *c, const void *buf, size_t count)
-{
-	uint64_t deadline = pt_now_ms_monotonic() + (uint64_t)c->io_timeout_ms;
+	const char *what = wbuf != NULL ? "writing to" : "reading from";
 	size_t done;
 	int r, e;
 
 	for (;;) {
 		ERR_clear_error();
 		errno = 0;
-		r = SSL_write_ex(c->ssl, buf, count, &done);
+		r = wbuf != NULL ? SSL_write_ex(c->ssl, wbuf, count, &done)
+		                 : SSL_read_ex(c->ssl, rbuf, count, &done);
 		if (r == 1)
 			return (ssize_t)done;
 		e = SSL_get_error(c->ssl, r);
+		if (e == SSL_ERROR_ZERO_RETURN && wbuf == NULL) {
+			net_conn_set_error(c, "connection closed by %s",
+			                   c->peer);
+			return 0;
+		}
 		switch (e) {
 		case SSL_ERROR_WANT_READ:
 		case SSL_ERROR_WANT_WRITE:
 			/* Retried with the same arguments, as OpenSSL needs. */
-			if (tls_wait(c, e, deadline, "writing to") < 0)
+			if (tls_wait(c, e, deadline, what) < 0)
 				return -1;
 			continue;
 		case SSL_ERROR_SYSCALL:
 			if (errno == EINTR)
 				continue;
 			if (errno != 0)
-				set_errno_error(c, "writing to", errno);
+				set_errno_error(c, what, errno);
 			else
 				net_conn_set_error(c,
 				                   "connection closed by "
 				                   "%s without TLS close",
 				                   c->peer);
 			return -1;
-		default:
-			net_conn_set_error(c, "TLS error writing to %s: %s",
+		default: /* incl. ZERO_RETURN when writing: no clean end */
+			net_conn_set_error(c, "TLS error %s %s: %s", what,
 			                   c->peer, ssl_reason());
 			return -1;
 		}
@@ -274,7 +243,7 @@ drv_read(mailstream_low *s, void *buf, size_t count)
 		return -1;
 	}
 	c->timed_out = false;
-	return c->ssl != NULL ? tls_read(c, buf, count)
+	return c->ssl != NULL ? tls_io(c, buf, NULL, count)
 	                      : plain_read(c, buf, count);
 }
 
@@ -295,7 +264,7 @@ drv_write(mailstream_low *s, const void *buf, size_t count)
 		return -1;
 	}
 	c->timed_out = false;
-	return c->ssl != NULL ? tls_write(c, buf, count)
+	return c->ssl != NULL ? tls_io(c, NULL, buf, count)
 	                      : plain_write(c, buf, count);
 }
 
@@ -425,6 +394,34 @@ net_target_init(struct net_target *t, const char *host, uint16_t port,
 	t->port = port;
 	t->sec = sec;
 	t->verify = true;
+}
+
+enum net_security
+net_security_of(enum config_secure s)
+{
+	switch (s) {
+	case CONFIG_SECURE_SSL:
+		return NET_TLS_IMPLICIT;
+	case CONFIG_SECURE_TLS:
+		return NET_STARTTLS;
+	case CONFIG_SECURE_NONE:
+	default:
+		return NET_PLAIN;
+	}
+}
+
+void
+net_target_for_domain(struct net_target *t, const struct config_domain *dom,
+                      const char *host, unsigned port,
+                      enum config_secure secure)
+{
+	net_target_init(t, host, (uint16_t)port, net_security_of(secure));
+	t->verify = dom->verify_certificate;
+	t->ca_file = dom->ca_file != NULL && dom->ca_file[0] != '\0'
+	                     ? dom->ca_file
+	                     : NULL;
+	t->connect_timeout_ms = (int)dom->connect_timeout * 1000;
+	t->io_timeout_ms = (int)dom->read_timeout * 1000;
 }
 
 static int

@@ -297,24 +297,14 @@ sieve_connect(const struct config_domain *dom, struct arena *a,
               struct sieve_conn **c_r, struct perr *err)
 {
 	struct net_target t;
-	enum net_security sec = NET_PLAIN;
 
 	*c_r = NULL;
 	if (dom->sieve_host == NULL || dom->sieve_host[0] == '\0' ||
 	    dom->sieve_port == 0 || dom->sieve_port > 65535)
 		return perr_set(err, a, PERR_INPUT,
 		                "no ManageSieve server is configured");
-	if (dom->sieve_secure == CONFIG_SECURE_SSL)
-		sec = NET_TLS_IMPLICIT;
-	else if (dom->sieve_secure == CONFIG_SECURE_TLS)
-		sec = NET_STARTTLS;
-	net_target_init(&t, dom->sieve_host, (uint16_t)dom->sieve_port, sec);
-	t.verify = dom->verify_certificate;
-	t.ca_file = dom->ca_file != NULL && dom->ca_file[0] != '\0'
-	                    ? dom->ca_file
-	                    : NULL;
-	t.connect_timeout_ms = (int)dom->connect_timeout * 1000;
-	t.io_timeout_ms = (int)dom->read_timeout * 1000;
+	net_target_for_domain(&t, dom, dom->sieve_host, dom->sieve_port,
+	                      dom->sieve_secure);
 	return sieve_connect_target(&t, a, c_r, NULL, err);
 }
 

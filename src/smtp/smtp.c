@@ -387,7 +387,6 @@ smtp_send(const struct config_domain *dom, const struct smtp_login *login,
 	struct smtp_failure ignored;
 	struct sub s = {0};
 	mailstream *stream = NULL;
-	enum net_security sec;
 	int r;
 
 	s.a = a;
@@ -401,26 +400,8 @@ smtp_send(const struct config_domain *dom, const struct smtp_login *login,
 		                "no SMTP server configured");
 	if (check_envelope(env, a, err) != 0)
 		return -1;
-	switch (dom->smtp_secure) {
-	case CONFIG_SECURE_SSL:
-		sec = NET_TLS_IMPLICIT;
-		break;
-	case CONFIG_SECURE_TLS:
-		sec = NET_STARTTLS;
-		break;
-	case CONFIG_SECURE_NONE:
-	default:
-		sec = NET_PLAIN;
-		break;
-	}
-	net_target_init(&s.target, dom->smtp_host, (uint16_t)dom->smtp_port,
-	                sec);
-	s.target.verify = dom->verify_certificate;
-	s.target.ca_file = dom->ca_file != NULL && dom->ca_file[0] != '\0'
-	                           ? dom->ca_file
-	                           : NULL;
-	s.target.connect_timeout_ms = (int)dom->connect_timeout * 1000;
-	s.target.io_timeout_ms = (int)dom->read_timeout * 1000;
+	net_target_for_domain(&s.target, dom, dom->smtp_host, dom->smtp_port,
+	                      dom->smtp_secure);
 	if (net_connect(&s.target, a, &stream, NULL, err) != 0)
 		return -1;
 	s.smtp = mailsmtp_new(0, NULL);

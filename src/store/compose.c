@@ -91,6 +91,27 @@ store_identity_save(struct store *s, const char *user,
 		}
 		*id_r = id->id;
 	} else {
+		struct store_stmt *st;
+		int64_t have = 0;
+		int rc;
+
+		/* The list shows STORE_IDENTITY_MAX: no more can be made. */
+		if (store_query(
+		            s, a, err, &st,
+		            "SELECT COUNT(*) FROM identities WHERE user = ?",
+		            "t", user) < 0)
+			goto fail;
+		rc = store_step(st, err);
+		if (rc == 1)
+			have = store_col_int(st, 0);
+		store_finish(&st);
+		if (rc < 0)
+			goto fail;
+		if (have >= STORE_IDENTITY_MAX) {
+			perr_set(err, a, PERR_LIMIT, "at most %d identities",
+			         STORE_IDENTITY_MAX);
+			goto fail;
+		}
 		if (store_exec(s, a, err,
 		               "INSERT INTO identities (user, name, email, "
 		               "reply_to, signature, signature_html, "

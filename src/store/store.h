@@ -215,7 +215,8 @@ int store_identity_list(struct store *s, const char *user, struct arena *a,
                         struct perr *err) PT_WARN_UNUSED;
 /*
  * Insert (id->id == 0) or update one; is_default clears the others'.
- * PERR_NOTFOUND when id->id is not user's.
+ * PERR_NOTFOUND when id->id is not user's, PERR_LIMIT for an insert when
+ * user has STORE_IDENTITY_MAX already.
  */
 int store_identity_save(struct store *s, const char *user,
                         const struct store_identity *id, struct arena *a,

@@ -536,14 +536,20 @@ web_api_compose_from(struct web_ctx *ctx, struct perr *err)
 		ident = identity_for(&f, mine, 2);
 		fwd = ref_json(folder, uid);
 	} else if (mode == CF_FORWARD_ATT) {
+		static const char *const private_fields[] = {
+		        "Bcc", "Resent-Bcc", "X-Petrel-Draft-*"};
 		struct strv raw;
 		json_t *j;
 		const struct imap_addr_list *mine[] = {&env->to, &env->cc};
 
 		subject = prefixed(f.a, subject, "Fwd:");
 		if (imap_fetch_section(f.ic, folder, uid, NULL, f.a, &raw,
-		                       err) != 0 ||
-		    web_upload_store(
+		                       err) != 0)
+			goto fail;
+		/* A Sent copy or a draft: who was in Bcc is the sender's. */
+		raw = mime_drop_header_fields(raw, private_fields,
+		                              PT_NELEM(private_fields), f.a);
+		if (web_upload_store(
 		            ctx,
 		            arena_printf(f.a, "%s.eml",
 		                         env->subject[0] != '\0' ? env->subject

@@ -318,16 +318,9 @@ thread_headers(struct web_ctx *ctx, struct compose *c)
 		         err.msg != NULL ? err.msg : "?");
 		return;
 	}
-	if (om.env.message_id[0] == '\0' ||
-	    mime_has_crlf_nul(strv_from_cstr(om.env.message_id)))
-		return;
-	c->m.in_reply_to = om.env.message_id;
-	c->m.references =
-	        om.references[0] != '\0' && !mime_has_crlf_nul(strv_from_cstr(
-	                                            om.references))
-	                ? arena_printf(ctx->req->arena, "%s %s", om.references,
-	                               om.env.message_id)
-	                : om.env.message_id;
+	/* Both written by whoever sent it: only well-formed ids, bounded. */
+	mime_thread_ids(om.env.message_id, om.references, ctx->req->arena,
+	                &c->m.in_reply_to, &c->m.references);
 }
 
 static int

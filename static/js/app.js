@@ -549,6 +549,7 @@
       if (seq !== listSeq) return;
       var list = (data && data.messages) || [];
       total = Number(data && data.total) || 0;
+      if (!r.q && !r.threads && folderMap.has(r.folder) && folderMap.get(r.folder).total !== total) refreshCounts(); // SELECT saw mail a racing STATUS missed
       var lastPage = Math.max(1, Math.ceil(total / PER_PAGE));
       if (r.page > lastPage && total > 0) {
         navigate({ page: lastPage }, { replace: true });

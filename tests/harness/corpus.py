@@ -2,12 +2,14 @@
 """Deterministic (seeded) generator of realistic, nasty test mail.
 
   corpus.py [--count N] [--seed S] [--big] [--now EPOCH] [--to EMAIL]
-            (--out DIR | --maildir PATH | --stack DIR --user EMAIL [--folder NAME])
+            (--out DIR | --maildir PATH | --stack DIR --user EMAIL [--folder NAME] [--replace])
             [--seen-ratio 0.6]
 
   --out DIR        write 00001.eml ... into DIR
   --maildir PATH   write into an existing Maildir folder (new/ and cur/, owned by nobody)
-  --stack DIR      write into USER's FOLDER of the mailstack in DIR (creates the folder)
+  --stack DIR      write into USER's FOLDER of the mailstack in DIR (creates the folder);
+                   with --replace the folder is emptied first, so a rerun leaves the same
+                   messages, and Dovecot indexes the folder before the command returns
 
 Same --seed and --now give byte-identical output.  --now defaults to today 00:00 UTC,
 so dates ("spread over the last 6 months") only move once a day.
@@ -578,6 +580,8 @@ def main():
     g.add_argument("--stack", help="mailstack DIR (with --user, --folder)")
     ap.add_argument("--user", help="with --stack: mailbox owner (default --to)")
     ap.add_argument("--folder", default="INBOX", help="with --stack")
+    ap.add_argument("--replace", action="store_true",
+                    help="with --stack: expunge every message of the folder first")
     a = ap.parse_args()
     now = a.now if a.now is not None else (int(time.time()) // 86400) * 86400
     gen = Gen(a.seed, now, a.to.lower(), a.big)
@@ -600,6 +604,8 @@ def main():
             P = mailstack.Paths(a.stack)
             user = (a.user or a.to).lower()
             path = mailstack.maildir_path(P, user, a.folder)
+            if a.replace:
+                mailstack.doveadm(P, "expunge", "-u", user, "mailbox", a.folder, "all")
         else:
             path = a.maildir
         for t, msg in gen.generate(a.count):
@@ -608,6 +614,12 @@ def main():
             mailstack.maildir_put(path, msg, mtime=t, seen=seen_rng.random() < a.seen_ratio)
         if a.stack:
             mailstack._fix_owner(path, P.home(user))
+            # Files dropped into the Maildir are unknown to Dovecot's index until
+            # a sync. Left to the first client, a STATUS racing another
+            # connection's SELECT (which holds the sync lock) answers from the
+            # old index: the tests saw an unread count short by exactly this
+            # batch. Index it now, before any test looks.
+            mailstack.doveadm(P, "force-resync", "-u", user, a.folder)
         where = path
     print("corpus: %d messages, %.1f MB -> %s (%.1fs)" % (n, total / 1e6, where,
                                                         time.time() - t0), file=sys.stderr)

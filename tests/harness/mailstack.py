@@ -4,7 +4,7 @@
 Everything (configs, TLS material, mail, queues, logs, pid files, sockets) lives in one
 directory.  The system /etc/dovecot, /etc/postfix and system services are never touched.
 
-  mailstack.py start  [--dir DIR] [--base-port N] [--users FILE | --demo] [--restart]
+  mailstack.py start  [--dir DIR] [--base-port N] [--users FILE | --demo] [--restart] [--fresh]
   mailstack.py stop   --dir DIR
   mailstack.py status --dir DIR [--json]
   mailstack.py deliver --dir DIR --to EMAIL [--from ADDR] FILE.eml...
@@ -636,6 +636,12 @@ def cmd_start(args):
                 "run 'mailstack.py stop --dir %s' first or pass --restart"
                 % (P.dir, dpid, ppid, P.dir))
         stop_stack(P)
+    if args.fresh and os.path.isdir(P.mail):
+        # Every mailbox, index and Sieve script lives under the users' homes:
+        # removing them (the servers are stopped) gives each run the state of a
+        # first run, however many runs came before.
+        shutil.rmtree(P.mail)
+        log("removed the mail store " + P.mail)
     users = load_users(args)
     ports = ports_for(args.base_port)
     busy = [("%s=%d" % (k, v)) for k, v in sorted(ports.items()) if not port_free(v)]
@@ -959,6 +965,8 @@ def main(argv=None):
     g.add_argument("--users", metavar="FILE", help="lines 'email password'")
     g.add_argument("--demo", action="store_true", help="default demo users (the default)")
     s.add_argument("--restart", action="store_true", help="stop a running stack in DIR first")
+    s.add_argument("--fresh", action="store_true",
+                   help="start with empty mailboxes (delete the users' homes: mail, Sieve)")
     s.add_argument("--timeout", type=int, default=30)
     s.set_defaults(fn=cmd_start)
 

@@ -23,8 +23,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "harness"))
+from testrun import run_tests  # noqa: E402
 
 BASE = os.environ.get("PETREL_BASE_URL", "http://127.0.0.1:8080")
 STACK = os.environ["PETREL_MAILSTACK_DIR"]
@@ -613,19 +615,5 @@ def test_lockout_after_failures():
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
 
 
-def main():
-    failed = 0
-    for t in TESTS:
-        try:
-            t()
-            print("ok   %s" % t.__name__, flush=True)
-        except Exception:  # noqa: BLE001
-            failed += 1
-            print("FAIL %s" % t.__name__, flush=True)
-            traceback.print_exc()
-    print("%d passed, %d failed" % (len(TESTS) - failed, failed))
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(TESTS)

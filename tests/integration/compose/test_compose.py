@@ -15,13 +15,15 @@ import re
 import secrets
 import sys
 import time
-import traceback
 import urllib.error
 import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
 from test_api import BASE, Client, ok, password, stack_info  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "harness"))
+from testrun import run_tests  # noqa: E402
 
 RUN = uuid.uuid4().hex[:8]
 _clients = {}
@@ -304,6 +306,53 @@ def test_reply_threads_and_sets_answered():
     assert "\\Answered" in flags("alice@example.test", "INBOX", uid)
 
 
+def append_raw(user, raw, folder="INBOX"):
+    m = imap(user)
+    try:
+        typ, _ = m.append(folder, None, None, raw)
+        assert typ == "OK", typ
+    finally:
+        m.logout()
+
+
+def reply_to_raw(raw, tag):
+    """Put raw into alice's INBOX, reply to it to bob: what bob gets."""
+    append_raw("alice@example.test", raw)
+    uid, _ = message_uid("alice@example.test", tag)
+    ok(*client("alice@example.test").call(
+        "Send", {"to": ["bob@example.test"], "subject": "Re: " + tag, "text": "ok",
+                 "inReplyTo": {"folder": "INBOX", "uid": uid}, "sendToken": token()})[:2])
+    return message_uid("bob@example.test", "Re: " + tag)[1]
+
+
+def test_reply_to_hostile_original_is_bounded_and_clean():
+    """In-Reply-To/References come from whoever sent the original."""
+    tag = "hostile-refs-%s" % RUN
+    refs = " ".join("<r%05d@spam.example>" % i for i in range(1200))  # ~26 KB
+    raw = ("From: Mallory <mallory@example.org>\r\nTo: alice@example.test\r\n"
+           "Subject: %s\r\nMessage-ID: <orig-%s@example.org>\r\n"
+           "References: <first@example.org> junk Bcc: eve@example.test\r\n %s\r\n"
+           "\r\nhi\r\n" % (tag, RUN, refs)).encode()
+    # Before: "message ids too long", the reply could not be sent at all.
+    reply = reply_to_raw(raw, tag)
+    assert reply["In-Reply-To"] == "<orig-%s@example.org>" % RUN
+    got = str(reply["References"]).split()
+    assert len(" ".join(got)) <= 8000, len(" ".join(got))
+    assert got[0] == "<first@example.org>" and got[-1] == "<orig-%s@example.org>" % RUN, got[:2]
+    assert got[-2] == "<r01199@spam.example>", got[-2]
+    assert all(re.fullmatch(r"<[!-;=?-~]+>", x) for x in got), got
+    assert "eve@" not in reply.as_string() and reply["Bcc"] is None
+
+    # A Message-ID that is not one (8-bit, spaces): no thread headers at all.
+    tag2 = "hostile-id-%s" % RUN
+    raw = ("From: mallory@example.org\r\nTo: alice@example.test\r\nSubject: %s\r\n"
+           "Message-ID: <\u00fc b@example.org> Bcc: eve@example.test\r\n\r\nhi\r\n"
+           % tag2).encode()
+    reply = reply_to_raw(raw, tag2)
+    assert reply["In-Reply-To"] is None and reply["References"] is None, reply
+    assert "eve@" not in reply.as_string()
+
+
 def test_forward_carries_attachments_and_sets_forwarded():
     alice, bob = client("alice@example.test"), client("bob@example.test")
     tag = "fwd-%s" % RUN
@@ -329,6 +378,26 @@ def test_forward_carries_attachments_and_sets_forwarded():
                                       "uid": uid})[:2])
     assert fa["attachments"][0]["type"] == "message/rfc822"
     assert fa["attachments"][0]["name"] == tag + ".eml"
+
+
+def test_forwarding_a_sent_copy_as_attachment_keeps_bcc_hidden():
+    alice = client("alice@example.test")
+    tag = "bccfwd-%s" % RUN
+    ok(*alice.call("Send", {"to": ["bob@example.test"], "bcc": ["sink@example.test"],
+                            "subject": tag, "text": "secret list", "sendToken": token()})[:2])
+    got = find("alice@example.test", tag, folder="Sent")
+    assert len(got) == 1 and b"Bcc: sink@example.test" in got[0][2], got
+    fa = ok(*alice.call("ComposeFrom", {"mode": "forwardAttachment", "folder": "Sent",
+                                        "uid": got[0][0]})[:2])
+    ok(*alice.call("Send", {"to": ["carol@example.org"], "subject": fa["subject"],
+                            "text": "fyi", "attachments": [a["id"] for a in fa["attachments"]],
+                            "sendToken": token()})[:2])
+    _, msg = message_uid("carol@example.org", "Fwd: " + tag)
+    inner = [p for p in msg.walk() if p.get_content_type() == "message/rfc822"]
+    assert len(inner) == 1, [p.get_content_type() for p in msg.walk()]
+    raw = msg.as_bytes()
+    assert b"secret list" in raw  # the original is there ...
+    assert b"sink@example.test" not in raw, raw  # ... but not who was in Bcc
 
 
 def test_identities_and_suggestions():
@@ -359,6 +428,28 @@ def test_identities_and_suggestions():
     assert s == {"addresses": [{"name": "Bobby Tables", "email": "bob@example.test"}]}, s
     ok(*c.call("IdentityDelete", {"id": new})[:2])
     assert ok(*c.call("Identities")[:2])["identities"][0]["id"] == "default"
+
+
+def test_identities_are_capped():
+    """Each one may carry 64 KB of signature: a user cannot fill the store."""
+    c = Client()
+    c.login("sink@example.test")
+    made = []
+    try:
+        have = [i for i in ok(*c.call("Identities")[:2])["identities"] if i["id"] != "default"]
+        for n in range(100 - len(have)):
+            made.append(ok(*c.call("IdentitySave", {"name": "Id %d" % n,
+                                                    "email": "sink@example.test"})[:2])["id"])
+        status, body, _ = c.call("IdentitySave", {"name": "one too many",
+                                                  "email": "sink@example.test"})
+        assert status == 413 and body["error"]["code"] == "TooLarge", (status, body)
+        assert "100" in body["error"]["detail"], body
+        # Changing one of them is still fine.
+        ok(*c.call("IdentitySave", {"id": made[0], "name": "renamed",
+                                    "email": "sink@example.test"})[:2])
+    finally:
+        for i in made:
+            ok(*c.call("IdentityDelete", {"id": i})[:2])
 
 
 def test_upload_limits_answer_413():
@@ -410,21 +501,5 @@ def test_logout_removes_the_sessions_uploads():
     assert not os.path.exists(path)
 
 
-def main():
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
-    passed = failed = 0
-    for name, fn in tests:
-        try:
-            fn()
-            passed += 1
-            print("ok   %s" % name, flush=True)
-        except Exception:  # noqa: BLE001 - report every failure
-            failed += 1
-            print("FAIL %s" % name, flush=True)
-            traceback.print_exc()
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(globals())

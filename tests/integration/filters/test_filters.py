@@ -26,7 +26,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,6 +34,9 @@ sys.path.insert(0, os.path.join(os.environ.get("PETREL_SOURCE_DIR", "."), "tests
 
 from test_api import Client, ok, password, stack_info  # noqa: E402
 import sievelib_min as sv  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "harness"))
+from testrun import run_tests  # noqa: E402
 
 WEB = os.environ.get("PETREL_WEBSTACK_DIR")
 ALICE, BOB, CAROL = "alice@example.test", "bob@example.test", "carol@example.org"
@@ -317,6 +319,31 @@ def test_injection_through_a_value_stays_a_value():
         assert back["foreign"] is False
         assert back["rules"][0]["conditions"][0]["value"] == evil
         assert back["rules"][0]["name"] == 'name "] with quotes'
+    finally:
+        sieve_cleanup(ALICE)
+
+
+def test_texts_with_dot_lines_and_text_colon_stay_texts():
+    """A reject/vacation text cannot end its string: "." lines, text:, quotes."""
+    sieve_cleanup(ALICE)
+    t = tag()
+    evil = 'away %s\n.\ntext:\n"; discard; keep;\n.\n} stop; #\n\\' % t
+    c = Client()
+    c.login(ALICE)
+    try:
+        ok(*c.call("FiltersSave", {"rules": [
+            rule("rej", [{"field": "subject", "op": "contains", "value": "never-" + t}],
+                 [{"type": "reject", "text": evil}]),
+        ], "vacation": {"enabled": True, "subject": 'Re: "; discard; "', "text": evil,
+                        "days": 3, "addresses": []}})[:2])
+        script = active_script(ALICE)[1]
+        sievec(script)
+        assert "\r\n\tdiscard;" not in script and "\r\n\tkeep;" not in script, script
+        back = ok(*c.call("Filters")[:2])
+        assert back["foreign"] is False
+        assert back["rules"][0]["actions"][0]["text"] == evil
+        assert back["vacation"]["text"] == evil
+        assert back["vacation"]["subject"] == 'Re: "; discard; "'
     finally:
         sieve_cleanup(ALICE)
 
@@ -707,21 +734,5 @@ def test_without_mailbox_extension_folders_are_made_over_imap():
         carol_domain_reset()
 
 
-def main():
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
-    passed = failed = 0
-    for name, fn in tests:
-        try:
-            fn()
-            passed += 1
-            print("ok   %s" % name, flush=True)
-        except Exception:  # noqa: BLE001 - report every failure
-            failed += 1
-            print("FAIL %s" % name, flush=True)
-            traceback.print_exc()
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(globals())

@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import time
-import traceback
 import urllib.error
 import urllib.request
 
@@ -19,6 +18,9 @@ BASE = os.environ.get("PETREL_BASE_URL", "http://127.0.0.1:8080")
 STACK = os.environ.get("PETREL_MAILSTACK_DIR")
 WEB = os.environ.get("PETREL_WEBSTACK_DIR")
 HARNESS = os.path.join(os.environ.get("PETREL_SOURCE_DIR", "."), "tests", "harness")
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "harness"))
+from testrun import run_tests  # noqa: E402
 
 
 def stack_info():
@@ -315,23 +317,5 @@ def test_rate_limit_answers_429_with_retry_after():
     c.login("carol@example.org")
 
 
-def main():
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
-    # The rate-limit test blocks the IP for a while: run it last.
-    tests.sort(key=lambda t: t[0] == "test_rate_limit_answers_429_with_retry_after")
-    passed = failed = 0
-    for name, fn in tests:
-        try:
-            fn()
-            passed += 1
-            print("ok   %s" % name, flush=True)
-        except Exception:  # noqa: BLE001 - report every failure
-            failed += 1
-            print("FAIL %s" % name, flush=True)
-            traceback.print_exc()
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(globals(), last=["test_rate_limit_answers_429_with_retry_after"])

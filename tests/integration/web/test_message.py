@@ -11,13 +11,15 @@ import shutil
 import subprocess
 import sys
 import time
-import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_api import Client, HARNESS, STACK, BASE, ok  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "harness"))
+from testrun import run_tests  # noqa: E402
 
 FIXTURES = os.path.join(HARNESS, "fixtures")
 USER = "bob@example.test"
@@ -628,24 +630,5 @@ def test_zip_of_all_attachments():
     assert status in (401, 403, 302, 303), status
 
 
-def main():
-    tests = [(n, f) for n, f in sorted(globals().items())
-             if n.startswith("test_") and callable(f)]
-    only = sys.argv[1:]
-    failed = 0
-    for name, fn in tests:
-        if only and name not in only:
-            continue
-        try:
-            fn()
-            print("ok  ", name)
-        except Exception:
-            failed += 1
-            print("FAIL", name)
-            traceback.print_exc()
-    print("%d/%d passed" % (len(tests) - failed, len(tests)))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    run_tests(globals())

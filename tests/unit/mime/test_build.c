@@ -416,6 +416,87 @@ test_inline_image_goes_into_related(void **state)
 	assert_non_null(strstr(p, "--=_b1--\r\n"));
 }
 
+/* A reply's In-Reply-To/References come from a message anyone can send. */
+static void
+test_thread_ids_from_hostile_original(void **state)
+{
+	const char *irt, *refs;
+	char big[12000];
+	size_t i;
+
+	(void)state;
+	/* CRLF, NUL-free but 8-bit, spaces or no <> : no thread headers. */
+	mime_thread_ids("<a@x>\r\nBcc: victim@y", "", A, &irt, &refs);
+	assert_null(irt);
+	assert_null(refs);
+	mime_thread_ids("<a@x>\nX: y", NULL, A, &irt, &refs);
+	assert_null(irt);
+	mime_thread_ids("<\xd0\xb9@x>", NULL, A, &irt, &refs);
+	assert_null(irt);
+	mime_thread_ids("<a b@x>", NULL, A, &irt, &refs);
+	assert_null(irt);
+	mime_thread_ids("a@x", NULL, A, &irt, &refs);
+	assert_null(irt);
+	mime_thread_ids("", NULL, A, &irt, &refs);
+	assert_null(irt);
+
+	/* A good id; bad References entries are dropped, good ones kept. */
+	mime_thread_ids("<m@x>", "<r1@x> junk\r\nBcc: v@y <r2@x>\t<\x01@x>", A,
+	                &irt, &refs);
+	assert_string_equal(irt, "<m@x>");
+	assert_string_equal(refs, "<r1@x> <r2@x> <m@x>");
+	mime_thread_ids("<m@x>", NULL, A, &irt, &refs);
+	assert_string_equal(refs, "<m@x>");
+
+	/* Too long an id: none; too long a list: the first and the last. */
+	memset(big, 'a', sizeof(big));
+	big[0] = '<';
+	memcpy(big + 1000, "@x>", 4);
+	mime_thread_ids(big, NULL, A, &irt, &refs);
+	assert_null(irt);
+	for (i = 0; i + 12 < sizeof(big); i += 12)
+		snprintf(big + i, 13, "<%09zu> ", i / 12);
+	big[i] = '\0';
+	mime_thread_ids("<m@x>", big, A, &irt, &refs);
+	assert_non_null(refs);
+	assert_true(strlen(refs) <= MIME_REFERENCES_MAX);
+	assert_memory_equal(refs, "<000000000> <", 13);
+	assert_non_null(strstr(refs, "> <m@x>"));
+	assert_non_null(strstr(refs, "<000000998> <m@x>"));
+	assert_null(strstr(refs, "<000000001>"));
+}
+
+/* A Sent copy forwarded as an attachment must not tell who was in Bcc. */
+static void
+test_drop_header_fields(void **state)
+{
+	static const char *const names[] = {"Bcc", "X-Petrel-Draft-*"};
+	const char *raw = "From: a@x\r\nBcc: hidden@y,\r\n  other@z\r\n"
+	                  "To: b@x\r\nbcc:lower@y\r\n"
+	                  "X-Petrel-Draft-Reply: 1 SU5CT1g=\r\n"
+	                  "Bccx: kept\r\nSubject: s\r\n\r\n"
+	                  "Bcc: in the body stays\r\n";
+	struct strv out;
+
+	(void)state;
+	out = mime_drop_header_fields(strv_from_cstr(raw), names, 2, A);
+	assert_int_equal(out.len, strlen("From: a@x\r\nTo: b@x\r\n"
+	                                 "Bccx: kept\r\nSubject: s\r\n\r\n"
+	                                 "Bcc: in the body stays\r\n"));
+	assert_memory_equal(out.p,
+	                    "From: a@x\r\nTo: b@x\r\nBccx: kept\r\n"
+	                    "Subject: s\r\n\r\nBcc: in the body stays\r\n",
+	                    out.len);
+	/* LF line ends, a first line that is a Bcc, no body at all. */
+	out = mime_drop_header_fields(STRV_LIT("Bcc: h@y\n\tz@y\nTo: b\n"),
+	                              names, 2, A);
+	assert_int_equal(out.len, 6);
+	assert_memory_equal(out.p, "To: b\n", 6);
+	/* Nothing to drop: the same bytes. */
+	out = mime_drop_header_fields(STRV_LIT("To: b\r\n\r\nx"), names, 2, A);
+	assert_int_equal(out.len, 10);
+}
+
 int
 main(void)
 {
@@ -432,6 +513,8 @@ main(void)
 	        cmocka_unit_test(test_boundary_not_in_content),
 	        cmocka_unit_test(test_size_limit),
 	        cmocka_unit_test(test_inline_image_goes_into_related),
+	        cmocka_unit_test(test_thread_ids_from_hostile_original),
+	        cmocka_unit_test(test_drop_header_fields),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -546,6 +546,78 @@ test_escaping_and_injection(void **state)
 	assert_null(strstr(s, "\tstop;"));
 }
 
+/*
+ * Multi-line texts (vacation, reject) are quoted strings, never text:
+ * blocks: a line holding only ".", "text:" or a quote cannot end them.
+ */
+static void
+test_multiline_text_cannot_end_its_string(void **state)
+{
+	struct sieve_caps caps = caps_of(all_exts, PT_NELEM(all_exts));
+	static const char *const hostile =
+	        "away\n.\ntext:\n\"; discard; keep;\n.\n} stop; #\n\\";
+	struct sieve_cond c = {SIEVE_FIELD_SUBJECT, NULL, SIEVE_OP_CONTAINS,
+	                       false, "x"};
+	struct sieve_action x = {SIEVE_ACT_REJECT, NULL,  NULL,
+	                         hostile,          false, false};
+	struct sieve_rules rs = one_rule(&c, 1, &x, 1);
+	const char *addrs[] = {"me\"@example.test"};
+	const char *s, *p;
+
+	(void)state;
+	rs.vacation.enabled = true;
+	rs.vacation.subject = "Re: \"; discard; \"";
+	rs.vacation.text = hostile;
+	rs.vacation.addresses = addrs;
+	rs.vacation.n_addresses = 0; /* a quote is no address: below */
+	s = round_trip(&rs, &caps);
+	assert_null(strstr(s, "\tdiscard;"));
+	assert_null(strstr(s, "\tkeep;"));
+	/* Both texts are one quoted string with the quote escaped. */
+	p = strstr(s, "reject \"away\r\n.\r\ntext:\r\n\\\"; discard;");
+	assert_non_null(p);
+	assert_non_null(strstr(s, "\"away\r\n.\r\ntext:\r\n\\\"; discard; "
+	                          "keep;\r\n.\r\n} stop; #\r\n\\\\\""));
+	/* An address with a quote is refused, not escaped into a list. */
+	{
+		struct sbuf out;
+		struct perr err = {0};
+		const char *where = NULL;
+
+		rs.vacation.n_addresses = 1;
+		sbuf_init(&out, A, 0, SIEVE_LITERAL_MAX);
+		assert_int_equal(sieve_script_generate(&rs, &caps, &out, A,
+		                                       &where, &err),
+		                 -1);
+		assert_int_equal(err.kind, PERR_INPUT);
+		assert_non_null(where);
+	}
+}
+
+/* Script names go out as literals: only control characters are refused. */
+static void
+test_script_names(void **state)
+{
+	char long_name[128 + 2]; /* the documented limit: 128 */
+
+	(void)state;
+	assert_true(sieve_name_is_valid("petrel"));
+	assert_true(sieve_name_is_valid("a \"quoted\" {3+} name"));
+	assert_false(sieve_name_is_valid("x\"\r\nDELETESCRIPT \"petrel"));
+	assert_false(sieve_name_is_valid("a\nb"));
+	assert_false(sieve_name_is_valid("a\rb"));
+	assert_false(sieve_name_is_valid("a\x7f"));
+	assert_false(sieve_name_is_valid("\xff\xfe"));
+	assert_false(sieve_name_is_valid(""));
+	assert_false(sieve_name_is_valid(NULL));
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[128] = '\0';
+	assert_true(sieve_name_is_valid(long_name));
+	long_name[128] = 'n';
+	long_name[128 + 1] = '\0';
+	assert_false(sieve_name_is_valid(long_name));
+}
+
 static void
 test_control_characters_refused(void **state)
 {
@@ -799,6 +871,8 @@ main(void)
 	        cmocka_unit_test(test_round_trip_every_action),
 	        cmocka_unit_test(test_flags_are_written_first),
 	        cmocka_unit_test(test_escaping_and_injection),
+	        cmocka_unit_test(test_multiline_text_cannot_end_its_string),
+	        cmocka_unit_test(test_script_names),
 	        cmocka_unit_test(test_control_characters_refused),
 	        cmocka_unit_test(test_unsupported_extension_named),
 	        cmocka_unit_test(test_vacation_round_trip),
