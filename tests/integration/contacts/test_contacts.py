@@ -10,12 +10,14 @@ import os
 import re
 import secrets
 import sys
-import traceback
 import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
 from test_api import BASE, Client, ok  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "harness"))
+from testrun import run_tests  # noqa: E402
 
 _clients = {}
 
@@ -241,21 +243,5 @@ def test_address_suggest_contacts_first():
     assert [x["email"] for x in got] == ["sink@example.test"], got
 
 
-def main():
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
-    passed = failed = 0
-    for name, fn in tests:
-        try:
-            fn()
-            passed += 1
-            print("ok   %s" % name, flush=True)
-        except Exception:  # noqa: BLE001 - report every failure
-            failed += 1
-            print("FAIL %s" % name, flush=True)
-            traceback.print_exc()
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(globals())

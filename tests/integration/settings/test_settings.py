@@ -12,10 +12,12 @@ import re
 import subprocess
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
 from test_api import HARNESS, STACK, Client, ok  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "harness"))
+from testrun import run_tests  # noqa: E402
 
 USER = "carol@example.org"
 RUN = "%d" % (time.time() * 1000)
@@ -215,21 +217,5 @@ def test_read_delay_leaves_the_message_unread_on_open():
         ok(*c.call("FolderDelete", {"path": folder})[:2])
 
 
-def main():
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
-    passed = failed = 0
-    for name, fn in tests:
-        try:
-            fn()
-            passed += 1
-            print("ok   %s" % name, flush=True)
-        except Exception:  # noqa: BLE001 - report every failure
-            failed += 1
-            print("FAIL %s" % name, flush=True)
-            traceback.print_exc()
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(globals())
