@@ -14,23 +14,7 @@
 #include "admin/admin.h"
 #include "config/config.h"
 
-static struct arena *A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = arena_create("test", 4096, 0);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	arena_destroy(&A);
-	return 0;
-}
+#include "../support/unit_arena.h"
 
 static void
 rm_rf(const char *dir)
@@ -467,5 +451,6 @@ main(void)
 		cmocka_unit_test(test_brand_store_names_by_content_mode_0640),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_arena_setup,
+	                              unit_arena_teardown);
 }

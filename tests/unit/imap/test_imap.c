@@ -16,23 +16,7 @@
 #include "imap/imap.h"
 #include "core/banned.h"
 
-static struct arena *A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = arena_create("test", 4096, 0);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	arena_destroy(&A);
-	return 0;
-}
+#include "../support/unit_arena.h"
 
 static const struct {
 	const char *utf8;
@@ -556,5 +540,6 @@ main(void)
 	        cmocka_unit_test(test_special_names),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_arena_setup,
+	                              unit_arena_teardown);
 }

@@ -10,23 +10,7 @@
 
 #include "mime/mime.h"
 
-static struct arena *A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = arena_create("test", 4096, 0);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	arena_destroy(&A);
-	return 0;
-}
+#include "../support/unit_arena.h"
 
 static const char *
 puny(const char *label)
@@ -517,5 +501,6 @@ main(void)
 	        cmocka_unit_test(test_drop_header_fields),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_arena_setup,
+	                              unit_arena_teardown);
 }

@@ -9,23 +9,7 @@
 
 #include "mime/mime.h"
 
-static struct arena *A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = arena_create("test", 4096, 0);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	arena_destroy(&A);
-	return 0;
-}
+#include "../support/unit_arena.h"
 
 static struct mime_vcard *
 parse(const char *text, size_t *n_r, size_t *broken_r)
@@ -250,5 +234,6 @@ main(void)
 	        cmocka_unit_test(test_vcard_write_escape_fold),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_arena_setup,
+	                              unit_arena_teardown);
 }

@@ -9,23 +9,7 @@
 
 #include "sanitize/sanitize.h"
 
-static struct arena *A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = arena_create("test", 4096, 0);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	arena_destroy(&A);
-	return 0;
-}
+#include "../support/unit_arena.h"
 
 static const char *
 text(const char *html)
@@ -80,5 +64,6 @@ main(void)
 	        cmocka_unit_test(test_links_quotes_and_dropped_content),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_arena_setup,
+	                              unit_arena_teardown);
 }
