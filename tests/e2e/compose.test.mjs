@@ -28,7 +28,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BASE_URL, DESKTOP, launch, shot, withPage } from './lib.mjs';
+import { BASE_URL, DESKTOP, launch, pageApi, shot, withPage } from './lib.mjs';
 
 const ALICE = ['alice@example.test', 'alice-pass-1'];
 const BOB = ['bob@example.test', 'bob-pass-2'];
@@ -66,17 +66,6 @@ after(async () => { await browser?.close(); });
 
 // ---- helpers -----------------------------------------------------------------------
 
-function pageApi(page, action, body) {
-  return page.evaluate(async ([action, body]) => {
-    const boot = JSON.parse(document.body.dataset.petrel);
-    const r = await fetch('/api/' + action, {
-      method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-Petrel-Token': boot.csrf },
-      body: JSON.stringify(body),
-    });
-    return { status: r.status, body: await r.json() };
-  }, [action, body]);
-}
 
 async function login(page, [user, pass]) {
   await page.goto(BASE_URL + '/');

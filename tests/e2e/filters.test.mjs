@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BASE_URL, DESKTOP, PHONE, launch, shot, withPage } from './lib.mjs';
+import { BASE_URL, DESKTOP, launch, login, PHONE, shot, withPage } from './lib.mjs';
 
 const STACK = process.env.PETREL_MAILSTACK_DIR;
 const TOKEN = `flt${Date.now().toString(36)}`;
@@ -24,13 +24,6 @@ function stack() {
 // below matches only this test's token, never carol's address.
 function bob() { return stack().users.find((u) => u.email === 'bob@example.test'); }
 
-async function login(page, user) {
-  await page.goto(BASE_URL + '/');
-  await page.fill('#login-email', user.email);
-  await page.fill('#login-password', user.password);
-  await Promise.all([page.waitForNavigation(), page.click('#login-submit')]);
-  await page.waitForSelector('#list');
-}
 
 async function boot(page) {
   return page.evaluate(() => JSON.parse(document.body.dataset.petrel).filters || null);

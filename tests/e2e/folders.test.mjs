@@ -7,7 +7,7 @@
 //   PETREL_BASE_URL=http://127.0.0.1:8080 node --test folders.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, DESKTOP, PHONE, launch, shot, withPage } from './lib.mjs';
+import { BASE_URL, DESKTOP, launch, pageApi, PHONE, shot, withPage } from './lib.mjs';
 
 const USER = process.env.PETREL_E2E_USER || 'alice@example.test';
 const PASS = process.env.PETREL_E2E_PASS || 'alice-pass-1';
@@ -36,17 +36,6 @@ async function login(page) {
   await page.waitForSelector('#folders li[data-path="INBOX"] .folder-more', { state: 'attached' });
 }
 
-function pageApi(page, action, body) {
-  return page.evaluate(async ([action, body]) => {
-    const boot = JSON.parse(document.body.dataset.petrel);
-    const r = await fetch('/api/' + action, {
-      method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-Petrel-Token': boot.csrf },
-      body: JSON.stringify(body),
-    });
-    return { status: r.status, body: await r.json() };
-  }, [action, body]);
-}
 
 const li = (path) => `#folders li[data-path="${path.replace(/"/g, '\\"')}"]`;
 

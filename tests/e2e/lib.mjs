@@ -86,3 +86,13 @@ export function pageApi(page, action, body) {
     return { status: r.status, body: await r.json() };
   }, [action, body]);
 }
+
+// Sign in through the login form as user ({email, password}) and wait
+// for the mailbox.
+export async function login(page, user) {
+  await page.goto(BASE_URL + '/');
+  await page.fill('#login-email', user.email);
+  await page.fill('#login-password', user.password);
+  await Promise.all([page.waitForNavigation(), page.click('#login-submit')]);
+  await page.waitForSelector('#list');
+}

@@ -10,7 +10,7 @@
 //   PETREL_BASE_URL=http://127.0.0.1:8099 node --test mailbox.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, DESKTOP, PHONE, launch, shot, withPage } from './lib.mjs';
+import { BASE_URL, DESKTOP, launch, pageApi, PHONE, shot, withPage } from './lib.mjs';
 
 const USER = process.env.PETREL_E2E_USER || 'alice@example.test';
 const PASS = process.env.PETREL_E2E_PASS || 'alice-pass-1';
@@ -54,19 +54,6 @@ function rows(page) {
   })));
 }
 
-// Calls the JSON API from inside the page, as outside scripts would, with
-// the CSRF token the page was given in <body data-petrel>.
-function pageApi(page, action, body) {
-  return page.evaluate(async ([action, body]) => {
-    const boot = JSON.parse(document.body.dataset.petrel);
-    const r = await fetch('/api/' + action, {
-      method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-Petrel-Token': boot.csrf },
-      body: JSON.stringify(body),
-    });
-    return { status: r.status, body: await r.json() };
-  }, [action, body]);
-}
 
 // RFC 5256 base subject (Re:, Fw:, Fwd: and [blob] prefixes dropped),
 // compared the way Dovecot's i;unicode-casemap does: case and accents folded.

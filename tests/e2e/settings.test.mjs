@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BASE_URL, DESKTOP, PHONE, launch, shot, withPage, pageApi } from './lib.mjs';
+import { BASE_URL, DESKTOP, launch, login, pageApi, PHONE, shot, withPage } from './lib.mjs';
 
 const STACK = process.env.PETREL_MAILSTACK_DIR;
 const HARNESS = path.join(process.env.PETREL_SOURCE_DIR || '.', 'tests', 'harness');
@@ -43,13 +43,6 @@ after(async () => {
   await browser?.close();
 });
 
-async function login(page, user) {
-  await page.goto(BASE_URL + '/');
-  await page.fill('#login-email', user.email);
-  await page.fill('#login-password', user.password);
-  await Promise.all([page.waitForNavigation(), page.click('#login-submit')]);
-  await page.waitForSelector('#list');
-}
 
 async function openGeneral(page) {
   await page.click('#user-btn');
