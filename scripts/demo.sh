@@ -29,7 +29,9 @@ mkdir -p "$state"
 chmod 755 "$state"
 
 cleanup() {
-	trap - INT TERM EXIT
+	# A second Ctrl-C while stopping must not leave the mail servers up.
+	trap '' INT TERM
+	trap - EXIT
 	echo
 	echo "demo: stopping"
 	python3 tests/harness/webstack.py stop --dir "$state/web" || true
