@@ -23,6 +23,7 @@
 #include <openssl/sha.h>
 
 #include "admin.h"
+#include "admin_private.h"
 #include "config/config.h"
 #include "core/banned.h"
 
@@ -258,16 +259,9 @@ admin_file_read(const char *path, size_t max, struct arena *a,
 	int fd;
 
 	*data_r = STRV_NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = admin_open_regular(path, &st, a, err);
 	if (fd < 0)
-		return perr_set(err, a,
-		                errno == ENOENT ? PERR_NOTFOUND : PERR_INTERNAL,
-		                "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return perr_set(err, a, PERR_INTERNAL, "%s is not a file",
-		                path);
-	}
+		return -1;
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
 		return perr_set(err, a, PERR_LIMIT,

@@ -13,10 +13,29 @@
 #endif
 
 #include "admin.h"
+#include "admin_private.h"
 #include "config/config.h"
 #include "core/banned.h"
 
 #define TAIL_MAX_BYTES (256 * 1024)
+
+int
+admin_open_regular(const char *path, struct stat *st, struct arena *a,
+		   struct perr *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return perr_set(err, a,
+				errno == ENOENT ? PERR_NOTFOUND : PERR_INTERNAL,
+				"cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return perr_set(err, a, PERR_INTERNAL, "%s is not a file",
+				path);
+	}
+	return fd;
+}
 
 int
 admin_tail_file(const char *path, size_t max_lines, struct arena *a,
@@ -30,16 +49,9 @@ admin_tail_file(const char *path, size_t max_lines, struct arena *a,
 	int fd;
 
 	*n_r = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = admin_open_regular(path, &st, a, err);
 	if (fd < 0)
-		return perr_set(err, a,
-				errno == ENOENT ? PERR_NOTFOUND : PERR_INTERNAL,
-				"cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return perr_set(err, a, PERR_INTERNAL, "%s is not a file",
-				path);
-	}
+		return -1;
 	start = st.st_size > TAIL_MAX_BYTES ? st.st_size - TAIL_MAX_BYTES : 0;
 	buf = arena_alloc(a, TAIL_MAX_BYTES + 1);
 	lines = arena_new_array(a, char *, max_lines > 0 ? max_lines : 1);

@@ -21,15 +21,17 @@ log_path(struct web_ctx *ctx)
 			    ctx->config->paths.logs_dir);
 }
 
-static const char *
-fmt_time(struct web_ctx *ctx, int64_t t)
+const char *
+web_admin_fmt_time(struct web_ctx *ctx, int64_t t, bool seconds)
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
 	char buf[32];
 
 	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+	    strftime(buf, sizeof(buf),
+		     seconds ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d %H:%M UTC",
+		     &tm) == 0)
 		return "?";
 	return arena_strdup(ctx->req->arena, buf);
 }
@@ -67,7 +69,8 @@ add_audit(struct web_ctx *ctx, struct tmpl_dict *d, size_t limit)
 	for (i = 0; i < n; i++) {
 		struct tmpl_dict *s = tmpl_dict_add_section(d, "AUDIT");
 
-		tmpl_dict_set_cstr(s, "TIME", fmt_time(ctx, v[i].time));
+		tmpl_dict_set_cstr(s, "TIME",
+				   web_admin_fmt_time(ctx, v[i].time, true));
 		tmpl_dict_set_cstr(s, "ACTOR", v[i].actor);
 		tmpl_dict_set_cstr(s, "IP", v[i].ip);
 		tmpl_dict_set_cstr(s, "ACTION", v[i].action);
@@ -104,7 +107,8 @@ web_admin_dashboard(struct web_ctx *ctx, struct perr *err)
 
 	tmpl_dict_set_cstr(d, "UPTIME",
 			   fmt_duration(ctx, pt_now_unix() - ctx->app->started));
-	tmpl_dict_set_cstr(d, "STARTED", fmt_time(ctx, ctx->app->started));
+	tmpl_dict_set_cstr(d, "STARTED",
+			   web_admin_fmt_time(ctx, ctx->app->started, true));
 	st = web_store(ctx, err);
 	if (st == NULL ||
 	    session_count_active(st, pt_now_unix(), ctx->req->arena, &active,

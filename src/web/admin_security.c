@@ -17,19 +17,6 @@
 #define PASSWORD_MIN 12
 #define PASSWORD_MAX 256
 
-static const char *
-fmt_time(struct web_ctx *ctx, int64_t t)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-	char buf[32];
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		return "?";
-	return arena_strdup(ctx->req->arena, buf);
-}
-
 struct sec_errors {
 	const char *login, *current, *password, *confirm, *totp;
 };
@@ -96,9 +83,11 @@ render(struct web_ctx *ctx, int status, const struct sec_errors *e,
 		tmpl_dict_set_cstr(s, "ID", v[i].id_hash);
 		tmpl_dict_set_cstr(s, "USER", v[i].user);
 		tmpl_dict_set_cstr(s, "IP", v[i].ip);
-		tmpl_dict_set_cstr(s, "CREATED", fmt_time(ctx, v[i].created));
+		tmpl_dict_set_cstr(s, "CREATED",
+				   web_admin_fmt_time(ctx, v[i].created, false));
 		tmpl_dict_set_cstr(s, "LAST_SEEN",
-				   fmt_time(ctx, v[i].last_seen));
+				   web_admin_fmt_time(ctx, v[i].last_seen,
+						      false));
 	}
 	if (n == 0)
 		tmpl_dict_show_section(d, "NO_SESSIONS");

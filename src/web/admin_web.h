@@ -49,6 +49,12 @@ struct tmpl_dict *web_admin_page_dict(struct web_ctx *ctx,
 				      const char *title_key, const char *nav);
 /* A form field, trimmed of nothing; "" when absent. */
 const char *web_admin_field(struct web_ctx *ctx, const char *name);
+/*
+ * A Unix time as "YYYY-MM-DD HH:MM[:SS] UTC" in the request arena; "?"
+ * when it cannot be shown.
+ */
+const char *web_admin_fmt_time(struct web_ctx *ctx, int64_t t,
+			       bool seconds);
 /* Append to the audit log (actor and ip from the request); logs on error. */
 void web_admin_audit(struct web_ctx *ctx, const char *action,
 		     const char *fmt, ...) PT_PRINTF(3, 4);
