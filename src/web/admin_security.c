@@ -7,7 +7,6 @@
  * signs in again through the hidden URL.
  */
 #include <string.h>
-#include <time.h>
 
 #include "web_private.h"
 #include "admin/admin.h"
