@@ -178,6 +178,12 @@ void perr_clear(struct perr *err);
 const char *perr_kind_name(enum perr_kind kind);
 /* The HTTP status that fits an error kind. */
 int perr_http_status(enum perr_kind kind);
+/*
+ * The standard reason phrase of an HTTP status ("Not Found"), or
+ * "Unknown": one table for both servers (http's FastCGI answers and
+ * live's own HTTP/1.1 event server).
+ */
+const char *pt_http_reason(int status);
 
 /* ---- log ------------------------------------------------------------- */
 

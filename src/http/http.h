@@ -276,8 +276,6 @@ int http_response_redirect(struct http_response *resp, int status,
 int http_response_stream_begin(struct http_response *resp) PT_NONNULL(1);
 int http_response_write(struct http_response *resp, const void *p, size_t n)
         PT_NONNULL(1);
-/* The standard reason phrase for a status ("Not Found"), or "Unknown". */
-const char *http_status_reason(int status);
 
 /* ---- running requests ------------------------------------------------ */
 

@@ -12,71 +12,6 @@
 #include "http_private.h"
 #include "core/banned.h"
 
-const char *
-http_status_reason(int status)
-{
-	switch (status) {
-	case 200:
-		return "OK";
-	case 201:
-		return "Created";
-	case 202:
-		return "Accepted";
-	case 204:
-		return "No Content";
-	case 206:
-		return "Partial Content";
-	case 301:
-		return "Moved Permanently";
-	case 302:
-		return "Found";
-	case 303:
-		return "See Other";
-	case 304:
-		return "Not Modified";
-	case 307:
-		return "Temporary Redirect";
-	case 308:
-		return "Permanent Redirect";
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 409:
-		return "Conflict";
-	case 410:
-		return "Gone";
-	case 413:
-		return "Content Too Large";
-	case 415:
-		return "Unsupported Media Type";
-	case 422:
-		return "Unprocessable Content";
-	case 429:
-		return "Too Many Requests";
-	case 431:
-		return "Request Header Fields Too Large";
-	case 500:
-		return "Internal Server Error";
-	case 501:
-		return "Not Implemented";
-	case 502:
-		return "Bad Gateway";
-	case 503:
-		return "Service Unavailable";
-	case 504:
-		return "Gateway Timeout";
-	default:
-		return "Unknown";
-	}
-}
-
 void
 http_response_init(struct http_response *resp, struct arena *a,
                    const struct http_limits *l, struct http_io *io)
@@ -335,7 +270,7 @@ http_response_plain_error(struct http_response *resp, int status,
 	resp->status = status;
 	sbuf_reset(&resp->body);
 	sbuf_printf(&resp->body, "%d %s: %s\n", status,
-	            http_status_reason(status), msg);
+	            pt_http_reason(status), msg);
 	if (!sbuf_ok(&resp->body))
 		sbuf_reset(&resp->body);
 	(void)add_header(resp, "Content-Type", "text/plain; charset=utf-8");
@@ -356,7 +291,7 @@ build_head(struct http_response *resp, struct sbuf *out, bool with_length)
 	size_t i;
 
 	sbuf_printf(out, "Status: %d %s\r\n", resp->status,
-	            http_status_reason(resp->status));
+	            pt_http_reason(resp->status));
 	for (i = 0; i < resp->n_headers; i++) {
 		const struct http_param *h = &resp->headers[i];
 

@@ -180,31 +180,6 @@ live_format_event(struct sbuf *out, const char *name, const char *folder)
 	sbuf_append_cstr(out, "\"}\n\n");
 }
 
-static const char *
-reason(int status)
-{
-	switch (status) {
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 408:
-		return "Request Timeout";
-	case 431:
-		return "Request Header Fields Too Large";
-	case 503:
-		return "Service Unavailable";
-	default:
-		return "Internal Server Error";
-	}
-}
-
 void
 live_format_error(struct sbuf *out, int status, const char *text)
 {
@@ -214,7 +189,7 @@ live_format_error(struct sbuf *out, int status, const char *text)
 	            "Content-Length: %zu\r\n"
 	            "Cache-Control: no-store\r\n"
 	            "Connection: close\r\n",
-	            status, reason(status), strlen(text) + 1);
+	            status, pt_http_reason(status), strlen(text) + 1);
 	if (status == 405)
 		sbuf_append_cstr(out, "Allow: GET\r\n");
 	sbuf_printf(out, "\r\n%s\n", text);
