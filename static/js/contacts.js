@@ -75,20 +75,11 @@
     return new Promise(function (resolve) {
       c = c || { name: '', emails: [], phone: '', organization: '', notes: '' };
       prefill = prefill || {};
-      var back = document.activeElement;
-      var overlay = el('div', 'overlay');
-      overlay.id = 'contact-dialog';
-      var form = el('form', 'dialog ct-dialog');
-      form.setAttribute('role', 'dialog');
-      form.setAttribute('aria-modal', 'true');
-      form.noValidate = true;
-      var head = el('header', 'dialog-head');
-      var h = el('h2', '', c.id ? t('L_CONTACTS_EDIT', 'Edit contact') : t('L_CONTACTS_NEW', 'New contact'));
-      h.id = 'contact-dialog-title';
-      form.setAttribute('aria-labelledby', h.id);
-      var x = iconButton('close', t('L_MAIL_CLOSE', 'Close'));
-      head.append(h, x);
-      var body = el('div', 'dialog-body ct-form');
+      var m = P.settings.modal({ id: 'contact-dialog', cls: 'dialog ct-dialog', bodyCls: 'ct-form',
+        title: c.id ? t('L_CONTACTS_EDIT', 'Edit contact') : t('L_CONTACTS_NEW', 'New contact'), cancel: null }, resolve);
+      var form = m.form;
+      var body = m.body;
+      var done = m.close;
       var alert = el('div', 'alert alert-error set-alert');
       alert.setAttribute('role', 'alert');
       alert.id = 'contact-error';
@@ -170,25 +161,8 @@
       save.type = 'submit';
       save.id = 'contact-save';
       foot.append(cancel, save);
-      form.append(head, body, foot);
-      overlay.appendChild(form);
-      document.body.appendChild(overlay);
-
-      function done(v) {
-        overlay.remove();
-        document.removeEventListener('keydown', onKey, true);
-        if (back && back.focus && document.contains(back)) back.focus();
-        resolve(v);
-      }
-      function onKey(ev) {
-        if (ev.key === 'Escape') { ev.preventDefault(); done(null); }
-        else if (ev.key === 'Tab' && P.trapTab) P.trapTab(ev, form);
-        ev.stopPropagation();
-      }
-      document.addEventListener('keydown', onKey, true);
-      x.addEventListener('click', function () { done(null); });
+      form.appendChild(foot);
       cancel.addEventListener('click', function () { done(null); });
-      overlay.addEventListener('mousedown', function (ev) { if (ev.target === overlay) done(null); });
       form.addEventListener('submit', function (ev) {
         ev.preventDefault();
         var list = Array.from(emailsBox.querySelectorAll('input')).map(function (i) { return i.value.trim(); })

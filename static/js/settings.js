@@ -161,26 +161,59 @@
 
   // ask({ title, text, ok, danger, input: { label, value } }) → Promise of
   // false (cancelled), true (confirmed) or the text typed.
+  // modal({ id, cls, role, title, bodyCls, cancel }, resolve) → { form, body, close }
+  // The frame the settings dialogs share: an overlay with a form, a heading
+  // with a close button and a body. The close button, Escape and a click on
+  // the backdrop call close(o.cancel); Tab stays inside; close(v) removes
+  // the dialog, gives focus back to where it was and resolves with v. The
+  // caller appends its footer and wires submit.
+  function modal(o, resolve) {
+    var back = document.activeElement;
+    var overlay = el('div', 'overlay');
+    overlay.id = o.id;
+    var form = el('form', o.cls);
+    form.setAttribute('role', o.role || 'dialog');
+    form.setAttribute('aria-modal', 'true');
+    form.tabIndex = -1;
+    form.noValidate = true;
+    var head = el('header', 'dialog-head');
+    var h = el('h2', '', o.title);
+    h.id = o.id + '-title';
+    form.setAttribute('aria-labelledby', h.id);
+    var x = el('button', 'icon-btn');
+    x.type = 'button';
+    x.setAttribute('aria-label', t('L_MAIL_CLOSE', 'Close'));
+    x.title = t('L_MAIL_CLOSE', 'Close');
+    x.appendChild(icon('close'));
+    head.append(h, x);
+    var body = el('div', 'dialog-body ' + o.bodyCls);
+    form.append(head, body);
+    overlay.appendChild(form);
+    function close(v) {
+      overlay.remove();
+      document.removeEventListener('keydown', onKey, true);
+      if (back && back.focus && document.contains(back)) back.focus();
+      resolve(v);
+    }
+    function onKey(ev) {
+      if (ev.key === 'Escape') { ev.preventDefault(); close(o.cancel); }
+      else if (ev.key === 'Tab' && P.trapTab) P.trapTab(ev, form);
+      ev.stopPropagation();
+    }
+    document.addEventListener('keydown', onKey, true);
+    x.addEventListener('click', function () { close(o.cancel); });
+    overlay.addEventListener('mousedown', function (ev) { if (ev.target === overlay) close(o.cancel); });
+    document.body.appendChild(overlay);
+    return { form: form, body: body, close: close };
+  }
+
   function ask(o) {
     return new Promise(function (resolve) {
-      var back = document.activeElement;
-      var overlay = el('div', 'overlay');
-      overlay.id = 'set-ask';
-      var form = el('form', 'dialog dialog-sm' + (o.danger ? ' fd-danger' : ''));
-      form.setAttribute('role', o.input ? 'dialog' : 'alertdialog');
-      form.setAttribute('aria-modal', 'true');
-      form.tabIndex = -1;
-      form.noValidate = true;
-      var head = el('header', 'dialog-head');
-      var h = el('h2', '', o.title);
-      h.id = 'set-ask-title';
-      form.setAttribute('aria-labelledby', h.id);
-      var x = el('button', 'icon-btn');
-      x.type = 'button';
-      x.setAttribute('aria-label', t('L_MAIL_CLOSE', 'Close'));
-      x.appendChild(icon('close'));
-      head.append(h, x);
-      var body = el('div', 'dialog-body fd-body');
+      var m = modal({ id: 'set-ask', cls: 'dialog dialog-sm' + (o.danger ? ' fd-danger' : ''),
+        role: o.input ? 'dialog' : 'alertdialog', title: o.title, bodyCls: 'fd-body', cancel: false }, resolve);
+      var form = m.form;
+      var body = m.body;
+      var done = m.close;
       var input = null;
       var err = el('p', 'field-error');
       err.id = 'set-ask-error';
@@ -219,29 +252,8 @@
       ok.type = 'submit';
       ok.id = 'set-ask-ok';
       foot.append(cancel, ok);
-      form.append(head, body, foot);
-      overlay.appendChild(form);
-      document.body.appendChild(overlay);
-      function done(v) {
-        overlay.remove();
-        document.removeEventListener('keydown', onKey, true);
-        if (back && back.focus) back.focus();
-        resolve(v);
-      }
-      function onKey(ev) {
-        if (ev.key === 'Escape') { ev.preventDefault(); ev.stopPropagation(); done(false); }
-        else if (ev.key === 'Tab') {
-          var f = Array.from(form.querySelectorAll('button, input')).filter(function (n) { return !n.disabled; });
-          var i = f.indexOf(document.activeElement);
-          if (ev.shiftKey && i <= 0) { ev.preventDefault(); f[f.length - 1].focus(); }
-          else if (!ev.shiftKey && i === f.length - 1) { ev.preventDefault(); f[0].focus(); }
-        }
-        ev.stopPropagation();
-      }
-      document.addEventListener('keydown', onKey, true);
-      x.addEventListener('click', function () { done(false); });
+      form.appendChild(foot);
       cancel.addEventListener('click', function () { done(false); });
-      overlay.addEventListener('mousedown', function (ev) { if (ev.target === overlay) done(false); });
       form.addEventListener('submit', function (ev) {
         ev.preventDefault();
         if (!input) { done(true); return; }
@@ -341,6 +353,7 @@
     go: go,
     refresh: refresh,
     ask: ask,
+    modal: modal,
     ui: { input: input, select: select, switchBox: switchBox, pageHead: pageHead, focusTitle: focusTitle, trackDirty: trackDirty, saved: saved }
   };
 
