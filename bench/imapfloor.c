@@ -22,7 +22,8 @@
  *
  *   imapfloor --port 28143 --user U --pass P --folder INBOX --uids 1,2,3
  *             [--host 127.0.0.1] [--tls none|starttls] [--mode fresh|open]
- *             [--items rows|envelope] [--section 1] [--clients 1] [--duration 8]
+ *             [--items rows|envelope] [--section 1] [--clients 1] [--duration
+ * 8]
  *             [--max-requests 20000] [--warmup 3]
  */
 #include <errno.h>
@@ -70,7 +71,8 @@ make_set(void)
 	struct mailimap_set *set = mailimap_set_new_empty();
 	char *s = strdup(uidlist), *save = NULL, *tok;
 
-	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+	for (tok = strtok_r(s, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
 		mailimap_set_add_single(set, (uint32_t)strtoul(tok, NULL, 10));
 	free(s);
 	return set;
@@ -82,12 +84,13 @@ make_fetch(void)
 	struct mailimap_fetch_type *ft =
 	        mailimap_fetch_type_new_fetch_att_list_empty();
 
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(
+	        ft, mailimap_fetch_att_new_uid());
 	if (!items_envelope)
 		mailimap_fetch_type_new_fetch_att_list_add(
 		        ft, mailimap_fetch_att_new_flags());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	                                           mailimap_fetch_att_new_envelope());
+	mailimap_fetch_type_new_fetch_att_list_add(
+	        ft, mailimap_fetch_att_new_envelope());
 	if (!items_envelope) {
 		mailimap_fetch_type_new_fetch_att_list_add(
 		        ft, mailimap_fetch_att_new_internaldate());
@@ -150,7 +153,8 @@ make_section_att(void)
 	clist *parts = clist_new();
 	char *s = strdup(section), *save = NULL, *tok;
 
-	for (tok = strtok_r(s, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
+	for (tok = strtok_r(s, ".", &save); tok;
+	     tok = strtok_r(NULL, ".", &save)) {
 		uint32_t *v = malloc(sizeof(*v));
 
 		*v = (uint32_t)strtoul(tok, NULL, 10);
@@ -171,10 +175,12 @@ fetch_message(mailimap *imap)
 	clist *res = NULL;
 	int r, n = -1;
 
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	                                           mailimap_fetch_att_new_envelope());
+	mailimap_fetch_type_new_fetch_att_list_add(
+	        ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(
+	        ft, mailimap_fetch_att_new_flags());
+	mailimap_fetch_type_new_fetch_att_list_add(
+	        ft, mailimap_fetch_att_new_envelope());
 	mailimap_fetch_type_new_fetch_att_list_add(
 	        ft, mailimap_fetch_att_new_bodystructure());
 	r = mailimap_uid_fetch(imap, set, ft, &res);
@@ -189,7 +195,8 @@ fetch_message(mailimap *imap)
 		ft = mailimap_fetch_type_new_fetch_att_list_empty();
 		mailimap_fetch_type_new_fetch_att_list_add(
 		        ft, mailimap_fetch_att_new_uid());
-		mailimap_fetch_type_new_fetch_att_list_add(ft, make_section_att());
+		mailimap_fetch_type_new_fetch_att_list_add(ft,
+		                                           make_section_att());
 		r = mailimap_uid_fetch(imap, set, ft, &res);
 		if (ok(r)) {
 			n = clist_count(res);
@@ -305,23 +312,35 @@ main(int argc, char **argv)
 			return 2;
 		}
 		c++;
-		if (!strcmp(o, "--host")) host = v;
-		else if (!strcmp(o, "--port")) port = atoi(v);
-		else if (!strcmp(o, "--user")) user = v;
-		else if (!strcmp(o, "--pass")) pass = v;
-		else if (!strcmp(o, "--folder")) folder = v;
-		else if (!strcmp(o, "--uids")) uidlist = v;
-		else if (!strcmp(o, "--tls")) tls = !strcmp(v, "starttls");
+		if (!strcmp(o, "--host"))
+			host = v;
+		else if (!strcmp(o, "--port"))
+			port = atoi(v);
+		else if (!strcmp(o, "--user"))
+			user = v;
+		else if (!strcmp(o, "--pass"))
+			pass = v;
+		else if (!strcmp(o, "--folder"))
+			folder = v;
+		else if (!strcmp(o, "--uids"))
+			uidlist = v;
+		else if (!strcmp(o, "--tls"))
+			tls = !strcmp(v, "starttls");
 		else if (!strcmp(o, "--mode")) {
 			mode_open = !strcmp(v, "open");
 			mode_message = !strcmp(v, "message");
-		}
-		else if (!strcmp(o, "--section")) section = v;
-		else if (!strcmp(o, "--items")) items_envelope = !strcmp(v, "envelope");
-		else if (!strcmp(o, "--clients")) clients = atoi(v);
-		else if (!strcmp(o, "--duration")) duration = atof(v);
-		else if (!strcmp(o, "--max-requests")) max_requests = atol(v);
-		else if (!strcmp(o, "--warmup")) warmup = atoi(v);
+		} else if (!strcmp(o, "--section"))
+			section = v;
+		else if (!strcmp(o, "--items"))
+			items_envelope = !strcmp(v, "envelope");
+		else if (!strcmp(o, "--clients"))
+			clients = atoi(v);
+		else if (!strcmp(o, "--duration"))
+			duration = atof(v);
+		else if (!strcmp(o, "--max-requests"))
+			max_requests = atol(v);
+		else if (!strcmp(o, "--warmup"))
+			warmup = atoi(v);
 		else {
 			fprintf(stderr, "imapfloor: unknown option %s\n", o);
 			return 2;

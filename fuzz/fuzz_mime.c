@@ -42,15 +42,15 @@ next_byte(struct tree_in *t)
 }
 
 static const char *const kinds[][2] = {
-        {"text", "plain"},          {"text", "html"},
-        {"multipart", "mixed"},     {"multipart", "alternative"},
-        {"multipart", "related"},   {"message", "rfc822"},
-        {"image", "png"},           {"text", "calendar"},
+        {"text", "plain"},        {"text", "html"},
+        {"multipart", "mixed"},   {"multipart", "alternative"},
+        {"multipart", "related"}, {"message", "rfc822"},
+        {"image", "png"},         {"text", "calendar"},
 };
-static const char *const charsets[] = {"utf-8", "iso-8859-1", "koi8-r",
-                                       "shift_jis", "x-unknown", ""};
-static const char *const encodings[] = {"7bit", "base64",
-                                        "quoted-printable", "8bit"};
+static const char *const charsets[] = {"utf-8",     "iso-8859-1", "koi8-r",
+                                       "shift_jis", "x-unknown",  ""};
+static const char *const encodings[] = {"7bit", "base64", "quoted-printable",
+                                        "8bit"};
 
 /* One part from the input: a kind byte, then children or a body size. */
 static void
@@ -78,8 +78,8 @@ build(struct tree_in *t, struct imap_part *p, struct imap_part *parent,
 		p->n_params = 1;
 	}
 	n = strcmp(p->type, "multipart") == 0 ? next_byte(t) % 5
-	    : k == 5                           ? 1
-	                                       : 0;
+	    : k == 5                          ? 1
+	                                      : 0;
 	if (depth >= 8 || t->parts > 64)
 		n = 0;
 	if (n == 0) {
@@ -111,10 +111,10 @@ in_tree(const struct imap_part *root, const struct imap_part *p)
 }
 
 static void
-render(const struct imap_part *p, bool html, struct strv in,
-       struct arena *a)
+render(const struct imap_part *p, bool html, struct strv in, struct arena *a)
 {
-	enum mime_encoding enc = mime_encoding_parse(strv_from_cstr(p->encoding));
+	enum mime_encoding enc =
+	        mime_encoding_parse(strv_from_cstr(p->encoding));
 	struct strv dec = mime_transfer_decode(enc, in, a);
 	struct mime_stream st;
 	struct sbuf pieces, out;
@@ -126,11 +126,11 @@ render(const struct imap_part *p, bool html, struct strv in,
 	sbuf_init(&pieces, a, 0, 0);
 	mime_stream_init(&st, enc);
 	for (off = 0; off < in.len; off += 7)
-		mime_stream_feed(&st,
-		                 (struct strv){in.p + off,
-		                               in.len - off < 7 ? in.len - off
-		                                                : 7},
-		                 &pieces);
+		mime_stream_feed(
+		        &st,
+		        (struct strv){in.p + off,
+		                      in.len - off < 7 ? in.len - off : 7},
+		        &pieces);
 	mime_stream_finish(&st, &pieces);
 	if (pieces.len != dec.len ||
 	    (dec.len > 0 && memcmp(sbuf_view(&pieces).p, dec.p, dec.len) != 0))
@@ -149,8 +149,8 @@ render(const struct imap_part *p, bool html, struct strv in,
 			abort(); /* no limits set: cannot fail */
 	} else {
 		struct sanitize_plain_opts po = {0, 2, "Quoted {n}"};
-		struct strv t = mime_flowed_unwrap(strv_from_cstr(text),
-		                                   false, a);
+		struct strv t =
+		        mime_flowed_unwrap(strv_from_cstr(text), false, a);
 
 		if (sanitize_plain_to_html(t, &po, a, &out, &err) != 0)
 			abort();
@@ -212,9 +212,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!strv_split_once(in, '\n', &head, &body))
 		body = STRV_NULL;
 	/* head: "<charset> <b|q|-> <f|d|->" */
-	cs = strv_dup(a, (struct strv){head.p, strcspn(strv_dup(a, head), " ")});
+	cs = strv_dup(a,
+	              (struct strv){head.p, strcspn(strv_dup(a, head), " ")});
 	dec = mime_transfer_decode(
-	        strchr(strv_dup(a, head), 'b') ? MIME_ENC_BASE64
+	        strchr(strv_dup(a, head), 'b')   ? MIME_ENC_BASE64
 	        : strchr(strv_dup(a, head), 'q') ? MIME_ENC_QP
 	                                         : MIME_ENC_IDENTITY,
 	        body, a);

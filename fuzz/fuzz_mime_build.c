@@ -100,8 +100,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.date = 1700000000;
 	mime_thread_ids(m.subject, m.from.name, a, &m.in_reply_to,
 	                &m.references);
-	if (m.references != NULL &&
-	    strlen(m.references) > MIME_REFERENCES_MAX)
+	if (m.references != NULL && strlen(m.references) > MIME_REFERENCES_MAX)
 		abort();
 	att.filename = strv_dup(a, fname);
 	att.content_type = "application/octet-stream";

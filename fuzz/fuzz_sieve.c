@@ -45,7 +45,7 @@ responses(const uint8_t *p, size_t n, size_t chunk)
 	struct sieve_line lines[16];
 	size_t k = 0, i;
 	struct sieve_caps caps;
-	struct perr err;
+	struct perr err = {0};
 
 	sieve_src_init(&src, mem_read, &m);
 	while (k < 16 && sieve_read_line(&src, A, &lines[k], &err) == 0) {
@@ -61,7 +61,9 @@ responses(const uint8_t *p, size_t n, size_t chunk)
 			(void)sieve_error_line(st.text);
 		k++;
 	}
-	(void)sieve_caps_parse(lines, k, A, &caps, &err);
+	/* A refusal must say why. */
+	if (sieve_caps_parse(lines, k, A, &caps, &err) != 0 && err.msg == NULL)
+		abort();
 }
 
 static void

@@ -15,13 +15,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define OUT_MAX (256u * 1024)
 
 static const char *const pragmas[] = {
-	"",
-	"{{%AUTOESCAPE context=\"HTML\"}}",
-	"{{%AUTOESCAPE context=\"JAVASCRIPT\"}}",
-	"{{%AUTOESCAPE context=\"HTML\" state=\"IN_TAG\"}}",
-	"{{%AUTOESCAPE context=\"CSS\"}}",
-	"{{%AUTOESCAPE context=\"JSON\"}}",
-	"{{%AUTOESCAPE context=\"XML\"}}",
+        "",
+        "{{%AUTOESCAPE context=\"HTML\"}}",
+        "{{%AUTOESCAPE context=\"JAVASCRIPT\"}}",
+        "{{%AUTOESCAPE context=\"HTML\" state=\"IN_TAG\"}}",
+        "{{%AUTOESCAPE context=\"CSS\"}}",
+        "{{%AUTOESCAPE context=\"JSON\"}}",
+        "{{%AUTOESCAPE context=\"XML\"}}",
 };
 
 static void

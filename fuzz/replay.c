@@ -68,7 +68,7 @@ main(int argc, char **argv)
 			if (e->d_name[0] == '.')
 				continue;
 			n = snprintf(path, sizeof(path), "%s/%s", argv[i],
-				     e->d_name);
+			             e->d_name);
 			if (n < 0 || (size_t)n >= sizeof(path))
 				continue;
 			if (run_file(path) != 0) {

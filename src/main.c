@@ -35,17 +35,17 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: petrel serve --listen unix:PATH|HOST:PORT [--threads N]"
-		" [--data DIR] [--share DIR] [--static-url URL]\n"
-		"                    [--events unix:PATH|HOST:PORT]\n"
-		"       petrel check-config [--data DIR] [--strict]\n"
-		"       petrel admin init|passwd [--data DIR]"
-		" [--credentials-file PATH]\n"
-		"       petrel version\n"
-		"\n"
-		"DIR defaults: --data %s (or $PETREL_DATA),\n"
-		"--share: $PETREL_SHARE, else %s, else the source tree.\n",
-		PETREL_DEFAULT_DATA_DIR, PETREL_INSTALL_SHARE_DIR);
+	        "usage: petrel serve --listen unix:PATH|HOST:PORT [--threads N]"
+	        " [--data DIR] [--share DIR] [--static-url URL]\n"
+	        "                    [--events unix:PATH|HOST:PORT]\n"
+	        "       petrel check-config [--data DIR] [--strict]\n"
+	        "       petrel admin init|passwd [--data DIR]"
+	        " [--credentials-file PATH]\n"
+	        "       petrel version\n"
+	        "\n"
+	        "DIR defaults: --data %s (or $PETREL_DATA),\n"
+	        "--share: $PETREL_SHARE, else %s, else the source tree.\n",
+	        PETREL_DEFAULT_DATA_DIR, PETREL_INSTALL_SHARE_DIR);
 }
 
 static bool
@@ -91,15 +91,15 @@ open_log(struct web_app *app, bool to_stderr)
 		if (cfg->logs.path[0] != '\0')
 			file = cfg->logs.path;
 		else if (pt_snprintf_ok(path, sizeof(path), "%s/petrel.log",
-					cfg->paths.logs_dir))
+		                        cfg->paths.logs_dir))
 			file = path;
 	}
 	if (log_open(file, to_stderr, cfg->logs.syslog, cfg->logs.level,
-		     &err) != 0) {
+	             &err) != 0) {
 		log_warn("cannot open the log file %s; logging to stderr",
-			 file);
+		         file);
 		(void)log_open(NULL, true, cfg->logs.syslog, cfg->logs.level,
-			       &err);
+		               &err);
 	}
 	config_unref(&cfg);
 }
@@ -113,7 +113,7 @@ on_reload(void *ctx)
 
 	if (web_app_reload(app, a, &err) != 0)
 		log_error("reload failed, keeping the running config: %s",
-			  err.msg);
+		          err.msg);
 	else
 		log_info("config, templates and catalogs reloaded");
 	arena_destroy(&a);
@@ -123,14 +123,14 @@ static int
 cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"listen", required_argument, NULL, 'l'},
-		{"threads", required_argument, NULL, 't'},
-		{"data", required_argument, NULL, 'd'},
-		{"share", required_argument, NULL, 's'},
-		{"static-url", required_argument, NULL, 'u'},
-		{"events", required_argument, NULL, 'e'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"listen", required_argument, NULL, 'l'},
+	        {"threads", required_argument, NULL, 't'},
+	        {"data", required_argument, NULL, 'd'},
+	        {"share", required_argument, NULL, 's'},
+	        {"static-url", required_argument, NULL, 'u'},
+	        {"events", required_argument, NULL, 'e'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct web_app_opts app_opts = {0};
 	struct http_server_opts srv = {0};
@@ -153,9 +153,10 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 't':
 			if (!pt_parse_u64(strv_from_cstr(optarg), 256,
-					  &threads) ||
+			                  &threads) ||
 			    threads == 0) {
-				fprintf(stderr, "petrel: --threads wants 1-256\n");
+				fprintf(stderr,
+				        "petrel: --threads wants 1-256\n");
 				return 2;
 			}
 			break;
@@ -215,7 +216,7 @@ cmd_serve(int argc, char **argv)
 		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 		if (live == NULL) {
 			log_error("cannot start live updates on %s: %s",
-				  live_opts.listen, err.msg);
+			          live_opts.listen, err.msg);
 			web_app_destroy(&app);
 			config_swap(NULL);
 			arena_destroy(&a);
@@ -223,9 +224,9 @@ cmd_serve(int argc, char **argv)
 		}
 	}
 	log_info("petrel %s serving on %s with %d threads (data %s%s%s)",
-		 PETREL_VERSION, srv.listen, srv.threads, app_opts.data_dir,
-		 live != NULL ? ", events on " : "",
-		 live != NULL ? live_opts.listen : "");
+	         PETREL_VERSION, srv.listen, srv.threads, app_opts.data_dir,
+	         live != NULL ? ", events on " : "",
+	         live != NULL ? live_opts.listen : "");
 	ret = http_serve(&srv, web_dispatch, &err);
 	if (ret != 0)
 		log_error("serve: %s", err.msg);
@@ -241,7 +242,7 @@ cmd_serve(int argc, char **argv)
 
 static void
 print_diag(void *ctx, enum config_diag_level level, const char *file,
-	   unsigned line, const char *msg)
+           unsigned line, const char *msg)
 {
 	(void)ctx;
 	if (line > 0)
@@ -256,9 +257,9 @@ static int
 cmd_check_config(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"strict", no_argument, NULL, 'S'},
-		{NULL, 0, NULL, 0},
+	        {"data", required_argument, NULL, 'd'},
+	        {"strict", no_argument, NULL, 'S'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *data = default_data_dir();
 	unsigned flags = 0, errors;
@@ -296,9 +297,9 @@ static int
 cmd_admin(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"credentials-file", required_argument, NULL, 'c'},
-		{NULL, 0, NULL, 0},
+	        {"data", required_argument, NULL, 'd'},
+	        {"credentials-file", required_argument, NULL, 'c'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct admin_init_result res;
 	const char *data = default_data_dir(), *cred = NULL;
@@ -307,8 +308,8 @@ cmd_admin(int argc, char **argv)
 	bool init;
 	int c, r;
 
-	if (argc < 2 || (strcmp(argv[1], "init") != 0 &&
-			 strcmp(argv[1], "passwd") != 0)) {
+	if (argc < 2 ||
+	    (strcmp(argv[1], "init") != 0 && strcmp(argv[1], "passwd") != 0)) {
 		usage(stderr);
 		return 2;
 	}
@@ -330,7 +331,7 @@ cmd_admin(int argc, char **argv)
 	umask(077);
 	a = arena_create("admin", 16 * 1024, 0);
 	r = init ? admin_init(data, cred, a, &res, &err)
-		 : admin_passwd(data, cred, a, &res, &err);
+	         : admin_passwd(data, cred, a, &res, &err);
 	if (r != 0) {
 		fprintf(stderr, "petrel admin %s: %s\n", argv[1], err.msg);
 		arena_destroy(&a);
@@ -373,7 +374,8 @@ cmd_cgi(void)
 		log_error("cannot start: %s", err.msg);
 		fputs("Status: 500 Internal Server Error\r\n"
 		      "Content-Type: text/plain\r\n\r\n"
-		      "Petrel is not configured correctly; see the server log.\n",
+		      "Petrel is not configured correctly; see the server "
+		      "log.\n",
 		      stdout);
 		arena_destroy(&a);
 		return 1;

@@ -55,7 +55,7 @@ enum admin_hash_kind {
 
 /* Hash secret with a fresh random salt; the text is in a. */
 int admin_hash(enum admin_hash_kind kind, struct strv secret, struct arena *a,
-	       char **hash_r, struct perr *err) PT_WARN_UNUSED;
+               char **hash_r, struct perr *err) PT_WARN_UNUSED;
 /*
  * True if secret matches hash. hash NULL, empty or malformed: the work is
  * done anyway against a dummy of kind's cost and false returned, so a
@@ -63,7 +63,7 @@ int admin_hash(enum admin_hash_kind kind, struct strv secret, struct arena *a,
  * hash above sane bounds (N > 2^20, 10^7 iterations) are refused.
  */
 bool admin_hash_verify(enum admin_hash_kind kind, const char *hash,
-		       struct strv secret);
+                       struct strv secret);
 
 /* ---- generated credentials ------------------------------------------- */
 
@@ -87,20 +87,20 @@ bool admin_key_verify(const struct config *cfg, struct strv key);
  * derivation; the user name is compared in constant time too.
  */
 bool admin_login_verify(const struct config *cfg, struct strv user,
-			struct strv password);
+                        struct strv password);
 
 /* ---- TOTP (RFC 6238 over RFC 4226 HOTP, SHA-1, 6 digits, 30 s) -------- */
 
 /* A new secret: 20 random bytes as unpadded base32 (32 chars), in a. */
 char *admin_totp_secret_new(struct arena *a);
 /* The code for time t; -1 if the secret is not valid base32. */
-int admin_totp_code(const char *secret_b32, int64_t t, unsigned *code_r)
-	PT_WARN_UNUSED;
+int admin_totp_code(const char *secret_b32, int64_t t,
+                    unsigned *code_r) PT_WARN_UNUSED;
 /* True if code (6 digits) matches at now, or one step before/after. */
 bool admin_totp_verify(const char *secret_b32, struct strv code, int64_t now);
 /* "otpauth://totp/Issuer:account?secret=...&issuer=...", in a. */
 char *admin_totp_uri(const char *issuer, const char *account,
-		     const char *secret_b32, struct arena *a);
+                     const char *secret_b32, struct arena *a);
 /*
  * The QR code of text as an SVG image (black modules on white), in a, or
  * NULL when Petrel was built without libqrencode or encoding failed.
@@ -120,16 +120,16 @@ char *admin_credentials_default_path(struct arena *a);
  * or not a regular file, or belongs to another user than the caller.
  */
 int admin_credentials_write(const char *path, const char *user,
-			    const char *password, const char *key,
-			    struct arena *a, struct perr *err) PT_WARN_UNUSED;
+                            const char *password, const char *key,
+                            struct arena *a, struct perr *err) PT_WARN_UNUSED;
 /*
  * Read the three values back (for `admin passwd`, which keeps name and
  * key). PERR_NOTFOUND when the file does not exist; the same symlink and
  * owner checks as the writer. Results in a.
  */
 int admin_credentials_read(const char *path, struct arena *a, char **user_r,
-			   char **password_r, char **key_r,
-			   struct perr *err) PT_WARN_UNUSED;
+                           char **password_r, char **key_r,
+                           struct perr *err) PT_WARN_UNUSED;
 
 /* ---- install commands ------------------------------------------------ */
 
@@ -142,21 +142,22 @@ struct admin_init_result {
 /*
  * `petrel admin init`: create the data layout if missing, generate and
  * store new credentials (rotating any old ones; admin sessions opened
- * with the old ones stop working, see admin_cred_tag), write the credentials file, then load the config afresh and
- * check that exactly these credentials pass admin_key_verify() and
- * admin_login_verify(). credentials_file NULL: the default path.
+ * with the old ones stop working, see admin_cred_tag), write the credentials
+ * file, then load the config afresh and check that exactly these credentials
+ * pass admin_key_verify() and admin_login_verify(). credentials_file NULL: the
+ * default path.
  */
 int admin_init(const char *data_dir, const char *credentials_file,
-	       struct arena *a, struct admin_init_result *res_r,
-	       struct perr *err) PT_WARN_UNUSED;
+               struct arena *a, struct admin_init_result *res_r,
+               struct perr *err) PT_WARN_UNUSED;
 /*
  * `petrel admin passwd`: a new password only (and the admin sessions
  * end); the credentials file is rewritten when it exists. Verified like
  * admin_init. res_r->key is NULL when the file was absent.
  */
 int admin_passwd(const char *data_dir, const char *credentials_file,
-		 struct arena *a, struct admin_init_result *res_r,
-		 struct perr *err) PT_WARN_UNUSED;
+                 struct arena *a, struct admin_init_result *res_r,
+                 struct perr *err) PT_WARN_UNUSED;
 
 /* ---- application.ini edits ------------------------------------------- */
 
@@ -171,8 +172,8 @@ struct admin_setting {
  * and keys it does not touch. Values are validated by the caller.
  */
 int admin_app_settings_write(const struct config_paths *paths,
-			     const struct admin_setting *set, size_t n,
-			     struct arena *a, struct perr *err) PT_WARN_UNUSED;
+                             const struct admin_setting *set, size_t n,
+                             struct arena *a, struct perr *err) PT_WARN_UNUSED;
 
 /* ---- domains --------------------------------------------------------- */
 
@@ -212,8 +213,8 @@ struct admin_domain_form *admin_domain_form_new(struct arena *a);
  * if none). Values not in the file get the defaults.
  */
 int admin_domain_form_load(const struct config_paths *paths, const char *name,
-			   struct arena *a, struct admin_domain_form **form_r,
-			   struct perr *err) PT_WARN_UNUSED;
+                           struct arena *a, struct admin_domain_form **form_r,
+                           struct perr *err) PT_WARN_UNUSED;
 /* True if name is a domain file name we accept ("ex.com", "*", "*.ex",
  * "default"). */
 bool admin_domain_name_ok(struct strv name);
@@ -225,15 +226,15 @@ bool admin_domain_form_validate(struct admin_domain_form *f);
  * empty keep their old value. The form must have passed validation.
  */
 int admin_domain_save(const struct config_paths *paths,
-		      const struct admin_domain_form *f, struct arena *a,
-		      struct perr *err) PT_WARN_UNUSED;
+                      const struct admin_domain_form *f, struct arena *a,
+                      struct perr *err) PT_WARN_UNUSED;
 /* Set or clear `disabled` in the domain's file. */
 int admin_domain_set_disabled(const struct config_paths *paths,
-			      const char *name, bool disabled, struct arena *a,
-			      struct perr *err) PT_WARN_UNUSED;
+                              const char *name, bool disabled, struct arena *a,
+                              struct perr *err) PT_WARN_UNUSED;
 /* Delete the domain's file; PERR_NOTFOUND if none. */
 int admin_domain_delete(const struct config_paths *paths, const char *name,
-			struct arena *a, struct perr *err) PT_WARN_UNUSED;
+                        struct arena *a, struct perr *err) PT_WARN_UNUSED;
 
 /* ---- validators (forms) ---------------------------------------------- */
 
@@ -244,8 +245,7 @@ bool admin_valid_port(struct strv s, unsigned *port_r);
 bool admin_valid_secure(struct strv s, const char **canon_r);
 /* On/Off style; *canon_r "On" or "Off". */
 bool admin_valid_bool(struct strv s, const char **canon_r);
-bool admin_valid_uint(struct strv s, unsigned min, unsigned max,
-		      unsigned *v_r);
+bool admin_valid_uint(struct strv s, unsigned min, unsigned max, unsigned *v_r);
 
 /* ---- branding (branding.c) ------------------------------------------ */
 
@@ -275,7 +275,7 @@ const char *admin_brand_name(enum admin_brand b);
  * ADMIN_BRAND_MAX_SIDE). *info_r is filled on success.
  */
 const char *admin_image_sniff(struct strv data,
-			      struct admin_image_info *info_r);
+                              struct admin_image_info *info_r);
 /*
  * Check data with admin_image_sniff and write it atomically (temp file,
  * fsync, rename; mode 0640) to storage/branding/, created 0750 if
@@ -283,15 +283,15 @@ const char *admin_image_sniff(struct strv data,
  * PERR_INPUT with the reason's message key as err->msg.
  */
 int admin_brand_store(const struct config_paths *paths, enum admin_brand b,
-		      struct strv data, struct arena *a, char **file_r,
-		      struct perr *err) PT_WARN_UNUSED;
+                      struct strv data, struct arena *a, char **file_r,
+                      struct perr *err) PT_WARN_UNUSED;
 /*
  * Delete a stored file; nothing to do for "" or a missing file. A name
  * admin_brand_file_ok refuses is PERR_INPUT and nothing is touched.
  */
 int admin_brand_unlink(const struct config_paths *paths, enum admin_brand b,
-		       const char *file, struct arena *a,
-		       struct perr *err) PT_WARN_UNUSED;
+                       const char *file, struct arena *a,
+                       struct perr *err) PT_WARN_UNUSED;
 /* True if file has the form admin_brand_store gives b's files. */
 bool admin_brand_file_ok(enum admin_brand b, const char *file);
 /*
@@ -306,7 +306,7 @@ const char *admin_brand_mime(const char *file);
  * followed). PERR_NOTFOUND when it does not exist, PERR_LIMIT when larger.
  */
 int admin_file_read(const char *path, size_t max, struct arena *a,
-		    struct strv *data_r, struct perr *err) PT_WARN_UNUSED;
+                    struct strv *data_r, struct perr *err) PT_WARN_UNUSED;
 
 /* ---- connection tests ------------------------------------------------ */
 
@@ -330,8 +330,8 @@ struct admin_probe_opts {
 };
 
 struct admin_probe_result {
-	bool ok;           /* reached the server and talked to it */
-	unsigned ms;       /* wall time of the whole probe */
+	bool ok;     /* reached the server and talked to it */
+	unsigned ms; /* wall time of the whole probe */
 	const char *greeting;
 	const char *capabilities; /* space separated */
 	bool tls;
@@ -353,7 +353,7 @@ struct admin_probe_result {
  * in a).
  */
 void admin_probe(const struct admin_probe_opts *o, struct arena *a,
-		 struct admin_probe_result *res_r);
+                 struct admin_probe_result *res_r);
 
 /* ---- admin sessions -------------------------------------------------- */
 
@@ -375,23 +375,23 @@ struct admin_session {
 char *admin_cred_tag(const struct config *cfg, struct arena *a);
 /* Start a session; *cookie_r and *csrf_r (in a) go to the browser. */
 int admin_session_create(struct store *st, const char *admin,
-			 const char *cred_tag, const char *ip, int64_t now,
-			 struct arena *a, char **cookie_r, char **csrf_r,
-			 struct perr *err) PT_WARN_UNUSED;
+                         const char *cred_tag, const char *ip, int64_t now,
+                         struct arena *a, char **cookie_r, char **csrf_r,
+                         struct perr *err) PT_WARN_UNUSED;
 /*
  * The live session the cookie names (last_seen refreshed), or PERR_AUTH
  * (unknown, malformed, idle too long, expired: the row is deleted).
  */
 int admin_session_load(struct store *st, struct strv cookie, int64_t now,
-		       struct arena *a, struct admin_session **s_r,
-		       struct perr *err) PT_WARN_UNUSED;
+                       struct arena *a, struct admin_session **s_r,
+                       struct perr *err) PT_WARN_UNUSED;
 /* Constant-time check of a CSRF token. */
 bool admin_session_csrf_ok(const struct admin_session *s, struct strv token);
 int admin_session_destroy(struct store *st, const char *id_hash,
-			  struct arena *a, struct perr *err) PT_WARN_UNUSED;
+                          struct arena *a, struct perr *err) PT_WARN_UNUSED;
 /* End every admin session (credentials changed); returns the count. */
 int admin_sessions_clear(struct store *st, struct arena *a,
-			 struct perr *err) PT_WARN_UNUSED;
+                         struct perr *err) PT_WARN_UNUSED;
 
 /* ---- user sessions (security page) ----------------------------------- */
 
@@ -401,11 +401,11 @@ struct admin_user_session {
 };
 
 int admin_user_sessions(struct store *st, int64_t now, size_t limit,
-			struct arena *a, struct admin_user_session **v_r,
-			size_t *n_r, struct perr *err) PT_WARN_UNUSED;
+                        struct arena *a, struct admin_user_session **v_r,
+                        size_t *n_r, struct perr *err) PT_WARN_UNUSED;
 /* End one user session by its id hash; PERR_NOTFOUND if none. */
 int admin_user_session_end(struct store *st, const char *id_hash,
-			   struct arena *a, struct perr *err) PT_WARN_UNUSED;
+                           struct arena *a, struct perr *err) PT_WARN_UNUSED;
 
 /* ---- dashboard helpers ----------------------------------------------- */
 
@@ -414,11 +414,11 @@ int admin_user_session_end(struct store *st, const char *id_hash,
  * its end), oldest first, in a. PERR_NOTFOUND if it does not exist.
  */
 int admin_tail_file(const char *path, size_t max_lines, struct arena *a,
-		    char ***lines_r, size_t *n_r,
-		    struct perr *err) PT_WARN_UNUSED;
+                    char ***lines_r, size_t *n_r,
+                    struct perr *err) PT_WARN_UNUSED;
 
 /* Warnings about the installation, as message keys (L_ADMIN_WARN_*). */
 size_t admin_config_warnings(const struct config *cfg, const char **keys_r,
-			     size_t max);
+                             size_t max);
 
 #endif

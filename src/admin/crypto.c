@@ -34,11 +34,11 @@
  * false regardless.
  */
 static const char dummy_password[] =
-	"$scrypt$32768$8$1$00000000000000000000000000000000$"
-	"0000000000000000000000000000000000000000000000000000000000000000";
+        "$scrypt$32768$8$1$00000000000000000000000000000000$"
+        "0000000000000000000000000000000000000000000000000000000000000000";
 static const char dummy_key[] =
-	"pbkdf2-sha256$100000$00000000000000000000000000000000$"
-	"0000000000000000000000000000000000000000000000000000000000000000";
+        "pbkdf2-sha256$100000$00000000000000000000000000000000$"
+        "0000000000000000000000000000000000000000000000000000000000000000";
 
 /* Decode exactly out_len bytes of hex from s; false on any mismatch. */
 static bool
@@ -116,18 +116,16 @@ derive(const struct parsed_hash *h, struct strv secret,
 {
 	if (h->kind == ADMIN_HASH_PASSWORD)
 		return EVP_PBE_scrypt(secret.p != NULL ? secret.p : "",
-				      secret.len, h->salt, SALT_LEN, h->n,
-				      h->r, h->p, SCRYPT_MAXMEM, out,
-				      DK_LEN) == 1;
+		                      secret.len, h->salt, SALT_LEN, h->n, h->r,
+		                      h->p, SCRYPT_MAXMEM, out, DK_LEN) == 1;
 	return PKCS5_PBKDF2_HMAC(secret.p != NULL ? secret.p : "",
-				 (int)secret.len, h->salt, SALT_LEN,
-				 (int)h->iter, EVP_sha256(), DK_LEN,
-				 out) == 1;
+	                         (int)secret.len, h->salt, SALT_LEN,
+	                         (int)h->iter, EVP_sha256(), DK_LEN, out) == 1;
 }
 
 int
 admin_hash(enum admin_hash_kind kind, struct strv secret, struct arena *a,
-	   char **hash_r, struct perr *err)
+           char **hash_r, struct perr *err)
 {
 	struct parsed_hash h = {0};
 	char *salt_hex, *dk_hex;
@@ -140,7 +138,7 @@ admin_hash(enum admin_hash_kind kind, struct strv secret, struct arena *a,
 	pt_random_bytes(h.salt, SALT_LEN);
 	if (!derive(&h, secret, h.dk))
 		return perr_set(err, a, PERR_INTERNAL,
-				"key derivation failed (OpenSSL)");
+		                "key derivation failed (OpenSSL)");
 	salt_hex = codec_hex_encode(a, h.salt, SALT_LEN);
 	dk_hex = codec_hex_encode(a, h.dk, DK_LEN);
 	OPENSSL_cleanse(&h, sizeof(h));
@@ -148,10 +146,10 @@ admin_hash(enum admin_hash_kind kind, struct strv secret, struct arena *a,
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	if (kind == ADMIN_HASH_PASSWORD)
 		*hash_r = arena_printf(a, "$scrypt$%u$%u$%u$%s$%s", SCRYPT_N,
-				       SCRYPT_R, SCRYPT_P, salt_hex, dk_hex);
+		                       SCRYPT_R, SCRYPT_P, salt_hex, dk_hex);
 	else
-		*hash_r = arena_printf(a, "pbkdf2-sha256$%u$%s$%s",
-				       PBKDF2_ITER, salt_hex, dk_hex);
+		*hash_r = arena_printf(a, "pbkdf2-sha256$%u$%s$%s", PBKDF2_ITER,
+		                       salt_hex, dk_hex);
 	if (*hash_r == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	return 0;
@@ -159,7 +157,7 @@ admin_hash(enum admin_hash_kind kind, struct strv secret, struct arena *a,
 
 bool
 admin_hash_verify(enum admin_hash_kind kind, const char *hash,
-		  struct strv secret)
+                  struct strv secret)
 {
 	struct parsed_hash h;
 	unsigned char out[DK_LEN];
@@ -167,14 +165,12 @@ admin_hash_verify(enum admin_hash_kind kind, const char *hash,
 
 	real = parse_hash(kind, hash, &h);
 	if (!real) {
-		const char *dummy = kind == ADMIN_HASH_PASSWORD
-					    ? dummy_password
-					    : dummy_key;
+		const char *dummy = kind == ADMIN_HASH_PASSWORD ? dummy_password
+		                                                : dummy_key;
 
 		PT_ASSERT(parse_hash(kind, dummy, &h));
 	}
-	ok = derive(&h, secret, out) &&
-	     CRYPTO_memcmp(out, h.dk, DK_LEN) == 0;
+	ok = derive(&h, secret, out) && CRYPTO_memcmp(out, h.dk, DK_LEN) == 0;
 	OPENSSL_cleanse(out, sizeof(out));
 	return ok && real;
 }
@@ -193,7 +189,7 @@ char *
 admin_generate_password(struct arena *a)
 {
 	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				       "abcdefghijklmnopqrstuvwxyz0123456789";
+	                               "abcdefghijklmnopqrstuvwxyz0123456789";
 	char *pw = arena_alloc(a, 17);
 	size_t n = 0;
 	unsigned char b;
@@ -229,7 +225,7 @@ admin_key_verify(const struct config *cfg, struct strv key)
 
 	/* The derivation runs even when the panel is off. */
 	ok = admin_hash_verify(ADMIN_HASH_KEY,
-			       enabled ? cfg->admin_panel.key : NULL, key);
+	                       enabled ? cfg->admin_panel.key : NULL, key);
 	return ok && enabled;
 }
 
@@ -251,16 +247,15 @@ name_eq(struct strv a, struct strv b)
 
 bool
 admin_login_verify(const struct config *cfg, struct strv user,
-		   struct strv password)
+                   struct strv password)
 {
 	bool enabled = admin_panel_enabled(cfg);
 	bool name_ok = name_eq(user, strv_from_cstr(cfg->security.admin_login));
 	bool pw_ok;
 
 	pw_ok = admin_hash_verify(ADMIN_HASH_PASSWORD,
-				  enabled ? cfg->security.admin_password
-					  : NULL,
-				  password);
+	                          enabled ? cfg->security.admin_password : NULL,
+	                          password);
 	return enabled && name_ok && pw_ok;
 }
 
@@ -342,7 +337,7 @@ admin_totp_code(const char *secret_b32, int64_t t, unsigned *code_r)
 	for (i = 0; i < 8; i++)
 		msg[7 - i] = (unsigned char)(counter >> (8 * i));
 	if (HMAC(EVP_sha1(), key, (int)key_len, msg, sizeof(msg), mac,
-		 &mac_len) == NULL ||
+	         &mac_len) == NULL ||
 	    mac_len < 20) {
 		OPENSSL_cleanse(key, sizeof(key));
 		return -1;
@@ -378,8 +373,8 @@ admin_totp_verify(const char *secret_b32, struct strv code, int64_t now)
 }
 
 char *
-admin_totp_uri(const char *issuer, const char *account,
-	       const char *secret_b32, struct arena *a)
+admin_totp_uri(const char *issuer, const char *account, const char *secret_b32,
+               struct arena *a)
 {
 	struct sbuf b;
 

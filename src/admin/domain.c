@@ -14,28 +14,28 @@
 
 /* SnappyMail's keys (DESIGN.md) plus Petrel's own, in form order. */
 const struct admin_domain_field admin_domain_fields[] = {
-	{"imap_host", ADMIN_F_HOST, "127.0.0.1"},
-	{"imap_port", ADMIN_F_PORT, "143"},
-	{"imap_secure", ADMIN_F_SECURE, "TLS"},
-	{"imap_short_login", ADMIN_F_BOOL, "Off"},
-	{"smtp_host", ADMIN_F_HOST, "127.0.0.1"},
-	{"smtp_port", ADMIN_F_PORT, "587"},
-	{"smtp_secure", ADMIN_F_SECURE, "TLS"},
-	{"smtp_short_login", ADMIN_F_BOOL, "Off"},
-	{"smtp_auth", ADMIN_F_BOOL, "On"},
-	{"smtp_set_sender", ADMIN_F_BOOL, "Off"},
-	{"relay_user", ADMIN_F_TEXT, ""},
-	{"relay_password", ADMIN_F_SECRET, ""},
-	{"sieve_use", ADMIN_F_BOOL, "Off"},
-	{"sieve_allow_raw", ADMIN_F_BOOL, "Off"},
-	{"sieve_host", ADMIN_F_HOST, "127.0.0.1"},
-	{"sieve_port", ADMIN_F_PORT, "4190"},
-	{"sieve_secure", ADMIN_F_SECURE, "None"},
-	{"white_list", ADMIN_F_TEXT, ""},
-	{"verify_certificate", ADMIN_F_BOOL, "On"},
-	{"ca_file", ADMIN_F_TEXT, ""},
-	{"connect_timeout", ADMIN_F_TIMEOUT, "10"},
-	{"read_timeout", ADMIN_F_TIMEOUT, "60"},
+        {"imap_host", ADMIN_F_HOST, "127.0.0.1"},
+        {"imap_port", ADMIN_F_PORT, "143"},
+        {"imap_secure", ADMIN_F_SECURE, "TLS"},
+        {"imap_short_login", ADMIN_F_BOOL, "Off"},
+        {"smtp_host", ADMIN_F_HOST, "127.0.0.1"},
+        {"smtp_port", ADMIN_F_PORT, "587"},
+        {"smtp_secure", ADMIN_F_SECURE, "TLS"},
+        {"smtp_short_login", ADMIN_F_BOOL, "Off"},
+        {"smtp_auth", ADMIN_F_BOOL, "On"},
+        {"smtp_set_sender", ADMIN_F_BOOL, "Off"},
+        {"relay_user", ADMIN_F_TEXT, ""},
+        {"relay_password", ADMIN_F_SECRET, ""},
+        {"sieve_use", ADMIN_F_BOOL, "Off"},
+        {"sieve_allow_raw", ADMIN_F_BOOL, "Off"},
+        {"sieve_host", ADMIN_F_HOST, "127.0.0.1"},
+        {"sieve_port", ADMIN_F_PORT, "4190"},
+        {"sieve_secure", ADMIN_F_SECURE, "None"},
+        {"white_list", ADMIN_F_TEXT, ""},
+        {"verify_certificate", ADMIN_F_BOOL, "On"},
+        {"ca_file", ADMIN_F_TEXT, ""},
+        {"connect_timeout", ADMIN_F_TIMEOUT, "10"},
+        {"read_timeout", ADMIN_F_TIMEOUT, "60"},
 };
 const size_t admin_domain_field_count = PT_NELEM(admin_domain_fields);
 
@@ -53,7 +53,8 @@ admin_valid_host(struct strv s)
 	if (s.len == 0 || s.len > 253 || strv_has_ctl(s, false))
 		return false;
 	if (s.p[0] == '[') {
-		if (s.len < 3 || s.p[s.len - 1] != ']' || s.len - 2 >= sizeof(tmp))
+		if (s.len < 3 || s.p[s.len - 1] != ']' ||
+		    s.len - 2 >= sizeof(tmp))
 			return false;
 		memcpy(tmp, s.p + 1, s.len - 2);
 		tmp[s.len - 2] = '\0';
@@ -176,16 +177,15 @@ admin_domain_form_new(struct arena *a)
 }
 
 static char *
-domain_path(const struct config_paths *paths, const char *name,
-	    struct arena *a)
+domain_path(const struct config_paths *paths, const char *name, struct arena *a)
 {
 	return arena_printf(a, "%s/%s.ini", paths->domains_dir, name);
 }
 
 int
 admin_domain_form_load(const struct config_paths *paths, const char *name,
-		       struct arena *a, struct admin_domain_form **form_r,
-		       struct perr *err)
+                       struct arena *a, struct admin_domain_form **form_r,
+                       struct perr *err)
 {
 	struct admin_domain_form *f;
 	struct ini_doc *doc = NULL;
@@ -233,9 +233,8 @@ admin_domain_form_validate(struct admin_domain_form *f)
 		ok = false;
 	}
 	for (i = 0; i < admin_domain_field_count; i++) {
-		struct strv v = strv_from_cstr(f->values[i] != NULL
-						       ? f->values[i]
-						       : "");
+		struct strv v = strv_from_cstr(
+		        f->values[i] != NULL ? f->values[i] : "");
 		const char *canon = NULL, *e = NULL;
 
 		switch (admin_domain_fields[i].type) {
@@ -277,7 +276,7 @@ admin_domain_form_validate(struct admin_domain_form *f)
 
 static int
 save_doc(struct ini_doc *doc, const char *path, struct arena *a,
-	 struct perr *err)
+         struct perr *err)
 {
 	int r = ini_save(doc, path, 0640, err);
 
@@ -289,8 +288,8 @@ save_doc(struct ini_doc *doc, const char *path, struct arena *a,
 
 int
 admin_domain_save(const struct config_paths *paths,
-		  const struct admin_domain_form *f, struct arena *a,
-		  struct perr *err)
+                  const struct admin_domain_form *f, struct arena *a,
+                  struct perr *err)
 {
 	struct ini_doc *doc = NULL;
 	char *path = domain_path(paths, f->name, a);
@@ -348,7 +347,7 @@ admin_domain_save(const struct config_paths *paths,
 
 int
 admin_domain_set_disabled(const struct config_paths *paths, const char *name,
-			  bool disabled, struct arena *a, struct perr *err)
+                          bool disabled, struct arena *a, struct perr *err)
 {
 	struct ini_doc *doc = NULL;
 	char *path;
@@ -370,7 +369,7 @@ admin_domain_set_disabled(const struct config_paths *paths, const char *name,
 
 int
 admin_domain_delete(const struct config_paths *paths, const char *name,
-		    struct arena *a, struct perr *err)
+                    struct arena *a, struct perr *err)
 {
 	char *path;
 
@@ -378,17 +377,17 @@ admin_domain_delete(const struct config_paths *paths, const char *name,
 		return perr_set(err, a, PERR_NOTFOUND, "no such domain");
 	if (strcmp(name, "default") == 0)
 		return perr_set(err, a, PERR_INPUT,
-				"default.ini is the fallback for every "
-				"domain and cannot be deleted");
+		                "default.ini is the fallback for every "
+		                "domain and cannot be deleted");
 	path = domain_path(paths, name, a);
 	if (path == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	if (unlink(path) != 0) {
 		if (errno == ENOENT)
 			return perr_set(err, a, PERR_NOTFOUND,
-					"no such domain");
+			                "no such domain");
 		return perr_set(err, a, PERR_INTERNAL, "cannot delete %s: %s",
-				path, strerror(errno));
+		                path, strerror(errno));
 	}
 	return 0;
 }

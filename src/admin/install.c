@@ -38,7 +38,7 @@ admin_credentials_default_path(struct arena *a)
 	    res->pw_dir != NULL && res->pw_dir[0] != '\0')
 		home = res->pw_dir;
 	return arena_printf(a, "%s/%s", strcmp(home, "/") == 0 ? "" : home,
-			    ADMIN_CREDENTIALS_NAME);
+	                    ADMIN_CREDENTIALS_NAME);
 }
 
 /*
@@ -49,7 +49,7 @@ admin_credentials_default_path(struct arena *a)
  */
 static int
 check_existing(const char *path, bool *exists_r, int *fd_r, struct arena *a,
-	       struct perr *err)
+               struct perr *err)
 {
 	struct stat st;
 	int fd;
@@ -61,23 +61,23 @@ check_existing(const char *path, bool *exists_r, int *fd_r, struct arena *a,
 			return 0;
 		if (errno == ELOOP)
 			return perr_set(err, a, PERR_FORBIDDEN,
-					"%s is a symbolic link; refusing to "
-					"write through it",
-					path);
+			                "%s is a symbolic link; refusing to "
+			                "write through it",
+			                path);
 		return perr_set(err, a, PERR_INTERNAL, "cannot open %s: %s",
-				path, strerror(errno));
+		                path, strerror(errno));
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return perr_set(err, a, PERR_FORBIDDEN,
-				"%s is not a regular file", path);
+		                "%s is not a regular file", path);
 	}
 	if (st.st_uid != geteuid()) {
 		close(fd);
 		return perr_set(err, a, PERR_FORBIDDEN,
-				"%s belongs to uid %u, not to us; refusing to "
-				"replace it",
-				path, (unsigned)st.st_uid);
+		                "%s belongs to uid %u, not to us; refusing to "
+		                "replace it",
+		                path, (unsigned)st.st_uid);
 	}
 	*exists_r = true;
 	if (fd_r != NULL)
@@ -102,8 +102,8 @@ struct cred_tmp {
 
 static int
 cred_prepare(const char *path, const char *user, const char *password,
-	     const char *key, struct arena *a, struct cred_tmp *t,
-	     struct perr *err)
+             const char *key, struct arena *a, struct cred_tmp *t,
+             struct perr *err)
 {
 	bool exists;
 	char *text;
@@ -115,16 +115,15 @@ cred_prepare(const char *path, const char *user, const char *password,
 	t->dir = dir_of(path, a);
 	t->tmp = arena_printf(a, "%s.tmpXXXXXX", path);
 	text = arena_printf(a, "Username: %s\nPassword: %s\nSecret key: %s\n",
-			    user, password, key);
-	if (t->path == NULL || t->dir == NULL || t->tmp == NULL ||
-	    text == NULL)
+	                    user, password, key);
+	if (t->path == NULL || t->dir == NULL || t->tmp == NULL || text == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	/* mkstemp: O_EXCL and mode 0600 from the start. */
 	fd = mkostemp(t->tmp, O_CLOEXEC);
 	if (fd < 0)
 		return perr_set(err, a, PERR_INTERNAL,
-				"cannot create a file in %s: %s", t->dir,
-				strerror(errno));
+		                "cannot create a file in %s: %s", t->dir,
+		                strerror(errno));
 	if (fchmod(fd, 0600) != 0 ||
 	    (geteuid() == 0 && fchown(fd, 0, 0) != 0) ||
 	    pt_write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
@@ -134,7 +133,7 @@ cred_prepare(const char *path, const char *user, const char *password,
 		close(fd);
 		unlink(t->tmp);
 		return perr_set(err, a, PERR_INTERNAL, "cannot write %s: %s",
-				t->tmp, strerror(e));
+		                t->tmp, strerror(e));
 	}
 	OPENSSL_cleanse(text, strlen(text));
 	close(fd);
@@ -166,8 +165,8 @@ cred_commit(struct cred_tmp *t, struct arena *a, struct perr *err)
 
 		cred_abort(t);
 		return perr_set(err, a, PERR_INTERNAL,
-				"cannot rename into %s: %s", t->path,
-				strerror(e));
+		                "cannot rename into %s: %s", t->path,
+		                strerror(e));
 	}
 	t->tmp = NULL;
 	dfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -180,8 +179,8 @@ cred_commit(struct cred_tmp *t, struct arena *a, struct perr *err)
 
 int
 admin_credentials_write(const char *path, const char *user,
-			const char *password, const char *key, struct arena *a,
-			struct perr *err)
+                        const char *password, const char *key, struct arena *a,
+                        struct perr *err)
 {
 	struct cred_tmp t = {0};
 
@@ -209,7 +208,7 @@ field_value(struct strv text, const char *label, struct arena *a)
 
 int
 admin_credentials_read(const char *path, struct arena *a, char **user_r,
-		       char **password_r, char **key_r, struct perr *err)
+                       char **password_r, char **key_r, struct perr *err)
 {
 	char buf[CRED_FILE_MAX];
 	bool exists;
@@ -220,22 +219,22 @@ admin_credentials_read(const char *path, struct arena *a, char **user_r,
 		return -1;
 	if (!exists)
 		return perr_set(err, a, PERR_NOTFOUND, "%s does not exist",
-				path);
+		                path);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n < 0)
 		return perr_set(err, a, PERR_INTERNAL, "cannot read %s: %s",
-				path, strerror(errno));
+		                path, strerror(errno));
 	*user_r = field_value((struct strv){buf, (size_t)n}, "Username:", a);
 	*password_r =
-		field_value((struct strv){buf, (size_t)n}, "Password:", a);
+	        field_value((struct strv){buf, (size_t)n}, "Password:", a);
 	*key_r = field_value((struct strv){buf, (size_t)n}, "Secret key:", a);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (*user_r == NULL || *key_r == NULL || *password_r == NULL)
 		return perr_set(err, a, PERR_INPUT,
-				"%s does not hold the three lines Username:, "
-				"Password:, Secret key:",
-				path);
+		                "%s does not hold the three lines Username:, "
+		                "Password:, Secret key:",
+		                path);
 	return 0;
 }
 
@@ -243,7 +242,7 @@ admin_credentials_read(const char *path, struct arena *a, char **user_r,
 
 static int
 load_or_create(const char *path, struct ini_doc **doc_r, struct arena *a,
-	       struct perr *err)
+               struct perr *err)
 {
 	if (ini_load(path, NULL, NULL, doc_r, a, err) == 0)
 		return 0;
@@ -256,8 +255,8 @@ load_or_create(const char *path, struct ini_doc **doc_r, struct arena *a,
 
 int
 admin_app_settings_write(const struct config_paths *paths,
-			 const struct admin_setting *set, size_t n,
-			 struct arena *a, struct perr *err)
+                         const struct admin_setting *set, size_t n,
+                         struct arena *a, struct perr *err)
 {
 	struct ini_doc *doc = NULL;
 	size_t i;
@@ -278,17 +277,17 @@ admin_app_settings_write(const struct config_paths *paths,
 
 			if (ini_parse_bool(strv_from_cstr(s->value), &b))
 				r = ini_set_bool(doc, s->section, s->key, b,
-						 err);
+				                 err);
 			else if (pt_parse_u64(strv_from_cstr(s->value),
-					      UINT32_MAX, &u))
+			                      UINT32_MAX, &u))
 				r = ini_set_uint(doc, s->section, s->key, u,
-						 err);
+				                 err);
 			else
 				r = ini_set(doc, s->section, s->key,
-					    strv_from_cstr(s->value), err);
+				            strv_from_cstr(s->value), err);
 		} else {
 			r = ini_set(doc, s->section, s->key,
-				    strv_from_cstr(s->value), err);
+			            strv_from_cstr(s->value), err);
 		}
 	}
 	if (r == 0)
@@ -304,7 +303,7 @@ admin_app_settings_write(const struct config_paths *paths,
 /* Load the config from disk as the server would, and check the values. */
 static int
 verify_fresh(const char *data_dir, const char *user, const char *password,
-	     const char *key, struct arena *a, struct perr *err)
+             const char *key, struct arena *a, struct perr *err)
 {
 	struct config *cfg = NULL;
 	bool ok;
@@ -313,19 +312,19 @@ verify_fresh(const char *data_dir, const char *user, const char *password,
 		return -1;
 	ok = admin_panel_enabled(cfg) &&
 	     admin_login_verify(cfg, strv_from_cstr(user),
-				strv_from_cstr(password)) &&
+	                        strv_from_cstr(password)) &&
 	     (key == NULL || admin_key_verify(cfg, strv_from_cstr(key)));
 	config_unref(&cfg);
 	if (!ok)
 		return perr_set(err, a, PERR_INTERNAL,
-				"verification failed: the stored hashes do "
-				"not accept the new credentials");
+		                "verification failed: the stored hashes do "
+		                "not accept the new credentials");
 	return 0;
 }
 
 int
-admin_init(const char *data_dir, const char *credentials_file,
-	   struct arena *a, struct admin_init_result *res_r, struct perr *err)
+admin_init(const char *data_dir, const char *credentials_file, struct arena *a,
+           struct admin_init_result *res_r, struct perr *err)
 {
 	struct config_paths paths;
 	struct cred_tmp tmp = {0};
@@ -349,20 +348,19 @@ admin_init(const char *data_dir, const char *credentials_file,
 		goto out;
 	}
 	if (admin_hash(ADMIN_HASH_PASSWORD, strv_from_cstr(password), a,
-		       &pw_hash, err) != 0 ||
+	               &pw_hash, err) != 0 ||
 	    admin_hash(ADMIN_HASH_KEY, strv_from_cstr(key), a, &key_hash,
-		       err) != 0)
+	               err) != 0)
 		goto out;
-	if (cred_prepare(credentials_file, user, password, key, a, &tmp,
-			 err) != 0)
+	if (cred_prepare(credentials_file, user, password, key, a, &tmp, err) !=
+	    0)
 		goto out;
 	set[0] = (struct admin_setting){"security", "admin_login", user, 0};
 	set[1] = (struct admin_setting){"security", "admin_password", pw_hash,
-					0};
+	                                0};
 	set[2] = (struct admin_setting){"admin_panel", "key", key_hash, 0};
 	set[3] = (struct admin_setting){"admin_panel", "allow", "On", 1};
-	if (admin_app_settings_write(&paths, set, PT_NELEM(set), a, err) !=
-	    0) {
+	if (admin_app_settings_write(&paths, set, PT_NELEM(set), a, err) != 0) {
 		cred_abort(&tmp);
 		goto out;
 	}
@@ -383,14 +381,13 @@ out:
 
 int
 admin_passwd(const char *data_dir, const char *credentials_file,
-	     struct arena *a, struct admin_init_result *res_r,
-	     struct perr *err)
+             struct arena *a, struct admin_init_result *res_r, struct perr *err)
 {
 	struct config_paths paths;
 	struct config *cfg = NULL;
 	struct cred_tmp tmp = {0};
 	char *password, *pw_hash = NULL, *f_user = NULL, *f_pw = NULL,
-			*f_key = NULL, *user;
+	                *f_key = NULL, *user;
 	struct admin_setting set[1];
 	bool have_file;
 	int r = -1;
@@ -406,9 +403,9 @@ admin_passwd(const char *data_dir, const char *credentials_file,
 	config_unref(&cfg);
 	if (user == NULL || user[0] == '\0')
 		return perr_set(err, a, PERR_NOTFOUND,
-				"no admin yet: run `petrel admin init` first");
-	have_file = admin_credentials_read(credentials_file, a, &f_user,
-					   &f_pw, &f_key, err) == 0;
+		                "no admin yet: run `petrel admin init` first");
+	have_file = admin_credentials_read(credentials_file, a, &f_user, &f_pw,
+	                                   &f_key, err) == 0;
 	if (!have_file && err->kind != PERR_NOTFOUND)
 		return -1;
 	perr_clear(err);
@@ -419,21 +416,21 @@ admin_passwd(const char *data_dir, const char *credentials_file,
 		goto out;
 	}
 	if (admin_hash(ADMIN_HASH_PASSWORD, strv_from_cstr(password), a,
-		       &pw_hash, err) != 0)
+	               &pw_hash, err) != 0)
 		goto out;
 	if (have_file && cred_prepare(credentials_file, user, password, f_key,
-				      a, &tmp, err) != 0)
+	                              a, &tmp, err) != 0)
 		goto out;
 	set[0] = (struct admin_setting){"security", "admin_password", pw_hash,
-					0};
+	                                0};
 	if (admin_app_settings_write(&paths, set, 1, a, err) != 0) {
 		cred_abort(&tmp);
 		goto out;
 	}
 	if (have_file && cred_commit(&tmp, a, err) != 0)
 		goto out;
-	if (verify_fresh(data_dir, user, password, have_file ? f_key : NULL,
-			 a, err) != 0)
+	if (verify_fresh(data_dir, user, password, have_file ? f_key : NULL, a,
+	                 err) != 0)
 		goto out;
 	res_r->user = user;
 	res_r->password = password;

@@ -21,25 +21,25 @@
 
 int
 admin_open_regular(const char *path, struct stat *st, struct arena *a,
-		   struct perr *err)
+                   struct perr *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0)
 		return perr_set(err, a,
-				errno == ENOENT ? PERR_NOTFOUND : PERR_INTERNAL,
-				"cannot open %s: %s", path, strerror(errno));
+		                errno == ENOENT ? PERR_NOTFOUND : PERR_INTERNAL,
+		                "cannot open %s: %s", path, strerror(errno));
 	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		return perr_set(err, a, PERR_INTERNAL, "%s is not a file",
-				path);
+		                path);
 	}
 	return fd;
 }
 
 int
 admin_tail_file(const char *path, size_t max_lines, struct arena *a,
-		char ***lines_r, size_t *n_r, struct perr *err)
+                char ***lines_r, size_t *n_r, struct perr *err)
 {
 	struct stat st;
 	char *buf, **lines;
@@ -61,7 +61,7 @@ admin_tail_file(const char *path, size_t max_lines, struct arena *a,
 	}
 	while (len < TAIL_MAX_BYTES &&
 	       (got = pread(fd, buf + len, TAIL_MAX_BYTES - len,
-			    start + (off_t)len)) > 0)
+	                    start + (off_t)len)) > 0)
 		len += (size_t)got;
 	close(fd);
 	buf[len] = '\0';
@@ -94,8 +94,7 @@ admin_tail_file(const char *path, size_t max_lines, struct arena *a,
 }
 
 size_t
-admin_config_warnings(const struct config *cfg, const char **keys_r,
-		      size_t max)
+admin_config_warnings(const struct config *cfg, const char **keys_r, size_t max)
 {
 	struct arena *a = arena_create("admin-warn", 1024, 0);
 	struct stat st;
@@ -112,7 +111,7 @@ admin_config_warnings(const struct config *cfg, const char **keys_r,
 	    (st.st_mode & (S_IROTH | S_IXOTH)) != 0)
 		keys_r[n++] = "L_ADMIN_WARN_DATA_READABLE";
 	else if (n < max && stat(cfg->paths.configs_dir, &st) == 0 &&
-		 (st.st_mode & S_IROTH) != 0)
+	         (st.st_mode & S_IROTH) != 0)
 		keys_r[n++] = "L_ADMIN_WARN_DATA_READABLE";
 	if (n < max && !cfg->security.force_https)
 		keys_r[n++] = "L_ADMIN_WARN_NO_FORCE_HTTPS";
@@ -134,16 +133,17 @@ admin_qr_svg(const char *text, struct arena *a)
 		return NULL;
 	w = qr->width;
 	sbuf_init(&b, a, 8192, 256 * 1024);
-	sbuf_printf(&b,
-		    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "
-		    "%d %d\" shape-rendering=\"crispEdges\"><rect width=\"100%%\" "
-		    "height=\"100%%\" fill=\"#fff\"/><path fill=\"#000\" d=\"",
-		    w + 2 * border, w + 2 * border);
+	sbuf_printf(
+	        &b,
+	        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "
+	        "%d %d\" shape-rendering=\"crispEdges\"><rect width=\"100%%\" "
+	        "height=\"100%%\" fill=\"#fff\"/><path fill=\"#000\" d=\"",
+	        w + 2 * border, w + 2 * border);
 	for (y = 0; y < w; y++)
 		for (x = 0; x < w; x++)
 			if (qr->data[y * w + x] & 1)
 				sbuf_printf(&b, "M%d %dh1v1h-1z", x + border,
-					    y + border);
+				            y + border);
 	sbuf_append_cstr(&b, "\"/></svg>");
 	QRcode_free(qr);
 	if (!sbuf_ok(&b))

@@ -52,8 +52,7 @@ proto_name(enum admin_proto p)
 	return "?";
 }
 
-static int
-fail(struct probe *p, const char *fmt, ...) PT_PRINTF(2, 3);
+static int fail(struct probe *p, const char *fmt, ...) PT_PRINTF(2, 3);
 
 static int
 fail(struct probe *p, const char *fmt, ...)
@@ -91,9 +90,9 @@ send_line(struct probe *p, const char *cmd)
 	if (mailstream_write(p->s, cmd, strlen(cmd)) < 0 ||
 	    mailstream_write(p->s, "\r\n", 2) < 0 || mailstream_flush(p->s) < 0)
 		return fail(p, "cannot send to the server (%s)",
-			    net_stream_error(p->s) != NULL
-				    ? net_stream_error(p->s)
-				    : "write failed");
+		            net_stream_error(p->s) != NULL
+		                    ? net_stream_error(p->s)
+		                    : "write failed");
 	return 0;
 }
 
@@ -175,7 +174,7 @@ imap_cmd(struct probe *p, const char *tag, const char *cmd)
 			if (strncmp(l + taglen + 1, "OK", 2) == 0)
 				return 0;
 			return fail(p, "the server refused %s: %s", cmd,
-				    l + taglen + 1);
+			            l + taglen + 1);
 		}
 	}
 	return fail(p, "the server's answer to %s never ended", cmd);
@@ -196,7 +195,7 @@ probe_imap(struct probe *p, bool use_starttls)
 	if (use_starttls) {
 		if (!has_word(sbuf_cstr(&p->caps), "STARTTLS"))
 			return fail(p, "the server does not offer STARTTLS; "
-				       "choose SSL (port 993) or None");
+			               "choose SSL (port 993) or None");
 		if (imap_cmd(p, "p2", "STARTTLS") != 0 || starttls(p) != 0)
 			return -1;
 		sbuf_reset(&p->caps);
@@ -226,24 +225,25 @@ smtp_reply(struct probe *p, int *code_r, bool ehlo, const char **first_r)
 		if ((l = read_line(p)) == NULL)
 			return -1;
 		if (strlen(l) < 3 || l[0] < '1' || l[0] > '5')
-			return fail(p, "this does not look like an SMTP "
-				       "server: %s",
-				    l);
+			return fail(p,
+			            "this does not look like an SMTP "
+			            "server: %s",
+			            l);
 		sbuf_append_cstr(&raw, l);
 		sbuf_append(&raw, "\r\n", 2);
 		if (l[3] == '-')
 			continue;
-		if (smtp_reply_parse(sbuf_view(&raw), code_r, p->a, &text) !=
-		    0)
-			return fail(p, "this does not look like an SMTP "
-				       "server: %s",
-				    l);
+		if (smtp_reply_parse(sbuf_view(&raw), code_r, p->a, &text) != 0)
+			return fail(p,
+			            "this does not look like an SMTP "
+			            "server: %s",
+			            l);
 		rest = strv_from_cstr(text);
 		(void)strv_split_once(rest, '\n', &line, &rest);
 		if (first_r != NULL)
 			*first_r = arena_printf(p->a, "%03d%s%.*s", *code_r,
-						line.len > 0 ? " " : "",
-						(int)line.len, line.p);
+			                        line.len > 0 ? " " : "",
+			                        (int)line.len, line.p);
 		while (ehlo && rest.len > 0) {
 			(void)strv_split_once(rest, '\n', &line, &rest);
 			if (line.len == 0)
@@ -307,7 +307,7 @@ smtp_login(struct probe *p)
 
 	if (!smtp_has_mech(sbuf_cstr(&p->caps), "PLAIN")) {
 		login_failed(p, "the server offers no AUTH PLAIN on this "
-				"connection (try TLS)");
+		                "connection (try TLS)");
 		return;
 	}
 	if ((b64 = smtp_auth_plain(p->o->login_user, p->o->login_password,
@@ -348,7 +348,7 @@ probe_smtp(struct probe *p, bool use_starttls)
 	if (use_starttls) {
 		if (!has_word(sbuf_cstr(&p->caps), "STARTTLS"))
 			return fail(p, "the server does not offer STARTTLS; "
-				       "choose SSL (port 465) or None");
+			               "choose SSL (port 465) or None");
 		if (send_line(p, "STARTTLS") != 0 ||
 		    smtp_reply(p, &code, false, &g) != 0)
 			return -1;
@@ -399,22 +399,22 @@ probe_sieve(struct probe *p)
 
 	if (sieve_connect_target(&p->t, p->a, &c, &ti, &err) != 0)
 		return fail(p, "%s port %u on %s: %s", proto_name(p->o->proto),
-			    p->o->port, p->o->host, err.msg);
+		            p->o->port, p->o->host, err.msg);
 	copy_tls(p, &ti);
 	p->res->greeting = arena_strdup(p->a, sieve_conn_greeting(c));
 	sieve_caps_text(p, sieve_conn_caps(c));
 	if (wants_login(p)) {
 		if (sieve_login(c, p->o->login_user, p->o->login_password,
-				&err) == 0) {
+		                &err) == 0) {
 			p->res->login = 1;
 		} else if (sieve_last_text(c) != NULL) {
 			const char *code = sieve_last_code(c);
 
 			login_failed(p, arena_printf(p->a, "NO %s%s%s\"%s\"",
-						     code != NULL ? "(" : "",
-						     code != NULL ? code : "",
-						     code != NULL ? ") " : "",
-						     sieve_last_text(c)));
+			                             code != NULL ? "(" : "",
+			                             code != NULL ? code : "",
+			                             code != NULL ? ") " : "",
+			                             sieve_last_text(c)));
 		} else {
 			login_failed(p, arena_strdup(p->a, err.msg));
 		}
@@ -430,7 +430,7 @@ hint_for(const struct admin_probe_opts *o, struct strv msg, bool timed_out)
 {
 	bool refused = strv_find(msg, STRV_LIT("refused")) >= 0;
 	bool cert = strv_find(msg, STRV_LIT("certificate")) >= 0 ||
-		    strv_find(msg, STRV_LIT("verify")) >= 0;
+	            strv_find(msg, STRV_LIT("verify")) >= 0;
 	bool dns = strv_find(msg, STRV_LIT("not found")) >= 0;
 
 	if (cert)
@@ -458,7 +458,7 @@ probe_secure(const struct admin_probe_opts *o)
 
 static void
 try_login(const struct admin_probe_opts *o, struct arena *a,
-	  struct admin_probe_result *r)
+          struct admin_probe_result *r)
 {
 	struct config_domain d = {0};
 	struct imap_conn *c = NULL;
@@ -478,9 +478,8 @@ try_login(const struct admin_probe_opts *o, struct arena *a,
 	    imap_login(c, o->login_user, o->login_password, &err) != 0) {
 		r->login = 0;
 		/* err.msg may live in the connection's arena: copy it out. */
-		r->login_error = arena_strdup(a, err.msg != NULL
-							 ? err.msg
-							 : "login failed");
+		r->login_error = arena_strdup(
+		        a, err.msg != NULL ? err.msg : "login failed");
 	} else {
 		r->login = 1;
 		imap_logout(c);
@@ -490,7 +489,7 @@ try_login(const struct admin_probe_opts *o, struct arena *a,
 
 void
 admin_probe(const struct admin_probe_opts *o, struct arena *a,
-	    struct admin_probe_result *res_r)
+            struct admin_probe_result *res_r)
 {
 	struct probe p = {0};
 	struct net_tls_info ti = {0};
@@ -504,12 +503,12 @@ admin_probe(const struct admin_probe_opts *o, struct arena *a,
 	p.a = a;
 	p.res = res_r;
 	net_target_init(&p.t, o->host, (uint16_t)o->port,
-			net_security_of(probe_secure(o)));
+	                net_security_of(probe_secure(o)));
 	p.t.verify = o->verify;
-	p.t.ca_file = o->ca_file != NULL && o->ca_file[0] != '\0' ? o->ca_file
-								 : NULL;
-	p.t.connect_timeout_ms = (int)(o->timeout_s > 0 ? o->timeout_s : 10) *
-				 1000;
+	p.t.ca_file =
+	        o->ca_file != NULL && o->ca_file[0] != '\0' ? o->ca_file : NULL;
+	p.t.connect_timeout_ms =
+	        (int)(o->timeout_s > 0 ? o->timeout_s : 10) * 1000;
 	p.t.io_timeout_ms = p.t.connect_timeout_ms;
 	sbuf_init(&p.caps, a, 256, 16 * 1024);
 
@@ -520,11 +519,11 @@ admin_probe(const struct admin_probe_opts *o, struct arena *a,
 	}
 	if (net_connect(&p.t, a, &p.s, &ti, &err) != 0) {
 		bool timed_out = strv_find(strv_from_cstr(err.msg),
-					   STRV_LIT("timed out")) >= 0;
+		                           STRV_LIT("timed out")) >= 0;
 
-		res_r->error =
-			arena_printf(a, "%s port %u on %s: %s", proto_name(o->proto),
-				     o->port, o->host, err.msg);
+		res_r->error = arena_printf(a, "%s port %u on %s: %s",
+		                            proto_name(o->proto), o->port,
+		                            o->host, err.msg);
 		res_r->hint = hint_for(o, strv_from_cstr(err.msg), timed_out);
 		goto done;
 	}
@@ -550,10 +549,10 @@ result:
 		res_r->capabilities = arena_strdup(a, sbuf_cstr(&p.caps));
 	} else if (res_r->error != NULL) {
 		res_r->hint = hint_for(
-			o, strv_from_cstr(res_r->error),
-			p.s != NULL ? net_stream_timed_out(p.s)
-				    : strv_find(strv_from_cstr(res_r->error),
-						STRV_LIT("timed out")) >= 0);
+		        o, strv_from_cstr(res_r->error),
+		        p.s != NULL ? net_stream_timed_out(p.s)
+		                    : strv_find(strv_from_cstr(res_r->error),
+		                                STRV_LIT("timed out")) >= 0);
 	}
 done:
 	if (p.line != NULL)

@@ -34,8 +34,8 @@ csrf_for(struct strv cookie, struct arena *a)
 	unsigned len = 0;
 
 	if (HMAC(EVP_sha256(), cookie.p, (int)cookie.len,
-		 (const unsigned char *)label, sizeof(label) - 1, mac,
-		 &len) == NULL)
+	         (const unsigned char *)label, sizeof(label) - 1, mac,
+	         &len) == NULL)
 		return NULL;
 	return codec_hex_encode(a, mac, len);
 }
@@ -60,16 +60,15 @@ char *
 admin_cred_tag(const struct config *cfg, struct arena *a)
 {
 	char *text = arena_printf(a, "%s\n%s", cfg->security.admin_login,
-				  cfg->security.admin_password);
+	                          cfg->security.admin_password);
 
 	return text != NULL ? sha256_hex(strv_from_cstr(text), a) : NULL;
 }
 
 int
-admin_session_create(struct store *st, const char *admin,
-		     const char *cred_tag, const char *ip, int64_t now,
-		     struct arena *a, char **cookie_r, char **csrf_r,
-		     struct perr *err)
+admin_session_create(struct store *st, const char *admin, const char *cred_tag,
+                     const char *ip, int64_t now, struct arena *a,
+                     char **cookie_r, char **csrf_r, struct perr *err)
 {
 	char *cookie = pt_random_hex(a, COOKIE_BYTES);
 	char *hash, *csrf;
@@ -82,17 +81,16 @@ admin_session_create(struct store *st, const char *admin,
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	/* Old rows go first: the table never grows without bound. */
 	if (store_exec(st, a, err,
-		       "DELETE FROM admin_sessions WHERE expires <= ? OR "
-		       "last_seen <= ?",
-		       "II", now, now - (int64_t)ADMIN_SESSION_IDLE_S) < 0)
+	               "DELETE FROM admin_sessions WHERE expires <= ? OR "
+	               "last_seen <= ?",
+	               "II", now, now - (int64_t)ADMIN_SESSION_IDLE_S) < 0)
 		return -1;
 	if (store_exec(st, a, err,
-		       "INSERT INTO admin_sessions (id_hash, admin, cred_tag, "
-		       "ip, created, last_seen, expires) VALUES (?, ?, ?, ?, "
-		       "?, ?, ?)",
-		       "ttttIII", hash, admin, cred_tag, ip != NULL ? ip : "",
-		       now, now,
-		       now + (int64_t)ADMIN_SESSION_ABSOLUTE_S) < 0)
+	               "INSERT INTO admin_sessions (id_hash, admin, cred_tag, "
+	               "ip, created, last_seen, expires) VALUES (?, ?, ?, ?, "
+	               "?, ?, ?)",
+	               "ttttIII", hash, admin, cred_tag, ip != NULL ? ip : "",
+	               now, now, now + (int64_t)ADMIN_SESSION_ABSOLUTE_S) < 0)
 		return -1;
 	*cookie_r = cookie;
 	*csrf_r = csrf;
@@ -101,8 +99,8 @@ admin_session_create(struct store *st, const char *admin,
 
 int
 admin_session_load(struct store *st, struct strv cookie, int64_t now,
-		   struct arena *a, struct admin_session **s_r,
-		   struct perr *err)
+                   struct arena *a, struct admin_session **s_r,
+                   struct perr *err)
 {
 	struct store_stmt *q = NULL;
 	struct admin_session *s;
@@ -116,10 +114,10 @@ admin_session_load(struct store *st, struct strv cookie, int64_t now,
 	if (hash == NULL || s == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	if (store_query(st, a, err, &q,
-			"SELECT admin, ip, created, last_seen, expires, "
-			"cred_tag FROM "
-			"admin_sessions WHERE id_hash = ?",
-			"t", hash) != 0)
+	                "SELECT admin, ip, created, last_seen, expires, "
+	                "cred_tag FROM "
+	                "admin_sessions WHERE id_hash = ?",
+	                "t", hash) != 0)
 		return -1;
 	r = store_step(q, err);
 	if (r < 0) {
@@ -147,9 +145,9 @@ admin_session_load(struct store *st, struct strv cookie, int64_t now,
 		return perr_set(err, a, PERR_AUTH, "admin session expired");
 	}
 	if (store_exec(st, a, err,
-		       "UPDATE admin_sessions SET last_seen = ? WHERE "
-		       "id_hash = ?",
-		       "It", now, hash) < 0)
+	               "UPDATE admin_sessions SET last_seen = ? WHERE "
+	               "id_hash = ?",
+	               "It", now, hash) < 0)
 		return -1;
 	s->last_seen = now;
 	s->csrf = csrf_for(cookie, a);
@@ -169,13 +167,13 @@ admin_session_csrf_ok(const struct admin_session *s, struct strv token)
 
 int
 admin_session_destroy(struct store *st, const char *id_hash, struct arena *a,
-		      struct perr *err)
+                      struct perr *err)
 {
 	return store_exec(st, a, err,
-			  "DELETE FROM admin_sessions WHERE id_hash = ?", "t",
-			  id_hash) < 0
-		       ? -1
-		       : 0;
+	                  "DELETE FROM admin_sessions WHERE id_hash = ?", "t",
+	                  id_hash) < 0
+	               ? -1
+	               : 0;
 }
 
 int
@@ -186,23 +184,24 @@ admin_sessions_clear(struct store *st, struct arena *a, struct perr *err)
 
 int
 admin_user_sessions(struct store *st, int64_t now, size_t limit,
-		    struct arena *a, struct admin_user_session **v_r,
-		    size_t *n_r, struct perr *err)
+                    struct arena *a, struct admin_user_session **v_r,
+                    size_t *n_r, struct perr *err)
 {
 	struct store_stmt *q = NULL;
 	struct admin_user_session *v;
 	size_t n = 0;
 	int r = 0;
 
-	v = arena_new_array(a, struct admin_user_session, limit > 0 ? limit : 1);
+	v = arena_new_array(a, struct admin_user_session,
+	                    limit > 0 ? limit : 1);
 	if (v == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	if (store_query(st, a, err, &q,
-			"SELECT id_hash, user, ip, created, last_seen, "
-			"expires FROM sessions WHERE expires > ? AND "
-			"last_seen + idle_seconds > ? ORDER BY last_seen "
-			"DESC LIMIT ?",
-			"IIi", now, now, (int)limit) != 0)
+	                "SELECT id_hash, user, ip, created, last_seen, "
+	                "expires FROM sessions WHERE expires > ? AND "
+	                "last_seen + idle_seconds > ? ORDER BY last_seen "
+	                "DESC LIMIT ?",
+	                "IIi", now, now, (int)limit) != 0)
 		return -1;
 	while (n < limit && (r = store_step(q, err)) == 1) {
 		v[n].id_hash = store_col_dup(q, 0);
@@ -222,12 +221,11 @@ admin_user_sessions(struct store *st, int64_t now, size_t limit,
 }
 
 int
-admin_user_session_end(struct store *st, const char *id_hash,
-		       struct arena *a, struct perr *err)
+admin_user_session_end(struct store *st, const char *id_hash, struct arena *a,
+                       struct perr *err)
 {
-	int n = store_exec(st, a, err,
-			   "DELETE FROM sessions WHERE id_hash = ?", "t",
-			   id_hash);
+	int n = store_exec(st, a, err, "DELETE FROM sessions WHERE id_hash = ?",
+	                   "t", id_hash);
 
 	if (n < 0)
 		return -1;

@@ -278,9 +278,9 @@ report(config_diag_fn *diag, void *ctx, enum config_diag_level level,
  * good lines; every broken line was reported to diag either way.
  */
 static int
-parse_text(const char *name, struct strv text, config_diag_fn *diag,
-           void *ctx, struct ini_doc **doc_r, struct arena *a,
-           struct perr *err, bool keep_broken)
+parse_text(const char *name, struct strv text, config_diag_fn *diag, void *ctx,
+           struct ini_doc **doc_r, struct arena *a, struct perr *err,
+           bool keep_broken)
 {
 	struct ini_doc *doc;
 	const char *section = empty_section;
@@ -319,9 +319,9 @@ parse_text(const char *name, struct strv text, config_diag_fn *diag,
 		msg = parse_line(doc, ln, section);
 		if (msg != NULL) {
 			ln->kind = LINE_OTHER;
-			if (ln->len > 0 && strv_trim((struct strv){ln->text,
-			                                           ln->len})
-			                               .p[0] == '[')
+			if (ln->len > 0 &&
+			    strv_trim((struct strv){ln->text, ln->len}).p[0] ==
+			            '[')
 				section = ini_broken_section;
 			report(diag, ctx, CONFIG_DIAG_ERROR, name, lineno, msg);
 			if (first_msg == NULL) {
@@ -419,8 +419,7 @@ ini_load(const char *path, config_diag_fn *diag, void *ctx,
 
 int
 ini_load_keep_broken(const char *path, config_diag_fn *diag, void *ctx,
-                     struct ini_doc **doc_r, struct arena *a,
-                     struct perr *err)
+                     struct ini_doc **doc_r, struct arena *a, struct perr *err)
 {
 	return load_file(path, diag, ctx, doc_r, a, err, true);
 }

@@ -535,7 +535,8 @@ build(const char *data_dir, struct diag_sink *sink)
 	 * and the good lines are still checked, so one run lists everything.
 	 */
 	if (ini_load(cfg->paths.application_ini, NULL, NULL, &doc, cfg->arena,
-	             &e) != 0 && e.kind == PERR_NOTFOUND) {
+	             &e) != 0 &&
+	    e.kind == PERR_NOTFOUND) {
 		doc = NULL;
 	} else {
 		ini_destroy(&doc);

@@ -5,5 +5,6 @@
  */
 #ifndef PETREL_BANNED_H
 #define PETREL_BANNED_H
-#pragma GCC poison strcpy strcat sprintf vsprintf gets strtok strncpy strncat atoi atol
+#pragma GCC poison strcpy strcat sprintf vsprintf gets strtok strncpy strncat  \
+        atoi atol
 #endif

@@ -5,7 +5,7 @@
 
 static const char hex_digits[] = "0123456789abcdef";
 static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 char *
 codec_hex_encode(struct arena *a, const void *p, size_t n)
@@ -63,7 +63,7 @@ codec_base64_encode(struct arena *a, const void *p, size_t n)
 
 void
 codec_base64_append_lines(struct sbuf *out, const void *p, size_t n,
-			  size_t line_len)
+                          size_t line_len)
 {
 	const unsigned char *in = p;
 	size_t per_line = line_len / 4 * 3, i;
@@ -125,8 +125,7 @@ codec_base64_decode(struct strv in, struct arena *a, struct strv *out_r)
 	for (; i < in.len; i++) {
 		char c = in.p[i];
 
-		if (c != '=' && c != ' ' && c != '\t' && c != '\r' &&
-		    c != '\n')
+		if (c != '=' && c != ' ' && c != '\t' && c != '\r' && c != '\n')
 			return -1;
 	}
 	out[o] = '\0';
@@ -158,7 +157,7 @@ codec_hex_pair(const char *p)
 }
 int
 codec_url_decode(struct strv in, bool plus_is_space, struct arena *a,
-		 struct strv *out_r)
+                 struct strv *out_r)
 {
 	char *out;
 	size_t i, o = 0;
@@ -172,7 +171,8 @@ codec_url_decode(struct strv in, bool plus_is_space, struct arena *a,
 		if (c == '%') {
 			int v;
 
-			if (in.len - i < 3 || (v = codec_hex_pair(in.p + i + 1)) < 0)
+			if (in.len - i < 3 ||
+			    (v = codec_hex_pair(in.p + i + 1)) < 0)
 				return -1;
 			out[o++] = (char)v;
 			i += 2;
@@ -202,7 +202,7 @@ codec_url_encode(struct sbuf *out, struct strv in)
 			sbuf_append_char(out, (char)c);
 		} else {
 			char esc[3] = {'%', "0123456789ABCDEF"[c >> 4],
-				       "0123456789ABCDEF"[c & 15]};
+			               "0123456789ABCDEF"[c & 15]};
 
 			sbuf_append(out, esc, 3);
 		}

@@ -39,8 +39,7 @@
  */
 #define PT_ASSERT(expr)                                                        \
 	((expr) ? (void)0 : pt_assert_failed(#expr, __FILE__, __LINE__))
-PT_NORETURN void pt_assert_failed(const char *expr, const char *file,
-				  int line);
+PT_NORETURN void pt_assert_failed(const char *expr, const char *file, int line);
 
 /* ---- arena ----------------------------------------------------------- */
 
@@ -51,8 +50,7 @@ struct arena;
  * allocation may not pass limit bytes (0 = no limit). The name shows up in
  * debug logs. Never returns NULL (malloc failure is fatal).
  */
-struct arena *arena_create(const char *name, size_t first_chunk,
-			   size_t limit);
+struct arena *arena_create(const char *name, size_t first_chunk, size_t limit);
 /* Run the defers, free everything and set *ap to NULL. NULL-safe. */
 void arena_destroy(struct arena **ap);
 /* Run the defers (last registered first) and free all but the first chunk. */
@@ -63,8 +61,7 @@ void arena_reset(struct arena *a);
  */
 void *arena_alloc(struct arena *a, size_t n) PT_WARN_UNUSED;
 /* As arena_alloc for n elements of size bytes; NULL also on overflow. */
-void *arena_alloc_array(struct arena *a, size_t size, size_t n)
-	PT_WARN_UNUSED;
+void *arena_alloc_array(struct arena *a, size_t size, size_t n) PT_WARN_UNUSED;
 #define arena_new(a, type) ((type *)arena_alloc((a), sizeof(type)))
 #define arena_new_array(a, type, n)                                            \
 	((type *)arena_alloc_array((a), sizeof(type), (n)))
@@ -73,7 +70,7 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) PT_PRINTF(2, 3);
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
-	PT_PRINTF(2, 0);
+        PT_PRINTF(2, 0);
 /* Call fn(arg) at the next reset or destroy, newest first. */
 void arena_defer(struct arena *a, void (*fn)(void *), void *arg);
 /* Bytes handed out since the last reset (for limits and tests). */
@@ -103,7 +100,7 @@ struct strv strv_trim(struct strv s);
  * after. Returns false (left_r = s, right_r empty) when sep does not occur.
  */
 bool strv_split_once(struct strv s, char sep, struct strv *left_r,
-		     struct strv *right_r);
+                     struct strv *right_r);
 /* Index of the first c in s, or -1. */
 ptrdiff_t strv_find_char(struct strv s, char c);
 /* Index of the first occurrence of needle, or -1. */
@@ -134,8 +131,7 @@ void sbuf_append_strv(struct sbuf *b, struct strv s);
 void sbuf_append_cstr(struct sbuf *b, const char *s);
 void sbuf_append_char(struct sbuf *b, char c);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) PT_PRINTF(2, 3);
-void sbuf_vprintf(struct sbuf *b, const char *fmt, va_list ap)
-	PT_PRINTF(2, 0);
+void sbuf_vprintf(struct sbuf *b, const char *fmt, va_list ap) PT_PRINTF(2, 0);
 /* False if any append hit the maximum or the arena's limit. */
 bool sbuf_ok(const struct sbuf *b) PT_WARN_UNUSED;
 struct strv sbuf_view(const struct sbuf *b);
@@ -146,17 +142,17 @@ const char *sbuf_cstr(const struct sbuf *b);
 
 enum perr_kind {
 	PERR_OK = 0,
-	PERR_INPUT,	/* caller sent something invalid: 400 */
-	PERR_AUTH,	/* bad credentials or expired session: 401 */
+	PERR_INPUT,     /* caller sent something invalid: 400 */
+	PERR_AUTH,      /* bad credentials or expired session: 401 */
 	PERR_FORBIDDEN, /* CSRF, gate: 403 */
-	PERR_NOTFOUND,	/* 404 */
-	PERR_METHOD,	/* wrong HTTP method: 405 */
-	PERR_CONFLICT,	/* stale state: 409 */
-	PERR_LIMIT,	/* size limit: 413 */
-	PERR_RATE,	/* too many attempts: 429 */
-	PERR_TEMPFAIL,	/* server down or timed out: 503 */
-	PERR_REMOTE,	/* server said NO/BAD/5xx: 502 */
-	PERR_INTERNAL,	/* bug or local I/O failure: 500 */
+	PERR_NOTFOUND,  /* 404 */
+	PERR_METHOD,    /* wrong HTTP method: 405 */
+	PERR_CONFLICT,  /* stale state: 409 */
+	PERR_LIMIT,     /* size limit: 413 */
+	PERR_RATE,      /* too many attempts: 429 */
+	PERR_TEMPFAIL,  /* server down or timed out: 503 */
+	PERR_REMOTE,    /* server said NO/BAD/5xx: 502 */
+	PERR_INTERNAL,  /* bug or local I/O failure: 500 */
 };
 
 struct perr {
@@ -173,7 +169,7 @@ struct perr {
 #define perr_set(err, a, kind, ...)                                            \
 	perr_set_at((err), (a), (kind), __func__, __VA_ARGS__)
 int perr_set_at(struct perr *err, struct arena *a, enum perr_kind kind,
-		const char *where, const char *fmt, ...) PT_PRINTF(5, 6);
+                const char *where, const char *fmt, ...) PT_PRINTF(5, 6);
 void perr_clear(struct perr *err);
 const char *perr_kind_name(enum perr_kind kind);
 /* The HTTP status that fits an error kind. */
@@ -194,7 +190,7 @@ enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
  * given ident. Safe to call again (on reload); thread-safe writers.
  */
 int log_open(const char *path, bool to_stderr, bool use_syslog,
-	     enum log_level level, struct perr *err);
+             enum log_level level, struct perr *err);
 void log_close(void);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
@@ -225,10 +221,9 @@ char *pt_xstrndup(const char *s, size_t n);
 bool pt_strlcpy(char *dst, const char *src, size_t size) PT_WARN_UNUSED;
 /* snprintf that returns false on error or truncation. */
 bool pt_snprintf_ok(char *dst, size_t size, const char *fmt, ...)
-	PT_PRINTF(3, 4) PT_WARN_UNUSED;
+        PT_PRINTF(3, 4) PT_WARN_UNUSED;
 /* Parse a decimal unsigned integer <= max; the whole view must be digits. */
-bool pt_parse_u64(struct strv s, uint64_t max, uint64_t *out_r)
-	PT_WARN_UNUSED;
+bool pt_parse_u64(struct strv s, uint64_t max, uint64_t *out_r) PT_WARN_UNUSED;
 /* Parse a size with optional K/M/G suffix ("25M", "1024"). */
 bool pt_parse_size(struct strv s, uint64_t *out_r) PT_WARN_UNUSED;
 /*
@@ -262,19 +257,19 @@ char *codec_base64_encode(struct arena *a, const void *p, size_t n);
  * n == 0.
  */
 void codec_base64_append_lines(struct sbuf *out, const void *p, size_t n,
-			       size_t line_len);
+                               size_t line_len);
 /*
  * Decode base64 (standard or url alphabet, padding optional, whitespace
  * skipped). Returns -1 on an invalid character.
  */
-int codec_base64_decode(struct strv in, struct arena *a, struct strv *out_r)
-	PT_WARN_UNUSED;
+int codec_base64_decode(struct strv in, struct arena *a,
+                        struct strv *out_r) PT_WARN_UNUSED;
 /*
  * Decode %XX escapes (and '+' as space when plus_is_space). Invalid escapes
  * are an error (-1): a request with them gets a 400.
  */
 int codec_url_decode(struct strv in, bool plus_is_space, struct arena *a,
-		     struct strv *out_r) PT_WARN_UNUSED;
+                     struct strv *out_r) PT_WARN_UNUSED;
 /* Percent-encode everything but unreserved characters (RFC 3986). */
 void codec_url_encode(struct sbuf *out, struct strv in);
 /* True if s is valid UTF-8 (no overlongs, no surrogates). */

@@ -28,15 +28,16 @@ static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 int
 log_open(const char *path, bool to_stderr, bool use_syslog,
-	 enum log_level level, struct perr *err)
+         enum log_level level, struct perr *err)
 {
 	int fd = -1, old;
 
 	if (path != NULL) {
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		          0640);
 		if (fd < 0)
 			return perr_set(err, NULL, PERR_INTERNAL,
-					"cannot open log");
+			                "cannot open log");
 	}
 	pthread_mutex_lock(&log_lock);
 	old = log_fd;
@@ -84,7 +85,7 @@ log_level_parse(const char *s, enum log_level *level_r)
 
 	for (i = 0; i < PT_NELEM(level_names); i++) {
 		if (strv_eq_ci_ascii(strv_from_cstr(s),
-				     strv_from_cstr(level_names[i]))) {
+		                     strv_from_cstr(level_names[i]))) {
 			*level_r = (enum log_level)i;
 			return true;
 		}
@@ -101,7 +102,7 @@ log_set_context(const char *req_id, const char *ip, const char *user)
 }
 
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
-	PT_PRINTF(2, 0);
+        PT_PRINTF(2, 0);
 
 static void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
@@ -112,17 +113,18 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	struct timespec ts;
 	int n;
 	static const int sys_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO,
-				       LOG_DEBUG};
+	                               LOG_DEBUG};
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	off = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ ", &tm);
-	n = snprintf(line + off, sizeof(line) - off, "%s: ",
-		     level_names[level]);
+	n = snprintf(line + off, sizeof(line) - off,
+	             "%s: ", level_names[level]);
 	if (n > 0)
 		off += (size_t)n;
 	if (ctx_req != NULL && off < sizeof(line)) {
-		n = snprintf(line + off, sizeof(line) - off, "req=%s ", ctx_req);
+		n = snprintf(line + off, sizeof(line) - off, "req=%s ",
+		             ctx_req);
 		if (n > 0)
 			off += (size_t)n;
 	}
@@ -133,8 +135,8 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	}
 	if (off < sizeof(line) && (ctx_ip != NULL || ctx_user != NULL)) {
 		n = snprintf(line + off, sizeof(line) - off, " (ip=%s user=%s)",
-			     ctx_ip != NULL ? ctx_ip : "-",
-			     ctx_user != NULL ? ctx_user : "-");
+		             ctx_ip != NULL ? ctx_ip : "-",
+		             ctx_user != NULL ? ctx_user : "-");
 		if (n > 0)
 			off += (size_t)n;
 	}
@@ -185,6 +187,6 @@ void
 pt_assert_failed(const char *expr, const char *file, int line)
 {
 	log_msg(LOG_LVL_ERROR, "assertion failed: %s at %s:%d", expr, file,
-		line);
+	        line);
 	abort();
 }

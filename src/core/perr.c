@@ -5,7 +5,7 @@
 
 int
 perr_set_at(struct perr *err, struct arena *a, enum perr_kind kind,
-	    const char *where, const char *fmt, ...)
+            const char *where, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg = NULL;

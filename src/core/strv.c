@@ -107,7 +107,7 @@ strv_find(struct strv s, struct strv needle)
 
 bool
 strv_split_once(struct strv s, char sep, struct strv *left_r,
-		struct strv *right_r)
+                struct strv *right_r)
 {
 	ptrdiff_t i = strv_find_char(s, sep);
 

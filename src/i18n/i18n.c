@@ -38,8 +38,8 @@ cmp_str(const void *a, const void *b)
 static ptrdiff_t
 key_index(const struct i18n *set, const char *key)
 {
-	char *const *hit = bsearch(&key, set->keys, set->nkeys,
-				   sizeof(char *), cmp_str);
+	char *const *hit =
+	        bsearch(&key, set->keys, set->nkeys, sizeof(char *), cmp_str);
 
 	return hit == NULL ? -1 : hit - set->keys;
 }
@@ -87,10 +87,9 @@ load_object(const char *dir, const char *code, struct perr *err)
 	{
 		const char *s = json_string_value(val);
 
-		if (s == NULL ||
-		    !codec_utf8_valid(strv_from_cstr(s))) {
+		if (s == NULL || !codec_utf8_valid(strv_from_cstr(s))) {
 			log_error("i18n: %s: value of %s is not a UTF-8 string",
-				  path, key);
+			          path, key);
 			json_decref(obj);
 			perr_set(err, NULL, PERR_INTERNAL, "bad catalog");
 			return NULL;
@@ -133,7 +132,7 @@ i18n_destroy(struct i18n **setp)
 
 static int
 add_catalog(struct i18n *set, const char *code, json_t *obj,
-	    const struct i18n_catalog *english, struct perr *err)
+            const struct i18n_catalog *english, struct perr *err)
 {
 	struct i18n_catalog *cat;
 	const char *key;
@@ -144,9 +143,9 @@ add_catalog(struct i18n *set, const char *code, json_t *obj,
 	{
 		if (key_index(set, key) < 0) {
 			log_error("i18n: %s.json: key %s is not in en.json",
-				  code, key);
+			          code, key);
 			return perr_set(err, NULL, PERR_INTERNAL,
-					"unknown catalog key");
+			                "unknown catalog key");
 		}
 	}
 	if (set->ncats == I18N_MAX_LANGS)
@@ -157,8 +156,8 @@ add_catalog(struct i18n *set, const char *code, json_t *obj,
 	cat->values = pt_xcalloc(set->nkeys, sizeof(char *));
 	out = json_object();
 	for (i = 0; i < set->nkeys; i++) {
-		const char *s = json_string_value(
-			json_object_get(obj, set->keys[i]));
+		const char *s =
+		        json_string_value(json_object_get(obj, set->keys[i]));
 
 		if (s == NULL)
 			s = english->values[i];
@@ -191,14 +190,13 @@ i18n_load(const char *dir, struct i18n **set_r, struct perr *err)
 	set = pt_xcalloc(1, sizeof(*set));
 	set->nkeys = json_object_size(en);
 	set->keys = pt_xcalloc(set->nkeys, sizeof(char *));
-	json_object_foreach(en, key, val)
-		set->keys[i++] = pt_xstrdup(key);
+	json_object_foreach(en, key, val) set->keys[i++] = pt_xstrdup(key);
 	qsort(set->keys, set->nkeys, sizeof(char *), cmp_str);
 	if (key_index(set, I18N_NATIVE_NAME_KEY) < 0) {
 		json_decref(en);
 		i18n_destroy(&set);
 		return perr_set(err, NULL, PERR_INTERNAL,
-				"en.json lacks " I18N_NATIVE_NAME_KEY);
+		                "en.json lacks " I18N_NATIVE_NAME_KEY);
 	}
 	/* English resolves against itself: every key is present. */
 	{
@@ -207,7 +205,7 @@ i18n_load(const char *dir, struct i18n **set_r, struct perr *err)
 		self.values = pt_xcalloc(set->nkeys, sizeof(char *));
 		for (i = 0; i < set->nkeys; i++)
 			self.values[i] = (char *)json_string_value(
-				json_object_get(en, set->keys[i]));
+			        json_object_get(en, set->keys[i]));
 		ret = add_catalog(set, "en", en, &self, err);
 		free(self.values);
 	}
@@ -221,7 +219,7 @@ i18n_load(const char *dir, struct i18n **set_r, struct perr *err)
 	if (d == NULL) {
 		i18n_destroy(&set);
 		return perr_set(err, NULL, PERR_INTERNAL, "cannot read %s",
-				"catalog directory");
+		                "catalog directory");
 	}
 	while (ret == 0 && (e = readdir(d)) != NULL) {
 		size_t n = strlen(e->d_name);
@@ -252,7 +250,7 @@ i18n_load(const char *dir, struct i18n **set_r, struct perr *err)
 	/* Stable order after English: by code. */
 	for (i = 1; i < set->ncats; i++) {
 		for (size_t k = i; k > 1 && strcmp(set->cats[k - 1]->code,
-						   set->cats[k]->code) > 0;
+		                                   set->cats[k]->code) > 0;
 		     k--) {
 			struct i18n_catalog *t = set->cats[k];
 
@@ -329,7 +327,7 @@ pick_accept(const struct i18n *set, struct strv header)
 
 const struct i18n_catalog *
 i18n_pick(const struct i18n *set, struct strv user_choice,
-	  struct strv accept_language, struct strv default_code)
+          struct strv accept_language, struct strv default_code)
 {
 	const struct i18n_catalog *cat = NULL;
 
@@ -370,7 +368,7 @@ i18n_count(const struct i18n_catalog *cat)
 
 void
 i18n_entry(const struct i18n_catalog *cat, size_t i, const char **key_r,
-	   const char **value_r)
+           const char **value_r)
 {
 	PT_ASSERT(i < cat->set->nkeys);
 	*key_r = cat->set->keys[i];
@@ -385,7 +383,7 @@ i18n_json(const struct i18n_catalog *cat)
 
 size_t
 i18n_languages(const struct i18n *set,
-	       const struct i18n_catalog *const **cats_r)
+               const struct i18n_catalog *const **cats_r)
 {
 	*cats_r = (const struct i18n_catalog *const *)set->cats;
 	return set->ncats;

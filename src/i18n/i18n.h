@@ -25,8 +25,8 @@ struct i18n_catalog;
  * object of strings, a value is not valid UTF-8, or a file has a key en.json
  * lacks. On failure *set_r is untouched and err says which file and why.
  */
-int i18n_load(const char *dir, struct i18n **set_r, struct perr *err)
-	PT_WARN_UNUSED;
+int i18n_load(const char *dir, struct i18n **set_r,
+              struct perr *err) PT_WARN_UNUSED;
 void i18n_destroy(struct i18n **setp);
 
 /* The catalog for exactly this code, or NULL. */
@@ -37,9 +37,9 @@ const struct i18n_catalog *i18n_find(const struct i18n *set, struct strv code);
  * matches "ru"), else default_code, else English. Never NULL.
  */
 const struct i18n_catalog *i18n_pick(const struct i18n *set,
-				     struct strv user_choice,
-				     struct strv accept_language,
-				     struct strv default_code);
+                                     struct strv user_choice,
+                                     struct strv accept_language,
+                                     struct strv default_code);
 
 const char *i18n_code(const struct i18n_catalog *cat);
 /* The language's own name for itself ("English", "Русский"). */
@@ -49,11 +49,11 @@ const char *i18n_get(const struct i18n_catalog *cat, const char *key);
 /* Entries for iteration (every English key, resolved with fallback). */
 size_t i18n_count(const struct i18n_catalog *cat);
 void i18n_entry(const struct i18n_catalog *cat, size_t i, const char **key_r,
-		const char **value_r);
+                const char **value_r);
 /* The whole resolved catalog as one JSON object, for the browser. */
 const char *i18n_json(const struct i18n_catalog *cat);
 /* All loaded languages, English first, for a language selector. */
 size_t i18n_languages(const struct i18n *set,
-		      const struct i18n_catalog *const **cats_r);
+                      const struct i18n_catalog *const **cats_r);
 
 #endif

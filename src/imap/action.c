@@ -488,9 +488,9 @@ bad : {
  * whether the UID answered.
  */
 static int
-fetch_body(struct imap_conn *c, uint32_t uid, const char *section,
-           uint32_t off, uint32_t len, struct arena *da, struct arena *a,
-           struct strv *data_r, bool *found_r, struct perr *err)
+fetch_body(struct imap_conn *c, uint32_t uid, const char *section, uint32_t off,
+           uint32_t len, struct arena *da, struct arena *a, struct strv *data_r,
+           bool *found_r, struct perr *err)
 {
 	struct mailimap_section *sec;
 	struct mailimap_fetch_type *ft;
@@ -511,8 +511,8 @@ fetch_body(struct imap_conn *c, uint32_t uid, const char *section,
 	                              sec, off, len)
 	                    : mailimap_fetch_att_new_body_peek_section(sec));
 	/* Freed here, not with a: the body may be megabytes. */
-	if (imapc_uid_fetch(c, mailimap_set_new_single(uid), ft, a, false,
-	                    &res, err) != 0)
+	if (imapc_uid_fetch(c, mailimap_set_new_single(uid), ft, a, false, &res,
+	                    err) != 0)
 		return -1;
 	if (res == NULL)
 		return 0; /* libetpan gives a list, maybe empty; be sure */
@@ -580,8 +580,8 @@ imap_fetch_section(struct imap_conn *c, const char *folder, uint32_t uid,
 }
 
 int
-imap_fetch_section_chunks(struct imap_conn *c, const char *folder,
-                          uint32_t uid, const char *section, size_t chunk,
+imap_fetch_section_chunks(struct imap_conn *c, const char *folder, uint32_t uid,
+                          const char *section, size_t chunk,
                           imap_chunk_fn *sink, void *arg, struct arena *a,
                           struct perr *err)
 {

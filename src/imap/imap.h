@@ -137,7 +137,7 @@ struct imap_conn_stats {
 	uint64_t fetches;  /* UID FETCH of rows and previews */
 	uint64_t uid_cache_hits;
 	uint64_t uid_cache_misses;
-	uint64_t flag_fetches;  /* UID FETCH (FLAGS) of a page of cached rows */
+	uint64_t flag_fetches; /* UID FETCH (FLAGS) of a page of cached rows */
 	uint64_t row_cache_hits; /* pages served from cached rows */
 };
 
@@ -577,7 +577,6 @@ void imap_pool_get_stats(struct imap_pool *p, struct imap_pool_stats *st_r);
 int imap_idle_wait(struct imap_conn *c, int timeout_ms, int wake_fd,
                    bool *changed_r, struct perr *err) PT_WARN_UNUSED;
 
-
 /* ---- one message for reading (structure.c) ---------------------------- */
 
 #include "mime/mime.h"
@@ -588,7 +587,7 @@ struct imap_addr_list {
 };
 
 struct imap_envelope {
-	const char *subject; /* UTF-8 (RFC 2047 decoded), "" if none */
+	const char *subject;  /* UTF-8 (RFC 2047 decoded), "" if none */
 	const char *date_raw; /* Date header as sent, "" if none */
 	int64_t date;         /* unix time, 0 if none or unparsable */
 	struct imap_addr_list from, to, cc, reply_to;
@@ -605,20 +604,20 @@ struct imap_envelope {
  */
 struct imap_part {
 	const char *section;
-	const char *type, *subtype;   /* "text", "plain" */
-	struct mime_param *params;    /* Content-Type parameters, raw */
+	const char *type, *subtype; /* "text", "plain" */
+	struct mime_param *params;  /* Content-Type parameters, raw */
 	size_t n_params;
 	struct mime_param *disp_params; /* Content-Disposition parameters */
 	size_t n_disp_params;
-	const char *charset;     /* "" if none */
-	const char *name;        /* UTF-8: filename (RFC 2231/2047), else
-	                            the name parameter, else "" (uncleaned) */
-	const char *content_id;  /* without <>, "" if none */
-	const char *disposition; /* "inline", "attachment" or "" */
-	const char *encoding;    /* "7bit", "base64", "quoted-printable" ... */
-	uint32_t size;           /* encoded size in octets */
-	uint32_t lines;          /* text parts and message/rfc822 */
-	struct imap_part *parent;   /* NULL for the root */
+	const char *charset;      /* "" if none */
+	const char *name;         /* UTF-8: filename (RFC 2231/2047), else
+	                             the name parameter, else "" (uncleaned) */
+	const char *content_id;   /* without <>, "" if none */
+	const char *disposition;  /* "inline", "attachment" or "" */
+	const char *encoding;     /* "7bit", "base64", "quoted-printable" ... */
+	uint32_t size;            /* encoded size in octets */
+	uint32_t lines;           /* text parts and message/rfc822 */
+	struct imap_part *parent; /* NULL for the root */
 	struct imap_part *children; /* multipart: its parts; message/rfc822:
 	                               one, the attached message's body */
 	size_t n_children;

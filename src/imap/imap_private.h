@@ -47,7 +47,7 @@ struct imapc_uid_cache {
 struct imapc_row_entry {
 	bool used;
 	bool has_preview;
-	uint64_t tick; /* last use */
+	uint64_t tick;           /* last use */
 	struct imap_msg_row row; /* flags and thread fields unused */
 };
 

@@ -22,8 +22,7 @@ struct sbuf;
  * first use and closed at thread exit. Returns false, appending nothing,
  * when iconv does not know the charset.
  */
-bool imapt_charset_to_utf8(struct strv charset, struct strv in,
-                           struct sbuf *b);
+bool imapt_charset_to_utf8(struct strv charset, struct strv in, struct sbuf *b);
 /* Sort key: i;unicode-casemap approximation (see text.c). */
 const char *imapt_collate_key(const char *s, struct arena *a);
 

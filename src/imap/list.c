@@ -476,9 +476,9 @@ uid_cache_fits(const struct imap_conn *c, const struct imap_list_query *q,
 	    uc->uidnext != c->sel.uidnext || uc->exists != c->sel.exists ||
 	    uc->mbox_gen != c->mbox_gen)
 		return false;
-	return !uc->flag_dependent || (uc->flag_gen == c->flag_gen &&
-	                               uc->highestmodseq ==
-	                                       c->sel.highestmodseq);
+	return !uc->flag_dependent ||
+	       (uc->flag_gen == c->flag_gen &&
+	        uc->highestmodseq == c->sel.highestmodseq);
 }
 
 static void
@@ -488,8 +488,7 @@ uid_cache_store(struct imap_conn *c, const struct imap_list_query *q,
                 uint64_t flag_gen, const uint32_t *uids, size_t n)
 {
 	struct imapc_uid_cache *uc = &c->uid_cache;
-	const struct mailimap_selection_info *si =
-	        c->imap->imap_selection_info;
+	const struct mailimap_selection_info *si = c->imap->imap_selection_info;
 
 	imapc_uid_cache_clear(c);
 	/*
@@ -1432,7 +1431,8 @@ fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 			struct mailimap_msg_att_static *st;
 
 			if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
-				row->flags = imapc_flags_of(item->att_data.att_dyn);
+				row->flags =
+				        imapc_flags_of(item->att_data.att_dyn);
 				continue;
 			}
 			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)

@@ -52,11 +52,12 @@ addresses_of(clist *list, struct arena *a, struct imap_addr_list *out)
 		/* Group syntax: a NULL host marks a group start or end. */
 		if (ad->ad_host_name == NULL)
 			continue;
-		o->name = ad->ad_personal_name != NULL
-		                  ? imap_decode_header(
-		                            strv_from_cstr(ad->ad_personal_name),
-		                            a)
-		                  : "";
+		o->name =
+		        ad->ad_personal_name != NULL
+		                ? imap_decode_header(
+		                          strv_from_cstr(ad->ad_personal_name),
+		                          a)
+		                : "";
 		o->email = arena_printf(
 		        a, "%s@%s",
 		        ad->ad_mailbox_name != NULL ? ad->ad_mailbox_name : "",
@@ -129,8 +130,7 @@ params_of(const struct mailimap_body_fld_param *p, struct arena *a,
  * habit of encoded words inside quoted names. "" when absent.
  */
 static const char *
-param(const struct mime_param *v, size_t n, const char *name,
-      struct arena *a)
+param(const struct mime_param *v, size_t n, const char *name, struct arena *a)
 {
 	const char *s = mime_param_get(v, n, name, a);
 
@@ -194,17 +194,17 @@ convert_1part(const struct mailimap_body_type_1part *b, const char *label,
 	case MAILIMAP_BODY_TYPE_1PART_BASIC: {
 		const struct mailimap_body_type_basic *bb =
 		        b->bd_data.bd_type_basic;
-		static const char *const types[] = {"application", "audio",
-		                                    "image", "message",
-		                                    "video"};
+		static const char *const types[] = {
+		        "application", "audio", "image", "message", "video"};
 		int t;
 
 		if (bb == NULL)
 			break;
 		t = bb->bd_media_basic->med_type;
-		p->type = t >= 0 && (size_t)t < PT_NELEM(types)
-		                  ? types[t]
-		                  : lower(bb->bd_media_basic->med_basic_type, a);
+		p->type =
+		        t >= 0 && (size_t)t < PT_NELEM(types)
+		                ? types[t]
+		                : lower(bb->bd_media_basic->med_basic_type, a);
 		p->subtype = lower(bb->bd_media_basic->med_subtype, a);
 		fields_of(bb->bd_fields, p, a);
 		break;
@@ -238,9 +238,10 @@ convert_1part(const struct mailimap_body_type_1part *b, const char *label,
 			struct imap_part *child;
 
 			if (m->bd_body->bd_type == MAILIMAP_BODY_MPART)
-				child = convert(m->bd_body, label,
-				                arena_printf(a, "%s.TEXT", label),
-				                depth + 1, p, w);
+				child = convert(
+				        m->bd_body, label,
+				        arena_printf(a, "%s.TEXT", label),
+				        depth + 1, p, w);
 			else
 				child = convert(m->bd_body,
 				                arena_printf(a, "%s.1", label),
@@ -282,7 +283,8 @@ convert(const struct mailimap_body *b, const char *prefix, const char *label,
 	p->disposition = "";
 	p->encoding = "7bit";
 	if (b->bd_type == MAILIMAP_BODY_MPART) {
-		const struct mailimap_body_type_mpart *m = b->bd_data.bd_body_mpart;
+		const struct mailimap_body_type_mpart *m =
+		        b->bd_data.bd_body_mpart;
 		clistiter *it;
 		size_t i = 0, n;
 
@@ -294,8 +296,8 @@ convert(const struct mailimap_body *b, const char *prefix, const char *label,
 			disposition_of(m->bd_ext_mpart->bd_disposition, p, a);
 		}
 		n = m->bd_list != NULL ? (size_t)clist_count(m->bd_list) : 0;
-		p->children = n > 0 ? arena_new_array(a, struct imap_part, n)
-		                    : NULL;
+		p->children =
+		        n > 0 ? arena_new_array(a, struct imap_part, n) : NULL;
 		if (p->children == NULL)
 			n = 0;
 		for (it = n > 0 ? clist_begin(m->bd_list) : NULL; it != NULL;
@@ -305,9 +307,8 @@ convert(const struct mailimap_body *b, const char *prefix, const char *label,
 			                ? arena_printf(a, "%s.%zu", prefix,
 			                               i + 1)
 			                : arena_printf(a, "%zu", i + 1);
-			struct imap_part *c =
-			        convert(clist_content(it), sec, sec, depth + 1,
-			                p, w);
+			struct imap_part *c = convert(clist_content(it), sec,
+			                              sec, depth + 1, p, w);
 
 			if (c == NULL)
 				continue;
@@ -394,8 +395,7 @@ structure_fetch_type(void)
 
 int
 imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
-                   struct arena *a, struct imap_message *m_r,
-                   struct perr *err)
+                   struct arena *a, struct imap_message *m_r, struct perr *err)
 {
 	struct imap_mailbox_status st;
 	struct mailimap_fetch_type *ft;
@@ -426,7 +426,8 @@ imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 			struct mailimap_msg_att_static *s;
 
 			if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
-				m.flags = imapc_flags_of(item->att_data.att_dyn);
+				m.flags =
+				        imapc_flags_of(item->att_data.att_dyn);
 				continue;
 			}
 			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
@@ -467,9 +468,10 @@ imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 		if (body != NULL) {
 			struct walk w = {a, 0};
 
-			m.root = body->bd_type == MAILIMAP_BODY_MPART
-			                 ? convert(body, "", "TEXT", 0, NULL, &w)
-			                 : convert(body, "1", "1", 0, NULL, &w);
+			m.root =
+			        body->bd_type == MAILIMAP_BODY_MPART
+			                ? convert(body, "", "TEXT", 0, NULL, &w)
+			                : convert(body, "1", "1", 0, NULL, &w);
 		}
 		*m_r = m;
 		found = true;
@@ -505,8 +507,7 @@ imap_part_find(const struct imap_part *root, const char *section)
 /* ---- body choice --------------------------------------------------- */
 
 bool
-imap_part_is(const struct imap_part *p, const char *type,
-             const char *subtype)
+imap_part_is(const struct imap_part *p, const char *type, const char *subtype)
 {
 	return strcmp(p->type, type) == 0 &&
 	       (subtype == NULL || strcmp(p->subtype, subtype) == 0);

@@ -123,8 +123,8 @@ word_bytes(struct strv text, bool b64, char *out)
 		unsigned acc = 0, bits = 0;
 
 		for (i = 0; i < text.len && text.p[i] != '='; i++) {
-			int v = codec_base64_digit(
-			        (unsigned char)text.p[i], false);
+			int v = codec_base64_digit((unsigned char)text.p[i],
+			                           false);
 
 			if (v < 0)
 				continue;
@@ -273,8 +273,8 @@ imap_decode_header(struct strv raw, struct arena *a)
 	if (raw.len == 0 || raw.p == NULL)
 		return "";
 	/* Fast path: most subjects, every address. */
-	if (raw.len < DECODE_MAX &&
-	    memmem(raw.p, raw.len, "=?", 2) == NULL && is_clean_utf8(raw)) {
+	if (raw.len < DECODE_MAX && memmem(raw.p, raw.len, "=?", 2) == NULL &&
+	    is_clean_utf8(raw)) {
 		const char *s = arena_strndup(a, raw.p, raw.len);
 
 		return s != NULL ? s : "";

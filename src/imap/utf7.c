@@ -199,7 +199,8 @@ imap_mutf7_decode(struct strv in, struct arena *a, char **out_r,
 						goto bad;
 					codec_utf8_put(
 					        &b, (uint32_t)(0x10000 +
-					                       ((hi - 0xd800) << 10) +
+					                       ((hi - 0xd800)
+					                        << 10) +
 					                       (u - 0xdc00)));
 					hi = 0;
 				} else if (u >= 0xd800 && u <= 0xdbff) {

@@ -94,13 +94,11 @@ date_value(struct strv params, struct strv v, struct arena *a)
 	}
 	if (v.len >= 8 && all_digits(v.p, 8)) {
 		if (v.len >= 13 && v.p[8] == 'T' && all_digits(v.p + 9, 4))
-			return arena_printf(a, "%.4s-%.2s-%.2s %.2s:%.2s%s%s",
-			                    v.p, v.p + 4, v.p + 6, v.p + 9,
-			                    v.p + 11,
-			                    v.len >= 16 && v.p[15] == 'Z'
-			                            ? " UTC"
-			                            : "",
-			                    tz);
+			return arena_printf(
+			        a, "%.4s-%.2s-%.2s %.2s:%.2s%s%s", v.p, v.p + 4,
+			        v.p + 6, v.p + 9, v.p + 11,
+			        v.len >= 16 && v.p[15] == 'Z' ? " UTC" : "",
+			        tz);
 		return arena_printf(a, "%.4s-%.2s-%.2s%s", v.p, v.p + 4,
 		                    v.p + 6, tz);
 	}
@@ -118,7 +116,8 @@ person_value(struct strv params, struct strv v, struct arena *a)
 		v.p += 7, v.len -= 7;
 	mail = text_value(v, a);
 	if (cn >= 0) {
-		struct strv n = {params.p + cn + 3, params.len - (size_t)cn - 3};
+		struct strv n = {params.p + cn + 3,
+		                 params.len - (size_t)cn - 3};
 		ptrdiff_t semi = strv_find_char(n, ';');
 
 		if (semi >= 0)
@@ -164,7 +163,8 @@ mime_calendar_summary(struct strv ics, struct arena *a)
 
 			if (semi >= 0) {
 				params = (struct strv){name.p + semi + 1,
-				                       name.len - (size_t)semi - 1};
+				                       name.len - (size_t)semi -
+				                               1};
 				name.len = (size_t)semi;
 			}
 		}
@@ -187,7 +187,8 @@ mime_calendar_summary(struct strv ics, struct arena *a)
 			    !strv_eq_ci_ascii(name, strv_from_cstr(keys[i])))
 				continue;
 			if (i == 1 || i == 2)
-				vals[i] = date_value(params, strv_trim(value), a);
+				vals[i] =
+				        date_value(params, strv_trim(value), a);
 			else if (i == 4)
 				vals[i] = person_value(params, strv_trim(value),
 				                       a);

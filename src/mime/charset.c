@@ -22,60 +22,60 @@ struct alias {
 
 /* "UTF-8" here means: the fast path (validate, replace). */
 static const struct alias aliases[] = {
-	{"utf-8", "UTF-8"},
-	{"utf8", "UTF-8"},
-	{"us-ascii", "UTF-8"},
-	{"ascii", "UTF-8"},
-	{"ansi_x3.4-1968", "UTF-8"},
-	{"x-unknown", NULL},
-	{"unknown-8bit", NULL},
-	{"iso-8859-1", "WINDOWS-1252"},
-	{"iso8859-1", "WINDOWS-1252"},
-	{"iso_8859-1", "WINDOWS-1252"},
-	{"latin1", "WINDOWS-1252"},
-	{"latin-1", "WINDOWS-1252"},
-	{"l1", "WINDOWS-1252"},
-	{"cp819", "WINDOWS-1252"},
-	{"iso-8859-9", "WINDOWS-1254"},
-	{"iso-8859-11", "WINDOWS-874"},
-	{"tis-620", "WINDOWS-874"},
-	{"shift_jis", "CP932"},
-	{"shift-jis", "CP932"},
-	{"sjis", "CP932"},
-	{"x-sjis", "CP932"},
-	{"ms_kanji", "CP932"},
-	{"windows-31j", "CP932"},
-	{"csshiftjis", "CP932"},
-	{"euc-jp", "EUC-JP-MS"},
-	{"x-euc-jp", "EUC-JP-MS"},
-	{"iso-2022-jp", "ISO-2022-JP-2"},
-	{"csiso2022jp", "ISO-2022-JP-2"},
-	{"gb2312", "GB18030"},
-	{"gb_2312-80", "GB18030"},
-	{"csgb2312", "GB18030"},
-	{"euc-cn", "GB18030"},
-	{"x-euc-cn", "GB18030"},
-	{"gbk", "GB18030"},
-	{"x-gbk", "GB18030"},
-	{"cp936", "GB18030"},
-	{"ms936", "GB18030"},
-	{"windows-936", "GB18030"},
-	{"gb18030", "GB18030"},
-	{"big5", "BIG5-HKSCS"},
-	{"big-5", "BIG5-HKSCS"},
-	{"x-x-big5", "BIG5-HKSCS"},
-	{"cn-big5", "BIG5-HKSCS"},
-	{"big5-hkscs", "BIG5-HKSCS"},
-	{"ks_c_5601-1987", "CP949"},
-	{"euc-kr", "CP949"},
-	{"korean", "CP949"},
-	{"koi8-r", "KOI8-R"},
-	{"koi8-u", "KOI8-U"},
-	{"koi8-ru", "KOI8-RU"},
-	{"utf-16", "UTF-16"},
-	{"utf-16le", "UTF-16LE"},
-	{"utf-16be", "UTF-16BE"},
-	{"utf-7", "UTF-7"},
+        {"utf-8", "UTF-8"},
+        {"utf8", "UTF-8"},
+        {"us-ascii", "UTF-8"},
+        {"ascii", "UTF-8"},
+        {"ansi_x3.4-1968", "UTF-8"},
+        {"x-unknown", NULL},
+        {"unknown-8bit", NULL},
+        {"iso-8859-1", "WINDOWS-1252"},
+        {"iso8859-1", "WINDOWS-1252"},
+        {"iso_8859-1", "WINDOWS-1252"},
+        {"latin1", "WINDOWS-1252"},
+        {"latin-1", "WINDOWS-1252"},
+        {"l1", "WINDOWS-1252"},
+        {"cp819", "WINDOWS-1252"},
+        {"iso-8859-9", "WINDOWS-1254"},
+        {"iso-8859-11", "WINDOWS-874"},
+        {"tis-620", "WINDOWS-874"},
+        {"shift_jis", "CP932"},
+        {"shift-jis", "CP932"},
+        {"sjis", "CP932"},
+        {"x-sjis", "CP932"},
+        {"ms_kanji", "CP932"},
+        {"windows-31j", "CP932"},
+        {"csshiftjis", "CP932"},
+        {"euc-jp", "EUC-JP-MS"},
+        {"x-euc-jp", "EUC-JP-MS"},
+        {"iso-2022-jp", "ISO-2022-JP-2"},
+        {"csiso2022jp", "ISO-2022-JP-2"},
+        {"gb2312", "GB18030"},
+        {"gb_2312-80", "GB18030"},
+        {"csgb2312", "GB18030"},
+        {"euc-cn", "GB18030"},
+        {"x-euc-cn", "GB18030"},
+        {"gbk", "GB18030"},
+        {"x-gbk", "GB18030"},
+        {"cp936", "GB18030"},
+        {"ms936", "GB18030"},
+        {"windows-936", "GB18030"},
+        {"gb18030", "GB18030"},
+        {"big5", "BIG5-HKSCS"},
+        {"big-5", "BIG5-HKSCS"},
+        {"x-x-big5", "BIG5-HKSCS"},
+        {"cn-big5", "BIG5-HKSCS"},
+        {"big5-hkscs", "BIG5-HKSCS"},
+        {"ks_c_5601-1987", "CP949"},
+        {"euc-kr", "CP949"},
+        {"korean", "CP949"},
+        {"koi8-r", "KOI8-R"},
+        {"koi8-u", "KOI8-U"},
+        {"koi8-ru", "KOI8-RU"},
+        {"utf-16", "UTF-16"},
+        {"utf-16le", "UTF-16LE"},
+        {"utf-16be", "UTF-16BE"},
+        {"utf-7", "UTF-7"},
 };
 
 /* ---- the UTF-8 fast path ------------------------------------------- */
@@ -154,8 +154,8 @@ mime_is_ascii(struct strv s)
  * Undeclared 8-bit text that is not UTF-8: Cyrillic in a single-byte
  * charset writes whole words of 8-bit bytes, Western European text has
  * isolated accented letters among ASCII ones. Runs of 8-bit
- * bytes (two on average, three at least once) mean windows-1251 (the most common Cyrillic charset in
- * mail), anything else windows-1252.
+ * bytes (two on average, three at least once) mean windows-1251 (the most
+ * common Cyrillic charset in mail), anything else windows-1252.
  */
 static const char *
 guess_single_byte(struct strv s)
@@ -290,7 +290,8 @@ convert_raw(iconv_t cd, struct strv in, struct sbuf *out)
 			break;
 		if (e == E2BIG)
 			continue;
-		/* EILSEQ: skip one byte; EINVAL: the input ends mid-character. */
+		/* EILSEQ: skip one byte; EINVAL: the input ends mid-character.
+		 */
 		sbuf_append(out, replacement, 3);
 		if (e != EILSEQ)
 			break;
@@ -339,8 +340,7 @@ mime_charset_canonical(struct strv charset)
 
 	charset = strv_trim(charset);
 	/* Some mailers quote or add a trailing ';' or language. */
-	while (charset.len > 0 &&
-	       (charset.p[0] == '"' || charset.p[0] == '\''))
+	while (charset.len > 0 && (charset.p[0] == '"' || charset.p[0] == '\''))
 		charset.p++, charset.len--;
 	n = 0;
 	for (i = 0; i < charset.len && n + 1 < sizeof(name); i++) {
@@ -363,9 +363,9 @@ mime_charset_canonical(struct strv charset)
 	    (strncmp(name, "x-cp", 4) == 0 && n == 8)) {
 		const char *d = name + n - 4;
 		static char const names[9][13] = {
-			"WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1252",
-			"WINDOWS-1253", "WINDOWS-1254", "WINDOWS-1255",
-			"WINDOWS-1256", "WINDOWS-1257", "WINDOWS-1258"};
+		        "WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1252",
+		        "WINDOWS-1253", "WINDOWS-1254", "WINDOWS-1255",
+		        "WINDOWS-1256", "WINDOWS-1257", "WINDOWS-1258"};
 
 		if (strncmp(d, "125", 3) == 0 && d[3] >= '0' && d[3] <= '8')
 			return names[d[3] - '0'];

@@ -85,7 +85,8 @@ qp_run(struct strv in, char *out)
 			/* RFC 2045 6.7 (3): trailing whitespace is padding. */
 			size_t j = i;
 
-			while (j < in.len && (in.p[j] == ' ' || in.p[j] == '\t'))
+			while (j < in.len &&
+			       (in.p[j] == ' ' || in.p[j] == '\t'))
 				j++;
 			if (j == in.len || in.p[j] == '\r' || in.p[j] == '\n') {
 				i = j;
@@ -105,7 +106,8 @@ qp_run(struct strv in, char *out)
 		{
 			size_t j = i + 1;
 
-			while (j < in.len && (in.p[j] == ' ' || in.p[j] == '\t'))
+			while (j < in.len &&
+			       (in.p[j] == ' ' || in.p[j] == '\t'))
 				j++;
 			if (j < in.len && in.p[j] == '\r')
 				j++;
@@ -215,10 +217,10 @@ mime_stream_feed(struct mime_stream *st, struct strv in, struct sbuf *out)
 		if (cut == 0 && c.len > QP_CARRY_MAX) {
 			/* No line end in sight: cut before a space or '='. */
 			cut = c.len;
-			while (cut > 0 && (c.p[cut - 1] == ' ' ||
-			                   c.p[cut - 1] == '\t' ||
-			                   c.p[cut - 1] == '=' ||
-			                   (cut >= 2 && c.p[cut - 2] == '=')))
+			while (cut > 0 &&
+			       (c.p[cut - 1] == ' ' || c.p[cut - 1] == '\t' ||
+			        c.p[cut - 1] == '=' ||
+			        (cut >= 2 && c.p[cut - 2] == '=')))
 				cut--;
 			/* Nothing but spaces and '=': take it as it is. */
 			if (cut == 0 && c.len > 2 * QP_CARRY_MAX)
@@ -450,7 +452,8 @@ mime_filename_clean(const char *name, const char *fallback, struct arena *a)
 			i++;
 			continue;
 		}
-		if (c < 0x20 || c == 0x7F || strchr("*:<>?|\"", (char)c) != NULL)
+		if (c < 0x20 || c == 0x7F ||
+		    strchr("*:<>?|\"", (char)c) != NULL)
 			sbuf_append_char(&b, '_');
 		else
 			sbuf_append_char(&b, (char)c);
@@ -482,7 +485,8 @@ mime_filename_clean(const char *name, const char *fallback, struct arena *a)
 		end = cut + ext_len;
 	}
 	if (end <= start)
-		return arena_strdup(a, fallback != NULL ? fallback : "attachment");
+		return arena_strdup(a,
+		                    fallback != NULL ? fallback : "attachment");
 	return arena_strndup(a, out + start, end - start);
 }
 
@@ -502,8 +506,8 @@ mime_filename_ascii(const char *name, struct arena *a)
 				sbuf_append_char(&b, '_');
 			continue;
 		}
-		if (c < 0x20 || c == 0x7F || c == '"' || c == '%' ||
-		    c == ';' || c == '\\')
+		if (c < 0x20 || c == 0x7F || c == '"' || c == '%' || c == ';' ||
+		    c == '\\')
 			sbuf_append_char(&b, '_');
 		else
 			sbuf_append_char(&b, (char)c);

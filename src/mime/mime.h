@@ -62,12 +62,11 @@ struct strv mime_transfer_decode(enum mime_encoding enc, struct strv in,
  */
 struct mime_stream {
 	enum mime_encoding enc;
-	unsigned acc, bits;  /* base64: the bits of an unfinished quartet */
-	struct sbuf carry;   /* quoted-printable: an unfinished line */
+	unsigned acc, bits; /* base64: the bits of an unfinished quartet */
+	struct sbuf carry;  /* quoted-printable: an unfinished line */
 };
 void mime_stream_init(struct mime_stream *st, enum mime_encoding enc);
-void mime_stream_feed(struct mime_stream *st, struct strv in,
-                      struct sbuf *out);
+void mime_stream_feed(struct mime_stream *st, struct strv in, struct sbuf *out);
 void mime_stream_finish(struct mime_stream *st, struct sbuf *out);
 
 /*
@@ -187,8 +186,8 @@ struct mime_vcard {
  * cards is PERR_LIMIT. Results in a.
  */
 int mime_vcard_parse(struct strv in, size_t max, struct arena *a,
-                     struct mime_vcard **cards_r, size_t *n_r,
-                     size_t *broken_r, struct perr *err) PT_WARN_UNUSED;
+                     struct mime_vcard **cards_r, size_t *n_r, size_t *broken_r,
+                     struct perr *err) PT_WARN_UNUSED;
 
 /*
  * Append c as a vCard 4.0 (CRLF lines, ',' ';' '\\' and newlines escaped,

@@ -98,7 +98,8 @@ param_value(struct strv params, const char *name)
 		if (strv_split_once(item, '=', &n, &v) &&
 		    strv_eq_ci_ascii(strv_trim(n), strv_from_cstr(name))) {
 			v = strv_trim(v);
-			if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"')
+			if (v.len >= 2 && v.p[0] == '"' &&
+			    v.p[v.len - 1] == '"')
 				v.p++, v.len -= 2;
 			return v;
 		}
@@ -497,8 +498,8 @@ mime_vcard_write(const struct mime_vcard *c, struct sbuf *out)
 	sbuf_append_cstr(out, "BEGIN:VCARD\r\nVERSION:4.0\r\n");
 	put_prop(out, "FN", c->name);
 	for (i = 0; i < c->n_emails; i++)
-		put_prop(out, i == 0 && c->n_emails > 1 ? "EMAIL;PREF=1"
-		                                        : "EMAIL",
+		put_prop(out,
+		         i == 0 && c->n_emails > 1 ? "EMAIL;PREF=1" : "EMAIL",
 		         c->emails[i]);
 	if (c->phone[0] != '\0')
 		put_prop(out, "TEL", c->phone);

@@ -162,9 +162,8 @@ struct sanitize_plain_opts {
  * 0, or -1 with PERR_LIMIT when out is full.
  */
 int sanitize_plain_to_html(struct strv text,
-                           const struct sanitize_plain_opts *o,
-                           struct arena *a, struct sbuf *out,
-                           struct perr *err) PT_WARN_UNUSED;
+                           const struct sanitize_plain_opts *o, struct arena *a,
+                           struct sbuf *out, struct perr *err) PT_WARN_UNUSED;
 
 /*
  * The text/plain alternative of an HTML message (text.c): sanitized first,

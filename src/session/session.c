@@ -58,7 +58,7 @@ sha256_hex(struct arena *a, const void *p, size_t n)
 
 static int
 derive_key(const unsigned char *secret, const unsigned char *id,
-	   unsigned char key[32])
+           unsigned char key[32])
 {
 	unsigned char msg[17 + ID_BYTES];
 	unsigned int len = 0;
@@ -66,7 +66,7 @@ derive_key(const unsigned char *secret, const unsigned char *id,
 	memcpy(msg, "petrel-session-v1", 17);
 	memcpy(msg + 17, id, ID_BYTES);
 	if (HMAC(EVP_sha256(), secret, SECRET_BYTES, msg, sizeof(msg), key,
-		 &len) == NULL ||
+	         &len) == NULL ||
 	    len != 32)
 		return -1;
 	return 0;
@@ -84,7 +84,7 @@ derive_csrf(const unsigned char key[32], unsigned char out[CSRF_BYTES])
 	unsigned int len = 0;
 
 	if (HMAC(EVP_sha256(), key, 32, (const unsigned char *)label,
-		 sizeof(label) - 1, out, &len) == NULL ||
+	         sizeof(label) - 1, out, &len) == NULL ||
 	    len != CSRF_BYTES)
 		return -1;
 	return 0;
@@ -122,12 +122,12 @@ seal(const unsigned char key[32], const unsigned char nonce[NONCE_BYTES],
 		return -1;
 	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
 	    EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad.p,
-			      (int)aad.len) == 1 &&
+	                      (int)aad.len) == 1 &&
 	    EVP_EncryptUpdate(ctx, out, &len, (const unsigned char *)plain.p,
-			      (int)plain.len) == 1 &&
+	                      (int)plain.len) == 1 &&
 	    EVP_EncryptFinal_ex(ctx, out + len, &len) == 1 &&
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES,
-				out + plain.len) == 1)
+	                        out + plain.len) == 1)
 		ok = 1;
 	EVP_CIPHER_CTX_free(ctx);
 	return ok ? 0 : -1;
@@ -135,7 +135,7 @@ seal(const unsigned char key[32], const unsigned char nonce[NONCE_BYTES],
 
 static int
 open_sealed(const unsigned char key[32], struct strv nonce, struct strv aad,
-	    struct strv sealed, unsigned char *out)
+            struct strv sealed, unsigned char *out)
 {
 	EVP_CIPHER_CTX *ctx;
 	size_t n;
@@ -148,13 +148,13 @@ open_sealed(const unsigned char key[32], struct strv nonce, struct strv aad,
 	if (ctx == NULL)
 		return -1;
 	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key,
-			       (const unsigned char *)nonce.p) == 1 &&
+	                       (const unsigned char *)nonce.p) == 1 &&
 	    EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad.p,
-			      (int)aad.len) == 1 &&
+	                      (int)aad.len) == 1 &&
 	    EVP_DecryptUpdate(ctx, out, &len, (const unsigned char *)sealed.p,
-			      (int)n) == 1 &&
+	                      (int)n) == 1 &&
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES,
-				(void *)(sealed.p + n)) == 1 &&
+	                        (void *)(sealed.p + n)) == 1 &&
 	    EVP_DecryptFinal_ex(ctx, out + len, &len) == 1)
 		ok = 1;
 	EVP_CIPHER_CTX_free(ctx);
@@ -163,10 +163,10 @@ open_sealed(const unsigned char key[32], struct strv nonce, struct strv aad,
 
 int
 session_create(struct store *st, const char *user, struct strv password,
-	       const char *ip, const char *user_agent, int64_t now,
-	       const struct session_opts *o, struct arena *a,
-	       struct session **s_r, char **cookie_r, char **csrf_r,
-	       struct perr *err)
+               const char *ip, const char *user_agent, int64_t now,
+               const struct session_opts *o, struct arena *a,
+               struct session **s_r, char **cookie_r, char **csrf_r,
+               struct perr *err)
 {
 	unsigned char id[ID_BYTES], secret[SECRET_BYTES], nonce[NONCE_BYTES];
 	unsigned char csrf[CSRF_BYTES], *sealed;
@@ -193,8 +193,9 @@ session_create(struct store *st, const char *user, struct strv password,
 		goto crypto;
 	csrf_b64 = base64url(a, csrf, sizeof(csrf));
 	s->id_hash = sha256_hex(a, id_hex, strlen(id_hex));
-	s->csrf_hash = csrf_b64 == NULL ? NULL
-					: sha256_hex(a, csrf_b64, strlen(csrf_b64));
+	s->csrf_hash = csrf_b64 == NULL
+	                       ? NULL
+	                       : sha256_hex(a, csrf_b64, strlen(csrf_b64));
 	s->user = arena_strdup(a, user);
 	*cookie_r = arena_printf(a, "%s.%s", id_hex, secret_b64);
 	if (s->id_hash == NULL || s->csrf_hash == NULL || s->user == NULL ||
@@ -215,16 +216,16 @@ session_create(struct store *st, const char *user, struct strv password,
 	s->expires = now + (int64_t)o->absolute_seconds;
 	s->idle_seconds = o->remember ? o->absolute_seconds : o->idle_seconds;
 	if (store_exec(st, a, err,
-		       "INSERT INTO sessions (id_hash, user, password_enc, "
-		       "nonce, csrf_hash, created, last_seen, expires, ip, "
-		       "user_agent, idle_seconds) "
-		       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       "ttbbtIIIttI", s->id_hash, s->user, s->password_enc.p,
-		       s->password_enc.len, s->nonce.p, s->nonce.len,
-		       s->csrf_hash, s->created, s->last_seen, s->expires,
-		       ip != NULL ? ip : "",
-		       user_agent != NULL ? user_agent : "",
-		       (int64_t)s->idle_seconds) < 0)
+	               "INSERT INTO sessions (id_hash, user, password_enc, "
+	               "nonce, csrf_hash, created, last_seen, expires, ip, "
+	               "user_agent, idle_seconds) "
+	               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	               "ttbbtIIIttI", s->id_hash, s->user, s->password_enc.p,
+	               s->password_enc.len, s->nonce.p, s->nonce.len,
+	               s->csrf_hash, s->created, s->last_seen, s->expires,
+	               ip != NULL ? ip : "",
+	               user_agent != NULL ? user_agent : "",
+	               (int64_t)s->idle_seconds) < 0)
 		goto out;
 	*csrf_r = csrf_b64;
 	*s_r = s;
@@ -257,8 +258,8 @@ is_hex(struct strv s)
 }
 
 int
-session_load(struct store *st, struct strv cookie, int64_t now,
-	     struct arena *a, struct session **s_r, struct perr *err)
+session_load(struct store *st, struct strv cookie, int64_t now, struct arena *a,
+             struct session **s_r, struct perr *err)
 {
 	struct strv id_hex, secret_b64, secret;
 	struct store_stmt *q = NULL;
@@ -277,9 +278,10 @@ session_load(struct store *st, struct strv cookie, int64_t now,
 	for (size_t i = 0; i < ID_BYTES; i++) {
 		char hi = id_hex.p[2 * i], lo = id_hex.p[2 * i + 1];
 
-		id_raw[i] = (unsigned char)(
-			((hi <= '9' ? hi - '0' : hi - 'a' + 10) << 4) |
-			(lo <= '9' ? lo - '0' : lo - 'a' + 10));
+		id_raw[i] =
+		        (unsigned char)(((hi <= '9' ? hi - '0' : hi - 'a' + 10)
+		                         << 4) |
+		                        (lo <= '9' ? lo - '0' : lo - 'a' + 10));
 	}
 	s = arena_new(a, struct session);
 	if (s == NULL)
@@ -288,10 +290,10 @@ session_load(struct store *st, struct strv cookie, int64_t now,
 	if (s->id_hash == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of request memory");
 	if (store_query(st, a, err, &q,
-			"SELECT user, password_enc, nonce, csrf_hash, created, "
-			"last_seen, expires, idle_seconds FROM sessions "
-			"WHERE id_hash = ?",
-			"t", s->id_hash) != 0)
+	                "SELECT user, password_enc, nonce, csrf_hash, created, "
+	                "last_seen, expires, idle_seconds FROM sessions "
+	                "WHERE id_hash = ?",
+	                "t", s->id_hash) != 0)
 		return -1;
 	r = store_step(q, err);
 	if (r < 0) {
@@ -304,8 +306,8 @@ session_load(struct store *st, struct strv cookie, int64_t now,
 	}
 	s->user = store_col_dup(q, 0);
 	s->password_enc.len = store_col_blob(q, 1).len;
-	s->password_enc.p = arena_strndup(a, store_col_blob(q, 1).p,
-					  s->password_enc.len);
+	s->password_enc.p =
+	        arena_strndup(a, store_col_blob(q, 1).p, s->password_enc.len);
 	s->nonce.len = store_col_blob(q, 2).len;
 	s->nonce.p = arena_strndup(a, store_col_blob(q, 2).p, s->nonce.len);
 	s->csrf_hash = store_col_dup(q, 3);
@@ -318,10 +320,11 @@ session_load(struct store *st, struct strv cookie, int64_t now,
 	    s->nonce.p == NULL || s->csrf_hash == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of request memory");
 
-	if (now >= s->expires || now - s->last_seen > (int64_t)s->idle_seconds) {
+	if (now >= s->expires ||
+	    now - s->last_seen > (int64_t)s->idle_seconds) {
 		if (store_exec(st, a, err,
-			       "DELETE FROM sessions WHERE id_hash = ?", "t",
-			       s->id_hash) < 0)
+		               "DELETE FROM sessions WHERE id_hash = ?", "t",
+		               s->id_hash) < 0)
 			return -1;
 		return perr_set(err, a, PERR_AUTH, "session expired");
 	}
@@ -336,7 +339,7 @@ session_load(struct store *st, struct strv cookie, int64_t now,
 	if (!sbuf_ok(&aad) || scratch == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of request memory");
 	r = open_sealed(s->key, s->nonce, sbuf_view(&aad), s->password_enc,
-			scratch);
+	                scratch);
 	OPENSSL_cleanse(scratch, s->password_enc.len + 1);
 	if (r != 0) {
 		OPENSSL_cleanse(s->key, sizeof(s->key));
@@ -345,9 +348,9 @@ session_load(struct store *st, struct strv cookie, int64_t now,
 	if (now - s->last_seen >= TOUCH_INTERVAL) {
 		s->last_seen = now;
 		if (store_exec(st, a, err,
-			       "UPDATE sessions SET last_seen = ? "
-			       "WHERE id_hash = ?",
-			       "It", now, s->id_hash) < 0)
+		               "UPDATE sessions SET last_seen = ? "
+		               "WHERE id_hash = ?",
+		               "It", now, s->id_hash) < 0)
 			return -1;
 	}
 	*s_r = s;
@@ -368,13 +371,13 @@ session_password(const struct session *s, struct sbuf *out, struct perr *err)
 	sbuf_init(&aad, NULL, 0, 4096);
 	build_aad(&aad, s->id_hash, s->user);
 	r = sbuf_ok(&aad) ? open_sealed(s->key, s->nonce, sbuf_view(&aad),
-					s->password_enc, buf)
-			  : -1;
+	                                s->password_enc, buf)
+	                  : -1;
 	sbuf_free(&aad);
 	if (r != 0) {
 		OPENSSL_cleanse(buf, sizeof(buf));
 		return perr_set(err, NULL, PERR_AUTH,
-				"the session's password does not open");
+		                "the session's password does not open");
 	}
 	sbuf_append(out, buf, s->password_enc.len - TAG_BYTES);
 	OPENSSL_cleanse(buf, sizeof(buf));
@@ -404,43 +407,42 @@ session_csrf_ok(const struct session *s, struct strv token)
 
 int
 session_destroy(struct store *st, const struct session *s, struct arena *a,
-		struct perr *err)
+                struct perr *err)
 {
 	return store_exec(st, a, err, "DELETE FROM sessions WHERE id_hash = ?",
-			  "t", s->id_hash) < 0
-		       ? -1
-		       : 0;
+	                  "t", s->id_hash) < 0
+	               ? -1
+	               : 0;
 }
 
 int
 session_destroy_user(struct store *st, const char *user, struct arena *a,
-		     struct perr *err)
+                     struct perr *err)
 {
 	return store_exec(st, a, err, "DELETE FROM sessions WHERE user = ?",
-			  "t", user);
+	                  "t", user);
 }
 
 int
-session_purge(struct store *st, int64_t now, struct arena *a,
-	      struct perr *err)
+session_purge(struct store *st, int64_t now, struct arena *a, struct perr *err)
 {
 	return store_exec(st, a, err,
-			  "DELETE FROM sessions WHERE expires <= ? "
-			  "OR last_seen + idle_seconds < ?",
-			  "II", now, now);
+	                  "DELETE FROM sessions WHERE expires <= ? "
+	                  "OR last_seen + idle_seconds < ?",
+	                  "II", now, now);
 }
 
 int
 session_count_active(struct store *st, int64_t now, struct arena *a,
-		     unsigned *count_r, struct perr *err)
+                     unsigned *count_r, struct perr *err)
 {
 	struct store_stmt *q = NULL;
 	int r;
 
 	if (store_query(st, a, err, &q,
-			"SELECT count(*) FROM sessions WHERE expires > ? "
-			"AND last_seen + idle_seconds >= ?",
-			"II", now, now) != 0)
+	                "SELECT count(*) FROM sessions WHERE expires > ? "
+	                "AND last_seen + idle_seconds >= ?",
+	                "II", now, now) != 0)
 		return -1;
 	r = store_step(q, err);
 	if (r == 1)

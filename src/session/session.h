@@ -28,9 +28,9 @@ struct store;
 #define SESSION_CSRF_HEADER "X-Petrel-Token"
 
 struct session_opts {
-	unsigned idle_seconds;	   /* idle limit for a normal sign-in */
+	unsigned idle_seconds;     /* idle limit for a normal sign-in */
 	unsigned absolute_seconds; /* lifetime of any session */
-	bool remember;		   /* "keep me signed in": idle = absolute */
+	bool remember;             /* "keep me signed in": idle = absolute */
 };
 
 struct session {
@@ -50,10 +50,10 @@ struct session {
  * in a. The secret part of the cookie exists only in *cookie_r.
  */
 int session_create(struct store *st, const char *user, struct strv password,
-		   const char *ip, const char *user_agent, int64_t now,
-		   const struct session_opts *o, struct arena *a,
-		   struct session **s_r, char **cookie_r, char **csrf_r,
-		   struct perr *err) PT_WARN_UNUSED;
+                   const char *ip, const char *user_agent, int64_t now,
+                   const struct session_opts *o, struct arena *a,
+                   struct session **s_r, char **cookie_r, char **csrf_r,
+                   struct perr *err) PT_WARN_UNUSED;
 
 /*
  * The session a cookie value names. PERR_AUTH when the cookie is
@@ -62,15 +62,15 @@ int session_create(struct store *st, const char *user, struct strv password,
  * Refreshes last_seen at most once a minute.
  */
 int session_load(struct store *st, struct strv cookie, int64_t now,
-		 struct arena *a, struct session **s_r,
-		 struct perr *err) PT_WARN_UNUSED;
+                 struct arena *a, struct session **s_r,
+                 struct perr *err) PT_WARN_UNUSED;
 
 /*
  * Decrypt the IMAP password into out (use a buffer flagged secret; it is
  * cleansed when released). PERR_AUTH if it does not open.
  */
 int session_password(const struct session *s, struct sbuf *out,
-		     struct perr *err) PT_WARN_UNUSED;
+                     struct perr *err) PT_WARN_UNUSED;
 
 /*
  * The session's CSRF token (derived from the cookie's secret, so it can be
@@ -81,16 +81,16 @@ char *session_csrf_token(const struct session *s, struct arena *a);
 bool session_csrf_ok(const struct session *s, struct strv token);
 
 /* End one session (logout). */
-int session_destroy(struct store *st, const struct session *s,
-		    struct arena *a, struct perr *err) PT_WARN_UNUSED;
+int session_destroy(struct store *st, const struct session *s, struct arena *a,
+                    struct perr *err) PT_WARN_UNUSED;
 /* End every session of a user (admin, password change). Returns count. */
 int session_destroy_user(struct store *st, const char *user, struct arena *a,
-			 struct perr *err) PT_WARN_UNUSED;
+                         struct perr *err) PT_WARN_UNUSED;
 /* Delete expired rows; returns how many went. */
 int session_purge(struct store *st, int64_t now, struct arena *a,
-		  struct perr *err) PT_WARN_UNUSED;
+                  struct perr *err) PT_WARN_UNUSED;
 /* Number of sessions alive at now (admin dashboard). */
 int session_count_active(struct store *st, int64_t now, struct arena *a,
-			 unsigned *count_r, struct perr *err) PT_WARN_UNUSED;
+                         unsigned *count_r, struct perr *err) PT_WARN_UNUSED;
 
 #endif

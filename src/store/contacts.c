@@ -26,8 +26,8 @@ store_like_pattern(const char *q, struct arena *a)
 
 /* The WHERE that list and count share: ?1 user, ?2 the LIKE pattern. */
 #define CONTACT_MATCH                                                          \
-	"c.user = ?1 AND (?2 = '%%' OR c.name LIKE ?2 ESCAPE '\\' OR " \
-	"EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id " \
+	"c.user = ?1 AND (?2 = '%%' OR c.name LIKE ?2 ESCAPE '\\' OR "         \
+	"EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id "    \
 	"AND e.email LIKE ?2 ESCAPE '\\'))"
 
 static int
@@ -53,8 +53,8 @@ contact_emails(struct store *s, struct store_contact *c, struct arena *a,
 int
 store_contact_list(struct store *s, const char *user, const char *q,
                    size_t offset, size_t limit, struct arena *a,
-                   struct store_contact **list_r, size_t *n_r,
-                   size_t *total_r, struct perr *err)
+                   struct store_contact **list_r, size_t *n_r, size_t *total_r,
+                   struct perr *err)
 {
 	struct store_stmt *st;
 	struct store_contact *v;
@@ -105,8 +105,8 @@ store_contact_list(struct store *s, const char *user, const char *q,
 }
 
 static int
-contact_count(struct store *s, const char *user, struct arena *a,
-              size_t *n_r, struct perr *err)
+contact_count(struct store *s, const char *user, struct arena *a, size_t *n_r,
+              struct perr *err)
 {
 	struct store_stmt *st;
 	int rc;
@@ -144,25 +144,28 @@ contact_write(struct store *s, const char *user, const struct store_contact *c,
 		if (n < 0)
 			return -1;
 		if (n == 0)
-			return perr_set(err, a, PERR_NOTFOUND, "no such contact");
-		if (store_exec(s, a, err,
-		               "DELETE FROM contact_emails WHERE contact_id = ?",
-		               "I", id) < 0)
+			return perr_set(err, a, PERR_NOTFOUND,
+			                "no such contact");
+		if (store_exec(
+		            s, a, err,
+		            "DELETE FROM contact_emails WHERE contact_id = ?",
+		            "I", id) < 0)
 			return -1;
 	} else {
 		/* Counted inside the write lock: parallel saves cannot pass. */
 		if (contact_count(s, user, a, &count, err) != 0)
 			return -1;
 		if (count >= max)
-			return perr_set(err, a, PERR_LIMIT,
-			                "the address book is full (%zu contacts)",
-			                max);
-		if (store_exec(s, a, err,
-		               "INSERT INTO contacts (user, name, email, phone, "
-		               "organization, notes, created, updated) "
-		               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		               "ttttttII", user, c->name, primary, c->phone,
-		               c->organization, c->notes, now, now) < 0)
+			return perr_set(
+			        err, a, PERR_LIMIT,
+			        "the address book is full (%zu contacts)", max);
+		if (store_exec(
+		            s, a, err,
+		            "INSERT INTO contacts (user, name, email, phone, "
+		            "organization, notes, created, updated) "
+		            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		            "ttttttII", user, c->name, primary, c->phone,
+		            c->organization, c->notes, now, now) < 0)
 			return -1;
 		id = store_last_insert_id(s);
 	}

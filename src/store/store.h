@@ -264,8 +264,8 @@ int store_contact_list(struct store *s, const char *user, const char *q,
  * pass max contacts. The caller validates the values.
  */
 int store_contact_save(struct store *s, const char *user,
-                       const struct store_contact *c, size_t max,
-                       int64_t now, struct arena *a, int64_t *id_r,
+                       const struct store_contact *c, size_t max, int64_t now,
+                       struct arena *a, int64_t *id_r,
                        struct perr *err) PT_WARN_UNUSED;
 /*
  * Add list (ids ignored: all new) in one transaction. When the book fills
@@ -273,13 +273,13 @@ int store_contact_save(struct store *s, const char *user,
  * list); PERR_LIMIT only if none fitted.
  */
 int store_contact_import(struct store *s, const char *user,
-                         const struct store_contact *list, size_t n,
-                         size_t max, int64_t now, struct arena *a,
-                         size_t *added_r, struct perr *err) PT_WARN_UNUSED;
+                         const struct store_contact *list, size_t n, size_t max,
+                         int64_t now, struct arena *a, size_t *added_r,
+                         struct perr *err) PT_WARN_UNUSED;
 /* Delete user's contacts among ids (others' are ignored); *n_r deleted. */
-int store_contact_delete(struct store *s, const char *user,
-                         const int64_t *ids, size_t n_ids, struct arena *a,
-                         size_t *n_r, struct perr *err) PT_WARN_UNUSED;
+int store_contact_delete(struct store *s, const char *user, const int64_t *ids,
+                         size_t n_ids, struct arena *a, size_t *n_r,
+                         struct perr *err) PT_WARN_UNUSED;
 /*
  * Addresses of contacts whose name or address contains q, one entry per
  * address, by contact name then position.
@@ -303,9 +303,9 @@ int store_upload_add(struct store *s, const struct store_upload *u,
                      uint64_t max_total, struct arena *a,
                      struct perr *err) PT_WARN_UNUSED;
 /* The session's upload id; PERR_NOTFOUND for another session's. */
-int store_upload_get(struct store *s, const char *session_hash,
-                     const char *id, struct arena *a,
-                     struct store_upload *u_r, struct perr *err) PT_WARN_UNUSED;
+int store_upload_get(struct store *s, const char *session_hash, const char *id,
+                     struct arena *a, struct store_upload *u_r,
+                     struct perr *err) PT_WARN_UNUSED;
 int store_upload_delete(struct store *s, const char *id, struct arena *a,
                         struct perr *err) PT_WARN_UNUSED;
 /*
@@ -313,8 +313,8 @@ int store_upload_delete(struct store *s, const char *id, struct arena *a,
  * that expired or are gone, at most limit. The caller unlinks the files
  * and deletes the rows.
  */
-int store_upload_stale(struct store *s, const char *session_hash,
-                       int64_t now, size_t limit, struct arena *a,
+int store_upload_stale(struct store *s, const char *session_hash, int64_t now,
+                       size_t limit, struct arena *a,
                        struct store_upload **list_r, size_t *n_r,
                        struct perr *err) PT_WARN_UNUSED;
 
@@ -329,9 +329,8 @@ enum {
  * before stale_before (its request died) is taken over. Returns a
  * STORE_TOKEN_* value or -1.
  */
-int store_send_token_claim(struct store *s, const char *user,
-                           const char *token, int64_t now,
-                           int64_t stale_before, struct arena *a,
+int store_send_token_claim(struct store *s, const char *user, const char *token,
+                           int64_t now, int64_t stale_before, struct arena *a,
                            char **result_r, struct perr *err) PT_WARN_UNUSED;
 /* Record the result (JSON text); NULL releases the claim (failure). */
 int store_send_token_finish(struct store *s, const char *user,

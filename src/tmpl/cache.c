@@ -155,7 +155,7 @@ has_suffix(const char *s, const char *suffix)
 
 static int
 read_file(const struct tmpl_cache *c, const char *name, struct arena *ea,
-	  char **buf_r, size_t *len_r, struct perr *err)
+          char **buf_r, size_t *len_r, struct perr *err)
 {
 	char *path, *buf;
 	FILE *f;
@@ -168,26 +168,23 @@ read_file(const struct tmpl_cache *c, const char *name, struct arena *ea,
 	f = fopen(path, "rb");
 	if (f == NULL)
 		return perr_set(err, ea,
-				errno == ENOENT ? PERR_NOTFOUND
-						: PERR_INTERNAL,
-				"%s: cannot open: %s", name, strerror(errno));
+		                errno == ENOENT ? PERR_NOTFOUND : PERR_INTERNAL,
+		                "%s: cannot open: %s", name, strerror(errno));
 	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
 		fclose(f);
-		return perr_set(err, ea, PERR_NOTFOUND, "%s: not a file",
-				name);
+		return perr_set(err, ea, PERR_NOTFOUND, "%s: not a file", name);
 	}
 	if ((uint64_t)st.st_size > MAX_FILE) {
 		fclose(f);
 		return perr_set(err, ea, PERR_LIMIT, "%s: larger than %u bytes",
-				name, MAX_FILE);
+		                name, MAX_FILE);
 	}
 	buf = pt_xmalloc((size_t)st.st_size + 1);
 	n = fread(buf, 1, (size_t)st.st_size, f);
 	if (ferror(f)) {
 		fclose(f);
 		free(buf);
-		return perr_set(err, ea, PERR_INTERNAL, "%s: read error",
-				name);
+		return perr_set(err, ea, PERR_INTERNAL, "%s: read error", name);
 	}
 	fclose(f);
 	*buf_r = buf;
@@ -210,7 +207,7 @@ effective_strip(const char *name, enum tmpl_strip strip)
 /* Load from disk; the caller holds the lock. */
 static int
 load_locked(struct tmpl_cache *c, const char *name, enum tmpl_strip strip,
-	    struct arena *ea, struct tmpl_template **t_r, struct perr *err)
+            struct arena *ea, struct tmpl_template **t_r, struct perr *err)
 {
 	struct tmpl_template *t;
 	char *buf = NULL;
@@ -223,15 +220,15 @@ load_locked(struct tmpl_cache *c, const char *name, enum tmpl_strip strip,
 	}
 	if (!name_ok(name))
 		return perr_set(err, ea, PERR_INPUT,
-				"%s: invalid template name", name);
+		                "%s: invalid template name", name);
 	if (c->root == NULL)
-		return perr_set(err, ea, PERR_NOTFOUND,
-				"%s: no such template", name);
+		return perr_set(err, ea, PERR_NOTFOUND, "%s: no such template",
+		                name);
 	if (read_file(c, name, ea, &buf, &len, err) < 0)
 		return -1;
 	r = tmpl_parse(name, (struct strv){buf, len},
-		       effective_strip(name, strip),
-		       (c->flags & TMPL_CACHE_STRICT) != 0, ea, &t, err);
+	               effective_strip(name, strip),
+	               (c->flags & TMPL_CACHE_STRICT) != 0, ea, &t, err);
 	free(buf);
 	if (r < 0)
 		return -1;
@@ -242,7 +239,7 @@ load_locked(struct tmpl_cache *c, const char *name, enum tmpl_strip strip,
 
 int
 tmpl_cache_load(struct tmpl_cache *c, const char *name, enum tmpl_strip strip,
-		struct perr *err)
+                struct perr *err)
 {
 	struct tmpl_template *t;
 	int r;
@@ -251,7 +248,7 @@ tmpl_cache_load(struct tmpl_cache *c, const char *name, enum tmpl_strip strip,
 	if (c->frozen && find(c, name, strip) == NULL) {
 		pthread_mutex_unlock(&c->lock);
 		return perr_set(err, c->arena, PERR_FORBIDDEN,
-				"%s: cache is frozen", name);
+		                "%s: cache is frozen", name);
 	}
 	r = load_locked(c, name, strip, c->arena, &t, err);
 	pthread_mutex_unlock(&c->lock);
@@ -260,7 +257,7 @@ tmpl_cache_load(struct tmpl_cache *c, const char *name, enum tmpl_strip strip,
 
 int
 tmpl_cache_add_string(struct tmpl_cache *c, const char *key, struct strv text,
-		      enum tmpl_strip strip, struct perr *err)
+                      enum tmpl_strip strip, struct perr *err)
 {
 	struct tmpl_template *t;
 
@@ -270,16 +267,16 @@ tmpl_cache_add_string(struct tmpl_cache *c, const char *key, struct strv text,
 	if (c->frozen) {
 		pthread_mutex_unlock(&c->lock);
 		return perr_set(err, c->arena, PERR_FORBIDDEN,
-				"%s: cache is frozen", key);
+		                "%s: cache is frozen", key);
 	}
 	if (find(c, key, strip) != NULL) {
 		pthread_mutex_unlock(&c->lock);
 		return perr_set(err, c->arena, PERR_CONFLICT,
-				"%s: already in the cache", key);
+		                "%s: already in the cache", key);
 	}
 	if (tmpl_parse(key, text, effective_strip(key, strip),
-		       (c->flags & TMPL_CACHE_STRICT) != 0, c->arena, &t,
-		       err) < 0) {
+	               (c->flags & TMPL_CACHE_STRICT) != 0, c->arena, &t,
+	               err) < 0) {
 		pthread_mutex_unlock(&c->lock);
 		return -1;
 	}
@@ -295,8 +292,8 @@ tmpl_cache_add_string(struct tmpl_cache *c, const char *key, struct strv text,
 
 int
 tmpl_cache_get(const struct tmpl_cache *c, const char *name,
-	       enum tmpl_strip strip, struct arena *a,
-	       const struct tmpl_template **t_r, struct perr *err)
+               enum tmpl_strip strip, struct arena *a,
+               const struct tmpl_template **t_r, struct perr *err)
 {
 	struct tmpl_cache *mc = (struct tmpl_cache *)(uintptr_t)c;
 	struct tmpl_template *t;
@@ -306,7 +303,7 @@ tmpl_cache_get(const struct tmpl_cache *c, const char *name,
 		t = find(c, name, strip);
 		if (t == NULL)
 			return perr_set(err, a, PERR_NOTFOUND,
-					"%s: template not loaded", name);
+			                "%s: template not loaded", name);
 		*t_r = t;
 		return 0;
 	}
@@ -319,7 +316,8 @@ tmpl_cache_get(const struct tmpl_cache *c, const char *name,
 	return r;
 }
 
-/* ---- load_all -------------------------------------------------------------- */
+/* ---- load_all --------------------------------------------------------------
+ */
 
 struct namelist {
 	char **v;
@@ -344,7 +342,7 @@ cmp_names(const void *a, const void *b)
 
 static int
 collect(const char *root, const char *rel, int depth, struct namelist *l,
-	struct arena *ea, struct perr *err)
+        struct arena *ea, struct perr *err)
 {
 	char *dirpath, *sub, *full;
 	DIR *dir;
@@ -354,19 +352,19 @@ collect(const char *root, const char *rel, int depth, struct namelist *l,
 
 	if (depth > MAX_DIR_DEPTH)
 		return perr_set(err, ea, PERR_LIMIT,
-				"%s: directories nested too deeply", rel);
+		                "%s: directories nested too deeply", rel);
 	dirpath = rel[0] != '\0' ? arena_printf(ea, "%s/%s", root, rel)
-				 : arena_strdup(ea, root);
+	                         : arena_strdup(ea, root);
 	if (dirpath == NULL || (dir = opendir(dirpath)) == NULL)
 		return perr_set(err, ea, PERR_NOTFOUND, "%s: cannot open: %s",
-				dirpath != NULL ? dirpath : root,
-				strerror(errno));
+		                dirpath != NULL ? dirpath : root,
+		                strerror(errno));
 	while (r == 0 && (de = readdir(dir)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		sub = rel[0] != '\0'
-			      ? arena_printf(ea, "%s/%s", rel, de->d_name)
-			      : arena_strdup(ea, de->d_name);
+		              ? arena_printf(ea, "%s/%s", rel, de->d_name)
+		              : arena_strdup(ea, de->d_name);
 		if (sub == NULL)
 			break;
 		full = arena_printf(ea, "%s/%s", root, sub);
@@ -383,7 +381,7 @@ collect(const char *root, const char *rel, int depth, struct namelist *l,
 
 int
 tmpl_cache_load_all(struct tmpl_cache *c, enum tmpl_strip strip,
-		    struct perr *err)
+                    struct perr *err)
 {
 	struct namelist l = {NULL, 0, 0};
 	struct arena *tmp;
@@ -408,7 +406,8 @@ tmpl_cache_load_all(struct tmpl_cache *c, enum tmpl_strip strip,
 	return r;
 }
 
-/* ---- reload ------------------------------------------------------------------ */
+/* ---- reload
+ * ------------------------------------------------------------------ */
 
 struct tmpl_cache *
 tmpl_cache_reload_clone(const struct tmpl_cache *c, struct perr *err)
@@ -424,9 +423,9 @@ tmpl_cache_reload_clone(const struct tmpl_cache *c, struct perr *err)
 		for (t = c->buckets[i]; t != NULL && r == 0; t = t->next) {
 			if (t->from_string)
 				r = tmpl_cache_add_string(
-					n, t->name,
-					(struct strv){t->source, t->source_len},
-					t->strip, err);
+				        n, t->name,
+				        (struct strv){t->source, t->source_len},
+				        t->strip, err);
 			else
 				r = tmpl_cache_load(n, t->name, t->strip, err);
 		}

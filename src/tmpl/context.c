@@ -21,20 +21,20 @@
 
 enum hs_state {
 	HS_TEXT,
-	HS_LT,		/* after '<' */
+	HS_LT, /* after '<' */
 	HS_TAG_NAME,
-	HS_TAG_SPACE,	/* inside a tag, between attributes */
+	HS_TAG_SPACE, /* inside a tag, between attributes */
 	HS_ATTR_NAME,
-	HS_ATTR_SPACE,	/* after an attribute name */
-	HS_VALUE,	/* after '=', before the value */
+	HS_ATTR_SPACE, /* after an attribute name */
+	HS_VALUE,      /* after '=', before the value */
 	HS_VALUE_UNQ,
 	HS_VALUE_SQ,
 	HS_VALUE_DQ,
 	HS_COMMENT,
-	HS_CDATA,	/* script, style, title, textarea bodies */
+	HS_CDATA, /* script, style, title, textarea bodies */
 	HS_JS_FILE,
 	HS_CSS_FILE,
-	HS_ERROR,	/* markup ctemplate's parser rejects; sticky */
+	HS_ERROR, /* markup ctemplate's parser rejects; sticky */
 };
 
 enum js_state {
@@ -78,9 +78,9 @@ js_ident_char(char c)
 static bool
 js_regex_allowed(const struct tmpl_jscan *j)
 {
-	static const char *const kw[] = {"return", "typeof", "instanceof",
-					 "in", "new", "delete", "void",
-					 "throw", "case", "do", "else"};
+	static const char *const kw[] = {
+	        "return", "typeof", "instanceof", "in", "new", "delete",
+	        "void",   "throw",  "case",       "do", "else"};
 	size_t k;
 
 	if (j->last == '\0')
@@ -126,7 +126,7 @@ js_char(struct tmpl_jscan *j, char c)
 		} else if (c == '/') {
 			j->state = JS_SLASH;
 		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-			   c == '\f' || c == '\v') {
+		           c == '\f' || c == '\v') {
 			/* ends a word; what came before still decides '/' */
 			j->word_open = false;
 		} else {
@@ -137,7 +137,8 @@ js_char(struct tmpl_jscan *j, char c)
 		if (c == '\\')
 			j->state = JS_Q_E;
 		else if (c == '\'')
-			j->state = JS_TEXT, j->last = '\'', j->last_ident = false;
+			j->state = JS_TEXT, j->last = '\'',
+			j->last_ident = false;
 		break;
 	case JS_Q_E:
 		j->state = JS_Q;
@@ -146,7 +147,8 @@ js_char(struct tmpl_jscan *j, char c)
 		if (c == '\\')
 			j->state = JS_DQ_E;
 		else if (c == '"')
-			j->state = JS_TEXT, j->last = '"', j->last_ident = false;
+			j->state = JS_TEXT, j->last = '"',
+			j->last_ident = false;
 		break;
 	case JS_DQ_E:
 		j->state = JS_DQ;
@@ -171,7 +173,8 @@ js_char(struct tmpl_jscan *j, char c)
 		else if (c == '[')
 			j->state = JS_REGEXP_CLASS;
 		else if (c == '/')
-			j->state = JS_TEXT, j->last = ')', j->last_ident = false;
+			j->state = JS_TEXT, j->last = ')',
+			j->last_ident = false;
 		break;
 	case JS_REGEXP_E:
 		j->state = JS_REGEXP;
@@ -283,7 +286,8 @@ js_feed_decoded(struct tmpl_hscan *s, char c)
 		js_char(&s->js, buf[k]);
 }
 
-/* ---- HTML ------------------------------------------------------------------ */
+/* ---- HTML ------------------------------------------------------------------
+ */
 
 void
 tmpl_hscan_init(struct tmpl_hscan *s, enum tmpl_tctx tctx, bool in_tag)
@@ -373,7 +377,7 @@ tag_close(struct tmpl_hscan *s)
 		js_reset(&s->js);
 		s->in_js = true;
 	} else if (tag_is(s, "style") || tag_is(s, "title") ||
-		   tag_is(s, "textarea")) {
+	           tag_is(s, "textarea")) {
 		s->state = HS_CDATA;
 	} else {
 		s->state = HS_TEXT;
@@ -509,7 +513,8 @@ hs_char(struct tmpl_hscan *s, char c)
 		} else if (s->cd_match == 1) {
 			s->cd_match = c == '/' ? 2 : (c == '<' ? 1 : 0);
 		} else if (s->cd_match - 2 < s->tag_len) {
-			if (tolower((unsigned char)c) == s->tag[s->cd_match - 2])
+			if (tolower((unsigned char)c) ==
+			    s->tag[s->cd_match - 2])
 				s->cd_match++;
 			else
 				s->cd_match = c == '<' ? 1 : 0;
@@ -546,10 +551,10 @@ tmpl_hscan_feed(struct tmpl_hscan *s, const char *p, size_t n)
 static bool
 is_uri_attr(const char *a)
 {
-	static const char *const names[] = {
-		"action", "archive", "background", "cite", "classid",
-		"codebase", "data", "dynsrc", "href", "longdesc", "src",
-		"usemap"};
+	static const char *const names[] = {"action",   "archive", "background",
+	                                    "cite",     "classid", "codebase",
+	                                    "data",     "dynsrc",  "href",
+	                                    "longdesc", "src",     "usemap"};
 	size_t k;
 
 	for (k = 0; k < PT_NELEM(names); k++)
@@ -637,7 +642,7 @@ in_value(const struct tmpl_hscan *s)
 
 int
 tmpl_hscan_escaper(struct tmpl_hscan *s, struct tmpl_modval *mv_r,
-		   const char **why_r)
+                   const char **why_r)
 {
 	bool quoted, url_start;
 
@@ -660,8 +665,8 @@ tmpl_hscan_escaper(struct tmpl_hscan *s, struct tmpl_modval *mv_r,
 		break;
 	}
 	if (s->in_js && !in_value(s)) {
-		set_mv(mv_r, js_quoted(&s->js) ? TMPL_MOD_JS
-					       : TMPL_MOD_J_NUMBER);
+		set_mv(mv_r,
+		       js_quoted(&s->js) ? TMPL_MOD_JS : TMPL_MOD_J_NUMBER);
 		js_insert(&s->js);
 		return 0;
 	}
@@ -671,17 +676,17 @@ tmpl_hscan_escaper(struct tmpl_hscan *s, struct tmpl_modval *mv_r,
 		case AT_URI:
 			if (!quoted && url_start) {
 				*why_r = "value of URL attribute must be "
-					 "enclosed in quotes";
+				         "enclosed in quotes";
 				return -1;
 			}
-			set_mv(mv_r, !quoted	  ? TMPL_MOD_URL_QUERY
-				     : url_start ? TMPL_MOD_U_HTML
-						 : TMPL_MOD_HTML);
+			set_mv(mv_r, !quoted     ? TMPL_MOD_URL_QUERY
+			             : url_start ? TMPL_MOD_U_HTML
+			                         : TMPL_MOD_HTML);
 			break;
 		case AT_STYLE:
 			if (!quoted) {
 				*why_r = "value of style attribute must be "
-					 "enclosed in quotes";
+				         "enclosed in quotes";
 				return -1;
 			}
 			set_mv(mv_r, TMPL_MOD_CLEANSE_CSS);
@@ -689,16 +694,16 @@ tmpl_hscan_escaper(struct tmpl_hscan *s, struct tmpl_modval *mv_r,
 		case AT_JS:
 			if (!quoted) {
 				*why_r = "value of javascript attribute must "
-					 "be enclosed in quotes";
+				         "be enclosed in quotes";
 				return -1;
 			}
 			set_mv(mv_r, js_quoted(&s->js) ? TMPL_MOD_JS
-						       : TMPL_MOD_J_NUMBER);
+			                               : TMPL_MOD_J_NUMBER);
 			js_insert(&s->js);
 			break;
 		default:
-			set_mv(mv_r, quoted ? TMPL_MOD_HTML
-					    : TMPL_MOD_H_ATTRIBUTE);
+			set_mv(mv_r,
+			       quoted ? TMPL_MOD_HTML : TMPL_MOD_H_ATTRIBUTE);
 			break;
 		}
 		/* InsertText: an unquoted value has begun. */
@@ -725,7 +730,7 @@ tmpl_hscan_escaper(struct tmpl_hscan *s, struct tmpl_modval *mv_r,
 		return 0;
 	case HS_CDATA:
 		set_mv(mv_r, tag_is(s, "style") ? TMPL_MOD_CLEANSE_CSS
-						: TMPL_MOD_HTML);
+		                                : TMPL_MOD_HTML);
 		return 0;
 	default:
 		set_mv(mv_r, TMPL_MOD_HTML);

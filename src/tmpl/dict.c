@@ -58,9 +58,8 @@ tmpl_dict_create(struct arena *a, const char *debug_name)
 	if (sh == NULL)
 		return NULL;
 	sh->arena = a;
-	d = dict_new(a, sh, debug_name != NULL
-				    ? arena_strdup(a, debug_name)
-				    : "root");
+	d = dict_new(a, sh,
+	             debug_name != NULL ? arena_strdup(a, debug_name) : "root");
 	return d;
 }
 
@@ -91,8 +90,8 @@ static void
 rehash(struct tmpl_dict *d)
 {
 	size_t size = d->tab_size == 0 ? HASH_MIN : d->tab_size * 2;
-	struct tmpl_var **tab = arena_new_array(d->arena, struct tmpl_var *,
-						size);
+	struct tmpl_var **tab =
+	        arena_new_array(d->arena, struct tmpl_var *, size);
 	struct tmpl_var *v;
 
 	if (tab == NULL)
@@ -106,8 +105,7 @@ rehash(struct tmpl_dict *d)
 }
 
 static void
-set_value(struct tmpl_dict *d, const char *name, struct strv value,
-	  bool copy)
+set_value(struct tmpl_dict *d, const char *name, struct strv value, bool copy)
 {
 	struct strv n;
 	struct tmpl_var *v;
@@ -267,7 +265,7 @@ tmpl_dict_show_section(struct tmpl_dict *d, const char *name)
 
 void
 tmpl_dict_set_value_and_show_section(struct tmpl_dict *d, const char *var,
-				     struct strv value, const char *section)
+                                     struct strv value, const char *section)
 {
 	if (value.len == 0)
 		return;
@@ -276,7 +274,7 @@ tmpl_dict_set_value_and_show_section(struct tmpl_dict *d, const char *var,
 
 struct tmpl_dict *
 tmpl_dict_add_include(struct tmpl_dict *d, const char *name,
-		      const char *filename)
+                      const char *filename)
 {
 	struct tmpl_sec *s;
 	struct tmpl_dict *child;
@@ -307,7 +305,7 @@ tglobal(struct tmpl_dict *d)
 		return NULL;
 	if (d->shared->tglobal == NULL) {
 		d->shared->tglobal = dict_new(d->shared->arena, d->shared,
-					      "template-global");
+		                              "template-global");
 		if (d->shared->tglobal == NULL)
 			mark_failed(d);
 	}
@@ -316,7 +314,7 @@ tglobal(struct tmpl_dict *d)
 
 void
 tmpl_dict_set_template_global(struct tmpl_dict *d, const char *name,
-			      struct strv value)
+                              struct strv value)
 {
 	set_value(tglobal(d), name, value, true);
 }
@@ -328,8 +326,7 @@ tmpl_dict_show_template_global_section(struct tmpl_dict *d, const char *name)
 }
 
 void
-tmpl_dict_set_fallback(struct tmpl_dict *root,
-		       const struct tmpl_dict *fallback)
+tmpl_dict_set_fallback(struct tmpl_dict *root, const struct tmpl_dict *fallback)
 {
 	if (root != NULL)
 		root->shared->fallback = fallback;
@@ -346,8 +343,7 @@ struct gvar {
 
 static pthread_rwlock_t global_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct gvar bi_newline = {NULL, (char *)"BI_NEWLINE", (char *)"\n", 1};
-static struct gvar bi_space = {&bi_newline, (char *)"BI_SPACE", (char *)" ",
-			       1};
+static struct gvar bi_space = {&bi_newline, (char *)"BI_SPACE", (char *)" ", 1};
 static struct gvar *globals = &bi_space;
 
 void
@@ -388,7 +384,8 @@ global_get(struct strv name, struct strv *value_r)
 	return found;
 }
 
-/* ---- lookup ---------------------------------------------------------------- */
+/* ---- lookup ----------------------------------------------------------------
+ */
 
 struct strv
 tmpl_dict_get(const struct tmpl_dict *d, struct strv name)

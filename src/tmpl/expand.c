@@ -23,13 +23,13 @@ static int
 limit(struct xstate *x)
 {
 	return perr_set(x->err, x->a, PERR_LIMIT,
-			"template output exceeds its limit");
+	                "template output exceeds its limit");
 }
 
 /* Run a modifier chain left to right; intermediates in scratch buffers. */
 static int
 apply_mods(struct xstate *x, const struct tmpl_modval *mods, size_t n,
-	   struct strv in, struct sbuf *out)
+           struct strv in, struct sbuf *out)
 {
 	struct sbuf cur, next;
 	size_t i;
@@ -55,15 +55,15 @@ apply_mods(struct xstate *x, const struct tmpl_modval *mods, size_t n,
 }
 
 static int expand_nodes(struct xstate *x, const struct tmpl_template *t,
-			const struct tmpl_node *n, const struct tmpl_dict *d,
-			struct sbuf *out);
+                        const struct tmpl_node *n, const struct tmpl_dict *d,
+                        struct sbuf *out);
 static int expand_list(struct xstate *x, const struct tmpl_template *t,
-		       const struct tmpl_node *n, const struct tmpl_dict *d,
-		       struct sbuf *out);
+                       const struct tmpl_node *n, const struct tmpl_dict *d,
+                       struct sbuf *out);
 
 static int
 expand_template(struct xstate *x, const struct tmpl_template *t,
-		const struct tmpl_dict *d, struct sbuf *out)
+                const struct tmpl_dict *d, struct sbuf *out)
 {
 	return expand_list(x, t, t->root, d, out);
 }
@@ -71,8 +71,8 @@ expand_template(struct xstate *x, const struct tmpl_template *t,
 /* One pass over a section body; the separator runs unless is_last. */
 static int
 section_once(struct xstate *x, const struct tmpl_template *t,
-	     const struct tmpl_node *sec, const struct tmpl_dict *d,
-	     bool is_last, struct sbuf *out)
+             const struct tmpl_node *sec, const struct tmpl_dict *d,
+             bool is_last, struct sbuf *out)
 {
 	const struct tmpl_node *n;
 
@@ -88,8 +88,8 @@ section_once(struct xstate *x, const struct tmpl_template *t,
 
 static int
 expand_section(struct xstate *x, const struct tmpl_template *t,
-	       const struct tmpl_node *n, const struct tmpl_dict *d,
-	       struct sbuf *out)
+               const struct tmpl_node *n, const struct tmpl_dict *d,
+               struct sbuf *out)
 {
 	const struct tmpl_sec *s = tmpl_dict_find_section(d, n->text);
 	const struct tmpl_dict *child;
@@ -100,7 +100,7 @@ expand_section(struct xstate *x, const struct tmpl_template *t,
 		return section_once(x, t, n, d, true, out);
 	for (child = s->first; child != NULL; child = child->next_sibling) {
 		if (section_once(x, t, n, child, child->next_sibling == NULL,
-				 out) < 0)
+		                 out) < 0)
 			return -1;
 		if (out->failed)
 			return limit(x);
@@ -110,8 +110,8 @@ expand_section(struct xstate *x, const struct tmpl_template *t,
 
 static int
 expand_include(struct xstate *x, const struct tmpl_template *t,
-	       const struct tmpl_node *n, const struct tmpl_dict *d,
-	       struct sbuf *out)
+               const struct tmpl_node *n, const struct tmpl_dict *d,
+               struct sbuf *out)
 {
 	const struct tmpl_sec *s = tmpl_dict_find_include(d, n->text);
 	const struct tmpl_dict *child;
@@ -123,13 +123,13 @@ expand_include(struct xstate *x, const struct tmpl_template *t,
 		return 0;
 	if (x->depth >= MAX_INCLUDE_DEPTH)
 		return perr_set(x->err, x->a, PERR_LIMIT,
-				"includes nested deeper than %d",
-				MAX_INCLUDE_DEPTH);
+		                "includes nested deeper than %d",
+		                MAX_INCLUDE_DEPTH);
 	for (child = s->first; child != NULL; child = child->next_sibling) {
 		if (child->filename == NULL || child->filename[0] == '\0')
 			continue;
 		if (tmpl_cache_get(x->cache, child->filename, t->strip, x->a,
-				   &sub, x->err) < 0)
+		                   &sub, x->err) < 0)
 			return -1;
 		x->depth++;
 		if (n->nmods == 0) {
@@ -141,7 +141,7 @@ expand_include(struct xstate *x, const struct tmpl_template *t,
 				r = limit(x);
 			if (r == 0)
 				r = apply_mods(x, n->mods, n->nmods,
-					       sbuf_view(&tmp), out);
+				               sbuf_view(&tmp), out);
 			sbuf_free(&tmp);
 		}
 		x->depth--;
@@ -153,8 +153,8 @@ expand_include(struct xstate *x, const struct tmpl_template *t,
 
 static int
 expand_nodes(struct xstate *x, const struct tmpl_template *t,
-	     const struct tmpl_node *n, const struct tmpl_dict *d,
-	     struct sbuf *out)
+             const struct tmpl_node *n, const struct tmpl_dict *d,
+             struct sbuf *out)
 {
 	struct strv v;
 
@@ -183,8 +183,8 @@ expand_nodes(struct xstate *x, const struct tmpl_template *t,
 
 static int
 expand_list(struct xstate *x, const struct tmpl_template *t,
-	    const struct tmpl_node *n, const struct tmpl_dict *d,
-	    struct sbuf *out)
+            const struct tmpl_node *n, const struct tmpl_dict *d,
+            struct sbuf *out)
 {
 	for (; n != NULL; n = n->next)
 		if (expand_nodes(x, t, n, d, out) < 0)
@@ -193,23 +193,22 @@ expand_list(struct xstate *x, const struct tmpl_template *t,
 }
 
 int
-tmpl_expand(const struct tmpl_cache *c, const char *name,
-	    enum tmpl_strip strip, const struct tmpl_dict *d, struct sbuf *out,
-	    struct perr *err)
+tmpl_expand(const struct tmpl_cache *c, const char *name, enum tmpl_strip strip,
+            const struct tmpl_dict *d, struct sbuf *out, struct perr *err)
 {
 	struct xstate x;
 	const struct tmpl_template *t;
 
 	if (d == NULL)
 		return perr_set(err, NULL, PERR_LIMIT,
-				"template dictionary allocation failed");
+		                "template dictionary allocation failed");
 	x.cache = c;
 	x.a = d->arena;
 	x.err = err;
 	x.depth = 0;
 	if (d->shared->failed)
 		return perr_set(err, x.a, PERR_LIMIT,
-				"template dictionary allocation failed");
+		                "template dictionary allocation failed");
 	if (tmpl_cache_get(c, name, strip, x.a, &t, err) < 0)
 		return -1;
 	if (expand_template(&x, t, d, out) < 0)

@@ -201,10 +201,10 @@ mod_attribute(struct strv in, struct strv arg, void *ctx, struct sbuf *out)
 		c = in.p[i];
 		if (c == '=') {
 			sbuf_append_char(out,
-					 i == 0 || i == in.len - 1 ? '_' : c);
+			                 i == 0 || i == in.len - 1 ? '_' : c);
 		} else if (c == '-' || c == '.' || c == '_' || c == ':' ||
-			   (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			   (c >= '0' && c <= '9')) {
+		           (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		           (c >= '0' && c <= '9')) {
 			sbuf_append_char(out, c);
 		} else {
 			sbuf_append_char(out, '_');
@@ -347,17 +347,19 @@ mod_js_number(struct strv in, struct strv arg, void *ctx, struct sbuf *out)
 		sbuf_append_strv(out, in);
 		return;
 	}
-	if (in.p[0] == '0' && in.len > 2 && (in.p[1] == 'x' || in.p[1] == 'X')) {
+	if (in.p[0] == '0' && in.len > 2 &&
+	    (in.p[1] == 'x' || in.p[1] == 'X')) {
 		for (i = 2; i < in.len && valid; i++) {
 			c = in.p[i];
-			valid = (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-				(c >= '0' && c <= '9');
+			valid = (c >= 'a' && c <= 'f') ||
+			        (c >= 'A' && c <= 'F') ||
+			        (c >= '0' && c <= '9');
 		}
 	} else {
 		for (i = 0; i < in.len && valid; i++) {
 			c = in.p[i];
-			valid = (c >= '0' && c <= '9') || c == '+' || c == '-' ||
-				c == '.' || c == 'e' || c == 'E';
+			valid = (c >= '0' && c <= '9') || c == '+' ||
+			        c == '-' || c == '.' || c == 'e' || c == 'E';
 		}
 	}
 	if (valid)
@@ -536,7 +538,7 @@ enum url_chain { CHAIN_HTML, CHAIN_JS, CHAIN_CSS };
 
 static void
 url_escape(struct strv in, struct strv fallback, enum url_chain chain,
-	   struct sbuf *out)
+           struct sbuf *out)
 {
 	struct strv none = STRV_NULL;
 
@@ -623,41 +625,46 @@ mod_prefix_line(struct strv in, struct strv arg, void *ctx, struct sbuf *out)
 }
 
 #define BI(id, lname, sname, fn)                                               \
-	[id] = {lname, sname, strchr(lname, '=') != NULL,                      \
-		TMPL_XSS_WEB_STANDARD, fn, NULL, id}
+	[id] = {lname,                                                         \
+	        sname,                                                         \
+	        strchr(lname, '=') != NULL,                                    \
+	        TMPL_XSS_WEB_STANDARD,                                         \
+	        fn,                                                            \
+	        NULL,                                                          \
+	        id}
 
 static const struct tmpl_moddef builtins[TMPL_MOD_COUNT] = {
-	BI(TMPL_MOD_CLEANSE_CSS, "cleanse_css", 'c', mod_cleanse_css),
-	BI(TMPL_MOD_HTML, "html_escape", 'h', mod_html),
-	BI(TMPL_MOD_H_SNIPPET, "html_escape_with_arg=snippet", 'H',
-	   mod_snippet),
-	BI(TMPL_MOD_H_PRE, "html_escape_with_arg=pre", 'H', mod_pre),
-	BI(TMPL_MOD_H_ATTRIBUTE, "html_escape_with_arg=attribute", 'H',
-	   mod_attribute),
-	BI(TMPL_MOD_H_URL, "html_escape_with_arg=url", 'H', mod_u_html),
-	BI(TMPL_MOD_JS, "javascript_escape", 'j', mod_js),
-	BI(TMPL_MOD_JSON, "json_escape", 'o', mod_json),
-	BI(TMPL_MOD_PRE, "pre_escape", 'p', mod_pre),
-	BI(TMPL_MOD_URL_QUERY, "url_query_escape", 'u', mod_url_query),
-	BI(TMPL_MOD_U_JS, "url_escape_with_arg=javascript", 'U', mod_u_js),
-	BI(TMPL_MOD_U_HTML, "url_escape_with_arg=html", 'U', mod_u_html),
-	BI(TMPL_MOD_U_QUERY, "url_escape_with_arg=query", 'U', mod_url_query),
-	[TMPL_MOD_NONE] = {"none", '\0', false, TMPL_XSS_SAFE, mod_none, NULL,
-			   TMPL_MOD_NONE},
-	BI(TMPL_MOD_XML, "xml_escape", '\0', mod_xml),
-	BI(TMPL_MOD_J_NUMBER, "javascript_escape_with_arg=number", 'J',
-	   mod_js_number),
-	BI(TMPL_MOD_U_CSS, "url_escape_with_arg=css", 'U', mod_u_css),
-	BI(TMPL_MOD_I_HTML, "img_src_url_escape_with_arg=html", 'I',
-	   mod_i_html),
-	BI(TMPL_MOD_I_JS, "img_src_url_escape_with_arg=javascript", 'I',
-	   mod_i_js),
-	BI(TMPL_MOD_I_CSS, "img_src_url_escape_with_arg=css", 'I', mod_i_css),
+        BI(TMPL_MOD_CLEANSE_CSS, "cleanse_css", 'c', mod_cleanse_css),
+        BI(TMPL_MOD_HTML, "html_escape", 'h', mod_html),
+        BI(TMPL_MOD_H_SNIPPET, "html_escape_with_arg=snippet", 'H',
+           mod_snippet),
+        BI(TMPL_MOD_H_PRE, "html_escape_with_arg=pre", 'H', mod_pre),
+        BI(TMPL_MOD_H_ATTRIBUTE, "html_escape_with_arg=attribute", 'H',
+           mod_attribute),
+        BI(TMPL_MOD_H_URL, "html_escape_with_arg=url", 'H', mod_u_html),
+        BI(TMPL_MOD_JS, "javascript_escape", 'j', mod_js),
+        BI(TMPL_MOD_JSON, "json_escape", 'o', mod_json),
+        BI(TMPL_MOD_PRE, "pre_escape", 'p', mod_pre),
+        BI(TMPL_MOD_URL_QUERY, "url_query_escape", 'u', mod_url_query),
+        BI(TMPL_MOD_U_JS, "url_escape_with_arg=javascript", 'U', mod_u_js),
+        BI(TMPL_MOD_U_HTML, "url_escape_with_arg=html", 'U', mod_u_html),
+        BI(TMPL_MOD_U_QUERY, "url_escape_with_arg=query", 'U', mod_url_query),
+        [TMPL_MOD_NONE] = {"none", '\0', false, TMPL_XSS_SAFE, mod_none, NULL,
+                           TMPL_MOD_NONE},
+        BI(TMPL_MOD_XML, "xml_escape", '\0', mod_xml),
+        BI(TMPL_MOD_J_NUMBER, "javascript_escape_with_arg=number", 'J',
+           mod_js_number),
+        BI(TMPL_MOD_U_CSS, "url_escape_with_arg=css", 'U', mod_u_css),
+        BI(TMPL_MOD_I_HTML, "img_src_url_escape_with_arg=html", 'I',
+           mod_i_html),
+        BI(TMPL_MOD_I_JS, "img_src_url_escape_with_arg=javascript", 'I',
+           mod_i_js),
+        BI(TMPL_MOD_I_CSS, "img_src_url_escape_with_arg=css", 'I', mod_i_css),
 };
 
 static const struct tmpl_moddef prefix_line_def = {
-	"", '\0', false, TMPL_XSS_WEB_STANDARD, mod_prefix_line, NULL,
-	TMPL_MOD_EXT};
+        "",   '\0',        false, TMPL_XSS_WEB_STANDARD, mod_prefix_line,
+        NULL, TMPL_MOD_EXT};
 
 /*
  * Safe XSS alternatives (g_modifiers' safe_alt_mods) plus the extra ones
@@ -666,35 +673,35 @@ static const struct tmpl_moddef prefix_line_def = {
  */
 #define END_ALT (-1)
 static const int alternatives[TMPL_MOD_COUNT][12] = {
-	[TMPL_MOD_CLEANSE_CSS] = {TMPL_MOD_U_CSS, TMPL_MOD_I_CSS, END_ALT},
-	[TMPL_MOD_HTML] = {TMPL_MOD_H_SNIPPET, TMPL_MOD_H_PRE,
-			   TMPL_MOD_H_ATTRIBUTE, TMPL_MOD_H_URL, TMPL_MOD_PRE,
-			   TMPL_MOD_URL_QUERY, TMPL_MOD_U_HTML,
-			   TMPL_MOD_U_QUERY, TMPL_MOD_I_HTML, END_ALT},
-	[TMPL_MOD_H_SNIPPET] = {TMPL_MOD_HTML, TMPL_MOD_H_PRE,
-				TMPL_MOD_H_ATTRIBUTE, TMPL_MOD_PRE,
-				TMPL_MOD_URL_QUERY, TMPL_MOD_U_QUERY, END_ALT},
-	[TMPL_MOD_H_PRE] = {TMPL_MOD_HTML, TMPL_MOD_H_SNIPPET,
-			    TMPL_MOD_H_ATTRIBUTE, TMPL_MOD_PRE,
-			    TMPL_MOD_URL_QUERY, TMPL_MOD_U_QUERY, END_ALT},
-	[TMPL_MOD_H_ATTRIBUTE] = {END_ALT},
-	[TMPL_MOD_H_URL] = {END_ALT},
-	[TMPL_MOD_JS] = {TMPL_MOD_JSON, TMPL_MOD_U_JS, TMPL_MOD_I_JS, END_ALT},
-	[TMPL_MOD_JSON] = {TMPL_MOD_JS, END_ALT},
-	[TMPL_MOD_PRE] = {TMPL_MOD_HTML, TMPL_MOD_H_SNIPPET, TMPL_MOD_H_PRE,
-			  TMPL_MOD_H_ATTRIBUTE, TMPL_MOD_URL_QUERY,
-			  TMPL_MOD_U_QUERY, END_ALT},
-	[TMPL_MOD_URL_QUERY] = {END_ALT},
-	[TMPL_MOD_U_JS] = {END_ALT},
-	[TMPL_MOD_U_HTML] = {END_ALT},
-	[TMPL_MOD_U_QUERY] = {END_ALT},
-	[TMPL_MOD_NONE] = {END_ALT},
-	[TMPL_MOD_XML] = {TMPL_MOD_HTML, TMPL_MOD_H_ATTRIBUTE, END_ALT},
-	[TMPL_MOD_J_NUMBER] = {END_ALT},
-	[TMPL_MOD_U_CSS] = {END_ALT},
-	[TMPL_MOD_I_HTML] = {END_ALT},
-	[TMPL_MOD_I_JS] = {END_ALT},
-	[TMPL_MOD_I_CSS] = {END_ALT},
+        [TMPL_MOD_CLEANSE_CSS] = {TMPL_MOD_U_CSS, TMPL_MOD_I_CSS, END_ALT},
+        [TMPL_MOD_HTML] = {TMPL_MOD_H_SNIPPET, TMPL_MOD_H_PRE,
+                           TMPL_MOD_H_ATTRIBUTE, TMPL_MOD_H_URL, TMPL_MOD_PRE,
+                           TMPL_MOD_URL_QUERY, TMPL_MOD_U_HTML,
+                           TMPL_MOD_U_QUERY, TMPL_MOD_I_HTML, END_ALT},
+        [TMPL_MOD_H_SNIPPET] = {TMPL_MOD_HTML, TMPL_MOD_H_PRE,
+                                TMPL_MOD_H_ATTRIBUTE, TMPL_MOD_PRE,
+                                TMPL_MOD_URL_QUERY, TMPL_MOD_U_QUERY, END_ALT},
+        [TMPL_MOD_H_PRE] = {TMPL_MOD_HTML, TMPL_MOD_H_SNIPPET,
+                            TMPL_MOD_H_ATTRIBUTE, TMPL_MOD_PRE,
+                            TMPL_MOD_URL_QUERY, TMPL_MOD_U_QUERY, END_ALT},
+        [TMPL_MOD_H_ATTRIBUTE] = {END_ALT},
+        [TMPL_MOD_H_URL] = {END_ALT},
+        [TMPL_MOD_JS] = {TMPL_MOD_JSON, TMPL_MOD_U_JS, TMPL_MOD_I_JS, END_ALT},
+        [TMPL_MOD_JSON] = {TMPL_MOD_JS, END_ALT},
+        [TMPL_MOD_PRE] = {TMPL_MOD_HTML, TMPL_MOD_H_SNIPPET, TMPL_MOD_H_PRE,
+                          TMPL_MOD_H_ATTRIBUTE, TMPL_MOD_URL_QUERY,
+                          TMPL_MOD_U_QUERY, END_ALT},
+        [TMPL_MOD_URL_QUERY] = {END_ALT},
+        [TMPL_MOD_U_JS] = {END_ALT},
+        [TMPL_MOD_U_HTML] = {END_ALT},
+        [TMPL_MOD_U_QUERY] = {END_ALT},
+        [TMPL_MOD_NONE] = {END_ALT},
+        [TMPL_MOD_XML] = {TMPL_MOD_HTML, TMPL_MOD_H_ATTRIBUTE, END_ALT},
+        [TMPL_MOD_J_NUMBER] = {END_ALT},
+        [TMPL_MOD_U_CSS] = {END_ALT},
+        [TMPL_MOD_I_HTML] = {END_ALT},
+        [TMPL_MOD_I_JS] = {END_ALT},
+        [TMPL_MOD_I_CSS] = {END_ALT},
 };
 
 const struct tmpl_moddef *
@@ -712,7 +719,7 @@ tmpl_mod_prefix_line(void)
 
 bool
 tmpl_mod_is_safe_alternative(const struct tmpl_moddef *our,
-			     const struct tmpl_moddef *cand)
+                             const struct tmpl_moddef *cand)
 {
 	const int *alt;
 
@@ -758,14 +765,14 @@ name_part(const char *s)
 
 int
 tmpl_modifier_register(const char *name, tmpl_modifier_fn *fn, void *ctx,
-		       bool xss_safe, struct perr *err)
+                       bool xss_safe, struct perr *err)
 {
 	struct ext_mod *m;
 	size_t n, i, on;
 
 	if (name == NULL || fn == NULL || strncmp(name, "x-", 2) != 0)
 		return perr_set(err, NULL, PERR_INPUT,
-				"modifier name must start with x-");
+		                "modifier name must start with x-");
 	n = name_part(name);
 	for (i = 2; i < n; i++) {
 		char c = name[i];
@@ -773,7 +780,7 @@ tmpl_modifier_register(const char *name, tmpl_modifier_fn *fn, void *ctx,
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
 			return perr_set(err, NULL, PERR_INPUT,
-					"bad modifier name");
+			                "bad modifier name");
 	}
 	if (n == 2)
 		return perr_set(err, NULL, PERR_INPUT, "bad modifier name");
@@ -788,7 +795,7 @@ tmpl_modifier_register(const char *name, tmpl_modifier_fn *fn, void *ctx,
 			continue;
 		pthread_mutex_unlock(&ext_lock);
 		return perr_set(err, NULL, PERR_CONFLICT,
-				"modifier already registered");
+		                "modifier already registered");
 	}
 	m = pt_xcalloc(1, sizeof(*m));
 	m->def.long_name = pt_xstrdup(name);
@@ -807,12 +814,12 @@ tmpl_modifier_register(const char *name, tmpl_modifier_fn *fn, void *ctx,
 /* ctemplate's UpdateBestMatch: prefer the most specialised definition. */
 static void
 update_best(struct strv name, struct strv val, const struct tmpl_moddef *cand,
-	    const struct tmpl_moddef **best)
+            const struct tmpl_moddef **best)
 {
 	const char *ln = cand->long_name;
 	size_t n = name_part(ln), total = strlen(ln);
 	bool short_ok = cand->short_name != '\0' && name.len == 1 &&
-			name.p[0] == cand->short_name;
+	                name.p[0] == cand->short_name;
 
 	if (cand->value_required) {
 		if (val.len == 0)
@@ -820,16 +827,16 @@ update_best(struct strv name, struct strv val, const struct tmpl_moddef *cand,
 		if (!short_ok && !(name.len == n && memcmp(name.p, ln, n) == 0))
 			return;
 		/* "foo=" takes any value; "foo=bar" exactly "=bar". */
-		if (ln[n + 1] != '\0' &&
-		    !(val.len == total - n && memcmp(val.p, ln + n, val.len) == 0))
+		if (ln[n + 1] != '\0' && !(val.len == total - n &&
+		                           memcmp(val.p, ln + n, val.len) == 0))
 			return;
 		if (*best == NULL || total > strlen((*best)->long_name))
 			*best = cand;
 	} else {
 		if (val.len != 0)
 			return;
-		if (short_ok || (name.len == total &&
-				 memcmp(name.p, ln, total) == 0))
+		if (short_ok ||
+		    (name.len == total && memcmp(name.p, ln, total) == 0))
 			*best = cand;
 	}
 }
@@ -876,8 +883,8 @@ tmpl_modifier_apply(const char *spec, struct strv in, struct sbuf *out)
 	if (def == NULL)
 		return -1;
 	mv.def = def;
-	mv.arg = val.len > 0 ? (struct strv){val.p + 1, val.len - 1}
-			     : STRV_NULL;
+	mv.arg =
+	        val.len > 0 ? (struct strv){val.p + 1, val.len - 1} : STRV_NULL;
 	tmpl_mod_run(&mv, in, out);
 	return 0;
 }

@@ -22,7 +22,8 @@ struct delims {
 
 static const struct delims default_delims = {{"{{", 2}, {"}}", 2}};
 
-/* ---- C6: stripping -------------------------------------------------------- */
+/* ---- C6: stripping --------------------------------------------------------
+ */
 
 static bool
 ascii_space(char c)
@@ -101,7 +102,7 @@ only_one_removable_marker(struct strv *line, const struct delims *d)
 	    clean.p[d->start.len] == '\0')
 		return false;
 	endm = memmatch(clean.p + d->start.len, clean.len - d->start.len,
-			d->end);
+	                d->end);
 	if (endm == NULL || endm + d->end.len != clean.p + clean.len)
 		return false;
 	*line = clean;
@@ -115,7 +116,7 @@ only_one_removable_marker(struct strv *line, const struct delims *d)
  */
 static size_t
 strip_buffer(struct strv in, enum tmpl_strip strip, char *out, size_t target,
-	     unsigned *line_r)
+             unsigned *line_r)
 {
 	struct delims d = default_delims;
 	const char *pos = in.p, *end = in.p + in.len, *next, *m, *em;
@@ -139,7 +140,7 @@ strip_buffer(struct strv in, enum tmpl_strip strip, char *out, size_t target,
 			l = trim_ws(l);
 			nl = false;
 		} else if (strip == TMPL_STRIP_BLANK_LINES &&
-			   only_one_removable_marker(&l, &d)) {
+		           only_one_removable_marker(&l, &d)) {
 			nl = false;
 		}
 		if (out != NULL) {
@@ -155,12 +156,13 @@ strip_buffer(struct strv in, enum tmpl_strip strip, char *out, size_t target,
 			if (m == NULL)
 				break;
 			em = memmatch(m + d.start.len,
-				      (size_t)(next - (m + d.start.len)), d.end);
+			              (size_t)(next - (m + d.start.len)),
+			              d.end);
 			if (em == NULL)
 				break;
 			(void)parse_delimiters(m + d.start.len,
-					       (size_t)(em - (m + d.start.len)),
-					       &d);
+			                       (size_t)(em - (m + d.start.len)),
+			                       &d);
 			m = em + d.end.len;
 		}
 		pos = next;
@@ -170,7 +172,8 @@ strip_buffer(struct strv in, enum tmpl_strip strip, char *out, size_t target,
 	return written;
 }
 
-/* ---- parser state ---------------------------------------------------------- */
+/* ---- parser state ----------------------------------------------------------
+ */
 
 enum tok_type {
 	TOK_NULL,
@@ -192,7 +195,7 @@ struct token {
 };
 
 struct parser {
-	struct arena *a;	/* the template's arena */
+	struct arena *a; /* the template's arena */
 	struct arena *err_a;
 	const char *label;
 	struct strv orig;
@@ -229,13 +232,13 @@ fail(struct parser *p, const char *at, const char *fmt, const char *arg,
 				line++;
 	} else {
 		(void)strip_buffer(p->orig, p->strip, NULL,
-				   (size_t)(at - p->buf), &line);
+		                   (size_t)(at - p->buf), &line);
 	}
 	if (arglen > 200)
 		arglen = 200;
 	perr_set(p->err, p->err_a, PERR_INPUT, "%s:%u: %s%s%.*s%s", p->label,
-		 line, fmt, arg != NULL ? " '" : "", (int)arglen,
-		 arg != NULL ? arg : "", arg != NULL ? "'" : "");
+	         line, fmt, arg != NULL ? " '" : "", (int)arglen,
+	         arg != NULL ? arg : "", arg != NULL ? "'" : "");
 	p->pos = p->end;
 	return -1;
 }
@@ -266,7 +269,8 @@ maybe_eat_newline(const char *start, const char *end, enum tmpl_strip strip)
 	return start;
 }
 
-/* ---- pragma ------------------------------------------------------------------ */
+/* ---- pragma
+ * ------------------------------------------------------------------ */
 
 static bool
 ci_eq(struct strv s, const char *lit)
@@ -282,7 +286,7 @@ static int
 parse_pragma(struct parser *p, struct strv body)
 {
 	const char *q = body.p, *end = body.p + body.len, *id_end, *eq, *v,
-		   *vend;
+	           *vend;
 	struct strv name, ctx = STRV_NULL, state = STRV_NULL;
 	bool have_ctx = false, have_state = false, in_tag = false;
 	char *val;
@@ -296,24 +300,29 @@ parse_pragma(struct parser *p, struct strv body)
 	for (q = id_end; q < end; q = vend + 1) {
 		if (*q++ != ' ')
 			return fail(p, q, "extraneous text in pragma", body.p,
-				    body.len);
+			            body.len);
 		eq = memchr(q, '=', (size_t)(end - q));
 		if (eq == NULL || eq == q)
-			return fail(p, q, "missing pragma attribute name or "
-				    "value", body.p, body.len);
+			return fail(p, q,
+			            "missing pragma attribute name or "
+			            "value",
+			            body.p, body.len);
 		name.p = q;
 		name.len = (size_t)(eq - q);
 		v = eq + 1;
 		if (v >= end || *v != '"')
-			return fail(p, v, "pragma attribute value is not "
-				    "enclosed in double quotes", body.p,
-				    body.len);
+			return fail(p, v,
+			            "pragma attribute value is not "
+			            "enclosed in double quotes",
+			            body.p, body.len);
 		vend = v + 1;
 		for (;;) {
 			vend = memchr(vend, '"', (size_t)(end - vend));
 			if (vend == NULL)
-				return fail(p, v, "pragma attribute value not "
-					    "terminated", body.p, body.len);
+				return fail(p, v,
+				            "pragma attribute value not "
+				            "terminated",
+				            body.p, body.len);
 			if (vend[-1] != '\\')
 				break;
 			vend++;
@@ -336,16 +345,16 @@ parse_pragma(struct parser *p, struct strv body)
 			have_state = true;
 		} else {
 			return fail(p, q, "unrecognized pragma attribute",
-				    name.p, name.len);
+			            name.p, name.len);
 		}
 	}
 	if (!have_ctx)
 		return fail(p, body.p, "invalid context in pragma", body.p,
-			    body.len);
+		            body.len);
 	if (strv_eq_cstr(ctx, "HTML") || strv_eq_cstr(ctx, "html"))
 		p->tctx = TMPL_TCTX_HTML;
 	else if (strv_eq_cstr(ctx, "JAVASCRIPT") ||
-		 strv_eq_cstr(ctx, "javascript"))
+	         strv_eq_cstr(ctx, "javascript"))
 		p->tctx = TMPL_TCTX_JS;
 	else if (strv_eq_cstr(ctx, "CSS") || strv_eq_cstr(ctx, "css"))
 		p->tctx = TMPL_TCTX_CSS;
@@ -355,7 +364,7 @@ parse_pragma(struct parser *p, struct strv body)
 		p->tctx = TMPL_TCTX_XML;
 	else
 		return fail(p, body.p, "invalid context in pragma", body.p,
-			    body.len);
+		            body.len);
 	if (have_state) {
 		if (p->tctx == TMPL_TCTX_HTML &&
 		    (strv_eq_cstr(state, "IN_TAG") ||
@@ -363,7 +372,7 @@ parse_pragma(struct parser *p, struct strv body)
 			in_tag = true;
 		else if (!strv_eq_cstr(state, "default"))
 			return fail(p, body.p, "unsupported state in pragma",
-				    state.p, state.len);
+			            state.p, state.len);
 	}
 	tmpl_hscan_init(&p->hs, p->tctx, in_tag);
 	return 0;
@@ -373,7 +382,7 @@ parse_pragma(struct parser *p, struct strv body)
 
 static int
 parse_modifiers(struct parser *p, const char *mod_start, const char *tok_end,
-		struct strv name, struct token *t)
+                struct strv name, struct token *t)
 {
 	const char *m, *m_end, *val;
 	size_t n = 0;
@@ -404,12 +413,12 @@ parse_modifiers(struct parser *p, const char *mod_start, const char *tok_end,
 		if (def == NULL && unknown) {
 			if (p->strict)
 				return fail(p, m, "unknown modifier", m,
-					    (size_t)(m_end - m));
+				            (size_t)(m_end - m));
 			udef = arena_new(p->a, struct tmpl_moddef);
 			if (udef == NULL)
 				return fail(p, m, "out of memory", NULL, 0);
-			udef->long_name = arena_strndup(p->a, m,
-							(size_t)(m_end - m));
+			udef->long_name =
+			        arena_strndup(p->a, m, (size_t)(m_end - m));
 			udef->value_required = modval.len > 0;
 			udef->xss = TMPL_XSS_UNIQUE;
 			udef->id = TMPL_MOD_EXT;
@@ -417,12 +426,12 @@ parse_modifiers(struct parser *p, const char *mod_start, const char *tok_end,
 		}
 		if (def == NULL)
 			return fail(p, m, "unknown modifier for variable",
-				    name.p, name.len);
+			            name.p, name.len);
 		t->mods[t->nmods].def = def;
 		t->mods[t->nmods].arg =
-			modval.len > 0
-				? (struct strv){modval.p + 1, modval.len - 1}
-				: STRV_NULL;
+		        modval.len > 0
+		                ? (struct strv){modval.p + 1, modval.len - 1}
+		                : STRV_NULL;
 		t->nmods++;
 	}
 	return 0;
@@ -437,8 +446,8 @@ next_token(struct parser *p)
 	if (p->pos >= p->end || p->failed)
 		return t;
 	if (!p->getting_name) {
-		tok_end = memmatch(p->pos, (size_t)(p->end - p->pos),
-				   p->d.start);
+		tok_end =
+		        memmatch(p->pos, (size_t)(p->end - p->pos), p->d.start);
 		if (tok_end == NULL) {
 			tok_end = p->end;
 			p->pos = p->end;
@@ -446,7 +455,7 @@ next_token(struct parser *p)
 			/* "{{{VAR}}": match the last "{{" of the run. */
 			while (tok_end + 1 + p->d.start.len <= p->end &&
 			       memcmp(tok_end + 1, p->d.start.p,
-				      p->d.start.len) == 0)
+			              p->d.start.len) == 0)
 				tok_end++;
 			p->getting_name = true;
 			p->pos = tok_end + p->d.start.len;
@@ -474,7 +483,7 @@ next_token(struct parser *p)
 		/* The token keeps its '='; it ends at "=" + end delimiter. */
 		if (p->end > start + 1)
 			tok_end = memchr(start + 1, '=',
-					 (size_t)(p->end - (start + 1)));
+			                 (size_t)(p->end - (start + 1)));
 		if (tok_end == NULL || tok_end + p->d.end.len > p->end ||
 		    (size_t)(p->end - (tok_end + 1)) < p->d.end.len ||
 		    memcmp(tok_end + 1, p->d.end.p, p->d.end.len) != 0)
@@ -504,7 +513,7 @@ next_token(struct parser *p)
 	}
 	if (t.type == TOK_PRAGMA &&
 	    parse_pragma(p, (struct strv){start, (size_t)(tok_end - start)}) <
-		    0) {
+	            0) {
 		t.type = TOK_NULL;
 		return t;
 	}
@@ -512,7 +521,7 @@ next_token(struct parser *p)
 	    t.type == TOK_PRAGMA) {
 		p->getting_name = false;
 		p->pos = maybe_eat_newline(tok_end + p->d.end.len, p->end,
-					   p->strip);
+		                           p->strip);
 		t.text = (struct strv){start, (size_t)(tok_end - start)};
 		return t;
 	}
@@ -543,7 +552,8 @@ next_token(struct parser *p)
 	return t;
 }
 
-/* ---- C8: choosing the escaper ---------------------------------------------- */
+/* ---- C8: choosing the escaper ----------------------------------------------
+ */
 
 /* ctemplate's UpdateModifier with a single computed modifier `a`. */
 static void
@@ -578,8 +588,8 @@ escape_variable(struct parser *p, struct token *t, const char *at)
 	    strv_eq_cstr(t->text, "BI_NEWLINE")) {
 		/* Stand-ins for literal whitespace: never escaped. */
 		tmpl_hscan_feed(&p->hs,
-				strv_eq_cstr(t->text, "BI_SPACE") ? " " : "\n",
-				1);
+		                strv_eq_cstr(t->text, "BI_SPACE") ? " " : "\n",
+		                1);
 		if (tmpl_hscan_failed(&p->hs))
 			return fail(p, at, "cannot parse HTML", NULL, 0);
 		return 0;
@@ -590,7 +600,8 @@ escape_variable(struct parser *p, struct token *t, const char *at)
 	return 0;
 }
 
-/* ---- tree -------------------------------------------------------------------- */
+/* ---- tree
+ * -------------------------------------------------------------------- */
 
 /*
  * If text ends with a newline followed by spaces/tabs (or is only
@@ -631,7 +642,7 @@ node_new(struct parser *p, enum tmpl_node_kind kind, struct strv text)
  */
 static int
 parse_body(struct parser *p, struct strv name, bool is_main, int depth,
-	   struct tmpl_node **head, struct tmpl_node **separator_r)
+           struct tmpl_node **head, struct tmpl_node **separator_r)
 {
 	struct tmpl_node **tail = head, *n;
 	struct strv indent = STRV_NULL;
@@ -646,9 +657,10 @@ parse_body(struct parser *p, struct strv name, bool is_main, int depth,
 			return -1;
 		if (p->pos >= p->end) {
 			if (!is_main)
-				return fail(p, p->end, "file ended before "
-					    "all sections were closed",
-					    name.p, name.len);
+				return fail(p, p->end,
+				            "file ended before "
+				            "all sections were closed",
+				            name.p, name.len);
 			return 0;
 		}
 		at = p->pos;
@@ -665,11 +677,11 @@ parse_body(struct parser *p, struct strv name, bool is_main, int depth,
 					p->main_has_nodes = true;
 				if (p->tctx != TMPL_TCTX_MANUAL)
 					tmpl_hscan_feed(&p->hs, t.text.p,
-							t.text.len);
+					                t.text.len);
 				if (p->tctx != TMPL_TCTX_MANUAL &&
 				    tmpl_hscan_failed(&p->hs))
 					return fail(p, at, "cannot parse HTML",
-						    t.text.p, t.text.len);
+					            t.text.p, t.text.len);
 			}
 			indent = get_indentation(t.text, at_start);
 			at_start = false;
@@ -694,7 +706,7 @@ parse_body(struct parser *p, struct strv name, bool is_main, int depth,
 			if (is_main)
 				p->main_has_nodes = true;
 			if (parse_body(p, t.text, false, depth + 1,
-				       &n->children, &n->separator) < 0)
+			               &n->children, &n->separator) < 0)
 				return -1;
 			*tail = n;
 			tail = &n->next;
@@ -709,15 +721,18 @@ parse_body(struct parser *p, struct strv name, bool is_main, int depth,
 			break;
 		case TOK_SECTION_END:
 			if (is_main || !strv_eq(t.text, name))
-				return fail(p, at, "found end of different "
-					    "section", t.text.p, t.text.len);
+				return fail(p, at,
+				            "found end of different "
+				            "section",
+				            t.text.p, t.text.len);
 			return 0;
 		case TOK_INCLUDE:
 			if (p->tctx != TMPL_TCTX_MANUAL &&
 			    !tmpl_hscan_include_ok(&p->hs))
-				return fail(p, at, "include is only allowed "
-					    "in HTML text context",
-					    t.text.p, t.text.len);
+				return fail(p, at,
+				            "include is only allowed "
+				            "in HTML text context",
+				            t.text.p, t.text.len);
 			if ((n = node_new(p, TMPL_N_INCLUDE, t.text)) == NULL)
 				return -1;
 			n->mods = t.mods;
@@ -738,14 +753,17 @@ parse_body(struct parser *p, struct strv name, bool is_main, int depth,
 			break;
 		case TOK_SET_DELIMS:
 			if (!parse_delimiters(t.text.p, t.text.len, &p->d))
-				return fail(p, at, "invalid delimiter-setting "
-					    "marker", t.text.p, t.text.len);
+				return fail(p, at,
+				            "invalid delimiter-setting "
+				            "marker",
+				            t.text.p, t.text.len);
 			break;
 		case TOK_PRAGMA:
 			if (!is_main || p->main_has_nodes)
-				return fail(p, at, "pragma marker must be at "
-					    "the top of the template",
-					    t.text.p, t.text.len);
+				return fail(p, at,
+				            "pragma marker must be at "
+				            "the top of the template",
+				            t.text.p, t.text.len);
 			p->main_has_nodes = true;
 			break;
 		case TOK_NULL:
@@ -767,8 +785,8 @@ tmpl_template_free(struct tmpl_template *t)
 
 int
 tmpl_parse(const char *label, struct strv text, enum tmpl_strip strip,
-	   bool strict, struct arena *err_arena, struct tmpl_template **t_r,
-	   struct perr *err)
+           bool strict, struct arena *err_arena, struct tmpl_template **t_r,
+           struct perr *err)
 {
 	struct parser p;
 	struct tmpl_template *t;
@@ -783,7 +801,7 @@ tmpl_parse(const char *label, struct strv text, enum tmpl_strip strip,
 	if (t == NULL || buf == NULL) {
 		arena_destroy(&a);
 		return perr_set(err, err_arena, PERR_LIMIT, "%s: too large",
-				label);
+		                label);
 	}
 	t->arena = a;
 	t->strip = strip;
@@ -805,8 +823,8 @@ tmpl_parse(const char *label, struct strv text, enum tmpl_strip strip,
 	p.d = default_delims;
 	p.strict = strict;
 	p.err = err;
-	if (parse_body(&p, STRV_LIT("__{{MAIN}}__"), true, 0, &t->root,
-		       NULL) < 0 ||
+	if (parse_body(&p, STRV_LIT("__{{MAIN}}__"), true, 0, &t->root, NULL) <
+	            0 ||
 	    p.failed) {
 		arena_destroy(&a);
 		return -1;
@@ -814,8 +832,8 @@ tmpl_parse(const char *label, struct strv text, enum tmpl_strip strip,
 	if (strict && p.tctx == TMPL_TCTX_MANUAL) {
 		arena_destroy(&a);
 		return perr_set(err, err_arena, PERR_INPUT,
-				"%s:1: missing AUTOESCAPE pragma (strict mode)",
-				label);
+		                "%s:1: missing AUTOESCAPE pragma (strict mode)",
+		                label);
 	}
 	*t_r = t;
 	return 0;

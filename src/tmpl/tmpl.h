@@ -58,7 +58,7 @@ enum tmpl_strip {
  * be thread-safe (they run concurrently during expansion).
  */
 typedef void tmpl_modifier_fn(struct strv in, struct strv arg, void *ctx,
-			      struct sbuf *out);
+                              struct sbuf *out);
 
 /*
  * Register an application modifier. `name` must start with "x-" and hold
@@ -72,7 +72,7 @@ typedef void tmpl_modifier_fn(struct strv in, struct strv arg, void *ctx,
  * modifiers at load. Returns 0, or -1 for a bad or duplicate name.
  */
 int tmpl_modifier_register(const char *name, tmpl_modifier_fn *fn, void *ctx,
-			   bool xss_safe, struct perr *err) PT_WARN_UNUSED;
+                           bool xss_safe, struct perr *err) PT_WARN_UNUSED;
 
 /*
  * The replacement for an unsafe URL under :I=... ("/images/cleardot.gif"
@@ -85,8 +85,8 @@ void tmpl_set_img_src_fallback(const char *url);
  * exact escaping outside a template. `spec` is what follows ':' in a marker
  * ("h", "html_escape_with_arg=snippet", "U=html"). Returns -1 if unknown.
  */
-int tmpl_modifier_apply(const char *spec, struct strv in, struct sbuf *out)
-	PT_WARN_UNUSED;
+int tmpl_modifier_apply(const char *spec, struct strv in,
+                        struct sbuf *out) PT_WARN_UNUSED;
 
 /* ---- global dictionary ----------------------------------------------- */
 
@@ -116,30 +116,29 @@ struct tmpl_dict *tmpl_dict_create(struct arena *a, const char *debug_name);
 /* Set (or replace) a variable; the value bytes (may hold NUL) are copied. */
 void tmpl_dict_set(struct tmpl_dict *d, const char *name, struct strv value);
 void tmpl_dict_set_cstr(struct tmpl_dict *d, const char *name,
-			const char *value);
+                        const char *value);
 /* As tmpl_dict_set without copying: value must outlive the expansion. */
 void tmpl_dict_set_static(struct tmpl_dict *d, const char *name,
-			  struct strv value);
+                          struct strv value);
 void tmpl_dict_set_int(struct tmpl_dict *d, const char *name, long long v);
-void tmpl_dict_setf(struct tmpl_dict *d, const char *name, const char *fmt,
-		    ...) PT_PRINTF(3, 4);
+void tmpl_dict_setf(struct tmpl_dict *d, const char *name, const char *fmt, ...)
+        PT_PRINTF(3, 4);
 
 /*
  * Append a child dictionary to section `name` and return it: N calls give
  * N repetitions, in order. The child's parent is d, so it inherits d's
  * values (resolved at expansion time). NULL on arena exhaustion.
  */
-struct tmpl_dict *tmpl_dict_add_section(struct tmpl_dict *d,
-					const char *name);
+struct tmpl_dict *tmpl_dict_add_section(struct tmpl_dict *d, const char *name);
 /* Show section `name` once with d's own values (no-op if already shown). */
 void tmpl_dict_show_section(struct tmpl_dict *d, const char *name);
 /*
  * If value is non-empty, add one section dictionary to `section` and set
  * var=value in it; if empty, do nothing (the section stays hidden).
  */
-void tmpl_dict_set_value_and_show_section(struct tmpl_dict *d,
-					  const char *var, struct strv value,
-					  const char *section);
+void tmpl_dict_set_value_and_show_section(struct tmpl_dict *d, const char *var,
+                                          struct strv value,
+                                          const char *section);
 /*
  * Add a dictionary for {{>name}} that expands template `filename` (a cache
  * name, loaded with the includer's strip mode). The new dictionary has no
@@ -148,13 +147,13 @@ void tmpl_dict_set_value_and_show_section(struct tmpl_dict *d,
  * nothing. NULL on arena exhaustion.
  */
 struct tmpl_dict *tmpl_dict_add_include(struct tmpl_dict *d, const char *name,
-					const char *filename);
+                                        const char *filename);
 /* Template-global values and sections: visible in every template of this
  * expansion, includes included (the whole tree shares them). */
 void tmpl_dict_set_template_global(struct tmpl_dict *d, const char *name,
-				   struct strv value);
+                                   struct strv value);
 void tmpl_dict_show_template_global_section(struct tmpl_dict *d,
-					    const char *name);
+                                            const char *name);
 /*
  * [Petrel] A read-only dictionary consulted for variables after the
  * template-global values and before the global dictionary, from every
@@ -164,7 +163,7 @@ void tmpl_dict_show_template_global_section(struct tmpl_dict *d,
  * any expansion may read it. Only its own variables are used.
  */
 void tmpl_dict_set_fallback(struct tmpl_dict *root,
-			    const struct tmpl_dict *fallback);
+                            const struct tmpl_dict *fallback);
 /* Look a variable up as {{name}} would (for tests and debugging). */
 struct strv tmpl_dict_lookup(const struct tmpl_dict *d, const char *name);
 /* False once any allocation for this dictionary tree failed. */
@@ -198,19 +197,19 @@ void tmpl_cache_unref(struct tmpl_cache **cp);
  * 4 MiB, PERR_FORBIDDEN on a frozen cache. Messages live in the cache.
  */
 int tmpl_cache_load(struct tmpl_cache *c, const char *name,
-		    enum tmpl_strip strip, struct perr *err) PT_WARN_UNUSED;
+                    enum tmpl_strip strip, struct perr *err) PT_WARN_UNUSED;
 /* Register `text` under `key` (no disk access; replaces nothing: a key
  * already present with this strip mode is an error). */
 int tmpl_cache_add_string(struct tmpl_cache *c, const char *key,
-			  struct strv text, enum tmpl_strip strip,
-			  struct perr *err) PT_WARN_UNUSED;
+                          struct strv text, enum tmpl_strip strip,
+                          struct perr *err) PT_WARN_UNUSED;
 /*
  * Load every *.tpl file under root_dir (recursively, sorted, hidden files
  * and directories skipped) with `strip`, so that every syntax and escaping
  * error shows up at startup. Stops at the first error.
  */
 int tmpl_cache_load_all(struct tmpl_cache *c, enum tmpl_strip strip,
-			struct perr *err) PT_WARN_UNUSED;
+                        struct perr *err) PT_WARN_UNUSED;
 /* Production mode: no more loads; expansion then takes no lock. */
 void tmpl_cache_freeze(struct tmpl_cache *c);
 bool tmpl_cache_is_frozen(const struct tmpl_cache *c);
@@ -222,7 +221,7 @@ bool tmpl_cache_is_frozen(const struct tmpl_cache *c);
  * (the old cache keeps serving).
  */
 struct tmpl_cache *tmpl_cache_reload_clone(const struct tmpl_cache *c,
-					   struct perr *err) PT_WARN_UNUSED;
+                                           struct perr *err) PT_WARN_UNUSED;
 
 /* ---- expansion ------------------------------------------------------- */
 
@@ -236,7 +235,7 @@ struct tmpl_cache *tmpl_cache_reload_clone(const struct tmpl_cache *c,
  * are allocated from d's arena. `out` may hold partial output on failure.
  */
 int tmpl_expand(const struct tmpl_cache *c, const char *name,
-		enum tmpl_strip strip, const struct tmpl_dict *d,
-		struct sbuf *out, struct perr *err) PT_WARN_UNUSED;
+                enum tmpl_strip strip, const struct tmpl_dict *d,
+                struct sbuf *out, struct perr *err) PT_WARN_UNUSED;
 
 #endif

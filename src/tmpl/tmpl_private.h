@@ -10,7 +10,7 @@
 
 enum tmpl_xss {
 	TMPL_XSS_WEB_STANDARD, /* built-in escapers */
-	TMPL_XSS_SAFE,	       /* :none and xss-safe x- modifiers */
+	TMPL_XSS_SAFE,         /* :none and xss-safe x- modifiers */
 	TMPL_XSS_UNIQUE,       /* other x- modifiers, known or not */
 };
 
@@ -45,9 +45,9 @@ struct tmpl_moddef {
 	char short_name;       /* '\0': none */
 	bool value_required;   /* long_name holds '=' */
 	enum tmpl_xss xss;
-	tmpl_modifier_fn *fn;  /* NULL: unknown x- modifier, identity */
+	tmpl_modifier_fn *fn; /* NULL: unknown x- modifier, identity */
 	void *ctx;
-	int id;		       /* enum tmpl_mod_id or TMPL_MOD_EXT */
+	int id; /* enum tmpl_mod_id or TMPL_MOD_EXT */
 };
 
 struct tmpl_modval {
@@ -61,15 +61,15 @@ struct tmpl_modval {
  * the name is an x- name nobody registered (caller makes a no-op def).
  */
 const struct tmpl_moddef *tmpl_mod_find(struct strv modname, struct strv modval,
-					bool *unknown_r);
+                                        bool *unknown_r);
 const struct tmpl_moddef *tmpl_mod_builtin(enum tmpl_mod_id id);
 /* The internal modifier that indents included output. */
 const struct tmpl_moddef *tmpl_mod_prefix_line(void);
 /* ctemplate's IsSafeXSSAlternative(our, candidate). */
 bool tmpl_mod_is_safe_alternative(const struct tmpl_moddef *our,
-				  const struct tmpl_moddef *cand);
+                                  const struct tmpl_moddef *cand);
 void tmpl_mod_run(const struct tmpl_modval *mv, struct strv in,
-		  struct sbuf *out);
+                  struct sbuf *out);
 
 /* ---- context scanner (context.c) ------------------------------------- */
 
@@ -87,10 +87,10 @@ enum tmpl_tctx {
 
 struct tmpl_jscan {
 	int state;
-	char last;	  /* last significant byte outside literals */
-	bool last_ident;  /* it ended an identifier or number */
-	bool word_open;	  /* the identifier is still being read */
-	char word[12];	  /* that identifier, for keyword checks */
+	char last;       /* last significant byte outside literals */
+	bool last_ident; /* it ended an identifier or number */
+	bool word_open;  /* the identifier is still being read */
+	char word[12];   /* that identifier, for keyword checks */
 	size_t wlen;
 };
 
@@ -98,7 +98,7 @@ struct tmpl_hscan {
 	enum tmpl_tctx tctx;
 	int state;
 	bool closing_tag;
-	bool in_js;	     /* script body or on* value */
+	bool in_js; /* script body or on* value */
 	char tag[TMPL_HS_NAME];
 	size_t tag_len;
 	char attr[TMPL_HS_NAME];
@@ -106,9 +106,9 @@ struct tmpl_hscan {
 	char value[TMPL_HS_VALUE]; /* start of the current value (meta) */
 	size_t value_len;
 	size_t value_index;
-	int dashes;		   /* comment end tracking */
-	size_t cd_match;	   /* CDATA "</tag" matching progress */
-	char ent[12];		   /* entity being decoded in on* values */
+	int dashes;      /* comment end tracking */
+	size_t cd_match; /* CDATA "</tag" matching progress */
+	char ent[12];    /* entity being decoded in on* values */
 	size_t ent_len;
 	bool in_ent;
 	struct tmpl_jscan js;
@@ -121,7 +121,7 @@ void tmpl_hscan_feed(struct tmpl_hscan *s, const char *p, size_t n);
  * that text was inserted. Returns -1 with *why_r set for a load error.
  */
 int tmpl_hscan_escaper(struct tmpl_hscan *s, struct tmpl_modval *mv_r,
-		       const char **why_r);
+                       const char **why_r);
 /* True once the markup is too broken to know the context (load error). */
 bool tmpl_hscan_failed(const struct tmpl_hscan *s);
 /* True where an include may appear (HTML text, or a JS/CSS template). */
@@ -142,17 +142,17 @@ struct tmpl_node {
 	struct strv text; /* text, or the name */
 	struct tmpl_modval *mods;
 	size_t nmods;
-	struct tmpl_node *children;	/* section body */
-	struct tmpl_node *separator;	/* NAME_separator child, if any */
+	struct tmpl_node *children;  /* section body */
+	struct tmpl_node *separator; /* NAME_separator child, if any */
 };
 
 struct tmpl_template {
 	struct tmpl_template *next; /* cache bucket chain */
-	struct arena *arena;	    /* owns everything below */
+	struct arena *arena;        /* owns everything below */
 	char *name;
 	enum tmpl_strip strip;
 	bool from_string;
-	char *source;		    /* original text (for string entries) */
+	char *source; /* original text (for string entries) */
 	size_t source_len;
 	struct tmpl_node *root;
 };
@@ -163,8 +163,8 @@ struct tmpl_template {
  * are allocated from err_arena.
  */
 int tmpl_parse(const char *label, struct strv text, enum tmpl_strip strip,
-	       bool strict, struct arena *err_arena,
-	       struct tmpl_template **t_r, struct perr *err);
+               bool strict, struct arena *err_arena, struct tmpl_template **t_r,
+               struct perr *err);
 void tmpl_template_free(struct tmpl_template *t);
 
 /* ---- cache (cache.c) ------------------------------------------------- */
@@ -174,8 +174,8 @@ void tmpl_template_free(struct tmpl_template *t);
  * expander for includes. Errors go to err with messages from `a`.
  */
 int tmpl_cache_get(const struct tmpl_cache *c, const char *name,
-		   enum tmpl_strip strip, struct arena *a,
-		   const struct tmpl_template **t_r, struct perr *err);
+                   enum tmpl_strip strip, struct arena *a,
+                   const struct tmpl_template **t_r, struct perr *err);
 
 /* ---- dictionaries (dict.c) ------------------------------------------- */
 
@@ -217,8 +217,8 @@ struct tmpl_dict {
 struct strv tmpl_dict_get(const struct tmpl_dict *d, struct strv name);
 /* Section or include entry visible from d (parents, then globals). */
 const struct tmpl_sec *tmpl_dict_find_section(const struct tmpl_dict *d,
-					      struct strv name);
+                                              struct strv name);
 const struct tmpl_sec *tmpl_dict_find_include(const struct tmpl_dict *d,
-					      struct strv name);
+                                              struct strv name);
 
 #endif

@@ -43,8 +43,8 @@ static void
 current_set(const struct http_request *req, struct admin_session *s)
 {
 	current.s = s;
-	if (s == NULL || !pt_strlcpy(current.req_id, req->id,
-				     sizeof(current.req_id)))
+	if (s == NULL ||
+	    !pt_strlcpy(current.req_id, req->id, sizeof(current.req_id)))
 		current.req_id[0] = '\0';
 }
 
@@ -78,7 +78,7 @@ not_found(struct web_ctx *ctx, struct perr *err)
 
 static int
 render_login(struct web_ctx *ctx, int status, struct strv key,
-	     const char *login, const char *error_key, struct perr *err)
+             const char *login, const char *error_key, struct perr *err)
 {
 	struct tmpl_dict *d;
 
@@ -87,8 +87,9 @@ render_login(struct web_ctx *ctx, int status, struct strv key,
 	tmpl_dict_set_cstr(d, "LOGIN", login);
 	if (error_key != NULL)
 		tmpl_dict_set_value_and_show_section(
-			d, "TEXT", strv_from_cstr(i18n_get(ctx->lang, error_key)),
-			"ERROR");
+		        d, "TEXT",
+		        strv_from_cstr(i18n_get(ctx->lang, error_key)),
+		        "ERROR");
 	if (ctx->config->security.admin_totp[0] != '\0')
 		tmpl_dict_show_section(d, "TOTP");
 	return web_render_page(ctx, status, "admin/login.tpl", d, err);
@@ -121,8 +122,7 @@ web_admin_middleware(struct web_ctx *ctx, unsigned flags, struct perr *err)
 
 	current_set(ctx->req, NULL);
 	if (!admin_panel_enabled(ctx->config) ||
-	    !http_request_cookie(ctx->req, ADMIN_COOKIE, &cookie))
-	{
+	    !http_request_cookie(ctx->req, ADMIN_COOKIE, &cookie)) {
 		not_found(ctx, err);
 		return -1;
 	}
@@ -130,7 +130,7 @@ web_admin_middleware(struct web_ctx *ctx, unsigned flags, struct perr *err)
 	if (st == NULL)
 		return -1;
 	if (admin_session_load(st, cookie, pt_now_unix(), ctx->req->arena, &s,
-			       &e) != 0) {
+	                       &e) != 0) {
 		if (e.kind != PERR_AUTH) {
 			*err = e;
 			return -1;
@@ -152,7 +152,7 @@ web_admin_middleware(struct web_ctx *ctx, unsigned flags, struct perr *err)
 		if (token.p == NULL || !admin_session_csrf_ok(s, token)) {
 			ctx->error_key = "L_ERROR_CSRF";
 			return perr_set(err, ctx->req->arena, PERR_FORBIDDEN,
-					"missing or wrong admin CSRF token");
+			                "missing or wrong admin CSRF token");
 		}
 	}
 	log_set_context(ctx->req->id, ctx->req->remote_addr, s->admin);
@@ -163,8 +163,7 @@ web_admin_middleware(struct web_ctx *ctx, unsigned flags, struct perr *err)
 /* ---- shared helpers -------------------------------------------------- */
 
 struct tmpl_dict *
-web_admin_page_dict(struct web_ctx *ctx, const char *title_key,
-		    const char *nav)
+web_admin_page_dict(struct web_ctx *ctx, const char *title_key, const char *nav)
 {
 	struct admin_session *s = web_admin_session(ctx);
 	struct tmpl_dict *d;
@@ -172,11 +171,11 @@ web_admin_page_dict(struct web_ctx *ctx, const char *title_key,
 
 	d = web_page_dict(ctx, i18n_get(ctx->lang, title_key));
 	tmpl_dict_set_template_global(d, "CSRF",
-				      strv_from_cstr(s != NULL ? s->csrf : ""));
+	                              strv_from_cstr(s != NULL ? s->csrf : ""));
 	tmpl_dict_set_template_global(
-		d, "ADMIN_USER", strv_from_cstr(s != NULL ? s->admin : ""));
+	        d, "ADMIN_USER", strv_from_cstr(s != NULL ? s->admin : ""));
 	tmpl_dict_set_template_global(d, "ADMIN_VERSION",
-				      STRV_LIT(PETREL_VERSION));
+	                              STRV_LIT(PETREL_VERSION));
 	sec = arena_printf(ctx->req->arena, "NAV_%s", nav);
 	if (sec != NULL) {
 		char *p;
@@ -193,8 +192,7 @@ web_admin_page_dict(struct web_ctx *ctx, const char *title_key,
 }
 
 void
-web_admin_audit(struct web_ctx *ctx, const char *action, const char *fmt,
-		...)
+web_admin_audit(struct web_ctx *ctx, const char *action, const char *fmt, ...)
 {
 	struct admin_session *s = web_admin_session(ctx);
 	struct perr e = {0};
@@ -207,12 +205,11 @@ web_admin_audit(struct web_ctx *ctx, const char *action, const char *fmt,
 	va_end(ap);
 	st = web_store(ctx, &e);
 	if (st == NULL ||
-	    store_audit_append(st, pt_now_unix(),
-			       s != NULL ? s->admin
-					 : ctx->config->security.admin_login,
-			       ctx->req->remote_addr, action,
-			       detail != NULL ? detail : "", ctx->req->arena,
-			       &e) != 0)
+	    store_audit_append(
+	            st, pt_now_unix(),
+	            s != NULL ? s->admin : ctx->config->security.admin_login,
+	            ctx->req->remote_addr, action, detail != NULL ? detail : "",
+	            ctx->req->arena, &e) != 0)
 		log_error("cannot write the audit log: %s", e.msg);
 	log_info("admin %s: %s", action, detail != NULL ? detail : "");
 }
@@ -230,12 +227,11 @@ web_admin_apply(struct web_ctx *ctx, struct perr *err)
 }
 
 int
-web_admin_redirect(struct web_ctx *ctx, const char *location,
-		   struct perr *err)
+web_admin_redirect(struct web_ctx *ctx, const char *location, struct perr *err)
 {
 	if (http_response_redirect(ctx->resp, 303, location) != 0)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
-				"cannot redirect to %s", location);
+		                "cannot redirect to %s", location);
 	return 0;
 }
 
@@ -243,17 +239,17 @@ web_admin_redirect(struct web_ctx *ctx, const char *location,
 
 static int
 login_refused(struct web_ctx *ctx, struct store *st, const char *rl_key,
-	      struct strv key, const char *user, struct perr *err)
+              struct strv key, const char *user, struct perr *err)
 {
 	unsigned n = 0;
 	struct perr e = {0};
 
 	/* The fail2ban line: keep its shape stable. */
 	log_warn("admin auth failed: ip=%s user=%s", ctx->req->remote_addr,
-		 user);
+	         user);
 	if (store_ratelimit_hit(st, rl_key,
-				ctx->config->ratelimit.login_window_seconds,
-				pt_now_unix(), &n, ctx->req->arena, &e) != 0)
+	                        ctx->config->ratelimit.login_window_seconds,
+	                        pt_now_unix(), &n, ctx->req->arena, &e) != 0)
 		log_error("cannot count a failed admin sign-in: %s", e.msg);
 	return render_login(ctx, 401, key, user, "L_ADMIN_LOGIN_WRONG", err);
 }
@@ -262,7 +258,7 @@ int
 web_admin_login(struct web_ctx *ctx, struct perr *err)
 {
 	struct strv key = STRV_NULL, login = STRV_NULL, pw = STRV_NULL,
-		    totp = STRV_NULL;
+	            totp = STRV_NULL;
 	unsigned window = ctx->config->ratelimit.login_window_seconds;
 	unsigned max = ctx->config->ratelimit.login_max_failures, n = 0;
 	struct http_cookie_opts co = {0};
@@ -282,31 +278,30 @@ web_admin_login(struct web_ctx *ctx, struct perr *err)
 	(void)http_request_form(ctx->req, "totp", &totp);
 	login = strv_trim(login);
 	user = strv_has_ctl(login, false) || login.len > FIELD_MAX
-		       ? "?"
-		       : strv_dup(ctx->req->arena, login);
+	               ? "?"
+	               : strv_dup(ctx->req->arena, login);
 	st = web_store(ctx, err);
 	rl_key = arena_printf(ctx->req->arena, "admin:ip:%s",
-			      ctx->req->remote_addr);
+	                      ctx->req->remote_addr);
 	if (st == NULL || rl_key == NULL || user == NULL)
 		return -1;
 	if (store_ratelimit_check(st, rl_key, window, pt_now_unix(), &n,
-				  ctx->req->arena, err) != 0)
+	                          ctx->req->arena, err) != 0)
 		return -1;
 	if (n >= max) {
 		log_warn("admin auth locked out: ip=%s user=%s",
-			 ctx->req->remote_addr, user);
+		         ctx->req->remote_addr, user);
 		if (pt_snprintf_ok(retry, sizeof(retry), "%u", window))
-			(void)http_response_set_header(ctx->resp,
-						       "Retry-After", retry);
-		return render_login(ctx, 429, key, user, "L_ADMIN_LOCKED",
-				    err);
+			(void)http_response_set_header(ctx->resp, "Retry-After",
+			                               retry);
+		return render_login(ctx, 429, key, user, "L_ADMIN_LOCKED", err);
 	}
 	if (pw.len > FIELD_MAX)
 		pw.len = FIELD_MAX; /* still hashed: same cost */
 	ok = admin_login_verify(ctx->config, login, pw);
 	if (ctx->config->security.admin_totp[0] != '\0')
 		ok = admin_totp_verify(ctx->config->security.admin_totp, totp,
-				       pt_now_unix()) &&
+		                       pt_now_unix()) &&
 		     ok;
 	if (!ok)
 		return login_refused(ctx, st, rl_key, key, user, err);
@@ -314,17 +309,16 @@ web_admin_login(struct web_ctx *ctx, struct perr *err)
 	if (store_ratelimit_reset(st, rl_key, ctx->req->arena, err) != 0)
 		return -1;
 	if (admin_session_create(st, ctx->config->security.admin_login,
-				 admin_cred_tag(ctx->config, ctx->req->arena),
-				 ctx->req->remote_addr, pt_now_unix(),
-				 ctx->req->arena, &cookie, &csrf, err) != 0)
+	                         admin_cred_tag(ctx->config, ctx->req->arena),
+	                         ctx->req->remote_addr, pt_now_unix(),
+	                         ctx->req->arena, &cookie, &csrf, err) != 0)
 		return -1;
 	co.path = ADMIN_PATH;
 	co.secure = web_cookie_secure(ctx);
 	co.samesite = HTTP_SAMESITE_STRICT;
-	if (http_response_set_cookie(ctx->resp, ADMIN_COOKIE, cookie, &co) !=
-	    0)
+	if (http_response_set_cookie(ctx->resp, ADMIN_COOKIE, cookie, &co) != 0)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
-				"cannot set the admin cookie");
+		                "cannot set the admin cookie");
 	web_admin_audit(ctx, "admin.login", "signed in");
 	return web_admin_redirect(ctx, ADMIN_PATH "/", err);
 }

@@ -19,21 +19,21 @@ secure_label(enum config_secure s)
 
 static void
 add_domain_row(struct web_ctx *ctx, struct tmpl_dict *d,
-	       const struct config_domain *dom, bool is_default)
+               const struct config_domain *dom, bool is_default)
 {
 	struct tmpl_dict *s = tmpl_dict_add_section(d, "DOMAINS");
 
 	tmpl_dict_set_cstr(s, "NAME", dom->name);
 	tmpl_dict_setf(s, "IMAP", "%s:%u · %s", dom->imap_host, dom->imap_port,
-		       secure_label(dom->imap_secure));
+	               secure_label(dom->imap_secure));
 	tmpl_dict_setf(s, "SMTP", "%s:%u · %s", dom->smtp_host, dom->smtp_port,
-		       secure_label(dom->smtp_secure));
+	               secure_label(dom->smtp_secure));
 	if (dom->sieve_use)
 		tmpl_dict_setf(s, "SIEVE", "%s:%u", dom->sieve_host,
-			       dom->sieve_port);
+		               dom->sieve_port);
 	else
 		tmpl_dict_set_cstr(s, "SIEVE",
-				   i18n_get(ctx->lang, "L_ADMIN_OFF"));
+		                   i18n_get(ctx->lang, "L_ADMIN_OFF"));
 	if (is_default)
 		tmpl_dict_show_section(s, "IS_DEFAULT");
 	else
@@ -62,23 +62,23 @@ lookup(struct web_ctx *ctx, struct tmpl_dict *d, struct strv email)
 	s = tmpl_dict_add_section(d, "LOOKUP");
 	if (email.len > 320 ||
 	    config_login_split(ctx->config, email, ctx->req->arena, &user,
-			       &domain, &full, &e) != 0) {
+	                       &domain, &full, &e) != 0) {
 		tmpl_dict_set_value_and_show_section(
-			s, "TEXT",
-			strv_from_cstr(i18n_get(ctx->lang,
-						"L_ADMIN_LOOKUP_BAD")),
-			"LOOKUP_ERROR");
+		        s, "TEXT",
+		        strv_from_cstr(
+		                i18n_get(ctx->lang, "L_ADMIN_LOOKUP_BAD")),
+		        "LOOKUP_ERROR");
 		return;
 	}
 	dom = config_domain_for(ctx->config, domain);
 	tmpl_dict_set(s, "EMAIL", full);
 	tmpl_dict_set_cstr(s, "USES", dom->name);
-	tmpl_dict_set_cstr(s, "FILE", dom->file[0] != '\0'
-					      ? dom->file
-					      : i18n_get(ctx->lang,
-							 "L_ADMIN_BUILTIN"));
+	tmpl_dict_set_cstr(s, "FILE",
+	                   dom->file[0] != '\0'
+	                           ? dom->file
+	                           : i18n_get(ctx->lang, "L_ADMIN_BUILTIN"));
 	tmpl_dict_setf(s, "IMAP", "%s:%u · %s", dom->imap_host, dom->imap_port,
-		       secure_label(dom->imap_secure));
+	               secure_label(dom->imap_secure));
 	if (dom->disabled)
 		tmpl_dict_show_section(s, "LOOKUP_DISABLED");
 	else if (!config_domain_allows(dom, full))
@@ -90,8 +90,8 @@ lookup(struct web_ctx *ctx, struct tmpl_dict *d, struct strv email)
 int
 web_admin_domains(struct web_ctx *ctx, struct perr *err)
 {
-	struct tmpl_dict *d = web_admin_page_dict(ctx, "L_ADMIN_NAV_DOMAINS",
-						  "domains");
+	struct tmpl_dict *d =
+	        web_admin_page_dict(ctx, "L_ADMIN_NAV_DOMAINS", "domains");
 	struct strv email = STRV_NULL;
 	size_t i;
 
@@ -130,7 +130,7 @@ upper(struct arena *a, const char *prefix, const char *s)
 
 static void
 add_field(struct web_ctx *ctx, struct tmpl_dict *g,
-	  const struct admin_domain_form *f, size_t i)
+          const struct admin_domain_form *f, size_t i)
 {
 	static const char *const secure[] = {"None", "SSL", "TLS"};
 	static const char *const onoff[] = {"On", "Off"};
@@ -141,16 +141,16 @@ add_field(struct web_ctx *ctx, struct tmpl_dict *g,
 	size_t nopts = 0, j;
 
 	tmpl_dict_set_cstr(s, "NAME", fd->key);
-	tmpl_dict_set_cstr(s, "LABEL", label != NULL
-					       ? i18n_get(ctx->lang, label)
-					       : fd->key);
-	tmpl_dict_set_cstr(s, "VALUE", f->values[i] != NULL ? f->values[i]
-							    : "");
+	tmpl_dict_set_cstr(s, "LABEL",
+	                   label != NULL ? i18n_get(ctx->lang, label)
+	                                 : fd->key);
+	tmpl_dict_set_cstr(s, "VALUE",
+	                   f->values[i] != NULL ? f->values[i] : "");
 	if (f->errors[i] != NULL)
 		tmpl_dict_set_value_and_show_section(
-			s, "TEXT",
-			strv_from_cstr(i18n_get(ctx->lang, f->errors[i])),
-			"ERROR");
+		        s, "TEXT",
+		        strv_from_cstr(i18n_get(ctx->lang, f->errors[i])),
+		        "ERROR");
 	switch (fd->type) {
 	case ADMIN_F_SECURE:
 		opts = secure;
@@ -162,25 +162,25 @@ add_field(struct web_ctx *ctx, struct tmpl_dict *g,
 		break;
 	case ADMIN_F_PORT:
 	case ADMIN_F_TIMEOUT:
-		tmpl_dict_set_value_and_show_section(s, "TYPE", STRV_LIT("number"),
-						     "INPUT");
+		tmpl_dict_set_value_and_show_section(
+		        s, "TYPE", STRV_LIT("number"), "INPUT");
 		return;
 	case ADMIN_F_SECRET:
 		tmpl_dict_set_value_and_show_section(
-			s, "TYPE", STRV_LIT("password"), "INPUT");
+		        s, "TYPE", STRV_LIT("password"), "INPUT");
 		tmpl_dict_set_cstr(s, "VALUE", "");
 		return;
 	default:
-		tmpl_dict_set_value_and_show_section(s, "TYPE", STRV_LIT("text"),
-						     "INPUT");
+		tmpl_dict_set_value_and_show_section(s, "TYPE",
+		                                     STRV_LIT("text"), "INPUT");
 		return;
 	}
 	{
 		struct tmpl_dict *sel = tmpl_dict_add_section(s, "SELECT");
 
 		for (j = 0; j < nopts; j++) {
-			struct tmpl_dict *o = tmpl_dict_add_section(sel,
-								    "OPTIONS");
+			struct tmpl_dict *o =
+			        tmpl_dict_add_section(sel, "OPTIONS");
 
 			tmpl_dict_set_cstr(o, "OPT", opts[j]);
 			if (f->values[i] != NULL &&
@@ -192,7 +192,7 @@ add_field(struct web_ctx *ctx, struct tmpl_dict *g,
 
 static void
 add_probe(struct web_ctx *ctx, struct tmpl_dict *d, const char *proto,
-	  const struct admin_probe_result *r)
+          const struct admin_probe_result *r)
 {
 	struct tmpl_dict *s = tmpl_dict_add_section(d, "PROBES");
 	struct strv rest, w;
@@ -202,14 +202,14 @@ add_probe(struct web_ctx *ctx, struct tmpl_dict *d, const char *proto,
 	tmpl_dict_show_section(s, r->ok ? "PROBE_OK" : "PROBE_FAIL");
 	if (r->greeting != NULL)
 		tmpl_dict_set_value_and_show_section(
-			s, "TEXT", strv_from_cstr(r->greeting), "GREETING");
+		        s, "TEXT", strv_from_cstr(r->greeting), "GREETING");
 	if (r->capabilities != NULL) {
 		rest = strv_from_cstr(r->capabilities);
 		while (rest.len > 0) {
 			(void)strv_split_once(rest, ' ', &w, &rest);
 			if (w.len > 0)
-				tmpl_dict_set_value_and_show_section(s, "CAP", w,
-								     "CAPS");
+				tmpl_dict_set_value_and_show_section(s, "CAP",
+				                                     w, "CAPS");
 		}
 	}
 	if (r->tls) {
@@ -223,26 +223,27 @@ add_probe(struct web_ctx *ctx, struct tmpl_dict *d, const char *proto,
 			tmpl_dict_show_section(t, "VERIFIED");
 		else
 			tmpl_dict_set_value_and_show_section(
-				t, "TEXT",
-				strv_from_cstr(r->tls_verify_error != NULL
-						       ? r->tls_verify_error
-						       : "?"),
-				"NOT_VERIFIED");
+			        t, "TEXT",
+			        strv_from_cstr(r->tls_verify_error != NULL
+			                               ? r->tls_verify_error
+			                               : "?"),
+			        "NOT_VERIFIED");
 	} else if (r->ok) {
 		tmpl_dict_show_section(s, "PLAIN");
 	}
 	if (r->error != NULL)
 		tmpl_dict_set_value_and_show_section(
-			s, "TEXT", strv_from_cstr(r->error), "PROBE_ERROR");
+		        s, "TEXT", strv_from_cstr(r->error), "PROBE_ERROR");
 	if (r->hint != NULL)
 		tmpl_dict_set_value_and_show_section(
-			s, "TEXT", strv_from_cstr(i18n_get(ctx->lang, r->hint)),
-			"HINT");
+		        s, "TEXT", strv_from_cstr(i18n_get(ctx->lang, r->hint)),
+		        "HINT");
 	if (r->login == 1)
 		tmpl_dict_show_section(s, "LOGIN_OK");
 	else if (r->login == 0)
 		tmpl_dict_set_value_and_show_section(
-			s, "TEXT", strv_from_cstr(r->login_error), "LOGIN_FAIL");
+		        s, "TEXT", strv_from_cstr(r->login_error),
+		        "LOGIN_FAIL");
 }
 
 static const char *
@@ -270,8 +271,8 @@ field_ok(const struct admin_domain_form *f, const char *key)
 /* Probe one protocol if its host, port and security fields are valid. */
 static void
 run_probe(struct web_ctx *ctx, struct tmpl_dict *d,
-	  const struct admin_domain_form *f, enum admin_proto proto,
-	  const char *prefix, const char *label)
+          const struct admin_domain_form *f, enum admin_proto proto,
+          const char *prefix, const char *label)
 {
 	struct admin_probe_opts o = {0};
 	struct admin_probe_result r;
@@ -288,9 +289,9 @@ run_probe(struct web_ctx *ctx, struct tmpl_dict *d,
 		return;
 	(void)admin_valid_port(strv_from_cstr(value_of(f, port)), &p);
 	(void)admin_valid_uint(strv_from_cstr(value_of(f, "connect_timeout")),
-			       1, 600, &timeout);
+	                       1, 600, &timeout);
 	if (!ini_parse_bool(strv_from_cstr(value_of(f, "verify_certificate")),
-			    &verify))
+	                    &verify))
 		verify = true;
 	o.proto = proto;
 	o.host = value_of(f, host);
@@ -311,10 +312,10 @@ run_probe(struct web_ctx *ctx, struct tmpl_dict *d,
 
 static int
 render_form(struct web_ctx *ctx, int status, struct admin_domain_form *f,
-	    bool is_new, bool probe, struct perr *err)
+            bool is_new, bool probe, struct perr *err)
 {
-	struct tmpl_dict *d = web_admin_page_dict(ctx, "L_ADMIN_DOMAIN_TITLE",
-						  "domains");
+	struct tmpl_dict *d =
+	        web_admin_page_dict(ctx, "L_ADMIN_DOMAIN_TITLE", "domains");
 	static const char *const groups[] = {"IMAP", "SMTP", "SIEVE", "OTHER"};
 	struct strv tu = STRV_NULL;
 	size_t g, i;
@@ -322,21 +323,22 @@ render_form(struct web_ctx *ctx, int status, struct admin_domain_form *f,
 	tmpl_dict_set_cstr(d, "NAME", f->name != NULL ? f->name : "");
 	if (f->name_error != NULL)
 		tmpl_dict_set_value_and_show_section(
-			d, "TEXT",
-			strv_from_cstr(i18n_get(ctx->lang, f->name_error)),
-			"NAME_ERROR");
+		        d, "TEXT",
+		        strv_from_cstr(i18n_get(ctx->lang, f->name_error)),
+		        "NAME_ERROR");
 	tmpl_dict_show_section(d, is_new ? "IS_NEW" : "IS_EDIT");
 	for (g = 0; g < PT_NELEM(groups); g++) {
 		struct tmpl_dict *gs = tmpl_dict_add_section(d, "GROUPS");
-		char *title = upper(ctx->req->arena, "L_ADMIN_GROUP_", groups[g]);
+		char *title =
+		        upper(ctx->req->arena, "L_ADMIN_GROUP_", groups[g]);
 
 		tmpl_dict_set_cstr(gs, "GROUP", groups[g]);
-		tmpl_dict_set_cstr(gs, "TITLE", title != NULL
-							? i18n_get(ctx->lang, title)
-							: groups[g]);
+		tmpl_dict_set_cstr(gs, "TITLE",
+		                   title != NULL ? i18n_get(ctx->lang, title)
+		                                 : groups[g]);
 		for (i = 0; i < admin_domain_field_count; i++)
 			if (strcmp(group_of(admin_domain_fields[i].key),
-				   groups[g]) == 0)
+			           groups[g]) == 0)
 				add_field(ctx, gs, f, i);
 	}
 	(void)http_request_form(ctx->req, "test_user", &tu);
@@ -360,18 +362,19 @@ web_admin_domain_edit(struct web_ctx *ctx, struct perr *err)
 		f = admin_domain_form_new(ctx->req->arena);
 		if (f == NULL)
 			return perr_set(err, ctx->req->arena, PERR_LIMIT,
-					"out of memory");
+			                "out of memory");
 		return render_form(ctx, 200, f, true, false, err);
 	}
-	if (admin_domain_form_load(&ctx->config->paths, name.p,
-				   ctx->req->arena, &f, err) != 0) {
-		if (err->kind == PERR_NOTFOUND && strv_eq_cstr(name, "default")) {
+	if (admin_domain_form_load(&ctx->config->paths, name.p, ctx->req->arena,
+	                           &f, err) != 0) {
+		if (err->kind == PERR_NOTFOUND &&
+		    strv_eq_cstr(name, "default")) {
 			/* No default.ini yet: start from the defaults. */
 			perr_clear(err);
 			f = admin_domain_form_new(ctx->req->arena);
 			if (f == NULL)
 				return perr_set(err, ctx->req->arena,
-						PERR_LIMIT, "out of memory");
+				                PERR_LIMIT, "out of memory");
 			f->name = "default";
 		} else {
 			return -1;
@@ -402,7 +405,7 @@ web_admin_domain_save(struct web_ctx *ctx, struct perr *err)
 	f = admin_domain_form_new(ctx->req->arena);
 	if (f == NULL)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-				"out of memory");
+		                "out of memory");
 	(void)http_request_form(ctx->req, "orig", &orig);
 	(void)http_request_form(ctx->req, "name", &name);
 	is_new = orig.len == 0;
@@ -414,24 +417,24 @@ web_admin_domain_save(struct web_ctx *ctx, struct perr *err)
 	valid = admin_domain_form_validate(f);
 	if (f->name_error == NULL && strlen(f->name) <= NAME_MAX_LEN &&
 	    admin_domain_form_load(&ctx->config->paths, f->name,
-				   ctx->req->arena, &old, &e) == 0) {
+	                           ctx->req->arena, &old, &e) == 0) {
 		f->disabled = old->disabled;
 		if (is_new) {
 			f->name_error = "L_ADMIN_ERR_DOMAIN_EXISTS";
 			valid = false;
 		}
 	} else if (!is_new && e.kind == PERR_NOTFOUND &&
-		   strcmp(f->name, "default") != 0) {
+	           strcmp(f->name, "default") != 0) {
 		return perr_set(err, ctx->req->arena, PERR_NOTFOUND,
-				"no such domain");
+		                "no such domain");
 	}
 	if (strcmp(action, "test") == 0)
 		return render_form(ctx, valid ? 200 : 400, f, is_new, true,
-				   err);
+		                   err);
 	if (!valid)
 		return render_form(ctx, 400, f, is_new, false, err);
 	if (admin_domain_save(&ctx->config->paths, f, ctx->req->arena, err) !=
-		    0 ||
+	            0 ||
 	    web_admin_apply(ctx, err) != 0)
 		return -1;
 	sbuf_init(&changed, ctx->req->arena, 256, 8192);
@@ -441,16 +444,16 @@ web_admin_domain_save(struct web_ctx *ctx, struct perr *err)
 		if (admin_domain_fields[i].type == ADMIN_F_SECRET) {
 			if (f->values[i][0] != '\0')
 				sbuf_printf(&changed, " %s=(changed)",
-					    admin_domain_fields[i].key);
+				            admin_domain_fields[i].key);
 			continue;
 		}
 		if (was == NULL || strcmp(was, f->values[i]) != 0)
 			sbuf_printf(&changed, " %s=%s",
-				    admin_domain_fields[i].key, f->values[i]);
+			            admin_domain_fields[i].key, f->values[i]);
 	}
 	web_admin_audit(ctx, is_new ? "domain.add" : "domain.edit", "%s:%s",
-			f->name,
-			changed.len > 0 ? sbuf_cstr(&changed) : " no change");
+	                f->name,
+	                changed.len > 0 ? sbuf_cstr(&changed) : " no change");
 	return web_admin_redirect(ctx, ADMIN_PATH "/domains?saved=1", err);
 }
 
@@ -460,7 +463,7 @@ web_admin_domain_delete(struct web_ctx *ctx, struct perr *err)
 	const char *name = web_admin_field(ctx, "name");
 
 	if (admin_domain_delete(&ctx->config->paths, name, ctx->req->arena,
-				err) != 0 ||
+	                        err) != 0 ||
 	    web_admin_apply(ctx, err) != 0)
 		return -1;
 	web_admin_audit(ctx, "domain.delete", "%s", name);
@@ -475,15 +478,15 @@ web_admin_domain_toggle(struct web_ctx *ctx, struct perr *err)
 	bool disabled;
 
 	if (!admin_valid_bool(strv_from_cstr(web_admin_field(ctx, "disabled")),
-			      &canon))
+	                      &canon))
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"disabled must be On or Off");
+		                "disabled must be On or Off");
 	disabled = strcmp(canon, "On") == 0;
 	if (admin_domain_set_disabled(&ctx->config->paths, name, disabled,
-				      ctx->req->arena, err) != 0 ||
+	                              ctx->req->arena, err) != 0 ||
 	    web_admin_apply(ctx, err) != 0)
 		return -1;
 	web_admin_audit(ctx, disabled ? "domain.disable" : "domain.enable",
-			"%s", name);
+	                "%s", name);
 	return web_admin_redirect(ctx, ADMIN_PATH "/domains?saved=1", err);
 }

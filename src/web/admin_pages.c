@@ -18,7 +18,7 @@ log_path(struct web_ctx *ctx)
 	if (ctx->config->logs.path[0] != '\0')
 		return ctx->config->logs.path;
 	return arena_printf(ctx->req->arena, "%s/petrel.log",
-			    ctx->config->paths.logs_dir);
+	                    ctx->config->paths.logs_dir);
 }
 
 const char *
@@ -30,8 +30,8 @@ web_admin_fmt_time(struct web_ctx *ctx, int64_t t, bool seconds)
 
 	if (gmtime_r(&tt, &tm) == NULL ||
 	    strftime(buf, sizeof(buf),
-		     seconds ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d %H:%M UTC",
-		     &tm) == 0)
+	             seconds ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d %H:%M UTC",
+	             &tm) == 0)
 		return "?";
 	return arena_strdup(ctx->req->arena, buf);
 }
@@ -43,14 +43,14 @@ fmt_duration(struct web_ctx *ctx, int64_t s)
 		s = 0;
 	if (s < 3600)
 		return arena_printf(ctx->req->arena, "%lld min %lld s",
-				    (long long)(s / 60), (long long)(s % 60));
+		                    (long long)(s / 60), (long long)(s % 60));
 	if (s < 86400)
 		return arena_printf(ctx->req->arena, "%lld h %lld min",
-				    (long long)(s / 3600),
-				    (long long)(s % 3600 / 60));
+		                    (long long)(s / 3600),
+		                    (long long)(s % 3600 / 60));
 	return arena_printf(ctx->req->arena, "%lld d %lld h",
-			    (long long)(s / 86400),
-			    (long long)(s % 86400 / 3600));
+	                    (long long)(s / 86400),
+	                    (long long)(s % 86400 / 3600));
 }
 
 static void
@@ -70,7 +70,7 @@ add_audit(struct web_ctx *ctx, struct tmpl_dict *d, size_t limit)
 		struct tmpl_dict *s = tmpl_dict_add_section(d, "AUDIT");
 
 		tmpl_dict_set_cstr(s, "TIME",
-				   web_admin_fmt_time(ctx, v[i].time, true));
+		                   web_admin_fmt_time(ctx, v[i].time, true));
 		tmpl_dict_set_cstr(s, "ACTOR", v[i].actor);
 		tmpl_dict_set_cstr(s, "IP", v[i].ip);
 		tmpl_dict_set_cstr(s, "ACTION", v[i].action);
@@ -94,8 +94,8 @@ line_level(const char *l)
 int
 web_admin_dashboard(struct web_ctx *ctx, struct perr *err)
 {
-	struct tmpl_dict *d = web_admin_page_dict(ctx, "L_ADMIN_NAV_DASHBOARD",
-						  "dashboard");
+	struct tmpl_dict *d =
+	        web_admin_page_dict(ctx, "L_ADMIN_NAV_DASHBOARD", "dashboard");
 	struct imap_pool_stats ps = {0};
 	const char *warn[8];
 	struct perr e = {0};
@@ -105,14 +105,15 @@ web_admin_dashboard(struct web_ctx *ctx, struct perr *err)
 	size_t n = 0, nw, i, shown = 0;
 	const char *path = log_path(ctx);
 
-	tmpl_dict_set_cstr(d, "UPTIME",
-			   fmt_duration(ctx, pt_now_unix() - ctx->app->started));
+	tmpl_dict_set_cstr(
+	        d, "UPTIME",
+	        fmt_duration(ctx, pt_now_unix() - ctx->app->started));
 	tmpl_dict_set_cstr(d, "STARTED",
-			   web_admin_fmt_time(ctx, ctx->app->started, true));
+	                   web_admin_fmt_time(ctx, ctx->app->started, true));
 	st = web_store(ctx, err);
 	if (st == NULL ||
 	    session_count_active(st, pt_now_unix(), ctx->req->arena, &active,
-				 err) != 0)
+	                         err) != 0)
 		return -1;
 	tmpl_dict_set_int(d, "SESSIONS", active);
 	imap_pool_get_stats(ctx->app->imap_pool, &ps);
@@ -140,8 +141,8 @@ web_admin_dashboard(struct web_ctx *ctx, struct perr *err)
 			if (strcmp(line_level(lines[i - 1]), "error") != 0)
 				continue;
 			tmpl_dict_set_value_and_show_section(
-				d, "LINE", strv_from_cstr(lines[i - 1]),
-				"ERRORS");
+			        d, "LINE", strv_from_cstr(lines[i - 1]),
+			        "ERRORS");
 			shown++;
 		}
 	}
@@ -154,27 +155,28 @@ web_admin_dashboard(struct web_ctx *ctx, struct perr *err)
 int
 web_admin_logs(struct web_ctx *ctx, struct perr *err)
 {
-	struct tmpl_dict *d = web_admin_page_dict(ctx, "L_ADMIN_NAV_LOGS",
-						  "logs");
+	struct tmpl_dict *d =
+	        web_admin_page_dict(ctx, "L_ADMIN_NAV_LOGS", "logs");
 	const char *path = log_path(ctx);
 	char **lines = NULL;
 	size_t n = 0, i;
 	struct perr e = {0};
 
 	tmpl_dict_set_cstr(d, "LOG_PATH", path != NULL ? path : "");
-	if (path != NULL && admin_tail_file(path, LOG_TAIL_LINES,
-					    ctx->req->arena, &lines, &n,
-					    &e) == 0) {
+	if (path != NULL &&
+	    admin_tail_file(path, LOG_TAIL_LINES, ctx->req->arena, &lines, &n,
+	                    &e) == 0) {
 		for (i = n; i > 0; i--) {
 			struct tmpl_dict *s = tmpl_dict_add_section(d, "LINES");
 
 			tmpl_dict_set_cstr(s, "TEXT", lines[i - 1]);
-			tmpl_dict_set_cstr(s, "LEVEL", line_level(lines[i - 1]));
+			tmpl_dict_set_cstr(s, "LEVEL",
+			                   line_level(lines[i - 1]));
 		}
 	} else {
 		tmpl_dict_set_value_and_show_section(
-			d, "TEXT", strv_from_cstr(e.msg != NULL ? e.msg : ""),
-			"LOG_ERROR");
+		        d, "TEXT", strv_from_cstr(e.msg != NULL ? e.msg : ""),
+		        "LOG_ERROR");
 	}
 	add_audit(ctx, d, AUDIT_ROWS);
 	return web_render_page(ctx, 200, "admin/logs.tpl", d, err);
@@ -191,16 +193,16 @@ struct setting_field {
 };
 
 static const struct setting_field setting_fields[] = {
-	{"webmail", "title", SET_TEXT, 1, 100},
-	{"webmail", "language", SET_LANG, 0, 0},
-	{"webmail", "theme", SET_THEME, 1, 40},
-	{"webmail", "messages_per_page", SET_UINT, 5, 500},
-	{"webmail", "attachment_size_limit", SET_UINT, 1, 4096},
-	{"login", "default_domain", SET_DOMAIN, 0, 0},
-	{"security", "session_idle_minutes", SET_UINT, 1, 7 * 24 * 60},
-	{"security", "session_absolute_hours", SET_UINT, 1, 24 * 366},
-	{"ratelimit", "login_max_failures", SET_UINT, 1, 1000},
-	{"ratelimit", "login_window_seconds", SET_UINT, 10, 86400},
+        {"webmail", "title", SET_TEXT, 1, 100},
+        {"webmail", "language", SET_LANG, 0, 0},
+        {"webmail", "theme", SET_THEME, 1, 40},
+        {"webmail", "messages_per_page", SET_UINT, 5, 500},
+        {"webmail", "attachment_size_limit", SET_UINT, 1, 4096},
+        {"login", "default_domain", SET_DOMAIN, 0, 0},
+        {"security", "session_idle_minutes", SET_UINT, 1, 7 * 24 * 60},
+        {"security", "session_absolute_hours", SET_UINT, 1, 24 * 366},
+        {"ratelimit", "login_max_failures", SET_UINT, 1, 1000},
+        {"ratelimit", "login_window_seconds", SET_UINT, 10, 86400},
 };
 
 static const char *
@@ -234,7 +236,7 @@ current_value(struct web_ctx *ctx, const struct setting_field *f)
 
 static const char *
 validate_setting(struct web_ctx *ctx, const struct setting_field *f,
-		 struct strv v)
+                 struct strv v)
 {
 	size_t i;
 
@@ -246,26 +248,29 @@ validate_setting(struct web_ctx *ctx, const struct setting_field *f,
 		return NULL;
 	case SET_UINT:
 		return admin_valid_uint(v, f->min, f->max, NULL)
-			       ? NULL
-			       : "L_ADMIN_ERR_NUMBER";
+		               ? NULL
+		               : "L_ADMIN_ERR_NUMBER";
 	case SET_LANG:
 		return i18n_find(ctx->state->i18n, v) != NULL &&
-				       strv_eq_ci_ascii(
-					       v, strv_from_cstr(i18n_code(
-							  i18n_find(ctx->state->i18n,
-								    v))))
-			       ? NULL
-			       : "L_ADMIN_ERR_LANGUAGE";
+		                       strv_eq_ci_ascii(
+		                               v,
+		                               strv_from_cstr(
+		                                       i18n_code(i18n_find(
+		                                               ctx->state->i18n,
+		                                               v))))
+		               ? NULL
+		               : "L_ADMIN_ERR_LANGUAGE";
 	case SET_DOMAIN:
 		return v.len == 0 || admin_valid_host(v) ? NULL
-							 : "L_ADMIN_ERR_HOST";
+		                                         : "L_ADMIN_ERR_HOST";
 	case SET_THEME:
 		if (v.len < f->min || v.len > f->max)
 			return "L_ADMIN_ERR_TEXT";
 		for (i = 0; i < v.len; i++) {
 			char c = v.p[i];
 
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			if (!((c >= 'a' && c <= 'z') ||
+			      (c >= 'A' && c <= 'Z') ||
 			      (c >= '0' && c <= '9') || c == '-' || c == '_'))
 				return "L_ADMIN_ERR_TEXT";
 		}
@@ -276,11 +281,11 @@ validate_setting(struct web_ctx *ctx, const struct setting_field *f,
 
 static int
 render_settings(struct web_ctx *ctx, int status, const char **values,
-		const char **errors, enum admin_brand brand_kind,
-		const char *brand_error, struct perr *err)
+                const char **errors, enum admin_brand brand_kind,
+                const char *brand_error, struct perr *err)
 {
-	struct tmpl_dict *d = web_admin_page_dict(ctx, "L_ADMIN_NAV_SETTINGS",
-						  "settings");
+	struct tmpl_dict *d =
+	        web_admin_page_dict(ctx, "L_ADMIN_NAV_SETTINGS", "settings");
 	const struct i18n_catalog *const *cats;
 	size_t i, j, nl;
 
@@ -288,8 +293,8 @@ render_settings(struct web_ctx *ctx, int status, const char **values,
 	for (i = 0; i < PT_NELEM(setting_fields); i++) {
 		const struct setting_field *f = &setting_fields[i];
 		struct tmpl_dict *s = tmpl_dict_add_section(d, "FIELDS");
-		char *label = arena_printf(ctx->req->arena, "L_ADMIN_S_%s",
-					   f->key);
+		char *label =
+		        arena_printf(ctx->req->arena, "L_ADMIN_S_%s", f->key);
 		char *p;
 
 		for (p = label; p != NULL && *p != '\0'; p++)
@@ -297,35 +302,36 @@ render_settings(struct web_ctx *ctx, int status, const char **values,
 				*p = (char)(*p - 'a' + 'A');
 		tmpl_dict_set_cstr(s, "NAME", f->key);
 		tmpl_dict_set_cstr(s, "LABEL",
-				   label != NULL ? i18n_get(ctx->lang, label)
-						 : f->key);
+		                   label != NULL ? i18n_get(ctx->lang, label)
+		                                 : f->key);
 		tmpl_dict_set_cstr(s, "VALUE", values[i]);
 		if (errors != NULL && errors[i] != NULL)
 			tmpl_dict_set_value_and_show_section(
-				s, "TEXT",
-				strv_from_cstr(i18n_get(ctx->lang, errors[i])),
-				"ERROR");
+			        s, "TEXT",
+			        strv_from_cstr(i18n_get(ctx->lang, errors[i])),
+			        "ERROR");
 		if (f->kind == SET_LANG) {
-			struct tmpl_dict *sel = tmpl_dict_add_section(s,
-								      "SELECT");
+			struct tmpl_dict *sel =
+			        tmpl_dict_add_section(s, "SELECT");
 
 			for (j = 0; j < nl; j++) {
-				struct tmpl_dict *o = tmpl_dict_add_section(
-					sel, "OPTIONS");
+				struct tmpl_dict *o =
+				        tmpl_dict_add_section(sel, "OPTIONS");
 
 				tmpl_dict_set_cstr(o, "OPT",
-						   i18n_code(cats[j]));
+				                   i18n_code(cats[j]));
 				tmpl_dict_set_cstr(o, "OPT_LABEL",
-						   i18n_native_name(cats[j]));
+				                   i18n_native_name(cats[j]));
 				if (strcmp(i18n_code(cats[j]), values[i]) == 0)
 					tmpl_dict_show_section(o, "SELECTED");
 			}
 		} else {
-			struct tmpl_dict *in = tmpl_dict_add_section(s, "INPUT");
+			struct tmpl_dict *in =
+			        tmpl_dict_add_section(s, "INPUT");
 
-			tmpl_dict_set_cstr(in, "TYPE", f->kind == SET_UINT
-							       ? "number"
-							       : "text");
+			tmpl_dict_set_cstr(in, "TYPE",
+			                   f->kind == SET_UINT ? "number"
+			                                       : "text");
 		}
 	}
 	web_admin_branding_dict(ctx, d, brand_kind, brand_error);
@@ -334,8 +340,8 @@ render_settings(struct web_ctx *ctx, int status, const char **values,
 
 int
 web_admin_settings_page(struct web_ctx *ctx, int status,
-			enum admin_brand brand_kind, const char *brand_error,
-			struct perr *err)
+                        enum admin_brand brand_kind, const char *brand_error,
+                        struct perr *err)
 {
 	const char *values[PT_NELEM(setting_fields)];
 	size_t i;
@@ -343,7 +349,7 @@ web_admin_settings_page(struct web_ctx *ctx, int status,
 	for (i = 0; i < PT_NELEM(setting_fields); i++)
 		values[i] = current_value(ctx, &setting_fields[i]);
 	return render_settings(ctx, status, values, NULL, brand_kind,
-			       brand_error, err);
+	                       brand_error, err);
 }
 
 int
@@ -365,30 +371,29 @@ web_admin_settings_save(struct web_ctx *ctx, struct perr *err)
 	sbuf_init(&changed, ctx->req->arena, 256, 4096);
 	for (i = 0; i < PT_NELEM(setting_fields); i++) {
 		const struct setting_field *f = &setting_fields[i];
-		struct strv v = strv_trim(
-			strv_from_cstr(web_admin_field(ctx, f->key)));
+		struct strv v =
+		        strv_trim(strv_from_cstr(web_admin_field(ctx, f->key)));
 
 		values[i] = strv_dup(ctx->req->arena, v);
 		errors[i] = validate_setting(ctx, f, v);
 		if (errors[i] != NULL)
 			ok = false;
 		set[i] = (struct admin_setting){f->section, f->key, values[i],
-						f->kind == SET_UINT};
+		                                f->kind == SET_UINT};
 		if (values[i] != NULL &&
 		    strcmp(values[i], current_value(ctx, f)) != 0)
 			sbuf_printf(&changed, "%s%s.%s=%s",
-				    changed.len > 0 ? " " : "", f->section,
-				    f->key, values[i]);
+			            changed.len > 0 ? " " : "", f->section,
+			            f->key, values[i]);
 	}
 	if (!ok)
 		return render_settings(ctx, 400, values, errors,
-				       ADMIN_BRAND_LOGO, NULL, err);
-	if (admin_app_settings_write(&ctx->config->paths, set,
-				     PT_NELEM(set), ctx->req->arena,
-				     err) != 0 ||
+		                       ADMIN_BRAND_LOGO, NULL, err);
+	if (admin_app_settings_write(&ctx->config->paths, set, PT_NELEM(set),
+	                             ctx->req->arena, err) != 0 ||
 	    web_admin_apply(ctx, err) != 0)
 		return -1;
 	web_admin_audit(ctx, "settings.save", "%s",
-			changed.len > 0 ? sbuf_cstr(&changed) : "no change");
+	                changed.len > 0 ? sbuf_cstr(&changed) : "no change");
 	return web_admin_redirect(ctx, ADMIN_PATH "/settings?saved=1", err);
 }

@@ -22,20 +22,20 @@ struct sec_errors {
 
 static void
 show_error(struct web_ctx *ctx, struct tmpl_dict *d, const char *section,
-	   const char *key)
+           const char *key)
 {
 	if (key != NULL)
 		tmpl_dict_set_value_and_show_section(
-			d, "TEXT", strv_from_cstr(i18n_get(ctx->lang, key)),
-			section);
+		        d, "TEXT", strv_from_cstr(i18n_get(ctx->lang, key)),
+		        section);
 }
 
 static int
 render(struct web_ctx *ctx, int status, const struct sec_errors *e,
        const char *totp_secret, struct perr *err)
 {
-	struct tmpl_dict *d = web_admin_page_dict(ctx, "L_ADMIN_NAV_SECURITY",
-						  "security");
+	struct tmpl_dict *d =
+	        web_admin_page_dict(ctx, "L_ADMIN_NAV_SECURITY", "security");
 	struct admin_user_session *v = NULL;
 	struct store *st;
 	size_t n = 0, i;
@@ -58,23 +58,23 @@ render(struct web_ctx *ctx, int status, const struct sec_errors *e,
 		if (secret == NULL)
 			secret = admin_totp_secret_new(ctx->req->arena);
 		uri = admin_totp_uri(ctx->config->webmail.title,
-				     ctx->config->security.admin_login,
-				     secret != NULL ? secret : "",
-				     ctx->req->arena);
+		                     ctx->config->security.admin_login,
+		                     secret != NULL ? secret : "",
+		                     ctx->req->arena);
 		tmpl_dict_set_cstr(t, "SECRET", secret);
 		tmpl_dict_set_cstr(t, "URI", uri);
 		svg = uri != NULL ? admin_qr_svg(uri, ctx->req->arena) : NULL;
 		b64 = svg != NULL ? codec_base64_encode(ctx->req->arena, svg,
-							strlen(svg))
-				  : NULL;
+		                                        strlen(svg))
+		                  : NULL;
 		if (b64 != NULL)
 			tmpl_dict_set_value_and_show_section(
-				t, "QR_DATA", strv_from_cstr(b64), "QR");
+			        t, "QR_DATA", strv_from_cstr(b64), "QR");
 	}
 	st = web_store(ctx, err);
 	if (st == NULL ||
 	    admin_user_sessions(st, pt_now_unix(), SESSIONS_SHOWN,
-				ctx->req->arena, &v, &n, err) != 0)
+	                        ctx->req->arena, &v, &n, err) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		struct tmpl_dict *s = tmpl_dict_add_section(d, "SESSIONS");
@@ -82,11 +82,12 @@ render(struct web_ctx *ctx, int status, const struct sec_errors *e,
 		tmpl_dict_set_cstr(s, "ID", v[i].id_hash);
 		tmpl_dict_set_cstr(s, "USER", v[i].user);
 		tmpl_dict_set_cstr(s, "IP", v[i].ip);
-		tmpl_dict_set_cstr(s, "CREATED",
-				   web_admin_fmt_time(ctx, v[i].created, false));
-		tmpl_dict_set_cstr(s, "LAST_SEEN",
-				   web_admin_fmt_time(ctx, v[i].last_seen,
-						      false));
+		tmpl_dict_set_cstr(
+		        s, "CREATED",
+		        web_admin_fmt_time(ctx, v[i].created, false));
+		tmpl_dict_set_cstr(
+		        s, "LAST_SEEN",
+		        web_admin_fmt_time(ctx, v[i].last_seen, false));
 	}
 	if (n == 0)
 		tmpl_dict_show_section(d, "NO_SESSIONS");
@@ -135,8 +136,8 @@ sign_out_everyone(struct web_ctx *ctx, struct perr *err)
 int
 web_admin_security_password(struct web_ctx *ctx, struct perr *err)
 {
-	struct strv login = strv_trim(
-		strv_from_cstr(web_admin_field(ctx, "new_login")));
+	struct strv login =
+	        strv_trim(strv_from_cstr(web_admin_field(ctx, "new_login")));
 	struct strv cur = strv_from_cstr(web_admin_field(ctx, "current"));
 	struct strv pw = strv_from_cstr(web_admin_field(ctx, "new_password"));
 	struct strv pw2 = strv_from_cstr(web_admin_field(ctx, "confirm"));
@@ -149,14 +150,14 @@ web_admin_security_password(struct web_ctx *ctx, struct perr *err)
 	if (!login_name_ok(login))
 		e.login = "L_ADMIN_ERR_LOGIN";
 	if (pw.len > 0 && (pw.len < PASSWORD_MIN || pw.len > PASSWORD_MAX ||
-			   strv_has_ctl(pw, false)))
+	                   strv_has_ctl(pw, false)))
 		e.password = "L_ADMIN_ERR_PASSWORD_WEAK";
 	else if (!strv_eq(pw, pw2))
 		e.confirm = "L_ADMIN_ERR_CONFIRM";
 	/* Always checked (and always costs the same). */
-	if (!admin_login_verify(ctx->config,
-				strv_from_cstr(ctx->config->security.admin_login),
-				cur))
+	if (!admin_login_verify(
+	            ctx->config,
+	            strv_from_cstr(ctx->config->security.admin_login), cur))
 		e.current = "L_ADMIN_ERR_CURRENT";
 	if (e.login != NULL || e.password != NULL || e.confirm != NULL ||
 	    e.current != NULL)
@@ -165,20 +166,21 @@ web_admin_security_password(struct web_ctx *ctx, struct perr *err)
 	renamed = strcmp(login_c, ctx->config->security.admin_login) != 0;
 	if (!renamed && pw.len == 0)
 		return web_admin_redirect(ctx, ADMIN_PATH "/security", err);
-	set[n++] = (struct admin_setting){"security", "admin_login", login_c, 0};
+	set[n++] =
+	        (struct admin_setting){"security", "admin_login", login_c, 0};
 	if (pw.len > 0) {
 		if (admin_hash(ADMIN_HASH_PASSWORD, pw, ctx->req->arena, &hash,
-			       err) != 0)
+		               err) != 0)
 			return -1;
 		set[n++] = (struct admin_setting){"security", "admin_password",
-						  hash, 0};
+		                                  hash, 0};
 	}
 	if (admin_app_settings_write(&ctx->config->paths, set, n,
-				     ctx->req->arena, err) != 0 ||
+	                             ctx->req->arena, err) != 0 ||
 	    web_admin_apply(ctx, err) != 0)
 		return -1;
 	web_admin_audit(ctx, "admin.credentials", "login=%s password=%s",
-			login_c, pw.len > 0 ? "changed" : "unchanged");
+	                login_c, pw.len > 0 ? "changed" : "unchanged");
 	return sign_out_everyone(ctx, err);
 }
 
@@ -199,27 +201,27 @@ web_admin_security_totp(struct web_ctx *ctx, struct perr *err)
 		    !admin_totp_verify(secret, code, pt_now_unix())) {
 			e.totp = "L_ADMIN_ERR_TOTP";
 			return render(ctx, 400, &e,
-				      admin_totp_code(secret, 0, &dummy) == 0
-					      ? secret
-					      : NULL,
-				      err);
+			              admin_totp_code(secret, 0, &dummy) == 0
+			                      ? secret
+			                      : NULL,
+			              err);
 		}
 		set[0] = (struct admin_setting){"security", "admin_totp",
-						secret, 0};
+		                                secret, 0};
 	} else if (strcmp(action, "disable") == 0) {
 		if (!admin_totp_verify(ctx->config->security.admin_totp, code,
-				       pt_now_unix())) {
+		                       pt_now_unix())) {
 			e.totp = "L_ADMIN_ERR_TOTP";
 			return render(ctx, 400, &e, NULL, err);
 		}
-		set[0] = (struct admin_setting){"security", "admin_totp", "",
-						0};
+		set[0] =
+		        (struct admin_setting){"security", "admin_totp", "", 0};
 	} else {
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"action must be enable or disable");
+		                "action must be enable or disable");
 	}
 	if (admin_app_settings_write(&ctx->config->paths, set, 1,
-				     ctx->req->arena, err) != 0 ||
+	                             ctx->req->arena, err) != 0 ||
 	    web_admin_apply(ctx, err) != 0)
 		return -1;
 	web_admin_audit(ctx, "admin.totp", "%s", action);
@@ -233,14 +235,14 @@ web_admin_security_panel(struct web_ctx *ctx, struct perr *err)
 	struct strv cur = strv_from_cstr(web_admin_field(ctx, "current"));
 	struct sec_errors e = {0};
 
-	if (!admin_login_verify(ctx->config,
-				strv_from_cstr(ctx->config->security.admin_login),
-				cur)) {
+	if (!admin_login_verify(
+	            ctx->config,
+	            strv_from_cstr(ctx->config->security.admin_login), cur)) {
 		e.current = "L_ADMIN_ERR_CURRENT";
 		return render(ctx, 400, &e, NULL, err);
 	}
 	if (admin_app_settings_write(&ctx->config->paths, set, 1,
-				     ctx->req->arena, err) != 0 ||
+	                             ctx->req->arena, err) != 0 ||
 	    web_admin_apply(ctx, err) != 0)
 		return -1;
 	web_admin_audit(ctx, "admin.panel", "allow=Off");
@@ -260,9 +262,9 @@ web_admin_session_end(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	if (strlen(id) != 64)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"id must be a session id hash");
+		                "id must be a session id hash");
 	if (admin_user_sessions(st, pt_now_unix(), SESSIONS_SHOWN,
-				ctx->req->arena, &v, &n, err) != 0)
+	                        ctx->req->arena, &v, &n, err) != 0)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (strcmp(v[i].id_hash, id) == 0)

@@ -34,8 +34,7 @@ int web_admin_gate(struct web_ctx *ctx, bool *handled_r, struct perr *err);
  * the admin CSRF token from the form field "csrf" or the X-Petrel-Token
  * header (else PERR_FORBIDDEN).
  */
-int web_admin_middleware(struct web_ctx *ctx, unsigned flags,
-			 struct perr *err);
+int web_admin_middleware(struct web_ctx *ctx, unsigned flags, struct perr *err);
 
 /* ---- shared by the admin_*.c files -------------------------------- */
 
@@ -46,23 +45,22 @@ struct admin_session *web_admin_session(struct web_ctx *ctx);
  * (nav: "dashboard", "domains", ...), the admin's name, the CSRF token.
  */
 struct tmpl_dict *web_admin_page_dict(struct web_ctx *ctx,
-				      const char *title_key, const char *nav);
+                                      const char *title_key, const char *nav);
 /* A form field, trimmed of nothing; "" when absent. */
 const char *web_admin_field(struct web_ctx *ctx, const char *name);
 /*
  * A Unix time as "YYYY-MM-DD HH:MM[:SS] UTC" in the request arena; "?"
  * when it cannot be shown.
  */
-const char *web_admin_fmt_time(struct web_ctx *ctx, int64_t t,
-			       bool seconds);
+const char *web_admin_fmt_time(struct web_ctx *ctx, int64_t t, bool seconds);
 /* Append to the audit log (actor and ip from the request); logs on error. */
-void web_admin_audit(struct web_ctx *ctx, const char *action,
-		     const char *fmt, ...) PT_PRINTF(3, 4);
+void web_admin_audit(struct web_ctx *ctx, const char *action, const char *fmt,
+                     ...) PT_PRINTF(3, 4);
 /* Reload config (and so the domains) after a change on disk. */
 int web_admin_apply(struct web_ctx *ctx, struct perr *err);
 /* 303 See Other to an admin page (post/redirect/get). */
 int web_admin_redirect(struct web_ctx *ctx, const char *location,
-		       struct perr *err);
+                       struct perr *err);
 
 /* admin_auth.c */
 int web_admin_login(struct web_ctx *ctx, struct perr *err);
@@ -78,8 +76,8 @@ int web_admin_settings_save(struct web_ctx *ctx, struct perr *err);
  * or NULL) is shown next to brand_kind's upload field.
  */
 int web_admin_settings_page(struct web_ctx *ctx, int status,
-			    enum admin_brand brand_kind,
-			    const char *brand_error, struct perr *err);
+                            enum admin_brand brand_kind,
+                            const char *brand_error, struct perr *err);
 
 /* admin_branding.c */
 /* GET /branding/logo, /branding/favicon: the uploaded files (public). */
@@ -92,7 +90,7 @@ int web_branding_favicon(struct web_ctx *ctx, struct perr *err);
 int web_admin_branding_save(struct web_ctx *ctx, struct perr *err);
 /* The BRANDS section of the General page; err_key NULL: no error. */
 void web_admin_branding_dict(struct web_ctx *ctx, struct tmpl_dict *d,
-			     enum admin_brand err_kind, const char *err_key);
+                             enum admin_brand err_kind, const char *err_key);
 
 /* admin_domains.c */
 int web_admin_domains(struct web_ctx *ctx, struct perr *err);

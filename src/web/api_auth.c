@@ -28,7 +28,7 @@ rl_key(struct web_ctx *ctx, const char *kind, const char *value)
 /* 0: may try; -1: over the limit (err and Retry-After set). */
 static int
 rate_limit_check(struct web_ctx *ctx, struct store *st, const char *ip_key,
-		 const char *user_key, struct perr *err)
+                 const char *user_key, struct perr *err)
 {
 	unsigned window = ctx->config->ratelimit.login_window_seconds;
 	unsigned max = ctx->config->ratelimit.login_max_failures;
@@ -39,35 +39,34 @@ rate_limit_check(struct web_ctx *ctx, struct store *st, const char *ip_key,
 	if (max == 0)
 		return 0;
 	if (store_ratelimit_check(st, ip_key, window, now, &n_ip,
-				  ctx->req->arena, err) != 0 ||
+	                          ctx->req->arena, err) != 0 ||
 	    store_ratelimit_check(st, user_key, window, now, &n_user,
-				  ctx->req->arena, err) != 0)
+	                          ctx->req->arena, err) != 0)
 		return -1;
 	if (n_ip < max && n_user < max)
 		return 0;
 	/* Fixed windows: at worst the whole window is left. */
 	if (pt_snprintf_ok(retry, sizeof(retry), "%u", window))
-		(void)http_response_set_header(ctx->resp, "Retry-After",
-					       retry);
+		(void)http_response_set_header(ctx->resp, "Retry-After", retry);
 	ctx->error_key = "L_ERROR_RATE";
 	log_warn("auth rate limited: ip=%s user=%s", ctx->req->remote_addr,
-		 user_key + strlen("login:user:"));
+	         user_key + strlen("login:user:"));
 	return perr_set(err, ctx->req->arena, PERR_RATE,
-			"too many failed sign-ins; try again later");
+	                "too many failed sign-ins; try again later");
 }
 
 static void
 count_failure(struct web_ctx *ctx, struct store *st, const char *ip_key,
-	      const char *user_key)
+              const char *user_key)
 {
 	unsigned window = ctx->config->ratelimit.login_window_seconds;
 	unsigned n = 0;
 	struct perr e = {0};
 
 	if (store_ratelimit_hit(st, ip_key, window, pt_now_unix(), &n,
-				ctx->req->arena, &e) != 0 ||
+	                        ctx->req->arena, &e) != 0 ||
 	    store_ratelimit_hit(st, user_key, window, pt_now_unix(), &n,
-				ctx->req->arena, &e) != 0)
+	                        ctx->req->arena, &e) != 0)
 		log_error("cannot count a failed sign-in: %s", e.msg);
 }
 
@@ -86,7 +85,7 @@ json_field(json_t *body, const char *name, struct strv *v_r)
 /* Check the password by logging in to IMAP; the connection is not kept. */
 static int
 check_imap_login(struct web_ctx *ctx, const struct config_domain *dom,
-		 const char *imap_user, const char *password, struct perr *err)
+                 const char *imap_user, const char *password, struct perr *err)
 {
 	struct imap_conn *c = NULL;
 	int ret;
@@ -119,24 +118,24 @@ web_api_login(struct web_ctx *ctx, struct perr *err)
 	    !json_field(body, "password", &password)) {
 		ctx->error_key = "L_LOGIN_EMPTY";
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"expected {\"email\", \"password\"}");
+		                "expected {\"email\", \"password\"}");
 	}
 	login = strv_trim(login);
 	if (login.len == 0 || password.len == 0) {
 		ctx->error_key = "L_LOGIN_EMPTY";
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"email and password are required");
+		                "email and password are required");
 	}
 	if (login.len > LOGIN_FIELD_MAX || password.len > LOGIN_FIELD_MAX ||
 	    strv_has_ctl(login, false) || strv_has_ctl(password, true) ||
 	    !codec_utf8_valid(login)) {
 		ctx->error_key = "L_LOGIN_WRONG";
 		return perr_set(err, ctx->req->arena, PERR_AUTH,
-				"unusable email or password");
+		                "unusable email or password");
 	}
 	remember = json_is_true(json_object_get(body, "remember"));
 	if (config_login_split(ctx->config, login, ctx->req->arena, &user,
-			       &domain, &email, err) != 0) {
+	                       &domain, &email, err) != 0) {
 		ctx->error_key = "L_LOGIN_WRONG";
 		err->kind = PERR_AUTH;
 		return -1;
@@ -148,34 +147,34 @@ web_api_login(struct web_ctx *ctx, struct perr *err)
 	email.p = strv_dup(ctx->req->arena, email);
 	if (email.p == NULL)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-				"out of request memory");
+		                "out of request memory");
 	user_key = rl_key(ctx, "user", email.p);
 	if (ip_key == NULL || user_key == NULL)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-				"out of request memory");
+		                "out of request memory");
 	if (rate_limit_check(ctx, st, ip_key, user_key, err) != 0)
 		return -1;
 
 	dom = config_domain_for(ctx->config, domain);
 	if (dom->disabled || !config_domain_allows(dom, email)) {
 		log_warn("auth failed: ip=%s user=%s reason=domain-not-allowed",
-			 ctx->req->remote_addr, email.p);
+		         ctx->req->remote_addr, email.p);
 		count_failure(ctx, st, ip_key, user_key);
 		ctx->error_key = "L_LOGIN_DOMAIN_DISABLED";
 		return perr_set(err, ctx->req->arena, PERR_AUTH,
-				"sign-in for this domain is not allowed");
+		                "sign-in for this domain is not allowed");
 	}
 	imap_user = dom->imap_short_login ? strv_dup(ctx->req->arena, user)
-					  : email.p;
+	                                  : email.p;
 	pw = strv_dup(ctx->req->arena, password);
 	if (imap_user == NULL || pw == NULL)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-				"out of request memory");
+		                "out of request memory");
 	if (check_imap_login(ctx, dom, imap_user, pw, err) != 0) {
 		if (err->kind == PERR_AUTH || err->kind == PERR_INPUT) {
 			/* The fail2ban line: keep its shape stable. */
 			log_warn("auth failed: ip=%s user=%s",
-				 ctx->req->remote_addr, email.p);
+			         ctx->req->remote_addr, email.p);
 			count_failure(ctx, st, ip_key, user_key);
 			ctx->error_key = "L_LOGIN_WRONG";
 			err->kind = PERR_AUTH;
@@ -192,7 +191,7 @@ web_api_login(struct web_ctx *ctx, struct perr *err)
 	if (http_request_cookie(ctx->req, SESSION_COOKIE, &old) &&
 	    web_session_load(ctx, err) == 0) {
 		imap_pool_drop_session(ctx->app->imap_pool,
-				       ctx->session->id_hash);
+		                       ctx->session->id_hash);
 		if (session_destroy(st, ctx->session, ctx->req->arena, err) !=
 		    0)
 			return -1;
@@ -201,8 +200,8 @@ web_api_login(struct web_ctx *ctx, struct perr *err)
 	perr_clear(err);
 	web_session_opts(ctx, remember, &opts);
 	if (session_create(st, email.p, password, ctx->req->remote_addr, "",
-			   pt_now_unix(), &opts, ctx->req->arena, &s, &cookie,
-			   &csrf, err) != 0)
+	                   pt_now_unix(), &opts, ctx->req->arena, &s, &cookie,
+	                   &csrf, err) != 0)
 		return -1;
 	if (store_ratelimit_reset(st, user_key, ctx->req->arena, err) != 0)
 		log_warn("cannot reset the sign-in counter: %s", err->msg);
@@ -212,15 +211,14 @@ web_api_login(struct web_ctx *ctx, struct perr *err)
 	if (remember)
 		cookie_opts.max_age = (int64_t)opts.absolute_seconds;
 	if (http_response_set_cookie(ctx->resp, SESSION_COOKIE, cookie,
-				     &cookie_opts) != 0)
+	                             &cookie_opts) != 0)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
-				"cannot set the session cookie");
+		                "cannot set the session cookie");
 	if (web_settings_login_lang(ctx, email.p, err) != 0)
 		return -1;
 	log_info("login: ip=%s user=%s", ctx->req->remote_addr, email.p);
-	return web_reply_json(ctx, json_pack("{ssss}", "csrf", csrf, "email",
-					     email.p),
-			      err);
+	return web_reply_json(
+	        ctx, json_pack("{ssss}", "csrf", csrf, "email", email.p), err);
 }
 
 int
@@ -237,7 +235,7 @@ web_api_logout(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	cookie_opts.secure = web_cookie_secure(ctx);
 	(void)http_response_delete_cookie(ctx->resp, SESSION_COOKIE,
-					  &cookie_opts);
+	                                  &cookie_opts);
 	log_info("logout: user=%s", ctx->session->user);
 	return web_reply_json(ctx, json_object(), err);
 }
@@ -252,13 +250,12 @@ web_api_session(struct web_ctx *ctx, struct perr *err)
 	if (csrf == NULL) {
 		json_decref(settings);
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-				"out of request memory");
+		                "out of request memory");
 	}
-	return web_reply_json(ctx,
-			      json_pack("{sssssssoso}", "email",
-					ctx->session->user, "csrf", csrf,
-					"lang", i18n_code(ctx->lang),
-					"filters", web_filters_flags(ctx),
-					"settings", settings),
-			      err);
+	return web_reply_json(
+	        ctx,
+	        json_pack("{sssssssoso}", "email", ctx->session->user, "csrf",
+	                  csrf, "lang", i18n_code(ctx->lang), "filters",
+	                  web_filters_flags(ctx), "settings", settings),
+	        err);
 }

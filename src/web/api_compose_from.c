@@ -204,8 +204,8 @@ text_as_html(struct cf *f, const char *text)
 	struct sanitize_plain_opts po = {.max_output = QUOTE_MAX};
 
 	sbuf_init(&b, f->a, strlen(text) * 2 + 64, QUOTE_MAX);
-	if (sanitize_plain_to_html(strv_from_cstr(text), &po, f->a, &b,
-	                           &err) != 0)
+	if (sanitize_plain_to_html(strv_from_cstr(text), &po, f->a, &b, &err) !=
+	    0)
 		return "";
 	return sbuf_cstr(&b);
 }

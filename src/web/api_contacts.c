@@ -68,8 +68,8 @@ web_api_contacts(struct web_ctx *ctx, struct perr *err)
 
 	if (web_json_str(ctx, "q", false, 256, &q, err) != 0 ||
 	    json_count(ctx, "offset", 0, 0, CONTACTS_MAX, &offset, err) != 0 ||
-	    json_count(ctx, "limit", CONTACTS_PAGE_DEFAULT, 1, CONTACTS_PAGE_MAX,
-	               &limit, err) != 0 ||
+	    json_count(ctx, "limit", CONTACTS_PAGE_DEFAULT, 1,
+	               CONTACTS_PAGE_MAX, &limit, err) != 0 ||
 	    (st = web_store(ctx, err)) == NULL ||
 	    store_contact_list(st, ctx->session->user, q, offset, limit,
 	                       ctx->req->arena, &v, &n, &total, err) != 0)
@@ -106,8 +106,7 @@ check_text(struct web_ctx *ctx, const char *field, const char *v, size_t max,
 			if (c == '\r' || c == '\n')
 				ctx->error_code = "header_injection";
 			return perr_set(err, ctx->req->arena, PERR_INPUT,
-			                "a control character in \"%s\"",
-			                field);
+			                "a control character in \"%s\"", field);
 		}
 	}
 	if (!codec_utf8_valid(s))
@@ -131,8 +130,7 @@ add_email(struct web_ctx *ctx, struct store_contact *c, const char *in,
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
 		                "invalid address: longer than %d bytes",
 		                CONTACT_EMAIL_MAX);
-	if (mime_addr_parse(strv_from_cstr(in), ctx->req->arena, &ad, err) !=
-	    0)
+	if (mime_addr_parse(strv_from_cstr(in), ctx->req->arena, &ad, err) != 0)
 		return -1;
 	for (i = 0; i < c->n_emails; i++)
 		if (strv_eq_ci_ascii(strv_from_cstr(c->emails[i]),
@@ -161,8 +159,8 @@ contact_from_json(struct web_ctx *ctx, struct store_contact *c,
 			                "no such contact");
 		c->id = (int64_t)json_integer_value(id);
 	}
-	if (web_json_str(ctx, "name", false, CONTACT_NAME_MAX, &c->name,
-	                 err) != 0 ||
+	if (web_json_str(ctx, "name", false, CONTACT_NAME_MAX, &c->name, err) !=
+	            0 ||
 	    web_json_str(ctx, "phone", false, CONTACT_PHONE_MAX, &c->phone,
 	                 err) != 0 ||
 	    web_json_str(ctx, "organization", false, CONTACT_ORG_MAX,
@@ -182,14 +180,16 @@ contact_from_json(struct web_ctx *ctx, struct store_contact *c,
 		return -1;
 	if (emails != NULL && !json_is_null(emails)) {
 		if (!json_is_array(emails))
-			return perr_set(err, ctx->req->arena, PERR_INPUT,
-			                "\"emails\" must be an array of strings");
-		json_array_foreach(emails, i, e) {
+			return perr_set(
+			        err, ctx->req->arena, PERR_INPUT,
+			        "\"emails\" must be an array of strings");
+		json_array_foreach(emails, i, e)
+		{
 			if (!json_is_string(e))
-				return perr_set(err, ctx->req->arena,
-				                PERR_INPUT,
-				                "\"emails\" must be an array of "
-				                "strings");
+				return perr_set(
+				        err, ctx->req->arena, PERR_INPUT,
+				        "\"emails\" must be an array of "
+				        "strings");
 			if (json_string_length(e) == 0)
 				continue;
 			if (add_email(ctx, c, json_string_value(e), err) != 0)
@@ -238,7 +238,8 @@ web_api_contact_delete(struct web_ctx *ctx, struct perr *err)
 	if (list == NULL)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
 		                "out of request memory");
-	json_array_foreach(ids, i, v) {
+	json_array_foreach(ids, i, v)
+	{
 		if (!json_is_integer(v) || json_integer_value(v) <= 0)
 			return perr_set(err, ctx->req->arena, PERR_INPUT,
 			                "\"ids\" must hold positive integers");
@@ -270,8 +271,7 @@ upload_bytes(struct web_ctx *ctx, const struct http_upload *up,
 
 	if (up->size > CONTACTS_IMPORT_MAX) {
 		ctx->error_code = "too_large";
-		return perr_set(err, a, PERR_LIMIT,
-		                "the file is over %u bytes",
+		return perr_set(err, a, PERR_LIMIT, "the file is over %u bytes",
 		                CONTACTS_IMPORT_MAX);
 	}
 	if (up->path == NULL) {
@@ -406,8 +406,8 @@ web_contacts_export(struct web_ctx *ctx, struct perr *err)
 	if (http_response_set_header(ctx->resp, "Content-Disposition",
 	                             "attachment; filename=\"contacts.vcf\"") !=
 	            0 ||
-	    http_response_set_header(ctx->resp, "Cache-Control",
-	                             "no-store") != 0 ||
+	    http_response_set_header(ctx->resp, "Cache-Control", "no-store") !=
+	            0 ||
 	    http_response_text(ctx->resp, 200, "text/vcard; charset=utf-8",
 	                       sbuf_view(&out)) != 0)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,

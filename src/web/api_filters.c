@@ -76,7 +76,7 @@ open_sieve(struct web_ctx *ctx, bool raw, struct sieve_conn **c_r,
 
 	if (gate(ctx, raw, err) != 0 ||
 	    web_session_credentials(ctx, ctx->req->arena, &dom, &user,
-				    &password, err) != 0)
+	                            &password, err) != 0)
 		return -1;
 	h = arena_new(a, struct sieve_hold);
 	if (h == NULL)

@@ -21,23 +21,22 @@ body_of(struct web_ctx *ctx)
 /* A required string field; PERR_INPUT names it when missing. */
 static int
 want_string(struct web_ctx *ctx, const char *name, const char **v_r,
-	    struct perr *err)
+            struct perr *err)
 {
 	json_t *v = json_object_get(body_of(ctx), name);
 
 	if (!json_is_string(v) || json_string_length(v) == 0)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"\"%s\" must be a non-empty string", name);
+		                "\"%s\" must be a non-empty string", name);
 	if (strlen(json_string_value(v)) != json_string_length(v))
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"\"%s\" holds a NUL byte", name);
+		                "\"%s\" holds a NUL byte", name);
 	*v_r = json_string_value(v);
 	return 0;
 }
 
 static int
-want_uids(struct web_ctx *ctx, uint32_t **uids_r, size_t *n_r,
-	  struct perr *err)
+want_uids(struct web_ctx *ctx, uint32_t **uids_r, size_t *n_r, struct perr *err)
 {
 	json_t *arr = json_object_get(body_of(ctx), "uids");
 	size_t i, n;
@@ -45,23 +44,23 @@ want_uids(struct web_ctx *ctx, uint32_t **uids_r, size_t *n_r,
 
 	if (!json_is_array(arr))
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"\"uids\" must be an array of numbers");
+		                "\"uids\" must be an array of numbers");
 	n = json_array_size(arr);
 	if (n > IMAP_UIDS_MAX)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-				"too many messages at once (%zu)", n);
+		                "too many messages at once (%zu)", n);
 	uids = arena_new_array(ctx->req->arena, uint32_t, n);
 	if (uids == NULL)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-				"out of request memory");
+		                "out of request memory");
 	for (i = 0; i < n; i++) {
 		json_t *v = json_array_get(arr, i);
 		json_int_t u = json_integer_value(v);
 
 		if (!json_is_integer(v) || u <= 0 || u > (json_int_t)UINT32_MAX)
 			return perr_set(err, ctx->req->arena, PERR_INPUT,
-					"\"uids\"[%zu] is not a message UID",
-					i);
+			                "\"uids\"[%zu] is not a message UID",
+			                i);
 		uids[i] = (uint32_t)u;
 	}
 	*uids_r = uids;
@@ -73,7 +72,7 @@ static json_t *
 address_json(const struct imap_address *a)
 {
 	return json_pack("{ssss}", "name", a->name != NULL ? a->name : "",
-			 "email", a->email != NULL ? a->email : "");
+	                 "email", a->email != NULL ? a->email : "");
 }
 
 int
@@ -97,29 +96,29 @@ web_api_folders(struct web_ctx *ctx, struct perr *err)
 			const char *cut = strrchr(f[i].path, f[i].delimiter);
 
 			if (cut != NULL && cut != f[i].path)
-				parent = json_stringn(f[i].path,
-						      (size_t)(cut - f[i].path));
+				parent = json_stringn(
+				        f[i].path, (size_t)(cut - f[i].path));
 		}
 		json_array_append_new(
-			list,
-			json_pack("{sssssssoso*sIsIsbsbsiso}", "path",
-				  f[i].path, "name", f[i].name, "delimiter",
-				  (char[]){f[i].delimiter, '\0'}, "special",
-				  special != NULL ? json_string(special)
-						  : json_null(),
-				  "parent", parent, "unseen",
-				  (json_int_t)f[i].unseen, "total",
-				  (json_int_t)f[i].total, "subscribed",
-				  f[i].subscribed, "selectable",
-				  !(f[i].flags & IMAP_FOLDER_NOSELECT), "depth",
-				  (int)f[i].depth, "hasCounts",
-				  json_boolean(f[i].has_counts)));
+		        list,
+		        json_pack("{sssssssoso*sIsIsbsbsiso}", "path",
+		                  f[i].path, "name", f[i].name, "delimiter",
+		                  (char[]){f[i].delimiter, '\0'}, "special",
+		                  special != NULL ? json_string(special)
+		                                  : json_null(),
+		                  "parent", parent, "unseen",
+		                  (json_int_t)f[i].unseen, "total",
+		                  (json_int_t)f[i].total, "subscribed",
+		                  f[i].subscribed, "selectable",
+		                  !(f[i].flags & IMAP_FOLDER_NOSELECT), "depth",
+		                  (int)f[i].depth, "hasCounts",
+		                  json_boolean(f[i].has_counts)));
 	}
 	return web_reply_json(ctx, json_pack("{so}", "folders", list), err);
 }
 
-typedef int folder_op_fn(struct imap_conn *c, const char *path,
-			 struct arena *a, struct perr *err);
+typedef int folder_op_fn(struct imap_conn *c, const char *path, struct arena *a,
+                         struct perr *err);
 
 static int
 folder_op(struct web_ctx *ctx, folder_op_fn *fn, struct perr *err)
@@ -171,10 +170,10 @@ web_api_folder_subscribe(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	if (!json_is_boolean(value))
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"\"value\" must be true or false");
+		                "\"value\" must be true or false");
 	if (web_imap(ctx, &c, err) != 0 ||
-	    imap_folder_subscribe(c, path, json_is_true(value),
-				  ctx->req->arena, err) != 0)
+	    imap_folder_subscribe(c, path, json_is_true(value), ctx->req->arena,
+	                          err) != 0)
 		return -1;
 	return web_reply_json(ctx, json_object(), err);
 }
@@ -198,11 +197,11 @@ web_api_folder_empty(struct web_ctx *ctx, struct perr *err)
 	}
 	if (i == n)
 		return perr_set(err, ctx->req->arena, PERR_NOTFOUND,
-				"no such folder");
+		                "no such folder");
 	if (f[i].special != IMAP_SPECIAL_TRASH &&
 	    f[i].special != IMAP_SPECIAL_JUNK)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"only Trash and Junk can be emptied");
+		                "only Trash and Junk can be emptied");
 	if (imap_folder_empty(c, path, ctx->req->arena, err) != 0)
 		return -1;
 	return web_reply_json(ctx, json_object(), err);
@@ -210,7 +209,7 @@ web_api_folder_empty(struct web_ctx *ctx, struct perr *err)
 
 static int
 want_uint(struct web_ctx *ctx, const char *name, uint32_t max, uint32_t dflt,
-	  uint32_t *v_r, struct perr *err)
+          uint32_t *v_r, struct perr *err)
 {
 	json_t *v = json_object_get(body_of(ctx), name);
 
@@ -221,8 +220,8 @@ want_uint(struct web_ctx *ctx, const char *name, uint32_t max, uint32_t dflt,
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) > (json_int_t)max)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"\"%s\" must be a number from 0 to %u", name,
-				max);
+		                "\"%s\" must be a number from 0 to %u", name,
+		                max);
 	*v_r = (uint32_t)json_integer_value(v);
 	return 0;
 }
@@ -240,8 +239,8 @@ web_api_message_list(struct web_ctx *ctx, struct perr *err)
 	if (want_string(ctx, "folder", &folder, err) != 0 ||
 	    want_uint(ctx, "offset", UINT32_MAX, 0, &q.offset, err) != 0 ||
 	    want_uint(ctx, "limit", IMAP_LIST_MAX_LIMIT,
-		      ctx->config->webmail.messages_per_page, &q.limit,
-		      err) != 0)
+	              ctx->config->webmail.messages_per_page, &q.limit,
+	              err) != 0)
 		return -1;
 	if (q.limit == 0)
 		q.limit = ctx->config->webmail.messages_per_page;
@@ -250,16 +249,15 @@ web_api_message_list(struct web_ctx *ctx, struct perr *err)
 	sort = json_object_get(body_of(ctx), "sort");
 	if (json_is_string(sort) && json_string_length(sort) > 0 &&
 	    !imap_sort_parse(strv_from_cstr(json_string_value(sort)), &q.sort,
-			     &q.reverse))
+	                     &q.reverse))
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"unknown sort \"%s\"", json_string_value(sort));
+		                "unknown sort \"%s\"", json_string_value(sort));
 	search = json_object_get(body_of(ctx), "search");
 	if (json_is_string(search))
 		q.search = json_string_value(search);
 	q.threads = json_is_true(json_object_get(body_of(ctx), "threads"));
 	if (web_imap(ctx, &c, err) != 0 ||
-	    imap_list_messages(c, folder, &q, ctx->req->arena, &page, err) !=
-		    0)
+	    imap_list_messages(c, folder, &q, ctx->req->arena, &page, err) != 0)
 		return -1;
 	rows = json_array();
 	for (i = 0; i < page.n; i++) {
@@ -269,37 +267,35 @@ web_api_message_list(struct web_ctx *ctx, struct perr *err)
 		for (size_t k = 0; k < r->n_to; k++)
 			json_array_append_new(to, address_json(&r->to[k]));
 		json_array_append_new(
-			rows,
-			json_pack("{sIsssososssIsbsbsbsbsbsIsbsssisI}", "uid",
-				  (json_int_t)r->uid, "subject", r->subject,
-				  "from", address_json(&r->from), "to", to,
-				  "messageId",
-				  r->message_id != NULL ? r->message_id : "",
-				  "date", (json_int_t)r->date, "seen",
-				  (r->flags & IMAP_MSG_SEEN) != 0, "flagged",
-				  (r->flags & IMAP_MSG_FLAGGED) != 0,
-				  "answered",
-				  (r->flags & IMAP_MSG_ANSWERED) != 0,
-				  "forwarded",
-				  (r->flags & IMAP_MSG_FORWARDED) != 0,
-				  "draft", (r->flags & IMAP_MSG_DRAFT) != 0,
-				  "size", (json_int_t)r->size,
-				  "hasAttachments", r->has_attachments,
-				  "preview",
-				  r->preview != NULL ? r->preview : "",
-				  "threadDepth", (int)r->depth, "threadSize",
-				  (json_int_t)(r->thread_size > 0
-						       ? r->thread_size
-						       : 1)));
+		        rows,
+		        json_pack(
+		                "{sIsssososssIsbsbsbsbsbsIsbsssisI}", "uid",
+		                (json_int_t)r->uid, "subject", r->subject,
+		                "from", address_json(&r->from), "to", to,
+		                "messageId",
+		                r->message_id != NULL ? r->message_id : "",
+		                "date", (json_int_t)r->date, "seen",
+		                (r->flags & IMAP_MSG_SEEN) != 0, "flagged",
+		                (r->flags & IMAP_MSG_FLAGGED) != 0, "answered",
+		                (r->flags & IMAP_MSG_ANSWERED) != 0,
+		                "forwarded",
+		                (r->flags & IMAP_MSG_FORWARDED) != 0, "draft",
+		                (r->flags & IMAP_MSG_DRAFT) != 0, "size",
+		                (json_int_t)r->size, "hasAttachments",
+		                r->has_attachments, "preview",
+		                r->preview != NULL ? r->preview : "",
+		                "threadDepth", (int)r->depth, "threadSize",
+		                (json_int_t)(r->thread_size > 0 ? r->thread_size
+		                                                : 1)));
 	}
 	return web_reply_json(
-		ctx,
-		json_pack("{sIsIsIsIsbso}", "total", (json_int_t)page.total,
-			  "offset", (json_int_t)q.offset, "limit",
-			  (json_int_t)q.limit, "uidvalidity",
-			  (json_int_t)page.status.uidvalidity, "threads",
-			  page.threaded, "messages", rows),
-		err);
+	        ctx,
+	        json_pack("{sIsIsIsIsbso}", "total", (json_int_t)page.total,
+	                  "offset", (json_int_t)q.offset, "limit",
+	                  (json_int_t)q.limit, "uidvalidity",
+	                  (json_int_t)page.status.uidvalidity, "threads",
+	                  page.threaded, "messages", rows),
+	        err);
 }
 
 static int
@@ -316,15 +312,15 @@ set_flag(struct web_ctx *ctx, unsigned flag, struct perr *err)
 		return -1;
 	if (!json_is_boolean(value))
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"\"value\" must be true or false");
+		                "\"value\" must be true or false");
 	if (web_imap(ctx, &c, err) != 0 ||
 	    imap_set_flags(c, folder, uids, n,
-			   json_is_true(value) ? IMAP_FLAGS_ADD
-					       : IMAP_FLAGS_REMOVE,
-			   flag, NULL, 0, ctx->req->arena, err) != 0)
+	                   json_is_true(value) ? IMAP_FLAGS_ADD
+	                                       : IMAP_FLAGS_REMOVE,
+	                   flag, NULL, 0, ctx->req->arena, err) != 0)
 		return -1;
 	return web_reply_json(ctx, json_pack("{sI}", "updated", (json_int_t)n),
-			      err);
+	                      err);
 }
 
 int
@@ -353,12 +349,12 @@ web_api_message_move(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	if (strcmp(folder, to) == 0)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"source and target folder are the same");
+		                "source and target folder are the same");
 	if (web_imap(ctx, &c, err) != 0 ||
 	    imap_move(c, folder, uids, n, to, ctx->req->arena, err) != 0)
 		return -1;
 	return web_reply_json(ctx, json_pack("{sI}", "moved", (json_int_t)n),
-			      err);
+	                      err);
 }
 
 int
@@ -374,8 +370,8 @@ web_api_message_delete(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	if (web_imap(ctx, &c, err) != 0 ||
 	    imap_delete_messages(c, folder, uids, n, false, ctx->req->arena,
-				 err) != 0)
+	                         err) != 0)
 		return -1;
-	return web_reply_json(ctx,
-			      json_pack("{sI}", "deleted", (json_int_t)n), err);
+	return web_reply_json(ctx, json_pack("{sI}", "deleted", (json_int_t)n),
+	                      err);
 }

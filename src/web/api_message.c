@@ -54,7 +54,6 @@
 	"default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "      \
 	"plugin-types application/pdf"
 
-
 /* ---- input ------------------------------------------------------------ */
 
 static json_t *
@@ -111,8 +110,7 @@ query_flag(struct web_ctx *ctx, const char *name)
 {
 	struct strv v;
 
-	return http_request_query(ctx->req, name, &v) &&
-	       strv_eq_cstr(v, "1");
+	return http_request_query(ctx->req, name, &v) && strv_eq_cstr(v, "1");
 }
 
 static int
@@ -250,8 +248,8 @@ cid_url(void *ctx, struct strv cid)
 
 int
 web_msg_load(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
-          uint32_t uid, const char *part, struct web_msg_view *v,
-          struct perr *err)
+             uint32_t uid, const char *part, struct web_msg_view *v,
+             struct perr *err)
 {
 	struct arena *a = ctx->req->arena;
 
@@ -313,7 +311,8 @@ sender_images_allowed(struct web_ctx *ctx, const struct web_msg_view *v)
 /* Fetch one part and decode it to UTF-8 text (format=flowed undone). */
 int
 web_msg_part_text(struct imap_conn *c, const struct web_msg_view *v,
-          const struct imap_part *p, struct strv *text_r, struct perr *err)
+                  const struct imap_part *p, struct strv *text_r,
+                  struct perr *err)
 {
 	struct strv raw, dec;
 	const char *utf;
@@ -326,10 +325,10 @@ web_msg_part_text(struct imap_conn *c, const struct web_msg_view *v,
 	utf = mime_to_utf8(strv_from_cstr(p->charset), dec, v->a);
 	*text_r = strv_from_cstr(utf);
 	if (imap_part_is(p, "text", "plain")) {
-		const char *fmt = mime_param_get(p->params, p->n_params,
-		                                 "format", v->a);
-		const char *delsp = mime_param_get(p->params, p->n_params,
-		                                   "delsp", v->a);
+		const char *fmt =
+		        mime_param_get(p->params, p->n_params, "format", v->a);
+		const char *delsp =
+		        mime_param_get(p->params, p->n_params, "delsp", v->a);
 
 		if (fmt != NULL && strcasecmp(fmt, "flowed") == 0)
 			*text_r = mime_flowed_unwrap(
@@ -347,7 +346,8 @@ struct rendered {
 	unsigned remote_blocked;
 };
 
-/* fold_label: the summary of a folded plain-text quote (the user's language). */
+/* fold_label: the summary of a folded plain-text quote (the user's language).
+ */
 static int
 render_body(struct imap_conn *c, struct web_msg_view *v, bool allow_remote,
             const char *fold_label, struct rendered *r, struct perr *err)
@@ -419,7 +419,8 @@ addresses_json(const struct imap_addr_list *l)
 static bool
 is_body_alternative(const struct imap_part *p)
 {
-	return (imap_part_is(p, "text", "plain") || imap_part_is(p, "text", "html")) &&
+	return (imap_part_is(p, "text", "plain") ||
+	        imap_part_is(p, "text", "html")) &&
 	       p->parent != NULL &&
 	       imap_part_is(p->parent, "multipart", "alternative");
 }
@@ -450,9 +451,8 @@ attachment_name(const struct web_msg_view *v, const struct imap_part *p)
 	else
 		fallback = arena_printf(v->a, "part-%s.%s", p->section,
 		                        p->subtype);
-	return mime_filename_clean(p->name, mime_filename_clean(fallback, NULL,
-	                                                        v->a),
-	                           v->a);
+	return mime_filename_clean(
+	        p->name, mime_filename_clean(fallback, NULL, v->a), v->a);
 }
 
 /* Every leaf that is not the body or one of its alternatives. */
@@ -489,8 +489,7 @@ web_msg_attachments(const struct web_msg_view *v,
 }
 
 const char *
-web_msg_attachment_name(const struct web_msg_view *v,
-                        const struct imap_part *p)
+web_msg_attachment_name(const struct web_msg_view *v, const struct imap_part *p)
 {
 	return attachment_name(v, p);
 }
@@ -506,19 +505,20 @@ collect_attachments(const struct web_msg_view *v, json_t *out)
 
 		json_array_append_new(
 		        out,
-		        json_pack("{sssssssIss?sssssbsb}", "part", p->section,
-		                  "name", attachment_name(v, p), "type",
-		                  arena_printf(v->a, "%s/%s", p->type,
-		                               p->subtype),
-		                  "size", decoded_size(p), "cid",
-		                  p->content_id[0] != '\0' ? p->content_id
-		                                           : NULL,
-		                  "url", part_url(v, p, false), "downloadUrl",
-		                  part_url(v, p, true), "inline",
-		                  p->content_id[0] != '\0' && p->parent != NULL &&
-		                          imap_part_is(p->parent, "multipart",
-		                                  "related"),
-		                  "message", imap_part_is(p, "message", "rfc822")));
+		        json_pack(
+		                "{sssssssIss?sssssbsb}", "part", p->section,
+		                "name", attachment_name(v, p), "type",
+		                arena_printf(v->a, "%s/%s", p->type,
+		                             p->subtype),
+		                "size", decoded_size(p), "cid",
+		                p->content_id[0] != '\0' ? p->content_id : NULL,
+		                "url", part_url(v, p, false), "downloadUrl",
+		                part_url(v, p, true), "inline",
+		                p->content_id[0] != '\0' && p->parent != NULL &&
+		                        imap_part_is(p->parent, "multipart",
+		                                     "related"),
+		                "message",
+		                imap_part_is(p, "message", "rfc822")));
 	}
 }
 
@@ -608,22 +608,23 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 	}
 	atts = json_array();
 	collect_attachments(&v, atts);
-	res = json_pack(
-	        "{sIsssososososIsssoss?ss?sbso}", "uid", (json_int_t)uid,
-	        "subject", v.env->subject, "from",
-	        v.env->from.n > 0 ? address_json(&v.env->from.v[0])
-	                          : json_null(),
-	        "fromAll", addresses_json(&v.env->from), "to",
-	        addresses_json(&v.env->to), "cc", addresses_json(&v.env->cc),
-	        "date", (json_int_t)v.env->date, "bodyUrl",
-	        body_url(&v, part, images), "replyTo",
-	        addresses_json(&v.env->reply_to), "text", r.text, "html",
-	        r.is_html ? r.html : NULL, "remoteBlocked",
-	        !images && r.remote_blocked > 0, "attachments", atts);
+	res = json_pack("{sIsssososososIsssoss?ss?sbso}", "uid",
+	                (json_int_t)uid, "subject", v.env->subject, "from",
+	                v.env->from.n > 0 ? address_json(&v.env->from.v[0])
+	                                  : json_null(),
+	                "fromAll", addresses_json(&v.env->from), "to",
+	                addresses_json(&v.env->to), "cc",
+	                addresses_json(&v.env->cc), "date",
+	                (json_int_t)v.env->date, "bodyUrl",
+	                body_url(&v, part, images), "replyTo",
+	                addresses_json(&v.env->reply_to), "text", r.text,
+	                "html", r.is_html ? r.html : NULL, "remoteBlocked",
+	                !images && r.remote_blocked > 0, "attachments", atts);
 	if (res == NULL)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
 		                "cannot encode the message");
-	json_object_set_new(res, "imagesAllowedForSender", json_boolean(images));
+	json_object_set_new(res, "imagesAllowedForSender",
+	                    json_boolean(images));
 	json_object_set_new(res, "folder", json_string(folder));
 	json_object_set_new(res, "dateRaw", json_string(v.env->date_raw));
 	json_object_set_new(res, "messageId", json_string(v.env->message_id));
@@ -632,11 +633,11 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 	                    json_string(part == NULL ? v.m.references : ""));
 	json_object_set_new(res, "flags", flags_json(flags));
 	json_object_set_new(res, "size", json_integer((json_int_t)v.m.size));
-	json_object_set_new(res, "rawUrl",
-	                    json_string(arena_printf(
-	                            ctx->req->arena, "/message/raw?%s",
-	                            strchr(body_url(&v, NULL, false), '?') +
-	                                    1)));
+	json_object_set_new(
+	        res, "rawUrl",
+	        json_string(arena_printf(
+	                ctx->req->arena, "/message/raw?%s",
+	                strchr(body_url(&v, NULL, false), '?') + 1)));
 	json_object_set_new(res, "calendar", calendar_json(c, &v));
 	return web_reply_json(ctx, res, err);
 }
@@ -658,9 +659,9 @@ header_field(struct strv field, struct arena *a, json_t *out)
 	if (name.len == 0)
 		return;
 	json_array_append_new(
-	        out, json_pack("{ssss}", "name", imap_decode_header(name, a),
-	                       "value",
-	                       imap_decode_header(strv_trim(value), a)));
+	        out,
+	        json_pack("{ssss}", "name", imap_decode_header(name, a),
+	                  "value", imap_decode_header(strv_trim(value), a)));
 }
 
 int
@@ -680,10 +681,10 @@ web_api_message_headers(struct web_ctx *ctx, struct perr *err)
 	    json_string_arg(ctx, "part", false, &part, err) != 0 ||
 	    web_imap(ctx, &c, err) != 0 ||
 	    check_attached(ctx, c, folder, uid, part, err) != 0 ||
-	    imap_fetch_section(
-	            c, folder, uid,
-	            part != NULL ? arena_printf(a, "%s.HEADER", part) : "HEADER",
-	            a, &raw, err) != 0)
+	    imap_fetch_section(c, folder, uid,
+	                       part != NULL ? arena_printf(a, "%s.HEADER", part)
+	                                    : "HEADER",
+	                       a, &raw, err) != 0)
 		return -1;
 	out = json_array();
 	sbuf_init(&field, a, 256, 0);
@@ -781,16 +782,15 @@ web_message_body(struct web_ctx *ctx, struct perr *err)
 	sbuf_append_cstr(&doc, "</div></body></html>\n");
 	if (http_response_text(ctx->resp, 200, "text/html; charset=utf-8",
 	                       sbuf_view(&doc)) != 0 ||
-	    http_response_set_csp(ctx->resp,
-	                          arena_printf(ctx->req->arena, BODY_CSP_FMT,
-	                                       images ? " https: http:"
-	                                              : "")) != 0 ||
+	    http_response_set_csp(
+	            ctx->resp, arena_printf(ctx->req->arena, BODY_CSP_FMT,
+	                                    images ? " https: http:" : "")) !=
+	            0 ||
 	    http_response_set_header(ctx->resp, "X-Frame-Options",
 	                             "SAMEORIGIN") != 0 ||
-	    http_response_set_header(ctx->resp, "X-Petrel-Remote-Blocked",
-	                             !images && r.remote_blocked > 0
-	                                     ? "1"
-	                                     : "0") != 0)
+	    http_response_set_header(
+	            ctx->resp, "X-Petrel-Remote-Blocked",
+	            !images && r.remote_blocked > 0 ? "1" : "0") != 0)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
 		                "cannot build the body response");
 	return 0;
@@ -840,8 +840,8 @@ write_out(struct web_ctx *ctx, struct strv data)
 	size_t off;
 
 	for (off = 0; off < data.len; off += MSG_CHUNK) {
-		size_t n = data.len - off < MSG_CHUNK ? data.len - off
-		                                      : MSG_CHUNK;
+		size_t n =
+		        data.len - off < MSG_CHUNK ? data.len - off : MSG_CHUNK;
 
 		if (http_response_write(ctx->resp, data.p + off, n) != 0)
 			return -1;
@@ -866,9 +866,9 @@ set_dl_headers(struct web_ctx *ctx, const struct dl_headers *h)
 	                        set_disposition(ctx, h->attachment, h->name) !=
 	                                0) ||
 	                       http_response_set_csp(ctx->resp, h->csp) != 0 ||
-	                       http_response_set_header(ctx->resp,
-	                                                "X-Content-Type-Options",
-	                                                "nosniff") != 0 ||
+	                       http_response_set_header(
+	                               ctx->resp, "X-Content-Type-Options",
+	                               "nosniff") != 0 ||
 	                       (h->frame_sameorigin &&
 	                        http_response_set_header(ctx->resp,
 	                                                 "X-Frame-Options",
@@ -922,8 +922,7 @@ stream_section(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
 	mime_stream_init(&so.dec, enc);
 	sbuf_init(&so.buf, NULL, MSG_FETCH_CHUNK + 16, 0);
 	r = imap_fetch_section_chunks(c, folder, uid, section, MSG_FETCH_CHUNK,
-	                              section_piece, &so, ctx->req->arena,
-	                              err);
+	                              section_piece, &so, ctx->req->arena, err);
 	sbuf_reset(&so.buf);
 	mime_stream_finish(&so.dec, &so.buf);
 	if (r == 0 && so.begun)
@@ -967,10 +966,9 @@ web_message_part(struct web_ctx *ctx, struct perr *err)
 	h.frame_sameorigin = true;
 	h.csp = h.attachment ? "default-src 'none'; sandbox" : PART_CSP;
 	if (!h.attachment)
-		h.type = arena_printf(ctx->req->arena, "%s/%s", p->type,
-		                      strcmp(p->subtype, "jpg") == 0
-		                              ? "jpeg"
-		                              : p->subtype);
+		h.type = arena_printf(
+		        ctx->req->arena, "%s/%s", p->type,
+		        strcmp(p->subtype, "jpg") == 0 ? "jpeg" : p->subtype);
 	else if (imap_part_is(p, "message", "rfc822"))
 		h.type = "message/rfc822";
 	else
@@ -1167,8 +1165,7 @@ web_message_zip(struct web_ctx *ctx, struct perr *err)
 	if (n == 0)
 		return perr_set(err, a, PERR_NOTFOUND, "no attachments");
 	if (n > MSG_ZIP_MAX_ENTRIES)
-		return perr_set(err, a, PERR_LIMIT,
-		                "more than %u attachments",
+		return perr_set(err, a, PERR_LIMIT, "more than %u attachments",
 		                MSG_ZIP_MAX_ENTRIES);
 	max = (uint64_t)ctx->config->webmail.attachment_size_limit * 1024 *
 	      1024 * MSG_ZIP_SIZE_FACTOR;
@@ -1228,8 +1225,8 @@ web_message_zip(struct web_ctx *ctx, struct perr *err)
 
 		why = arena_strndup(a, why, strlen(why));
 		zip_discard(za);
-		return perr_set(err, a, PERR_TEMPFAIL, "cannot build the zip: %s",
-		                why);
+		return perr_set(err, a, PERR_TEMPFAIL,
+		                "cannot build the zip: %s", why);
 	}
 	fdp = arena_new(a, int);
 	*fdp = open(path, O_RDONLY | O_CLOEXEC);
@@ -1246,16 +1243,16 @@ web_message_zip(struct web_ctx *ctx, struct perr *err)
 		if (zipname[i] == '/' || zipname[i] == '\\')
 			zipname[i] = '_';
 	if (http_response_set_content_type(ctx->resp, "application/zip") != 0 ||
-	    set_disposition(ctx, true,
-	                    mime_filename_clean(zipname, "attachments.zip",
-	                                        a)) != 0 ||
+	    set_disposition(
+	            ctx, true,
+	            mime_filename_clean(zipname, "attachments.zip", a)) != 0 ||
 	    http_response_set_csp(ctx->resp, "default-src 'none'; sandbox") !=
 	            0 ||
 	    http_response_set_header(ctx->resp, "X-Content-Type-Options",
 	                             "nosniff") != 0 ||
-	    http_response_set_header(ctx->resp, "Content-Length",
-	                             arena_printf(a, "%lld",
-	                                          (long long)sb.st_size)) != 0)
+	    http_response_set_header(
+	            ctx->resp, "Content-Length",
+	            arena_printf(a, "%lld", (long long)sb.st_size)) != 0)
 		return perr_set(err, a, PERR_INTERNAL,
 		                "cannot build the zip response");
 	if (http_response_stream_begin(ctx->resp) != 0)
@@ -1263,7 +1260,8 @@ web_message_zip(struct web_ctx *ctx, struct perr *err)
 	for (off = 0; off < (size_t)sb.st_size;) {
 		ssize_t r = read(*fdp, buf, sizeof(buf));
 
-		if (r <= 0 || http_response_write(ctx->resp, buf, (size_t)r) != 0)
+		if (r <= 0 ||
+		    http_response_write(ctx->resp, buf, (size_t)r) != 0)
 			break;
 		off += (size_t)r;
 	}

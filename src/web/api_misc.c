@@ -31,18 +31,18 @@ web_api_lang(struct web_ctx *ctx, struct perr *err)
 
 	if (code == NULL)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"expected a JSON body {\"lang\": \"<code>\"}");
+		                "expected a JSON body {\"lang\": \"<code>\"}");
 	cat = i18n_find(ctx->state->i18n, strv_from_cstr(code));
 	if (cat == NULL)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-				"unknown language");
+		                "unknown language");
 	opts.max_age = 365 * 24 * 3600;
 	opts.secure = web_cookie_secure(ctx);
 	opts.samesite = HTTP_SAMESITE_STRICT;
-	if (http_response_set_cookie(ctx->resp, WEB_LANG_COOKIE,
-				     i18n_code(cat), &opts) != 0)
+	if (http_response_set_cookie(ctx->resp, WEB_LANG_COOKIE, i18n_code(cat),
+	                             &opts) != 0)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
-				"cannot set the language cookie");
+		                "cannot set the language cookie");
 	return web_reply_json(ctx, json_pack("{ss}", "lang", i18n_code(cat)),
-			      err);
+	                      err);
 }

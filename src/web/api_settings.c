@@ -38,14 +38,14 @@ static const char *const themes[] = {"auto", "light", "dark", NULL};
 static const char *const image_modes[] = {"ask", "always", NULL};
 
 static const struct setting_def defs[] = {
-	{"lang", SET_LANG, NULL, 0, 0},
-	{"timeZone", SET_ZONE, NULL, 0, 0},
-	{"messagesPerPage", SET_INT, NULL, 5, 500},
-	{"theme", SET_ENUM, themes, 0, 0},
-	{"showImages", SET_ENUM, image_modes, 0, 0},
-	{"threads", SET_BOOL, NULL, 0, 0},
-	{"composeHtml", SET_BOOL, NULL, 0, 0},
-	{"readAfterSeconds", SET_INT, NULL, 0, SETTINGS_READ_DELAY_MAX},
+        {"lang", SET_LANG, NULL, 0, 0},
+        {"timeZone", SET_ZONE, NULL, 0, 0},
+        {"messagesPerPage", SET_INT, NULL, 5, 500},
+        {"theme", SET_ENUM, themes, 0, 0},
+        {"showImages", SET_ENUM, image_modes, 0, 0},
+        {"threads", SET_BOOL, NULL, 0, 0},
+        {"composeHtml", SET_BOOL, NULL, 0, 0},
+        {"readAfterSeconds", SET_INT, NULL, 0, SETTINGS_READ_DELAY_MAX},
 };
 
 static const struct setting_def *
@@ -82,8 +82,7 @@ zone_ok(const char *z)
 
 	if (n == 0)
 		return true;
-	if (n > SETTINGS_ZONE_MAX || strstr(z, "//") != NULL ||
-	    z[n - 1] == '/')
+	if (n > SETTINGS_ZONE_MAX || strstr(z, "//") != NULL || z[n - 1] == '/')
 		return false;
 	for (i = 0; i < n; i++)
 		if (!zone_char(z[i], i == 0 || z[i - 1] == '/'))
@@ -94,7 +93,7 @@ zone_ok(const char *z)
 /* Check v for d; a is for the message. 0 or PERR_INPUT naming the field. */
 static int
 value_check(struct web_ctx *ctx, const struct setting_def *d, json_t *v,
-	    struct perr *err)
+            struct perr *err)
 {
 	struct arena *a = ctx->req->arena;
 	const char *s;
@@ -105,40 +104,40 @@ value_check(struct web_ctx *ctx, const struct setting_def *d, json_t *v,
 		if (json_is_boolean(v))
 			return 0;
 		return perr_set(err, a, PERR_INPUT,
-				"\"%s\" must be true or false", d->name);
+		                "\"%s\" must be true or false", d->name);
 	case SET_INT:
 		if (json_is_integer(v) && json_integer_value(v) >= d->min &&
 		    json_integer_value(v) <= d->max)
 			return 0;
 		return perr_set(err, a, PERR_INPUT,
-				"\"%s\" must be a whole number from %d to %d",
-				d->name, d->min, d->max);
+		                "\"%s\" must be a whole number from %d to %d",
+		                d->name, d->min, d->max);
 	case SET_ENUM:
 		s = json_string_value(v);
 		for (i = 0; s != NULL && d->choices[i] != NULL; i++)
 			if (strcmp(s, d->choices[i]) == 0)
 				return 0;
 		return perr_set(err, a, PERR_INPUT, "\"%s\" must be one of %s",
-				d->name,
-				d->choices == themes ? "auto, light, dark"
-						     : "ask, always");
+		                d->name,
+		                d->choices == themes ? "auto, light, dark"
+		                                     : "ask, always");
 	case SET_LANG:
 		s = json_string_value(v);
 		if (s != NULL &&
 		    i18n_find(ctx->state->i18n, strv_from_cstr(s)) != NULL)
 			return 0;
 		return perr_set(err, a, PERR_INPUT,
-				"\"%s\" must be the code of an available "
-				"language",
-				d->name);
+		                "\"%s\" must be the code of an available "
+		                "language",
+		                d->name);
 	case SET_ZONE:
 		s = json_string_value(v);
 		if (s != NULL && zone_ok(s))
 			return 0;
 		return perr_set(err, a, PERR_INPUT,
-				"\"%s\" must be an IANA time zone name such as "
-				"\"Europe/Berlin\", or \"\" for the browser's",
-				d->name);
+		                "\"%s\" must be an IANA time zone name such as "
+		                "\"Europe/Berlin\", or \"\" for the browser's",
+		                d->name);
 	}
 	return perr_set(err, a, PERR_INTERNAL, "unknown setting type");
 }
@@ -154,8 +153,8 @@ stored_load(struct web_ctx *ctx, const char *user)
 	json_error_t jerr;
 
 	if (st != NULL &&
-	    store_setting_get(st, user, SETTINGS_KEY,
-			      ctx->req->arena, &text, &err) == 0 &&
+	    store_setting_get(st, user, SETTINGS_KEY, ctx->req->arena, &text,
+	                      &err) == 0 &&
 	    text != NULL)
 		o = json_loads(text, 0, &jerr);
 	else if (err.kind != PERR_OK)
@@ -175,10 +174,10 @@ web_settings(struct web_ctx *ctx)
 	size_t i;
 
 	eff = json_pack("{sssssisssssbsbsi}", "lang", i18n_code(ctx->lang),
-			"timeZone", "", "messagesPerPage",
-			(int)ctx->config->webmail.messages_per_page, "theme",
-			themes[0], "showImages", image_modes[0], "threads", 0,
-			"composeHtml", 0, "readAfterSeconds", 0);
+	                "timeZone", "", "messagesPerPage",
+	                (int)ctx->config->webmail.messages_per_page, "theme",
+	                themes[0], "showImages", image_modes[0], "threads", 0,
+	                "composeHtml", 0, "readAfterSeconds", 0);
 	if (eff == NULL) {
 		json_decref(stored);
 		return json_object();
@@ -224,8 +223,8 @@ bool
 web_settings_read_on_open(struct web_ctx *ctx)
 {
 	json_t *s = web_settings(ctx);
-	bool now = json_integer_value(json_object_get(s, "readAfterSeconds")) ==
-		   0;
+	bool now =
+	        json_integer_value(json_object_get(s, "readAfterSeconds")) == 0;
 
 	json_decref(s);
 	return now;
@@ -240,14 +239,13 @@ reply_settings(struct web_ctx *ctx, struct perr *err)
 	json_t *langs = json_array();
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(langs,
-				      json_pack("{ssss}", "code",
-						i18n_code(cats[i]), "name",
-						i18n_native_name(cats[i])));
+		json_array_append_new(
+		        langs, json_pack("{ssss}", "code", i18n_code(cats[i]),
+		                         "name", i18n_native_name(cats[i])));
 	return web_reply_json(ctx,
-			      json_pack("{soso}", "settings", web_settings(ctx),
-					"languages", langs),
-			      err);
+	                      json_pack("{soso}", "settings", web_settings(ctx),
+	                                "languages", langs),
+	                      err);
 }
 
 int
@@ -268,13 +266,12 @@ lang_cookie(struct web_ctx *ctx, const char *code, struct perr *err)
 	if (http_response_set_cookie(ctx->resp, WEB_LANG_COOKIE, code, &opts) !=
 	    0)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
-				"cannot set the language cookie");
+		                "cannot set the language cookie");
 	return 0;
 }
 
 int
-web_settings_login_lang(struct web_ctx *ctx, const char *user,
-			struct perr *err)
+web_settings_login_lang(struct web_ctx *ctx, const char *user, struct perr *err)
 {
 	json_t *stored = stored_load(ctx, user);
 	json_t *v = json_object_get(stored, "lang");
@@ -304,20 +301,22 @@ web_api_settings_save(struct web_ctx *ctx, struct perr *err)
 
 	if (!json_is_object(body))
 		return perr_set(err, a, PERR_INPUT,
-				"expected a JSON object of settings");
-	json_object_foreach(body, name, v) {
+		                "expected a JSON object of settings");
+	json_object_foreach(body, name, v)
+	{
 		const struct setting_def *d = def_find(name);
 
 		if (d == NULL)
 			return perr_set(err, a, PERR_INPUT,
-					"unknown setting \"%s\"", name);
+			                "unknown setting \"%s\"", name);
 		if (!json_is_null(v) && value_check(ctx, d, v, err) != 0)
 			return -1;
 	}
 	if ((st = web_store(ctx, err)) == NULL)
 		return -1;
 	stored = stored_load(ctx, ctx->session->user);
-	json_object_foreach(body, name, v) {
+	json_object_foreach(body, name, v)
+	{
 		if (json_is_null(v))
 			json_object_del(stored, name);
 		else
@@ -327,9 +326,9 @@ web_api_settings_save(struct web_ctx *ctx, struct perr *err)
 	json_decref(stored);
 	if (text == NULL)
 		return perr_set(err, a, PERR_INTERNAL,
-				"cannot encode the settings");
+		                "cannot encode the settings");
 	rc = store_setting_set(st, ctx->session->user, SETTINGS_KEY, text,
-			       pt_now_unix(), a, err);
+	                       pt_now_unix(), a, err);
 	free(text);
 	if (rc != 0)
 		return -1;

@@ -18,102 +18,103 @@
 #define CHANGE (ROUTE_API | ROUTE_SESSION | ROUTE_CSRF)
 
 static const struct web_route routes[] = {
-	{"GET", "/", web_page_index, ROUTE_SESSION_OPTIONAL},
-	{"GET", "/healthz", web_api_health, API},
-	{"POST", "/api/Lang", web_api_lang, API},
-	{"POST", "/api/Login", web_api_login, API},
-	{"POST", "/api/Logout", web_api_logout, CHANGE},
-	{"POST", "/api/Session", web_api_session, USER},
-	/*
-	 * Reads need the token too: a JSON POST from another site cannot
-	 * carry it, so no read can be triggered cross-site either.
-	 */
-	{"POST", "/api/Folders", web_api_folders, CHANGE},
-	{"POST", "/api/FolderCreate", web_api_folder_create, CHANGE},
-	{"POST", "/api/FolderRename", web_api_folder_rename, CHANGE},
-	{"POST", "/api/FolderDelete", web_api_folder_delete, CHANGE},
-	{"POST", "/api/FolderSubscribe", web_api_folder_subscribe, CHANGE},
-	{"POST", "/api/FolderEmpty", web_api_folder_empty, CHANGE},
-	{"POST", "/api/MessageList", web_api_message_list, CHANGE},
-	{"POST", "/api/MessageSetSeen", web_api_message_set_seen, CHANGE},
-	{"POST", "/api/MessageSetFlagged", web_api_message_set_flagged, CHANGE},
-	{"POST", "/api/MessageMove", web_api_message_move, CHANGE},
-	{"POST", "/api/MessageDelete", web_api_message_delete, CHANGE},
-	{"POST", "/api/Message", web_api_message, CHANGE},
-	{"POST", "/api/MessageHeaders", web_api_message_headers, CHANGE},
-	{"POST", "/api/ImagesAllow", web_api_images_allow, CHANGE},
-	{"POST", "/api/ImagesDisallow", web_api_images_disallow, CHANGE},
-	{"POST", "/api/ImagesAllowed", web_api_images_allowed, CHANGE},
-	{"POST", "/api/Settings", web_api_settings, CHANGE},
-	{"POST", "/api/SettingsSave", web_api_settings_save, CHANGE},
-	{"POST", "/api/Filters", web_api_filters, CHANGE},
-	{"POST", "/api/FiltersSave", web_api_filters_save, CHANGE},
-	{"POST", "/api/FiltersScripts", web_api_filters_scripts, CHANGE},
-	{"POST", "/api/FiltersScriptGet", web_api_filters_script_get, CHANGE},
-	{"POST", "/api/FiltersScriptSave", web_api_filters_script_save, CHANGE},
-	{"POST", "/api/FiltersScriptActivate", web_api_filters_script_activate,
-	 CHANGE},
-	{"POST", "/api/FiltersScriptDelete", web_api_filters_script_delete,
-	 CHANGE},
-	{"POST", "/api/FiltersScriptRename", web_api_filters_script_rename,
-	 CHANGE},
-	/* Compose and send (api_compose.c, api_send.c, api_compose_from.c). */
-	{"POST", "/api/Upload", web_api_upload, CHANGE},
-	{"POST", "/api/UploadDelete", web_api_upload_delete, CHANGE},
-	{"POST", "/api/ComposeFrom", web_api_compose_from, CHANGE},
-	{"POST", "/api/SaveDraft", web_api_save_draft, CHANGE},
-	{"POST", "/api/Send", web_api_send, CHANGE},
-	{"POST", "/api/Identities", web_api_identities, CHANGE},
-	{"POST", "/api/IdentitySave", web_api_identity_save, CHANGE},
-	{"POST", "/api/IdentityDelete", web_api_identity_delete, CHANGE},
-	{"POST", "/api/AddressSuggest", web_api_address_suggest, CHANGE},
-	/* The address book (api_contacts.c). */
-	{"POST", "/api/Contacts", web_api_contacts, CHANGE},
-	{"POST", "/api/ContactSave", web_api_contact_save, CHANGE},
-	{"POST", "/api/ContactDelete", web_api_contact_delete, CHANGE},
-	{"POST", "/api/ContactsImport", web_api_contacts_import, CHANGE},
-	/* GETs that change nothing; the session cookie is required. */
-	{"GET", "/message/body", web_message_body, ROUTE_SESSION},
-	{"GET", "/message/part", web_message_part, ROUTE_SESSION},
-	{"GET", "/message/raw", web_message_raw, ROUTE_SESSION},
-	{"GET", "/message/zip", web_message_zip, ROUTE_SESSION},
-	{"GET", "/contacts/export", web_contacts_export, ROUTE_SESSION},
-	/*
-	 * The admin panel (admin_*.c, docs/ADMIN.md). The sign-in checks the
-	 * key itself; without an admin session the rest answer 404.
-	 */
-	{"POST", "/admin/login", web_admin_login, 0},
-	{"POST", "/admin/logout", web_admin_logout, ROUTE_ADMIN | ROUTE_CSRF},
-	{"GET", "/admin/", web_admin_dashboard, ROUTE_ADMIN},
-	{"GET", "/admin/domains", web_admin_domains, ROUTE_ADMIN},
-	{"GET", "/admin/domain", web_admin_domain_edit, ROUTE_ADMIN},
-	{"POST", "/admin/domain", web_admin_domain_save, ROUTE_ADMIN | ROUTE_CSRF},
-	{"POST", "/admin/domain/delete", web_admin_domain_delete,
-	 ROUTE_ADMIN | ROUTE_CSRF},
-	{"POST", "/admin/domain/toggle", web_admin_domain_toggle,
-	 ROUTE_ADMIN | ROUTE_CSRF},
-	{"GET", "/admin/settings", web_admin_settings, ROUTE_ADMIN},
-	{"POST", "/admin/settings", web_admin_settings_save,
-	 ROUTE_ADMIN | ROUTE_CSRF},
-	{"GET", "/admin/security", web_admin_security, ROUTE_ADMIN},
-	{"POST", "/admin/security/password", web_admin_security_password,
-	 ROUTE_ADMIN | ROUTE_CSRF},
-	{"POST", "/admin/security/totp", web_admin_security_totp,
-	 ROUTE_ADMIN | ROUTE_CSRF},
-	{"POST", "/admin/security/panel", web_admin_security_panel,
-	 ROUTE_ADMIN | ROUTE_CSRF},
-	{"POST", "/admin/session/end", web_admin_session_end,
-	 ROUTE_ADMIN | ROUTE_CSRF},
-	{"GET", "/admin/logs", web_admin_logs, ROUTE_ADMIN},
-	{"POST", "/admin/branding", web_admin_branding_save,
-	 ROUTE_ADMIN | ROUTE_CSRF},
-	{"GET", "/branding/logo", web_branding_logo, 0},
-	{"GET", "/branding/favicon", web_branding_favicon, 0},
+        {"GET", "/", web_page_index, ROUTE_SESSION_OPTIONAL},
+        {"GET", "/healthz", web_api_health, API},
+        {"POST", "/api/Lang", web_api_lang, API},
+        {"POST", "/api/Login", web_api_login, API},
+        {"POST", "/api/Logout", web_api_logout, CHANGE},
+        {"POST", "/api/Session", web_api_session, USER},
+        /*
+         * Reads need the token too: a JSON POST from another site cannot
+         * carry it, so no read can be triggered cross-site either.
+         */
+        {"POST", "/api/Folders", web_api_folders, CHANGE},
+        {"POST", "/api/FolderCreate", web_api_folder_create, CHANGE},
+        {"POST", "/api/FolderRename", web_api_folder_rename, CHANGE},
+        {"POST", "/api/FolderDelete", web_api_folder_delete, CHANGE},
+        {"POST", "/api/FolderSubscribe", web_api_folder_subscribe, CHANGE},
+        {"POST", "/api/FolderEmpty", web_api_folder_empty, CHANGE},
+        {"POST", "/api/MessageList", web_api_message_list, CHANGE},
+        {"POST", "/api/MessageSetSeen", web_api_message_set_seen, CHANGE},
+        {"POST", "/api/MessageSetFlagged", web_api_message_set_flagged, CHANGE},
+        {"POST", "/api/MessageMove", web_api_message_move, CHANGE},
+        {"POST", "/api/MessageDelete", web_api_message_delete, CHANGE},
+        {"POST", "/api/Message", web_api_message, CHANGE},
+        {"POST", "/api/MessageHeaders", web_api_message_headers, CHANGE},
+        {"POST", "/api/ImagesAllow", web_api_images_allow, CHANGE},
+        {"POST", "/api/ImagesDisallow", web_api_images_disallow, CHANGE},
+        {"POST", "/api/ImagesAllowed", web_api_images_allowed, CHANGE},
+        {"POST", "/api/Settings", web_api_settings, CHANGE},
+        {"POST", "/api/SettingsSave", web_api_settings_save, CHANGE},
+        {"POST", "/api/Filters", web_api_filters, CHANGE},
+        {"POST", "/api/FiltersSave", web_api_filters_save, CHANGE},
+        {"POST", "/api/FiltersScripts", web_api_filters_scripts, CHANGE},
+        {"POST", "/api/FiltersScriptGet", web_api_filters_script_get, CHANGE},
+        {"POST", "/api/FiltersScriptSave", web_api_filters_script_save, CHANGE},
+        {"POST", "/api/FiltersScriptActivate", web_api_filters_script_activate,
+         CHANGE},
+        {"POST", "/api/FiltersScriptDelete", web_api_filters_script_delete,
+         CHANGE},
+        {"POST", "/api/FiltersScriptRename", web_api_filters_script_rename,
+         CHANGE},
+        /* Compose and send (api_compose.c, api_send.c, api_compose_from.c). */
+        {"POST", "/api/Upload", web_api_upload, CHANGE},
+        {"POST", "/api/UploadDelete", web_api_upload_delete, CHANGE},
+        {"POST", "/api/ComposeFrom", web_api_compose_from, CHANGE},
+        {"POST", "/api/SaveDraft", web_api_save_draft, CHANGE},
+        {"POST", "/api/Send", web_api_send, CHANGE},
+        {"POST", "/api/Identities", web_api_identities, CHANGE},
+        {"POST", "/api/IdentitySave", web_api_identity_save, CHANGE},
+        {"POST", "/api/IdentityDelete", web_api_identity_delete, CHANGE},
+        {"POST", "/api/AddressSuggest", web_api_address_suggest, CHANGE},
+        /* The address book (api_contacts.c). */
+        {"POST", "/api/Contacts", web_api_contacts, CHANGE},
+        {"POST", "/api/ContactSave", web_api_contact_save, CHANGE},
+        {"POST", "/api/ContactDelete", web_api_contact_delete, CHANGE},
+        {"POST", "/api/ContactsImport", web_api_contacts_import, CHANGE},
+        /* GETs that change nothing; the session cookie is required. */
+        {"GET", "/message/body", web_message_body, ROUTE_SESSION},
+        {"GET", "/message/part", web_message_part, ROUTE_SESSION},
+        {"GET", "/message/raw", web_message_raw, ROUTE_SESSION},
+        {"GET", "/message/zip", web_message_zip, ROUTE_SESSION},
+        {"GET", "/contacts/export", web_contacts_export, ROUTE_SESSION},
+        /*
+         * The admin panel (admin_*.c, docs/ADMIN.md). The sign-in checks the
+         * key itself; without an admin session the rest answer 404.
+         */
+        {"POST", "/admin/login", web_admin_login, 0},
+        {"POST", "/admin/logout", web_admin_logout, ROUTE_ADMIN | ROUTE_CSRF},
+        {"GET", "/admin/", web_admin_dashboard, ROUTE_ADMIN},
+        {"GET", "/admin/domains", web_admin_domains, ROUTE_ADMIN},
+        {"GET", "/admin/domain", web_admin_domain_edit, ROUTE_ADMIN},
+        {"POST", "/admin/domain", web_admin_domain_save,
+         ROUTE_ADMIN | ROUTE_CSRF},
+        {"POST", "/admin/domain/delete", web_admin_domain_delete,
+         ROUTE_ADMIN | ROUTE_CSRF},
+        {"POST", "/admin/domain/toggle", web_admin_domain_toggle,
+         ROUTE_ADMIN | ROUTE_CSRF},
+        {"GET", "/admin/settings", web_admin_settings, ROUTE_ADMIN},
+        {"POST", "/admin/settings", web_admin_settings_save,
+         ROUTE_ADMIN | ROUTE_CSRF},
+        {"GET", "/admin/security", web_admin_security, ROUTE_ADMIN},
+        {"POST", "/admin/security/password", web_admin_security_password,
+         ROUTE_ADMIN | ROUTE_CSRF},
+        {"POST", "/admin/security/totp", web_admin_security_totp,
+         ROUTE_ADMIN | ROUTE_CSRF},
+        {"POST", "/admin/security/panel", web_admin_security_panel,
+         ROUTE_ADMIN | ROUTE_CSRF},
+        {"POST", "/admin/session/end", web_admin_session_end,
+         ROUTE_ADMIN | ROUTE_CSRF},
+        {"GET", "/admin/logs", web_admin_logs, ROUTE_ADMIN},
+        {"POST", "/admin/branding", web_admin_branding_save,
+         ROUTE_ADMIN | ROUTE_CSRF},
+        {"GET", "/branding/logo", web_branding_logo, 0},
+        {"GET", "/branding/favicon", web_branding_favicon, 0},
 };
 
 /* Flags whose middleware exists. Anything else fails closed. */
 #define ROUTE_FLAGS_AVAILABLE                                                  \
-	(ROUTE_API | ROUTE_SESSION | ROUTE_SESSION_OPTIONAL | ROUTE_CSRF | \
+	(ROUTE_API | ROUTE_SESSION | ROUTE_SESSION_OPTIONAL | ROUTE_CSRF |     \
 	 ROUTE_ADMIN)
 
 static bool
@@ -132,7 +133,7 @@ method_matches(const char *route_method, const char *method)
  */
 static const struct web_route *
 route_find(const struct http_request *req, bool *path_known_r,
-	   struct sbuf *allow_r)
+           struct sbuf *allow_r)
 {
 	size_t i;
 
@@ -173,7 +174,7 @@ pick_language(struct web_ctx *ctx)
 	(void)http_request_cookie(ctx->req, WEB_LANG_COOKIE, &choice);
 	(void)http_request_header(ctx->req, "accept-language", &accept);
 	ctx->lang = i18n_pick(ctx->state->i18n, choice, accept,
-			      strv_from_cstr(ctx->config->webmail.language));
+	                      strv_from_cstr(ctx->config->webmail.language));
 	ctx->lang_dict = web_state_lang_dict(ctx->state, ctx->lang);
 }
 
@@ -182,9 +183,9 @@ access_log(const struct web_ctx *ctx, uint64_t started)
 {
 	/* The path only: the query may carry the admin key. */
 	log_info("%s %.*s %d %llums", ctx->req->method,
-		 (int)(ctx->req->path.len > 200 ? 200 : ctx->req->path.len),
-		 ctx->req->path.p, ctx->resp->status,
-		 (unsigned long long)(pt_now_ms_monotonic() - started));
+	         (int)(ctx->req->path.len > 200 ? 200 : ctx->req->path.len),
+	         ctx->req->path.p, ctx->resp->status,
+	         (unsigned long long)(pt_now_ms_monotonic() - started));
 }
 
 void
@@ -212,12 +213,12 @@ web_dispatch(struct http_request *req, struct http_response *resp, void *app)
 	if (route == NULL) {
 		if (path_known) {
 			(void)http_response_set_header(resp, "Allow",
-						       sbuf_cstr(&allow));
+			                               sbuf_cstr(&allow));
 			perr_set(&err, req->arena, PERR_METHOD,
-				 "%s is not allowed here", req->method);
+			         "%s is not allowed here", req->method);
 		} else {
 			perr_set(&err, req->arena, PERR_NOTFOUND,
-				 "no such page");
+			         "no such page");
 		}
 		goto fail;
 	}
@@ -229,14 +230,15 @@ web_dispatch(struct http_request *req, struct http_response *resp, void *app)
 		/* An upload over the per-file or total limit says which. */
 		if (err.kind == PERR_LIMIT && route->handler == web_api_upload)
 			(void)web_upload_too_large(
-				&ctx, req->content_length <= req->limits->max_file,
-				&err);
+			        &ctx,
+			        req->content_length <= req->limits->max_file,
+			        &err);
 		goto fail;
 	}
 	if ((route->flags & ~ROUTE_FLAGS_AVAILABLE) != 0) {
 		perr_set(&err, req->arena, PERR_INTERNAL,
-			 "route %s needs middleware that is not available",
-			 route->path);
+		         "route %s needs middleware that is not available",
+		         route->path);
 		goto fail;
 	}
 	if (route->flags & ROUTE_SESSION) {
@@ -256,7 +258,7 @@ web_dispatch(struct http_request *req, struct http_response *resp, void *app)
 		if (web_admin_middleware(&ctx, route->flags, &err) != 0)
 			goto fail;
 	} else if ((route->flags & ROUTE_CSRF) &&
-		   web_csrf_check(&ctx, &err) != 0) {
+	           web_csrf_check(&ctx, &err) != 0) {
 		goto fail;
 	}
 	if (route->handler(&ctx, &err) != 0)

@@ -43,13 +43,13 @@ web_store(struct web_ctx *ctx, struct perr *err)
 	st = pthread_getspecific(store_key);
 	if (st != NULL)
 		return st;
-	if (store_open(ctx->config->paths.db_path, &st, ctx->req->arena,
-		       err) != 0)
+	if (store_open(ctx->config->paths.db_path, &st, ctx->req->arena, err) !=
+	    0)
 		return NULL;
 	if (pthread_setspecific(store_key, st) != 0) {
 		store_close(&st);
 		perr_set(err, ctx->req->arena, PERR_INTERNAL,
-			 "pthread_setspecific failed");
+		         "pthread_setspecific failed");
 		return NULL;
 	}
 	return st;
@@ -57,11 +57,11 @@ web_store(struct web_ctx *ctx, struct perr *err)
 
 void
 web_session_opts(const struct web_ctx *ctx, bool remember,
-		 struct session_opts *o)
+                 struct session_opts *o)
 {
 	o->idle_seconds = ctx->config->security.session_idle_minutes * 60u;
 	o->absolute_seconds =
-		ctx->config->security.session_absolute_hours * 3600u;
+	        ctx->config->security.session_absolute_hours * 3600u;
 	o->remember = remember;
 }
 
@@ -73,18 +73,18 @@ web_session_load(struct web_ctx *ctx, struct perr *err)
 
 	if (!http_request_cookie(ctx->req, SESSION_COOKIE, &cookie))
 		return perr_set(err, ctx->req->arena, PERR_AUTH,
-				"not signed in");
+		                "not signed in");
 	st = web_store(ctx, err);
 	if (st == NULL)
 		return -1;
 	if (session_load(st, cookie, pt_now_unix(), ctx->req->arena,
-			 &ctx->session, err) != 0) {
+	                 &ctx->session, err) != 0) {
 		if (err->kind == PERR_AUTH)
 			ctx->error_key = "L_ERROR_SESSION_EXPIRED";
 		return -1;
 	}
 	log_set_context(ctx->req->id, ctx->req->remote_addr,
-			ctx->session->user);
+	                ctx->session->user);
 	return 0;
 }
 
@@ -100,8 +100,8 @@ web_csrf_check(struct web_ctx *ctx, struct perr *err)
 	    !session_csrf_ok(ctx->session, token)) {
 		ctx->error_key = "L_ERROR_CSRF";
 		return perr_set(err, ctx->req->arena, PERR_FORBIDDEN,
-				"missing or wrong %s header",
-				SESSION_CSRF_HEADER);
+		                "missing or wrong %s header",
+		                SESSION_CSRF_HEADER);
 	}
 	return 0;
 }
@@ -121,8 +121,8 @@ wipe_secret(void *arg)
 
 int
 web_session_credentials(struct web_ctx *ctx, struct arena *a,
-			const struct config_domain **dom_r, const char **user_r,
-			const char **password_r, struct perr *err)
+                        const struct config_domain **dom_r, const char **user_r,
+                        const char **password_r, struct perr *err)
 {
 	struct strv user, domain, email;
 	struct sbuf pw;
@@ -133,7 +133,7 @@ web_session_credentials(struct web_ctx *ctx, struct arena *a,
 	if (ctx->session == NULL)
 		return perr_set(err, a, PERR_AUTH, "not signed in");
 	if (config_login_split(ctx->config, strv_from_cstr(ctx->session->user),
-			       a, &user, &domain, &email, err) != 0)
+	                       a, &user, &domain, &email, err) != 0)
 		return -1;
 	dom = config_domain_for(ctx->config, domain);
 	if (dom->disabled)
@@ -150,13 +150,15 @@ web_session_credentials(struct web_ctx *ctx, struct arena *a,
 		sbuf_free(&pw);
 		return perr_set(err, a, PERR_LIMIT, "out of request memory");
 	}
-	/* The copy lives in the request arena: wipe it when the request ends. */
+	/* The copy lives in the request arena: wipe it when the request ends.
+	 */
 	wipe->p = copy;
 	wipe->n = pw.len;
 	arena_defer(a, wipe_secret, wipe);
 	sbuf_free(&pw);
 	*dom_r = dom;
-	*user_r = dom->imap_short_login ? strv_dup(a, user) : ctx->session->user;
+	*user_r =
+	        dom->imap_short_login ? strv_dup(a, user) : ctx->session->user;
 	*password_r = copy;
 	return 0;
 }
@@ -169,8 +171,8 @@ web_user_domain(struct web_ctx *ctx)
 
 	if (ctx->session == NULL ||
 	    config_login_split(ctx->config, strv_from_cstr(ctx->session->user),
-			       ctx->req->arena, &user, &domain, &email,
-			       &err) != 0)
+	                       ctx->req->arena, &user, &domain, &email,
+	                       &err) != 0)
 		return ctx->config->default_domain;
 	return config_domain_for(ctx->config, domain);
 }
@@ -178,11 +180,10 @@ web_user_domain(struct web_ctx *ctx)
 /* What the pool needs to open a connection for this session. */
 static int
 session_credentials(void *arg, struct arena *a,
-		    const struct config_domain **dom_r, const char **user_r,
-		    const char **password_r, struct perr *err)
+                    const struct config_domain **dom_r, const char **user_r,
+                    const char **password_r, struct perr *err)
 {
-	return web_session_credentials(arg, a, dom_r, user_r, password_r,
-				       err);
+	return web_session_credentials(arg, a, dom_r, user_r, password_r, err);
 }
 
 struct imap_checkout {
@@ -209,15 +210,15 @@ web_imap(struct web_ctx *ctx, struct imap_conn **c_r, struct perr *err)
 	}
 	if (ctx->session == NULL)
 		return perr_set(err, ctx->req->arena, PERR_AUTH,
-				"not signed in");
+		                "not signed in");
 	co = arena_new(ctx->req->arena, struct imap_checkout);
 	if (co == NULL)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-				"out of request memory");
+		                "out of request memory");
 	co->pool = ctx->app->imap_pool;
 	if (imap_pool_checkout(co->pool, ctx->session->id_hash,
-			       session_credentials, ctx, ctx->req->arena,
-			       &co->conn, err) != 0) {
+	                       session_credentials, ctx, ctx->req->arena,
+	                       &co->conn, err) != 0) {
 		if (err->kind == PERR_AUTH) {
 			/* The password changed since login: sign in again. */
 			ctx->error_key = "L_ERROR_SESSION_EXPIRED";

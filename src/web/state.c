@@ -11,7 +11,7 @@
 
 static void
 log_config_diag(void *ctx, enum config_diag_level level, const char *file,
-		unsigned line, const char *msg)
+                unsigned line, const char *msg)
 {
 	(void)ctx;
 	if (level == CONFIG_DIAG_ERROR)
@@ -34,7 +34,7 @@ state_free(struct web_state *st)
 
 static int
 state_build(struct web_app *app, struct web_state **st_r, struct arena *a,
-	    struct perr *err)
+            struct perr *err)
 {
 	struct web_state *st;
 	const struct i18n_catalog *const *cats;
@@ -44,7 +44,7 @@ state_build(struct web_app *app, struct web_state **st_r, struct arena *a,
 	st = pt_xcalloc(1, sizeof(*st));
 	st->refs = 1;
 	if (config_load(app->data_dir, log_config_diag, NULL, &st->config, a,
-			err) != 0)
+	                err) != 0)
 		goto fail;
 	dir = arena_printf(a, "%s/i18n", app->share_dir);
 	if (dir == NULL || i18n_load(dir, &st->i18n, err) != 0)
@@ -65,8 +65,8 @@ state_build(struct web_app *app, struct web_state **st_r, struct arena *a,
 	 */
 	st->arena = arena_create("web-state", 64 * 1024, 0);
 	st->n_langs = i18n_languages(st->i18n, &cats);
-	st->lang_dicts = arena_new_array(st->arena, struct tmpl_dict *,
-					 st->n_langs);
+	st->lang_dicts =
+	        arena_new_array(st->arena, struct tmpl_dict *, st->n_langs);
 	PT_ASSERT(st->lang_dicts != NULL);
 	for (i = 0; i < st->n_langs; i++) {
 		struct tmpl_dict *d = tmpl_dict_create(st->arena, "lang");
@@ -134,7 +134,7 @@ web_state_release(struct web_app *app, struct web_state *st)
 
 int
 web_app_create(const struct web_app_opts *opts, struct web_app **app_r,
-	       struct arena *a, struct perr *err)
+               struct arena *a, struct perr *err)
 {
 	struct web_app *app;
 	unsigned char rnd[4];
@@ -145,15 +145,15 @@ web_app_create(const struct web_app_opts *opts, struct web_app **app_r,
 	app = pt_xcalloc(1, sizeof(*app));
 	app->data_dir = pt_xstrdup(opts->data_dir);
 	app->share_dir = pt_xstrdup(opts->share_dir);
-	app->static_url = pt_xstrdup(opts->static_url != NULL ?
-					     opts->static_url : "/static");
+	app->static_url = pt_xstrdup(opts->static_url != NULL ? opts->static_url
+	                                                      : "/static");
 	pthread_mutex_init(&app->lock, NULL);
 	app->started = pt_now_unix();
 	/* Changes at every start: browsers refetch assets after upgrades. */
 	pt_random_bytes(rnd, sizeof(rnd));
 	hex = codec_hex_encode(a, rnd, sizeof(rnd));
-	if (hex == NULL || !pt_strlcpy(app->asset_version, hex,
-				       sizeof(app->asset_version))) {
+	if (hex == NULL ||
+	    !pt_strlcpy(app->asset_version, hex, sizeof(app->asset_version))) {
 		web_app_destroy(&app);
 		return perr_set(err, a, PERR_INTERNAL, "out of memory");
 	}

@@ -24,8 +24,8 @@ struct web_app;
 struct config;
 
 struct web_app_opts {
-	const char *data_dir;  /* DATA (SnappyMail layout) */
-	const char *share_dir; /* holds templates/ and i18n/ */
+	const char *data_dir;   /* DATA (SnappyMail layout) */
+	const char *share_dir;  /* holds templates/ and i18n/ */
 	const char *static_url; /* URL prefix nginx serves static/ at */
 };
 
@@ -35,7 +35,7 @@ struct web_app_opts {
  * it is missing. On failure *app_r is untouched and err says what broke.
  */
 int web_app_create(const struct web_app_opts *opts, struct web_app **app_r,
-		   struct arena *a, struct perr *err) PT_WARN_UNUSED;
+                   struct arena *a, struct perr *err) PT_WARN_UNUSED;
 void web_app_destroy(struct web_app **appp);
 
 /*
@@ -43,12 +43,12 @@ void web_app_destroy(struct web_app **appp);
  * the running state stays and err says why. Thread-safe; called from the
  * signal thread on SIGHUP.
  */
-int web_app_reload(struct web_app *app, struct arena *a, struct perr *err)
-	PT_WARN_UNUSED;
+int web_app_reload(struct web_app *app, struct arena *a,
+                   struct perr *err) PT_WARN_UNUSED;
 
 /* The http_handler_fn: ctx is the struct web_app. */
 void web_dispatch(struct http_request *req, struct http_response *resp,
-		  void *ctx);
+                  void *ctx);
 
 /* The http limits that follow from the current config. */
 void web_app_http_limits(struct web_app *app, struct http_limits *l);

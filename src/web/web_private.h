@@ -19,7 +19,7 @@ struct web_state {
 	struct config *config;
 	struct tmpl_cache *templates;
 	struct i18n *i18n;
-	struct arena *arena;	       /* the catalog dictionaries */
+	struct arena *arena;           /* the catalog dictionaries */
 	struct tmpl_dict **lang_dicts; /* parallel to i18n_languages() */
 	size_t n_langs;
 };
@@ -64,11 +64,11 @@ struct web_ctx {
 typedef int web_handler_fn(struct web_ctx *ctx, struct perr *err);
 
 enum route_flag {
-	ROUTE_SESSION = 1 << 0,	  /* needs a logged-in user */
-	ROUTE_CSRF = 1 << 1,	  /* state-changing: token required */
-	ROUTE_ADMIN = 1 << 2,	  /* admin session required */
-	ROUTE_RATELIMIT = 1 << 3, /* counts against the login limiter */
-	ROUTE_API = 1 << 4,	  /* JSON API: errors as JSON */
+	ROUTE_SESSION = 1 << 0,          /* needs a logged-in user */
+	ROUTE_CSRF = 1 << 1,             /* state-changing: token required */
+	ROUTE_ADMIN = 1 << 2,            /* admin session required */
+	ROUTE_RATELIMIT = 1 << 3,        /* counts against the login limiter */
+	ROUTE_API = 1 << 4,              /* JSON API: errors as JSON */
 	ROUTE_SESSION_OPTIONAL = 1 << 5, /* load a session if there is one */
 };
 
@@ -83,7 +83,7 @@ struct web_route {
 struct web_state *web_state_acquire(struct web_app *app);
 void web_state_release(struct web_app *app, struct web_state *st);
 const struct tmpl_dict *web_state_lang_dict(const struct web_state *st,
-					    const struct i18n_catalog *cat);
+                                            const struct i18n_catalog *cat);
 
 /* render.c */
 /*
@@ -94,7 +94,7 @@ const struct tmpl_dict *web_state_lang_dict(const struct web_state *st,
 struct tmpl_dict *web_page_dict(struct web_ctx *ctx, const char *page_title);
 /* Expand a page template into the response with the given status. */
 int web_render_page(struct web_ctx *ctx, int status, const char *tpl,
-		    struct tmpl_dict *dict, struct perr *err);
+                    struct tmpl_dict *dict, struct perr *err);
 /* The one place that turns an error into a response (HTML or JSON). */
 void web_render_error(struct web_ctx *ctx, const struct perr *err);
 /* {"error": {"code", "message"}} code names, e.g. "NotFound". */
@@ -105,7 +105,7 @@ const char *web_error_code(enum perr_kind kind);
  * to the error object.
  */
 void web_error_custom(struct web_ctx *ctx, int status, const char *code,
-		      const char *message, struct json_t *fields);
+                      const char *message, struct json_t *fields);
 /* Send a JSON value (stolen) with status 200. */
 int web_reply_json(struct web_ctx *ctx, struct json_t *v, struct perr *err);
 /* Secure flag for cookies: HTTPS request or [security] force_https. */
@@ -128,14 +128,14 @@ int web_imap(struct web_ctx *ctx, struct imap_conn **c_r, struct perr *err);
  * password (wiped when a resets).
  */
 int web_session_credentials(struct web_ctx *ctx, struct arena *a,
-			    const struct config_domain **dom_r,
-			    const char **user_r, const char **password_r,
-			    struct perr *err);
+                            const struct config_domain **dom_r,
+                            const char **user_r, const char **password_r,
+                            struct perr *err);
 /* The session user's domain settings (the default domain's on failure). */
 const struct config_domain *web_user_domain(struct web_ctx *ctx);
 /* Session options from the config (lifetimes). */
 void web_session_opts(const struct web_ctx *ctx, bool remember,
-		      struct session_opts *o);
+                      struct session_opts *o);
 
 /* Handlers (one file per feature area). */
 int web_api_login(struct web_ctx *ctx, struct perr *err);
@@ -174,18 +174,18 @@ struct web_msg_view {
 };
 /* Fetch the structure of folder/uid (part: an attached message or NULL). */
 int web_msg_load(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
-		 uint32_t uid, const char *part, struct web_msg_view *v,
-		 struct perr *err);
+                 uint32_t uid, const char *part, struct web_msg_view *v,
+                 struct perr *err);
 /* One text part fetched and decoded to UTF-8 (format=flowed undone). */
 int web_msg_part_text(struct imap_conn *c, const struct web_msg_view *v,
-		      const struct imap_part *p, struct strv *text_r,
-		      struct perr *err);
+                      const struct imap_part *p, struct strv *text_r,
+                      struct perr *err);
 /* The attachment leaves (what the Message call lists), in order. */
 size_t web_msg_attachments(const struct web_msg_view *v,
-			   const struct imap_part ***parts_r);
+                           const struct imap_part ***parts_r);
 /* The clean file name Message shows for an attachment part. */
 const char *web_msg_attachment_name(const struct web_msg_view *v,
-				    const struct imap_part *p);
+                                    const struct imap_part *p);
 /* api_images.c: "always show images from this sender" (docs/API.md). */
 int web_api_images_allow(struct web_ctx *ctx, struct perr *err);
 int web_api_images_disallow(struct web_ctx *ctx, struct perr *err);
@@ -196,7 +196,7 @@ int web_api_images_allowed(struct web_ctx *ctx, struct perr *err);
  * PERR_INPUT otherwise.
  */
 int web_images_sender_normalise(const char *in, struct arena *a,
-				const char **out_r, struct perr *err);
+                                const char **out_r, struct perr *err);
 /* Whether address is in the session user's list; false on any failure. */
 bool web_images_sender_allowed(struct web_ctx *ctx, const char *address);
 /* api_settings.c: the user's preferences (docs/API.md). */
@@ -212,7 +212,7 @@ bool web_settings_images_always(struct web_ctx *ctx);
 bool web_settings_read_on_open(struct web_ctx *ctx);
 /* At sign-in: set the language cookie to the account's choice, if any. */
 int web_settings_login_lang(struct web_ctx *ctx, const char *user,
-			    struct perr *err);
+                            struct perr *err);
 /* api_filters.c: filter rules and raw Sieve scripts (docs/API.md). */
 int web_api_filters(struct web_ctx *ctx, struct perr *err);
 int web_api_filters_save(struct web_ctx *ctx, struct perr *err);
@@ -254,7 +254,7 @@ struct web_identity {
 };
 /* The user's identities (at least one; exactly one is_default). */
 int web_compose_identities(struct web_ctx *ctx, struct web_identity **v_r,
-			   size_t *n_r, struct perr *err);
+                           size_t *n_r, struct perr *err);
 /* The JSON body object, or NULL. */
 struct json_t *web_json_body(struct web_ctx *ctx);
 /*
@@ -262,12 +262,12 @@ struct json_t *web_json_body(struct web_ctx *ctx);
  * required). A NUL inside is a header_injection error.
  */
 int web_json_str(struct web_ctx *ctx, const char *name, bool required,
-		 size_t max, const char **v_r, struct perr *err);
+                 size_t max, const char **v_r, struct perr *err);
 /* Set the API code for what mime refused (header_injection, ...). */
 void web_compose_fail_code(struct web_ctx *ctx, const struct perr *err);
 /* The multipart field "file" of the request, or NULL with PERR_INPUT. */
 const struct http_upload *web_upload_field(struct web_ctx *ctx,
-					   struct perr *err);
+                                           struct perr *err);
 /* 413 "too_large" naming the per-file or the total limit. */
 int web_upload_too_large(struct web_ctx *ctx, bool total, struct perr *err);
 /*
@@ -275,8 +275,8 @@ int web_upload_too_large(struct web_ctx *ctx, bool total, struct perr *err);
  * uploads; *json_r gets {"id","name","type","size"}.
  */
 int web_upload_store(struct web_ctx *ctx, const char *name, const char *type,
-		     struct strv data, const char *src_path, uint64_t size,
-		     struct json_t **json_r, struct perr *err);
+                     struct strv data, const char *src_path, uint64_t size,
+                     struct json_t **json_r, struct perr *err);
 /* munmap(p, n) when a resets; -1 (unmapped now) when a is full. */
 int web_defer_munmap(struct arena *a, void *p, size_t n);
 /* Remove the session's uploads (logout) and any left by ended sessions. */

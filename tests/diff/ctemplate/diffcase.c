@@ -54,22 +54,38 @@ unescape(const char *s, size_t n)
 		}
 		i++;
 		switch (s[i]) {
-		case 'n': b.p[o++] = '\n'; break;
-		case 'r': b.p[o++] = '\r'; break;
-		case 't': b.p[o++] = '\t'; break;
-		case 'v': b.p[o++] = '\v'; break;
-		case 'f': b.p[o++] = '\f'; break;
-		case 's': b.p[o++] = ' '; break;
-		case '0': b.p[o++] = '\0'; break;
+		case 'n':
+			b.p[o++] = '\n';
+			break;
+		case 'r':
+			b.p[o++] = '\r';
+			break;
+		case 't':
+			b.p[o++] = '\t';
+			break;
+		case 'v':
+			b.p[o++] = '\v';
+			break;
+		case 'f':
+			b.p[o++] = '\f';
+			break;
+		case 's':
+			b.p[o++] = ' ';
+			break;
+		case '0':
+			b.p[o++] = '\0';
+			break;
 		case 'x':
 			if (i + 2 < n && hexval(s[i + 1]) >= 0 &&
 			    hexval(s[i + 2]) >= 0) {
 				b.p[o++] = (char)(hexval(s[i + 1]) * 16 +
-						  hexval(s[i + 2]));
+				                  hexval(s[i + 2]));
 				i += 2;
 			}
 			break;
-		default: b.p[o++] = s[i]; break;
+		default:
+			b.p[o++] = s[i];
+			break;
 		}
 	}
 	b.p[o] = '\0';
@@ -131,9 +147,9 @@ diffcase_load(const char *path, struct diffcase *c)
 			continue;
 		rest = word(line, eol, &wn);
 		if (wn == 5 && memcmp(line, "strip", 5) == 0) {
-			c->strip = strncmp(rest, "blank", 5) == 0	 ? 1
-				   : strncmp(rest, "whitespace", 10) == 0 ? 2
-									  : 0;
+			c->strip = strncmp(rest, "blank", 5) == 0         ? 1
+			           : strncmp(rest, "whitespace", 10) == 0 ? 2
+			                                                  : 0;
 		} else if (wn == 7 && memcmp(line, "exclude", 7) == 0) {
 			c->exclude = copy(rest, (size_t)(eol - rest));
 		} else if (wn == 4 && memcmp(line, "file", 4) == 0) {
@@ -149,15 +165,16 @@ diffcase_load(const char *path, struct diffcase *c)
 					return -1;
 				}
 				c->ftext[c->nfiles] =
-					stop > eol ? copy(eol + 1,
-							  (size_t)(stop - eol - 1))
-						   : copy("", 0);
+				        stop > eol
+				                ? copy(eol + 1,
+				                       (size_t)(stop - eol - 1))
+				                : copy("", 0);
 				eol = stop + 4;
 				if (eol > end)
 					eol = end;
 			} else {
 				c->ftext[c->nfiles] =
-					unescape(rest2, (size_t)(eol - rest2));
+				        unescape(rest2, (size_t)(eol - rest2));
 			}
 			c->nfiles++;
 		} else {

@@ -20,8 +20,8 @@ struct diffcase_bytes {
 };
 
 struct diffcase_op {
-	char op[16];		   /* set, global, tglobal, show, tshow,
-				      section, include, end */
+	char op[16];                /* set, global, tglobal, show, tshow,
+	                               section, include, end */
 	struct diffcase_bytes a, b; /* arguments, unescaped */
 };
 

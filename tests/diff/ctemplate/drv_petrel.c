@@ -18,8 +18,8 @@ x_upper(struct strv in, struct strv arg, void *ctx, struct sbuf *out)
 	(void)ctx;
 	for (i = 0; i < in.len; i++)
 		sbuf_append_char(out, (char)(in.p[i] >= 'a' && in.p[i] <= 'z'
-						     ? in.p[i] - 32
-						     : in.p[i]));
+		                                     ? in.p[i] - 32
+		                                     : in.p[i]));
 }
 
 /* A template error is an expected outcome: say so and exit cleanly. */
@@ -52,10 +52,10 @@ main(int argc, char **argv)
 		return 2;
 	strip = (enum tmpl_strip)c.strip;
 	for (i = 0; i < c.nfiles; i++)
-		if (tmpl_cache_add_string(cache, c.fname[i].p,
-					  (struct strv){c.ftext[i].p,
-							c.ftext[i].len},
-					  strip, &err) < 0)
+		if (tmpl_cache_add_string(
+		            cache, c.fname[i].p,
+		            (struct strv){c.ftext[i].p, c.ftext[i].len}, strip,
+		            &err) < 0)
 			return error(&cache, &a);
 	stack[0] = tmpl_dict_create(a, "root");
 	for (i = 0; i < c.nops; i++) {
@@ -72,14 +72,14 @@ main(int argc, char **argv)
 			tmpl_dict_show_section(stack[sp], op->a.p);
 		} else if (strcmp(op->op, "tshow") == 0) {
 			tmpl_dict_show_template_global_section(stack[sp],
-							       op->a.p);
+			                                       op->a.p);
 		} else if (strcmp(op->op, "section") == 0 && sp < 63) {
-			stack[sp + 1] = tmpl_dict_add_section(stack[sp],
-							      op->a.p);
+			stack[sp + 1] =
+			        tmpl_dict_add_section(stack[sp], op->a.p);
 			sp++;
 		} else if (strcmp(op->op, "include") == 0 && sp < 63) {
 			stack[sp + 1] = tmpl_dict_add_include(
-				stack[sp], op->a.p, op->b.len ? op->b.p : NULL);
+			        stack[sp], op->a.p, op->b.len ? op->b.p : NULL);
 			sp++;
 		} else if (strcmp(op->op, "end") == 0 && sp > 0) {
 			sp--;

@@ -1008,13 +1008,13 @@ list_total(struct imap_conn *c, const char *folder, const char *search,
 	if (imap_list_messages(c, folder, &q, A, &page, &err) != 0)
 		fail_msg("%s: %s", what, err.msg);
 	after = stats_of(c);
-	if (sent && after.sorts + after.searches ==
-	                    before.sorts + before.searches)
+	if (sent &&
+	    after.sorts + after.searches == before.sorts + before.searches)
 		fail_msg("%s: expected a SORT/SEARCH, the cache answered",
 		         what);
-	if (!sent && (after.sorts != before.sorts ||
-	              after.searches != before.searches ||
-	              after.uid_cache_hits != before.uid_cache_hits + 1))
+	if (!sent &&
+	    (after.sorts != before.sorts || after.searches != before.searches ||
+	     after.uid_cache_hits != before.uid_cache_hits + 1))
 		fail_msg("%s: expected a cache hit, sorts %llu -> %llu", what,
 		         (unsigned long long)before.sorts,
 		         (unsigned long long)after.sorts);
@@ -1032,9 +1032,10 @@ deliver_to_alice(const char *subject)
 	assert_true(fd >= 0);
 	f = fdopen(fd, "w");
 	assert_non_null(f);
-	fprintf(f, "From: Dee <dee@example.test>\r\nTo: alice@example.test\r\n"
-	           "Subject: %s\r\nDate: Thu, 4 Jan 2024 10:00:00 +0000\r\n"
-	           "Message-ID: <%u.deliver@test>\r\n\r\nhello\r\n",
+	fprintf(f,
+	        "From: Dee <dee@example.test>\r\nTo: alice@example.test\r\n"
+	        "Subject: %s\r\nDate: Thu, 4 Jan 2024 10:00:00 +0000\r\n"
+	        "Message-ID: <%u.deliver@test>\r\n\r\nhello\r\n",
 	        subject, (unsigned)rand());
 	fclose(f);
 	cmd = arena_printf(A,
@@ -1077,11 +1078,10 @@ test_uid_cache_skips_sort_until_the_folder_changes(void **state)
 	        list_total(c, "T-cache", "first", false, "search warm"), 1);
 
 	/* a move through another connection: the NOOP brings EXPUNGE */
-	assert_int_equal(imap_move(other, "T-cache", &u2, 1, "T-cache-dest",
-	                           A, &err),
-	                 0);
-	assert_int_equal(list_total(c, "T-cache", NULL, true, "after move"),
-	                 2);
+	assert_int_equal(
+	        imap_move(other, "T-cache", &u2, 1, "T-cache-dest", A, &err),
+	        0);
+	assert_int_equal(list_total(c, "T-cache", NULL, true, "after move"), 2);
 	assert_int_equal(list_total(c, "T-cache", NULL, false, "warm again"),
 	                 2);
 
@@ -1106,9 +1106,8 @@ test_uid_cache_skips_sort_until_the_folder_changes(void **state)
 	                            "unread after other's STORE"),
 	                 2);
 	/* ... and one made through the same connection */
-	assert_int_equal(imap_set_flags(c, "T-cache", &u3, 1,
-	                                IMAP_FLAGS_REMOVE, IMAP_MSG_SEEN, NULL,
-	                                0, A, &err),
+	assert_int_equal(imap_set_flags(c, "T-cache", &u3, 1, IMAP_FLAGS_REMOVE,
+	                                IMAP_MSG_SEEN, NULL, 0, A, &err),
 	                 0);
 	assert_int_equal(list_total(c, "T-cache", "is:unread", true,
 	                            "unread after own STORE"),
@@ -1124,21 +1123,17 @@ test_uid_cache_skips_sort_until_the_folder_changes(void **state)
 	                 3);
 
 	/* delete and move through the same connection */
-	assert_int_equal(imap_delete_messages(c, "T-cache", &u3, 1, true, A,
-	                                      &err),
-	                 0);
-	assert_int_equal(list_total(c, "T-cache", NULL, true, "own delete"),
-	                 2);
-	assert_int_equal(imap_move(c, "T-cache", &u1, 1, "T-cache-dest", A,
-	                           &err),
-	                 0);
+	assert_int_equal(
+	        imap_delete_messages(c, "T-cache", &u3, 1, true, A, &err), 0);
+	assert_int_equal(list_total(c, "T-cache", NULL, true, "own delete"), 2);
+	assert_int_equal(
+	        imap_move(c, "T-cache", &u1, 1, "T-cache-dest", A, &err), 0);
 	assert_int_equal(list_total(c, "T-cache", NULL, true, "own move"), 1);
 	assert_int_equal(list_total(c, "T-cache-dest", NULL, true, "dest"), 2);
 
 	/* new mail delivered through LMTP into INBOX */
 	n0 = list_total(c, "INBOX", NULL, true, "inbox");
-	assert_int_equal(list_total(c, "INBOX", NULL, false, "inbox warm"),
-	                 n0);
+	assert_int_equal(list_total(c, "INBOX", NULL, false, "inbox warm"), n0);
 	deliver_to_alice("cache test");
 	assert_int_equal(list_total(c, "INBOX", NULL, true, "after delivery"),
 	                 n0 + 1);
@@ -1198,8 +1193,7 @@ test_row_cache_fetches_only_flags_when_warm(void **state)
 	assert_string_equal(warm.rows[1].from.name, "Jürgen");
 	assert_string_equal(warm.rows[1].preview, "Preview text of one");
 	/* flags still come fresh from the server */
-	assert_int_equal(imap_set_flags(other, "T-rows", &u1, 1,
-	                                IMAP_FLAGS_ADD,
+	assert_int_equal(imap_set_flags(other, "T-rows", &u1, 1, IMAP_FLAGS_ADD,
 	                                IMAP_MSG_SEEN | IMAP_MSG_FLAGGED, NULL,
 	                                0, A, &err),
 	                 0);
@@ -1245,14 +1239,14 @@ test_row_cache_eviction_keeps_pages_right(void **state)
 	q.sort = IMAP_SORT_SUBJECT; /* scatters the UIDs of a page */
 	for (page = 0; page < 14; page++) {
 		q.offset = page * 50;
-		assert_int_equal(
-		        imap_list_messages(c, "Big", &q, A, &p1, &err), 0);
+		assert_int_equal(imap_list_messages(c, "Big", &q, A, &p1, &err),
+		                 0);
 	}
 	fresh = login_as("bob@example.test");
 	for (page = 0; page < 14; page += 3) {
 		q.offset = page * 50;
-		assert_int_equal(
-		        imap_list_messages(c, "Big", &q, A, &p1, &err), 0);
+		assert_int_equal(imap_list_messages(c, "Big", &q, A, &p1, &err),
+		                 0);
 		assert_int_equal(
 		        imap_list_messages(fresh, "Big", &q, A, &p2, &err), 0);
 		assert_int_equal(p1.n, 50);

@@ -94,7 +94,8 @@ bob_has(const char *subject)
 		if (page.n > 0)
 			break;
 		usleep(100 * 1000);
-		(void)imap_noop(c, &err);
+		if (imap_noop(c, &err) != 0)
+			fail_msg("noop: %s", err.msg);
 	}
 	imap_logout(c);
 	imap_conn_destroy(&c);

@@ -33,16 +33,16 @@ test_hash_roundtrip_and_wrong_secret(void **state)
 
 	(void)state;
 	assert_int_equal(admin_hash(ADMIN_HASH_KEY, STRV_LIT("admin_f0e5a5aa"),
-				    A, &h, &err),
-			 0);
+	                            A, &h, &err),
+	                 0);
 	assert_true(strncmp(h, "pbkdf2-sha256$100000$", 21) == 0);
 	assert_true(admin_hash_verify(ADMIN_HASH_KEY, h,
-				      STRV_LIT("admin_f0e5a5aa")));
+	                              STRV_LIT("admin_f0e5a5aa")));
 	assert_false(admin_hash_verify(ADMIN_HASH_KEY, h,
-				       STRV_LIT("admin_f0e5a5ab")));
-	assert_int_equal(admin_hash(ADMIN_HASH_PASSWORD, STRV_LIT("pw"), A, &h,
-				    &err),
-			 0);
+	                               STRV_LIT("admin_f0e5a5ab")));
+	assert_int_equal(
+	        admin_hash(ADMIN_HASH_PASSWORD, STRV_LIT("pw"), A, &h, &err),
+	        0);
 	assert_true(strncmp(h, "$scrypt$32768$8$1$", 18) == 0);
 	assert_true(admin_hash_verify(ADMIN_HASH_PASSWORD, h, STRV_LIT("pw")));
 	assert_false(admin_hash_verify(ADMIN_HASH_PASSWORD, h, STRV_LIT("pW")));
@@ -52,21 +52,25 @@ static void
 test_hash_verify_rejects_missing_and_malformed(void **state)
 {
 	static const char *const bad[] = {
-		NULL, "", "pbkdf2-sha256$100000$zz$zz",
-		"pbkdf2-sha256$999999999$00000000000000000000000000000000$"
-		"0000000000000000000000000000000000000000000000000000000000000000",
-		"$scrypt$3$8$1$00000000000000000000000000000000$"
-		"0000000000000000000000000000000000000000000000000000000000000000",
-		"$scrypt$32768$8$1$00$00$00",
+	        NULL,
+	        "",
+	        "pbkdf2-sha256$100000$zz$zz",
+	        "pbkdf2-sha256$999999999$00000000000000000000000000000000$"
+	        "00000000000000000000000000000000000000000000000000000000000000"
+	        "00",
+	        "$scrypt$3$8$1$00000000000000000000000000000000$"
+	        "00000000000000000000000000000000000000000000000000000000000000"
+	        "00",
+	        "$scrypt$32768$8$1$00$00$00",
 	};
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_false(admin_hash_verify(ADMIN_HASH_KEY, bad[i],
-					       STRV_LIT("")));
+		                               STRV_LIT("")));
 		assert_false(admin_hash_verify(ADMIN_HASH_PASSWORD, bad[i],
-					       STRV_LIT("")));
+		                               STRV_LIT("")));
 	}
 }
 
@@ -84,8 +88,8 @@ test_generated_credentials_have_the_documented_form(void **state)
 	assert_int_equal(strlen(p), 16);
 	for (i = 0; i < 16; i++)
 		assert_true((p[i] >= 'a' && p[i] <= 'z') ||
-			    (p[i] >= 'A' && p[i] <= 'Z') ||
-			    (p[i] >= '0' && p[i] <= '9'));
+		            (p[i] >= 'A' && p[i] <= 'Z') ||
+		            (p[i] >= '0' && p[i] <= '9'));
 	assert_string_not_equal(admin_generate_password(A), p);
 }
 
@@ -96,9 +100,9 @@ test_totp_rfc6238_vectors(void **state)
 	static const struct {
 		int64_t t;
 		unsigned code;
-	} v[] = {{59, 287082},	       {1111111109, 81804},
-		 {1111111111, 50471},  {1234567890, 5924},
-		 {2000000000, 279037}, {20000000000, 353130}};
+	} v[] = {{59, 287082},         {1111111109, 81804},
+	         {1111111111, 50471},  {1234567890, 5924},
+	         {2000000000, 279037}, {20000000000, 353130}};
 	const char *secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 	unsigned code;
 	size_t i;
@@ -116,8 +120,9 @@ test_totp_rfc6238_vectors(void **state)
 	assert_false(admin_totp_verify(secret, STRV_LIT("28708"), 59));
 	assert_false(admin_totp_verify("!!", STRV_LIT("287082"), 59));
 	assert_int_equal(strlen(admin_totp_secret_new(A)), 32);
-	assert_non_null(strstr(admin_totp_uri("Petrel Mail", "admin_x", secret, A),
-			       "otpauth://totp/Petrel%20Mail:admin_x?secret="));
+	assert_non_null(
+	        strstr(admin_totp_uri("Petrel Mail", "admin_x", secret, A),
+	               "otpauth://totp/Petrel%20Mail:admin_x?secret="));
 }
 
 static void
@@ -133,9 +138,9 @@ test_credentials_file_written_0600_and_refuses_symlink(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/cred", dir);
-	assert_int_equal(admin_credentials_write(path, "admin_1", "pw", "admin_2",
-						 A, &err),
-			 0);
+	assert_int_equal(admin_credentials_write(path, "admin_1", "pw",
+	                                         "admin_2", A, &err),
+	                 0);
 	assert_int_equal(lstat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	f = fopen(path, "r");
@@ -143,7 +148,7 @@ test_credentials_file_written_0600_and_refuses_symlink(void **state)
 	fclose(f);
 	buf[n] = '\0';
 	assert_string_equal(buf, "Username: admin_1\nPassword: pw\n"
-				 "Secret key: admin_2\n");
+	                         "Secret key: admin_2\n");
 	assert_int_equal(admin_credentials_read(path, A, &u, &p, &k, &err), 0);
 	assert_string_equal(u, "admin_1");
 	assert_string_equal(p, "pw");
@@ -152,7 +157,7 @@ test_credentials_file_written_0600_and_refuses_symlink(void **state)
 	snprintf(link, sizeof(link), "%s/link", dir);
 	assert_int_equal(symlink(path, link), 0);
 	assert_int_equal(admin_credentials_write(link, "a", "b", "c", A, &err),
-			 -1);
+	                 -1);
 	assert_int_equal(err.kind, PERR_FORBIDDEN);
 	unlink(link);
 	unlink(path);
@@ -211,7 +216,7 @@ test_domain_save_keeps_comments_and_unknown_keys(void **state)
 	fputs("; my note\nimap_host = \"old.example\"\nx_custom = 1\n", fp);
 	fclose(fp);
 	assert_int_equal(admin_domain_form_load(&paths, "ex.org", A, &f, &err),
-			 0);
+	                 0);
 	assert_string_equal(f->values[0], "old.example");
 	f->values[0] = "new.example";
 	f->values[1] = "99999";
@@ -232,9 +237,8 @@ test_domain_save_keeps_comments_and_unknown_keys(void **state)
 	assert_non_null(strstr(buf, "imap_host = \"new.example\"\n"));
 	assert_non_null(strstr(buf, "imap_port = 993\n"));
 	assert_non_null(strstr(buf, "sieve_use = On\n"));
-	assert_int_equal(admin_domain_set_disabled(&paths, "ex.org", true, A,
-						   &err),
-			 0);
+	assert_int_equal(
+	        admin_domain_set_disabled(&paths, "ex.org", true, A, &err), 0);
 	assert_int_equal(admin_domain_delete(&paths, "ex.org", A, &err), 0);
 	assert_int_equal(admin_domain_delete(&paths, "ex.org", A, &err), -1);
 	assert_int_equal(err.kind, PERR_NOTFOUND);
@@ -259,9 +263,9 @@ test_init_then_verify_with_fresh_config(void **state)
 	assert_true(admin_key_verify(cfg, strv_from_cstr(r.key)));
 	assert_false(admin_key_verify(cfg, STRV_LIT("admin_00000000")));
 	assert_true(admin_login_verify(cfg, strv_from_cstr(r.user),
-				       strv_from_cstr(r.password)));
+	                               strv_from_cstr(r.password)));
 	assert_false(admin_login_verify(cfg, STRV_LIT("admin"),
-					strv_from_cstr(r.password)));
+	                                strv_from_cstr(r.password)));
 	config_unref(&cfg);
 	assert_int_equal(admin_passwd(dir, cred, A, &r2, &err), 0);
 	assert_string_equal(r2.user, r.user);
@@ -269,7 +273,7 @@ test_init_then_verify_with_fresh_config(void **state)
 	assert_string_not_equal(r2.password, r.password);
 	assert_int_equal(config_load(dir, NULL, NULL, &cfg, A, &err), 0);
 	assert_false(admin_login_verify(cfg, strv_from_cstr(r.user),
-					strv_from_cstr(r.password)));
+	                                strv_from_cstr(r.password)));
 	config_unref(&cfg);
 	rm_rf(dir);
 }
@@ -299,24 +303,27 @@ static void
 test_image_sniff_by_magic_bytes(void **state)
 {
 	static const unsigned char png[] = {
-		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
-		'I', 'H', 'D', 'R', 0, 0, 0, 200, 0, 0, 0, 60, 8, 6, 0, 0};
+	        0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0,
+	        0,    13,  'I', 'H', 'D',  'R',  0,    0,    0, 200,
+	        0,    0,   0,   60,  8,    6,    0,    0};
 	static const unsigned char png_huge[] = {
-		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
-		'I', 'H', 'D', 'R', 0, 1, 0, 0, 0, 0, 0, 60, 8, 6, 0, 0};
+	        0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0,
+	        0,    13,  'I', 'H', 'D',  'R',  0,    1,    0, 0,
+	        0,    0,   0,   60,  8,    6,    0,    0};
 	/* SOI, APP0 (len 4), SOF0: precision, height 48, width 64. */
 	static const unsigned char jpg[] = {
-		0xff, 0xd8, 0xff, 0xe0, 0, 4, 0, 0, 0xff, 0xc0, 0, 17, 8,
-		0, 48, 0, 64, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-	static const unsigned char ico[] = {
-		0, 0, 1, 0, 1, 0, 32, 32, 0, 0, 1, 0, 32, 0,
-		0, 0, 0, 0, 22, 0, 0, 0, 0, 0};
+	        0xff, 0xd8, 0xff, 0xe0, 0, 4, 0, 0, 0xff, 0xc0, 0, 17, 8, 0, 48,
+	        0,    64,   3,    0,    0, 0, 0, 0, 0,    0,    0, 0,  0, 0};
+	static const unsigned char ico[] = {0, 0, 1,  0, 1,  0, 32, 32,
+	                                    0, 0, 1,  0, 32, 0, 0,  0,
+	                                    0, 0, 22, 0, 0,  0, 0,  0};
 	static const unsigned char webp[] = {
-		'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'E', 'B', 'P',
-		'V', 'P', '8', 'X', 10, 0, 0, 0, 0, 0, 0, 0,
-		99, 0, 0, 49, 0, 0};
+	        'R', 'I', 'F', 'F', 0,   0,   0,  0,  'W', 'E',
+	        'B', 'P', 'V', 'P', '8', 'X', 10, 0,  0,   0,
+	        0,   0,   0,   0,   99,  0,   0,  49, 0,   0};
 	static const char html[] = "<html><script>alert(1)</script></html>";
-	static const char svg[] = "\n  <svg xmlns=\"http://www.w3.org/2000/svg\">";
+	static const char svg[] =
+	        "\n  <svg xmlns=\"http://www.w3.org/2000/svg\">";
 	static const char xml[] = "<?xml version=\"1.0\"?><svg/>";
 	const struct {
 		const void *p;
@@ -324,18 +331,18 @@ test_image_sniff_by_magic_bytes(void **state)
 		const char *why, *ext;
 		unsigned w, h;
 	} cases[] = {
-		{png, sizeof(png), NULL, "png", 200, 60},
-		{png_huge, sizeof(png_huge), "L_ADMIN_ERR_IMAGE_DIMENSIONS",
-		 NULL, 0, 0},
-		{jpg, sizeof(jpg), NULL, "jpg", 64, 48},
-		{ico, sizeof(ico), NULL, "ico", 32, 32},
-		{webp, sizeof(webp), NULL, "webp", 100, 50},
-		{html, sizeof(html) - 1, "L_ADMIN_ERR_IMAGE_TYPE", NULL, 0, 0},
-		{svg, sizeof(svg) - 1, "L_ADMIN_ERR_IMAGE_SVG", NULL, 0, 0},
-		{xml, sizeof(xml) - 1, "L_ADMIN_ERR_IMAGE_SVG", NULL, 0, 0},
-		{png, 0, "L_ADMIN_ERR_IMAGE_NONE", NULL, 0, 0},
-		{png, 10, "L_ADMIN_ERR_IMAGE_TYPE", NULL, 0, 0},
-		{jpg, 8, "L_ADMIN_ERR_IMAGE_TYPE", NULL, 0, 0},
+	        {png, sizeof(png), NULL, "png", 200, 60},
+	        {png_huge, sizeof(png_huge), "L_ADMIN_ERR_IMAGE_DIMENSIONS",
+	         NULL, 0, 0},
+	        {jpg, sizeof(jpg), NULL, "jpg", 64, 48},
+	        {ico, sizeof(ico), NULL, "ico", 32, 32},
+	        {webp, sizeof(webp), NULL, "webp", 100, 50},
+	        {html, sizeof(html) - 1, "L_ADMIN_ERR_IMAGE_TYPE", NULL, 0, 0},
+	        {svg, sizeof(svg) - 1, "L_ADMIN_ERR_IMAGE_SVG", NULL, 0, 0},
+	        {xml, sizeof(xml) - 1, "L_ADMIN_ERR_IMAGE_SVG", NULL, 0, 0},
+	        {png, 0, "L_ADMIN_ERR_IMAGE_NONE", NULL, 0, 0},
+	        {png, 10, "L_ADMIN_ERR_IMAGE_TYPE", NULL, 0, 0},
+	        {jpg, 8, "L_ADMIN_ERR_IMAGE_TYPE", NULL, 0, 0},
 	};
 	struct admin_image_info info;
 	size_t i;
@@ -343,7 +350,7 @@ test_image_sniff_by_magic_bytes(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *why = admin_image_sniff(
-			(struct strv){cases[i].p, cases[i].len}, &info);
+		        (struct strv){cases[i].p, cases[i].len}, &info);
 
 		if (cases[i].why == NULL) {
 			if (why != NULL)
@@ -352,10 +359,10 @@ test_image_sniff_by_magic_bytes(void **state)
 			if (info.width != cases[i].w ||
 			    info.height != cases[i].h)
 				fail_msg("case %zu: %ux%u", i, info.width,
-					 info.height);
+				         info.height);
 		} else if (why == NULL || strcmp(why, cases[i].why) != 0) {
 			fail_msg("case %zu: %s, expected %s", i,
-				 why != NULL ? why : "accepted", cases[i].why);
+			         why != NULL ? why : "accepted", cases[i].why);
 		}
 	}
 }
@@ -371,10 +378,10 @@ test_image_sniff_refuses_over_512k(void **state)
 	assert_non_null(big);
 	memcpy(big, "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1", 24);
 	assert_string_equal(
-		admin_image_sniff((struct strv){(char *)big, n}, &info),
-		"L_ADMIN_ERR_IMAGE_SIZE");
-	assert_null(admin_image_sniff((struct strv){(char *)big, n - 1},
-				      &info));
+	        admin_image_sniff((struct strv){(char *)big, n}, &info),
+	        "L_ADMIN_ERR_IMAGE_SIZE");
+	assert_null(
+	        admin_image_sniff((struct strv){(char *)big, n - 1}, &info));
 	free(big);
 }
 
@@ -382,8 +389,9 @@ static void
 test_brand_store_names_by_content_mode_0640(void **state)
 {
 	static const unsigned char png[] = {
-		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
-		'I', 'H', 'D', 'R', 0, 0, 0, 16, 0, 0, 0, 16, 8, 6, 0, 0};
+	        0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0,
+	        0,    13,  'I', 'H', 'D',  'R',  0,    0,    0, 16,
+	        0,    0,   0,   16,  8,    6,    0,    0};
 	char dir[] = "/tmp/petrel-admin-brand-XXXXXX";
 	struct config_paths paths = {0};
 	struct perr err = {0};
@@ -393,11 +401,11 @@ test_brand_store_names_by_content_mode_0640(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	paths.storage_dir = dir;
-	assert_int_equal(admin_brand_store(&paths, ADMIN_BRAND_LOGO,
-					   (struct strv){(const char *)png,
-							 sizeof(png)},
-					   A, &file, &err),
-			 0);
+	assert_int_equal(
+	        admin_brand_store(&paths, ADMIN_BRAND_LOGO,
+	                          (struct strv){(const char *)png, sizeof(png)},
+	                          A, &file, &err),
+	        0);
 	assert_true(admin_brand_file_ok(ADMIN_BRAND_LOGO, file));
 	assert_false(admin_brand_file_ok(ADMIN_BRAND_FAVICON, file));
 	assert_string_equal(admin_brand_mime(file), "image/png");
@@ -405,30 +413,29 @@ test_brand_store_names_by_content_mode_0640(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640);
 	/* The same bytes give the same name. */
-	assert_int_equal(admin_brand_store(&paths, ADMIN_BRAND_LOGO,
-					   (struct strv){(const char *)png,
-							 sizeof(png)},
-					   A, &again, &err),
-			 0);
+	assert_int_equal(
+	        admin_brand_store(&paths, ADMIN_BRAND_LOGO,
+	                          (struct strv){(const char *)png, sizeof(png)},
+	                          A, &again, &err),
+	        0);
 	assert_string_equal(file, again);
 	/* HTML is refused with the reason as the message key. */
 	assert_int_equal(admin_brand_store(&paths, ADMIN_BRAND_LOGO,
-					   STRV_LIT("<html></html>"), A,
-					   &again, &err),
-			 -1);
+	                                   STRV_LIT("<html></html>"), A, &again,
+	                                   &err),
+	                 -1);
 	assert_int_equal(err.kind, PERR_INPUT);
 	assert_string_equal(err.msg, "L_ADMIN_ERR_IMAGE_TYPE");
 	/* Names not of our making are never unlinked. */
 	assert_int_equal(admin_brand_unlink(&paths, ADMIN_BRAND_LOGO,
-					    "../../configs/application.ini",
-					    A, &err),
-			 -1);
+	                                    "../../configs/application.ini", A,
+	                                    &err),
+	                 -1);
 	assert_false(admin_brand_file_ok(ADMIN_BRAND_LOGO, "logo-../x.png"));
 	assert_false(admin_brand_file_ok(ADMIN_BRAND_LOGO,
-					 "logo-0123456789abcdef.svg"));
-	assert_int_equal(admin_brand_unlink(&paths, ADMIN_BRAND_LOGO, file, A,
-					    &err),
-			 0);
+	                                 "logo-0123456789abcdef.svg"));
+	assert_int_equal(
+	        admin_brand_unlink(&paths, ADMIN_BRAND_LOGO, file, A, &err), 0);
 	assert_int_not_equal(stat(path, &st), 0);
 	rm_rf(dir);
 }
@@ -437,18 +444,22 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hash_roundtrip_and_wrong_secret),
-		cmocka_unit_test(test_hash_verify_rejects_missing_and_malformed),
-		cmocka_unit_test(test_generated_credentials_have_the_documented_form),
-		cmocka_unit_test(test_totp_rfc6238_vectors),
-		cmocka_unit_test(test_credentials_file_written_0600_and_refuses_symlink),
-		cmocka_unit_test(test_validators),
-		cmocka_unit_test(test_domain_save_keeps_comments_and_unknown_keys),
-		cmocka_unit_test(test_init_then_verify_with_fresh_config),
-		cmocka_unit_test(test_tail_file_returns_last_lines),
-		cmocka_unit_test(test_image_sniff_by_magic_bytes),
-		cmocka_unit_test(test_image_sniff_refuses_over_512k),
-		cmocka_unit_test(test_brand_store_names_by_content_mode_0640),
+	        cmocka_unit_test(test_hash_roundtrip_and_wrong_secret),
+	        cmocka_unit_test(
+	                test_hash_verify_rejects_missing_and_malformed),
+	        cmocka_unit_test(
+	                test_generated_credentials_have_the_documented_form),
+	        cmocka_unit_test(test_totp_rfc6238_vectors),
+	        cmocka_unit_test(
+	                test_credentials_file_written_0600_and_refuses_symlink),
+	        cmocka_unit_test(test_validators),
+	        cmocka_unit_test(
+	                test_domain_save_keeps_comments_and_unknown_keys),
+	        cmocka_unit_test(test_init_then_verify_with_fresh_config),
+	        cmocka_unit_test(test_tail_file_returns_last_lines),
+	        cmocka_unit_test(test_image_sniff_by_magic_bytes),
+	        cmocka_unit_test(test_image_sniff_refuses_over_512k),
+	        cmocka_unit_test(test_brand_store_names_by_content_mode_0640),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,

@@ -139,7 +139,7 @@ test_strv_helpers(void **state)
 
 	(void)state;
 	assert_true(strv_eq_ci_ascii(STRV_LIT("Content-Type"),
-				     STRV_LIT("content-type")));
+	                             STRV_LIT("content-type")));
 	assert_false(strv_eq_ci_ascii(STRV_LIT("ab"), STRV_LIT("abc")));
 	assert_true(strv_split_once(STRV_LIT("a=b=c"), '=', &l, &r));
 	assert_true(strv_eq(l, STRV_LIT("a")));
@@ -147,10 +147,10 @@ test_strv_helpers(void **state)
 	assert_false(strv_split_once(STRV_LIT("abc"), '=', &l, &r));
 	assert_true(strv_eq(l, STRV_LIT("abc")));
 	assert_int_equal(r.len, 0);
-	assert_true(strv_eq(strv_trim(STRV_LIT(" \t x y \r\n")),
-			    STRV_LIT("x y")));
+	assert_true(
+	        strv_eq(strv_trim(STRV_LIT(" \t x y \r\n")), STRV_LIT("x y")));
 	assert_int_equal(strv_find(STRV_LIT("hello world"), STRV_LIT("wor")),
-			 6);
+	                 6);
 	assert_int_equal(strv_find(STRV_LIT("hello"), STRV_LIT("x")), -1);
 	assert_true(strv_has_ctl(STRV_LIT("a\r\nb"), true));
 	assert_false(strv_has_ctl(STRV_LIT("a\tb"), true));
@@ -169,10 +169,10 @@ test_parse_u64_rejects_garbage_and_overflow(void **state)
 	assert_false(pt_parse_u64(STRV_LIT(""), 100, &v));
 	assert_false(pt_parse_u64(STRV_LIT("-1"), 100, &v));
 	assert_false(pt_parse_u64(STRV_LIT("1 "), 100, &v));
-	assert_false(pt_parse_u64(STRV_LIT("18446744073709551616"), UINT64_MAX,
-				  &v));
-	assert_true(pt_parse_u64(STRV_LIT("18446744073709551615"), UINT64_MAX,
-				 &v));
+	assert_false(
+	        pt_parse_u64(STRV_LIT("18446744073709551616"), UINT64_MAX, &v));
+	assert_true(
+	        pt_parse_u64(STRV_LIT("18446744073709551615"), UINT64_MAX, &v));
 	assert_true(pt_parse_size(STRV_LIT("25M"), &v));
 	assert_int_equal(v, 25 * 1024 * 1024);
 	assert_true(pt_parse_size(STRV_LIT("2k"), &v));
@@ -201,34 +201,36 @@ test_codecs_round_trip(void **state)
 	static const struct {
 		const char *plain, *b64;
 	} cases[] = {
-		{"", ""},	  {"f", "Zg=="},	 {"fo", "Zm8="},
-		{"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-		{"foobar", "Zm9vYmFy"},
+	        {"", ""},
+	        {"f", "Zg=="},
+	        {"fo", "Zm8="},
+	        {"foo", "Zm9v"},
+	        {"foob", "Zm9vYg=="},
+	        {"fooba", "Zm9vYmE="},
+	        {"foobar", "Zm9vYmFy"},
 	};
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < PT_NELEM(cases); i++) {
 		const char *enc = codec_base64_encode(a, cases[i].plain,
-						      strlen(cases[i].plain));
+		                                      strlen(cases[i].plain));
 
 		assert_string_equal(enc, cases[i].b64);
-		assert_int_equal(codec_base64_decode(strv_from_cstr(enc), a,
-						     &out),
-				 0);
+		assert_int_equal(
+		        codec_base64_decode(strv_from_cstr(enc), a, &out), 0);
 		assert_true(strv_eq_cstr(out, cases[i].plain));
 	}
 	assert_int_equal(codec_base64_decode(STRV_LIT("Zm9v\r\nYmFy"), a, &out),
-			 0);
+	                 0);
 	assert_true(strv_eq_cstr(out, "foobar"));
 	assert_int_equal(codec_base64_decode(STRV_LIT("Zm9v!"), a, &out), -1);
 	assert_int_equal(codec_base64_decode(STRV_LIT("Zg==Zg"), a, &out), -1);
 
 	assert_string_equal(codec_hex_encode(a, "\x01\xab", 2), "01ab");
 
-	assert_int_equal(codec_url_decode(STRV_LIT("a+b%20c%2F"), true, a,
-					  &out),
-			 0);
+	assert_int_equal(
+	        codec_url_decode(STRV_LIT("a+b%20c%2F"), true, a, &out), 0);
 	assert_true(strv_eq_cstr(out, "a b c/"));
 	assert_int_equal(codec_url_decode(STRV_LIT("a+b"), false, a, &out), 0);
 	assert_true(strv_eq_cstr(out, "a+b"));
@@ -272,9 +274,9 @@ test_codec_digits(void **state)
 static void
 test_codec_utf8_put(void **state)
 {
-	static const uint32_t cps[] = {0x41, 0x7f, 0x80, 0xe9, 0x7ff, 0x800,
-	                               0x20ac, 0xfffd, 0xffff, 0x10000,
-	                               0x1f600, 0x10ffff};
+	static const uint32_t cps[] = {0x41,   0x7f,    0x80,    0xe9,
+	                               0x7ff,  0x800,   0x20ac,  0xfffd,
+	                               0xffff, 0x10000, 0x1f600, 0x10ffff};
 	struct arena *a = arena_create("t", 1024, 0);
 	struct sbuf b;
 	size_t i;
@@ -311,9 +313,10 @@ test_utf8_validation(void **state)
 	(void)state;
 	assert_true(codec_utf8_valid(STRV_LIT("plain ascii")));
 	assert_true(codec_utf8_valid(STRV_LIT("Входящие €𝄞")));
-	assert_false(codec_utf8_valid(STRV_LIT("\xc0\xaf")));	/* overlong */
-	assert_false(codec_utf8_valid(STRV_LIT("\xed\xa0\x80"))); /* surrogate */
-	assert_false(codec_utf8_valid(STRV_LIT("\xe2\x82")));	/* truncated */
+	assert_false(codec_utf8_valid(STRV_LIT("\xc0\xaf"))); /* overlong */
+	assert_false(
+	        codec_utf8_valid(STRV_LIT("\xed\xa0\x80")));  /* surrogate */
+	assert_false(codec_utf8_valid(STRV_LIT("\xe2\x82"))); /* truncated */
 	assert_false(codec_utf8_valid(STRV_LIT("\xff")));
 }
 
@@ -355,22 +358,23 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_arena_alloc_is_zeroed_and_aligned),
-		cmocka_unit_test(test_arena_limit_fails_cleanly),
-		cmocka_unit_test(test_arena_defers_run_newest_first),
-		cmocka_unit_test(test_arena_big_allocation_not_kept_after_reset),
-		cmocka_unit_test(test_sbuf_sticky_failure_keeps_prefix),
-		cmocka_unit_test(test_sbuf_malloc_backed_grows),
-		cmocka_unit_test(test_strv_helpers),
-		cmocka_unit_test(test_parse_u64_rejects_garbage_and_overflow),
-		cmocka_unit_test(test_strlcpy_reports_truncation),
-		cmocka_unit_test(test_codecs_round_trip),
-		cmocka_unit_test(test_codec_digits),
-		cmocka_unit_test(test_codec_utf8_put),
-		cmocka_unit_test(test_url_encode_escapes_reserved),
-		cmocka_unit_test(test_utf8_validation),
-		cmocka_unit_test(test_perr_maps_kinds_to_status),
-		cmocka_unit_test(test_random_hex_is_random),
+	        cmocka_unit_test(test_arena_alloc_is_zeroed_and_aligned),
+	        cmocka_unit_test(test_arena_limit_fails_cleanly),
+	        cmocka_unit_test(test_arena_defers_run_newest_first),
+	        cmocka_unit_test(
+	                test_arena_big_allocation_not_kept_after_reset),
+	        cmocka_unit_test(test_sbuf_sticky_failure_keeps_prefix),
+	        cmocka_unit_test(test_sbuf_malloc_backed_grows),
+	        cmocka_unit_test(test_strv_helpers),
+	        cmocka_unit_test(test_parse_u64_rejects_garbage_and_overflow),
+	        cmocka_unit_test(test_strlcpy_reports_truncation),
+	        cmocka_unit_test(test_codecs_round_trip),
+	        cmocka_unit_test(test_codec_digits),
+	        cmocka_unit_test(test_codec_utf8_put),
+	        cmocka_unit_test(test_url_encode_escapes_reserved),
+	        cmocka_unit_test(test_utf8_validation),
+	        cmocka_unit_test(test_perr_maps_kinds_to_status),
+	        cmocka_unit_test(test_random_hex_is_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

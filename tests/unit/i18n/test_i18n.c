@@ -30,15 +30,15 @@ static int
 setup_dir(void **state)
 {
 	(void)state;
-	assert_true(pt_strlcpy(tmpdir, "/tmp/petrel-i18n-XXXXXX",
-			       sizeof(tmpdir)));
+	assert_true(
+	        pt_strlcpy(tmpdir, "/tmp/petrel-i18n-XXXXXX", sizeof(tmpdir)));
 	assert_non_null(mkdtemp(tmpdir));
 	write_file("en.json", "{\"LANGUAGE_NATIVE_NAME\":\"English\","
-			      "\"L_HELLO\":\"Hello\",\"L_BYE\":\"Bye\"}");
+	                      "\"L_HELLO\":\"Hello\",\"L_BYE\":\"Bye\"}");
 	write_file("ru.json", "{\"LANGUAGE_NATIVE_NAME\":\"Русский\","
-			      "\"L_HELLO\":\"Привет\"}");
+	                      "\"L_HELLO\":\"Привет\"}");
 	write_file("de.json", "{\"LANGUAGE_NATIVE_NAME\":\"Deutsch\","
-			      "\"L_HELLO\":\"Hallo\"}");
+	                      "\"L_HELLO\":\"Hallo\"}");
 	return 0;
 }
 
@@ -81,29 +81,29 @@ test_pick_follows_choice_then_accept_language(void **state)
 	static const struct {
 		const char *choice, *accept, *deflt, *want;
 	} cases[] = {
-		{"", "", "", "en"},
-		{"ru", "de", "", "ru"},
-		{"xx", "de-AT,de;q=0.9", "", "de"},
-		{"", "fr-FR, ru;q=0.8, de;q=0.9", "", "de"},
-		{"", "ru-RU;q=0.5, en;q=0.4", "", "ru"},
-		{"", "fr, *;q=0.5", "de", "de"},
-		{"", "ru;q=0, de;q=0.1", "", "de"},
-		{"", "garbage;;;,,q=", "ru", "ru"},
-		{"", "RU", "", "ru"},
+	        {"", "", "", "en"},
+	        {"ru", "de", "", "ru"},
+	        {"xx", "de-AT,de;q=0.9", "", "de"},
+	        {"", "fr-FR, ru;q=0.8, de;q=0.9", "", "de"},
+	        {"", "ru-RU;q=0.5, en;q=0.4", "", "ru"},
+	        {"", "fr, *;q=0.5", "de", "de"},
+	        {"", "ru;q=0, de;q=0.1", "", "de"},
+	        {"", "garbage;;;,,q=", "ru", "ru"},
+	        {"", "RU", "", "ru"},
 	};
 	size_t i;
 
 	(void)state;
 	assert_int_equal(i18n_load(tmpdir, &set, &err), 0);
 	for (i = 0; i < PT_NELEM(cases); i++) {
-		const struct i18n_catalog *c = i18n_pick(
-			set, strv_from_cstr(cases[i].choice),
-			strv_from_cstr(cases[i].accept),
-			strv_from_cstr(cases[i].deflt));
+		const struct i18n_catalog *c =
+		        i18n_pick(set, strv_from_cstr(cases[i].choice),
+		                  strv_from_cstr(cases[i].accept),
+		                  strv_from_cstr(cases[i].deflt));
 
 		if (strcmp(i18n_code(c), cases[i].want) != 0)
 			fail_msg("case %zu: got %s want %s", i, i18n_code(c),
-				 cases[i].want);
+			         cases[i].want);
 	}
 	i18n_destroy(&set);
 }
@@ -161,11 +161,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_missing_key_falls_back_to_english),
-		cmocka_unit_test(test_pick_follows_choice_then_accept_language),
-		cmocka_unit_test(test_languages_listed_english_first),
-		cmocka_unit_test(test_unknown_key_is_refused),
-		cmocka_unit_test(test_shipped_catalogs_load),
+	        cmocka_unit_test(test_missing_key_falls_back_to_english),
+	        cmocka_unit_test(test_pick_follows_choice_then_accept_language),
+	        cmocka_unit_test(test_languages_listed_english_first),
+	        cmocka_unit_test(test_unknown_key_is_refused),
+	        cmocka_unit_test(test_shipped_catalogs_load),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

@@ -295,7 +295,9 @@ static const struct {
         /* raw invalid 8-bit is replaced, controls become spaces */
         {"caf\xe9 ok", "caf\xef\xbf\xbd ok"},
         {"a\xff\xfe", "a\xef\xbf\xbd\xef\xbf\xbd"},
-        {"a\x01" "b\r\nc", "a b  c"},
+        {"a\x01"
+         "b\r\nc",
+         "a b  c"},
         /* encoded words, mixed with plain text */
         {"Re: =?utf-8?q?=C3=A9t=C3=A9?= news", "Re: été news"},
         {"=?UTF-8?B?0KHRh9C10YI=?= and =?iso-8859-1?q?caf=E9?=",
@@ -325,8 +327,7 @@ static const struct {
          "テストテ"},
         /* ... but not across charsets or text between the words */
         {"=?utf-8?q?=C3?= =?iso-8859-1?q?=A9?=", "\xef\xbf\xbd©"},
-        {"=?utf-8?q?=C3?= x =?utf-8?q?=A9?=",
-         "\xef\xbf\xbd x \xef\xbf\xbd"},
+        {"=?utf-8?q?=C3?= x =?utf-8?q?=A9?=", "\xef\xbf\xbd x \xef\xbf\xbd"},
         {"=?utf-8?q?=C3?=", "\xef\xbf\xbd"},
         /* unknown charset: the bytes are kept (cleaned) */
         {"=?x-unknown?Q?abc?= tail", "abc tail"},
@@ -388,8 +389,8 @@ test_decode_header_many_charsets_reuse_handles(void **state)
 	/* more charsets than cached handles, several rounds: evictions */
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < PT_NELEM(words); i++) {
-			const char *got = imap_decode_header(
-			        strv_from_cstr(words[i]), A);
+			const char *got =
+			        imap_decode_header(strv_from_cstr(words[i]), A);
 
 			if (strcmp(got, "café") != 0)
 				fail_msg("round %zu case %zu: '%s'", round, i,

@@ -19,27 +19,33 @@ struct cs_case {
 
 /* One vector per charset of issue 4 (and the aliases mail uses). */
 static const struct cs_case cs_cases[] = {
-	{"utf-8", "Gr\xC3\xBC\xC3\x9F" "e", "Grüße"},
-	{"UTF8", "\xF0\x9F\x90\xA6", "🐦"},
-	{"us-ascii", "plain", "plain"},
-	{"iso-8859-1", "r\xE9union \xE0 c\xF4t\xE9", "réunion à côté"},
-	{"latin1", "\x80 5", "€ 5"}, /* read as windows-1252 */
-	{"iso-8859-2", "\xB3\xF3" "d\xBC", "łódź"},
-	{"iso-8859-15", "\xA4 \xBD", "€ œ"},
-	{"windows-1250", "\xB9\xE6", "ąć"},
-	{"windows-1251", "\xD1\xF7\xB8\xF2", "Счёт"},
-	{"cp1251", "\xE4\xE0", "да"},
-	{"windows-1252", "\x93q\x94", "“q”"},
-	{"koi8-r", "\xF3\xDE\xA3\xD4", "Счёт"},
-	{"koi8-u", "\xA4\xA6", "єі"},
-	{"iso-2022-jp", "\x1B$BEDCf\x1B(B", "田中"},
-	{"shift_jis", "\x93\x63\x92\x86", "田中"},
-	{"euc-jp", "\xC5\xC4\xC3\xE6", "田中"},
-	{"gb2312", "\xC4\xE3\xBA\xC3", "你好"},
-	{"gbk", "\x81\x40", "丂"},
-	{"big5", "\xA7\x41\xA6\x6E", "你好"},
-	{"ks_c_5601-1987", "\xC7\xD1", "한"},
-	{"\"utf-8\"", "ok", "ok"},
+        {"utf-8",
+         "Gr\xC3\xBC\xC3\x9F"
+         "e",
+         "Grüße"},
+        {"UTF8", "\xF0\x9F\x90\xA6", "🐦"},
+        {"us-ascii", "plain", "plain"},
+        {"iso-8859-1", "r\xE9union \xE0 c\xF4t\xE9", "réunion à côté"},
+        {"latin1", "\x80 5", "€ 5"}, /* read as windows-1252 */
+        {"iso-8859-2",
+         "\xB3\xF3"
+         "d\xBC",
+         "łódź"},
+        {"iso-8859-15", "\xA4 \xBD", "€ œ"},
+        {"windows-1250", "\xB9\xE6", "ąć"},
+        {"windows-1251", "\xD1\xF7\xB8\xF2", "Счёт"},
+        {"cp1251", "\xE4\xE0", "да"},
+        {"windows-1252", "\x93q\x94", "“q”"},
+        {"koi8-r", "\xF3\xDE\xA3\xD4", "Счёт"},
+        {"koi8-u", "\xA4\xA6", "єі"},
+        {"iso-2022-jp", "\x1B$BEDCf\x1B(B", "田中"},
+        {"shift_jis", "\x93\x63\x92\x86", "田中"},
+        {"euc-jp", "\xC5\xC4\xC3\xE6", "田中"},
+        {"gb2312", "\xC4\xE3\xBA\xC3", "你好"},
+        {"gbk", "\x81\x40", "丂"},
+        {"big5", "\xA7\x41\xA6\x6E", "你好"},
+        {"ks_c_5601-1987", "\xC7\xD1", "한"},
+        {"\"utf-8\"", "ok", "ok"},
 };
 
 static void
@@ -64,15 +70,19 @@ test_charset_invalid_bytes_become_replacement(void **state)
 {
 	(void)state;
 	assert_string_equal(mime_to_utf8(STRV_LIT("utf-8"),
-	                                 STRV_LIT("a\xFF" "b\xC3"), A),
-	                    "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
-	assert_string_equal(mime_to_utf8(STRV_LIT("shift_jis"),
-	                                 STRV_LIT("\x93"), A),
-	                    "\xEF\xBF\xBD");
+	                                 STRV_LIT("a\xFF"
+	                                          "b\xC3"),
+	                                 A),
+	                    "a\xEF\xBF\xBD"
+	                    "b\xEF\xBF\xBD");
+	assert_string_equal(
+	        mime_to_utf8(STRV_LIT("shift_jis"), STRV_LIT("\x93"), A),
+	        "\xEF\xBF\xBD");
 	/* NUL never survives. */
-	assert_string_equal(mime_to_utf8(STRV_LIT("utf-8"),
-	                                 (struct strv){"a\0b", 3}, A),
-	                    "a\xEF\xBF\xBD" "b");
+	assert_string_equal(
+	        mime_to_utf8(STRV_LIT("utf-8"), (struct strv){"a\0b", 3}, A),
+	        "a\xEF\xBF\xBD"
+	        "b");
 }
 
 static void
@@ -89,9 +99,8 @@ test_charset_unknown_or_lying_is_guessed(void **state)
 	                                 STRV_LIT("\xDD\xF2\xEE \xE0 \xED\xE5"),
 	                                 A),
 	                    "Это а не");
-	assert_string_equal(mime_to_utf8(STRV_LIT("bogus\r\nname"),
-	                                 STRV_LIT("x"), A),
-	                    "x");
+	assert_string_equal(
+	        mime_to_utf8(STRV_LIT("bogus\r\nname"), STRV_LIT("x"), A), "x");
 }
 
 static void
@@ -100,9 +109,9 @@ test_base64_tolerates_garbage(void **state)
 	struct strv r;
 
 	(void)state;
-	r = mime_transfer_decode(MIME_ENC_BASE64,
-	                         STRV_LIT("SGVsbG8g!!!d29ybGQ=\n$$$ *\nSGVsbG8"),
-	                         A);
+	r = mime_transfer_decode(
+	        MIME_ENC_BASE64,
+	        STRV_LIT("SGVsbG8g!!!d29ybGQ=\n$$$ *\nSGVsbG8"), A);
 	assert_int_equal(r.len, 16);
 	assert_memory_equal(r.p, "Hello worldHello", 16);
 	r = mime_transfer_decode(MIME_ENC_BASE64, STRV_LIT("YQ==YmM="), A);
@@ -168,7 +177,8 @@ test_stream_decode_matches_whole(void **state)
 			if (out.len != whole.len ||
 			    memcmp(sbuf_view(&out).p, whole.p, whole.len) != 0)
 				fail_msg("case %zu, pieces of %zu: '%.*s'", i,
-				         piece, (int)out.len, sbuf_view(&out).p);
+				         piece, (int)out.len,
+				         sbuf_view(&out).p);
 		}
 	}
 }
@@ -208,8 +218,7 @@ test_flowed_unwraps_soft_breaks(void **state)
 	r = mime_flowed_unwrap(STRV_LIT("Hello \r\nworld\r\n>> quoted \r\n"
 	                                ">> more\r\n \r\n-- \r\nsig\r\n"),
 	                       false, A);
-	assert_string_equal(r.p,
-	                    "Hello world\n>> quoted more\n\n-- \nsig\n");
+	assert_string_equal(r.p, "Hello world\n>> quoted more\n\n-- \nsig\n");
 	r = mime_flowed_unwrap(STRV_LIT("abc \r\ndef\r\n"), true, A);
 	assert_string_equal(r.p, "abcdef\n");
 	/* A quote depth change ends the paragraph. */
@@ -261,7 +270,9 @@ test_filename_cleaning(void **state)
 	                    "hidden");
 	assert_string_equal(mime_filename_clean("...", "x.bin", A), "x.bin");
 	assert_string_equal(mime_filename_clean("", NULL, A), "attachment");
-	assert_string_equal(mime_filename_clean("a\xC2\x85" "b", NULL, A),
+	assert_string_equal(mime_filename_clean("a\xC2\x85"
+	                                        "b",
+	                                        NULL, A),
 	                    "a_b");
 	assert_string_equal(mime_filename_clean("q\"*?<>|:.pdf", NULL, A),
 	                    "q_______.pdf");

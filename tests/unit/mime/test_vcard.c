@@ -1,4 +1,5 @@
-/* Unit tests for src/mime/vcard.c: import of 2.1/3.0/4.0, export, round trip. */
+/* Unit tests for src/mime/vcard.c: import of 2.1/3.0/4.0, export, round trip.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,8 +18,8 @@ parse(const char *text, size_t *n_r, size_t *broken_r)
 	struct mime_vcard *v;
 	struct perr err = {0};
 
-	assert_int_equal(mime_vcard_parse(strv_from_cstr(text), 100, A, &v,
-	                                  n_r, broken_r, &err),
+	assert_int_equal(mime_vcard_parse(strv_from_cstr(text), 100, A, &v, n_r,
+	                                  broken_r, &err),
 	                 0);
 	return v;
 }
@@ -93,13 +94,16 @@ test_vcard21_quoted_printable(void **state)
 	(void)state;
 	v = parse("BEGIN:VCARD\r\n"
 	          "VERSION:2.1\r\n"
-	          "FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=D0=98=D0=B2=D0=\r\n"
+	          "FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=D0=98=D0=B2=D0="
+	          "\r\n"
 	          "=B0=D0=BD\r\n"
-	          "N;CHARSET=KOI8-R;QUOTED-PRINTABLE:=F0=C5=D4=D2=CF=D7;=E9=D7=C1=CE\r\n"
+	          "N;CHARSET=KOI8-R;QUOTED-PRINTABLE:=F0=C5=D4=D2=CF=D7;=E9=D7="
+	          "C1=CE\r\n"
 	          "EMAIL;INTERNET:ivan@example.ru\r\n"
 	          "END:VCARD\r\n"
 	          "BEGIN:VCARD\r\nVERSION:2.1\r\n"
-	          "N;CHARSET=KOI8-R;QUOTED-PRINTABLE:=F0=C5=D4=D2=CF=D7;=E9=D7=C1=CE\r\n"
+	          "N;CHARSET=KOI8-R;QUOTED-PRINTABLE:=F0=C5=D4=D2=CF=D7;=E9=D7="
+	          "C1=CE\r\n"
 	          "END:VCARD\r\n",
 	          &n, &broken);
 	assert_int_equal(n, 2);
@@ -130,10 +134,10 @@ test_vcard_hostile(void **state)
 	for (i = 0; i < PT_NELEM(junk); i++) {
 		v = parse(junk[i], &n, &broken);
 		for (size_t k = 0; k < n; k++) {
-			assert_true(codec_utf8_valid(
-			        strv_from_cstr(v[k].name)));
-			assert_false(strv_has_ctl(strv_from_cstr(v[k].name),
-			                          false));
+			assert_true(
+			        codec_utf8_valid(strv_from_cstr(v[k].name)));
+			assert_false(
+			        strv_has_ctl(strv_from_cstr(v[k].name), false));
 		}
 	}
 	/* Control characters and bad UTF-8 are gone, the rest kept. */

@@ -1008,15 +1008,14 @@ static const struct {
         {"a\n> 1\n> 2\n> 3\nb", "a" Q "1<br>\n2<br>\n3</blockquote>b"},
         /* more are folded, nested levels inside one fold */
         {"On Monday Bob wrote:\n> 1\n>> 2\n>> 3\n> 4\nthanks",
-         "On Monday Bob wrote:" FOLD("Quoted &lt;4&gt; &amp; 4") Q "1" Q
-         "2<br>\n3</blockquote>4</blockquote></details>thanks"},
+         "On Monday Bob wrote:" FOLD("Quoted &lt;4&gt; &amp; 4") Q
+         "1" Q "2<br>\n3</blockquote>4</blockquote></details>thanks"},
         /* CRLF, a quote at the very end, two blocks counted apart */
         {"> a\r\n> b\r\n\r\n> c\r\n> d\r\n> e\r\n> f",
          Q "a<br>\nb</blockquote>" FOLD("Quoted &lt;4&gt; &amp; 4") Q
          "c<br>\nd<br>\ne<br>\nf</blockquote></details>"},
         /* text in the quote is escaped as always */
-        {"> <i>\n> 2\n> 3\n> 4",
-         FOLD("Quoted &lt;4&gt; &amp; 4") Q
+        {"> <i>\n> 2\n> 3\n> 4", FOLD("Quoted &lt;4&gt; &amp; 4") Q
          "&lt;i&gt;<br>\n2<br>\n3<br>\n4</blockquote></details>"},
 };
 
@@ -1051,10 +1050,10 @@ test_plain_folds_long_quotes(void **state)
 		struct sanitize_opts so;
 
 		sbuf_init(&out, a, 0, 0);
-		assert_int_equal(sanitize_plain_to_html(
-		                         strv_from_cstr(fold_cases[i].in), &o,
-		                         a, &out, &err),
-		                 0);
+		assert_int_equal(
+		        sanitize_plain_to_html(strv_from_cstr(fold_cases[i].in),
+		                               &o, a, &out, &err),
+		        0);
 		if (strcmp(sbuf_cstr(&out), fold_cases[i].out) != 0)
 			fail_msg("fold case %zu:\n got: %s\nwant: %s", i,
 			         sbuf_cstr(&out), fold_cases[i].out);
@@ -1068,9 +1067,11 @@ test_plain_folds_long_quotes(void **state)
 		                               NULL, &err),
 		                 0);
 		if (strcmp(sbuf_cstr(&again),
-		           without(fold_cases[i].out, " type=\"cite\"", a)) != 0)
-			fail_msg("fold case %zu, sanitized:\n got: %s\nwant: %s",
-			         i, sbuf_cstr(&again), fold_cases[i].out);
+		           without(fold_cases[i].out, " type=\"cite\"", a)) !=
+		    0)
+			fail_msg(
+			        "fold case %zu, sanitized:\n got: %s\nwant: %s",
+			        i, sbuf_cstr(&again), fold_cases[i].out);
 	}
 	arena_destroy(&a);
 }

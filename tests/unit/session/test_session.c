@@ -26,8 +26,8 @@ setup(void **state)
 	struct perr err;
 	char path[128];
 
-	assert_true(pt_strlcpy(f->dir, "/tmp/petrel-sess-XXXXXX",
-			       sizeof(f->dir)));
+	assert_true(
+	        pt_strlcpy(f->dir, "/tmp/petrel-sess-XXXXXX", sizeof(f->dir)));
 	assert_non_null(mkdtemp(f->dir));
 	f->a = arena_create("t", 64 * 1024, 0);
 	assert_true(pt_snprintf_ok(path, sizeof(path), "%s/p.db", f->dir));
@@ -58,8 +58,8 @@ make(struct fx *f, const char *password, int64_t now, char **cookie,
 	struct perr err = {0};
 
 	if (session_create(f->st, "alice@example.test",
-			   strv_from_cstr(password), "127.0.0.1", "test", now,
-			   &opts, f->a, &s, cookie, csrf, &err) != 0)
+	                   strv_from_cstr(password), "127.0.0.1", "test", now,
+	                   &opts, f->a, &s, cookie, csrf, &err) != 0)
 		fail_msg("session_create: %s", err.msg);
 	return s;
 }
@@ -74,9 +74,9 @@ test_round_trip_gives_back_password(void **state)
 	struct sbuf pw;
 
 	make(f, "s3cret pässword", 1000, &cookie, &csrf);
-	assert_int_equal(session_load(f->st, strv_from_cstr(cookie), 1010,
-				      f->a, &s, &err),
-			 0);
+	assert_int_equal(session_load(f->st, strv_from_cstr(cookie), 1010, f->a,
+	                              &s, &err),
+	                 0);
 	assert_string_equal(s->user, "alice@example.test");
 	sbuf_init(&pw, NULL, 0, 2048);
 	pw.secret = 1;
@@ -108,25 +108,25 @@ test_store_alone_cannot_give_back_password(void **state)
 
 	make(f, password, 1000, &cookie, &csrf);
 	assert_int_equal(store_query(f->st, f->a, &err, &q,
-				     "SELECT password_enc, id_hash, csrf_hash "
-				     "FROM sessions",
-				     ""),
-			 0);
+	                             "SELECT password_enc, id_hash, csrf_hash "
+	                             "FROM sessions",
+	                             ""),
+	                 0);
 	assert_int_equal(store_step(q, &err), 1);
 	blob = store_col_blob(q, 0);
 	assert_true(strv_find(blob, strv_from_cstr(password)) < 0);
 	assert_true(strv_find(blob, STRV_LIT("horse")) < 0);
 	/* Neither the cookie id nor the token is stored in clear. */
-	assert_true(strv_find(store_col_text(q, 1),
-			      (struct strv){cookie, 32}) < 0);
+	assert_true(strv_find(store_col_text(q, 1), (struct strv){cookie, 32}) <
+	            0);
 	assert_true(strv_find(store_col_text(q, 2), strv_from_cstr(csrf)) < 0);
 	store_finish(&q);
 
 	forged = arena_strdup(f->a, cookie);
 	forged[40] = forged[40] == 'A' ? 'B' : 'A';
-	assert_int_equal(session_load(f->st, strv_from_cstr(forged), 1001,
-				      f->a, &s, &err),
-			 -1);
+	assert_int_equal(session_load(f->st, strv_from_cstr(forged), 1001, f->a,
+	                              &s, &err),
+	                 -1);
 	assert_int_equal(err.kind, PERR_AUTH);
 }
 
@@ -140,30 +140,30 @@ test_expiry_idle_and_absolute(void **state)
 
 	make(f, "pw", 1000, &cookie, &csrf);
 	/* Active use keeps it alive past the idle limit... */
-	assert_int_equal(session_load(f->st, strv_from_cstr(cookie), 2000,
-				      f->a, &s, &err),
-			 0);
-	assert_int_equal(session_load(f->st, strv_from_cstr(cookie), 3500,
-				      f->a, &s, &err),
-			 0);
+	assert_int_equal(session_load(f->st, strv_from_cstr(cookie), 2000, f->a,
+	                              &s, &err),
+	                 0);
+	assert_int_equal(session_load(f->st, strv_from_cstr(cookie), 3500, f->a,
+	                              &s, &err),
+	                 0);
 	/* ...but idling longer than 1800 s ends it, and the row is gone. */
-	assert_int_equal(session_load(f->st, strv_from_cstr(cookie), 5400,
-				      f->a, &s, &err),
-			 -1);
+	assert_int_equal(session_load(f->st, strv_from_cstr(cookie), 5400, f->a,
+	                              &s, &err),
+	                 -1);
 	assert_int_equal(err.kind, PERR_AUTH);
-	assert_int_equal(session_load(f->st, strv_from_cstr(cookie), 3600,
-				      f->a, &s, &err),
-			 -1);
+	assert_int_equal(session_load(f->st, strv_from_cstr(cookie), 3600, f->a,
+	                              &s, &err),
+	                 -1);
 
 	/* The absolute lifetime ends a session however busy it is. */
 	make(f, "pw", 1000, &cookie, &csrf);
 	for (int64_t t = 1000; t < 1000 + 12 * 3600; t += 1500)
 		assert_int_equal(session_load(f->st, strv_from_cstr(cookie), t,
-					      f->a, &s, &err),
-				 0);
+		                              f->a, &s, &err),
+		                 0);
 	assert_int_equal(session_load(f->st, strv_from_cstr(cookie),
-				      1000 + 12 * 3600, f->a, &s, &err),
-			 -1);
+	                              1000 + 12 * 3600, f->a, &s, &err),
+	                 -1);
 }
 
 static void
@@ -177,12 +177,12 @@ test_remember_me_stretches_idle_limit(void **state)
 
 	o.remember = true;
 	assert_int_equal(session_create(f->st, "bob@example.test",
-					STRV_LIT("pw"), NULL, NULL, 1000, &o,
-					f->a, &s, &cookie, &csrf, &err),
-			 0);
+	                                STRV_LIT("pw"), NULL, NULL, 1000, &o,
+	                                f->a, &s, &cookie, &csrf, &err),
+	                 0);
 	assert_int_equal(session_load(f->st, strv_from_cstr(cookie),
-				      1000 + 6 * 3600, f->a, &s, &err),
-			 0);
+	                              1000 + 6 * 3600, f->a, &s, &err),
+	                 0);
 }
 
 static void
@@ -192,22 +192,22 @@ test_malformed_cookies_are_refused(void **state)
 	struct session *s;
 	struct perr err = {0};
 	static const char *const bad[] = {
-		"",
-		".",
-		"abc",
-		"0123456789abcdef0123456789abcdef",
-		"0123456789abcdef0123456789abcdef.",
-		"0123456789ABCDEF0123456789abcdef."
-		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-		"0123456789abcdef0123456789abcdef."
-		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-		"' OR 1=1 --.x",
+	        "",
+	        ".",
+	        "abc",
+	        "0123456789abcdef0123456789abcdef",
+	        "0123456789abcdef0123456789abcdef.",
+	        "0123456789ABCDEF0123456789abcdef."
+	        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	        "0123456789abcdef0123456789abcdef."
+	        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	        "' OR 1=1 --.x",
 	};
 	size_t i;
 
 	for (i = 0; i < PT_NELEM(bad); i++) {
 		if (session_load(f->st, strv_from_cstr(bad[i]), 1000, f->a, &s,
-				 &err) != -1 ||
+		                 &err) != -1 ||
 		    err.kind != PERR_AUTH)
 			fail_msg("case %zu accepted", i);
 	}
@@ -227,36 +227,35 @@ test_destroy_and_count(void **state)
 	assert_int_equal(session_count_active(f->st, 1001, f->a, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(session_destroy(f->st, s1, f->a, &err), 0);
-	assert_int_equal(session_load(f->st, strv_from_cstr(c1), 1001, f->a,
-				      &s, &err),
-			 -1);
-	assert_int_equal(session_load(f->st, strv_from_cstr(c2), 1001, f->a,
-				      &s, &err),
-			 0);
-	assert_int_equal(session_purge(f->st, 1000 + 12 * 3600, f->a, &err),
-			 1);
-	assert_int_equal(session_destroy_user(f->st, "alice@example.test",
-					      f->a, &err),
-			 0);
+	assert_int_equal(
+	        session_load(f->st, strv_from_cstr(c1), 1001, f->a, &s, &err),
+	        -1);
+	assert_int_equal(
+	        session_load(f->st, strv_from_cstr(c2), 1001, f->a, &s, &err),
+	        0);
+	assert_int_equal(session_purge(f->st, 1000 + 12 * 3600, f->a, &err), 1);
+	assert_int_equal(
+	        session_destroy_user(f->st, "alice@example.test", f->a, &err),
+	        0);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-			test_round_trip_gives_back_password, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_store_alone_cannot_give_back_password, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(test_expiry_idle_and_absolute,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_remember_me_stretches_idle_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_malformed_cookies_are_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy_and_count, setup,
-						teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_round_trip_gives_back_password, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_store_alone_cannot_give_back_password, setup,
+	                teardown),
+	        cmocka_unit_test_setup_teardown(test_expiry_idle_and_absolute,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_remember_me_stretches_idle_limit, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_malformed_cookies_are_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_destroy_and_count, setup,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -475,9 +475,9 @@ test_send_token_once(void **state)
 	                 STORE_TOKEN_DONE);
 	assert_string_equal(res, "{\"a\":1}");
 	/* A failed send releases the token; a dead one is taken over. */
-	assert_int_equal(store_send_token_finish(f->s, "v@x", "t1", NULL, f->a,
-	                                         &err),
-	                 0);
+	assert_int_equal(
+	        store_send_token_finish(f->s, "v@x", "t1", NULL, f->a, &err),
+	        0);
 	assert_int_equal(store_send_token_claim(f->s, "v@x", "t1", 200, 0, f->a,
 	                                        &res, &err),
 	                 STORE_TOKEN_CLAIMED);
@@ -502,17 +502,17 @@ test_recipients_and_identities(void **state)
 	assert_int_equal(store_recipient_used(f->s, "u@x", "b_100%@x.test", "",
 	                                      20, f->a, &err),
 	                 0);
-	assert_int_equal(store_recipient_used(f->s, "u@x", "bob@x.test", "",
-	                                      30, f->a, &err),
+	assert_int_equal(store_recipient_used(f->s, "u@x", "bob@x.test", "", 30,
+	                                      f->a, &err),
 	                 0);
-	assert_int_equal(store_recipient_suggest(f->s, "u@x", "bo", 10, f->a, &r,
-	                                         &n, &err),
+	assert_int_equal(store_recipient_suggest(f->s, "u@x", "bo", 10, f->a,
+	                                         &r, &n, &err),
 	                 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(r[0].name, "Bob"); /* an empty name keeps it */
 	/* LIKE wildcards in q are literal. */
-	assert_int_equal(store_recipient_suggest(f->s, "u@x", "_1", 10, f->a, &r,
-	                                         &n, &err),
+	assert_int_equal(store_recipient_suggest(f->s, "u@x", "_1", 10, f->a,
+	                                         &r, &n, &err),
 	                 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(r[0].email, "b_100%@x.test");
@@ -529,12 +529,12 @@ test_recipients_and_identities(void **state)
 	id.email = "a@x";
 	id.reply_to = id.signature = id.sent_folder = "";
 	id.is_default = true;
-	assert_int_equal(store_identity_save(f->s, "u@x", &id, f->a, &id1, &err),
-	                 0);
+	assert_int_equal(
+	        store_identity_save(f->s, "u@x", &id, f->a, &id1, &err), 0);
 	id.email = "b@x";
 	id.sent_folder = "Sent/B";
-	assert_int_equal(store_identity_save(f->s, "u@x", &id, f->a, &id2, &err),
-	                 0);
+	assert_int_equal(
+	        store_identity_save(f->s, "u@x", &id, f->a, &id2, &err), 0);
 	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &ids, &n, &err),
 	                 0);
 	assert_int_equal(n, 2);
@@ -546,7 +546,8 @@ test_recipients_and_identities(void **state)
 	assert_int_equal(store_identity_delete(f->s, "v@x", id1, f->a, &err),
 	                 -1);
 	assert_int_equal(err.kind, PERR_NOTFOUND);
-	assert_int_equal(store_identity_delete(f->s, "u@x", id1, f->a, &err), 0);
+	assert_int_equal(store_identity_delete(f->s, "u@x", id1, f->a, &err),
+	                 0);
 }
 
 static void
@@ -565,16 +566,15 @@ test_upload_total_and_stale(void **state)
 	u.size = 40;
 	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), 0);
 	/* Another session does not see them. */
-	assert_int_equal(store_upload_get(f->s, "other", "u1", f->a, &got, &err),
-	                 -1);
+	assert_int_equal(
+	        store_upload_get(f->s, "other", "u1", f->a, &got, &err), -1);
 	assert_int_equal(err.kind, PERR_NOTFOUND);
 	assert_int_equal(store_upload_get(f->s, "sess", "u1", f->a, &got, &err),
 	                 0);
 	assert_string_equal(got.path, "/p1");
 	/* No session row "sess": both are stale. */
-	assert_int_equal(store_upload_stale(f->s, NULL, 10, 10, f->a, &v, &n,
-	                                    &err),
-	                 0);
+	assert_int_equal(
+	        store_upload_stale(f->s, NULL, 10, 10, f->a, &v, &n, &err), 0);
 	assert_int_equal(n, 2);
 }
 
@@ -594,19 +594,17 @@ test_contacts(void **state)
 	c.emails[0] = "z1@x.test";
 	c.emails[1] = "z_2@x.test";
 	c.n_emails = 2;
-	assert_int_equal(store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id1,
-	                                    &err),
-	                 0);
+	assert_int_equal(
+	        store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id1, &err), 0);
 	c.name = "Anna";
 	c.emails[0] = "anna@x.test";
 	c.n_emails = 1;
-	assert_int_equal(store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id2,
-	                                    &err),
-	                 0);
+	assert_int_equal(
+	        store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id2, &err), 0);
 	/* The limit counts the user's contacts. */
-	assert_int_equal(store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id2,
-	                                    &err),
-	                 -1);
+	assert_int_equal(
+	        store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id2, &err),
+	        -1);
 	assert_int_equal(err.kind, PERR_LIMIT);
 	/* By name, case-blind; the count is of all matches. */
 	assert_int_equal(store_contact_list(f->s, "u@x", NULL, 0, 1, f->a, &v,
@@ -633,13 +631,12 @@ test_contacts(void **state)
 	c.id = id1;
 	c.name = "Zed";
 	c.emails[0] = "new@x.test";
-	assert_int_equal(store_contact_save(f->s, "v@x", &c, 2, 6, f->a, &id2,
-	                                    &err),
-	                 -1);
+	assert_int_equal(
+	        store_contact_save(f->s, "v@x", &c, 2, 6, f->a, &id2, &err),
+	        -1);
 	assert_int_equal(err.kind, PERR_NOTFOUND);
-	assert_int_equal(store_contact_save(f->s, "u@x", &c, 2, 6, f->a, &id2,
-	                                    &err),
-	                 0);
+	assert_int_equal(
+	        store_contact_save(f->s, "u@x", &c, 2, 6, f->a, &id2, &err), 0);
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM contact_emails"),
 	                 2);
 	assert_int_equal(store_contact_list(f->s, "other@x", NULL, 0, 10, f->a,
@@ -648,13 +645,11 @@ test_contacts(void **state)
 	assert_int_equal(total, 0);
 	ids[0] = id1;
 	ids[1] = 999;
-	assert_int_equal(store_contact_delete(f->s, "v@x", ids, 2, f->a, &n,
-	                                      &err),
-	                 0);
+	assert_int_equal(
+	        store_contact_delete(f->s, "v@x", ids, 2, f->a, &n, &err), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(store_contact_delete(f->s, "u@x", ids, 2, f->a, &n,
-	                                      &err),
-	                 0);
+	assert_int_equal(
+	        store_contact_delete(f->s, "u@x", ids, 2, f->a, &n, &err), 0);
 	assert_int_equal(n, 1);
 	/* Its addresses went with it. */
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM contact_emails"),
@@ -677,14 +672,13 @@ test_contacts(void **state)
 		                 -1);
 		assert_int_equal(err.kind, PERR_LIMIT);
 		assert_int_equal(n, 0);
-		assert_int_equal(store_contact_import(f->s, "u@x", two, 2, 10, 7,
-		                                      f->a, &n, &err),
+		assert_int_equal(store_contact_import(f->s, "u@x", two, 2, 10,
+		                                      7, f->a, &n, &err),
 		                 0);
 		assert_int_equal(n, 2);
-		assert_int_equal(
-		        count_rows(f, "SELECT count(*) FROM contacts "
-		                      "WHERE name LIKE 'Imp%'"),
-		        3);
+		assert_int_equal(count_rows(f, "SELECT count(*) FROM contacts "
+		                               "WHERE name LIKE 'Imp%'"),
+		                 3);
 	}
 }
 
@@ -701,7 +695,8 @@ test_contacts_migration_keeps_old_rows(void **state)
 	        "DROP TABLE contact_emails",
 	        "ALTER TABLE contacts DROP COLUMN phone",
 	        "ALTER TABLE contacts DROP COLUMN organization",
-	        "DELETE FROM schema_migrations WHERE name = '0005_contacts.sql'",
+	        "DELETE FROM schema_migrations WHERE name = "
+	        "'0005_contacts.sql'",
 	        ("INSERT INTO contacts (user, name, email, notes, created) "
 	         "VALUES ('u@x', 'Old Timer', 'old@x.test', 'kept', 1)"),
 	};
@@ -751,7 +746,8 @@ main(void)
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
-	                test_contacts_migration_keeps_old_rows, setup, teardown),
+	                test_contacts_migration_keeps_old_rows, setup,
+	                teardown),
 	        cmocka_unit_test_setup_teardown(test_upload_total_and_stale,
 	                                        setup, teardown),
 	};

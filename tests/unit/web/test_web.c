@@ -43,17 +43,17 @@ setup(void **state)
 	char path[256];
 
 	(void)state;
-	assert_true(pt_strlcpy(fx.dir, "/tmp/petrel-web-XXXXXX",
-			       sizeof(fx.dir)));
+	assert_true(
+	        pt_strlcpy(fx.dir, "/tmp/petrel-web-XXXXXX", sizeof(fx.dir)));
 	assert_non_null(mkdtemp(fx.dir));
 	fx.arena = arena_create("test", 64 * 1024, 0);
 	assert_int_equal(config_layout_create(fx.dir, fx.arena, &err), 0);
 	/* A hostile site title proves the templates escape values. */
-	assert_true(pt_snprintf_ok(path, sizeof(path),
-				   "%s/_data_/_default_/configs/application.ini",
-				   fx.dir));
+	assert_true(pt_snprintf_ok(
+	        path, sizeof(path),
+	        "%s/_data_/_default_/configs/application.ini", fx.dir));
 	write_file(path, "[webmail]\ntitle = \"Mail <script>x</script>\"\n"
-			 "[limits]\nmax_request_body = 1\n");
+	                 "[limits]\nmax_request_body = 1\n");
 	o.data_dir = fx.dir;
 	o.share_dir = PETREL_SOURCE_DIR;
 	o.static_url = "/static";
@@ -100,17 +100,18 @@ run(const char *method, const char *uri, const char *const *extra_env,
 	env[n++] = "REMOTE_ADDR=127.0.0.1";
 	env[n++] = "HTTP_HOST=webmail.example.test";
 	cl = arena_printf(fx.arena, "CONTENT_LENGTH=%zu",
-			  body != NULL ? strlen(body) : 0);
+	                  body != NULL ? strlen(body) : 0);
 	if (body != NULL)
 		env[n++] = cl;
 	for (i = 0; extra_env != NULL && extra_env[i] != NULL; i++)
 		env[n++] = extra_env[i];
 	env[n] = NULL;
 	sbuf_init(&out, fx.arena, 4096, 8 * 1024 * 1024);
-	assert_int_equal(http_handle_memory(env, strv_from_cstr(body ? body : ""),
-					    &fx.limits, web_dispatch, fx.app,
-					    fx.arena, &out),
-			 0);
+	assert_int_equal(http_handle_memory(env,
+	                                    strv_from_cstr(body ? body : ""),
+	                                    &fx.limits, web_dispatch, fx.app,
+	                                    fx.arena, &out),
+	                 0);
 	return sbuf_cstr(&out);
 }
 
@@ -156,9 +157,9 @@ static void
 test_language_follows_accept_language_and_cookie(void **state)
 {
 	const char *accept[] = {"HTTP_ACCEPT_LANGUAGE=ru-RU,ru;q=0.9,en;q=0.5",
-				NULL};
+	                        NULL};
 	const char *cookie[] = {"HTTP_ACCEPT_LANGUAGE=ru",
-				"HTTP_COOKIE=petrel_lang=en", NULL};
+	                        "HTTP_COOKIE=petrel_lang=en", NULL};
 	const char *r;
 
 	(void)state;
@@ -246,7 +247,7 @@ test_oversize_body_is_413(void **state)
 {
 	/* max_request_body = 1 MB in this fixture's application.ini. */
 	const char *env[] = {"CONTENT_TYPE=application/json",
-			     "CONTENT_LENGTH=2000000", NULL};
+	                     "CONTENT_LENGTH=2000000", NULL};
 	const char *r = run("POST", "/api/Lang", env, NULL);
 
 	(void)state;
@@ -257,11 +258,11 @@ test_oversize_body_is_413(void **state)
 static void
 test_malformed_multipart_is_400(void **state)
 {
-	const char *env[] = {
-		"CONTENT_TYPE=multipart/form-data; boundary=XyZ", NULL};
+	const char *env[] = {"CONTENT_TYPE=multipart/form-data; boundary=XyZ",
+	                     NULL};
 	const char *r = run("POST", "/api/Lang", env,
-			    "--XyZ\r\nContent-Disposition: form-data; "
-			    "name=\"a\"\r\n\r\nvalue-without-end");
+	                    "--XyZ\r\nContent-Disposition: form-data; "
+	                    "name=\"a\"\r\n\r\nvalue-without-end");
 
 	(void)state;
 	assert_true(strncmp(r, "Status: 400", 11) == 0);
@@ -294,12 +295,13 @@ test_broken_template_is_a_readable_error(void **state)
 	(void)state;
 	assert_true(pt_snprintf_ok(share, sizeof(share), "%s/share", fx.dir));
 	assert_true(pt_snprintf_ok(cmd, sizeof(cmd),
-				   "mkdir -p %s/templates && cp -r %s/i18n %s/",
-				   share, PETREL_SOURCE_DIR, share));
+	                           "mkdir -p %s/templates && cp -r %s/i18n %s/",
+	                           share, PETREL_SOURCE_DIR, share));
 	assert_int_equal(system(cmd), 0);
 	assert_true(pt_snprintf_ok(path, sizeof(path),
-				   "%s/templates/broken.tpl", share));
-	write_file(path, "{{%AUTOESCAPE context=\"HTML\"}}\n{{#OPEN}}never closed\n");
+	                           "%s/templates/broken.tpl", share));
+	write_file(path,
+	           "{{%AUTOESCAPE context=\"HTML\"}}\n{{#OPEN}}never closed\n");
 	o.data_dir = fx.dir;
 	o.share_dir = share;
 	o.static_url = "/static";
@@ -313,17 +315,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_login_page_renders_with_security_headers),
-		cmocka_unit_test(test_language_follows_accept_language_and_cookie),
-		cmocka_unit_test(test_lang_api_sets_cookie_for_known_language_only),
-		cmocka_unit_test(test_unknown_route_is_404_html_or_json),
-		cmocka_unit_test(test_wrong_method_is_405_with_allow),
-		cmocka_unit_test(test_head_sends_no_body),
-		cmocka_unit_test(test_invalid_json_is_400),
-		cmocka_unit_test(test_oversize_body_is_413),
-		cmocka_unit_test(test_malformed_multipart_is_400),
-		cmocka_unit_test(test_health),
-		cmocka_unit_test(test_broken_template_is_a_readable_error),
+	        cmocka_unit_test(test_login_page_renders_with_security_headers),
+	        cmocka_unit_test(
+	                test_language_follows_accept_language_and_cookie),
+	        cmocka_unit_test(
+	                test_lang_api_sets_cookie_for_known_language_only),
+	        cmocka_unit_test(test_unknown_route_is_404_html_or_json),
+	        cmocka_unit_test(test_wrong_method_is_405_with_allow),
+	        cmocka_unit_test(test_head_sends_no_body),
+	        cmocka_unit_test(test_invalid_json_is_400),
+	        cmocka_unit_test(test_oversize_body_is_413),
+	        cmocka_unit_test(test_malformed_multipart_is_400),
+	        cmocka_unit_test(test_health),
+	        cmocka_unit_test(test_broken_template_is_a_readable_error),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
