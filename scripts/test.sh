@@ -7,6 +7,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
+if [ "$(id -u)" -ne 0 ]; then
+	# The tests start private Dovecot, Postfix and nginx as root. A root
+	# shell on a fresh Debian has no sudo, and needs none.
+	if command -v sudo >/dev/null 2>&1; then
+		exec sudo --preserve-env=PETREL_TEST_BUILD_DIR,ASAN_OPTIONS,UBSAN_OPTIONS \
+			-- "$root/scripts/test.sh" "$@"
+	fi
+	echo "test: run as root: su -c $root/scripts/test.sh" >&2
+	exit 1
+fi
+
 bash scripts/install-deps.sh
 
 build=${PETREL_TEST_BUILD_DIR:-$root/build/asan}
