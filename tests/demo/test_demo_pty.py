@@ -11,7 +11,9 @@ into the terminal (the line discipline sends SIGINT to the foreground
 process group, exactly like a keyboard) and asserts that the script exits
 within seconds with status 130 and that nothing it started is left: no
 process of its session (the background sleep included), no Dovecot,
-Postfix, nginx or petrel, no listening port.
+Postfix, nginx or petrel, no listening port. A second round presses ^C
+twice (an impatient user): the second press must not cut the stopping
+short.
 """
 import argparse
 import os
@@ -139,6 +141,14 @@ def main():
     a = p.parse_args()
     if os.geteuid() != 0:
         return fail("needs root (the demo starts Dovecot, Postfix and nginx)")
+    for presses in (1, 2):
+        rc = one_round(a, presses)
+        if rc != 0:
+            return rc
+    return 0
+
+
+def one_round(a, presses):
     source = os.path.abspath(a.source)
     state = tempfile.mkdtemp(prefix="petrel-demo-pty-", dir="/tmp")
     os.chmod(state, 0o755)
@@ -147,7 +157,7 @@ def main():
                PETREL_DEMO_PETREL=os.path.abspath(a.petrel))
     term = Terminal([os.path.join(source, "scripts/demo.sh")], env)
     try:
-        return run(a, term, state)
+        return run(a, term, state, presses)
     finally:
         if term.reap() is None:
             # The test failed with the demo still up: stop it the hard way.
@@ -164,7 +174,7 @@ def main():
         shutil.rmtree(state, ignore_errors=True)
 
 
-def run(a, term, state):
+def run(a, term, state, presses):
     url = "http://127.0.0.1:%d/" % a.web_port
     deadline = time.time() + START_TIMEOUT
     while b"Petrel is running" not in term.out:
@@ -202,6 +212,9 @@ def run(a, term, state):
 
     t0 = time.time()
     os.write(term.fd, b"\x03")
+    if presses == 2:
+        term.pump(0.3)
+        os.write(term.fd, b"\x03")
     while term.reap() is None:
         if time.time() - t0 > STOP_TIMEOUT:
             return fail("still running %d s after Ctrl-C: %s" % (
@@ -220,7 +233,8 @@ def run(a, term, state):
     busy = [port for port in ports if port_open(port)]
     if busy:
         return fail("ports still listening: %s" % busy, term.out)
-    print("demo stopped %.1f s after Ctrl-C, exit 130, nothing left" % took, flush=True)
+    print("demo stopped %.1f s after %d x Ctrl-C, exit 130, nothing left" % (took, presses),
+          flush=True)
     return 0
 
 
