@@ -133,9 +133,9 @@ class Fixture:
         with open(p, "w") as f:
             f.write("\n".join(lines) + "\n")
 
-    def run(self, extra_env=None, as_nobody=False):
+    def run(self, extra_env=None, as_nobody=False, script="v-add-sys-petrel"):
         env = dict(self.env, **(extra_env or {}))
-        cmd = ["bash", os.path.join(ARGS.source, "contrib/hestia/v-add-sys-petrel")]
+        cmd = ["bash", os.path.join(ARGS.source, "contrib/hestia", script)]
         if as_nobody:
             cmd = ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOGROUP,
                    "--clear-groups"] + cmd
@@ -168,10 +168,31 @@ class Base(unittest.TestCase):
         self.version = out.stdout.strip().replace("petrel ", "", 1)
         self.assertTrue(self.version)
 
-    def ok(self, extra_env=None):
-        r = self.fx.run(extra_env)
+    def ok(self, extra_env=None, script="v-add-sys-petrel"):
+        r = self.fx.run(extra_env, script=script)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         return r
+
+    def conf_value(self, key):
+        for line in read(os.path.join(self.fx.hestia, "conf/hestia.conf")).splitlines():
+            if line.startswith(key + "="):
+                return line.split("=", 1)[1].strip("'")
+        return None
+
+    def webmail_of(self, user, domain):
+        for line in read(os.path.join(self.fx.hestia, "data/users/%s/mail.conf" % user)).splitlines():
+            if line.startswith("DOMAIN='%s' " % domain):
+                return re.search(r" WEBMAIL='([^']*)'", line).group(1)
+        return None
+
+    def assert_removed(self):
+        """What v-delete-sys-petrel leaves: no templates, log format or drop-in."""
+        fx = self.fx
+        tpl = os.path.join(fx.hestia, "data/templates/mail")
+        for d, _, files in os.walk(tpl):
+            self.assertEqual(files, [], d)
+        self.assertFalse(os.path.exists(fx.path("etc/nginx/conf.d/petrel-hestia.conf")))
+        self.assertFalse(os.path.exists(fx.path("etc/systemd/system/petrel.service.d")))
 
     def private(self, data):
         return os.path.join(data, "_data_/_default_")
@@ -456,6 +477,38 @@ class FreshInstallTest(Base):
         r = self.ok({"PETREL_ADMIN_INIT": "yes"})
         self.assertNotEqual(read(cred), "\n".join(lines) + "\n")
 
+        # The admin switches one domain to Petrel, then removes Petrel: the
+        # domain goes back to Hestia's default client, the data stays.
+        subprocess.run([os.path.join(fx.hestia, "bin/v-add-mail-domain-webmail"),
+                        "admin", "example.com", "petrel"],
+                       env=dict(fx.env, HESTIA=fx.hestia), check=True)
+        fx.clear_calls()
+        r = fx.run(as_nobody=True, script="v-delete-sys-petrel")
+        self.assertEqual(r.returncode, 10, r.stdout)
+        self.assertIn("ERROR: v-delete-sys-petrel can only be executed by the root user", r.stdout)
+        self.assertEqual(fx.calls(), [])
+        self.ok(script="v-delete-sys-petrel")
+        self.assertEqual(fx.calls(), [
+            ("v-change-sys-config-value", "WEBMAIL_SYSTEM", "roundcube"),
+            ("v-add-mail-domain-webmail", "admin", "example.com", "roundcube", "no", "yes"),
+            ("systemctl", "disable", "--now", "petrel"),
+            ("systemctl", "daemon-reload"),
+            ("v-restart-web",),
+            ("v-log-action", "system", "Info", "Plugins",
+             "Petrel removed (Version: %s)." % self.version),
+        ])
+        self.assertEqual(self.conf_value("WEBMAIL_SYSTEM"), "roundcube")
+        self.assertEqual(self.webmail_of("admin", "example.com"), "roundcube")
+        self.assert_removed()
+        self.assertTrue(os.path.exists(os.path.join(priv, "configs/application.ini")))
+        self.assertTrue(os.path.exists(cred))
+        # Not registered any more: refused.
+        fx.clear_calls()
+        r = fx.run(script="v-delete-sys-petrel")
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertIn("ERROR: Petrel is not installed (not in WEBMAIL_SYSTEM).", r.stdout)
+        self.assertEqual(fx.calls(), [])
+
     def test_no_webmail_system_key(self):
         self.fx.set_conf("WEBMAIL_SYSTEM", None)
         self.ok()
@@ -565,6 +618,28 @@ ReadWritePaths=%s
                          ["systemctl", "systemctl", "systemctl", "v-restart-proxy",
                           "v-log-action"])
         self.assertEqual(fx.calls()[-1][-1], "Petrel updated (Version: %s)." % self.version)
+
+        # Removing Petrel gives SnappyMail its directory and domains back.
+        fx.clear_calls()
+        self.ok({"PETREL_SNAPPYMAIL_OWNER": "daemon:daemon"}, script="v-delete-sys-petrel")
+        self.assertEqual(fx.calls(), [
+            ("v-change-sys-config-value", "WEBMAIL_SYSTEM", "roundcube,snappymail"),
+            ("v-add-mail-domain-webmail", "admin", "Shop.Example.net", "snappymail", "no", "yes"),
+            ("v-add-mail-domain-webmail", "alice", "alice.example.org", "snappymail", "no", "yes"),
+            ("systemctl", "disable", "--now", "petrel"),
+            ("systemctl", "daemon-reload"),
+            ("v-restart-web",),
+            ("v-restart-proxy",),
+            ("v-log-action", "system", "Info", "Plugins",
+             "Petrel removed (Version: %s)." % self.version),
+        ])
+        self.assertEqual(self.conf_value("WEBMAIL_SYSTEM"), "roundcube,snappymail")
+        self.assert_removed()
+        daemon = pwd.getpwnam("daemon")
+        for d, dirs, files in os.walk(data):
+            for n in dirs + files:
+                st = os.lstat(os.path.join(d, n))
+                self.assertEqual((st.st_uid, st.st_gid), (daemon.pw_uid, daemon.pw_gid))
 
     def test_explicit_data_dir_wins(self):
         own = self.fx.path("srv/petrel")
