@@ -370,9 +370,32 @@ class FreshInstallTest(Base):
     """nginx as the web server, no SnappyMail: Petrel's own data dir."""
 
     def test_install_then_rerun(self):
-        r = self.ok()
         fx, data = self.fx, self.fx.unit_data
         priv = self.private(data)
+        before = tree_state(fx.root)
+        r = self.ok()
+
+        # Exactly these files are new or changed, nothing else.
+        after = tree_state(fx.root)
+        changed = sorted(os.path.relpath(p, fx.root) for p in set(before) | set(after)
+                         if before.get(p) != after.get(p))
+        p = "var/lib/petrel/_data_/_default_/"
+        self.assertEqual(changed, sorted([
+            "calls.log",
+            "etc/nginx/conf.d/petrel-hestia.conf",
+            "root/.snappymail",
+            "usr/local/hestia/conf/hestia.conf",
+            "usr/local/hestia/data/templates/mail/nginx/petrel.stpl",
+            "usr/local/hestia/data/templates/mail/nginx/petrel.tpl",
+            "usr/local/hestia/log/system.log",
+            p + "configs/application.ini",
+            p + "configs/plugin-change-password.json",
+            p + "domains/alice.example.org.ini",
+            p + "domains/default.ini",
+            p + "domains/example.com.ini",
+            p + "domains/shop.example.net.ini",
+            p + "domains/xn--bcher-kva.example.ini",
+        ]))
 
         # petrel admin init ran: the three-line file and the hashes.
         cred = fx.path("root/.snappymail")
@@ -530,7 +553,37 @@ class TakeoverTest(Base):
         priv = self.private(data)
         old_app = read(os.path.join(priv, "configs/application.ini"))
         old_json = read(os.path.join(priv, "domains/alice.example.org.json"))
+        before = tree_state(fx.root)
         r = self.ok()
+
+        # Exactly these files are new or changed (SnappyMail's own files
+        # only change owner), nothing else.
+        after = tree_state(fx.root)
+        changed = sorted(os.path.relpath(p, fx.root) for p in set(before) | set(after)
+                         if before.get(p) != after.get(p))
+        p = "etc/snappymail/data/_data_/_default_/"
+        t = "usr/local/hestia/data/templates/mail/"
+        self.assertEqual(changed, sorted([
+            "calls.log",
+            "etc/nginx/conf.d/petrel-hestia.conf",
+            "etc/systemd/system/petrel.service.d/hestia.conf",
+            "usr/local/hestia/conf/hestia.conf",
+            "usr/local/hestia/data/users/admin/mail.conf",
+            "usr/local/hestia/data/users/alice/mail.conf",
+            "usr/local/hestia/log/system.log",
+            t + "apache2/petrel.stpl", t + "apache2/petrel.tpl",
+            t + "nginx/default_petrel.stpl", t + "nginx/default_petrel.tpl",
+            p + "configs/application.ini",
+            p + "configs/plugin-change-password.json",
+            p + "domains/alice.example.org.json",
+            p + "domains/default.json",
+            p + "domains/example.com.ini",
+            p + "domains/shop.example.net.ini",
+            p + "domains/xn--bcher-kva.example.ini",
+        ]))
+        for name in ("alice.example.org.json", "default.json"):
+            self.assertEqual(before[fx.path(p + "domains/" + name)][4],
+                             after[fx.path(p + "domains/" + name)][4])
 
         # SnappyMail's admin is kept (Petrel reads it); no new credentials.
         self.assertFalse(os.path.exists(fx.path("root/.snappymail")))
