@@ -22,8 +22,11 @@ import shutil
 import stat
 import subprocess
 import sys
+import socket
 import tempfile
+import time
 import unittest
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARGS = None
@@ -538,6 +541,96 @@ class FreshInstallTest(Base):
         self.assertIn(("v-change-sys-config-value", "WEBMAIL_SYSTEM", "petrel"), self.fx.calls())
         self.assertIn("WEBMAIL_SYSTEM='petrel'",
                       read(os.path.join(self.fx.hestia, "conf/hestia.conf")))
+
+
+class LiveTemplateTest(Base):
+    """The rendered petrel.tpl in a real nginx in front of a real petrel:
+    the login page and static files are served, and the access log keeps
+    the admin key out."""
+
+    def test_template_serves_petrel(self):
+        fx = self.fx
+        run = fx.path("run/petrel")
+        os.makedirs(run)
+        self.ok({"PETREL_RUN_DIR": run})
+        work = tempfile.mkdtemp(prefix="petrel-hestia-live-")
+        self.addCleanup(shutil.rmtree, work, True)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        tpl = read(os.path.join(fx.hestia, "data/templates/mail/nginx/petrel.tpl"))
+        for k, v in {"%ip%": "127.0.0.1", "%web_port%": str(port),
+                     "%domain_idn%": "webmail.example.com", "%domain%": "webmail.example.com",
+                     "%alias_idn%": "mail.example.com", "%root_domain%": "example.com",
+                     "%home%": work + "/home", "%user%": "admin",
+                     "%web_system%": "nginx"}.items():
+            tpl = tpl.replace(k, v)
+        tpl = tpl.replace("/var/log/nginx/domains/", work + "/")
+        for d in ("body", "fastcgi", "proxy", "uwsgi", "scgi"):
+            os.makedirs(os.path.join(work, d))
+        with open(work + "/nginx.conf", "w") as f:
+            f.write("""daemon on;
+user root root;
+pid %(w)s/nginx.pid;
+error_log %(w)s/error.log;
+events {}
+http {
+	include /etc/nginx/mime.types;
+	client_body_temp_path %(w)s/body;
+	fastcgi_temp_path %(w)s/fastcgi;
+	proxy_temp_path %(w)s/proxy;
+	uwsgi_temp_path %(w)s/uwsgi;
+	scgi_temp_path %(w)s/scgi;
+%(conf_d)s
+%(server)s
+}
+""" % {"w": work, "conf_d": read(fx.path("etc/nginx/conf.d/petrel-hestia.conf")),
+       "server": tpl})
+        with open(work + "/petrel.out", "wb") as out:
+            petrel = subprocess.Popen(
+                [ARGS.petrel, "serve", "--listen", "unix:%s/petrel.sock" % run,
+                 "--threads", "2", "--data", fx.unit_data, "--share", ARGS.source,
+                 "--events", "unix:%s/events.sock" % run],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True)
+
+        def stop_petrel():
+            petrel.terminate()
+            petrel.wait(20)
+        self.addCleanup(stop_petrel)
+        deadline = time.time() + 20
+        while not os.path.exists(run + "/petrel.sock"):
+            self.assertIsNone(petrel.poll(), read(work + "/petrel.out"))
+            self.assertLess(time.time(), deadline, "petrel did not start")
+            time.sleep(0.05)
+        subprocess.run(["nginx", "-p", work, "-c", work + "/nginx.conf"], check=True)
+        self.addCleanup(subprocess.run, ["nginx", "-p", work, "-c", work + "/nginx.conf",
+                                         "-s", "stop"], capture_output=True)
+
+        def get(path, referer=None):
+            req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path),
+                                         headers={"Host": "webmail.example.com"})
+            if referer:
+                req.add_header("Referer", referer)
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    return r.status, r.read().decode("utf-8", "replace")
+            except urllib.error.HTTPError as e:
+                return e.code, e.read().decode("utf-8", "replace")
+
+        status, body = get("/")
+        self.assertEqual(status, 200, body)
+        self.assertIn('id="login-form"', body)
+        status, css = get("/static/css/app.css")
+        self.assertEqual(status, 200)
+        self.assertEqual(css, read(os.path.join(ARGS.source, "static/css/app.css")))
+        self.assertEqual(get("/.git/config")[0], 404)
+        get("/?admin_0123abcd", referer="https://webmail.example.com/?admin_0123abcd")
+        time.sleep(0.2)
+        log = read(work + "/webmail.example.com.log")
+        self.assertIn('"GET / HTTP/1.1" 200', log)
+        self.assertIn('"https://webmail.example.com/"', log)
+        self.assertNotIn("admin_0123abcd", log)
 
 
 class TakeoverTest(Base):
