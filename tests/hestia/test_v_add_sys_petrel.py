@@ -231,6 +231,7 @@ class Base(unittest.TestCase):
         self.assertIn("fastcgi_pass unix:/run/petrel/petrel.sock;", text)
         self.assertIn("proxy_pass http://unix:/run/petrel/events.sock;", text)
         self.assertIn("fastcgi_param PATH_INFO $fastcgi_path_info;", text)
+        self.assertIn("location /error/ {\n\t\talias /var/www/document_errors/;", text)
         if ssl:
             self.assertIn("ssl_certificate     %ssl_pem%;", text)
             self.assertIn("ssl_certificate_key %ssl_key%;", text)
