@@ -91,8 +91,9 @@ for u in d["users"]:
   Press Ctrl-C to stop.
 
 EOT
-# Wait for Ctrl-C. The sleep runs in the background so that the traps run
-# at once (bash runs them only between commands), and cleanup kills it.
+# Wait for Ctrl-C. The sleep runs in the background so that a trap runs at
+# once (bash runs traps only between commands); as a script's background
+# job it ignores SIGINT, so cleanup kills it.
 sleep infinity &
 sleeper=$!
 wait "$sleeper"
