@@ -475,17 +475,23 @@ class FreshInstallTest(Base):
         self.assertRegex(read(os.path.join(fx.hestia, "log/system.log")),
                          r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d v-add-sys-petrel *\n$")
 
-        # An admin's own edit of one domain file survives a re-run.
+        # Edits survive a re-run: an admin's own file, and a change made in
+        # the admin panel (which keeps the file's comments, the mark too).
         own = os.path.join(priv, "domains/example.com.ini")
         with open(own, "w") as f:
             f.write("; mine\nimap_host = \"imap.example.com\"\n")
+        panel = os.path.join(priv, "domains/shop.example.net.ini")
+        with open(panel, "a") as f:
+            f.write("verify_certificate = Off\n")
 
         # Second run: nothing rotated, nothing rewritten, only "updated".
         before = tree_state(fx.root)
         fx.clear_calls()
         r = self.ok()
         self.assertIn("Admin credentials kept", r.stdout)
-        self.assertIn("Kept %s (not written by v-add-sys-petrel)." % own, r.stdout)
+        self.assertIn("Kept %s." % own, r.stdout)
+        self.assertNotIn("Kept %s." % panel, r.stdout)
+        self.assertTrue(read(panel).endswith("verify_certificate = Off\n"))
         after = tree_state(fx.root)
         changed = sorted(p for p in set(before) | set(after)
                          if before.get(p) != after.get(p))
