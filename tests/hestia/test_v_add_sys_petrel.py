@@ -714,6 +714,7 @@ class TakeoverTest(Base):
         self.assertIn('"hestia_host": "mail.example.com",', plugin)
         self.assertIn('"hestia_port": 8083\n', plugin)
         self.assertNotIn("Jq3mW0cA8kTz5rVb", plugin)
+        self.assertFalse(os.path.exists(os.path.join(priv, "configs/plugin-change-password.json.orig")))
         self.assert_owned_tree(data)
 
         # The unit serves SnappyMail's directory through a drop-in.
@@ -793,6 +794,21 @@ ReadWritePaths=%s
             for n in dirs + files:
                 st = os.lstat(os.path.join(d, n))
                 self.assertEqual((st.st_uid, st.st_gid), (daemon.pw_uid, daemon.pw_gid))
+
+    def test_plugin_settings_of_other_drivers_kept_aside(self):
+        path = os.path.join(self.private(self.fx.snappy), "configs/plugin-change-password.json")
+        original = read(path).replace('"pass_min_strength": 60,',
+                                      '"pass_min_strength": 60,\n        "driver_ispconfig_enabled": true,')
+        with open(path, "w") as f:
+            f.write(original)
+        r = self.ok()
+        self.assertIn("Saved the previous %s as %s.orig" % (path, path), r.stdout)
+        self.assertEqual(read(path + ".orig"), original)
+        self.assertNotIn("ispconfig", read(path))
+        self.assertIn('"hestia_port": 8083', read(path))
+        # A second run keeps the first copy.
+        self.ok()
+        self.assertEqual(read(path + ".orig"), original)
 
     def test_explicit_data_dir_wins(self):
         own = self.fx.path("srv/petrel")
