@@ -29,6 +29,9 @@
 #ifndef PETREL_INSTALL_SHARE_DIR
 #define PETREL_INSTALL_SHARE_DIR "/usr/share/petrel"
 #endif
+#ifndef PETREL_BIN_TO_SHARE
+#define PETREL_BIN_TO_SHARE "../share/petrel"
+#endif
 #define PETREL_DEFAULT_DATA_DIR "/var/lib/petrel"
 
 static void
@@ -41,11 +44,14 @@ usage(FILE *out)
 	        "       petrel check-config [--data DIR] [--strict]\n"
 	        "       petrel admin init|passwd [--data DIR]"
 	        " [--credentials-file PATH]\n"
+	        "       petrel admin credentials-deleted [--data DIR]\n"
 	        "       petrel version\n"
 	        "\n"
 	        "DIR defaults: --data %s (or $PETREL_DATA),\n"
-	        "--share: $PETREL_SHARE, else %s, else the source tree.\n",
-	        PETREL_DEFAULT_DATA_DIR, PETREL_INSTALL_SHARE_DIR);
+	        "--share (templates, i18n, static): $PETREL_SHARE, else %s,\n"
+	        "else %s next to the binary.\n",
+	        PETREL_DEFAULT_DATA_DIR, PETREL_INSTALL_SHARE_DIR,
+	        PETREL_BIN_TO_SHARE);
 }
 
 static bool
@@ -58,16 +64,66 @@ dir_has_templates(const char *dir)
 	       stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The directory this binary was started from ("" if unknown), in buf. */
+static const char *
+exe_dir(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+	char *slash;
+
+	if (n <= 0 || (size_t)n >= size - 1)
+		return "";
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash == NULL)
+		return "";
+	*slash = '\0';
+	return buf;
+}
+
+#ifdef PETREL_BUILD_DIR
+/* True when the binary runs from the build tree it was built in. */
+static bool
+is_build_tree_binary(const char *dir)
+{
+	char *built = realpath(PETREL_BUILD_DIR, NULL);
+	bool same = built != NULL && strcmp(built, dir) == 0;
+
+	free(built);
+	return same;
+}
+#endif
+
+/*
+ * $PETREL_SHARE, else (a binary in its build tree only) the source tree,
+ * else the install prefix's share dir, else PETREL_BIN_TO_SHARE relative to
+ * the binary (a prefix moved elsewhere). An installed binary never looks
+ * at the source tree: it may be gone or hold other versions' templates.
+ * With nothing found the install path is returned, so the error names it.
+ */
 static const char *
 default_share_dir(void)
 {
+	static char found[4096];
 	const char *env = getenv("PETREL_SHARE");
+	char exe[4096];
+	const char *dir;
 
 	if (env != NULL && env[0] != '\0')
 		return env;
+	dir = exe_dir(exe, sizeof(exe));
+#ifdef PETREL_BUILD_DIR
+	if (dir[0] != '\0' && is_build_tree_binary(dir))
+		return PETREL_SOURCE_DIR;
+#endif
 	if (dir_has_templates(PETREL_INSTALL_SHARE_DIR))
 		return PETREL_INSTALL_SHARE_DIR;
-	return PETREL_SOURCE_DIR;
+	if (dir[0] != '\0' &&
+	    pt_snprintf_ok(found, sizeof(found), "%s/%s", dir,
+	                   PETREL_BIN_TO_SHARE) &&
+	    dir_has_templates(found))
+		return found;
+	return PETREL_INSTALL_SHARE_DIR;
 }
 
 static const char *
