@@ -344,6 +344,50 @@ cmd_check_config(int argc, char **argv)
 }
 
 /*
+ * petrel admin credentials-deleted: the credentials file `admin init`
+ * wrote is gone (checked here, as root can), so the dashboard's warning
+ * ends. The server itself cannot look (see admin_cred_record_read).
+ */
+static int
+cmd_credentials_deleted(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"data", required_argument, NULL, 'd'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct admin_cred_record rec;
+	const char *data = default_data_dir();
+	struct arena *a;
+	struct perr err = {0};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
+		if (c != 'd') {
+			usage(stderr);
+			return 2;
+		}
+		data = optarg;
+	}
+	a = arena_create("admin", 16 * 1024, 0);
+	if (admin_credentials_deleted(data, a, &rec, &err) != 0) {
+		fprintf(stderr, "petrel admin credentials-deleted: %s\n",
+		        err.msg);
+		arena_destroy(&a);
+		return 1;
+	}
+	if (rec.found)
+		printf("%s is gone; the admin panel no longer warns about "
+		       "it.\n",
+		       rec.path);
+	else
+		printf("No credentials file is recorded in %s; nothing to "
+		       "do.\n",
+		       data);
+	arena_destroy(&a);
+	return 0;
+}
+
+/*
  * petrel admin init: new admin name, password and key (hashes in
  * application.ini, plain text only in the root-only credentials file).
  * petrel admin passwd: a new password only. Both print where the file is
@@ -364,6 +408,8 @@ cmd_admin(int argc, char **argv)
 	bool init;
 	int c, r;
 
+	if (argc >= 2 && strcmp(argv[1], "credentials-deleted") == 0)
+		return cmd_credentials_deleted(argc - 1, argv + 1);
 	if (argc < 2 ||
 	    (strcmp(argv[1], "init") != 0 && strcmp(argv[1], "passwd") != 0)) {
 		usage(stderr);
@@ -398,7 +444,9 @@ cmd_admin(int argc, char **argv)
 		       "Open https://<your webmail>/?<Secret key> and sign in "
 		       "with Username and Password from that file.\n"
 		       "Verified: these credentials open the admin panel.\n"
-		       "Delete the file once you have noted them.\n",
+		       "Delete the file once you have noted them, then run "
+		       "`petrel admin credentials-deleted`\n"
+		       "(or confirm it on the admin dashboard).\n",
 		       res.credentials_file);
 	} else {
 		printf("New admin password for %s: %s\n", res.user,
