@@ -410,9 +410,9 @@ admin_init(const char *data_dir, const char *credentials_file, struct arena *a,
 		goto out;
 	if (verify_fresh(data_dir, user, password, key, a, err) != 0)
 		goto out;
+	adopt_layout(&paths, a); /* first: the record goes to configs' owner */
 	if (record_written(&paths, credentials_file, a, err) != 0)
 		goto out;
-	adopt_layout(&paths, a);
 	res_r->user = user;
 	res_r->password = password;
 	res_r->key = key;

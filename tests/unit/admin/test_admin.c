@@ -341,6 +341,48 @@ test_init_records_credentials_file_until_deleted(void **state)
 	rm_rf(dir);
 }
 
+/*
+ * root runs `admin init` on a data directory the server's user owns (the
+ * package's /var/lib/petrel) before the server ever started: what init
+ * creates must belong to that user, or the server could not open it.
+ */
+static void
+test_init_as_root_gives_new_layout_to_data_dir_owner(void **state)
+{
+	char dir[] = "/tmp/petrel-admin-XXXXXX", data[64], cred[128], p[256];
+	const char *subs[] = {"_data_/_default_/configs",
+	                      "_data_/_default_/configs/application.ini",
+	                      "_data_/_default_/configs/admin_credentials.ini",
+	                      "_data_/_default_/domains/default.ini",
+	                      "_data_/_default_/storage",
+	                      "_data_/_default_/logs"};
+	struct admin_init_result r;
+	struct perr err = {0};
+	struct stat st;
+	size_t i;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(cred, sizeof(cred), "%s/cred", dir);
+	assert_int_equal(mkdir(data, 0750), 0);
+	assert_int_equal(chown(data, 65534, 65534), 0);
+	assert_int_equal(admin_init(data, cred, A, &r, &err), 0);
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", data, subs[i]);
+		assert_int_equal(lstat(p, &st), 0);
+		if (st.st_uid != 65534)
+			fail_msg("%s belongs to uid %u", p,
+			         (unsigned)st.st_uid);
+	}
+	/* The credentials file itself stays root's. */
+	assert_int_equal(lstat(cred, &st), 0);
+	assert_int_equal(st.st_uid, 0);
+	rm_rf(dir);
+}
+
 static void
 test_tail_file_returns_last_lines(void **state)
 {
@@ -521,6 +563,8 @@ main(void)
 	        cmocka_unit_test(test_init_then_verify_with_fresh_config),
 	        cmocka_unit_test(
 	                test_init_records_credentials_file_until_deleted),
+	        cmocka_unit_test(
+	                test_init_as_root_gives_new_layout_to_data_dir_owner),
 	        cmocka_unit_test(test_tail_file_returns_last_lines),
 	        cmocka_unit_test(test_image_sniff_by_magic_bytes),
 	        cmocka_unit_test(test_image_sniff_refuses_over_512k),
