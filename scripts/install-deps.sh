@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything Petrel needs to build, test and run its demo on Debian 12:
-# the C libraries, the private mail stack (Dovecot + Postfix), nginx,
+# the C libraries, the Debian packaging tools (debhelper, lintian), the
+# private mail stack (Dovecot + Postfix), nginx,
 # Chromium for the browser tests and the pinned npm packages of tests/e2e
 # and web/ (the browser libraries the pages load from static/vendor/).
 # Safe to run again: it only installs what is missing.
@@ -12,6 +13,7 @@ packages=(
 	libfcgi-dev libfcgi-bin libetpan-dev libssl-dev libsqlite3-dev sqlite3
 	libjansson-dev libgumbo-dev libcmocka-dev libctemplate-dev
 	libqrencode-dev libzip-dev
+	debhelper lintian
 	dovecot-imapd dovecot-managesieved dovecot-sieve dovecot-lmtpd postfix
 	swaks libnet-ssleay-perl libauthen-sasl-perl openssl python3
 	nginx-light chromium fonts-dejavu-core

@@ -29,6 +29,9 @@
 #ifndef PETREL_INSTALL_SHARE_DIR
 #define PETREL_INSTALL_SHARE_DIR "/usr/share/petrel"
 #endif
+#ifndef PETREL_BIN_TO_SHARE
+#define PETREL_BIN_TO_SHARE "../share/petrel"
+#endif
 #define PETREL_DEFAULT_DATA_DIR "/var/lib/petrel"
 
 static void
@@ -41,11 +44,14 @@ usage(FILE *out)
 	        "       petrel check-config [--data DIR] [--strict]\n"
 	        "       petrel admin init|passwd [--data DIR]"
 	        " [--credentials-file PATH]\n"
+	        "       petrel admin credentials-deleted [--data DIR]\n"
 	        "       petrel version\n"
 	        "\n"
 	        "DIR defaults: --data %s (or $PETREL_DATA),\n"
-	        "--share: $PETREL_SHARE, else %s, else the source tree.\n",
-	        PETREL_DEFAULT_DATA_DIR, PETREL_INSTALL_SHARE_DIR);
+	        "--share (templates, i18n, static): $PETREL_SHARE, else %s,\n"
+	        "else %s next to the binary.\n",
+	        PETREL_DEFAULT_DATA_DIR, PETREL_INSTALL_SHARE_DIR,
+	        PETREL_BIN_TO_SHARE);
 }
 
 static bool
@@ -58,16 +64,66 @@ dir_has_templates(const char *dir)
 	       stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The directory this binary was started from ("" if unknown), in buf. */
+static const char *
+exe_dir(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+	char *slash;
+
+	if (n <= 0 || (size_t)n >= size - 1)
+		return "";
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash == NULL)
+		return "";
+	*slash = '\0';
+	return buf;
+}
+
+#ifdef PETREL_BUILD_DIR
+/* True when the binary runs from the build tree it was built in. */
+static bool
+is_build_tree_binary(const char *dir)
+{
+	char *built = realpath(PETREL_BUILD_DIR, NULL);
+	bool same = built != NULL && strcmp(built, dir) == 0;
+
+	free(built);
+	return same;
+}
+#endif
+
+/*
+ * $PETREL_SHARE, else (a binary in its build tree only) the source tree,
+ * else the install prefix's share dir, else PETREL_BIN_TO_SHARE relative to
+ * the binary (a prefix moved elsewhere). An installed binary never looks
+ * at the source tree: it may be gone or hold other versions' templates.
+ * With nothing found the install path is returned, so the error names it.
+ */
 static const char *
 default_share_dir(void)
 {
+	static char found[4096];
 	const char *env = getenv("PETREL_SHARE");
+	char exe[4096];
+	const char *dir;
 
 	if (env != NULL && env[0] != '\0')
 		return env;
+	dir = exe_dir(exe, sizeof(exe));
+#ifdef PETREL_BUILD_DIR
+	if (dir[0] != '\0' && is_build_tree_binary(dir))
+		return PETREL_SOURCE_DIR;
+#endif
 	if (dir_has_templates(PETREL_INSTALL_SHARE_DIR))
 		return PETREL_INSTALL_SHARE_DIR;
-	return PETREL_SOURCE_DIR;
+	if (dir[0] != '\0' &&
+	    pt_snprintf_ok(found, sizeof(found), "%s/%s", dir,
+	                   PETREL_BIN_TO_SHARE) &&
+	    dir_has_templates(found))
+		return found;
+	return PETREL_INSTALL_SHARE_DIR;
 }
 
 static const char *
@@ -288,6 +344,50 @@ cmd_check_config(int argc, char **argv)
 }
 
 /*
+ * petrel admin credentials-deleted: the credentials file `admin init`
+ * wrote is gone (checked here, as root can), so the dashboard's warning
+ * ends. The server itself cannot look (see admin_cred_record_read).
+ */
+static int
+cmd_credentials_deleted(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"data", required_argument, NULL, 'd'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct admin_cred_record rec;
+	const char *data = default_data_dir();
+	struct arena *a;
+	struct perr err = {0};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
+		if (c != 'd') {
+			usage(stderr);
+			return 2;
+		}
+		data = optarg;
+	}
+	a = arena_create("admin", 16 * 1024, 0);
+	if (admin_credentials_deleted(data, a, &rec, &err) != 0) {
+		fprintf(stderr, "petrel admin credentials-deleted: %s\n",
+		        err.msg);
+		arena_destroy(&a);
+		return 1;
+	}
+	if (rec.found)
+		printf("%s is gone; the admin panel no longer warns about "
+		       "it.\n",
+		       rec.path);
+	else
+		printf("No credentials file is recorded in %s; nothing to "
+		       "do.\n",
+		       data);
+	arena_destroy(&a);
+	return 0;
+}
+
+/*
  * petrel admin init: new admin name, password and key (hashes in
  * application.ini, plain text only in the root-only credentials file).
  * petrel admin passwd: a new password only. Both print where the file is
@@ -308,6 +408,8 @@ cmd_admin(int argc, char **argv)
 	bool init;
 	int c, r;
 
+	if (argc >= 2 && strcmp(argv[1], "credentials-deleted") == 0)
+		return cmd_credentials_deleted(argc - 1, argv + 1);
 	if (argc < 2 ||
 	    (strcmp(argv[1], "init") != 0 && strcmp(argv[1], "passwd") != 0)) {
 		usage(stderr);
@@ -342,7 +444,9 @@ cmd_admin(int argc, char **argv)
 		       "Open https://<your webmail>/?<Secret key> and sign in "
 		       "with Username and Password from that file.\n"
 		       "Verified: these credentials open the admin panel.\n"
-		       "Delete the file once you have noted them.\n",
+		       "Delete the file once you have noted them, then run "
+		       "`petrel admin credentials-deleted`\n"
+		       "(or confirm it on the admin dashboard).\n",
 		       res.credentials_file);
 	} else {
 		printf("New admin password for %s: %s\n", res.user,

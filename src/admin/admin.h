@@ -131,6 +131,49 @@ int admin_credentials_read(const char *path, struct arena *a, char **user_r,
                            char **password_r, char **key_r,
                            struct perr *err) PT_WARN_UNUSED;
 
+/* ---- the record of a written credentials file ------------------------ */
+
+/*
+ * The running server never sees the credentials file (root's home, and
+ * the unit's ProtectHome=yes and user petrel), so init and passwd leave
+ * configs/ADMIN_CRED_RECORD_NAME in the data directory: the file's path
+ * and when it was written. The dashboard warns while it exists.
+ */
+#define ADMIN_CRED_RECORD_NAME "admin_credentials.ini"
+
+struct admin_cred_record {
+	bool found;      /* false: no record (the other fields are empty) */
+	char *path;      /* the credentials file, in a */
+	int64_t written; /* unix time; 0 if unknown */
+};
+
+/* configs_dir/ADMIN_CRED_RECORD_NAME, in a. */
+char *admin_cred_record_path(const char *configs_dir, struct arena *a);
+/*
+ * Record that cred_path was written at time written (atomic save, mode
+ * 0640). Run as root in a data directory owned by another user, the record
+ * is given to the owner of configs_dir, so the server can read and remove it.
+ */
+int admin_cred_record_write(const char *configs_dir, const char *cred_path,
+                            int64_t written, struct arena *a,
+                            struct perr *err) PT_WARN_UNUSED;
+/* The record, or rec_r->found false when there is none. */
+int admin_cred_record_read(const char *configs_dir, struct arena *a,
+                           struct admin_cred_record *rec_r,
+                           struct perr *err) PT_WARN_UNUSED;
+/* Remove the record (the admin confirmed the deletion); none is fine. */
+int admin_cred_record_clear(const char *configs_dir, struct arena *a,
+                            struct perr *err) PT_WARN_UNUSED;
+/*
+ * `petrel admin credentials-deleted`: with a record, check that its file
+ * is gone (lstat ENOENT) and remove the record. The file still there:
+ * PERR_CONFLICT; cannot tell (EACCES, not root): PERR_FORBIDDEN. No record:
+ * 0 with rec_r->found false.
+ */
+int admin_credentials_deleted(const char *data_dir, struct arena *a,
+                              struct admin_cred_record *rec_r,
+                              struct perr *err) PT_WARN_UNUSED;
+
 /* ---- install commands ------------------------------------------------ */
 
 struct admin_init_result {
@@ -417,7 +460,12 @@ int admin_tail_file(const char *path, size_t max_lines, struct arena *a,
                     char ***lines_r, size_t *n_r,
                     struct perr *err) PT_WARN_UNUSED;
 
-/* Warnings about the installation, as message keys (L_ADMIN_WARN_*). */
+/*
+ * Warnings about the installation, as message keys (L_ADMIN_WARN_*). The
+ * credentials-file record is not among them (see admin_cred_record_read);
+ * L_ADMIN_WARN_CREDENTIALS_FILE means the server itself can see a file at
+ * the default path, which happens only when it runs unconfined as root.
+ */
 size_t admin_config_warnings(const struct config *cfg, const char **keys_r,
                              size_t max);
 

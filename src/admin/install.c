@@ -322,6 +322,48 @@ verify_fresh(const char *data_dir, const char *user, const char *password,
 	return 0;
 }
 
+/*
+ * root ran the command on a data directory the server's user owns (the
+ * package makes /var/lib/petrel petrel's): whatever the layout step just
+ * created as root goes to that owner, or the server could not open it.
+ */
+static void
+adopt_layout(const struct config_paths *p, struct arena *a)
+{
+	const char *paths[8];
+	struct stat top, st;
+	size_t i;
+
+	if (geteuid() != 0 || stat(p->data_dir, &top) != 0 || top.st_uid == 0)
+		return;
+	paths[0] = arena_printf(a, "%s/_data_", p->data_dir);
+	paths[1] = p->base_dir;
+	paths[2] = p->configs_dir;
+	paths[3] = p->application_ini;
+	paths[4] = p->domains_dir;
+	paths[5] = arena_printf(a, "%s/default.ini", p->domains_dir);
+	paths[6] = p->storage_dir;
+	paths[7] = p->logs_dir;
+	for (i = 0; i < PT_NELEM(paths); i++)
+		if (paths[i] != NULL && lstat(paths[i], &st) == 0 &&
+		    st.st_uid == 0 && !S_ISLNK(st.st_mode))
+			(void)!lchown(paths[i], top.st_uid, top.st_gid);
+}
+
+/* Record (with an absolute path) that the credentials file was written. */
+static int
+record_written(const struct config_paths *p, const char *cred, struct arena *a,
+               struct perr *err)
+{
+	char *abs = realpath(cred, NULL);
+	char *copy = abs != NULL ? arena_strdup(a, abs) : NULL;
+
+	free(abs);
+	return admin_cred_record_write(p->configs_dir,
+	                               copy != NULL ? copy : cred,
+	                               pt_now_unix(), a, err);
+}
+
 int
 admin_init(const char *data_dir, const char *credentials_file, struct arena *a,
            struct admin_init_result *res_r, struct perr *err)
@@ -367,6 +409,9 @@ admin_init(const char *data_dir, const char *credentials_file, struct arena *a,
 	if (cred_commit(&tmp, a, err) != 0)
 		goto out;
 	if (verify_fresh(data_dir, user, password, key, a, err) != 0)
+		goto out;
+	adopt_layout(&paths, a); /* first: the record goes to configs' owner */
+	if (record_written(&paths, credentials_file, a, err) != 0)
 		goto out;
 	res_r->user = user;
 	res_r->password = password;
@@ -431,6 +476,8 @@ admin_passwd(const char *data_dir, const char *credentials_file,
 		goto out;
 	if (verify_fresh(data_dir, user, password, have_file ? f_key : NULL, a,
 	                 err) != 0)
+		goto out;
+	if (have_file && record_written(&paths, credentials_file, a, err) != 0)
 		goto out;
 	res_r->user = user;
 	res_r->password = password;

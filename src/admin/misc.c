@@ -97,12 +97,23 @@ size_t
 admin_config_warnings(const struct config *cfg, const char **keys_r, size_t max)
 {
 	struct arena *a = arena_create("admin-warn", 1024, 0);
+	struct admin_cred_record rec;
+	struct perr err = {0};
 	struct stat st;
 	const char *cred = admin_credentials_default_path(a);
 	size_t n = 0;
 
-	/* stat only: the server never reads the file (and as www-data it
-	 * usually cannot even see it, which is the point). */
+	/*
+	 * stat only, and only as a fallback: the server never reads the file,
+	 * and under the shipped unit (user petrel, ProtectHome=yes) it cannot
+	 * see it at all. The record `admin init` leaves is what the dashboard
+	 * shows (admin_cred_record_read); this catches a file at the default
+	 * path without one, seen by a server running unconfined as root.
+	 */
+	if (admin_cred_record_read(cfg->paths.configs_dir, a, &rec, &err) !=
+	            0 ||
+	    rec.found)
+		cred = NULL;
 	if (n < max && cred != NULL && lstat(cred, &st) == 0)
 		keys_r[n++] = "L_ADMIN_WARN_CREDENTIALS_FILE";
 	if (n < max && stat(cfg->paths.data_dir, &st) == 0 &&

@@ -98,6 +98,7 @@ web_admin_dashboard(struct web_ctx *ctx, struct perr *err)
 	        web_admin_page_dict(ctx, "L_ADMIN_NAV_DASHBOARD", "dashboard");
 	struct imap_pool_stats ps = {0};
 	const char *warn[8];
+	struct admin_cred_record rec = {0};
 	struct perr e = {0};
 	struct store *st;
 	unsigned active = 0;
@@ -123,6 +124,20 @@ web_admin_dashboard(struct web_ctx *ctx, struct perr *err)
 	tmpl_dict_set_int(d, "POOL_REUSES", (long long)ps.reuses);
 	tmpl_dict_set_int(d, "DOMAINS", (long long)ctx->config->domain_count);
 
+	if (admin_cred_record_read(ctx->config->paths.configs_dir,
+	                           ctx->req->arena, &rec, &e) != 0)
+		log_warn("admin: %s", e.msg);
+	else if (rec.found) {
+		struct tmpl_dict *s = tmpl_dict_add_section(d, "CRED_FILE");
+
+		tmpl_dict_set_cstr(s, "PATH", rec.path);
+		tmpl_dict_set_cstr(
+		        s, "WRITTEN",
+		        rec.written > 0
+		                ? web_admin_fmt_time(ctx, rec.written, false)
+		                : "?");
+	}
+	perr_clear(&e);
 	nw = admin_config_warnings(ctx->config, warn, PT_NELEM(warn));
 	for (i = 0; i < nw; i++) {
 		struct tmpl_dict *s = tmpl_dict_add_section(d, "WARNINGS");
@@ -131,7 +146,7 @@ web_admin_dashboard(struct web_ctx *ctx, struct perr *err)
 		if (strcmp(warn[i], "L_ADMIN_WARN_CREDENTIALS_FILE") == 0)
 			tmpl_dict_show_section(s, "SEVERE");
 	}
-	if (nw == 0)
+	if (nw == 0 && !rec.found)
 		tmpl_dict_show_section(d, "NO_WARNINGS");
 
 	if (path != NULL &&
@@ -150,6 +165,28 @@ web_admin_dashboard(struct web_ctx *ctx, struct perr *err)
 		tmpl_dict_show_section(d, "NO_ERRORS");
 	add_audit(ctx, d, 6);
 	return web_render_page(ctx, 200, "admin/dashboard.tpl", d, err);
+}
+
+/*
+ * The admin confirms that the credentials file `petrel admin init` wrote
+ * is deleted: the dashboard's warning goes (the server cannot check the
+ * file itself, see admin_cred_record_read).
+ */
+int
+web_admin_credentials_deleted(struct web_ctx *ctx, struct perr *err)
+{
+	struct admin_cred_record rec;
+	const char *dir = ctx->config->paths.configs_dir;
+
+	if (admin_cred_record_read(dir, ctx->req->arena, &rec, err) != 0)
+		return -1;
+	if (rec.found) {
+		if (admin_cred_record_clear(dir, ctx->req->arena, err) != 0)
+			return -1;
+		web_admin_audit(ctx, "admin.credfile.deleted",
+		                "path=%s", rec.path);
+	}
+	return web_admin_redirect(ctx, ADMIN_PATH "/", err);
 }
 
 int

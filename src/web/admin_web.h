@@ -69,6 +69,7 @@ int web_admin_logout(struct web_ctx *ctx, struct perr *err);
 /* admin_pages.c */
 int web_admin_dashboard(struct web_ctx *ctx, struct perr *err);
 int web_admin_logs(struct web_ctx *ctx, struct perr *err);
+int web_admin_credentials_deleted(struct web_ctx *ctx, struct perr *err);
 int web_admin_settings(struct web_ctx *ctx, struct perr *err);
 int web_admin_settings_save(struct web_ctx *ctx, struct perr *err);
 /*

@@ -106,6 +106,8 @@ static const struct web_route routes[] = {
         {"POST", "/admin/session/end", web_admin_session_end,
          ROUTE_ADMIN | ROUTE_CSRF},
         {"GET", "/admin/logs", web_admin_logs, ROUTE_ADMIN},
+        {"POST", "/admin/credentials-file/deleted",
+         web_admin_credentials_deleted, ROUTE_ADMIN | ROUTE_CSRF},
         {"POST", "/admin/branding", web_admin_branding_save,
          ROUTE_ADMIN | ROUTE_CSRF},
         {"GET", "/branding/logo", web_branding_logo, 0},

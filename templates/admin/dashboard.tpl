@@ -25,6 +25,11 @@
       <h2>{{L_ADMIN_DASH_WARNINGS}}</h2>
       {{#NO_WARNINGS}}<p class="muted ok-text">{{L_ADMIN_DASH_NO_WARNINGS}}</p>{{/NO_WARNINGS}}
       <ul class="warnings">
+        {{#CRED_FILE}}<li class="warning severe" id="cred-file-warning">{{L_ADMIN_WARN_CREDENTIALS_RECORD}} <code>{{PATH}}</code> ({{L_ADMIN_CRED_WRITTEN}} {{WRITTEN}})
+          <form method="post" action="/admin/credentials-file/deleted" class="inline">
+            <input type="hidden" name="csrf" value="{{CSRF}}">
+            <button type="submit" class="btn btn-secondary btn-sm">{{L_ADMIN_CRED_CONFIRM_DELETED}}</button>
+          </form></li>{{/CRED_FILE}}
         {{#WARNINGS}}<li class="warning{{#SEVERE}} severe{{/SEVERE}}">{{TEXT}}</li>{{/WARNINGS}}
       </ul>
     </section>

@@ -238,6 +238,78 @@ def test_passwd_changes_only_the_password():
     assert status == 401
 
 
+RECORD = os.path.join(BASEDIR, "configs", "admin_credentials.ini")
+
+
+def dashboard_warns_of(c, path):
+    s, page, _ = c.get("/admin/")
+    assert s == 200, s
+    box = page.split('id="dash-warnings"', 1)[1].split("</section>", 1)[0]
+    if 'id="cred-file-warning"' not in box:
+        return False
+    assert html.escape(path) in box, box
+    assert 'action="/admin/credentials-file/deleted"' in box and 'name="csrf"' in box, box
+    return True
+
+
+def test_credentials_file_warning_until_confirmed():
+    """The server never looks for the file (under the unit it cannot): the
+    record `admin init` leaves drives the warning until the admin confirms
+    the deletion in the panel or with `petrel admin credentials-deleted`."""
+    r = subprocess.run([PETREL, "admin", "init", "--data", DATA,
+                        "--credentials-file", CRED], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "credentials-deleted" in r.stdout, r.stdout
+    with open(RECORD) as f:
+        assert 'path = "%s"' % os.path.realpath(CRED) in f.read()
+    reload_petrel()
+    c, csrf = admin()
+    assert dashboard_warns_of(c, os.path.realpath(CRED))
+    # Out of the server's sight (as under ProtectHome=yes) it still warns.
+    hidden = CRED + ".hidden"
+    os.rename(CRED, hidden)
+    try:
+        assert dashboard_warns_of(c, os.path.realpath(CRED))
+    finally:
+        os.rename(hidden, CRED)
+    # No CSRF token: refused, nothing changes.
+    s, _, _ = c.post("/admin/credentials-file/deleted", {})
+    assert s == 403, s
+    assert os.path.exists(RECORD) and dashboard_warns_of(c, os.path.realpath(CRED))
+    # Confirmed in the panel: gone, and audit-logged.
+    s, _, h = c.post("/admin/credentials-file/deleted", {"csrf": csrf})
+    assert s == 303 and h["location"].endswith("/admin/"), (s, h)
+    assert not os.path.exists(RECORD)
+    assert not dashboard_warns_of(c, os.path.realpath(CRED))
+    assert "admin.credfile.deleted" in audit_actions()
+
+    # passwd rewrites the file: recorded again. The command refuses while
+    # the file exists and clears the warning once it is gone.
+    r = subprocess.run([PETREL, "admin", "passwd", "--data", DATA,
+                        "--credentials-file", CRED], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    reload_petrel()
+    c, csrf = admin()
+    assert dashboard_warns_of(c, os.path.realpath(CRED))
+    r = subprocess.run([PETREL, "admin", "credentials-deleted", "--data", DATA],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "still exists" in r.stderr, (r.returncode, r.stderr)
+    assert dashboard_warns_of(c, os.path.realpath(CRED))
+    keep = CRED + ".keep"
+    os.rename(CRED, keep)
+    try:
+        r = subprocess.run([PETREL, "admin", "credentials-deleted", "--data", DATA],
+                           capture_output=True, text=True)
+        assert r.returncode == 0 and "is gone" in r.stdout, (r.returncode, r.stdout, r.stderr)
+    finally:
+        os.rename(keep, CRED)  # the later tests sign in with it
+    assert not os.path.exists(RECORD)
+    assert not dashboard_warns_of(c, os.path.realpath(CRED))
+    r = subprocess.run([PETREL, "admin", "credentials-deleted", "--data", DATA],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "nothing to do" in r.stdout, r.stdout
+
+
 def test_wrong_key_gets_the_webmail_response():
     _, _, key = read_cred()
     c = Client()

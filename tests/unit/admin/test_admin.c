@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -278,6 +279,110 @@ test_init_then_verify_with_fresh_config(void **state)
 	rm_rf(dir);
 }
 
+/*
+ * init leaves a record of the credentials file in the data directory (the
+ * server cannot see the file under the shipped unit); credentials-deleted
+ * refuses while the file exists and clears the record once it is gone.
+ */
+static void
+test_init_records_credentials_file_until_deleted(void **state)
+{
+	char dir[] = "/tmp/petrel-admin-XXXXXX", cred[128], configs[160];
+	struct admin_init_result r;
+	struct admin_cred_record rec;
+	struct perr err = {0};
+	struct stat st;
+	int64_t before = (int64_t)time(NULL);
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(cred, sizeof(cred), "%s/.snappymail", dir);
+	snprintf(configs, sizeof(configs), "%s/_data_/_default_/configs", dir);
+	assert_int_equal(admin_cred_record_read(configs, A, &rec, &err), 0);
+	assert_false(rec.found);
+
+	assert_int_equal(admin_init(dir, cred, A, &r, &err), 0);
+	assert_int_equal(admin_cred_record_read(configs, A, &rec, &err), 0);
+	assert_true(rec.found);
+	assert_string_equal(rec.path, cred);
+	assert_true(rec.written >= before && rec.written <= before + 60);
+	assert_int_equal(stat(admin_cred_record_path(configs, A), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+
+	/* The file is still there: refused, the record stays. */
+	assert_int_equal(admin_credentials_deleted(dir, A, &rec, &err), -1);
+	assert_int_equal(err.kind, PERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "still exists"));
+	perr_clear(&err);
+	assert_int_equal(admin_cred_record_read(configs, A, &rec, &err), 0);
+	assert_true(rec.found);
+
+	assert_int_equal(unlink(cred), 0);
+	assert_int_equal(admin_credentials_deleted(dir, A, &rec, &err), 0);
+	assert_true(rec.found);
+	assert_int_equal(admin_cred_record_read(configs, A, &rec, &err), 0);
+	assert_false(rec.found);
+	/* Nothing recorded: nothing to do, no error. */
+	assert_int_equal(admin_credentials_deleted(dir, A, &rec, &err), 0);
+	assert_false(rec.found);
+	/* A broken record is an error, not a silent "no warning". */
+	{
+		FILE *f = fopen(admin_cred_record_path(configs, A), "w");
+
+		assert_non_null(f);
+		fputs("[credentials_file]\nwritten = 5\n", f);
+		fclose(f);
+	}
+	assert_int_equal(admin_cred_record_read(configs, A, &rec, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	perr_clear(&err);
+	assert_int_equal(admin_cred_record_clear(configs, A, &err), 0);
+	assert_int_equal(admin_cred_record_clear(configs, A, &err), 0);
+	rm_rf(dir);
+}
+
+/*
+ * root runs `admin init` on a data directory the server's user owns (the
+ * package's /var/lib/petrel) before the server ever started: what init
+ * creates must belong to that user, or the server could not open it.
+ */
+static void
+test_init_as_root_gives_new_layout_to_data_dir_owner(void **state)
+{
+	char dir[] = "/tmp/petrel-admin-XXXXXX", data[64], cred[128], p[256];
+	const char *subs[] = {"_data_/_default_/configs",
+	                      "_data_/_default_/configs/application.ini",
+	                      "_data_/_default_/configs/admin_credentials.ini",
+	                      "_data_/_default_/domains/default.ini",
+	                      "_data_/_default_/storage",
+	                      "_data_/_default_/logs"};
+	struct admin_init_result r;
+	struct perr err = {0};
+	struct stat st;
+	size_t i;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(cred, sizeof(cred), "%s/cred", dir);
+	assert_int_equal(mkdir(data, 0750), 0);
+	assert_int_equal(chown(data, 65534, 65534), 0);
+	assert_int_equal(admin_init(data, cred, A, &r, &err), 0);
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", data, subs[i]);
+		assert_int_equal(lstat(p, &st), 0);
+		if (st.st_uid != 65534)
+			fail_msg("%s belongs to uid %u", p,
+			         (unsigned)st.st_uid);
+	}
+	/* The credentials file itself stays root's. */
+	assert_int_equal(lstat(cred, &st), 0);
+	assert_int_equal(st.st_uid, 0);
+	rm_rf(dir);
+}
+
 static void
 test_tail_file_returns_last_lines(void **state)
 {
@@ -456,6 +561,10 @@ main(void)
 	        cmocka_unit_test(
 	                test_domain_save_keeps_comments_and_unknown_keys),
 	        cmocka_unit_test(test_init_then_verify_with_fresh_config),
+	        cmocka_unit_test(
+	                test_init_records_credentials_file_until_deleted),
+	        cmocka_unit_test(
+	                test_init_as_root_gives_new_layout_to_data_dir_owner),
 	        cmocka_unit_test(test_tail_file_returns_last_lines),
 	        cmocka_unit_test(test_image_sniff_by_magic_bytes),
 	        cmocka_unit_test(test_image_sniff_refuses_over_512k),
