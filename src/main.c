@@ -244,13 +244,15 @@ static void
 print_diag(void *ctx, enum config_diag_level level, const char *file,
            unsigned line, const char *msg)
 {
+	const char *what = level == CONFIG_DIAG_ERROR  ? "error"
+	                   : level == CONFIG_DIAG_INFO ? "info"
+	                                               : "warning";
+
 	(void)ctx;
 	if (line > 0)
-		printf("%s:%u: %s: %s\n", file, line,
-		       level == CONFIG_DIAG_ERROR ? "error" : "warning", msg);
+		printf("%s:%u: %s: %s\n", file, line, what, msg);
 	else
-		printf("%s: %s: %s\n", file,
-		       level == CONFIG_DIAG_ERROR ? "error" : "warning", msg);
+		printf("%s: %s: %s\n", file, what, msg);
 }
 
 static int
