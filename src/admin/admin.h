@@ -209,8 +209,12 @@ struct admin_domain_form {
 /* A form filled with the defaults (new domain), in a. */
 struct admin_domain_form *admin_domain_form_new(struct arena *a);
 /*
- * Fill a form from the domain file DATA/domains/<name>.ini (PERR_NOTFOUND
- * if none). Values not in the file get the defaults.
+ * Fill a form from the file that defines the domain: <name>.json (its
+ * typed values, as the loader reads them) or <name>.ini (the raw values);
+ * '*' may be spelled _wildcard_ on disk. PERR_NOTFOUND if none, PERR_INPUT
+ * for an alias (edit its target) or a malformed file ("path:line: ...").
+ * Values not in the file get the defaults; `disabled` also comes from the
+ * domains/disabled list.
  */
 int admin_domain_form_load(const struct config_paths *paths, const char *name,
                            struct arena *a, struct admin_domain_form **form_r,
@@ -221,18 +225,26 @@ bool admin_domain_name_ok(struct strv name);
 /* Validate every field; sets errors[] and name_error. True if all good. */
 bool admin_domain_form_validate(struct admin_domain_form *f);
 /*
- * Write the form to DATA/domains/<name>.ini (created 0640 if new),
- * keeping comments and unknown keys of an existing file. Secrets left
- * empty keep their old value. The form must have passed validation.
+ * Write the form in the format the domain's file has: a .json gets only
+ * the values that changed, in SnappyMail's keys (Petrel-only ones in its
+ * "petrel" object), every other key kept; an .ini keeps comments and
+ * unknown keys; a new domain gets <name>.ini (0640). Secrets left empty
+ * keep their old value. The form must have passed validation.
  */
 int admin_domain_save(const struct config_paths *paths,
                       const struct admin_domain_form *f, struct arena *a,
                       struct perr *err) PT_WARN_UNUSED;
-/* Set or clear `disabled` in the domain's file. */
+/*
+ * Disable or enable a domain: an .ini's `disabled` key, a .json's entry
+ * in the domains/disabled list; enabling clears both.
+ */
 int admin_domain_set_disabled(const struct config_paths *paths,
                               const char *name, bool disabled, struct arena *a,
                               struct perr *err) PT_WARN_UNUSED;
-/* Delete the domain's file; PERR_NOTFOUND if none. */
+/*
+ * Delete every file of the domain (.json, .ini, .alias, as SnappyMail
+ * does) and its entry in the disabled list; PERR_NOTFOUND if none.
+ */
 int admin_domain_delete(const struct config_paths *paths, const char *name,
                         struct arena *a, struct perr *err) PT_WARN_UNUSED;
 

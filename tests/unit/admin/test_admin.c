@@ -440,6 +440,116 @@ test_brand_store_names_by_content_mode_0640(void **state)
 	rm_rf(dir);
 }
 
+static char *
+slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void
+put(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static size_t
+field(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < admin_domain_field_count; i++)
+		if (strcmp(admin_domain_fields[i].key, key) == 0)
+			return i;
+	fail_msg("no field %s", key);
+	return 0;
+}
+
+static void
+test_domain_editor_keeps_snappymail_json(void **state)
+{
+	char dir[] = "/tmp/petrel-admin-XXXXXX", json[256], ini[256], dis[256];
+	struct config_paths paths;
+	struct admin_domain_form *f = NULL;
+	struct perr err = {0};
+	const char *text;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(config_layout_create(dir, A, &err), 0);
+	config_paths_init(&paths, dir);
+	snprintf(json, sizeof(json), "%s/_wildcard_.ex.org.json",
+	         paths.domains_dir);
+	snprintf(ini, sizeof(ini), "%s/*.ex.org.ini", paths.domains_dir);
+	snprintf(dis, sizeof(dis), "%s/disabled", paths.domains_dir);
+	put(json,
+	    "{\n    \"IMAP\": {\"host\": \"imap.ex.org\", \"port\": 993, "
+	    "\"type\": 9, \"sasl\": [\"PLAIN\"]},\n"
+	    "    \"SMTP\": {\"host\": \"smtp.ex.org\", \"port\": 587, "
+	    "\"type\": 2, \"usePhpMail\": false},\n"
+	    "    \"Sieve\": {\"host\": \"s\", \"port\": 4190, \"type\": 0, "
+	    "\"enabled\": false},\n    \"whiteList\": \"\"\n}\n");
+	put(ini, "imap_host = shadowed\n");
+	assert_int_equal(
+	        admin_domain_form_load(&paths, "*.ex.org", A, &f, &err), 0);
+	assert_string_equal(f->values[field("imap_host")], "imap.ex.org");
+	assert_string_equal(f->values[field("imap_secure")], "SSL");
+	assert_string_equal(f->values[field("smtp_secure")], "TLS");
+	assert_false(f->disabled);
+	f->values[field("smtp_port")] = "465";
+	f->values[field("smtp_secure")] = "SSL";
+	f->values[field("sieve_use")] = "On";
+	f->values[field("sieve_allow_raw")] = "On";
+	f->values[field("white_list")] = "me@ex.org";
+	f->disabled = true;
+	assert_true(admin_domain_form_validate(f));
+	assert_int_equal(admin_domain_save(&paths, f, A, &err), 0);
+	text = slurp(json);
+	/* JSON stays JSON, with the keys the form does not know... */
+	assert_non_null(strstr(text, "\"sasl\": [\n            \"PLAIN\""));
+	assert_non_null(strstr(text, "\"usePhpMail\": false"));
+	/* ...untouched values as they were (9 stays auto-detect)... */
+	assert_non_null(strstr(text, "\"type\": 9"));
+	/* ...and the changes in SnappyMail's spelling. */
+	assert_non_null(strstr(text, "\"port\": 465,\n        \"type\": 1"));
+	assert_non_null(strstr(text, "\"enabled\": true"));
+	assert_non_null(strstr(text, "\"whiteList\": \"me@ex.org\""));
+	assert_non_null(strstr(text, "\"sieve_allow_raw\": true"));
+	assert_string_equal(slurp(dis), "*.ex.org");
+	/* The shadowed ini is not touched. */
+	assert_string_equal(slurp(ini), "imap_host = shadowed\n");
+	assert_int_equal(
+	        admin_domain_set_disabled(&paths, "*.ex.org", false, A, &err),
+	        0);
+	assert_string_equal(slurp(dis), "");
+	assert_int_equal(
+	        admin_domain_form_load(&paths, "*.ex.org", A, &f, &err), 0);
+	assert_string_equal(f->values[field("smtp_port")], "465");
+	assert_string_equal(f->values[field("sieve_use")], "On");
+	/* Delete removes the name's every file, as SnappyMail does. */
+	assert_int_equal(admin_domain_delete(&paths, "*.ex.org", A, &err), 0);
+	assert_int_not_equal(access(json, F_OK), 0);
+	assert_int_not_equal(access(ini, F_OK), 0);
+	/* A malformed file is an error naming it. */
+	put(json, "{\"IMAP\": {\"host\": }");
+	assert_int_equal(
+	        admin_domain_form_load(&paths, "*.ex.org", A, &f, &err), -1);
+	assert_non_null(strstr(err.msg, "_wildcard_.ex.org.json:1:"));
+	config_paths_deinit(&paths);
+	rm_rf(dir);
+}
+
 int
 main(void)
 {
@@ -455,6 +565,7 @@ main(void)
 	        cmocka_unit_test(test_validators),
 	        cmocka_unit_test(
 	                test_domain_save_keeps_comments_and_unknown_keys),
+	        cmocka_unit_test(test_domain_editor_keeps_snappymail_json),
 	        cmocka_unit_test(test_init_then_verify_with_fresh_config),
 	        cmocka_unit_test(test_tail_file_returns_last_lines),
 	        cmocka_unit_test(test_image_sniff_by_magic_bytes),
