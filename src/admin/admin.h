@@ -64,6 +64,14 @@ int admin_hash(enum admin_hash_kind kind, struct strv secret, struct arena *a,
  */
 bool admin_hash_verify(enum admin_hash_kind kind, const char *hash,
                        struct strv secret);
+/*
+ * True if hash is a bcrypt hash ("$2y$", "$2b$" or "$2a$", cost 4-16):
+ * SnappyMail's admin password (PHP password_hash). admin_hash_verify()
+ * accepts it for ADMIN_HASH_PASSWORD through libcrypt's crypt_rn, so a
+ * SnappyMail admin password keeps working; it stays bcrypt until
+ * `petrel admin passwd` or `admin init` replaces it with scrypt.
+ */
+bool admin_hash_is_bcrypt(const char *hash);
 
 /* ---- generated credentials ------------------------------------------- */
 
@@ -158,6 +166,30 @@ int admin_init(const char *data_dir, const char *credentials_file,
 int admin_passwd(const char *data_dir, const char *credentials_file,
                  struct arena *a, struct admin_init_result *res_r,
                  struct perr *err) PT_WARN_UNUSED;
+
+/* ---- taking over a SnappyMail install -------------------------------- */
+
+struct admin_takeover_result {
+	bool key_hashed;      /* a clear panel key became a PBKDF2 hash */
+	bool old_key_removed; /* [security] admin_panel_key was removed */
+	bool login_defaulted; /* admin_login "admin" (SnappyMail's default) */
+	bool bcrypt_password; /* the password is SnappyMail's bcrypt hash */
+};
+
+/*
+ * Run at every `petrel serve` start (a no-op once done): SnappyMail keeps
+ * the admin panel key in clear text in application.ini ([admin_panel] key,
+ * older files [security] admin_panel_key). The clear key is lower-cased
+ * (SnappyMail compares it case-insensitively), stored as Petrel's PBKDF2
+ * hash in [admin_panel] key, and every clear copy is removed, in one
+ * atomic rewrite that keeps comments and unknown keys. The bcrypt password
+ * is left as it is (admin_hash_is_bcrypt); with a bcrypt password and no
+ * admin_login, the login becomes SnappyMail's default "admin". No
+ * application.ini: nothing to do. Returns 0 (see res_r) or -1.
+ */
+int admin_takeover(const char *data_dir, struct arena *a,
+                   struct admin_takeover_result *res_r,
+                   struct perr *err) PT_WARN_UNUSED;
 
 /* ---- application.ini edits ------------------------------------------- */
 

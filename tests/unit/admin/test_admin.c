@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <crypt.h>
 
 #include "admin/admin.h"
 #include "config/config.h"
@@ -550,6 +551,127 @@ test_domain_editor_keeps_snappymail_json(void **state)
 	rm_rf(dir);
 }
 
+/* A PHP password_hash()-style hash: bcrypt with the $2y$ prefix. */
+static const char *
+make_bcrypt(const char *password)
+{
+	static char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	static struct crypt_data cd;
+	const char *h;
+
+	assert_non_null(
+	        crypt_gensalt_rn("$2y$", 5, NULL, 0, salt, (int)sizeof(salt)));
+	h = crypt_rn(password, salt, &cd, (int)sizeof(cd));
+	assert_non_null(h);
+	assert_int_equal(strncmp(h, "$2y$05$", 7), 0);
+	return h;
+}
+
+static void
+test_bcrypt_password_from_snappymail_verifies(void **state)
+{
+	char hash[64];
+
+	(void)state;
+	assert_true(pt_strlcpy(hash, make_bcrypt("sn4ppy pass"), sizeof(hash)));
+	assert_true(admin_hash_is_bcrypt(hash));
+	assert_true(admin_hash_verify(ADMIN_HASH_PASSWORD, hash,
+	                              STRV_LIT("sn4ppy pass")));
+	assert_false(admin_hash_verify(ADMIN_HASH_PASSWORD, hash,
+	                               STRV_LIT("sn4ppy pas")));
+	/* A NUL inside the typed password cannot match the C string. */
+	assert_false(admin_hash_verify(ADMIN_HASH_PASSWORD, hash,
+	                               (struct strv){"sn4ppy pass\0x", 13}));
+	/* $2b$ is the same algorithm. */
+	hash[2] = 'b';
+	assert_true(admin_hash_verify(ADMIN_HASH_PASSWORD, hash,
+	                              STRV_LIT("sn4ppy pass")));
+	/* bcrypt is for the password only, never the key. */
+	assert_false(admin_hash_verify(ADMIN_HASH_KEY, hash,
+	                               STRV_LIT("sn4ppy pass")));
+	/* Costs past 16 and damaged hashes are refused, not tried. */
+	hash[4] = '3';
+	hash[5] = '1';
+	assert_false(admin_hash_is_bcrypt(hash));
+	assert_false(admin_hash_verify(ADMIN_HASH_PASSWORD, hash,
+	                               STRV_LIT("sn4ppy pass")));
+	assert_false(admin_hash_is_bcrypt("$2y$10$short"));
+}
+
+static void
+test_takeover_hashes_the_clear_key_and_keeps_the_rest(void **state)
+{
+	char dir[] = "/tmp/petrel-admin-XXXXXX", ini[256], text[4096];
+	struct admin_takeover_result tk;
+	struct config *cfg = NULL;
+	struct perr err = {0};
+	const char *body;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(config_layout_create(dir, A, &err), 0);
+	snprintf(ini, sizeof(ini),
+	         "%s/_data_/_default_/configs/application.ini", dir);
+	snprintf(text, sizeof(text),
+	         "; SnappyMail's file\n"
+	         "[webmail]\ntitle = \"Hestia mail\"\n"
+	         "[security]\nadmin_login = \"admin_0a1b2c3d\"\n"
+	         "admin_password = \"%s\"\nadmin_totp = \"\"\n"
+	         "admin_panel_key = \"admin_stale\"\n"
+	         "[admin_panel]\nkey = \"Admin_F0E5A5AA\"\nfuture_key = 1\n",
+	         make_bcrypt("Secret-Pass-1"));
+	put(ini, text);
+	assert_int_equal(admin_takeover(dir, A, &tk, &err), 0);
+	assert_true(tk.key_hashed);
+	assert_true(tk.old_key_removed);
+	assert_true(tk.bcrypt_password);
+	assert_false(tk.login_defaulted);
+	body = slurp(ini);
+	assert_null(strstr(body, "F0E5A5AA"));
+	assert_null(strstr(body, "f0e5a5aa"));
+	assert_null(strstr(body, "admin_stale"));
+	assert_non_null(strstr(body, "; SnappyMail's file\n"));
+	assert_non_null(strstr(body, "future_key = 1\n"));
+	assert_non_null(strstr(body, "key = \"pbkdf2-sha256"));
+	/* The bookmarked ?admin_f0e5a5aa and the old password work. */
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, A, &err), 0);
+	assert_true(admin_panel_enabled(cfg));
+	assert_true(admin_key_verify(cfg, STRV_LIT("admin_f0e5a5aa")));
+	assert_false(admin_key_verify(cfg, STRV_LIT("admin_stale")));
+	assert_true(admin_login_verify(cfg, STRV_LIT("admin_0a1b2c3d"),
+	                               STRV_LIT("Secret-Pass-1")));
+	assert_false(admin_login_verify(cfg, STRV_LIT("admin_0a1b2c3d"),
+	                                STRV_LIT("secret-pass-1")));
+	config_unref(&cfg);
+	/* A second start changes nothing. */
+	assert_int_equal(admin_takeover(dir, A, &tk, &err), 0);
+	assert_false(tk.key_hashed || tk.old_key_removed);
+	/* Older files: only [security] admin_panel_key, no login. */
+	put(ini, "[security]\nallow_admin_panel = On\n"
+	         "admin_panel_key = \"admin_0ld\"\n");
+	assert_int_equal(admin_takeover(dir, A, &tk, &err), 0);
+	assert_true(tk.key_hashed && tk.old_key_removed);
+	assert_null(strstr(slurp(ini), "admin_0ld"));
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, A, &err), 0);
+	assert_true(admin_hash_verify(ADMIN_HASH_KEY, cfg->admin_panel.key,
+	                              STRV_LIT("admin_0ld")));
+	config_unref(&cfg);
+	/* SnappyMail's allow_admin_panel = Off keeps the panel shut. */
+	snprintf(text, sizeof(text),
+	         "[security]\nallow_admin_panel = Off\n"
+	         "admin_password = \"%s\"\n[admin_panel]\nkey = \"k\"\n",
+	         make_bcrypt("pw"));
+	put(ini, text);
+	assert_int_equal(admin_takeover(dir, A, &tk, &err), 0);
+	assert_true(tk.login_defaulted);
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, A, &err), 0);
+	assert_string_equal(cfg->security.admin_login, "admin");
+	assert_false(admin_panel_enabled(cfg));
+	assert_false(admin_key_verify(cfg, STRV_LIT("k")));
+	config_unref(&cfg);
+	rm_rf(dir);
+}
+
 int
 main(void)
 {
@@ -566,6 +688,9 @@ main(void)
 	        cmocka_unit_test(
 	                test_domain_save_keeps_comments_and_unknown_keys),
 	        cmocka_unit_test(test_domain_editor_keeps_snappymail_json),
+	        cmocka_unit_test(test_bcrypt_password_from_snappymail_verifies),
+	        cmocka_unit_test(
+	                test_takeover_hashes_the_clear_key_and_keeps_the_rest),
 	        cmocka_unit_test(test_init_then_verify_with_fresh_config),
 	        cmocka_unit_test(test_tail_file_returns_last_lines),
 	        cmocka_unit_test(test_image_sniff_by_magic_bytes),
