@@ -501,7 +501,8 @@ json_set_field(struct config_json_doc *doc, const struct admin_domain_field *fd,
 	size_t k;
 
 	if (strcmp(fd->key, "verify_certificate") == 0) {
-		(void)ini_parse_bool(v, &b);
+		if (!ini_parse_bool(v, &b))
+			b = true; /* validated before */
 		for (k = 0; k < PT_NELEM(ssl_objs); k++) {
 			config_json_set_bool(doc, ssl_objs[k], "verify_peer",
 			                     b);
@@ -521,12 +522,14 @@ json_set_field(struct config_json_doc *doc, const struct admin_domain_field *fd,
 		config_json_set_int(doc, json_map[k].obj, json_map[k].json, u);
 		break;
 	case ADMIN_F_BOOL:
-		(void)ini_parse_bool(v, &b);
+		if (!ini_parse_bool(v, &b))
+			b = false; /* validated before */
 		config_json_set_bool(doc, json_map[k].obj, json_map[k].json, b);
 		break;
 	case ADMIN_F_SECURE:
 		/* SnappyMail's numbers: 0 none, 1 SSL/TLS, 2 STARTTLS. */
-		(void)admin_valid_secure(v, &canon);
+		if (!admin_valid_secure(v, &canon))
+			canon = "None"; /* validated before */
 		config_json_set_int(doc, json_map[k].obj, json_map[k].json,
 		                    strcmp(canon, "SSL") == 0   ? 1
 		                    : strcmp(canon, "TLS") == 0 ? 2

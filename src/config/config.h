@@ -221,11 +221,13 @@ struct config_domain {
 	unsigned imap_port;    /* 143 */
 	enum config_secure imap_secure;
 	bool imap_short_login; /* log in with the local part only */
+	bool imap_lower_login; /* log in lower-cased (Off; JSON: lowerLogin) */
 
 	const char *smtp_host;          /* 127.0.0.1 */
 	unsigned smtp_port;             /* 587 */
 	enum config_secure smtp_secure; /* TLS */
 	bool smtp_short_login;
+	bool smtp_lower_login;
 	bool smtp_auth;       /* On */
 	bool smtp_set_sender; /* Off */
 
@@ -436,6 +438,15 @@ void config_json_set_bool(struct config_json_doc *doc, const char *obj,
 /* Write with 4-space indentation (as SnappyMail's JSON_PRETTY_PRINT). */
 int config_json_save(const struct config_json_doc *doc, const char *path,
                      struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * The user name to log in to IMAP (smtp false; ManageSieve uses the same)
+ * or SMTP with, for the address email ("user@domain"): the local part
+ * alone with *_short_login, lower-cased with *_lower_login. In a; NULL if
+ * a is out of memory.
+ */
+char *config_domain_login(const struct config_domain *d, bool smtp,
+                          struct strv email, struct arena *a);
 
 /*
  * Split a login into user and domain. "user@example.com" splits at the

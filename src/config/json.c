@@ -169,7 +169,8 @@ struct proto_fields {
 	const char **host;
 	unsigned *port;
 	enum config_secure *secure;
-	bool *short_login; /* NULL: Sieve has none in Petrel */
+	bool *short_login; /* NULL: Sieve logs in as IMAP does */
+	bool *lower_login;
 };
 
 static void
@@ -184,6 +185,11 @@ read_proto(struct jctx *c, const json_t *o, const char *obj,
 	get_type(c, o, obj, "type", *f->port, f->secure);
 	if (f->short_login != NULL)
 		get_bool(c, o, obj, "shortLogin", f->short_login);
+	if (f->lower_login != NULL) {
+		/* SnappyMail's default when the key is absent is true. */
+		*f->lower_login = true;
+		get_bool(c, o, obj, "lowerLogin", f->lower_login);
+	}
 	ssl = json_object_get(o, "ssl");
 	v = json_is_object(ssl) ? json_object_get(ssl, "verify_peer") : NULL;
 	if (v != NULL) {
@@ -203,11 +209,11 @@ read_objects(struct jctx *c, const json_t *root)
 	const json_t *smtp = json_object_get(root, "SMTP");
 	const json_t *sieve = json_object_get(root, "Sieve");
 	struct proto_fields fi = {&d->imap_host, &d->imap_port, &d->imap_secure,
-	                          &d->imap_short_login};
+	                          &d->imap_short_login, &d->imap_lower_login};
 	struct proto_fields fs = {&d->smtp_host, &d->smtp_port, &d->smtp_secure,
-	                          &d->smtp_short_login};
+	                          &d->smtp_short_login, &d->smtp_lower_login};
 	struct proto_fields fv = {&d->sieve_host, &d->sieve_port,
-	                          &d->sieve_secure, NULL};
+	                          &d->sieve_secure, NULL, NULL};
 	unsigned timeout;
 	bool php_mail = false;
 

@@ -81,10 +81,12 @@ static const struct setting domain_settings[] = {
         DOM(imap_port, SET_UINT, "143", 1, 65535),
         DOM(imap_secure, SET_SECURE, "None", 0, 0),
         DOM(imap_short_login, SET_BOOL, "Off", 0, 0),
+        DOM(imap_lower_login, SET_BOOL, "Off", 0, 0),
         DOM(smtp_host, SET_STR, "127.0.0.1", 0, 0),
         DOM(smtp_port, SET_UINT, "587", 1, 65535),
         DOM(smtp_secure, SET_SECURE, "TLS", 0, 0),
         DOM(smtp_short_login, SET_BOOL, "Off", 0, 0),
+        DOM(smtp_lower_login, SET_BOOL, "Off", 0, 0),
         DOM(smtp_auth, SET_BOOL, "On", 0, 0),
         DOM(smtp_set_sender, SET_BOOL, "Off", 0, 0),
         DOM(sieve_use, SET_BOOL, "Off", 0, 0),
@@ -628,6 +630,30 @@ config_domain_allows(const struct config_domain *d, struct strv login)
 			return true;
 	}
 	return !any;
+}
+
+char *
+config_domain_login(const struct config_domain *d, bool smtp, struct strv email,
+                    struct arena *a)
+{
+	bool shrt = smtp ? d->smtp_short_login : d->imap_short_login;
+	bool lower = smtp ? d->smtp_lower_login : d->imap_lower_login;
+	size_t i, n = email.len;
+	char *out;
+
+	if (shrt) {
+		for (i = email.len; i > 0; i--) {
+			if (email.p[i - 1] == '@') {
+				n = i - 1;
+				break;
+			}
+		}
+	}
+	out = strv_dup(a, (struct strv){email.p, n});
+	if (out != NULL && lower)
+		for (i = 0; i < n; i++)
+			out[i] = pt_ascii_tolower(out[i]);
+	return out;
 }
 
 int

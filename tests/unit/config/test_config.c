@@ -904,6 +904,26 @@ test_json_domain_maps_onto_the_typed_settings(void **state)
 	assert_string_equal(d->relay_user, "r");
 	assert_string_equal(d->white_list, "a@example.com b@example.com");
 	assert_false(d->verify_certificate);
+	/* lowerLogin true in IMAP, absent in SMTP: SnappyMail's default. */
+	assert_true(d->imap_lower_login && d->smtp_lower_login);
+	{
+		struct arena *a = arena_create("t", 1024, 0);
+
+		assert_string_equal(
+		        config_domain_login(d, false,
+		                            STRV_LIT("Carol.X@Example.com"), a),
+		        "carol.x");
+		assert_string_equal(
+		        config_domain_login(d, true,
+		                            STRV_LIT("Carol.X@Example.com"), a),
+		        "carol.x@example.com");
+		assert_false(cfg->default_domain->imap_lower_login);
+		assert_string_equal(
+		        config_domain_login(cfg->default_domain, false,
+		                            STRV_LIT("Carol@example.com"), a),
+		        "Carol@example.com");
+		arena_destroy(&a);
+	}
 	assert_true(config_domain_allows(d, STRV_LIT("b@example.com")));
 	assert_false(config_domain_allows(d, STRV_LIT("c@example.com")));
 	config_unref(&cfg);
