@@ -374,6 +374,9 @@ def test_admin_editor_keeps_the_json_format():
         assert doc["IMAP"]["type"] == 2 and doc["name"] == "example.org", doc
         assert not os.path.exists(os.path.join(DOMS, "example.org.ini"))
         User(CAROL)  # still signs in with the saved file
+        # An alias is edited through the domain it names.
+        s, page, _ = req("GET", "/admin/domain?name=alias.test", cookies=cookies)
+        assert s == 400 and "is an alias" in page, (s, page[:500])
     finally:
         carol_json()
         reload_petrel()
