@@ -403,6 +403,16 @@ int config_domain_read(const char *path, enum config_domain_format format,
                        struct perr *err) PT_WARN_UNUSED;
 
 /*
+ * Parse the text of a SnappyMail <domain>.json (name is used in
+ * messages) into *d over the built-in defaults. Same rules and result as
+ * config_domain_read; for tests and the fuzzer.
+ */
+int config_domain_parse_json(const char *name, struct strv text,
+                             config_diag_fn *diag, void *ctx,
+                             struct config_domain *d, struct arena *a,
+                             struct perr *err) PT_WARN_UNUSED;
+
+/*
  * True if name is in domains_dir's `disabled` list (SnappyMail: one name
  * a line; RainLoop: comma separated; both are read; '*' is "default").
  */

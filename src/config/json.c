@@ -322,25 +322,16 @@ read_petrel(struct jctx *c, const json_t *p)
 	}
 }
 
-void
-config_json_domain_read(struct config_domain *d, const char *path,
-                        struct arena *a, struct diag_sink *sink)
+/* Parse text (named path in messages) into d over its current values. */
+static void
+parse_domain(struct config_domain *d, const char *path, struct strv text,
+             struct arena *a, struct diag_sink *sink)
 {
 	struct jctx c = {d, path, a, sink, false};
-	struct sbuf buf;
-	struct perr e = {0};
 	json_error_t je;
 	json_t *root, *v;
 
-	sbuf_init(&buf, NULL, 4096, CONFIG_INI_MAX_SIZE);
-	if (config_read_file(path, &buf, a, &e) != 0) {
-		config_sink_report(sink, CONFIG_DIAG_ERROR, path, 0, "%s",
-		                   e.msg);
-		sbuf_free(&buf);
-		return;
-	}
-	root = json_loadb(buf.data, buf.len, 0, &je);
-	sbuf_free(&buf);
+	root = json_loadb(text.p, text.len, 0, &je);
 	if (root == NULL) {
 		config_sink_report(sink, CONFIG_DIAG_ERROR, path,
 		                   je.line > 0 ? (unsigned)je.line : 0,
@@ -371,6 +362,45 @@ config_json_domain_read(struct config_domain *d, const char *path,
 	if (c.verify_off)
 		d->verify_certificate = false;
 	json_decref(root);
+}
+
+void
+config_json_domain_read(struct config_domain *d, const char *path,
+                        struct arena *a, struct diag_sink *sink)
+{
+	struct sbuf buf;
+	struct perr e = {0};
+
+	sbuf_init(&buf, NULL, 4096, CONFIG_INI_MAX_SIZE);
+	if (config_read_file(path, &buf, a, &e) != 0)
+		config_sink_report(sink, CONFIG_DIAG_ERROR, path, 0, "%s",
+		                   e.msg);
+	else
+		parse_domain(d, path, sbuf_view(&buf), a, sink);
+	sbuf_free(&buf);
+}
+
+int
+config_domain_parse_json(const char *name, struct strv text,
+                         config_diag_fn *diag, void *ctx,
+                         struct config_domain *d, struct arena *a,
+                         struct perr *err)
+{
+	struct diag_sink sink = {0};
+
+	sink.fn = diag;
+	sink.ctx = ctx;
+	sink.a = a;
+	config_domain_defaults(d, a);
+	d->name = "";
+	d->file = name;
+	d->format = CONFIG_DOMAIN_JSON;
+	if (text.len > CONFIG_INI_MAX_SIZE)
+		return perr_set(err, a, PERR_LIMIT, "%s: too large", name);
+	parse_domain(d, name, text, a, &sink);
+	if (sink.errors > 0)
+		return perr_set(err, a, PERR_INPUT, "%s", sink.first);
+	return 0;
 }
 
 /* ---- editing --------------------------------------------------------- */
