@@ -574,6 +574,9 @@ config_domains_load(struct config *cfg, struct diag_sink *sink)
 
 /* ---- one file, for the admin's editor -------------------------------- */
 
+static const enum config_domain_format search_order[] = {
+        CONFIG_DOMAIN_JSON, CONFIG_DOMAIN_INI, CONFIG_DOMAIN_ALIAS};
+
 int
 config_domain_file_find(const char *domains_dir, const char *name,
                         struct arena *a, char **path_r,
@@ -590,12 +593,9 @@ config_domain_file_find(const char *domains_dir, const char *name,
 		return perr_set(err, a, PERR_LIMIT, "name too long");
 	if (strcmp(bases[0], name) != 0 && strcmp(name, "*") != 0)
 		bases[nb++] = name;
-	for (f = CONFIG_DOMAIN_INI; f <= CONFIG_DOMAIN_ALIAS; f++) {
-		/* .json first, then .ini, then .alias */
-		static const enum config_domain_format order[] = {
-		        CONFIG_DOMAIN_JSON, CONFIG_DOMAIN_INI,
-		        CONFIG_DOMAIN_ALIAS};
-		enum config_domain_format fmt = order[f - CONFIG_DOMAIN_INI];
+	/* The loader's order: .json, then .ini, then .alias. */
+	for (f = 0; f < PT_NELEM(search_order); f++) {
+		enum config_domain_format fmt = search_order[f];
 
 		for (b = 0; b < nb; b++) {
 			char *p = arena_printf(a, "%s/%s%s", domains_dir,
