@@ -472,7 +472,7 @@ config_domains_load(struct config *cfg, struct diag_sink *sink)
 {
 	struct config_domain *doms = NULL, *def;
 	struct dfile *files, *aliases = NULL;
-	size_t nfiles, n = 0, nalias = 0, i, k;
+	size_t nfiles, n = 0, nreal, nalias = 0, i, k;
 	struct arena *a = cfg->arena;
 
 	def = arena_new(a, struct config_domain);
@@ -524,7 +524,11 @@ config_domains_load(struct config *cfg, struct diag_sink *sink)
 			          sink);
 		}
 	}
-	/* files is sorted by name, so doms is too: bsearch works. */
+	/*
+	 * files is sorted by name, so doms[0..nreal) is too: bsearch works
+	 * there. Aliases are appended after it, and only ever point into it.
+	 */
+	nreal = n;
 	for (i = 0; i < nalias; i++) {
 		const struct config_domain *t;
 		struct config_domain *d = &doms[n];
@@ -537,7 +541,7 @@ config_domains_load(struct config *cfg, struct diag_sink *sink)
 		 * alias and without its disabled check: only the alias's
 		 * own name counts for `disabled`.
 		 */
-		t = find_loaded(doms, n, def, target);
+		t = find_loaded(doms, nreal, def, target);
 		if (t != NULL && t->format != CONFIG_DOMAIN_ALIAS) {
 			*d = *t;
 		} else {

@@ -1014,6 +1014,31 @@ test_alias_and_disabled_list(void **state)
 	assert_true(config_domain_for(cfg, STRV_LIT("example.com"))->disabled);
 	assert_true(config_domain_for(cfg, STRV_LIT("off.net"))->disabled);
 	assert_true(config_domain_for(cfg, STRV_LIT("hidden.net"))->disabled);
+	/* Many aliases: each finds its target among the real files. */
+	{
+		struct config *c2;
+		char name[64];
+		int k;
+
+		for (k = 1; k <= 5; k++) {
+			assert_true(pt_snprintf_ok(name, sizeof(name),
+			                           DOMS "a%d.net.alias", k));
+			write_file(dir, name, "off.net");
+		}
+		write_file(dir, DOMS "b.com.ini", "");
+		write_file(dir, DOMS "c.com.ini", "");
+		assert_int_equal(config_load(dir, NULL, NULL, &c2, NULL, &err),
+		                 0);
+		for (k = 1; k <= 5; k++) {
+			assert_true(pt_snprintf_ok(name, sizeof(name),
+			                           "a%d.net", k));
+			d = config_domain_for(c2, strv_from_cstr(name));
+			assert_string_equal(d->name, name);
+			assert_string_equal(d->imap_host, "off.host");
+			assert_false(d->disabled);
+		}
+		config_unref(&c2);
+	}
 	/* An alias whose target has no file refuses its logins. */
 	d = config_domain_for(cfg, STRV_LIT("lost.org"));
 	assert_string_equal(d->name, "lost.org");
