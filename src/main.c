@@ -175,6 +175,34 @@ on_reload(void *ctx)
 	arena_destroy(&a);
 }
 
+/*
+ * A SnappyMail data directory keeps the admin panel key in clear text:
+ * hash it and remove the clear copies before anything serves requests.
+ * If application.ini cannot be rewritten, mail still works; the panel
+ * stays shut (a clear key never matches) and the log says why.
+ */
+static void
+take_over(const char *data_dir, struct arena *a)
+{
+	struct admin_takeover_result tk;
+	struct perr err = {0};
+
+	if (admin_takeover(data_dir, a, &tk, &err) != 0) {
+		log_warn("cannot take over SnappyMail's admin settings in %s: "
+		         "%s; the admin panel stays shut until it can",
+		         data_dir, err.msg);
+		return;
+	}
+	if (tk.key_hashed)
+		log_info("admin panel key from SnappyMail's application.ini "
+		         "now stored as a hash; the clear copy was removed");
+	else if (tk.old_key_removed)
+		log_info("removed SnappyMail's clear [security] "
+		         "admin_panel_key from application.ini");
+	if (tk.login_defaulted)
+		log_info("admin login set to SnappyMail's default \"admin\"");
+}
+
 static int
 cmd_serve(int argc, char **argv)
 {
@@ -242,6 +270,7 @@ cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	a = arena_create("startup", 16 * 1024, 0);
+	take_over(app_opts.data_dir, a);
 	if (web_app_create(&app_opts, &app, a, &err) != 0) {
 		log_error("cannot start: %s", err.msg);
 		arena_destroy(&a);
@@ -300,13 +329,15 @@ static void
 print_diag(void *ctx, enum config_diag_level level, const char *file,
            unsigned line, const char *msg)
 {
+	const char *what = level == CONFIG_DIAG_ERROR  ? "error"
+	                   : level == CONFIG_DIAG_INFO ? "info"
+	                                               : "warning";
+
 	(void)ctx;
 	if (line > 0)
-		printf("%s:%u: %s: %s\n", file, line,
-		       level == CONFIG_DIAG_ERROR ? "error" : "warning", msg);
+		printf("%s:%u: %s: %s\n", file, line, what, msg);
 	else
-		printf("%s: %s: %s\n", file,
-		       level == CONFIG_DIAG_ERROR ? "error" : "warning", msg);
+		printf("%s: %s: %s\n", file, what, msg);
 }
 
 static int

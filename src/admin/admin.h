@@ -64,6 +64,14 @@ int admin_hash(enum admin_hash_kind kind, struct strv secret, struct arena *a,
  */
 bool admin_hash_verify(enum admin_hash_kind kind, const char *hash,
                        struct strv secret);
+/*
+ * True if hash is a bcrypt hash ("$2y$", "$2b$" or "$2a$", cost 4-16):
+ * SnappyMail's admin password (PHP password_hash). admin_hash_verify()
+ * accepts it for ADMIN_HASH_PASSWORD through libcrypt's crypt_rn, so a
+ * SnappyMail admin password keeps working; it stays bcrypt until
+ * `petrel admin passwd` or `admin init` replaces it with scrypt.
+ */
+bool admin_hash_is_bcrypt(const char *hash);
 
 /* ---- generated credentials ------------------------------------------- */
 
@@ -202,6 +210,30 @@ int admin_passwd(const char *data_dir, const char *credentials_file,
                  struct arena *a, struct admin_init_result *res_r,
                  struct perr *err) PT_WARN_UNUSED;
 
+/* ---- taking over a SnappyMail install -------------------------------- */
+
+struct admin_takeover_result {
+	bool key_hashed;      /* a clear panel key became a PBKDF2 hash */
+	bool old_key_removed; /* [security] admin_panel_key was removed */
+	bool login_defaulted; /* admin_login "admin" (SnappyMail's default) */
+	bool bcrypt_password; /* the password is SnappyMail's bcrypt hash */
+};
+
+/*
+ * Run at every `petrel serve` start (a no-op once done): SnappyMail keeps
+ * the admin panel key in clear text in application.ini ([admin_panel] key,
+ * older files [security] admin_panel_key). The clear key is lower-cased
+ * (SnappyMail compares it case-insensitively), stored as Petrel's PBKDF2
+ * hash in [admin_panel] key, and every clear copy is removed, in one
+ * atomic rewrite that keeps comments and unknown keys. The bcrypt password
+ * is left as it is (admin_hash_is_bcrypt); with a bcrypt password and no
+ * admin_login, the login becomes SnappyMail's default "admin". No
+ * application.ini: nothing to do. Returns 0 (see res_r) or -1.
+ */
+int admin_takeover(const char *data_dir, struct arena *a,
+                   struct admin_takeover_result *res_r,
+                   struct perr *err) PT_WARN_UNUSED;
+
 /* ---- application.ini edits ------------------------------------------- */
 
 struct admin_setting {
@@ -252,8 +284,12 @@ struct admin_domain_form {
 /* A form filled with the defaults (new domain), in a. */
 struct admin_domain_form *admin_domain_form_new(struct arena *a);
 /*
- * Fill a form from the domain file DATA/domains/<name>.ini (PERR_NOTFOUND
- * if none). Values not in the file get the defaults.
+ * Fill a form from the file that defines the domain: <name>.json (its
+ * typed values, as the loader reads them) or <name>.ini (the raw values);
+ * '*' may be spelled _wildcard_ on disk. PERR_NOTFOUND if none, PERR_INPUT
+ * for an alias (edit its target) or a malformed file ("path:line: ...").
+ * Values not in the file get the defaults; `disabled` also comes from the
+ * domains/disabled list.
  */
 int admin_domain_form_load(const struct config_paths *paths, const char *name,
                            struct arena *a, struct admin_domain_form **form_r,
@@ -264,18 +300,26 @@ bool admin_domain_name_ok(struct strv name);
 /* Validate every field; sets errors[] and name_error. True if all good. */
 bool admin_domain_form_validate(struct admin_domain_form *f);
 /*
- * Write the form to DATA/domains/<name>.ini (created 0640 if new),
- * keeping comments and unknown keys of an existing file. Secrets left
- * empty keep their old value. The form must have passed validation.
+ * Write the form in the format the domain's file has: a .json gets only
+ * the values that changed, in SnappyMail's keys (Petrel-only ones in its
+ * "petrel" object), every other key kept; an .ini keeps comments and
+ * unknown keys; a new domain gets <name>.ini (0640). Secrets left empty
+ * keep their old value. The form must have passed validation.
  */
 int admin_domain_save(const struct config_paths *paths,
                       const struct admin_domain_form *f, struct arena *a,
                       struct perr *err) PT_WARN_UNUSED;
-/* Set or clear `disabled` in the domain's file. */
+/*
+ * Disable or enable a domain: an .ini's `disabled` key, a .json's entry
+ * in the domains/disabled list; enabling clears both.
+ */
 int admin_domain_set_disabled(const struct config_paths *paths,
                               const char *name, bool disabled, struct arena *a,
                               struct perr *err) PT_WARN_UNUSED;
-/* Delete the domain's file; PERR_NOTFOUND if none. */
+/*
+ * Delete every file of the domain (.json, .ini, .alias, as SnappyMail
+ * does) and its entry in the disabled list; PERR_NOTFOUND if none.
+ */
 int admin_domain_delete(const struct config_paths *paths, const char *name,
                         struct arena *a, struct perr *err) PT_WARN_UNUSED;
 

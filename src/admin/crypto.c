@@ -2,8 +2,10 @@
  * Hashes of the admin secrets, generated credentials, the checks the web
  * panel and `admin init` share, and TOTP.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include <crypt.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -155,6 +157,61 @@ admin_hash(enum admin_hash_kind kind, struct strv secret, struct arena *a,
 	return 0;
 }
 
+/*
+ * SnappyMail's admin password: PHP password_hash() bcrypt, "$2y$NN$" and
+ * 53 characters of salt and hash ($2b$ and $2a$ are the same algorithm).
+ * Costs above 16 (over a minute here) are refused like oversized scrypt
+ * parameters.
+ */
+static bool
+is_bcrypt(const char *hash)
+{
+	size_t i;
+
+	if (hash == NULL || strlen(hash) != 60 || hash[0] != '$' ||
+	    hash[1] != '2' || strchr("aby", hash[2]) == NULL ||
+	    hash[3] != '$' || hash[6] != '$')
+		return false;
+	if (hash[4] < '0' || hash[4] > '1' || hash[5] < '0' || hash[5] > '9' ||
+	    (hash[4] - '0') * 10 + (hash[5] - '0') < 4 ||
+	    (hash[4] - '0') * 10 + (hash[5] - '0') > 16)
+		return false;
+	for (i = 7; i < 60; i++)
+		if (strchr("./"
+		           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy"
+		           "z"
+		           "0123456789",
+		           hash[i]) == NULL)
+			return false;
+	return true;
+}
+
+static bool
+bcrypt_verify(const char *hash, struct strv secret)
+{
+	struct crypt_data *cd = pt_xcalloc(1, sizeof(*cd));
+	char *pw;
+	const char *out;
+	bool ok;
+
+	/* crypt wants a C string: a NUL inside the secret cannot match. */
+	pw = pt_xstrndup(secret.p != NULL ? secret.p : "", secret.len);
+	out = crypt_rn(pw, hash, cd, (int)sizeof(*cd));
+	ok = out != NULL && strlen(out) == 60 &&
+	     CRYPTO_memcmp(out, hash, 60) == 0 && strlen(pw) == secret.len;
+	OPENSSL_cleanse(pw, secret.len);
+	OPENSSL_cleanse(cd, sizeof(*cd));
+	free(pw);
+	free(cd);
+	return ok;
+}
+
+bool
+admin_hash_is_bcrypt(const char *hash)
+{
+	return is_bcrypt(hash);
+}
+
 bool
 admin_hash_verify(enum admin_hash_kind kind, const char *hash,
                   struct strv secret)
@@ -163,6 +220,8 @@ admin_hash_verify(enum admin_hash_kind kind, const char *hash,
 	unsigned char out[DK_LEN];
 	bool real, ok;
 
+	if (kind == ADMIN_HASH_PASSWORD && is_bcrypt(hash))
+		return bcrypt_verify(hash, secret);
 	real = parse_hash(kind, hash, &h);
 	if (!real) {
 		const char *dummy = kind == ADMIN_HASH_PASSWORD ? dummy_password
@@ -212,7 +271,9 @@ admin_generate_password(struct arena *a)
 bool
 admin_panel_enabled(const struct config *cfg)
 {
-	return cfg->admin_panel.allow && cfg->admin_panel.key[0] != '\0' &&
+	/* SnappyMail's [security] allow_admin_panel = Off still holds. */
+	return cfg->admin_panel.allow && cfg->security.allow_admin_panel &&
+	       cfg->admin_panel.key[0] != '\0' &&
 	       cfg->security.admin_password[0] != '\0' &&
 	       cfg->security.admin_login[0] != '\0';
 }

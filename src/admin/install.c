@@ -298,6 +298,91 @@ admin_app_settings_write(const struct config_paths *paths,
 	return r;
 }
 
+/* ---- taking over SnappyMail's admin ---------------------------------- */
+
+static bool
+is_key_hash(struct strv v)
+{
+	return v.len > 14 && memcmp(v.p, "pbkdf2-sha256$", 14) == 0;
+}
+
+int
+admin_takeover(const char *data_dir, struct arena *a,
+               struct admin_takeover_result *res_r, struct perr *err)
+{
+	struct config_paths paths;
+	struct ini_doc *doc = NULL;
+	struct ini_entry key, old, pw, login;
+	bool have_key, have_old, changed = false;
+	const char *clear = NULL;
+	char *hash = NULL, *lower;
+	size_t i;
+	int r = -1;
+
+	memset(res_r, 0, sizeof(*res_r));
+	config_paths_init(&paths, data_dir);
+	if (ini_load(paths.application_ini, NULL, NULL, &doc, a, err) != 0) {
+		if (err->kind == PERR_NOTFOUND) {
+			perr_clear(err);
+			r = 0;
+		}
+		goto out;
+	}
+	have_key =
+	        ini_get(doc, "admin_panel", "key", &key) && key.value.len > 0;
+	have_old = ini_get(doc, "security", "admin_panel_key", &old);
+	if (have_key && !is_key_hash(key.value))
+		clear = key.value.p;
+	else if (!have_key && have_old && old.value.len > 0)
+		clear = old.value.p;
+	if (clear != NULL) {
+		lower = arena_strdup(a, clear);
+		if (lower == NULL) {
+			perr_set(err, a, PERR_LIMIT, "out of memory");
+			goto out;
+		}
+		for (i = 0; lower[i] != '\0'; i++)
+			lower[i] = pt_ascii_tolower(lower[i]);
+		if (admin_hash(ADMIN_HASH_KEY, strv_from_cstr(lower), a, &hash,
+		               err) != 0)
+			goto out;
+		OPENSSL_cleanse(lower, strlen(lower));
+		if (ini_set(doc, "admin_panel", "key", strv_from_cstr(hash),
+		            err) != 0)
+			goto fail_msg;
+		res_r->key_hashed = true;
+		changed = true;
+	}
+	if (have_old) {
+		(void)ini_remove(doc, "security", "admin_panel_key");
+		res_r->old_key_removed = true;
+		changed = true;
+	}
+	res_r->bcrypt_password =
+	        ini_get(doc, "security", "admin_password", &pw) &&
+	        admin_hash_is_bcrypt(pw.value.p);
+	if (res_r->bcrypt_password &&
+	    (!ini_get(doc, "security", "admin_login", &login) ||
+	     login.value.len == 0)) {
+		if (ini_set(doc, "security", "admin_login", STRV_LIT("admin"),
+		            err) != 0)
+			goto fail_msg;
+		res_r->login_defaulted = true;
+		changed = true;
+	}
+	if (changed && ini_save(doc, paths.application_ini, 0600, err) != 0)
+		goto fail_msg;
+	r = 0;
+	goto out;
+fail_msg:
+	if (err->msg != NULL)
+		err->msg = arena_strdup(a, err->msg); /* outlive the doc */
+out:
+	ini_destroy(&doc);
+	config_paths_deinit(&paths);
+	return r;
+}
+
 /* ---- init and passwd ------------------------------------------------- */
 
 /* Load the config from disk as the server would, and check the values. */
@@ -371,7 +456,7 @@ admin_init(const char *data_dir, const char *credentials_file, struct arena *a,
 	struct config_paths paths;
 	struct cred_tmp tmp = {0};
 	char *user, *password, *key, *pw_hash = NULL, *key_hash = NULL;
-	struct admin_setting set[4];
+	struct admin_setting set[6];
 	int r = -1;
 
 	memset(res_r, 0, sizeof(*res_r));
@@ -402,6 +487,10 @@ admin_init(const char *data_dir, const char *credentials_file, struct arena *a,
 	                                0};
 	set[2] = (struct admin_setting){"admin_panel", "key", key_hash, 0};
 	set[3] = (struct admin_setting){"admin_panel", "allow", "On", 1};
+	/* A SnappyMail file's old clear key and switch go: these rule now. */
+	set[4] = (struct admin_setting){"security", "admin_panel_key", NULL, 0};
+	set[5] = (struct admin_setting){"security", "allow_admin_panel", NULL,
+	                                0};
 	if (admin_app_settings_write(&paths, set, PT_NELEM(set), a, err) != 0) {
 		cred_abort(&tmp);
 		goto out;

@@ -44,6 +44,12 @@
 enum config_diag_level {
 	CONFIG_DIAG_WARN,  /* e.g. an unknown key: reported, not fatal */
 	CONFIG_DIAG_ERROR, /* bad value, broken line, unreadable file */
+	/*
+	 * Only from config_check(): what it found (which file defines which
+	 * domain, aliases, disabled domains). Never an error, not even with
+	 * CONFIG_CHECK_STRICT.
+	 */
+	CONFIG_DIAG_INFO,
 };
 
 /*
@@ -132,6 +138,14 @@ int ini_save(const struct ini_doc *doc, const char *path, unsigned mode,
              struct perr *err) PT_WARN_UNUSED;
 
 /*
+ * Write data to path atomically (the same temp file, fsync and rename
+ * dance as ini_save, keeping an existing file's mode and owner; new files
+ * get mode). Messages in a.
+ */
+int config_write_atomic(const char *path, struct strv data, unsigned mode,
+                        struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
+/*
  * The PHP (INI_SCANNER_NORMAL) meaning of a value as a boolean: On, Yes,
  * True, 1 are true; Off, No, False, None, Null, 0 and "" are false
  * (ASCII case-insensitive). Returns false if it is none of those.
@@ -178,21 +192,42 @@ enum config_secure {
 
 const char *config_secure_name(enum config_secure s);
 
-/* One domains/ *.ini file, or the built-in default. */
+/*
+ * The formats of SnappyMail's domain files (domains/), which Petrel reads
+ * as they are. For one domain name, <name>.json wins over <name>.ini,
+ * which wins over <name>.alias (SnappyMail's own order). File names are
+ * lower-case punycode; "default" is the fallback ('*' in SnappyMail) and
+ * "_wildcard_" in a name stands for '*' (Petrel also accepts '*' itself).
+ */
+enum config_domain_format {
+	CONFIG_DOMAIN_BUILTIN, /* no file: the built-in defaults */
+	CONFIG_DOMAIN_INI,     /* <name>.ini (RainLoop/older SnappyMail keys) */
+	CONFIG_DOMAIN_JSON,    /* <name>.json (SnappyMail's current format) */
+	CONFIG_DOMAIN_ALIAS,   /* <name>.alias: the settings of another */
+};
+
+const char *config_domain_format_name(enum config_domain_format f);
+
+/* One domain file (see enum config_domain_format), or the built-in one. */
 struct config_domain {
 	const char *name; /* "example.com", "*.example.com" or "default" */
 	const char *file; /* path it came from, "" for the built-in one */
-	bool disabled;    /* logins for this domain are refused */
+	enum config_domain_format format;
+	/* ALIAS: the domain whose settings these are ("" otherwise) */
+	const char *alias_of;
+	bool disabled; /* logins for this domain are refused */
 
 	const char *imap_host; /* default 127.0.0.1 */
 	unsigned imap_port;    /* 143 */
 	enum config_secure imap_secure;
 	bool imap_short_login; /* log in with the local part only */
+	bool imap_lower_login; /* log in lower-cased (Off; JSON: lowerLogin) */
 
 	const char *smtp_host;          /* 127.0.0.1 */
 	unsigned smtp_port;             /* 587 */
 	enum config_secure smtp_secure; /* TLS */
 	bool smtp_short_login;
+	bool smtp_lower_login;
 	bool smtp_auth;       /* On */
 	bool smtp_set_sender; /* Off */
 
@@ -237,11 +272,13 @@ struct config {
 		bool allow_languages_on_login; /* On */
 	} login;
 	struct {
-		bool force_https;                /* Off */
-		const char *admin_login;         /* "" until admin init */
-		const char *admin_password;      /* hash */
-		const char *admin_totp;          /* base32 secret or "" */
-		unsigned session_idle_minutes;   /* 30 */
+		bool force_https;              /* Off */
+		bool allow_admin_panel;        /* On (SnappyMail's switch) */
+		const char *admin_panel_key;   /* SnappyMail's old clear key */
+		const char *admin_login;       /* "" until admin init */
+		const char *admin_password;    /* hash */
+		const char *admin_totp;        /* base32 secret or "" */
+		unsigned session_idle_minutes; /* 30 */
 		unsigned session_absolute_hours; /* 12 */
 		bool csrf_protection;            /* On */
 	} security;
@@ -272,10 +309,10 @@ struct config {
 		unsigned login_window_seconds; /* 900 */
 	} ratelimit;
 
-	/* Every domain file but default.ini, sorted by name. */
+	/* Every domain but the default one, sorted by name. */
 	const struct config_domain *domains;
 	size_t domain_count;
-	/* default.ini, or built-in defaults if there is none. */
+	/* default.json or default.ini, else the built-in defaults. */
 	const struct config_domain *default_domain;
 
 	/* private */
@@ -284,7 +321,8 @@ struct config {
 };
 
 /*
- * Build a snapshot from DATA's application.ini and domains/ *.ini. Missing
+ * Build a snapshot from DATA's application.ini and domains/ (*.json,
+ * *.ini, *.alias and the `disabled` list, see config_domain_format). Missing
  * files mean defaults (application.ini) or "no such domain"; every
  * problem goes to diag (may be NULL). Unknown keys are warnings; bad
  * values, broken lines and unreadable files are errors and make the load
@@ -338,6 +376,87 @@ const struct config_domain *config_domain_for(const struct config *cfg,
                                               struct strv domain);
 /* True if the domain's white_list is empty or names login (case-insens.). */
 bool config_domain_allows(const struct config_domain *d, struct strv login);
+
+/* ---- domain files, for the admin's editor ---------------------------- */
+
+/*
+ * Find the file that defines domain name ("example.com", "*.example.com",
+ * "default" or "*") in domains_dir with the loader's precedence: .json,
+ * then .ini, then .alias, each under the name as given and under its
+ * SnappyMail spelling ('*' as "_wildcard_"). Returns 0 with *path_r (in a)
+ * and *format_r, or -1 with PERR_NOTFOUND (no file) or PERR_INPUT (not a
+ * domain name).
+ */
+int config_domain_file_find(const char *domains_dir, const char *name,
+                            struct arena *a, char **path_r,
+                            enum config_domain_format *format_r,
+                            struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * Read one domain file (INI or JSON) into *d, over the built-in defaults,
+ * as the loader does; problems go to diag. Returns 0, or -1 with the
+ * first error in err (strings in a). d's strings live in a.
+ */
+int config_domain_read(const char *path, enum config_domain_format format,
+                       const char *name, config_diag_fn *diag, void *ctx,
+                       struct config_domain *d, struct arena *a,
+                       struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * Parse the text of a SnappyMail <domain>.json (name is used in
+ * messages) into *d over the built-in defaults. Same rules and result as
+ * config_domain_read; for tests and the fuzzer.
+ */
+int config_domain_parse_json(const char *name, struct strv text,
+                             config_diag_fn *diag, void *ctx,
+                             struct config_domain *d, struct arena *a,
+                             struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * True if name is in domains_dir's `disabled` list (SnappyMail: one name
+ * a line; RainLoop: comma separated; both are read; '*' is "default").
+ */
+bool config_disabled_listed(const char *domains_dir, const char *name,
+                            struct arena *a);
+/*
+ * Add name to or remove it from the `disabled` list, written one name a
+ * line as SnappyMail does, atomically; other names are kept.
+ */
+int config_disabled_set(const char *domains_dir, const char *name,
+                        bool disabled, struct arena *a,
+                        struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * A SnappyMail domain .json document for editing: every key the file has,
+ * known or not, is kept and written back in its order; only the values
+ * set here change. Paths name an object: "IMAP", "IMAP.ssl", "" for the
+ * top level; missing objects are created.
+ */
+struct config_json_doc;
+
+/* Load path. PERR_NOTFOUND, or PERR_INPUT "path:line: ..." if malformed. */
+int config_json_load(const char *path, struct arena *a,
+                     struct config_json_doc **doc_r,
+                     struct perr *err) PT_WARN_UNUSED;
+void config_json_destroy(struct config_json_doc **docp);
+void config_json_set_str(struct config_json_doc *doc, const char *obj,
+                         const char *key, const char *value);
+void config_json_set_int(struct config_json_doc *doc, const char *obj,
+                         const char *key, long long value);
+void config_json_set_bool(struct config_json_doc *doc, const char *obj,
+                          const char *key, bool value);
+/* Write with 4-space indentation (as SnappyMail's JSON_PRETTY_PRINT). */
+int config_json_save(const struct config_json_doc *doc, const char *path,
+                     struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * The user name to log in to IMAP (smtp false; ManageSieve uses the same)
+ * or SMTP with, for the address email ("user@domain"): the local part
+ * alone with *_short_login, lower-cased with *_lower_login. In a; NULL if
+ * a is out of memory.
+ */
+char *config_domain_login(const struct config_domain *d, bool smtp,
+                          struct strv email, struct arena *a);
 
 /*
  * Split a login into user and domain. "user@example.com" splits at the

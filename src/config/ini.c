@@ -700,30 +700,21 @@ ini_serialize(const struct ini_doc *doc, struct sbuf *out)
 }
 
 int
-ini_save(const struct ini_doc *doc, const char *path, unsigned mode,
-         struct perr *err)
+config_write_atomic(const char *path, struct strv data, unsigned mode,
+                    struct arena *a, struct perr *err)
 {
-	struct arena *a = doc->arena;
-	struct sbuf b;
 	struct stat st;
 	char *tmp, *dircopy;
 	const char *dir;
 	bool have_old;
 	int fd, dfd, e;
 
-	sbuf_init(&b, NULL, 4096, CONFIG_INI_MAX_SIZE);
-	ini_serialize(doc, &b);
-	if (!sbuf_ok(&b)) {
-		sbuf_free(&b);
-		return perr_set(err, a, PERR_LIMIT, "%s: too large", path);
-	}
 	have_old = stat(path, &st) == 0;
 	tmp = arena_printf(a, "%s.tmp.XXXXXX", path);
 	PT_ASSERT(tmp != NULL);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		e = errno;
-		sbuf_free(&b);
 		return perr_set(err, a, PERR_INTERNAL,
 		                "%s: cannot create temp file: %s", path,
 		                strerror(e));
@@ -734,7 +725,7 @@ ini_save(const struct ini_doc *doc, const char *path, unsigned mode,
 	if (have_old && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
 	    fchown(fd, st.st_uid, st.st_gid) < 0 && errno != EPERM)
 		goto fail;
-	if (pt_write_all(fd, b.data, b.len) < 0)
+	if (pt_write_all(fd, data.p, data.len) < 0)
 		goto fail;
 	if (fsync(fd) < 0)
 		goto fail;
@@ -745,7 +736,6 @@ ini_save(const struct ini_doc *doc, const char *path, unsigned mode,
 	fd = -1;
 	if (rename(tmp, path) < 0)
 		goto fail;
-	sbuf_free(&b);
 	/* Make the rename itself durable. */
 	dircopy = arena_strdup(a, path);
 	PT_ASSERT(dircopy != NULL);
@@ -761,9 +751,27 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
-	sbuf_free(&b);
 	return perr_set(err, a, PERR_INTERNAL, "%s: cannot save: %s", path,
 	                strerror(e));
+}
+
+int
+ini_save(const struct ini_doc *doc, const char *path, unsigned mode,
+         struct perr *err)
+{
+	struct sbuf b;
+	int r;
+
+	sbuf_init(&b, NULL, 4096, CONFIG_INI_MAX_SIZE);
+	ini_serialize(doc, &b);
+	if (!sbuf_ok(&b)) {
+		sbuf_free(&b);
+		return perr_set(err, doc->arena, PERR_LIMIT, "%s: too large",
+		                path);
+	}
+	r = config_write_atomic(path, sbuf_view(&b), mode, doc->arena, err);
+	sbuf_free(&b);
+	return r;
 }
 
 bool

@@ -51,6 +51,8 @@ static const struct setting app_settings[] = {
         APP(login, default_domain, SET_STR, "", 0, 0),
         APP(login, allow_languages_on_login, SET_BOOL, "On", 0, 0),
         APP(security, force_https, SET_BOOL, "Off", 0, 0),
+        APP(security, allow_admin_panel, SET_BOOL, "On", 0, 0),
+        APP(security, admin_panel_key, SET_STR, "", 0, 0),
         APP(security, admin_login, SET_STR, "", 0, 0),
         APP(security, admin_password, SET_STR, "", 0, 0),
         APP(security, admin_totp, SET_STR, "", 0, 0),
@@ -79,10 +81,12 @@ static const struct setting domain_settings[] = {
         DOM(imap_port, SET_UINT, "143", 1, 65535),
         DOM(imap_secure, SET_SECURE, "None", 0, 0),
         DOM(imap_short_login, SET_BOOL, "Off", 0, 0),
+        DOM(imap_lower_login, SET_BOOL, "Off", 0, 0),
         DOM(smtp_host, SET_STR, "127.0.0.1", 0, 0),
         DOM(smtp_port, SET_UINT, "587", 1, 65535),
         DOM(smtp_secure, SET_SECURE, "TLS", 0, 0),
         DOM(smtp_short_login, SET_BOOL, "Off", 0, 0),
+        DOM(smtp_lower_login, SET_BOOL, "Off", 0, 0),
         DOM(smtp_auth, SET_BOOL, "On", 0, 0),
         DOM(smtp_set_sender, SET_BOOL, "Off", 0, 0),
         DOM(sieve_use, SET_BOOL, "Off", 0, 0),
@@ -99,22 +103,17 @@ static const struct setting domain_settings[] = {
         DOM(relay_password, SET_STR, "", 0, 0),
 };
 
-/* Collects diagnostics and counts them; forwards to the caller's sink. */
-struct diag_sink {
-	config_diag_fn *fn;
-	void *ctx;
-	bool strict;
-	unsigned errors, warnings;
-	struct arena *a;
-	const char *first; /* "file:line: msg" of the first error */
-};
-
-static void
-sink_diag(void *ctx, enum config_diag_level level, const char *file,
-          unsigned line, const char *msg)
+void
+config_sink_diag(void *ctx, enum config_diag_level level, const char *file,
+                 unsigned line, const char *msg)
 {
 	struct diag_sink *s = ctx;
 
+	if (level == CONFIG_DIAG_INFO) {
+		if (s->describe && s->fn != NULL)
+			s->fn(s->ctx, level, file, line, msg);
+		return;
+	}
 	if (level == CONFIG_DIAG_WARN && s->strict)
 		level = CONFIG_DIAG_ERROR;
 	if (level == CONFIG_DIAG_ERROR) {
@@ -131,13 +130,9 @@ sink_diag(void *ctx, enum config_diag_level level, const char *file,
 		s->fn(s->ctx, level, file, line, msg);
 }
 
-static void sink_report(struct diag_sink *s, enum config_diag_level level,
-                        const char *file, unsigned line, const char *fmt, ...)
-        PT_PRINTF(5, 6);
-
-static void
-sink_report(struct diag_sink *s, enum config_diag_level level, const char *file,
-            unsigned line, const char *fmt, ...)
+void
+config_sink_report(struct diag_sink *s, enum config_diag_level level,
+                   const char *file, unsigned line, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -145,7 +140,7 @@ sink_report(struct diag_sink *s, enum config_diag_level level, const char *file,
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap); /* truncation is fine */
 	va_end(ap);
-	sink_diag(s, level, file, line, msg);
+	config_sink_diag(s, level, file, line, msg);
 }
 
 /*
@@ -229,32 +224,47 @@ apply(const struct setting *set, void *base, const struct ini_entry *e,
 	case SET_LOGLEVEL:
 		tmp = strv_dup(a, strv_trim(e->value));
 		PT_ASSERT(tmp != NULL);
+		/*
+		 * SnappyMail writes PHP's syslog numbers (LOG_ERR = 3,
+		 * LOG_WARNING = 4, LOG_INFO = 6, LOG_DEBUG = 7): an
+		 * application.ini taken over as it is must still load.
+		 */
+		if (pt_parse_u64(strv_from_cstr(tmp), 7, &u)) {
+			*(enum log_level *)(void *)field =
+			        u <= 3   ? LOG_LVL_ERROR
+			        : u <= 5 ? LOG_LVL_WARN
+			        : u == 6 ? LOG_LVL_INFO
+			                 : LOG_LVL_DEBUG;
+			return true;
+		}
 		if (!log_level_parse(tmp, (enum log_level *)(void *)field))
 			break;
 		return true;
 	}
 	switch (set->type) {
 	case SET_BOOL:
-		sink_report(sink, CONFIG_DIAG_ERROR, file, e->line,
-		            "%s: expected On or Off, got '%.*s'", set->key,
-		            (int)e->value.len, e->value.p);
+		config_sink_report(sink, CONFIG_DIAG_ERROR, file, e->line,
+		                   "%s: expected On or Off, got '%.*s'",
+		                   set->key, (int)e->value.len, e->value.p);
 		break;
 	case SET_UINT:
-		sink_report(sink, CONFIG_DIAG_ERROR, file, e->line,
-		            "%s: expected a number from %u to %u, got '%.*s'",
-		            set->key, set->min, set->max, (int)e->value.len,
-		            e->value.p);
+		config_sink_report(
+		        sink, CONFIG_DIAG_ERROR, file, e->line,
+		        "%s: expected a number from %u to %u, got '%.*s'",
+		        set->key, set->min, set->max, (int)e->value.len,
+		        e->value.p);
 		break;
 	case SET_SECURE:
-		sink_report(sink, CONFIG_DIAG_ERROR, file, e->line,
-		            "%s: expected None, SSL or TLS, got '%.*s'",
-		            set->key, (int)e->value.len, e->value.p);
+		config_sink_report(sink, CONFIG_DIAG_ERROR, file, e->line,
+		                   "%s: expected None, SSL or TLS, got '%.*s'",
+		                   set->key, (int)e->value.len, e->value.p);
 		break;
 	case SET_LOGLEVEL:
-		sink_report(sink, CONFIG_DIAG_ERROR, file, e->line,
-		            "%s: expected error, warn, info or debug, got "
-		            "'%.*s'",
-		            set->key, (int)e->value.len, e->value.p);
+		config_sink_report(
+		        sink, CONFIG_DIAG_ERROR, file, e->line,
+		        "%s: expected error, warn, info or debug, got "
+		        "'%.*s'",
+		        set->key, (int)e->value.len, e->value.p);
 		break;
 	case SET_STR:
 		break;
@@ -307,16 +317,50 @@ apply_doc(const struct setting *table, size_t n, void *base,
 		}
 		if (set == NULL) {
 			if (e.section[0] != '\0')
-				sink_report(sink, CONFIG_DIAG_WARN, file,
-				            e.line, "unknown key [%s] %s",
-				            e.section, e.key);
+				config_sink_report(sink, CONFIG_DIAG_WARN, file,
+				                   e.line,
+				                   "unknown key [%s] %s",
+				                   e.section, e.key);
 			else
-				sink_report(sink, CONFIG_DIAG_WARN, file,
-				            e.line, "unknown key %s", e.key);
+				config_sink_report(sink, CONFIG_DIAG_WARN, file,
+				                   e.line, "unknown key %s",
+				                   e.key);
 			continue;
 		}
 		(void)apply(set, base, &e, a, sink, file);
 	}
+}
+
+void
+config_domain_defaults(struct config_domain *d, struct arena *a)
+{
+	apply_defaults(domain_settings, PT_NELEM(domain_settings), d, a);
+	d->format = CONFIG_DOMAIN_BUILTIN;
+	d->alias_of = "";
+	d->name = "";
+	d->file = "";
+}
+
+bool
+config_domain_set_key(struct config_domain *d, const char *key,
+                      struct strv value, bool quoted, unsigned line,
+                      struct arena *a, struct diag_sink *sink, const char *file)
+{
+	struct ini_entry e = {0};
+	size_t k;
+
+	for (k = 0; k < PT_NELEM(domain_settings); k++) {
+		if (strcmp(domain_settings[k].key, key) != 0)
+			continue;
+		e.section = "";
+		e.key = key;
+		e.value = value;
+		e.quoted = quoted;
+		e.line = line;
+		(void)apply(&domain_settings[k], d, &e, a, sink, file);
+		return true;
+	}
+	return false;
 }
 
 /* ---- paths ----------------------------------------------------------- */
@@ -363,160 +407,15 @@ config_paths_deinit(struct config_paths *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* ---- loading --------------------------------------------------------- */
+/* ---- loading ----------------------------------------------------- */
 
-/* A domain file name (without .ini): lower-case host name, '*' allowed. */
-static bool
-domain_name_ok(const char *s, size_t n)
+void
+config_domain_apply_ini(struct config_domain *d, const struct ini_doc *doc,
+                        struct arena *a, struct diag_sink *sink,
+                        const char *file)
 {
-	size_t i;
-
-	if (n == 0 || n > 253 || s[0] == '.')
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-		      c == '_' || c == '*'))
-			return false;
-	}
-	return true;
-}
-
-static int
-cmp_domain(const void *a, const void *b)
-{
-	const struct config_domain *x = a, *y = b;
-
-	return strcmp(x->name, y->name);
-}
-
-static void
-load_domain(struct config_domain *d, const char *name, const char *path,
-            struct arena *a, struct diag_sink *sink)
-{
-	struct ini_doc *doc;
-	size_t i;
-	char *lname;
-
-	apply_defaults(domain_settings, PT_NELEM(domain_settings), d, a);
-	lname = arena_strdup(a, name);
-	PT_ASSERT(lname != NULL);
-	for (i = 0; lname[i] != '\0'; i++)
-		lname[i] = pt_ascii_tolower(lname[i]);
-	d->name = lname;
-	d->file = arena_strdup(a, path != NULL ? path : "");
-	if (path == NULL)
-		return;
-	if (ini_load_keep_broken(path, sink_diag, sink, &doc, a, NULL) < 0)
-		return;
 	apply_doc(domain_settings, PT_NELEM(domain_settings), d, doc, a, sink,
-	          path);
-	ini_destroy(&doc);
-}
-
-/* SnappyMail keeps disabled domains in domains/disabled: "a.com,b.org". */
-static void
-load_disabled_list(struct config *cfg, struct config_domain *doms, size_t n,
-                   struct diag_sink *sink)
-{
-	char *path = path_join(cfg->paths.domains_dir, "disabled");
-	struct strv rest, item;
-	struct sbuf buf;
-	struct perr e;
-	size_t i;
-
-	sbuf_init(&buf, NULL, 256, CONFIG_INI_MAX_SIZE);
-	if (config_read_file(path, &buf, cfg->arena, &e) < 0) {
-		if (e.kind != PERR_NOTFOUND)
-			sink_report(sink, CONFIG_DIAG_ERROR, path, 0, "%s",
-			            e.msg);
-		goto out;
-	}
-	rest = sbuf_view(&buf);
-	while (rest.len > 0) {
-		(void)strv_split_once(rest, ',', &item, &rest);
-		item = strv_trim(item);
-		for (i = 0; i < n; i++) {
-			if (strv_eq_ci_ascii(item,
-			                     strv_from_cstr(doms[i].name)))
-				doms[i].disabled = true;
-		}
-	}
-out:
-	sbuf_free(&buf);
-	free(path);
-}
-
-static void
-load_domains(struct config *cfg, struct diag_sink *sink)
-{
-	struct config_domain *doms = NULL, *def;
-	size_t n = 0, cap = 0, i;
-	DIR *dir;
-	struct dirent *de;
-
-	def = arena_new(cfg->arena, struct config_domain);
-	PT_ASSERT(def != NULL);
-	load_domain(def, "default", NULL, cfg->arena, sink);
-	dir = opendir(cfg->paths.domains_dir);
-	if (dir == NULL) {
-		if (errno != ENOENT)
-			sink_report(sink, CONFIG_DIAG_ERROR,
-			            cfg->paths.domains_dir, 0,
-			            "cannot open directory: %s",
-			            strerror(errno));
-		goto done;
-	}
-	while ((de = readdir(dir)) != NULL) {
-		size_t len = strlen(de->d_name);
-		char *name, *path;
-
-		if (de->d_name[0] == '.' || len <= 4 ||
-		    strcmp(de->d_name + len - 4, ".ini") != 0)
-			continue;
-		path = path_join(cfg->paths.domains_dir, de->d_name);
-		if (!domain_name_ok(de->d_name, len - 4)) {
-			sink_report(sink, CONFIG_DIAG_WARN, path, 0,
-			            "ignored: not a domain name");
-			free(path);
-			continue;
-		}
-		name = pt_xstrndup(de->d_name, len - 4);
-		if (strcmp(name, "default") == 0) {
-			load_domain(def, name, path, cfg->arena, sink);
-		} else {
-			if (n == cap) {
-				cap = cap == 0 ? 8 : cap * 2;
-				doms = pt_xrealloc(doms, cap * sizeof(*doms));
-			}
-			memset(&doms[n], 0, sizeof(doms[n]));
-			load_domain(&doms[n++], name, path, cfg->arena, sink);
-		}
-		free(name);
-		free(path);
-	}
-	closedir(dir);
-done:
-	if (n > 0)
-		qsort(doms, n, sizeof(*doms), cmp_domain);
-	for (i = 1; i < n; i++) {
-		if (strcmp(doms[i].name, doms[i - 1].name) == 0)
-			sink_report(sink, CONFIG_DIAG_WARN, doms[i].file, 0,
-			            "same domain as %s (names are not "
-			            "case-sensitive)",
-			            doms[i - 1].file);
-	}
-	load_disabled_list(cfg, doms, n, sink);
-	cfg->domains = arena_new_array(cfg->arena, struct config_domain,
-	                               n > 0 ? n : 1);
-	PT_ASSERT(cfg->domains != NULL);
-	if (n > 0)
-		memcpy((void *)cfg->domains, doms, n * sizeof(*doms));
-	cfg->domain_count = n;
-	cfg->default_domain = def;
-	free(doms);
+	          file);
 }
 
 static struct config *
@@ -540,8 +439,9 @@ build(const char *data_dir, struct diag_sink *sink)
 		doc = NULL;
 	} else {
 		ini_destroy(&doc);
-		if (ini_load_keep_broken(cfg->paths.application_ini, sink_diag,
-		                         sink, &doc, cfg->arena, NULL) != 0)
+		if (ini_load_keep_broken(cfg->paths.application_ini,
+		                         config_sink_diag, sink, &doc,
+		                         cfg->arena, NULL) != 0)
 			doc = NULL;
 	}
 	if (doc != NULL) {
@@ -549,7 +449,7 @@ build(const char *data_dir, struct diag_sink *sink)
 		          cfg->arena, sink, cfg->paths.application_ini);
 		ini_destroy(&doc);
 	}
-	load_domains(cfg, sink);
+	config_domains_load(cfg, sink);
 	return cfg;
 }
 
@@ -588,6 +488,7 @@ config_check(const char *data_dir, unsigned flags, config_diag_fn *diag,
 	sink.fn = diag;
 	sink.ctx = ctx;
 	sink.strict = (flags & CONFIG_CHECK_STRICT) != 0;
+	sink.describe = true;
 	sink.a = a;
 	cfg = build(data_dir, &sink);
 	config_unref(&cfg);
@@ -729,6 +630,30 @@ config_domain_allows(const struct config_domain *d, struct strv login)
 			return true;
 	}
 	return !any;
+}
+
+char *
+config_domain_login(const struct config_domain *d, bool smtp, struct strv email,
+                    struct arena *a)
+{
+	bool shrt = smtp ? d->smtp_short_login : d->imap_short_login;
+	bool lower = smtp ? d->smtp_lower_login : d->imap_lower_login;
+	size_t i, n = email.len;
+	char *out;
+
+	if (shrt) {
+		for (i = email.len; i > 0; i--) {
+			if (email.p[i - 1] == '@') {
+				n = i - 1;
+				break;
+			}
+		}
+	}
+	out = strv_dup(a, (struct strv){email.p, n});
+	if (out != NULL && lower)
+		for (i = 0; i < n; i++)
+			out[i] = pt_ascii_tolower(out[i]);
+	return out;
 }
 
 int

@@ -290,6 +290,7 @@ watcher_create(struct live_server *s, struct config *cfg,
 	struct strv user, domain, email;
 	const struct config_domain *dom;
 	struct watcher *w;
+	char *login;
 	struct sbuf pw;
 	struct arena *a = s->arena;
 
@@ -315,8 +316,8 @@ watcher_create(struct live_server *s, struct config *cfg,
 	sbuf_free(&pw);
 	w->key = pt_xstrdup(sess->id_hash);
 	w->folder = pt_xstrdup(folder);
-	w->login = dom->imap_short_login ? pt_xstrndup(user.p, user.len)
-	                                 : pt_xstrdup(sess->user);
+	login = config_domain_login(dom, false, strv_from_cstr(sess->user), a);
+	w->login = pt_xstrdup(login != NULL ? login : sess->user);
 	w->cfg = config_ref(cfg);
 	w->dom = dom;
 	if (pipe2(w->wake, O_NONBLOCK | O_CLOEXEC) != 0) {

@@ -237,18 +237,15 @@ pick_login(const struct config_domain *dom, const struct smtp_login *login,
 		*user_r = dom->relay_user;
 		*pw_r = dom->relay_password != NULL ? dom->relay_password : "";
 	} else if (dom->smtp_auth) {
-		const char *at;
-
 		if (login == NULL || login->user == NULL ||
 		    login->password == NULL)
 			return perr_set(
 			        err, a, PERR_INPUT,
 			        "SMTP AUTH needs the user's credentials");
-		*user_r = login->user;
-		at = strrchr(login->user, '@');
-		if (dom->smtp_short_login && at != NULL)
-			*user_r = arena_strndup(a, login->user,
-			                        (size_t)(at - login->user));
+		*user_r = config_domain_login(dom, true,
+		                              strv_from_cstr(login->user), a);
+		if (*user_r == NULL)
+			return perr_set(err, a, PERR_LIMIT, "out of memory");
 		*pw_r = login->password;
 	}
 	if (*user_r != NULL &&

@@ -164,8 +164,7 @@ web_api_login(struct web_ctx *ctx, struct perr *err)
 		return perr_set(err, ctx->req->arena, PERR_AUTH,
 		                "sign-in for this domain is not allowed");
 	}
-	imap_user = dom->imap_short_login ? strv_dup(ctx->req->arena, user)
-	                                  : email.p;
+	imap_user = config_domain_login(dom, false, email, ctx->req->arena);
 	pw = strv_dup(ctx->req->arena, password);
 	if (imap_user == NULL || pw == NULL)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,

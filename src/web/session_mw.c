@@ -157,8 +157,8 @@ web_session_credentials(struct web_ctx *ctx, struct arena *a,
 	arena_defer(a, wipe_secret, wipe);
 	sbuf_free(&pw);
 	*dom_r = dom;
-	*user_r =
-	        dom->imap_short_login ? strv_dup(a, user) : ctx->session->user;
+	*user_r = config_domain_login(dom, false,
+	                              strv_from_cstr(ctx->session->user), a);
 	*password_r = copy;
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <crypt.h>
 
 #include "admin/admin.h"
 #include "config/config.h"
@@ -545,6 +546,237 @@ test_brand_store_names_by_content_mode_0640(void **state)
 	rm_rf(dir);
 }
 
+static char *
+slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void
+put(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static size_t
+field(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < admin_domain_field_count; i++)
+		if (strcmp(admin_domain_fields[i].key, key) == 0)
+			return i;
+	fail_msg("no field %s", key);
+	return 0;
+}
+
+static void
+test_domain_editor_keeps_snappymail_json(void **state)
+{
+	char dir[] = "/tmp/petrel-admin-XXXXXX", json[256], ini[256], dis[256];
+	struct config_paths paths;
+	struct admin_domain_form *f = NULL;
+	struct perr err = {0};
+	const char *text;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(config_layout_create(dir, A, &err), 0);
+	config_paths_init(&paths, dir);
+	snprintf(json, sizeof(json), "%s/_wildcard_.ex.org.json",
+	         paths.domains_dir);
+	snprintf(ini, sizeof(ini), "%s/*.ex.org.ini", paths.domains_dir);
+	snprintf(dis, sizeof(dis), "%s/disabled", paths.domains_dir);
+	put(json,
+	    "{\n    \"IMAP\": {\"host\": \"imap.ex.org\", \"port\": 993, "
+	    "\"type\": 9, \"sasl\": [\"PLAIN\"]},\n"
+	    "    \"SMTP\": {\"host\": \"smtp.ex.org\", \"port\": 587, "
+	    "\"type\": 2, \"usePhpMail\": false},\n"
+	    "    \"Sieve\": {\"host\": \"s\", \"port\": 4190, \"type\": 0, "
+	    "\"enabled\": false},\n    \"whiteList\": \"\"\n}\n");
+	put(ini, "imap_host = shadowed\n");
+	assert_int_equal(
+	        admin_domain_form_load(&paths, "*.ex.org", A, &f, &err), 0);
+	assert_string_equal(f->values[field("imap_host")], "imap.ex.org");
+	assert_string_equal(f->values[field("imap_secure")], "SSL");
+	assert_string_equal(f->values[field("smtp_secure")], "TLS");
+	assert_false(f->disabled);
+	f->values[field("smtp_port")] = "465";
+	f->values[field("smtp_secure")] = "SSL";
+	f->values[field("sieve_use")] = "On";
+	f->values[field("sieve_allow_raw")] = "On";
+	f->values[field("white_list")] = "me@ex.org";
+	f->disabled = true;
+	assert_true(admin_domain_form_validate(f));
+	assert_int_equal(admin_domain_save(&paths, f, A, &err), 0);
+	text = slurp(json);
+	/* JSON stays JSON, with the keys the form does not know... */
+	assert_non_null(strstr(text, "\"sasl\": [\n            \"PLAIN\""));
+	assert_non_null(strstr(text, "\"usePhpMail\": false"));
+	/* ...untouched values as they were (9 stays auto-detect)... */
+	assert_non_null(strstr(text, "\"type\": 9"));
+	/* ...and the changes in SnappyMail's spelling. */
+	assert_non_null(strstr(text, "\"port\": 465,\n        \"type\": 1"));
+	assert_non_null(strstr(text, "\"enabled\": true"));
+	assert_non_null(strstr(text, "\"whiteList\": \"me@ex.org\""));
+	assert_non_null(strstr(text, "\"sieve_allow_raw\": true"));
+	assert_string_equal(slurp(dis), "*.ex.org");
+	/* The shadowed ini is not touched. */
+	assert_string_equal(slurp(ini), "imap_host = shadowed\n");
+	assert_int_equal(
+	        admin_domain_set_disabled(&paths, "*.ex.org", false, A, &err),
+	        0);
+	assert_string_equal(slurp(dis), "");
+	assert_int_equal(
+	        admin_domain_form_load(&paths, "*.ex.org", A, &f, &err), 0);
+	assert_string_equal(f->values[field("smtp_port")], "465");
+	assert_string_equal(f->values[field("sieve_use")], "On");
+	/* Delete removes the name's every file, as SnappyMail does. */
+	assert_int_equal(admin_domain_delete(&paths, "*.ex.org", A, &err), 0);
+	assert_int_not_equal(access(json, F_OK), 0);
+	assert_int_not_equal(access(ini, F_OK), 0);
+	/* A malformed file is an error naming it. */
+	put(json, "{\"IMAP\": {\"host\": }");
+	assert_int_equal(
+	        admin_domain_form_load(&paths, "*.ex.org", A, &f, &err), -1);
+	assert_non_null(strstr(err.msg, "_wildcard_.ex.org.json:1:"));
+	config_paths_deinit(&paths);
+	rm_rf(dir);
+}
+
+/* A PHP password_hash()-style hash: bcrypt with the $2y$ prefix. */
+static const char *
+make_bcrypt(const char *password)
+{
+	static char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	static struct crypt_data cd;
+	const char *h;
+
+	assert_non_null(
+	        crypt_gensalt_rn("$2y$", 5, NULL, 0, salt, (int)sizeof(salt)));
+	h = crypt_rn(password, salt, &cd, (int)sizeof(cd));
+	assert_non_null(h);
+	assert_int_equal(strncmp(h, "$2y$05$", 7), 0);
+	return h;
+}
+
+static void
+test_bcrypt_password_from_snappymail_verifies(void **state)
+{
+	char hash[64];
+
+	(void)state;
+	assert_true(pt_strlcpy(hash, make_bcrypt("sn4ppy pass"), sizeof(hash)));
+	assert_true(admin_hash_is_bcrypt(hash));
+	assert_true(admin_hash_verify(ADMIN_HASH_PASSWORD, hash,
+	                              STRV_LIT("sn4ppy pass")));
+	assert_false(admin_hash_verify(ADMIN_HASH_PASSWORD, hash,
+	                               STRV_LIT("sn4ppy pas")));
+	/* A NUL inside the typed password cannot match the C string. */
+	assert_false(admin_hash_verify(ADMIN_HASH_PASSWORD, hash,
+	                               (struct strv){"sn4ppy pass\0x", 13}));
+	/* $2b$ is the same algorithm. */
+	hash[2] = 'b';
+	assert_true(admin_hash_verify(ADMIN_HASH_PASSWORD, hash,
+	                              STRV_LIT("sn4ppy pass")));
+	/* bcrypt is for the password only, never the key. */
+	assert_false(admin_hash_verify(ADMIN_HASH_KEY, hash,
+	                               STRV_LIT("sn4ppy pass")));
+	/* Costs past 16 and damaged hashes are refused, not tried. */
+	hash[4] = '3';
+	hash[5] = '1';
+	assert_false(admin_hash_is_bcrypt(hash));
+	assert_false(admin_hash_verify(ADMIN_HASH_PASSWORD, hash,
+	                               STRV_LIT("sn4ppy pass")));
+	assert_false(admin_hash_is_bcrypt("$2y$10$short"));
+}
+
+static void
+test_takeover_hashes_the_clear_key_and_keeps_the_rest(void **state)
+{
+	char dir[] = "/tmp/petrel-admin-XXXXXX", ini[256], text[4096];
+	struct admin_takeover_result tk;
+	struct config *cfg = NULL;
+	struct perr err = {0};
+	const char *body;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(config_layout_create(dir, A, &err), 0);
+	snprintf(ini, sizeof(ini),
+	         "%s/_data_/_default_/configs/application.ini", dir);
+	snprintf(text, sizeof(text),
+	         "; SnappyMail's file\n"
+	         "[webmail]\ntitle = \"Hestia mail\"\n"
+	         "[security]\nadmin_login = \"admin_0a1b2c3d\"\n"
+	         "admin_password = \"%s\"\nadmin_totp = \"\"\n"
+	         "admin_panel_key = \"admin_stale\"\n"
+	         "[admin_panel]\nkey = \"Admin_F0E5A5AA\"\nfuture_key = 1\n",
+	         make_bcrypt("Secret-Pass-1"));
+	put(ini, text);
+	assert_int_equal(admin_takeover(dir, A, &tk, &err), 0);
+	assert_true(tk.key_hashed);
+	assert_true(tk.old_key_removed);
+	assert_true(tk.bcrypt_password);
+	assert_false(tk.login_defaulted);
+	body = slurp(ini);
+	assert_null(strstr(body, "F0E5A5AA"));
+	assert_null(strstr(body, "f0e5a5aa"));
+	assert_null(strstr(body, "admin_stale"));
+	assert_non_null(strstr(body, "; SnappyMail's file\n"));
+	assert_non_null(strstr(body, "future_key = 1\n"));
+	assert_non_null(strstr(body, "key = \"pbkdf2-sha256"));
+	/* The bookmarked ?admin_f0e5a5aa and the old password work. */
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, A, &err), 0);
+	assert_true(admin_panel_enabled(cfg));
+	assert_true(admin_key_verify(cfg, STRV_LIT("admin_f0e5a5aa")));
+	assert_false(admin_key_verify(cfg, STRV_LIT("admin_stale")));
+	assert_true(admin_login_verify(cfg, STRV_LIT("admin_0a1b2c3d"),
+	                               STRV_LIT("Secret-Pass-1")));
+	assert_false(admin_login_verify(cfg, STRV_LIT("admin_0a1b2c3d"),
+	                                STRV_LIT("secret-pass-1")));
+	config_unref(&cfg);
+	/* A second start changes nothing. */
+	assert_int_equal(admin_takeover(dir, A, &tk, &err), 0);
+	assert_false(tk.key_hashed || tk.old_key_removed);
+	/* Older files: only [security] admin_panel_key, no login. */
+	put(ini, "[security]\nallow_admin_panel = On\n"
+	         "admin_panel_key = \"admin_0ld\"\n");
+	assert_int_equal(admin_takeover(dir, A, &tk, &err), 0);
+	assert_true(tk.key_hashed && tk.old_key_removed);
+	assert_null(strstr(slurp(ini), "admin_0ld"));
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, A, &err), 0);
+	assert_true(admin_hash_verify(ADMIN_HASH_KEY, cfg->admin_panel.key,
+	                              STRV_LIT("admin_0ld")));
+	config_unref(&cfg);
+	/* SnappyMail's allow_admin_panel = Off keeps the panel shut. */
+	snprintf(text, sizeof(text),
+	         "[security]\nallow_admin_panel = Off\n"
+	         "admin_password = \"%s\"\n[admin_panel]\nkey = \"k\"\n",
+	         make_bcrypt("pw"));
+	put(ini, text);
+	assert_int_equal(admin_takeover(dir, A, &tk, &err), 0);
+	assert_true(tk.login_defaulted);
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, A, &err), 0);
+	assert_string_equal(cfg->security.admin_login, "admin");
+	assert_false(admin_panel_enabled(cfg));
+	assert_false(admin_key_verify(cfg, STRV_LIT("k")));
+	config_unref(&cfg);
+	rm_rf(dir);
+}
+
 int
 main(void)
 {
@@ -560,6 +792,10 @@ main(void)
 	        cmocka_unit_test(test_validators),
 	        cmocka_unit_test(
 	                test_domain_save_keeps_comments_and_unknown_keys),
+	        cmocka_unit_test(test_domain_editor_keeps_snappymail_json),
+	        cmocka_unit_test(test_bcrypt_password_from_snappymail_verifies),
+	        cmocka_unit_test(
+	                test_takeover_hashes_the_clear_key_and_keeps_the_rest),
 	        cmocka_unit_test(test_init_then_verify_with_fresh_config),
 	        cmocka_unit_test(
 	                test_init_records_credentials_file_until_deleted),

@@ -28,6 +28,7 @@ struct diag_rec {
 struct diags {
 	struct diag_rec rec[64];
 	size_t n;
+	bool with_info; /* also record config_check()'s INFO lines */
 };
 
 static void
@@ -38,7 +39,8 @@ collect(void *ctx, enum config_diag_level level, const char *file,
 	struct diag_rec *r;
 	const char *slash = strrchr(file, '/');
 
-	if (d->n == PT_NELEM(d->rec))
+	if (d->n == PT_NELEM(d->rec) ||
+	    (level == CONFIG_DIAG_INFO && !d->with_info))
 		return;
 	r = &d->rec[d->n++];
 	r->level = level;
@@ -829,6 +831,403 @@ test_swap_while_readers_hold_references(void **state)
 	rm_tree(dir);
 }
 
+#define DOMS "_data_/_default_/domains/"
+
+/* SnappyMail's default.json shape, with every key it writes. */
+static const char json_full[] =
+        "{\n"
+        "    \"name\": \"example.com\",\n"
+        "    \"IMAP\": {\n"
+        "        \"host\": \" imap.example.com \",\n"
+        "        \"port\": 993,\n"
+        "        \"type\": 1,\n"
+        "        \"timeout\": 300,\n"
+        "        \"shortLogin\": true,\n"
+        "        \"lowerLogin\": true,\n"
+        "        \"sasl\": [\"SCRAM-SHA-256\", \"PLAIN\", \"LOGIN\"],\n"
+        "        \"ssl\": {\"verify_peer\": false, \"verify_peer_name\": "
+        "false, \"allow_self_signed\": true, \"SNI_enabled\": true},\n"
+        "        \"disabled_capabilities\": [\"METADATA\"],\n"
+        "        \"use_expunge_all_on_delete\": false\n"
+        "    },\n"
+        "    \"SMTP\": {\n"
+        "        \"host\": \"smtp.example.com\",\n"
+        "        \"port\": \"465\",\n"
+        "        \"type\": 9,\n"
+        "        \"timeout\": 60,\n"
+        "        \"shortLogin\": false,\n"
+        "        \"useAuth\": false,\n"
+        "        \"setSender\": true,\n"
+        "        \"usePhpMail\": false\n"
+        "    },\n"
+        "    \"Sieve\": {\n"
+        "        \"host\": \"sieve.example.com\",\n"
+        "        \"port\": 4190,\n"
+        "        \"type\": 9,\n"
+        "        \"enabled\": true\n"
+        "    },\n"
+        "    \"whiteList\": \"a@example.com b@example.com\",\n"
+        "    \"petrel\": {\"sieve_allow_raw\": true, \"relay_user\": \"r\"}\n"
+        "}\n";
+
+static void
+test_json_domain_maps_onto_the_typed_settings(void **state)
+{
+	char *dir = make_data(NULL, NULL);
+	const struct config_domain *d;
+	struct config *cfg;
+	struct perr err;
+
+	(void)state;
+	write_file(dir, DOMS "example.com.json", json_full);
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, NULL, &err), 0);
+	d = config_domain_for(cfg, STRV_LIT("example.com"));
+	assert_string_equal(d->name, "example.com");
+	assert_int_equal(d->format, CONFIG_DOMAIN_JSON);
+	assert_string_equal(d->imap_host, "imap.example.com");
+	assert_int_equal(d->imap_port, 993);
+	assert_int_equal(d->imap_secure, CONFIG_SECURE_SSL);
+	assert_true(d->imap_short_login);
+	assert_int_equal(d->read_timeout, 300);
+	assert_string_equal(d->smtp_host, "smtp.example.com");
+	assert_int_equal(d->smtp_port, 465);
+	/* 9 (auto-detect) on 465 is implicit TLS, elsewhere STARTTLS. */
+	assert_int_equal(d->smtp_secure, CONFIG_SECURE_SSL);
+	assert_false(d->smtp_short_login);
+	assert_false(d->smtp_auth);
+	assert_true(d->smtp_set_sender);
+	assert_true(d->sieve_use);
+	assert_string_equal(d->sieve_host, "sieve.example.com");
+	assert_int_equal(d->sieve_port, 4190);
+	assert_int_equal(d->sieve_secure, CONFIG_SECURE_TLS);
+	assert_true(d->sieve_allow_raw);
+	assert_string_equal(d->relay_user, "r");
+	assert_string_equal(d->white_list, "a@example.com b@example.com");
+	assert_false(d->verify_certificate);
+	/* lowerLogin true in IMAP, absent in SMTP: SnappyMail's default. */
+	assert_true(d->imap_lower_login && d->smtp_lower_login);
+	{
+		struct arena *a = arena_create("t", 1024, 0);
+
+		assert_string_equal(
+		        config_domain_login(d, false,
+		                            STRV_LIT("Carol.X@Example.com"), a),
+		        "carol.x");
+		assert_string_equal(
+		        config_domain_login(d, true,
+		                            STRV_LIT("Carol.X@Example.com"), a),
+		        "carol.x@example.com");
+		assert_false(cfg->default_domain->imap_lower_login);
+		assert_string_equal(
+		        config_domain_login(cfg->default_domain, false,
+		                            STRV_LIT("Carol@example.com"), a),
+		        "Carol@example.com");
+		arena_destroy(&a);
+	}
+	assert_true(config_domain_allows(d, STRV_LIT("b@example.com")));
+	assert_false(config_domain_allows(d, STRV_LIT("c@example.com")));
+	config_unref(&cfg);
+	rm_tree(dir);
+}
+
+static void
+test_json_wins_over_ini_and_names_decode(void **state)
+{
+	char *dir = make_data(NULL, "imap_host = default-ini.host\n");
+	struct diags dg = {0};
+	const struct config_domain *d;
+	struct config *cfg;
+	struct perr err;
+
+	(void)state;
+	write_file(dir, DOMS "example.com.ini", "imap_host = ini.host\n");
+	write_file(dir, DOMS "example.com.json",
+	           "{\"IMAP\": {\"host\": \"json.host\", \"port\": 143, "
+	           "\"type\": 0}}");
+	write_file(dir, DOMS "default.json",
+	           "{\"IMAP\": {\"host\": \"default-json.host\"}}");
+	write_file(dir, DOMS "_wildcard_.example.org.json",
+	           "{\"IMAP\": {\"host\": \"wild.host\"}}");
+	write_file(dir, DOMS "other.net.ini", "imap_host = other.host\n");
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, NULL, &err), 0);
+	assert_int_equal(cfg->domain_count, 3);
+	d = config_domain_for(cfg, STRV_LIT("example.com"));
+	assert_string_equal(d->imap_host, "json.host");
+	assert_non_null(strstr(d->file, "example.com.json"));
+	d = config_domain_for(cfg, STRV_LIT("x.example.org"));
+	assert_string_equal(d->name, "*.example.org");
+	assert_string_equal(d->imap_host, "wild.host");
+	d = config_domain_for(cfg, STRV_LIT("other.net"));
+	assert_int_equal(d->format, CONFIG_DOMAIN_INI);
+	d = config_domain_for(cfg, STRV_LIT("nowhere.org"));
+	assert_ptr_equal(d, cfg->default_domain);
+	assert_string_equal(d->imap_host, "default-json.host");
+	assert_int_equal(d->format, CONFIG_DOMAIN_JSON);
+	config_unref(&cfg);
+	/* check-config names the shadowed files and says who defines what. */
+	dg.with_info = true;
+	assert_int_equal(config_check(dir, 0, collect, &dg), 0);
+	assert_true(find_diag(&dg, "example.com.ini", 0,
+	                      "example.com.json defines domain example.com "
+	                      "(JSON wins over ini)") >= 0);
+	assert_true(find_diag(&dg, "default.ini", 0, "JSON wins over ini") >=
+	            0);
+	assert_int_equal(
+	        dg.rec[find_diag(&dg, "example.com.ini", 0, "wins")].level,
+	        CONFIG_DIAG_WARN);
+	assert_true(find_diag(&dg, "example.com.json", 0,
+	                      "domain example.com: JSON") >= 0);
+	assert_true(find_diag(&dg, "_wildcard_.example.org.json", 0,
+	                      "domain *.example.org: JSON") >= 0);
+	assert_true(find_diag(&dg, "other.net.ini", 0,
+	                      "domain other.net: ini") >= 0);
+	rm_tree(dir);
+}
+
+static void
+test_alias_and_disabled_list(void **state)
+{
+	char *dir = make_data(NULL, NULL);
+	struct diags dg = {0};
+	const struct config_domain *d;
+	struct config *cfg;
+	struct perr err;
+
+	(void)state;
+	write_file(dir, DOMS "example.com.json",
+	           "{\"IMAP\": {\"host\": \"main.host\"}}");
+	write_file(dir, DOMS "alias.org.alias", " Example.COM\n");
+	write_file(dir, DOMS "lost.org.alias", "gone.example\n");
+	write_file(dir, DOMS "off.net.ini", "imap_host = off.host\n");
+	write_file(dir, DOMS "hidden.net.json",
+	           "{\"IMAP\": {\"host\": \"h.host\"}}");
+	/* SnappyMail writes one name a line, RainLoop commas: both. */
+	write_file(dir, DOMS "disabled", "off.net\nexample.com, hidden.net\n");
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, NULL, &err), 0);
+	d = config_domain_for(cfg, STRV_LIT("alias.org"));
+	assert_string_equal(d->name, "alias.org");
+	assert_int_equal(d->format, CONFIG_DOMAIN_ALIAS);
+	assert_string_equal(d->alias_of, "example.com");
+	assert_string_equal(d->imap_host, "main.host");
+	/* Only the alias's own name counts for `disabled` (SnappyMail). */
+	assert_false(d->disabled);
+	assert_true(config_domain_for(cfg, STRV_LIT("example.com"))->disabled);
+	assert_true(config_domain_for(cfg, STRV_LIT("off.net"))->disabled);
+	assert_true(config_domain_for(cfg, STRV_LIT("hidden.net"))->disabled);
+	/* Many aliases: each finds its target among the real files. */
+	{
+		struct config *c2;
+		char name[64];
+		int k;
+
+		for (k = 1; k <= 5; k++) {
+			assert_true(pt_snprintf_ok(name, sizeof(name),
+			                           DOMS "a%d.net.alias", k));
+			write_file(dir, name, "off.net");
+		}
+		write_file(dir, DOMS "b.com.ini", "");
+		write_file(dir, DOMS "c.com.ini", "");
+		assert_int_equal(config_load(dir, NULL, NULL, &c2, NULL, &err),
+		                 0);
+		for (k = 1; k <= 5; k++) {
+			assert_true(pt_snprintf_ok(name, sizeof(name),
+			                           "a%d.net", k));
+			d = config_domain_for(c2, strv_from_cstr(name));
+			assert_string_equal(d->name, name);
+			assert_string_equal(d->imap_host, "off.host");
+			assert_false(d->disabled);
+		}
+		config_unref(&c2);
+	}
+	/* An alias whose target has no file refuses its logins. */
+	d = config_domain_for(cfg, STRV_LIT("lost.org"));
+	assert_string_equal(d->name, "lost.org");
+	assert_true(d->disabled);
+	config_unref(&cfg);
+	dg.with_info = true;
+	assert_int_equal(config_check(dir, 0, collect, &dg), 0);
+	assert_true(find_diag(&dg, "lost.org.alias", 0,
+	                      "alias target gone.example has no") >= 0);
+	assert_true(find_diag(&dg, "alias.org.alias", 0,
+	                      "domain alias.org: alias of example.com") >= 0);
+	assert_true(find_diag(&dg, "disabled", 0, "off.net is disabled") >= 0);
+	rm_tree(dir);
+}
+
+static void
+test_disabled_list_edits(void **state)
+{
+	char *dir = make_data(NULL, NULL);
+	char path[1024], *text, *doms;
+	struct arena *a = arena_create("t", 1024, 0);
+	struct perr err = {0};
+
+	(void)state;
+	assert_true(
+	        pt_snprintf_ok(path, sizeof(path), "%s/" DOMS "disabled", dir));
+	doms = arena_printf(a, "%s/" DOMS, dir);
+	write_file(dir, DOMS "disabled", "a.com, b.com\n");
+	assert_true(config_disabled_listed(doms, "B.com", a));
+	assert_false(config_disabled_listed(doms, "c.com", a));
+	assert_int_equal(config_disabled_set(doms, "c.com", true, a, &err), 0);
+	assert_int_equal(config_disabled_set(doms, "a.com", false, a, &err), 0);
+	assert_int_equal(config_disabled_set(doms, "default", true, a, &err),
+	                 0);
+	text = read_all(path);
+	assert_string_equal(text, "b.com\nc.com\n*");
+	free(text);
+	assert_true(config_disabled_listed(doms, "default", a));
+	arena_destroy(&a);
+	rm_tree(dir);
+}
+
+static void
+test_malformed_json_is_an_error_with_file_and_line(void **state)
+{
+	char *dir = make_data(NULL, NULL);
+	struct diags dg = {0};
+	struct config *cfg;
+	struct perr err;
+	struct arena *a = arena_create("t", 1024, 0);
+
+	(void)state;
+	write_file(dir, DOMS "broken.com.json",
+	           "{\n  \"IMAP\": {\n    \"host\": \"x\",,\n  }\n}\n");
+	write_file(dir, DOMS "types.com.json",
+	           "{\"IMAP\": {\"host\": 5, \"port\": 70000, \"type\": 3, "
+	           "\"shortLogin\": [1]}, \"Sieve\": []}");
+	write_file(dir, DOMS "noimap.com.json", "[1, 2]");
+	write_file(dir, DOMS "empty.com.json", "");
+	/* Keys Petrel does not know are ignored, as SnappyMail does. */
+	write_file(dir, DOMS "unknown.com.json",
+	           "{\"IMAP\": {\"host\": \"h\", \"future\": {\"a\": 1}}, "
+	           "\"extra\": 1}");
+	assert_int_equal(config_check(dir, 0, collect, &dg), 8);
+	assert_true(find_diag(&dg, "broken.com.json", 3, "malformed JSON") >=
+	            0);
+	assert_true(find_diag(&dg, "types.com.json", 0,
+	                      "IMAP.host: expected a string") >= 0);
+	assert_true(find_diag(&dg, "types.com.json", 0,
+	                      "IMAP.port: expected a number from 1 to 65535") >=
+	            0);
+	assert_true(find_diag(&dg, "types.com.json", 0,
+	                      "IMAP.type: expected a number from 0 to 9") < 0);
+	assert_true(find_diag(&dg, "types.com.json", 0,
+	                      "IMAP.type: expected 0 (none)") >= 0);
+	assert_true(find_diag(&dg, "types.com.json", 0, "IMAP.shortLogin") >=
+	            0);
+	assert_true(find_diag(&dg, "types.com.json", 0,
+	                      "Sieve: expected an object") >= 0);
+	assert_true(find_diag(&dg, "noimap.com.json", 0,
+	                      "expected a JSON object") >= 0);
+	assert_true(find_diag(&dg, "empty.com.json", 1, "malformed JSON") >=
+	                    0 ||
+	            find_diag(&dg, "empty.com.json", 0, "malformed JSON") >= 0);
+	assert_true(find_diag(&dg, "unknown.com.json", 0, "") < 0);
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, a, &err), -1);
+	assert_null(cfg);
+	assert_non_null(strstr(err.msg, ".json"));
+	arena_destroy(&a);
+	rm_tree(dir);
+}
+
+static void
+test_legacy_flat_json_and_snappymail_ini(void **state)
+{
+	char *dir = make_data("[logs]\nlevel = 4\n"
+	                      "[security]\nallow_admin_panel = Off\n",
+	                      NULL);
+	const struct config_domain *d;
+	struct config *cfg;
+	struct perr err;
+
+	(void)state;
+	write_file(dir, DOMS "old.com.json",
+	           "{\"imapHost\": \"old.host\", \"imapPort\": \"144\", "
+	           "\"imapSecure\": 2, \"useSieve\": \"1\", \"sievePort\": "
+	           "4191, \"smtpAuth\": 0, \"whiteList\": \"\"}");
+	write_file(dir, DOMS "rain.com.ini",
+	           "imap_host = \"rain.host\"\nimap_secure = \"SSL\"\n"
+	           "sieve_use = On\nwhite_list = \"\"\n");
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, NULL, &err), 0);
+	assert_int_equal(cfg->logs.level, LOG_LVL_WARN);
+	assert_false(cfg->security.allow_admin_panel);
+	d = config_domain_for(cfg, STRV_LIT("old.com"));
+	assert_string_equal(d->imap_host, "old.host");
+	assert_int_equal(d->imap_port, 144);
+	assert_int_equal(d->imap_secure, CONFIG_SECURE_TLS);
+	assert_true(d->sieve_use);
+	assert_int_equal(d->sieve_port, 4191);
+	assert_false(d->smtp_auth);
+	d = config_domain_for(cfg, STRV_LIT("rain.com"));
+	assert_string_equal(d->imap_host, "rain.host");
+	assert_int_equal(d->imap_secure, CONFIG_SECURE_SSL);
+	config_unref(&cfg);
+	rm_tree(dir);
+}
+
+static void
+test_domain_file_find_and_json_edit(void **state)
+{
+	char *dir = make_data(NULL, NULL);
+	struct arena *a = arena_create("t", 1024, 0);
+	struct config_json_doc *doc;
+	struct config_domain d;
+	enum config_domain_format f;
+	struct perr err = {0};
+	char *doms, *path, *text;
+
+	(void)state;
+	doms = arena_printf(a, "%s/" DOMS, dir);
+	write_file(dir, DOMS "_wildcard_.x.org.json",
+	           "{\"IMAP\": {\"host\": \"w\", \"sasl\": [\"PLAIN\"]}, "
+	           "\"zzz\": 1}");
+	write_file(dir, DOMS "y.org.ini", "imap_host = y\n");
+	write_file(dir, DOMS "y.org.json", "{\"IMAP\": {\"host\": \"yj\"}}");
+	assert_int_equal(
+	        config_domain_file_find(doms, "*.x.org", a, &path, &f, &err),
+	        0);
+	assert_int_equal(f, CONFIG_DOMAIN_JSON);
+	assert_non_null(strstr(path, "_wildcard_.x.org.json"));
+	assert_int_equal(
+	        config_domain_file_find(doms, "y.org", a, &path, &f, &err), 0);
+	assert_int_equal(f, CONFIG_DOMAIN_JSON);
+	assert_int_equal(
+	        config_domain_file_find(doms, "z.org", a, &path, &f, &err), -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	assert_int_equal(
+	        config_domain_file_find(doms, "../etc", a, &path, &f, &err),
+	        -1);
+	/* Edit: the keys it does not know stay, in their order. */
+	assert_int_equal(
+	        config_domain_file_find(doms, "*.x.org", a, &path, &f, &err),
+	        0);
+	assert_int_equal(config_json_load(path, a, &doc, &err), 0);
+	config_json_set_int(doc, "IMAP", "port", 993);
+	config_json_set_bool(doc, "IMAP.ssl", "verify_peer", false);
+	config_json_set_str(doc, "", "whiteList", "me@x.org");
+	assert_int_equal(config_json_save(doc, path, a, &err), 0);
+	config_json_destroy(&doc);
+	assert_null(doc);
+	text = read_all(path);
+	assert_non_null(strstr(text, "\"sasl\": [\n            \"PLAIN\""));
+	assert_true(strstr(text, "\"zzz\"") < strstr(text, "\"whiteList\""));
+	free(text);
+	assert_int_equal(
+	        config_domain_read(path, f, "*.x.org", NULL, NULL, &d, a, &err),
+	        0);
+	assert_int_equal(d.imap_port, 993);
+	assert_false(d.verify_certificate);
+	assert_string_equal(d.white_list, "me@x.org");
+	/* A malformed file is an error naming it, not a crash. */
+	write_file(dir, DOMS "_wildcard_.x.org.json", "{\"IMAP\": ");
+	assert_int_equal(config_json_load(path, a, &doc, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_non_null(strstr(err.msg, "_wildcard_.x.org.json:1: malformed"));
+	arena_destroy(&a);
+	rm_tree(dir);
+}
+
 int
 main(void)
 {
@@ -852,6 +1251,14 @@ main(void)
 	        cmocka_unit_test(
 	                test_broken_application_ini_lists_every_bad_line),
 	        cmocka_unit_test(test_domain_lookup_order),
+	        cmocka_unit_test(test_json_domain_maps_onto_the_typed_settings),
+	        cmocka_unit_test(test_json_wins_over_ini_and_names_decode),
+	        cmocka_unit_test(test_alias_and_disabled_list),
+	        cmocka_unit_test(test_disabled_list_edits),
+	        cmocka_unit_test(
+	                test_malformed_json_is_an_error_with_file_and_line),
+	        cmocka_unit_test(test_legacy_flat_json_and_snappymail_ini),
+	        cmocka_unit_test(test_domain_file_find_and_json_edit),
 	        cmocka_unit_test(test_login_split_and_white_list),
 	        cmocka_unit_test(test_swap_while_readers_hold_references),
 	};
