@@ -272,10 +272,32 @@ int codec_url_decode(struct strv in, bool plus_is_space, struct arena *a,
                      struct strv *out_r) PT_WARN_UNUSED;
 /* Percent-encode everything but unreserved characters (RFC 3986). */
 void codec_url_encode(struct sbuf *out, struct strv in);
+
+/* ---- UTF-8 (utf8.c) -------------------------------------------------- */
+
+/*
+ * Decode the UTF-8 sequence at s (n > 0 bytes left): its length, with the
+ * code point in *cp_r, or 0 when the bytes are not well-formed UTF-8
+ * (a stray continuation byte, an overlong form, a surrogate, past
+ * U+10FFFF, or cut short by n).
+ */
+size_t codec_utf8_decode(const char *s, size_t n, uint32_t *cp_r);
+/*
+ * Like codec_utf8_decode() for readers that go on past bad bytes: a byte
+ * that does not start a well-formed sequence reads as U+FFFD of length 1.
+ * Never returns 0 (n > 0).
+ */
+size_t codec_utf8_next(const char *s, size_t n, uint32_t *cp_r);
 /* True if s is valid UTF-8 (no overlongs, no surrogates). */
 bool codec_utf8_valid(struct strv s);
 /* Append code point cp (at most 0x10ffff, the caller checks) as UTF-8. */
 void codec_utf8_put(struct sbuf *b, uint32_t cp);
+/*
+ * The largest length <= max at which s (len bytes) can be cut without
+ * splitting a character: max itself unless s[max] is a continuation byte.
+ * Returns len when max >= len.
+ */
+size_t codec_utf8_cut(const char *s, size_t len, size_t max);
 
 /* ---- random and time ------------------------------------------------- */
 
