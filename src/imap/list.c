@@ -965,8 +965,8 @@ decode_preview(const struct prevreq *pr, const char *data, size_t len,
 
 		/* One cached iconv handle per thread, not one per preview. */
 		sbuf_init(&cb, a, text.len + 16, 4 * PREVIEW_FETCH_BYTES + 16);
-		if (imapt_charset_to_utf8(strv_from_cstr(pr->charset), text,
-		                          &cb) &&
+		if (mime_header_text_to_utf8(strv_from_cstr(pr->charset), text,
+		                             &cb) &&
 		    sbuf_ok(&cb))
 			text = sbuf_view(&cb);
 	}
