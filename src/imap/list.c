@@ -8,6 +8,7 @@
 #include "imap.h"
 #include "imap_private.h"
 #include "imap_text.h"
+#include "sanitize/sanitize.h"
 #include "core/banned.h"
 
 #define PREVIEW_FETCH_BYTES 2048
@@ -858,82 +859,6 @@ walk_body(const struct mailimap_body *b, const char *path, unsigned depth,
 	}
 }
 
-/* Crude tag strip for an HTML preview: the sanitizer is not needed for
- * plain text that is escaped on output anyway. */
-static struct strv
-strip_html(struct strv s, struct arena *a)
-{
-	struct sbuf b;
-	size_t i = 0;
-
-	sbuf_init(&b, a, s.len + 1, s.len + 16);
-	while (i < s.len) {
-		if (s.p[i] == '<') {
-			struct strv rest = {s.p + i, s.len - i};
-			const char *endtag = NULL;
-
-			if (strv_starts_with_ci_ascii(rest, STRV_LIT("<style")))
-				endtag = "</style";
-			else if (strv_starts_with_ci_ascii(rest,
-			                                   STRV_LIT("<script")))
-				endtag = "</script";
-			else if (strv_starts_with_ci_ascii(rest,
-			                                   STRV_LIT("<head")))
-				endtag = "</head";
-			if (endtag != NULL) {
-				ptrdiff_t e = -1;
-				size_t j;
-
-				for (j = i; j + strlen(endtag) <= s.len; j++) {
-					if (strv_starts_with_ci_ascii(
-					            (struct strv){s.p + j,
-					                          s.len - j},
-					            strv_from_cstr(endtag))) {
-						e = (ptrdiff_t)j;
-						break;
-					}
-				}
-				if (e < 0)
-					break;
-				i = (size_t)e;
-			}
-			while (i < s.len && s.p[i] != '>')
-				i++;
-			i++;
-			sbuf_append_char(&b, ' ');
-			continue;
-		}
-		if (s.p[i] == '&') {
-			static const struct {
-				const char *ent;
-				const char *rep;
-			} ents[] = {{"&nbsp;", " "},  {"&amp;", "&"},
-			            {"&lt;", "<"},    {"&gt;", ">"},
-			            {"&quot;", "\""}, {"&#39;", "'"}};
-			size_t k;
-			bool done = false;
-
-			for (k = 0; k < PT_NELEM(ents); k++) {
-				struct strv e = strv_from_cstr(ents[k].ent);
-
-				if (strv_starts_with_ci_ascii(
-				            (struct strv){s.p + i, s.len - i},
-				            e)) {
-					sbuf_append_cstr(&b, ents[k].rep);
-					i += e.len;
-					done = true;
-					break;
-				}
-			}
-			if (done)
-				continue;
-		}
-		sbuf_append_char(&b, s.p[i]);
-		i++;
-	}
-	return sbuf_view(&b);
-}
-
 static const char *
 decode_preview(const struct prevreq *pr, const char *data, size_t len,
                struct arena *a)
@@ -971,7 +896,7 @@ decode_preview(const struct prevreq *pr, const char *data, size_t len,
 			text = sbuf_view(&cb);
 	}
 	if (pr->html)
-		text = strip_html(text, a);
+		text = sanitize_preview_text(text, a);
 	/* Cut first (cheap), then clean invalid UTF-8 via the decoder. */
 	out = imap_make_preview(text, IMAP_PREVIEW_MAX, a);
 	return imap_decode_header(strv_from_cstr(out), a);
