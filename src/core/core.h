@@ -299,6 +299,48 @@ void codec_utf8_put(struct sbuf *b, uint32_t cp);
  */
 size_t codec_utf8_cut(const char *s, size_t len, size_t max);
 
+/* ---- atomic file replacement (file.c) ---------------------------------- */
+
+/*
+ * A file written beside its final path and renamed over it, so readers
+ * see the old content or the new, never half of either, and a crash
+ * leaves the old file:
+ *
+ *	pt_atomic_open(&f, path, 0640, a, err);    temp file, mode set
+ *	... write f.fd (pt_write_all), fchown it, check the target ...
+ *	pt_atomic_commit(&f, a, err);    fsync, close, rename, fsync dir
+ *
+ * or pt_atomic_abort(&f) to drop the temp file. pt_atomic_commit() and
+ * pt_atomic_abort() always end f: after either, f.fd is -1 and the temp
+ * file is renamed or gone. rename(2) replaces a symlink at path itself,
+ * never the file it points at.
+ */
+struct pt_atomic_file {
+	int fd;           /* the temp file, open for writing; -1 when ended */
+	const char *path; /* in the caller's arena */
+	char *tmp;        /* "<dir>/.<name>.XXXXXX", unique (mkostemp) */
+	char *dir;        /* fsync()ed after the rename */
+};
+
+/*
+ * Create the temp file in path's directory with O_EXCL and the given
+ * mode (fchmod, so the umask does not narrow it). PERR_INTERNAL with
+ * errno's text when the directory refuses.
+ */
+int pt_atomic_open(struct pt_atomic_file *f, const char *path, unsigned mode,
+                   struct arena *a, struct perr *err) PT_WARN_UNUSED;
+/*
+ * fsync and close the temp file, rename it over path, fsync the
+ * directory. On failure the temp file is removed and path is untouched.
+ */
+int pt_atomic_commit(struct pt_atomic_file *f, struct arena *a,
+                     struct perr *err) PT_WARN_UNUSED;
+/* Close and remove the temp file (a no-op once f has ended). */
+void pt_atomic_abort(struct pt_atomic_file *f);
+/* All three for n bytes at p: path holds exactly them, mode mode. */
+int pt_atomic_write(const char *path, const void *p, size_t n, unsigned mode,
+                    struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
 /* ---- random and time ------------------------------------------------- */
 
 /* Cryptographically strong bytes (OpenSSL RAND_bytes); fatal on failure. */
