@@ -347,6 +347,8 @@ int pt_atomic_write(const char *path, const void *p, size_t n, unsigned mode,
 void pt_random_bytes(void *buf, size_t n);
 /* n random bytes as 2n hex characters in the arena. */
 char *pt_random_hex(struct arena *a, size_t n);
+/* SHA-256 of n bytes at p as 64 lower-case hex characters in a. */
+char *pt_sha256_hex(struct arena *a, const void *p, size_t n);
 uint64_t pt_now_ms_monotonic(void);
 int64_t pt_now_unix(void);
 
