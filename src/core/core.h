@@ -172,14 +172,8 @@ int perr_set_at(struct perr *err, struct arena *a, enum perr_kind kind,
                 const char *where, const char *fmt, ...) PT_PRINTF(5, 6);
 void perr_clear(struct perr *err);
 const char *perr_kind_name(enum perr_kind kind);
-/* The HTTP status that fits an error kind. */
+/* The HTTP status that fits an error kind (200 for PERR_OK). */
 int perr_http_status(enum perr_kind kind);
-/*
- * The standard reason phrase of an HTTP status ("Not Found"), or
- * "Unknown": one table for both servers (http's FastCGI answers and
- * live's own HTTP/1.1 event server).
- */
-const char *pt_http_reason(int status);
 
 /* ---- log ------------------------------------------------------------- */
 
