@@ -12,9 +12,12 @@
  *   is marked failed and later appends do nothing; check sbuf_ok() once.
  * - perr: the error type every fallible function fills in.
  * - log: leveled logging to stderr, a file or syslog. Never log secrets.
- * - codecs, random bytes, time and small string helpers.
+ * - codecs (hex, base64, URL, the one UTF-8 decoder), SHA-256 in hex,
+ *   atomic file replacement, random bytes, time and small string helpers.
  *
- * Invariant: nothing in core knows about HTTP, mail or templates.
+ * Invariant: nothing in core knows about HTTP, mail or templates, apart
+ * from the one status number each error kind stands for
+ * (perr_http_status()); reason phrases and parsing are http's.
  */
 #ifndef PETREL_CORE_H
 #define PETREL_CORE_H
