@@ -90,28 +90,9 @@ struct env_builder {
 	struct arena *a;
 };
 
-/*
- * Add NAME=value; a header sent twice is one parameter, its values joined
- * with ", " (RFC 9110 5.3), or "; " for Cookie (as nginx joins HTTP/2's
- * cookie crumbs), so every Cookie header is read.
- */
 static int
 env_add(struct env_builder *e, const char *name, struct strv value)
 {
-	size_t nl = strlen(name), i;
-
-	for (i = 0; i < e->n; i++) {
-		const char *kv = e->v[i];
-
-		if (strncmp(kv, name, nl) == 0 && kv[nl] == '=') {
-			const char *sep =
-			        strcmp(name, "HTTP_COOKIE") == 0 ? "; " : ", ";
-
-			e->v[i] = arena_printf(e->a, "%s%s%.*s", kv, sep,
-			                       (int)value.len, value.p);
-			return e->v[i] != NULL ? 0 : -1;
-		}
-	}
 	PT_ASSERT(e->n + 1 < e->cap);
 	e->v[e->n] =
 	        arena_printf(e->a, "%s=%.*s", name, (int)value.len, value.p);
@@ -122,7 +103,45 @@ env_add(struct env_builder *e, const char *name, struct strv value)
 	return 0;
 }
 
-/* Count the lines of the head: an upper bound of the parameters. */
+struct hdr {
+	char *name;        /* HTTP_X_NAME */
+	struct strv value; /* trimmed */
+	bool done;         /* joined into an earlier one */
+};
+
+/*
+ * A header sent twice is one parameter, its values joined with ", "
+ * (RFC 9110 5.3), or "; " for Cookie (as nginx joins HTTP/2's cookie
+ * crumbs), so every Cookie header is read. One pass per distinct name.
+ */
+static int
+env_add_joined(struct env_builder *e, struct hdr *h, size_t n)
+{
+	struct sbuf b;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		const char *sep;
+
+		if (h[i].done)
+			continue;
+		sep = strcmp(h[i].name, "HTTP_COOKIE") == 0 ? "; " : ", ";
+		sbuf_init(&b, e->a, h[i].value.len + 1, 0);
+		sbuf_append_strv(&b, h[i].value);
+		for (j = i + 1; j < n; j++) {
+			if (h[j].done || strcmp(h[j].name, h[i].name) != 0)
+				continue;
+			sbuf_append_cstr(&b, sep);
+			sbuf_append_strv(&b, h[j].value);
+			h[j].done = true;
+		}
+		if (!sbuf_ok(&b) || env_add(e, h[i].name, sbuf_view(&b)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Count the lines of the head: an upper bound of the headers. */
 static size_t
 count_lines(struct strv s)
 {
@@ -135,21 +154,32 @@ count_lines(struct strv s)
 
 /*
  * The header lines into e. A line that breaks the grammar is remembered
- * in *bad (the first one) and left out; the others are still read.
+ * in *bad (the first one) and left out; the others are still read. More
+ * than l->max_headers lines is PERR_LIMIT, as for FastCGI.
  */
 static int
-add_headers(struct strv rest, struct env_builder *e, struct perr *bad,
-            struct arena *a)
+add_headers(struct strv rest, const struct http_limits *l,
+            struct env_builder *e, struct perr *bad, struct arena *a)
 {
 	struct strv line, name, value;
-	size_t i;
+	struct hdr *h;
+	size_t i, n = 0, lines = 0;
 
+	h = arena_new_array(a, struct hdr, l->max_headers + 1);
+	if (h == NULL)
+		return perr_set(bad, NULL, PERR_LIMIT, "request too large");
 	while (next_line(&rest, &line)) {
-		char *cname;
 		const char *why = NULL;
 
 		if (line.len == 0)
 			break;
+		if (++lines > l->max_headers) {
+			if (bad->kind == PERR_OK)
+				perr_set(bad, a, PERR_LIMIT,
+				         "too many request headers (limit %zu)",
+				         l->max_headers);
+			break;
+		}
 		if (line.p[0] == ' ' || line.p[0] == '\t')
 			why = "folded header line";
 		else if (!strv_split_once(line, ':', &name, &value) ||
@@ -166,11 +196,16 @@ add_headers(struct strv rest, struct env_builder *e, struct perr *bad,
 				perr_set(bad, a, PERR_INPUT, "%s", why);
 			continue;
 		}
-		cname = cgi_name(name, a);
-		if (cname == NULL || env_add(e, cname, strv_trim(value)) != 0)
+		h[n].name = cgi_name(name, a);
+		h[n].value = strv_trim(value);
+		h[n].done = false;
+		if (h[n].name == NULL)
 			return perr_set(bad, NULL, PERR_LIMIT,
 			                "request too large");
+		n++;
 	}
+	if (env_add_joined(e, h, n) != 0)
+		return perr_set(bad, NULL, PERR_LIMIT, "request too large");
 	return 0;
 }
 
@@ -217,7 +252,7 @@ http_head_parse(struct strv head, const struct http_limits *l, struct arena *a,
 	    env_add(&e, "REQUEST_URI", target) != 0 ||
 	    env_add(&e, "QUERY_STRING", query) != 0 ||
 	    env_add(&e, "SERVER_PROTOCOL", version) != 0 ||
-	    add_headers(rest, &e, &bad, a) != 0) {
+	    add_headers(rest, l, &e, &bad, a) != 0) {
 		if (bad.kind == PERR_LIMIT) {
 			*err = bad;
 			return -1;

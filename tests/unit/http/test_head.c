@@ -101,6 +101,24 @@ test_repeated_headers_join(void **state)
 	assert_true(strv_eq_cstr(v, "2"));
 	assert_true(http_request_header(&req, "accept", &v));
 	assert_true(strv_eq_cstr(v, "x, y"));
+	/* Up to the header limit of one name: one value list, in order. */
+	{
+		struct sbuf b;
+		size_t i;
+
+		sbuf_init(&b, A, 4096, 64 * 1024);
+		sbuf_append_cstr(&b, "GET / HTTP/1.1\r\n");
+		for (i = 0; i < L.max_headers; i++)
+			sbuf_printf(&b, "X-A: %zu\r\n", i);
+		sbuf_append_cstr(&b, "\r\n");
+		assert_int_equal(
+		        http_head_parse(sbuf_view(&b), &L, A, &req, &err), 0);
+		assert_int_equal(req.parse_error.kind, PERR_OK);
+		assert_int_equal(req.n_headers, 1);
+		assert_true(http_request_header(&req, "x-a", &v));
+		assert_true(strncmp(v.p, "0, 1, 2, ", 9) == 0);
+		assert_int_equal(v.p[v.len - 1], '9');
+	}
 }
 
 static void
