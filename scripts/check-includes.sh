@@ -10,8 +10,9 @@
 #     "<d>/<d>.h" of a module d in its DEPS (and core/banned.h, which
 #     every .c includes last): never another module's *_private.h or
 #     other inner header;
-#   - docs/ARCHITECTURE.md's module table has one row per module whose
-#     "may include" column is exactly its DEPS.
+#   - docs/ARCHITECTURE.md's module table has one row per module, in the
+#     order of PETREL_MODULES, whose "may include" column is exactly its
+#     DEPS.
 # Usage: scripts/check-includes.sh [ROOT]   (ROOT: the tree, default ..)
 set -euo pipefail
 root=${1:-"$(dirname "$0")/.."}
@@ -102,6 +103,7 @@ done
 # ---- docs/ARCHITECTURE.md's module table ----------------------------------
 doc=docs/ARCHITECTURE.md
 declare -A doc_deps
+doc_order=""
 # Rows of the table under "## Modules": | `m`[, `m2`] | job | may include |
 while IFS= read -r row; do
 	names=$(awk -F'|' '{print $2}' <<<"$row" | tr -d '` ' | tr ',' ' ')
@@ -112,6 +114,7 @@ while IFS= read -r row; do
 			fail "$doc: module $n has two rows"
 		fi
 		doc_deps[$n]=$may
+		doc_order="$doc_order $n"
 	done
 done < <(awk '/^## /{on = /^## Modules/}
 	on && /^\| `/' "$doc")
@@ -125,6 +128,9 @@ for m in $modules; do
 		fail "$doc: $m may include '${doc_deps[$m]}' but its DEPS are '$want'"
 	fi
 done
+if [ "$(xargs <<<"$doc_order")" != "$(xargs <<<"$modules")" ]; then
+	fail "$doc: the module rows are not in PETREL_MODULES order ($(xargs <<<"$modules"))"
+fi
 for n in "${!doc_deps[@]}"; do
 	[ -n "${pos[$n]+x}" ] || fail "$doc: row for $n, which is not a module in PETREL_MODULES"
 done

@@ -84,6 +84,10 @@ sed -i 's/| `b` | second | core, a |/| `b` | second | core |/' docs/ARCHITECTURE
 expect_fail "a table row that differs from DEPS" "b may include 'core' but its DEPS are 'a core'"
 
 good
+sed -i 's/^| `a` | first | core |$/| `b` | second | core, a |/; t; s/^| `b` | second | core, a |$/| `a` | first | core |/' docs/ARCHITECTURE.md
+expect_fail "rows out of order" "rows are not in PETREL_MODULES order"
+
+good
 sed -i '/^| `a` |/d' docs/ARCHITECTURE.md
 expect_fail "a module without a row" "no row for module a"
 
