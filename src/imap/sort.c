@@ -169,6 +169,73 @@ imapc_date_time_unix(const struct mailimap_date_time *d)
 	                       d->dt_min, d->dt_sec, d->dt_zone);
 }
 
+/* The sort key of one FETCH answer into *k (k->uid 0: none). */
+static void
+skey_fill(struct skey *k, const struct mailimap_msg_att *ma,
+          const struct imap_list_query *q, struct arena *a)
+{
+	clistiter *it;
+	int64_t sent = 0;
+
+	memset(k, 0, sizeof(*k));
+	k->s = "";
+	k->kind = q->sort;
+	k->reverse = q->reverse;
+	for (it = clist_begin(ma->att_list); it != NULL; it = clist_next(it)) {
+		struct mailimap_msg_att_item *item = clist_content(it);
+		struct mailimap_msg_att_static *st;
+		struct mailimap_envelope *env;
+
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		st = item->att_data.att_static;
+		switch (st->att_type) {
+		case MAILIMAP_MSG_ATT_UID:
+			k->uid = st->att_data.att_uid;
+			break;
+		case MAILIMAP_MSG_ATT_RFC822_SIZE:
+			k->size = st->att_data.att_rfc822_size;
+			break;
+		case MAILIMAP_MSG_ATT_INTERNALDATE:
+			k->t = imapc_date_time_unix(
+			        st->att_data.att_internal_date);
+			break;
+		case MAILIMAP_MSG_ATT_ENVELOPE:
+			env = st->att_data.att_env;
+			if (env == NULL)
+				break;
+			sent = imapt_parse_date(env->env_date);
+			if (q->sort == IMAP_SORT_SUBJECT) {
+				const char *d = imap_decode_header(
+				        strv_from_cstr(
+				                env->env_subject
+				                        ? env->env_subject
+				                        : ""),
+				        a);
+
+				k->s = imap_base_subject(d, a);
+			} else if (q->sort == IMAP_SORT_FROM &&
+			           env->env_from != NULL &&
+			           clist_begin(env->env_from->frm_list)) {
+				struct mailimap_address *ad = clist_content(
+				        clist_begin(env->env_from->frm_list));
+
+				k->s = imapt_collate_key(
+				        ad->ad_mailbox_name
+				                ? ad->ad_mailbox_name
+				                : "",
+				        a);
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	/* RFC 5256 DATE: the sent date, else INTERNALDATE. */
+	if (q->sort == IMAP_SORT_DATE && sent != 0)
+		k->t = sent;
+}
+
 /*
  * Fetch the sort key of every message (of uids, or 1:* when all) and sort
  * with RFC 5256's definitions. qsort is not stable, but the UID tie-break
@@ -182,7 +249,7 @@ client_sort(struct imap_conn *c, const struct imap_list_query *q,
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	clist *res = NULL;
-	clistiter *it, *it2;
+	clistiter *it;
 	struct skey *keys;
 	size_t nk = 0, i;
 	uint32_t *out;
@@ -218,72 +285,8 @@ client_sort(struct imap_conn *c, const struct imap_list_query *q,
 	if (keys == NULL)
 		return perr_set(err, a, PERR_LIMIT, "folder too large");
 	for (it = clist_begin(res); it != NULL; it = clist_next(it)) {
-		struct mailimap_msg_att *ma = clist_content(it);
-		struct skey *k = &keys[nk];
-		int64_t sent = 0;
-
-		memset(k, 0, sizeof(*k));
-		k->s = "";
-		k->kind = q->sort;
-		k->reverse = q->reverse;
-		for (it2 = clist_begin(ma->att_list); it2 != NULL;
-		     it2 = clist_next(it2)) {
-			struct mailimap_msg_att_item *item = clist_content(it2);
-			struct mailimap_msg_att_static *st;
-			struct mailimap_envelope *env;
-
-			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-				continue;
-			st = item->att_data.att_static;
-			switch (st->att_type) {
-			case MAILIMAP_MSG_ATT_UID:
-				k->uid = st->att_data.att_uid;
-				break;
-			case MAILIMAP_MSG_ATT_RFC822_SIZE:
-				k->size = st->att_data.att_rfc822_size;
-				break;
-			case MAILIMAP_MSG_ATT_INTERNALDATE:
-				k->t = imapc_date_time_unix(
-				        st->att_data.att_internal_date);
-				break;
-			case MAILIMAP_MSG_ATT_ENVELOPE:
-				env = st->att_data.att_env;
-				if (env == NULL)
-					break;
-				sent = imapt_parse_date(env->env_date);
-				if (q->sort == IMAP_SORT_SUBJECT) {
-					const char *d = imap_decode_header(
-					        strv_from_cstr(
-					                env->env_subject
-					                        ? env->env_subject
-					                        : ""),
-					        a);
-
-					k->s = imap_base_subject(d, a);
-				} else if (q->sort == IMAP_SORT_FROM &&
-				           env->env_from != NULL &&
-				           clist_begin(
-				                   env->env_from->frm_list)) {
-					struct mailimap_address *ad =
-					        clist_content(clist_begin(
-					                env->env_from
-					                        ->frm_list));
-
-					k->s = imapt_collate_key(
-					        ad->ad_mailbox_name
-					                ? ad->ad_mailbox_name
-					                : "",
-					        a);
-				}
-				break;
-			default:
-				break;
-			}
-		}
-		/* RFC 5256 DATE: the sent date, else INTERNALDATE. */
-		if (q->sort == IMAP_SORT_DATE && sent != 0)
-			k->t = sent;
-		if (k->uid != 0)
+		skey_fill(&keys[nk], clist_content(it), q, a);
+		if (keys[nk].uid != 0)
 			nk++;
 	}
 	qsort(keys, nk, sizeof(*keys), cmp_skey);
