@@ -96,7 +96,8 @@ for m in $modules; do
 			fail "$file:$line includes $target/ (not in the DEPS of $m in src/$m/CMakeLists.txt)"
 			;;
 		esac
-	done < <(grep -HnE '^#include "[a-z0-9_]+/[a-z0-9_]+\.h"' \
+	# /dev/null: a folder without sources must not leave grep on stdin.
+	done < <(grep -HnE '^#include "[a-z0-9_]+/[a-z0-9_]+\.h"' /dev/null \
 		$(find "src/$m" -name '*.[ch]' | sort) 2>/dev/null || true)
 done
 
