@@ -294,8 +294,7 @@ admin_brand_store(const struct config_paths *paths, enum admin_brand b,
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	struct admin_image_info info;
 	const char *why = admin_image_sniff(data, &info);
-	char *dir, *hex, *file, *path, *tmp;
-	int fd, dfd;
+	char *dir, *hex, *file, *path;
 
 	*file_r = NULL;
 	if (why != NULL)
@@ -307,40 +306,14 @@ admin_brand_store(const struct config_paths *paths, enum admin_brand b,
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	file = arena_printf(a, "%s-%s.%s", admin_brand_name(b), hex, info.ext);
 	path = arena_printf(a, "%s/%s", dir, file != NULL ? file : "");
-	tmp = arena_printf(a, "%s/.upload.XXXXXX", dir);
-	if (file == NULL || path == NULL || tmp == NULL)
+	if (file == NULL || path == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
 		return perr_set(err, a, PERR_INTERNAL, "cannot create %s: %s",
 		                dir, strerror(errno));
 	/* Temp file in the same directory, then rename: never half a logo. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return perr_set(err, a, PERR_INTERNAL,
-		                "cannot create a file in %s: %s", dir,
-		                strerror(errno));
-	if (fchmod(fd, 0640) != 0 || pt_write_all(fd, data.p, data.len) != 0 ||
-	    fsync(fd) != 0) {
-		int e = errno;
-
-		close(fd);
-		unlink(tmp);
-		return perr_set(err, a, PERR_INTERNAL, "cannot write %s: %s",
-		                tmp, strerror(e));
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return perr_set(err, a, PERR_INTERNAL,
-		                "cannot rename into %s: %s", path, strerror(e));
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
+	if (pt_atomic_write(path, data.p, data.len, 0640, a, err) != 0)
+		return -1;
 	*file_r = file;
 	return 0;
 }

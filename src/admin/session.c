@@ -1,6 +1,6 @@
 /*
  * Admin sessions (table admin_sessions) and the user-session view of the
- * security page (table sessions, read and deleted by id hash only).
+ * security page (through session/, which owns the table sessions).
  */
 #include <string.h>
 
@@ -11,19 +11,11 @@
 
 #include "admin.h"
 #include "config/config.h"
+#include "session/session.h"
 #include "store/store.h"
 #include "core/banned.h"
 
 #define COOKIE_BYTES 32
-
-static char *
-sha256_hex(struct strv v, struct arena *a)
-{
-	unsigned char md[SHA256_DIGEST_LENGTH];
-
-	SHA256((const unsigned char *)v.p, v.len, md);
-	return codec_hex_encode(a, md, sizeof(md));
-}
 
 /* The CSRF token: HMAC-SHA256(cookie, label), so nothing is stored. */
 static char *
@@ -62,7 +54,7 @@ admin_cred_tag(const struct config *cfg, struct arena *a)
 	char *text = arena_printf(a, "%s\n%s", cfg->security.admin_login,
 	                          cfg->security.admin_password);
 
-	return text != NULL ? sha256_hex(strv_from_cstr(text), a) : NULL;
+	return text != NULL ? pt_sha256_hex(a, text, strlen(text)) : NULL;
 }
 
 int
@@ -75,7 +67,7 @@ admin_session_create(struct store *st, const char *admin, const char *cred_tag,
 
 	if (cookie == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
-	hash = sha256_hex(strv_from_cstr(cookie), a);
+	hash = pt_sha256_hex(a, cookie, strlen(cookie));
 	csrf = csrf_for(strv_from_cstr(cookie), a);
 	if (hash == NULL || csrf == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
@@ -109,7 +101,7 @@ admin_session_load(struct store *st, struct strv cookie, int64_t now,
 
 	if (!cookie_well_formed(cookie))
 		return perr_set(err, a, PERR_AUTH, "no admin session");
-	hash = sha256_hex(cookie, a);
+	hash = pt_sha256_hex(a, cookie.p, cookie.len);
 	s = arena_new(a, struct admin_session);
 	if (hash == NULL || s == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
@@ -182,39 +174,29 @@ admin_sessions_clear(struct store *st, struct arena *a, struct perr *err)
 	return store_exec(st, a, err, "DELETE FROM admin_sessions", "");
 }
 
+/* The sessions table is session/'s: the security page goes through it. */
 int
 admin_user_sessions(struct store *st, int64_t now, size_t limit,
                     struct arena *a, struct admin_user_session **v_r,
                     size_t *n_r, struct perr *err)
 {
-	struct store_stmt *q = NULL;
 	struct admin_user_session *v;
-	size_t n = 0;
-	int r = 0;
+	struct session_info *info;
+	size_t n, i;
 
-	v = arena_new_array(a, struct admin_user_session,
-	                    limit > 0 ? limit : 1);
+	if (session_list_active(st, now, limit, a, &info, &n, err) != 0)
+		return -1;
+	v = arena_new_array(a, struct admin_user_session, n > 0 ? n : 1);
 	if (v == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
-	if (store_query(st, a, err, &q,
-	                "SELECT id_hash, user, ip, created, last_seen, "
-	                "expires FROM sessions WHERE expires > ? AND "
-	                "last_seen + idle_seconds > ? ORDER BY last_seen "
-	                "DESC LIMIT ?",
-	                "IIi", now, now, (int)limit) != 0)
-		return -1;
-	while (n < limit && (r = store_step(q, err)) == 1) {
-		v[n].id_hash = store_col_dup(q, 0);
-		v[n].user = store_col_dup(q, 1);
-		v[n].ip = store_col_dup(q, 2);
-		v[n].created = store_col_int(q, 3);
-		v[n].last_seen = store_col_int(q, 4);
-		v[n].expires = store_col_int(q, 5);
-		n++;
+	for (i = 0; i < n; i++) {
+		v[i].id_hash = info[i].id_hash;
+		v[i].user = info[i].user;
+		v[i].ip = info[i].ip;
+		v[i].created = info[i].created;
+		v[i].last_seen = info[i].last_seen;
+		v[i].expires = info[i].expires;
 	}
-	store_finish(&q);
-	if (r < 0)
-		return -1;
 	*v_r = v;
 	*n_r = n;
 	return 0;
@@ -224,12 +206,5 @@ int
 admin_user_session_end(struct store *st, const char *id_hash, struct arena *a,
                        struct perr *err)
 {
-	int n = store_exec(st, a, err, "DELETE FROM sessions WHERE id_hash = ?",
-	                   "t", id_hash);
-
-	if (n < 0)
-		return -1;
-	if (n == 0)
-		return perr_set(err, a, PERR_NOTFOUND, "no such session");
-	return 0;
+	return session_end_by_hash(st, id_hash, a, err);
 }

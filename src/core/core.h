@@ -12,9 +12,12 @@
  *   is marked failed and later appends do nothing; check sbuf_ok() once.
  * - perr: the error type every fallible function fills in.
  * - log: leveled logging to stderr, a file or syslog. Never log secrets.
- * - codecs, random bytes, time and small string helpers.
+ * - codecs (hex, base64, URL, the one UTF-8 decoder), SHA-256 in hex,
+ *   atomic file replacement, random bytes, time and small string helpers.
  *
- * Invariant: nothing in core knows about HTTP, mail or templates.
+ * Invariant: nothing in core knows about HTTP, mail or templates, apart
+ * from the one status number each error kind stands for
+ * (perr_http_status()); reason phrases and parsing are http's.
  */
 #ifndef PETREL_CORE_H
 #define PETREL_CORE_H
@@ -172,14 +175,8 @@ int perr_set_at(struct perr *err, struct arena *a, enum perr_kind kind,
                 const char *where, const char *fmt, ...) PT_PRINTF(5, 6);
 void perr_clear(struct perr *err);
 const char *perr_kind_name(enum perr_kind kind);
-/* The HTTP status that fits an error kind. */
+/* The HTTP status that fits an error kind (200 for PERR_OK). */
 int perr_http_status(enum perr_kind kind);
-/*
- * The standard reason phrase of an HTTP status ("Not Found"), or
- * "Unknown": one table for both servers (http's FastCGI answers and
- * live's own HTTP/1.1 event server).
- */
-const char *pt_http_reason(int status);
 
 /* ---- log ------------------------------------------------------------- */
 
@@ -272,10 +269,74 @@ int codec_url_decode(struct strv in, bool plus_is_space, struct arena *a,
                      struct strv *out_r) PT_WARN_UNUSED;
 /* Percent-encode everything but unreserved characters (RFC 3986). */
 void codec_url_encode(struct sbuf *out, struct strv in);
+
+/* ---- UTF-8 (utf8.c) -------------------------------------------------- */
+
+/*
+ * Decode the UTF-8 sequence at s (n > 0 bytes left): its length, with the
+ * code point in *cp_r, or 0 when the bytes are not well-formed UTF-8
+ * (a stray continuation byte, an overlong form, a surrogate, past
+ * U+10FFFF, or cut short by n).
+ */
+size_t codec_utf8_decode(const char *s, size_t n, uint32_t *cp_r);
+/*
+ * Like codec_utf8_decode() for readers that go on past bad bytes: a byte
+ * that does not start a well-formed sequence reads as U+FFFD of length 1.
+ * Never returns 0 (n > 0).
+ */
+size_t codec_utf8_next(const char *s, size_t n, uint32_t *cp_r);
 /* True if s is valid UTF-8 (no overlongs, no surrogates). */
 bool codec_utf8_valid(struct strv s);
 /* Append code point cp (at most 0x10ffff, the caller checks) as UTF-8. */
 void codec_utf8_put(struct sbuf *b, uint32_t cp);
+/*
+ * The largest length <= max at which s (len bytes) can be cut without
+ * splitting a character: max itself unless s[max] is a continuation byte.
+ * Returns len when max >= len.
+ */
+size_t codec_utf8_cut(const char *s, size_t len, size_t max);
+
+/* ---- atomic file replacement (file.c) ---------------------------------- */
+
+/*
+ * A file written beside its final path and renamed over it, so readers
+ * see the old content or the new, never half of either, and a crash
+ * leaves the old file:
+ *
+ *	pt_atomic_open(&f, path, 0640, a, err);    temp file, mode set
+ *	... write f.fd (pt_write_all), fchown it, check the target ...
+ *	pt_atomic_commit(&f, a, err);    fsync, close, rename, fsync dir
+ *
+ * or pt_atomic_abort(&f) to drop the temp file. pt_atomic_commit() and
+ * pt_atomic_abort() always end f: after either, f.fd is -1 and the temp
+ * file is renamed or gone. rename(2) replaces a symlink at path itself,
+ * never the file it points at.
+ */
+struct pt_atomic_file {
+	int fd;           /* the temp file, open for writing; -1 when ended */
+	const char *path; /* in the caller's arena */
+	char *tmp;        /* "<dir>/.<name>.XXXXXX", unique (mkostemp) */
+	char *dir;        /* fsync()ed after the rename */
+};
+
+/*
+ * Create the temp file in path's directory with O_EXCL and the given
+ * mode (fchmod, so the umask does not narrow it). PERR_INTERNAL with
+ * errno's text when the directory refuses.
+ */
+int pt_atomic_open(struct pt_atomic_file *f, const char *path, unsigned mode,
+                   struct arena *a, struct perr *err) PT_WARN_UNUSED;
+/*
+ * fsync and close the temp file, rename it over path, fsync the
+ * directory. On failure the temp file is removed and path is untouched.
+ */
+int pt_atomic_commit(struct pt_atomic_file *f, struct arena *a,
+                     struct perr *err) PT_WARN_UNUSED;
+/* Close and remove the temp file (a no-op once f has ended). */
+void pt_atomic_abort(struct pt_atomic_file *f);
+/* All three for n bytes at p: path holds exactly them, mode mode. */
+int pt_atomic_write(const char *path, const void *p, size_t n, unsigned mode,
+                    struct arena *a, struct perr *err) PT_WARN_UNUSED;
 
 /* ---- random and time ------------------------------------------------- */
 
@@ -283,6 +344,8 @@ void codec_utf8_put(struct sbuf *b, uint32_t cp);
 void pt_random_bytes(void *buf, size_t n);
 /* n random bytes as 2n hex characters in the arena. */
 char *pt_random_hex(struct arena *a, size_t n);
+/* SHA-256 of n bytes at p as 64 lower-case hex characters in a. */
+char *pt_sha256_hex(struct arena *a, const void *p, size_t n);
 uint64_t pt_now_ms_monotonic(void);
 int64_t pt_now_unix(void);
 

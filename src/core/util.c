@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "core.h"
 #include "banned.h"
@@ -198,4 +199,13 @@ int64_t
 pt_now_unix(void)
 {
 	return (int64_t)time(NULL);
+}
+
+char *
+pt_sha256_hex(struct arena *a, const void *p, size_t n)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	(void)SHA256(p, n, md);
+	return codec_hex_encode(a, md, sizeof(md));
 }

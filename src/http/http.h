@@ -326,6 +326,49 @@ struct http_server_opts {
 int http_serve(const struct http_server_opts *o, http_handler_fn *handler,
                struct perr *err) PT_NONNULL(1, 2);
 
+/* ---- raw HTTP/1.1 request heads (head.c) ------------------------------ */
+
+/*
+ * The second transport: a request head read from a socket by a small
+ * server of our own (live's event server, behind nginx's proxy_pass),
+ * parsed by the same code as FastCGI's parameters. Only the head: a body
+ * is never read (Content-Length and Content-Type are plain headers here).
+ */
+
+/*
+ * Length of the request head in buf including its blank line (CRLF CRLF,
+ * or LF LF from lenient clients), or 0 while it is incomplete.
+ */
+size_t http_head_length(struct strv buf);
+
+/*
+ * Parse a complete head into *req_r. -1 with *err (PERR_INPUT) when the
+ * request line is unusable: not "METHOD SP target SP HTTP/1.1" (or
+ * HTTP/1.0), or a control character or space in the target. Otherwise 0,
+ * and *req_r is what http_request_parse() gives for the same request
+ * through FastCGI (the path %-decoded, query, cookies, lower-case header
+ * names; no remote_addr, no body), with these rules of the head itself:
+ * - req_r->method is the method as sent (checking it is the caller's);
+ * - a header sent twice is one header, the values joined by ", " ("; "
+ *   for Cookie, so every Cookie header's cookies are there, first first);
+ * - a folded line, a line without ':' or a name, a name with a byte that
+ *   is not a token character, or a control character other than TAB in a
+ *   value is a PERR_INPUT in req_r->parse_error (that line is skipped),
+ *   and comes before any other parse error.
+ * Problems past the request line are left in req_r->parse_error as for
+ * FastCGI, so the caller can check the method and path first. In a.
+ */
+int http_head_parse(struct strv head, const struct http_limits *l,
+                    struct arena *a, struct http_request *req_r,
+                    struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * The standard reason phrase of an HTTP status ("Not Found"), or
+ * "Unknown": one table for both servers (the FastCGI answers and live's
+ * event server). (Its name is from its days in core.)
+ */
+const char *pt_http_reason(int status);
+
 /* True when not started as a FastCGI server (FCGX_IsCGI). */
 bool http_is_cgi(void);
 

@@ -407,16 +407,7 @@ int imap_sorted_uids(struct imap_conn *c, const char *folder,
 
 /* ---- helpers for message data (pure; exposed for tests and fuzzing) --- */
 
-/*
- * RFC 2047 decode of a header value to UTF-8. A value without "=?" that
- * is valid UTF-8 without control characters is copied as it is (no
- * iconv). Encoded words (B and Q, "*lang" ignored) are decoded wherever
- * they stand; white space between two adjacent words is dropped
- * (RFC 2047 6.2), other text is kept as it is. A word in a charset iconv
- * does not know keeps its decoded bytes; something that is not a word
- * stays as written. Invalid UTF-8 becomes U+FFFD, control characters a
- * space. Result in a ("" past 64 KiB).
- */
+/* RFC 2047 decode of a header value: mime_decode_header() (mime.h). */
 const char *imap_decode_header(struct strv raw, struct arena *a);
 /* RFC 5256 base subject of a decoded subject, upper-cased ASCII. */
 const char *imap_base_subject(const char *subject, struct arena *a);

@@ -172,10 +172,75 @@ void imapc_forget_specials(struct imap_conn *c);
  * whose answer may carry them (NOOP, SEARCH, FETCH).
  */
 void imapc_note_updates(struct imap_conn *c, bool own_fetch);
-/* Forget the cached UID list (list.c); on destroy too. */
+
+/* ---- the message list (list.c and the files it calls) ---------------- */
+
+/* Forget the cached UID list (uidcache.c); on destroy too. */
 void imapc_uid_cache_clear(struct imap_conn *c);
-/* Forget the cached rows (list.c); on destroy. */
+/* Forget the cached rows (rowcache.c); on destroy. */
 void imapc_row_cache_clear(struct imap_conn *c);
+/* Unix time of an IMAP date-time (sort.c). */
+int64_t imapc_date_time_unix(const struct mailimap_date_time *d);
+/*
+ * The UIDs matching q->search in UID order (sort.c), or *all_r = true
+ * without a search (then *uids_r is unset: every message matches).
+ */
+int imapc_run_search(struct imap_conn *c, const struct imap_list_query *q,
+                     struct arena *a, uint32_t **uids_r, size_t *n_r,
+                     bool *all_r, struct perr *err);
+/* "ALL" or "UID 1:3,7" for a raw SORT or THREAD command (sort.c). */
+void imapc_append_criteria(struct sbuf *cmd, const uint32_t *uids, size_t n,
+                           bool all);
+/* All UIDs of the query in its order, without the cache (sort.c). */
+int imapc_sorted_uids_uncached(struct imap_conn *c,
+                               const struct imap_list_query *q, struct arena *a,
+                               uint32_t **uids_r, size_t *n_r, bool *server_r,
+                               struct perr *err);
+/* The same through the UID cache of the selection (uidcache.c). */
+int imapc_sorted_uids(struct imap_conn *c, const struct imap_list_query *q,
+                      struct arena *a, uint32_t **uids_r, size_t *n_r,
+                      bool *server_r, struct perr *err);
+
+struct imapc_tnode {
+	uint32_t uid;
+	uint32_t parent;
+	unsigned depth;
+};
+struct imapc_threads {
+	struct imapc_tnode *nodes;
+	size_t n;
+	size_t *start; /* start[i]: first node of thread i; start[nt] = n */
+	size_t nt;
+};
+/* UID THREAD REFERENCES over uids (or ALL) into *th (thread.c). */
+int imapc_run_thread(struct imap_conn *c, const uint32_t *uids, size_t n,
+                     bool all, struct arena *a, struct imapc_threads *th,
+                     struct perr *err);
+
+/* The page's rows by UID (rows.c): idx sorted with imapc_cmp_rowidx. */
+struct imapc_rowidx {
+	uint32_t uid;
+	size_t pos;
+};
+int imapc_cmp_rowidx(const void *x, const void *y);
+struct imap_msg_row *imapc_find_row(struct imapc_rowidx *idx, size_t n,
+                                    struct imap_msg_row *rows, uint32_t uid);
+/*
+ * Fill rows[0..n) (their uid set) from the row cache or the server
+ * (rows.c), with previews when want_preview.
+ */
+int imapc_fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
+                     bool want_preview, struct arena *a, struct perr *err);
+/*
+ * All rows from the row cache plus one UID FETCH of their flags
+ * (rowcache.c): 1 when some row is not cached (nothing sent), 0 or -1.
+ */
+int imapc_rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows,
+                          size_t n, bool want_preview, struct imapc_rowidx *idx,
+                          struct arena *a, struct perr *err);
+/* Keep the fetched rows (got[i]: rows[i] came back) in the row cache. */
+void imapc_row_cache_store(struct imap_conn *c, const struct imap_msg_row *rows,
+                           size_t n, const bool *got, bool with_preview);
 /* Scratch arena of c, reset. */
 struct arena *imapc_scratch(struct imap_conn *c);
 

@@ -14,15 +14,6 @@ int64_t imapt_unix_time(int year, int month, int day, int hour, int min,
 int64_t imapt_parse_date(const char *s);
 
 struct arena;
-struct sbuf;
-/*
- * Convert in from charset to UTF-8 and append it to b (invalid sequences
- * become U+FFFD, controls a space). UTF-8 and US-ASCII need no iconv;
- * other charsets use one iconv handle per charset and thread, opened on
- * first use and closed at thread exit. Returns false, appending nothing,
- * when iconv does not know the charset.
- */
-bool imapt_charset_to_utf8(struct strv charset, struct strv in, struct sbuf *b);
 /* Sort key: i;unicode-casemap approximation (see text.c). */
 const char *imapt_collate_key(const char *s, struct arena *a);
 

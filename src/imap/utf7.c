@@ -24,45 +24,6 @@ b64val(unsigned char ch)
 	return p == NULL ? -1 : (int)(p - b64chars);
 }
 
-/* Decode one UTF-8 sequence at s[*i]; -1 if invalid. */
-static long
-utf8_next(struct strv s, size_t *i)
-{
-	const unsigned char *p = (const unsigned char *)s.p + *i;
-	size_t left = s.len - *i;
-	unsigned long cp;
-	size_t n, k;
-
-	if (p[0] < 0x80) {
-		*i += 1;
-		return p[0];
-	} else if ((p[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return -1;
-	}
-	if (left < n)
-		return -1;
-	for (k = 1; k < n; k++) {
-		if ((p[k] & 0xc0) != 0x80)
-			return -1;
-		cp = (cp << 6) | (p[k] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return -1;
-	*i += n;
-	return (long)cp;
-}
-
 int
 imap_mutf7_encode(struct strv in, struct arena *a, char **out_r,
                   struct perr *err)
@@ -76,11 +37,13 @@ imap_mutf7_encode(struct strv in, struct arena *a, char **out_r,
 	*out_r = NULL;
 	sbuf_init(&b, a, in.len * 2 + 8, 64 * 1024);
 	while (i < in.len) {
-		long cp = utf8_next(in, &i);
+		uint32_t cp;
+		size_t len = codec_utf8_decode(in.p + i, in.len - i, &cp);
 
-		if (cp < 0)
+		if (len == 0)
 			return perr_set(err, a, PERR_INPUT,
 			                "folder name is not valid UTF-8");
+		i += len;
 		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
 			return perr_set(err, a, PERR_INPUT,
 			                "folder name contains a control "

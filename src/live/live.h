@@ -8,7 +8,8 @@
  * - one event thread that poll()s a listening socket (unix or TCP) and
  *   every client socket. It speaks just enough HTTP/1.1 for nginx's
  *   `proxy_pass http://unix:...; proxy_buffering off;`: it reads a bounded
- *   request head (LIVE_HEAD_MAX bytes within LIVE_HEAD_TIMEOUT_MS),
+ *   request head (LIVE_HEAD_MAX bytes within LIVE_HEAD_TIMEOUT_MS), has
+ *   http parse it (http_head_parse(), the FastCGI requests' parser),
  *   accepts only `GET /events[?folder=<url-encoded UTF-8>]` (default
  *   INBOX), authenticates the petrel_session cookie with session_load()
  *   on its own store connection, and answers 200 text/event-stream. The
@@ -113,19 +114,22 @@ struct live_request {
 
 /*
  * Length of the request head in buf including its blank line (CRLF CRLF,
- * or LF LF from lenient clients), or 0 while it is incomplete.
+ * or LF LF from lenient clients), or 0 while it is incomplete
+ * (http_head_length()).
  */
 size_t live_head_length(struct strv buf);
 
 /*
- * Parse a complete request head. Accepts `GET /events` with an optional
- * query whose `folder` parameter (form-encoded: %XX and '+') names the
- * folder; other parameters are ignored; no folder means "INBOX". The
- * session cookie is looked up in every Cookie header. On failure *req_r
- * is undefined and err says why: PERR_INPUT (400: malformed request line
- * or header, bad escape, folder not UTF-8, empty, longer than
- * LIVE_FOLDER_MAX or with control characters), PERR_METHOD (405: not
- * GET), PERR_NOTFOUND (404: another path). Copies go into a.
+ * Parse a complete request head with http_head_parse(). Accepts `GET
+ * /events` with an optional query whose `folder` parameter (form-encoded:
+ * %XX and '+') names the folder; other parameters are ignored; no folder
+ * means "INBOX". The session cookie is looked up in every Cookie header.
+ * On failure *req_r is undefined and err says why: PERR_INPUT (400:
+ * malformed request line or header, bad escape in the query, folder not
+ * UTF-8, empty, longer than LIVE_FOLDER_MAX or with control characters),
+ * PERR_LIMIT (413: http's limits on headers, parameters and cookies),
+ * PERR_METHOD (405: not GET), PERR_NOTFOUND (404: another path). Copies
+ * go into a.
  */
 int live_parse_request(struct strv head, struct arena *a,
                        struct live_request *req_r,

@@ -82,38 +82,6 @@ static const struct alias aliases[] = {
 
 static const char replacement[] = "\xEF\xBF\xBD";
 
-/* Length of the valid UTF-8 sequence at p, or 0 if it is not one. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-	if (c >= 0xE0 && c <= 0xEF) {
-		unsigned lo = c == 0xE0 ? 0xA0 : 0x80;
-		unsigned hi = c == 0xED ? 0x9F : 0xBF;
-
-		return n >= 3 && p[1] >= lo && p[1] <= hi &&
-		                       (p[2] & 0xC0) == 0x80
-		               ? 3
-		               : 0;
-	}
-	if (c >= 0xF0 && c <= 0xF4) {
-		unsigned lo = c == 0xF0 ? 0x90 : 0x80;
-		unsigned hi = c == 0xF4 ? 0x8F : 0xBF;
-
-		return n >= 4 && p[1] >= lo && p[1] <= hi &&
-		                       (p[2] & 0xC0) == 0x80 &&
-		                       (p[3] & 0xC0) == 0x80
-		               ? 4
-		               : 0;
-	}
-	return 0;
-}
-
 /* Append in as UTF-8; invalid bytes and NUL become U+FFFD. */
 static void
 append_utf8_repaired(struct sbuf *out, struct strv in)
@@ -125,7 +93,8 @@ append_utf8_repaired(struct sbuf *out, struct strv in)
 	if (in.len == 0)
 		return;
 	while (i < in.len) {
-		size_t k = utf8_seq(p + i, in.len - i);
+		uint32_t cp;
+		size_t k = codec_utf8_decode(in.p + i, in.len - i, &cp);
 
 		if (k != 0 && p[i] != 0) {
 			i += k;

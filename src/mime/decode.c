@@ -478,9 +478,8 @@ mime_filename_clean(const char *name, const char *fallback, struct arena *a)
 			}
 		if (dot != NULL && (size_t)(out + end - dot) <= 16)
 			ext_len = (size_t)(out + end - dot);
-		cut = start + FILENAME_MAX_BYTES - ext_len;
-		while (cut > start && ((unsigned char)out[cut] & 0xC0) == 0x80)
-			cut--;
+		cut = start + codec_utf8_cut(out + start, end - start,
+		                             FILENAME_MAX_BYTES - ext_len);
 		memmove(out + cut, out + end - ext_len, ext_len);
 		end = cut + ext_len;
 	}

@@ -85,7 +85,7 @@ const char *mime_to_utf8(struct strv charset, struct strv in, struct arena *a);
 
 /*
  * The converter under mime_charset_to_utf8(), for callers with their own
- * charset policy (RFC 2047 words in src/imap): convert in from the
+ * charset policy (header words, below): convert in from the
  * charset iconv calls name (any case, no aliases applied) and append
  * iconv's UTF-8 output to out; a byte iconv refuses becomes U+FFFD and is
  * skipped, a character cut at the end becomes U+FFFD. NUL and control
@@ -94,6 +94,30 @@ const char *mime_to_utf8(struct strv charset, struct strv in, struct arena *a);
  * appending nothing, when iconv does not know name.
  */
 bool mime_iconv_append(const char *name, struct strv in, struct sbuf *out);
+
+/* ---- header text (header.c) --------------------------------------- */
+
+/*
+ * RFC 2047 decode of a header value to UTF-8. A value without "=?" that
+ * is valid UTF-8 without control characters is copied as it is (no
+ * iconv). Encoded words (B and Q, "*lang" ignored) are decoded wherever
+ * they stand; white space between two adjacent words is dropped
+ * (RFC 2047 6.2), other text is kept as it is. A word in a charset iconv
+ * does not know keeps its decoded bytes; something that is not a word
+ * stays as written. Invalid UTF-8 becomes U+FFFD, control characters a
+ * space. Result in a ("" past 64 KiB).
+ */
+const char *mime_decode_header(struct strv raw, struct arena *a);
+/*
+ * Header policy for text in a declared charset (an encoded word's bytes,
+ * a preview): convert in to UTF-8 and append it to b, invalid sequences
+ * as U+FFFD and controls as a space. UTF-8 and US-ASCII need no iconv;
+ * other charsets use mime_iconv_append()'s per-thread handles. Returns
+ * false, appending nothing, when iconv does not know the charset (no
+ * guessing, unlike mime_charset_to_utf8()).
+ */
+bool mime_header_text_to_utf8(struct strv charset, struct strv in,
+                              struct sbuf *b);
 
 /*
  * The iconv name used for a declared charset ("gb2312" → "GB18030"),

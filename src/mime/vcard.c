@@ -198,9 +198,7 @@ text_clean(struct strv v, bool keep_lf, struct arena *a)
 	/* Each bad byte became a 3-byte U+FFFD: bound the result again. */
 	n = strlen(out);
 	if (n > MIME_VCARD_MAX_VALUE) {
-		n = MIME_VCARD_MAX_VALUE;
-		while (n > 0 && ((unsigned char)out[n] & 0xC0) == 0x80)
-			n--;
+		n = codec_utf8_cut(out, n, MIME_VCARD_MAX_VALUE);
 		out = arena_strndup(a, out, n);
 	}
 	if (keep_lf)

@@ -629,7 +629,7 @@ static void
 put_non_ascii(struct sbuf *b, struct strv s, size_t *i)
 {
 	uint32_t cp;
-	size_t len = utf8_next(s.p + *i, s.len - *i, &cp);
+	size_t len = codec_utf8_next(s.p + *i, s.len - *i, &cp);
 
 	if (cp_is_unstable(cp) || (cp == 0xfffd && len == 1))
 		sbuf_printf(b, "\\%x ", (unsigned)cp);

@@ -368,7 +368,7 @@ put_escaped(struct sbuf *b, const char *s, size_t n)
 				i++;
 				continue;
 			}
-			len = utf8_next(s + i, n - i, &cp);
+			len = codec_utf8_next(s + i, n - i, &cp);
 			if (!cp_is_unstable(cp) && cp != 0xfffd) {
 				i += len;
 				continue;

@@ -174,4 +174,14 @@ int sanitize_plain_to_html(struct strv text,
 int sanitize_html_to_text(struct strv html, struct arena *a, struct sbuf *out,
                           struct perr *err) PT_WARN_UNUSED;
 
+/*
+ * Text for a message-list preview of (the start of) an HTML part
+ * (preview.c): tags become a space, <head>, <style> and <script> are
+ * dropped with their content (all of the rest when one is not closed),
+ * and the entities nbsp, amp, lt, gt, quot and #39 are decoded. Not a
+ * sanitizer: the result is text for escaping on output. In a; never
+ * fails (a full arena gives what fitted).
+ */
+struct strv sanitize_preview_text(struct strv html, struct arena *a);
+
 #endif

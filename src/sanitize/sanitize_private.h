@@ -48,12 +48,6 @@ bool css_is_plain_ident(const char *s);
 bool css_tiny_size(struct strv num, struct strv unit);
 
 /*
- * Decode one UTF-8 sequence of s (n > 0 bytes): the code point in *cp_r,
- * the length as result. A bad sequence reads as one byte of U+FFFD.
- */
-size_t utf8_next(const char *s, size_t n, uint32_t *cp_r);
-
-/*
  * Code points that gumbo replaces with U+FFFD when they appear raw (C0
  * controls other than whitespace, DEL, C1 controls, noncharacters): our
  * serializers must write them as references/escapes so that a second

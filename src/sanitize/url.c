@@ -11,52 +11,6 @@
 #include "sanitize_private.h"
 #include "core/banned.h"
 
-size_t
-utf8_next(const char *s, size_t n, uint32_t *cp_r)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t len, i;
-	uint32_t cp, min;
-
-	if (u[0] < 0x80) {
-		*cp_r = u[0];
-		return 1;
-	}
-	if (u[0] >= 0xc2 && u[0] <= 0xdf) {
-		len = 2;
-		cp = u[0] & 0x1f;
-		min = 0x80;
-	} else if (u[0] >= 0xe0 && u[0] <= 0xef) {
-		len = 3;
-		cp = u[0] & 0x0f;
-		min = 0x800;
-	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
-		len = 4;
-		cp = u[0] & 0x07;
-		min = 0x10000;
-	} else {
-		*cp_r = 0xfffd;
-		return 1;
-	}
-	if (n < len) {
-		*cp_r = 0xfffd;
-		return 1;
-	}
-	for (i = 1; i < len; i++) {
-		if ((u[i] & 0xc0) != 0x80) {
-			*cp_r = 0xfffd;
-			return 1;
-		}
-		cp = (cp << 6) | (u[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-		*cp_r = 0xfffd;
-		return 1;
-	}
-	*cp_r = cp;
-	return len;
-}
-
 bool
 cp_is_unstable(uint32_t cp)
 {

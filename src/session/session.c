@@ -47,15 +47,6 @@ base64url(struct arena *a, const unsigned char *p, size_t n)
 	return s;
 }
 
-static char *
-sha256_hex(struct arena *a, const void *p, size_t n)
-{
-	unsigned char md[SHA256_DIGEST_LENGTH];
-
-	SHA256(p, n, md);
-	return codec_hex_encode(a, md, sizeof(md));
-}
-
 static int
 derive_key(const unsigned char *secret, const unsigned char *id,
            unsigned char key[32])
@@ -192,10 +183,10 @@ session_create(struct store *st, const char *user, struct strv password,
 	    derive_csrf(s->key, csrf) != 0)
 		goto crypto;
 	csrf_b64 = base64url(a, csrf, sizeof(csrf));
-	s->id_hash = sha256_hex(a, id_hex, strlen(id_hex));
+	s->id_hash = pt_sha256_hex(a, id_hex, strlen(id_hex));
 	s->csrf_hash = csrf_b64 == NULL
 	                       ? NULL
-	                       : sha256_hex(a, csrf_b64, strlen(csrf_b64));
+	                       : pt_sha256_hex(a, csrf_b64, strlen(csrf_b64));
 	s->user = arena_strdup(a, user);
 	*cookie_r = arena_printf(a, "%s.%s", id_hex, secret_b64);
 	if (s->id_hash == NULL || s->csrf_hash == NULL || s->user == NULL ||
@@ -286,7 +277,7 @@ session_load(struct store *st, struct strv cookie, int64_t now, struct arena *a,
 	s = arena_new(a, struct session);
 	if (s == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of request memory");
-	s->id_hash = sha256_hex(a, id_hex.p, id_hex.len);
+	s->id_hash = pt_sha256_hex(a, id_hex.p, id_hex.len);
 	if (s->id_hash == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of request memory");
 	if (store_query(st, a, err, &q,
@@ -449,4 +440,55 @@ session_count_active(struct store *st, int64_t now, struct arena *a,
 		*count_r = (unsigned)store_col_int(q, 0);
 	store_finish(&q);
 	return r == 1 ? 0 : -1;
+}
+
+int
+session_list_active(struct store *st, int64_t now, size_t limit,
+                    struct arena *a, struct session_info **v_r, size_t *n_r,
+                    struct perr *err)
+{
+	struct store_stmt *q = NULL;
+	struct session_info *v;
+	size_t n = 0;
+	int r = 0;
+
+	v = arena_new_array(a, struct session_info, limit > 0 ? limit : 1);
+	if (v == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of memory");
+	if (store_query(st, a, err, &q,
+	                "SELECT id_hash, user, ip, created, last_seen, "
+	                "expires FROM sessions WHERE expires > ? AND "
+	                "last_seen + idle_seconds > ? ORDER BY last_seen "
+	                "DESC LIMIT ?",
+	                "IIi", now, now, (int)limit) != 0)
+		return -1;
+	while (n < limit && (r = store_step(q, err)) == 1) {
+		v[n].id_hash = store_col_dup(q, 0);
+		v[n].user = store_col_dup(q, 1);
+		v[n].ip = store_col_dup(q, 2);
+		v[n].created = store_col_int(q, 3);
+		v[n].last_seen = store_col_int(q, 4);
+		v[n].expires = store_col_int(q, 5);
+		n++;
+	}
+	store_finish(&q);
+	if (r < 0)
+		return -1;
+	*v_r = v;
+	*n_r = n;
+	return 0;
+}
+
+int
+session_end_by_hash(struct store *st, const char *id_hash, struct arena *a,
+                    struct perr *err)
+{
+	int n = store_exec(st, a, err, "DELETE FROM sessions WHERE id_hash = ?",
+	                   "t", id_hash);
+
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return perr_set(err, a, PERR_NOTFOUND, "no such session");
+	return 0;
 }

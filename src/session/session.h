@@ -93,4 +93,20 @@ int session_purge(struct store *st, int64_t now, struct arena *a,
 int session_count_active(struct store *st, int64_t now, struct arena *a,
                          unsigned *count_r, struct perr *err) PT_WARN_UNUSED;
 
+/* What the admin's security page shows of a session (no secrets). */
+struct session_info {
+	char *id_hash, *user, *ip;
+	int64_t created, last_seen, expires;
+};
+/*
+ * Up to limit sessions alive at now, the most recently seen first
+ * (*v_r in a).
+ */
+int session_list_active(struct store *st, int64_t now, size_t limit,
+                        struct arena *a, struct session_info **v_r, size_t *n_r,
+                        struct perr *err) PT_WARN_UNUSED;
+/* End one session by its id hash (admin); PERR_NOTFOUND if none. */
+int session_end_by_hash(struct store *st, const char *id_hash, struct arena *a,
+                        struct perr *err) PT_WARN_UNUSED;
+
 #endif

@@ -354,6 +354,22 @@ test_random_hex_is_random(void **state)
 	arena_destroy(&a);
 }
 
+static void
+test_sha256_hex(void **state)
+{
+	struct arena *a = arena_create("t", 1024, 0);
+
+	(void)state;
+	/* FIPS 180-2's "abc" vector, and the empty input. */
+	assert_string_equal(pt_sha256_hex(a, "abc", 3),
+	                    "ba7816bf8f01cfea414140de5dae2223"
+	                    "b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(pt_sha256_hex(a, "", 0),
+	                    "e3b0c44298fc1c149afbf4c8996fb924"
+	                    "27ae41e4649b934ca495991b7852b855");
+	arena_destroy(&a);
+}
+
 int
 main(void)
 {
@@ -375,6 +391,7 @@ main(void)
 	        cmocka_unit_test(test_utf8_validation),
 	        cmocka_unit_test(test_perr_maps_kinds_to_status),
 	        cmocka_unit_test(test_random_hex_is_random),
+	        cmocka_unit_test(test_sha256_hex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -239,6 +239,49 @@ test_destroy_and_count(void **state)
 	        0);
 }
 
+static void
+test_list_active_and_end_by_hash(void **state)
+{
+	struct fx *f = *state;
+	char *c1, *c2, *csrf;
+	struct session *s1, *s2, *s;
+	struct session_info *v = NULL;
+	struct perr err = {0};
+	size_t n = 0;
+
+	s1 = make(f, "pw", 1000, &c1, &csrf);
+	s2 = make(f, "pw", 1000, &c2, &csrf);
+	/* s2 is seen later: it comes first. */
+	assert_int_equal(
+	        session_load(f->st, strv_from_cstr(c2), 1100, f->a, &s, &err),
+	        0);
+	assert_int_equal(
+	        session_list_active(f->st, 1101, 10, f->a, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].id_hash, s2->id_hash);
+	assert_string_equal(v[1].id_hash, s1->id_hash);
+	assert_string_equal(v[0].user, "alice@example.test");
+	assert_string_equal(v[0].ip, "127.0.0.1");
+	assert_int_equal(v[0].last_seen, 1100);
+	assert_int_equal(v[1].created, 1000);
+	assert_int_equal(
+	        session_list_active(f->st, 1101, 1, f->a, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	/* Idle past the limit: no longer listed. */
+	assert_int_equal(
+	        session_list_active(f->st, 1000 + 1800, 10, f->a, &v, &n, &err),
+	        0);
+	assert_int_equal(n, 1);
+	assert_int_equal(session_end_by_hash(f->st, s1->id_hash, f->a, &err),
+	                 0);
+	assert_int_equal(
+	        session_load(f->st, strv_from_cstr(c1), 1101, f->a, &s, &err),
+	        -1);
+	assert_int_equal(session_end_by_hash(f->st, s1->id_hash, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+}
+
 int
 main(void)
 {
@@ -256,6 +299,8 @@ main(void)
 	                test_malformed_cookies_are_refused, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_destroy_and_count, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_list_active_and_end_by_hash, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
