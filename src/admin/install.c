@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,17 +86,13 @@ check_existing(const char *path, bool *exists_r, int *fd_r, struct arena *a,
 	return 0;
 }
 
-static char *
-dir_of(const char *path, struct arena *a)
-{
-	char *copy = arena_strdup(a, path);
-
-	return copy != NULL ? arena_strdup(a, dirname(copy)) : NULL;
-}
-
-/* A prepared (written, fsynced) temp file waiting to be renamed. */
+/*
+ * A prepared (written) temp file waiting to be renamed; `open` tells
+ * whether f holds one (a zeroed struct holds none).
+ */
 struct cred_tmp {
-	char *path, *tmp, *dir;
+	struct pt_atomic_file f;
+	bool open;
 };
 
 static int
@@ -107,74 +102,55 @@ cred_prepare(const char *path, const char *user, const char *password,
 {
 	bool exists;
 	char *text;
-	int fd;
 
 	if (check_existing(path, &exists, NULL, a, err) != 0)
 		return -1;
-	t->path = arena_strdup(a, path);
-	t->dir = dir_of(path, a);
-	t->tmp = arena_printf(a, "%s.tmpXXXXXX", path);
 	text = arena_printf(a, "Username: %s\nPassword: %s\nSecret key: %s\n",
 	                    user, password, key);
-	if (t->path == NULL || t->dir == NULL || t->tmp == NULL || text == NULL)
+	if (text == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
-	/* mkstemp: O_EXCL and mode 0600 from the start. */
-	fd = mkostemp(t->tmp, O_CLOEXEC);
-	if (fd < 0)
-		return perr_set(err, a, PERR_INTERNAL,
-		                "cannot create a file in %s: %s", t->dir,
-		                strerror(errno));
-	if (fchmod(fd, 0600) != 0 ||
-	    (geteuid() == 0 && fchown(fd, 0, 0) != 0) ||
-	    pt_write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
+	/* O_EXCL and mode 0600 before a byte is written. */
+	if (pt_atomic_open(&t->f, path, 0600, a, err) != 0) {
+		OPENSSL_cleanse(text, strlen(text));
+		return -1;
+	}
+	t->open = true;
+	if ((geteuid() == 0 && fchown(t->f.fd, 0, 0) != 0) ||
+	    pt_write_all(t->f.fd, text, strlen(text)) != 0) {
 		int e = errno;
 
 		OPENSSL_cleanse(text, strlen(text));
-		close(fd);
-		unlink(t->tmp);
+		pt_atomic_abort(&t->f);
+		t->open = false;
 		return perr_set(err, a, PERR_INTERNAL, "cannot write %s: %s",
-		                t->tmp, strerror(e));
+		                path, strerror(e));
 	}
 	OPENSSL_cleanse(text, strlen(text));
-	close(fd);
 	return 0;
 }
 
 static void
 cred_abort(struct cred_tmp *t)
 {
-	if (t->tmp != NULL)
-		unlink(t->tmp);
-	t->tmp = NULL;
+	if (t->open)
+		pt_atomic_abort(&t->f);
+	t->open = false;
 }
 
 static int
 cred_commit(struct cred_tmp *t, struct arena *a, struct perr *err)
 {
 	bool exists;
-	int dfd;
 
 	/* Check again right before: the file may have been swapped. */
-	if (check_existing(t->path, &exists, NULL, a, err) != 0) {
+	if (check_existing(t->f.path, &exists, NULL, a, err) != 0) {
 		cred_abort(t);
 		return -1;
 	}
-	/* rename() replaces a symlink itself, never what it points at. */
-	if (rename(t->tmp, t->path) != 0) {
-		int e = errno;
-
-		cred_abort(t);
-		return perr_set(err, a, PERR_INTERNAL,
-		                "cannot rename into %s: %s", t->path,
-		                strerror(e));
-	}
-	t->tmp = NULL;
-	dfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	/* fsync, rename (which replaces a symlink itself, never what it
+	 * points at), fsync of the folder. */
+	t->open = false;
+	return pt_atomic_commit(&t->f, a, err);
 }
 
 int

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -703,56 +702,29 @@ int
 config_write_atomic(const char *path, struct strv data, unsigned mode,
                     struct arena *a, struct perr *err)
 {
+	struct pt_atomic_file f;
 	struct stat st;
-	char *tmp, *dircopy;
-	const char *dir;
-	bool have_old;
-	int fd, dfd, e;
+	bool have_old = stat(path, &st) == 0;
 
-	have_old = stat(path, &st) == 0;
-	tmp = arena_printf(a, "%s.tmp.XXXXXX", path);
-	PT_ASSERT(tmp != NULL);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		e = errno;
-		return perr_set(err, a, PERR_INTERNAL,
-		                "%s: cannot create temp file: %s", path,
-		                strerror(e));
-	}
-	if (fchmod(fd, have_old ? (st.st_mode & 07777) : mode) < 0)
-		goto fail;
+	/* A file that exists keeps its mode. */
+	if (pt_atomic_open(&f, path, have_old ? (st.st_mode & 07777) : mode, a,
+	                   err) != 0)
+		return -1;
 	/* Keep the owner when we may (root saving a file owned by petrel). */
 	if (have_old && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
-	    fchown(fd, st.st_uid, st.st_gid) < 0 && errno != EPERM)
-		goto fail;
-	if (pt_write_all(fd, data.p, data.len) < 0)
-		goto fail;
-	if (fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
+	    fchown(f.fd, st.st_uid, st.st_gid) < 0 && errno != EPERM) {
+		int e = errno;
+		pt_atomic_abort(&f);
+		return perr_set(err, a, PERR_INTERNAL, "%s: cannot save: %s",
+		                path, strerror(e));
 	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	/* Make the rename itself durable. */
-	dircopy = arena_strdup(a, path);
-	PT_ASSERT(dircopy != NULL);
-	dir = dirname(dircopy);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
+	if (pt_write_all(f.fd, data.p, data.len) < 0) {
+		int e = errno;
+		pt_atomic_abort(&f);
+		return perr_set(err, a, PERR_INTERNAL, "%s: cannot save: %s",
+		                path, strerror(e));
 	}
-	return 0;
-fail:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return perr_set(err, a, PERR_INTERNAL, "%s: cannot save: %s", path,
-	                strerror(e));
+	return pt_atomic_commit(&f, a, err);
 }
 
 int
