@@ -392,6 +392,9 @@ class FreshInstallTest(Base):
             "usr/local/hestia/data/templates/mail/nginx/petrel.stpl",
             "usr/local/hestia/data/templates/mail/nginx/petrel.tpl",
             "usr/local/hestia/log/system.log",
+            # admin init records the credentials file for the dashboard's
+            # warning (docs/ADMIN.md).
+            p + "configs/admin_credentials.ini",
             p + "configs/application.ini",
             p + "configs/plugin-change-password.json",
             p + "domains/alice.example.org.ini",
