@@ -96,7 +96,7 @@ enum petrel_log_level {
 struct petrel_login {
 	size_t size;
 	const char *email;     /* as the user typed it, after default_domain */
-	const char *client_ip; /* the address Petrel trusts (see check_proxy) */
+	const char *client_ip; /* the peer nginx saw (REMOTE_ADDR) */
 	const char *user_agent;
 };
 
@@ -108,10 +108,14 @@ struct petrel_send {
 	const char *subject;           /* decoded, UTF-8 */
 	const char *const *recipients; /* To, Cc and Bcc addresses */
 	size_t n_recipients;
-	const char *client_ip;      /* address of the browser as nginx saw it */
-	const char *forwarded_for;  /* X-Forwarded-For as received, or NULL */
-	bool peer_is_trusted_proxy; /* the peer is in [security] trusted_proxies
-	                             */
+	/*
+	 * The peer nginx saw (REMOTE_ADDR) and what a proxy in front of it
+	 * claimed (X-Forwarded-For and X-Real-IP as received, or NULL):
+	 * believe the latter only from a peer the plugin trusts.
+	 */
+	const char *client_ip;
+	const char *forwarded_for;
+	const char *real_ip;
 };
 
 /* A message being shown (message_view). */
@@ -233,6 +237,23 @@ struct petrel_host {
 	                   bool value);
 	/* The signed-in user, or NULL outside a session. */
 	const char *(*user)(struct petrel_call *call);
+	/*
+	 * Actions only: POST a form (fields: name, value, ..., NULL) to an
+	 * https:// URL (http:// only to this machine) with HTTP/1.0 and no
+	 * forwarded-address headers. *body_r is the answer's body (in the
+	 * call's memory). -1, logged, when no HTTP answer came.
+	 */
+	int (*http_post_form)(struct petrel_call *call, const char *url,
+	                      const char *const *fields, bool verify_tls,
+	                      int timeout_ms, int *status_r,
+	                      const char **body_r);
+	/*
+	 * Actions only: the signed-in user's mail password is now
+	 * new_password; Petrel re-seals the session's copy so the user stays
+	 * signed in.
+	 */
+	int (*password_changed)(struct petrel_call *call,
+	                        const char *new_password);
 };
 
 #endif

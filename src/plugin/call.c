@@ -297,6 +297,43 @@ host_user(struct petrel_call *call)
 	return call->req != NULL ? call->req->user : NULL;
 }
 
+static int
+host_http_post_form(struct petrel_call *call, const char *url,
+                    const char *const *fields, bool verify_tls, int timeout_ms,
+                    int *status_r, const char **body_r)
+{
+	struct perr err = {0};
+
+	if (call->kind != CALL_ACTION)
+		return -1;
+	if (timeout_ms <= 0 || timeout_ms > 60000)
+		timeout_ms = 15000;
+	if (plugin_http_post_form(call->arena, url, fields, verify_tls,
+	                          timeout_ms, status_r, body_r, &err) != 0) {
+		log_warn("plugin %s: POST %s: %s", call->plugin->name,
+		         url != NULL ? url : "(null)", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+host_password_changed(struct petrel_call *call, const char *new_password)
+{
+	const struct plugin_request *r = call->req;
+	struct perr err = {0};
+
+	if (call->kind != CALL_ACTION || r == NULL ||
+	    r->password_changed == NULL || new_password == NULL)
+		return -1;
+	if (r->password_changed(r->password_ctx, new_password, &err) != 0) {
+		log_warn("plugin %s: the session keeps its old password: %s",
+		         call->plugin->name, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct petrel_host host = {
         .abi_major = PETREL_PLUGIN_ABI_MAJOR,
         .abi_minor = PETREL_PLUGIN_ABI_MINOR,
@@ -314,6 +351,8 @@ static const struct petrel_host host = {
         .result_string = host_result_string,
         .result_bool = host_result_bool,
         .user = host_user,
+        .http_post_form = host_http_post_form,
+        .password_changed = host_password_changed,
 };
 
 static void

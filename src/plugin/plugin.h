@@ -88,6 +88,10 @@ struct plugin_request {
 	/* The user's language, or NULL: translate() returns the key. */
 	const char *(*translate)(void *ctx, const char *key);
 	void *translate_ctx;
+	/* Re-seal the session's mail password (NULL: no session). */
+	int (*password_changed)(void *ctx, const char *new_password,
+	                        struct perr *err);
+	void *password_ctx;
 };
 
 /* A header a send_before hook added, already checked. */

@@ -41,4 +41,10 @@ int plugin_call_init(const struct plugin_entry *e, struct arena *a,
 
 bool plugin_name_valid(struct strv s);
 
+/* The form POST behind host->http_post_form (http_post.c). */
+int plugin_http_post_form(struct arena *a, const char *url,
+                          const char *const *fields, bool verify_tls,
+                          int timeout_ms, int *status_r, const char **body_r,
+                          struct perr *err);
+
 #endif
