@@ -361,7 +361,13 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
+	static const char *const files[] = {
+	        "hestia.crt",        "hestia.key",
+	        "requests.jsonl",    "accounts.json",
+	        "accounts.json.tmp", "plugin-change-password.json",
+	};
+	char path[256];
+	size_t i;
 
 	(void)state;
 	if (hestia_pid > 0) {
@@ -370,8 +376,10 @@ teardown(void **state)
 	}
 	if (hestia_out >= 0)
 		close(hestia_out);
-	if (pt_snprintf_ok(cmd, sizeof(cmd), "rm -rf '%s'", work))
-		(void)system(cmd);
+	for (i = 0; i < PT_NELEM(files); i++)
+		if (pt_snprintf_ok(path, sizeof(path), "%s/%s", work, files[i]))
+			(void)unlink(path);
+	(void)rmdir(work);
 	arena_destroy(&A);
 	return 0;
 }
