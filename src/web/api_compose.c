@@ -20,10 +20,6 @@
 #include "mime/mime.h"
 #include "core/banned.h"
 
-#define IDENTITY_FIELD_MAX 1024
-#define SIGNATURE_MAX (64u * 1024)
-#define SUGGEST_MAX 50
-
 /* ---- request helpers ----------------------------------------------------- */
 
 json_t *
@@ -146,11 +142,9 @@ int
 web_api_upload_delete(struct web_ctx *ctx, struct perr *err)
 {
 	struct mail_session *ms;
-	const char *id;
 
-	if (web_json_str(ctx, "id", true, 64, &id, err) != 0 ||
-	    web_mail(ctx, &ms, err) != 0 ||
-	    mail_upload_delete(ms, id, err) != 0)
+	if (web_mail(ctx, &ms, err) != 0 ||
+	    mail_upload_delete(ms, web_arg_str(ctx, "id"), err) != 0)
 		return -1;
 	return web_reply_json(ctx, json_object(), err);
 }
@@ -182,50 +176,25 @@ web_api_identities(struct web_ctx *ctx, struct perr *err)
 	return web_reply_json(ctx, json_pack("{so}", "identities", arr), err);
 }
 
-static int
-json_bool_arg(struct web_ctx *ctx, const char *name, bool *v_r,
-              struct perr *err)
-{
-	json_t *v = json_object_get(web_json_body(ctx), name);
-
-	*v_r = false;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_boolean(v))
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"%s\" must be true or false", name);
-	*v_r = json_is_true(v);
-	return 0;
-}
-
 int
 web_api_identity_save(struct web_ctx *ctx, struct perr *err)
 {
 	struct store_identity id;
 	struct mail_session *ms;
-	const char *sid, *email;
 	int64_t out;
 
 	memset(&id, 0, sizeof(id));
-	if (web_mail(ctx, &ms, err) != 0)
-		return -1;
-	if (web_json_str(ctx, "id", false, 32, &sid, err) != 0 ||
-	    mail_identity_id(ms, sid, &id.id, err) != 0 ||
-	    web_json_str(ctx, "name", false, IDENTITY_FIELD_MAX, &id.name,
-	                 err) != 0 ||
-	    web_json_str(ctx, "email", true, IDENTITY_FIELD_MAX, &email, err) !=
-	            0 ||
-	    web_json_str(ctx, "replyTo", false, IDENTITY_FIELD_MAX,
-	                 &id.reply_to, err) != 0 ||
-	    web_json_str(ctx, "signature", false, SIGNATURE_MAX, &id.signature,
-	                 err) != 0 ||
-	    web_json_str(ctx, "sentFolder", false, IDENTITY_FIELD_MAX,
-	                 &id.sent_folder, err) != 0 ||
-	    json_bool_arg(ctx, "signatureHtml", &id.signature_html, err) != 0 ||
-	    json_bool_arg(ctx, "signatureAbove", &id.signature_above, err) !=
-	            0 ||
-	    json_bool_arg(ctx, "isDefault", &id.is_default, err) != 0 ||
-	    mail_identity_save(ms, &id, email, &out, err) != 0) {
+	id.name = web_arg_str(ctx, "name");
+	id.reply_to = web_arg_str(ctx, "replyTo");
+	id.signature = web_arg_str(ctx, "signature");
+	id.sent_folder = web_arg_str(ctx, "sentFolder");
+	id.signature_html = web_arg_bool(ctx, "signatureHtml");
+	id.signature_above = web_arg_bool(ctx, "signatureAbove");
+	id.is_default = web_arg_bool(ctx, "isDefault");
+	if (web_mail(ctx, &ms, err) != 0 ||
+	    mail_identity_id(ms, web_arg_str(ctx, "id"), &id.id, err) != 0 ||
+	    mail_identity_save(ms, &id, web_arg_str(ctx, "email"), &out, err) !=
+	            0) {
 		web_compose_fail_code(ctx, err);
 		return -1;
 	}
@@ -240,12 +209,10 @@ int
 web_api_identity_delete(struct web_ctx *ctx, struct perr *err)
 {
 	struct mail_session *ms;
-	const char *sid;
 	int64_t id;
 
 	if (web_mail(ctx, &ms, err) != 0 ||
-	    web_json_str(ctx, "id", true, 32, &sid, err) != 0 ||
-	    mail_identity_id(ms, sid, &id, err) != 0 ||
+	    mail_identity_id(ms, web_arg_str(ctx, "id"), &id, err) != 0 ||
 	    mail_identity_delete(ms, id, err) != 0)
 		return -1;
 	return web_reply_json(ctx, json_object(), err);
@@ -271,21 +238,11 @@ web_api_address_suggest(struct web_ctx *ctx, struct perr *err)
 {
 	struct store_recipient *c, *r, *all;
 	struct store *st;
-	const char *q;
-	json_t *lim = json_object_get(web_json_body(ctx), "limit"), *arr;
-	json_int_t limit = 10;
+	const char *q = web_arg_str(ctx, "q");
+	int64_t limit = web_arg_int(ctx, "limit", 10);
+	json_t *arr;
 	size_t n_c, n_r, n = 0, i;
 
-	if (web_json_str(ctx, "q", true, 256, &q, err) != 0)
-		return -1;
-	if (lim != NULL && !json_is_null(lim)) {
-		if (!json_is_integer(lim) || json_integer_value(lim) < 1 ||
-		    json_integer_value(lim) > SUGGEST_MAX)
-			return perr_set(err, ctx->req->arena, PERR_INPUT,
-			                "\"limit\" must be 1 to %d",
-			                SUGGEST_MAX);
-		limit = json_integer_value(lim);
-	}
 	/* Contacts first: the user chose to keep them. */
 	if ((st = web_store(ctx, err)) == NULL ||
 	    store_contact_suggest(st, ctx->session->user, q, (size_t)limit,

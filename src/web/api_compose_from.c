@@ -59,27 +59,18 @@ web_api_compose_from(struct web_ctx *ctx, struct perr *err)
 	enum mail_compose_mode mode;
 	struct mail_session *ms;
 	struct mail_form form;
-	const char *mode_s, *folder;
-	json_t *uidj = json_object_get(web_json_body(ctx), "uid");
+	const char *mode_s = web_arg_str(ctx, "mode");
 
-	if (web_json_str(ctx, "mode", true, 32, &mode_s, err) != 0 ||
-	    web_json_str(ctx, "folder", true, 4096, &folder, err) != 0)
-		return -1;
 	if (mail_compose_mode_parse(mode_s, &mode) != 0)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
 		                "\"mode\" must be reply, replyAll, forward, "
 		                "forwardAttachment or editAsNew");
-	if (!json_is_integer(uidj) || json_integer_value(uidj) <= 0 ||
-	    json_integer_value(uidj) > (json_int_t)UINT32_MAX)
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"uid\" must be a message UID");
 	texts.reply_attribution =
 	        i18n_get(ctx->lang, "L_COMPOSE_REPLY_ATTRIBUTION");
 	texts.forward_header = i18n_get(ctx->lang, "L_COMPOSE_FORWARD_HEADER");
 	if (web_mail(ctx, &ms, err) != 0 ||
-	    mail_compose_from(ms, mode, folder,
-	                      (uint32_t)json_integer_value(uidj), &texts, &form,
-	                      err) != 0)
+	    mail_compose_from(ms, mode, web_arg_str(ctx, "folder"),
+	                      web_arg_uid(ctx, "uid"), &texts, &form, err) != 0)
 		return web_mail_fail(ctx, err);
 	return web_reply_json(ctx, form_json(&form), err);
 }

@@ -53,44 +53,6 @@
 
 /* ---- input ------------------------------------------------------------ */
 
-static json_t *
-body_of(struct web_ctx *ctx)
-{
-	json_t *b = http_request_json(ctx->req);
-
-	return json_is_object(b) ? b : NULL;
-}
-
-static int
-json_string_arg(struct web_ctx *ctx, const char *name, bool required,
-                const char **v_r, struct perr *err)
-{
-	json_t *v = json_object_get(body_of(ctx), name);
-
-	*v_r = NULL;
-	if (v == NULL && !required)
-		return 0;
-	if (!json_is_string(v) || json_string_length(v) == 0 ||
-	    strlen(json_string_value(v)) != json_string_length(v))
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"%s\" must be a non-empty string", name);
-	*v_r = json_string_value(v);
-	return 0;
-}
-
-static int
-json_uid_arg(struct web_ctx *ctx, uint32_t *uid_r, struct perr *err)
-{
-	json_t *v = json_object_get(body_of(ctx), "uid");
-	json_int_t u = json_integer_value(v);
-
-	if (!json_is_integer(v) || u <= 0 || u > (json_int_t)UINT32_MAX)
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"uid\" must be a message UID");
-	*uid_r = (uint32_t)u;
-	return 0;
-}
-
 static bool
 query_str(struct web_ctx *ctx, const char *name, const char **v_r)
 {
@@ -390,10 +352,10 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 	bool images;
 	json_t *res;
 
-	if (json_string_arg(ctx, "folder", true, &folder, err) != 0 ||
-	    json_uid_arg(ctx, &uid, err) != 0 ||
-	    json_string_arg(ctx, "part", false, &part, err) != 0 ||
-	    msg_load(ctx, folder, uid, part, &v, err) != 0)
+	folder = web_arg_str(ctx, "folder");
+	uid = web_arg_uid(ctx, "uid");
+	part = web_arg_str(ctx, "part");
+	if (msg_load(ctx, folder, uid, part, &v, err) != 0)
 		return -1;
 	images = sender_images_allowed(ctx, &v);
 	if (render_body(ctx->mail, &v, images,
@@ -427,17 +389,14 @@ web_api_message_headers(struct web_ctx *ctx, struct perr *err)
 {
 	struct mail_session *ms;
 	struct mail_header *v;
-	const char *folder, *part;
-	uint32_t uid = 0;
 	json_t *out;
 	size_t n, i;
 
-	if (json_string_arg(ctx, "folder", true, &folder, err) != 0 ||
-	    json_uid_arg(ctx, &uid, err) != 0 ||
-	    json_string_arg(ctx, "part", false, &part, err) != 0 ||
-	    web_mail(ctx, &ms, err) != 0 ||
-	    mail_message_headers(ms, folder, uid, part, MSG_MAX_HEADERS, &v, &n,
-	                         err) != 0)
+	if (web_mail(ctx, &ms, err) != 0 ||
+	    mail_message_headers(ms, web_arg_str(ctx, "folder"),
+	                         web_arg_uid(ctx, "uid"),
+	                         web_arg_str(ctx, "part"), MSG_MAX_HEADERS, &v,
+	                         &n, err) != 0)
 		return -1;
 	out = json_array();
 	for (i = 0; i < n; i++)

@@ -61,6 +61,8 @@ struct web_ctx {
 	struct imap_conn *imap;
 	/* The request's mail service session (web_mail()), if any. */
 	struct mail_session *mail;
+	/* The route's arguments, checked against its spec (args.c). */
+	struct web_args *args;
 };
 
 /* A handler returns 0, or -1 with *err set for web_render_error(). */
@@ -75,11 +77,62 @@ enum route_flag {
 	ROUTE_SESSION_OPTIONAL = 1 << 5, /* load a session if there is one */
 };
 
+/* args.c: the declarative argument spec of a JSON route. */
+enum web_arg_type {
+	WEB_ARG_STRING,  /* min > 0: non-empty; max > 0: bytes at most */
+	WEB_ARG_INT,     /* min..max */
+	WEB_ARG_BOOL,    /* true or false */
+	WEB_ARG_UID,     /* a message UID: 1..2^32-1 */
+	WEB_ARG_STRINGS, /* at most max_items strings, each as STRING */
+	WEB_ARG_UIDS,    /* at most max_items UIDs (more: 413) */
+	WEB_ARG_REF,     /* {"folder": non-empty string, "uid": UID} */
+	WEB_ARG_JSON,    /* any value, checked by the handler's own reader */
+};
+
+/* Which control characters a string may hold (NUL never). */
+enum web_arg_ctl {
+	WEB_CTL_TEXT = 0, /* bodies: any but NUL */
+	WEB_CTL_HEADER,   /* header-like: no CR or LF (header_injection) */
+	WEB_CTL_LINE,     /* names: no control character but tab */
+};
+
+struct web_arg {
+	const char *name; /* NULL ends a spec */
+	enum web_arg_type type;
+	bool required;
+	int64_t min, max; /* STRING: length; INT: range */
+	size_t max_items; /* STRINGS, UIDS */
+	enum web_arg_ctl ctl;
+};
+
+struct web_args;
+
+/*
+ * Check the JSON body against spec (absent and null members are "not
+ * given"; unknown members are ignored) and keep the values for the
+ * web_arg_*() readers. PERR_INPUT naming the argument and the reason.
+ */
+int web_args_check(struct web_ctx *ctx, const struct web_arg *spec,
+                   struct perr *err);
+/* The checked values; a name not in the route's spec is a bug. */
+bool web_arg_given(const struct web_ctx *ctx, const char *name);
+const char *web_arg_str(const struct web_ctx *ctx, const char *name);
+int64_t web_arg_int(const struct web_ctx *ctx, const char *name, int64_t dflt);
+uint32_t web_arg_uid(const struct web_ctx *ctx, const char *name);
+bool web_arg_bool(const struct web_ctx *ctx, const char *name);
+struct mail_strings web_arg_strings(const struct web_ctx *ctx,
+                                    const char *name);
+const uint32_t *web_arg_uids(const struct web_ctx *ctx, const char *name,
+                             size_t *n_r);
+struct mail_ref web_arg_ref(const struct web_ctx *ctx, const char *name);
+struct json_t *web_arg_json(const struct web_ctx *ctx, const char *name);
+
 struct web_route {
 	const char *method; /* "GET" also answers HEAD */
 	const char *path;   /* exact match */
 	web_handler_fn *handler;
 	unsigned flags;
+	const struct web_arg *args; /* JSON routes: the argument spec */
 };
 
 /* state.c */
