@@ -18,10 +18,11 @@ declare -A allowed=(
 	[sieve]="core config net"
 	[session]="core config store net imap"
 	[live]="core config store session net imap"
+	[mail]="core config store mime sanitize imap smtp"
 	[http]="core"
 	[admin]="core config store session net imap smtp sieve"
 	[plugin]="core"
-	[web]="core config store tmpl i18n net mime sanitize imap smtp sieve session http admin plugin"
+	[web]="core config store tmpl i18n net mime sanitize imap smtp mail sieve session http admin plugin"
 )
 
 status=0

@@ -226,11 +226,12 @@ web_api_logout(struct web_ctx *ctx, struct perr *err)
 {
 	struct store *st = web_store(ctx, err);
 	struct http_cookie_opts cookie_opts = {0};
+	struct mail_session *ms;
 
-	if (st == NULL)
+	if (st == NULL || web_mail(ctx, &ms, err) != 0)
 		return -1;
 	imap_pool_drop_session(ctx->app->imap_pool, ctx->session->id_hash);
-	web_uploads_sweep(ctx, ctx->session->id_hash);
+	mail_uploads_sweep(ms, ctx->session->id_hash);
 	if (session_destroy(st, ctx->session, ctx->req->arena, err) != 0)
 		return -1;
 	cookie_opts.secure = web_cookie_secure(ctx);

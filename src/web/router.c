@@ -17,99 +17,213 @@
 #define USER (ROUTE_API | ROUTE_SESSION)
 #define CHANGE (ROUTE_API | ROUTE_SESSION | ROUTE_CSRF)
 
+/*
+ * The argument specs of the JSON routes (args.c checks the body against
+ * them before the handler runs; docs/API.md lists the reasons). Names
+ * are path-like: no control character. Header-like values (subjects,
+ * addresses, identity names) refuse CR and LF; bodies take any but NUL.
+ */
+#define STR(n, req, lo, hi, c)                                                 \
+	{                                                                      \
+		n, WEB_ARG_STRING, req, lo, hi, 0, c                           \
+	}
+#define NAME(n, req) STR(n, req, 1, 0, WEB_CTL_TEXT)
+#define UID(n, req)                                                            \
+	{                                                                      \
+		n, WEB_ARG_UID, req, 0, 0, 0, WEB_CTL_TEXT                     \
+	}
+#define INT(n, lo, hi)                                                         \
+	{                                                                      \
+		n, WEB_ARG_INT, false, lo, hi, 0, WEB_CTL_TEXT                 \
+	}
+#define BOOL(n, req)                                                           \
+	{                                                                      \
+		n, WEB_ARG_BOOL, req, 0, 0, 0, WEB_CTL_TEXT                    \
+	}
+#define UIDS(n)                                                                \
+	{                                                                      \
+		n, WEB_ARG_UIDS, true, 0, 0, IMAP_UIDS_MAX, WEB_CTL_TEXT       \
+	}
+#define ADDRS(n)                                                               \
+	{                                                                      \
+		n, WEB_ARG_STRINGS, false, 0, 0, MAIL_MAX_RCPT, WEB_CTL_HEADER \
+	}
+#define REF(n)                                                                 \
+	{                                                                      \
+		n, WEB_ARG_REF, false, 0, 0, 0, WEB_CTL_TEXT                   \
+	}
+#define END                                                                    \
+	{                                                                      \
+		NULL, WEB_ARG_STRING, false, 0, 0, 0, WEB_CTL_TEXT             \
+	}
+
+static const struct web_arg args_path[] = {NAME("path", true), END};
+static const struct web_arg args_folder_rename[] = {NAME("path", true),
+                                                    NAME("newPath", true), END};
+static const struct web_arg args_folder_subscribe[] = {
+        NAME("path", true), BOOL("value", true), END};
+static const struct web_arg args_message_list[] = {
+        NAME("folder", true),
+        INT("offset", 0, UINT32_MAX),
+        INT("limit", 0, IMAP_LIST_MAX_LIMIT),
+        STR("sort", false, 0, 0, WEB_CTL_TEXT),
+        STR("search", false, 0, 0, WEB_CTL_TEXT),
+        BOOL("threads", false),
+        END};
+static const struct web_arg args_set_flag[] = {
+        NAME("folder", true), UIDS("uids"), BOOL("value", true), END};
+static const struct web_arg args_move[] = {NAME("folder", true),
+                                           NAME("to", true), UIDS("uids"), END};
+static const struct web_arg args_uids[] = {NAME("folder", true), UIDS("uids"),
+                                           END};
+static const struct web_arg args_message[] = {
+        NAME("folder", true), UID("uid", true), NAME("part", false), END};
+static const struct web_arg args_compose_from[] = {
+        STR("mode", true, 0, 32, WEB_CTL_TEXT),
+        STR("folder", true, 0, 4096, WEB_CTL_TEXT), UID("uid", true), END};
+static const struct web_arg args_compose[] = {
+        ADDRS("to"),
+        ADDRS("cc"),
+        ADDRS("bcc"),
+        STR("replyTo", false, 0, 1024, WEB_CTL_HEADER),
+        STR("subject", false, 0, MAIL_MAX_SUBJECT, WEB_CTL_HEADER),
+        STR("text", false, 0, MAIL_MAX_BODY, WEB_CTL_TEXT),
+        STR("html", false, 0, MAIL_MAX_BODY, WEB_CTL_TEXT),
+        REF("inReplyTo"),
+        REF("forwardOf"),
+        UID("draftUid", false),
+        STR("sendToken", false, 0, 128, WEB_CTL_LINE),
+        STR("identityId", false, 0, 32, WEB_CTL_LINE),
+        STR("from", false, 0, 1024, WEB_CTL_HEADER),
+        {"attachments", WEB_ARG_STRINGS, false, 0, 0, MAIL_MAX_ATT,
+         WEB_CTL_LINE},
+        END};
+static const struct web_arg args_upload_delete[] = {
+        STR("id", true, 0, 64, WEB_CTL_LINE), END};
+static const struct web_arg args_identity_save[] = {
+        STR("id", false, 0, 32, WEB_CTL_LINE),
+        STR("name", false, 0, 1024, WEB_CTL_HEADER),
+        STR("email", true, 0, 1024, WEB_CTL_HEADER),
+        STR("replyTo", false, 0, 1024, WEB_CTL_HEADER),
+        STR("signature", false, 0, 64 * 1024, WEB_CTL_TEXT),
+        STR("sentFolder", false, 0, 1024, WEB_CTL_HEADER),
+        BOOL("signatureHtml", false),
+        BOOL("signatureAbove", false),
+        BOOL("isDefault", false),
+        END};
+static const struct web_arg args_identity_delete[] = {
+        STR("id", true, 0, 32, WEB_CTL_LINE), END};
+static const struct web_arg args_suggest[] = {
+        STR("q", true, 0, 256, WEB_CTL_TEXT), INT("limit", 1, 50), END};
+
 static const struct web_route routes[] = {
-        {"GET", "/", web_page_index, ROUTE_SESSION_OPTIONAL},
-        {"GET", "/healthz", web_api_health, API},
-        {"POST", "/api/Lang", web_api_lang, API},
-        {"POST", "/api/Login", web_api_login, API},
-        {"POST", "/api/Logout", web_api_logout, CHANGE},
-        {"POST", "/api/Session", web_api_session, USER},
+        {"GET", "/", web_page_index, ROUTE_SESSION_OPTIONAL, NULL},
+        {"GET", "/healthz", web_api_health, API, NULL},
+        {"POST", "/api/Lang", web_api_lang, API, NULL},
+        {"POST", "/api/Login", web_api_login, API, NULL},
+        {"POST", "/api/Logout", web_api_logout, CHANGE, NULL},
+        {"POST", "/api/Session", web_api_session, USER, NULL},
         /*
          * Reads need the token too: a JSON POST from another site cannot
          * carry it, so no read can be triggered cross-site either.
          */
-        {"POST", "/api/Folders", web_api_folders, CHANGE},
-        {"POST", "/api/FolderCreate", web_api_folder_create, CHANGE},
-        {"POST", "/api/FolderRename", web_api_folder_rename, CHANGE},
-        {"POST", "/api/FolderDelete", web_api_folder_delete, CHANGE},
-        {"POST", "/api/FolderSubscribe", web_api_folder_subscribe, CHANGE},
-        {"POST", "/api/FolderEmpty", web_api_folder_empty, CHANGE},
-        {"POST", "/api/MessageList", web_api_message_list, CHANGE},
-        {"POST", "/api/MessageSetSeen", web_api_message_set_seen, CHANGE},
-        {"POST", "/api/MessageSetFlagged", web_api_message_set_flagged, CHANGE},
-        {"POST", "/api/MessageMove", web_api_message_move, CHANGE},
-        {"POST", "/api/MessageDelete", web_api_message_delete, CHANGE},
-        {"POST", "/api/Message", web_api_message, CHANGE},
-        {"POST", "/api/MessageHeaders", web_api_message_headers, CHANGE},
-        {"POST", "/api/ImagesAllow", web_api_images_allow, CHANGE},
-        {"POST", "/api/ImagesDisallow", web_api_images_disallow, CHANGE},
-        {"POST", "/api/ImagesAllowed", web_api_images_allowed, CHANGE},
-        {"POST", "/api/Settings", web_api_settings, CHANGE},
-        {"POST", "/api/SettingsSave", web_api_settings_save, CHANGE},
-        {"POST", "/api/Filters", web_api_filters, CHANGE},
-        {"POST", "/api/FiltersSave", web_api_filters_save, CHANGE},
-        {"POST", "/api/FiltersScripts", web_api_filters_scripts, CHANGE},
-        {"POST", "/api/FiltersScriptGet", web_api_filters_script_get, CHANGE},
-        {"POST", "/api/FiltersScriptSave", web_api_filters_script_save, CHANGE},
+        {"POST", "/api/Folders", web_api_folders, CHANGE, NULL},
+        {"POST", "/api/FolderCreate", web_api_folder_create, CHANGE, args_path},
+        {"POST", "/api/FolderRename", web_api_folder_rename, CHANGE,
+         args_folder_rename},
+        {"POST", "/api/FolderDelete", web_api_folder_delete, CHANGE, args_path},
+        {"POST", "/api/FolderSubscribe", web_api_folder_subscribe, CHANGE,
+         args_folder_subscribe},
+        {"POST", "/api/FolderEmpty", web_api_folder_empty, CHANGE, args_path},
+        {"POST", "/api/MessageList", web_api_message_list, CHANGE,
+         args_message_list},
+        {"POST", "/api/MessageSetSeen", web_api_message_set_seen, CHANGE,
+         args_set_flag},
+        {"POST", "/api/MessageSetFlagged", web_api_message_set_flagged, CHANGE,
+         args_set_flag},
+        {"POST", "/api/MessageMove", web_api_message_move, CHANGE, args_move},
+        {"POST", "/api/MessageDelete", web_api_message_delete, CHANGE,
+         args_uids},
+        {"POST", "/api/Message", web_api_message, CHANGE, args_message},
+        {"POST", "/api/MessageHeaders", web_api_message_headers, CHANGE,
+         args_message},
+        {"POST", "/api/ImagesAllow", web_api_images_allow, CHANGE, NULL},
+        {"POST", "/api/ImagesDisallow", web_api_images_disallow, CHANGE, NULL},
+        {"POST", "/api/ImagesAllowed", web_api_images_allowed, CHANGE, NULL},
+        {"POST", "/api/Settings", web_api_settings, CHANGE, NULL},
+        {"POST", "/api/SettingsSave", web_api_settings_save, CHANGE, NULL},
+        {"POST", "/api/Filters", web_api_filters, CHANGE, NULL},
+        {"POST", "/api/FiltersSave", web_api_filters_save, CHANGE, NULL},
+        {"POST", "/api/FiltersScripts", web_api_filters_scripts, CHANGE, NULL},
+        {"POST", "/api/FiltersScriptGet", web_api_filters_script_get, CHANGE,
+         NULL},
+        {"POST", "/api/FiltersScriptSave", web_api_filters_script_save, CHANGE,
+         NULL},
         {"POST", "/api/FiltersScriptActivate", web_api_filters_script_activate,
-         CHANGE},
+         CHANGE, NULL},
         {"POST", "/api/FiltersScriptDelete", web_api_filters_script_delete,
-         CHANGE},
+         CHANGE, NULL},
         {"POST", "/api/FiltersScriptRename", web_api_filters_script_rename,
-         CHANGE},
+         CHANGE, NULL},
         /* Compose and send (api_compose.c, api_send.c, api_compose_from.c). */
-        {"POST", "/api/Upload", web_api_upload, CHANGE},
-        {"POST", "/api/UploadDelete", web_api_upload_delete, CHANGE},
-        {"POST", "/api/ComposeFrom", web_api_compose_from, CHANGE},
-        {"POST", "/api/SaveDraft", web_api_save_draft, CHANGE},
-        {"POST", "/api/Send", web_api_send, CHANGE},
-        {"POST", "/api/Identities", web_api_identities, CHANGE},
-        {"POST", "/api/IdentitySave", web_api_identity_save, CHANGE},
-        {"POST", "/api/IdentityDelete", web_api_identity_delete, CHANGE},
-        {"POST", "/api/AddressSuggest", web_api_address_suggest, CHANGE},
+        {"POST", "/api/Upload", web_api_upload, CHANGE, NULL},
+        {"POST", "/api/UploadDelete", web_api_upload_delete, CHANGE,
+         args_upload_delete},
+        {"POST", "/api/ComposeFrom", web_api_compose_from, CHANGE,
+         args_compose_from},
+        {"POST", "/api/SaveDraft", web_api_save_draft, CHANGE, args_compose},
+        {"POST", "/api/Send", web_api_send, CHANGE, args_compose},
+        {"POST", "/api/Identities", web_api_identities, CHANGE, NULL},
+        {"POST", "/api/IdentitySave", web_api_identity_save, CHANGE,
+         args_identity_save},
+        {"POST", "/api/IdentityDelete", web_api_identity_delete, CHANGE,
+         args_identity_delete},
+        {"POST", "/api/AddressSuggest", web_api_address_suggest, CHANGE,
+         args_suggest},
         /* The address book (api_contacts.c). */
-        {"POST", "/api/Contacts", web_api_contacts, CHANGE},
-        {"POST", "/api/ContactSave", web_api_contact_save, CHANGE},
-        {"POST", "/api/ContactDelete", web_api_contact_delete, CHANGE},
-        {"POST", "/api/ContactsImport", web_api_contacts_import, CHANGE},
+        {"POST", "/api/Contacts", web_api_contacts, CHANGE, NULL},
+        {"POST", "/api/ContactSave", web_api_contact_save, CHANGE, NULL},
+        {"POST", "/api/ContactDelete", web_api_contact_delete, CHANGE, NULL},
+        {"POST", "/api/ContactsImport", web_api_contacts_import, CHANGE, NULL},
         /* GETs that change nothing; the session cookie is required. */
-        {"GET", "/message/body", web_message_body, ROUTE_SESSION},
-        {"GET", "/message/part", web_message_part, ROUTE_SESSION},
-        {"GET", "/message/raw", web_message_raw, ROUTE_SESSION},
-        {"GET", "/message/zip", web_message_zip, ROUTE_SESSION},
-        {"GET", "/contacts/export", web_contacts_export, ROUTE_SESSION},
+        {"GET", "/message/body", web_message_body, ROUTE_SESSION, NULL},
+        {"GET", "/message/part", web_message_part, ROUTE_SESSION, NULL},
+        {"GET", "/message/raw", web_message_raw, ROUTE_SESSION, NULL},
+        {"GET", "/message/zip", web_message_zip, ROUTE_SESSION, NULL},
+        {"GET", "/contacts/export", web_contacts_export, ROUTE_SESSION, NULL},
         /*
          * The admin panel (admin_*.c, docs/ADMIN.md). The sign-in checks the
          * key itself; without an admin session the rest answer 404.
          */
-        {"POST", "/admin/login", web_admin_login, 0},
-        {"POST", "/admin/logout", web_admin_logout, ROUTE_ADMIN | ROUTE_CSRF},
-        {"GET", "/admin/", web_admin_dashboard, ROUTE_ADMIN},
-        {"GET", "/admin/domains", web_admin_domains, ROUTE_ADMIN},
-        {"GET", "/admin/domain", web_admin_domain_edit, ROUTE_ADMIN},
+        {"POST", "/admin/login", web_admin_login, 0, NULL},
+        {"POST", "/admin/logout", web_admin_logout, ROUTE_ADMIN | ROUTE_CSRF,
+         NULL},
+        {"GET", "/admin/", web_admin_dashboard, ROUTE_ADMIN, NULL},
+        {"GET", "/admin/domains", web_admin_domains, ROUTE_ADMIN, NULL},
+        {"GET", "/admin/domain", web_admin_domain_edit, ROUTE_ADMIN, NULL},
         {"POST", "/admin/domain", web_admin_domain_save,
-         ROUTE_ADMIN | ROUTE_CSRF},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL},
         {"POST", "/admin/domain/delete", web_admin_domain_delete,
-         ROUTE_ADMIN | ROUTE_CSRF},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL},
         {"POST", "/admin/domain/toggle", web_admin_domain_toggle,
-         ROUTE_ADMIN | ROUTE_CSRF},
-        {"GET", "/admin/settings", web_admin_settings, ROUTE_ADMIN},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL},
+        {"GET", "/admin/settings", web_admin_settings, ROUTE_ADMIN, NULL},
         {"POST", "/admin/settings", web_admin_settings_save,
-         ROUTE_ADMIN | ROUTE_CSRF},
-        {"GET", "/admin/security", web_admin_security, ROUTE_ADMIN},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL},
+        {"GET", "/admin/security", web_admin_security, ROUTE_ADMIN, NULL},
         {"POST", "/admin/security/password", web_admin_security_password,
-         ROUTE_ADMIN | ROUTE_CSRF},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL},
         {"POST", "/admin/security/totp", web_admin_security_totp,
-         ROUTE_ADMIN | ROUTE_CSRF},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL},
         {"POST", "/admin/security/panel", web_admin_security_panel,
-         ROUTE_ADMIN | ROUTE_CSRF},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL},
         {"POST", "/admin/session/end", web_admin_session_end,
-         ROUTE_ADMIN | ROUTE_CSRF},
-        {"GET", "/admin/logs", web_admin_logs, ROUTE_ADMIN},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL},
+        {"GET", "/admin/logs", web_admin_logs, ROUTE_ADMIN, NULL},
         {"POST", "/admin/branding", web_admin_branding_save,
-         ROUTE_ADMIN | ROUTE_CSRF},
-        {"GET", "/branding/logo", web_branding_logo, 0},
-        {"GET", "/branding/favicon", web_branding_favicon, 0},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL},
+        {"GET", "/branding/logo", web_branding_logo, 0, NULL},
+        {"GET", "/branding/favicon", web_branding_favicon, 0, NULL},
 };
 
 /* Flags whose middleware exists. Anything else fails closed. */
@@ -261,6 +375,8 @@ web_dispatch(struct http_request *req, struct http_response *resp, void *app)
 	           web_csrf_check(&ctx, &err) != 0) {
 		goto fail;
 	}
+	if (route->args != NULL && web_args_check(&ctx, route->args, &err) != 0)
+		goto fail;
 	if (route->handler(&ctx, &err) != 0)
 		goto fail;
 	goto done;

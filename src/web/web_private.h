@@ -11,6 +11,7 @@
 #include "imap/imap.h"
 #include "session/session.h"
 #include "store/store.h"
+#include "mail/mail.h"
 #include "admin_web.h"
 
 /* What a reload replaces as one unit. */
@@ -58,6 +59,10 @@ struct web_ctx {
 	struct json_t *error_fields; /* owned; freed with the request */
 	/* The IMAP connection checked out for this request, if any. */
 	struct imap_conn *imap;
+	/* The request's mail service session (web_mail()), if any. */
+	struct mail_session *mail;
+	/* The route's arguments, checked against its spec (args.c). */
+	struct web_args *args;
 };
 
 /* A handler returns 0, or -1 with *err set for web_render_error(). */
@@ -72,11 +77,62 @@ enum route_flag {
 	ROUTE_SESSION_OPTIONAL = 1 << 5, /* load a session if there is one */
 };
 
+/* args.c: the declarative argument spec of a JSON route. */
+enum web_arg_type {
+	WEB_ARG_STRING,  /* min > 0: non-empty; max > 0: bytes at most */
+	WEB_ARG_INT,     /* min..max */
+	WEB_ARG_BOOL,    /* true or false */
+	WEB_ARG_UID,     /* a message UID: 1..2^32-1 */
+	WEB_ARG_STRINGS, /* at most max_items strings, each as STRING */
+	WEB_ARG_UIDS,    /* at most max_items UIDs (more: 413) */
+	WEB_ARG_REF,     /* {"folder": non-empty string, "uid": UID} */
+	WEB_ARG_JSON,    /* any value, checked by the handler's own reader */
+};
+
+/* Which control characters a string may hold (NUL never). */
+enum web_arg_ctl {
+	WEB_CTL_TEXT = 0, /* bodies: any but NUL */
+	WEB_CTL_HEADER,   /* header-like: no CR or LF (header_injection) */
+	WEB_CTL_LINE,     /* names: no control character but tab */
+};
+
+struct web_arg {
+	const char *name; /* NULL ends a spec */
+	enum web_arg_type type;
+	bool required;
+	int64_t min, max; /* STRING: length; INT: range */
+	size_t max_items; /* STRINGS, UIDS */
+	enum web_arg_ctl ctl;
+};
+
+struct web_args;
+
+/*
+ * Check the JSON body against spec (absent and null members are "not
+ * given"; unknown members are ignored) and keep the values for the
+ * web_arg_*() readers. PERR_INPUT naming the argument and the reason.
+ */
+int web_args_check(struct web_ctx *ctx, const struct web_arg *spec,
+                   struct perr *err);
+/* The checked values; a name not in the route's spec is a bug. */
+bool web_arg_given(const struct web_ctx *ctx, const char *name);
+const char *web_arg_str(const struct web_ctx *ctx, const char *name);
+int64_t web_arg_int(const struct web_ctx *ctx, const char *name, int64_t dflt);
+uint32_t web_arg_uid(const struct web_ctx *ctx, const char *name);
+bool web_arg_bool(const struct web_ctx *ctx, const char *name);
+struct mail_strings web_arg_strings(const struct web_ctx *ctx,
+                                    const char *name);
+const uint32_t *web_arg_uids(const struct web_ctx *ctx, const char *name,
+                             size_t *n_r);
+struct mail_ref web_arg_ref(const struct web_ctx *ctx, const char *name);
+struct json_t *web_arg_json(const struct web_ctx *ctx, const char *name);
+
 struct web_route {
 	const char *method; /* "GET" also answers HEAD */
 	const char *path;   /* exact match */
 	web_handler_fn *handler;
 	unsigned flags;
+	const struct web_arg *args; /* JSON routes: the argument spec */
 };
 
 /* state.c */
@@ -159,33 +215,6 @@ int web_message_part(struct web_ctx *ctx, struct perr *err);
 int web_message_raw(struct web_ctx *ctx, struct perr *err);
 int web_api_message_headers(struct web_ctx *ctx, struct perr *err);
 int web_message_zip(struct web_ctx *ctx, struct perr *err);
-/*
- * One message opened for reading (api_message.c), shared with compose
- * (reply, forward): structure, chosen body parts, the folder and UID.
- */
-struct web_msg_view {
-	struct imap_message m;
-	const struct imap_part *root;    /* whole message or attached one */
-	const struct imap_envelope *env; /* headers of root */
-	const struct imap_part *html, *plain; /* best of each kind */
-	const char *folder;
-	uint32_t uid;
-	struct arena *a;
-};
-/* Fetch the structure of folder/uid (part: an attached message or NULL). */
-int web_msg_load(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
-                 uint32_t uid, const char *part, struct web_msg_view *v,
-                 struct perr *err);
-/* One text part fetched and decoded to UTF-8 (format=flowed undone). */
-int web_msg_part_text(struct imap_conn *c, const struct web_msg_view *v,
-                      const struct imap_part *p, struct strv *text_r,
-                      struct perr *err);
-/* The attachment leaves (what the Message call lists), in order. */
-size_t web_msg_attachments(const struct web_msg_view *v,
-                           const struct imap_part ***parts_r);
-/* The clean file name Message shows for an attachment part. */
-const char *web_msg_attachment_name(const struct web_msg_view *v,
-                                    const struct imap_part *p);
 /* api_images.c: "always show images from this sender" (docs/API.md). */
 int web_api_images_allow(struct web_ctx *ctx, struct perr *err);
 int web_api_images_disallow(struct web_ctx *ctx, struct perr *err);
@@ -240,21 +269,6 @@ int web_api_contact_save(struct web_ctx *ctx, struct perr *err);
 int web_api_contact_delete(struct web_ctx *ctx, struct perr *err);
 int web_api_contacts_import(struct web_ctx *ctx, struct perr *err);
 int web_contacts_export(struct web_ctx *ctx, struct perr *err);
-/* Headers of a saved draft: "<uid> <base64 folder>" of its original. */
-#define WEB_DRAFT_REPLY_HEADER "X-Petrel-Draft-Reply"
-#define WEB_DRAFT_FORWARD_HEADER "X-Petrel-Draft-Forward"
-/* ... and "<base64>" of a recipient typed that is no address yet. */
-#define WEB_DRAFT_PENDING_TO "X-Petrel-Draft-To"
-#define WEB_DRAFT_PENDING_CC "X-Petrel-Draft-Cc"
-#define WEB_DRAFT_PENDING_BCC "X-Petrel-Draft-Bcc"
-/* A stored identity, or the synthesized login one (id "default"). */
-struct web_identity {
-	const char *id;
-	struct store_identity s;
-};
-/* The user's identities (at least one; exactly one is_default). */
-int web_compose_identities(struct web_ctx *ctx, struct web_identity **v_r,
-                           size_t *n_r, struct perr *err);
 /* The JSON body object, or NULL. */
 struct json_t *web_json_body(struct web_ctx *ctx);
 /*
@@ -270,17 +284,12 @@ const struct http_upload *web_upload_field(struct web_ctx *ctx,
                                            struct perr *err);
 /* 413 "too_large" naming the per-file or the total limit. */
 int web_upload_too_large(struct web_ctx *ctx, bool total, struct perr *err);
-/*
- * Keep bytes (data, or the file src_path) as one of the session's
- * uploads; *json_r gets {"id","name","type","size"}.
- */
-int web_upload_store(struct web_ctx *ctx, const char *name, const char *type,
-                     struct strv data, const char *src_path, uint64_t size,
-                     struct json_t **json_r, struct perr *err);
-/* munmap(p, n) when a resets; -1 (unmapped now) when a is full. */
-int web_defer_munmap(struct arena *a, void *p, size_t n);
-/* Remove the session's uploads (logout) and any left by ended sessions. */
-void web_uploads_sweep(struct web_ctx *ctx, const char *session_hash);
+/* web_mail.c: the request's mail service session (src/mail). */
+int web_mail(struct web_ctx *ctx, struct mail_session **s_r, struct perr *err);
+/* Name what the service said in ctx->mail->why (API code); returns -1. */
+int web_mail_fail(struct web_ctx *ctx, struct perr *err);
+/* {"id","name","type","size"} of an upload. */
+struct json_t *web_upload_json(const struct mail_upload *u);
 int web_page_index(struct web_ctx *ctx, struct perr *err);
 int web_api_lang(struct web_ctx *ctx, struct perr *err);
 int web_api_health(struct web_ctx *ctx, struct perr *err);
