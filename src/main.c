@@ -70,6 +70,32 @@ default_share_dir(void)
 	return PETREL_SOURCE_DIR;
 }
 
+/*
+ * $PETREL_PLUGINS, else the plugins built beside a petrel run from its
+ * build tree, else the installed plugins directory.
+ */
+static const char *
+default_plugin_dir(void)
+{
+	const char *env = getenv("PETREL_PLUGINS");
+	char exe[4096], *slash;
+	ssize_t n;
+
+	if (env != NULL && env[0] != '\0')
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			if (strcmp(exe, PETREL_BUILD_BIN_DIR) == 0)
+				return PETREL_BUILD_PLUGIN_DIR;
+		}
+	}
+	return PETREL_INSTALL_PLUGIN_DIR;
+}
+
 static const char *
 default_data_dir(void)
 {
@@ -145,6 +171,7 @@ cmd_serve(int argc, char **argv)
 	app_opts.data_dir = default_data_dir();
 	app_opts.share_dir = default_share_dir();
 	app_opts.static_url = "/static";
+	app_opts.plugin_dir = default_plugin_dir();
 	while ((c = getopt_long(argc, argv, "l:t:d:s:u:e:h", opts, NULL)) !=
 	       -1) {
 		switch (c) {
@@ -369,6 +396,7 @@ cmd_cgi(void)
 	app_opts.data_dir = default_data_dir();
 	app_opts.share_dir = default_share_dir();
 	app_opts.static_url = "/static";
+	app_opts.plugin_dir = default_plugin_dir();
 	(void)log_open(NULL, true, false, LOG_LVL_WARN, &err);
 	if (web_app_create(&app_opts, &app, a, &err) != 0) {
 		log_error("cannot start: %s", err.msg);

@@ -261,7 +261,7 @@ struct config {
 	} labs;
 	struct {
 		bool enable;      /* Off */
-		const char *list; /* comma separated names */
+		const char *enabled_list; /* comma separated names */
 	} plugins;
 	struct {
 		unsigned max_request_body; /* MB, 30 */

@@ -345,6 +345,12 @@ struct mail_compose {
 	uint32_t draft_uid;     /* 0: none */
 	const char *send_token; /* Send only */
 	int64_t date;           /* 0: now */
+	/*
+	 * Send only: header lines "Name: value" to add as they are (from
+	 * the plugins' send_before hooks); checked like every other field.
+	 */
+	const char *const *extra_headers;
+	size_t n_extra_headers;
 };
 
 /* A message built from a compose form, ready to send or save. */

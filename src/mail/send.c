@@ -370,6 +370,10 @@ mail_compose_prepare(struct mail_session *s, const struct mail_compose *in,
 	thread_headers(s, o);
 	if (!sending && draft_refs(s, o, err) != 0)
 		return -1;
+	if (sending) {
+		o->m.extra_headers = in->extra_headers;
+		o->m.n_extra_headers = in->n_extra_headers;
+	}
 	if (mime_build(&o->m, message_max(s), s->a, &o->built, err) != 0)
 		return -1;
 	*out_r = o;

@@ -164,6 +164,8 @@ web_api_login(struct web_ctx *ctx, struct perr *err)
 		return perr_set(err, ctx->req->arena, PERR_AUTH,
 		                "sign-in for this domain is not allowed");
 	}
+	if (web_plugins_login_before(ctx, email.p, err) != 0)
+		return -1;
 	imap_user = dom->imap_short_login ? strv_dup(ctx->req->arena, user)
 	                                  : email.p;
 	pw = strv_dup(ctx->req->arena, password);
@@ -217,6 +219,7 @@ web_api_login(struct web_ctx *ctx, struct perr *err)
 	if (web_settings_login_lang(ctx, email.p, err) != 0)
 		return -1;
 	log_info("login: ip=%s user=%s", ctx->req->remote_addr, email.p);
+	web_plugins_login_after(ctx, email.p);
 	return web_reply_json(
 	        ctx, json_pack("{ssss}", "csrf", csrf, "email", email.p), err);
 }

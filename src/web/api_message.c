@@ -338,6 +338,8 @@ message_json(struct web_ctx *ctx, const struct mail_view *v,
 	                                 strchr(body_url(v, NULL, false), '?') +
 	                                         1)));
 	json_object_set_new(res, "calendar", calendar_json(ctx->mail, v));
+	/* Lines the plugins add above the message (plain text). */
+	json_object_set_new(res, "notices", web_plugins_notices(ctx, v));
 	return res;
 }
 

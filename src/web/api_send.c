@@ -87,8 +87,14 @@ web_api_send(struct web_ctx *ctx, struct perr *err)
 	json_error_t jerr;
 	json_t *res;
 
-	if (read_compose(ctx, true, &c, err) != 0 ||
-	    web_mail(ctx, &ms, err) != 0 ||
+	if (read_compose(ctx, true, &c, err) != 0) {
+		web_compose_fail_code(ctx, err);
+		return -1;
+	}
+	/* The plugins may add headers or refuse (403: nothing is sent). */
+	if (web_plugins_send_headers(ctx, &c, err) != 0)
+		return -1;
+	if (web_mail(ctx, &ms, err) != 0 ||
 	    mail_compose_prepare(ms, &c, true, &o, err) != 0) {
 		web_compose_fail_code(ctx, err);
 		return -1;

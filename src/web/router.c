@@ -180,6 +180,14 @@ static const struct web_route routes[] = {
          args_identity_delete},
         {"POST", "/api/AddressSuggest", web_api_address_suggest, CHANGE,
          args_suggest},
+        /*
+         * Plugins (api_plugin.c): the user's settings sections, and
+         * /api/plugin/<name>/<Action> with the session and the token
+         * checked here, never by the plugin.
+         */
+        {"POST", "/api/PluginSettings", web_api_plugin_settings, CHANGE, NULL},
+        {"POST", "/api/plugin/", web_api_plugin_action, CHANGE | ROUTE_PREFIX,
+         NULL},
         /* The address book (api_contacts.c). */
         {"POST", "/api/Contacts", web_api_contacts, CHANGE, NULL},
         {"POST", "/api/ContactSave", web_api_contact_save, CHANGE, NULL},
@@ -229,7 +237,7 @@ static const struct web_route routes[] = {
 /* Flags whose middleware exists. Anything else fails closed. */
 #define ROUTE_FLAGS_AVAILABLE                                                  \
 	(ROUTE_API | ROUTE_SESSION | ROUTE_SESSION_OPTIONAL | ROUTE_CSRF |     \
-	 ROUTE_ADMIN)
+	 ROUTE_ADMIN | ROUTE_PREFIX)
 
 static bool
 method_matches(const char *route_method, const char *method)
@@ -253,7 +261,10 @@ route_find(const struct http_request *req, bool *path_known_r,
 
 	*path_known_r = false;
 	for (i = 0; i < PT_NELEM(routes); i++) {
-		if (!strv_eq_cstr(req->path, routes[i].path))
+		if (routes[i].flags & ROUTE_PREFIX
+		            ? !strv_starts_with(req->path,
+		                                strv_from_cstr(routes[i].path))
+		            : !strv_eq_cstr(req->path, routes[i].path))
 			continue;
 		if (method_matches(routes[i].method, req->method))
 			return &routes[i];

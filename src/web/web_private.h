@@ -12,6 +12,7 @@
 #include "session/session.h"
 #include "store/store.h"
 #include "mail/mail.h"
+#include "plugin/plugin.h"
 #include "admin_web.h"
 
 /* What a reload replaces as one unit. */
@@ -23,10 +24,12 @@ struct web_state {
 	struct arena *arena;           /* the catalog dictionaries */
 	struct tmpl_dict **lang_dicts; /* parallel to i18n_languages() */
 	size_t n_langs;
+	/* [plugins] enable + enabled_list, loaded from app->plugin_dir. */
+	struct plugin_set *plugins;
 };
 
 struct web_app {
-	char *data_dir, *share_dir, *static_url;
+	char *data_dir, *share_dir, *static_url, *plugin_dir;
 	pthread_mutex_t lock;
 	struct web_state *state;
 	char asset_version[16];
@@ -75,6 +78,7 @@ enum route_flag {
 	ROUTE_RATELIMIT = 1 << 3,        /* counts against the login limiter */
 	ROUTE_API = 1 << 4,              /* JSON API: errors as JSON */
 	ROUTE_SESSION_OPTIONAL = 1 << 5, /* load a session if there is one */
+	ROUTE_PREFIX = 1 << 6, /* path is a prefix (ends in '/'), not exact */
 };
 
 /* args.c: the declarative argument spec of a JSON route. */
@@ -129,7 +133,7 @@ struct json_t *web_arg_json(const struct web_ctx *ctx, const char *name);
 
 struct web_route {
 	const char *method; /* "GET" also answers HEAD */
-	const char *path;   /* exact match */
+	const char *path;   /* exact match, or a prefix with ROUTE_PREFIX */
 	web_handler_fn *handler;
 	unsigned flags;
 	const struct web_arg *args; /* JSON routes: the argument spec */
@@ -290,6 +294,21 @@ int web_mail(struct web_ctx *ctx, struct mail_session **s_r, struct perr *err);
 int web_mail_fail(struct web_ctx *ctx, struct perr *err);
 /* {"id","name","type","size"} of an upload. */
 struct json_t *web_upload_json(const struct mail_upload *u);
+/*
+ * api_plugin.c: the plugins at the web layer's seams. A refusal returns
+ * -1 with a 403 whose message is the plugin's.
+ */
+int web_plugins_login_before(struct web_ctx *ctx, const char *email,
+                             struct perr *err);
+void web_plugins_login_after(struct web_ctx *ctx, const char *email);
+/* Run send_before; its headers go into c->extra_headers. */
+int web_plugins_send_headers(struct web_ctx *ctx, struct mail_compose *c,
+                             struct perr *err);
+/* The message_view notices as a JSON array (never NULL). */
+struct json_t *web_plugins_notices(struct web_ctx *ctx,
+                                   const struct mail_view *v);
+int web_api_plugin_action(struct web_ctx *ctx, struct perr *err);
+int web_api_plugin_settings(struct web_ctx *ctx, struct perr *err);
 int web_page_index(struct web_ctx *ctx, struct perr *err);
 int web_api_lang(struct web_ctx *ctx, struct perr *err);
 int web_api_health(struct web_ctx *ctx, struct perr *err);
