@@ -78,6 +78,17 @@ int plugin_option_check(const struct petrel_option *opt, struct strv value,
                         struct arena *a, const char **canon_r,
                         struct perr *err) PT_WARN_UNUSED;
 
+/*
+ * Store the options of plugin i (a loaded one) in
+ * configs_dir/plugin-<name>.json as {"plugin": {...}}: values[k] is the
+ * canonical text plugin_option_check gave for option k, or NULL to keep
+ * the value in effect. Written atomically (temp file, fsync, rename,
+ * mode 0600: SECRET options live there). Takes effect at the next load.
+ */
+int plugin_options_write(const struct plugin_set *set, size_t i,
+                         const char *configs_dir, const char *const *values,
+                         struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
 /* ---- calling hooks ---------------------------------------------------- */
 
 /* What a hook call may know of its request. */
