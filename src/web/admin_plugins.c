@@ -248,7 +248,10 @@ web_admin_plugin_options(struct web_ctx *ctx, struct perr *err)
 		        field != NULL && http_request_form(ctx->req, field, &v);
 		struct perr e = {0};
 
-		/* An unticked checkbox is not sent: false. */
+		/* An unticked checkbox is not sent: false. Any other
+		 * field not sent keeps its value. */
+		if (!given && opt->type != PETREL_OPTION_BOOL)
+			continue;
 		if (opt->type == PETREL_OPTION_BOOL)
 			v = given ? STRV_LIT("true") : STRV_LIT("false");
 		else if (opt->type != PETREL_OPTION_SECRET)
