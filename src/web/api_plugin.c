@@ -28,8 +28,10 @@ translate(void *c, const char *key)
 
 /*
  * The user's mail password changed (change-password): seal the new one
- * under the same cookie key, so this session keeps working, and drop the
- * pooled IMAP connection that logged in with the old one.
+ * under the same cookie key, so this session keeps working. The pooled
+ * IMAP connection stays: it is logged in already, while a new login
+ * right now could still meet the old password in the server's cache
+ * (Dovecot re-reads a passwd-file at most once a second).
  */
 static int
 password_changed(void *c, const char *new_password, struct perr *err)
@@ -42,7 +44,6 @@ password_changed(void *c, const char *new_password, struct perr *err)
 	if (session_reseal(st, ctx->session, strv_from_cstr(new_password),
 	                   ctx->req->arena, err) != 0)
 		return -1;
-	imap_pool_drop_session(ctx->app->imap_pool, ctx->session->id_hash);
 	log_info("password changed: user=%s", ctx->session->user);
 	return 0;
 }
