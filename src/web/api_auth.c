@@ -70,15 +70,15 @@ count_failure(struct web_ctx *ctx, struct store *st, const char *ip_key,
 		log_error("cannot count a failed sign-in: %s", e.msg);
 }
 
+/* A string argument of Login as a view; false when not given. */
 static bool
-json_field(json_t *body, const char *name, struct strv *v_r)
+login_field(struct web_ctx *ctx, const char *name, struct strv *v_r)
 {
-	json_t *v = json_object_get(body, name);
+	const char *v = web_arg_str(ctx, name);
 
-	if (!json_is_string(v))
+	if (v == NULL)
 		return false;
-	v_r->p = json_string_value(v);
-	v_r->len = json_string_length(v);
+	*v_r = strv_from_cstr(v);
 	return true;
 }
 
@@ -102,7 +102,6 @@ check_imap_login(struct web_ctx *ctx, const struct config_domain *dom,
 int
 web_api_login(struct web_ctx *ctx, struct perr *err)
 {
-	json_t *body = http_request_json(ctx->req);
 	struct strv login, password, user, domain, email;
 	const struct config_domain *dom;
 	struct session_opts opts;
@@ -114,8 +113,8 @@ web_api_login(struct web_ctx *ctx, struct perr *err)
 	char *cookie, *csrf, *pw;
 	bool remember;
 
-	if (!json_field(body, "email", &login) ||
-	    !json_field(body, "password", &password)) {
+	if (!login_field(ctx, "email", &login) ||
+	    !login_field(ctx, "password", &password)) {
 		ctx->error_key = "L_LOGIN_EMPTY";
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
 		                "expected {\"email\", \"password\"}");
@@ -133,7 +132,8 @@ web_api_login(struct web_ctx *ctx, struct perr *err)
 		return perr_set(err, ctx->req->arena, PERR_AUTH,
 		                "unusable email or password");
 	}
-	remember = json_is_true(json_object_get(body, "remember"));
+	/* Anything but true is "no", as it always was. */
+	remember = json_is_true(web_arg_json(ctx, "remember"));
 	if (config_login_split(ctx->config, login, ctx->req->arena, &user,
 	                       &domain, &email, err) != 0) {
 		ctx->error_key = "L_LOGIN_WRONG";
