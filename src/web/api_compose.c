@@ -22,42 +22,6 @@
 
 /* ---- request helpers ----------------------------------------------------- */
 
-json_t *
-web_json_body(struct web_ctx *ctx)
-{
-	json_t *b = http_request_json(ctx->req);
-
-	return json_is_object(b) ? b : NULL;
-}
-
-int
-web_json_str(struct web_ctx *ctx, const char *name, bool required, size_t max,
-             const char **v_r, struct perr *err)
-{
-	json_t *v = json_object_get(web_json_body(ctx), name);
-
-	*v_r = NULL;
-	if (v == NULL || json_is_null(v)) {
-		if (!required)
-			return 0;
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"%s\" is required", name);
-	}
-	if (!json_is_string(v))
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"%s\" must be a string", name);
-	if (strlen(json_string_value(v)) != json_string_length(v)) {
-		ctx->error_code = "header_injection";
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"%s\" holds a NUL character", name);
-	}
-	if (json_string_length(v) > max)
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"%s\" is longer than %zu bytes", name, max);
-	*v_r = json_string_value(v);
-	return 0;
-}
-
 void
 web_compose_fail_code(struct web_ctx *ctx, const struct perr *err)
 {

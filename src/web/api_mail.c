@@ -139,6 +139,30 @@ web_api_folder_empty(struct web_ctx *ctx, struct perr *err)
 	return web_reply_json(ctx, json_object(), err);
 }
 
+/* One row of MessageList (docs/API.md). */
+static json_t *
+row_json(const struct imap_msg_row *r)
+{
+	json_t *to = json_array();
+	size_t k;
+
+	for (k = 0; k < r->n_to; k++)
+		json_array_append_new(to, address_json(&r->to[k]));
+	return json_pack(
+	        "{sIsssososssIsbsbsbsbsbsIsbsssisI}", "uid", (json_int_t)r->uid,
+	        "subject", r->subject, "from", address_json(&r->from), "to", to,
+	        "messageId", r->message_id != NULL ? r->message_id : "", "date",
+	        (json_int_t)r->date, "seen", (r->flags & IMAP_MSG_SEEN) != 0,
+	        "flagged", (r->flags & IMAP_MSG_FLAGGED) != 0, "answered",
+	        (r->flags & IMAP_MSG_ANSWERED) != 0, "forwarded",
+	        (r->flags & IMAP_MSG_FORWARDED) != 0, "draft",
+	        (r->flags & IMAP_MSG_DRAFT) != 0, "size", (json_int_t)r->size,
+	        "hasAttachments", r->has_attachments, "preview",
+	        r->preview != NULL ? r->preview : "", "threadDepth",
+	        (int)r->depth, "threadSize",
+	        (json_int_t)(r->thread_size > 0 ? r->thread_size : 1));
+}
+
 int
 web_api_message_list(struct web_ctx *ctx, struct perr *err)
 {
@@ -167,34 +191,8 @@ web_api_message_list(struct web_ctx *ctx, struct perr *err)
 	    imap_list_messages(c, folder, &q, ctx->req->arena, &page, err) != 0)
 		return -1;
 	rows = json_array();
-	for (i = 0; i < page.n; i++) {
-		const struct imap_msg_row *r = &page.rows[i];
-		json_t *to = json_array();
-
-		for (size_t k = 0; k < r->n_to; k++)
-			json_array_append_new(to, address_json(&r->to[k]));
-		json_array_append_new(
-		        rows,
-		        json_pack(
-		                "{sIsssososssIsbsbsbsbsbsIsbsssisI}", "uid",
-		                (json_int_t)r->uid, "subject", r->subject,
-		                "from", address_json(&r->from), "to", to,
-		                "messageId",
-		                r->message_id != NULL ? r->message_id : "",
-		                "date", (json_int_t)r->date, "seen",
-		                (r->flags & IMAP_MSG_SEEN) != 0, "flagged",
-		                (r->flags & IMAP_MSG_FLAGGED) != 0, "answered",
-		                (r->flags & IMAP_MSG_ANSWERED) != 0,
-		                "forwarded",
-		                (r->flags & IMAP_MSG_FORWARDED) != 0, "draft",
-		                (r->flags & IMAP_MSG_DRAFT) != 0, "size",
-		                (json_int_t)r->size, "hasAttachments",
-		                r->has_attachments, "preview",
-		                r->preview != NULL ? r->preview : "",
-		                "threadDepth", (int)r->depth, "threadSize",
-		                (json_int_t)(r->thread_size > 0 ? r->thread_size
-		                                                : 1)));
-	}
+	for (i = 0; i < page.n; i++)
+		json_array_append_new(rows, row_json(&page.rows[i]));
 	return web_reply_json(
 	        ctx,
 	        json_pack("{sIsIsIsIsbso}", "total", (json_int_t)page.total,

@@ -8,7 +8,8 @@
  * CR or LF in a header-like value (WEB_CTL_HEADER): header_injection, as
  * the compose calls always answered. The error object names the argument
  * and the rule broken ("argument", "reason": missing_argument, bad_type,
- * too_long, empty, out_of_range, too_many, control_character).
+ * too_long, empty, out_of_range, too_many, control_character,
+ * unknown_argument).
  */
 #include <string.h>
 
@@ -19,12 +20,15 @@
 
 struct web_arg_value {
 	bool present;
+	bool null;                /* given as null */
 	const char *s;            /* WEB_ARG_STRING */
 	int64_t i;                /* WEB_ARG_INT, WEB_ARG_UID */
 	bool b;                   /* WEB_ARG_BOOL */
 	struct mail_strings strs; /* WEB_ARG_STRINGS */
 	uint32_t *uids;           /* WEB_ARG_UIDS */
 	size_t n_uids;
+	int64_t *ids; /* WEB_ARG_IDS */
+	size_t n_ids;
 	struct mail_ref ref; /* WEB_ARG_REF */
 	struct json_t *json; /* WEB_ARG_JSON: borrowed from the body */
 };
@@ -60,8 +64,12 @@ violation(struct web_ctx *ctx, const struct web_arg *a, const char *reason,
 	                                   : reason));
 	if (strcmp(reason, "header_injection") == 0)
 		ctx->error_key = "L_ERROR_HEADER_INJECTION";
-	return perr_set(err, ctx->req->arena, PERR_INPUT, "%s",
-	                msg != NULL ? msg : reason);
+	return perr_set(err, ctx->req->arena,
+	                a->bad_kind != PERR_OK &&
+	                                strcmp(reason, "missing_argument") != 0
+	                        ? a->bad_kind
+	                        : PERR_INPUT,
+	                "%s", msg != NULL ? msg : reason);
 }
 
 /* The control-character policy of a string value. */
@@ -208,6 +216,37 @@ check_uids(struct web_ctx *ctx, const struct web_arg *a, json_t *j,
 }
 
 static int
+check_ids(struct web_ctx *ctx, const struct web_arg *a, json_t *j,
+          struct web_arg_value *v, struct perr *err)
+{
+	json_t *it;
+	size_t i;
+
+	if (!json_is_array(j))
+		return violation(ctx, a, "bad_type", err,
+		                 "\"%s\" must be an array of ids", a->name);
+	if (json_array_size(j) == 0 || json_array_size(j) > a->max_items)
+		return violation(ctx, a, "too_many", err,
+		                 "\"%s\" must be an array of 1 to %zu ids",
+		                 a->name, a->max_items);
+	v->ids = arena_new_array(ctx->req->arena, int64_t, json_array_size(j));
+	if (v->ids == NULL)
+		return perr_set(err, ctx->req->arena, PERR_LIMIT,
+		                "out of request memory");
+	json_array_foreach(j, i, it)
+	{
+		if (!json_is_integer(it) || json_integer_value(it) < a->min ||
+		    json_integer_value(it) > a->max)
+			return violation(ctx, a, "out_of_range", err,
+			                 "\"%s\" must hold ids from %lld",
+			                 a->name, (long long)a->min);
+		v->ids[i] = json_integer_value(it);
+	}
+	v->n_ids = json_array_size(j);
+	return 0;
+}
+
+static int
 check_ref(struct web_ctx *ctx, const struct web_arg *a, json_t *j,
           struct mail_ref *r, struct perr *err)
 {
@@ -256,6 +295,8 @@ check_one(struct web_ctx *ctx, const struct web_arg *a, json_t *j,
 		return check_strings(ctx, a, j, &v->strs, err);
 	case WEB_ARG_UIDS:
 		return check_uids(ctx, a, j, v, err);
+	case WEB_ARG_IDS:
+		return check_ids(ctx, a, j, v, err);
 	case WEB_ARG_REF:
 		return check_ref(ctx, a, j, &v->ref, err);
 	case WEB_ARG_JSON:
@@ -263,6 +304,34 @@ check_one(struct web_ctx *ctx, const struct web_arg *a, json_t *j,
 		return 0;
 	}
 	return perr_set(err, ctx->req->arena, PERR_INTERNAL, "bad arg spec");
+}
+
+/* The body rule of the spec's terminator. */
+static int
+body_check(struct web_ctx *ctx, const struct web_arg *spec, size_t n,
+           json_t *body, struct perr *err)
+{
+	struct web_arg whole = {.name = "(body)"};
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (body == NULL)
+		return violation(ctx, &whole, "bad_type", err,
+		                 "expected a JSON object");
+	if (spec[n].body != WEB_BODY_EXACT)
+		return 0;
+	json_object_foreach(body, key, v)
+	{
+		for (i = 0; i < n && strcmp(spec[i].name, key) != 0; i++)
+			;
+		if (i == n) {
+			whole.name = key;
+			return violation(ctx, &whole, "unknown_argument", err,
+			                 "unknown argument \"%s\"", key);
+		}
+	}
+	return 0;
 }
 
 int
@@ -285,8 +354,12 @@ web_args_check(struct web_ctx *ctx, const struct web_arg *spec,
 	ctx->args = args;
 	if (!json_is_object(body))
 		body = NULL;
+	if (spec[n].body != WEB_BODY_ANY &&
+	    body_check(ctx, spec, n, body, err) != 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		j = json_object_get(body, spec[i].name);
+		args->v[i].null = j != NULL && json_is_null(j);
 		/* null is "not given", as every call always took it. */
 		if (j == NULL || json_is_null(j)) {
 			if (spec[i].required)
@@ -325,6 +398,17 @@ web_arg_given(const struct web_ctx *ctx, const char *name)
 	for (i = 0; ctx->args != NULL && i < ctx->args->n; i++)
 		if (strcmp(ctx->args->spec[i].name, name) == 0)
 			return ctx->args->v[i].present;
+	return false;
+}
+
+bool
+web_arg_null(const struct web_ctx *ctx, const char *name)
+{
+	size_t i;
+
+	for (i = 0; ctx->args != NULL && i < ctx->args->n; i++)
+		if (strcmp(ctx->args->spec[i].name, name) == 0)
+			return ctx->args->v[i].null;
 	return false;
 }
 
@@ -385,6 +469,15 @@ web_arg_ref(const struct web_ctx *ctx, const char *name)
 	struct mail_ref none = {NULL, 0};
 
 	return v->present ? v->ref : none;
+}
+
+const int64_t *
+web_arg_ids(const struct web_ctx *ctx, const char *name, size_t *n_r)
+{
+	const struct web_arg_value *v = value(ctx, name, WEB_ARG_IDS);
+
+	*n_r = v->present ? v->n_ids : 0;
+	return v->ids;
 }
 
 struct json_t *

@@ -89,6 +89,7 @@ enum web_arg_type {
 	WEB_ARG_UID,     /* a message UID: 1..2^32-1 */
 	WEB_ARG_STRINGS, /* at most max_items strings, each as STRING */
 	WEB_ARG_UIDS,    /* at most max_items UIDs (more: 413) */
+	WEB_ARG_IDS,     /* 1 to max_items integers from min to max */
 	WEB_ARG_REF,     /* {"folder": non-empty string, "uid": UID} */
 	WEB_ARG_JSON,    /* any value, checked by the handler's own reader */
 };
@@ -100,13 +101,24 @@ enum web_arg_ctl {
 	WEB_CTL_LINE,     /* names: no control character but tab */
 };
 
+enum web_body_rule {
+	WEB_BODY_ANY = 0, /* no object: every argument is absent */
+	WEB_BODY_OBJECT,  /* a JSON object */
+	WEB_BODY_EXACT,   /* an object of none but the named members */
+};
+
 struct web_arg {
 	const char *name; /* NULL ends a spec */
 	enum web_arg_type type;
 	bool required;
-	int64_t min, max; /* STRING: length; INT: range */
-	size_t max_items; /* STRINGS, UIDS */
+	int64_t min, max; /* STRING: length; INT, IDS: range */
+	size_t max_items; /* STRINGS, UIDS, IDS */
 	enum web_arg_ctl ctl;
+	/* A bad value answers this kind (0: PERR_INPUT), e.g. an id that
+	 * cannot be one is PERR_NOTFOUND like an id that is not there. */
+	enum perr_kind bad_kind;
+	/* In the terminator: what the body must be besides its members. */
+	enum web_body_rule body;
 };
 
 struct web_args;
@@ -120,6 +132,8 @@ int web_args_check(struct web_ctx *ctx, const struct web_arg *spec,
                    struct perr *err);
 /* The checked values; a name not in the route's spec is a bug. */
 bool web_arg_given(const struct web_ctx *ctx, const char *name);
+/* Whether the member was there with the value null ("reset"). */
+bool web_arg_null(const struct web_ctx *ctx, const char *name);
 const char *web_arg_str(const struct web_ctx *ctx, const char *name);
 int64_t web_arg_int(const struct web_ctx *ctx, const char *name, int64_t dflt);
 uint32_t web_arg_uid(const struct web_ctx *ctx, const char *name);
@@ -129,6 +143,8 @@ struct mail_strings web_arg_strings(const struct web_ctx *ctx,
 const uint32_t *web_arg_uids(const struct web_ctx *ctx, const char *name,
                              size_t *n_r);
 struct mail_ref web_arg_ref(const struct web_ctx *ctx, const char *name);
+const int64_t *web_arg_ids(const struct web_ctx *ctx, const char *name,
+                           size_t *n_r);
 struct json_t *web_arg_json(const struct web_ctx *ctx, const char *name);
 
 struct web_route {
@@ -137,6 +153,9 @@ struct web_route {
 	web_handler_fn *handler;
 	unsigned flags;
 	const struct web_arg *args; /* JSON routes: the argument spec */
+	/* Runs before the arguments are checked: a feature that is off
+	 * answers so whatever the arguments (NULL: none). */
+	web_handler_fn *guard;
 };
 
 /* state.c */
@@ -255,6 +274,9 @@ int web_api_filters_script_save(struct web_ctx *ctx, struct perr *err);
 int web_api_filters_script_activate(struct web_ctx *ctx, struct perr *err);
 int web_api_filters_script_delete(struct web_ctx *ctx, struct perr *err);
 int web_api_filters_script_rename(struct web_ctx *ctx, struct perr *err);
+/* Route guards: filters (raw: and raw scripts) enabled for the domain. */
+int web_filters_guard(struct web_ctx *ctx, struct perr *err);
+int web_filters_raw_guard(struct web_ctx *ctx, struct perr *err);
 /* {"enabled", "allowRaw"} for the boot JSON and the Session call. */
 struct json_t *web_filters_flags(struct web_ctx *ctx);
 /* api_compose*.c: writing and sending (docs/API.md). */
@@ -268,19 +290,12 @@ int web_api_identity_save(struct web_ctx *ctx, struct perr *err);
 int web_api_identity_delete(struct web_ctx *ctx, struct perr *err);
 int web_api_address_suggest(struct web_ctx *ctx, struct perr *err);
 /* api_contacts.c: the address book (docs/API.md). */
+#define WEB_CONTACTS_MAX 5000 /* per user */
 int web_api_contacts(struct web_ctx *ctx, struct perr *err);
 int web_api_contact_save(struct web_ctx *ctx, struct perr *err);
 int web_api_contact_delete(struct web_ctx *ctx, struct perr *err);
 int web_api_contacts_import(struct web_ctx *ctx, struct perr *err);
 int web_contacts_export(struct web_ctx *ctx, struct perr *err);
-/* The JSON body object, or NULL. */
-struct json_t *web_json_body(struct web_ctx *ctx);
-/*
- * A string member of at most max bytes (NULL when absent and not
- * required). A NUL inside is a header_injection error.
- */
-int web_json_str(struct web_ctx *ctx, const char *name, bool required,
-                 size_t max, const char **v_r, struct perr *err);
 /* Set the API code for what mime refused (header_injection, ...). */
 void web_compose_fail_code(struct web_ctx *ctx, const struct perr *err);
 /* The multipart field "file" of the request, or NULL with PERR_INPUT. */

@@ -47,8 +47,7 @@ struct fake {
 	uint32_t next_uid;
 };
 
-static void PT_PRINTF(2, 3)
-logf_(struct fake *f, const char *fmt, ...)
+static void PT_PRINTF(2, 3) logf_(struct fake *f, const char *fmt, ...)
 {
 	va_list ap;
 	char buf[256];
