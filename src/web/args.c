@@ -272,7 +272,7 @@ static int
 check_one(struct web_ctx *ctx, const struct web_arg *a, json_t *j,
           struct web_arg_value *v, struct perr *err)
 {
-	uint32_t uid;
+	uint32_t uid = 0;
 
 	switch (a->type) {
 	case WEB_ARG_STRING:
