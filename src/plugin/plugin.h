@@ -59,6 +59,8 @@ struct plugin_info {
 size_t plugin_set_count(const struct plugin_set *set);
 void plugin_set_info(const struct plugin_set *set, size_t i,
                      struct plugin_info *info_r);
+/* Whether s can name a plugin: [a-z0-9-]{1,64}. */
+bool plugin_name_valid(struct strv s);
 /* The index of a plugin by name, or -1. */
 ptrdiff_t plugin_set_find(const struct plugin_set *set, struct strv name);
 

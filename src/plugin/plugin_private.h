@@ -39,8 +39,6 @@ void plugin_options_load(struct plugin_set *set, struct plugin_entry *e,
 int plugin_call_init(const struct plugin_entry *e, struct arena *a,
                      struct perr *err);
 
-bool plugin_name_valid(struct strv s);
-
 /* The form POST behind host->http_post_form (http_post.c). */
 int plugin_http_post_form(struct arena *a, const char *url,
                           const char *const *fields, bool verify_tls,

@@ -189,10 +189,13 @@ web_admin_plugin_toggle(struct web_ctx *ctx, struct perr *err)
 	const char *list;
 	bool enable;
 
-	/* Only a plugin the page lists: found on disk or already named. */
-	if (plugin_set_find(ctx->state->plugins, strv_from_cstr(name)) < 0)
+	/*
+	 * A plugin name, not necessarily one the current set knows: a file
+	 * installed since the last reload is enabled (and found) right here.
+	 */
+	if (!plugin_name_valid(strv_from_cstr(name)))
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "no such plugin");
+		                "not a plugin name");
 	if (strcmp(state, "On") != 0 && strcmp(state, "Off") != 0)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
 		                "enable must be On or Off");

@@ -168,6 +168,58 @@ def test_sent_mail_carries_x_originating_ip():
     assert body["notices"] == [], body.get("notices")
 
 
+BUILD = os.path.dirname(os.environ["PETREL_BINARY"])
+FIXTURE = os.path.join(BUILD, "tests", "unit", "plugin", "plugins", "good.so")
+PLUGIN_DIR = os.path.join(BUILD, "plugins")
+
+
+def test_fixture_plugin_at_every_seam():
+    """The unit tests' fixture plugin, copied into the plugins directory
+    for this test: it refuses sign-ins of blocked@..., refuses a send with
+    the subject "refuse me", adds a header and a notice, and echoes."""
+    import shutil
+    target = os.path.join(PLUGIN_DIR, "good.so")
+    shutil.copyfile(FIXTURE, target)
+    c, csrf = adm.admin()
+    try:
+        toggle(c, csrf, "good", True)
+        assert "pill-ok" in card(plugins_page(c), "good")
+        # Refused before the mail server is asked: the account need not exist.
+        s, b, _ = Client().call("Login", {"email": "blocked@example.test",
+                                          "password": "whatever"}, token=False)
+        assert s == 403 and b["error"]["code"] == "PluginRefused", (s, b)
+        assert b["error"]["message"] == "L_BLOCKED", b
+        u = Client()
+        u.login("alice@example.test")
+        s, b, _ = u.call("Send", {"to": ["bob@example.test"], "subject": "refuse me",
+                                  "text": "x", "sendToken": secrets.token_hex(16)})
+        assert s == 403 and b["error"]["message"] == "not this subject", (s, b)
+        subject = "fixture header %s" % RUN
+        ok(*u.call("Send", {"to": ["bob@example.test"], "subject": subject,
+                            "text": "hello", "sendToken": secrets.token_hex(16)})[:2])
+        msg = find("bob@example.test", subject)
+        # Its good header is in; the From and the line break it tried are not.
+        assert msg["X-Fixture-Greeting"], str(msg)[:500]
+        assert msg["From"].addresses[0].addr_spec == "alice@example.test", msg["From"]
+        assert msg["X-Bad"] is None and msg["Bcc"] is None
+        b2 = Client()
+        b2.login("bob@example.test")
+        m = imaplib.IMAP4("127.0.0.1", stack_info()["ports"]["imap"])
+        m.login("bob@example.test", password("bob@example.test"))
+        m.select("INBOX")
+        _, data = m.uid("SEARCH", "SUBJECT", '"%s"' % subject)
+        uid = int(data[0].split()[-1])
+        m.logout()
+        body = ok(*b2.call("Message", {"folder": "INBOX", "uid": uid})[:2])
+        assert body["notices"] == ["first notice"], body["notices"]
+        res = ok(*u.call("plugin/good/Echo", {"text": "hi", "n": 5})[:2])
+        assert res == {"result": {"text": "hi", "user": "alice@example.test",
+                                  "feature": True}}, res  # its default
+    finally:
+        toggle(c, csrf, "good", False)
+        os.unlink(target)
+
+
 def test_disabled_plugin_adds_nothing():
     c, csrf = adm.admin()
     toggle(c, csrf, "add-x-originating-ip-header", False)
