@@ -209,6 +209,9 @@ def test_fixture_plugin_at_every_seam():
         m.select("INBOX")
         _, data = m.uid("SEARCH", "SUBJECT", '"%s"' % subject)
         uid = int(data[0].split()[-1])
+        # The refused one, sent before it, never arrived.
+        _, refused = m.uid("SEARCH", "SUBJECT", '"refuse me"')
+        assert refused[0].split() == [], refused
         m.logout()
         body = ok(*b2.call("Message", {"folder": "INBOX", "uid": uid})[:2])
         assert body["notices"] == ["first notice"], body["notices"]
