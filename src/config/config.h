@@ -260,7 +260,7 @@ struct config {
 		unsigned imap_read_timeout;    /* seconds, 60 */
 	} labs;
 	struct {
-		bool enable;      /* Off */
+		bool enable;              /* Off */
 		const char *enabled_list; /* comma separated names */
 	} plugins;
 	struct {
