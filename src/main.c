@@ -4,6 +4,7 @@
  *   petrel serve --listen unix:/run/petrel/petrel.sock --threads 4 --data DIR
  *   petrel check-config --data DIR [--strict]
  *   petrel admin init|passwd [--data DIR] [--credentials-file PATH]
+ *   petrel plugins [--data DIR]
  *   petrel version
  *
  * Started by a web server as CGI (no arguments, GATEWAY_INTERFACE set), it
@@ -23,6 +24,7 @@
 #include "config/config.h"
 #include "http/http.h"
 #include "live/live.h"
+#include "plugin/plugin.h"
 #include "web/web.h"
 #include "core/banned.h"
 
@@ -45,13 +47,15 @@ usage(FILE *out)
 	        "       petrel admin init|passwd [--data DIR]"
 	        " [--credentials-file PATH]\n"
 	        "       petrel admin credentials-deleted [--data DIR]\n"
+	        "       petrel plugins [--data DIR]\n"
 	        "       petrel version\n"
 	        "\n"
 	        "DIR defaults: --data %s (or $PETREL_DATA),\n"
 	        "--share (templates, i18n, static): $PETREL_SHARE, else %s,\n"
-	        "else %s next to the binary.\n",
+	        "else %s next to the binary.\n"
+	        "Plugins: $PETREL_PLUGINS, else %s.\n",
 	        PETREL_DEFAULT_DATA_DIR, PETREL_INSTALL_SHARE_DIR,
-	        PETREL_BIN_TO_SHARE);
+	        PETREL_BIN_TO_SHARE, PETREL_INSTALL_PLUGIN_DIR);
 }
 
 static bool
@@ -124,6 +128,28 @@ default_share_dir(void)
 	    dir_has_templates(found))
 		return found;
 	return PETREL_INSTALL_SHARE_DIR;
+}
+
+/*
+ * $PETREL_PLUGINS, else the plugins built beside a petrel run from its
+ * build tree, else the installed plugins directory.
+ */
+static const char *
+default_plugin_dir(void)
+{
+	const char *env = getenv("PETREL_PLUGINS");
+	char exe[4096];
+	const char *dir;
+
+	if (env != NULL && env[0] != '\0')
+		return env;
+	dir = exe_dir(exe, sizeof(exe));
+#ifdef PETREL_BUILD_DIR
+	if (dir[0] != '\0' && is_build_tree_binary(dir))
+		return PETREL_BUILD_PLUGIN_DIR;
+#endif
+	(void)dir;
+	return PETREL_INSTALL_PLUGIN_DIR;
 }
 
 static const char *
@@ -229,6 +255,7 @@ cmd_serve(int argc, char **argv)
 	app_opts.data_dir = default_data_dir();
 	app_opts.share_dir = default_share_dir();
 	app_opts.static_url = "/static";
+	app_opts.plugin_dir = default_plugin_dir();
 	while ((c = getopt_long(argc, argv, "l:t:d:s:u:e:h", opts, NULL)) !=
 	       -1) {
 		switch (c) {
@@ -491,6 +518,77 @@ cmd_admin(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * petrel plugins: every plugin in the plugins directory or named in
+ * [plugins] enabled_list, one line each with its state; exit 1 when an
+ * enabled plugin is refused (what the admin's Plugins page shows).
+ */
+static int
+cmd_plugins(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"data", required_argument, NULL, 'd'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct plugin_load_args args = {0};
+	struct plugin_set *set = NULL;
+	struct config *cfg = NULL;
+	const char *data = default_data_dir();
+	struct arena *a;
+	struct perr err = {0};
+	size_t i;
+	int c, ret = 0;
+
+	while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
+		if (c != 'd') {
+			usage(stderr);
+			return 2;
+		}
+		data = optarg;
+	}
+	/* The loader's own log lines would repeat what is printed here. */
+	(void)log_open(NULL, true, false, LOG_LVL_ERROR, &err);
+	a = arena_create("plugins", 16 * 1024, 0);
+	if (config_load(data, print_diag, NULL, &cfg, a, &err) != 0) {
+		fprintf(stderr, "petrel plugins: %s\n", err.msg);
+		arena_destroy(&a);
+		return 1;
+	}
+	args.dir = default_plugin_dir();
+	args.configs_dir = cfg->paths.configs_dir;
+	args.enable = cfg->plugins.enable;
+	args.enabled_list = cfg->plugins.enabled_list;
+	if (plugin_set_load(&args, &set, a, &err) != 0) {
+		fprintf(stderr, "petrel plugins: %s\n", err.msg);
+		config_unref(&cfg);
+		arena_destroy(&a);
+		return 1;
+	}
+	printf("plugins directory: %s ([plugins] enable = %s)\n", args.dir,
+	       args.enable ? "On" : "Off");
+	for (i = 0; i < plugin_set_count(set); i++) {
+		struct plugin_info in;
+
+		plugin_set_info(set, i, &in);
+		printf("%-32s %-8s", in.name,
+		       in.version != NULL ? in.version : "-");
+		if (in.version != NULL)
+			printf(" ABI %u.%u", in.abi_major, in.abi_minor);
+		printf(" %s", in.active    ? "active"
+		              : in.enabled ? "refused"
+		                           : "disabled");
+		if (in.error != NULL)
+			printf(": %s", in.error);
+		putchar('\n');
+		if (in.enabled && !in.active)
+			ret = 1;
+	}
+	plugin_set_free(&set);
+	config_unref(&cfg);
+	arena_destroy(&a);
+	return ret;
+}
+
 static int
 cmd_cgi(void)
 {
@@ -504,6 +602,7 @@ cmd_cgi(void)
 	app_opts.data_dir = default_data_dir();
 	app_opts.share_dir = default_share_dir();
 	app_opts.static_url = "/static";
+	app_opts.plugin_dir = default_plugin_dir();
 	(void)log_open(NULL, true, false, LOG_LVL_WARN, &err);
 	if (web_app_create(&app_opts, &app, a, &err) != 0) {
 		log_error("cannot start: %s", err.msg);
@@ -541,6 +640,8 @@ main(int argc, char **argv)
 		return cmd_check_config(argc - 1, argv + 1);
 	if (strcmp(argv[1], "admin") == 0)
 		return cmd_admin(argc - 1, argv + 1);
+	if (strcmp(argv[1], "plugins") == 0)
+		return cmd_plugins(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 ||
 	    strcmp(argv[1], "--version") == 0) {
 		printf("petrel %s\n", PETREL_VERSION);

@@ -11,6 +11,7 @@
 <script src="{{STATIC}}/js/settings.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/filters.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/general.js?v={{ASSET_VERSION}}" defer></script>
+<script src="{{STATIC}}/js/plugins.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/contacts.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/vendor/squire/squire.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/compose.js?v={{ASSET_VERSION}}" defer></script>
@@ -330,6 +331,7 @@
           </div>
           <pre class="msg-headers-list" id="msg-headers-list" tabindex="0" aria-live="polite"></pre>
         </section>
+        <ul class="msg-notices" id="msg-notices" hidden></ul>
         <div class="msg-remote" id="msg-remote" role="region" aria-label="{{L_MAIL_VIEW_REMOTE_REGION}}" hidden>
           <svg class="icon" aria-hidden="true"><use href="#i-eye-off"/></svg>
           <p class="msg-remote-text">{{L_MAIL_VIEW_REMOTE_BLOCKED}}</p>

@@ -297,8 +297,8 @@ struct config {
 		unsigned imap_read_timeout;    /* seconds, 60 */
 	} labs;
 	struct {
-		bool enable;      /* Off */
-		const char *list; /* comma separated names */
+		bool enable;              /* Off */
+		const char *enabled_list; /* comma separated names */
 	} plugins;
 	struct {
 		unsigned max_request_body; /* MB, 30 */

@@ -377,6 +377,44 @@ session_password(const struct session *s, struct sbuf *out, struct perr *err)
 	return 0;
 }
 
+int
+session_reseal(struct store *st, struct session *s, struct strv password,
+               struct arena *a, struct perr *err)
+{
+	unsigned char nonce[NONCE_BYTES], *sealed;
+	struct sbuf aad;
+	char *nonce_copy;
+
+	if (password.len > PASSWORD_MAX)
+		return perr_set(err, a, PERR_INPUT, "password too long");
+	sealed = arena_alloc(a, password.len + TAG_BYTES);
+	if (sealed == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of request memory");
+	/* A fresh nonce: GCM must never seal twice under one (key, nonce). */
+	pt_random_bytes(nonce, sizeof(nonce));
+	sbuf_init(&aad, a, 128, 4096);
+	build_aad(&aad, s->id_hash, s->user);
+	if (!sbuf_ok(&aad))
+		return perr_set(err, a, PERR_LIMIT, "out of request memory");
+	if (seal(s->key, nonce, sbuf_view(&aad), password, sealed) != 0)
+		return perr_set(err, a, PERR_INTERNAL,
+		                "session encryption failed");
+	nonce_copy = arena_strndup(a, (const char *)nonce, sizeof(nonce));
+	if (nonce_copy == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of request memory");
+	if (store_exec(st, a, err,
+	               "UPDATE sessions SET password_enc = ?, nonce = ? "
+	               "WHERE id_hash = ?",
+	               "bbt", sealed, password.len + TAG_BYTES, nonce_copy,
+	               sizeof(nonce), s->id_hash) < 0)
+		return -1;
+	s->password_enc.p = (const char *)sealed;
+	s->password_enc.len = password.len + TAG_BYTES;
+	s->nonce.p = nonce_copy;
+	s->nonce.len = sizeof(nonce);
+	return 0;
+}
+
 bool
 session_csrf_ok(const struct session *s, struct strv token)
 {

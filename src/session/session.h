@@ -73,6 +73,14 @@ int session_password(const struct session *s, struct sbuf *out,
                      struct perr *err) PT_WARN_UNUSED;
 
 /*
+ * Replace the sealed password (the user changed it): sealed again under
+ * the session's key with a new nonce, stored, and s updated, so the same
+ * cookie keeps working.
+ */
+int session_reseal(struct store *st, struct session *s, struct strv password,
+                   struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
+/*
  * The session's CSRF token (derived from the cookie's secret, so it can be
  * put in every page without being stored), in a; NULL past the limit.
  */

@@ -80,6 +80,13 @@ int web_admin_settings_page(struct web_ctx *ctx, int status,
                             enum admin_brand brand_kind,
                             const char *brand_error, struct perr *err);
 
+/* admin_plugins.c: the Plugins page (docs/ADMIN.md). */
+int web_admin_plugins(struct web_ctx *ctx, struct perr *err);
+/* POST name=<plugin>&enable=On|Off: [plugins] enabled_list, reloaded. */
+int web_admin_plugin_toggle(struct web_ctx *ctx, struct perr *err);
+/* POST name=<plugin>&opt_<option>=...: checked, stored, reloaded. */
+int web_admin_plugin_options(struct web_ctx *ctx, struct perr *err);
+
 /* admin_branding.c */
 /* GET /branding/logo, /branding/favicon: the uploaded files (public). */
 int web_branding_logo(struct web_ctx *ctx, struct perr *err);

@@ -70,15 +70,15 @@ count_failure(struct web_ctx *ctx, struct store *st, const char *ip_key,
 		log_error("cannot count a failed sign-in: %s", e.msg);
 }
 
+/* A string argument of Login as a view; false when not given. */
 static bool
-json_field(json_t *body, const char *name, struct strv *v_r)
+login_field(struct web_ctx *ctx, const char *name, struct strv *v_r)
 {
-	json_t *v = json_object_get(body, name);
+	const char *v = web_arg_str(ctx, name);
 
-	if (!json_is_string(v))
+	if (v == NULL)
 		return false;
-	v_r->p = json_string_value(v);
-	v_r->len = json_string_length(v);
+	*v_r = strv_from_cstr(v);
 	return true;
 }
 
@@ -99,125 +99,170 @@ check_imap_login(struct web_ctx *ctx, const struct config_domain *dom,
 	return ret;
 }
 
-int
-web_api_login(struct web_ctx *ctx, struct perr *err)
-{
-	json_t *body = http_request_json(ctx->req);
+/* One sign-in on its way: what was typed and the keys it counts under. */
+struct login {
 	struct strv login, password, user, domain, email;
-	const struct config_domain *dom;
-	struct session_opts opts;
-	struct http_cookie_opts cookie_opts = {0};
-	struct session *s;
+	const char *ip_key, *user_key;
 	struct store *st;
-	struct strv old;
-	const char *ip_key, *user_key, *imap_user;
-	char *cookie, *csrf, *pw;
 	bool remember;
+};
 
-	if (!json_field(body, "email", &login) ||
-	    !json_field(body, "password", &password)) {
+/* The typed address and password: present, sane, split by domain. */
+static int
+login_input(struct web_ctx *ctx, struct login *l, struct perr *err)
+{
+	if (!login_field(ctx, "email", &l->login) ||
+	    !login_field(ctx, "password", &l->password)) {
 		ctx->error_key = "L_LOGIN_EMPTY";
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
 		                "expected {\"email\", \"password\"}");
 	}
-	login = strv_trim(login);
-	if (login.len == 0 || password.len == 0) {
+	l->login = strv_trim(l->login);
+	if (l->login.len == 0 || l->password.len == 0) {
 		ctx->error_key = "L_LOGIN_EMPTY";
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
 		                "email and password are required");
 	}
-	if (login.len > LOGIN_FIELD_MAX || password.len > LOGIN_FIELD_MAX ||
-	    strv_has_ctl(login, false) || strv_has_ctl(password, true) ||
-	    !codec_utf8_valid(login)) {
+	if (l->login.len > LOGIN_FIELD_MAX ||
+	    l->password.len > LOGIN_FIELD_MAX ||
+	    strv_has_ctl(l->login, false) || strv_has_ctl(l->password, true) ||
+	    !codec_utf8_valid(l->login)) {
 		ctx->error_key = "L_LOGIN_WRONG";
 		return perr_set(err, ctx->req->arena, PERR_AUTH,
 		                "unusable email or password");
 	}
-	remember = json_is_true(json_object_get(body, "remember"));
-	if (config_login_split(ctx->config, login, ctx->req->arena, &user,
-	                       &domain, &email, err) != 0) {
+	/* Anything but true is "no", as it always was. */
+	l->remember = json_is_true(web_arg_json(ctx, "remember"));
+	if (config_login_split(ctx->config, l->login, ctx->req->arena, &l->user,
+	                       &l->domain, &l->email, err) != 0) {
 		ctx->error_key = "L_LOGIN_WRONG";
 		err->kind = PERR_AUTH;
 		return -1;
 	}
-	st = web_store(ctx, err);
-	if (st == NULL)
-		return -1;
-	ip_key = rl_key(ctx, "ip", ctx->req->remote_addr);
-	email.p = strv_dup(ctx->req->arena, email);
-	if (email.p == NULL)
-		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-		                "out of request memory");
-	user_key = rl_key(ctx, "user", email.p);
-	if (ip_key == NULL || user_key == NULL)
-		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-		                "out of request memory");
-	if (rate_limit_check(ctx, st, ip_key, user_key, err) != 0)
-		return -1;
+	return 0;
+}
 
-	dom = config_domain_for(ctx->config, domain);
-	if (dom->disabled || !config_domain_allows(dom, email)) {
+/* The rate limits by IP and by account. */
+static int
+login_limits(struct web_ctx *ctx, struct login *l, struct perr *err)
+{
+	if ((l->st = web_store(ctx, err)) == NULL)
+		return -1;
+	l->ip_key = rl_key(ctx, "ip", ctx->req->remote_addr);
+	l->email.p = strv_dup(ctx->req->arena, l->email);
+	if (l->email.p == NULL)
+		return perr_set(err, ctx->req->arena, PERR_LIMIT,
+		                "out of request memory");
+	l->user_key = rl_key(ctx, "user", l->email.p);
+	if (l->ip_key == NULL || l->user_key == NULL)
+		return perr_set(err, ctx->req->arena, PERR_LIMIT,
+		                "out of request memory");
+	return rate_limit_check(ctx, l->st, l->ip_key, l->user_key, err);
+}
+
+/* The domain allows it and its IMAP server takes the password. */
+static int
+login_verify(struct web_ctx *ctx, struct login *l, struct perr *err)
+{
+	const struct config_domain *dom =
+	        config_domain_for(ctx->config, l->domain);
+	const char *imap_user;
+	char *pw;
+	int rc;
+
+	if (dom->disabled || !config_domain_allows(dom, l->email)) {
 		log_warn("auth failed: ip=%s user=%s reason=domain-not-allowed",
-		         ctx->req->remote_addr, email.p);
-		count_failure(ctx, st, ip_key, user_key);
+		         ctx->req->remote_addr, l->email.p);
+		count_failure(ctx, l->st, l->ip_key, l->user_key);
 		ctx->error_key = "L_LOGIN_DOMAIN_DISABLED";
 		return perr_set(err, ctx->req->arena, PERR_AUTH,
 		                "sign-in for this domain is not allowed");
 	}
-	imap_user = config_domain_login(dom, false, email, ctx->req->arena);
-	pw = strv_dup(ctx->req->arena, password);
+	if (web_plugins_login_before(ctx, l->email.p, err) != 0)
+		return -1;
+	imap_user = config_domain_login(dom, false, l->email, ctx->req->arena);
+	pw = strv_dup(ctx->req->arena, l->password);
 	if (imap_user == NULL || pw == NULL)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
 		                "out of request memory");
-	if (check_imap_login(ctx, dom, imap_user, pw, err) != 0) {
-		if (err->kind == PERR_AUTH || err->kind == PERR_INPUT) {
-			/* The fail2ban line: keep its shape stable. */
-			log_warn("auth failed: ip=%s user=%s",
-			         ctx->req->remote_addr, email.p);
-			count_failure(ctx, st, ip_key, user_key);
-			ctx->error_key = "L_LOGIN_WRONG";
-			err->kind = PERR_AUTH;
-			err->msg = "wrong email address or password";
-		} else {
-			ctx->error_key = "L_LOGIN_SERVER_DOWN";
-		}
-		OPENSSL_cleanse(pw, password.len);
-		return -1;
+	rc = check_imap_login(ctx, dom, imap_user, pw, err);
+	OPENSSL_cleanse(pw, l->password.len);
+	if (rc == 0)
+		return 0;
+	if (err->kind == PERR_AUTH || err->kind == PERR_INPUT) {
+		/* The fail2ban line: keep its shape stable. */
+		log_warn("auth failed: ip=%s user=%s", ctx->req->remote_addr,
+		         l->email.p);
+		count_failure(ctx, l->st, l->ip_key, l->user_key);
+		ctx->error_key = "L_LOGIN_WRONG";
+		err->kind = PERR_AUTH;
+		err->msg = "wrong email address or password";
+	} else {
+		ctx->error_key = "L_LOGIN_SERVER_DOWN";
 	}
-	OPENSSL_cleanse(pw, password.len);
+	return -1;
+}
 
-	/* A new id at every login: an old cookie (fixation) dies here. */
+/* A new session (a new id at every login) and its cookie. */
+static int
+login_start(struct web_ctx *ctx, struct login *l, const char **csrf_r,
+            struct perr *err)
+{
+	struct http_cookie_opts cookie_opts = {0};
+	struct session_opts opts;
+	struct session *s;
+	struct strv old;
+	char *cookie, *csrf;
+
+	/* An old cookie (fixation) dies here. */
 	if (http_request_cookie(ctx->req, SESSION_COOKIE, &old) &&
 	    web_session_load(ctx, err) == 0) {
 		imap_pool_drop_session(ctx->app->imap_pool,
 		                       ctx->session->id_hash);
-		if (session_destroy(st, ctx->session, ctx->req->arena, err) !=
-		    0)
+		if (session_destroy(l->st, ctx->session, ctx->req->arena,
+		                    err) != 0)
 			return -1;
 		ctx->session = NULL;
 	}
 	perr_clear(err);
-	web_session_opts(ctx, remember, &opts);
-	if (session_create(st, email.p, password, ctx->req->remote_addr, "",
-	                   pt_now_unix(), &opts, ctx->req->arena, &s, &cookie,
-	                   &csrf, err) != 0)
+	web_session_opts(ctx, l->remember, &opts);
+	if (session_create(l->st, l->email.p, l->password,
+	                   ctx->req->remote_addr, "", pt_now_unix(), &opts,
+	                   ctx->req->arena, &s, &cookie, &csrf, err) != 0)
 		return -1;
-	if (store_ratelimit_reset(st, user_key, ctx->req->arena, err) != 0)
+	if (store_ratelimit_reset(l->st, l->user_key, ctx->req->arena, err) !=
+	    0)
 		log_warn("cannot reset the sign-in counter: %s", err->msg);
 	perr_clear(err);
 	cookie_opts.secure = web_cookie_secure(ctx);
 	cookie_opts.samesite = HTTP_SAMESITE_STRICT;
-	if (remember)
+	if (l->remember)
 		cookie_opts.max_age = (int64_t)opts.absolute_seconds;
 	if (http_response_set_cookie(ctx->resp, SESSION_COOKIE, cookie,
 	                             &cookie_opts) != 0)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
 		                "cannot set the session cookie");
-	if (web_settings_login_lang(ctx, email.p, err) != 0)
+	*csrf_r = csrf;
+	return 0;
+}
+
+int
+web_api_login(struct web_ctx *ctx, struct perr *err)
+{
+	struct login l;
+	const char *csrf = NULL;
+
+	memset(&l, 0, sizeof(l));
+	if (login_input(ctx, &l, err) != 0 || login_limits(ctx, &l, err) != 0 ||
+	    login_verify(ctx, &l, err) != 0 ||
+	    login_start(ctx, &l, &csrf, err) != 0 ||
+	    web_settings_login_lang(ctx, l.email.p, err) != 0)
 		return -1;
-	log_info("login: ip=%s user=%s", ctx->req->remote_addr, email.p);
+	log_info("login: ip=%s user=%s", ctx->req->remote_addr, l.email.p);
+	web_plugins_login_after(ctx, l.email.p);
 	return web_reply_json(
-	        ctx, json_pack("{ssss}", "csrf", csrf, "email", email.p), err);
+	        ctx, json_pack("{ssss}", "csrf", csrf, "email", l.email.p),
+	        err);
 }
 
 int
@@ -225,11 +270,12 @@ web_api_logout(struct web_ctx *ctx, struct perr *err)
 {
 	struct store *st = web_store(ctx, err);
 	struct http_cookie_opts cookie_opts = {0};
+	struct mail_session *ms;
 
-	if (st == NULL)
+	if (st == NULL || web_mail(ctx, &ms, err) != 0)
 		return -1;
 	imap_pool_drop_session(ctx->app->imap_pool, ctx->session->id_hash);
-	web_uploads_sweep(ctx, ctx->session->id_hash);
+	mail_uploads_sweep(ms, ctx->session->id_hash);
 	if (session_destroy(st, ctx->session, ctx->req->arena, err) != 0)
 		return -1;
 	cookie_opts.secure = web_cookie_secure(ctx);

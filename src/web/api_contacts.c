@@ -16,7 +16,6 @@
 #include "mime/mime.h"
 #include "core/banned.h"
 
-#define CONTACTS_MAX 5000 /* per user */
 #define CONTACT_NAME_MAX 256
 #define CONTACT_PHONE_MAX 64
 #define CONTACT_ORG_MAX 256
@@ -39,38 +38,18 @@ contact_json(const struct store_contact *c)
 	                 "organization", c->organization, "notes", c->notes);
 }
 
-/* An integer member from min to max (def when absent). */
-static int
-json_count(struct web_ctx *ctx, const char *name, size_t def, size_t min,
-           size_t max, size_t *v_r, struct perr *err)
-{
-	json_t *v = json_object_get(web_json_body(ctx), name);
-
-	*v_r = def;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)min ||
-	    json_integer_value(v) > (json_int_t)max)
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"%s\" must be %zu to %zu", name, min, max);
-	*v_r = (size_t)json_integer_value(v);
-	return 0;
-}
-
 int
 web_api_contacts(struct web_ctx *ctx, struct perr *err)
 {
 	struct store_contact *v;
 	struct store *st;
-	const char *q;
-	size_t offset, limit, n, total, i;
+	const char *q = web_arg_str(ctx, "q");
+	size_t offset = (size_t)web_arg_int(ctx, "offset", 0);
+	size_t limit = (size_t)web_arg_int(ctx, "limit", CONTACTS_PAGE_DEFAULT);
+	size_t n, total, i;
 	json_t *arr;
 
-	if (web_json_str(ctx, "q", false, 256, &q, err) != 0 ||
-	    json_count(ctx, "offset", 0, 0, CONTACTS_MAX, &offset, err) != 0 ||
-	    json_count(ctx, "limit", CONTACTS_PAGE_DEFAULT, 1,
-	               CONTACTS_PAGE_MAX, &limit, err) != 0 ||
-	    (st = web_store(ctx, err)) == NULL ||
+	if ((st = web_store(ctx, err)) == NULL ||
 	    store_contact_list(st, ctx->session->user, q, offset, limit,
 	                       ctx->req->arena, &v, &n, &total, err) != 0)
 		return -1;
@@ -148,26 +127,15 @@ static int
 contact_from_json(struct web_ctx *ctx, struct store_contact *c,
                   struct perr *err)
 {
-	json_t *id = json_object_get(web_json_body(ctx), "id");
-	json_t *emails = json_object_get(web_json_body(ctx), "emails"), *e;
+	struct mail_strings emails = web_arg_strings(ctx, "emails");
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
-	if (id != NULL && !json_is_null(id)) {
-		if (!json_is_integer(id) || json_integer_value(id) <= 0)
-			return perr_set(err, ctx->req->arena, PERR_NOTFOUND,
-			                "no such contact");
-		c->id = (int64_t)json_integer_value(id);
-	}
-	if (web_json_str(ctx, "name", false, CONTACT_NAME_MAX, &c->name, err) !=
-	            0 ||
-	    web_json_str(ctx, "phone", false, CONTACT_PHONE_MAX, &c->phone,
-	                 err) != 0 ||
-	    web_json_str(ctx, "organization", false, CONTACT_ORG_MAX,
-	                 &c->organization, err) != 0 ||
-	    web_json_str(ctx, "notes", false, CONTACT_NOTES_MAX, &c->notes,
-	                 err) != 0)
-		return -1;
+	c->id = web_arg_int(ctx, "id", 0);
+	c->name = web_arg_str(ctx, "name");
+	c->phone = web_arg_str(ctx, "phone");
+	c->organization = web_arg_str(ctx, "organization");
+	c->notes = web_arg_str(ctx, "notes");
 	c->name = c->name != NULL ? c->name : "";
 	c->phone = c->phone != NULL ? c->phone : "";
 	c->organization = c->organization != NULL ? c->organization : "";
@@ -178,24 +146,10 @@ contact_from_json(struct web_ctx *ctx, struct store_contact *c,
 	               false, err) ||
 	    check_text(ctx, "notes", c->notes, CONTACT_NOTES_MAX, true, err))
 		return -1;
-	if (emails != NULL && !json_is_null(emails)) {
-		if (!json_is_array(emails))
-			return perr_set(
-			        err, ctx->req->arena, PERR_INPUT,
-			        "\"emails\" must be an array of strings");
-		json_array_foreach(emails, i, e)
-		{
-			if (!json_is_string(e))
-				return perr_set(
-				        err, ctx->req->arena, PERR_INPUT,
-				        "\"emails\" must be an array of "
-				        "strings");
-			if (json_string_length(e) == 0)
-				continue;
-			if (add_email(ctx, c, json_string_value(e), err) != 0)
-				return -1;
-		}
-	}
+	for (i = 0; i < emails.n; i++)
+		if (emails.v[i][0] != '\0' &&
+		    add_email(ctx, c, emails.v[i], err) != 0)
+			return -1;
 	if (c->name[0] == '\0' && c->n_emails == 0)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
 		                "a contact needs a name or an address");
@@ -214,7 +168,7 @@ web_api_contact_save(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	}
 	if ((st = web_store(ctx, err)) == NULL ||
-	    store_contact_save(st, ctx->session->user, &c, CONTACTS_MAX,
+	    store_contact_save(st, ctx->session->user, &c, WEB_CONTACTS_MAX,
 	                       pt_now_unix(), ctx->req->arena, &id, err) != 0)
 		return -1;
 	return web_reply_json(ctx, json_pack("{sI}", "id", (json_int_t)id),
@@ -224,31 +178,13 @@ web_api_contact_save(struct web_ctx *ctx, struct perr *err)
 int
 web_api_contact_delete(struct web_ctx *ctx, struct perr *err)
 {
-	json_t *ids = json_object_get(web_json_body(ctx), "ids"), *v;
+	size_t n_ids, n;
+	const int64_t *ids = web_arg_ids(ctx, "ids", &n_ids);
 	struct store *st;
-	int64_t *list;
-	size_t i, n;
 
-	if (!json_is_array(ids) || json_array_size(ids) == 0 ||
-	    json_array_size(ids) > CONTACTS_MAX)
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"ids\" must be an array of 1 to %d ids",
-		                CONTACTS_MAX);
-	list = arena_new_array(ctx->req->arena, int64_t, json_array_size(ids));
-	if (list == NULL)
-		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-		                "out of request memory");
-	json_array_foreach(ids, i, v)
-	{
-		if (!json_is_integer(v) || json_integer_value(v) <= 0)
-			return perr_set(err, ctx->req->arena, PERR_INPUT,
-			                "\"ids\" must hold positive integers");
-		list[i] = (int64_t)json_integer_value(v);
-	}
 	if ((st = web_store(ctx, err)) == NULL ||
-	    store_contact_delete(st, ctx->session->user, list,
-	                         json_array_size(ids), ctx->req->arena, &n,
-	                         err) != 0)
+	    store_contact_delete(st, ctx->session->user, ids, n_ids,
+	                         ctx->req->arena, &n, err) != 0)
 		return -1;
 	if (n == 0)
 		return perr_set(err, ctx->req->arena, PERR_NOTFOUND,
@@ -343,7 +279,7 @@ web_api_contacts_import(struct web_ctx *ctx, struct perr *err)
 
 	if ((up = web_upload_field(ctx, err)) == NULL ||
 	    upload_bytes(ctx, up, &data, err) != 0 ||
-	    mime_vcard_parse(data, CONTACTS_MAX, ctx->req->arena, &cards,
+	    mime_vcard_parse(data, WEB_CONTACTS_MAX, ctx->req->arena, &cards,
 	                     &n_cards, &broken, err) != 0 ||
 	    (st = web_store(ctx, err)) == NULL)
 		return -1;
@@ -359,9 +295,9 @@ web_api_contacts_import(struct web_ctx *ctx, struct perr *err)
 		if (contact_from_vcard(ctx, &cards[i], &list[n]))
 			n++;
 	/* A full book keeps what fitted; the rest counts as skipped. */
-	if (store_contact_import(st, ctx->session->user, list, n, CONTACTS_MAX,
-	                         pt_now_unix(), ctx->req->arena, &added,
-	                         err) != 0)
+	if (store_contact_import(st, ctx->session->user, list, n,
+	                         WEB_CONTACTS_MAX, pt_now_unix(),
+	                         ctx->req->arena, &added, err) != 0)
 		return -1;
 	return web_reply_json(ctx,
 	                      json_pack("{sIsI}", "imported", (json_int_t)added,

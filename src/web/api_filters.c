@@ -64,6 +64,18 @@ gate(struct web_ctx *ctx, bool raw, struct perr *err)
 	return 0;
 }
 
+int
+web_filters_guard(struct web_ctx *ctx, struct perr *err)
+{
+	return gate(ctx, false, err);
+}
+
+int
+web_filters_raw_guard(struct web_ctx *ctx, struct perr *err)
+{
+	return gate(ctx, true, err);
+}
+
 /* A logged-in ManageSieve connection, closed when the request ends. */
 static int
 open_sieve(struct web_ctx *ctx, bool raw, struct sieve_conn **c_r,
@@ -322,16 +334,11 @@ read_action(struct rd *r, json_t *o, const char *path, struct sieve_action *x)
 	return 0;
 }
 
-/* An array member with at most max elements; *n_r its size. */
+/* An array value (where: its place) of at most max elements. */
 static int
-get_array(struct rd *r, json_t *o, const char *key, const char *path,
-          size_t max, json_t **arr_r, size_t *n_r)
+check_array(struct rd *r, json_t *v, const char *where, size_t max,
+            json_t **arr_r, size_t *n_r)
 {
-	json_t *v = json_object_get(o, key);
-	const char *where = path[0] != '\0' ? arena_printf(r->ctx->req->arena,
-	                                                   "%s.%s", path, key)
-	                                    : key;
-
 	*arr_r = NULL;
 	*n_r = 0;
 	if (v == NULL || json_is_null(v))
@@ -343,6 +350,18 @@ get_array(struct rd *r, json_t *o, const char *key, const char *path,
 	*arr_r = v;
 	*n_r = json_array_size(v);
 	return 0;
+}
+
+/* An array member with at most max elements; *n_r its size. */
+static int
+get_array(struct rd *r, json_t *o, const char *key, const char *path,
+          size_t max, json_t **arr_r, size_t *n_r)
+{
+	return check_array(r, json_object_get(o, key),
+	                   path[0] != '\0' ? arena_printf(r->ctx->req->arena,
+	                                                  "%s.%s", path, key)
+	                                   : key,
+	                   max, arr_r, n_r);
 }
 
 static int
@@ -437,13 +456,12 @@ static int
 read_rules(struct web_ctx *ctx, struct sieve_rules *rules, struct perr *err)
 {
 	struct rd r = {ctx, err};
-	json_t *body = http_request_json(ctx->req), *arr;
+	json_t *arr;
 	size_t i, n;
 
 	memset(rules, 0, sizeof(*rules));
-	if (!json_is_object(body))
-		return invalid(&r, "rules", "the body must be a JSON object");
-	if (get_array(&r, body, "rules", "", SIEVE_RULES_MAX, &arr, &n) != 0)
+	if (check_array(&r, web_arg_json(ctx, "rules"), "rules",
+	                SIEVE_RULES_MAX, &arr, &n) != 0)
 		return -1;
 	rules->rules =
 	        arena_new_array(ctx->req->arena, struct sieve_rule, n + 1);
@@ -457,7 +475,7 @@ read_rules(struct web_ctx *ctx, struct sieve_rules *rules, struct perr *err)
 		              &rules->rules[i]) != 0)
 			return -1;
 	}
-	return read_vacation(&r, json_object_get(body, "vacation"),
+	return read_vacation(&r, web_arg_json(ctx, "vacation"),
 	                     &rules->vacation);
 }
 
@@ -665,7 +683,7 @@ web_api_filters_save(struct web_ctx *ctx, struct perr *err)
 	bool foreign;
 	struct sbuf script;
 
-	if (gate(ctx, false, err) != 0 || read_rules(ctx, &rules, err) != 0 ||
+	if (read_rules(ctx, &rules, err) != 0 ||
 	    open_sieve(ctx, false, &c, err) != 0)
 		return -1;
 	sbuf_init(&script, a, 4096, SIEVE_LITERAL_MAX);
@@ -697,14 +715,7 @@ static int
 name_arg(struct web_ctx *ctx, const char *key, bool empty_ok,
          const char **out_r, struct perr *err)
 {
-	json_t *b = http_request_json(ctx->req);
-	json_t *v = json_is_object(b) ? json_object_get(b, key) : NULL;
-
-	if (!json_is_string(v) ||
-	    strlen(json_string_value(v)) != json_string_length(v))
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"%s\" must be a string", key);
-	*out_r = json_string_value(v);
+	*out_r = web_arg_str(ctx, key);
 	if ((*out_r)[0] == '\0' && empty_ok)
 		return 0;
 	if (!sieve_name_is_valid(*out_r))
@@ -741,8 +752,7 @@ web_api_filters_script_get(struct web_ctx *ctx, struct perr *err)
 	const char *name, *active;
 	struct strv script;
 
-	if (gate(ctx, true, err) != 0 ||
-	    name_arg(ctx, "name", false, &name, err) != 0 ||
+	if (name_arg(ctx, "name", false, &name, err) != 0 ||
 	    open_sieve(ctx, true, &c, err) != 0 ||
 	    active_script(ctx, c, &active, err) != 0 ||
 	    sieve_get(c, name, ctx->req->arena, &script, err) != 0)
@@ -763,18 +773,10 @@ web_api_filters_script_save(struct web_ctx *ctx, struct perr *err)
 {
 	struct sieve_conn *c;
 	const char *name;
-	json_t *b = http_request_json(ctx->req);
-	json_t *v = json_is_object(b) ? json_object_get(b, "script") : NULL;
-	struct strv script;
+	struct strv script = strv_from_cstr(web_arg_str(ctx, "script"));
 
-	if (gate(ctx, true, err) != 0 ||
-	    name_arg(ctx, "name", false, &name, err) != 0)
+	if (name_arg(ctx, "name", false, &name, err) != 0)
 		return -1;
-	if (!json_is_string(v) ||
-	    strlen(json_string_value(v)) != json_string_length(v))
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"script\" must be a string");
-	script = strv_from_cstr(json_string_value(v));
 	if (script.len > SIEVE_LITERAL_MAX)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
 		                "the script is larger than %u bytes",
@@ -791,8 +793,7 @@ web_api_filters_script_activate(struct web_ctx *ctx, struct perr *err)
 	struct sieve_conn *c;
 	const char *name;
 
-	if (gate(ctx, true, err) != 0 ||
-	    name_arg(ctx, "name", true, &name, err) != 0 ||
+	if (name_arg(ctx, "name", true, &name, err) != 0 ||
 	    open_sieve(ctx, true, &c, err) != 0 ||
 	    sieve_set_active(c, name, ctx->req->arena, err) != 0)
 		return -1;
@@ -805,8 +806,7 @@ web_api_filters_script_delete(struct web_ctx *ctx, struct perr *err)
 	struct sieve_conn *c;
 	const char *name;
 
-	if (gate(ctx, true, err) != 0 ||
-	    name_arg(ctx, "name", false, &name, err) != 0 ||
+	if (name_arg(ctx, "name", false, &name, err) != 0 ||
 	    open_sieve(ctx, true, &c, err) != 0 ||
 	    sieve_delete(c, name, ctx->req->arena, err) != 0)
 		return -1;
@@ -819,8 +819,7 @@ web_api_filters_script_rename(struct web_ctx *ctx, struct perr *err)
 	struct sieve_conn *c;
 	const char *name, *new_name;
 
-	if (gate(ctx, true, err) != 0 ||
-	    name_arg(ctx, "name", false, &name, err) != 0 ||
+	if (name_arg(ctx, "name", false, &name, err) != 0 ||
 	    name_arg(ctx, "newName", false, &new_name, err) != 0 ||
 	    open_sieve(ctx, true, &c, err) != 0 ||
 	    sieve_rename(c, name, new_name, ctx->req->arena, err) != 0)

@@ -75,19 +75,12 @@ web_images_sender_allowed(struct web_ctx *ctx, const char *address)
 	return has;
 }
 
-/* The "sender" member of the JSON body, normalised. */
+/* The "sender" argument (args_sender), normalised. */
 static int
 sender_arg(struct web_ctx *ctx, const char **sender_r, struct perr *err)
 {
-	json_t *b = http_request_json(ctx->req);
-	json_t *v = json_is_object(b) ? json_object_get(b, "sender") : NULL;
-
 	*sender_r = NULL;
-	if (!json_is_string(v) ||
-	    strlen(json_string_value(v)) != json_string_length(v))
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "\"sender\" must be a string");
-	return web_images_sender_normalise(json_string_value(v),
+	return web_images_sender_normalise(web_arg_str(ctx, "sender"),
 	                                   ctx->req->arena, sender_r, err);
 }
 

@@ -24,14 +24,10 @@ web_api_health(struct web_ctx *ctx, struct perr *err)
 int
 web_api_lang(struct web_ctx *ctx, struct perr *err)
 {
-	json_t *body = http_request_json(ctx->req);
-	const char *code = json_string_value(json_object_get(body, "lang"));
+	const char *code = web_arg_str(ctx, "lang");
 	const struct i18n_catalog *cat;
 	struct http_cookie_opts opts = {0};
 
-	if (code == NULL)
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "expected a JSON body {\"lang\": \"<code>\"}");
 	cat = i18n_find(ctx->state->i18n, strv_from_cstr(code));
 	if (cat == NULL)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,

@@ -289,39 +289,60 @@ web_settings_login_lang(struct web_ctx *ctx, const char *user, struct perr *err)
  * before anything is stored, so a bad one changes nothing. null forgets
  * the user's choice (back to the server default).
  */
+static void
+settings_decref(void *arg)
+{
+	json_decref(arg);
+}
+
+/* The checked value of setting d as JSON (NULL: not given). */
+static json_t *
+setting_value(struct web_ctx *ctx, const struct setting_def *d)
+{
+	if (!web_arg_given(ctx, d->name))
+		return NULL;
+	switch (d->type) {
+	case SET_BOOL:
+		return json_boolean(web_arg_bool(ctx, d->name));
+	case SET_INT:
+		return json_integer(web_arg_int(ctx, d->name, 0));
+	case SET_ENUM:
+	case SET_LANG:
+	case SET_ZONE:
+		return json_string(web_arg_str(ctx, d->name));
+	}
+	return NULL;
+}
+
+/*
+ * The body names settings (args_settings_save checked their types and
+ * ranges); null resets one to the server default. One bad value and
+ * nothing is stored.
+ */
 int
 web_api_settings_save(struct web_ctx *ctx, struct perr *err)
 {
-	json_t *body = http_request_json(ctx->req), *stored, *v;
 	struct arena *a = ctx->req->arena;
-	const char *name;
+	json_t *stored, *v, *given = json_object();
 	struct store *st;
 	char *text;
+	size_t i;
 	int rc;
 
-	if (!json_is_object(body))
-		return perr_set(err, a, PERR_INPUT,
-		                "expected a JSON object of settings");
-	json_object_foreach(body, name, v)
-	{
-		const struct setting_def *d = def_find(name);
-
-		if (d == NULL)
-			return perr_set(err, a, PERR_INPUT,
-			                "unknown setting \"%s\"", name);
-		if (!json_is_null(v) && value_check(ctx, d, v, err) != 0)
-			return -1;
-	}
+	arena_defer(a, settings_decref, given);
+	for (i = 0; i < PT_NELEM(defs); i++)
+		if ((v = setting_value(ctx, &defs[i])) != NULL) {
+			json_object_set_new(given, defs[i].name, v);
+			if (value_check(ctx, &defs[i], v, err) != 0)
+				return -1;
+		}
 	if ((st = web_store(ctx, err)) == NULL)
 		return -1;
 	stored = stored_load(ctx, ctx->session->user);
-	json_object_foreach(body, name, v)
-	{
-		if (json_is_null(v))
-			json_object_del(stored, name);
-		else
-			json_object_set(stored, name, v);
-	}
+	for (i = 0; i < PT_NELEM(defs); i++)
+		if (web_arg_null(ctx, defs[i].name))
+			json_object_del(stored, defs[i].name);
+	json_object_update(stored, given);
 	text = json_dumps(stored, JSON_COMPACT);
 	json_decref(stored);
 	if (text == NULL)
@@ -332,11 +353,10 @@ web_api_settings_save(struct web_ctx *ctx, struct perr *err)
 	free(text);
 	if (rc != 0)
 		return -1;
-	v = json_object_get(body, "lang");
-	if (json_is_string(v)) {
-		if (lang_cookie(ctx, json_string_value(v), err) != 0)
+	if (web_arg_given(ctx, "lang")) {
+		if (lang_cookie(ctx, web_arg_str(ctx, "lang"), err) != 0)
 			return -1;
-		web_settings_use_lang(ctx, body);
+		web_settings_use_lang(ctx, given);
 	}
 	return reply_settings(ctx, err);
 }

@@ -17,107 +17,289 @@
 #define USER (ROUTE_API | ROUTE_SESSION)
 #define CHANGE (ROUTE_API | ROUTE_SESSION | ROUTE_CSRF)
 
+/*
+ * The argument specs of the JSON routes (args.c checks the body against
+ * them before the handler runs; docs/API.md lists the reasons). Names
+ * are path-like: no control character. Header-like values (subjects,
+ * addresses, identity names) refuse CR and LF; bodies take any but NUL.
+ */
+/* clang-format off */
+#define SPEC(n, t, req, lo, hi, items, c) \
+	{n, t, req, lo, hi, items, c, PERR_OK, WEB_BODY_ANY}
+#define STR(n, req, lo, hi, c) SPEC(n, WEB_ARG_STRING, req, lo, hi, 0, c)
+#define NAME(n, req) STR(n, req, 1, 0, WEB_CTL_TEXT)
+#define UID(n, req) SPEC(n, WEB_ARG_UID, req, 0, 0, 0, WEB_CTL_TEXT)
+#define INT(n, lo, hi) SPEC(n, WEB_ARG_INT, false, lo, hi, 0, WEB_CTL_TEXT)
+#define BOOL(n, req) SPEC(n, WEB_ARG_BOOL, req, 0, 0, 0, WEB_CTL_TEXT)
+#define UIDS(n) SPEC(n, WEB_ARG_UIDS, true, 0, 0, IMAP_UIDS_MAX, WEB_CTL_TEXT)
+#define ADDRS(n) \
+	SPEC(n, WEB_ARG_STRINGS, false, 0, 0, MAIL_MAX_RCPT, WEB_CTL_HEADER)
+#define REF(n) SPEC(n, WEB_ARG_REF, false, 0, 0, 0, WEB_CTL_TEXT)
+#define JSON(n) SPEC(n, WEB_ARG_JSON, false, 0, 0, 0, WEB_CTL_TEXT)
+#define END SPEC(NULL, WEB_ARG_STRING, false, 0, 0, 0, WEB_CTL_TEXT)
+#define END_OBJECT \
+	{NULL, WEB_ARG_STRING, false, 0, 0, 0, WEB_CTL_TEXT, PERR_OK, \
+	 WEB_BODY_OBJECT}
+#define END_EXACT \
+	{NULL, WEB_ARG_STRING, false, 0, 0, 0, WEB_CTL_TEXT, PERR_OK, \
+	 WEB_BODY_EXACT}
+/* clang-format on */
+
+static const struct web_arg args_path[] = {NAME("path", true), END};
+static const struct web_arg args_folder_rename[] = {NAME("path", true),
+                                                    NAME("newPath", true), END};
+static const struct web_arg args_folder_subscribe[] = {
+        NAME("path", true), BOOL("value", true), END};
+static const struct web_arg args_message_list[] = {
+        NAME("folder", true),
+        INT("offset", 0, UINT32_MAX),
+        INT("limit", 0, IMAP_LIST_MAX_LIMIT),
+        STR("sort", false, 0, 0, WEB_CTL_TEXT),
+        STR("search", false, 0, 0, WEB_CTL_TEXT),
+        BOOL("threads", false),
+        END};
+static const struct web_arg args_set_flag[] = {
+        NAME("folder", true), UIDS("uids"), BOOL("value", true), END};
+static const struct web_arg args_move[] = {NAME("folder", true),
+                                           NAME("to", true), UIDS("uids"), END};
+static const struct web_arg args_uids[] = {NAME("folder", true), UIDS("uids"),
+                                           END};
+static const struct web_arg args_message[] = {
+        NAME("folder", true), UID("uid", true), NAME("part", false), END};
+static const struct web_arg args_compose_from[] = {
+        STR("mode", true, 0, 32, WEB_CTL_TEXT),
+        STR("folder", true, 0, 4096, WEB_CTL_TEXT), UID("uid", true), END};
+static const struct web_arg args_compose[] = {
+        ADDRS("to"),
+        ADDRS("cc"),
+        ADDRS("bcc"),
+        STR("replyTo", false, 0, 1024, WEB_CTL_HEADER),
+        STR("subject", false, 0, MAIL_MAX_SUBJECT, WEB_CTL_HEADER),
+        STR("text", false, 0, MAIL_MAX_BODY, WEB_CTL_TEXT),
+        STR("html", false, 0, MAIL_MAX_BODY, WEB_CTL_TEXT),
+        REF("inReplyTo"),
+        REF("forwardOf"),
+        UID("draftUid", false),
+        STR("sendToken", false, 0, 128, WEB_CTL_LINE),
+        STR("identityId", false, 0, 32, WEB_CTL_LINE),
+        STR("from", false, 0, 1024, WEB_CTL_HEADER),
+        SPEC("attachments", WEB_ARG_STRINGS, false, 0, 0, MAIL_MAX_ATT,
+             WEB_CTL_LINE),
+        END};
+static const struct web_arg args_upload_delete[] = {
+        STR("id", true, 0, 64, WEB_CTL_LINE), END};
+static const struct web_arg args_identity_save[] = {
+        STR("id", false, 0, 32, WEB_CTL_LINE),
+        STR("name", false, 0, 1024, WEB_CTL_HEADER),
+        STR("email", true, 0, 1024, WEB_CTL_HEADER),
+        STR("replyTo", false, 0, 1024, WEB_CTL_HEADER),
+        STR("signature", false, 0, 64 * 1024, WEB_CTL_TEXT),
+        STR("sentFolder", false, 0, 1024, WEB_CTL_HEADER),
+        BOOL("signatureHtml", false),
+        BOOL("signatureAbove", false),
+        BOOL("isDefault", false),
+        END};
+static const struct web_arg args_identity_delete[] = {
+        STR("id", true, 0, 32, WEB_CTL_LINE), END};
+static const struct web_arg args_suggest[] = {
+        STR("q", true, 0, 256, WEB_CTL_TEXT), INT("limit", 1, 50), END};
+
+static const struct web_arg args_lang[] = {
+        STR("lang", true, 0, 0, WEB_CTL_LINE), END};
+/* Login judges missing and unusable values itself (401, not 400). */
+static const struct web_arg args_login[] = {
+        STR("email", false, 0, 0, WEB_CTL_TEXT),
+        STR("password", false, 0, 0, WEB_CTL_TEXT), JSON("remember"), END};
+static const struct web_arg args_sender[] = {
+        STR("sender", true, 0, 0, WEB_CTL_TEXT), END};
+/* Each setting's own rule (choices, zones, languages) is api_settings.c's. */
+static const struct web_arg args_settings_save[] = {
+        STR("lang", false, 0, 0, WEB_CTL_LINE),
+        STR("timeZone", false, 0, 64, WEB_CTL_TEXT),
+        INT("messagesPerPage", 5, 500),
+        STR("theme", false, 0, 0, WEB_CTL_LINE),
+        STR("showImages", false, 0, 0, WEB_CTL_LINE),
+        BOOL("threads", false),
+        BOOL("composeHtml", false),
+        INT("readAfterSeconds", 0, 300),
+        END_EXACT};
+/* The rules are a tree with its own reader (api_filters.c read_rules). */
+static const struct web_arg args_filters_save[] = {
+        JSON("rules"), JSON("vacation"), END_OBJECT};
+static const struct web_arg args_script_name[] = {
+        STR("name", true, 0, 0, WEB_CTL_TEXT), END};
+static const struct web_arg args_script_save[] = {
+        STR("name", true, 0, 0, WEB_CTL_TEXT),
+        STR("script", true, 0, 0, WEB_CTL_TEXT), END};
+static const struct web_arg args_script_rename[] = {
+        STR("name", true, 0, 0, WEB_CTL_TEXT),
+        STR("newName", true, 0, 0, WEB_CTL_TEXT), END};
+static const struct web_arg args_contacts[] = {
+        STR("q", false, 0, 256, WEB_CTL_TEXT),
+        INT("offset", 0, WEB_CONTACTS_MAX), INT("limit", 1, 500), END};
+/* Free text is checked by api_contacts.c (control characters, UTF-8). */
+static const struct web_arg args_contact_save[] = {
+        {"id", WEB_ARG_INT, false, 1, INT64_MAX, 0, WEB_CTL_TEXT, PERR_NOTFOUND,
+         WEB_BODY_ANY},
+        STR("name", false, 0, 256, WEB_CTL_HEADER),
+        STR("phone", false, 0, 64, WEB_CTL_HEADER),
+        STR("organization", false, 0, 256, WEB_CTL_HEADER),
+        STR("notes", false, 0, 4096, WEB_CTL_TEXT),
+        SPEC("emails", WEB_ARG_STRINGS, false, 0, 0, SIZE_MAX, WEB_CTL_HEADER),
+        END};
+static const struct web_arg args_contact_delete[] = {
+        SPEC("ids", WEB_ARG_IDS, true, 1, INT64_MAX, WEB_CONTACTS_MAX,
+             WEB_CTL_TEXT),
+        END};
+
 static const struct web_route routes[] = {
-        {"GET", "/", web_page_index, ROUTE_SESSION_OPTIONAL},
-        {"GET", "/healthz", web_api_health, API},
-        {"POST", "/api/Lang", web_api_lang, API},
-        {"POST", "/api/Login", web_api_login, API},
-        {"POST", "/api/Logout", web_api_logout, CHANGE},
-        {"POST", "/api/Session", web_api_session, USER},
+        {"GET", "/", web_page_index, ROUTE_SESSION_OPTIONAL, NULL, NULL},
+        {"GET", "/healthz", web_api_health, API, NULL, NULL},
+        {"POST", "/api/Lang", web_api_lang, API, args_lang, NULL},
+        {"POST", "/api/Login", web_api_login, API, args_login, NULL},
+        {"POST", "/api/Logout", web_api_logout, CHANGE, NULL, NULL},
+        {"POST", "/api/Session", web_api_session, USER, NULL, NULL},
         /*
          * Reads need the token too: a JSON POST from another site cannot
          * carry it, so no read can be triggered cross-site either.
          */
-        {"POST", "/api/Folders", web_api_folders, CHANGE},
-        {"POST", "/api/FolderCreate", web_api_folder_create, CHANGE},
-        {"POST", "/api/FolderRename", web_api_folder_rename, CHANGE},
-        {"POST", "/api/FolderDelete", web_api_folder_delete, CHANGE},
-        {"POST", "/api/FolderSubscribe", web_api_folder_subscribe, CHANGE},
-        {"POST", "/api/FolderEmpty", web_api_folder_empty, CHANGE},
-        {"POST", "/api/MessageList", web_api_message_list, CHANGE},
-        {"POST", "/api/MessageSetSeen", web_api_message_set_seen, CHANGE},
-        {"POST", "/api/MessageSetFlagged", web_api_message_set_flagged, CHANGE},
-        {"POST", "/api/MessageMove", web_api_message_move, CHANGE},
-        {"POST", "/api/MessageDelete", web_api_message_delete, CHANGE},
-        {"POST", "/api/Message", web_api_message, CHANGE},
-        {"POST", "/api/MessageHeaders", web_api_message_headers, CHANGE},
-        {"POST", "/api/ImagesAllow", web_api_images_allow, CHANGE},
-        {"POST", "/api/ImagesDisallow", web_api_images_disallow, CHANGE},
-        {"POST", "/api/ImagesAllowed", web_api_images_allowed, CHANGE},
-        {"POST", "/api/Settings", web_api_settings, CHANGE},
-        {"POST", "/api/SettingsSave", web_api_settings_save, CHANGE},
-        {"POST", "/api/Filters", web_api_filters, CHANGE},
-        {"POST", "/api/FiltersSave", web_api_filters_save, CHANGE},
-        {"POST", "/api/FiltersScripts", web_api_filters_scripts, CHANGE},
-        {"POST", "/api/FiltersScriptGet", web_api_filters_script_get, CHANGE},
-        {"POST", "/api/FiltersScriptSave", web_api_filters_script_save, CHANGE},
+        {"POST", "/api/Folders", web_api_folders, CHANGE, NULL, NULL},
+        {"POST", "/api/FolderCreate", web_api_folder_create, CHANGE, args_path,
+         NULL},
+        {"POST", "/api/FolderRename", web_api_folder_rename, CHANGE,
+         args_folder_rename, NULL},
+        {"POST", "/api/FolderDelete", web_api_folder_delete, CHANGE, args_path,
+         NULL},
+        {"POST", "/api/FolderSubscribe", web_api_folder_subscribe, CHANGE,
+         args_folder_subscribe, NULL},
+        {"POST", "/api/FolderEmpty", web_api_folder_empty, CHANGE, args_path,
+         NULL},
+        {"POST", "/api/MessageList", web_api_message_list, CHANGE,
+         args_message_list, NULL},
+        {"POST", "/api/MessageSetSeen", web_api_message_set_seen, CHANGE,
+         args_set_flag, NULL},
+        {"POST", "/api/MessageSetFlagged", web_api_message_set_flagged, CHANGE,
+         args_set_flag, NULL},
+        {"POST", "/api/MessageMove", web_api_message_move, CHANGE, args_move,
+         NULL},
+        {"POST", "/api/MessageDelete", web_api_message_delete, CHANGE,
+         args_uids, NULL},
+        {"POST", "/api/Message", web_api_message, CHANGE, args_message, NULL},
+        {"POST", "/api/MessageHeaders", web_api_message_headers, CHANGE,
+         args_message, NULL},
+        {"POST", "/api/ImagesAllow", web_api_images_allow, CHANGE, args_sender,
+         NULL},
+        {"POST", "/api/ImagesDisallow", web_api_images_disallow, CHANGE,
+         args_sender, NULL},
+        {"POST", "/api/ImagesAllowed", web_api_images_allowed, CHANGE, NULL,
+         NULL},
+        {"POST", "/api/Settings", web_api_settings, CHANGE, NULL, NULL},
+        {"POST", "/api/SettingsSave", web_api_settings_save, CHANGE,
+         args_settings_save, NULL},
+        {"POST", "/api/Filters", web_api_filters, CHANGE, NULL, NULL},
+        {"POST", "/api/FiltersSave", web_api_filters_save, CHANGE,
+         args_filters_save, web_filters_guard},
+        {"POST", "/api/FiltersScripts", web_api_filters_scripts, CHANGE, NULL,
+         NULL},
+        {"POST", "/api/FiltersScriptGet", web_api_filters_script_get, CHANGE,
+         args_script_name, web_filters_raw_guard},
+        {"POST", "/api/FiltersScriptSave", web_api_filters_script_save, CHANGE,
+         args_script_save, web_filters_raw_guard},
         {"POST", "/api/FiltersScriptActivate", web_api_filters_script_activate,
-         CHANGE},
+         CHANGE, args_script_name, web_filters_raw_guard},
         {"POST", "/api/FiltersScriptDelete", web_api_filters_script_delete,
-         CHANGE},
+         CHANGE, args_script_name, web_filters_raw_guard},
         {"POST", "/api/FiltersScriptRename", web_api_filters_script_rename,
-         CHANGE},
+         CHANGE, args_script_rename, web_filters_raw_guard},
         /* Compose and send (api_compose.c, api_send.c, api_compose_from.c). */
-        {"POST", "/api/Upload", web_api_upload, CHANGE},
-        {"POST", "/api/UploadDelete", web_api_upload_delete, CHANGE},
-        {"POST", "/api/ComposeFrom", web_api_compose_from, CHANGE},
-        {"POST", "/api/SaveDraft", web_api_save_draft, CHANGE},
-        {"POST", "/api/Send", web_api_send, CHANGE},
-        {"POST", "/api/Identities", web_api_identities, CHANGE},
-        {"POST", "/api/IdentitySave", web_api_identity_save, CHANGE},
-        {"POST", "/api/IdentityDelete", web_api_identity_delete, CHANGE},
-        {"POST", "/api/AddressSuggest", web_api_address_suggest, CHANGE},
+        {"POST", "/api/Upload", web_api_upload, CHANGE, NULL, NULL},
+        {"POST", "/api/UploadDelete", web_api_upload_delete, CHANGE,
+         args_upload_delete, NULL},
+        {"POST", "/api/ComposeFrom", web_api_compose_from, CHANGE,
+         args_compose_from, NULL},
+        {"POST", "/api/SaveDraft", web_api_save_draft, CHANGE, args_compose,
+         NULL},
+        {"POST", "/api/Send", web_api_send, CHANGE, args_compose, NULL},
+        {"POST", "/api/Identities", web_api_identities, CHANGE, NULL, NULL},
+        {"POST", "/api/IdentitySave", web_api_identity_save, CHANGE,
+         args_identity_save, NULL},
+        {"POST", "/api/IdentityDelete", web_api_identity_delete, CHANGE,
+         args_identity_delete, NULL},
+        {"POST", "/api/AddressSuggest", web_api_address_suggest, CHANGE,
+         args_suggest, NULL},
         /* The address book (api_contacts.c). */
-        {"POST", "/api/Contacts", web_api_contacts, CHANGE},
-        {"POST", "/api/ContactSave", web_api_contact_save, CHANGE},
-        {"POST", "/api/ContactDelete", web_api_contact_delete, CHANGE},
-        {"POST", "/api/ContactsImport", web_api_contacts_import, CHANGE},
+        /*
+         * Plugins (api_plugin.c): the user's settings sections, and
+         * /api/plugin/<name>/<Action> with the session and the token
+         * checked here, never by the plugin. A plugin's arguments are
+         * whatever string members it reads (api_plugin.c bounds them).
+         */
+        {"POST", "/api/PluginSettings", web_api_plugin_settings, CHANGE, NULL,
+         NULL},
+        {"POST", "/api/plugin/", web_api_plugin_action, CHANGE | ROUTE_PREFIX,
+         NULL, NULL},
+        {"POST", "/api/Contacts", web_api_contacts, CHANGE, args_contacts,
+         NULL},
+        {"POST", "/api/ContactSave", web_api_contact_save, CHANGE,
+         args_contact_save, NULL},
+        {"POST", "/api/ContactDelete", web_api_contact_delete, CHANGE,
+         args_contact_delete, NULL},
+        {"POST", "/api/ContactsImport", web_api_contacts_import, CHANGE, NULL,
+         NULL},
         /* GETs that change nothing; the session cookie is required. */
-        {"GET", "/message/body", web_message_body, ROUTE_SESSION},
-        {"GET", "/message/part", web_message_part, ROUTE_SESSION},
-        {"GET", "/message/raw", web_message_raw, ROUTE_SESSION},
-        {"GET", "/message/zip", web_message_zip, ROUTE_SESSION},
-        {"GET", "/contacts/export", web_contacts_export, ROUTE_SESSION},
+        {"GET", "/message/body", web_message_body, ROUTE_SESSION, NULL, NULL},
+        {"GET", "/message/part", web_message_part, ROUTE_SESSION, NULL, NULL},
+        {"GET", "/message/raw", web_message_raw, ROUTE_SESSION, NULL, NULL},
+        {"GET", "/message/zip", web_message_zip, ROUTE_SESSION, NULL, NULL},
+        {"GET", "/contacts/export", web_contacts_export, ROUTE_SESSION, NULL,
+         NULL},
         /*
          * The admin panel (admin_*.c, docs/ADMIN.md). The sign-in checks the
          * key itself; without an admin session the rest answer 404.
          */
-        {"POST", "/admin/login", web_admin_login, 0},
-        {"POST", "/admin/logout", web_admin_logout, ROUTE_ADMIN | ROUTE_CSRF},
-        {"GET", "/admin/", web_admin_dashboard, ROUTE_ADMIN},
-        {"GET", "/admin/domains", web_admin_domains, ROUTE_ADMIN},
-        {"GET", "/admin/domain", web_admin_domain_edit, ROUTE_ADMIN},
+        {"POST", "/admin/login", web_admin_login, 0, NULL, NULL},
+        {"POST", "/admin/logout", web_admin_logout, ROUTE_ADMIN | ROUTE_CSRF,
+         NULL, NULL},
+        {"GET", "/admin/", web_admin_dashboard, ROUTE_ADMIN, NULL, NULL},
+        {"GET", "/admin/domains", web_admin_domains, ROUTE_ADMIN, NULL, NULL},
+        {"GET", "/admin/domain", web_admin_domain_edit, ROUTE_ADMIN, NULL,
+         NULL},
         {"POST", "/admin/domain", web_admin_domain_save,
-         ROUTE_ADMIN | ROUTE_CSRF},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
         {"POST", "/admin/domain/delete", web_admin_domain_delete,
-         ROUTE_ADMIN | ROUTE_CSRF},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
         {"POST", "/admin/domain/toggle", web_admin_domain_toggle,
-         ROUTE_ADMIN | ROUTE_CSRF},
-        {"GET", "/admin/settings", web_admin_settings, ROUTE_ADMIN},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
+        {"GET", "/admin/settings", web_admin_settings, ROUTE_ADMIN, NULL, NULL},
         {"POST", "/admin/settings", web_admin_settings_save,
-         ROUTE_ADMIN | ROUTE_CSRF},
-        {"GET", "/admin/security", web_admin_security, ROUTE_ADMIN},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
+        {"GET", "/admin/security", web_admin_security, ROUTE_ADMIN, NULL, NULL},
         {"POST", "/admin/security/password", web_admin_security_password,
-         ROUTE_ADMIN | ROUTE_CSRF},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
         {"POST", "/admin/security/totp", web_admin_security_totp,
-         ROUTE_ADMIN | ROUTE_CSRF},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
         {"POST", "/admin/security/panel", web_admin_security_panel,
-         ROUTE_ADMIN | ROUTE_CSRF},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
         {"POST", "/admin/session/end", web_admin_session_end,
-         ROUTE_ADMIN | ROUTE_CSRF},
-        {"GET", "/admin/logs", web_admin_logs, ROUTE_ADMIN},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
+        {"GET", "/admin/logs", web_admin_logs, ROUTE_ADMIN, NULL, NULL},
         {"POST", "/admin/credentials-file/deleted",
-         web_admin_credentials_deleted, ROUTE_ADMIN | ROUTE_CSRF},
+         web_admin_credentials_deleted, ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
+        {"GET", "/admin/plugins", web_admin_plugins, ROUTE_ADMIN, NULL, NULL},
+        {"POST", "/admin/plugins/toggle", web_admin_plugin_toggle,
+         ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
+        {"POST", "/admin/plugins/options", web_admin_plugin_options,
+         ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
         {"POST", "/admin/branding", web_admin_branding_save,
-         ROUTE_ADMIN | ROUTE_CSRF},
-        {"GET", "/branding/logo", web_branding_logo, 0},
-        {"GET", "/branding/favicon", web_branding_favicon, 0},
+         ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
+        {"GET", "/branding/logo", web_branding_logo, 0, NULL, NULL},
+        {"GET", "/branding/favicon", web_branding_favicon, 0, NULL, NULL},
 };
 
 /* Flags whose middleware exists. Anything else fails closed. */
 #define ROUTE_FLAGS_AVAILABLE                                                  \
 	(ROUTE_API | ROUTE_SESSION | ROUTE_SESSION_OPTIONAL | ROUTE_CSRF |     \
-	 ROUTE_ADMIN)
+	 ROUTE_ADMIN | ROUTE_PREFIX)
 
 static bool
 method_matches(const char *route_method, const char *method)
@@ -141,7 +323,10 @@ route_find(const struct http_request *req, bool *path_known_r,
 
 	*path_known_r = false;
 	for (i = 0; i < PT_NELEM(routes); i++) {
-		if (!strv_eq_cstr(req->path, routes[i].path))
+		if (routes[i].flags & ROUTE_PREFIX
+		            ? !strv_starts_with(req->path,
+		                                strv_from_cstr(routes[i].path))
+		            : !strv_eq_cstr(req->path, routes[i].path))
 			continue;
 		if (method_matches(routes[i].method, req->method))
 			return &routes[i];
@@ -263,6 +448,10 @@ web_dispatch(struct http_request *req, struct http_response *resp, void *app)
 	           web_csrf_check(&ctx, &err) != 0) {
 		goto fail;
 	}
+	if (route->guard != NULL && route->guard(&ctx, &err) != 0)
+		goto fail;
+	if (route->args != NULL && web_args_check(&ctx, route->args, &err) != 0)
+		goto fail;
 	if (route->handler(&ctx, &err) != 0)
 		goto fail;
 	goto done;

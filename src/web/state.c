@@ -28,8 +28,27 @@ state_free(struct web_state *st)
 	config_unref(&st->config);
 	tmpl_cache_unref(&st->templates);
 	i18n_destroy(&st->i18n);
+	plugin_set_free(&st->plugins);
 	arena_destroy(&st->arena);
 	free(st);
+}
+
+/*
+ * The plugins the config enables. A plugin that is refused is kept with
+ * its error (logged once by the loader); only an unusable enabled_list
+ * fails the build, so a typo there after SIGHUP keeps the running set.
+ */
+static int
+load_plugins(struct web_app *app, struct web_state *st, struct arena *a,
+             struct perr *err)
+{
+	struct plugin_load_args args = {0};
+
+	args.dir = app->plugin_dir != NULL ? app->plugin_dir : "";
+	args.configs_dir = st->config->paths.configs_dir;
+	args.enable = st->config->plugins.enable && app->plugin_dir != NULL;
+	args.enabled_list = st->config->plugins.enabled_list;
+	return plugin_set_load(&args, &st->plugins, a, err);
 }
 
 static int
@@ -79,6 +98,8 @@ state_build(struct web_app *app, struct web_state **st_r, struct arena *a,
 		}
 		st->lang_dicts[i] = d;
 	}
+	if (load_plugins(app, st, a, err) != 0)
+		goto fail;
 	*st_r = st;
 	return 0;
 fail:
@@ -147,6 +168,8 @@ web_app_create(const struct web_app_opts *opts, struct web_app **app_r,
 	app->share_dir = pt_xstrdup(opts->share_dir);
 	app->static_url = pt_xstrdup(opts->static_url != NULL ? opts->static_url
 	                                                      : "/static");
+	app->plugin_dir =
+	        opts->plugin_dir != NULL ? pt_xstrdup(opts->plugin_dir) : NULL;
 	pthread_mutex_init(&app->lock, NULL);
 	app->started = pt_now_unix();
 	/* Changes at every start: browsers refetch assets after upgrades. */
@@ -181,6 +204,7 @@ web_app_destroy(struct web_app **appp)
 	free(app->data_dir);
 	free(app->share_dir);
 	free(app->static_url);
+	free(app->plugin_dir);
 	free(app);
 	*appp = NULL;
 }

@@ -2,9 +2,9 @@
  * web - routes, middleware and handlers: what Petrel answers to a request.
  *
  * struct web_app is the long-lived owner of everything a request reads but
- * does not own: the config snapshot, the compiled templates and the
- * language catalogs. These three live together in a refcounted "state"
- * that a reload (SIGHUP) rebuilds and swaps in; a request takes a
+ * does not own: the config snapshot, the compiled templates, the language
+ * catalogs and the loaded plugins. These live together in a refcounted
+ * "state" that a reload (SIGHUP) rebuilds and swaps in; a request takes a
  * reference at its start and drops it at its end, so a reload never pulls
  * a template out from under a running request.
  *
@@ -27,6 +27,7 @@ struct web_app_opts {
 	const char *data_dir;   /* DATA (SnappyMail layout) */
 	const char *share_dir;  /* holds templates/ and i18n/ */
 	const char *static_url; /* URL prefix nginx serves static/ at */
+	const char *plugin_dir; /* where <name>.so live; NULL: no plugins */
 };
 
 /*

@@ -11,6 +11,8 @@
 #include "imap/imap.h"
 #include "session/session.h"
 #include "store/store.h"
+#include "mail/mail.h"
+#include "plugin/plugin.h"
 #include "admin_web.h"
 
 /* What a reload replaces as one unit. */
@@ -22,10 +24,12 @@ struct web_state {
 	struct arena *arena;           /* the catalog dictionaries */
 	struct tmpl_dict **lang_dicts; /* parallel to i18n_languages() */
 	size_t n_langs;
+	/* [plugins] enable + enabled_list, loaded from app->plugin_dir. */
+	struct plugin_set *plugins;
 };
 
 struct web_app {
-	char *data_dir, *share_dir, *static_url;
+	char *data_dir, *share_dir, *static_url, *plugin_dir;
 	pthread_mutex_t lock;
 	struct web_state *state;
 	char asset_version[16];
@@ -58,6 +62,10 @@ struct web_ctx {
 	struct json_t *error_fields; /* owned; freed with the request */
 	/* The IMAP connection checked out for this request, if any. */
 	struct imap_conn *imap;
+	/* The request's mail service session (web_mail()), if any. */
+	struct mail_session *mail;
+	/* The route's arguments, checked against its spec (args.c). */
+	struct web_args *args;
 };
 
 /* A handler returns 0, or -1 with *err set for web_render_error(). */
@@ -70,13 +78,84 @@ enum route_flag {
 	ROUTE_RATELIMIT = 1 << 3,        /* counts against the login limiter */
 	ROUTE_API = 1 << 4,              /* JSON API: errors as JSON */
 	ROUTE_SESSION_OPTIONAL = 1 << 5, /* load a session if there is one */
+	ROUTE_PREFIX = 1 << 6, /* path is a prefix (ends in '/'), not exact */
 };
+
+/* args.c: the declarative argument spec of a JSON route. */
+enum web_arg_type {
+	WEB_ARG_STRING,  /* min > 0: non-empty; max > 0: bytes at most */
+	WEB_ARG_INT,     /* min..max */
+	WEB_ARG_BOOL,    /* true or false */
+	WEB_ARG_UID,     /* a message UID: 1..2^32-1 */
+	WEB_ARG_STRINGS, /* at most max_items strings, each as STRING */
+	WEB_ARG_UIDS,    /* at most max_items UIDs (more: 413) */
+	WEB_ARG_IDS,     /* 1 to max_items integers from min to max */
+	WEB_ARG_REF,     /* {"folder": non-empty string, "uid": UID} */
+	WEB_ARG_JSON,    /* any value, checked by the handler's own reader */
+};
+
+/* Which control characters a string may hold (NUL never). */
+enum web_arg_ctl {
+	WEB_CTL_TEXT = 0, /* bodies: any but NUL */
+	WEB_CTL_HEADER,   /* header-like: no CR or LF (header_injection) */
+	WEB_CTL_LINE,     /* names: no control character but tab */
+};
+
+enum web_body_rule {
+	WEB_BODY_ANY = 0, /* no object: every argument is absent */
+	WEB_BODY_OBJECT,  /* a JSON object */
+	WEB_BODY_EXACT,   /* an object of none but the named members */
+};
+
+struct web_arg {
+	const char *name; /* NULL ends a spec */
+	enum web_arg_type type;
+	bool required;
+	int64_t min, max; /* STRING: length; INT, IDS: range */
+	size_t max_items; /* STRINGS, UIDS, IDS */
+	enum web_arg_ctl ctl;
+	/* A bad value answers this kind (0: PERR_INPUT), e.g. an id that
+	 * cannot be one is PERR_NOTFOUND like an id that is not there. */
+	enum perr_kind bad_kind;
+	/* In the terminator: what the body must be besides its members. */
+	enum web_body_rule body;
+};
+
+struct web_args;
+
+/*
+ * Check the JSON body against spec (absent and null members are "not
+ * given"; unknown members are ignored) and keep the values for the
+ * web_arg_*() readers. PERR_INPUT naming the argument and the reason.
+ */
+int web_args_check(struct web_ctx *ctx, const struct web_arg *spec,
+                   struct perr *err);
+/* The checked values; a name not in the route's spec is a bug. */
+bool web_arg_given(const struct web_ctx *ctx, const char *name);
+/* Whether the member was there with the value null ("reset"). */
+bool web_arg_null(const struct web_ctx *ctx, const char *name);
+const char *web_arg_str(const struct web_ctx *ctx, const char *name);
+int64_t web_arg_int(const struct web_ctx *ctx, const char *name, int64_t dflt);
+uint32_t web_arg_uid(const struct web_ctx *ctx, const char *name);
+bool web_arg_bool(const struct web_ctx *ctx, const char *name);
+struct mail_strings web_arg_strings(const struct web_ctx *ctx,
+                                    const char *name);
+const uint32_t *web_arg_uids(const struct web_ctx *ctx, const char *name,
+                             size_t *n_r);
+struct mail_ref web_arg_ref(const struct web_ctx *ctx, const char *name);
+const int64_t *web_arg_ids(const struct web_ctx *ctx, const char *name,
+                           size_t *n_r);
+struct json_t *web_arg_json(const struct web_ctx *ctx, const char *name);
 
 struct web_route {
 	const char *method; /* "GET" also answers HEAD */
-	const char *path;   /* exact match */
+	const char *path;   /* exact match, or a prefix with ROUTE_PREFIX */
 	web_handler_fn *handler;
 	unsigned flags;
+	const struct web_arg *args; /* JSON routes: the argument spec */
+	/* Runs before the arguments are checked: a feature that is off
+	 * answers so whatever the arguments (NULL: none). */
+	web_handler_fn *guard;
 };
 
 /* state.c */
@@ -159,33 +238,6 @@ int web_message_part(struct web_ctx *ctx, struct perr *err);
 int web_message_raw(struct web_ctx *ctx, struct perr *err);
 int web_api_message_headers(struct web_ctx *ctx, struct perr *err);
 int web_message_zip(struct web_ctx *ctx, struct perr *err);
-/*
- * One message opened for reading (api_message.c), shared with compose
- * (reply, forward): structure, chosen body parts, the folder and UID.
- */
-struct web_msg_view {
-	struct imap_message m;
-	const struct imap_part *root;    /* whole message or attached one */
-	const struct imap_envelope *env; /* headers of root */
-	const struct imap_part *html, *plain; /* best of each kind */
-	const char *folder;
-	uint32_t uid;
-	struct arena *a;
-};
-/* Fetch the structure of folder/uid (part: an attached message or NULL). */
-int web_msg_load(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
-                 uint32_t uid, const char *part, struct web_msg_view *v,
-                 struct perr *err);
-/* One text part fetched and decoded to UTF-8 (format=flowed undone). */
-int web_msg_part_text(struct imap_conn *c, const struct web_msg_view *v,
-                      const struct imap_part *p, struct strv *text_r,
-                      struct perr *err);
-/* The attachment leaves (what the Message call lists), in order. */
-size_t web_msg_attachments(const struct web_msg_view *v,
-                           const struct imap_part ***parts_r);
-/* The clean file name Message shows for an attachment part. */
-const char *web_msg_attachment_name(const struct web_msg_view *v,
-                                    const struct imap_part *p);
 /* api_images.c: "always show images from this sender" (docs/API.md). */
 int web_api_images_allow(struct web_ctx *ctx, struct perr *err);
 int web_api_images_disallow(struct web_ctx *ctx, struct perr *err);
@@ -222,6 +274,9 @@ int web_api_filters_script_save(struct web_ctx *ctx, struct perr *err);
 int web_api_filters_script_activate(struct web_ctx *ctx, struct perr *err);
 int web_api_filters_script_delete(struct web_ctx *ctx, struct perr *err);
 int web_api_filters_script_rename(struct web_ctx *ctx, struct perr *err);
+/* Route guards: filters (raw: and raw scripts) enabled for the domain. */
+int web_filters_guard(struct web_ctx *ctx, struct perr *err);
+int web_filters_raw_guard(struct web_ctx *ctx, struct perr *err);
 /* {"enabled", "allowRaw"} for the boot JSON and the Session call. */
 struct json_t *web_filters_flags(struct web_ctx *ctx);
 /* api_compose*.c: writing and sending (docs/API.md). */
@@ -235,34 +290,12 @@ int web_api_identity_save(struct web_ctx *ctx, struct perr *err);
 int web_api_identity_delete(struct web_ctx *ctx, struct perr *err);
 int web_api_address_suggest(struct web_ctx *ctx, struct perr *err);
 /* api_contacts.c: the address book (docs/API.md). */
+#define WEB_CONTACTS_MAX 5000 /* per user */
 int web_api_contacts(struct web_ctx *ctx, struct perr *err);
 int web_api_contact_save(struct web_ctx *ctx, struct perr *err);
 int web_api_contact_delete(struct web_ctx *ctx, struct perr *err);
 int web_api_contacts_import(struct web_ctx *ctx, struct perr *err);
 int web_contacts_export(struct web_ctx *ctx, struct perr *err);
-/* Headers of a saved draft: "<uid> <base64 folder>" of its original. */
-#define WEB_DRAFT_REPLY_HEADER "X-Petrel-Draft-Reply"
-#define WEB_DRAFT_FORWARD_HEADER "X-Petrel-Draft-Forward"
-/* ... and "<base64>" of a recipient typed that is no address yet. */
-#define WEB_DRAFT_PENDING_TO "X-Petrel-Draft-To"
-#define WEB_DRAFT_PENDING_CC "X-Petrel-Draft-Cc"
-#define WEB_DRAFT_PENDING_BCC "X-Petrel-Draft-Bcc"
-/* A stored identity, or the synthesized login one (id "default"). */
-struct web_identity {
-	const char *id;
-	struct store_identity s;
-};
-/* The user's identities (at least one; exactly one is_default). */
-int web_compose_identities(struct web_ctx *ctx, struct web_identity **v_r,
-                           size_t *n_r, struct perr *err);
-/* The JSON body object, or NULL. */
-struct json_t *web_json_body(struct web_ctx *ctx);
-/*
- * A string member of at most max bytes (NULL when absent and not
- * required). A NUL inside is a header_injection error.
- */
-int web_json_str(struct web_ctx *ctx, const char *name, bool required,
-                 size_t max, const char **v_r, struct perr *err);
 /* Set the API code for what mime refused (header_injection, ...). */
 void web_compose_fail_code(struct web_ctx *ctx, const struct perr *err);
 /* The multipart field "file" of the request, or NULL with PERR_INPUT. */
@@ -270,17 +303,27 @@ const struct http_upload *web_upload_field(struct web_ctx *ctx,
                                            struct perr *err);
 /* 413 "too_large" naming the per-file or the total limit. */
 int web_upload_too_large(struct web_ctx *ctx, bool total, struct perr *err);
+/* web_mail.c: the request's mail service session (src/mail). */
+int web_mail(struct web_ctx *ctx, struct mail_session **s_r, struct perr *err);
+/* Name what the service said in ctx->mail->why (API code); returns -1. */
+int web_mail_fail(struct web_ctx *ctx, struct perr *err);
+/* {"id","name","type","size"} of an upload. */
+struct json_t *web_upload_json(const struct mail_upload *u);
 /*
- * Keep bytes (data, or the file src_path) as one of the session's
- * uploads; *json_r gets {"id","name","type","size"}.
+ * api_plugin.c: the plugins at the web layer's seams. A refusal returns
+ * -1 with a 403 whose message is the plugin's.
  */
-int web_upload_store(struct web_ctx *ctx, const char *name, const char *type,
-                     struct strv data, const char *src_path, uint64_t size,
-                     struct json_t **json_r, struct perr *err);
-/* munmap(p, n) when a resets; -1 (unmapped now) when a is full. */
-int web_defer_munmap(struct arena *a, void *p, size_t n);
-/* Remove the session's uploads (logout) and any left by ended sessions. */
-void web_uploads_sweep(struct web_ctx *ctx, const char *session_hash);
+int web_plugins_login_before(struct web_ctx *ctx, const char *email,
+                             struct perr *err);
+void web_plugins_login_after(struct web_ctx *ctx, const char *email);
+/* Run send_before; its headers go into c->extra_headers. */
+int web_plugins_send_headers(struct web_ctx *ctx, struct mail_compose *c,
+                             struct perr *err);
+/* The message_view notices as a JSON array (never NULL). */
+struct json_t *web_plugins_notices(struct web_ctx *ctx,
+                                   const struct mail_view *v);
+int web_api_plugin_action(struct web_ctx *ctx, struct perr *err);
+int web_api_plugin_settings(struct web_ctx *ctx, struct perr *err);
 int web_page_index(struct web_ctx *ctx, struct perr *err);
 int web_api_lang(struct web_ctx *ctx, struct perr *err);
 int web_api_health(struct web_ctx *ctx, struct perr *err);

@@ -1412,6 +1412,7 @@
     renderMsgToolbar(v, m);
     renderState(v, m);
     renderRemote(v);
+    renderNotices(v);
     renderImagesNote(v);
     renderHeaders(v);
     renderCalendar(v);
@@ -1549,6 +1550,14 @@
     err.appendChild(retry);
     box.appendChild(err);
     if (!m) $('msg-subject').textContent = t('L_MAIL_NO_SUBJECT', '(no subject)');
+  }
+
+  // Lines the server's plugins add above a message (plain text).
+  function renderNotices(v) {
+    var box = $('msg-notices');
+    var list = (v.data && v.data.notices) || [];
+    box.replaceChildren.apply(box, list.map(function (n) { return el('li', 'msg-notice', n); }));
+    box.hidden = !list.length;
   }
 
   function renderRemote(v) {

@@ -12,6 +12,7 @@
     <a href="/admin/domains"{{#NAV_DOMAINS}} class="active" aria-current="page"{{/NAV_DOMAINS}}><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18z M3 12h18 M12 3c3 3 3 15 0 18 M12 3c-3 3-3 15 0 18"/></svg>{{L_ADMIN_NAV_DOMAINS}}</a>
     <a href="/admin/settings"{{#NAV_SETTINGS}} class="active" aria-current="page"{{/NAV_SETTINGS}}><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 6h16 M4 12h16 M4 18h16 M8 4v4 M16 10v4 M10 16v4"/></svg>{{L_ADMIN_NAV_SETTINGS}}</a>
     <a href="/admin/security"{{#NAV_SECURITY}} class="active" aria-current="page"{{/NAV_SECURITY}}><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 3l8 3v6c0 5-3.5 8-8 9c-4.5-1-8-4-8-9V6z"/></svg>{{L_ADMIN_NAV_SECURITY}}</a>
+    <a href="/admin/plugins"{{#NAV_PLUGINS}} class="active" aria-current="page"{{/NAV_PLUGINS}}><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M9 3v5 M15 3v5 M6 8h12v4a6 6 0 0 1-12 0z M12 18v3"/></svg>{{L_ADMIN_NAV_PLUGINS}}</a>
     <a href="/admin/logs"{{#NAV_LOGS}} class="active" aria-current="page"{{/NAV_LOGS}}><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 3h9l4 4v14H6z M9 10h7 M9 14h7 M9 18h4"/></svg>{{L_ADMIN_NAV_LOGS}}</a>
   </nav>
   <div class="admin-side-foot">

@@ -282,6 +282,41 @@ test_list_active_and_end_by_hash(void **state)
 	assert_int_equal(err.kind, PERR_NOTFOUND);
 }
 
+/*
+ * A password change re-seals the password: the same cookie opens the new
+ * one, from the loaded session and from the store, and never the old.
+ */
+static void
+test_reseal_keeps_cookie_with_new_password(void **state)
+{
+	struct fx *f = *state;
+	char *cookie, *csrf;
+	struct session *s, *again;
+	struct perr err = {0};
+	struct sbuf pw;
+
+	make(f, "old-pass-1", 1000, &cookie, &csrf);
+	assert_int_equal(session_load(f->st, strv_from_cstr(cookie), 1010, f->a,
+	                              &s, &err),
+	                 0);
+	assert_int_equal(
+	        session_reseal(f->st, s, STRV_LIT("New-pass-2!"), f->a, &err),
+	        0);
+	sbuf_init(&pw, NULL, 0, 2048);
+	pw.secret = 1;
+	assert_int_equal(session_password(s, &pw, &err), 0);
+	assert_string_equal(sbuf_cstr(&pw), "New-pass-2!");
+	sbuf_reset(&pw);
+	assert_int_equal(session_load(f->st, strv_from_cstr(cookie), 1020, f->a,
+	                              &again, &err),
+	                 0);
+	assert_int_equal(session_password(again, &pw, &err), 0);
+	assert_string_equal(sbuf_cstr(&pw), "New-pass-2!");
+	sbuf_free(&pw);
+	/* The CSRF token does not change with the password. */
+	assert_true(session_csrf_ok(again, strv_from_cstr(csrf)));
+}
+
 int
 main(void)
 {
@@ -301,6 +336,9 @@ main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_list_active_and_end_by_hash, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_reseal_keeps_cookie_with_new_password, setup,
+	                teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,737 @@
+/*
+ * src/mail on a fake IMAP/SMTP (struct mail_ops) and a real store in a
+ * temporary directory: what compose-from fills in, what Send submits and
+ * files and in which order, the send token, upload limits and
+ * identities. The fake logs every server step it is asked for, so a test
+ * can tell what happened and in which order.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "mail/mail.h"
+
+#define USER "alice@example.test"
+
+/* ---- the fake servers ---------------------------------------------------- */
+
+struct fake_msg {
+	const char *folder;
+	uint32_t uid;
+	struct imap_message m;
+	struct imap_part part; /* a single text/plain body, section "1" */
+	const char *body;      /* section "1" */
+	const char *header;    /* section "HEADER" */
+	const char *raw;       /* the whole message */
+};
+
+struct fake {
+	struct arena *a;
+	struct fake_msg msgs[4];
+	size_t n_msgs;
+	struct sbuf log; /* "op arg;" per step, in order */
+	/* SMTP: 0 accepts, else the kind it fails with. */
+	enum perr_kind smtp_fails;
+	unsigned smtp_calls;
+	struct strv smtp_msg;
+	const char *smtp_rcpt[8];
+	size_t n_rcpt;
+	struct strv appended; /* the last APPEND's bytes */
+	uint32_t next_uid;
+};
+
+static void PT_PRINTF(2, 3) logf_(struct fake *f, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[256];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	sbuf_append_cstr(&f->log, buf);
+	sbuf_append_char(&f->log, ';');
+}
+
+static struct fake_msg *
+find(struct fake *f, const char *folder, uint32_t uid)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_msgs; i++)
+		if (f->msgs[i].uid == uid &&
+		    strcmp(f->msgs[i].folder, folder) == 0)
+			return &f->msgs[i];
+	return NULL;
+}
+
+static int
+fake_fetch_message(void *b, const char *folder, uint32_t uid, struct arena *a,
+                   struct imap_message *m_r, struct perr *err)
+{
+	struct fake_msg *m = find(b, folder, uid);
+
+	if (m == NULL)
+		return perr_set(err, a, PERR_NOTFOUND, "no such message");
+	*m_r = m->m;
+	return 0;
+}
+
+static int
+fake_fetch_section(void *b, const char *folder, uint32_t uid,
+                   const char *section, struct arena *a, struct strv *data_r,
+                   struct perr *err)
+{
+	struct fake_msg *m = find(b, folder, uid);
+	const char *v;
+
+	if (m == NULL)
+		return perr_set(err, a, PERR_NOTFOUND, "no such message");
+	if (section == NULL)
+		v = m->raw;
+	else if (strcmp(section, "HEADER") == 0)
+		v = m->header;
+	else if (strcmp(section, "1") == 0)
+		v = m->body;
+	else
+		v = NULL;
+	if (v == NULL)
+		return perr_set(err, a, PERR_NOTFOUND, "no such section");
+	*data_r = strv_from_cstr(arena_strdup(a, v));
+	return 0;
+}
+
+static int
+fake_folders(void *b, struct arena *a, struct imap_folder **v_r, size_t *n_r,
+             struct perr *err)
+{
+	static const char *const names[] = {"INBOX", "Drafts", "Sent"};
+	static const enum imap_special sp[] = {
+	        IMAP_SPECIAL_INBOX, IMAP_SPECIAL_DRAFTS, IMAP_SPECIAL_SENT};
+	struct imap_folder *v = arena_new_array(a, struct imap_folder, 3);
+	size_t i;
+
+	(void)b;
+	(void)err;
+	for (i = 0; i < 3; i++) {
+		v[i].path = v[i].raw = v[i].name = names[i];
+		v[i].special = sp[i];
+	}
+	*v_r = v;
+	*n_r = 3;
+	return 0;
+}
+
+static int
+fake_folder_create(void *b, const char *path, struct arena *a, struct perr *err)
+{
+	(void)a;
+	(void)err;
+	logf_(b, "create %s", path);
+	return 0;
+}
+
+static int
+fake_append(void *b, const char *folder, unsigned flags, struct strv msg,
+            struct arena *a, uint32_t *uid_r, struct perr *err)
+{
+	struct fake *f = b;
+
+	(void)a;
+	(void)err;
+	logf_(f, "append %s %s", folder,
+	      (flags & IMAP_MSG_DRAFT) ? "draft" : "seen");
+	f->appended = strv_from_cstr(strv_dup(f->a, msg));
+	*uid_r = ++f->next_uid;
+	return 0;
+}
+
+static int
+fake_add_flags(void *b, const char *folder, uint32_t uid, unsigned flags,
+               struct arena *a, struct perr *err)
+{
+	(void)a;
+	(void)err;
+	logf_(b, "flag %s %u %s", folder, (unsigned)uid,
+	      flags == IMAP_MSG_ANSWERED ? "answered" : "forwarded");
+	return 0;
+}
+
+static int
+fake_delete_message(void *b, const char *folder, uint32_t uid, struct arena *a,
+                    struct perr *err)
+{
+	(void)a;
+	(void)err;
+	logf_(b, "delete %s %u", folder, (unsigned)uid);
+	return 0;
+}
+
+static int
+fake_smtp_send(void *b, const struct smtp_envelope *env, struct strv msg,
+               struct arena *a, struct smtp_failure *fail_r, struct perr *err)
+{
+	struct fake *f = b;
+	size_t i;
+
+	f->smtp_calls++;
+	logf_(f, "smtp");
+	if (f->smtp_fails != PERR_OK) {
+		fail_r->stage = "RCPT TO";
+		fail_r->recipient = env->rcpt[0];
+		return perr_set(err, a, f->smtp_fails, "550 no such user");
+	}
+	f->smtp_msg = strv_from_cstr(strv_dup(f->a, msg));
+	for (i = 0; i < env->n_rcpt && i < 8; i++)
+		f->smtp_rcpt[i] = arena_strdup(f->a, env->rcpt[i]);
+	f->n_rcpt = env->n_rcpt;
+	return 0;
+}
+
+static const struct mail_ops fake_ops = {
+        .fetch_message = fake_fetch_message,
+        .fetch_section = fake_fetch_section,
+        .folders = fake_folders,
+        .folder_create = fake_folder_create,
+        .append = fake_append,
+        .add_flags = fake_add_flags,
+        .delete_message = fake_delete_message,
+        .smtp_send = fake_smtp_send,
+};
+
+/* ---- fixture: fake servers, a store and an uploads dir ------------------- */
+
+struct fixture {
+	char dir[64];
+	struct arena *a;
+	struct fake fake;
+	struct mail_session s;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *x = calloc(1, sizeof(*x));
+	struct perr err = {0};
+
+	assert_true(
+	        pt_strlcpy(x->dir, "/tmp/petrel-mail-XXXXXX", sizeof(x->dir)));
+	assert_non_null(mkdtemp(x->dir));
+	x->a = arena_create("test", 4096, 0);
+	x->fake.a = x->a;
+	x->fake.next_uid = 100;
+	sbuf_init(&x->fake.log, x->a, 256, 0);
+	x->s.a = x->a;
+	x->s.ops = &fake_ops;
+	x->s.backend = &x->fake;
+	x->s.user = USER;
+	x->s.session_hash = "abc123";
+	x->s.uploads_dir = arena_printf(x->a, "%s/uploads", x->dir);
+	x->s.max_file = 1024 * 1024;
+	x->s.max_total = 2 * 1024 * 1024;
+	assert_int_equal(store_open(arena_printf(x->a, "%s/petrel.db", x->dir),
+	                            &x->s.store, x->a, &err),
+	                 0);
+	*state = x;
+	return 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *x = *state;
+
+	store_close(&x->s.store);
+	arena_destroy(&x->a);
+	assert_int_equal(nftw(x->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+	free(x);
+	return 0;
+}
+
+static struct imap_addr_list
+addrs(struct arena *a, const char *const *emails, size_t n)
+{
+	struct imap_addr_list l;
+	size_t i;
+
+	l.v = arena_new_array(a, struct imap_address, n + 1);
+	l.n = n;
+	for (i = 0; i < n; i++) {
+		l.v[i].name = "";
+		l.v[i].email = emails[i];
+	}
+	return l;
+}
+
+/* A stored plain-text message from bob to alice and carol, cc dave. */
+static struct fake_msg *
+add_message(struct fixture *x, const char *folder, uint32_t uid)
+{
+	static const char *const from[] = {"bob@example.org"};
+	static const char *const to[] = {USER, "carol@example.org"};
+	static const char *const cc[] = {"dave@example.org",
+	                                 "ALICE.WORK@example.test"};
+	struct fake_msg *m = &x->fake.msgs[x->fake.n_msgs++];
+
+	memset(m, 0, sizeof(*m));
+	m->folder = folder;
+	m->uid = uid;
+	m->part.section = "1";
+	m->part.type = "text";
+	m->part.subtype = "plain";
+	m->part.charset = m->part.name = m->part.content_id = "";
+	m->part.disposition = "";
+	m->part.encoding = "7bit";
+	m->m.uid = uid;
+	m->m.root = &m->part;
+	m->m.references = "";
+	m->m.env.subject = "Lunch";
+	m->m.env.date_raw = "";
+	m->m.env.message_id = "<m1@example.org>";
+	m->m.env.in_reply_to = "";
+	m->m.env.from = addrs(x->a, from, 1);
+	m->m.env.to = addrs(x->a, to, 2);
+	m->m.env.cc = addrs(x->a, cc, 2);
+	m->m.env.reply_to = addrs(x->a, NULL, 0);
+	m->body = "Shall we?\r\n";
+	m->header = "From: bob@example.org\r\nBcc: secret@example.net\r\n"
+	            "Subject: Lunch\r\n\r\n";
+	m->raw = "From: bob@example.org\r\nBcc: secret@example.net\r\n"
+	         "Subject: Lunch\r\n\r\nShall we?\r\n";
+	return m;
+}
+
+static const struct mail_compose_texts texts = {
+        .reply_attribution = "On {date}, {name} wrote:",
+        .forward_header = "From: {from} Subject: {subject}",
+};
+
+static bool
+has(const struct mail_strings *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* ---- compose from ---------------------------------------------------------
+ */
+
+static void
+test_reply_all_leaves_out_the_user_and_the_sender(void **state)
+{
+	struct fixture *x = *state;
+	struct store_identity id = {.name = "Alice",
+	                            .email = "alice.work@example.test"};
+	struct mail_form f;
+	struct perr err = {0};
+	int64_t idn;
+
+	add_message(x, "INBOX", 7);
+	/* A second identity of the user: also "self". */
+	assert_int_equal(mail_identity_save(&x->s, &id, id.email, &idn, &err),
+	                 0);
+	assert_int_equal(mail_compose_from(&x->s, MAIL_COMPOSE_REPLY_ALL,
+	                                   "INBOX", 7, &texts, &f, &err),
+	                 0);
+	assert_int_equal(f.to.n, 1);
+	assert_string_equal(f.to.v[0], "bob@example.org");
+	assert_int_equal(f.cc.n, 2);
+	assert_true(has(&f.cc, "carol@example.org"));
+	assert_true(has(&f.cc, "dave@example.org"));
+	assert_false(has(&f.cc, USER));
+	assert_string_equal(f.subject, "Re: Lunch");
+	assert_non_null(strstr(f.text, "bob@example.org wrote:\n> Shall we?"));
+	assert_string_equal(f.in_reply_to.folder, "INBOX");
+	assert_int_equal(f.in_reply_to.uid, 7);
+	assert_null(f.forward_of.folder);
+	assert_int_equal(f.draft_uid, 0);
+}
+
+static void
+test_reply_goes_to_the_sender_only(void **state)
+{
+	struct fixture *x = *state;
+	struct mail_form f;
+	struct perr err = {0};
+
+	add_message(x, "INBOX", 7);
+	assert_int_equal(mail_compose_from(&x->s, MAIL_COMPOSE_REPLY, "INBOX",
+	                                   7, &texts, &f, &err),
+	                 0);
+	assert_int_equal(f.to.n, 1);
+	assert_int_equal(f.cc.n, 0);
+}
+
+static char *
+read_upload(struct fixture *x, const char *id)
+{
+	const char *path = arena_printf(x->a, "%s/%s", x->s.uploads_dir, id);
+	FILE *fp = fopen(path, "rb");
+	char *buf = arena_alloc(x->a, 4096);
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, 4095, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void
+test_forward_as_attachment_drops_bcc(void **state)
+{
+	struct fixture *x = *state;
+	struct mail_form f;
+	struct perr err = {0};
+	char *eml;
+
+	add_message(x, "Sent", 9);
+	assert_int_equal(mail_compose_from(&x->s,
+	                                   MAIL_COMPOSE_FORWARD_ATTACHMENT,
+	                                   "Sent", 9, &texts, &f, &err),
+	                 0);
+	assert_int_equal(f.n_att, 1);
+	assert_string_equal(f.att[0].name, "Lunch.eml");
+	assert_string_equal(f.att[0].type, "message/rfc822");
+	eml = read_upload(x, f.att[0].id);
+	assert_non_null(strstr(eml, "Subject: Lunch"));
+	assert_null(strstr(eml, "secret@example.net"));
+	assert_null(strstr(eml, "Bcc"));
+	assert_string_equal(f.subject, "Fwd: Lunch");
+	assert_string_equal(f.forward_of.folder, "Sent");
+	assert_null(f.in_reply_to.folder);
+}
+
+static void
+test_compose_from_a_missing_message_is_not_found(void **state)
+{
+	struct fixture *x = *state;
+	struct mail_form f;
+	struct perr err = {0};
+
+	assert_int_equal(mail_compose_from(&x->s, MAIL_COMPOSE_FORWARD, "INBOX",
+	                                   42, &texts, &f, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+}
+
+static void
+test_compose_mode_names(void **state)
+{
+	enum mail_compose_mode m;
+
+	(void)state;
+	assert_int_equal(mail_compose_mode_parse("forwardAttachment", &m), 0);
+	assert_int_equal(m, MAIL_COMPOSE_FORWARD_ATTACHMENT);
+	assert_int_equal(mail_compose_mode_parse("editAsNew", &m), 0);
+	assert_int_equal(m, MAIL_COMPOSE_EDIT_AS_NEW);
+	assert_int_equal(mail_compose_mode_parse("Reply", &m), -1);
+}
+
+/* ---- send and drafts --------------------------------------------------------
+ */
+
+static const char *to_bob[] = {"Bob <bob@example.org>"};
+static const char *bcc_sec[] = {"secret@example.net"};
+
+static void
+form(struct mail_compose *c, const char *token)
+{
+	memset(c, 0, sizeof(*c));
+	c->to = (struct mail_strings){to_bob, 1};
+	c->bcc = (struct mail_strings){bcc_sec, 1};
+	c->subject = "Hello";
+	c->text = "Hi Bob";
+	c->send_token = token;
+	c->date = 1700000000;
+}
+
+static void
+test_send_files_the_copy_in_sent_after_smtp_accepted(void **state)
+{
+	struct fixture *x = *state;
+	struct mail_compose c;
+	struct mail_outgoing *o;
+	struct mail_sent r;
+	struct perr err = {0};
+
+	add_message(x, "INBOX", 7);
+	form(&c, "0123456789abcdef");
+	c.in_reply_to = (struct mail_ref){"INBOX", 7};
+	assert_int_equal(mail_compose_prepare(&x->s, &c, true, &o, &err), 0);
+	assert_int_equal(mail_send(&x->s, o, &r, &err), 0);
+	assert_string_equal(sbuf_cstr(&x->fake.log),
+	                    "smtp;append Sent seen;flag INBOX 7 answered;");
+	/* The recipients' copy has no Bcc; the Sent copy keeps it. */
+	assert_null(strstr(x->fake.smtp_msg.p, "secret@example.net"));
+	assert_non_null(strstr(x->fake.appended.p, "secret@example.net"));
+	assert_int_equal(x->fake.n_rcpt, 2);
+	assert_string_equal(x->fake.smtp_rcpt[0], "bob@example.org");
+	assert_string_equal(x->fake.smtp_rcpt[1], "secret@example.net");
+	assert_non_null(
+	        strstr(x->fake.smtp_msg.p, "In-Reply-To: <m1@example.org>"));
+	assert_int_equal(r.sent_uid, 101);
+	assert_null(r.replay);
+}
+
+static void
+test_send_rejected_files_nothing(void **state)
+{
+	struct fixture *x = *state;
+	struct mail_compose c;
+	struct mail_outgoing *o;
+	struct mail_sent r;
+	struct perr err = {0};
+
+	x->fake.smtp_fails = PERR_REMOTE;
+	form(&c, "0123456789abcdef");
+	assert_int_equal(mail_compose_prepare(&x->s, &c, true, &o, &err), 0);
+	assert_int_equal(mail_send(&x->s, o, &r, &err), -1);
+	assert_int_equal(err.kind, PERR_REMOTE);
+	assert_int_equal(x->s.why, MAIL_WHY_SMTP_REJECTED);
+	assert_string_equal(x->s.why_detail, "RCPT TO <bob@example.org>");
+	assert_string_equal(sbuf_cstr(&x->fake.log), "smtp;");
+
+	/* The claim was released: the same token sends once it works. */
+	x->fake.smtp_fails = PERR_OK;
+	x->s.why = MAIL_WHY_NONE;
+	perr_clear(&err);
+	assert_int_equal(mail_send(&x->s, o, &r, &err), 0);
+	assert_int_equal(x->fake.smtp_calls, 2);
+}
+
+static void
+test_send_token_makes_send_idempotent(void **state)
+{
+	struct fixture *x = *state;
+	struct mail_compose c;
+	struct mail_outgoing *o;
+	struct mail_sent r1, r2;
+	struct perr err = {0};
+
+	form(&c, "feedfacefeedface");
+	assert_int_equal(mail_compose_prepare(&x->s, &c, true, &o, &err), 0);
+	assert_int_equal(mail_send(&x->s, o, &r1, &err), 0);
+	assert_int_equal(mail_send(&x->s, o, &r2, &err), 0);
+	assert_int_equal(x->fake.smtp_calls, 1);
+	assert_non_null(r2.replay);
+	assert_non_null(strstr(r2.replay, r1.message_id));
+	assert_non_null(strstr(r2.replay, "\"sentUid\":101"));
+}
+
+static void
+test_send_needs_a_recipient_and_refuses_header_injection(void **state)
+{
+	struct fixture *x = *state;
+	struct mail_compose c;
+	struct mail_outgoing *o;
+	struct perr err = {0};
+
+	form(&c, "0123456789abcdef");
+	c.to.n = 0;
+	c.bcc.n = 0;
+	assert_int_equal(mail_compose_prepare(&x->s, &c, true, &o, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_non_null(strstr(err.msg, "invalid address"));
+	perr_clear(&err);
+	form(&c, "0123456789abcdef");
+	c.subject = "Hi\r\nBcc: victim@example.org";
+	assert_int_equal(mail_compose_prepare(&x->s, &c, true, &o, &err), -1);
+	assert_non_null(strstr(err.msg, "header injection"));
+	assert_int_equal(x->fake.smtp_calls, 0);
+}
+
+static void
+test_send_refuses_a_forged_from(void **state)
+{
+	struct fixture *x = *state;
+	struct mail_compose c;
+	struct mail_outgoing *o;
+	struct perr err = {0};
+
+	form(&c, "0123456789abcdef");
+	c.from = "Boss <boss@example.org>";
+	assert_int_equal(mail_compose_prepare(&x->s, &c, true, &o, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_non_null(strstr(err.msg, "not one of your addresses"));
+}
+
+static void
+test_draft_keeps_half_typed_recipients_and_replaces_the_old(void **state)
+{
+	struct fixture *x = *state;
+	static const char *to[] = {"bob@example.org", "not an addr"};
+	struct mail_compose c;
+	struct mail_outgoing *o;
+	struct perr err = {0};
+	uint32_t uid;
+
+	form(&c, NULL);
+	c.to = (struct mail_strings){to, 2};
+	c.draft_uid = 55;
+	c.forward_of = (struct mail_ref){"INBOX", 7};
+	assert_int_equal(mail_compose_prepare(&x->s, &c, false, &o, &err), 0);
+	assert_int_equal(mail_draft_save(&x->s, o, &uid, &err), 0);
+	assert_int_equal(uid, 101);
+	assert_string_equal(sbuf_cstr(&x->fake.log),
+	                    "append Drafts draft;delete Drafts 55;");
+	/* base64("not an addr") and base64("INBOX"). */
+	assert_non_null(strstr(x->fake.appended.p,
+	                       MAIL_DRAFT_PENDING_TO ": bm90IGFuIGFkZHI="));
+	assert_non_null(strstr(x->fake.appended.p,
+	                       MAIL_DRAFT_FORWARD_HEADER ": 7 SU5CT1g="));
+	assert_int_equal(x->fake.smtp_calls, 0);
+}
+
+/* ---- uploads ----------------------------------------------------------------
+ */
+
+static void
+test_upload_limits_per_file_and_per_session(void **state)
+{
+	struct fixture *x = *state;
+	struct mail_upload u;
+	struct perr err = {0};
+	struct strv ten = STRV_LIT("0123456789");
+
+	x->s.max_file = 10;
+	x->s.max_total = 20;
+	assert_int_equal(mail_upload_store(&x->s, "big.bin", "",
+	                                   STRV_LIT("01234567890"), NULL, 11,
+	                                   &u, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_LIMIT);
+	assert_int_equal(x->s.why, MAIL_WHY_UPLOAD_FILE);
+	perr_clear(&err);
+	x->s.why = MAIL_WHY_NONE;
+	assert_int_equal(mail_upload_store(&x->s, "a.txt", "Text/Plain; x=y",
+	                                   ten, NULL, ten.len, &u, &err),
+	                 0);
+	assert_string_equal(u.type, "text/plain");
+	assert_int_equal(mail_upload_store(&x->s, "../b.txt", "bad type", ten,
+	                                   NULL, ten.len, &u, &err),
+	                 0);
+	assert_string_equal(u.type, "application/octet-stream");
+	assert_null(strchr(u.name, '/'));
+	assert_int_equal(mail_upload_store(&x->s, "c.txt", "", ten, NULL,
+	                                   ten.len, &u, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_LIMIT);
+	assert_int_equal(x->s.why, MAIL_WHY_UPLOAD_TOTAL);
+}
+
+static void
+test_upload_delete_is_the_owners_only(void **state)
+{
+	struct fixture *x = *state;
+	struct mail_upload u;
+	struct perr err = {0};
+	struct stat sb;
+
+	assert_int_equal(mail_upload_store(&x->s, "a.txt", "text/plain",
+	                                   STRV_LIT("x"), NULL, 1, &u, &err),
+	                 0);
+	x->s.session_hash = "other";
+	assert_int_equal(mail_upload_delete(&x->s, u.id, &err), -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	x->s.session_hash = "abc123";
+	perr_clear(&err);
+	assert_int_equal(mail_upload_delete(&x->s, u.id, &err), 0);
+	assert_int_not_equal(
+	        stat(arena_printf(x->a, "%s/%s", x->s.uploads_dir, u.id), &sb),
+	        0);
+}
+
+/* ---- identities
+ * -------------------------------------------------------------- */
+
+static void
+test_identities_default_and_limits(void **state)
+{
+	struct fixture *x = *state;
+	struct mail_identity *v;
+	struct store_identity id = {.name = "A"};
+	struct perr err = {0};
+	int64_t out, n0;
+	size_t n, i;
+
+	assert_int_equal(mail_identities(&x->s, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].id, "default");
+	assert_string_equal(v[0].s.email, USER);
+	assert_true(v[0].s.is_default);
+
+	id.name = "Evil\r\nBcc: x@y";
+	assert_int_equal(
+	        mail_identity_save(&x->s, &id, "a@example.test", &out, &err),
+	        -1);
+	assert_non_null(strstr(err.msg, "header injection"));
+	perr_clear(&err);
+	id.name = "A";
+	assert_int_equal(
+	        mail_identity_save(&x->s, &id, "not an address", &out, &err),
+	        -1);
+	assert_non_null(strstr(err.msg, "invalid address"));
+	perr_clear(&err);
+	for (i = 0; i < STORE_IDENTITY_MAX; i++)
+		assert_int_equal(
+		        mail_identity_save(
+		                &x->s, &id,
+		                arena_printf(x->a, "a%zu@example.test", i),
+		                &out, &err),
+		        0);
+	assert_int_equal(
+	        mail_identity_save(&x->s, &id, "one@too.many", &out, &err), -1);
+	assert_int_equal(err.kind, PERR_LIMIT);
+	perr_clear(&err);
+	assert_int_equal(mail_identity_id(&x->s, "default", &n0, &err), 0);
+	assert_int_equal(mail_identity_delete(&x->s, n0, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	perr_clear(&err);
+	assert_int_equal(mail_identity_id(&x->s, "12x", &n0, &err), -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	        T(test_reply_all_leaves_out_the_user_and_the_sender),
+	        T(test_reply_goes_to_the_sender_only),
+	        T(test_forward_as_attachment_drops_bcc),
+	        T(test_compose_from_a_missing_message_is_not_found),
+	        T(test_compose_mode_names),
+	        T(test_send_files_the_copy_in_sent_after_smtp_accepted),
+	        T(test_send_rejected_files_nothing),
+	        T(test_send_token_makes_send_idempotent),
+	        T(test_send_needs_a_recipient_and_refuses_header_injection),
+	        T(test_send_refuses_a_forged_from),
+	        T(test_draft_keeps_half_typed_recipients_and_replaces_the_old),
+	        T(test_upload_limits_per_file_and_per_session),
+	        T(test_upload_delete_is_the_owners_only),
+	        T(test_identities_default_and_limits),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

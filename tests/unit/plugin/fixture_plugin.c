@@ -1,0 +1,161 @@
+/*
+ * One test plugin source, built once per FIXTURE_* variant into
+ * <name>.so: a good plugin that uses every hook, and plugins each broken
+ * in one way the loader must refuse. It includes only the public header,
+ * as an out-of-tree plugin would.
+ */
+#include <string.h>
+
+#include "petrel/plugin.h"
+
+#ifndef FIXTURE_NAME
+#error FIXTURE_NAME must be set
+#endif
+
+static const char *const colours[] = {"red", "green", NULL};
+
+static const struct petrel_option options[] = {
+        {.name = "min_length",
+         .type = PETREL_OPTION_INT,
+         .label = "Minimum length",
+         .default_value = "8",
+         .min = 1,
+#ifdef FIXTURE_BAD_OPTION
+         /* The default lies outside the range: refused. */
+         .max = 4},
+#else
+         .max = 64},
+#endif
+        {.name = "enabled_feature",
+         .type = PETREL_OPTION_BOOL,
+         .label = "Feature",
+         .default_value = "true"},
+        {.name = "colour",
+         .type = PETREL_OPTION_CHOICE,
+         .label = "Colour",
+         .default_value = "red",
+         .choices = colours},
+        {.name = "greeting",
+         .type = PETREL_OPTION_STRING,
+         .label = "Greeting",
+         .default_value = "hello",
+         .max = 16},
+};
+
+static int
+init(const struct petrel_host *host, struct petrel_call *call)
+{
+#ifdef FIXTURE_INIT_REFUSES
+	return host->refuse(call, "init says no");
+#else
+	(void)host;
+	(void)call;
+	return 0;
+#endif
+}
+
+static int
+login_before(const struct petrel_host *host, struct petrel_call *call,
+             const struct petrel_login *login)
+{
+	if (strncmp(login->email, "blocked@", 8) == 0)
+		return host->refuse(call, host->translate(call, "L_BLOCKED"));
+	return 0;
+}
+
+static int
+send_before(const struct petrel_host *host, struct petrel_call *call,
+            const struct petrel_send *msg)
+{
+	/* Refused headers must not get through; the good one must. */
+	(void)host->add_header(call, "From", "evil@example.test");
+	(void)host->add_header(call, "X-Bad", "line\r\nBcc: x@example.test");
+	(void)host->add_header(call, "Content-Type", "text/html");
+	(void)host->add_header(call, "X-Fixture-Greeting",
+	                       host->option(call, "greeting"));
+	if (msg->subject != NULL && strcmp(msg->subject, "refuse me") == 0)
+		return host->refuse(call, "not this subject");
+	return 0;
+}
+
+static void
+message_view(const struct petrel_host *host, struct petrel_call *call,
+             const struct petrel_view *view)
+{
+	(void)view;
+	(void)host->notice(call, "first notice");
+	(void)host->notice(call, "bad\nnotice");
+}
+
+static int
+echo(const struct petrel_host *host, struct petrel_call *call)
+{
+	const char *text = host->arg(call, "text");
+
+	if (text == NULL)
+		return host->refuse(call, "text is missing");
+	(void)host->result_string(call, "text", text);
+	(void)host->result_string(call, "user",
+	                          host->user(call) ? host->user(call) : "");
+	(void)host->result_bool(call, "feature",
+	                        host->option_bool(call, "enabled_feature"));
+	(void)host->result_string(call, "bad key", "x");
+	return 0;
+}
+
+static const struct petrel_action actions[] = {
+        {.name = "Echo", .run = echo},
+};
+
+static const struct petrel_field fields[] = {
+        {.name = "text", .label = "Text", .type = "text", .required = true},
+};
+
+static const struct petrel_settings_section settings = {
+        .size = sizeof(struct petrel_settings_section),
+        .title = "Fixture",
+        .fields = fields,
+        .n_fields = 1,
+        .save_action = "Echo",
+};
+
+static const struct petrel_hooks hooks = {
+        .size = sizeof(struct petrel_hooks),
+        .init = init,
+        .login_before = login_before,
+        .send_before = send_before,
+        .message_view = message_view,
+        .actions = actions,
+        .n_actions = 1,
+        .settings = &settings,
+};
+
+#ifndef FIXTURE_NO_DESCRIPTOR
+PETREL_PLUGIN_EXPORT const struct petrel_plugin petrel_plugin_v1 = {
+#ifdef FIXTURE_WRONG_MAJOR
+        .abi_major = PETREL_PLUGIN_ABI_MAJOR + 1,
+#else
+        .abi_major = PETREL_PLUGIN_ABI_MAJOR,
+#endif
+#ifdef FIXTURE_NEWER_MINOR
+        .abi_minor = PETREL_PLUGIN_ABI_MINOR + 1,
+#else
+        .abi_minor = PETREL_PLUGIN_ABI_MINOR,
+#endif
+        .size = sizeof(struct petrel_plugin),
+#ifdef FIXTURE_WRONG_NAME
+        .name = "someone-else",
+#else
+        .name = FIXTURE_NAME,
+#endif
+        .version = "1.2.3",
+        .description = "A test plugin",
+        .options = options,
+        .n_options = sizeof(options) / sizeof(options[0]),
+        .option_size = sizeof(struct petrel_option),
+        .hooks = &hooks,
+};
+#else
+/* Something exported, but not the descriptor. */
+PETREL_PLUGIN_EXPORT const void *const petrel_plugin_v0[] = {options, &hooks};
+#endif
