@@ -2,7 +2,9 @@
  * plugin/options.c - storing a plugin's options where SnappyMail keeps
  * them, configs/plugin-<name>.json, as {"plugin": {"<option>": value}}
  * with booleans and integers as JSON types (the loader reads any type
- * back as text and checks it against the declaration).
+ * back as text and checks it against the declaration). Keys the plugin
+ * does not declare (another version's, or a SnappyMail driver's that
+ * Petrel lacks) are kept as they were.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,42 +28,6 @@ option_json(const struct petrel_option *opt, const char *text)
 	return json_string(text);
 }
 
-/* Temp file beside path, fsync, rename, fsync the directory. */
-static int
-write_atomic(const char *dir, const char *path, const char *text,
-             struct arena *a, struct perr *err)
-{
-	char *tmp = arena_printf(a, "%s.tmp.XXXXXX", path);
-	int fd, dfd, e;
-
-	if (tmp == NULL)
-		return perr_set(err, a, PERR_LIMIT, "out of memory");
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return perr_set(err, a, PERR_INTERNAL, "%s: %s", tmp,
-		                strerror(errno));
-	if (fchmod(fd, 0600) != 0 ||
-	    pt_write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
-		e = errno;
-		close(fd);
-		unlink(tmp);
-		return perr_set(err, a, PERR_INTERNAL, "%s: %s", path,
-		                strerror(e));
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		e = errno;
-		unlink(tmp);
-		return perr_set(err, a, PERR_INTERNAL, "%s: %s", path,
-		                strerror(e));
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
-
 int
 plugin_options_write(const struct plugin_set *set, size_t i,
                      const char *configs_dir, const char *const *values,
@@ -77,7 +43,14 @@ plugin_options_write(const struct plugin_set *set, size_t i,
 		return perr_set(err, a, PERR_INPUT,
 		                "plugin %s is not loaded: enable it first",
 		                e->name);
-	opts = json_object();
+	path = arena_printf(a, "%s/plugin-%s.json", configs_dir, e->name);
+	if (path == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of memory");
+	/* Start from what is stored, so undeclared keys survive. */
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	opts = json_is_object(root) ? json_object_get(root, "plugin") : NULL;
+	opts = json_is_object(opts) ? json_incref(opts) : json_object();
+	json_decref(root);
 	for (k = 0; k < e->desc->n_options; k++) {
 		const struct petrel_option *opt =
 		        plugin_desc_option(e->desc, k);
@@ -89,8 +62,7 @@ plugin_options_write(const struct plugin_set *set, size_t i,
 	text = root != NULL ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)
 	                    : NULL;
 	json_decref(root);
-	path = arena_printf(a, "%s/plugin-%s.json", configs_dir, e->name);
-	if (text == NULL || path == NULL) {
+	if (text == NULL) {
 		free(text);
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	}
@@ -99,7 +71,7 @@ plugin_options_write(const struct plugin_set *set, size_t i,
 	free(text);
 	if (copy == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
-	rc = write_atomic(configs_dir, path, copy, a, err);
+	rc = pt_atomic_write(path, copy, strlen(copy), 0600, a, err);
 	/* The JSON text may hold a SECRET option. */
 	explicit_bzero(copy, strlen(copy));
 	return rc;
