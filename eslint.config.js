@@ -33,7 +33,6 @@ const rules = {
   'default-case-last': 'error',
   'no-fallthrough': 'error',
   'no-control-regex': 'off', // the folder dialog refuses control characters on purpose
-  'strict': ['error', 'function'],
 };
 
 export default [
@@ -45,7 +44,7 @@ export default [
       sourceType: 'module',
       globals: { ...globals.browser },
     },
-    rules: { ...rules, 'strict': 'off' },
+    rules,
   },
   {
     // The other pages' scripts: classic scripts, each one closure that
@@ -66,6 +65,6 @@ export default [
       sourceType: 'module',
       globals: { ...globals.node },
     },
-    rules: { ...rules, 'strict': 'off' },
+    rules,
   },
 ];
