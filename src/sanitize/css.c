@@ -655,10 +655,6 @@ put_name(struct sbuf *b, struct strv s, bool as_hash)
 			put_non_ascii(b, s, &i);
 			continue;
 		}
-		/*
-		 * One branch per rule, even where two rules escape alike.
-		 * NOLINTBEGIN(bugprone-branch-clone)
-		 */
 		if (c < 0x20 || c == 0x7f)
 			put_hex_escape(b, c);
 		else if (!as_hash && is_digit(c) &&
@@ -673,7 +669,6 @@ put_name(struct sbuf *b, struct strv s, bool as_hash)
 			sbuf_append_char(b, '\\');
 			sbuf_append_char(b, (char)c);
 		}
-		/* NOLINTEND(bugprone-branch-clone) */
 	}
 }
 

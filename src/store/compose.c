@@ -377,7 +377,7 @@ store_send_token_claim(struct store *s, const char *user, const char *token,
 	store_finish(&st);
 	if (rc < 0)
 		goto fail;
-	if (rc != 1) { /* no row: store_step() returns -1, 0 or 1 */
+	if (rc == 0) {
 		if (store_exec(s, a, err,
 		               "INSERT INTO send_tokens (user, token, result, "
 		               "created) VALUES (?, ?, NULL, ?)",
