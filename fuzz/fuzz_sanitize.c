@@ -193,8 +193,13 @@ check_tree(const GumboNode *root, bool plain)
 		}
 		for (i = 0; i < el->children.length; i++) {
 			if (sp == cap) {
+				const GumboNode **bigger;
+
 				cap *= 2;
-				stack = realloc(stack, cap * sizeof(*stack));
+				bigger = realloc(stack, cap * sizeof(*stack));
+				if (bigger == NULL)
+					abort();
+				stack = bigger;
 			}
 			stack[sp++] = el->children.data[i];
 		}

@@ -17,6 +17,8 @@ packages=(
 	dovecot-imapd dovecot-managesieved dovecot-sieve dovecot-lmtpd postfix
 	swaks libnet-ssleay-perl libauthen-sasl-perl openssl python3
 	nginx-light chromium fonts-dejavu-core
+	# scripts/lint.sh
+	clang-format clang-tidy cppcheck
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
@@ -51,6 +53,12 @@ fi
 if ! node -e 'const l = require("./web/package-lock.json").packages["node_modules/squire-rte"];
 	process.exit(require("./web/node_modules/squire-rte/package.json").version === l.version ? 0 : 1)' 2>/dev/null; then
 	echo "install-deps: npm ci (web)"
+	(cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# ESLint (scripts/lint.sh), pinned in the same lock file as a dev dependency.
+if ! node -e 'const l = require("./web/package-lock.json").packages["node_modules/eslint"];
+	process.exit(require("./web/node_modules/eslint/package.json").version === l.version ? 0 : 1)' 2>/dev/null; then
+	echo "install-deps: npm ci (web, eslint)"
 	(cd web && npm ci --no-audit --no-fund --loglevel=error)
 fi
 bash scripts/vendor-web.sh

@@ -7,7 +7,7 @@
 <link rel="stylesheet" href="{{STATIC}}/css/settings.css?v={{ASSET_VERSION}}">
 <link rel="stylesheet" href="{{STATIC}}/css/compose.css?v={{ASSET_VERSION}}">
 <link rel="stylesheet" href="{{STATIC}}/css/contacts.css?v={{ASSET_VERSION}}">
-<script src="{{STATIC}}/js/app.js?v={{ASSET_VERSION}}" defer></script>
+<script type="module" src="{{STATIC}}/js/app.js?v={{ASSET_VERSION}}"></script>
 <script src="{{STATIC}}/js/settings.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/filters.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/general.js?v={{ASSET_VERSION}}" defer></script>

@@ -26,11 +26,14 @@ struct setting {
 	unsigned min, max; /* SET_UINT */
 };
 
+/* sec.field is a member designator: it cannot take parentheses. */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define APP(sec, field, type, def, min, max)                                   \
 	{                                                                      \
 #sec, #field, type, offsetof(struct config, sec.field), def,   \
 		        min, max                                               \
 	}
+/* NOLINTEND(bugprone-macro-parentheses) */
 #define DOM(field, type, def, min, max)                                        \
 	{                                                                      \
 		NULL, #field, type, offsetof(struct config_domain, field),     \

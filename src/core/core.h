@@ -170,9 +170,20 @@ struct perr {
  * `return perr_set(...)` reads naturally.
  */
 #define perr_set(err, a, kind, ...)                                            \
-	perr_set_at((err), (a), (kind), __func__, __VA_ARGS__)
+	perr_minus_one(perr_set_at((err), (a), (kind), __func__, __VA_ARGS__))
 int perr_set_at(struct perr *err, struct arena *a, enum perr_kind kind,
                 const char *where, const char *fmt, ...) PT_PRINTF(5, 6);
+/*
+ * perr_set_at() always returns -1; this says so where every caller can see
+ * it, so the compiler and the static analyzer (scripts/lint.sh) know that
+ * `return perr_set(...)` fails and do not follow a made-up success path.
+ */
+static inline int
+perr_minus_one(int r)
+{
+	(void)r;
+	return -1;
+}
 void perr_clear(struct perr *err);
 const char *perr_kind_name(enum perr_kind kind);
 /* The HTTP status that fits an error kind (200 for PERR_OK). */

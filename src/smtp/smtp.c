@@ -381,7 +381,7 @@ smtp_send(const struct config_domain *dom, const struct smtp_login *login,
           const struct smtp_envelope *env, struct strv msg, struct arena *a,
           struct smtp_failure *fail_r, struct perr *err)
 {
-	struct smtp_failure ignored;
+	struct smtp_failure ignored = {0};
 	struct sub s = {0};
 	mailstream *stream = NULL;
 	int r;

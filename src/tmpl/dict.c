@@ -423,6 +423,7 @@ tmpl_dict_find_section(const struct tmpl_dict *d, struct strv name)
 	const struct tmpl_dict *p;
 	const struct tmpl_sec *s;
 
+	PT_ASSERT(d != NULL);
 	for (p = d; p != NULL; p = p->parent)
 		if ((s = sec_find(p->sections, name)) != NULL)
 			return s;
@@ -437,6 +438,7 @@ tmpl_dict_find_include(const struct tmpl_dict *d, struct strv name)
 	const struct tmpl_dict *p;
 	const struct tmpl_sec *s;
 
+	PT_ASSERT(d != NULL);
 	for (p = d; p != NULL; p = p->parent)
 		if ((s = sec_find(p->includes, name)) != NULL)
 			return s;

@@ -13,26 +13,8 @@
 
   function t(key, fallback) { return P.t ? P.t(key, fallback) : (fallback || key); }
   function tf(key, fallback, vars) { return P.tf ? P.tf(key, fallback, vars) : t(key, fallback); }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-  function icon(name, cls) { return P.icon(name, cls); }
-  function button(cls, text, iconName) {
-    var b = el('button', cls);
-    b.type = 'button';
-    if (iconName) b.appendChild(icon(iconName));
-    if (text) b.appendChild(el('span', '', text));
-    return b;
-  }
-  function iconButton(name, label, cls) {
-    var b = button('icon-btn' + (cls ? ' ' + cls : ''), null, name);
-    b.setAttribute('aria-label', label);
-    b.title = label;
-    return b;
-  }
+  // The shared DOM helpers (static/js/lib/dom.js, handed over by app.js).
+  var el = P.el, icon = P.icon, button = P.button, iconButton = P.iconButton;
   function errText(err) {
     if (!err) return '';
     var s = err.message || String(err);

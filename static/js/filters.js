@@ -14,7 +14,7 @@
   var conf = (P.boot && P.boot.filters) || {};
   if (!conf.enabled) return;
 
-  var t = P.t, tf = P.tf, el = P.el, icon = P.icon;
+  var t = P.t, tf = P.tf, el = P.el, icon = P.icon, button = P.button, iconButton = P.iconButton;
   var S = P.settings;
   // The form pieces every settings section shares (settings.js).
   var input = S.ui.input, select = S.ui.select, switchBox = S.ui.switchBox;
@@ -90,21 +90,6 @@
   var uid = 0;
   function nextId(p) { uid += 1; return 'flt-' + p + '-' + uid; }
 
-  function button(cls, text, iconName) {
-    var b = el('button', cls);
-    b.type = 'button';
-    if (iconName) b.appendChild(icon(iconName));
-    if (text) b.appendChild(el('span', '', text));
-    return b;
-  }
-  function iconButton(name, label, cls) {
-    var b = el('button', 'icon-btn' + (cls ? ' ' + cls : ''));
-    b.type = 'button';
-    b.setAttribute('aria-label', label);
-    b.title = label;
-    b.appendChild(icon(name));
-    return b;
-  }
   function check(label, checked) {
     var l = el('label', 'check set-check');
     var cb = el('input');

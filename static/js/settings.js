@@ -18,13 +18,8 @@
   var mailTitle = null;   // the page title to give back when leaving
 
   function t(key, fallback) { return P.t ? P.t(key, fallback) : (fallback || key); }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-  function icon(name, cls) { return P.icon(name, cls); }
+  // The shared DOM helpers (static/js/lib/dom.js, handed over by app.js).
+  var el = P.el, icon = P.icon;
 
   function available() {
     return sections.filter(function (s) { return !s.available || s.available(); })

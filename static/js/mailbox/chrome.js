@@ -1,0 +1,150 @@
+/*
+ * The frame around the list and the message: phone views and the folder
+ * drawer, the drop-down menus, the help overlay and logout.
+ */
+
+import { $, el, icon } from '../lib/dom.js';
+import { SPECIAL_ICONS, api, app, foldersEl, isPhone, isPhoneMq, listEl, searchInput, t } from './common.js';
+import { getCursor, getFolders, getOpenMenuBtn, getPushedM, getRoute, setMenuFolder, setOpenMenuBtn, setPushedM } from './state.js';
+import { inSettings, navigate } from './router.js';
+import { displayName, folderMenu } from './folders.js';
+import { moveMessages, rowFor, targetUids } from './list.js';
+
+// ---- phone views and the drawer --------------------------------------------
+
+var placeholders = [searchInput.placeholder, t('L_MAIL_SEARCH', 'Search mail')];
+export function updateView() {
+  app.dataset.view = inSettings() ? 'settings' : isPhone() && getRoute() && getRoute().m ? 'preview' : 'list';
+  searchInput.placeholder = placeholders[isPhone() ? 1 : 0];
+}
+isPhoneMq.addEventListener('change', function () { updateView(); closeDrawer(); });
+
+export function goBack() {
+  if (getPushedM()) {
+    setPushedM(false);
+    history.back();
+  } else {
+    navigate({ m: null }, { replace: true });
+  }
+  var r = getCursor() !== null ? rowFor(getCursor()) : null;
+  if (r) r.scrollIntoView({ block: 'nearest' });
+  listEl.focus({ preventScroll: true });
+}
+
+export var drawerBtn = $('drawer-open');
+function openDrawer() {
+  app.classList.add('drawer-open');
+  $('scrim').hidden = false;
+  drawerBtn.setAttribute('aria-expanded', 'true');
+  var cur = foldersEl.querySelector('[aria-current="page"]') || foldersEl.querySelector('a');
+  if (cur) cur.focus();
+}
+export function closeDrawer() {
+  if (!app.classList.contains('drawer-open')) return false;
+  app.classList.remove('drawer-open');
+  $('scrim').hidden = true;
+  drawerBtn.setAttribute('aria-expanded', 'false');
+  return true;
+}
+drawerBtn.addEventListener('click', openDrawer);
+$('drawer-close').addEventListener('click', function () { closeDrawer(); drawerBtn.focus(); });
+$('scrim').addEventListener('click', closeDrawer);
+
+// ---- menus ----------------------------------------------------------------------
+
+export function closeMenus(refocus) {
+  if (!getOpenMenuBtn()) return false;
+  var menu = $(getOpenMenuBtn().getAttribute('aria-controls'));
+  menu.hidden = true;
+  getOpenMenuBtn().setAttribute('aria-expanded', 'false');
+  if (menu === folderMenu) {
+    setMenuFolder(null);
+    foldersEl.querySelectorAll('.menu-open').forEach(function (n) { n.classList.remove('menu-open'); });
+  }
+  if (refocus) getOpenMenuBtn().focus();
+  setOpenMenuBtn(null);
+  return true;
+}
+function toggleMenu(btn, build) {
+  var wasOpen = getOpenMenuBtn() === btn;
+  closeMenus();
+  if (wasOpen) return;
+  if (build) build();
+  var menu = $(btn.getAttribute('aria-controls'));
+  menu.hidden = false;
+  btn.setAttribute('aria-expanded', 'true');
+  setOpenMenuBtn(btn);
+  var first = menu.querySelector('.menu-item[aria-checked="true"]:not([disabled])') || menu.querySelector('.menu-item:not([disabled])');
+  if (first) first.focus();
+}
+document.addEventListener('click', function (ev) {
+  if (getOpenMenuBtn() && !ev.target.closest('.menu-wrap, #folder-menu, [data-folder-menu]')) closeMenus();
+});
+
+$('sort-btn').addEventListener('click', function () { toggleMenu($('sort-btn')); });
+$('user-btn').addEventListener('click', function () { toggleMenu($('user-btn')); });
+$('move-btn').addEventListener('click', function () { toggleMenu($('move-btn'), buildMoveMenu); });
+$('msg-more').addEventListener('click', function () { toggleMenu($('msg-more')); });
+$('msg-menu').addEventListener('click', function (ev) {
+  if (ev.target.closest('a.menu-item, [data-compose]')) setTimeout(function () { closeMenus(); }, 0);
+});
+
+function buildMoveMenu() {
+  var menu = $('move-menu');
+  var frag = document.createDocumentFragment();
+  frag.appendChild(el('p', 'menu-label', t('L_MAIL_MOVE_TO', 'Move to')));
+  getFolders().forEach(function (f) {
+    if (f.selectable === false) return;
+    var b = el('button', 'menu-item depth-' + Math.min(5, f.depth || 0));
+    b.type = 'button';
+    b.setAttribute('role', 'menuitem');
+    b.dataset.moveTo = f.path;
+    b.disabled = f.path === getRoute().folder;
+    b.appendChild(icon(SPECIAL_ICONS[f.special] || 'folder'));
+    b.appendChild(el('span', '', displayName(f)));
+    frag.appendChild(b);
+  });
+  menu.replaceChildren(frag);
+}
+$('move-menu').addEventListener('click', function (ev) {
+  var b = ev.target.closest('[data-move-to]');
+  if (!b || b.disabled) return;
+  closeMenus();
+  moveMessages(targetUids(), b.dataset.moveTo);
+});
+
+$('user-menu').addEventListener('click', function (ev) {
+  var b = ev.target.closest('[data-action]');
+  if (!b) {
+    if (ev.target.closest('a.menu-item')) closeMenus();
+    return;
+  }
+  closeMenus();
+  if (b.dataset.action === 'logout') logout();
+  if (b.dataset.action === 'help') openHelp();
+});
+
+function logout() {
+  api('Logout', {}).catch(function () { /* leave anyway */ }).then(function () {
+    location.assign('/');
+  });
+}
+
+// ---- help overlay ----------------------------------------------------------------
+
+var helpReturn = null;
+export function openHelp() {
+  helpReturn = document.activeElement;
+  $('help').hidden = false;
+  $('help').querySelector('.dialog').focus();
+}
+export function closeHelp() {
+  if ($('help').hidden) return false;
+  $('help').hidden = true;
+  if (helpReturn && helpReturn.focus) helpReturn.focus();
+  return true;
+}
+$('help-open').addEventListener('click', openHelp);
+$('help').addEventListener('click', function (ev) {
+  if (ev.target === $('help') || ev.target.closest('[data-action="help-close"]')) closeHelp();
+});
