@@ -150,6 +150,12 @@ http {{
             add_header X-Content-Type-Options "nosniff";
             try_files $uri =404;
         }}
+        location /static/js/ {{
+            alias {static}js/;
+            add_header Cache-Control "no-cache";
+            add_header X-Content-Type-Options "nosniff";
+            try_files $uri =404;
+        }}
 {events}
         location / {{
             fastcgi_split_path_info ^()(.*)$;
