@@ -183,8 +183,8 @@ web_admin_credentials_deleted(struct web_ctx *ctx, struct perr *err)
 	if (rec.found) {
 		if (admin_cred_record_clear(dir, ctx->req->arena, err) != 0)
 			return -1;
-		web_admin_audit(ctx, "admin.credfile.deleted",
-		                "path=%s", rec.path);
+		web_admin_audit(ctx, "admin.credfile.deleted", "path=%s",
+		                rec.path);
 	}
 	return web_admin_redirect(ctx, ADMIN_PATH "/", err);
 }
