@@ -249,7 +249,7 @@ int
 web_api_login(struct web_ctx *ctx, struct perr *err)
 {
 	struct login l;
-	const char *csrf;
+	const char *csrf = NULL;
 
 	memset(&l, 0, sizeof(l));
 	if (login_input(ctx, &l, err) != 0 || login_limits(ctx, &l, err) != 0 ||
