@@ -43,6 +43,9 @@ struct mail_ops {
 	               size_t *n_r, struct perr *err);
 	int (*folder_create)(void *b, const char *path, struct arena *a,
 	                     struct perr *err);
+	/* Delete every message of the folder. */
+	int (*folder_empty)(void *b, const char *path, struct arena *a,
+	                    struct perr *err);
 	int (*append)(void *b, const char *folder, unsigned flags,
 	              struct strv msg, struct arena *a, uint32_t *uid_r,
 	              struct perr *err);
@@ -109,6 +112,18 @@ struct mail_strings {
 	const char **v;
 	size_t n;
 };
+
+/* ---- folders ------------------------------------------------------------ */
+
+/* Empty the Trash or Junk folder path (PERR_INPUT for any other). */
+int mail_folder_empty(struct mail_session *s, const char *path,
+                      struct perr *err) PT_WARN_UNUSED;
+/*
+ * Create those of paths that do not exist yet: one LIST, then one CREATE
+ * for each missing path (a path named twice is created once).
+ */
+int mail_folders_ensure(struct mail_session *s, const char *const *paths,
+                        size_t n_paths, struct perr *err) PT_WARN_UNUSED;
 
 /* ---- uploads ------------------------------------------------------------ */
 

@@ -76,6 +76,16 @@ real_folder_create(void *b, const char *path, struct arena *a, struct perr *err)
 }
 
 static int
+real_folder_empty(void *b, const char *path, struct arena *a, struct perr *err)
+{
+	struct imap_conn *c;
+
+	if (conn(b, &c, err) != 0)
+		return -1;
+	return imap_folder_empty(c, path, a, err);
+}
+
+static int
 real_append(void *b, const char *folder, unsigned flags, struct strv msg,
             struct arena *a, uint32_t *uid_r, struct perr *err)
 {
@@ -129,6 +139,7 @@ const struct mail_ops mail_ops_real = {
         .fetch_section_chunks = real_fetch_section_chunks,
         .folders = real_folders,
         .folder_create = real_folder_create,
+        .folder_empty = real_folder_empty,
         .append = real_append,
         .add_flags = real_add_flags,
         .delete_message = real_delete_message,

@@ -254,6 +254,20 @@ login_refused(struct web_ctx *ctx, struct store *st, const char *rl_key,
 	return render_login(ctx, 401, key, user, "L_ADMIN_LOGIN_WRONG", err);
 }
 
+/* Too many failures from this address: 429 with Retry-After. */
+static int
+locked_out(struct web_ctx *ctx, struct strv key, const char *user,
+           unsigned window, struct perr *err)
+{
+	char retry[24];
+
+	log_warn("admin auth locked out: ip=%s user=%s", ctx->req->remote_addr,
+	         user);
+	if (pt_snprintf_ok(retry, sizeof(retry), "%u", window))
+		(void)http_response_set_header(ctx->resp, "Retry-After", retry);
+	return render_login(ctx, 429, key, user, "L_ADMIN_LOCKED", err);
+}
+
 int
 web_admin_login(struct web_ctx *ctx, struct perr *err)
 {
@@ -264,7 +278,7 @@ web_admin_login(struct web_ctx *ctx, struct perr *err)
 	struct http_cookie_opts co = {0};
 	struct store *st;
 	const char *rl_key, *user;
-	char *cookie, *csrf, retry[24];
+	char *cookie, *csrf;
 	bool ok;
 
 	(void)http_request_form(ctx->req, "key", &key);
@@ -288,14 +302,8 @@ web_admin_login(struct web_ctx *ctx, struct perr *err)
 	if (store_ratelimit_check(st, rl_key, window, pt_now_unix(), &n,
 	                          ctx->req->arena, err) != 0)
 		return -1;
-	if (n >= max) {
-		log_warn("admin auth locked out: ip=%s user=%s",
-		         ctx->req->remote_addr, user);
-		if (pt_snprintf_ok(retry, sizeof(retry), "%u", window))
-			(void)http_response_set_header(ctx->resp, "Retry-After",
-			                               retry);
-		return render_login(ctx, 429, key, user, "L_ADMIN_LOCKED", err);
-	}
+	if (n >= max)
+		return locked_out(ctx, key, user, window, err);
 	if (pw.len > FIELD_MAX)
 		pw.len = FIELD_MAX; /* still hashed: same cost */
 	ok = admin_login_verify(ctx->config, login, pw);

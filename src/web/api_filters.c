@@ -640,37 +640,32 @@ static int
 create_folders(struct web_ctx *ctx, const struct sieve_rules *rules,
                const struct sieve_caps *caps, struct perr *err)
 {
-	struct imap_conn *ic = NULL;
-	struct imap_folder *folders = NULL;
-	size_t nf = 0, i, j, k;
+	struct mail_session *ms;
+	const char **paths;
+	size_t n = 0, i, j;
 
 	if (sieve_caps_has(caps, "mailbox"))
 		return 0;
-	for (i = 0; i < rules->n_rules; i++) {
-		const struct sieve_rule *r = &rules->rules[i];
+	for (i = 0; i < rules->n_rules; i++)
+		n += rules->rules[i].n_actions;
+	paths = arena_new_array(ctx->req->arena, const char *, n + 1);
+	if (paths == NULL)
+		return perr_set(err, ctx->req->arena, PERR_LIMIT,
+		                "out of request memory");
+	for (n = 0, i = 0; i < rules->n_rules; i++)
+		for (j = 0; j < rules->rules[i].n_actions; j++) {
+			const struct sieve_action *x =
+			        &rules->rules[i].actions[j];
 
-		for (j = 0; j < r->n_actions; j++) {
-			const struct sieve_action *x = &r->actions[j];
-			bool exists = false;
-
-			if (!x->create || (x->type != SIEVE_ACT_MOVE &&
-			                   x->type != SIEVE_ACT_COPY))
-				continue;
-			if (ic == NULL &&
-			    (web_imap(ctx, &ic, err) != 0 ||
-			     imap_folders(ic, ctx->req->arena, &folders, &nf,
-			                  err) != 0))
-				return -1;
-			for (k = 0; k < nf && !exists; k++)
-				exists =
-				        strcmp(folders[k].path, x->folder) == 0;
-			if (!exists &&
-			    imap_folder_create(ic, x->folder, ctx->req->arena,
-			                       err) != 0)
-				return -1;
+			if (x->create && (x->type == SIEVE_ACT_MOVE ||
+			                  x->type == SIEVE_ACT_COPY))
+				paths[n++] = x->folder;
 		}
-	}
-	return 0;
+	if (n == 0)
+		return 0;
+	return web_mail(ctx, &ms, err) != 0
+	               ? -1
+	               : mail_folders_ensure(ms, paths, n, err);
 }
 
 int

@@ -111,30 +111,14 @@ web_api_folder_subscribe(struct web_ctx *ctx, struct perr *err)
 	return web_reply_json(ctx, json_object(), err);
 }
 
-/* Only Trash and Junk may be emptied in one go: a slip costs too much. */
+/* Only Trash and Junk may be emptied in one go (mail_folder_empty). */
 int
 web_api_folder_empty(struct web_ctx *ctx, struct perr *err)
 {
-	struct imap_conn *c;
-	struct imap_folder *f;
-	const char *path = web_arg_str(ctx, "path");
-	size_t i, n;
+	struct mail_session *ms;
 
-	if (web_imap(ctx, &c, err) != 0 ||
-	    imap_folders(c, ctx->req->arena, &f, &n, err) != 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (strcmp(f[i].path, path) == 0)
-			break;
-	}
-	if (i == n)
-		return perr_set(err, ctx->req->arena, PERR_NOTFOUND,
-		                "no such folder");
-	if (f[i].special != IMAP_SPECIAL_TRASH &&
-	    f[i].special != IMAP_SPECIAL_JUNK)
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "only Trash and Junk can be emptied");
-	if (imap_folder_empty(c, path, ctx->req->arena, err) != 0)
+	if (web_mail(ctx, &ms, err) != 0 ||
+	    mail_folder_empty(ms, web_arg_str(ctx, "path"), err) != 0)
 		return -1;
 	return web_reply_json(ctx, json_object(), err);
 }

@@ -111,20 +111,21 @@ static int
 fake_folders(void *b, struct arena *a, struct imap_folder **v_r, size_t *n_r,
              struct perr *err)
 {
-	static const char *const names[] = {"INBOX", "Drafts", "Sent"};
+	static const char *const names[] = {"INBOX", "Drafts", "Sent", "Trash"};
 	static const enum imap_special sp[] = {
-	        IMAP_SPECIAL_INBOX, IMAP_SPECIAL_DRAFTS, IMAP_SPECIAL_SENT};
-	struct imap_folder *v = arena_new_array(a, struct imap_folder, 3);
+	        IMAP_SPECIAL_INBOX, IMAP_SPECIAL_DRAFTS, IMAP_SPECIAL_SENT,
+	        IMAP_SPECIAL_TRASH};
+	struct imap_folder *v = arena_new_array(a, struct imap_folder, 4);
 	size_t i;
 
-	(void)b;
 	(void)err;
-	for (i = 0; i < 3; i++) {
+	logf_(b, "list");
+	for (i = 0; i < 4; i++) {
 		v[i].path = v[i].raw = v[i].name = names[i];
 		v[i].special = sp[i];
 	}
 	*v_r = v;
-	*n_r = 3;
+	*n_r = 4;
 	return 0;
 }
 
@@ -134,6 +135,15 @@ fake_folder_create(void *b, const char *path, struct arena *a, struct perr *err)
 	(void)a;
 	(void)err;
 	logf_(b, "create %s", path);
+	return 0;
+}
+
+static int
+fake_folder_empty(void *b, const char *path, struct arena *a, struct perr *err)
+{
+	(void)a;
+	(void)err;
+	logf_(b, "empty %s", path);
 	return 0;
 }
 
@@ -199,6 +209,7 @@ static const struct mail_ops fake_ops = {
         .fetch_section = fake_fetch_section,
         .folders = fake_folders,
         .folder_create = fake_folder_create,
+        .folder_empty = fake_folder_empty,
         .append = fake_append,
         .add_flags = fake_add_flags,
         .delete_message = fake_delete_message,
@@ -479,8 +490,9 @@ test_send_files_the_copy_in_sent_after_smtp_accepted(void **state)
 	c.in_reply_to = (struct mail_ref){"INBOX", 7};
 	assert_int_equal(mail_compose_prepare(&x->s, &c, true, &o, &err), 0);
 	assert_int_equal(mail_send(&x->s, o, &r, &err), 0);
-	assert_string_equal(sbuf_cstr(&x->fake.log),
-	                    "smtp;append Sent seen;flag INBOX 7 answered;");
+	assert_string_equal(
+	        sbuf_cstr(&x->fake.log),
+	        "smtp;list;append Sent seen;flag INBOX 7 answered;");
 	/* The recipients' copy has no Bcc; the Sent copy keeps it. */
 	assert_null(strstr(x->fake.smtp_msg.p, "secret@example.net"));
 	assert_non_null(strstr(x->fake.appended.p, "secret@example.net"));
@@ -593,13 +605,48 @@ test_draft_keeps_half_typed_recipients_and_replaces_the_old(void **state)
 	assert_int_equal(mail_draft_save(&x->s, o, &uid, &err), 0);
 	assert_int_equal(uid, 101);
 	assert_string_equal(sbuf_cstr(&x->fake.log),
-	                    "append Drafts draft;delete Drafts 55;");
+	                    "list;append Drafts draft;delete Drafts 55;");
 	/* base64("not an addr") and base64("INBOX"). */
 	assert_non_null(strstr(x->fake.appended.p,
 	                       MAIL_DRAFT_PENDING_TO ": bm90IGFuIGFkZHI="));
 	assert_non_null(strstr(x->fake.appended.p,
 	                       MAIL_DRAFT_FORWARD_HEADER ": 7 SU5CT1g="));
 	assert_int_equal(x->fake.smtp_calls, 0);
+}
+
+/* ---- folders --------------------------------------------------------------
+ */
+
+static void
+test_only_trash_and_junk_are_emptied(void **state)
+{
+	struct fixture *x = *state;
+	struct perr err = {0};
+
+	assert_int_equal(mail_folder_empty(&x->s, "INBOX", &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	perr_clear(&err);
+	assert_int_equal(mail_folder_empty(&x->s, "Nope", &err), -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	perr_clear(&err);
+	assert_int_equal(mail_folder_empty(&x->s, "Trash", &err), 0);
+	assert_string_equal(sbuf_cstr(&x->fake.log),
+	                    "list;list;list;empty Trash;");
+}
+
+static void
+test_folders_ensure_creates_the_missing_once(void **state)
+{
+	struct fixture *x = *state;
+	static const char *const paths[] = {"Sent", "Lists/Work", "Lists/Work",
+	                                    "Receipts"};
+	struct perr err = {0};
+
+	assert_int_equal(mail_folders_ensure(&x->s, paths, 0, &err), 0);
+	assert_string_equal(sbuf_cstr(&x->fake.log), "");
+	assert_int_equal(mail_folders_ensure(&x->s, paths, 4, &err), 0);
+	assert_string_equal(sbuf_cstr(&x->fake.log),
+	                    "list;create Lists/Work;create Receipts;");
 }
 
 /* ---- uploads ----------------------------------------------------------------
@@ -727,6 +774,8 @@ main(void)
 	        T(test_send_needs_a_recipient_and_refuses_header_injection),
 	        T(test_send_refuses_a_forged_from),
 	        T(test_draft_keeps_half_typed_recipients_and_replaces_the_old),
+	        T(test_only_trash_and_junk_are_emptied),
+	        T(test_folders_ensure_creates_the_missing_once),
 	        T(test_upload_limits_per_file_and_per_session),
 	        T(test_upload_delete_is_the_owners_only),
 	        T(test_identities_default_and_limits),
