@@ -308,6 +308,24 @@ struct config {
 		unsigned login_max_failures;   /* 5 */
 		unsigned login_window_seconds; /* 900 */
 	} ratelimit;
+	struct {
+		/* "host[:port]" of the resolver the mail checks ask; "" =
+		 * /etc/resolv.conf */
+		const char *resolver;
+		unsigned timeout;       /* seconds per try, 3 */
+		unsigned cache_seconds; /* answers kept, 60 */
+	} dns;
+	struct {
+		const char *dkim_selector; /* "mail" (Hestia's) */
+		/* Outgoing port 25: the MX of this domain is tried. */
+		const char *smtp_test_domain; /* "gmail.com" */
+		unsigned smtp_test_port;      /* 25 */
+		unsigned smtp_test_timeout;   /* seconds, 5 */
+		/* "" = the addresses of the domain's SMTP host (or its MX) */
+		const char *sending_ip;
+		/* "" = the name in the SMTP server's greeting */
+		const char *helo_name;
+	} doctor;
 
 	/* Every domain but the default one, sorted by name. */
 	const struct config_domain *domains;
