@@ -50,9 +50,10 @@ probe_server(const struct config_domain *d, enum admin_proto proto,
 		return r.greeting;
 	}
 	doctor_add(rep, a, id, title, DOCTOR_PROBLEM, why,
-	           r.hint != NULL ? r.hint
-	                          : "Check the host, port and security in the "
-	                            "domain's settings (admin panel, Domains).",
+	           /* admin's hints are catalog keys for the panel */
+	           "Check that the server runs, and the host, port and "
+	           "security in the domain's settings (admin panel, Domains, "
+	           "or the domain's file).",
 	           "%s:%u (%s): %s", host, port, o.secure,
 	           r.error != NULL ? r.error : "no answer");
 	return NULL;
