@@ -103,7 +103,8 @@ cache_put(const char *key, const uint8_t *wire, size_t len, unsigned seconds)
 	victim->wire = pt_xmalloc(len);
 	memcpy(victim->wire, wire, len);
 	victim->len = len;
-	(void)pt_strlcpy(victim->key, key, sizeof(victim->key));
+	if (!pt_strlcpy(victim->key, key, sizeof(victim->key)))
+		victim->key[0] = '\0'; /* cannot happen: checked above */
 	victim->expires_ms = now + (uint64_t)seconds * 1000;
 	victim->used_ms = now;
 	pthread_mutex_unlock(&cache_lock);
@@ -202,10 +203,11 @@ dns_resolver_create(const struct dns_opts *o, struct dns_resolver **r_r,
 		}
 		ldns_rdf_deep_free(ns);
 		ldns_resolver_set_port(r->res, (uint16_t)port);
-		(void)pt_snprintf_ok(r->server, sizeof(r->server),
-		                     strchr(addr, ':') != NULL ? "[%s]:%u"
-		                                               : "%s:%u",
-		                     addr, port);
+		if (!pt_snprintf_ok(r->server, sizeof(r->server),
+		                    strchr(addr, ':') != NULL ? "[%s]:%u"
+		                                              : "%s:%u",
+		                    addr, port))
+			r->server[0] = '\0';
 	} else {
 		ldns_rdf **ns;
 		char *txt;
@@ -223,8 +225,9 @@ dns_resolver_create(const struct dns_opts *o, struct dns_resolver **r_r,
 		txt = ldns_resolver_nameserver_count(r->res) > 0
 		              ? ldns_rdf2str(ns[0])
 		              : NULL;
-		(void)pt_snprintf_ok(r->server, sizeof(r->server), "%s",
-		                     txt != NULL ? txt : "(none)");
+		if (!pt_snprintf_ok(r->server, sizeof(r->server), "%s",
+		                    txt != NULL ? txt : "(none)"))
+			r->server[0] = '\0';
 		free(txt);
 		if (ldns_resolver_nameserver_count(r->res) == 0) {
 			dns_resolver_free(&r);

@@ -1,7 +1,7 @@
 /*
  * dns - DNS look-ups for the mail checks (petrel doctor, Domain health),
  * on ldns. One resolver address (a configured "host[:port]", else the
- * system's /etc/resolv.conf), a short per-try timeout and one retry, so a
+ * system's /etc/resolv.conf), one try with a short timeout, so a
  * dead resolver is an error within seconds, never a hang. Answers are
  * cached process-wide for a short time (the smaller of their TTL and the
  * resolver's cache_seconds), so a page that is reloaded does not query

@@ -144,7 +144,8 @@ read_reply(struct conn *c, int *code_r, char *first, size_t size,
 		    line[2] > '9' ||
 		    (line[3] != '\0' && line[3] != ' ' && line[3] != '-')) {
 			*why = "the answer is not SMTP";
-			(void)pt_strlcpy(first, line, size);
+			if (!pt_strlcpy(first, line, size))
+				first[0] = '\0';
 			return -1;
 		}
 		if (i == 0 && !pt_strlcpy(first, line, size))
