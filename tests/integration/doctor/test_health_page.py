@@ -6,6 +6,8 @@ import argparse
 import html
 import os
 import re
+import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -74,6 +76,22 @@ def main():
         assert 'href="/admin/domain?name=twospf.test"' in ch["port25"][2], \
             "port 25 links to the domain's relay settings"
         assert 'id="health-overall">Problem<' in page
+
+        # The page in a browser: no CSP or script errors; the picture is
+        # kept for a person to look at.
+        shot = os.path.join(os.environ.get("PETREL_E2E_ARTIFACTS",
+                                           os.path.join(ta.WEB, "artifacts")),
+                            "admin-health-twospf.png")
+        os.makedirs(os.path.dirname(shot), exist_ok=True)
+        cookie = "; ".join("%s=%s" % kv for kv in c.cookies.items()
+                           if kv[0] == "petrel_admin")
+        if shutil.which("node") and os.path.exists("/usr/bin/chromium"):
+            r = subprocess.run(["node", os.path.join(HERE, "shot.mjs"),
+                                ta.BASE + "/admin/health?name=twospf.test",
+                                cookie, shot], capture_output=True, text=True,
+                               timeout=180)
+            assert r.returncode == 0, "browser: " + r.stderr + r.stdout
+            print("screenshot:", shot)
 
         status, page, _ = c.get("/admin/health?name=good.test")
         ch = checks_of(page)
