@@ -1,12 +1,13 @@
 /*
  * `petrel doctor`: config validation, then every check for each domain
  * (or the one asked for), as text or JSON. Exit status 0 only when no
- * check is a problem.
+ * check is a problem, 2 for a --domain that is not a domain name.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "doctor.h"
+#include "admin/admin.h"
 #include "core/banned.h"
 
 struct diag_collect {
@@ -56,6 +57,17 @@ doctor_cli(const char *data_dir, const char *only_domain, bool json, FILE *out)
 	enum doctor_status worst;
 	size_t i, done = 0;
 
+	if (only_domain != NULL &&
+	    (!admin_domain_name_ok(strv_from_cstr(only_domain)) ||
+	     strchr(only_domain, '*') != NULL ||
+	     strcmp(only_domain, "default") == 0)) {
+		fprintf(stderr,
+		        "petrel doctor: --domain wants a mail domain such as "
+		        "example.com, not \"%s\"\n",
+		        only_domain);
+		arena_destroy(&a);
+		return 2;
+	}
 	sbuf_init(&dc.text, a, 256, 64 * 1024);
 	sbuf_init(&o, a, 4096, 0);
 	doctor_report_init(&conf, "configuration");

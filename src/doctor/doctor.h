@@ -127,7 +127,8 @@ void doctor_report_json(const struct doctor_report *rep, struct sbuf *out);
  * doctor_check_domain for only_domain or every configured domain (not
  * default, wildcards or disabled ones), printed to out as text or one
  * JSON object {"reports": [...], "status"}. Returns the exit status: 0
- * when no check is a problem, else 1.
+ * when no check is a problem, 1 when one is, 2 when only_domain is not a
+ * domain name.
  */
 int doctor_cli(const char *data_dir, const char *only_domain, bool json,
                FILE *out);

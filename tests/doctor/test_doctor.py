@@ -414,6 +414,15 @@ def main():
         check(conf["checks"][0]["status"] == "problem" and rc == 1,
               "bad config value: a configuration problem, exit 1")
 
+        # A --domain that is not a domain name: exit 2, a clear message.
+        p = subprocess.run([args.petrel, "doctor", "--data",
+                            os.path.join(tmp, "data-good"), "--domain",
+                            "bad name;"], capture_output=True, text=True,
+                           timeout=30)
+        check(p.returncode == 2 and "--domain wants a mail domain" in p.stderr,
+              "bad --domain: exit 2 with a message (got %d %s)"
+              % (p.returncode, p.stderr.strip()))
+
         # Text output names the verdicts.
         data = os.path.join(tmp, "data-twospf")
         p = subprocess.run([args.petrel, "doctor", "--data", data,
