@@ -193,19 +193,25 @@ doctor_smtp_try(const char *addr, unsigned port, const char *ehlo_name,
 	memset(res, 0, sizeof(*res));
 	c.fd = connect_timeout(addr, port, timeout_ms);
 	if (c.fd < 0) {
+		int e = errno;
+
 		res->outcome = DOCTOR_SMTP_BLOCKED;
 		res->detail =
-		        errno == ETIMEDOUT
+		        e == ETIMEDOUT
 		                ? arena_printf(
 		                          a,
 		                          "no answer from %s port %u within "
 		                          "%u ms (the packets are dropped)",
 		                          addr, port, timeout_ms)
-		                : arena_printf(
+		        : e == ECONNREFUSED
+		                ? arena_printf(
 		                          a,
 		                          "the connection to %s port %u was "
-		                          "refused (%s)",
-		                          addr, port, strerror(errno));
+		                          "refused",
+		                          addr, port)
+		                : arena_printf(
+		                          a, "cannot connect to %s port %u: %s",
+		                          addr, port, strerror(e));
 		goto out;
 	}
 	if (read_reply(&c, &code, first, sizeof(first), &why) != 0) {
