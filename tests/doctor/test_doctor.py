@@ -103,6 +103,26 @@ mail._domainkey IN TXT "v=DMARC1; p="
 @ IN A 192.0.2.10
 @ IN TXT "v=spf1 ip4:192.0.2.10 ?all"
 """
+    # +all; a null MX.
+    z["plusall.test"] = soa + """
+@ IN MX 0 .
+@ IN TXT "v=spf1 +all"
+"""
+    # redirect= to good.test (whose mx allows 192.0.2.10); an ed25519 key
+    # (warning: RSA too); p=reject.
+    ed = base64.b64encode(bytes(range(32))).decode()
+    z["redirect.test"] = soa + f"""
+@ IN MX 10 mail.good.test.
+@ IN TXT "v=spf1 redirect=good.test"
+mail._domainkey IN TXT "v=DKIM1; k=ed25519; p={ed}"
+_dmarc IN TXT "v=DMARC1; p=reject"
+"""
+    # ip6 and ip4 ranges; a revoked key (empty p=).
+    z["ranges.test"] = soa + """
+@ IN MX 10 mail.good.test.
+@ IN TXT "v=spf1 ip6:2001:db8::/32 ip4:192.0.2.0/24 -all"
+mail._domainkey IN TXT "v=DKIM1; k=rsa; p="
+"""
     # The port 25 test domain: its MX is this machine.
     z["smtptest.test"] = soa + """
 @ IN MX 10 mx.smtptest.test.
@@ -362,6 +382,26 @@ def main():
         expect(c, "dmarc", "problem", "no v=DMARC1", "nomx.test")
         expect(c, "a_mail", "problem", "mail.nomx.test has no address",
                "nomx.test")
+
+        _, _, _, c, _ = run_doctor(args.petrel, tmp, "plusall", "plusall.test",
+                                   app(), servers)
+        expect(c, "spf", "problem", "ends in +all", "plusall.test")
+        expect(c, "mx", "problem", "null MX", "plusall.test")
+
+        _, _, _, c, _ = run_doctor(args.petrel, tmp, "redirect",
+                                   "redirect.test", app(), servers)
+        expect(c, "spf", "ok", "3 DNS look-ups", "redirect.test")
+        expect(c, "dkim", "warning", "ed25519 key", "redirect.test")
+        expect(c, "dmarc", "ok", "p=reject", "redirect.test")
+
+        _, _, _, c, _ = run_doctor(args.petrel, tmp, "ranges", "ranges.test",
+                                   app(), servers)
+        expect(c, "spf", "ok", "0 DNS look-ups", "ranges.test")
+        expect(c, "dkim", "problem", "revoked", "ranges.test")
+        _, _, _, c, _ = run_doctor(args.petrel, tmp, "ranges2", "ranges.test",
+                                   app(sending_ip="192.0.3.1"), servers)
+        expect(c, "spf", "problem", "does not allow the sending address 192.0.3.1",
+               "ranges.test outside the range")
 
         # PTR that does not point back; PTR that does but is not the greeting.
         _, _, _, c, _ = run_doctor(args.petrel, tmp, "ptrbad", "good.test",
