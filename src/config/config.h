@@ -308,6 +308,19 @@ struct config {
 		unsigned login_max_failures;   /* 5 */
 		unsigned login_window_seconds; /* 900 */
 	} ratelimit;
+	/*
+	 * The server-wide default relay: a domain without its own relay
+	 * account (relay_user) sends through it (config_domains_load
+	 * applies it to the domain's smtp_* and relay_* values).
+	 */
+	struct {
+		const char *host;          /* "" = none */
+		unsigned port;             /* 587 */
+		enum config_secure secure; /* TLS */
+		const char
+		        *user; /* "": the relay accepts this server unsigned */
+		const char *password;
+	} relay;
 	struct {
 		/* "host[:port]" of the resolver the mail checks ask; "" =
 		 * /etc/resolv.conf */
