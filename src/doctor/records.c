@@ -177,6 +177,7 @@ check_mx(struct dctx *c, const char *ip_hint)
 			           mx.rr[i].pref, h, cn.rr[0].value);
 			return NULL;
 		}
+		c->dns_error = NULL;
 		addresses(c, h, ips, &n);
 		if (n == 0) {
 			doctor_add(

@@ -97,27 +97,42 @@ doctor_report_text(const struct doctor_report *rep, struct sbuf *out)
 	}
 }
 
+/*
+ * A JSON string. The texts hold what servers sent (TXT records, SMTP
+ * greetings): bytes that are not UTF-8 become U+FFFD, so the output
+ * always parses.
+ */
 static void
 json_str(struct sbuf *out, const char *s)
 {
-	const unsigned char *p;
+	size_t n, i = 0;
 
 	if (s == NULL) {
 		sbuf_append_cstr(out, "null");
 		return;
 	}
+	n = strlen(s);
 	sbuf_append_char(out, '"');
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\') {
-			sbuf_append_char(out, '\\');
-			sbuf_append_char(out, (char)*p);
-		} else if (*p == '\n') {
-			sbuf_append_cstr(out, "\\n");
-		} else if (*p < 0x20 || *p == 0x7f) {
-			sbuf_printf(out, "\\u%04x", *p);
-		} else {
-			sbuf_append_char(out, (char)*p);
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+
+		if (c >= 0x80) {
+			i += codec_utf8_next(s + i, n - i, &cp);
+			codec_utf8_put(out, cp);
+			continue;
 		}
+		if (c == '"' || c == '\\') {
+			sbuf_append_char(out, '\\');
+			sbuf_append_char(out, (char)c);
+		} else if (c == '\n') {
+			sbuf_append_cstr(out, "\\n");
+		} else if (c < 0x20 || c == 0x7f) {
+			sbuf_printf(out, "\\u%04x", c);
+		} else {
+			sbuf_append_char(out, (char)c);
+		}
+		i++;
 	}
 	sbuf_append_char(out, '"');
 }

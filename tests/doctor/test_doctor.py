@@ -123,6 +123,12 @@ _dmarc IN TXT "v=DMARC1; p=reject"
 @ IN TXT "v=spf1 ip6:2001:db8::/32 ip4:192.0.2.0/24 -all"
 mail._domainkey IN TXT "v=DKIM1; k=rsa; p="
 """
+    # A record with bytes that are not UTF-8 (Latin-1 "café"): the JSON
+    # output must still parse.
+    z["latin.test"] = soa + r"""
+@ IN MX 10 mail.good.test.
+_dmarc IN TXT "v=DMARC1; p=reject; c=caf\233"
+"""
     # The port 25 test domain: its MX is this machine.
     z["smtptest.test"] = soa + """
 @ IN MX 10 mx.smtptest.test.
@@ -402,6 +408,10 @@ def main():
                                    app(sending_ip="192.0.3.1"), servers)
         expect(c, "spf", "problem", "does not allow the sending address 192.0.3.1",
                "ranges.test outside the range")
+
+        _, _, _, c, _ = run_doctor(args.petrel, tmp, "latin", "latin.test",
+                                   app(), servers)
+        expect(c, "dmarc", "ok", "c=caf\ufffd", "latin.test (not UTF-8)")
 
         # PTR that does not point back; PTR that does but is not the greeting.
         _, _, _, c, _ = run_doctor(args.petrel, tmp, "ptrbad", "good.test",
