@@ -12,7 +12,7 @@ packages=(
 	build-essential cmake clang pkg-config g++ git ca-certificates
 	libfcgi-dev libfcgi-bin libetpan-dev libssl-dev libsqlite3-dev sqlite3
 	libjansson-dev libgumbo-dev libcmocka-dev libctemplate-dev
-	libqrencode-dev libzip-dev libcrypt-dev
+	libqrencode-dev libzip-dev libcrypt-dev libldns-dev nsd
 	debhelper lintian
 	dovecot-imapd dovecot-managesieved dovecot-sieve dovecot-lmtpd postfix
 	swaks libnet-ssleay-perl libauthen-sasl-perl openssl python3

@@ -5,6 +5,7 @@
  *   petrel check-config --data DIR [--strict]
  *   petrel admin init|passwd [--data DIR] [--credentials-file PATH]
  *   petrel plugins [--data DIR]
+ *   petrel doctor [--data DIR] [--domain D] [--json]
  *   petrel version
  *
  * Started by a web server as CGI (no arguments, GATEWAY_INTERFACE set), it
@@ -22,6 +23,7 @@
 #include "core/core.h"
 #include "admin/admin.h"
 #include "config/config.h"
+#include "doctor/doctor.h"
 #include "http/http.h"
 #include "live/live.h"
 #include "plugin/plugin.h"
@@ -48,6 +50,7 @@ usage(FILE *out)
 	        " [--credentials-file PATH]\n"
 	        "       petrel admin credentials-deleted [--data DIR]\n"
 	        "       petrel plugins [--data DIR]\n"
+	        "       petrel doctor [--data DIR] [--domain D] [--json]\n"
 	        "       petrel version\n"
 	        "\n"
 	        "DIR defaults: --data %s (or $PETREL_DATA),\n"
@@ -589,6 +592,41 @@ cmd_plugins(int argc, char **argv)
 	return ret;
 }
 
+/* petrel doctor: the mail checks (src/doctor), exit 1 on a problem. */
+static int
+cmd_doctor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"data", required_argument, NULL, 'd'},
+	        {"domain", required_argument, NULL, 'D'},
+	        {"json", no_argument, NULL, 'j'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *data = default_data_dir(), *domain = NULL;
+	struct perr err = {0};
+	bool json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:D:j", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			data = optarg;
+			break;
+		case 'D':
+			domain = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	(void)log_open(NULL, true, false, LOG_LVL_ERROR, &err);
+	return doctor_cli(data, domain, json, stdout);
+}
+
 static int
 cmd_cgi(void)
 {
@@ -642,6 +680,8 @@ main(int argc, char **argv)
 		return cmd_admin(argc - 1, argv + 1);
 	if (strcmp(argv[1], "plugins") == 0)
 		return cmd_plugins(argc - 1, argv + 1);
+	if (strcmp(argv[1], "doctor") == 0)
+		return cmd_doctor(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 ||
 	    strcmp(argv[1], "--version") == 0) {
 		printf("petrel %s\n", PETREL_VERSION);

@@ -308,6 +308,37 @@ struct config {
 		unsigned login_max_failures;   /* 5 */
 		unsigned login_window_seconds; /* 900 */
 	} ratelimit;
+	/*
+	 * The server-wide default relay: a domain without its own relay
+	 * account (relay_user) sends through it (config_domains_load
+	 * applies it to the domain's smtp_* and relay_* values).
+	 */
+	struct {
+		const char *host;          /* "" = none */
+		unsigned port;             /* 587 */
+		enum config_secure secure; /* TLS */
+		const char
+		        *user; /* "": the relay accepts this server unsigned */
+		const char *password;
+	} relay;
+	struct {
+		/* "host[:port]" of the resolver the mail checks ask; "" =
+		 * /etc/resolv.conf */
+		const char *resolver;
+		unsigned timeout;       /* seconds per try, 3 */
+		unsigned cache_seconds; /* answers kept, 60 */
+	} dns;
+	struct {
+		const char *dkim_selector; /* "mail" (Hestia's) */
+		/* Outgoing port 25: the MX of this domain is tried. */
+		const char *smtp_test_domain; /* "gmail.com" */
+		unsigned smtp_test_port;      /* 25 */
+		unsigned smtp_test_timeout;   /* seconds, 5 */
+		/* "" = the addresses of the domain's SMTP host (or its MX) */
+		const char *sending_ip;
+		/* "" = the name in the SMTP server's greeting */
+		const char *helo_name;
+	} doctor;
 
 	/* Every domain but the default one, sorted by name. */
 	const struct config_domain *domains;

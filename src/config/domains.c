@@ -467,6 +467,26 @@ describe(struct diag_sink *sink, const struct config *cfg,
 	}
 }
 
+/*
+ * [relay]: a domain without its own relay account sends through the
+ * server-wide relay (the hosting FAQ's fix for a blocked port 25). With
+ * no relay user, the relay accepts this server by address: the users'
+ * own passwords are then not sent to it (smtp_auth off).
+ */
+static void
+apply_default_relay(const struct config *cfg, struct config_domain *d)
+{
+	if (cfg->relay.host[0] == '\0' || d->relay_user[0] != '\0')
+		return;
+	d->smtp_host = cfg->relay.host;
+	d->smtp_port = cfg->relay.port;
+	d->smtp_secure = cfg->relay.secure;
+	d->relay_user = cfg->relay.user;
+	d->relay_password = cfg->relay.password;
+	if (cfg->relay.user[0] == '\0')
+		d->smtp_auth = false;
+}
+
 void
 config_domains_load(struct config *cfg, struct diag_sink *sink)
 {
@@ -562,6 +582,9 @@ config_domains_load(struct config *cfg, struct diag_sink *sink)
 	if (n > 0)
 		qsort(doms, n, sizeof(*doms), cmp_domain);
 	apply_disabled_list(cfg, def, doms, n, sink);
+	apply_default_relay(cfg, def);
+	for (i = 0; i < n; i++)
+		apply_default_relay(cfg, &doms[i]);
 	describe(sink, cfg, def);
 	for (i = 0; i < n; i++)
 		describe(sink, cfg, &doms[i]);

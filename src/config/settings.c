@@ -76,6 +76,20 @@ static const struct setting app_settings[] = {
         APP(limits, max_upload_total, SET_UINT, "50", 1, 4096),
         APP(ratelimit, login_max_failures, SET_UINT, "5", 1, 1000000),
         APP(ratelimit, login_window_seconds, SET_UINT, "900", 1, 86400 * 30),
+        APP(relay, host, SET_STR, "", 0, 0),
+        APP(relay, port, SET_UINT, "587", 1, 65535),
+        APP(relay, secure, SET_SECURE, "TLS", 0, 0),
+        APP(relay, user, SET_STR, "", 0, 0),
+        APP(relay, password, SET_STR, "", 0, 0),
+        APP(dns, resolver, SET_STR, "", 0, 0),
+        APP(dns, timeout, SET_UINT, "3", 1, 30),
+        APP(dns, cache_seconds, SET_UINT, "60", 0, 3600),
+        APP(doctor, dkim_selector, SET_STR, "mail", 0, 0),
+        APP(doctor, smtp_test_domain, SET_STR, "gmail.com", 0, 0),
+        APP(doctor, smtp_test_port, SET_UINT, "25", 1, 65535),
+        APP(doctor, smtp_test_timeout, SET_UINT, "5", 1, 60),
+        APP(doctor, sending_ip, SET_STR, "", 0, 0),
+        APP(doctor, helo_name, SET_STR, "", 0, 0),
 };
 
 static const struct setting domain_settings[] = {

@@ -62,6 +62,9 @@ int web_admin_apply(struct web_ctx *ctx, struct perr *err);
 int web_admin_redirect(struct web_ctx *ctx, const char *location,
                        struct perr *err);
 
+/* admin_health.c: the Domain health page (src/doctor's checks) */
+int web_admin_health(struct web_ctx *ctx, struct perr *err);
+
 /* admin_auth.c */
 int web_admin_login(struct web_ctx *ctx, struct perr *err);
 int web_admin_logout(struct web_ctx *ctx, struct perr *err);

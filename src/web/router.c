@@ -262,6 +262,7 @@ static const struct web_route routes[] = {
          NULL, NULL},
         {"GET", "/admin/", web_admin_dashboard, ROUTE_ADMIN, NULL, NULL},
         {"GET", "/admin/domains", web_admin_domains, ROUTE_ADMIN, NULL, NULL},
+        {"GET", "/admin/health", web_admin_health, ROUTE_ADMIN, NULL, NULL},
         {"GET", "/admin/domain", web_admin_domain_edit, ROUTE_ADMIN, NULL,
          NULL},
         {"POST", "/admin/domain", web_admin_domain_save,
