@@ -280,7 +280,6 @@ struct config {
 		const char *admin_totp;        /* base32 secret or "" */
 		unsigned session_idle_minutes; /* 30 */
 		unsigned session_absolute_hours; /* 12 */
-		bool csrf_protection;            /* On */
 	} security;
 	struct {
 		bool allow;      /* On */

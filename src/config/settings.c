@@ -61,7 +61,6 @@ static const struct setting app_settings[] = {
         APP(security, admin_totp, SET_STR, "", 0, 0),
         APP(security, session_idle_minutes, SET_UINT, "30", 1, 7 * 24 * 60),
         APP(security, session_absolute_hours, SET_UINT, "12", 1, 24 * 366),
-        APP(security, csrf_protection, SET_BOOL, "On", 0, 0),
         APP(admin_panel, allow, SET_BOOL, "On", 0, 0),
         APP(admin_panel, key, SET_STR, "", 0, 0),
         APP(logs, enable, SET_BOOL, "On", 0, 0),
@@ -292,6 +291,30 @@ apply_defaults(const struct setting *table, size_t n, void *base,
 	}
 }
 
+/*
+ * Keys that existed once and were removed on purpose: a file that still
+ * sets one is told why, rather than only that the key is unknown.
+ */
+static const struct removed_key {
+	const char *section, *key, *why;
+} removed_keys[] = {
+        {"security", "csrf_protection",
+         "was removed: CSRF checks are always on"},
+};
+
+static const char *
+removed_why(const char *section, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < PT_NELEM(removed_keys); i++) {
+		if (strcmp(removed_keys[i].section, section) == 0 &&
+		    strcmp(removed_keys[i].key, key) == 0)
+			return removed_keys[i].why;
+	}
+	return NULL;
+}
+
 /* Apply every entry of doc that the table knows; warn about the rest. */
 static void
 apply_doc(const struct setting *table, size_t n, void *base,
@@ -319,7 +342,13 @@ apply_doc(const struct setting *table, size_t n, void *base,
 			}
 		}
 		if (set == NULL) {
-			if (e.section[0] != '\0')
+			const char *why = removed_why(e.section, e.key);
+
+			if (why != NULL)
+				config_sink_report(sink, CONFIG_DIAG_WARN, file,
+				                   e.line, "[%s] %s %s",
+				                   e.section, e.key, why);
+			else if (e.section[0] != '\0')
 				config_sink_report(sink, CONFIG_DIAG_WARN, file,
 				                   e.line,
 				                   "unknown key [%s] %s",
