@@ -222,6 +222,8 @@ struct config_domain {
 	enum config_secure imap_secure;
 	bool imap_short_login; /* log in with the local part only */
 	bool imap_lower_login; /* log in lower-cased (Off; JSON: lowerLogin) */
+	/* Off: a PREAUTH greeting fails the login (no password was checked) */
+	bool imap_allow_preauth;
 
 	const char *smtp_host;          /* 127.0.0.1 */
 	unsigned smtp_port;             /* 587 */

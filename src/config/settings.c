@@ -84,6 +84,7 @@ static const struct setting domain_settings[] = {
         DOM(imap_secure, SET_SECURE, "None", 0, 0),
         DOM(imap_short_login, SET_BOOL, "Off", 0, 0),
         DOM(imap_lower_login, SET_BOOL, "Off", 0, 0),
+        DOM(imap_allow_preauth, SET_BOOL, "Off", 0, 0),
         DOM(smtp_host, SET_STR, "127.0.0.1", 0, 0),
         DOM(smtp_port, SET_UINT, "587", 1, 65535),
         DOM(smtp_secure, SET_SECURE, "TLS", 0, 0),

@@ -276,6 +276,7 @@ imap_connect(const struct config_domain *dom, struct arena *a,
 	                      dom->imap_secure);
 	c->target.ca_file = c->ca_file;
 	c->scratch = arena_create("imap-conn", 1024, SCRATCH_LIMIT);
+	c->allow_preauth = dom->imap_allow_preauth;
 
 	if (net_connect(&c->target, a, &s, NULL, err) != 0)
 		goto fail;
@@ -291,7 +292,7 @@ imap_connect(const struct config_domain *dom, struct arena *a,
 		goto fail;
 	}
 	if (r == MAILIMAP_NO_ERROR_AUTHENTICATED)
-		c->authenticated = true;
+		c->authenticated = c->preauth = true;
 	if (read_caps(c, a, err) != 0)
 		goto fail;
 	if (c->target.sec == NET_STARTTLS) {
@@ -337,6 +338,17 @@ imap_login(struct imap_conn *c, const char *user, const char *password,
 	if (imapc_check_value(strv_from_cstr(user), a, "user name", err) ||
 	    imapc_check_value(strv_from_cstr(password), a, "password", err))
 		return -1;
+	/*
+	 * RFC 3501 7.1.4: PREAUTH means the server decided who we are
+	 * without a password. Taking that as a correct password would let
+	 * anyone in with any password, so only a domain that says so
+	 * (a local server on a trusted socket) accepts it.
+	 */
+	if (c->preauth && !c->allow_preauth)
+		return perr_set(err, a, PERR_AUTH,
+		                "the IMAP server greeted with PREAUTH and "
+		                "checked no password (imap_allow_preauth = "
+		                "Off)");
 	if (c->authenticated)
 		return 0;
 	if (c->caps & IMAP_CAP_LOGINDISABLED)

@@ -17,6 +17,7 @@
 #include "core/banned.h"
 
 #include "../support/unit_arena.h"
+#include "../support/fake_server.h"
 
 static const struct {
 	const char *utf8;
@@ -515,6 +516,53 @@ test_special_names(void **state)
 	assert_null(imap_special_name(IMAP_SPECIAL_NONE));
 }
 
+static void
+fake_domain(struct config_domain *d, uint16_t port)
+{
+	memset(d, 0, sizeof(*d));
+	d->imap_host = "127.0.0.1";
+	d->imap_port = port;
+	d->imap_secure = CONFIG_SECURE_NONE;
+	d->ca_file = "";
+	d->verify_certificate = true;
+	d->connect_timeout = 2;
+	d->read_timeout = 2;
+}
+
+/*
+ * A server that greets with PREAUTH never saw the password: the login
+ * must not count as checked unless the domain allows it knowingly.
+ */
+static void
+test_preauth_greeting_is_not_a_login(void **state)
+{
+	static const char *const script[] = {
+	        "S:* PREAUTH [CAPABILITY IMAP4rev1] come in", "C:", NULL};
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct fsrv f;
+	struct perr err;
+
+	(void)state;
+	fsrv_start(&f, script);
+	fake_domain(&d, f.port);
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "wrong", &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_AUTH);
+	assert_non_null(strstr(err.msg, "PREAUTH"));
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+
+	fsrv_start(&f, script);
+	fake_domain(&d, f.port);
+	d.imap_allow_preauth = true;
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "any", &err), 0);
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+}
+
 int
 main(void)
 {
@@ -539,6 +587,7 @@ main(void)
 	        cmocka_unit_test(test_preview_collapses_whitespace_and_cuts),
 	        cmocka_unit_test(test_sort_parse),
 	        cmocka_unit_test(test_special_names),
+	        cmocka_unit_test(test_preauth_greeting_is_not_a_login),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,
