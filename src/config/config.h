@@ -241,7 +241,12 @@ struct config_domain {
 
 	const char *white_list; /* space/comma separated logins; "" = all */
 
-	bool verify_certificate;  /* On */
+	bool verify_certificate; /* On */
+	/*
+	 * Off: no password goes in clear (*_secure = None) to a server that
+	 * is not loopback (127.0.0.1, ::1, localhost).
+	 */
+	bool allow_insecure_auth;
 	const char *ca_file;      /* "" = system store */
 	unsigned connect_timeout; /* seconds, 10 */
 	unsigned read_timeout;    /* seconds, 60 */

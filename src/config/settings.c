@@ -99,6 +99,7 @@ static const struct setting domain_settings[] = {
         DOM(sieve_secure, SET_SECURE, "None", 0, 0),
         DOM(white_list, SET_STR, "", 0, 0),
         DOM(verify_certificate, SET_BOOL, "On", 0, 0),
+        DOM(allow_insecure_auth, SET_BOOL, "Off", 0, 0),
         DOM(ca_file, SET_STR, "", 0, 0),
         DOM(connect_timeout, SET_UINT, "10", 1, 600),
         DOM(read_timeout, SET_UINT, "60", 1, 3600),

@@ -351,6 +351,12 @@ imap_login(struct imap_conn *c, const char *user, const char *password,
 		                "Off)");
 	if (c->authenticated)
 		return 0;
+	if (!net_may_send_password(&c->target))
+		return perr_set(
+		        err, a, PERR_INPUT,
+		        "refusing to send a password to %s without TLS "
+		        "(imap_secure = None; allow_insecure_auth = Off)",
+		        c->host);
 	if (c->caps & IMAP_CAP_LOGINDISABLED)
 		return perr_set(err, a, PERR_TEMPFAIL,
 		                "the server refuses plain-text login "

@@ -74,11 +74,23 @@ struct net_target {
 	const char *sni;
 	int connect_timeout_ms; /* <= 0: NET_CONNECT_TIMEOUT_MS_DEFAULT */
 	int io_timeout_ms;      /* <= 0: NET_IO_TIMEOUT_MS_DEFAULT */
+	/* The domain's allow_insecure_auth (net_may_send_password()). */
+	bool allow_insecure_auth;
 };
 
 /* Zero *t and set host, port, sec and verify = true. */
 void net_target_init(struct net_target *t, const char *host, uint16_t port,
                      enum net_security sec) PT_NONNULL(1);
+
+/*
+ * Whether a client may send a password over a connection to t: always
+ * over TLS (SSL or STARTTLS), in clear only to a loopback host
+ * (127.0.0.1, ::1, [::1], localhost: the name as configured, so a host
+ * name that merely resolves to loopback does not count) or when the
+ * domain set allow_insecure_auth = On. IMAP, SMTP and ManageSieve all ask
+ * before authenticating.
+ */
+bool net_may_send_password(const struct net_target *t) PT_NONNULL(1);
 
 /* A domain's imap_/smtp_/sieve_secure as the transport's mode. */
 enum net_security net_security_of(enum config_secure s);

@@ -422,6 +422,23 @@ net_target_for_domain(struct net_target *t, const struct config_domain *dom,
 	                     : NULL;
 	t->connect_timeout_ms = (int)dom->connect_timeout * 1000;
 	t->io_timeout_ms = (int)dom->read_timeout * 1000;
+	t->allow_insecure_auth = dom->allow_insecure_auth;
+}
+
+bool
+net_may_send_password(const struct net_target *t)
+{
+	static const char *const loopback[] = {"127.0.0.1", "::1", "[::1]",
+	                                       "localhost"};
+	size_t i;
+
+	if (t->sec != NET_PLAIN || t->allow_insecure_auth)
+		return true;
+	for (i = 0; i < PT_NELEM(loopback); i++) {
+		if (t->host != NULL && strcmp(t->host, loopback[i]) == 0)
+			return true;
+	}
+	return false;
 }
 
 static int

@@ -219,13 +219,6 @@ fail:
 	return -1;
 }
 
-static bool
-is_loopback(const char *host)
-{
-	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "::1") == 0 ||
-	       strcmp(host, "[::1]") == 0 || strcmp(host, "localhost") == 0;
-}
-
 /* Which account to authenticate as, or none (*user_r = NULL). */
 static int
 pick_login(const struct config_domain *dom, const struct smtp_login *login,
@@ -327,12 +320,12 @@ submit(struct sub *s, const struct config_domain *dom,
 			return -1;
 	}
 	if (user != NULL) {
-		if (s->target.sec == NET_PLAIN &&
-		    !is_loopback(s->target.host)) {
+		if (!net_may_send_password(&s->target)) {
 			s->fail->stage = "AUTH";
 			return perr_set(err, s->a, PERR_INPUT,
 			                "refusing to send a password to %s "
-			                "without TLS (smtp_secure = None)",
+			                "without TLS (smtp_secure = None; "
+			                "allow_insecure_auth = Off)",
 			                s->target.host);
 		}
 		if (authenticate(s, user, pw, err) != 0)

@@ -563,6 +563,47 @@ test_preauth_greeting_is_not_a_login(void **state)
 	fsrv_stop(&f);
 }
 
+/*
+ * imap_secure = None to a host that is not loopback: LOGIN would carry the
+ * password in clear, so it is refused before a byte of it is sent, unless
+ * the domain sets allow_insecure_auth. 127.0.0.2 stands for a remote host.
+ */
+static void
+test_clear_login_to_remote_host_refused(void **state)
+{
+	static const char *const script[] = {"S:* OK [CAPABILITY IMAP4rev1] hi",
+	                                     "C:", NULL};
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct fsrv f;
+	struct perr err;
+
+	(void)state;
+	fsrv_start_at(&f, script, "127.0.0.2");
+	fake_domain(&d, f.port);
+	d.imap_host = "127.0.0.2";
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "s3cret", &err),
+	                 -1);
+	assert_non_null(strstr(err.msg, "without TLS"));
+	assert_non_null(strstr(err.msg, "allow_insecure_auth"));
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+	assert_null(memmem(f.got, f.got_len, "s3cret", 6));
+	assert_int_equal(err.kind, PERR_INPUT);
+
+	/* The admin's knowing override lets the LOGIN go out. */
+	fsrv_start_at(&f, script, "127.0.0.2");
+	fake_domain(&d, f.port);
+	d.imap_host = "127.0.0.2";
+	d.allow_insecure_auth = true;
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	(void)!imap_login(c, "alice@example.test", "s3cret", &err);
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+	assert_non_null(memmem(f.got, f.got_len, "s3cret", 6));
+}
+
 int
 main(void)
 {
@@ -588,6 +629,7 @@ main(void)
 	        cmocka_unit_test(test_sort_parse),
 	        cmocka_unit_test(test_special_names),
 	        cmocka_unit_test(test_preauth_greeting_is_not_a_login),
+	        cmocka_unit_test(test_clear_login_to_remote_host_refused),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,
