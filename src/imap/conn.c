@@ -576,6 +576,12 @@ imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
 	if (!pt_snprintf_ok(tag, sizeof(tag), "%d ", c->imap->imap_tag))
 		return perr_set(err, a, PERR_INTERNAL, "tag");
 	tag_len = strlen(tag);
+	/*
+	 * mailstream_read_line() reads a line whole before the total below
+	 * is checked: bound it at the stream, for this command only (the
+	 * FETCHes libetpan parses carry literals of any length).
+	 */
+	net_stream_set_line_limit(c->imap->imap_stream, IMAPC_RAW_MAX);
 	line = mmap_string_new("");
 	for (;;) {
 		long long lit;
@@ -661,6 +667,7 @@ imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
 		}
 		/* "+ " continuation lines cannot happen: no literals sent. */
 	}
+	net_stream_set_line_limit(c->imap->imap_stream, 0);
 	mmap_string_free(line);
 	if (ret == 0) {
 		*lines_r = lines;
@@ -669,6 +676,7 @@ imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
 	return ret;
 stream_fail:
 	mmap_string_free(line);
+	/* Still limited: the connection is broken from here on anyway. */
 	return imapc_fail(c, MAILIMAP_ERROR_STREAM, a, PERR_TEMPFAIL, cmd, err);
 too_big:
 	mmap_string_free(line);

@@ -155,6 +155,23 @@ void net_close(mailstream **sp);
 bool net_stream_is_ours(mailstream *s);
 /* True if s is ours and speaks TLS. */
 bool net_stream_is_tls(mailstream *s);
+/*
+ * Fail reads on s once the server sent more than max bytes without a line
+ * feed (0: no limit, the default): a server that never ends its line
+ * then costs a bounded amount of memory, and net_stream_error() says
+ * "line longer than N bytes from host:port". Counted on the bytes as they
+ * arrive, so it also bounds a literal without line breaks: use it only
+ * where the protocol has no long binary data (SMTP replies, greetings).
+ * Setting it restarts the count.
+ */
+void net_stream_set_line_limit(mailstream *s, size_t max);
+/*
+ * When s is freed, copy its last error (net_stream_error(), or "") into
+ * buf (size bytes, truncated; buf must outlive s): for a library that
+ * closes the stream itself when a read fails (libetpan's
+ * mailsmtp_connect()), so that the reason is not lost with it.
+ */
+void net_stream_keep_error(mailstream *s, char *buf, size_t size);
 /* Change the per-read/write timeout of s (ms, > 0). */
 void net_stream_set_timeout(mailstream *s, int io_timeout_ms);
 /*

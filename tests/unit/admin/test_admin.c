@@ -17,6 +17,7 @@
 #include "config/config.h"
 
 #include "../support/unit_arena.h"
+#include "../support/fake_server.h"
 
 static void
 rm_rf(const char *dir)
@@ -777,6 +778,31 @@ test_takeover_hashes_the_clear_key_and_keeps_the_rest(void **state)
 	rm_rf(dir);
 }
 
+/* The connection test to a server that never ends its greeting line. */
+static void
+test_probe_endless_greeting_is_bounded(void **state)
+{
+	static const char *const script[] = {"L:", NULL};
+	struct admin_probe_opts o = {0};
+	struct admin_probe_result res;
+	struct fsrv f;
+
+	(void)state;
+	fsrv_start(&f, script);
+	o.proto = ADMIN_PROTO_IMAP;
+	o.host = "127.0.0.1";
+	o.port = f.port;
+	o.secure = "None";
+	o.verify = true;
+	o.timeout_s = 5;
+	admin_probe(&o, A, &res);
+	fsrv_stop(&f);
+	assert_false(res.ok);
+	assert_non_null(res.error);
+	assert_non_null(strstr(res.error, "line longer than"));
+	assert_true(f.endless_sent < (size_t)4 << 20);
+}
+
 int
 main(void)
 {
@@ -802,6 +828,7 @@ main(void)
 	        cmocka_unit_test(
 	                test_init_as_root_gives_new_layout_to_data_dir_owner),
 	        cmocka_unit_test(test_tail_file_returns_last_lines),
+	        cmocka_unit_test(test_probe_endless_greeting_is_bounded),
 	        cmocka_unit_test(test_image_sniff_by_magic_bytes),
 	        cmocka_unit_test(test_image_sniff_refuses_over_512k),
 	        cmocka_unit_test(test_brand_store_names_by_content_mode_0640),

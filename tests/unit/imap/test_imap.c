@@ -14,6 +14,7 @@
 
 #include "core/core.h"
 #include "imap/imap.h"
+#include "imap/imap_private.h"
 #include "core/banned.h"
 
 #include "../support/unit_arena.h"
@@ -604,6 +605,33 @@ test_clear_login_to_remote_host_refused(void **state)
 	assert_non_null(memmem(f.got, f.got_len, "s3cret", 6));
 }
 
+/* A command Petrel reads the answer of itself (SORT, THREAD...) meets a
+ * server that never ends the line: a bounded read and a clear error. */
+static void
+test_raw_command_endless_line_is_bounded(void **state)
+{
+	static const char *const script[] = {
+	        "S:* PREAUTH [CAPABILITY IMAP4rev1] come in", "C:", "L:", NULL};
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct strv *lines;
+	size_t n;
+	struct fsrv f;
+	struct perr err;
+
+	(void)state;
+	fsrv_start(&f, script);
+	fake_domain(&d, f.port);
+	d.read_timeout = 5;
+	d.imap_allow_preauth = true;
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imapc_raw_command(c, "NOOP", A, &lines, &n, &err), -1);
+	assert_non_null(strstr(err.msg, "line longer than"));
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+	assert_true(f.endless_sent < (size_t)40 << 20);
+}
+
 int
 main(void)
 {
@@ -630,6 +658,7 @@ main(void)
 	        cmocka_unit_test(test_special_names),
 	        cmocka_unit_test(test_preauth_greeting_is_not_a_login),
 	        cmocka_unit_test(test_clear_login_to_remote_host_refused),
+	        cmocka_unit_test(test_raw_command_endless_line_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,
