@@ -302,7 +302,10 @@ web_admin_login(struct web_ctx *ctx, struct perr *err)
 	if (ctx->config->security.admin_totp[0] != '\0')
 		ok = admin_totp_verify(ctx->config->security.admin_totp, totp,
 		                       pt_now_unix()) &&
-		     ok;
+		     ok &&
+		     admin_totp_verify_once(
+		             st, ctx->config->security.admin_totp, totp,
+		             pt_now_unix(), ctx->req->arena);
 	if (!ok)
 		return login_refused(ctx, st, rl_key, key, user, err);
 
