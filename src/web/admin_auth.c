@@ -281,8 +281,8 @@ web_admin_login(struct web_ctx *ctx, struct perr *err)
 	               ? "?"
 	               : strv_dup(ctx->req->arena, login);
 	st = web_store(ctx, err);
-	rl_key = arena_printf(ctx->req->arena, "admin:ip:%s",
-	                      ctx->req->remote_addr);
+	rl_key = store_ratelimit_key(ctx->req->arena, "admin", "ip",
+	                             ctx->req->remote_addr);
 	if (st == NULL || rl_key == NULL || user == NULL)
 		return -1;
 	if (store_ratelimit_check(st, rl_key, window, pt_now_unix(), &n,
