@@ -345,7 +345,7 @@ imap_login(struct imap_conn *c, const char *user, const char *password,
 	 * (a local server on a trusted socket) accepts it.
 	 */
 	if (c->preauth && !c->allow_preauth)
-		return perr_set(err, a, PERR_AUTH,
+		return perr_set(err, a, PERR_TEMPFAIL,
 		                "the IMAP server greeted with PREAUTH and "
 		                "checked no password (imap_allow_preauth = "
 		                "Off)");
@@ -353,7 +353,7 @@ imap_login(struct imap_conn *c, const char *user, const char *password,
 		return 0;
 	if (!net_may_send_password(&c->target))
 		return perr_set(
-		        err, a, PERR_INPUT,
+		        err, a, PERR_TEMPFAIL,
 		        "refusing to send a password to %s without TLS "
 		        "(imap_secure = None; allow_insecure_auth = Off)",
 		        c->host);

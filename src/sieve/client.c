@@ -340,7 +340,7 @@ sieve_login(struct sieve_conn *c, const char *user, const char *password,
 		                "the user name or password holds a line break");
 	if (!net_may_send_password(&c->t))
 		return perr_set(
-		        err, a, PERR_INPUT,
+		        err, a, PERR_TEMPFAIL,
 		        "refusing to send a password to %s without TLS "
 		        "(sieve_secure = None; allow_insecure_auth = Off)",
 		        c->host);

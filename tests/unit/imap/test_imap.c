@@ -550,7 +550,7 @@ test_preauth_greeting_is_not_a_login(void **state)
 	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
 	assert_int_equal(imap_login(c, "alice@example.test", "wrong", &err),
 	                 -1);
-	assert_int_equal(err.kind, PERR_AUTH);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
 	assert_non_null(strstr(err.msg, "PREAUTH"));
 	imap_conn_destroy(&c);
 	fsrv_stop(&f);
@@ -591,7 +591,7 @@ test_clear_login_to_remote_host_refused(void **state)
 	imap_conn_destroy(&c);
 	fsrv_stop(&f);
 	assert_null(memmem(f.got, f.got_len, "s3cret", 6));
-	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
 
 	/* The admin's knowing override lets the LOGIN go out. */
 	fsrv_start_at(&f, script, "127.0.0.2");

@@ -881,7 +881,7 @@ test_clear_login_to_remote_host_refused(void **state)
 	sieve_close(&c);
 	fsrv_stop(&f);
 	assert_null(memmem(f.got, f.got_len, b64, strlen(b64)));
-	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
 
 	d.allow_insecure_auth = true;
 	fsrv_start_at(&f, script, "127.0.0.2");
