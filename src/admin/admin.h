@@ -106,6 +106,18 @@ int admin_totp_code(const char *secret_b32, int64_t t,
                     unsigned *code_r) PT_WARN_UNUSED;
 /* True if code (6 digits) matches at now, or one step before/after. */
 bool admin_totp_verify(const char *secret_b32, struct strv code, int64_t now);
+/* The same, and *step_r = the matching step (time / 30; the latest one). */
+bool admin_totp_match_step(const char *secret_b32, struct strv code,
+                           int64_t now, int64_t *step_r);
+/*
+ * admin_totp_verify() for a sign-in, where a code may open one session
+ * only: the step (time / 30) of the matching code must be newer than the
+ * last step accepted, which is remembered in st (one compare-and-set, so
+ * two requests racing with one code cannot both pass). False on any
+ * store error. a: scratch for the store.
+ */
+bool admin_totp_verify_once(struct store *st, const char *secret_b32,
+                            struct strv code, int64_t now, struct arena *a);
 /* "otpauth://totp/Issuer:account?secret=...&issuer=...", in a. */
 char *admin_totp_uri(const char *issuer, const char *account,
                      const char *secret_b32, struct arena *a);

@@ -414,7 +414,8 @@ admin_totp_code(const char *secret_b32, int64_t t, unsigned *code_r)
 }
 
 bool
-admin_totp_verify(const char *secret_b32, struct strv code, int64_t now)
+admin_totp_match_step(const char *secret_b32, struct strv code, int64_t now,
+                      int64_t *step_r)
 {
 	uint64_t want;
 	unsigned got;
@@ -428,9 +429,21 @@ admin_totp_verify(const char *secret_b32, struct strv code, int64_t now)
 	for (step = -1; step <= 1; step++) {
 		if (admin_totp_code(secret_b32, now + step * 30, &got) != 0)
 			return false;
-		ok |= (got == want);
+		if (got == want) {
+			/* The latest matching step: what a replay must beat. */
+			*step_r = (now + step * 30) / 30;
+			ok = true;
+		}
 	}
 	return ok;
+}
+
+bool
+admin_totp_verify(const char *secret_b32, struct strv code, int64_t now)
+{
+	int64_t step;
+
+	return admin_totp_match_step(secret_b32, code, now, &step);
 }
 
 char *

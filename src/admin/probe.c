@@ -27,6 +27,8 @@
 
 #define PROBE_MAX_LINES 200
 #define PROBE_LINE_MAX 2000
+/* Longer than any greeting or capability line; bounds a broken server. */
+#define PROBE_READ_LINE_MAX 65536
 
 struct probe {
 	const struct admin_probe_opts *o;
@@ -528,6 +530,8 @@ admin_probe(const struct admin_probe_opts *o, struct arena *a,
 		goto done;
 	}
 	copy_tls(&p, &ti);
+	/* The host is whatever the admin typed: it may never end a line. */
+	net_stream_set_line_limit(p.s, PROBE_READ_LINE_MAX);
 	p.line = mmap_string_new("");
 	if (p.line == NULL) {
 		fail(&p, "out of memory");

@@ -208,3 +208,37 @@ admin_user_session_end(struct store *st, const char *id_hash, struct arena *a,
 {
 	return session_end_by_hash(st, id_hash, a, err);
 }
+
+/*
+ * The last accepted TOTP step lives in user_settings under a user name no
+ * login can have (no '@' local part), so no migration is needed.
+ */
+#define TOTP_STORE_USER "@admin"
+#define TOTP_STORE_KEY "totp_last_step"
+
+bool
+admin_totp_verify_once(struct store *st, const char *secret_b32,
+                       struct strv code, int64_t now, struct arena *a)
+{
+	int64_t step;
+	int changed;
+	struct perr err;
+
+	if (!admin_totp_match_step(secret_b32, code, now, &step))
+		return false;
+	/*
+	 * One statement: insert, or raise the stored step only when this one
+	 * is newer. One row changed means this code is the first use of its
+	 * step; none means it was used already (or an older one).
+	 */
+	changed =
+	        store_exec(st, a, &err,
+	                   "INSERT INTO user_settings "
+	                   "(user, key, value, updated) "
+	                   "VALUES (?1, ?2, ?3, ?4) "
+	                   "ON CONFLICT (user, key) DO UPDATE "
+	                   "SET value = ?3, updated = ?4 "
+	                   "WHERE CAST(value AS INTEGER) < CAST(?3 AS INTEGER)",
+	                   "ttII", TOTP_STORE_USER, TOTP_STORE_KEY, step, now);
+	return changed == 1;
+}

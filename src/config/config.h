@@ -222,6 +222,8 @@ struct config_domain {
 	enum config_secure imap_secure;
 	bool imap_short_login; /* log in with the local part only */
 	bool imap_lower_login; /* log in lower-cased (Off; JSON: lowerLogin) */
+	/* Off: a PREAUTH greeting fails the login (no password was checked) */
+	bool imap_allow_preauth;
 
 	const char *smtp_host;          /* 127.0.0.1 */
 	unsigned smtp_port;             /* 587 */
@@ -239,7 +241,12 @@ struct config_domain {
 
 	const char *white_list; /* space/comma separated logins; "" = all */
 
-	bool verify_certificate;  /* On */
+	bool verify_certificate; /* On */
+	/*
+	 * Off: no password goes in clear (*_secure = None) to a server that
+	 * is not loopback (127.0.0.1, ::1, localhost).
+	 */
+	bool allow_insecure_auth;
 	const char *ca_file;      /* "" = system store */
 	unsigned connect_timeout; /* seconds, 10 */
 	unsigned read_timeout;    /* seconds, 60 */
@@ -280,7 +287,6 @@ struct config {
 		const char *admin_totp;        /* base32 secret or "" */
 		unsigned session_idle_minutes; /* 30 */
 		unsigned session_absolute_hours; /* 12 */
-		bool csrf_protection;            /* On */
 	} security;
 	struct {
 		bool allow;      /* On */

@@ -61,7 +61,6 @@ static const struct setting app_settings[] = {
         APP(security, admin_totp, SET_STR, "", 0, 0),
         APP(security, session_idle_minutes, SET_UINT, "30", 1, 7 * 24 * 60),
         APP(security, session_absolute_hours, SET_UINT, "12", 1, 24 * 366),
-        APP(security, csrf_protection, SET_BOOL, "On", 0, 0),
         APP(admin_panel, allow, SET_BOOL, "On", 0, 0),
         APP(admin_panel, key, SET_STR, "", 0, 0),
         APP(logs, enable, SET_BOOL, "On", 0, 0),
@@ -99,6 +98,7 @@ static const struct setting domain_settings[] = {
         DOM(imap_secure, SET_SECURE, "None", 0, 0),
         DOM(imap_short_login, SET_BOOL, "Off", 0, 0),
         DOM(imap_lower_login, SET_BOOL, "Off", 0, 0),
+        DOM(imap_allow_preauth, SET_BOOL, "Off", 0, 0),
         DOM(smtp_host, SET_STR, "127.0.0.1", 0, 0),
         DOM(smtp_port, SET_UINT, "587", 1, 65535),
         DOM(smtp_secure, SET_SECURE, "TLS", 0, 0),
@@ -113,6 +113,7 @@ static const struct setting domain_settings[] = {
         DOM(sieve_secure, SET_SECURE, "None", 0, 0),
         DOM(white_list, SET_STR, "", 0, 0),
         DOM(verify_certificate, SET_BOOL, "On", 0, 0),
+        DOM(allow_insecure_auth, SET_BOOL, "Off", 0, 0),
         DOM(ca_file, SET_STR, "", 0, 0),
         DOM(connect_timeout, SET_UINT, "10", 1, 600),
         DOM(read_timeout, SET_UINT, "60", 1, 3600),
@@ -306,6 +307,30 @@ apply_defaults(const struct setting *table, size_t n, void *base,
 	}
 }
 
+/*
+ * Keys that existed once and were removed on purpose: a file that still
+ * sets one is told why, rather than only that the key is unknown.
+ */
+static const struct removed_key {
+	const char *section, *key, *why;
+} removed_keys[] = {
+        {"security", "csrf_protection",
+         "was removed: CSRF checks are always on"},
+};
+
+static const char *
+removed_why(const char *section, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < PT_NELEM(removed_keys); i++) {
+		if (strcmp(removed_keys[i].section, section) == 0 &&
+		    strcmp(removed_keys[i].key, key) == 0)
+			return removed_keys[i].why;
+	}
+	return NULL;
+}
+
 /* Apply every entry of doc that the table knows; warn about the rest. */
 static void
 apply_doc(const struct setting *table, size_t n, void *base,
@@ -333,7 +358,13 @@ apply_doc(const struct setting *table, size_t n, void *base,
 			}
 		}
 		if (set == NULL) {
-			if (e.section[0] != '\0')
+			const char *why = removed_why(e.section, e.key);
+
+			if (why != NULL)
+				config_sink_report(sink, CONFIG_DIAG_WARN, file,
+				                   e.line, "[%s] %s %s",
+				                   e.section, e.key, why);
+			else if (e.section[0] != '\0')
 				config_sink_report(sink, CONFIG_DIAG_WARN, file,
 				                   e.line,
 				                   "unknown key [%s] %s",

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,12 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_fd = -1;
 static bool log_to_stderr = true;
 static bool log_to_syslog;
-static enum log_level log_level = LOG_LVL_INFO;
+/*
+ * Read on every log_msg() by every worker thread and written by a config
+ * reload: an atomic, so the read needs no lock and is never torn.
+ * Relaxed order is enough, nothing else is published through it.
+ */
+static _Atomic int log_level = LOG_LVL_INFO;
 
 static _Thread_local const char *ctx_req, *ctx_ip, *ctx_user;
 
@@ -46,7 +52,7 @@ log_open(const char *path, bool to_stderr, bool use_syslog,
 	if (use_syslog && !log_to_syslog)
 		openlog("petrel", LOG_PID | LOG_NDELAY, LOG_MAIL);
 	log_to_syslog = use_syslog;
-	log_level = level;
+	atomic_store_explicit(&log_level, (int)level, memory_order_relaxed);
 	pthread_mutex_unlock(&log_lock);
 	if (old >= 0)
 		close(old);
@@ -69,13 +75,14 @@ log_close(void)
 void
 log_set_level(enum log_level level)
 {
-	log_level = level;
+	atomic_store_explicit(&log_level, (int)level, memory_order_relaxed);
 }
 
 enum log_level
 log_get_level(void)
 {
-	return log_level;
+	return (enum log_level)atomic_load_explicit(&log_level,
+	                                            memory_order_relaxed);
 }
 
 bool
@@ -165,7 +172,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (level > log_level)
+	if ((int)level > atomic_load_explicit(&log_level, memory_order_relaxed))
 		return;
 	va_start(ap, fmt);
 	log_vmsg(level, fmt, ap);

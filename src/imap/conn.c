@@ -276,6 +276,7 @@ imap_connect(const struct config_domain *dom, struct arena *a,
 	                      dom->imap_secure);
 	c->target.ca_file = c->ca_file;
 	c->scratch = arena_create("imap-conn", 1024, SCRATCH_LIMIT);
+	c->allow_preauth = dom->imap_allow_preauth;
 
 	if (net_connect(&c->target, a, &s, NULL, err) != 0)
 		goto fail;
@@ -291,7 +292,7 @@ imap_connect(const struct config_domain *dom, struct arena *a,
 		goto fail;
 	}
 	if (r == MAILIMAP_NO_ERROR_AUTHENTICATED)
-		c->authenticated = true;
+		c->authenticated = c->preauth = true;
 	if (read_caps(c, a, err) != 0)
 		goto fail;
 	if (c->target.sec == NET_STARTTLS) {
@@ -337,8 +338,25 @@ imap_login(struct imap_conn *c, const char *user, const char *password,
 	if (imapc_check_value(strv_from_cstr(user), a, "user name", err) ||
 	    imapc_check_value(strv_from_cstr(password), a, "password", err))
 		return -1;
+	/*
+	 * RFC 3501 7.1.4: PREAUTH means the server decided who we are
+	 * without a password. Taking that as a correct password would let
+	 * anyone in with any password, so only a domain that says so
+	 * (a local server on a trusted socket) accepts it.
+	 */
+	if (c->preauth && !c->allow_preauth)
+		return perr_set(err, a, PERR_TEMPFAIL,
+		                "the IMAP server greeted with PREAUTH and "
+		                "checked no password (imap_allow_preauth = "
+		                "Off)");
 	if (c->authenticated)
 		return 0;
+	if (!net_may_send_password(&c->target))
+		return perr_set(
+		        err, a, PERR_TEMPFAIL,
+		        "refusing to send a password to %s without TLS "
+		        "(imap_secure = None; allow_insecure_auth = Off)",
+		        c->host);
 	if (c->caps & IMAP_CAP_LOGINDISABLED)
 		return perr_set(err, a, PERR_TEMPFAIL,
 		                "the server refuses plain-text login "
@@ -558,6 +576,12 @@ imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
 	if (!pt_snprintf_ok(tag, sizeof(tag), "%d ", c->imap->imap_tag))
 		return perr_set(err, a, PERR_INTERNAL, "tag");
 	tag_len = strlen(tag);
+	/*
+	 * mailstream_read_line() reads a line whole before the total below
+	 * is checked: bound it at the stream, for this command only (the
+	 * FETCHes libetpan parses carry literals of any length).
+	 */
+	net_stream_set_line_limit(c->imap->imap_stream, IMAPC_RAW_MAX);
 	line = mmap_string_new("");
 	for (;;) {
 		long long lit;
@@ -643,6 +667,7 @@ imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
 		}
 		/* "+ " continuation lines cannot happen: no literals sent. */
 	}
+	net_stream_set_line_limit(c->imap->imap_stream, 0);
 	mmap_string_free(line);
 	if (ret == 0) {
 		*lines_r = lines;
@@ -651,6 +676,7 @@ imapc_raw_command(struct imap_conn *c, const char *cmd, struct arena *a,
 	return ret;
 stream_fail:
 	mmap_string_free(line);
+	/* Still limited: the connection is broken from here on anyway. */
 	return imapc_fail(c, MAILIMAP_ERROR_STREAM, a, PERR_TEMPFAIL, cmd, err);
 too_big:
 	mmap_string_free(line);

@@ -68,6 +68,9 @@ struct imap_conn {
 	unsigned caps_disabled; /* imap_conn_disable_caps() */
 	bool authenticated;
 	bool broken;
+	/* The greeting was PREAUTH: authenticated, but no password checked. */
+	bool preauth;
+	bool allow_preauth; /* the domain's imap_allow_preauth */
 
 	/* The selected folder (UTF-8 and wire form), NULL if none. */
 	char *selected;

@@ -859,17 +859,21 @@ att_part(struct builder *bd, const struct mime_attachment *at)
 	                         ? at->content_type
 	                         : "application/octet-stream";
 	bool rfc822 = strcmp(ct, "message/rfc822") == 0;
+	/* Forwarded names come from other mail: no bidi disguise goes out. */
+	const char *fname = at->filename != NULL
+	                            ? mime_bidi_neutral(at->filename, bd->a)
+	                            : NULL;
 
 	hw_start(&h, "Content-Type");
 	hw_token(&h, strv_from_cstr(ct));
-	if (!rfc822 && at->filename != NULL && at->filename[0] != '\0')
-		put_param(&h, "name", strv_from_cstr(at->filename), bd->a);
+	if (!rfc822 && fname != NULL && fname[0] != '\0')
+		put_param(&h, "name", strv_from_cstr(fname), bd->a);
 	hw_end(&h);
 	hw_start(&h, "Content-Disposition");
 	hw_token(&h, at->content_id != NULL ? STRV_LIT("inline")
 	                                    : STRV_LIT("attachment"));
-	if (at->filename != NULL && at->filename[0] != '\0')
-		put_param(&h, "filename", strv_from_cstr(at->filename), bd->a);
+	if (fname != NULL && fname[0] != '\0')
+		put_param(&h, "filename", strv_from_cstr(fname), bd->a);
 	hw_end(&h);
 	if (at->content_id != NULL)
 		sbuf_printf(bd->b, "Content-ID: <%s>\r\n", at->content_id);

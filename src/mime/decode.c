@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "mime.h"
+#include "mime_private.h"
 #include "core/banned.h"
 
 enum mime_encoding
@@ -423,6 +424,48 @@ mime_param_get(const struct mime_param *params, size_t n, const char *name,
 
 /* ---- filenames ----------------------------------------------------- */
 
+/*
+ * UTF-8 length of the bidi control at p, or 0: U+202A-202E (embeddings,
+ * overrides), U+2066-2069 (isolates), U+200E/200F (marks), U+061C (Arabic
+ * letter mark). In a file name they only serve to disguise it: RLO turns
+ * "invoice<RLO>fdp.exe" into what reads as "invoiceexe.pdf".
+ */
+size_t
+mime_bidi_control_len(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	if (u[0] == 0xD8 && u[1] == 0x9C)
+		return 2;
+	if (u[0] != 0xE2)
+		return 0;
+	if (u[1] == 0x80 &&
+	    ((u[2] >= 0xAA && u[2] <= 0xAE) || u[2] == 0x8E || u[2] == 0x8F))
+		return 3;
+	if (u[1] == 0x81 && u[2] >= 0xA6 && u[2] <= 0xA9)
+		return 3;
+	return 0;
+}
+
+const char *
+mime_bidi_neutral(const char *s, struct arena *a)
+{
+	struct sbuf b;
+	size_t i, n;
+
+	sbuf_init(&b, a, strlen(s) + 1, 0);
+	for (i = 0; s[i] != '\0'; i++) {
+		n = mime_bidi_control_len(s + i);
+		if (n > 0) {
+			sbuf_append_char(&b, '_');
+			i += n - 1;
+		} else {
+			sbuf_append_char(&b, s[i]);
+		}
+	}
+	return sbuf_cstr(&b);
+}
+
 #define FILENAME_MAX_BYTES 200
 
 const char *
@@ -444,7 +487,13 @@ mime_filename_clean(const char *name, const char *fallback, struct arena *a)
 	sbuf_init(&b, a, strlen(utf) + 1, 0);
 	for (i = 0; utf[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)utf[i];
+		size_t bidi = mime_bidi_control_len(utf + i);
 
+		if (bidi > 0) {
+			sbuf_append_char(&b, '_');
+			i += bidi - 1;
+			continue;
+		}
 		/* C1 controls are U+0080..U+009F: C2 80..C2 9F in UTF-8. */
 		if (c == 0xC2 && (unsigned char)utf[i + 1] >= 0x80 &&
 		    (unsigned char)utf[i + 1] <= 0x9F) {

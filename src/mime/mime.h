@@ -160,8 +160,9 @@ const char *mime_2231_decode(struct strv value, struct arena *a);
 
 /*
  * A filename safe to offer for download: the last path component (both
- * '/' and '\\' separate), control characters (C0, DEL, C1), CR, LF and
- * the characters "*:<>?|\" become '_', invalid UTF-8 becomes U+FFFD,
+ * '/' and '\\' separate), control characters (C0, DEL, C1), CR, LF, bidi
+ * controls (U+202A-202E, U+2066-2069, U+200E/200F, U+061C) and the
+ * characters "*:<>?|\" become '_', invalid UTF-8 becomes U+FFFD,
  * leading and trailing dots and spaces are trimmed, at most 200 bytes
  * are kept (cut at a character boundary, keeping a short extension).
  * An empty result becomes fallback (or "attachment" when fallback is

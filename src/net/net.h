@@ -74,11 +74,23 @@ struct net_target {
 	const char *sni;
 	int connect_timeout_ms; /* <= 0: NET_CONNECT_TIMEOUT_MS_DEFAULT */
 	int io_timeout_ms;      /* <= 0: NET_IO_TIMEOUT_MS_DEFAULT */
+	/* The domain's allow_insecure_auth (net_may_send_password()). */
+	bool allow_insecure_auth;
 };
 
 /* Zero *t and set host, port, sec and verify = true. */
 void net_target_init(struct net_target *t, const char *host, uint16_t port,
                      enum net_security sec) PT_NONNULL(1);
+
+/*
+ * Whether a client may send a password over a connection to t: always
+ * over TLS (SSL or STARTTLS), in clear only to a loopback host
+ * (127.0.0.1, ::1, [::1], localhost: the name as configured, so a host
+ * name that merely resolves to loopback does not count) or when the
+ * domain set allow_insecure_auth = On. IMAP, SMTP and ManageSieve all ask
+ * before authenticating.
+ */
+bool net_may_send_password(const struct net_target *t) PT_NONNULL(1);
 
 /* A domain's imap_/smtp_/sieve_secure as the transport's mode. */
 enum net_security net_security_of(enum config_secure s);
@@ -143,6 +155,23 @@ void net_close(mailstream **sp);
 bool net_stream_is_ours(mailstream *s);
 /* True if s is ours and speaks TLS. */
 bool net_stream_is_tls(mailstream *s);
+/*
+ * Fail reads on s once the server sent more than max bytes without a line
+ * feed (0: no limit, the default): a server that never ends its line
+ * then costs a bounded amount of memory, and net_stream_error() says
+ * "line longer than N bytes from host:port". Counted on the bytes as they
+ * arrive, so it also bounds a literal without line breaks: use it only
+ * where the protocol has no long binary data (SMTP replies, greetings).
+ * Setting it restarts the count.
+ */
+void net_stream_set_line_limit(mailstream *s, size_t max);
+/*
+ * When s is freed, copy its last error (net_stream_error(), or "") into
+ * buf (size bytes, truncated; buf must outlive s): for a library that
+ * closes the stream itself when a read fails (libetpan's
+ * mailsmtp_connect()), so that the reason is not lost with it.
+ */
+void net_stream_keep_error(mailstream *s, char *buf, size_t size);
 /* Change the per-read/write timeout of s (ms, > 0). */
 void net_stream_set_timeout(mailstream *s, int io_timeout_ms);
 /*

@@ -29,6 +29,12 @@ struct net_conn {
 	struct mailstream_cancel *cancel;
 	int io_timeout_ms;
 	bool timed_out;
+	/* net_stream_set_line_limit(): 0 = none; bytes read since the last LF
+	 */
+	size_t line_max, line_run;
+	/* net_stream_keep_error(): where drv_free copies error, or NULL */
+	char *keep_error;
+	size_t keep_error_size;
 	const char *error; /* NULL, static, or error_buf */
 	char error_buf[NET_ERROR_MAX];
 	char peer[NET_PEER_MAX];

@@ -226,10 +226,31 @@ tls_io(struct net_conn *c, void *rbuf, const void *wbuf, size_t count)
 	}
 }
 
+/* Count the bytes since the last LF; false once past c->line_max. */
+static bool
+line_within_limit(struct net_conn *c, const char *buf, size_t n)
+{
+	const char *lf;
+
+	if (c->line_max == 0)
+		return true;
+	lf = memrchr(buf, '\n', n);
+	if (lf != NULL)
+		c->line_run = n - (size_t)(lf - buf) - 1;
+	else
+		c->line_run += n;
+	if (c->line_run <= c->line_max)
+		return true;
+	net_conn_set_error(c, "line longer than %zu bytes from %s", c->line_max,
+	                   c->peer);
+	return false;
+}
+
 static ssize_t
 drv_read(mailstream_low *s, void *buf, size_t count)
 {
 	struct net_conn *c = s->data;
+	ssize_t n;
 
 	if (c->fd < 0) {
 		c->error = "read on a closed connection";
@@ -242,9 +263,14 @@ drv_read(mailstream_low *s, void *buf, size_t count)
 		set_errno_error(c, "reading from", ECANCELED);
 		return -1;
 	}
+	if (c->line_max != 0 && c->line_run > c->line_max)
+		return -1; /* sticky, as the error */
 	c->timed_out = false;
-	return c->ssl != NULL ? tls_io(c, buf, NULL, count)
-	                      : plain_read(c, buf, count);
+	n = c->ssl != NULL ? tls_io(c, buf, NULL, count)
+	                   : plain_read(c, buf, count);
+	if (n > 0 && !line_within_limit(c, buf, (size_t)n))
+		return -1;
+	return n;
 }
 
 static ssize_t
@@ -299,6 +325,10 @@ drv_free(mailstream_low *s)
 	struct net_conn *c = s->data;
 
 	if (c != NULL) {
+		if (c->keep_error != NULL)
+			(void)!pt_strlcpy(c->keep_error,
+			                  c->error != NULL ? c->error : "",
+			                  c->keep_error_size);
 		SSL_free(c->ssl);
 		if (c->cancel != NULL)
 			mailstream_cancel_free(c->cancel);
@@ -422,6 +452,23 @@ net_target_for_domain(struct net_target *t, const struct config_domain *dom,
 	                     : NULL;
 	t->connect_timeout_ms = (int)dom->connect_timeout * 1000;
 	t->io_timeout_ms = (int)dom->read_timeout * 1000;
+	t->allow_insecure_auth = dom->allow_insecure_auth;
+}
+
+bool
+net_may_send_password(const struct net_target *t)
+{
+	static const char *const loopback[] = {"127.0.0.1", "::1", "[::1]",
+	                                       "localhost"};
+	size_t i;
+
+	if (t->sec != NET_PLAIN || t->allow_insecure_auth)
+		return true;
+	for (i = 0; i < PT_NELEM(loopback); i++) {
+		if (t->host != NULL && strcmp(t->host, loopback[i]) == 0)
+			return true;
+	}
+	return false;
 }
 
 static int
@@ -537,6 +584,29 @@ net_stream_is_tls(mailstream *s)
 	struct net_conn *c = net_conn_of(s);
 
 	return c != NULL && c->ssl != NULL;
+}
+
+void
+net_stream_keep_error(mailstream *s, char *buf, size_t size)
+{
+	struct net_conn *c = net_conn_of(s);
+
+	if (c != NULL && size > 0) {
+		buf[0] = '\0';
+		c->keep_error = buf;
+		c->keep_error_size = size;
+	}
+}
+
+void
+net_stream_set_line_limit(mailstream *s, size_t max)
+{
+	struct net_conn *c = net_conn_of(s);
+
+	if (c != NULL) {
+		c->line_max = max;
+		c->line_run = 0;
+	}
 }
 
 void

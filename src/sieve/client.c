@@ -338,6 +338,12 @@ sieve_login(struct sieve_conn *c, const char *user, const char *password,
 	if (!net_cstr_is_safe(user) || !net_cstr_is_safe(password))
 		return perr_set(err, a, PERR_INPUT,
 		                "the user name or password holds a line break");
+	if (!net_may_send_password(&c->t))
+		return perr_set(
+		        err, a, PERR_TEMPFAIL,
+		        "refusing to send a password to %s without TLS "
+		        "(sieve_secure = None; allow_insecure_auth = Off)",
+		        c->host);
 	if (!has_sasl(&c->caps, "PLAIN"))
 		return perr_set(err, a, PERR_REMOTE,
 		                "ManageSieve %s:%u offers no SASL PLAIN on "

@@ -12,6 +12,8 @@
 #include "net/net.h"
 #include "core/banned.h"
 
+#define SMTP_REPLY_LINE_MAX 8192
+
 #define SMTP_LINE_MAX 2048
 #define SMTP_REPLY_MAX 16384
 
@@ -20,6 +22,8 @@ struct sub {
 	struct net_target target;
 	struct arena *a;
 	struct smtp_failure *fail;
+	/* The stream's last error once libetpan closed it (greeting). */
+	char closed_error[256];
 };
 
 int
@@ -102,7 +106,8 @@ fail_at(struct sub *s, int r, const char *stage, const char *rcpt,
 	    s->smtp->response_code == 0) {
 		why = s->smtp->stream != NULL
 		              ? net_stream_error(s->smtp->stream)
-		              : NULL;
+		      : s->closed_error[0] != '\0' ? s->closed_error
+		                                   : NULL;
 		return perr_set(err, s->a, PERR_TEMPFAIL, "%s: %s", stage,
 		                why != NULL ? why
 		                            : "connection to the SMTP server "
@@ -219,13 +224,6 @@ fail:
 	return -1;
 }
 
-static bool
-is_loopback(const char *host)
-{
-	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "::1") == 0 ||
-	       strcmp(host, "[::1]") == 0 || strcmp(host, "localhost") == 0;
-}
-
 /* Which account to authenticate as, or none (*user_r = NULL). */
 static int
 pick_login(const struct config_domain *dom, const struct smtp_login *login,
@@ -327,12 +325,12 @@ submit(struct sub *s, const struct config_domain *dom,
 			return -1;
 	}
 	if (user != NULL) {
-		if (s->target.sec == NET_PLAIN &&
-		    !is_loopback(s->target.host)) {
+		if (!net_may_send_password(&s->target)) {
 			s->fail->stage = "AUTH";
 			return perr_set(err, s->a, PERR_INPUT,
 			                "refusing to send a password to %s "
-			                "without TLS (smtp_secure = None)",
+			                "without TLS (smtp_secure = None; "
+			                "allow_insecure_auth = Off)",
 			                s->target.host);
 		}
 		if (authenticate(s, user, pw, err) != 0)
@@ -401,6 +399,13 @@ smtp_send(const struct config_domain *dom, const struct smtp_login *login,
 	                      dom->smtp_secure);
 	if (net_connect(&s.target, a, &stream, NULL, err) != 0)
 		return -1;
+	/*
+	 * libetpan reads a reply line whole, however long: a server that
+	 * never ends one would fill memory. RFC 5321 4.5.3.1.5 allows 512
+	 * bytes; the limit leaves room for chatty servers.
+	 */
+	net_stream_set_line_limit(stream, SMTP_REPLY_LINE_MAX);
+	net_stream_keep_error(stream, s.closed_error, sizeof(s.closed_error));
 	s.smtp = mailsmtp_new(0, NULL);
 	if (s.smtp == NULL) {
 		net_close(&stream);

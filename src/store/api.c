@@ -4,6 +4,10 @@
  */
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "store.h"
 #include "core/banned.h"
 
@@ -69,6 +73,37 @@ query_count(struct store_stmt *st, unsigned *count_r, struct perr *err)
 	}
 	store_finish(&st);
 	return rc < 0 ? -1 : 0;
+}
+
+char *
+store_ratelimit_key(struct arena *a, const char *scope, const char *kind,
+                    const char *value)
+{
+	unsigned char in6[16];
+	char buf[INET6_ADDRSTRLEN];
+	char *out;
+	size_t i, pre;
+
+	if (strcmp(kind, "ip") == 0 && inet_pton(AF_INET6, value, in6) == 1) {
+		static const unsigned char v4mapped[12] = {
+		        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+		if (memcmp(in6, v4mapped, sizeof(v4mapped)) == 0 &&
+		    inet_ntop(AF_INET, in6 + 12, buf, sizeof(buf)) != NULL)
+			return arena_printf(a, "%s:%s:%s", scope, kind, buf);
+		/* The interface identifier (low 64 bits) is the host's own. */
+		memset(in6 + 8, 0, 8);
+		if (inet_ntop(AF_INET6, in6, buf, sizeof(buf)) != NULL)
+			return arena_printf(a, "%s:%s:%s/64", scope, kind, buf);
+	}
+	out = arena_printf(a, "%s:%s:%s", scope, kind, value);
+	if (strcmp(kind, "user") == 0) {
+		pre = strlen(scope) + strlen(kind) + 2;
+		for (i = pre; out[i] != '\0'; i++)
+			if (out[i] >= 'A' && out[i] <= 'Z')
+				out[i] = (char)(out[i] - 'A' + 'a');
+	}
+	return out;
 }
 
 int

@@ -130,6 +130,17 @@ int store_setting_set(struct store *s, const char *user, const char *key,
 /* ---- rate limits ----------------------------------------------------- */
 
 /*
+ * The counter key "scope:kind:value" for value, normalised so that one
+ * client cannot spread its attempts over many keys: kind "user" is
+ * ASCII-lower-cased (Alice@x and alice@x are one account); kind "ip"
+ * counts an IPv6 address by its /64 ("2001:db8:1:2::/64"; a host picks
+ * any address in its /64 freely) and an IPv4-mapped one as IPv4. Any
+ * other value is used as it is. Result in a.
+ */
+char *store_ratelimit_key(struct arena *a, const char *scope, const char *kind,
+                          const char *value);
+
+/*
  * Count one hit on key in a fixed window: the first hit (or the first
  * after the window ended) starts a window of window_seconds at now with
  * count 1; later hits inside it add 1. *count_r gets the count including

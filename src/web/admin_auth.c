@@ -295,8 +295,8 @@ web_admin_login(struct web_ctx *ctx, struct perr *err)
 	               ? "?"
 	               : strv_dup(ctx->req->arena, login);
 	st = web_store(ctx, err);
-	rl_key = arena_printf(ctx->req->arena, "admin:ip:%s",
-	                      ctx->req->remote_addr);
+	rl_key = store_ratelimit_key(ctx->req->arena, "admin", "ip",
+	                             ctx->req->remote_addr);
 	if (st == NULL || rl_key == NULL || user == NULL)
 		return -1;
 	if (store_ratelimit_check(st, rl_key, window, pt_now_unix(), &n,
@@ -310,7 +310,10 @@ web_admin_login(struct web_ctx *ctx, struct perr *err)
 	if (ctx->config->security.admin_totp[0] != '\0')
 		ok = admin_totp_verify(ctx->config->security.admin_totp, totp,
 		                       pt_now_unix()) &&
-		     ok;
+		     ok &&
+		     admin_totp_verify_once(
+		             st, ctx->config->security.admin_totp, totp,
+		             pt_now_unix(), ctx->req->arena);
 	if (!ok)
 		return login_refused(ctx, st, rl_key, key, user, err);
 

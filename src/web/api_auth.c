@@ -22,7 +22,7 @@
 static const char *
 rl_key(struct web_ctx *ctx, const char *kind, const char *value)
 {
-	return arena_printf(ctx->req->arena, "login:%s:%s", kind, value);
+	return store_ratelimit_key(ctx->req->arena, "login", kind, value);
 }
 
 /* 0: may try; -1: over the limit (err and Retry-After set). */

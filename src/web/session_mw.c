@@ -93,8 +93,6 @@ web_csrf_check(struct web_ctx *ctx, struct perr *err)
 {
 	struct strv token = STRV_NULL;
 
-	if (!ctx->config->security.csrf_protection)
-		return 0;
 	if (ctx->session == NULL ||
 	    !http_request_header(ctx->req, SESSION_CSRF_HEADER, &token) ||
 	    !session_csrf_ok(ctx->session, token)) {

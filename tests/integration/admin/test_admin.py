@@ -640,8 +640,12 @@ def test_totp_flow():
     assert s == 401
     _, s, _, _ = admin_login(totp="123456" if totp(secret) != "123456" else "654321")
     assert s == 401
-    c2, s, _, _ = admin_login(totp=totp(secret))
+    code = totp(secret)
+    c2, s, _, _ = admin_login(totp=code)
     assert s == 303
+    # A code opens one session: seen over a shoulder, it is spent.
+    _, s, _, _ = admin_login(totp=code)
+    assert s == 401
     s, page, _ = c2.get("/admin/security")
     csrf2 = csrf_of(page)
     s, _, _ = c2.post("/admin/security/totp", {"csrf": csrf2, "action": "disable",

@@ -14,9 +14,11 @@
 #include <crypt.h>
 
 #include "admin/admin.h"
+#include "store/store.h"
 #include "config/config.h"
 
 #include "../support/unit_arena.h"
+#include "../support/fake_server.h"
 
 static void
 rm_rf(const char *dir)
@@ -777,6 +779,81 @@ test_takeover_hashes_the_clear_key_and_keeps_the_rest(void **state)
 	rm_rf(dir);
 }
 
+/* The connection test to a server that never ends its greeting line. */
+static void
+test_probe_endless_greeting_is_bounded(void **state)
+{
+	static const char *const script[] = {"L:", NULL};
+	struct admin_probe_opts o = {0};
+	struct admin_probe_result res;
+	struct fsrv f;
+
+	(void)state;
+	fsrv_start(&f, script);
+	o.proto = ADMIN_PROTO_IMAP;
+	o.host = "127.0.0.1";
+	o.port = f.port;
+	o.secure = "None";
+	o.verify = true;
+	o.timeout_s = 5;
+	admin_probe(&o, A, &res);
+	fsrv_stop(&f);
+	assert_false(res.ok);
+	assert_non_null(res.error);
+	assert_non_null(strstr(res.error, "line longer than"));
+	assert_true(f.endless_sent < (size_t)4 << 20);
+}
+
+/*
+ * A TOTP code opens one sign-in: the same code again (someone who saw it
+ * typed) and any older one are refused; the next step's code works.
+ */
+static void
+test_totp_code_is_used_once(void **state)
+{
+	const char *secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+	char dir[] = "/tmp/petrel-totp-XXXXXX", path[256], buf[8];
+	struct store *st = NULL;
+	struct perr err;
+	unsigned code;
+	int64_t now = 1700000000;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_true(pt_snprintf_ok(path, sizeof(path), "%s/p.db", dir));
+	assert_int_equal(store_open(path, &st, A, &err), 0);
+
+	assert_int_equal(admin_totp_code(secret, now, &code), 0);
+	assert_true(pt_snprintf_ok(buf, sizeof(buf), "%06u", code));
+	assert_true(admin_totp_verify_once(st, secret, strv_from_cstr(buf), now,
+	                                   A));
+	/* Replayed within its window, even a few seconds later. */
+	assert_false(admin_totp_verify_once(st, secret, strv_from_cstr(buf),
+	                                    now + 5, A));
+	/* The previous step's code is older than the one used. */
+	assert_int_equal(admin_totp_code(secret, now - 30, &code), 0);
+	assert_true(pt_snprintf_ok(buf, sizeof(buf), "%06u", code));
+	assert_false(admin_totp_verify_once(st, secret, strv_from_cstr(buf),
+	                                    now, A));
+	/* The next step's code is new. */
+	assert_int_equal(admin_totp_code(secret, now + 30, &code), 0);
+	assert_true(pt_snprintf_ok(buf, sizeof(buf), "%06u", code));
+	assert_true(admin_totp_verify_once(st, secret, strv_from_cstr(buf),
+	                                   now + 30, A));
+	/* A wrong code stays wrong. */
+	assert_false(admin_totp_verify_once(st, secret, STRV_LIT("000000"),
+	                                    now + 90, A) &&
+	             admin_totp_verify_once(st, secret, STRV_LIT("111111"),
+	                                    now + 90, A));
+	store_close(&st);
+	(void)unlink(path);
+	assert_true(pt_snprintf_ok(path, sizeof(path), "%s/p.db-wal", dir));
+	(void)unlink(path);
+	assert_true(pt_snprintf_ok(path, sizeof(path), "%s/p.db-shm", dir));
+	(void)unlink(path);
+	(void)rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -787,6 +864,7 @@ main(void)
 	        cmocka_unit_test(
 	                test_generated_credentials_have_the_documented_form),
 	        cmocka_unit_test(test_totp_rfc6238_vectors),
+	        cmocka_unit_test(test_totp_code_is_used_once),
 	        cmocka_unit_test(
 	                test_credentials_file_written_0600_and_refuses_symlink),
 	        cmocka_unit_test(test_validators),
@@ -802,6 +880,7 @@ main(void)
 	        cmocka_unit_test(
 	                test_init_as_root_gives_new_layout_to_data_dir_owner),
 	        cmocka_unit_test(test_tail_file_returns_last_lines),
+	        cmocka_unit_test(test_probe_endless_greeting_is_bounded),
 	        cmocka_unit_test(test_image_sniff_by_magic_bytes),
 	        cmocka_unit_test(test_image_sniff_refuses_over_512k),
 	        cmocka_unit_test(test_brand_store_names_by_content_mode_0640),

@@ -527,8 +527,6 @@ test_defaults_without_files_match_templates(void **state)
 	assert_int_equal(a->plugins.enable, b->plugins.enable);
 	assert_int_equal(a->logs.enable, b->logs.enable);
 	assert_int_equal(a->logs.syslog, b->logs.syslog);
-	assert_int_equal(a->security.csrf_protection,
-	                 b->security.csrf_protection);
 	assert_memory_equal(&a->default_domain->imap_port,
 	                    &b->default_domain->imap_port, sizeof(unsigned));
 	assert_int_equal(a->default_domain->sieve_port,
@@ -583,6 +581,29 @@ test_typed_values_and_php_words(void **state)
 	assert_int_equal(cfg->default_domain->sieve_secure, CONFIG_SECURE_NONE);
 	assert_true(cfg->default_domain->sieve_use);
 	config_unref(&cfg);
+	rm_tree(dir);
+}
+
+/*
+ * [security] csrf_protection = Off used to switch CSRF checks off. The
+ * switch is gone; a file that still sets it gets a warning that says so
+ * (and the checks stay on, since nothing reads the key any more).
+ */
+static void
+test_csrf_protection_switch_is_gone(void **state)
+{
+	char *dir = make_data("[security]\n"
+	                      "csrf_protection = Off\n",
+	                      "imap_port = 143\n");
+	struct diags d = {0};
+	int i;
+
+	(void)state;
+	assert_int_equal(config_check(dir, 0, collect, &d), 0);
+	i = find_diag(&d, "application.ini", 2, "csrf_protection");
+	assert_true(i >= 0);
+	assert_int_equal(d.rec[i].level, CONFIG_DIAG_WARN);
+	assert_non_null(strstr(d.rec[i].msg, "removed"));
 	rm_tree(dir);
 }
 
@@ -1261,6 +1282,7 @@ main(void)
 	        cmocka_unit_test(test_domain_file_find_and_json_edit),
 	        cmocka_unit_test(test_login_split_and_white_list),
 	        cmocka_unit_test(test_swap_while_readers_hold_references),
+	        cmocka_unit_test(test_csrf_protection_switch_is_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

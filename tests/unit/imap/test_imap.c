@@ -14,9 +14,11 @@
 
 #include "core/core.h"
 #include "imap/imap.h"
+#include "imap/imap_private.h"
 #include "core/banned.h"
 
 #include "../support/unit_arena.h"
+#include "../support/fake_server.h"
 
 static const struct {
 	const char *utf8;
@@ -515,6 +517,121 @@ test_special_names(void **state)
 	assert_null(imap_special_name(IMAP_SPECIAL_NONE));
 }
 
+static void
+fake_domain(struct config_domain *d, uint16_t port)
+{
+	memset(d, 0, sizeof(*d));
+	d->imap_host = "127.0.0.1";
+	d->imap_port = port;
+	d->imap_secure = CONFIG_SECURE_NONE;
+	d->ca_file = "";
+	d->verify_certificate = true;
+	d->connect_timeout = 2;
+	d->read_timeout = 2;
+}
+
+/*
+ * A server that greets with PREAUTH never saw the password: the login
+ * must not count as checked unless the domain allows it knowingly.
+ */
+static void
+test_preauth_greeting_is_not_a_login(void **state)
+{
+	static const char *const script[] = {
+	        "S:* PREAUTH [CAPABILITY IMAP4rev1] come in", "C:", NULL};
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct fsrv f;
+	struct perr err;
+
+	(void)state;
+	fsrv_start(&f, script);
+	fake_domain(&d, f.port);
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "wrong", &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
+	assert_non_null(strstr(err.msg, "PREAUTH"));
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+
+	fsrv_start(&f, script);
+	fake_domain(&d, f.port);
+	d.imap_allow_preauth = true;
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "any", &err), 0);
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+}
+
+/*
+ * imap_secure = None to a host that is not loopback: LOGIN would carry the
+ * password in clear, so it is refused before a byte of it is sent, unless
+ * the domain sets allow_insecure_auth. 127.0.0.2 stands for a remote host.
+ */
+static void
+test_clear_login_to_remote_host_refused(void **state)
+{
+	static const char *const script[] = {"S:* OK [CAPABILITY IMAP4rev1] hi",
+	                                     "C:", NULL};
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct fsrv f;
+	struct perr err;
+
+	(void)state;
+	fsrv_start_at(&f, script, "127.0.0.2");
+	fake_domain(&d, f.port);
+	d.imap_host = "127.0.0.2";
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "s3cret", &err),
+	                 -1);
+	assert_non_null(strstr(err.msg, "without TLS"));
+	assert_non_null(strstr(err.msg, "allow_insecure_auth"));
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+	assert_null(memmem(f.got, f.got_len, "s3cret", 6));
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
+
+	/* The admin's knowing override lets the LOGIN go out. */
+	fsrv_start_at(&f, script, "127.0.0.2");
+	fake_domain(&d, f.port);
+	d.imap_host = "127.0.0.2";
+	d.allow_insecure_auth = true;
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	(void)!imap_login(c, "alice@example.test", "s3cret", &err);
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+	assert_non_null(memmem(f.got, f.got_len, "s3cret", 6));
+}
+
+/* A command Petrel reads the answer of itself (SORT, THREAD...) meets a
+ * server that never ends the line: a bounded read and a clear error. */
+static void
+test_raw_command_endless_line_is_bounded(void **state)
+{
+	static const char *const script[] = {
+	        "S:* PREAUTH [CAPABILITY IMAP4rev1] come in", "C:", "L:", NULL};
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct strv *lines;
+	size_t n;
+	struct fsrv f;
+	struct perr err;
+
+	(void)state;
+	fsrv_start(&f, script);
+	fake_domain(&d, f.port);
+	d.read_timeout = 5;
+	d.imap_allow_preauth = true;
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imapc_raw_command(c, "NOOP", A, &lines, &n, &err), -1);
+	assert_non_null(strstr(err.msg, "line longer than"));
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+	assert_true(f.endless_sent < (size_t)40 << 20);
+}
+
 int
 main(void)
 {
@@ -539,6 +656,9 @@ main(void)
 	        cmocka_unit_test(test_preview_collapses_whitespace_and_cuts),
 	        cmocka_unit_test(test_sort_parse),
 	        cmocka_unit_test(test_special_names),
+	        cmocka_unit_test(test_preauth_greeting_is_not_a_login),
+	        cmocka_unit_test(test_clear_login_to_remote_host_refused),
+	        cmocka_unit_test(test_raw_command_endless_line_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,

@@ -275,6 +275,30 @@ test_long_filename_continuations(void **state)
 	assert_non_null(strstr(p, ".txt\r\n"));
 }
 
+/* An outgoing name (a forwarded attachment's, say) loses its bidi
+ * controls: the recipient's client would show the reordered name. */
+static void
+test_attachment_name_bidi_controls_neutralised(void **state)
+{
+	struct mime_message m = base_msg();
+	struct mime_attachment att = {"invoice\xE2\x80\xAE"
+	                              "fdp.exe",
+	                              "application/octet-stream",
+	                              {"x", 1},
+	                              NULL};
+	struct mime_built out;
+	struct perr err;
+
+	(void)state;
+	m.n_bcc = 0;
+	m.att = &att;
+	m.n_att = 1;
+	assert_int_equal(mime_build(&m, 1 << 20, A, &out, &err), 0);
+	assert_null(strstr(out.with_bcc.p, "%E2%80%AE"));
+	assert_null(strstr(out.with_bcc.p, "\xE2\x80\xAE"));
+	assert_non_null(strstr(out.with_bcc.p, "filename=\"invoice_fdp.exe\""));
+}
+
 static void
 test_qp_soft_breaks_and_trailing_space(void **state)
 {
@@ -492,6 +516,8 @@ main(void)
 	        cmocka_unit_test(test_ascii_subject_folds_at_spaces),
 	        cmocka_unit_test(test_multipart_exact),
 	        cmocka_unit_test(test_long_filename_continuations),
+	        cmocka_unit_test(
+	                test_attachment_name_bidi_controls_neutralised),
 	        cmocka_unit_test(test_qp_soft_breaks_and_trailing_space),
 	        cmocka_unit_test(test_injection_refused),
 	        cmocka_unit_test(test_boundary_not_in_content),

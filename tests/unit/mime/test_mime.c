@@ -256,6 +256,39 @@ test_rfc2231_parameters(void **state)
 	assert_string_equal(mime_2231_decode(STRV_LIT("''a%2"), A), "a%2");
 }
 
+/*
+ * Bidi controls in a name reorder what the reader sees ("invoice" RLO
+ * "fdp.exe" shows as "invoiceexe.pdf"): each one becomes '_'.
+ */
+static void
+test_filename_bidi_controls_neutralised(void **state)
+{
+	static const char *const bidi[] = {
+	        "\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC", "\xE2\x80\xAD",
+	        "\xE2\x80\xAE", "\xE2\x81\xA6", "\xE2\x81\xA7", "\xE2\x81\xA8",
+	        "\xE2\x81\xA9", "\xE2\x80\x8E", "\xE2\x80\x8F", "\xD8\x9C",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PT_NELEM(bidi); i++) {
+		char in[64];
+		const char *out;
+
+		assert_true(pt_snprintf_ok(in, sizeof(in), "invoice%sfdp.exe",
+		                           bidi[i]));
+		out = mime_filename_clean(in, NULL, A);
+		if (strcmp(out, "invoice_fdp.exe") != 0)
+			fail_msg("case %zu: %s", i, out);
+	}
+	/* Neighbours that are not controls stay. */
+	assert_string_equal(mime_filename_clean("a\xE2\x80\x94"
+	                                        "b\xD8\xA8.txt",
+	                                        NULL, A),
+	                    "a\xE2\x80\x94"
+	                    "b\xD8\xA8.txt");
+}
+
 static void
 test_filename_cleaning(void **state)
 {
@@ -327,6 +360,7 @@ main(void)
 	        cmocka_unit_test(test_flowed_unwraps_soft_breaks),
 	        cmocka_unit_test(test_rfc2231_parameters),
 	        cmocka_unit_test(test_filename_cleaning),
+	        cmocka_unit_test(test_filename_bidi_controls_neutralised),
 	        cmocka_unit_test(test_calendar_summary),
 	};
 

@@ -18,6 +18,7 @@
 #include "core/banned.h"
 
 #include "../support/unit_arena.h"
+#include "../support/fake_server.h"
 
 /* ---- a memory source that hands out at most `chunk` bytes a time ----- */
 
@@ -840,6 +841,58 @@ test_roundcube_scripts(void **state)
 	assert_false(r.vacation.enabled);
 }
 
+/*
+ * sieve_secure = None to a host that is not loopback: AUTHENTICATE PLAIN
+ * would carry the password in clear (base64 is no protection), so it is
+ * refused before it is sent unless the domain sets allow_insecure_auth.
+ * 127.0.0.2 stands for a remote host.
+ */
+static void
+test_clear_login_to_remote_host_refused(void **state)
+{
+	static const char *const script[] = {"S:\"IMPLEMENTATION\" \"fake\"",
+	                                     "S:\"SASL\" \"PLAIN\"",
+	                                     "S:\"VERSION\" \"1.0\"",
+	                                     "S:OK \"ready\"",
+	                                     "C:",
+	                                     "C:",
+	                                     "S:NO \"no\"",
+	                                     NULL};
+	struct config_domain d;
+	struct sieve_conn *c = NULL;
+	struct fsrv f;
+	struct perr err;
+	/* "\0alice\0s3cret" in base64 starts so */
+	const char *b64 = "AGFsaWNlAHMzY3JldA";
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.sieve_host = "127.0.0.2";
+	d.sieve_secure = CONFIG_SECURE_NONE;
+	d.ca_file = "";
+	d.verify_certificate = true;
+	d.connect_timeout = 2;
+	d.read_timeout = 2;
+	fsrv_start_at(&f, script, "127.0.0.2");
+	d.sieve_port = f.port;
+	assert_int_equal(sieve_connect(&d, A, &c, &err), 0);
+	assert_int_equal(sieve_login(c, "alice", "s3cret", &err), -1);
+	assert_non_null(strstr(err.msg, "allow_insecure_auth"));
+	sieve_close(&c);
+	fsrv_stop(&f);
+	assert_null(memmem(f.got, f.got_len, b64, strlen(b64)));
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
+
+	d.allow_insecure_auth = true;
+	fsrv_start_at(&f, script, "127.0.0.2");
+	d.sieve_port = f.port;
+	assert_int_equal(sieve_connect(&d, A, &c, &err), 0);
+	(void)!sieve_login(c, "alice", "s3cret", &err);
+	sieve_close(&c);
+	fsrv_stop(&f);
+	assert_non_null(memmem(f.got, f.got_len, "AUTHENTICATE", 12));
+}
+
 int
 main(void)
 {
@@ -862,6 +915,7 @@ main(void)
 	        cmocka_unit_test(test_vacation_round_trip),
 	        cmocka_unit_test(test_foreign_scripts),
 	        cmocka_unit_test(test_roundcube_scripts),
+	        cmocka_unit_test(test_clear_login_to_remote_host_refused),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,

@@ -14,6 +14,7 @@
 #include "smtp/smtp.h"
 
 #include "../support/unit_arena.h"
+#include "../support/fake_server.h"
 
 static void
 test_reply_single_and_multi(void **state)
@@ -344,6 +345,36 @@ test_silent_server_times_out(void **state)
 	assert_true(pt_now_ms_monotonic() - t0 < 3000);
 }
 
+/*
+ * A server that never ends its reply line: the client gives up after a
+ * bounded number of bytes with a clear error, instead of buffering all
+ * the server cares to send.
+ */
+static void
+test_endless_reply_line_is_bounded(void **state)
+{
+	static const char *const script[] = {"L:", NULL};
+	struct config_domain d;
+	const char *rcpt[] = {"b@example.test"};
+	struct smtp_envelope env = {"a@example.test", rcpt, 1};
+	struct smtp_failure f;
+	struct fsrv fk;
+	struct perr err;
+
+	(void)state;
+	fsrv_start(&fk, script);
+	dom_init(&d);
+	d.smtp_port = fk.port;
+	d.read_timeout = 5;
+	assert_int_equal(
+	        smtp_send(&d, NULL, &env, STRV_LIT("x\n"), A, &f, &err), -1);
+	fsrv_stop(&fk);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
+	if (strstr(err.msg, "line longer than") == NULL)
+		fail_msg("%s", err.msg);
+	assert_true(fk.endless_sent < (size_t)4 << 20);
+}
+
 int
 main(void)
 {
@@ -356,6 +387,7 @@ main(void)
 	        cmocka_unit_test(test_auth_login_multiline_and_dot_stuffing),
 	        cmocka_unit_test(test_size_limit_and_multiline_refusal),
 	        cmocka_unit_test(test_silent_server_times_out),
+	        cmocka_unit_test(test_endless_reply_line_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,

@@ -179,6 +179,58 @@ test_settings_round_trip(void **state)
 	assert_null(v);
 }
 
+/*
+ * Rate-limit keys: one account whatever the case of its address, and one
+ * IPv6 client per /64 (a host picks any address in its /64 at will).
+ */
+static void
+test_ratelimit_keys_fold_case_and_ipv6_64(void **state)
+{
+	struct fixture *f = *state;
+	struct perr err;
+	unsigned c;
+
+	assert_string_equal(
+	        store_ratelimit_key(f->a, "login", "user", "Alice@Example.ORG"),
+	        store_ratelimit_key(f->a, "login", "user",
+	                            "alice@example.org"));
+	assert_string_equal(
+	        store_ratelimit_key(f->a, "login", "ip",
+	                            "2001:db8:1:2:aaaa::1"),
+	        store_ratelimit_key(f->a, "login", "ip",
+	                            "2001:db8:1:2:ffff:ffff:ffff:ffff"));
+	assert_string_equal(
+	        store_ratelimit_key(f->a, "login", "ip", "2001:db8:1:2::5"),
+	        "login:ip:2001:db8:1:2::/64");
+	assert_string_not_equal(
+	        store_ratelimit_key(f->a, "login", "ip", "2001:db8:1:2::1"),
+	        store_ratelimit_key(f->a, "login", "ip", "2001:db8:1:3::1"));
+	/* IPv4 (also as IPv4-mapped IPv6) stays one address. */
+	assert_string_equal(
+	        store_ratelimit_key(f->a, "admin", "ip", "192.0.2.7"),
+	        "admin:ip:192.0.2.7");
+	assert_string_equal(
+	        store_ratelimit_key(f->a, "admin", "ip", "::ffff:192.0.2.7"),
+	        "admin:ip:192.0.2.7");
+	/* Something that is no address is kept as it is. */
+	assert_string_equal(store_ratelimit_key(f->a, "login", "ip", "unix"),
+	                    "login:ip:unix");
+	/* And the counter sees the two spellings as one account. */
+	assert_int_equal(
+	        store_ratelimit_hit(f->s,
+	                            store_ratelimit_key(f->a, "login", "user",
+	                                                "Alice@x.test"),
+	                            900, 1000, &c, f->a, &err),
+	        0);
+	assert_int_equal(
+	        store_ratelimit_hit(f->s,
+	                            store_ratelimit_key(f->a, "login", "user",
+	                                                "alice@X.test"),
+	                            900, 1001, &c, f->a, &err),
+	        0);
+	assert_int_equal(c, 2);
+}
+
 static void
 test_ratelimit_fixed_window(void **state)
 {
@@ -750,6 +802,9 @@ main(void)
 	                teardown),
 	        cmocka_unit_test_setup_teardown(test_upload_total_and_stale,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_ratelimit_keys_fold_case_and_ipv6_64, setup,
+	                teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
