@@ -429,7 +429,7 @@ static const struct config_domain *
 find_loaded(const struct config_domain *doms, size_t n,
             const struct config_domain *def, const char *name)
 {
-	struct config_domain key;
+	struct config_domain key = {0};
 
 	if (strcmp(name, "default") == 0)
 		return def;

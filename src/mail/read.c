@@ -20,6 +20,8 @@ mail_part_find_type(const struct imap_part *p, const char *type,
 	const struct imap_part *f;
 	size_t i;
 
+	if (p == NULL)
+		return NULL;
 	if (imap_part_is(p, type, subtype))
 		return p;
 	if (imap_part_is(p, "message", "rfc822"))

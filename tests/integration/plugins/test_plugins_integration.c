@@ -155,7 +155,7 @@ start_hestia(void)
 	n = read(fds[0], line, sizeof(line) - 1);
 	assert_true(n > 0);
 	line[n] = '\0';
-	hestia_port = atoi(line);
+	hestia_port = (int)strtol(line, NULL, 10);
 	assert_true(hestia_port > 0);
 }
 
