@@ -15,9 +15,9 @@
  * - codecs (hex, base64, URL, the one UTF-8 decoder), SHA-256 in hex,
  *   atomic file replacement, random bytes, time and small string helpers.
  *
- * Invariant: nothing in core knows about HTTP, mail or templates, apart
- * from the one status number each error kind stands for
- * (perr_http_status()); reason phrases and parsing are http's.
+ * Invariant: nothing in core knows about HTTP, mail or templates; the
+ * status an error kind stands for, reason phrases and parsing are http's
+ * (http_status_of_error()).
  */
 #ifndef PETREL_CORE_H
 #define PETREL_CORE_H
@@ -186,8 +186,6 @@ perr_minus_one(int r)
 }
 void perr_clear(struct perr *err);
 const char *perr_kind_name(enum perr_kind kind);
-/* The HTTP status that fits an error kind (200 for PERR_OK). */
-int perr_http_status(enum perr_kind kind);
 
 /* ---- log ------------------------------------------------------------- */
 

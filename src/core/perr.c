@@ -63,35 +63,3 @@ perr_kind_name(enum perr_kind kind)
 	}
 	return "unknown error";
 }
-
-int
-perr_http_status(enum perr_kind kind)
-{
-	switch (kind) {
-	case PERR_OK:
-		return 200;
-	case PERR_INPUT:
-		return 400;
-	case PERR_AUTH:
-		return 401;
-	case PERR_FORBIDDEN:
-		return 403;
-	case PERR_NOTFOUND:
-		return 404;
-	case PERR_METHOD:
-		return 405;
-	case PERR_CONFLICT:
-		return 409;
-	case PERR_LIMIT:
-		return 413;
-	case PERR_RATE:
-		return 429;
-	case PERR_TEMPFAIL:
-		return 503;
-	case PERR_REMOTE:
-		return 502;
-	case PERR_INTERNAL:
-		return 500;
-	}
-	return 500;
-}

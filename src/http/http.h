@@ -365,9 +365,13 @@ int http_head_parse(struct strv head, const struct http_limits *l,
 /*
  * The standard reason phrase of an HTTP status ("Not Found"), or
  * "Unknown": one table for both servers (the FastCGI answers and live's
- * event server). (Its name is from its days in core.)
+ * event server).
  */
-const char *pt_http_reason(int status);
+const char *http_reason_phrase(int status);
+
+/* The HTTP status that fits an error kind (200 for PERR_OK, 500 for an
+ * unknown kind). */
+int http_status_of_error(enum perr_kind kind);
 
 /* True when not started as a FastCGI server (FCGX_IsCGI). */
 bool http_is_cgi(void);

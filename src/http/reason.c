@@ -1,12 +1,13 @@
 /*
- * HTTP reason phrases: the one table for the FastCGI answers (response.c)
+ * HTTP status tables: the status each error kind stands for, and the
+ * reason phrases; one table each for the FastCGI answers (response.c)
  * and live's event server.
  */
 #include "http.h"
 #include "core/banned.h"
 
 const char *
-pt_http_reason(int status)
+http_reason_phrase(int status)
 {
 	switch (status) {
 	case 200:
@@ -70,4 +71,36 @@ pt_http_reason(int status)
 	default:
 		return "Unknown";
 	}
+}
+
+int
+http_status_of_error(enum perr_kind kind)
+{
+	switch (kind) {
+	case PERR_OK:
+		return 200;
+	case PERR_INPUT:
+		return 400;
+	case PERR_AUTH:
+		return 401;
+	case PERR_FORBIDDEN:
+		return 403;
+	case PERR_NOTFOUND:
+		return 404;
+	case PERR_METHOD:
+		return 405;
+	case PERR_CONFLICT:
+		return 409;
+	case PERR_LIMIT:
+		return 413;
+	case PERR_RATE:
+		return 429;
+	case PERR_TEMPFAIL:
+		return 503;
+	case PERR_REMOTE:
+		return 502;
+	case PERR_INTERNAL:
+		return 500;
+	}
+	return 500;
 }

@@ -269,7 +269,7 @@ http_response_plain_error(struct http_response *resp, int status,
 	resp->csp = NULL;
 	resp->status = status;
 	sbuf_reset(&resp->body);
-	sbuf_printf(&resp->body, "%d %s: %s\n", status, pt_http_reason(status),
+	sbuf_printf(&resp->body, "%d %s: %s\n", status, http_reason_phrase(status),
 	            msg);
 	if (!sbuf_ok(&resp->body))
 		sbuf_reset(&resp->body);
@@ -291,7 +291,7 @@ build_head(struct http_response *resp, struct sbuf *out, bool with_length)
 	size_t i;
 
 	sbuf_printf(out, "Status: %d %s\r\n", resp->status,
-	            pt_http_reason(resp->status));
+	            http_reason_phrase(resp->status));
 	for (i = 0; i < resp->n_headers; i++) {
 		const struct http_param *h = &resp->headers[i];
 

@@ -39,7 +39,7 @@ http_run(const char *const *env, struct http_io *io,
 	    !resp->streaming) {
 		/* A handler that ignored the error must not answer 200. */
 		http_response_plain_error(
-		        resp, perr_http_status(req->parse_error.kind),
+		        resp, http_status_of_error(req->parse_error.kind),
 		        req->parse_error.msg != NULL ? req->parse_error.msg
 		                                     : "bad request");
 	}

@@ -88,7 +88,7 @@ live_format_error(struct sbuf *out, int status, const char *text)
 	            "Content-Length: %zu\r\n"
 	            "Cache-Control: no-store\r\n"
 	            "Connection: close\r\n",
-	            status, pt_http_reason(status), strlen(text) + 1);
+	            status, http_reason_phrase(status), strlen(text) + 1);
 	if (status == 405)
 		sbuf_append_cstr(out, "Allow: GET\r\n");
 	sbuf_printf(out, "\r\n%s\n", text);

@@ -25,6 +25,7 @@
 
 #include "live.h"
 #include "config/config.h"
+#include "http/http.h"
 #include "imap/imap.h"
 #include "session/session.h"
 #include "store/store.h"
@@ -488,7 +489,7 @@ client_request(struct live_server *s, struct client *c, struct strv head)
 	arena_reset(s->arena);
 	perr_clear(&err);
 	if (live_parse_request(head, s->arena, &req, &err) != 0) {
-		client_fail(s, c, perr_http_status(err.kind), err.msg);
+		client_fail(s, c, http_status_of_error(err.kind), err.msg);
 		return;
 	}
 	if (!req.has_cookie || req.cookie.len == 0) {
@@ -520,7 +521,7 @@ client_request(struct live_server *s, struct client *c, struct strv head)
 	if (w == NULL)
 		w = watcher_create(s, cfg, sess, req.folder, &err);
 	if (w == NULL) {
-		client_fail(s, c, perr_http_status(err.kind), "cannot watch");
+		client_fail(s, c, http_status_of_error(err.kind), "cannot watch");
 		goto out;
 	}
 	free(c->head);

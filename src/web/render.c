@@ -169,7 +169,7 @@ web_render_error(struct web_ctx *ctx, const struct perr *err_in)
 		perr_set(&err, ctx->req->arena, PERR_INTERNAL,
 		         "handler failed without saying why");
 	status = ctx->error_status > 0 ? ctx->error_status
-	                               : perr_http_status(err.kind);
+	                               : http_status_of_error(err.kind);
 	text = ctx->error_message != NULL
 	               ? ctx->error_message
 	               : i18n_get(ctx->lang,

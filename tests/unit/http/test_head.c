@@ -222,11 +222,11 @@ static void
 test_reason_phrases(void **state)
 {
 	(void)state;
-	assert_string_equal(pt_http_reason(200), "OK");
-	assert_string_equal(pt_http_reason(405), "Method Not Allowed");
-	assert_string_equal(pt_http_reason(431),
+	assert_string_equal(http_reason_phrase(200), "OK");
+	assert_string_equal(http_reason_phrase(405), "Method Not Allowed");
+	assert_string_equal(http_reason_phrase(431),
 	                    "Request Header Fields Too Large");
-	assert_string_equal(pt_http_reason(0), "Unknown");
+	assert_string_equal(http_reason_phrase(0), "Unknown");
 }
 
 static int

@@ -37,7 +37,7 @@ capture_handler(struct http_request *req, struct http_response *resp, void *ctx)
 	}
 	if (c->render_error && req->parse_error.kind != PERR_OK) {
 		http_response_set_status(
-		        resp, perr_http_status(req->parse_error.kind));
+		        resp, http_status_of_error(req->parse_error.kind));
 		sbuf_append_cstr(&resp->body, "custom error page");
 		return;
 	}

@@ -356,11 +356,26 @@ test_text_and_reason(void **state)
 
 	(void)state;
 	assert_true(strncmp(r, "Status: 404 Not Found\r\n", 23) == 0);
-	assert_string_equal(pt_http_reason(413), "Content Too Large");
+	assert_string_equal(http_reason_phrase(413), "Content Too Large");
 	/* live's event server answers these from the same table. */
-	assert_string_equal(pt_http_reason(408), "Request Timeout");
-	assert_string_equal(pt_http_reason(429), "Too Many Requests");
-	assert_string_equal(pt_http_reason(799), "Unknown");
+	assert_string_equal(http_reason_phrase(408), "Request Timeout");
+	assert_string_equal(http_reason_phrase(429), "Too Many Requests");
+	assert_string_equal(http_reason_phrase(799), "Unknown");
+}
+
+static void
+test_status_of_error_kind(void **state)
+{
+	(void)state;
+	assert_int_equal(http_status_of_error(PERR_OK), 200);
+	assert_int_equal(http_status_of_error(PERR_INPUT), 400);
+	assert_int_equal(http_status_of_error(PERR_AUTH), 401);
+	assert_int_equal(http_status_of_error(PERR_LIMIT), 413);
+	assert_int_equal(http_status_of_error(PERR_METHOD), 405);
+	assert_int_equal(http_status_of_error(PERR_RATE), 429);
+	assert_int_equal(http_status_of_error(PERR_TEMPFAIL), 503);
+	assert_int_equal(http_status_of_error(PERR_REMOTE), 502);
+	assert_int_equal(http_status_of_error((enum perr_kind)99), 500);
 }
 
 int
@@ -378,6 +393,7 @@ main(void)
 	        cmocka_unit_test(test_oversize_buffered_response_is_500),
 	        cmocka_unit_test(test_redirect),
 	        cmocka_unit_test(test_text_and_reason),
+	        cmocka_unit_test(test_status_of_error_kind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
