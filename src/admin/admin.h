@@ -335,6 +335,46 @@ int admin_domain_set_disabled(const struct config_paths *paths,
 int admin_domain_delete(const struct config_paths *paths, const char *name,
                         struct arena *a, struct perr *err) PT_WARN_UNUSED;
 
+/* ---- the server-wide default relay (relay.c) -------------------------- */
+
+/*
+ * [relay] host, port, secure, user, password of application.ini as a form
+ * (the admin's General page). An empty host switches the relay off.
+ */
+enum admin_relay_field {
+	ADMIN_RELAY_HOST,
+	ADMIN_RELAY_PORT,
+	ADMIN_RELAY_SECURE,
+	ADMIN_RELAY_USER,
+	ADMIN_RELAY_PASSWORD, /* write-only: "" keeps the stored one */
+	ADMIN_RELAY_NFIELDS
+};
+
+struct admin_relay_form {
+	const char *values[ADMIN_RELAY_NFIELDS];
+	const char *errors[ADMIN_RELAY_NFIELDS]; /* NULL or L_ADMIN_ERR_* */
+	bool has_password;                       /* a password is stored */
+};
+
+/* The [relay] key (and form field suffix) of a field: "host", ... */
+const char *admin_relay_key(enum admin_relay_field f);
+/* The form with the running configuration's values (no password). */
+void admin_relay_form_current(const struct config *cfg, struct arena *a,
+                              struct admin_relay_form *f);
+/*
+ * Check every field (values must not be NULL) and canonicalise secure;
+ * a user needs a password (typed now or stored), and a password is not
+ * sent in clear to a host other than loopback. True if all good.
+ */
+bool admin_relay_form_validate(struct admin_relay_form *f);
+/*
+ * Write [relay] in one atomic save of application.ini: an empty password
+ * keeps the stored one, an empty user removes the password.
+ */
+int admin_relay_save(const struct config_paths *paths,
+                     const struct admin_relay_form *f, struct arena *a,
+                     struct perr *err) PT_WARN_UNUSED;
+
 /* ---- validators (forms) ---------------------------------------------- */
 
 /* A host name, IPv4 or [IPv6] literal without control characters. */

@@ -325,12 +325,12 @@ doctor_check_port25(struct dns_resolver *dns, const char *test_domain,
 		        a,
 		        "Outgoing port 25 looks blocked. Ask your provider to "
 		        "open it, or send through an SMTP relay: for every "
-		        "domain at once, [relay] host, port, secure, user and "
-		        "password in application.ini; for one domain, its SMTP "
-		        "server (host, port 587 with STARTTLS) and relay "
-		        "account "
-		        "(relay_user, relay_password) in the admin panel, "
-		        "Domains.");
+		        "domain at once, the admin panel's General page, "
+		        "Default SMTP relay ([relay] host, port, secure, user "
+		        "and password in application.ini); for one domain, its "
+		        "SMTP server (host, port 587 with STARTTLS) and relay "
+		        "account (relay_user, relay_password) in the admin "
+		        "panel, Domains.");
 		doctor_add(rep, a, "port25", title, DOCTOR_PROBLEM, why_port25,
 		           fix, "blocked: %s (%s, MX of %s)", r.detail, host,
 		           test_domain);

@@ -319,7 +319,8 @@ validate_setting(struct web_ctx *ctx, const struct setting_field *f,
 static int
 render_settings(struct web_ctx *ctx, int status, const char **values,
                 const char **errors, enum admin_brand brand_kind,
-                const char *brand_error, struct perr *err)
+                const char *brand_error, const struct admin_relay_form *relay,
+                struct perr *err)
 {
 	struct tmpl_dict *d =
 	        web_admin_page_dict(ctx, "L_ADMIN_NAV_SETTINGS", "settings");
@@ -372,6 +373,7 @@ render_settings(struct web_ctx *ctx, int status, const char **values,
 		}
 	}
 	web_admin_branding_dict(ctx, d, brand_kind, brand_error);
+	web_admin_relay_dict(ctx, d, relay);
 	return web_render_page(ctx, status, "admin/settings.tpl", d, err);
 }
 
@@ -386,7 +388,21 @@ web_admin_settings_page(struct web_ctx *ctx, int status,
 	for (i = 0; i < PT_NELEM(setting_fields); i++)
 		values[i] = current_value(ctx, &setting_fields[i]);
 	return render_settings(ctx, status, values, NULL, brand_kind,
-	                       brand_error, err);
+	                       brand_error, NULL, err);
+}
+
+int
+web_admin_settings_page_relay(struct web_ctx *ctx, int status,
+                              const struct admin_relay_form *relay,
+                              struct perr *err)
+{
+	const char *values[PT_NELEM(setting_fields)];
+	size_t i;
+
+	for (i = 0; i < PT_NELEM(setting_fields); i++)
+		values[i] = current_value(ctx, &setting_fields[i]);
+	return render_settings(ctx, status, values, NULL, ADMIN_BRAND_LOGO,
+	                       NULL, relay, err);
 }
 
 int
@@ -425,7 +441,7 @@ web_admin_settings_save(struct web_ctx *ctx, struct perr *err)
 	}
 	if (!ok)
 		return render_settings(ctx, 400, values, errors,
-		                       ADMIN_BRAND_LOGO, NULL, err);
+		                       ADMIN_BRAND_LOGO, NULL, NULL, err);
 	if (admin_app_settings_write(&ctx->config->paths, set, PT_NELEM(set),
 	                             ctx->req->arena, err) != 0 ||
 	    web_admin_apply(ctx, err) != 0)

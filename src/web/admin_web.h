@@ -82,6 +82,18 @@ int web_admin_settings_save(struct web_ctx *ctx, struct perr *err);
 int web_admin_settings_page(struct web_ctx *ctx, int status,
                             enum admin_brand brand_kind,
                             const char *brand_error, struct perr *err);
+/* The General page with the relay card's form (values and errors). */
+int web_admin_settings_page_relay(struct web_ctx *ctx, int status,
+                                  const struct admin_relay_form *relay,
+                                  struct perr *err);
+
+/* admin_relay.c: the server-wide default SMTP relay ([relay]). */
+/* The RELAY section of the General page; form NULL: the running config. */
+void web_admin_relay_dict(struct web_ctx *ctx, struct tmpl_dict *d,
+                          const struct admin_relay_form *form);
+/* POST /admin/relay: relay_host, relay_port, relay_secure, relay_user,
+ * relay_password (empty keeps the stored one). Audit-logged. */
+int web_admin_relay_save(struct web_ctx *ctx, struct perr *err);
 
 /* admin_plugins.c: the Plugins page (docs/ADMIN.md). */
 int web_admin_plugins(struct web_ctx *ctx, struct perr *err);

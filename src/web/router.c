@@ -291,6 +291,8 @@ static const struct web_route routes[] = {
          ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
         {"POST", "/admin/plugins/options", web_admin_plugin_options,
          ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
+        {"POST", "/admin/relay", web_admin_relay_save, ROUTE_ADMIN | ROUTE_CSRF,
+         NULL, NULL},
         {"POST", "/admin/branding", web_admin_branding_save,
          ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
         {"GET", "/branding/logo", web_branding_logo, 0, NULL, NULL},

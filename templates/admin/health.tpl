@@ -32,7 +32,7 @@
       <p class="health-found">{{FOUND}}</p>
       {{#WHY}}<p class="muted health-why">{{TEXT}}</p>{{/WHY}}
       {{#FIX}}<p class="health-fix-label">{{L_ADMIN_HEALTH_FIX}}</p><pre class="health-fix mono">{{TEXT}}</pre>{{/FIX}}
-      {{#RELAY_LINK}}<p><a class="btn btn-secondary btn-sm" href="/admin/domain?name={{NAME:u}}">{{L_ADMIN_HEALTH_RELAY}}</a></p>{{/RELAY_LINK}}
+      {{#RELAY_LINK}}<p class="btn-row"><a class="btn btn-secondary btn-sm" href="/admin/settings#relay" id="health-relay-all">{{L_ADMIN_HEALTH_RELAY_ALL}}</a> <a class="btn btn-secondary btn-sm" href="/admin/domain?name={{NAME:u}}">{{L_ADMIN_HEALTH_RELAY}}</a></p>{{/RELAY_LINK}}
     </li>{{/CHECKS}}
     </ul>
   </section>

@@ -30,6 +30,25 @@
       <button type="submit" class="btn btn-primary" id="settings-save">{{L_ADMIN_SAVE}}</button>
     </div>
   </form>
+  {{#RELAY}}<form method="post" action="/admin/relay" id="relay" class="admin-form">
+    <input type="hidden" name="csrf" value="{{CSRF}}">
+    <section class="card relay-card">
+      <h2>{{L_ADMIN_RELAY_TITLE}} {{#RELAY_ON}}<span class="pill pill-ok">{{L_ADMIN_RELAY_ON}}</span>{{/RELAY_ON}}{{#RELAY_OFF}}<span class="pill pill-neutral">{{L_ADMIN_RELAY_OFF}}</span>{{/RELAY_OFF}}</h2>
+      <p class="muted">{{L_ADMIN_RELAY_SUB}}</p>
+      <div class="fgrid">
+        {{#RFIELDS}}<label class="f{{#ERROR}} has-error{{/ERROR}}">
+          <span class="f-label">{{LABEL}}</span>
+          {{#INPUT}}<input type="{{TYPE}}" name="relay_{{NAME}}" id="relay-{{NAME}}" value="{{VALUE}}" autocomplete="off" autocapitalize="off" spellcheck="false">{{/INPUT}}
+          {{#SELECT}}<select name="relay_{{NAME}}" id="relay-{{NAME}}">{{#OPTIONS}}<option value="{{OPT}}"{{#SELECTED}} selected{{/SELECTED}}>{{OPT}}</option>{{/OPTIONS}}</select>{{/SELECT}}
+          {{#ERROR}}<span class="f-error" role="alert">{{TEXT}}</span>{{/ERROR}}
+        </label>{{/RFIELDS}}
+      </div>
+      <p class="f-help">{{L_ADMIN_RELAY_HELP}}{{#RELAY_HAS_PASSWORD}} {{L_ADMIN_RELAY_PASSWORD_KEPT}}{{/RELAY_HAS_PASSWORD}}</p>
+    </section>
+    <div class="form-actions">
+      <button type="submit" class="btn btn-primary" id="relay-save">{{L_ADMIN_SAVE}}</button>
+    </div>
+  </form>{{/RELAY}}
   <section class="card brand-card" id="branding">
     <h2>{{L_ADMIN_BRAND_TITLE}}</h2>
     <p class="muted">{{L_ADMIN_BRAND_SUB}}</p>

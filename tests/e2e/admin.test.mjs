@@ -167,3 +167,39 @@ test('branding: upload a logo, see it on the sign-in page, restore the default',
     assert.deepEqual(problems, []);
   });
 });
+
+test('default SMTP relay: refused in clear, saved over TLS, switched off', async () => {
+  await withPage(browser, DESKTOP, 'admin-relay', async (page, problems) => {
+    await signIn(page);
+    await page.goto(`${BASE_URL}/admin/settings#relay`);
+    assert.match(await page.textContent('#relay h2'), /Off/);
+    try {
+      await page.fill('#relay-host', 'smtp.relay.test');
+      await page.fill('#relay-user', 'acct');
+      await page.fill('#relay-password', 'Relay-pw-1');
+      await page.selectOption('#relay-secure', 'None');
+      await page.click('#relay-save');
+      await page.waitForSelector('#relay .f-error');
+      assert.match(await page.textContent('#relay'), /choose SSL or TLS/);
+      // The password typed is never sent back into the page.
+      assert.equal(await page.inputValue('#relay-password'), '');
+      await page.fill('#relay-password', 'Relay-pw-1');
+      await page.selectOption('#relay-secure', 'TLS');
+      await Promise.all([page.waitForURL(/\/admin\/settings\?saved=1/), page.click('#relay-save')]);
+      assert.match(await page.textContent('#relay h2'), /On/);
+      assert.match(await page.textContent('#relay'), /A password is stored/);
+      await page.$eval('#relay', (e) => e.scrollIntoView());
+      await shot(page, 'admin-relay');
+    } finally {
+      // Off again: the other tests send through the harness's Postfix.
+      await page.goto(`${BASE_URL}/admin/settings#relay`);
+      await page.fill('#relay-host', '');
+      await page.fill('#relay-user', '');
+      await page.selectOption('#relay-secure', 'TLS');
+      await Promise.all([page.waitForURL(/\/admin\/settings\?saved=1/), page.click('#relay-save')]);
+    }
+    assert.match(await page.textContent('#relay h2'), /Off/);
+    // The refused form above answered 400 on purpose.
+    assert.deepEqual(problems.filter((p) => !/status of 400/.test(p)), []);
+  });
+});

@@ -533,6 +533,42 @@ def test_settings_save_and_audit():
     assert s == 200 and "settings.save" in page and "127.0.0.1" in page
 
 
+def test_default_relay_form():
+    """The General page's Default SMTP relay: checked, written to [relay],
+    the password never shown back and kept when the field stays empty."""
+    c, csrf = admin()
+    s, page, _ = c.get("/admin/settings")
+    assert s == 200 and 'id="relay"' in page and 'name="relay_host"' in page
+    form = {"csrf": csrf, "relay_host": "smtp.relay.test", "relay_port": "587",
+            "relay_secure": "None", "relay_user": "acct",
+            "relay_password": "Relay-pw-1"}
+    s, page, _ = c.post("/admin/relay", form)
+    assert s == 400 and "choose SSL or TLS" in page, "password in clear"
+    assert "Relay-pw-1" not in page and "smtp.relay.test" not in app_ini()
+    s, page, _ = c.post("/admin/relay", dict(form, relay_secure="TLS",
+                                             relay_password=""))
+    assert s == 400 and "An account needs its password." in page
+    s, _, h = c.post("/admin/relay", dict(form, relay_secure="TLS"))
+    assert s == 303 and h.get("location", "").endswith("#relay"), (s, h)
+    ini = app_ini()
+    assert "[relay]" in ini and 'host = "smtp.relay.test"' in ini
+    assert 'password = "Relay-pw-1"' in ini
+    s, page, _ = c.get("/admin/settings")
+    assert 'value="smtp.relay.test"' in page and "Relay-pw-1" not in page
+    assert "A password is stored" in page
+    s, _, _ = c.post("/admin/relay", dict(form, relay_secure="SSL",
+                                          relay_port="465", relay_password=""))
+    assert s == 303 and 'password = "Relay-pw-1"' in app_ini()
+    assert "port = 465" in app_ini()
+    # Off again: no host, no account; the password leaves the file.
+    s, _, _ = c.post("/admin/relay", dict(form, relay_host="", relay_user="",
+                                          relay_password="", relay_secure="TLS"))
+    assert s == 303 and "Relay-pw-1" not in app_ini()
+    assert "relay.save" in audit_actions()
+    s, page, _ = c.get("/admin/logs")
+    assert "Relay-pw-1" not in page
+
+
 def png_bytes(w, h, rgb=(0x1f, 0x6f, 0xeb)):
     """A real, small PNG (solid colour) made with zlib."""
     import zlib

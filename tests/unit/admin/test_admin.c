@@ -252,6 +252,104 @@ test_domain_save_keeps_comments_and_unknown_keys(void **state)
 }
 
 static void
+read_file(const char *path, char *buf, size_t size)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, size - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+}
+
+/* The General page's default relay: checks, the write-only password, and
+ * the loaded configuration that domains send through. */
+static void
+test_relay_form_checks_and_keeps_the_password(void **state)
+{
+	char dir[] = "/tmp/petrel-admin-XXXXXX", buf[4096];
+	struct config_paths paths;
+	struct admin_relay_form f;
+	struct config *cfg = NULL;
+	struct perr err = {0};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(config_layout_create(dir, A, &err), 0);
+	config_paths_init(&paths, dir);
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, A, &err), 0);
+	admin_relay_form_current(cfg, A, &f);
+	assert_string_equal(f.values[ADMIN_RELAY_HOST], "");
+	assert_string_equal(f.values[ADMIN_RELAY_PORT], "587");
+	assert_string_equal(f.values[ADMIN_RELAY_SECURE], "TLS");
+	assert_false(f.has_password);
+	/* (The form's values point into cfg: it lives until the save.) */
+
+	/* A bad host, a bad port, a CR in the user. */
+	f.values[ADMIN_RELAY_HOST] = "relay example";
+	f.values[ADMIN_RELAY_PORT] = "0";
+	f.values[ADMIN_RELAY_USER] = "u\r\nRCPT";
+	assert_false(admin_relay_form_validate(&f));
+	assert_string_equal(f.errors[ADMIN_RELAY_HOST], "L_ADMIN_ERR_HOST");
+	assert_string_equal(f.errors[ADMIN_RELAY_PORT], "L_ADMIN_ERR_PORT");
+	assert_string_equal(f.errors[ADMIN_RELAY_USER], "L_ADMIN_ERR_TEXT");
+	/* An account without a password; then a password in clear. */
+	f.values[ADMIN_RELAY_HOST] = "smtp.relay.example";
+	f.values[ADMIN_RELAY_PORT] = "587";
+	f.values[ADMIN_RELAY_USER] = "acct";
+	assert_false(admin_relay_form_validate(&f));
+	assert_string_equal(f.errors[ADMIN_RELAY_PASSWORD],
+	                    "L_ADMIN_ERR_RELAY_PASSWORD");
+	f.values[ADMIN_RELAY_PASSWORD] = "s3cret";
+	f.values[ADMIN_RELAY_SECURE] = "none";
+	assert_false(admin_relay_form_validate(&f));
+	assert_string_equal(f.errors[ADMIN_RELAY_SECURE],
+	                    "L_ADMIN_ERR_RELAY_CLEAR");
+	f.values[ADMIN_RELAY_SECURE] = "tls";
+	assert_true(admin_relay_form_validate(&f));
+	assert_string_equal(f.values[ADMIN_RELAY_SECURE], "TLS");
+	assert_int_equal(admin_relay_save(&paths, &f, A, &err), 0);
+	read_file(paths.application_ini, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "[relay]"));
+	assert_non_null(strstr(buf, "host = \"smtp.relay.example\""));
+	assert_non_null(strstr(buf, "password = \"s3cret\""));
+	config_unref(&cfg);
+
+	/* Loaded: shown without the password; the default domain sends
+	 * through the relay with its account. */
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, A, &err), 0);
+	admin_relay_form_current(cfg, A, &f);
+	assert_string_equal(f.values[ADMIN_RELAY_HOST], "smtp.relay.example");
+	assert_string_equal(f.values[ADMIN_RELAY_PASSWORD], "");
+	assert_true(f.has_password);
+	assert_string_equal(cfg->relay.password, "s3cret");
+
+	/* Saved again with an empty password field: the stored one stays. */
+	f.values[ADMIN_RELAY_PORT] = "465";
+	f.values[ADMIN_RELAY_SECURE] = "SSL";
+	assert_true(admin_relay_form_validate(&f));
+	assert_int_equal(admin_relay_save(&paths, &f, A, &err), 0);
+	read_file(paths.application_ini, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "password = \"s3cret\""));
+	assert_non_null(strstr(buf, "port = 465"));
+
+	/* No account: the password goes too; no host: the relay is off. */
+	f.values[ADMIN_RELAY_USER] = "";
+	f.values[ADMIN_RELAY_HOST] = "";
+	assert_true(admin_relay_form_validate(&f));
+	assert_int_equal(admin_relay_save(&paths, &f, A, &err), 0);
+	read_file(paths.application_ini, buf, sizeof(buf));
+	assert_null(strstr(buf, "s3cret"));
+	config_unref(&cfg);
+	assert_int_equal(config_load(dir, NULL, NULL, &cfg, A, &err), 0);
+	assert_string_equal(cfg->relay.host, "");
+	config_unref(&cfg);
+	config_paths_deinit(&paths);
+	rm_rf(dir);
+}
+
+static void
 test_init_then_verify_with_fresh_config(void **state)
 {
 	char dir[] = "/tmp/petrel-admin-XXXXXX", cred[128];
@@ -871,6 +969,7 @@ main(void)
 	        cmocka_unit_test(
 	                test_domain_save_keeps_comments_and_unknown_keys),
 	        cmocka_unit_test(test_domain_editor_keeps_snappymail_json),
+	        cmocka_unit_test(test_relay_form_checks_and_keeps_the_password),
 	        cmocka_unit_test(test_bcrypt_password_from_snappymail_verifies),
 	        cmocka_unit_test(
 	                test_takeover_hashes_the_clear_key_and_keeps_the_rest),
