@@ -269,8 +269,8 @@ http_response_plain_error(struct http_response *resp, int status,
 	resp->csp = NULL;
 	resp->status = status;
 	sbuf_reset(&resp->body);
-	sbuf_printf(&resp->body, "%d %s: %s\n", status, http_reason_phrase(status),
-	            msg);
+	sbuf_printf(&resp->body, "%d %s: %s\n", status,
+	            http_reason_phrase(status), msg);
 	if (!sbuf_ok(&resp->body))
 		sbuf_reset(&resp->body);
 	(void)add_header(resp, "Content-Type", "text/plain; charset=utf-8");

@@ -521,7 +521,8 @@ client_request(struct live_server *s, struct client *c, struct strv head)
 	if (w == NULL)
 		w = watcher_create(s, cfg, sess, req.folder, &err);
 	if (w == NULL) {
-		client_fail(s, c, http_status_of_error(err.kind), "cannot watch");
+		client_fail(s, c, http_status_of_error(err.kind),
+		            "cannot watch");
 		goto out;
 	}
 	free(c->head);
