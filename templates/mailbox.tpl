@@ -46,6 +46,7 @@
   <symbol id="i-keyboard" viewBox="0 0 24 24"><path d="M3 6.5h18v11H3z M7 10h.01 M10.5 10h.01 M14 10h.01 M17.5 10h.01 M8 14h8"/></symbol>
   <symbol id="i-pencil" viewBox="0 0 24 24"><path d="M4 20h4L19 9l-4-4L4 16z M13.5 6.5l4 4"/></symbol>
   <symbol id="i-check" viewBox="0 0 24 24"><path d="M5 12.5l4.5 4.5L19 7.5"/></symbol>
+  <symbol id="i-check-all" viewBox="0 0 24 24"><path d="M2.5 12.5l4.5 4.5L16.5 7.5 M11.5 16l1 1L22 7.5"/></symbol>
   <symbol id="i-info" viewBox="0 0 24 24"><path d="M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18z M12 11v5.5 M12 7.5v.01"/></symbol>
   <symbol id="i-notjunk" viewBox="0 0 24 24"><path d="M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z M8.5 12l2.5 2.5 4.5-4.5"/></symbol>
   <symbol id="i-layers" viewBox="0 0 24 24"><path d="M12 3l9 5-9 5-9-5z M3 13l9 5 9-5"/></symbol>
@@ -189,6 +190,9 @@
       <span class="tb-sep" aria-hidden="true"></span>
       <button type="button" class="icon-btn" data-action="refresh" aria-label="{{L_MAIL_REFRESH}}" title="{{L_MAIL_REFRESH}}">
         <svg class="icon" aria-hidden="true"><use href="#i-refresh"/></svg>
+      </button>
+      <button type="button" class="icon-btn" data-action="all-read" id="all-read-btn" aria-label="{{L_MAIL_MARK_ALL_READ}}" title="{{L_MAIL_MARK_ALL_READ}}">
+        <svg class="icon" aria-hidden="true"><use href="#i-check-all"/></svg>
       </button>
       <span class="tb-group" id="sel-actions">
         <button type="button" class="icon-btn" data-action="archive" data-needs-selection aria-label="{{L_MAIL_ARCHIVE}}" title="{{L_MAIL_ARCHIVE}}">
@@ -363,6 +367,7 @@
   <p class="menu-label folder-menu-title" id="folder-menu-title"></p>
   <button type="button" class="menu-item" role="menuitem" data-folder-action="subfolder"><svg class="icon" aria-hidden="true"><use href="#i-folder-plus"/></svg><span>{{L_MAIL_FOLDER_NEW_SUB}}</span></button>
   <button type="button" class="menu-item" role="menuitem" data-folder-action="rename"><svg class="icon" aria-hidden="true"><use href="#i-pencil"/></svg><span>{{L_MAIL_FOLDER_RENAME}}</span></button>
+  <button type="button" class="menu-item" role="menuitem" data-folder-action="read"><svg class="icon" aria-hidden="true"><use href="#i-check-all"/></svg><span>{{L_MAIL_MARK_ALL_READ}}</span></button>
   <button type="button" class="menu-item" role="menuitem" data-folder-action="subscribe"><svg class="icon" aria-hidden="true"><use href="#i-eye-off"/></svg><span class="folder-menu-sub">{{L_MAIL_FOLDER_UNSUBSCRIBE}}</span></button>
   <div class="menu-sep" role="separator" data-for="empty"></div>
   <button type="button" class="menu-item menu-danger" role="menuitem" data-folder-action="empty"><svg class="icon" aria-hidden="true"><use href="#i-sweep"/></svg><span>{{L_MAIL_FOLDER_EMPTY}}</span></button>

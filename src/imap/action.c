@@ -255,6 +255,33 @@ imap_set_flags(struct imap_conn *c, const char *folder, const uint32_t *uids,
 }
 
 int
+imap_folder_mark_read(struct imap_conn *c, const char *folder, struct arena *a,
+                      struct perr *err)
+{
+	struct imap_mailbox_status st;
+	struct mailimap_set *set;
+	int r;
+
+	if (select_in(c, folder, false, a, &st, err) != 0)
+		return -1;
+	if (st.exists == 0)
+		return 0;
+	/*
+	 * One command for the whole folder, however large: UID STORE 1:*
+	 * (every UID) +FLAGS.SILENT (\Seen). Not a page of UIDs from the
+	 * browser, so messages that are not listed yet are read too.
+	 */
+	c->flag_gen++;
+	set = mailimap_set_new_interval(1, 0);
+	if (set == NULL)
+		return perr_set(err, a, PERR_INTERNAL, "out of memory");
+	r = store_flags(c, set, IMAP_FLAGS_ADD,
+	                imapc_flag_list(IMAP_MSG_SEEN, NULL, 0), a, err);
+	mailimap_set_free(set);
+	return r;
+}
+
+int
 imap_copy(struct imap_conn *c, const char *folder, const uint32_t *uids,
           size_t n, const char *to, struct arena *a, struct perr *err)
 {

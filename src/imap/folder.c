@@ -491,6 +491,20 @@ imap_folders(struct imap_conn *c, struct arena *a, struct imap_folder **list_r,
 	*n_r = 0;
 	if (imapc_check_usable(c, a, err) != 0)
 		return -1;
+	/*
+	 * STATUS (and LIST-STATUS) of the folder this connection has
+	 * selected answers from the session's own view, which learns of
+	 * mail that other connections added or changed only at a command
+	 * that allows updates: Dovecot counted 0 of 620 new messages. A
+	 * NOOP first brings the view up to date.
+	 */
+	if (c->selected_raw != NULL) {
+		c->stats.noops++;
+		r = mailimap_noop(c->imap);
+		if (r != MAILIMAP_NO_ERROR)
+			return imapc_fail(c, r, a, PERR_REMOTE, "NOOP", err);
+		imapc_note_updates(c, false);
+	}
 	if (imapc_caps(c) & IMAP_CAP_LIST_STATUS)
 		r = list_with_status(c, a, &es, &n, err);
 	else

@@ -435,6 +435,14 @@ int imap_set_flags(struct imap_conn *c, const char *folder,
                    size_t n_keywords, struct arena *a,
                    struct perr *err) PT_WARN_UNUSED;
 
+/*
+ * Mark every message of the folder \Seen in one UID STORE 1:*
+ * +FLAGS.SILENT, whatever its size (selected read-write first; an empty
+ * folder sends nothing).
+ */
+int imap_folder_mark_read(struct imap_conn *c, const char *folder,
+                          struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
 /* UID COPY to the UTF-8 folder to. */
 int imap_copy(struct imap_conn *c, const char *folder, const uint32_t *uids,
               size_t n, const char *to, struct arena *a,

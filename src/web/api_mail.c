@@ -123,6 +123,19 @@ web_api_folder_empty(struct web_ctx *ctx, struct perr *err)
 	return web_reply_json(ctx, json_object(), err);
 }
 
+/* The whole folder, not the page the browser shows: one IMAP command. */
+int
+web_api_folder_mark_read(struct web_ctx *ctx, struct perr *err)
+{
+	struct imap_conn *c;
+
+	if (web_imap(ctx, &c, err) != 0 ||
+	    imap_folder_mark_read(c, web_arg_str(ctx, "folder"),
+	                          ctx->req->arena, err) != 0)
+		return -1;
+	return web_reply_json(ctx, json_object(), err);
+}
+
 /* One row of MessageList (docs/API.md). */
 static json_t *
 row_json(const struct imap_msg_row *r)

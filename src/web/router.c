@@ -46,6 +46,7 @@
 /* clang-format on */
 
 static const struct web_arg args_path[] = {NAME("path", true), END};
+static const struct web_arg args_folder[] = {NAME("folder", true), END};
 static const struct web_arg args_folder_rename[] = {NAME("path", true),
                                                     NAME("newPath", true), END};
 static const struct web_arg args_folder_subscribe[] = {
@@ -174,6 +175,8 @@ static const struct web_route routes[] = {
          args_folder_subscribe, NULL},
         {"POST", "/api/FolderEmpty", web_api_folder_empty, CHANGE, args_path,
          NULL},
+        {"POST", "/api/FolderMarkRead", web_api_folder_mark_read, CHANGE,
+         args_folder, NULL},
         {"POST", "/api/MessageList", web_api_message_list, CHANGE,
          args_message_list, NULL},
         {"POST", "/api/MessageSetSeen", web_api_message_set_seen, CHANGE,

@@ -336,3 +336,55 @@ test('folder dialog in Russian and in the dark', async () => {
     assert.deepEqual(problems, []);
   });
 });
+
+test('mark a whole folder as read: the list toolbar and the folder menu', async () => {
+  await withPage(browser, DESKTOP, 'folders-mark-read', async (page, problems) => {
+    await login(page);
+    const name = `E2E Unread ${Date.now()}`;
+    assert.equal((await pageApi(page, 'FolderCreate', { path: name })).status, 200);
+    const inbox = (await pageApi(page, 'MessageList', { folder: 'INBOX', limit: 3 })).body.messages;
+    const uids = inbox.map((m) => m.uid);
+    assert.equal((await pageApi(page, 'MessageMove', { folder: 'INBOX', uids, to: name })).status, 200);
+    try {
+      let moved = (await pageApi(page, 'MessageList', { folder: name })).body.messages.map((m) => m.uid);
+      await pageApi(page, 'MessageSetSeen', { folder: name, uids: moved, value: false });
+      await page.click('[data-action="refresh"]');
+      await page.waitForSelector(`${li(name)} .pill`);
+      assert.equal((await page.textContent(`${li(name)} .pill`)).trim(), '3');
+
+      // From the folder menu, without opening the folder.
+      await page.click(`${li(name)} .folder-link`, { button: 'right' });
+      await page.waitForSelector('#folder-menu:not([hidden])');
+      assert.equal(await page.isDisabled('#folder-menu [data-folder-action="read"]'), false);
+      await shot(page, 'folders-mark-read-menu');
+      let call = nextCall(page, 'FolderMarkRead');
+      await page.click('#folder-menu [data-folder-action="read"]');
+      let done = await call;
+      assert.equal(done.status, 200);
+      assert.deepEqual(done.body, { folder: name });
+      await page.waitForSelector(`${li(name)} .pill`, { state: 'detached' });
+      assert.match(await page.textContent('#toasts'), /marked as read/);
+      assert.equal((await folderInfo(page, name)).f.unseen, 0);
+
+      // From the list toolbar, with the folder open: rows turn read at once.
+      moved = (await pageApi(page, 'MessageList', { folder: name })).body.messages.map((m) => m.uid);
+      await pageApi(page, 'MessageSetSeen', { folder: name, uids: moved, value: false });
+      await page.click(`${li(name)} .folder-link`);
+      await page.waitForSelector('#list .row.unread');
+      await page.waitForFunction(() => !document.getElementById('all-read-btn').disabled);
+      call = nextCall(page, 'FolderMarkRead');
+      await page.click('#all-read-btn');
+      done = await call;
+      assert.equal(done.status, 200);
+      assert.equal(await page.$$eval('#list .row.unread', (r) => r.length), 0);
+      assert.equal(await page.isDisabled('#all-read-btn'), true, 'nothing left to mark');
+      await shot(page, 'folders-mark-read-done');
+    } finally {
+      const back = (await pageApi(page, 'MessageList', { folder: name })).body.messages.map((m) => m.uid);
+      if (back.length) await pageApi(page, 'MessageMove', { folder: name, uids: back, to: 'INBOX' });
+      await page.click(`${li('INBOX')} .folder-link`);
+      await pageApi(page, 'FolderDelete', { path: name });
+    }
+    assert.deepEqual(problems, []);
+  });
+});

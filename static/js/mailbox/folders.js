@@ -10,7 +10,7 @@ import { $, el, icon, setIcon } from '../lib/dom.js';
 import { SPECIAL_ICONS, SPECIAL_NAMES, api, foldersEl, num, store, t, tf, toast } from './common.js';
 import { collapsedFolders, folderMap, getDragUids, getFolders, getMenuFolder, getOpenMenuBtn, getRoute, selection, setAnchor, setCursor, setDragUids, setFolders, setMenuFolder, setOpenMenuBtn } from './state.js';
 import { hashFor, navigate } from './router.js';
-import { loadList, moveMessages, renderHead } from './list.js';
+import { loadList, markFolderRead, moveMessages, renderHead } from './list.js';
 import { closeDrawer, closeMenus } from './chrome.js';
 
 // ---- folders --------------------------------------------------------------
@@ -202,6 +202,7 @@ function buildFolderMenu(f) {
   menuItem('empty').hidden = !canEmpty;
   folderMenu.querySelector('[data-for="empty"]').hidden = !canEmpty;
   menuItem('empty').disabled = canEmpty && Number(f.total) === 0;
+  menuItem('read').disabled = !(f.unseen > 0);
   var sub = menuItem('subscribe');
   var subscribed = f.subscribed !== false;
   sub.querySelector('span').textContent = subscribed ? t('L_MAIL_FOLDER_UNSUBSCRIBE', 'Unsubscribe') : t('L_MAIL_FOLDER_SUBSCRIBE', 'Subscribe');
@@ -314,6 +315,7 @@ folderMenu.addEventListener('click', function (ev) {
     case 'rename': openFolderDialog({ mode: 'rename', folder: f, returnTo: ret }); break;
     case 'delete': openFolderDialog({ mode: 'delete', folder: f, returnTo: ret }); break;
     case 'empty': openFolderDialog({ mode: 'empty', folder: f, returnTo: ret }); break;
+    case 'read': markFolderRead(f.path); break;
     case 'subscribe': toggleSubscribed(f); break;
     default: break;
   }

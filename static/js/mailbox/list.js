@@ -262,6 +262,8 @@ export function renderHead() {
   $('search-chip').hidden = !getRoute().q;
   $('search-chip-text').textContent = getRoute().q;
   document.title = name + (f && f.unseen > 0 ? ' (' + num(f.unseen) + ')' : '') + ' · ' + SITE_TITLE;
+  // The counts may lag behind mail changed elsewhere; an unread row counts.
+  $('all-read-btn').disabled = !f || (!(f.unseen > 0) && !getMessages().some(function (m) { return !m.seen; }));
 }
 
 export function syncControls() {
@@ -505,6 +507,37 @@ export function setSeen(uids, value) {
   });
 }
 
+// Every message of a folder, not only the loaded page: one FolderMarkRead
+// (one IMAP command on the server, however large the folder).
+export function markFolderRead(path) {
+  var f = folderMap.get(path);
+  if (!f) return Promise.resolve();
+  var current = getRoute() && getRoute().folder === path;
+  var was = f.unseen || 0;
+  f.unseen = 0;
+  if (current) {
+    getMessages().forEach(function (m) {
+      if (m.seen) return;
+      m.seen = true;
+      pendingSeen.delete(m.uid);
+      var r = rowFor(m.uid);
+      if (r) updateRowFlags(r, m);
+    });
+    renderPreview();
+  }
+  renderFolders();
+  renderHead();
+  return api('FolderMarkRead', { folder: path }).then(function () {
+    toast(tf('L_MAIL_MARKED_ALL_READ', 'All messages in {folder} are marked as read', { folder: folderTitle(path) }));
+    return refreshCounts();
+  }, function (err) {
+    f.unseen = was;
+    refreshCounts();
+    if (current) loadList({ keepScroll: true });
+    fail(err);
+  });
+}
+
 // Optimistic unread count in the sidebar and the header.
 export function bumpUnseen(delta) {
   var f = folderMap.get(getRoute().folder);
@@ -640,6 +673,7 @@ function refresh() {
 function runAction(action, uids) {
   switch (action) {
     case 'refresh': refresh(); break;
+    case 'all-read': if (getRoute()) markFolderRead(getRoute().folder); break;
     case 'archive': archiveMessages(uids); break;
     case 'spam': spamMessages(uids); break;
     case 'notspam': notSpam(uids); break;

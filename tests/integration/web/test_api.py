@@ -255,6 +255,47 @@ def test_flags_move_and_delete():
     ok(*c.call("FolderDelete", {"path": folder})[:2])
 
 
+def test_folder_mark_read_reads_the_whole_folder():
+    """More messages than one page (500): all read in one call, as IMAP sees."""
+    import imaplib
+    c = Client()
+    c.login("alice@example.test")
+    folder = "Unread %d" % int(time.time() * 1000)
+    ok(*c.call("FolderCreate", {"path": folder})[:2])
+    ok(*c.call("FolderMarkRead", {"folder": folder})[:2])  # empty: nothing to do
+    info = stack_info()
+    m = imaplib.IMAP4("127.0.0.1", info["ports"]["imap"])
+    m.login("alice@example.test", password("alice@example.test"))
+    try:
+        for i in range(620):
+            msg = ("From: Bulk <bulk@example.test>\r\nTo: alice@example.test\r\n"
+                   "Subject: unread %d\r\nMessage-ID: <unread-%d@example.test>\r\n\r\n"
+                   "body %d\r\n" % (i, i, i)).encode()
+            typ, _ = m.append('"%s"' % folder, None, None, msg)
+            assert typ == "OK"
+        typ, st = m.status('"%s"' % folder, "(MESSAGES UNSEEN)")
+        assert b"MESSAGES 620" in st[0] and b"UNSEEN 620" in st[0], st
+        folders = ok(*c.call("Folders")[:2])["folders"]
+        assert [f["unseen"] for f in folders if f["path"] == folder] == [620], \
+            [f for f in folders if f["path"] == folder]
+        ok(*c.call("FolderMarkRead", {"folder": folder})[:2])
+        typ, st = m.status('"%s"' % folder, "(MESSAGES UNSEEN)")
+        assert b"MESSAGES 620" in st[0] and b"UNSEEN 0" in st[0], st
+        folders = ok(*c.call("Folders")[:2])["folders"]
+        assert [f["unseen"] for f in folders if f["path"] == folder] == [0]
+        last = ok(*c.call("MessageList", {"folder": folder, "offset": 600})[:2])
+        assert last["messages"] and all(x["seen"] for x in last["messages"])
+    finally:
+        m.logout()
+    status, body, _ = c.call("FolderMarkRead", {"folder": "No such %d" % time.time()})
+    assert status == 404, (status, body)
+    status, body, _ = c.call("FolderMarkRead", {"folder": "INBOX\r\nA1 LOGOUT"})
+    assert status == 400, (status, body)
+    status, body, _ = c.call("FolderMarkRead", {})
+    assert status == 400, (status, body)
+    ok(*c.call("FolderDelete", {"path": folder})[:2])
+
+
 def test_delete_goes_to_trash_then_for_good():
     c = Client()
     c.login("bob@example.test")
