@@ -158,6 +158,10 @@
     <ul class="folders" id="folders" aria-labelledby="folders-title">
       <li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li><li class="folder-skeleton"></li>
     </ul>
+    <div class="quota" id="quota" hidden>
+      <div class="quota-text"><span id="quota-label">{{L_MAIL_QUOTA}}</span><span id="quota-text"></span></div>
+      <div class="quota-bar" id="quota-bar" role="meter" aria-labelledby="quota-label" aria-valuemin="0" aria-valuemax="100"><span class="quota-fill" id="quota-fill"></span></div>
+    </div>
     <div class="sidebar-foot sidebar-contacts">
       <a class="folder-link settings-link" id="nav-contacts" href="#/settings/contacts">
         <svg class="icon" aria-hidden="true"><use href="#i-user"/></svg><span class="folder-name">{{L_CONTACTS_TITLE}}</span>

@@ -35,6 +35,7 @@ static const struct {
         {"STARTTLS", IMAP_CAP_STARTTLS},
         {"LOGINDISABLED", IMAP_CAP_LOGINDISABLED},
         {"AUTH=PLAIN", IMAP_CAP_AUTH_PLAIN},
+        {"QUOTA", IMAP_CAP_QUOTA},
 };
 
 unsigned

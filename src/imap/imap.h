@@ -73,6 +73,7 @@ struct imap_pool;
 #define IMAP_CAP_STARTTLS (1u << 15)
 #define IMAP_CAP_LOGINDISABLED (1u << 16)
 #define IMAP_CAP_AUTH_PLAIN (1u << 17)
+#define IMAP_CAP_QUOTA (1u << 18)
 
 /*
  * Parse the atoms of a CAPABILITY list (space separated, as the server
@@ -442,6 +443,21 @@ int imap_set_flags(struct imap_conn *c, const char *folder,
  */
 int imap_folder_mark_read(struct imap_conn *c, const char *folder,
                           struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
+/* The storage quota of the user's INBOX root (RFC 9208), in KiB. */
+struct imap_quota {
+	bool known; /* false: no QUOTA, or no STORAGE limit on the root */
+	uint64_t used_kib;
+	uint64_t limit_kib;
+};
+
+/*
+ * GETQUOTAROOT INBOX when the server announces QUOTA; *q_r has known =
+ * false (and the call succeeds) when there is no storage quota to show.
+ * A refused or failed command is PERR_REMOTE.
+ */
+int imap_quota(struct imap_conn *c, struct arena *a, struct imap_quota *q_r,
+               struct perr *err) PT_WARN_UNUSED;
 
 /* UID COPY to the UTF-8 folder to. */
 int imap_copy(struct imap_conn *c, const char *folder, const uint32_t *uids,

@@ -136,6 +136,25 @@ web_api_folder_mark_read(struct web_ctx *ctx, struct perr *err)
 	return web_reply_json(ctx, json_object(), err);
 }
 
+/* Quota: {used, limit} in KiB, or null when there is none to show. */
+int
+web_api_quota(struct web_ctx *ctx, struct perr *err)
+{
+	struct imap_quota q;
+	struct imap_conn *c;
+
+	if (web_imap(ctx, &c, err) != 0 ||
+	    imap_quota(c, ctx->req->arena, &q, err) != 0)
+		return -1;
+	if (!q.known || q.limit_kib == 0)
+		return web_reply_json(ctx, json_null(), err);
+	return web_reply_json(ctx,
+	                      json_pack("{sIsI}", "used",
+	                                (json_int_t)q.used_kib, "limit",
+	                                (json_int_t)q.limit_kib),
+	                      err);
+}
+
 /* One row of MessageList (docs/API.md). */
 static json_t *
 row_json(const struct imap_msg_row *r)

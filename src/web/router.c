@@ -175,6 +175,7 @@ static const struct web_route routes[] = {
          args_folder_subscribe, NULL},
         {"POST", "/api/FolderEmpty", web_api_folder_empty, CHANGE, args_path,
          NULL},
+        {"POST", "/api/Quota", web_api_quota, CHANGE, NULL, NULL},
         {"POST", "/api/FolderMarkRead", web_api_folder_mark_read, CHANGE,
          args_folder, NULL},
         {"POST", "/api/MessageList", web_api_message_list, CHANGE,

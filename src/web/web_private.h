@@ -228,6 +228,8 @@ int web_api_folder_subscribe(struct web_ctx *ctx, struct perr *err);
 int web_api_folder_empty(struct web_ctx *ctx, struct perr *err);
 /* FolderMarkRead{folder}: every message of the folder \Seen. */
 int web_api_folder_mark_read(struct web_ctx *ctx, struct perr *err);
+/* Quota: the storage quota, {used, limit} in KiB or null. */
+int web_api_quota(struct web_ctx *ctx, struct perr *err);
 int web_api_message_list(struct web_ctx *ctx, struct perr *err);
 int web_api_message_set_seen(struct web_ctx *ctx, struct perr *err);
 int web_api_message_set_flagged(struct web_ctx *ctx, struct perr *err);

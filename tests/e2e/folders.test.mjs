@@ -388,3 +388,32 @@ test('mark a whole folder as read: the list toolbar and the folder menu', async 
     assert.deepEqual(problems, []);
   });
 });
+
+test('storage quota under the folders, with the warning colour past 90 %', async () => {
+  await withPage(browser, DESKTOP, 'quota', async (page, problems) => {
+    await login(page);
+    // The real number, from Dovecot's quota plugin (1 GiB in the test stack).
+    await page.waitForSelector('#quota:not([hidden])');
+    assert.match(await page.textContent('#quota-text'), /of 1 GB$/);
+    const now = Number(await page.getAttribute('#quota-bar', 'aria-valuenow'));
+    assert.ok(now >= 0 && now < 90, `used ${now} %`);
+    assert.equal(await page.$eval('#quota', (e) => e.classList.contains('is-full')), false);
+    await page.$eval('#quota', (e) => e.scrollIntoView());
+    await shot(page, 'quota');
+    // Nearly full: only the colour and the words are the browser's job, so
+    // the answer is set here (Petrel's side is tests/integration/web).
+    await page.route('**/api/Quota', (r) => r.fulfill({
+      status: 200, contentType: 'application/json', body: JSON.stringify({ used: 996148, limit: 1048576 }),
+    }));
+    await page.click('[data-action="refresh"]');
+    await page.waitForSelector('#quota.is-full');
+    assert.equal(await page.getAttribute('#quota-bar', 'aria-valuenow'), '95');
+    assert.match(await page.getAttribute('#quota', 'title'), /almost full \(95 %\)/);
+    await shot(page, 'quota-full');
+    // No quota on the server: nothing shown.
+    await page.route('**/api/Quota', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: 'null' }));
+    await page.click('[data-action="refresh"]');
+    await page.waitForSelector('#quota', { state: 'hidden' });
+    assert.deepEqual(problems, []);
+  });
+});

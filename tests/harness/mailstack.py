@@ -334,6 +334,8 @@ auth_cache_size = 0
 
 mail_location = maildir:~/Maildir
 mail_fsync = never
+# Storage quota (RFC 9208 through imap_quota): Petrel's sidebar meter.
+mail_plugins = $mail_plugins quota
 mail_max_userip_connections = 1000
 lmtp_save_to_detail_mailbox = no
 recipient_delimiter = +
@@ -408,6 +410,7 @@ service anvil {{
 
 protocol imap {{
   mail_max_userip_connections = 1000
+  mail_plugins = $mail_plugins imap_quota
 }}
 protocol lmtp {{
   mail_plugins = $mail_plugins sieve
@@ -416,6 +419,9 @@ protocol sieve {{
   managesieve_max_line_length = 65536
 }}
 plugin {{
+  quota = count:User quota
+  quota_rule = *:storage=1G
+  quota_vsizes = yes
   sieve = file:~/sieve;active=~/.dovecot.sieve
   sieve_max_script_size = 1M
   sieve_vacation_min_period = 0

@@ -7,7 +7,7 @@
  */
 
 import { $, el, icon, setIcon } from '../lib/dom.js';
-import { SPECIAL_ICONS, SPECIAL_NAMES, api, foldersEl, num, store, t, tf, toast } from './common.js';
+import { SPECIAL_ICONS, SPECIAL_NAMES, api, foldersEl, num, size, store, t, tf, toast } from './common.js';
 import { collapsedFolders, folderMap, getDragUids, getFolders, getMenuFolder, getOpenMenuBtn, getRoute, selection, setAnchor, setCursor, setDragUids, setFolders, setMenuFolder, setOpenMenuBtn } from './state.js';
 import { hashFor, navigate } from './router.js';
 import { loadList, markFolderRead, moveMessages, renderHead } from './list.js';
@@ -41,8 +41,41 @@ export function loadFolders(opts) {
     setFolders((data && data.folders) || []);
     renderFolders();
     renderHead();
+    loadQuota();
     return data;
   });
+}
+
+// ---- storage quota (RFC 9208): hidden when the server has none ----
+var quotaAt = 0;
+var QUOTA_EVERY_MS = 60000;
+
+function quotaSize(kib) {
+  if (kib >= 1024 * 1024) return (kib / 1048576).toLocaleString(undefined, { maximumFractionDigits: 1 }) + ' ' + t('L_MAIL_UNIT_GB', 'GB');
+  return size(kib * 1024);
+}
+
+export function renderQuota(q) {
+  var box = $('quota');
+  if (!q || !(q.limit > 0)) { box.hidden = true; return; }
+  var percent = Math.min(100, Math.round((q.used / q.limit) * 100));
+  var full = q.used / q.limit >= 0.9;
+  box.hidden = false;
+  box.classList.toggle('is-full', full);
+  $('quota-text').textContent = tf('L_MAIL_QUOTA_USED', '{used} of {limit}', { used: quotaSize(q.used), limit: quotaSize(q.limit) });
+  $('quota-fill').style.width = Math.max(percent, q.used > 0 ? 2 : 0) + '%';
+  var bar = $('quota-bar');
+  bar.setAttribute('aria-valuenow', String(percent));
+  bar.setAttribute('aria-valuetext', $('quota-text').textContent);
+  box.title = full ? tf('L_MAIL_QUOTA_FULL', 'Your mailbox is almost full ({percent} %).', { percent: percent }) : '';
+}
+
+// At most once a minute: folder counts reload far more often.
+export function loadQuota(force) {
+  var now = Date.now();
+  if (!force && now - quotaAt < QUOTA_EVERY_MS) return Promise.resolve();
+  quotaAt = now;
+  return api('Quota', {}, { quiet: true }).then(renderQuota, function () { /* the rest works without it */ });
 }
 
 function parentOf(f) {

@@ -9,7 +9,7 @@ import { $, el, icon } from '../lib/dom.js';
 import { SITE_TITLE, SORT_LABELS, SPECIAL_ICONS, api, app, fail, foldersEl, fullDate, isPhone, listEl, listPane, num, perPage, prefs, searchForm, searchInput, selectAll, shortDate, size, t, tf, toast, toolbar } from './common.js';
 import { byUid, expanded, folderMap, getAnchor, getCursor, getDragUids, getListSeq, getLoaded, getMessages, getOpenUid, getRoute, getTotal, nextListSeq, pendingSeen, replaceSelection, selection, setAnchor, setCursor, setDragUids, setLoaded, setMessages, setOpenUid, setPushedM, setTotal } from './state.js';
 import { navigate } from './router.js';
-import { currentSpecial, displayName, folderTitle, loadFolders, renderFolders, specialFolder } from './folders.js';
+import { currentSpecial, displayName, folderTitle, loadFolders, loadQuota, renderFolders, specialFolder } from './folders.js';
 import { renderPreview } from './view.js';
 import { closeMenus, goBack, updateView } from './chrome.js';
 
@@ -667,7 +667,7 @@ function notSpam(uids) {
 }
 
 function refresh() {
-  return Promise.all([loadFolders().catch(fail), loadList({ keepScroll: true })]);
+  return Promise.all([loadFolders().catch(fail), loadList({ keepScroll: true }), loadQuota(true)]);
 }
 
 function runAction(action, uids) {

@@ -296,6 +296,36 @@ def test_folder_mark_read_reads_the_whole_folder():
     ok(*c.call("FolderDelete", {"path": folder})[:2])
 
 
+def test_quota_from_dovecots_quota_plugin():
+    """Quota: used and limit in KiB, as GETQUOTAROOT INBOX says (1 GiB here)."""
+    import imaplib
+    c = Client()
+    c.login("bob@example.test")
+    q = ok(*c.call("Quota")[:2])
+    assert q["limit"] == 1024 * 1024, q
+    assert 0 <= q["used"] < q["limit"], q
+    info = stack_info()
+    m = imaplib.IMAP4("127.0.0.1", info["ports"]["imap"])
+    m.login("bob@example.test", password("bob@example.test"))
+    try:
+        big = b"Subject: quota\r\n\r\n" + b"x" * (300 * 1024) + b"\r\n"
+        typ, _ = m.append("INBOX", None, None, big)
+        assert typ == "OK"
+        typ, data = m.getquotaroot("INBOX")
+        assert typ == "OK", data
+        after = ok(*c.call("Quota")[:2])
+        assert after["used"] >= q["used"] + 290, (q, after)
+        assert str(after["used"]).encode() in b" ".join(
+            x for x in data[1] if isinstance(x, bytes)), (after, data)
+        typ, _ = m.select("INBOX")
+        typ, found = m.search(None, "SUBJECT", "quota")
+        for n in found[0].split():
+            m.store(n, "+FLAGS", "\\Deleted")
+        m.expunge()
+    finally:
+        m.logout()
+
+
 def test_delete_goes_to_trash_then_for_good():
     c = Client()
     c.login("bob@example.test")
