@@ -135,6 +135,12 @@ test_caps_parse_sets_flags(void **state)
 	assert_true(f & IMAP_CAP_AUTH_PLAIN);
 	assert_false(f & IMAP_CAP_STARTTLS);
 	assert_false(f & IMAP_CAP_LOGINDISABLED);
+	assert_false(f & IMAP_CAP_QUOTA);
+	assert_true(
+	        imap_caps_parse(STRV_LIT("IMAP4rev1 QUOTA QUOTA=RES-STORAGE")) &
+	        IMAP_CAP_QUOTA);
+	assert_false(imap_caps_parse(STRV_LIT("QUOTA=RES-STORAGE")) &
+	             IMAP_CAP_QUOTA);
 	/* prefixes are not matches */
 	assert_int_equal(imap_caps_parse(STRV_LIT("SORTX THREAD=REFS MOV")), 0);
 }
