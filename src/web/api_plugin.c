@@ -373,7 +373,7 @@ web_api_plugin_settings(struct web_ctx *ctx, struct perr *err)
 		load = plugin_settings_load_action(set, i);
 		json_array_append_new(
 		        out,
-		        json_pack("{sssssosss*}", "plugin", info.name, "title",
+		        json_pack("{sssssossss*}", "plugin", info.name, "title",
 		                  tr(ctx, sec->title), "fields", fields,
 		                  "action", sec->save_action, "load", load));
 	}
