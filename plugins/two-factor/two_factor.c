@@ -125,6 +125,8 @@ static void
 answer_off(const struct petrel_host *host, struct petrel_call *call)
 {
 	host->result_bool(call, "enabled", false);
+	host->result_string(call, "status",
+	                    T(host, call, "L_TWOFACTOR_STATUS_OFF"));
 	host->result_string(call, "intro", T(host, call, "L_TWOFACTOR_INTRO"));
 	host->result_string(call, "fields", "");
 	host->result_string(call, "action", "Begin");
@@ -140,6 +142,8 @@ answer_on(const struct petrel_host *host, struct petrel_call *call,
 	(void)snprintf(left, sizeof(left), "%s %zu",
 	               T(host, call, "L_TWOFACTOR_ON"), u->n_codes);
 	host->result_bool(call, "enabled", true);
+	host->result_string(call, "status",
+	                    T(host, call, "L_TWOFACTOR_STATUS_ON"));
 	host->result_string(call, "intro", left);
 	host->result_string(call, "fields", "code");
 	host->result_string(call, "action", "Disable");

@@ -47,6 +47,12 @@
   function steer(st, r) {
     var p = st.panel;
     p.replaceChildren();
+    if (typeof r.status === 'string' && r.status) {
+      var badge = el('span', 'plugin-status' + (r.enabled === true ? ' is-on' : ''));
+      badge.appendChild(P.icon(r.enabled === true ? 'check' : 'notjunk'));
+      badge.appendChild(el('span', '', r.status));
+      p.appendChild(badge);
+    }
     if (typeof r.intro === 'string' && r.intro) p.appendChild(el('p', 'plugin-intro', r.intro));
     if (typeof r.qr_svg === 'string' && r.qr_svg) {
       var img = el('img', 'plugin-qr');
