@@ -120,6 +120,33 @@ second_factor_ok(struct tf_user *u, const char *answer, bool *recovery_r)
 	return true;
 }
 
+/* s percent-encoded for a URI (RFC 3986 unreserved and '@' kept). */
+static bool
+uri_encode(const char *s, char *out, size_t outsz)
+{
+	static const char hexd[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~@", c) != NULL) {
+			if (o + 1 >= outsz)
+				return false;
+			out[o++] = (char)c;
+			continue;
+		}
+		if (o + 3 >= outsz)
+			return false;
+		out[o++] = '%';
+		out[o++] = hexd[c >> 4];
+		out[o++] = hexd[c & 15];
+	}
+	out[o] = '\0';
+	return true;
+}
+
 /* The section in its "off" state: an intro and a Set up button. */
 static void
 answer_off(const struct petrel_host *host, struct petrel_call *call)
@@ -180,7 +207,8 @@ static int
 act_begin(const struct petrel_host *host, struct petrel_call *call)
 {
 	const char *user = host->user(call), *issuer, *svg;
-	char uri[1024], shown[TOTP_SECRET_B32 + TOTP_SECRET_B32 / 4 + 1];
+	char uri[2048], shown[TOTP_SECRET_B32 + TOTP_SECRET_B32 / 4 + 1];
+	char enc_issuer[256], enc_user[1024];
 	struct tf_lock lk;
 	struct tf_user u;
 	size_t i, o = 0;
@@ -204,14 +232,17 @@ act_begin(const struct petrel_host *host, struct petrel_call *call)
 	if (issuer == NULL || issuer[0] == '\0')
 		issuer = "Petrel";
 	/*
-	 * otpauth://totp/Issuer:account?... (Google's key URI format). The
-	 * issuer and address are plain enough for the apps in practice;
-	 * characters a URI reserves are left to the apps' lenient parsers.
+	 * otpauth://totp/Issuer:account?... (Google's key URI format), both
+	 * percent-encoded. Too long to encode: the app shows no names, the
+	 * key still works.
 	 */
+	if (!uri_encode(issuer, enc_issuer, sizeof(enc_issuer)) ||
+	    !uri_encode(user, enc_user, sizeof(enc_user)))
+		enc_user[0] = enc_issuer[0] = '\0';
 	(void)snprintf(uri, sizeof(uri),
 	               "otpauth://totp/%s:%s?secret=%s&issuer=%s&algorithm=SHA1"
 	               "&digits=6&period=30",
-	               issuer, user, u.pending, issuer);
+	               enc_issuer, enc_user, u.pending, enc_issuer);
 	svg = host->qr_svg(call, uri);
 	/* Grouped by four for typing it in by hand. */
 	for (i = 0; u.pending[i] != '\0'; i++) {
