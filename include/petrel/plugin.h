@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #define PETREL_PLUGIN_ABI_MAJOR 1
-#define PETREL_PLUGIN_ABI_MINOR 0
+#define PETREL_PLUGIN_ABI_MINOR 1
 
 /* The exported descriptor: `const struct petrel_plugin petrel_plugin_v1`. */
 #define PETREL_PLUGIN_SYMBOL "petrel_plugin_v1"
@@ -98,6 +98,9 @@ struct petrel_login {
 	const char *email;     /* as the user typed it, after default_domain */
 	const char *client_ip; /* the peer nginx saw (REMOTE_ADDR) */
 	const char *user_agent;
+	/* ABI 1.1 (login_check only): what the user answered to a
+	 * challenge (host->challenge), or NULL at the first step. */
+	const char *second_factor;
 };
 
 /* A message about to be submitted (send_before). */
@@ -157,6 +160,17 @@ struct petrel_settings_section {
 	const struct petrel_field *fields;
 	size_t n_fields;
 	const char *save_action; /* one of the plugin's actions */
+	/*
+	 * ABI 1.1: an action run when the section opens, or NULL. Its
+	 * answer, and that of every action the section runs, may steer the
+	 * form (docs/PLUGINS.md): "intro" (a paragraph), "qr_svg" (an
+	 * image from host->qr_svg), "secret" and "codes" (text to copy,
+	 * codes one per line), "fields" (the names of the declared fields
+	 * to show, comma-separated; "" for none), "action" and "button"
+	 * (what the form runs next and its label), "danger" (true: the
+	 * button is destructive), "message".
+	 */
+	const char *load_action;
 };
 
 /* ---- hooks ----------------------------------------------------------- */
@@ -188,6 +202,15 @@ struct petrel_hooks {
 	const struct petrel_action *actions;
 	size_t n_actions;
 	const struct petrel_settings_section *settings;
+	/*
+	 * ABI 1.1: the password was right and no session exists yet. Return
+	 * 0 to let the user in, host->challenge() to ask for a second
+	 * answer (the sign-in page shows a second step and sends it back as
+	 * login->second_factor), or host->refuse().
+	 */
+	int (*login_check)(const struct petrel_host *host,
+	                   struct petrel_call *call,
+	                   const struct petrel_login *login);
 };
 
 /* ---- the descriptor -------------------------------------------------- */
@@ -254,6 +277,24 @@ struct petrel_host {
 	 */
 	int (*password_changed)(struct petrel_call *call,
 	                        const char *new_password);
+
+	/* ---- ABI 1.1 (check with PETREL_HOST_HAS) ---- */
+	/*
+	 * login_check only: ask for a second answer with this prompt (plain
+	 * text, at most 300 bytes); the sign-in fails until it comes.
+	 * Returns -1, the hook's return value.
+	 */
+	int (*challenge)(struct petrel_call *call, const char *prompt);
+	/*
+	 * The plugin's own directory for its data (created mode 0700 on
+	 * first use, in Petrel's data directory: storage/plugins/<name>),
+	 * or NULL when it cannot be made. Write files there atomically
+	 * (temporary file, fsync, rename); several threads run at once.
+	 */
+	const char *(*data_dir)(struct petrel_call *call);
+	/* text as a QR code in an SVG image, in the call's memory, or NULL
+	 * when Petrel was built without libqrencode. */
+	const char *(*qr_svg)(struct petrel_call *call, const char *text);
 };
 
 #endif

@@ -6,10 +6,12 @@
  * checked and copied into the request's arena here, so the callers get
  * values as safe as their own and never a pointer into plugin memory.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "plugin_private.h"
 
@@ -26,6 +28,7 @@ enum {
 enum call_kind {
 	CALL_INIT,
 	CALL_LOGIN,
+	CALL_LOGIN_CHECK,
 	CALL_SEND,
 	CALL_VIEW,
 	CALL_ACTION,
@@ -37,6 +40,7 @@ struct petrel_call {
 	struct arena *arena;
 	enum call_kind kind;
 	const char *refusal;
+	const char *challenge;         /* CALL_LOGIN_CHECK */
 	struct plugin_header *headers; /* CALL_SEND */
 	size_t n_headers;
 	const char **notices; /* CALL_VIEW */
@@ -334,6 +338,63 @@ host_password_changed(struct petrel_call *call, const char *new_password)
 	return 0;
 }
 
+/* Plain text of at most MESSAGE_MAX bytes, copied; NULL otherwise. */
+static const char *
+user_text(struct petrel_call *call, const char *msg)
+{
+	struct strv m = strv_from_cstr(msg != NULL ? msg : "");
+
+	if (m.len == 0 || m.len > MESSAGE_MAX || !codec_utf8_valid(m) ||
+	    strv_has_ctl(m, false))
+		return NULL;
+	return strv_dup(call->arena, m);
+}
+
+static int
+host_challenge(struct petrel_call *call, const char *prompt)
+{
+	if (call->kind != CALL_LOGIN_CHECK)
+		return -1;
+	if (call->challenge == NULL)
+		call->challenge = user_text(call, prompt);
+	if (call->challenge == NULL)
+		call->challenge = "Enter your second factor.";
+	return -1;
+}
+
+static const char *
+host_data_dir(struct petrel_call *call)
+{
+	const char *dir = call->plugin->data_dir;
+	char *parent, *slash;
+
+	if (dir == NULL)
+		return NULL;
+	/* storage/plugins, then storage/plugins/<name>: both 0700. */
+	parent = arena_strdup(call->arena, dir);
+	if (parent == NULL || (slash = strrchr(parent, '/')) == NULL)
+		return NULL;
+	*slash = '\0';
+	if ((mkdir(parent, 0700) != 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+		log_error("plugin %s: cannot create %s: %s", call->plugin->name,
+		          dir, strerror(errno));
+		return NULL;
+	}
+	return dir;
+}
+
+static const char *
+host_qr_svg(struct petrel_call *call, const char *text)
+{
+	const struct plugin_request *r = call->req;
+
+	if (r == NULL || r->qr_svg == NULL || text == NULL ||
+	    strlen(text) > 2048)
+		return NULL;
+	return r->qr_svg(text, call->arena);
+}
+
 static const struct petrel_host host = {
         .abi_major = PETREL_PLUGIN_ABI_MAJOR,
         .abi_minor = PETREL_PLUGIN_ABI_MINOR,
@@ -353,6 +414,9 @@ static const struct petrel_host host = {
         .user = host_user,
         .http_post_form = host_http_post_form,
         .password_changed = host_password_changed,
+        .challenge = host_challenge,
+        .data_dir = host_data_dir,
+        .qr_svg = host_qr_svg,
 };
 
 static void
@@ -417,6 +481,36 @@ plugin_run_login_before(const struct plugin_set *set,
 		call_start(&call, e, req, CALL_LOGIN);
 		if (e->hooks->login_before(&host, &call, login) != 0)
 			return refused(&call, err);
+	}
+	return 0;
+}
+
+int
+plugin_run_login_check(const struct plugin_set *set,
+                       const struct plugin_request *req,
+                       const struct petrel_login *login,
+                       struct plugin_challenge *challenge_r, struct perr *err)
+{
+	const struct plugin_entry *e;
+	struct petrel_call call;
+
+	memset(challenge_r, 0, sizeof(*challenge_r));
+	EACH_ACTIVE(set, e)
+	{
+		/* A 1.0 plugin's hooks end before login_check. */
+		if (!PLUGIN_HAS(e->hooks, struct petrel_hooks, login_check) ||
+		    e->hooks->login_check == NULL)
+			continue;
+		call_start(&call, e, req, CALL_LOGIN_CHECK);
+		if (e->hooks->login_check(&host, &call, login) == 0)
+			continue;
+		if (call.challenge != NULL && call.refusal == NULL) {
+			challenge_r->plugin = e->name;
+			challenge_r->prompt = call.challenge;
+			return perr_set(err, req->arena, PERR_AUTH, "%s",
+			                call.challenge);
+		}
+		return refused(&call, err);
 	}
 	return 0;
 }

@@ -258,6 +258,11 @@ hooks_check(const struct petrel_hooks *h, struct arena *a, struct perr *err)
 	if (s->size < MIN_SIZE(struct petrel_settings_section, save_action))
 		return perr_set(err, a, PERR_INPUT,
 		                "settings section too small");
+	if (PLUGIN_HAS(s, struct petrel_settings_section, load_action) &&
+	    s->load_action != NULL && !action_exists(h, s->load_action))
+		return perr_set(err, a, PERR_INPUT,
+		                "settings section: its load action does not "
+		                "exist");
 	if (!text_valid(s->title, 200) || s->save_action == NULL ||
 	    !action_exists(h, s->save_action))
 		return perr_set(err, a, PERR_INPUT,
@@ -475,7 +480,7 @@ scan_dir(struct plugin_set *set, const char *dir)
 
 static void
 entry_open(struct plugin_set *set, struct plugin_entry *e,
-           const char *configs_dir)
+           const char *configs_dir, const char *storage_dir)
 {
 	struct perr err = {0};
 	const struct petrel_plugin *d;
@@ -511,6 +516,12 @@ entry_open(struct plugin_set *set, struct plugin_entry *e,
 	}
 	e->desc = d;
 	e->hooks = d->hooks;
+	if (storage_dir != NULL) {
+		e->data_dir = arena_printf(set->arena, "%s/plugins/%s",
+		                           storage_dir, e->name);
+		if (e->data_dir == NULL)
+			fatal("plugin: out of memory");
+	}
 	plugin_options_load(set, e, configs_dir);
 	if (plugin_call_init(e, set->arena, &err) != 0) {
 		entry_note(
@@ -567,7 +578,7 @@ plugin_set_load(const struct plugin_load_args *args, struct plugin_set **set_r,
 		struct plugin_entry *e = &set->entries[i];
 		if (!e->enabled)
 			continue;
-		entry_open(set, e, args->configs_dir);
+		entry_open(set, e, args->configs_dir, args->storage_dir);
 		if (e->error != NULL)
 			log_error("plugin %s: %s", e->name, e->error);
 		else
@@ -657,4 +668,16 @@ plugin_settings_section(const struct plugin_set *set, size_t i)
 	const struct plugin_entry *e = &set->entries[i];
 
 	return e->active && e->hooks != NULL ? e->hooks->settings : NULL;
+}
+
+const char *
+plugin_settings_load_action(const struct plugin_set *set, size_t i)
+{
+	const struct petrel_settings_section *s =
+	        plugin_settings_section(set, i);
+
+	if (s == NULL ||
+	    !PLUGIN_HAS(s, struct petrel_settings_section, load_action))
+		return NULL;
+	return s->load_action;
 }

@@ -30,6 +30,9 @@ struct plugin_load_args {
 	const char *configs_dir;  /* DATA/_data_/_default_/configs */
 	bool enable;              /* [plugins] enable */
 	const char *enabled_list; /* [plugins] enabled_list: "a,b" */
+	/* DATA/_data_/_default_/storage: plugins keep their data in
+	 * storage/plugins/<name> (host->data_dir); NULL: none. */
+	const char *storage_dir;
 };
 
 /*
@@ -105,6 +108,8 @@ struct plugin_request {
 	int (*password_changed)(void *ctx, const char *new_password,
 	                        struct perr *err);
 	void *password_ctx;
+	/* text as an SVG QR code in a, or NULL (host->qr_svg). */
+	char *(*qr_svg)(const char *text, struct arena *a);
 };
 
 /* A header a send_before hook added, already checked. */
@@ -126,6 +131,21 @@ int plugin_run_login_before(const struct plugin_set *set,
                             const struct plugin_request *req,
                             const struct petrel_login *login,
                             struct perr *err) PT_WARN_UNUSED;
+/*
+ * login_check of every active plugin, after the password was right. -1
+ * with PERR_FORBIDDEN and the plugin's message when one refused, -1 with
+ * PERR_AUTH when one asks for a second answer: *challenge_r then names
+ * the plugin and its prompt.
+ */
+struct plugin_challenge {
+	const char *plugin;
+	const char *prompt;
+};
+int plugin_run_login_check(const struct plugin_set *set,
+                           const struct plugin_request *req,
+                           const struct petrel_login *login,
+                           struct plugin_challenge *challenge_r,
+                           struct perr *err) PT_WARN_UNUSED;
 void plugin_run_login_after(const struct plugin_set *set,
                             const struct plugin_request *req,
                             const struct petrel_login *login);
@@ -165,5 +185,7 @@ int plugin_run_action(const struct plugin_set *set, struct strv plugin,
 /* The settings section of plugin i, when it is active and has one. */
 const struct petrel_settings_section *
 plugin_settings_section(const struct plugin_set *set, size_t i);
+/* Its load_action (ABI 1.1), or NULL. */
+const char *plugin_settings_load_action(const struct plugin_set *set, size_t i);
 
 #endif

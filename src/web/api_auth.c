@@ -160,6 +160,27 @@ login_limits(struct web_ctx *ctx, struct login *l, struct perr *err)
 	return rate_limit_check(ctx, l->st, l->ip_key, l->user_key, err);
 }
 
+/*
+ * The password was right: a plugin (two-factor) may ask for a second
+ * answer. A wrong one counts as a failed sign-in, so guessing codes meets
+ * the same limits as guessing passwords.
+ */
+static int
+login_second_factor(struct web_ctx *ctx, struct login *l, struct perr *err)
+{
+	/* Bounded and free of control characters by the route's spec. */
+	const char *answer = web_arg_str(ctx, "second_factor");
+
+	if (web_plugins_login_check(ctx, l->email.p, answer, err) == 0)
+		return 0;
+	if (err->kind == PERR_FORBIDDEN) {
+		log_warn("auth failed: ip=%s user=%s reason=second-factor",
+		         ctx->req->remote_addr, l->email.p);
+		count_failure(ctx, l->st, l->ip_key, l->user_key);
+	}
+	return -1;
+}
+
 /* The domain allows it and its IMAP server takes the password. */
 static int
 login_verify(struct web_ctx *ctx, struct login *l, struct perr *err)
@@ -188,7 +209,7 @@ login_verify(struct web_ctx *ctx, struct login *l, struct perr *err)
 	rc = check_imap_login(ctx, dom, imap_user, pw, err);
 	OPENSSL_cleanse(pw, l->password.len);
 	if (rc == 0)
-		return 0;
+		return login_second_factor(ctx, l, err);
 	if (err->kind == PERR_AUTH || err->kind == PERR_INPUT) {
 		/* The fail2ban line: keep its shape stable. */
 		log_warn("auth failed: ip=%s user=%s", ctx->req->remote_addr,

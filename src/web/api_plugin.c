@@ -57,6 +57,7 @@ plugin_request(struct web_ctx *ctx, struct plugin_request *r)
 	r->client_ip = ctx->req->remote_addr;
 	r->translate = translate;
 	r->translate_ctx = ctx;
+	r->qr_svg = admin_qr_svg;
 	if (ctx->session != NULL) {
 		r->password_changed = password_changed;
 		r->password_ctx = ctx;
@@ -108,6 +109,31 @@ web_plugins_login_before(struct web_ctx *ctx, const char *email,
 		return refusal(ctx, err);
 	}
 	return 0;
+}
+
+int
+web_plugins_login_check(struct web_ctx *ctx, const char *email,
+                        const char *second_factor, struct perr *err)
+{
+	struct plugin_challenge ch;
+	struct plugin_request r;
+	struct petrel_login l;
+
+	if (!any_plugin(ctx))
+		return 0;
+	plugin_request(ctx, &r);
+	r.user = email;
+	login_info(ctx, email, &l);
+	l.second_factor = second_factor;
+	if (plugin_run_login_check(ctx->state->plugins, &r, &l, &ch, err) == 0)
+		return 0;
+	if (err->kind == PERR_AUTH && ch.plugin != NULL) {
+		web_error_custom(ctx, 401, "SecondFactor", ch.prompt,
+		                 json_pack("{s{ssss}}", "challenge", "plugin",
+		                           ch.plugin, "prompt", ch.prompt));
+		return -1;
+	}
+	return refusal(ctx, err);
 }
 
 void
@@ -327,6 +353,7 @@ web_api_plugin_settings(struct web_ctx *ctx, struct perr *err)
 		const struct petrel_settings_section *sec =
 		        plugin_settings_section(set, i);
 		struct plugin_info info;
+		const char *load;
 		json_t *fields;
 
 		if (sec == NULL)
@@ -343,10 +370,12 @@ web_api_plugin_settings(struct web_ctx *ctx, struct perr *err)
 			                  f->type != NULL ? f->type : "text",
 			                  "required", f->required));
 		}
+		load = plugin_settings_load_action(set, i);
 		json_array_append_new(
-		        out, json_pack("{sssssoss}", "plugin", info.name,
-		                       "title", tr(ctx, sec->title), "fields",
-		                       fields, "action", sec->save_action));
+		        out,
+		        json_pack("{sssssossss*}", "plugin", info.name, "title",
+		                  tr(ctx, sec->title), "fields", fields,
+		                  "action", sec->save_action, "load", load));
 	}
 	return web_reply_json(ctx, json_pack("{so}", "sections", out), err);
 }

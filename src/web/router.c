@@ -110,7 +110,9 @@ static const struct web_arg args_lang[] = {
 /* Login judges missing and unusable values itself (401, not 400). */
 static const struct web_arg args_login[] = {
         STR("email", false, 0, 0, WEB_CTL_TEXT),
-        STR("password", false, 0, 0, WEB_CTL_TEXT), JSON("remember"), END};
+        STR("password", false, 0, 0, WEB_CTL_TEXT), JSON("remember"),
+        /* The answer to a plugin's challenge (two-factor). */
+        STR("second_factor", false, 0, 64, WEB_CTL_LINE), END};
 static const struct web_arg args_sender[] = {
         STR("sender", true, 0, 0, WEB_CTL_TEXT), END};
 /* Each setting's own rule (choices, zones, languages) is api_settings.c's. */

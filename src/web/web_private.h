@@ -320,6 +320,14 @@ struct json_t *web_upload_json(const struct mail_upload *u);
 int web_plugins_login_before(struct web_ctx *ctx, const char *email,
                              struct perr *err);
 void web_plugins_login_after(struct web_ctx *ctx, const char *email);
+/*
+ * Run login_check after the password was right. -1 with PERR_FORBIDDEN
+ * (403, the plugin's message) when refused, PERR_AUTH (401 with the
+ * error's "challenge": {"plugin", "prompt"}) when a plugin asks for a
+ * second answer, sent back as Login's "second_factor".
+ */
+int web_plugins_login_check(struct web_ctx *ctx, const char *email,
+                            const char *second_factor, struct perr *err);
 /* Run send_before; its headers go into c->extra_headers. */
 int web_plugins_send_headers(struct web_ctx *ctx, struct mail_compose *c,
                              struct perr *err);

@@ -103,6 +103,31 @@ echo(const struct petrel_host *host, struct petrel_call *call)
 	return 0;
 }
 
+/* ABI 1.1: a second step for "second@" addresses, whose answer is 42. */
+static int
+login_check(const struct petrel_host *host, struct petrel_call *call,
+            const struct petrel_login *login)
+{
+	if (strncmp(login->email, "second@", 7) != 0)
+		return 0;
+	if (login->second_factor == NULL)
+		return host->challenge(call, "What is the answer?");
+	if (strcmp(login->second_factor, "42") != 0)
+		return host->refuse(call, "wrong answer");
+	return 0;
+}
+
+#if defined(FIXTURE_ABI_1_0)
+/* Built as a 1.0 plugin: the host must not read the 1.1 members. */
+#define HOOKS_SIZE offsetof(struct petrel_hooks, login_check)
+#define SETTINGS_SIZE offsetof(struct petrel_settings_section, load_action)
+#define FIXTURE_MINOR 0
+#else
+#define HOOKS_SIZE sizeof(struct petrel_hooks)
+#define SETTINGS_SIZE sizeof(struct petrel_settings_section)
+#define FIXTURE_MINOR PETREL_PLUGIN_ABI_MINOR
+#endif
+
 static const struct petrel_action actions[] = {
         {.name = "Echo", .run = echo},
 };
@@ -112,15 +137,20 @@ static const struct petrel_field fields[] = {
 };
 
 static const struct petrel_settings_section settings = {
-        .size = sizeof(struct petrel_settings_section),
+        .size = SETTINGS_SIZE,
         .title = "Fixture",
         .fields = fields,
         .n_fields = 1,
         .save_action = "Echo",
+#if defined(FIXTURE_BAD_LOAD_ACTION) || defined(FIXTURE_ABI_1_0)
+        .load_action = "Nope",
+#else
+        .load_action = "Echo",
+#endif
 };
 
 static const struct petrel_hooks hooks = {
-        .size = sizeof(struct petrel_hooks),
+        .size = HOOKS_SIZE,
         .init = init,
         .login_before = login_before,
         .send_before = send_before,
@@ -128,6 +158,7 @@ static const struct petrel_hooks hooks = {
         .actions = actions,
         .n_actions = 1,
         .settings = &settings,
+        .login_check = login_check,
 };
 
 #ifndef FIXTURE_NO_DESCRIPTOR
@@ -140,7 +171,7 @@ PETREL_PLUGIN_EXPORT const struct petrel_plugin petrel_plugin_v1 = {
 #ifdef FIXTURE_NEWER_MINOR
         .abi_minor = PETREL_PLUGIN_ABI_MINOR + 1,
 #else
-        .abi_minor = PETREL_PLUGIN_ABI_MINOR,
+        .abi_minor = FIXTURE_MINOR,
 #endif
         .size = sizeof(struct petrel_plugin),
 #ifdef FIXTURE_WRONG_NAME

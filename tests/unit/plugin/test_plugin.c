@@ -128,6 +128,7 @@ test_refusals(void **state)
 	expect_refused("bad-option", "min_length: its default is invalid");
 	expect_refused("wrong-name", "names itself \"someone-else\"");
 	expect_refused("init-refuses", "init refused: init says no");
+	expect_refused("bad-load-action", "load action does not exist");
 	expect_refused("not-installed", "not installed");
 }
 
@@ -391,6 +392,69 @@ teardown(void **state)
 	return unit_arena_teardown(state);
 }
 
+/* 0 let in, 1 challenged (prompt checked), -1 refused. */
+static int
+login_check(const struct plugin_set *set, const char *email, const char *answer)
+{
+	struct plugin_request req = {.arena = A};
+	struct petrel_login login = {
+	        .size = sizeof(login), .email = email, .second_factor = answer};
+	struct plugin_challenge ch;
+	struct perr err = {0};
+
+	if (plugin_run_login_check(set, &req, &login, &ch, &err) == 0) {
+		assert_null(ch.plugin);
+		return 0;
+	}
+	if (err.kind == PERR_AUTH) {
+		assert_string_equal(ch.prompt, "What is the answer?");
+		assert_string_equal(err.msg, ch.prompt);
+		return 1;
+	}
+	assert_int_equal(err.kind, PERR_FORBIDDEN);
+	assert_string_equal(err.msg, "wrong answer");
+	return -1;
+}
+
+static void
+test_login_check_challenge(void **state)
+{
+	struct plugin_set *set = load("good", true);
+	ptrdiff_t i = plugin_set_find(set, STRV_LIT("good"));
+
+	(void)state;
+	assert_int_equal(login_check(set, "ann@example.test", NULL), 0);
+	assert_int_equal(login_check(set, "second@example.test", NULL), 1);
+	assert_int_equal(login_check(set, "second@example.test", "41"), -1);
+	assert_int_equal(login_check(set, "second@example.test", "42"), 0);
+	assert_string_equal(plugin_settings_load_action(set, (size_t)i),
+	                    "Echo");
+	plugin_set_free(&set);
+}
+
+/*
+ * A plugin built for ABI 1.0 loads in a 1.1 host, and the host reads
+ * nothing past the sizes it set: its login_check and load_action (which
+ * the fixture fills in beyond those sizes) are never seen.
+ */
+static void
+test_abi_1_0_plugin_still_loads(void **state)
+{
+	struct plugin_set *set = load("abi-1-0", true);
+	struct plugin_info info;
+	ptrdiff_t i = plugin_set_find(set, STRV_LIT("abi-1-0"));
+
+	(void)state;
+	info_of(set, "abi-1-0", &info);
+	assert_true(info.active);
+	assert_null(info.error);
+	assert_int_equal(info.abi_minor, 0);
+	assert_int_equal(login_check(set, "second@example.test", NULL), 0);
+	assert_null(plugin_settings_load_action(set, (size_t)i));
+	assert_non_null(plugin_settings_section(set, (size_t)i));
+	plugin_set_free(&set);
+}
+
 int
 main(void)
 {
@@ -403,6 +467,8 @@ main(void)
 	        cmocka_unit_test(test_option_check),
 	        cmocka_unit_test(test_hooks),
 	        cmocka_unit_test(test_actions_and_settings),
+	        cmocka_unit_test(test_login_check_challenge),
+	        cmocka_unit_test(test_abi_1_0_plugin_still_loads),
 	};
 
 	log_set_level(LOG_LVL_ERROR);
