@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #define PETREL_PLUGIN_ABI_MAJOR 1
-#define PETREL_PLUGIN_ABI_MINOR 0
+#define PETREL_PLUGIN_ABI_MINOR 1
 
 /* The exported descriptor: `const struct petrel_plugin petrel_plugin_v1`. */
 #define PETREL_PLUGIN_SYMBOL "petrel_plugin_v1"
@@ -147,7 +147,8 @@ struct petrel_action {
 struct petrel_field {
 	const char *name; /* argument name sent to the action */
 	const char *label;
-	const char *type; /* "text", "password", "email", "number" */
+	/* "text", "password", "email", "number"; ABI 1.1: "textarea" */
+	const char *type;
 	bool required;
 };
 
@@ -157,6 +158,31 @@ struct petrel_settings_section {
 	const struct petrel_field *fields;
 	size_t n_fields;
 	const char *save_action; /* one of the plugin's actions */
+	/*
+	 * ABI 1.1: a list section. When list_action is set, the section
+	 * edits a list of items: list_action answers them with
+	 * host->result_item(call, "items", ...), each with an "id" and one
+	 * member per field; saving sends the fields plus "id" ("" for a
+	 * new item) to save_action; delete_action (may be NULL) gets "id".
+	 * The first field names an item in the list.
+	 */
+	const char *list_action;
+	const char *delete_action;
+};
+
+/*
+ * ABI 1.1: a menu in the compose window (a button beside Attach). When
+ * opened it runs list_action, which answers items with
+ * host->result_item(call, "items", ...); the menu shows each item's
+ * member label_key, and choosing one inserts its member text_key into
+ * the message at the cursor, as plain text.
+ */
+struct petrel_compose_menu {
+	size_t size;
+	const char *label;       /* the button's text */
+	const char *list_action; /* one of the plugin's actions */
+	const char *label_key;
+	const char *text_key;
 };
 
 /* ---- hooks ----------------------------------------------------------- */
@@ -188,6 +214,8 @@ struct petrel_hooks {
 	const struct petrel_action *actions;
 	size_t n_actions;
 	const struct petrel_settings_section *settings;
+	/* ABI 1.1 */
+	const struct petrel_compose_menu *compose_menu;
 };
 
 /* ---- the descriptor -------------------------------------------------- */
@@ -254,6 +282,22 @@ struct petrel_host {
 	 */
 	int (*password_changed)(struct petrel_call *call,
 	                        const char *new_password);
+
+	/* ---- ABI 1.1 ---- */
+	/*
+	 * Actions only: append an object to the answer's array `list`.
+	 * kv is name, value, name, value, ..., NULL (string members, at
+	 * most 16 pairs; names as result keys). At most 500 items a call.
+	 */
+	int (*result_item)(struct petrel_call *call, const char *list,
+	                   const char *const *kv);
+	/*
+	 * The plugin's own directory under Petrel's data directory
+	 * (storage/plugins/<name>, mode 0700, created on first use), or
+	 * NULL when Petrel runs without one. Files in it are the plugin's
+	 * to name and to write (atomically: temp file, fsync, rename).
+	 */
+	const char *(*storage_dir)(struct petrel_call *call);
 };
 
 #endif

@@ -6,10 +6,12 @@
  * checked and copied into the request's arena here, so the callers get
  * values as safe as their own and never a pointer into plugin memory.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "plugin_private.h"
 
@@ -17,6 +19,8 @@ enum {
 	CALL_HEADERS_MAX = 16,
 	CALL_NOTICES_MAX = 4,
 	CALL_RESULT_MAX = 32,
+	CALL_ITEMS_MAX = 500,
+	ITEM_PAIRS_MAX = 16,
 	HEADER_VALUE_MAX = 900, /* a header line stays under 998 bytes */
 	NOTICE_MAX = 500,
 	MESSAGE_MAX = 300, /* a refusal shown to the user */
@@ -45,6 +49,8 @@ struct petrel_call {
 	size_t n_args;
 	struct plugin_kv *members;
 	size_t n_members;
+	struct plugin_item *items;
+	size_t n_items;
 };
 
 static void host_log(struct petrel_call *call, enum petrel_log_level level,
@@ -260,6 +266,96 @@ result_slot(struct petrel_call *call, const char *key)
 	return &call->members[call->n_members++];
 }
 
+static bool
+result_key_valid(const char *key)
+{
+	size_t i, n = key != NULL ? strlen(key) : 0;
+
+	if (n == 0 || n > 64)
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = key[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * An object appended to the array `list`. The whole item is checked
+ * before any of it is kept, so a bad pair leaves no half an item.
+ */
+static int
+host_result_item(struct petrel_call *call, const char *list,
+                 const char *const *kv)
+{
+	struct plugin_item *it;
+	size_t n = 0, i;
+
+	if (call->kind != CALL_ACTION || call->n_items == CALL_ITEMS_MAX ||
+	    !result_key_valid(list) || kv == NULL)
+		return -1;
+	for (i = 0; kv[i] != NULL; i += 2) {
+		struct strv v;
+
+		if (kv[i + 1] == NULL || n == ITEM_PAIRS_MAX ||
+		    !result_key_valid(kv[i]))
+			return -1;
+		v = strv_from_cstr(kv[i + 1]);
+		if (v.len > RESULT_VALUE_MAX || !codec_utf8_valid(v))
+			return -1;
+		n++;
+	}
+	if (call->items == NULL) {
+		call->items = arena_new_array(call->arena, struct plugin_item,
+		                              CALL_ITEMS_MAX);
+		if (call->items == NULL)
+			return -1;
+	}
+	it = &call->items[call->n_items];
+	it->list = arena_strndup(call->arena, list, strlen(list));
+	it->kv = arena_new_array(call->arena, struct plugin_kv, n + 1);
+	if (it->list == NULL || it->kv == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		it->kv[i].key = arena_strndup(call->arena, kv[2 * i],
+		                              strlen(kv[2 * i]));
+		it->kv[i].value = arena_strndup(call->arena, kv[2 * i + 1],
+		                                strlen(kv[2 * i + 1]));
+		if (it->kv[i].key == NULL || it->kv[i].value == NULL)
+			return -1;
+	}
+	it->n_kv = n;
+	call->n_items++;
+	return 0;
+}
+
+/* storage/plugins/<name>, created (0700) the first time it is asked. */
+static const char *
+host_storage_dir(struct petrel_call *call)
+{
+	const char *dir = call->plugin->storage_dir;
+	char *parent, *slash;
+
+	if (dir == NULL)
+		return NULL;
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return dir;
+	parent = arena_strndup(call->arena, dir, strlen(dir));
+	slash = parent != NULL ? strrchr(parent, '/') : NULL;
+	if (slash == NULL)
+		return NULL;
+	*slash = '\0';
+	if ((mkdir(parent, 0700) != 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+		log_error("plugin %s: cannot create %s: %s", call->plugin->name,
+		          dir, strerror(errno));
+		return NULL;
+	}
+	return dir;
+}
+
 static int
 host_result_string(struct petrel_call *call, const char *key, const char *value)
 {
@@ -353,6 +449,8 @@ static const struct petrel_host host = {
         .user = host_user,
         .http_post_form = host_http_post_form,
         .password_changed = host_password_changed,
+        .result_item = host_result_item,
+        .storage_dir = host_storage_dir,
 };
 
 static void
@@ -549,5 +647,7 @@ plugin_run_action(const struct plugin_set *set, struct strv plugin,
 		return refused(&call, err);
 	result_r->members = call.members;
 	result_r->n_members = call.n_members;
+	result_r->items = call.items;
+	result_r->n_items = call.n_items;
 	return 0;
 }

@@ -30,6 +30,7 @@ struct plugin_load_args {
 	const char *configs_dir;  /* DATA/_data_/_default_/configs */
 	bool enable;              /* [plugins] enable */
 	const char *enabled_list; /* [plugins] enabled_list: "a,b" */
+	const char *storage_dir;  /* DATA/.../storage, or NULL: none */
 };
 
 /*
@@ -146,9 +147,18 @@ struct plugin_kv {
 	bool is_bool, bool_value;
 };
 
+/* An object a plugin appended to the array `list` (result_item). */
+struct plugin_item {
+	const char *list;
+	struct plugin_kv *kv; /* string members */
+	size_t n_kv;
+};
+
 struct plugin_action_result {
 	struct plugin_kv *members;
 	size_t n_members;
+	struct plugin_item *items; /* in the order appended */
+	size_t n_items;
 };
 
 /*
@@ -165,5 +175,14 @@ int plugin_run_action(const struct plugin_set *set, struct strv plugin,
 /* The settings section of plugin i, when it is active and has one. */
 const struct petrel_settings_section *
 plugin_settings_section(const struct plugin_set *set, size_t i);
+/*
+ * A list section's actions (ABI 1.1): true with the list and delete
+ * actions (the latter may be NULL) when s is one, false for a form.
+ */
+bool plugin_settings_list(const struct petrel_settings_section *s,
+                          const char **list_r, const char **delete_r);
+/* The compose menu of plugin i (ABI 1.1), when active and it has one. */
+const struct petrel_compose_menu *
+plugin_compose_menu(const struct plugin_set *set, size_t i);
 
 #endif

@@ -46,6 +46,7 @@ load_plugins(struct web_app *app, struct web_state *st, struct arena *a,
 
 	args.dir = app->plugin_dir != NULL ? app->plugin_dir : "";
 	args.configs_dir = st->config->paths.configs_dir;
+	args.storage_dir = st->config->paths.storage_dir;
 	args.enable = st->config->plugins.enable && app->plugin_dir != NULL;
 	args.enabled_list = st->config->plugins.enabled_list;
 	return plugin_set_load(&args, &st->plugins, a, err);
