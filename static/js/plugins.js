@@ -41,7 +41,7 @@
     var wrap = el('span', 'menu-wrap compose-plugin');
     var b = el('button', 'compose-mode compose-plugin-btn');
     b.type = 'button';
-    b.appendChild(P.icon('text', 'icon-sm'));
+    b.appendChild(P.icon('layers', 'icon-sm'));
     b.appendChild(el('span', 'compose-mode-label', m.label));
     b.title = m.label;
     b.setAttribute('aria-label', m.label);
@@ -297,10 +297,10 @@
         });
         formTitle.textContent = it ? it[nameKey] : t('L_SETTINGS_PLUGIN_NEW_ITEM', 'New');
         if (del) del.hidden = !it;
-        Array.from(listEl.children).forEach(function (li) {
+        listEl.querySelectorAll('.plugin-item').forEach(function (li) {
           var on = li.dataset.id === current;
           li.classList.toggle('is-current', on);
-          li.firstChild.setAttribute('aria-current', on ? 'true' : 'false');
+          li.querySelector('.plugin-item-btn').setAttribute('aria-current', on ? 'true' : 'false');
         });
         ui.saved(form);
       }
