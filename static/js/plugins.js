@@ -65,8 +65,15 @@
       if (refocus) b.focus();
     }
     function outside(ev) { if (!wrap.contains(ev.target)) close(false); }
+    // Anchored at the button's left edge unless that runs off screen
+    // (a phone's footer), then at its right edge.
+    function place() {
+      menu.classList.remove('menu-right');
+      if (menu.getBoundingClientRect().right > document.documentElement.clientWidth - 8) menu.classList.add('menu-right');
+    }
     function note(text) {
       menu.replaceChildren(el('p', 'menu-note', text));
+      place();
     }
     function fill(list) {
       var frag = document.createDocumentFragment();
@@ -96,6 +103,7 @@
         frag.appendChild(a);
       }
       menu.replaceChildren(frag);
+      place();
       var first = items()[0];
       if (first) first.focus();
     }
