@@ -20,6 +20,9 @@
 #include "store.h"
 #include "../support/unit_arena.h"
 
+/* The end of run()'s arguments, typed as va_arg reads it. */
+#define END ((const char *)NULL)
+
 static char root[64], configs[96], storage[96];
 
 /* ---- the store on its own ---------------------------------------------- */
@@ -185,7 +188,7 @@ load(void)
 }
 
 /*
- * Run an action as user with args (key, value, ..., NULL). Returns 0 or
+ * Run an action as user with args (key, value, ..., END). Returns 0 or
  * -1 with the refusal in *msg_r; *res_r is the answer.
  */
 static int
@@ -242,12 +245,12 @@ test_plugin_actions(void **state)
 	struct stat st;
 
 	(void)state;
-	assert_int_equal(run(set, "ann@example.test", "List", &r, &msg, NULL),
+	assert_int_equal(run(set, "ann@example.test", "List", &r, &msg, END),
 	                 0);
 	assert_int_equal(r.n_items, 0);
 	assert_int_equal(run(set, "ann@example.test", "Save", &r, &msg, "id",
 	                     "", "name", "Thanks", "body", "Thank you,\nAnn",
-	                     NULL),
+	                     END),
 	                 0);
 	assert_int_equal(r.n_items, 1);
 	assert_string_equal(item(&r, 0, "id"), "1");
@@ -265,38 +268,38 @@ test_plugin_actions(void **state)
 
 	/* Rename and edit: the same id. */
 	assert_int_equal(run(set, "ann@example.test", "Save", &r, &msg, "id",
-	                     "1", "name", "Thanks!", "body", "Merci", NULL),
+	                     "1", "name", "Thanks!", "body", "Merci", END),
 	                 0);
 	assert_int_equal(r.n_items, 1);
 	assert_string_equal(item(&r, 0, "name"), "Thanks!");
 	assert_string_equal(item(&r, 0, "body"), "Merci");
 
 	/* Another user sees none of Ann's. */
-	assert_int_equal(run(set, "bob@example.test", "List", &r, &msg, NULL),
+	assert_int_equal(run(set, "bob@example.test", "List", &r, &msg, END),
 	                 0);
 	assert_int_equal(r.n_items, 0);
 
 	/* Refusals carry the store's words to the user. */
 	assert_int_equal(run(set, "ann@example.test", "Save", &r, &msg, "name",
-	                     "", "body", "x", NULL),
+	                     "", "body", "x", END),
 	                 -1);
 	assert_string_equal(msg, "Give the template a name.");
 	assert_int_equal(run(set, "ann@example.test", "Save", &r, &msg, "name",
-	                     "No body", NULL),
+	                     "No body", END),
 	                 -1);
 	assert_string_equal(msg, "The template's text is empty.");
 	assert_int_equal(run(set, "ann@example.test", "Delete", &r, &msg, "id",
-	                     "7", NULL),
+	                     "7", END),
 	                 -1);
 	assert_non_null(strstr(msg, "No such template"));
 	/* Without a session there is no one to store for. */
-	assert_int_equal(run(set, NULL, "List", &r, &msg, NULL), -1);
+	assert_int_equal(run(set, NULL, "List", &r, &msg, END), -1);
 
 	assert_int_equal(run(set, "ann@example.test", "Delete", &r, &msg, "id",
-	                     "1", NULL),
+	                     "1", END),
 	                 0);
 	assert_int_equal(r.n_items, 0);
-	assert_int_equal(run(set, "ann@example.test", "List", &r, &msg, NULL),
+	assert_int_equal(run(set, "ann@example.test", "List", &r, &msg, END),
 	                 0);
 	assert_int_equal(r.n_items, 0);
 	plugin_set_free(&set);
@@ -321,20 +324,20 @@ test_plugin_limits(void **state)
 	fclose(f);
 	set = load();
 	assert_int_equal(run(set, "cy@example.test", "Save", &r, &msg, "name",
-	                     "a", "body", "1", NULL),
+	                     "a", "body", "1", END),
 	                 0);
 	assert_int_equal(run(set, "cy@example.test", "Save", &r, &msg, "name",
-	                     "b", "body", "2", NULL),
+	                     "b", "body", "2", END),
 	                 0);
 	assert_int_equal(run(set, "cy@example.test", "Save", &r, &msg, "name",
-	                     "c", "body", "3", NULL),
+	                     "c", "body", "3", END),
 	                 -1);
 	assert_string_equal(msg, "You have 2 templates, the most allowed: "
 	                         "delete one first.");
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(run(set, "cy@example.test", "Save", &r, &msg, "id",
-	                     "1", "name", "a", "body", big, NULL),
+	                     "1", "name", "a", "body", big, END),
 	                 -1);
 	assert_string_equal(msg, "A template's text is at most 200 bytes (this "
 	                         "one has 201).");
