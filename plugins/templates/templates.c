@@ -134,8 +134,8 @@ out:
 	}
 	(void)host->result_string(
 	        call, "message",
-	        host->translate(call,
-	                        del ? "Template deleted." : "Template saved."));
+	        host->translate(call, del ? "L_TEMPLATES_DELETED"
+	                                  : "L_TEMPLATES_SAVED"));
 	ret = answer_list(host, call, &l);
 	tpl_list_free(&l);
 	return ret;
@@ -170,13 +170,19 @@ static const struct petrel_action actions[] = {
 };
 
 static const struct petrel_field fields[] = {
-        {.name = "name", .label = "Name", .type = "text", .required = true},
-        {.name = "body", .label = "Text", .type = "textarea", .required = true},
+        {.name = "name",
+         .label = "L_TEMPLATES_NAME",
+         .type = "text",
+         .required = true},
+        {.name = "body",
+         .label = "L_TEMPLATES_TEXT",
+         .type = "textarea",
+         .required = true},
 };
 
 static const struct petrel_settings_section settings = {
         .size = sizeof(struct petrel_settings_section),
-        .title = "Templates",
+        .title = "L_TEMPLATES_TITLE",
         .fields = fields,
         .n_fields = sizeof(fields) / sizeof(fields[0]),
         .save_action = "Save",
@@ -186,7 +192,7 @@ static const struct petrel_settings_section settings = {
 
 static const struct petrel_compose_menu compose_menu = {
         .size = sizeof(struct petrel_compose_menu),
-        .label = "Templates",
+        .label = "L_TEMPLATES_MENU",
         .list_action = "List",
         .label_key = "name",
         .text_key = "body",
