@@ -283,7 +283,14 @@ struct petrel_host {
 	int (*password_changed)(struct petrel_call *call,
 	                        const char *new_password);
 
-	/* ---- ABI 1.1 ---- */
+	/* ---- ABI 1.1 (check with PETREL_HOST_HAS) ---- */
+	/*
+	 * The plugin's own directory for its data (created mode 0700 on
+	 * first use, in Petrel's data directory: storage/plugins/<name>),
+	 * or NULL when it cannot be made. Write files there atomically
+	 * (temporary file, fsync, rename); several threads run at once.
+	 */
+	const char *(*data_dir)(struct petrel_call *call);
 	/*
 	 * Actions only: append an object to the answer's array `list`.
 	 * kv is name, value, name, value, ..., NULL (string members, at
@@ -291,13 +298,6 @@ struct petrel_host {
 	 */
 	int (*result_item)(struct petrel_call *call, const char *list,
 	                   const char *const *kv);
-	/*
-	 * The plugin's own directory under Petrel's data directory
-	 * (storage/plugins/<name>, mode 0700, created on first use), or
-	 * NULL when Petrel runs without one. Files in it are the plugin's
-	 * to name and to write (atomically: temp file, fsync, rename).
-	 */
-	const char *(*storage_dir)(struct petrel_call *call);
 };
 
 #endif

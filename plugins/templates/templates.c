@@ -33,7 +33,7 @@ static int
 user_file(const struct petrel_host *host, struct petrel_call *call,
           char **path_r)
 {
-	const char *dir = host->storage_dir(call);
+	const char *dir = host->data_dir(call);
 	const char *user = host->user(call);
 
 	*path_r = NULL;
@@ -158,7 +158,7 @@ static int
 init(const struct petrel_host *host, struct petrel_call *call)
 {
 	if (!PETREL_HOST_HAS(host, result_item) ||
-	    !PETREL_HOST_HAS(host, storage_dir))
+	    !PETREL_HOST_HAS(host, data_dir))
 		return host->refuse(call, "needs Petrel's plugin ABI 1.1");
 	return 0;
 }

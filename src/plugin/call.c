@@ -331,31 +331,6 @@ host_result_item(struct petrel_call *call, const char *list,
 	return 0;
 }
 
-/* storage/plugins/<name>, created (0700) the first time it is asked. */
-static const char *
-host_storage_dir(struct petrel_call *call)
-{
-	const char *dir = call->plugin->storage_dir;
-	char *parent, *slash;
-
-	if (dir == NULL)
-		return NULL;
-	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-		return dir;
-	parent = arena_strndup(call->arena, dir, strlen(dir));
-	slash = parent != NULL ? strrchr(parent, '/') : NULL;
-	if (slash == NULL)
-		return NULL;
-	*slash = '\0';
-	if ((mkdir(parent, 0700) != 0 && errno != EEXIST) ||
-	    (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
-		log_error("plugin %s: cannot create %s: %s", call->plugin->name,
-		          dir, strerror(errno));
-		return NULL;
-	}
-	return dir;
-}
-
 static int
 host_result_string(struct petrel_call *call, const char *key, const char *value)
 {
@@ -430,6 +405,28 @@ host_password_changed(struct petrel_call *call, const char *new_password)
 	return 0;
 }
 
+static const char *
+host_data_dir(struct petrel_call *call)
+{
+	const char *dir = call->plugin->data_dir;
+	char *parent, *slash;
+
+	if (dir == NULL)
+		return NULL;
+	/* storage/plugins, then storage/plugins/<name>: both 0700. */
+	parent = arena_strdup(call->arena, dir);
+	if (parent == NULL || (slash = strrchr(parent, '/')) == NULL)
+		return NULL;
+	*slash = '\0';
+	if ((mkdir(parent, 0700) != 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+		log_error("plugin %s: cannot create %s: %s", call->plugin->name,
+		          dir, strerror(errno));
+		return NULL;
+	}
+	return dir;
+}
+
 static const struct petrel_host host = {
         .abi_major = PETREL_PLUGIN_ABI_MAJOR,
         .abi_minor = PETREL_PLUGIN_ABI_MINOR,
@@ -449,8 +446,8 @@ static const struct petrel_host host = {
         .user = host_user,
         .http_post_form = host_http_post_form,
         .password_changed = host_password_changed,
+        .data_dir = host_data_dir,
         .result_item = host_result_item,
-        .storage_dir = host_storage_dir,
 };
 
 static void

@@ -505,7 +505,7 @@ scan_dir(struct plugin_set *set, const char *dir)
 
 static void
 entry_open(struct plugin_set *set, struct plugin_entry *e,
-           const char *configs_dir)
+           const char *configs_dir, const char *storage_dir)
 {
 	struct perr err = {0};
 	const struct petrel_plugin *d;
@@ -541,6 +541,12 @@ entry_open(struct plugin_set *set, struct plugin_entry *e,
 	}
 	e->desc = d;
 	e->hooks = d->hooks;
+	if (storage_dir != NULL) {
+		e->data_dir = arena_printf(set->arena, "%s/plugins/%s",
+		                           storage_dir, e->name);
+		if (e->data_dir == NULL)
+			fatal("plugin: out of memory");
+	}
 	plugin_options_load(set, e, configs_dir);
 	if (plugin_call_init(e, set->arena, &err) != 0) {
 		entry_note(
@@ -597,11 +603,7 @@ plugin_set_load(const struct plugin_load_args *args, struct plugin_set **set_r,
 		struct plugin_entry *e = &set->entries[i];
 		if (!e->enabled)
 			continue;
-		if (args->storage_dir != NULL)
-			e->storage_dir =
-			        arena_printf(set->arena, "%s/plugins/%s",
-			                     args->storage_dir, e->name);
-		entry_open(set, e, args->configs_dir);
+		entry_open(set, e, args->configs_dir, args->storage_dir);
 		if (e->error != NULL)
 			log_error("plugin %s: %s", e->name, e->error);
 		else

@@ -30,7 +30,9 @@ struct plugin_load_args {
 	const char *configs_dir;  /* DATA/_data_/_default_/configs */
 	bool enable;              /* [plugins] enable */
 	const char *enabled_list; /* [plugins] enabled_list: "a,b" */
-	const char *storage_dir;  /* DATA/.../storage, or NULL: none */
+	/* DATA/_data_/_default_/storage: plugins keep their data in
+	 * storage/plugins/<name> (host->data_dir); NULL: none. */
+	const char *storage_dir;
 };
 
 /*

@@ -17,8 +17,8 @@ struct plugin_entry {
 	void *dl;    /* dlopen handle, NULL when not opened */
 	const struct petrel_plugin *desc;
 	const struct petrel_hooks *hooks; /* NULL when it has none */
-	char **values;     /* one per option: the value in effect */
-	char *storage_dir; /* storage/plugins/<name>, or NULL */
+	char **values;  /* one per option: the value in effect */
+	char *data_dir; /* storage/plugins/<name>, or NULL */
 };
 
 struct plugin_set {

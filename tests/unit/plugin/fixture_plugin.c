@@ -120,8 +120,7 @@ items(const struct petrel_host *host, struct petrel_call *call)
 	seen[4] = '\0';
 	(void)host->result_string(call, "seen", seen);
 	(void)host->result_string(call, "storage",
-	                          host->storage_dir(call) != NULL ? "yes"
-	                                                          : "no");
+	                          host->data_dir(call) != NULL ? "yes" : "no");
 	return 0;
 }
 
