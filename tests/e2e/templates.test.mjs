@@ -161,6 +161,30 @@ test('alice keeps a template in Settings and sends it from compose', async () =>
   });
 });
 
+test('in formatted (HTML) mode a template goes in as text, never as markup', async () => {
+  await withPage(browser, DESKTOP, 'templates-html', async (page, problems) => {
+    await login(page, ALICE);
+    const markup = '<img src=x onerror="window.pwned=1"> <b>not bold</b>';
+    const r = await pageApi(page, 'plugin/templates/Save', { name: `Markup ${RUN}`, body: markup });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await openCompose(page);
+    await page.click('.compose-mode:not(.compose-plugin-btn)');
+    await page.waitForSelector('.compose-html:not([hidden])');
+    await page.click('.compose-plugin-btn');
+    await page.click(`.compose-plugin-menu .menu-item:has-text("Markup ${RUN}")`);
+    await page.waitForFunction(() => document.querySelector('.compose-html').textContent.includes('not bold'));
+    const html = await page.evaluate(() => ({
+      text: document.querySelector('.compose-html').textContent,
+      tags: document.querySelectorAll('.compose-html img, .compose-html b').length,
+      pwned: window.pwned === 1,
+    }));
+    assert.equal(html.tags, 0);
+    assert.equal(html.pwned, false);
+    assert.ok(html.text.includes(markup), html.text);
+    assert.deepEqual(problems, []);
+  });
+});
+
 test('screenshots: settings and the compose menu, desktop and phone, light and dark', async () => {
   for (const [opts, tag] of [[DESKTOP, 'desktop'], [PHONE, 'phone'],
     [{ ...DESKTOP, colorScheme: 'dark' }, 'desktop-dark'], [{ ...PHONE, colorScheme: 'dark' }, 'phone-dark']]) {
