@@ -150,7 +150,8 @@ struct petrel_action {
 struct petrel_field {
 	const char *name; /* argument name sent to the action */
 	const char *label;
-	const char *type; /* "text", "password", "email", "number" */
+	/* "text", "password", "email", "number"; ABI 1.1: "textarea" */
+	const char *type;
 	bool required;
 };
 
@@ -171,6 +172,31 @@ struct petrel_settings_section {
 	 * button is destructive), "message".
 	 */
 	const char *load_action;
+	/*
+	 * ABI 1.1: a list section. When list_action is set, the section
+	 * edits a list of items: list_action answers them with
+	 * host->result_item(call, "items", ...), each with an "id" and one
+	 * member per field; saving sends the fields plus "id" ("" for a
+	 * new item) to save_action; delete_action (may be NULL) gets "id".
+	 * The first field names an item in the list.
+	 */
+	const char *list_action;
+	const char *delete_action;
+};
+
+/*
+ * ABI 1.1: a menu in the compose window (a button beside Attach). When
+ * opened it runs list_action, which answers items with
+ * host->result_item(call, "items", ...); the menu shows each item's
+ * member label_key, and choosing one inserts its member text_key into
+ * the message at the cursor, as plain text.
+ */
+struct petrel_compose_menu {
+	size_t size;
+	const char *label;       /* the button's text */
+	const char *list_action; /* one of the plugin's actions */
+	const char *label_key;
+	const char *text_key;
 };
 
 /* ---- hooks ----------------------------------------------------------- */
@@ -211,6 +237,8 @@ struct petrel_hooks {
 	int (*login_check)(const struct petrel_host *host,
 	                   struct petrel_call *call,
 	                   const struct petrel_login *login);
+	/* ABI 1.1 */
+	const struct petrel_compose_menu *compose_menu;
 };
 
 /* ---- the descriptor -------------------------------------------------- */
@@ -295,6 +323,13 @@ struct petrel_host {
 	/* text as a QR code in an SVG image, in the call's memory, or NULL
 	 * when Petrel was built without libqrencode. */
 	const char *(*qr_svg)(struct petrel_call *call, const char *text);
+	/*
+	 * Actions only: append an object to the answer's array `list`.
+	 * kv is name, value, name, value, ..., NULL (string members, at
+	 * most 16 pairs; names as result keys). At most 500 items a call.
+	 */
+	int (*result_item)(struct petrel_call *call, const char *list,
+	                   const char *const *kv);
 };
 
 #endif

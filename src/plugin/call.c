@@ -19,6 +19,8 @@ enum {
 	CALL_HEADERS_MAX = 16,
 	CALL_NOTICES_MAX = 4,
 	CALL_RESULT_MAX = 32,
+	CALL_ITEMS_MAX = 500,
+	ITEM_PAIRS_MAX = 16,
 	HEADER_VALUE_MAX = 900, /* a header line stays under 998 bytes */
 	NOTICE_MAX = 500,
 	MESSAGE_MAX = 300, /* a refusal shown to the user */
@@ -49,6 +51,8 @@ struct petrel_call {
 	size_t n_args;
 	struct plugin_kv *members;
 	size_t n_members;
+	struct plugin_item *items;
+	size_t n_items;
 };
 
 static void host_log(struct petrel_call *call, enum petrel_log_level level,
@@ -264,6 +268,71 @@ result_slot(struct petrel_call *call, const char *key)
 	return &call->members[call->n_members++];
 }
 
+static bool
+result_key_valid(const char *key)
+{
+	size_t i, n = key != NULL ? strlen(key) : 0;
+
+	if (n == 0 || n > 64)
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = key[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * An object appended to the array `list`. The whole item is checked
+ * before any of it is kept, so a bad pair leaves no half an item.
+ */
+static int
+host_result_item(struct petrel_call *call, const char *list,
+                 const char *const *kv)
+{
+	struct plugin_item *it;
+	size_t n = 0, i;
+
+	if (call->kind != CALL_ACTION || call->n_items == CALL_ITEMS_MAX ||
+	    !result_key_valid(list) || kv == NULL)
+		return -1;
+	for (i = 0; kv[i] != NULL; i += 2) {
+		struct strv v;
+
+		if (kv[i + 1] == NULL || n == ITEM_PAIRS_MAX ||
+		    !result_key_valid(kv[i]))
+			return -1;
+		v = strv_from_cstr(kv[i + 1]);
+		if (v.len > RESULT_VALUE_MAX || !codec_utf8_valid(v))
+			return -1;
+		n++;
+	}
+	if (call->items == NULL) {
+		call->items = arena_new_array(call->arena, struct plugin_item,
+		                              CALL_ITEMS_MAX);
+		if (call->items == NULL)
+			return -1;
+	}
+	it = &call->items[call->n_items];
+	it->list = arena_strndup(call->arena, list, strlen(list));
+	it->kv = arena_new_array(call->arena, struct plugin_kv, n + 1);
+	if (it->list == NULL || it->kv == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		it->kv[i].key = arena_strndup(call->arena, kv[2 * i],
+		                              strlen(kv[2 * i]));
+		it->kv[i].value = arena_strndup(call->arena, kv[2 * i + 1],
+		                                strlen(kv[2 * i + 1]));
+		if (it->kv[i].key == NULL || it->kv[i].value == NULL)
+			return -1;
+	}
+	it->n_kv = n;
+	call->n_items++;
+	return 0;
+}
+
 static int
 host_result_string(struct petrel_call *call, const char *key, const char *value)
 {
@@ -417,6 +486,7 @@ static const struct petrel_host host = {
         .challenge = host_challenge,
         .data_dir = host_data_dir,
         .qr_svg = host_qr_svg,
+        .result_item = host_result_item,
 };
 
 static void
@@ -643,5 +713,7 @@ plugin_run_action(const struct plugin_set *set, struct strv plugin,
 		return refused(&call, err);
 	result_r->members = call.members;
 	result_r->n_members = call.n_members;
+	result_r->items = call.items;
+	result_r->n_items = call.n_items;
 	return 0;
 }

@@ -227,6 +227,28 @@ action_exists(const struct petrel_hooks *h, const char *name)
 	return false;
 }
 
+/* ABI 1.1's compose menu, when the plugin's hooks are that large. */
+static int
+compose_menu_check(const struct petrel_hooks *h, struct arena *a,
+                   struct perr *err)
+{
+	const struct petrel_compose_menu *m;
+
+	if (!PLUGIN_HAS(h, struct petrel_hooks, compose_menu) ||
+	    h->compose_menu == NULL)
+		return 0;
+	m = h->compose_menu;
+	if (m->size < MIN_SIZE(struct petrel_compose_menu, text_key) ||
+	    !text_valid(m->label, 100) || m->list_action == NULL ||
+	    !action_exists(h, m->list_action) ||
+	    !ident_valid(m->label_key, true, true) ||
+	    !ident_valid(m->text_key, true, true))
+		return perr_set(err, a, PERR_INPUT,
+		                "compose menu: bad size, label, keys or list "
+		                "action");
+	return 0;
+}
+
 static int
 hooks_check(const struct petrel_hooks *h, struct arena *a, struct perr *err)
 {
@@ -254,7 +276,7 @@ hooks_check(const struct petrel_hooks *h, struct arena *a, struct perr *err)
 	}
 	s = h->settings;
 	if (s == NULL)
-		return 0;
+		return compose_menu_check(h, a, err);
 	if (s->size < MIN_SIZE(struct petrel_settings_section, save_action))
 		return perr_set(err, a, PERR_INPUT,
 		                "settings section too small");
@@ -279,14 +301,22 @@ hooks_check(const struct petrel_hooks *h, struct arena *a, struct perr *err)
 		    (strcmp(f->type, "text") != 0 &&
 		     strcmp(f->type, "password") != 0 &&
 		     strcmp(f->type, "email") != 0 &&
-		     strcmp(f->type, "number") != 0))
+		     strcmp(f->type, "number") != 0 &&
+		     strcmp(f->type, "textarea") != 0))
 			return perr_set(
 			        err, a, PERR_INPUT,
 			        "settings field %zu: bad name, label or "
 			        "type",
 			        i);
 	}
-	return 0;
+	if (PLUGIN_HAS(s, struct petrel_settings_section, delete_action) &&
+	    s->list_action != NULL &&
+	    (!action_exists(h, s->list_action) ||
+	     (s->delete_action != NULL && !action_exists(h, s->delete_action))))
+		return perr_set(err, a, PERR_INPUT,
+		                "settings section: its list or delete action "
+		                "does not exist");
+	return compose_menu_check(h, a, err);
 }
 
 int
@@ -680,4 +710,28 @@ plugin_settings_load_action(const struct plugin_set *set, size_t i)
 	    !PLUGIN_HAS(s, struct petrel_settings_section, load_action))
 		return NULL;
 	return s->load_action;
+}
+
+bool
+plugin_settings_list(const struct petrel_settings_section *s,
+                     const char **list_r, const char **delete_r)
+{
+	*list_r = *delete_r = NULL;
+	if (!PLUGIN_HAS(s, struct petrel_settings_section, delete_action) ||
+	    s->list_action == NULL)
+		return false;
+	*list_r = s->list_action;
+	*delete_r = s->delete_action;
+	return true;
+}
+
+const struct petrel_compose_menu *
+plugin_compose_menu(const struct plugin_set *set, size_t i)
+{
+	const struct plugin_entry *e = &set->entries[i];
+
+	if (!e->active || e->hooks == NULL ||
+	    !PLUGIN_HAS(e->hooks, struct petrel_hooks, compose_menu))
+		return NULL;
+	return e->hooks->compose_menu;
 }

@@ -166,9 +166,18 @@ struct plugin_kv {
 	bool is_bool, bool_value;
 };
 
+/* An object a plugin appended to the array `list` (result_item). */
+struct plugin_item {
+	const char *list;
+	struct plugin_kv *kv; /* string members */
+	size_t n_kv;
+};
+
 struct plugin_action_result {
 	struct plugin_kv *members;
 	size_t n_members;
+	struct plugin_item *items; /* in the order appended */
+	size_t n_items;
 };
 
 /*
@@ -187,5 +196,14 @@ const struct petrel_settings_section *
 plugin_settings_section(const struct plugin_set *set, size_t i);
 /* Its load_action (ABI 1.1), or NULL. */
 const char *plugin_settings_load_action(const struct plugin_set *set, size_t i);
+/*
+ * A list section's actions (ABI 1.1): true with the list and delete
+ * actions (the latter may be NULL) when s is one, false for a form.
+ */
+bool plugin_settings_list(const struct petrel_settings_section *s,
+                          const char **list_r, const char **delete_r);
+/* The compose menu of plugin i (ABI 1.1), when active and it has one. */
+const struct petrel_compose_menu *
+plugin_compose_menu(const struct plugin_set *set, size_t i);
 
 #endif

@@ -333,6 +333,23 @@ web_api_plugin_action(struct web_ctx *ctx, struct perr *err)
 		                    m->is_bool ? json_boolean(m->bool_value)
 		                               : json_string(m->value));
 	}
+	for (i = 0; i < res.n_items; i++) {
+		const struct plugin_item *it = &res.items[i];
+		json_t *list = json_object_get(out, it->list), *obj;
+		size_t k;
+
+		if (list == NULL) {
+			list = json_array();
+			json_object_set_new(out, it->list, list);
+		}
+		if (!json_is_array(list))
+			continue; /* the key is a string member already */
+		obj = json_object();
+		for (k = 0; k < it->n_kv; k++)
+			json_object_set_new(obj, it->kv[k].key,
+			                    json_string(it->kv[k].value));
+		json_array_append_new(list, obj);
+	}
 	return web_reply_json(ctx, json_pack("{so}", "result", out), err);
 }
 
@@ -346,19 +363,30 @@ int
 web_api_plugin_settings(struct web_ctx *ctx, struct perr *err)
 {
 	const struct plugin_set *set = ctx->state->plugins;
-	json_t *out = json_array();
+	json_t *out = json_array(), *compose = json_array();
 	size_t i, k;
 
 	for (i = 0; i < plugin_set_count(set); i++) {
 		const struct petrel_settings_section *sec =
 		        plugin_settings_section(set, i);
+		const struct petrel_compose_menu *menu =
+		        plugin_compose_menu(set, i);
+		const char *list_action, *delete_action;
 		struct plugin_info info;
 		const char *load;
-		json_t *fields;
+		json_t *fields, *section;
 
+		plugin_set_info(set, i, &info);
+		if (menu != NULL)
+			json_array_append_new(
+			        compose,
+			        json_pack("{ssssssssss}", "plugin", info.name,
+			                  "label", tr(ctx, menu->label),
+			                  "action", menu->list_action,
+			                  "labelKey", menu->label_key,
+			                  "textKey", menu->text_key));
 		if (sec == NULL)
 			continue;
-		plugin_set_info(set, i, &info);
 		fields = json_array();
 		for (k = 0; k < sec->n_fields; k++) {
 			const struct petrel_field *f = &sec->fields[k];
@@ -370,12 +398,22 @@ web_api_plugin_settings(struct web_ctx *ctx, struct perr *err)
 			                  f->type != NULL ? f->type : "text",
 			                  "required", f->required));
 		}
+		section = json_pack("{sssssoss}", "plugin", info.name, "title",
+		                    tr(ctx, sec->title), "fields", fields,
+		                    "action", sec->save_action);
+		if (plugin_settings_list(sec, &list_action, &delete_action)) {
+			json_object_set_new(section, "listAction",
+			                    json_string(list_action));
+			if (delete_action != NULL)
+				json_object_set_new(section, "deleteAction",
+				                    json_string(delete_action));
+		}
 		load = plugin_settings_load_action(set, i);
-		json_array_append_new(
-		        out,
-		        json_pack("{sssssossss*}", "plugin", info.name, "title",
-		                  tr(ctx, sec->title), "fields", fields,
-		                  "action", sec->save_action, "load", load));
+		if (load != NULL)
+			json_object_set_new(section, "load", json_string(load));
+		json_array_append_new(out, section);
 	}
-	return web_reply_json(ctx, json_pack("{so}", "sections", out), err);
+	return web_reply_json(
+	        ctx, json_pack("{soso}", "sections", out, "compose", compose),
+	        err);
 }

@@ -549,6 +549,9 @@
     foot.appendChild(send);
     foot.appendChild(attach);
     foot.appendChild(modeBtn);
+    // Plugins' compose menus (plugins.js) go here, beside the format toggle.
+    var pluginSlot = el('span', 'compose-plugins');
+    foot.appendChild(pluginSlot);
     foot.appendChild(file);
     foot.appendChild(save);
     foot.appendChild(limits);
@@ -566,6 +569,7 @@
     loading.appendChild(el('span', 'compose-spinner'));
     loading.hidden = true;
     root.appendChild(loading);
+    if (P.pluginCompose) P.pluginCompose(pluginSlot, { insertText: function (s) { insertText(w, s); } });
     w.setLoading = function (on) { loading.hidden = !on; root.setAttribute('aria-busy', String(!!on)); };
     w.uploading = function () { return w.atts.some(function (a) { return !a.id && !a.error; }); };
 
@@ -708,6 +712,23 @@
       w.text.setSelectionRange(0, 0);
       w.text.scrollTop = 0;
     }
+  }
+
+  // Plain text from a plugin's menu: at the cursor, or in place of an
+  // empty body; in HTML mode Squire inserts it as text, never as markup.
+  function insertText(w, s) {
+    s = String(s || '');
+    if (w.format === 'html' && w.editor) {
+      w.editor.focus();
+      if (!htmlToText(w.editor.getHTML()).trim()) w.editor.setHTML('');
+      w.editor.insertPlainText(s, false);
+    } else {
+      var ta = w.text;
+      ta.focus();
+      if (!ta.value.trim()) ta.value = '';
+      ta.setRangeText(s, ta.selectionStart, ta.selectionEnd, 'end');
+    }
+    markDirty(w);
   }
 
   function markDirty(w) {

@@ -223,6 +223,70 @@ def test_fixture_plugin_at_every_seam():
         os.unlink(target)
 
 
+def test_templates_actions():
+    """templates through /api/plugin/templates/...: its list section and
+    compose menu in PluginSettings, save/rename/delete, each bad input
+    refused with its message (NUL by Petrel before the plugin runs), the
+    admin's max_templates, and one user's list apart from another's."""
+    c, csrf = adm.admin()
+    tpl_json = os.path.join(CONFIGS, "plugin-templates.json")
+    toggle(c, csrf, "templates", True)
+    try:
+        assert "pill-ok" in card(plugins_page(c), "templates")
+        u = Client()
+        u.login("carol@example.org")
+        d = ok(*u.call("PluginSettings")[:2])
+        sec = [x for x in d["sections"] if x["plugin"] == "templates"][0]
+        assert sec["listAction"] == "List" and sec["deleteAction"] == "Delete", sec
+        assert [(f["name"], f["type"]) for f in sec["fields"]] == \
+            [("name", "text"), ("body", "textarea")], sec
+        assert {"plugin": "templates", "label": "Templates", "action": "List",
+                "labelKey": "name", "textKey": "body"} in d["compose"], d
+        for t in ok(*u.call("plugin/templates/List")[:2])["result"].get("items", []):
+            ok(*u.call("plugin/templates/Delete", {"id": t["id"]})[:2])
+        r = ok(*u.call("plugin/templates/Save",
+                       {"id": "", "name": "Thanks", "body": "Thank you!\r\nCarol"})[:2])["result"]
+        assert r["message"] == "Template saved." and r["id"], r
+        tid = r["id"]
+        assert r["items"] == [{"id": tid, "name": "Thanks", "body": "Thank you!\nCarol"}], r
+        r = ok(*u.call("plugin/templates/Save",
+                       {"id": tid, "name": "Thanks again", "body": "<b>x</b>"})[:2])["result"]
+        assert r["items"] == [{"id": tid, "name": "Thanks again", "body": "<b>x</b>"}], r
+
+        def refused(args, message, status=403):
+            s, b, _ = u.call("plugin/templates/Save", args)
+            assert s == status, (args, s, b)
+            assert message in b["error"]["message"] + b["error"].get("detail", ""), (args, b)
+        refused({"name": "", "body": "x"}, "Give the template a name.")
+        refused({"name": "n" * 101, "body": "x"}, "A name is at most 100 bytes")
+        refused({"name": "two\nlines", "body": "x"}, "one line of text")
+        refused({"name": "Big", "body": "x" * 10001}, "at most 10000 bytes")
+        refused({"name": "Thanks again", "body": "dup"}, "exists already")
+        # A NUL never reaches the plugin: Petrel's JSON reader refuses it.
+        refused({"name": "Nul", "body": "a\u0000b"}, "\\u0000", status=400)
+        s, b, _ = u.call("plugin/templates/Delete", {"id": "999"})
+        assert s == 403 and "No such template" in b["error"]["message"], (s, b)
+        # Nobody else sees Carol's.
+        d2 = Client()
+        d2.login("bob@example.test")
+        assert "items" not in ok(*d2.call("plugin/templates/List")[:2])["result"]
+        # The admin's limit.
+        s, body, _ = c.post("/admin/plugins/options",
+                            {"csrf": csrf, "name": "templates",
+                             "opt_max_templates": "2", "opt_max_size": "10000"})
+        assert s == 303, (s, body[:300])
+        ok(*u.call("plugin/templates/Save", {"name": "Second", "body": "2"})[:2])
+        refused({"name": "Third", "body": "3"}, "You have 2 templates, the most allowed")
+        r = ok(*u.call("plugin/templates/Delete", {"id": tid})[:2])["result"]
+        assert r["message"] == "Template deleted." and \
+            [t["name"] for t in r["items"]] == ["Second"], r
+        ok(*u.call("plugin/templates/Delete", {"id": r["items"][0]["id"]})[:2])
+    finally:
+        toggle(c, csrf, "templates", False)
+        if os.path.exists(tpl_json):
+            os.unlink(tpl_json)
+
+
 def test_disabled_plugin_adds_nothing():
     c, csrf = adm.admin()
     toggle(c, csrf, "add-x-originating-ip-header", False)

@@ -128,9 +128,42 @@ login_check(const struct petrel_host *host, struct petrel_call *call,
 #define FIXTURE_MINOR PETREL_PLUGIN_ABI_MINOR
 #endif
 
+/* ABI 1.1's result_item: which items were taken ("y") or refused ("n"). */
+static int
+items(const struct petrel_host *host, struct petrel_call *call)
+{
+	const char *good[] = {"id", "1", "name", "One", NULL};
+	const char *bad_key[] = {"id", "2", "bad key", "x", NULL};
+	const char *odd[] = {"id", NULL};
+	const char *bad_utf8[] = {"id", "\xff", NULL};
+	char seen[5];
+
+	seen[0] = host->result_item(call, "items", good) == 0 ? 'y' : 'n';
+	seen[1] = host->result_item(call, "items", bad_key) == 0 ? 'y' : 'n';
+	seen[2] = host->result_item(call, "items", odd) == 0 ? 'y' : 'n';
+	seen[3] = host->result_item(call, "items", bad_utf8) == 0 ? 'y' : 'n';
+	seen[4] = '\0';
+	(void)host->result_string(call, "seen", seen);
+	(void)host->result_string(call, "storage",
+	                          host->data_dir(call) != NULL ? "yes" : "no");
+	return 0;
+}
+
 static const struct petrel_action actions[] = {
         {.name = "Echo", .run = echo},
+        {.name = "Items", .run = items},
 };
+
+#ifdef FIXTURE_BAD_COMPOSE
+/* A compose menu whose list action does not exist. */
+static const struct petrel_compose_menu compose_menu = {
+        .size = sizeof(struct petrel_compose_menu),
+        .label = "Menu",
+        .list_action = "Nope",
+        .label_key = "name",
+        .text_key = "body",
+};
+#endif
 
 static const struct petrel_field fields[] = {
         {.name = "text", .label = "Text", .type = "text", .required = true},
@@ -156,9 +189,12 @@ static const struct petrel_hooks hooks = {
         .send_before = send_before,
         .message_view = message_view,
         .actions = actions,
-        .n_actions = 1,
+        .n_actions = sizeof(actions) / sizeof(actions[0]),
         .settings = &settings,
         .login_check = login_check,
+#ifdef FIXTURE_BAD_COMPOSE
+        .compose_menu = &compose_menu,
+#endif
 };
 
 #ifndef FIXTURE_NO_DESCRIPTOR

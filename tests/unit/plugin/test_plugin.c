@@ -129,6 +129,8 @@ test_refusals(void **state)
 	expect_refused("wrong-name", "names itself \"someone-else\"");
 	expect_refused("init-refuses", "init refused: init says no");
 	expect_refused("bad-load-action", "load action does not exist");
+	expect_refused("bad-compose", "compose menu: bad size, label, keys or "
+	                              "list action");
 	expect_refused("not-installed", "not installed");
 }
 
@@ -373,6 +375,39 @@ test_actions_and_settings(void **state)
 	plugin_set_free(&set);
 }
 
+/* ABI 1.1: result_item takes only whole, valid items. */
+static void
+test_result_items(void **state)
+{
+	struct plugin_set *set = load("good", true);
+	struct plugin_request req = {.arena = A, .user = "alice@example.test"};
+	struct plugin_action_result res;
+	const char *list, *del;
+	struct perr err = {0};
+	ptrdiff_t i;
+
+	(void)state;
+	assert_int_equal(plugin_run_action(set, STRV_LIT("good"),
+	                                   STRV_LIT("Items"), &req, NULL, 0,
+	                                   &res, &err),
+	                 0);
+	assert_int_equal(res.n_members, 2);
+	assert_string_equal(res.members[0].value, "ynnn");
+	/* No storage directory given to the loader: none to hand out. */
+	assert_string_equal(res.members[1].value, "no");
+	assert_int_equal(res.n_items, 1);
+	assert_string_equal(res.items[0].list, "items");
+	assert_int_equal(res.items[0].n_kv, 2);
+	assert_string_equal(res.items[0].kv[1].key, "name");
+	assert_string_equal(res.items[0].kv[1].value, "One");
+	/* A 1.0-style form section is no list; good has no compose menu. */
+	i = plugin_set_find(set, STRV_LIT("good"));
+	assert_false(plugin_settings_list(
+	        plugin_settings_section(set, (size_t)i), &list, &del));
+	assert_null(plugin_compose_menu(set, (size_t)i));
+	plugin_set_free(&set);
+}
+
 static int
 setup(void **state)
 {
@@ -461,6 +496,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_found_but_not_loaded_unless_enabled),
 	        cmocka_unit_test(test_refusals),
+	        cmocka_unit_test(test_result_items),
 	        cmocka_unit_test(test_refused_plugin_does_not_stop_others),
 	        cmocka_unit_test(test_bad_enabled_list),
 	        cmocka_unit_test(test_options_from_snappymail_json),
