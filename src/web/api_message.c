@@ -42,14 +42,27 @@
 	"data:image/gif;base64,"                                               \
 	"R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
+/*
+ * sandbox: the mailbox frames the body with the same sandbox attribute,
+ * but the Print link opens /message/body top-level on the app's origin,
+ * where only the header keeps the mail's document in an opaque origin
+ * (no cookies, no same-origin requests, no storage). Popups escape it so
+ * that links in the mail open in a normal tab.
+ */
 #define BODY_CSP_FMT                                                           \
 	"default-src 'none'; img-src 'self' data:%s; "                         \
 	"style-src 'unsafe-inline'; frame-ancestors 'self'; "                  \
-	"base-uri 'none'; form-action 'none'"
+	"base-uri 'none'; form-action 'none'; "                                \
+	"sandbox allow-popups allow-popups-to-escape-sandbox"
 
+/*
+ * Inline images and PDFs. sandbox: a PDF opens top-level on the app's
+ * origin, and a viewer's scripts (pdf.js, or a crafted file's own
+ * JavaScript) must not run with it.
+ */
 #define PART_CSP                                                               \
 	"default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "      \
-	"plugin-types application/pdf"
+	"plugin-types application/pdf; sandbox"
 
 /* ---- input ------------------------------------------------------------ */
 

@@ -180,8 +180,12 @@ def test_body_route_has_its_own_csp():
     csp = headers["Content-Security-Policy"]
     assert csp.startswith("default-src 'none'; img-src 'self' data:;"), csp
     for part in ("style-src 'unsafe-inline'", "frame-ancestors 'self'",
-                 "base-uri 'none'", "form-action 'none'"):
+                 "base-uri 'none'", "form-action 'none'",
+                 # The Print link opens this document top-level: the
+                 # header alone must keep it out of the app's origin.
+                 "sandbox allow-popups allow-popups-to-escape-sandbox"):
         assert part in csp, csp
+    assert "allow-same-origin" not in csp and "allow-scripts" not in csp
     assert "script-src" not in csp and "http:" not in csp
     assert headers.get("X-Frame-Options") == "SAMEORIGIN"
     assert body.startswith(b"<!doctype html>")
@@ -234,6 +238,12 @@ def test_attachments_have_decoded_names_and_safe_downloads():
     assert cd.startswith("attachment; filename=\""), cd
     assert "filename*=UTF-8''" + urllib.parse.quote(att["name"], safe="") in cd, cd
     assert headers["X-Content-Type-Options"] == "nosniff"
+    # Shown inline, a PDF is sandboxed too (finding 8 of issue 14).
+    status, headers, body = get(att["url"])
+    assert status == 200 and body.startswith(b"%PDF"), body[:10]
+    assert headers["Content-Disposition"].startswith("inline;"), headers
+    csp = headers["Content-Security-Policy"]
+    assert csp.split("; ")[-1] == "sandbox" or "; sandbox;" in csp, csp
 
 
 def test_html_svg_and_unknown_parts_never_inline():
