@@ -189,6 +189,11 @@ void web_error_custom(struct web_ctx *ctx, int status, const char *code,
 int web_reply_json(struct web_ctx *ctx, struct json_t *v, struct perr *err);
 /* Secure flag for cookies: HTTPS request or [security] force_https. */
 bool web_cookie_secure(const struct web_ctx *ctx);
+/*
+ * The session cookie's name for this request: SESSION_COOKIE_HOST when
+ * cookies are Secure (web_cookie_secure), else SESSION_COOKIE.
+ */
+const char *web_session_cookie(const struct web_ctx *ctx);
 
 /* session_mw.c: the session and CSRF middleware and their helpers. */
 /* This thread's store connection (opened on first use), or NULL + err. */
