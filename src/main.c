@@ -228,6 +228,9 @@ take_over(const char *data_dir, struct arena *a)
 	else if (tk.old_key_removed)
 		log_info("removed SnappyMail's clear [security] "
 		         "admin_panel_key from application.ini");
+	if (tk.key_legacy)
+		log_info("admin panel key stored in the older PBKDF2 form: "
+		         "it becomes an HMAC at the admin's next sign-in");
 	if (tk.login_defaulted)
 		log_info("admin login set to SnappyMail's default \"admin\"");
 }

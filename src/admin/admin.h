@@ -4,14 +4,17 @@
  *
  * Secrets and where they live:
  * - `petrel admin init` generates the admin name, password and secret key
- *   and keeps only slow hashes in application.ini: [security] admin_login
+ *   and keeps only hashes in application.ini: [security] admin_login
  *   (the name, plain), admin_password (scrypt), [admin_panel] key
- *   (PBKDF2-SHA256). The plain values exist only in the root-only
- *   credentials file, which the running server never reads.
- * - Every check of a secret costs the same whether it is right, wrong, or
- *   there is nothing configured to check against (a fixed dummy hash with
- *   the same parameters is used), and compares in constant time, so that
- *   neither the answer's timing nor its shape tells an attacker anything.
+ *   (an HMAC-SHA256 under a random key of the install's own). The plain
+ *   values exist only in the root-only credentials file, which the running
+ *   server never reads.
+ * - Every check of the password costs the same whether it is right, wrong,
+ *   or there is nothing configured to check against (a fixed dummy hash
+ *   with the same parameters is used); every check compares in constant
+ *   time, so that neither the answer's timing nor its shape tells an
+ *   attacker anything. The key check is one HMAC (it runs for any request
+ *   with a query), and nothing at all while the panel is off.
  * - Admin sessions are rows of their own table (admin_sessions) with
  *   their own cookie; a user session never grants admin rights. The
  *   cookie value is 32 random bytes (hex); the table keeps SHA-256 of it.
@@ -46,9 +49,12 @@ enum admin_hash_kind {
 	 */
 	ADMIN_HASH_PASSWORD,
 	/*
-	 * "pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>", 100000
-	 * iterations: the secret key, checked on every request that carries
-	 * a query, so cheaper than the password but far from free.
+	 * "hmac-sha256$<mac key hex>$<mac hex>": the secret key, checked on
+	 * every request that carries a query, so one HMAC-SHA256 under a
+	 * random 32-byte key made with the hash. Older installs keep
+	 * "pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>" (100000
+	 * iterations), which still verifies (admin_key_hash_is_legacy) until
+	 * the admin's next sign-in stores the HMAC form.
 	 */
 	ADMIN_HASH_KEY,
 };
@@ -57,10 +63,12 @@ enum admin_hash_kind {
 int admin_hash(enum admin_hash_kind kind, struct strv secret, struct arena *a,
                char **hash_r, struct perr *err) PT_WARN_UNUSED;
 /*
- * True if secret matches hash. hash NULL, empty or malformed: the work is
- * done anyway against a dummy of kind's cost and false returned, so a
- * missing configuration takes as long as a wrong secret. Parameters in
- * hash above sane bounds (N > 2^20, 10^7 iterations) are refused.
+ * True if secret matches hash. ADMIN_HASH_PASSWORD with hash NULL, empty
+ * or malformed: the work is done anyway against a dummy of the same cost
+ * and false returned, so a missing configuration takes as long as a wrong
+ * secret. ADMIN_HASH_KEY: a malformed hash is false at once (an HMAC is
+ * too cheap to time). Parameters in hash above sane bounds (N > 2^20,
+ * 10^7 iterations) are refused.
  */
 bool admin_hash_verify(enum admin_hash_kind kind, const char *hash,
                        struct strv secret);
@@ -72,6 +80,10 @@ bool admin_hash_verify(enum admin_hash_kind kind, const char *hash,
  * `petrel admin passwd` or `admin init` replaces it with scrypt.
  */
 bool admin_hash_is_bcrypt(const char *hash);
+/* hash is a key hash of the slow, older "pbkdf2-sha256$" form. */
+bool admin_key_hash_is_legacy(const char *hash);
+/* hash is a key hash of either form (else: SnappyMail's clear key). */
+bool admin_key_hash_is_known(const char *hash);
 
 /* ---- generated credentials ------------------------------------------- */
 
@@ -85,9 +97,9 @@ char *admin_generate_password(struct arena *a);
 /* [admin_panel] allow is On and a key hash and password hash are set. */
 bool admin_panel_enabled(const struct config *cfg);
 /*
- * True if key ("admin_f0e5a5aa", without '?') opens the panel. Always
- * does one key derivation (see admin_hash_verify), whatever the input
- * and whatever the config says.
+ * True if key ("admin_f0e5a5aa", without '?') opens the panel. The panel
+ * off: false without any work. Else one HMAC compared in constant time
+ * (a legacy PBKDF2 hash: one derivation, so callers rate-limit first).
  */
 bool admin_key_verify(const struct config *cfg, struct strv key);
 /*
@@ -225,21 +237,22 @@ int admin_passwd(const char *data_dir, const char *credentials_file,
 /* ---- taking over a SnappyMail install -------------------------------- */
 
 struct admin_takeover_result {
-	bool key_hashed;      /* a clear panel key became a PBKDF2 hash */
+	bool key_hashed;      /* a clear panel key became a key hash */
 	bool old_key_removed; /* [security] admin_panel_key was removed */
 	bool login_defaulted; /* admin_login "admin" (SnappyMail's default) */
 	bool bcrypt_password; /* the password is SnappyMail's bcrypt hash */
+	bool key_legacy;      /* the key hash is the slow PBKDF2 form */
 };
 
 /*
  * Run at every `petrel serve` start (a no-op once done): SnappyMail keeps
  * the admin panel key in clear text in application.ini ([admin_panel] key,
  * older files [security] admin_panel_key). The clear key is lower-cased
- * (SnappyMail compares it case-insensitively), stored as Petrel's PBKDF2
- * hash in [admin_panel] key, and every clear copy is removed, in one
- * atomic rewrite that keeps comments and unknown keys. The bcrypt password
- * is left as it is (admin_hash_is_bcrypt); with a bcrypt password and no
- * admin_login, the login becomes SnappyMail's default "admin". No
+ * (SnappyMail compares it case-insensitively), stored as Petrel's key
+ * hash (ADMIN_HASH_KEY) in [admin_panel] key, and every clear copy is removed,
+ * in one atomic rewrite that keeps comments and unknown keys. The bcrypt
+ * password is left as it is (admin_hash_is_bcrypt); with a bcrypt password and
+ * no admin_login, the login becomes SnappyMail's default "admin". No
  * application.ini: nothing to do. Returns 0 (see res_r) or -1.
  */
 int admin_takeover(const char *data_dir, struct arena *a,

@@ -26,7 +26,6 @@
 #define SCRYPT_R_MAX 32u
 #define SCRYPT_P_MAX 16u
 
-#define PBKDF2_ITER 100000u
 #define PBKDF2_ITER_MAX 10000000u
 
 /*
@@ -37,9 +36,6 @@
  */
 static const char dummy_password[] =
         "$scrypt$32768$8$1$00000000000000000000000000000000$"
-        "0000000000000000000000000000000000000000000000000000000000000000";
-static const char dummy_key[] =
-        "pbkdf2-sha256$100000$00000000000000000000000000000000$"
         "0000000000000000000000000000000000000000000000000000000000000000";
 
 /* Decode exactly out_len bytes of hex from s; false on any mismatch. */
@@ -112,6 +108,59 @@ parse_hash(enum admin_hash_kind kind, const char *text, struct parsed_hash *h)
 	       hex_decode_exact(f[3], h->dk, DK_LEN);
 }
 
+/*
+ * The panel key: "hmac-sha256$<mac key hex>$<mac hex>", HMAC-SHA256 under
+ * a random 32-byte key of this install's own. The key is checked on every
+ * request that carries a query, so it must cost next to nothing: it is a
+ * hiding place for the sign-in page, not a password (the admin password
+ * and TOTP guard the panel), and a MAC does not let anyone who sees the
+ * stored value use it in the URL without guessing.
+ */
+#define KEY_MAC_PREFIX "hmac-sha256$"
+#define KEY_MAC_LEN 32
+
+struct parsed_key_mac {
+	unsigned char key[KEY_MAC_LEN], mac[DK_LEN];
+};
+
+static bool
+parse_key_mac(const char *text, struct parsed_key_mac *m)
+{
+	struct strv f[4];
+
+	return text != NULL &&
+	       split_fields(strv_from_cstr(text), f, PT_NELEM(f)) == 3 &&
+	       strv_eq_cstr(f[0], "hmac-sha256") &&
+	       hex_decode_exact(f[1], m->key, KEY_MAC_LEN) &&
+	       hex_decode_exact(f[2], m->mac, DK_LEN);
+}
+
+static bool
+key_mac(const unsigned char key[KEY_MAC_LEN], struct strv secret,
+        unsigned char out[DK_LEN])
+{
+	unsigned len = 0;
+
+	return HMAC(EVP_sha256(), key, KEY_MAC_LEN,
+	            (const unsigned char *)(secret.p != NULL ? secret.p : ""),
+	            secret.len, out, &len) != NULL &&
+	       len == DK_LEN;
+}
+
+bool
+admin_key_hash_is_legacy(const char *hash)
+{
+	return hash != NULL && strncmp(hash, "pbkdf2-sha256$", 14) == 0;
+}
+
+bool
+admin_key_hash_is_known(const char *hash)
+{
+	return admin_key_hash_is_legacy(hash) ||
+	       (hash != NULL &&
+	        strncmp(hash, KEY_MAC_PREFIX, sizeof(KEY_MAC_PREFIX) - 1) == 0);
+}
+
 static bool
 derive(const struct parsed_hash *h, struct strv secret,
        unsigned char out[DK_LEN])
@@ -130,13 +179,29 @@ admin_hash(enum admin_hash_kind kind, struct strv secret, struct arena *a,
            char **hash_r, struct perr *err)
 {
 	struct parsed_hash h = {0};
+	struct parsed_key_mac m;
 	char *salt_hex, *dk_hex;
 
+	if (kind == ADMIN_HASH_KEY) {
+		pt_random_bytes(m.key, KEY_MAC_LEN);
+		if (!key_mac(m.key, secret, m.mac))
+			return perr_set(err, a, PERR_INTERNAL,
+			                "HMAC failed (OpenSSL)");
+		salt_hex = codec_hex_encode(a, m.key, KEY_MAC_LEN);
+		dk_hex = codec_hex_encode(a, m.mac, DK_LEN);
+		OPENSSL_cleanse(&m, sizeof(m));
+		*hash_r = salt_hex != NULL && dk_hex != NULL
+		                  ? arena_printf(a, KEY_MAC_PREFIX "%s$%s",
+		                                 salt_hex, dk_hex)
+		                  : NULL;
+		if (*hash_r == NULL)
+			return perr_set(err, a, PERR_LIMIT, "out of memory");
+		return 0;
+	}
 	h.kind = kind;
 	h.n = SCRYPT_N;
 	h.r = SCRYPT_R;
 	h.p = SCRYPT_P;
-	h.iter = PBKDF2_ITER;
 	pt_random_bytes(h.salt, SALT_LEN);
 	if (!derive(&h, secret, h.dk))
 		return perr_set(err, a, PERR_INTERNAL,
@@ -146,12 +211,8 @@ admin_hash(enum admin_hash_kind kind, struct strv secret, struct arena *a,
 	OPENSSL_cleanse(&h, sizeof(h));
 	if (salt_hex == NULL || dk_hex == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
-	if (kind == ADMIN_HASH_PASSWORD)
-		*hash_r = arena_printf(a, "$scrypt$%u$%u$%u$%s$%s", SCRYPT_N,
-		                       SCRYPT_R, SCRYPT_P, salt_hex, dk_hex);
-	else
-		*hash_r = arena_printf(a, "pbkdf2-sha256$%u$%s$%s", PBKDF2_ITER,
-		                       salt_hex, dk_hex);
+	*hash_r = arena_printf(a, "$scrypt$%u$%u$%u$%s$%s", SCRYPT_N, SCRYPT_R,
+	                       SCRYPT_P, salt_hex, dk_hex);
 	if (*hash_r == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	return 0;
@@ -217,18 +278,25 @@ admin_hash_verify(enum admin_hash_kind kind, const char *hash,
                   struct strv secret)
 {
 	struct parsed_hash h;
+	struct parsed_key_mac m;
 	unsigned char out[DK_LEN];
 	bool real, ok;
 
 	if (kind == ADMIN_HASH_PASSWORD && is_bcrypt(hash))
 		return bcrypt_verify(hash, secret);
-	real = parse_hash(kind, hash, &h);
-	if (!real) {
-		const char *dummy = kind == ADMIN_HASH_PASSWORD ? dummy_password
-		                                                : dummy_key;
-
-		PT_ASSERT(parse_hash(kind, dummy, &h));
+	if (kind == ADMIN_HASH_KEY && !admin_key_hash_is_legacy(hash)) {
+		/* One HMAC: cheap enough that no dummy is worth running. */
+		ok = parse_key_mac(hash, &m) && key_mac(m.key, secret, out) &&
+		     CRYPTO_memcmp(out, m.mac, DK_LEN) == 0;
+		OPENSSL_cleanse(out, sizeof(out));
+		OPENSSL_cleanse(&m, sizeof(m));
+		return ok;
 	}
+	real = parse_hash(kind, hash, &h);
+	if (!real && kind == ADMIN_HASH_KEY)
+		return false; /* a damaged legacy hash: nothing to run */
+	if (!real)
+		PT_ASSERT(parse_hash(kind, dummy_password, &h));
 	ok = derive(&h, secret, out) && CRYPTO_memcmp(out, h.dk, DK_LEN) == 0;
 	OPENSSL_cleanse(out, sizeof(out));
 	return ok && real;
@@ -281,13 +349,9 @@ admin_panel_enabled(const struct config *cfg)
 bool
 admin_key_verify(const struct config *cfg, struct strv key)
 {
-	bool enabled = admin_panel_enabled(cfg);
-	bool ok;
-
-	/* The derivation runs even when the panel is off. */
-	ok = admin_hash_verify(ADMIN_HASH_KEY,
-	                       enabled ? cfg->admin_panel.key : NULL, key);
-	return ok && enabled;
+	/* Off: nothing to compare, and nothing to pay. */
+	return admin_panel_enabled(cfg) &&
+	       admin_hash_verify(ADMIN_HASH_KEY, cfg->admin_panel.key, key);
 }
 
 /* Constant time in the length of the longer input. */

@@ -279,7 +279,7 @@ admin_app_settings_write(const struct config_paths *paths,
 static bool
 is_key_hash(struct strv v)
 {
-	return v.len > 14 && memcmp(v.p, "pbkdf2-sha256$", 14) == 0;
+	return admin_key_hash_is_known(v.p);
 }
 
 int
@@ -334,6 +334,8 @@ admin_takeover(const char *data_dir, struct arena *a,
 		res_r->old_key_removed = true;
 		changed = true;
 	}
+	res_r->key_legacy = !res_r->key_hashed && have_key &&
+	                    admin_key_hash_is_legacy(key.value.p);
 	res_r->bcrypt_password =
 	        ini_get(doc, "security", "admin_password", &pw) &&
 	        admin_hash_is_bcrypt(pw.value.p);

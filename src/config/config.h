@@ -307,6 +307,11 @@ struct config {
 		const char *enabled_list; /* comma separated names */
 	} plugins;
 	struct {
+		/*
+		 * KiB, 2048: a message's HTML part larger than this (as the
+		 * server stores it) is neither fetched nor sanitized.
+		 */
+		unsigned max_html_size;
 		unsigned max_request_body; /* MB, 30 */
 		unsigned max_upload_total; /* MB, 50 */
 	} limits;

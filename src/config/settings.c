@@ -71,6 +71,7 @@ static const struct setting app_settings[] = {
         APP(labs, imap_read_timeout, SET_UINT, "60", 1, 3600),
         APP(plugins, enable, SET_BOOL, "Off", 0, 0),
         APP(plugins, enabled_list, SET_STR, "", 0, 0),
+        APP(limits, max_html_size, SET_UINT, "2048", 64, 1024 * 1024),
         APP(limits, max_request_body, SET_UINT, "30", 1, 4096),
         APP(limits, max_upload_total, SET_UINT, "50", 1, 4096),
         APP(ratelimit, login_max_failures, SET_UINT, "5", 1, 1000000),

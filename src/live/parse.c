@@ -55,7 +55,9 @@ live_parse_request(struct strv head, struct arena *a,
 		*err = hr.parse_error;
 		return -1;
 	}
+	/* The __Host- name (HTTPS) first: see SESSION_COOKIE_HOST. */
 	req_r->has_cookie =
+	        http_request_cookie(&hr, SESSION_COOKIE_HOST, &req_r->cookie) ||
 	        http_request_cookie(&hr, SESSION_COOKIE, &req_r->cookie);
 	return check_folder(&hr, a, &req_r->folder, err);
 }

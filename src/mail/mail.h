@@ -227,6 +227,13 @@ struct mail_render_opts {
 	const char *fold_label;      /* plain text: a folded quote's label */
 	unsigned fold_lines;         /* plain text: quotes longer fold */
 	size_t max_output;           /* beyond it the body is cut */
+	/*
+	 * An HTML part larger than this (its size on the server, encoded)
+	 * is neither fetched nor sanitized: the plain alternative is shown
+	 * if it is within the same size, else nothing, and
+	 * mail_rendered.html_skipped says so. 0: no limit.
+	 */
+	uint64_t max_html;
 	/* cid: URLs of the HTML (the caller's part URLs); may be NULL. */
 	const char *(*cid_url)(void *ctx, struct strv cid);
 	void *cid_ctx;
@@ -237,6 +244,9 @@ struct mail_rendered {
 	const char *text; /* plain text when the plain part is shown */
 	bool is_html;
 	unsigned remote_blocked;
+	/* The HTML part was over max_html; its size on the server. */
+	bool html_skipped;
+	uint64_t html_size;
 };
 
 /* The body of v made safe to show: its HTML sanitized, else its text. */

@@ -86,13 +86,28 @@ mail_view_render(struct mail_session *s, const struct mail_view *v,
 	struct strv text = STRV_LIT("");
 	struct sanitize_plain_opts po;
 
+	const struct imap_part *plain = v->plain;
+
 	memset(r, 0, sizeof(*r));
 	sbuf_init(&out, v->a, 4096, ro->max_output);
-	if (v->html != NULL)
+	/*
+	 * A huge HTML part costs its whole fetch and a DOM of its size in the
+	 * sanitizer, for a page nobody reads in a browser pane: past
+	 * max_html the user gets the plain alternative (if it is not huge
+	 * too) and the original to download instead.
+	 */
+	if (v->html != NULL && ro->max_html > 0 &&
+	    v->html->size > ro->max_html) {
+		r->html_skipped = true;
+		r->html_size = v->html->size;
+		if (plain != NULL && plain->size > ro->max_html)
+			plain = NULL;
+	} else if (v->html != NULL) {
 		return render_html(s, v, ro, &out, r, err);
+	}
 	r->text = "";
-	if (v->plain != NULL) {
-		if (mail_view_part_text(s, v, v->plain, &text, err) != 0)
+	if (plain != NULL) {
+		if (mail_view_part_text(s, v, plain, &text, err) != 0)
 			return -1;
 		r->text = text.p;
 	}

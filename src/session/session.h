@@ -24,6 +24,14 @@
 struct store;
 
 #define SESSION_COOKIE "petrel_session"
+/*
+ * The name over HTTPS: a "__Host-" cookie is only accepted by browsers
+ * with Secure, Path=/ and no Domain, so a sibling subdomain (another
+ * site of the same hosting account) cannot plant or overwrite one. Over
+ * HTTPS only this name is read; the plain name is for plain HTTP (tests,
+ * a local install), so a planted petrel_session is never taken for ours.
+ */
+#define SESSION_COOKIE_HOST "__Host-petrel_session"
 /* Header that carries the CSRF token on every state-changing request. */
 #define SESSION_CSRF_HEADER "X-Petrel-Token"
 

@@ -3,11 +3,15 @@
  * helpers the admin pages share.
  *
  * What must not leak, and how:
- * - The key. GET /?anything pays one key derivation whether the key is
- *   right, wrong, or the panel is off (admin_key_verify), and a wrong key
- *   gets the start page that the same request without a query gets. The
- *   sign-in form posts the key back; /admin/login checks it again and
- *   answers a wrong one exactly like an unknown page.
+ * - The key. GET /?anything pays one HMAC (admin_key_verify; nothing while
+ *   the panel is off), and a wrong key gets the start page that the same
+ *   request without a query gets. The sign-in form posts the key back;
+ *   /admin/login checks it again and answers a wrong one exactly like an
+ *   unknown page. Misses count per client IP ("admin-gate", the [ratelimit]
+ *   login limits); over the limit the key is not even checked, so the
+ *   right key gets the start page too until the window ends: the answer
+ *   never says whether the key was right, and a key of the older PBKDF2
+ *   form (see key_upgrade) costs its derivation only below the limit.
  * - Whether a name is the admin's. The sign-in always runs the password
  *   derivation and compares the name in constant time; every failure has
  *   the same message.
@@ -95,15 +99,48 @@ render_login(struct web_ctx *ctx, int status, struct strv key,
 	return web_render_page(ctx, status, "admin/login.tpl", d, err);
 }
 
+/*
+ * True if key opens the panel for this client. A store failure counts as
+ * a miss (logged): the gate's answer must not change shape with it.
+ */
+static bool
+gate_pass(struct web_ctx *ctx, struct strv key)
+{
+	unsigned window = ctx->config->ratelimit.login_window_seconds;
+	unsigned n = 0;
+	struct perr e = {0};
+	struct store *st;
+	const char *rl_key;
+
+	if (!admin_panel_enabled(ctx->config) || key.len == 0 ||
+	    key.len > FIELD_MAX)
+		return false;
+	st = web_store(ctx, &e);
+	rl_key = store_ratelimit_key(ctx->req->arena, "admin-gate", "ip",
+	                             ctx->req->remote_addr);
+	if (st == NULL || rl_key == NULL ||
+	    store_ratelimit_check(st, rl_key, window, pt_now_unix(), &n,
+	                          ctx->req->arena, &e) != 0) {
+		log_error("admin gate: %s", e.msg != NULL ? e.msg : "no store");
+		return false;
+	}
+	if (n >= ctx->config->ratelimit.login_max_failures)
+		return false;
+	if (admin_key_verify(ctx->config, key))
+		return true;
+	if (store_ratelimit_hit(st, rl_key, window, pt_now_unix(), &n,
+	                        ctx->req->arena, &e) != 0)
+		log_error("cannot count an admin gate miss: %s", e.msg);
+	return false;
+}
+
 int
 web_admin_gate(struct web_ctx *ctx, bool *handled_r, struct perr *err)
 {
 	struct strv key = http_request_first_query_key(ctx->req);
 
 	*handled_r = false;
-	if (key.p == NULL || key.len == 0)
-		return 0;
-	if (key.len > FIELD_MAX || !admin_key_verify(ctx->config, key))
+	if (key.p == NULL || !gate_pass(ctx, key))
 		return 0;
 	*handled_r = true;
 	return render_login(ctx, 200, key, "", NULL, err);
@@ -254,6 +291,34 @@ login_refused(struct web_ctx *ctx, struct store *st, const char *rl_key,
 	return render_login(ctx, 401, key, user, "L_ADMIN_LOGIN_WRONG", err);
 }
 
+/*
+ * A key still in the older PBKDF2 form (an install from before the HMAC
+ * form; its clear value is not on the server) is stored again as an HMAC
+ * once the admin has signed in with it: from then on the gate costs one
+ * HMAC. A failure only leaves the slower form in place.
+ */
+static void
+key_upgrade(struct web_ctx *ctx, struct strv key)
+{
+	struct admin_setting set = {"admin_panel", "key", NULL, 0};
+	struct perr e = {0};
+	char *hash = NULL;
+
+	if (!admin_key_hash_is_legacy(ctx->config->admin_panel.key))
+		return;
+	if (admin_hash(ADMIN_HASH_KEY, key, ctx->req->arena, &hash, &e) == 0) {
+		set.value = hash;
+		if (admin_app_settings_write(&ctx->config->paths, &set, 1,
+		                             ctx->req->arena, &e) == 0 &&
+		    web_admin_apply(ctx, &e) == 0) {
+			log_info("admin panel key now stored as an HMAC "
+			         "(was PBKDF2)");
+			return;
+		}
+	}
+	log_warn("cannot store the admin key in its HMAC form: %s", e.msg);
+}
+
 /* Too many failures from this address: 429 with Retry-After. */
 static int
 locked_out(struct web_ctx *ctx, struct strv key, const char *user,
@@ -282,8 +347,7 @@ web_admin_login(struct web_ctx *ctx, struct perr *err)
 	bool ok;
 
 	(void)http_request_form(ctx->req, "key", &key);
-	if (key.len == 0 || key.len > FIELD_MAX ||
-	    !admin_key_verify(ctx->config, key)) {
+	if (!gate_pass(ctx, key)) {
 		not_found(ctx, err);
 		return -1;
 	}
@@ -319,6 +383,7 @@ web_admin_login(struct web_ctx *ctx, struct perr *err)
 
 	if (store_ratelimit_reset(st, rl_key, ctx->req->arena, err) != 0)
 		return -1;
+	key_upgrade(ctx, key);
 	if (admin_session_create(st, ctx->config->security.admin_login,
 	                         admin_cred_tag(ctx->config, ctx->req->arena),
 	                         ctx->req->remote_addr, pt_now_unix(),

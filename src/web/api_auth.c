@@ -236,7 +236,7 @@ login_start(struct web_ctx *ctx, struct login *l, const char **csrf_r,
 	char *cookie, *csrf;
 
 	/* An old cookie (fixation) dies here. */
-	if (http_request_cookie(ctx->req, SESSION_COOKIE, &old) &&
+	if (http_request_cookie(ctx->req, web_session_cookie(ctx), &old) &&
 	    web_session_load(ctx, err) == 0) {
 		imap_pool_drop_session(ctx->app->imap_pool,
 		                       ctx->session->id_hash);
@@ -259,10 +259,17 @@ login_start(struct web_ctx *ctx, struct login *l, const char **csrf_r,
 	cookie_opts.samesite = HTTP_SAMESITE_STRICT;
 	if (l->remember)
 		cookie_opts.max_age = (int64_t)opts.absolute_seconds;
-	if (http_response_set_cookie(ctx->resp, SESSION_COOKIE, cookie,
+	/* __Host- needs Secure and Path=/ (the default) and no Domain. */
+	if (http_response_set_cookie(ctx->resp, web_session_cookie(ctx), cookie,
 	                             &cookie_opts) != 0)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
 		                "cannot set the session cookie");
+	/* A cookie of the plain name from before HTTPS is dead weight. */
+	if (cookie_opts.secure &&
+	    http_request_cookie(ctx->req, SESSION_COOKIE, &old))
+		(void)http_response_delete_cookie(
+		        ctx->resp, SESSION_COOKIE,
+		        &(struct http_cookie_opts){0});
 	*csrf_r = csrf;
 	return 0;
 }
@@ -300,7 +307,7 @@ web_api_logout(struct web_ctx *ctx, struct perr *err)
 	if (session_destroy(st, ctx->session, ctx->req->arena, err) != 0)
 		return -1;
 	cookie_opts.secure = web_cookie_secure(ctx);
-	(void)http_response_delete_cookie(ctx->resp, SESSION_COOKIE,
+	(void)http_response_delete_cookie(ctx->resp, web_session_cookie(ctx),
 	                                  &cookie_opts);
 	log_info("logout: user=%s", ctx->session->user);
 	return web_reply_json(ctx, json_object(), err);

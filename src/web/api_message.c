@@ -42,14 +42,27 @@
 	"data:image/gif;base64,"                                               \
 	"R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
+/*
+ * sandbox: the mailbox frames the body with the same sandbox attribute,
+ * but the Print link opens /message/body top-level on the app's origin,
+ * where only the header keeps the mail's document in an opaque origin
+ * (no cookies, no same-origin requests, no storage). Popups escape it so
+ * that links in the mail open in a normal tab.
+ */
 #define BODY_CSP_FMT                                                           \
 	"default-src 'none'; img-src 'self' data:%s; "                         \
 	"style-src 'unsafe-inline'; frame-ancestors 'self'; "                  \
-	"base-uri 'none'; form-action 'none'"
+	"base-uri 'none'; form-action 'none'; "                                \
+	"sandbox allow-popups allow-popups-to-escape-sandbox"
 
+/*
+ * Inline images and PDFs. sandbox: a PDF opens top-level on the app's
+ * origin, and a viewer's scripts (pdf.js, or a crafted file's own
+ * JavaScript) must not run with it.
+ */
 #define PART_CSP                                                               \
 	"default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "      \
-	"plugin-types application/pdf"
+	"plugin-types application/pdf; sandbox"
 
 /* ---- input ------------------------------------------------------------ */
 
@@ -188,23 +201,37 @@ sender_images_allowed(struct web_ctx *ctx, const struct mail_view *v)
 	       web_images_sender_allowed(ctx, v->env->from.v[0].email);
 }
 
-/* fold_label: the summary of a folded plain-text quote (user's language). */
+/*
+ * What identifies one rendered body: the session (so no other session
+ * can take it), the message, the attached part and the images choice.
+ */
+static const char *
+body_key(struct web_ctx *ctx, const struct mail_view *v, const char *part,
+         bool images)
+{
+	return arena_printf(ctx->req->arena, "%s\n%s\n%u\n%s\n%d",
+	                    ctx->session->id_hash, v->folder, (unsigned)v->uid,
+	                    part != NULL ? part : "", images ? 1 : 0);
+}
+
+/* The body rendered for ctx's user ([limits] max_html_size applies). */
 static int
-render_body(struct mail_session *ms, struct mail_view *v, bool allow_remote,
-            const char *fold_label, struct mail_rendered *r, struct perr *err)
+render_body(struct web_ctx *ctx, struct mail_view *v, bool allow_remote,
+            struct mail_rendered *r, struct perr *err)
 {
 	struct mail_render_opts o;
 
 	memset(&o, 0, sizeof(o));
+	o.max_html = (uint64_t)ctx->config->limits.max_html_size * 1024;
 	o.allow_remote = allow_remote;
 	o.placeholder_url = MSG_PLACEHOLDER;
 	o.scope_class = MSG_SCOPE;
-	o.fold_label = fold_label;
+	o.fold_label = i18n_get(ctx->lang, "L_MAIL_VIEW_QUOTE_FOLDED");
 	o.fold_lines = MSG_FOLD_LINES;
 	o.max_output = MSG_MAX_BODY;
 	o.cid_url = cid_url;
 	o.cid_ctx = v;
-	return mail_view_render(ms, v, &o, r, err);
+	return mail_view_render(ctx->mail, v, &o, r, err);
 }
 
 /* ---- Message ----------------------------------------------------------- */
@@ -338,6 +365,11 @@ message_json(struct web_ctx *ctx, const struct mail_view *v,
 	                                 strchr(body_url(v, NULL, false), '?') +
 	                                         1)));
 	json_object_set_new(res, "calendar", calendar_json(ctx->mail, v));
+	/* The HTML part's size when it was too large to show (else null). */
+	json_object_set_new(res, "htmlSkipped",
+	                    r->html_skipped
+	                            ? json_integer((json_int_t)r->html_size)
+	                            : json_null());
 	/* Lines the plugins add above the message (plain text). */
 	json_object_set_new(res, "notices", web_plugins_notices(ctx, v));
 	return res;
@@ -360,10 +392,10 @@ web_api_message(struct web_ctx *ctx, struct perr *err)
 	if (msg_load(ctx, folder, uid, part, &v, err) != 0)
 		return -1;
 	images = sender_images_allowed(ctx, &v);
-	if (render_body(ctx->mail, &v, images,
-	                i18n_get(ctx->lang, "L_MAIL_VIEW_QUOTE_FOLDED"), &r,
-	                err) != 0)
+	if (render_body(ctx, &v, images, &r, err) != 0)
 		return -1;
+	/* The frame asks for this very document next: render it once. */
+	web_body_cache_put(body_key(ctx, &v, part, images), &r, pt_now_unix());
 	flags = v.m.flags;
 	/*
 	 * Opening a message reads it (not for an attached one), unless the
@@ -429,7 +461,57 @@ static const char body_head[] =
         "max-width:100%;padding:1px 8px;border-radius:4px;color:#555;"
         "background:#eef0f3;font:12px/1.6 system-ui,sans-serif}"
         "details.petrel-quote[open]>summary{margin-bottom:.3em}"
+        ".petrel-too-big{margin:0 0 12px;padding:8px 12px;border-radius:6px;"
+        "background:#fff4ce;color:#4a3b00;font:13px/1.5 system-ui,sans-serif}"
         "</style></head><body>";
+
+static void
+append_escaped(struct sbuf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			sbuf_append_cstr(b, "&amp;");
+			break;
+		case '<':
+			sbuf_append_cstr(b, "&lt;");
+			break;
+		case '>':
+			sbuf_append_cstr(b, "&gt;");
+			break;
+		case '"':
+			sbuf_append_cstr(b, "&quot;");
+			break;
+		case '\'':
+			sbuf_append_cstr(b, "&#39;");
+			break;
+		default:
+			sbuf_append(b, s, 1);
+		}
+	}
+}
+
+/*
+ * The HTML part was over [limits] max_html_size: say so above whatever
+ * is shown (the plain alternative or nothing), with the original message
+ * to download (opened outside the sandbox: <base target=_blank>).
+ */
+static void
+too_big_notice(struct web_ctx *ctx, const struct mail_view *v, const char *part,
+               uint64_t size, struct sbuf *doc)
+{
+	const char *q = strchr(body_url(v, part, false), '?');
+
+	sbuf_append_cstr(doc, "<p class=\"petrel-too-big\" role=\"note\">");
+	append_escaped(doc, i18n_get(ctx->lang, "L_MAIL_VIEW_HTML_TOO_BIG"));
+	sbuf_printf(doc,
+	            " (%.1f MB) <a href=\"/message/raw%s&amp;download=1\" "
+	            "download>",
+	            (double)size / (1024.0 * 1024.0), q != NULL ? q : "?");
+	append_escaped(doc,
+	               i18n_get(ctx->lang, "L_MAIL_VIEW_DOWNLOAD_ORIGINAL"));
+	sbuf_append_cstr(doc, "</a></p>");
+}
 
 int
 web_message_body(struct web_ctx *ctx, struct perr *err)
@@ -438,7 +520,7 @@ web_message_body(struct web_ctx *ctx, struct perr *err)
 	struct mail_rendered r;
 	const char *folder, *part = NULL, *choice;
 	uint32_t uid = 0;
-	bool images;
+	bool images, reused;
 	struct sbuf doc;
 
 	(void)query_str(ctx, "part", &part);
@@ -454,12 +536,14 @@ web_message_body(struct web_ctx *ctx, struct perr *err)
 		images = strcmp(choice, "1") == 0;
 	else
 		images = sender_images_allowed(ctx, &v);
-	if (render_body(ctx->mail, &v, images,
-	                i18n_get(ctx->lang, "L_MAIL_VIEW_QUOTE_FOLDED"), &r,
-	                err) != 0)
+	reused = web_body_cache_take(body_key(ctx, &v, part, images),
+	                             pt_now_unix(), ctx->req->arena, &r);
+	if (!reused && render_body(ctx, &v, images, &r, err) != 0)
 		return -1;
 	sbuf_init(&doc, ctx->req->arena, strlen(r.html) + 2048, 0);
 	sbuf_append_cstr(&doc, body_head);
+	if (r.html_skipped)
+		too_big_notice(ctx, &v, part, r.html_size, &doc);
 	sbuf_printf(&doc, "<div class=\"%s%s\">", MSG_SCOPE,
 	            r.is_html ? "" : " petrel-plain");
 	sbuf_append_cstr(&doc, r.html);
@@ -474,7 +558,9 @@ web_message_body(struct web_ctx *ctx, struct perr *err)
 	                             "SAMEORIGIN") != 0 ||
 	    http_response_set_header(
 	            ctx->resp, "X-Petrel-Remote-Blocked",
-	            !images && r.remote_blocked > 0 ? "1" : "0") != 0)
+	            !images && r.remote_blocked > 0 ? "1" : "0") != 0 ||
+	    http_response_set_header(ctx->resp, "X-Petrel-Body",
+	                             reused ? "reused" : "rendered") != 0)
 		return perr_set(err, ctx->req->arena, PERR_INTERNAL,
 		                "cannot build the body response");
 	return 0;

@@ -265,3 +265,9 @@ web_cookie_secure(const struct web_ctx *ctx)
 {
 	return ctx->req->https || ctx->config->security.force_https;
 }
+
+const char *
+web_session_cookie(const struct web_ctx *ctx)
+{
+	return web_cookie_secure(ctx) ? SESSION_COOKIE_HOST : SESSION_COOKIE;
+}

@@ -71,7 +71,7 @@ web_session_load(struct web_ctx *ctx, struct perr *err)
 	struct strv cookie;
 	struct store *st;
 
-	if (!http_request_cookie(ctx->req, SESSION_COOKIE, &cookie))
+	if (!http_request_cookie(ctx->req, web_session_cookie(ctx), &cookie))
 		return perr_set(err, ctx->req->arena, PERR_AUTH,
 		                "not signed in");
 	st = web_store(ctx, err);

@@ -187,8 +187,25 @@ void web_error_custom(struct web_ctx *ctx, int status, const char *code,
                       const char *message, struct json_t *fields);
 /* Send a JSON value (stolen) with status 200. */
 int web_reply_json(struct web_ctx *ctx, struct json_t *v, struct perr *err);
+/*
+ * body_cache.c: a rendered message body kept from the Message call for
+ * the /message/body request that follows, so one view sanitizes once.
+ * put copies r (html and flags; not text); take hands the entry (copied
+ * into a) to the first caller with the same key and forgets it. Keys
+ * must begin with the session's id hash. Bounded in count, bytes and age.
+ */
+void web_body_cache_put(const char *key, const struct mail_rendered *r,
+                        int64_t now);
+bool web_body_cache_take(const char *key, int64_t now, struct arena *a,
+                         struct mail_rendered *r_r);
+
 /* Secure flag for cookies: HTTPS request or [security] force_https. */
 bool web_cookie_secure(const struct web_ctx *ctx);
+/*
+ * The session cookie's name for this request: SESSION_COOKIE_HOST when
+ * cookies are Secure (web_cookie_secure), else SESSION_COOKIE.
+ */
+const char *web_session_cookie(const struct web_ctx *ctx);
 
 /* session_mw.c: the session and CSRF middleware and their helpers. */
 /* This thread's store connection (opened on first use), or NULL + err. */

@@ -284,3 +284,31 @@ test('a long plain-text quote is folded in the sandboxed body and opens with a c
     assert.deepEqual(appProblems(problems), []);
   });
 });
+
+// Issue 14 finding 8: Print opens /message/body as a page of its own, on
+// the app's host; its CSP sandbox keeps it out of the app's origin there.
+test('the Print link opens the body top-level, readable and sandboxed', async () => {
+  assert.ok(delivered);
+  await withPage(browser, DESKTOP, 'reading-print', async (page, problems) => {
+    await login(page);
+    const uid = await uidOf(page, /^Fwd: Invoice 4711$/);
+    await page.evaluate((h) => { location.hash = h; }, folderHash(uid));
+    await subjectIs(page, 'Fwd: Invoice 4711');
+    const href = await page.getAttribute('#msg-print', 'href');
+    assert.match(href, /^\/message\/body\?/);
+    const print = await page.context().newPage();
+    try {
+      const resp = await print.goto(new URL(href, page.url()).href);
+      assert.equal(resp.status(), 200);
+      assert.match(resp.headers()['content-security-policy'], /; sandbox allow-popups allow-popups-to-escape-sandbox$/);
+      assert.match(await print.evaluate(() => document.body.innerText), /Forwarding this\./);
+      assert.equal(await print.evaluate(() => window.origin), 'null', 'an opaque origin, not the app');
+      assert.equal(await print.evaluate(() => { try { return document.cookie; } catch (e) { return 'refused'; } }), 'refused',
+        'no cookie access from the printed mail');
+      await shot(print, 'reading-print');
+    } finally {
+      await print.close();
+    }
+    assert.deepEqual(appProblems(problems), []);
+  });
+});

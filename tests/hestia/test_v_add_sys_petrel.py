@@ -238,8 +238,13 @@ class Base(unittest.TestCase):
             self.assertIn("include %%home%%/%%user%%/conf/mail/%%root_domain%%/%s.ssl.conf_*;"
                           % system, text)
             self.assertNotIn("forcessl", text)
+            # HSTS at the server and in each location with its own headers.
+            hsts = 'add_header Strict-Transport-Security "max-age=31536000" always;'
+            self.assertEqual(text.count(hsts), 3, text)
+            self.assertNotIn("includeSubDomains", text)
         else:
             self.assertNotIn("ssl_certificate", text)
+            self.assertNotIn("Strict-Transport-Security", text)
             self.assertIn("include %home%/%user%/conf/mail/%root_domain%/nginx.forcessl.conf*;",
                           text)
             self.assertIn("include %%home%%/%%user%%/conf/mail/%%root_domain%%/%s.conf_*;"
@@ -416,7 +421,7 @@ class FreshInstallTest(Base):
         app = ini_values(read(os.path.join(priv, "configs/application.ini")))
         self.assertEqual(app[("security", "admin_login")], '"%s"' % lines[0].split()[1])
         self.assertIn("scrypt", app[("security", "admin_password")])
-        self.assertIn("pbkdf2-sha256", app[("admin_panel", "key")])
+        self.assertIn("hmac-sha256", app[("admin_panel", "key")])
         self.assertIn("Admin credentials: %s" % cred, r.stdout)
 
         # One domain file per Hestia mail domain, the IDN one in punycode.

@@ -62,11 +62,13 @@ def read_cred(path=CRED):
 class Client:
     """HTTP without redirects, keeping cookies by name."""
 
-    def __init__(self):
+    def __init__(self, source=None):
         self.cookies = {}
+        self.source = (source, 0) if source else None
 
     def req(self, method, path, form=None, headers=None, json_body=None, body=None):
-        c = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=60)
+        c = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=60,
+                                       source_address=self.source)
         h = dict(headers or {})
         if form is not None:
             body = urllib.parse.urlencode(form).encode()
@@ -708,6 +710,63 @@ def test_end_user_session():
     s, _, _ = u.req("POST", "/api/Session", json_body={}, headers={"X-Petrel-Token": token})
     assert s == 401
     assert "session.end" in audit_actions()
+
+
+def test_gate_misses_are_rate_limited_per_address():
+    """Issue 14 finding 1: a client guessing keys gets, past the sign-in
+    limit, the start page even for the right key, and /admin/login answers
+    it like an unknown page; other addresses are not affected."""
+    u, p, key = read_cred()
+    with open(os.path.join(BASEDIR, "configs", "application.ini")) as f:
+        m = re.search(r"login_max_failures = (\d+)", f.read())
+    n = int(m.group(1)) if m else 5
+    c = Client("127.0.0.3")
+    s_plain, b_plain, _ = c.get("/")
+    s, b, _ = c.get("/?" + key)
+    assert 'action="/admin/login"' in b, "the key works before any miss"
+    for i in range(n):
+        s, b, _ = c.get("/?admin_%08x" % i)
+        assert s == s_plain and normalise(b) == normalise(b_plain), i
+    s, b, _ = c.get("/?" + key)
+    assert s == s_plain and normalise(b) == normalise(b_plain), \
+        "the right key past the limit looks like a wrong one"
+    s404, b404, _ = c.get("/no-such-page")
+    s, b, _ = c.post("/admin/login", {"key": key, "login": u, "password": p})
+    assert s == 404 and normalise(b) == normalise(b404), s
+    # Another address is not held back by this one's misses.
+    s, b, _ = Client("127.0.0.4").get("/?" + key)
+    assert 'action="/admin/login"' in b
+
+
+def test_legacy_pbkdf2_key_still_opens_and_becomes_an_hmac():
+    """An install from before the HMAC form keeps its key URL; the first
+    sign-in stores the key as an HMAC, so the gate stops paying PBKDF2."""
+    _, _, key = read_cred()
+    ini = os.path.join(BASEDIR, "configs", "application.ini")
+    with open(ini) as f:
+        saved = f.read()
+    assert re.search(r'^key = "hmac-sha256\\?\$[0-9a-f]{64}\\?\$[0-9a-f]{64}"$',
+                     saved, re.M), "admin init stores the HMAC form"
+    salt = os.urandom(16)
+    dk = hashlib.pbkdf2_hmac("sha256", key.encode(), salt, 100000)
+    legacy = "pbkdf2-sha256$100000$%s$%s" % (salt.hex(), dk.hex())
+    with open(ini, "w") as f:
+        f.write(re.sub(r'^key = ".*"$', 'key = "%s"' % legacy, saved,
+                       count=1, flags=re.M))
+    reload_petrel()
+    c = Client("127.0.0.5")
+    s, b, _ = c.get("/?" + key)
+    assert s == 200 and 'action="/admin/login"' in b
+    _, s, _, _ = admin_login()
+    assert s == 303, s
+    with open(ini) as f:
+        now = f.read()
+    assert legacy not in now
+    assert re.search(r'^key = "hmac-sha256\\?\$', now, re.M), now
+    s, b, _ = c.get("/?" + key)
+    assert 'action="/admin/login"' in b
+    s, b, _ = c.get("/?" + key[:-1] + "x")
+    assert 'action="/admin/login"' not in b
 
 
 def test_lockout_after_failures():

@@ -5,7 +5,9 @@
 own, so the order of tests does not matter.
 """
 import base64
+import html
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -65,6 +67,10 @@ def get(path):
             return r.status, dict(r.headers), r.read()
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers), e.read()
+
+
+def html_unescape(s):
+    return html.unescape(s)
 
 
 def open_fixture(fixture):
@@ -180,8 +186,12 @@ def test_body_route_has_its_own_csp():
     csp = headers["Content-Security-Policy"]
     assert csp.startswith("default-src 'none'; img-src 'self' data:;"), csp
     for part in ("style-src 'unsafe-inline'", "frame-ancestors 'self'",
-                 "base-uri 'none'", "form-action 'none'"):
+                 "base-uri 'none'", "form-action 'none'",
+                 # The Print link opens this document top-level: the
+                 # header alone must keep it out of the app's origin.
+                 "sandbox allow-popups allow-popups-to-escape-sandbox"):
         assert part in csp, csp
+    assert "allow-same-origin" not in csp and "allow-scripts" not in csp
     assert "script-src" not in csp and "http:" not in csp
     assert headers.get("X-Frame-Options") == "SAMEORIGIN"
     assert body.startswith(b"<!doctype html>")
@@ -234,6 +244,12 @@ def test_attachments_have_decoded_names_and_safe_downloads():
     assert cd.startswith("attachment; filename=\""), cd
     assert "filename*=UTF-8''" + urllib.parse.quote(att["name"], safe="") in cd, cd
     assert headers["X-Content-Type-Options"] == "nosniff"
+    # Shown inline, a PDF is sandboxed too (finding 8 of issue 14).
+    status, headers, body = get(att["url"])
+    assert status == 200 and body.startswith(b"%PDF"), body[:10]
+    assert headers["Content-Disposition"].startswith("inline;"), headers
+    csp = headers["Content-Security-Policy"]
+    assert csp.split("; ")[-1] == "sandbox" or "; sandbox;" in csp, csp
 
 
 def test_html_svg_and_unknown_parts_never_inline():
@@ -366,6 +382,70 @@ def test_raw_source():
     status, headers, body = get("/message/raw?folder=%s&uid=1&download=1" % urllib.parse.quote(folder))
     assert headers["Content-Disposition"].startswith("attachment;"), headers
     assert ".eml" in headers["Content-Disposition"]
+
+
+def test_one_view_sanitizes_once():
+    """Issue 14 finding 14: the frame's /message/body takes the document the
+    Message call rendered; only a second load (Print, reload) renders."""
+    folder, m = open_fixture("02-alternative.eml")
+    status, headers, first = get(m["bodyUrl"])
+    assert status == 200 and headers.get("X-Petrel-Body") == "reused", headers
+    status, headers, again = get(m["bodyUrl"])
+    assert status == 200 and headers.get("X-Petrel-Body") == "rendered", headers
+    assert first == again and b"<b>ship</b>" in first
+    # Another session never gets this session's document.
+    message(folder)
+    other = Client()
+    other.login(USER)
+    req = urllib.request.Request(BASE + m["bodyUrl"])
+    with other.opener.open(req, timeout=60) as r:
+        assert r.headers.get("X-Petrel-Body") == "rendered"
+
+
+def huge_html_message(with_plain):
+    html = (b"<html><body><p>HUGE-HTML-START</p>" +
+            b"<div><span style=\"color:red\">x</span></div>\r\n" * 60000 +
+            b"</body></html>\r\n")
+    assert len(html) > 2 * 1024 * 1024
+    parts = b""
+    if with_plain:
+        parts += (b"--aa\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                  b"The plain version.\r\n")
+    parts += (b"--aa\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html +
+              b"--aa--\r\n")
+    return (b"From: a@example.test\r\nTo: bob@example.test\r\nSubject: huge html\r\n"
+            b"MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=aa\r\n"
+            b"\r\n" + parts)
+
+
+def test_huge_html_is_not_sanitized_and_offers_the_original():
+    """Issue 14 finding 14: an HTML part over [limits] max_html_size (2 MiB
+    by default) is neither fetched nor sanitized: the plain alternative is
+    shown with a notice and a link to download the original."""
+    folder = deliver("hugehtml", raw=huge_html_message(True))
+    m = message(folder)
+    assert m["htmlSkipped"] and m["htmlSkipped"] > 2 * 1024 * 1024, m["htmlSkipped"]
+    assert m["html"] is None
+    assert "The plain version." in m["text"], m["text"]
+    status, headers, body = get(m["bodyUrl"])
+    assert status == 200
+    assert b'class="petrel-too-big"' in body and b"too large" in body, body[:600]
+    assert b"The plain version." in body
+    assert b"HUGE-HTML-START" not in body
+    link = re.search(rb'href="(/message/raw\?[^"]+download=1)"', body)
+    assert link, body[:600]
+    status, headers, raw = get(html_unescape(link.group(1).decode()))
+    assert status == 200 and b"HUGE-HTML-START" in raw
+    assert headers["Content-Disposition"].startswith("attachment;"), headers
+    # HTML only: the notice alone.
+    folder = deliver("hugehtmlonly", raw=huge_html_message(False))
+    m = message(folder)
+    assert m["htmlSkipped"] and m["text"] == "", m
+    status, headers, body = get(m["bodyUrl"])
+    assert b"petrel-too-big" in body and b"HUGE-HTML-START" not in body
+    # A small HTML message is unaffected.
+    folder, m = open_fixture("02-alternative.eml")
+    assert m["htmlSkipped"] is None and "<b>ship</b>" in m["html"]
 
 
 def test_big_message_shows_text_without_the_attachment():

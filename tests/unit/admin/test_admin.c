@@ -39,7 +39,11 @@ test_hash_roundtrip_and_wrong_secret(void **state)
 	assert_int_equal(admin_hash(ADMIN_HASH_KEY, STRV_LIT("admin_f0e5a5aa"),
 	                            A, &h, &err),
 	                 0);
-	assert_true(strncmp(h, "pbkdf2-sha256$100000$", 21) == 0);
+	/* One HMAC under the install's own key: cheap for every query. */
+	assert_true(strncmp(h, "hmac-sha256$", 12) == 0);
+	assert_int_equal(strlen(h), 12 + 64 + 1 + 64);
+	assert_false(admin_key_hash_is_legacy(h));
+	assert_true(admin_key_hash_is_known(h));
 	assert_true(admin_hash_verify(ADMIN_HASH_KEY, h,
 	                              STRV_LIT("admin_f0e5a5aa")));
 	assert_false(admin_hash_verify(ADMIN_HASH_KEY, h,
@@ -50,6 +54,39 @@ test_hash_roundtrip_and_wrong_secret(void **state)
 	assert_true(strncmp(h, "$scrypt$32768$8$1$", 18) == 0);
 	assert_true(admin_hash_verify(ADMIN_HASH_PASSWORD, h, STRV_LIT("pw")));
 	assert_false(admin_hash_verify(ADMIN_HASH_PASSWORD, h, STRV_LIT("pW")));
+}
+
+/* Keys hashed before the HMAC form (PBKDF2) keep opening the panel. */
+static void
+test_legacy_pbkdf2_key_hash_still_verifies(void **state)
+{
+	static const char legacy[] =
+	        "pbkdf2-sha256$1000$000102030405060708090a0b0c0d0e0f$"
+	        "b1c0310c052a1cface1c8c345233183bd4501c90a8a3680e69f03a51ed61c5"
+	        "5e";
+	char *h = NULL, *h2 = NULL;
+	struct perr err = {0};
+
+	(void)state;
+	assert_true(admin_key_hash_is_legacy(legacy));
+	assert_true(admin_key_hash_is_known(legacy));
+	assert_false(admin_key_hash_is_known("admin_f0e5a5aa"));
+	assert_true(admin_hash_verify(ADMIN_HASH_KEY, legacy,
+	                              STRV_LIT("admin_f0e5a5aa")));
+	assert_false(admin_hash_verify(ADMIN_HASH_KEY, legacy,
+	                               STRV_LIT("admin_f0e5a5ab")));
+	/* Each hash has a MAC key of its own: the same key, two values. */
+	assert_int_equal(admin_hash(ADMIN_HASH_KEY, STRV_LIT("k"), A, &h, &err),
+	                 0);
+	assert_int_equal(
+	        admin_hash(ADMIN_HASH_KEY, STRV_LIT("k"), A, &h2, &err), 0);
+	assert_string_not_equal(h, h2);
+	assert_true(admin_hash_verify(ADMIN_HASH_KEY, h2, STRV_LIT("k")));
+	/* A damaged MAC or MAC key never matches. */
+	h2[20] = h2[20] == '0' ? '1' : '0';
+	assert_false(admin_hash_verify(ADMIN_HASH_KEY, h2, STRV_LIT("k")));
+	h[strlen(h) - 1] = 'x';
+	assert_false(admin_hash_verify(ADMIN_HASH_KEY, h, STRV_LIT("k")));
 }
 
 static void
@@ -66,6 +103,8 @@ test_hash_verify_rejects_missing_and_malformed(void **state)
 	        "00000000000000000000000000000000000000000000000000000000000000"
 	        "00",
 	        "$scrypt$32768$8$1$00$00$00",
+	        "hmac-sha256$00$00",
+	        "hmac-sha256$",
 	};
 	size_t i;
 
@@ -837,7 +876,7 @@ test_takeover_hashes_the_clear_key_and_keeps_the_rest(void **state)
 	assert_null(strstr(body, "admin_stale"));
 	assert_non_null(strstr(body, "; SnappyMail's file\n"));
 	assert_non_null(strstr(body, "future_key = 1\n"));
-	assert_non_null(strstr(body, "key = \"pbkdf2-sha256"));
+	assert_non_null(strstr(body, "key = \"hmac-sha256"));
 	/* The bookmarked ?admin_f0e5a5aa and the old password work. */
 	assert_int_equal(config_load(dir, NULL, NULL, &cfg, A, &err), 0);
 	assert_true(admin_panel_enabled(cfg));
@@ -957,6 +996,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_hash_roundtrip_and_wrong_secret),
+	        cmocka_unit_test(test_legacy_pbkdf2_key_hash_still_verifies),
 	        cmocka_unit_test(
 	                test_hash_verify_rejects_missing_and_malformed),
 	        cmocka_unit_test(

@@ -327,6 +327,61 @@ add_message(struct fixture *x, const char *folder, uint32_t uid)
 	return m;
 }
 
+/*
+ * Issue 14 finding 14: an HTML part over max_html is never fetched (the
+ * fake has no section "2": a fetch would fail the render) nor sanitized;
+ * the plain alternative is shown and the skip reported. Within the limit,
+ * or with no limit, the HTML is fetched as before.
+ */
+static void
+test_render_skips_an_html_part_over_the_limit(void **state)
+{
+	struct fixture *x = *state;
+	struct fake_msg *m = add_message(x, "INBOX", 7);
+	struct imap_part html;
+	struct mail_render_opts o;
+	struct mail_rendered r;
+	struct mail_view v;
+	struct perr err = {0};
+
+	html = m->part;
+	html.section = "2";
+	html.subtype = "html";
+	html.size = 3u * 1024 * 1024;
+	m->part.size = 11;
+	memset(&v, 0, sizeof(v));
+	v.m = m->m;
+	v.root = &m->part;
+	v.env = &m->m.env;
+	v.html = &html;
+	v.plain = &m->part;
+	v.folder = "INBOX";
+	v.uid = 7;
+	v.a = x->a;
+	memset(&o, 0, sizeof(o));
+	o.max_output = 1024 * 1024;
+	o.max_html = 2u * 1024 * 1024;
+	assert_int_equal(mail_view_render(&x->s, &v, &o, &r, &err), 0);
+	assert_true(r.html_skipped);
+	assert_int_equal(r.html_size, 3u * 1024 * 1024);
+	assert_false(r.is_html);
+	assert_string_equal(r.text, "Shall we?\r\n");
+	assert_non_null(strstr(r.html, "Shall we?"));
+	/* The plain alternative over the limit too: nothing is fetched. */
+	m->part.size = 3u * 1024 * 1024;
+	assert_int_equal(mail_view_render(&x->s, &v, &o, &r, &err), 0);
+	assert_true(r.html_skipped);
+	assert_string_equal(r.text, "");
+	/* Under the limit (or none): the HTML part is fetched. */
+	html.size = 1024;
+	assert_int_equal(mail_view_render(&x->s, &v, &o, &r, &err), -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	html.size = 3u * 1024 * 1024;
+	o.max_html = 0;
+	perr_clear(&err);
+	assert_int_equal(mail_view_render(&x->s, &v, &o, &r, &err), -1);
+}
+
 static const struct mail_compose_texts texts = {
         .reply_attribution = "On {date}, {name} wrote:",
         .forward_header = "From: {from} Subject: {subject}",
@@ -764,6 +819,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	        T(test_reply_all_leaves_out_the_user_and_the_sender),
+	        T(test_render_skips_an_html_part_over_the_limit),
 	        T(test_reply_goes_to_the_sender_only),
 	        T(test_forward_as_attachment_drops_bcc),
 	        T(test_compose_from_a_missing_message_is_not_found),

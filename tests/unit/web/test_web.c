@@ -15,6 +15,8 @@
 
 #include "web/web.h"
 #include "config/config.h"
+#include "session/session.h"
+#include "store/store.h"
 
 struct fixture {
 	char dir[64];
@@ -269,6 +271,78 @@ test_malformed_multipart_is_400(void **state)
 	assert_contains(r, "\"code\":\"InvalidInput\"");
 }
 
+/* A session made straight in the store (no IMAP): *cookie_r, *csrf_r. */
+static void
+make_session(char **cookie_r, char **csrf_r)
+{
+	struct session_opts o = {3600, 86400, false};
+	struct store *st = NULL;
+	struct session *s = NULL;
+	struct perr err = {0};
+	char *db = arena_printf(
+	        fx.arena, "%s/_data_/_default_/storage/petrel.db", fx.dir);
+
+	assert_int_equal(store_open(db, &st, fx.arena, &err), 0);
+	assert_int_equal(session_create(st, "alice@example.test",
+	                                STRV_LIT("pw"), "127.0.0.1", "",
+	                                pt_now_unix(), &o, fx.arena, &s,
+	                                cookie_r, csrf_r, &err),
+	                 0);
+	store_close(&st);
+}
+
+/*
+ * Issue 14 finding 13: over HTTPS the session cookie is __Host-petrel_session
+ * (a sibling subdomain cannot plant one), and only that name is read there;
+ * plain HTTP keeps petrel_session. Logout expires the name it was given.
+ */
+static void
+test_session_cookie_is_host_prefixed_over_https(void **state)
+{
+	char *cookie, *csrf;
+	const char *env[5], *r;
+
+	(void)state;
+	make_session(&cookie, &csrf);
+	env[0] = "HTTPS=on";
+	env[1] = arena_printf(fx.arena, "HTTP_COOKIE=__Host-petrel_session=%s",
+	                      cookie);
+	env[2] = NULL;
+	r = run("GET", "/", env, NULL);
+	assert_contains(r, "alice@example.test");
+	/* A plain-named cookie over HTTPS could have been planted: unread. */
+	env[1] =
+	        arena_printf(fx.arena, "HTTP_COOKIE=petrel_session=%s", cookie);
+	r = run("GET", "/", env, NULL);
+	assert_lacks(r, "alice@example.test");
+	assert_contains(r, "<form id=\"login-form\"");
+	/* nginx's REQUEST_SCHEME says HTTPS too. */
+	env[0] = "REQUEST_SCHEME=https";
+	r = run("GET", "/", env, NULL);
+	assert_lacks(r, "alice@example.test");
+	/* Plain HTTP: the plain name, as before. */
+	r = run("GET", "/", env + 1, NULL);
+	assert_contains(r, "alice@example.test");
+	/* Logout over HTTPS (CSRF checked) expires the __Host- cookie. */
+	env[0] = "HTTPS=on";
+	env[1] = arena_printf(fx.arena, "HTTP_COOKIE=__Host-petrel_session=%s",
+	                      cookie);
+	env[2] = "CONTENT_TYPE=application/json";
+	env[3] = NULL;
+	r = run("POST", "/api/Logout", env, "{}");
+	assert_true(strncmp(r, "Status: 403", 11) == 0);
+	env[3] = arena_printf(fx.arena, "HTTP_X_PETREL_TOKEN=%s", csrf);
+	env[4] = NULL;
+	r = run("POST", "/api/Logout", env, "{}");
+	assert_true(strncmp(r, "Status: 200", 11) == 0);
+	assert_contains(r, "Set-Cookie: __Host-petrel_session=;");
+	assert_contains(r, "; Secure");
+	assert_contains(r, "Path=/;");
+	assert_lacks(r, "Domain=");
+	r = run("GET", "/", env, NULL);
+	assert_lacks(r, "alice@example.test");
+}
+
 static void
 test_health(void **state)
 {
@@ -327,6 +401,8 @@ main(void)
 	        cmocka_unit_test(test_oversize_body_is_413),
 	        cmocka_unit_test(test_malformed_multipart_is_400),
 	        cmocka_unit_test(test_health),
+	        cmocka_unit_test(
+	                test_session_cookie_is_host_prefixed_over_https),
 	        cmocka_unit_test(test_broken_template_is_a_readable_error),
 	};
 
