@@ -309,6 +309,11 @@ struct config {
 	struct {
 		unsigned max_request_body; /* MB, 30 */
 		unsigned max_upload_total; /* MB, 50 */
+		/* Live-update streams (petrel serve --events). */
+		unsigned live_streams_per_session; /* 10 */
+		unsigned live_streams_per_user;    /* 20, all sessions */
+		unsigned live_watchers_per_user;   /* 5 folders watched */
+		unsigned live_session_check;       /* seconds, 15 */
 	} limits;
 	struct {
 		unsigned login_max_failures;   /* 5 */
