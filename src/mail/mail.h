@@ -78,9 +78,9 @@ extern const struct mail_ops mail_ops_real;
 /* Why a call failed, where the kind alone does not say (web: API code). */
 enum mail_why {
 	MAIL_WHY_NONE = 0,
-	MAIL_WHY_UPLOAD_FILE,   /* PERR_LIMIT: one file over the limit */
-	MAIL_WHY_UPLOAD_TOTAL,  /* PERR_LIMIT: the session's uploads together */
-	MAIL_WHY_SMTP_REJECTED, /* PERR_REMOTE: msg the server's words */
+	MAIL_WHY_UPLOAD_FILE,      /* PERR_LIMIT: one file over the limit */
+	MAIL_WHY_UPLOAD_TOTAL,     /* PERR_LIMIT: the user's uploads together */
+	MAIL_WHY_SMTP_REJECTED,    /* PERR_REMOTE: msg the server's words */
 	MAIL_WHY_SMTP_UNAVAILABLE, /* PERR_TEMPFAIL */
 	MAIL_WHY_TOO_LARGE,        /* PERR_LIMIT: the server's size limit */
 	MAIL_WHY_IN_PROGRESS,      /* PERR_CONFLICT: the token is sending */
@@ -96,7 +96,7 @@ struct mail_session {
 	const char *session_hash; /* owner of uploads */
 	const char *uploads_dir;  /* where upload files live */
 	uint64_t max_file;        /* bytes per upload */
-	uint64_t max_total;       /* bytes of one session's uploads */
+	uint64_t max_total; /* bytes of the user's uploads (all sessions) */
 	/* Set by a failing call when it has more to say than err. */
 	enum mail_why why;
 	const char *why_detail; /* SMTP_REJECTED: the stage (and recipient) */

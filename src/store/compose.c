@@ -228,13 +228,17 @@ store_upload_add(struct store *s, const struct store_upload *u,
 	uint64_t total = 0;
 	int rc;
 
-	/* One write transaction: parallel uploads cannot both pass. */
+	/*
+	 * One write transaction: parallel uploads cannot both pass. The
+	 * quota is the user's, over all their sessions (ASCII case folded
+	 * as the sign-in is), so N sign-ins do not give N times the disk.
+	 */
 	if (store_begin(s, a, err) != 0)
 		return -1;
 	if (store_query(s, a, err, &st,
 	                "SELECT COALESCE(SUM(size), 0) FROM uploads "
-	                "WHERE session_hash = ?",
-	                "t", u->session_hash) < 0)
+	                "WHERE lower(user) = lower(?)",
+	                "t", u->user) < 0)
 		goto fail;
 	rc = store_step(st, err);
 	if (rc == 1)

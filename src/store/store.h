@@ -307,8 +307,9 @@ struct store_upload {
 };
 
 /*
- * Record an upload unless the session's uploads would then pass
- * max_total bytes (PERR_LIMIT); checked and inserted atomically.
+ * Record an upload unless the user's uploads (all their sessions, the
+ * user compared ASCII case-insensitively) would then pass max_total bytes
+ * (PERR_LIMIT); checked and inserted atomically.
  */
 int store_upload_add(struct store *s, const struct store_upload *u,
                      uint64_t max_total, struct arena *a,

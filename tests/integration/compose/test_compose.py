@@ -471,6 +471,38 @@ def test_upload_limits_answer_413():
     assert status == 200, up
 
 
+def test_upload_quota_is_the_users_not_the_sessions():
+    """#14 finding 10: a second sign-in does not bring a second quota."""
+    a, b = Client(), Client()
+    a.login("carol@example.org")
+    b.login("carol@example.org")
+    ids = []
+    try:
+        for i in range(2):
+            status, up = upload(a, "q%d.bin" % i, b"\1" * (20 * 1024 * 1024))
+            assert status == 200, up
+            ids.append(up["id"])
+        status, body = upload(b, "other.bin", b"\2" * (20 * 1024 * 1024))
+        assert status == 413 and body["error"]["code"] == "too_large", (status, body)
+        assert "50 MB" in body["error"]["message"], body
+        # What is left of the quota is still there for either session.
+        status, up = upload(b, "small.bin", b"\2" * 1024)
+        assert status == 200, up
+    finally:
+        for i in ids:
+            ok(*a.call("UploadDelete", {"id": i})[:2])
+        ok(*a.call("Logout")[:2])
+        ok(*b.call("Logout")[:2])
+
+
+def test_upload_without_session_is_refused_unread():
+    """An upload from nobody is 401 before its body is spooled."""
+    c = Client()
+    c.csrf = "x"
+    status, body = upload(c, "anon.bin", b"\3" * (5 * 1024 * 1024))
+    assert status == 401 and body["error"]["code"] == "AuthRequired", (status, body)
+
+
 def test_boot_json_has_compose_limits():
     c = client("carol@example.org")
     status, page = c.get("/")

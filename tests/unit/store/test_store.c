@@ -617,6 +617,21 @@ test_upload_total_and_stale(void **state)
 	assert_int_equal(err.kind, PERR_LIMIT);
 	u.size = 40;
 	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), 0);
+	/*
+	 * The quota is the user's: another sign-in (any case) shares it
+	 * (#14 finding 10); another user has their own.
+	 */
+	u.id = "u3";
+	u.session_hash = "sess2";
+	u.user = "A@X";
+	u.size = 1;
+	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), -1);
+	assert_int_equal(err.kind, PERR_LIMIT);
+	u.user = "b@x";
+	u.size = 100;
+	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), 0);
+	u.session_hash = "sess";
+	u.user = "a@x";
 	/* Another session does not see them. */
 	assert_int_equal(
 	        store_upload_get(f->s, "other", "u1", f->a, &got, &err), -1);
@@ -624,10 +639,10 @@ test_upload_total_and_stale(void **state)
 	assert_int_equal(store_upload_get(f->s, "sess", "u1", f->a, &got, &err),
 	                 0);
 	assert_string_equal(got.path, "/p1");
-	/* No session row "sess": both are stale. */
+	/* No session rows "sess", "sess2": all three are stale. */
 	assert_int_equal(
 	        store_upload_stale(f->s, NULL, 10, 10, f->a, &v, &n, &err), 0);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 }
 
 static void
