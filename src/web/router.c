@@ -226,6 +226,11 @@ static const struct web_route routes[] = {
          args_identity_save, NULL},
         {"POST", "/api/IdentityDelete", web_api_identity_delete, CHANGE,
          args_identity_delete, NULL},
+        {"POST", "/api/IdentityConfirm", web_api_identity_confirm, CHANGE,
+         args_identity_delete, NULL},
+        /* The link IdentityConfirm mails: the token is the proof. */
+        {"GET", "/identity/confirm", web_identity_confirm_page, 0, NULL, NULL},
+        {"POST", "/identity/confirm", web_identity_confirm_post, 0, NULL, NULL},
         {"POST", "/api/AddressSuggest", web_api_address_suggest, CHANGE,
          args_suggest, NULL},
         /* The address book (api_contacts.c). */

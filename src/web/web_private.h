@@ -309,6 +309,10 @@ int web_api_send(struct web_ctx *ctx, struct perr *err);
 int web_api_identities(struct web_ctx *ctx, struct perr *err);
 int web_api_identity_save(struct web_ctx *ctx, struct perr *err);
 int web_api_identity_delete(struct web_ctx *ctx, struct perr *err);
+int web_api_identity_confirm(struct web_ctx *ctx, struct perr *err);
+/* page_identity.c: the link mailed by IdentityConfirm (no session). */
+int web_identity_confirm_page(struct web_ctx *ctx, struct perr *err);
+int web_identity_confirm_post(struct web_ctx *ctx, struct perr *err);
 int web_api_address_suggest(struct web_ctx *ctx, struct perr *err);
 /* api_contacts.c: the address book (docs/API.md). */
 #define WEB_CONTACTS_MAX 5000 /* per user */

@@ -758,6 +758,13 @@ test_contacts_migration_keeps_old_rows(void **state)
 	struct perr err;
 	size_t n, total;
 	static const char *const undo[] = {
+	        /* 0006 first: migrations apply in order. */
+	        "DROP INDEX identities_confirm",
+	        "ALTER TABLE identities DROP COLUMN confirmed",
+	        "ALTER TABLE identities DROP COLUMN confirm_hash",
+	        "ALTER TABLE identities DROP COLUMN confirm_expires",
+	        "DELETE FROM schema_migrations WHERE name = "
+	        "'0006_identity_confirm.sql'",
 	        "DROP INDEX contacts_user_name",
 	        "DROP TABLE contact_emails",
 	        "ALTER TABLE contacts DROP COLUMN phone",
