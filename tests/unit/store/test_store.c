@@ -645,6 +645,79 @@ test_upload_total_and_stale(void **state)
 	assert_int_equal(n, 3);
 }
 
+/* #14 finding 2: the confirmation link's life in the store. */
+static void
+test_identity_confirmation(void **state)
+{
+	struct fixture *f = *state;
+	struct store_identity id = {0,  "N",   "boss@x.test", "",    "",
+	                            "", false, false,         false, false};
+	struct store_identity *v;
+	const char *user = NULL, *email = NULL;
+	struct perr err;
+	int64_t n;
+	size_t cnt;
+
+	assert_int_equal(store_identity_save(f->s, "u@x", &id, f->a, &n, &err),
+	                 0);
+	assert_int_equal(store_identity_confirm_begin(f->s, "other@x", n, "h1",
+	                                              1000, 700, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	assert_int_equal(store_identity_confirm_begin(f->s, "u@x", n, "h1",
+	                                              1000, 700, f->a, &err),
+	                 0);
+	/* A second link too soon: refused; later: replaces the first. */
+	assert_int_equal(store_identity_confirm_begin(f->s, "u@x", n, "h2",
+	                                              1010, 710, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_RATE);
+	assert_int_equal(store_identity_confirm_begin(f->s, "u@x", n, "h2",
+	                                              2000, 1700, f->a, &err),
+	                 0);
+	assert_int_equal(store_identity_confirm(f->s, "h1", 10, true, f->a,
+	                                        &user, &email, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	/* Expired. */
+	assert_int_equal(store_identity_confirm(f->s, "h2", 2000, true, f->a,
+	                                        &user, &email, &err),
+	                 -1);
+	/* Looking does not use it up. */
+	assert_int_equal(store_identity_confirm(f->s, "h2", 10, false, f->a,
+	                                        &user, &email, &err),
+	                 0);
+	assert_string_equal(user, "u@x");
+	assert_string_equal(email, "boss@x.test");
+	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &v, &cnt, &err),
+	                 0);
+	assert_false(v[0].confirmed);
+	assert_int_equal(store_identity_confirm(f->s, "h2", 10, true, f->a,
+	                                        &user, &email, &err),
+	                 0);
+	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &v, &cnt, &err),
+	                 0);
+	assert_true(v[0].confirmed);
+	/* Once only. */
+	assert_int_equal(store_identity_confirm(f->s, "h2", 10, true, f->a,
+	                                        &user, &email, &err),
+	                 -1);
+	/* The same address kept: still confirmed; another: not. */
+	id.id = n;
+	id.name = "Renamed";
+	assert_int_equal(store_identity_save(f->s, "u@x", &id, f->a, &n, &err),
+	                 0);
+	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &v, &cnt, &err),
+	                 0);
+	assert_true(v[0].confirmed);
+	id.email = "other@x.test";
+	assert_int_equal(store_identity_save(f->s, "u@x", &id, f->a, &n, &err),
+	                 0);
+	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &v, &cnt, &err),
+	                 0);
+	assert_false(v[0].confirmed);
+}
+
 static void
 test_contacts(void **state)
 {
@@ -822,6 +895,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(
 	                test_contacts_migration_keeps_old_rows, setup,
 	                teardown),
+	        cmocka_unit_test_setup_teardown(test_identity_confirmation,
+	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_upload_total_and_stale,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(
