@@ -240,6 +240,12 @@ struct config_domain {
 	enum config_secure sieve_secure;
 
 	const char *white_list; /* space/comma separated logins; "" = all */
+	/*
+	 * Space/comma separated address patterns ('*' globs, "*@example.com")
+	 * a user of this domain may send from without confirming by mail;
+	 * "" = only the login address and confirmed ones.
+	 */
+	const char *identity_allow;
 
 	bool verify_certificate; /* On */
 	/*
@@ -314,6 +320,11 @@ struct config {
 		unsigned max_html_size;
 		unsigned max_request_body; /* MB, 30 */
 		unsigned max_upload_total; /* MB, 50 */
+		/* Live-update streams (petrel serve --events). */
+		unsigned live_streams_per_session; /* 10 */
+		unsigned live_streams_per_user;    /* 20, all sessions */
+		unsigned live_watchers_per_user;   /* 5 folders watched */
+		unsigned live_session_check;       /* seconds, 15 */
 	} limits;
 	struct {
 		unsigned login_max_failures;   /* 5 */
@@ -416,6 +427,12 @@ void config_swap(struct config *cfg);
  */
 const struct config_domain *config_domain_for(const struct config *cfg,
                                               struct strv domain);
+/*
+ * True if email matches one of the domain's identity_allow patterns
+ * (ASCII case-insensitive); false when there are none.
+ */
+bool config_domain_identity_allowed(const struct config_domain *d,
+                                    struct strv email);
 /* True if the domain's white_list is empty or names login (case-insens.). */
 bool config_domain_allows(const struct config_domain *d, struct strv login);
 

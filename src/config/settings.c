@@ -74,6 +74,10 @@ static const struct setting app_settings[] = {
         APP(limits, max_html_size, SET_UINT, "2048", 64, 1024 * 1024),
         APP(limits, max_request_body, SET_UINT, "30", 1, 4096),
         APP(limits, max_upload_total, SET_UINT, "50", 1, 4096),
+        APP(limits, live_streams_per_session, SET_UINT, "10", 1, 1000),
+        APP(limits, live_streams_per_user, SET_UINT, "20", 1, 10000),
+        APP(limits, live_watchers_per_user, SET_UINT, "5", 1, 100),
+        APP(limits, live_session_check, SET_UINT, "15", 1, 300),
         APP(ratelimit, login_max_failures, SET_UINT, "5", 1, 1000000),
         APP(ratelimit, login_window_seconds, SET_UINT, "900", 1, 86400 * 30),
         APP(relay, host, SET_STR, "", 0, 0),
@@ -113,6 +117,7 @@ static const struct setting domain_settings[] = {
         DOM(sieve_port, SET_UINT, "4190", 1, 65535),
         DOM(sieve_secure, SET_SECURE, "None", 0, 0),
         DOM(white_list, SET_STR, "", 0, 0),
+        DOM(identity_allow, SET_STR, "", 0, 0),
         DOM(verify_certificate, SET_BOOL, "On", 0, 0),
         DOM(allow_insecure_auth, SET_BOOL, "Off", 0, 0),
         DOM(ca_file, SET_STR, "", 0, 0),
@@ -654,6 +659,40 @@ config_domain_for(const struct config *cfg, struct strv domain)
 		}
 	}
 	return best != NULL ? best : cfg->default_domain;
+}
+
+/* Does s match an item of a space/comma/semicolon separated glob list? */
+static bool
+list_match(const char *list, struct strv s, bool *any_r)
+{
+	struct strv rest = strv_from_cstr(list);
+
+	*any_r = false;
+	s = strv_trim(s);
+	while (rest.len > 0) {
+		size_t i = 0;
+		struct strv item;
+
+		while (i < rest.len && strchr(" \t,;", rest.p[i]) == NULL)
+			i++;
+		item = (struct strv){rest.p, i};
+		rest.p += i < rest.len ? i + 1 : i;
+		rest.len -= i < rest.len ? i + 1 : i;
+		if (item.len == 0)
+			continue;
+		*any_r = true;
+		if (glob_match(item, s))
+			return true;
+	}
+	return false;
+}
+
+bool
+config_domain_identity_allowed(const struct config_domain *d, struct strv email)
+{
+	bool any;
+
+	return list_match(d->identity_allow, email, &any);
 }
 
 bool

@@ -13,6 +13,8 @@
  *   Never keep a pointer into a request past the handler's return.
  * - Limits (struct http_limits) are checked before anything is read or
  *   allocated for the input they bound; an over-limit body is never read.
+ *   The handler's body_check hook sees the head first and may refuse or
+ *   bound the body per route before any of it is read.
  * - Parse errors do not bypass the handler: it is called with
  *   req->parse_error set, so that the web layer renders every error page
  *   or JSON error in one place. If the handler leaves a success status in
@@ -46,6 +48,21 @@ struct json_t;
 
 /* ---- limits ---------------------------------------------------------- */
 
+struct http_request;
+
+/*
+ * The handler's say over a body before a byte of it is read: called once
+ * the head parsed cleanly (method, path, query, headers, cookies and
+ * Content-Length are in req; the body is not) when Content-Length is not
+ * 0. *max_r comes in as max_body; the hook may lower it (0: this request
+ * takes no body). A larger Content-Length is then refused unread (413,
+ * PERR_LIMIT in req->parse_error). Returning -1 refuses the body unread
+ * with *err as req->parse_error (e.g. PERR_AUTH: nobody signed in for a
+ * route that needs it). req->user may be set here for the handler.
+ */
+typedef int http_body_check_fn(struct http_request *req, void *ctx,
+                               uint64_t *max_r, struct perr *err);
+
 struct http_limits {
 	uint64_t max_body;        /* CONTENT_LENGTH above this: 413 unread */
 	uint64_t max_file;        /* one multipart upload above this: 413 */
@@ -59,6 +76,8 @@ struct http_limits {
 	const char *spool_dir;    /* where those files go (must exist) */
 	size_t arena_limit;       /* per-request arena limit (http_serve) */
 	size_t max_response;      /* buffered response body: 500 above */
+	http_body_check_fn *body_check; /* NULL: max_body for every route */
+	void *body_check_ctx;
 };
 
 /*
@@ -171,6 +190,9 @@ bool http_request_header(const struct http_request *req, const char *name,
  * ("?admin_f0e5a5aa" gives "admin_f0e5a5aa"); STRV_NULL if there is none.
  */
 struct strv http_request_first_query_key(const struct http_request *req);
+/* The media type of a Content-Type value ("text/html"), trimmed. */
+struct strv http_media_type(struct strv content_type);
+
 /* The parsed JSON body (borrowed, lives until reset) or NULL. */
 struct json_t *http_request_json(const struct http_request *req);
 /* The uploads in the order sent; *n_r gets their count. */

@@ -48,11 +48,7 @@ int http_parse_urlencoded(struct strv s, size_t max, struct arena *a,
 int http_parse_cookies(struct strv s, size_t max, struct arena *a,
                        struct http_param **list_r, size_t *n_r,
                        struct perr *err);
-/*
- * Split a Content-Type into its lower-case media type and one parameter
- * (case-insensitive name), unquoting it. Returns true if found.
- */
-struct strv http_media_type(struct strv content_type);
+/* One parameter of a header (case-insensitive name), unquoted. */
 bool http_header_param(struct strv header, const char *name, struct arena *a,
                        struct strv *value_r);
 

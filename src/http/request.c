@@ -427,6 +427,37 @@ value_is(const char *v, const char *want)
 	       strv_eq_ci_ascii(strv_from_cstr(v), strv_from_cstr(want));
 }
 
+/*
+ * Ask the handler's hook what this route takes before the body is read,
+ * so a route that takes no body, or a request nobody may send, never
+ * costs the disk or memory of its body.
+ */
+static int
+check_body(struct http_request *req, struct http_io *io,
+           const struct http_limits *l, struct perr *err)
+{
+	uint64_t max = l->max_body;
+
+	if (l->body_check(req, l->body_check_ctx, &max, err) != 0) {
+		io->unread_body = true;
+		if (err->kind == PERR_OK)
+			perr_set(err, req->arena, PERR_INPUT,
+			         "request body refused");
+		return -1;
+	}
+	if (req->content_length > max) {
+		io->unread_body = true;
+		if (max == 0)
+			return perr_set(err, req->arena, PERR_LIMIT,
+			                "this request takes no body");
+		return perr_set(err, req->arena, PERR_LIMIT,
+		                "request body too large for this request "
+		                "(limit %llu bytes)",
+		                (unsigned long long)max);
+	}
+	return 0;
+}
+
 void
 http_request_parse(struct http_request *req, const char *const *env,
                    struct http_io *io, const struct http_limits *l,
@@ -481,6 +512,9 @@ http_request_parse(struct http_request *req, const char *const *env,
 		         (unsigned long long)l->max_body);
 		return;
 	}
+	if (req->content_length > 0 && l->body_check != NULL &&
+	    check_body(req, io, l, err) != 0)
+		return;
 	http_body_parse(req, io);
 }
 

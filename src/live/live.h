@@ -11,17 +11,20 @@
  *   request head (LIVE_HEAD_MAX bytes within LIVE_HEAD_TIMEOUT_MS), has
  *   http parse it (http_head_parse(), the FastCGI requests' parser),
  *   accepts only `GET /events[?folder=<url-encoded UTF-8>]` (default
- *   INBOX), authenticates the petrel_session cookie with session_load()
- *   on its own store connection, and answers 200 text/event-stream. The
+ *   INBOX; "inbox" in any case is INBOX), authenticates the
+ *   petrel_session cookie with session_peek() (no last_seen refresh: a
+ *   stream is not user activity) on its own store connection, checks
+ *   the [limits] live_* caps (429 past them) and answers 200
+ *   text/event-stream. The
  *   socket then stays open: `: ping` every heartbeat_s, and
  *     event: ready   once the folder is being watched,
  *     event: change  when the folder changed (new mail, expunge, flags),
  *     event: failed  when it cannot be watched (then the stream closes),
  *   each with `data: {"folder":"..."}`. Errors are plain-text 4xx/5xx
- *   answers followed by a close (401 without a valid session, 503 past
- *   max_clients).
- * - one watcher thread per (session, folder), shared by all streams of
- *   that session on that folder. It holds its own IMAP connection (not
+ *   answers followed by a close (401 without a valid session, 429 past
+ *   a per-session or per-user cap, 503 past max_clients).
+ * - one watcher thread per (user, folder), shared by all streams of
+ *   that user's sessions on that folder. It holds its own IMAP connection (not
  *   the request pool's), logged in with the session's credentials,
  *   EXAMINEs the folder and loops on imap_idle_wait() (IDLE, or NOOP
  *   every poll_s without it), restarting IDLE every idle_restart_s. A
@@ -39,7 +42,11 @@
  * it ends.
  *
  * Streams end after stream_max_s (and at the session's absolute expiry);
- * EventSource reconnects by itself, which checks the session again.
+ * EventSource reconnects by itself, which checks the session again. Every
+ * live_session_check seconds each stream looks its session up again
+ * (session_alive(), read-only) and closes once it is gone; session's end
+ * hook (session_set_end_hook) makes that check run at once after a
+ * logout or an admin "end session" in this process.
  */
 #ifndef PETREL_LIVE_H
 #define PETREL_LIVE_H

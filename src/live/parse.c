@@ -32,7 +32,14 @@ check_folder(const struct http_request *hr, struct arena *a,
 	if (!codec_utf8_valid(dec) || strv_has_ctl(dec, false))
 		return perr_set(err, a, PERR_INPUT,
 		                "folder is not clean UTF-8");
-	*folder_r = dec.p; /* NUL-terminated, in a */
+	/*
+	 * RFC 3501 5.1: INBOX is case-insensitive. One spelling, so
+	 * "inbox" and "Inbox" share the INBOX watcher rather than each
+	 * costing a thread and an IMAP connection.
+	 */
+	if (strv_eq_ci_ascii(dec, STRV_LIT("INBOX")))
+		dec.p = "INBOX";
+	*folder_r = dec.p; /* NUL-terminated, in a (or static) */
 	return 0;
 }
 

@@ -46,8 +46,9 @@ struct watcher {
 	struct watcher *next;
 	struct live_server *srv;
 	/* immutable while the thread runs */
-	char *key;    /* session id_hash */
-	char *folder; /* UTF-8 */
+	char *key;    /* the session's user: shared by all their sessions */
+	char *ukey;   /* the user lower-cased, for the per-user caps */
+	char *folder; /* UTF-8, INBOX in capitals */
 	char *login;  /* IMAP user name */
 	char *password;
 	size_t password_len;
@@ -79,6 +80,11 @@ struct client {
 	uint64_t deadline; /* head timeout, linger end or stream end */
 	uint64_t next_ping;
 	struct watcher *w;
+	/* CL_STREAM: whose stream, for the caps and the session recheck */
+	char *sess_hash;
+	char *ukey;
+	uint64_t next_check; /* the session is looked up again then */
+	unsigned check_ms;
 	bool shut;     /* our side shut down (CL_CLOSING) */
 	bool overflow; /* accepted past max_clients */
 };
@@ -92,6 +98,7 @@ struct live_server {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	atomic_bool stop;
+	atomic_bool recheck; /* sessions ended: check every stream now */
 	atomic_uint n_clients, n_streams, n_watchers;
 	/* event thread only */
 	struct client *clients;
@@ -260,6 +267,7 @@ watcher_free(struct watcher *w)
 		free(w->password);
 	}
 	free(w->key);
+	free(w->ukey);
 	free(w->folder);
 	free(w->login);
 	config_unref(&w->cfg);
@@ -278,6 +286,17 @@ watcher_signal_stop(struct watcher *w)
 	pthread_mutex_unlock(&w->srv->lock);
 	w->stopping = true;
 	poke(w->wake[1]);
+}
+
+/* The user lower-cased: "Alice@x" and "alice@x" share one set of caps. */
+static char *
+user_key(const char *user)
+{
+	char *k = pt_xstrdup(user), *p;
+
+	for (p = k; *p != '\0'; p++)
+		*p = pt_ascii_tolower(*p);
+	return k;
 }
 
 /*
@@ -315,7 +334,8 @@ watcher_create(struct live_server *s, struct config *cfg,
 	w->password = pt_xstrndup(sbuf_cstr(&pw), pw.len);
 	w->password_len = pw.len;
 	sbuf_free(&pw);
-	w->key = pt_xstrdup(sess->id_hash);
+	w->key = pt_xstrdup(sess->user);
+	w->ukey = user_key(sess->user);
 	w->folder = pt_xstrdup(folder);
 	login = config_domain_login(dom, false, strv_from_cstr(sess->user), a);
 	w->login = pt_xstrdup(login != NULL ? login : sess->user);
@@ -474,6 +494,58 @@ server_config(struct live_server *s)
 	return s->o.config != NULL ? config_ref(s->o.config) : config_current();
 }
 
+/*
+ * The caps of [limits]: streams per session and per user, folders watched
+ * per user. *w_r gets the watcher the stream would share (NULL: a new one
+ * is needed). False when a cap refuses the stream (answered with 429).
+ */
+static bool
+within_caps(struct live_server *s, struct client *c, const struct config *cfg,
+            const char *user, const char *folder, struct watcher **w_r)
+{
+	struct client *o;
+	struct watcher *w, *idle = NULL;
+	unsigned ns = 0, nu = 0, nw = 0;
+
+	for (o = s->clients; o != NULL; o = o->next) {
+		if (o == c || o->state != CL_STREAM)
+			continue;
+		if (strcmp(o->sess_hash, c->sess_hash) == 0)
+			ns++;
+		if (strcmp(o->ukey, c->ukey) == 0)
+			nu++;
+	}
+	if (ns >= cfg->limits.live_streams_per_session) {
+		client_fail(s, c, 429,
+		            "too many live streams for this session");
+		return false;
+	}
+	if (nu >= cfg->limits.live_streams_per_user) {
+		client_fail(s, c, 429, "too many live streams for this user");
+		return false;
+	}
+	*w_r = watcher_find(s, user, folder);
+	if (*w_r != NULL)
+		return true;
+	for (w = s->watchers; w != NULL; w = w->next) {
+		if (w->stopping || strcmp(w->ukey, c->ukey) != 0)
+			continue;
+		nw++;
+		if (w->nclients == 0)
+			idle = w;
+	}
+	/* A watcher lingering without streams makes room at once. */
+	if (nw >= cfg->limits.live_watchers_per_user && idle != NULL) {
+		watcher_signal_stop(idle);
+		nw--;
+	}
+	if (nw >= cfg->limits.live_watchers_per_user) {
+		client_fail(s, c, 429, "too many folders watched");
+		return false;
+	}
+	return true;
+}
+
 static void
 client_request(struct live_server *s, struct client *c, struct strv head)
 {
@@ -507,7 +579,11 @@ client_request(struct live_server *s, struct client *c, struct strv head)
 		client_fail(s, c, 503, "try again later");
 		goto out;
 	}
-	if (session_load(s->store, req.cookie, pt_now_unix(), s->arena, &sess,
+	/*
+	 * Peek, not load: EventSource reopens a stream by itself, and that
+	 * must not count as the user being active (last_seen).
+	 */
+	if (session_peek(s->store, req.cookie, pt_now_unix(), s->arena, &sess,
 	                 &err) != 0) {
 		if (err.kind == PERR_AUTH) {
 			client_fail(s, c, 401, "not signed in");
@@ -517,7 +593,10 @@ client_request(struct live_server *s, struct client *c, struct strv head)
 		}
 		goto out;
 	}
-	w = watcher_find(s, sess->id_hash, req.folder);
+	c->sess_hash = pt_xstrdup(sess->id_hash);
+	c->ukey = user_key(sess->user);
+	if (!within_caps(s, c, cfg, sess->user, req.folder, &w))
+		goto out;
 	if (w == NULL)
 		w = watcher_create(s, cfg, sess, req.folder, &err);
 	if (w == NULL) {
@@ -528,6 +607,8 @@ client_request(struct live_server *s, struct client *c, struct strv head)
 	free(c->head);
 	c->head = NULL;
 	c->w = w;
+	c->check_ms = cfg->limits.live_session_check * 1000u;
+	c->next_check = now + c->check_ms;
 	w->nclients++;
 	w->empty_since = 0;
 	atomic_fetch_add(&s->n_streams, 1);
@@ -628,6 +709,8 @@ clients_sweep(struct live_server *s)
 		close(c->fd);
 		free(c->head);
 		free(c->out);
+		free(c->sess_hash);
+		free(c->ukey);
 		free(c);
 		atomic_fetch_sub(&s->n_clients, 1);
 	}
@@ -686,6 +769,32 @@ watchers_collect(struct live_server *s)
 	}
 }
 
+/*
+ * Is the stream's session still there? Logout and the admin's "end
+ * session" delete the row; idle and absolute expiry count too. Only
+ * reads: a stream must not keep its session alive. A store error keeps
+ * the stream (the next check tries again).
+ */
+static void
+check_session(struct live_server *s, struct client *c, uint64_t now)
+{
+	struct perr err;
+
+	c->next_check = now + c->check_ms;
+	arena_reset(s->arena);
+	perr_clear(&err);
+	if (session_alive(s->store, c->sess_hash, pt_now_unix(), s->arena,
+	                  &err) == 0)
+		return;
+	if (err.kind != PERR_AUTH) {
+		log_warn("live: session check failed: %s", err.msg);
+		return;
+	}
+	/* EventSource reconnects, gets 401 and gives up. */
+	client_close_after_flush(s, c);
+	client_flush(s, c);
+}
+
 /* Timeouts, heartbeats, stream ends, watcher grace; next wake-up in ms. */
 static int
 run_timers(struct live_server *s, uint64_t now)
@@ -705,6 +814,11 @@ run_timers(struct live_server *s, uint64_t now)
 				client_kill(s, c);
 			continue;
 		}
+		if (c->state == CL_STREAM && now >= c->next_check) {
+			check_session(s, c, now);
+			if (c->state != CL_STREAM)
+				continue;
+		}
 		if (c->state == CL_STREAM && now >= c->next_ping) {
 			if (client_queue(s, c, ping))
 				client_flush(s, c);
@@ -714,6 +828,8 @@ run_timers(struct live_server *s, uint64_t now)
 			next = c->deadline;
 		if (c->state == CL_STREAM && c->next_ping < next)
 			next = c->next_ping;
+		if (c->state == CL_STREAM && c->next_check < next)
+			next = c->next_check;
 	}
 	for (w = s->watchers; w != NULL; w = w->next) {
 		if (w->stopping || w->nclients > 0)
@@ -757,6 +873,10 @@ event_main(void *arg)
 	int timeout, r;
 
 	while (!atomic_load(&s->stop)) {
+		if (atomic_exchange(&s->recheck, false)) {
+			for (c = s->clients; c != NULL; c = c->next)
+				c->next_check = 0;
+		}
 		timeout = run_timers(s, now_ms());
 		clients_sweep(s);
 		pfd[0] = (struct pollfd){.fd = s->wake[0], .events = POLLIN};
@@ -798,6 +918,28 @@ event_main(void *arg)
 	free(map);
 	event_shutdown(s);
 	return NULL;
+}
+
+/* ---- sessions ended elsewhere in the process --------------------------------
+ */
+
+/*
+ * session_set_end_hook() target. The lock makes the server pointer safe
+ * to use here while live_server_stop() clears it.
+ */
+static pthread_mutex_t hook_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct live_server *hook_server;
+
+static void
+on_session_end(void *ctx)
+{
+	(void)ctx;
+	pthread_mutex_lock(&hook_lock);
+	if (hook_server != NULL) {
+		atomic_store(&hook_server->recheck, true);
+		poke(hook_server->wake[1]);
+	}
+	pthread_mutex_unlock(&hook_lock);
 }
 
 /* ---- listening ----------------------------------------------------------- */
@@ -945,6 +1087,10 @@ live_server_start(const struct live_opts *o, struct arena *a, struct perr *err)
 		server_free(s);
 		return NULL;
 	}
+	pthread_mutex_lock(&hook_lock);
+	hook_server = s;
+	pthread_mutex_unlock(&hook_lock);
+	session_set_end_hook(on_session_end, NULL);
 	return s;
 }
 
@@ -957,6 +1103,10 @@ live_server_stop(struct live_server **sp)
 		return;
 	s = *sp;
 	*sp = NULL;
+	pthread_mutex_lock(&hook_lock);
+	if (hook_server == s)
+		hook_server = NULL;
+	pthread_mutex_unlock(&hook_lock);
 	atomic_store(&s->stop, true);
 	poke(s->wake[1]);
 	pthread_join(s->thread, NULL);

@@ -78,12 +78,13 @@ extern const struct mail_ops mail_ops_real;
 /* Why a call failed, where the kind alone does not say (web: API code). */
 enum mail_why {
 	MAIL_WHY_NONE = 0,
-	MAIL_WHY_UPLOAD_FILE,   /* PERR_LIMIT: one file over the limit */
-	MAIL_WHY_UPLOAD_TOTAL,  /* PERR_LIMIT: the session's uploads together */
-	MAIL_WHY_SMTP_REJECTED, /* PERR_REMOTE: msg the server's words */
+	MAIL_WHY_UPLOAD_FILE,      /* PERR_LIMIT: one file over the limit */
+	MAIL_WHY_UPLOAD_TOTAL,     /* PERR_LIMIT: the user's uploads together */
+	MAIL_WHY_SMTP_REJECTED,    /* PERR_REMOTE: msg the server's words */
 	MAIL_WHY_SMTP_UNAVAILABLE, /* PERR_TEMPFAIL */
 	MAIL_WHY_TOO_LARGE,        /* PERR_LIMIT: the server's size limit */
 	MAIL_WHY_IN_PROGRESS,      /* PERR_CONFLICT: the token is sending */
+	MAIL_WHY_UNVERIFIED,       /* PERR_FORBIDDEN: identity not verified */
 };
 
 /* One user's mail, for one request. */
@@ -96,7 +97,9 @@ struct mail_session {
 	const char *session_hash; /* owner of uploads */
 	const char *uploads_dir;  /* where upload files live */
 	uint64_t max_file;        /* bytes per upload */
-	uint64_t max_total;       /* bytes of one session's uploads */
+	uint64_t max_total; /* bytes of the user's uploads (all sessions) */
+	/* The user's domain (identity_allow); NULL: no patterns. */
+	const struct config_domain *domain;
 	/* Set by a failing call when it has more to say than err. */
 	enum mail_why why;
 	const char *why_detail; /* SMTP_REJECTED: the stage (and recipient) */
@@ -158,6 +161,11 @@ const char *mail_clean_type(struct strv t, struct arena *a);
 struct mail_identity {
 	const char *id;
 	struct store_identity s;
+	/*
+	 * Mail may be sent from it: its address is the login address,
+	 * matches the domain's identity_allow, or was confirmed by a link.
+	 */
+	bool verified;
 };
 
 /* The user's identities: at least one, exactly one is_default. */
@@ -174,6 +182,38 @@ int mail_identity_save(struct mail_session *s, const struct store_identity *in,
 /* An identity id argument: "default" or NULL is 0, else a stored id. */
 int mail_identity_id(struct mail_session *s, const char *id, int64_t *id_r,
                      struct perr *err) PT_WARN_UNUSED;
+/* How long a confirmation link works, and how often one may be mailed. */
+#define MAIL_CONFIRM_TTL (24 * 3600)
+#define MAIL_CONFIRM_RESEND 300
+
+/*
+ * Mail a confirmation link for the stored identity id: a random token
+ * (only its SHA-256 is stored) is appended to link_prefix, the link put
+ * between text_before and text_after, and the message
+ * goes from the login address to the identity's address through
+ * mail_send (the real SMTP path; a copy lands in Sent). PERR_NOTFOUND for
+ * an unknown id, PERR_CONFLICT when it is verified already, PERR_RATE
+ * when a link was mailed less than MAIL_CONFIRM_RESEND seconds ago.
+ * *email_r gets the address written to.
+ */
+int mail_identity_confirm_start(struct mail_session *s, int64_t id,
+                                const char *link_prefix, const char *subject,
+                                const char *text_before, const char *text_after,
+                                const char **email_r,
+                                struct perr *err) PT_WARN_UNUSED;
+/*
+ * Follow a confirmation link (no session needed: the token is the
+ * proof; consume false: only say what it would confirm). *user_r and *email_r
+ * say who may now send from which address. PERR_NOTFOUND for an unknown, used
+ * or expired token.
+ */
+int mail_identity_confirm(struct store *st, const char *token, bool consume,
+                          struct arena *a, const char **user_r,
+                          const char **email_r,
+                          struct perr *err) PT_WARN_UNUSED;
+
+/* Whether the user may send from email without a confirmation. */
+bool mail_address_allowed(const struct mail_session *s, const char *email);
 /* Delete a stored identity; the login one (0) cannot be. */
 int mail_identity_delete(struct mail_session *s, int64_t id,
                          struct perr *err) PT_WARN_UNUSED;

@@ -86,9 +86,14 @@ addr_list(struct mail_session *s, const struct mail_strings *in,
 	return 0;
 }
 
+/*
+ * The identity and From of the message. Sending needs a verified one
+ * (#14 finding 2: an address the user could not otherwise send from
+ * must not become From and MAIL FROM); a draft may show any.
+ */
 static int
 pick_identity(struct mail_session *s, const struct mail_compose *in,
-              struct mail_outgoing *o, struct perr *err)
+              bool sending, struct mail_outgoing *o, struct perr *err)
 {
 	struct mail_identity *ids, *d;
 	struct mime_addr f;
@@ -109,11 +114,19 @@ pick_identity(struct mail_session *s, const struct mail_compose *in,
 		d->s.name = d->s.reply_to = d->s.signature = "";
 		d->s.sent_folder = "";
 		d->s.email = s->user;
+		d->verified = true;
 		o->ident = d;
 	}
 	if (o->ident == NULL)
 		return perr_set(err, s->a, PERR_NOTFOUND,
 		                "no such identity: %s", want);
+	if (sending && !o->ident->verified) {
+		s->why = MAIL_WHY_UNVERIFIED;
+		return perr_set(err, s->a, PERR_FORBIDDEN,
+		                "%s is not verified: confirm it by the link "
+		                "mailed to it first",
+		                o->ident->s.email);
+	}
 	o->m.from.name = o->ident->s.name;
 	o->m.from.email = o->ident->s.email;
 	if (in->from == NULL || in->from[0] == '\0')
@@ -122,9 +135,10 @@ pick_identity(struct mail_session *s, const struct mail_compose *in,
 		return -1;
 	/* Only the user's own addresses: no forged senders. */
 	for (i = 0; i < n; i++)
-		if (strcasecmp(ids[i].s.email, f.email) == 0)
+		if (strcasecmp(ids[i].s.email, f.email) == 0 &&
+		    (ids[i].verified || !sending))
 			break;
-	if (i == n && strcasecmp(s->user, f.email) != 0)
+	if (i == n && !mail_address_allowed(s, f.email))
 		return perr_set(err, s->a, PERR_INPUT,
 		                "invalid address: %s is not one of "
 		                "your addresses",
@@ -353,7 +367,7 @@ mail_compose_prepare(struct mail_session *s, const struct mail_compose *in,
 	if (sending && o->m.n_to + o->m.n_cc + o->m.n_bcc == 0)
 		return perr_set(err, s->a, PERR_INPUT,
 		                "invalid address: no recipients");
-	if (pick_identity(s, in, o, err) != 0)
+	if (pick_identity(s, in, sending, o, err) != 0)
 		return -1;
 	if (reply_to == NULL || reply_to[0] == '\0')
 		reply_to = o->ident->s.reply_to;

@@ -7,6 +7,7 @@
  * - The id is looked up by its SHA-256, so a timing side channel on the
  *   index lookup tells nothing about live ids.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -248,9 +249,32 @@ is_hex(struct strv s)
 	return true;
 }
 
-int
-session_load(struct store *st, struct strv cookie, int64_t now, struct arena *a,
-             struct session **s_r, struct perr *err)
+/*
+ * Who is told that sessions ended (live streams). One slot: the process
+ * runs at most one event server. Read by any thread that ends sessions.
+ */
+static _Atomic(session_end_fn *) end_hook;
+static void *_Atomic end_hook_ctx;
+
+void
+session_set_end_hook(session_end_fn *fn, void *ctx)
+{
+	atomic_store(&end_hook_ctx, ctx);
+	atomic_store(&end_hook, fn);
+}
+
+static void
+ended(void)
+{
+	session_end_fn *fn = atomic_load(&end_hook);
+
+	if (fn != NULL)
+		fn(atomic_load(&end_hook_ctx));
+}
+
+static int
+load(struct store *st, struct strv cookie, int64_t now, bool touch,
+     struct arena *a, struct session **s_r, struct perr *err)
 {
 	struct strv id_hex, secret_b64, secret;
 	struct store_stmt *q = NULL;
@@ -336,7 +360,7 @@ session_load(struct store *st, struct strv cookie, int64_t now, struct arena *a,
 		OPENSSL_cleanse(s->key, sizeof(s->key));
 		return perr_set(err, a, PERR_AUTH, "session cookie rejected");
 	}
-	if (now - s->last_seen >= TOUCH_INTERVAL) {
+	if (touch && now - s->last_seen >= TOUCH_INTERVAL) {
 		s->last_seen = now;
 		if (store_exec(st, a, err,
 		               "UPDATE sessions SET last_seen = ? "
@@ -345,6 +369,41 @@ session_load(struct store *st, struct strv cookie, int64_t now, struct arena *a,
 			return -1;
 	}
 	*s_r = s;
+	return 0;
+}
+
+int
+session_load(struct store *st, struct strv cookie, int64_t now, struct arena *a,
+             struct session **s_r, struct perr *err)
+{
+	return load(st, cookie, now, true, a, s_r, err);
+}
+
+int
+session_peek(struct store *st, struct strv cookie, int64_t now, struct arena *a,
+             struct session **s_r, struct perr *err)
+{
+	return load(st, cookie, now, false, a, s_r, err);
+}
+
+int
+session_alive(struct store *st, const char *id_hash, int64_t now,
+              struct arena *a, struct perr *err)
+{
+	struct store_stmt *q = NULL;
+	int r;
+
+	if (store_query(st, a, err, &q,
+	                "SELECT 1 FROM sessions WHERE id_hash = ? "
+	                "AND expires > ? AND last_seen + idle_seconds >= ?",
+	                "tII", id_hash, now, now) != 0)
+		return -1;
+	r = store_step(q, err);
+	store_finish(&q);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return perr_set(err, a, PERR_AUTH, "session ended");
 	return 0;
 }
 
@@ -438,18 +497,23 @@ int
 session_destroy(struct store *st, const struct session *s, struct arena *a,
                 struct perr *err)
 {
-	return store_exec(st, a, err, "DELETE FROM sessions WHERE id_hash = ?",
-	                  "t", s->id_hash) < 0
-	               ? -1
-	               : 0;
+	if (store_exec(st, a, err, "DELETE FROM sessions WHERE id_hash = ?",
+	               "t", s->id_hash) < 0)
+		return -1;
+	ended();
+	return 0;
 }
 
 int
 session_destroy_user(struct store *st, const char *user, struct arena *a,
                      struct perr *err)
 {
-	return store_exec(st, a, err, "DELETE FROM sessions WHERE user = ?",
-	                  "t", user);
+	int n = store_exec(st, a, err, "DELETE FROM sessions WHERE user = ?",
+	                   "t", user);
+
+	if (n > 0)
+		ended();
+	return n;
 }
 
 int
@@ -528,5 +592,6 @@ session_end_by_hash(struct store *st, const char *id_hash, struct arena *a,
 		return -1;
 	if (n == 0)
 		return perr_set(err, a, PERR_NOTFOUND, "no such session");
+	ended();
 	return 0;
 }

@@ -74,6 +74,33 @@ int session_load(struct store *st, struct strv cookie, int64_t now,
                  struct perr *err) PT_WARN_UNUSED;
 
 /*
+ * session_load() without refreshing last_seen: for requests the user did
+ * not make (a live-update stream that EventSource reopens by itself must
+ * not keep an idle session alive).
+ */
+int session_peek(struct store *st, struct strv cookie, int64_t now,
+                 struct arena *a, struct session **s_r,
+                 struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * 0 if the session with this id hash still exists and has not expired at
+ * now; PERR_AUTH if it ended (logout, admin, expiry). Reads only: does
+ * not refresh last_seen.
+ */
+int session_alive(struct store *st, const char *id_hash, int64_t now,
+                  struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * Called (from the thread that ended them) after session_destroy,
+ * session_destroy_user or session_end_by_hash removed sessions, so live
+ * streams can recheck at once rather than at their next periodic check.
+ * One hook per process; NULL removes it. fn must be quick and must not
+ * call back into session.
+ */
+typedef void session_end_fn(void *ctx);
+void session_set_end_hook(session_end_fn *fn, void *ctx);
+
+/*
  * Decrypt the IMAP password into out (use a buffer flagged secret; it is
  * cleansed when released). PERR_AUTH if it does not open.
  */

@@ -12,7 +12,7 @@
 
 #define IDENTITY_COLS                                                          \
 	"id, name, email, reply_to, signature, signature_html, "               \
-	"signature_position, is_default, sent_folder"
+	"signature_position, is_default, sent_folder, confirmed"
 
 static void
 identity_row(struct store_stmt *st, struct store_identity *id)
@@ -26,6 +26,7 @@ identity_row(struct store_stmt *st, struct store_identity *id)
 	id->signature_above = strv_eq_cstr(store_col_text(st, 6), "above");
 	id->is_default = store_col_int(st, 7) != 0;
 	id->sent_folder = store_col_dup(st, 8);
+	id->confirmed = store_col_int(st, 9) != 0;
 }
 
 int
@@ -78,11 +79,19 @@ store_identity_save(struct store *s, const char *user,
 		        "UPDATE identities SET name = ?, email = ?, "
 		        "reply_to = ?, signature = ?, signature_html = ?, "
 		        "signature_position = ?, is_default = ?, "
-		        "sent_folder = ? WHERE user = ? AND id = ?",
-		        "ttttitittI", id->name, id->email, id->reply_to,
+		        "sent_folder = ?, "
+		        /* A new address must be confirmed again. */
+		        /* (SET expressions see the row before the update.) */
+		        "confirmed = CASE WHEN email = ? THEN confirmed "
+		        "ELSE 0 END, "
+		        "confirm_hash = CASE WHEN email = ? THEN "
+		        "confirm_hash ELSE '' END "
+		        "WHERE user = ? AND id = ?",
+		        "ttttitittttI", id->name, id->email, id->reply_to,
 		        id->signature, id->signature_html ? 1 : 0,
 		        id->signature_above ? "above" : "below",
-		        id->is_default ? 1 : 0, id->sent_folder, user, id->id);
+		        id->is_default ? 1 : 0, id->sent_folder, id->email,
+		        id->email, user, id->id);
 		if (n < 0)
 			goto fail;
 		if (n == 0) {
@@ -144,6 +153,110 @@ store_identity_delete(struct store *s, const char *user, int64_t id,
 	if (n == 0)
 		return perr_set(err, a, PERR_NOTFOUND, "no such identity");
 	return 0;
+}
+
+int
+store_identity_confirm_begin(struct store *s, const char *user, int64_t id,
+                             const char *token_hash, int64_t expires,
+                             int64_t busy_after, struct arena *a,
+                             struct perr *err)
+{
+	struct store_stmt *st;
+	int64_t pending = 0;
+	int rc;
+
+	if (store_begin(s, a, err) != 0)
+		return -1;
+	if (store_query(s, a, err, &st,
+	                "SELECT CASE WHEN confirm_hash != '' THEN "
+	                "confirm_expires ELSE 0 END FROM identities "
+	                "WHERE user = ? AND id = ?",
+	                "tI", user, id) < 0)
+		goto fail;
+	rc = store_step(st, err);
+	if (rc == 1)
+		pending = store_col_int(st, 0);
+	store_finish(&st);
+	if (rc < 0)
+		goto fail;
+	if (rc == 0) {
+		perr_set(err, a, PERR_NOTFOUND, "no such identity");
+		goto fail;
+	}
+	/* One mail per MAIL_CONFIRM_RESEND: the address is not spammed. */
+	if (pending > busy_after) {
+		perr_set(err, a, PERR_RATE,
+		         "a confirmation link was mailed a moment ago");
+		goto fail;
+	}
+	if (store_exec(s, a, err,
+	               "UPDATE identities SET confirm_hash = ?, "
+	               "confirm_expires = ? WHERE user = ? AND id = ?",
+	               "tItI", token_hash, expires, user, id) < 0)
+		goto fail;
+	return store_commit(s, a, err);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_identity_confirm_cancel(struct store *s, const char *user, int64_t id,
+                              struct arena *a, struct perr *err)
+{
+	return store_exec(s, a, err,
+	                  "UPDATE identities SET confirm_hash = '', "
+	                  "confirm_expires = 0 WHERE user = ? AND id = ?",
+	                  "tI", user, id) < 0
+	               ? -1
+	               : 0;
+}
+
+int
+store_identity_confirm(struct store *s, const char *token_hash, int64_t now,
+                       bool consume, struct arena *a, const char **user_r,
+                       const char **email_r, struct perr *err)
+{
+	struct store_stmt *st;
+	int64_t id = 0;
+	int rc;
+
+	if (store_begin(s, a, err) != 0)
+		return -1;
+	if (store_query(s, a, err, &st,
+	                "SELECT id, user, email FROM identities "
+	                "WHERE confirm_hash = ? AND confirm_hash != '' "
+	                "AND confirm_expires > ?",
+	                "tI", token_hash, now) < 0)
+		goto fail;
+	rc = store_step(st, err);
+	if (rc == 1) {
+		id = store_col_int(st, 0);
+		*user_r = store_col_dup(st, 1);
+		if (email_r != NULL)
+			*email_r = store_col_dup(st, 2);
+	}
+	store_finish(&st);
+	if (rc < 0)
+		goto fail;
+	if (rc == 0) {
+		perr_set(err, a, PERR_NOTFOUND,
+		         "unknown, used or expired confirmation link");
+		goto fail;
+	}
+	if (!consume) {
+		store_rollback(s);
+		return 0;
+	}
+	if (store_exec(s, a, err,
+	               "UPDATE identities SET confirmed = 1, "
+	               "confirm_hash = '', confirm_expires = 0 WHERE id = ?",
+	               "I", id) < 0)
+		goto fail;
+	return store_commit(s, a, err);
+fail:
+	store_rollback(s);
+	return -1;
 }
 
 /* ---- recent recipients --------------------------------------------------- */
@@ -228,13 +341,17 @@ store_upload_add(struct store *s, const struct store_upload *u,
 	uint64_t total = 0;
 	int rc;
 
-	/* One write transaction: parallel uploads cannot both pass. */
+	/*
+	 * One write transaction: parallel uploads cannot both pass. The
+	 * quota is the user's, over all their sessions (ASCII case folded
+	 * as the sign-in is), so N sign-ins do not give N times the disk.
+	 */
 	if (store_begin(s, a, err) != 0)
 		return -1;
 	if (store_query(s, a, err, &st,
 	                "SELECT COALESCE(SUM(size), 0) FROM uploads "
-	                "WHERE session_hash = ?",
-	                "t", u->session_hash) < 0)
+	                "WHERE lower(user) = lower(?)",
+	                "t", u->user) < 0)
 		goto fail;
 	rc = store_step(st, err);
 	if (rc == 1)

@@ -218,6 +218,7 @@ struct store_identity {
 	int64_t id; /* 0: new */
 	const char *name, *email, *reply_to, *signature, *sent_folder;
 	bool signature_html, signature_above, is_default;
+	bool confirmed; /* read only: the address was confirmed by a link */
 };
 
 /* user's identities, the default first, at most STORE_IDENTITY_MAX. */
@@ -234,6 +235,31 @@ int store_identity_save(struct store *s, const char *user,
                         int64_t *id_r, struct perr *err) PT_WARN_UNUSED;
 int store_identity_delete(struct store *s, const char *user, int64_t id,
                           struct arena *a, struct perr *err) PT_WARN_UNUSED;
+/*
+ * A confirmation link for user's identity id is mailed: remember the
+ * SHA-256 (hex) of its token until expires (replaces an earlier one).
+ * PERR_NOTFOUND when id is not user's; PERR_RATE when the pending link
+ * expires after busy_after (it was mailed too recently to mail another).
+ */
+int store_identity_confirm_begin(struct store *s, const char *user, int64_t id,
+                                 const char *token_hash, int64_t expires,
+                                 int64_t busy_after, struct arena *a,
+                                 struct perr *err) PT_WARN_UNUSED;
+/* The link could not be mailed: forget it (so another may be sent). */
+int store_identity_confirm_cancel(struct store *s, const char *user, int64_t id,
+                                  struct arena *a,
+                                  struct perr *err) PT_WARN_UNUSED;
+/*
+ * The link was followed: the identity whose pending token hash this is
+ * (not expired at now) becomes confirmed, and the token is used up
+ * (consume false: only look). *user_r and *email_r (may be NULL) say
+ * whose and which address, in a. PERR_NOTFOUND for an unknown, used or
+ * expired token.
+ */
+int store_identity_confirm(struct store *s, const char *token_hash, int64_t now,
+                           bool consume, struct arena *a, const char **user_r,
+                           const char **email_r,
+                           struct perr *err) PT_WARN_UNUSED;
 
 struct store_recipient {
 	const char *email, *name;
@@ -307,8 +333,9 @@ struct store_upload {
 };
 
 /*
- * Record an upload unless the session's uploads would then pass
- * max_total bytes (PERR_LIMIT); checked and inserted atomically.
+ * Record an upload unless the user's uploads (all their sessions, the
+ * user compared ASCII case-insensitively) would then pass max_total bytes
+ * (PERR_LIMIT); checked and inserted atomically.
  */
 int store_upload_add(struct store *s, const struct store_upload *u,
                      uint64_t max_total, struct arena *a,

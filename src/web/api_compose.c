@@ -25,6 +25,12 @@
 void
 web_compose_fail_code(struct web_ctx *ctx, const struct perr *err)
 {
+	/* An identity that may not send yet has its own code. */
+	if (ctx->mail != NULL && ctx->mail->why == MAIL_WHY_UNVERIFIED) {
+		ctx->error_code = "identity_unverified";
+		ctx->error_key = "L_ERROR_IDENTITY_UNVERIFIED";
+		return;
+	}
 	/* Name what the builder or the address parser refused. */
 	if (err->kind != PERR_INPUT || err->msg == NULL ||
 	    ctx->error_code != NULL)
@@ -129,14 +135,15 @@ web_api_identities(struct web_ctx *ctx, struct perr *err)
 	arr = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(
-		        arr, json_pack("{ss ss ss ss ss sb sb ss sb}", "id",
+		        arr, json_pack("{ss ss ss ss ss sb sb ss sb sb}", "id",
 		                       v[i].id, "name", v[i].s.name, "email",
 		                       v[i].s.email, "replyTo", v[i].s.reply_to,
 		                       "signature", v[i].s.signature,
 		                       "signatureHtml", v[i].s.signature_html,
 		                       "signatureAbove", v[i].s.signature_above,
 		                       "sentFolder", v[i].s.sent_folder,
-		                       "isDefault", v[i].s.is_default));
+		                       "isDefault", v[i].s.is_default,
+		                       "verified", v[i].verified));
 	return web_reply_json(ctx, json_pack("{so}", "identities", arr), err);
 }
 
@@ -180,6 +187,46 @@ web_api_identity_delete(struct web_ctx *ctx, struct perr *err)
 	    mail_identity_delete(ms, id, err) != 0)
 		return -1;
 	return web_reply_json(ctx, json_object(), err);
+}
+
+/*
+ * Mail the identity's address a confirmation link (#14 finding 2). The
+ * link names this host as the browser reached it.
+ */
+int
+web_api_identity_confirm(struct web_ctx *ctx, struct perr *err)
+{
+	struct mail_session *ms;
+	struct arena *a = ctx->req->arena;
+	const char *email, *link;
+	int64_t id;
+
+	if (ctx->req->host.len == 0 ||
+	    strv_find(ctx->req->host, STRV_LIT("%")) >= 0)
+		return perr_set(err, a, PERR_INPUT, "no usable Host header");
+	link = arena_printf(a, "%s://%s/identity/confirm?token=",
+	                    ctx->req->https || ctx->config->security.force_https
+	                            ? "https"
+	                            : "http",
+	                    ctx->req->host.p);
+	if (link == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of request memory");
+	if (web_mail(ctx, &ms, err) != 0 ||
+	    mail_identity_id(ms, web_arg_str(ctx, "id"), &id, err) != 0)
+		return -1;
+	if (mail_identity_confirm_start(
+	            ms, id, link,
+	            i18n_get(ctx->lang, "L_IDENTITY_CONFIRM_MAIL_SUBJECT"),
+	            i18n_get(ctx->lang, "L_IDENTITY_CONFIRM_MAIL_TEXT"),
+	            i18n_get(ctx->lang, "L_IDENTITY_CONFIRM_MAIL_IGNORE"),
+	            &email, err) != 0) {
+		if (err->kind == PERR_RATE)
+			(void)http_response_set_header(ctx->resp, "Retry-After",
+			                               "300");
+		return web_mail_fail(ctx, err);
+	}
+	return web_reply_json(
+	        ctx, json_pack("{sbss}", "sent", 1, "email", email), err);
 }
 
 /* ---- address suggestions ------------------------------------------------- */

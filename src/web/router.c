@@ -218,7 +218,8 @@ static const struct web_route routes[] = {
         {"POST", "/api/FiltersScriptRename", web_api_filters_script_rename,
          CHANGE, args_script_rename, web_filters_raw_guard},
         /* Compose and send (api_compose.c, api_send.c, api_compose_from.c). */
-        {"POST", "/api/Upload", web_api_upload, CHANGE, NULL, NULL},
+        {"POST", "/api/Upload", web_api_upload, CHANGE | ROUTE_UPLOAD, NULL,
+         NULL},
         {"POST", "/api/UploadDelete", web_api_upload_delete, CHANGE,
          args_upload_delete, NULL},
         {"POST", "/api/ComposeFrom", web_api_compose_from, CHANGE,
@@ -231,6 +232,11 @@ static const struct web_route routes[] = {
          args_identity_save, NULL},
         {"POST", "/api/IdentityDelete", web_api_identity_delete, CHANGE,
          args_identity_delete, NULL},
+        {"POST", "/api/IdentityConfirm", web_api_identity_confirm, CHANGE,
+         args_identity_delete, NULL},
+        /* The link IdentityConfirm mails: the token is the proof. */
+        {"GET", "/identity/confirm", web_identity_confirm_page, 0, NULL, NULL},
+        {"POST", "/identity/confirm", web_identity_confirm_post, 0, NULL, NULL},
         {"POST", "/api/AddressSuggest", web_api_address_suggest, CHANGE,
          args_suggest, NULL},
         /* The address book (api_contacts.c). */
@@ -250,8 +256,8 @@ static const struct web_route routes[] = {
          args_contact_save, NULL},
         {"POST", "/api/ContactDelete", web_api_contact_delete, CHANGE,
          args_contact_delete, NULL},
-        {"POST", "/api/ContactsImport", web_api_contacts_import, CHANGE, NULL,
-         NULL},
+        {"POST", "/api/ContactsImport", web_api_contacts_import,
+         CHANGE | ROUTE_UPLOAD, NULL, NULL},
         /* GETs that change nothing; the session cookie is required. */
         {"GET", "/message/body", web_message_body, ROUTE_SESSION, NULL, NULL},
         {"GET", "/message/part", web_message_part, ROUTE_SESSION, NULL, NULL},
@@ -300,7 +306,7 @@ static const struct web_route routes[] = {
         {"POST", "/admin/relay", web_admin_relay_save, ROUTE_ADMIN | ROUTE_CSRF,
          NULL, NULL},
         {"POST", "/admin/branding", web_admin_branding_save,
-         ROUTE_ADMIN | ROUTE_CSRF, NULL, NULL},
+         ROUTE_ADMIN | ROUTE_CSRF | ROUTE_UPLOAD, NULL, NULL},
         {"GET", "/branding/logo", web_branding_logo, 0, NULL, NULL},
         {"GET", "/branding/favicon", web_branding_favicon, 0, NULL, NULL},
 };
@@ -308,7 +314,7 @@ static const struct web_route routes[] = {
 /* Flags whose middleware exists. Anything else fails closed. */
 #define ROUTE_FLAGS_AVAILABLE                                                  \
 	(ROUTE_API | ROUTE_SESSION | ROUTE_SESSION_OPTIONAL | ROUTE_CSRF |     \
-	 ROUTE_ADMIN | ROUTE_PREFIX)
+	 ROUTE_ADMIN | ROUTE_PREFIX | ROUTE_UPLOAD)
 
 static bool
 method_matches(const char *route_method, const char *method)
@@ -384,25 +390,84 @@ access_log(const struct web_ctx *ctx, uint64_t started)
 	         (unsigned long long)(pt_now_ms_monotonic() - started));
 }
 
+static void
+ctx_begin(struct web_ctx *ctx, void *app, struct http_request *req)
+{
+	ctx->app = app;
+	ctx->req = req;
+	ctx->state = web_state_acquire(ctx->app);
+	ctx->config = ctx->state->config;
+	ctx->wants_json = client_wants_json(req);
+	req->user = ctx;
+	log_set_context(req->id, req->remote_addr, NULL);
+	pick_language(ctx);
+}
+
+int
+web_body_check(struct http_request *req, void *app, uint64_t *max_r,
+               struct perr *err)
+{
+	struct web_ctx *ctx = arena_new(req->arena, struct web_ctx);
+	const struct web_route *route;
+	struct strv type = http_media_type(req->content_type);
+	struct sbuf allow;
+	bool path_known;
+
+	if (ctx == NULL)
+		return perr_set(err, NULL, PERR_LIMIT, "out of request memory");
+	ctx_begin(ctx, app, req);
+	ctx->early = true;
+	sbuf_init(&allow, req->arena, 64, 256);
+	route = route_find(req, &path_known, &allow);
+	/* No such route (404/405 follows) or a GET: no body to read. */
+	if (route == NULL || strcmp(route->method, "GET") == 0) {
+		*max_r = 0;
+		return 0;
+	}
+	if (!(route->flags & ROUTE_UPLOAD)) {
+		/* Only what these routes read, and only in memory. */
+		if (!strv_eq_ci_ascii(type, STRV_LIT("application/json")) &&
+		    !strv_eq_ci_ascii(
+		            type,
+		            STRV_LIT("application/x-www-form-urlencoded")))
+			return perr_set(err, req->arena, PERR_INPUT,
+			                "this request takes a JSON or form "
+			                "body, no files");
+		if (req->limits->max_form < *max_r)
+			*max_r = req->limits->max_form;
+	}
+	/* Who may send it, before its bytes cost anything. */
+	if ((route->flags & ROUTE_SESSION) && web_session_load(ctx, err) != 0)
+		return -1;
+	if ((route->flags & ROUTE_ADMIN) &&
+	    web_admin_middleware(ctx, route->flags & ~(unsigned)ROUTE_CSRF,
+	                         err) != 0)
+		return -1;
+	return 0;
+}
+
 void
 web_dispatch(struct http_request *req, struct http_response *resp, void *app)
 {
 	struct web_ctx ctx = {0};
+	struct web_ctx *early = req->user;
 	const struct web_route *route;
 	struct perr err = {0};
 	struct sbuf allow;
 	bool path_known;
 	uint64_t started = pt_now_ms_monotonic();
 
-	ctx.app = app;
-	ctx.req = req;
+	/* The body hook may have begun the context (and loaded the session). */
+	if (early != NULL && early->early && early->req == req) {
+		ctx = *early;
+		req->user = &ctx;
+		if (ctx.session != NULL)
+			log_set_context(req->id, req->remote_addr,
+			                ctx.session->user);
+	} else {
+		ctx_begin(&ctx, app, req);
+	}
 	ctx.resp = resp;
-	ctx.state = web_state_acquire(ctx.app);
-	ctx.config = ctx.state->config;
-	ctx.wants_json = client_wants_json(req);
-	req->user = &ctx;
-	log_set_context(req->id, req->remote_addr, NULL);
-	pick_language(&ctx);
 
 	sbuf_init(&allow, req->arena, 64, 256);
 	route = route_find(req, &path_known, &allow);
@@ -438,7 +503,7 @@ web_dispatch(struct http_request *req, struct http_response *resp, void *app)
 		goto fail;
 	}
 	if (route->flags & ROUTE_SESSION) {
-		if (web_session_load(&ctx, &err) != 0)
+		if (ctx.session == NULL && web_session_load(&ctx, &err) != 0)
 			goto fail;
 	} else if (route->flags & ROUTE_SESSION_OPTIONAL) {
 		struct perr ignored = {0};

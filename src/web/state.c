@@ -248,5 +248,8 @@ web_app_http_limits(struct web_app *app, struct http_limits *l)
 	l->max_files_total = (uint64_t)cfg->limits.max_upload_total * mb;
 	if (l->max_files_total > l->max_body)
 		l->max_files_total = l->max_body;
+	/* The route decides what body it takes, before it is read. */
+	l->body_check = web_body_check;
+	l->body_check_ctx = app;
 	config_unref(&cfg);
 }

@@ -67,6 +67,7 @@ web_mail(struct web_ctx *ctx, struct mail_session **s_r, struct perr *err)
 	        arena_printf(a, "%s/uploads", ctx->config->paths.storage_dir);
 	s->max_file = mb(ctx->config->webmail.attachment_size_limit);
 	s->max_total = mb(ctx->config->limits.max_upload_total);
+	s->domain = web_user_domain(ctx);
 	ctx->mail = s;
 	*s_r = s;
 	return 0;
@@ -99,6 +100,10 @@ web_mail_fail(struct web_ctx *ctx, struct perr *err)
 	case MAIL_WHY_IN_PROGRESS:
 		ctx->error_code = "in_progress";
 		ctx->error_key = "L_ERROR_SEND_IN_PROGRESS";
+		break;
+	case MAIL_WHY_UNVERIFIED:
+		ctx->error_code = "identity_unverified";
+		ctx->error_key = "L_ERROR_IDENTITY_UNVERIFIED";
 		break;
 	case MAIL_WHY_NONE:
 		break;

@@ -66,7 +66,21 @@ struct web_ctx {
 	struct mail_session *mail;
 	/* The route's arguments, checked against its spec (args.c). */
 	struct web_args *args;
+	/*
+	 * Made by web_body_check() before the body was read (in the request
+	 * arena); web_dispatch() goes on with it.
+	 */
+	bool early;
 };
+
+/*
+ * http's body hook (http_limits.body_check; ctx is the web_app): finds the
+ * route before the body is read, bounds the body by what the route takes
+ * and, for a route that needs a session or an admin session, checks that
+ * first, so nobody unsigned-in costs the server the body's spool file.
+ */
+int web_body_check(struct http_request *req, void *app, uint64_t *max_r,
+                   struct perr *err);
 
 /* A handler returns 0, or -1 with *err set for web_render_error(). */
 typedef int web_handler_fn(struct web_ctx *ctx, struct perr *err);
@@ -79,6 +93,13 @@ enum route_flag {
 	ROUTE_API = 1 << 4,              /* JSON API: errors as JSON */
 	ROUTE_SESSION_OPTIONAL = 1 << 5, /* load a session if there is one */
 	ROUTE_PREFIX = 1 << 6, /* path is a prefix (ends in '/'), not exact */
+	/*
+	 * Takes file uploads (multipart/form-data up to [limits]
+	 * max_request_body). Every other route takes at most a form or JSON
+	 * body of http's max_form, nothing else, and a GET no body at all:
+	 * the rest is refused before it is read (web_body_check).
+	 */
+	ROUTE_UPLOAD = 1 << 7,
 };
 
 /* args.c: the declarative argument spec of a JSON route. */
@@ -309,6 +330,10 @@ int web_api_send(struct web_ctx *ctx, struct perr *err);
 int web_api_identities(struct web_ctx *ctx, struct perr *err);
 int web_api_identity_save(struct web_ctx *ctx, struct perr *err);
 int web_api_identity_delete(struct web_ctx *ctx, struct perr *err);
+int web_api_identity_confirm(struct web_ctx *ctx, struct perr *err);
+/* page_identity.c: the link mailed by IdentityConfirm (no session). */
+int web_identity_confirm_page(struct web_ctx *ctx, struct perr *err);
+int web_identity_confirm_post(struct web_ctx *ctx, struct perr *err);
 int web_api_address_suggest(struct web_ctx *ctx, struct perr *err);
 /* api_contacts.c: the address book (docs/API.md). */
 #define WEB_CONTACTS_MAX 5000 /* per user */

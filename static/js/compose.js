@@ -312,7 +312,10 @@
     return list[0] || null;
   }
   function identityLabel(idn) {
-    return idn.name ? idn.name + ' <' + idn.email + '>' : idn.email;
+    var label = idn.name ? idn.name + ' <' + idn.email + '>' : idn.email;
+    // Sending from it is refused until the address is confirmed.
+    if (idn.verified === false) label += ' (' + t('L_COMPOSE_IDENTITY_UNVERIFIED', 'Not verified') + ')';
+    return label;
   }
 
   // ---- the window -----------------------------------------------------------
@@ -1615,6 +1618,14 @@
     var fSigHtml = check('signatureHtml', 'L_COMPOSE_IDENTITY_SIG_HTML', 'The signature is HTML');
     var fAbove = check('signatureAbove', 'L_COMPOSE_IDENTITY_SIG_ABOVE', 'Signature above the quoted text when replying');
     var fDefault = check('isDefault', 'L_COMPOSE_IDENTITY_DEFAULT', 'Use by default');
+    // An unverified address: say so, and offer the confirmation link.
+    var unv = el('div', 'ids-unverified');
+    unv.appendChild(el('p', 'field-hint', t('L_COMPOSE_IDENTITY_UNVERIFIED_HELP', 'Mail cannot be sent from this address until its owner follows the confirmation link mailed to it.')));
+    var sendLink = el('button', 'btn btn-secondary btn-slim', t('L_COMPOSE_IDENTITY_SEND_LINK', 'Send confirmation link'));
+    sendLink.type = 'button';
+    unv.appendChild(sendLink);
+    unv.hidden = true;
+    form.appendChild(unv);
     var err = el('p', 'alert alert-error');
     err.setAttribute('role', 'alert');
     err.hidden = true;
@@ -1651,6 +1662,7 @@
         fSent.value = current.sentFolder;
       }
       del.hidden = !current.id || current.id === 'default';
+      unv.hidden = !current.id || current.verified !== false;
       Array.from(list.children).forEach(function (li) { li.setAttribute('aria-selected', String(li.dataset.id === (current.id || ''))); });
       if (!quiet) fName.focus();
     }
@@ -1664,6 +1676,7 @@
         li.appendChild(el('span', 'ids-item-name', idn.name || idn.email));
         li.appendChild(el('span', 'ids-item-email', idn.email));
         if (idn.isDefault) li.appendChild(el('span', 'ids-item-default', t('L_COMPOSE_IDENTITY_IS_DEFAULT', 'Default')));
+        if (idn.verified === false) li.appendChild(el('span', 'ids-item-unverified', t('L_COMPOSE_IDENTITY_UNVERIFIED', 'Not verified')));
         li.addEventListener('click', function () { select(idn); });
         li.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); select(idn); } });
         list.appendChild(li);
@@ -1700,6 +1713,19 @@
         return reload(d && d.id);
       }, function (e) {
         saveB.disabled = false;
+        err.textContent = e.message;
+        err.hidden = false;
+      });
+    });
+    sendLink.addEventListener('click', function () {
+      if (!current.id) return;
+      err.hidden = true;
+      sendLink.disabled = true;
+      P.api('IdentityConfirm', { id: current.id }).then(function (d) {
+        sendLink.disabled = false;
+        P.toast(tf('L_COMPOSE_IDENTITY_LINK_SENT', 'A confirmation link was sent to {email}', { email: (d && d.email) || current.email }));
+      }, function (e) {
+        sendLink.disabled = false;
         err.textContent = e.message;
         err.hidden = false;
       });

@@ -106,6 +106,8 @@ verify_certificate = On
 ca_file = "%(ca)s"
 connect_timeout = 5
 read_timeout = 30
+; Addresses users may send from without a confirmation link (compose_api).
+identity_allow = "carol.*@example.org"
 """ % dict(ports, ca=stack["ca_file"])
     base = os.path.join(data, "_data_", "_default_")
     write(os.path.join(base, "configs", "application.ini"), app)

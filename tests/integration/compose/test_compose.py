@@ -15,6 +15,7 @@ import re
 import secrets
 import sys
 import time
+import urllib.parse
 import urllib.error
 import urllib.request
 import uuid
@@ -405,7 +406,7 @@ def test_identities_and_suggestions():
     ids = ok(*c.call("Identities")[:2])["identities"]
     assert ids == [{"id": "default", "name": "", "email": "carol@example.org", "replyTo": "",
                     "signature": "", "signatureHtml": False, "signatureAbove": False,
-                    "sentFolder": "", "isDefault": True}], ids
+                    "sentFolder": "", "isDefault": True, "verified": True}], ids
     new = ok(*c.call("IdentitySave", {"name": "Carol Ö", "email": "carol@example.org",
                                       "replyTo": "help@example.org", "signature": "-- C",
                                       "isDefault": True})[:2])["id"]
@@ -428,6 +429,79 @@ def test_identities_and_suggestions():
     assert s == {"addresses": [{"name": "Bobby Tables", "email": "bob@example.test"}]}, s
     ok(*c.call("IdentityDelete", {"id": new})[:2])
     assert ok(*c.call("Identities")[:2])["identities"][0]["id"] == "default"
+
+
+def test_identity_must_be_verified_to_send():
+    """#14 finding 2: an identity is no licence to forge a sender."""
+    c = Client()
+    c.login("carol@example.org")
+    made = []
+    try:
+        # An address of someone else: saved, shown unverified, not usable.
+        bob_id = ok(*c.call("IdentitySave", {"name": "Not Bob", "email": "bob@example.test"})[:2])["id"]
+        made.append(bob_id)
+        ids = {i["id"]: i for i in ok(*c.call("Identities")[:2])["identities"]}
+        assert ids[bob_id]["verified"] is False, ids
+        tag = "forge-%s" % RUN
+        status, body, _ = c.call("Send", {"identityId": bob_id, "to": ["alice@example.test"],
+                                          "subject": tag, "text": "hi", "sendToken": token()})
+        assert status == 403 and body["error"]["code"] == "identity_unverified", (status, body)
+        status, body, _ = c.call("Send", {"identityId": "default", "from": "bob@example.test",
+                                          "to": ["alice@example.test"],
+                                          "subject": tag, "text": "hi", "sendToken": token()})
+        assert status == 400 and body["error"]["code"] == "invalid_address", (status, body)
+        assert find("alice@example.test", tag, timeout=2) == []
+
+        # The domain's identity_allow pattern: usable at once.
+        sales = ok(*c.call("IdentitySave", {"email": "carol.sales@example.org"})[:2])["id"]
+        made.append(sales)
+        ids = {i["id"]: i for i in ok(*c.call("Identities")[:2])["identities"]}
+        assert ids[sales]["verified"] is True, ids
+        ok(*c.call("Send", {"identityId": sales, "to": ["alice@example.test"],
+                            "subject": tag + "-pattern", "text": "hi", "sendToken": token()})[:2])
+
+        # The link mailed to the address (through Postfix) confirms it.
+        sent = ok(*c.call("IdentityConfirm", {"id": bob_id})[:2])
+        assert sent == {"sent": True, "email": "bob@example.test"}, sent
+        status, body, _ = c.call("IdentityConfirm", {"id": bob_id})
+        assert status == 429, (status, body)  # one mail per 5 minutes
+        mails = find("bob@example.test", "Confirm this address for sending", want=1)
+        text = parse(sorted(mails)[-1][2]).get_body(("plain",)).get_content()
+        m = re.search(r"(https?://[^\s]+/identity/confirm\?token=([0-9a-f]{64}))", text)
+        assert m, text
+        page = urllib.request.urlopen(BASE + "/identity/confirm?token=" + m.group(2), timeout=30)
+        html = page.read().decode()
+        assert "carol@example.org may send mail from bob@example.test" in html, html
+        # Looking did not confirm (a mail scanner fetching the link).
+        ids = {i["id"]: i for i in ok(*c.call("Identities")[:2])["identities"]}
+        assert ids[bob_id]["verified"] is False, ids
+        form = urllib.parse.urlencode({"token": m.group(2)}).encode()
+        page = urllib.request.urlopen(urllib.request.Request(
+            BASE + "/identity/confirm", data=form, method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded"}), timeout=30)
+        assert "Confirmed" in page.read().decode()
+        ids = {i["id"]: i for i in ok(*c.call("Identities")[:2])["identities"]}
+        assert ids[bob_id]["verified"] is True, ids
+        # A used link is worthless.
+        try:
+            urllib.request.urlopen(urllib.request.Request(
+                BASE + "/identity/confirm", data=form, method="POST",
+                headers={"Content-Type": "application/x-www-form-urlencoded"}), timeout=30)
+            assert False, "a used link worked again"
+        except urllib.error.HTTPError as e:
+            assert e.code == 404
+        ok(*c.call("Send", {"identityId": bob_id, "to": ["alice@example.test"],
+                            "subject": tag + "-confirmed", "text": "hi", "sendToken": token()})[:2])
+        _, got = message_uid("alice@example.test", tag + "-confirmed")
+        assert got["From"].addresses[0].addr_spec == "bob@example.test"
+        # A changed address must be confirmed again.
+        ok(*c.call("IdentitySave", {"id": bob_id, "email": "alice@example.test"})[:2])
+        ids = {i["id"]: i for i in ok(*c.call("Identities")[:2])["identities"]}
+        assert ids[bob_id]["verified"] is False, ids
+    finally:
+        for i in made:
+            c.call("IdentityDelete", {"id": i})
+        c.call("Logout")
 
 
 def test_identities_are_capped():
@@ -469,6 +543,38 @@ def test_upload_limits_answer_413():
         ok(*c.call("UploadDelete", {"id": i})[:2])
     status, up = upload(c, "third.bin", b"\2" * 1024)
     assert status == 200, up
+
+
+def test_upload_quota_is_the_users_not_the_sessions():
+    """#14 finding 10: a second sign-in does not bring a second quota."""
+    a, b = Client(), Client()
+    a.login("carol@example.org")
+    b.login("carol@example.org")
+    ids = []
+    try:
+        for i in range(2):
+            status, up = upload(a, "q%d.bin" % i, b"\1" * (20 * 1024 * 1024))
+            assert status == 200, up
+            ids.append(up["id"])
+        status, body = upload(b, "other.bin", b"\2" * (20 * 1024 * 1024))
+        assert status == 413 and body["error"]["code"] == "too_large", (status, body)
+        assert "50 MB" in body["error"]["message"], body
+        # What is left of the quota is still there for either session.
+        status, up = upload(b, "small.bin", b"\2" * 1024)
+        assert status == 200, up
+    finally:
+        for i in ids:
+            ok(*a.call("UploadDelete", {"id": i})[:2])
+        ok(*a.call("Logout")[:2])
+        ok(*b.call("Logout")[:2])
+
+
+def test_upload_without_session_is_refused_unread():
+    """An upload from nobody is 401 before its body is spooled."""
+    c = Client()
+    c.csrf = "x"
+    status, body = upload(c, "anon.bin", b"\3" * (5 * 1024 * 1024))
+    assert status == 401 and body["error"]["code"] == "AuthRequired", (status, body)
 
 
 def test_boot_json_has_compose_limits():

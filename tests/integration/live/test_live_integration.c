@@ -59,6 +59,37 @@ start_server(void)
 	return s;
 }
 
+static void
+write_limits(unsigned per_session, unsigned per_user, unsigned watchers,
+             unsigned check_s)
+{
+	const char *path = arena_printf(
+	        A, "%s/_data_/_default_/configs/application.ini", dir);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fprintf(f,
+	        "[limits]\nlive_streams_per_session = %u\n"
+	        "live_streams_per_user = %u\nlive_watchers_per_user = %u\n"
+	        "live_session_check = %u\n",
+	        per_session, per_user, watchers, check_s);
+	fclose(f);
+}
+
+static char *
+new_session(struct session **sess_r)
+{
+	struct session_opts so = {1800, 3600, false};
+	struct perr err;
+	char *c, *csrf;
+
+	if (session_create(st, USER, strv_from_cstr(stack_password(USER)),
+	                   "127.0.0.1", "itest", pt_now_unix(), &so, A, sess_r,
+	                   &c, &csrf, &err) != 0)
+		fail_msg("session: %s", err.msg);
+	return c;
+}
+
 static int
 setup(void **state)
 {
@@ -84,6 +115,11 @@ setup(void **state)
 	        "imap_host = \"%s\"\nimap_port = %u\nimap_secure = \"None\"\n",
 	        stack_get("MAILSTACK_HOST"), stack_port("IMAP_PORT"));
 	fclose(f);
+	/*
+	 * Room for the fifty-stream test; a session check every 5 s (the
+	 * logout test tells the hook's prompt end from it).
+	 */
+	write_limits(50 + 14, 50 + 14, 5, 5);
 	if (config_load(dir, NULL, NULL, &cfg, A, &err) != 0)
 		fail_msg("config: %s", err.msg);
 	if (cfg->default_domain->imap_port != stack_port("IMAP_PORT"))
@@ -424,6 +460,193 @@ test_missing_folder_fails_stream(void **state)
 	live_server_stop(&s);
 }
 
+static unsigned
+stat_watchers(struct live_server *s)
+{
+	struct live_stats stats;
+
+	live_server_get_stats(s, &stats);
+	return stats.watchers;
+}
+
+static void
+wait_streams(struct live_server *s, unsigned n)
+{
+	struct live_stats stats;
+	uint64_t t0 = pt_now_ms_monotonic();
+
+	do {
+		live_server_get_stats(s, &stats);
+		if (stats.streams == n)
+			return;
+		usleep(20 * 1000);
+	} while (pt_now_ms_monotonic() - t0 < 5000);
+	fail_msg("%u streams, want %u", stats.streams, n);
+}
+
+static void
+expect_status(struct conn *c, const char *status_line)
+{
+	if (!conn_wait_for(c, "\r\n\r\n", 5000))
+		fail_msg("no answer");
+	if (strncmp(c->buf, status_line, strlen(status_line)) != 0)
+		fail_msg("want %s, got %s", status_line, c->buf);
+}
+
+/*
+ * #14 finding 3: streams per session and per user and folders watched
+ * per user are capped ([limits] live_*); "inbox" and "Inbox" are INBOX;
+ * the user's sessions share one watcher per folder.
+ */
+static void
+test_caps_and_shared_watchers(void **state)
+{
+	struct live_opts o;
+	struct live_server *s;
+	struct config *small = NULL;
+	struct session *sess2;
+	struct conn c[3], x, d1, d2;
+	struct perr err;
+	char *cookie2 = new_session(&sess2);
+	int i;
+
+	(void)state;
+	write_limits(3, 4, 2, 5);
+	if (config_load(dir, NULL, NULL, &small, A, &err) != 0)
+		fail_msg("config: %s", err.msg);
+	assert_int_equal(small->limits.live_streams_per_session, 3);
+	memset(&o, 0, sizeof(o));
+	o.listen = arena_printf(A, "unix:%s", sock_path);
+	o.config = small;
+	o.grace_s = 30; /* the idle watcher must still be there below */
+	s = live_server_start(&o, A, &err);
+	if (s == NULL)
+		fail_msg("live_server_start: %s", err.msg);
+
+	conn_open(&c[0], cookie, "?folder=inbox");
+	conn_open(&c[1], cookie, "?folder=Inbox");
+	conn_open(&c[2], cookie, "?folder=INBOX");
+	for (i = 0; i < 3; i++) {
+		expect_status(&c[i], "HTTP/1.1 200 ");
+		if (!conn_wait_for(&c[i],
+		                   "event: ready\ndata: {\"folder\":\"INBOX\"}",
+		                   EVENT_WAIT_MS))
+			fail_msg("stream %d: %s", i, c[i].buf);
+	}
+	assert_int_equal(stat_watchers(s), 1);
+	/* A fourth stream of the session. */
+	conn_open(&x, cookie, "?folder=Sent");
+	expect_status(&x, "HTTP/1.1 429 ");
+	assert_non_null(strstr(x.buf, "session"));
+	conn_close(&x);
+
+	/* Another session of the same user shares nothing but the caps. */
+	conn_open(&d1, cookie2, "?folder=Sent");
+	expect_status(&d1, "HTTP/1.1 200 ");
+	assert_true(conn_wait_for(&d1, "event: ready", EVENT_WAIT_MS));
+	assert_int_equal(stat_watchers(s), 2);
+	conn_open(&x, cookie2, "?folder=INBOX");
+	expect_status(&x, "HTTP/1.1 429 ");
+	assert_non_null(strstr(x.buf, "user"));
+	conn_close(&x);
+
+	/* Room for streams again; INBOX of session 2 joins the watcher. */
+	conn_close(&c[1]);
+	conn_close(&c[2]);
+	wait_streams(s, 2);
+	conn_open(&d2, cookie2, "?folder=iNbOx");
+	expect_status(&d2, "HTTP/1.1 200 ");
+	assert_true(conn_wait_for(&d2, "event: ready", EVENT_WAIT_MS));
+	assert_int_equal(stat_watchers(s), 2);
+	/* A third folder: both watchers have streams. */
+	conn_open(&x, cookie2, "?folder=Trash");
+	expect_status(&x, "HTTP/1.1 429 ");
+	assert_non_null(strstr(x.buf, "folders"));
+	conn_close(&x);
+	/* Sent's last stream left: its lingering watcher makes room. */
+	conn_close(&d1);
+	wait_streams(s, 2);
+	conn_open(&x, cookie2, "?folder=Trash");
+	expect_status(&x, "HTTP/1.1 200 ");
+	conn_close(&x);
+
+	conn_close(&c[0]);
+	conn_close(&d2);
+	live_server_stop(&s);
+	config_unref(&small);
+	write_limits(64, 64, 5, 5);
+}
+
+static int64_t
+last_seen(const struct session *sess)
+{
+	struct store_stmt *q = NULL;
+	struct perr err;
+	int64_t v = -1;
+
+	if (store_query(st, A, &err, &q,
+	                "SELECT last_seen FROM sessions WHERE id_hash = ?", "t",
+	                sess->id_hash) != 0)
+		fail_msg("query: %s", err.msg);
+	if (store_step(q, &err) == 1)
+		v = store_col_int(q, 0);
+	store_finish(&q);
+	return v;
+}
+
+/*
+ * #14 finding 4: a stream neither keeps its session alive nor outlives
+ * it: logout ends it at once (the session hook), a row deleted behind
+ * the process's back (another node, the CLI) within live_session_check.
+ */
+static void
+test_streams_end_with_their_session(void **state)
+{
+	struct live_server *s = start_server();
+	struct session *s1, *s2;
+	char *k1 = new_session(&s1), *k2 = new_session(&s2);
+	int64_t old = pt_now_unix() - 120;
+	struct conn c1, c2;
+	struct perr err;
+	uint64_t t0;
+
+	(void)state;
+	if (store_exec(st, A, &err,
+	               "UPDATE sessions SET last_seen = ? WHERE id_hash = ?",
+	               "It", old, s1->id_hash) < 0)
+		fail_msg("update: %s", err.msg);
+	conn_open(&c1, k1, "");
+	expect_status(&c1, "HTTP/1.1 200 ");
+	assert_true(conn_wait_for(&c1, "event: ready", EVENT_WAIT_MS));
+	/* Opening the stream did not refresh last_seen. */
+	assert_int_equal(last_seen(s1), old);
+
+	conn_open(&c2, k2, "?folder=Sent");
+	expect_status(&c2, "HTTP/1.1 200 ");
+
+	/* Logout (session_destroy) ends the stream within a moment. */
+	t0 = pt_now_ms_monotonic();
+	if (session_destroy(st, s1, A, &err) != 0)
+		fail_msg("destroy: %s", err.msg);
+	if (!conn_wait_eof(&c1, 2000))
+		fail_msg("stream outlived logout");
+	assert_true(pt_now_ms_monotonic() - t0 < 2000);
+	conn_close(&c1);
+	/* Reconnecting is refused. */
+	conn_open(&c1, k1, "");
+	expect_status(&c1, "HTTP/1.1 401 ");
+	conn_close(&c1);
+
+	/* No hook: the periodic check (5 s here) ends it. */
+	if (store_exec(st, A, &err, "DELETE FROM sessions WHERE id_hash = ?",
+	               "t", s2->id_hash) < 0)
+		fail_msg("delete: %s", err.msg);
+	if (!conn_wait_eof(&c2, 8000))
+		fail_msg("stream outlived its deleted session");
+	conn_close(&c2);
+	live_server_stop(&s);
+}
+
 int
 main(void)
 {
@@ -433,6 +656,8 @@ main(void)
 	        cmocka_unit_test(test_fifty_streams_share_and_stay_responsive),
 	        cmocka_unit_test(test_stop_closes_streams),
 	        cmocka_unit_test(test_missing_folder_fails_stream),
+	        cmocka_unit_test(test_caps_and_shared_watchers),
+	        cmocka_unit_test(test_streams_end_with_their_session),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

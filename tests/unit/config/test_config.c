@@ -745,7 +745,8 @@ test_login_split_and_white_list(void **state)
 {
 	char *dir =
 	        make_data("[login]\ndefault_domain = \"Example.COM\"\n",
-	                  "white_list = \"alice@example.com *@trusted.org\"\n");
+	                  "white_list = \"alice@example.com *@trusted.org\"\n"
+	                  "identity_allow = \"*@Example.com, sales@x.org\"\n");
 	struct arena *a = arena_create("t", 1024, 0);
 	struct strv user, domain, email;
 	struct config *cfg;
@@ -780,6 +781,15 @@ test_login_split_and_white_list(void **state)
 	                                 STRV_LIT("x@trusted.org")));
 	assert_false(config_domain_allows(cfg->default_domain,
 	                                  STRV_LIT("bob@example.com")));
+	/* identity_allow (#14 finding 2): patterns, case-blind. */
+	assert_true(config_domain_identity_allowed(
+	        cfg->default_domain, STRV_LIT("anyone@EXAMPLE.com")));
+	assert_true(config_domain_identity_allowed(cfg->default_domain,
+	                                           STRV_LIT("sales@x.org")));
+	assert_false(config_domain_identity_allowed(cfg->default_domain,
+	                                            STRV_LIT("boss@x.org")));
+	assert_false(config_domain_identity_allowed(
+	        cfg->default_domain, STRV_LIT("a@example.com.evil")));
 	config_unref(&cfg);
 	/* No default domain: a bare login is refused. */
 	write_file(dir, "_data_/_default_/configs/application.ini", "");
@@ -888,7 +898,8 @@ static const char json_full[] =
         "        \"enabled\": true\n"
         "    },\n"
         "    \"whiteList\": \"a@example.com b@example.com\",\n"
-        "    \"petrel\": {\"sieve_allow_raw\": true, \"relay_user\": \"r\"}\n"
+        "    \"petrel\": {\"sieve_allow_raw\": true, \"relay_user\": \"r\",\n"
+        "               \"identity_allow\": \"*@example.com\"}\n"
         "}\n";
 
 static void
@@ -923,6 +934,12 @@ test_json_domain_maps_onto_the_typed_settings(void **state)
 	assert_int_equal(d->sieve_secure, CONFIG_SECURE_TLS);
 	assert_true(d->sieve_allow_raw);
 	assert_string_equal(d->relay_user, "r");
+	assert_string_equal(d->identity_allow, "*@example.com");
+	assert_true(
+	        config_domain_identity_allowed(d, STRV_LIT("x@example.com")));
+	assert_false(config_domain_identity_allowed(
+	        config_domain_for(cfg, STRV_LIT("other.org")),
+	        STRV_LIT("x@example.com")));
 	assert_string_equal(d->white_list, "a@example.com b@example.com");
 	assert_false(d->verify_certificate);
 	/* lowerLogin true in IMAP, absent in SMTP: SnappyMail's default. */

@@ -106,6 +106,13 @@ test_parse_decodes_folder(void **state)
 	         "\xd0\xb5"},
 	        {"folder=%22q%22", "\"q\""},
 	        {"", "INBOX"},
+	        /* RFC 3501: INBOX in any case is the one INBOX. */
+	        {"folder=inbox", "INBOX"},
+	        {"folder=Inbox", "INBOX"},
+	        {"folder=iNbOx", "INBOX"},
+	        /* Only the whole name: a sub-folder keeps its spelling. */
+	        {"folder=inbox%2Fsub", "inbox/sub"},
+	        {"folder=Inboxes", "Inboxes"},
 	};
 	struct live_request req;
 	struct perr err;

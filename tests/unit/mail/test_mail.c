@@ -560,6 +560,43 @@ test_send_files_the_copy_in_sent_after_smtp_accepted(void **state)
 	assert_null(r.replay);
 }
 
+/* #14 finding 2: only verified identities send; drafts may show any. */
+static void
+test_unverified_identity_cannot_send(void **state)
+{
+	struct fixture *x = *state;
+	struct store_identity id = {.name = "Boss"};
+	struct mail_identity *v;
+	struct mail_compose c;
+	struct mail_outgoing *o;
+	struct perr err = {0};
+	int64_t n;
+	size_t cnt;
+
+	assert_int_equal(
+	        mail_identity_save(&x->s, &id, "boss@example.org", &n, &err),
+	        0);
+	assert_int_equal(mail_identities(&x->s, &v, &cnt, &err), 0);
+	assert_int_equal(cnt, 1);
+	assert_false(v[0].verified);
+	form(&c, "0123456789abcdee");
+	c.identity_id = arena_printf(x->a, "%lld", (long long)n);
+	assert_int_equal(mail_compose_prepare(&x->s, &c, true, &o, &err), -1);
+	assert_int_equal(err.kind, PERR_FORBIDDEN);
+	assert_int_equal(x->s.why, MAIL_WHY_UNVERIFIED);
+	x->s.why = MAIL_WHY_NONE;
+	perr_clear(&err);
+	assert_int_equal(mail_compose_prepare(&x->s, &c, false, &o, &err), 0);
+	/* The login address as From, the bad identity aside: fine. */
+	c.identity_id = "default";
+	c.from = "boss@example.org";
+	assert_int_equal(mail_compose_prepare(&x->s, &c, true, &o, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	perr_clear(&err);
+	c.from = NULL;
+	assert_int_equal(mail_compose_prepare(&x->s, &c, true, &o, &err), 0);
+}
+
 static void
 test_send_rejected_files_nothing(void **state)
 {
@@ -835,6 +872,7 @@ main(void)
 	        T(test_upload_limits_per_file_and_per_session),
 	        T(test_upload_delete_is_the_owners_only),
 	        T(test_identities_default_and_limits),
+	        T(test_unverified_identity_cannot_send),
 #undef T
 	};
 

@@ -617,6 +617,21 @@ test_upload_total_and_stale(void **state)
 	assert_int_equal(err.kind, PERR_LIMIT);
 	u.size = 40;
 	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), 0);
+	/*
+	 * The quota is the user's: another sign-in (any case) shares it
+	 * (#14 finding 10); another user has their own.
+	 */
+	u.id = "u3";
+	u.session_hash = "sess2";
+	u.user = "A@X";
+	u.size = 1;
+	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), -1);
+	assert_int_equal(err.kind, PERR_LIMIT);
+	u.user = "b@x";
+	u.size = 100;
+	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), 0);
+	u.session_hash = "sess";
+	u.user = "a@x";
 	/* Another session does not see them. */
 	assert_int_equal(
 	        store_upload_get(f->s, "other", "u1", f->a, &got, &err), -1);
@@ -624,10 +639,83 @@ test_upload_total_and_stale(void **state)
 	assert_int_equal(store_upload_get(f->s, "sess", "u1", f->a, &got, &err),
 	                 0);
 	assert_string_equal(got.path, "/p1");
-	/* No session row "sess": both are stale. */
+	/* No session rows "sess", "sess2": all three are stale. */
 	assert_int_equal(
 	        store_upload_stale(f->s, NULL, 10, 10, f->a, &v, &n, &err), 0);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
+}
+
+/* #14 finding 2: the confirmation link's life in the store. */
+static void
+test_identity_confirmation(void **state)
+{
+	struct fixture *f = *state;
+	struct store_identity id = {0,  "N",   "boss@x.test", "",    "",
+	                            "", false, false,         false, false};
+	struct store_identity *v;
+	const char *user = NULL, *email = NULL;
+	struct perr err;
+	int64_t n;
+	size_t cnt;
+
+	assert_int_equal(store_identity_save(f->s, "u@x", &id, f->a, &n, &err),
+	                 0);
+	assert_int_equal(store_identity_confirm_begin(f->s, "other@x", n, "h1",
+	                                              1000, 700, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	assert_int_equal(store_identity_confirm_begin(f->s, "u@x", n, "h1",
+	                                              1000, 700, f->a, &err),
+	                 0);
+	/* A second link too soon: refused; later: replaces the first. */
+	assert_int_equal(store_identity_confirm_begin(f->s, "u@x", n, "h2",
+	                                              1010, 710, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_RATE);
+	assert_int_equal(store_identity_confirm_begin(f->s, "u@x", n, "h2",
+	                                              2000, 1700, f->a, &err),
+	                 0);
+	assert_int_equal(store_identity_confirm(f->s, "h1", 10, true, f->a,
+	                                        &user, &email, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	/* Expired. */
+	assert_int_equal(store_identity_confirm(f->s, "h2", 2000, true, f->a,
+	                                        &user, &email, &err),
+	                 -1);
+	/* Looking does not use it up. */
+	assert_int_equal(store_identity_confirm(f->s, "h2", 10, false, f->a,
+	                                        &user, &email, &err),
+	                 0);
+	assert_string_equal(user, "u@x");
+	assert_string_equal(email, "boss@x.test");
+	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &v, &cnt, &err),
+	                 0);
+	assert_false(v[0].confirmed);
+	assert_int_equal(store_identity_confirm(f->s, "h2", 10, true, f->a,
+	                                        &user, &email, &err),
+	                 0);
+	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &v, &cnt, &err),
+	                 0);
+	assert_true(v[0].confirmed);
+	/* Once only. */
+	assert_int_equal(store_identity_confirm(f->s, "h2", 10, true, f->a,
+	                                        &user, &email, &err),
+	                 -1);
+	/* The same address kept: still confirmed; another: not. */
+	id.id = n;
+	id.name = "Renamed";
+	assert_int_equal(store_identity_save(f->s, "u@x", &id, f->a, &n, &err),
+	                 0);
+	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &v, &cnt, &err),
+	                 0);
+	assert_true(v[0].confirmed);
+	id.email = "other@x.test";
+	assert_int_equal(store_identity_save(f->s, "u@x", &id, f->a, &n, &err),
+	                 0);
+	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &v, &cnt, &err),
+	                 0);
+	assert_false(v[0].confirmed);
 }
 
 static void
@@ -743,6 +831,13 @@ test_contacts_migration_keeps_old_rows(void **state)
 	struct perr err;
 	size_t n, total;
 	static const char *const undo[] = {
+	        /* 0006 first: migrations apply in order. */
+	        "DROP INDEX identities_confirm",
+	        "ALTER TABLE identities DROP COLUMN confirmed",
+	        "ALTER TABLE identities DROP COLUMN confirm_hash",
+	        "ALTER TABLE identities DROP COLUMN confirm_expires",
+	        "DELETE FROM schema_migrations WHERE name = "
+	        "'0006_identity_confirm.sql'",
 	        "DROP INDEX contacts_user_name",
 	        "DROP TABLE contact_emails",
 	        "ALTER TABLE contacts DROP COLUMN phone",
@@ -800,6 +895,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(
 	                test_contacts_migration_keeps_old_rows, setup,
 	                teardown),
+	        cmocka_unit_test_setup_teardown(test_identity_confirmation,
+	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_upload_total_and_stale,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(
