@@ -297,6 +297,13 @@ static const struct web_route routes[] = {
         {"GET", "/branding/favicon", web_branding_favicon, 0, NULL, NULL},
 };
 
+const struct web_route *
+web_route_table(size_t *n_r)
+{
+	*n_r = PT_NELEM(routes);
+	return routes;
+}
+
 /* Flags whose middleware exists. Anything else fails closed. */
 #define ROUTE_FLAGS_AVAILABLE                                                  \
 	(ROUTE_API | ROUTE_SESSION | ROUTE_SESSION_OPTIONAL | ROUTE_CSRF |     \
