@@ -464,6 +464,15 @@ web_dispatch(struct http_request *req, struct http_response *resp, void *app)
 		goto fail;
 	goto done;
 fail:
+	/*
+	 * An allocation of the request failed on the way (its arena hit the
+	 * limit): a "not signed in", "no such page" or 405 that followed may
+	 * come from the missing memory (a cookie or path that could not be
+	 * copied), not from the client. Say what happened instead.
+	 */
+	if (arena_hit_limit(req->arena) && err.kind != PERR_LIMIT &&
+	    perr_http_status(err.kind) < 500)
+		perr_set(&err, NULL, PERR_LIMIT, "out of request memory");
 	web_render_error(&ctx, &err);
 done:
 	/* Close pooled IMAP connections that idled too long (cheap scan). */
