@@ -177,15 +177,18 @@ run_case(enum proto p, const char *pname, const struct tcase *tc)
 	srv = popen(cmd, "r");
 	assert_non_null(srv);
 	if (fgets(line, sizeof(line), srv) == NULL ||
-	    sscanf(line, "PORT %u", &port) != 1 || port == 0)
+	    strncmp(line, "PORT ", 5) != 0 ||
+	    (port = (unsigned)strtoul(line + 5, NULL, 10)) == 0 || port > 65535)
 		fail_msg("%s %s %s: the server did not start", pname, tc->mode,
 		         tc->name);
 	dom_init(&d, p, tc->mode, port);
 	t0 = now();
 	r = client(p, &d, &err);
 	secs = now() - t0;
-	while (fgets(line, sizeof(line), srv) != NULL)
-		(void)sscanf(line, "CRED %ld", &cred);
+	while (fgets(line, sizeof(line), srv) != NULL) {
+		if (strncmp(line, "CRED ", 5) == 0)
+			cred = strtol(line + 5, NULL, 10);
+	}
 	assert_int_equal(pclose(srv), 0);
 	printf("%-5s %-8s %-10s -> %s (%.2f s, %ld credential bytes)\n", pname,
 	       tc->mode, tc->name, r == 0 ? "logged in" : err.msg, secs, cred);
