@@ -12,7 +12,8 @@
         CASE:  good | selfsigned | wronghost | expired | unknownca
                (the certificate the server shows), nostarttls (the server
                does not offer STARTTLS), inject (plaintext pipelined after
-               the positive STARTTLS answer, in the same write)
+               the positive STARTTLS answer, in the same write),
+               injectlate (the same plaintext 50 ms after the answer)
         Listens on 127.0.0.1 on a free port, prints "PORT n", serves one
         client, then prints "CRED n": how many bytes of credentials arrived
         (every byte from the first LOGIN / AUTHENTICATE / AUTH command on,
@@ -179,6 +180,12 @@ class Session:
     def starttls(self, answer, then=b""):
         if self.case == "inject":
             self.send(answer + then)
+        elif self.case == "injectlate":
+            # The same, in a second segment that arrives once the client
+            # has read the answer and started its handshake.
+            self.send(answer)
+            time.sleep(0.05)
+            self.send(then)
         else:
             self.send(answer)
         self.handshake()
@@ -333,7 +340,8 @@ class Session:
 
 
 def serve(d, proto, mode, case):
-    cert = {"good": "good", "nostarttls": "good", "inject": "good"}.get(case, case)
+    cert = {"good": "good", "nostarttls": "good", "inject": "good",
+            "injectlate": "good"}.get(case, case)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(f"{d}/{cert}.pem", f"{d}/{cert}.key")
     lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -56,6 +56,8 @@ static const struct tcase cases[] = {
         {"starttls", "unknownca", "issuer"},
         {"starttls", "nostarttls", "does not offer STARTTLS"},
         {"starttls", "inject", "after"},
+        /* Plaintext that comes after the answer meets the handshake. */
+        {"starttls", "injectlate", "TLS"},
         {"ssl", "good", NULL},
         {"ssl", "selfsigned", "self-signed"},
         {"ssl", "wronghost", "mismatch"},
