@@ -116,6 +116,36 @@ def sweep(name, method, path, body, cookie, csrf):
     return bad, seen
 
 
+def contacts_consistent(cookie, csrf):
+    """ContactSave under failures: every 2xx is stored, nothing half-written."""
+    tag = "fault%d" % int(time.time())
+    saved, bad = set(), []
+    for i in range(PERIOD + 1):
+        name = "%s-%d" % (tag, i)
+        status, data, _, _ = request("POST", "/api/ContactSave", json.dumps(
+            {"name": name, "emails": ["%s@example.net" % name]}), cookie, csrf)
+        if 200 <= status < 300:
+            saved.add(name)
+        elif status not in ERRORS:
+            bad.append("ContactSave: status %d: %r" % (status, data[:200]))
+    _, data, _, _ = until_ok(lambda: request(
+        "POST", "/api/Contacts", json.dumps({"q": tag, "limit": 500}), cookie, csrf),
+        "Contacts")
+    contacts = json.loads(data)["contacts"]
+    found = {c["name"] for c in contacts}
+    late = sorted(found - saved)
+    print("ContactSave     %d saved of %d; %d stored although the answer was an "
+          "error (the reply failed after the commit)" % (len(saved), PERIOD + 1, len(late)),
+          flush=True)
+    if saved - found:
+        bad.append("ContactSave: answered 2xx but not stored: %s" % sorted(saved - found))
+    # Whatever was stored is whole: the name with its address.
+    for c in contacts:
+        if c.get("emails") != ["%s@example.net" % c["name"]]:
+            bad.append("ContactSave: half-written contact %r" % (c,))
+    return bad
+
+
 def test_api_requests_under_allocation_failures():
     start()
     try:
@@ -149,6 +179,7 @@ def test_api_requests_under_allocation_failures():
                   flush=True)
             problems += bad
         print("%d calls in %.1f s" % ((PERIOD + 1) * len(calls), time.monotonic() - t0))
+        problems += contacts_consistent(cookie, csrf)
         assert not problems, "\n".join(problems[:30])
         status, _, _, _ = until_ok(lambda: request("GET", "/healthz"), "healthz")
     finally:
