@@ -35,6 +35,7 @@
 static struct arena *A;
 static const char *dir;
 static const char *server;
+static const char *python;
 
 enum proto { P_IMAP, P_SMTP, P_SIEVE };
 
@@ -83,11 +84,14 @@ setup(void **state)
 	A = arena_create("badtls", 64 * 1024, 0);
 	dir = getenv("BADTLS_DIR");
 	server = getenv("BADTLS_SERVER");
+	python = getenv("BADTLS_PYTHON");
+	if (python == NULL || python[0] == '\0')
+		python = "python3";
 	if (dir == NULL || server == NULL) {
 		fprintf(stderr, "BADTLS_DIR and BADTLS_SERVER must be set\n");
 		return -1;
 	}
-	if ((size_t)snprintf(cmd, sizeof(cmd), "python3 '%s' certs '%s'",
+	if ((size_t)snprintf(cmd, sizeof(cmd), "'%s' '%s' certs '%s'", python,
 	                     server, dir) >= sizeof(cmd) ||
 	    system(cmd) != 0) {
 		fprintf(stderr, "making the test certificates failed\n");
@@ -172,9 +176,9 @@ run_case(enum proto p, const char *pname, const struct tcase *tc)
 	FILE *srv;
 	int r;
 
-	if ((size_t)snprintf(cmd, sizeof(cmd),
-	                     "python3 '%s' serve '%s' %s %s %s", server, dir,
-	                     pname, tc->mode, tc->name) >= sizeof(cmd))
+	if ((size_t)snprintf(cmd, sizeof(cmd), "'%s' '%s' serve '%s' %s %s %s",
+	                     python, server, dir, pname, tc->mode,
+	                     tc->name) >= sizeof(cmd))
 		fail_msg("command too long");
 	srv = popen(cmd, "r");
 	assert_non_null(srv);
