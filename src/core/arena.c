@@ -5,9 +5,21 @@
  *
  * With PT_ARENA_DEBUG every allocation is its own malloc(), freed at reset,
  * so that ASan sees overflows between neighbours and use after reset.
+ *
+ * With PT_FAULT_INJECTION (sanitizer builds only, never a release) the
+ * environment variable PETREL_FAULT_ARENA=NAME:PERIOD makes arenas named
+ * NAME fail one allocation per use, as if their limit were hit: the k-th
+ * create or reset of such an arena, process-wide, arms it to fail its
+ * allocation number k % (PERIOD + 1), none when that is 0. PERIOD + 1
+ * consecutive requests thus meet a failure at each of the first PERIOD
+ * allocations of a request, and one runs clean (tests/integration/faults).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef PT_FAULT_INJECTION
+#include <pthread.h>
+#include <stdatomic.h>
+#endif
 #include <string.h>
 
 #include "core.h"
@@ -34,7 +46,47 @@ struct arena {
 	struct arena_defer *defers;
 	size_t first_size, limit, used;
 	bool hit_limit;
+#ifdef PT_FAULT_INJECTION
+	unsigned long fault_at, n_allocs; /* fault_at 0: no fault */
+#endif
 };
+
+#ifdef PT_FAULT_INJECTION
+static char fault_name[64];
+static unsigned long fault_period;
+static atomic_ulong fault_seq;
+static pthread_once_t fault_once = PTHREAD_ONCE_INIT;
+
+static void
+fault_init(void)
+{
+	const char *v = getenv("PETREL_FAULT_ARENA");
+	const char *colon = v != NULL ? strrchr(v, ':') : NULL;
+	char *end;
+	unsigned long period;
+
+	if (colon == NULL || (size_t)(colon - v) >= sizeof(fault_name))
+		return;
+	period = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || period == 0)
+		return;
+	memcpy(fault_name, v, (size_t)(colon - v));
+	fault_name[colon - v] = '\0';
+	fault_period = period;
+}
+
+static void
+fault_arm(struct arena *a)
+{
+	(void)pthread_once(&fault_once, fault_init);
+	a->n_allocs = 0;
+	a->fault_at = 0;
+	if (fault_period != 0 && a->name != NULL &&
+	    strcmp(a->name, fault_name) == 0)
+		a->fault_at =
+		        atomic_fetch_add(&fault_seq, 1) % (fault_period + 1);
+}
+#endif
 
 static struct arena_chunk *
 chunk_new(size_t size)
@@ -59,6 +111,9 @@ arena_create(const char *name, size_t first_chunk, size_t limit)
 	a->limit = limit;
 #ifndef PT_ARENA_DEBUG
 	a->chunks = chunk_new(a->first_size);
+#endif
+#ifdef PT_FAULT_INJECTION
+	fault_arm(a);
 #endif
 	return a;
 }
@@ -103,6 +158,9 @@ arena_reset(struct arena *a)
 #endif
 	a->used = 0;
 	a->hit_limit = false;
+#ifdef PT_FAULT_INJECTION
+	fault_arm(a);
+#endif
 }
 
 void
@@ -127,6 +185,10 @@ arena_alloc(struct arena *a, size_t n)
 
 	if (n == 0)
 		n = 1;
+#ifdef PT_FAULT_INJECTION
+	if (a->fault_at != 0 && ++a->n_allocs == a->fault_at)
+		goto limit;
+#endif
 	if (n > SIZE_MAX - ARENA_ALIGN)
 		goto limit;
 	rounded = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);

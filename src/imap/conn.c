@@ -303,6 +303,18 @@ imap_connect(const struct config_domain *dom, struct arena *a,
 			goto fail;
 		}
 		r = mailimap_starttls(c->imap);
+		/*
+		 * libetpan refuses plaintext pipelined after the OK (the
+		 * STARTTLS injection attack); say so rather than quote the
+		 * server's positive answer as the error.
+		 */
+		if (r != MAILIMAP_NO_ERROR &&
+		    net_stream_has_pending(c->imap->imap_stream)) {
+			perr_set(err, a, PERR_TEMPFAIL,
+			         "%s sent unexpected data after STARTTLS",
+			         c->host);
+			goto fail;
+		}
 		if (r != MAILIMAP_NO_ERROR) {
 			(void)imapc_fail(c, r, a, PERR_TEMPFAIL, "STARTTLS",
 			                 err);

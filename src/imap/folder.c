@@ -72,7 +72,9 @@ imapc_folder_raw(const char *path, struct arena *a, char **raw_r,
 		                "folder name contains a control character");
 	if (strv_eq_ci_ascii(v, STRV_LIT("INBOX"))) {
 		*raw_r = arena_strdup(a, "INBOX");
-		return 0;
+		return *raw_r != NULL ? 0
+		                      : perr_set(err, NULL, PERR_LIMIT,
+		                                 "out of request memory");
 	}
 	return imap_mutf7_encode(v, a, raw_r, err);
 }

@@ -26,6 +26,9 @@ lower(const char *s, struct arena *a)
 	char *d = arena_strdup(a, s != NULL ? s : "");
 	size_t i;
 
+	/* Out of request memory: imap_fetch_message() fails the whole tree. */
+	if (d == NULL)
+		return "";
 	for (i = 0; d[i] != '\0'; i++)
 		d[i] = pt_ascii_tolower(d[i]);
 	return d;
@@ -120,6 +123,8 @@ params_of(const struct mailimap_body_fld_param *p, struct arena *a,
 
 		(*v_r)[n].name = arena_strdup(a, sp->pa_name);
 		(*v_r)[n].value = arena_strdup(a, sp->pa_value);
+		if ((*v_r)[n].name == NULL || (*v_r)[n].value == NULL)
+			break;
 		n++;
 	}
 	*n_r = n;
@@ -136,8 +141,11 @@ param(const struct mime_param *v, size_t n, const char *name, struct arena *a)
 
 	if (s == NULL)
 		return "";
-	if (strstr(s, "=?") != NULL)
-		return imap_decode_header(strv_from_cstr(s), a);
+	if (strstr(s, "=?") != NULL) {
+		const char *d = imap_decode_header(strv_from_cstr(s), a);
+
+		return d != NULL ? d : "";
+	}
 	return s;
 }
 
@@ -269,7 +277,7 @@ convert(const struct mailimap_body *b, const char *prefix, const char *label,
 	struct imap_part *p;
 
 	if (b == NULL || depth > STRUCT_MAX_DEPTH ||
-	    w->parts >= STRUCT_MAX_PARTS)
+	    w->parts >= STRUCT_MAX_PARTS || arena_hit_limit(a))
 		return NULL;
 	p = arena_new(a, struct imap_part);
 	if (p == NULL)
@@ -307,7 +315,9 @@ convert(const struct mailimap_body *b, const char *prefix, const char *label,
 			                ? arena_printf(a, "%s.%zu", prefix,
 			                               i + 1)
 			                : arena_printf(a, "%zu", i + 1);
-			struct imap_part *c = convert(clist_content(it), sec,
+			struct imap_part *c =
+			        sec == NULL ? NULL
+			                    : convert(clist_content(it), sec,
 			                              sec, depth + 1, p, w);
 
 			if (c == NULL)
@@ -478,6 +488,10 @@ imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 	}
 	if (!found)
 		return perr_set(err, a, PERR_NOTFOUND, "no such message");
+	/* A part of the tree may be missing: do not show half a message. */
+	if (arena_hit_limit(a))
+		return perr_set(err, a, PERR_LIMIT,
+		                "out of request memory reading the message");
 	if (m_r->root == NULL)
 		return perr_set(err, a, PERR_REMOTE,
 		                "the server sent no usable BODYSTRUCTURE");

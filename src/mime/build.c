@@ -332,6 +332,9 @@ mime_domain_to_ascii(struct strv domain, struct arena *a, const char **out_r,
 				return perr_set(err, a, PERR_INPUT,
 				                "invalid UTF-8 in domain");
 		}
+		/* Too long, or out of memory: said below, after the loop. */
+		if (!sbuf_ok(&b))
+			break;
 		if (b.len - start > 63)
 			return perr_set(err, a, PERR_INPUT,
 			                "domain label longer than 63");
@@ -339,6 +342,8 @@ mime_domain_to_ascii(struct strv domain, struct arena *a, const char **out_r,
 			return perr_set(err, a, PERR_INPUT,
 			                "domain label starts or ends with '-'");
 	}
+	if (!sbuf_ok(&b) && arena_hit_limit(a))
+		return perr_set(err, NULL, PERR_LIMIT, "out of request memory");
 	if (!sbuf_ok(&b))
 		return perr_set(err, a, PERR_INPUT, "domain too long");
 	*out_r = sbuf_cstr(&b);

@@ -311,6 +311,15 @@ submit(struct sub *s, const struct config_domain *dom,
 			                s->target.host);
 		}
 		r = mailesmtp_starttls(s->smtp);
+		/* Plaintext pipelined after the 220: an injection attempt. */
+		if (r != MAILSMTP_NO_ERROR &&
+		    net_stream_has_pending(s->smtp->stream)) {
+			s->fail->stage = "STARTTLS";
+			return perr_set(
+			        err, s->a, PERR_TEMPFAIL,
+			        "%s sent unexpected data after STARTTLS",
+			        s->target.host);
+		}
 		if (r != MAILSMTP_NO_ERROR)
 			return fail_at(s, r, "STARTTLS", NULL, err);
 		if (net_starttls(s->smtp->stream, &s->target, s->a, NULL,

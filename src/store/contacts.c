@@ -96,6 +96,9 @@ store_contact_list(struct store *s, const char *user, const char *q,
 	store_finish(&st);
 	if (rc < 0)
 		return -1;
+	/* A column that could not be copied is NULL: not a contact to show. */
+	if (arena_hit_limit(a))
+		return perr_set(err, NULL, PERR_LIMIT, "out of request memory");
 	for (i = 0; i < n; i++)
 		if (contact_emails(s, &v[i], a, err) != 0)
 			return -1;

@@ -38,6 +38,8 @@ web_images_sender_normalise(const char *in, struct arena *a, const char **out_r,
 		return perr_set(err, a, PERR_INPUT,
 		                "\"sender\" must be an address with '@'");
 	out = arena_strndup(a, s.p, s.len);
+	if (out == NULL)
+		return perr_set(err, NULL, PERR_LIMIT, "out of request memory");
 	for (i = 0; i < s.len; i++) {
 		unsigned char ch = (unsigned char)out[i];
 

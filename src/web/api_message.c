@@ -359,11 +359,18 @@ message_json(struct web_ctx *ctx, const struct mail_view *v,
 	                    json_string(part == NULL ? v->m.references : ""));
 	json_object_set_new(res, "flags", flags_json(flags));
 	json_object_set_new(res, "size", json_integer((json_int_t)v->m.size));
-	json_object_set_new(
-	        res, "rawUrl",
-	        json_string(arena_printf(ctx->req->arena, "/message/raw?%s",
-	                                 strchr(body_url(v, NULL, false), '?') +
-	                                         1)));
+	{
+		/* body_url() is NULL when the request ran out of memory. */
+		const char *url = body_url(v, NULL, false);
+		const char *q = url != NULL ? strchr(url, '?') : NULL;
+
+		json_object_set_new(
+		        res, "rawUrl",
+		        json_string(q != NULL ? arena_printf(ctx->req->arena,
+		                                             "/message/raw?%s",
+		                                             q + 1)
+		                              : NULL));
+	}
 	json_object_set_new(res, "calendar", calendar_json(ctx->mail, v));
 	/* The HTML part's size when it was too large to show (else null). */
 	json_object_set_new(res, "htmlSkipped",

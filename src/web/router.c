@@ -311,6 +311,13 @@ static const struct web_route routes[] = {
         {"GET", "/branding/favicon", web_branding_favicon, 0, NULL, NULL},
 };
 
+const struct web_route *
+web_route_table(size_t *n_r)
+{
+	*n_r = PT_NELEM(routes);
+	return routes;
+}
+
 /* Flags whose middleware exists. Anything else fails closed. */
 #define ROUTE_FLAGS_AVAILABLE                                                  \
 	(ROUTE_API | ROUTE_SESSION | ROUTE_SESSION_OPTIONAL | ROUTE_CSRF |     \
@@ -530,6 +537,15 @@ web_dispatch(struct http_request *req, struct http_response *resp, void *app)
 		goto fail;
 	goto done;
 fail:
+	/*
+	 * An allocation of the request failed on the way (its arena hit the
+	 * limit): a "not signed in", "no such page" or 405 that followed may
+	 * come from the missing memory (a cookie or path that could not be
+	 * copied), not from the client. Say what happened instead.
+	 */
+	if (arena_hit_limit(req->arena) && err.kind != PERR_LIMIT &&
+	    perr_http_status(err.kind) < 500)
+		perr_set(&err, NULL, PERR_LIMIT, "out of request memory");
 	web_render_error(&ctx, &err);
 done:
 	/* Close pooled IMAP connections that idled too long (cheap scan). */

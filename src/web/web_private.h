@@ -179,6 +179,12 @@ struct web_route {
 	web_handler_fn *guard;
 };
 
+/*
+ * router.c: the route table, read-only, for tests/integration/crawl (the
+ * route crawler calls every route, so a new one is crawled unasked).
+ */
+const struct web_route *web_route_table(size_t *n_r);
+
 /* state.c */
 struct web_state *web_state_acquire(struct web_app *app);
 void web_state_release(struct web_app *app, struct web_state *st);
