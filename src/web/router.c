@@ -544,7 +544,7 @@ fail:
 	 * copied), not from the client. Say what happened instead.
 	 */
 	if (arena_hit_limit(req->arena) && err.kind != PERR_LIMIT &&
-	    perr_http_status(err.kind) < 500)
+	    http_status_of_error(err.kind) < 500)
 		perr_set(&err, NULL, PERR_LIMIT, "out of request memory");
 	web_render_error(&ctx, &err);
 done:
