@@ -24,6 +24,7 @@ main(void)
 	        {ROUTE_API, "api"},
 	        {ROUTE_SESSION_OPTIONAL, "session_optional"},
 	        {ROUTE_PREFIX, "prefix"},
+	        {ROUTE_UPLOAD, "upload"},
 	};
 	const struct web_route *r;
 	size_t n, i, j;

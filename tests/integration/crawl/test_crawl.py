@@ -43,7 +43,7 @@ USER = "alice@example.test"
 # than nginx's client_max_body_size in the harness (64m).
 OVERSIZE = 100 * 1024 * 1024
 KNOWN_FLAGS = {"session", "csrf", "admin", "ratelimit", "api",
-               "session_optional", "prefix"}
+               "session_optional", "prefix", "upload"}
 
 
 def routes():
