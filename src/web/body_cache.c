@@ -81,12 +81,14 @@ void
 web_body_cache_put(const char *key, const struct mail_rendered *r, int64_t now)
 {
 	size_t len = r->html != NULL ? strlen(r->html) : 0;
-	size_t need = len + strlen(key) + 2;
+	size_t need;
 	struct bc_entry *e;
 	size_t i;
 
-	if (len > BC_MAX_ENTRY)
+	/* No key (the request ran out of memory making it): nothing kept. */
+	if (key == NULL || len > BC_MAX_ENTRY)
 		return;
+	need = len + strlen(key) + 2;
 	pthread_mutex_lock(&bc_lock);
 	for (i = 0; i < BC_MAX_ENTRIES; i++)
 		if (bc[i].key != NULL && strcmp(bc[i].key, key) == 0)

@@ -219,7 +219,8 @@ int web_reply_json(struct web_ctx *ctx, struct json_t *v, struct perr *err);
  * the /message/body request that follows, so one view sanitizes once.
  * put copies r (html and flags; not text); take hands the entry (copied
  * into a) to the first caller with the same key and forgets it. Keys
- * must begin with the session's id hash. Bounded in count, bytes and age.
+ * must begin with the session's id hash (a NULL key keeps nothing).
+ * Bounded in count, bytes and age.
  */
 void web_body_cache_put(const char *key, const struct mail_rendered *r,
                         int64_t now);
