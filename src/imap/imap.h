@@ -519,6 +519,7 @@ struct imap_pool_stats {
 	uint64_t reuses;      /* checkouts served by an idle connection */
 	uint64_t reconnects;  /* idle connections found dead and replaced */
 	uint64_t closed_idle; /* closed for idleness (or to make room) */
+	uint64_t adopted;     /* logged-in connections handed in (sign-in) */
 	unsigned open;        /* connections now open */
 	unsigned busy;        /* now checked out */
 };
@@ -543,6 +544,16 @@ int imap_pool_checkout(struct imap_pool *p, const char *session_key,
                        struct imap_conn **c_r, struct perr *err) PT_WARN_UNUSED;
 /* Give it back (*cp = NULL). A broken connection is closed. */
 void imap_pool_checkin(struct imap_pool *p, struct imap_conn **cp);
+/*
+ * Hand in a connection the caller opened and logged in itself (sign-in
+ * checks the password on one), as an idle connection of session_key, so
+ * the session's first checkout needs no second LOGIN. The pool owns *cp
+ * from here on and sets *cp = NULL. Returns true when kept; false when it
+ * was closed instead (broken, not logged in, the session already has
+ * max_per_session, or the pool is full with nothing idle to close).
+ */
+bool imap_pool_adopt(struct imap_pool *p, const char *session_key,
+                     struct imap_conn **cp);
 /* Close the session's idle connections now; busy ones at checkin. */
 void imap_pool_drop_session(struct imap_pool *p, const char *session_key);
 /* Close connections idle for longer than idle_timeout_s. */

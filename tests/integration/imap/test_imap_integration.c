@@ -980,6 +980,69 @@ test_pool_reuse_and_reconnect_after_kick(void **state)
 	imap_pool_destroy(&p);
 }
 
+/* Sign-in hands its checked connection to the pool: no second LOGIN. */
+static void
+test_pool_adopts_the_sign_in_connection(void **state)
+{
+	struct imap_pool_settings ps;
+	struct imap_pool *p;
+	struct imap_pool_stats st;
+	struct creds cr;
+	struct imap_conn *c, *mine, *c2, *extra, *fresh;
+	struct perr err;
+
+	(void)state;
+	memset(&cr, 0, sizeof(cr));
+	dom_init(&cr.dom, stack_port("IMAP_PORT"), CONFIG_SECURE_NONE);
+	cr.user = "bob@example.test";
+	memset(&ps, 0, sizeof(ps));
+	ps.max_per_session = 2;
+	ps.wait_ms = 200;
+	p = imap_pool_create(&ps);
+
+	assert_int_equal(imap_connect(&cr.dom, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, cr.user, stack_password(cr.user), &err),
+	                 0);
+	mine = c;
+	assert_true(imap_pool_adopt(p, "a1", &c));
+	assert_null(c);
+	/* the session's first checkout is that connection, no credentials */
+	assert_int_equal(
+	        imap_pool_checkout(p, "a1", get_creds, &cr, A, &c, &err), 0);
+	assert_ptr_equal(c, mine);
+	assert_int_equal(cr.calls, 0);
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.adopted, 1);
+	assert_int_equal(st.connects, 0);
+	assert_int_equal(st.reuses, 1);
+	assert_int_equal(st.open, 1);
+
+	/* a concurrent request opens a second one as before */
+	assert_int_equal(
+	        imap_pool_checkout(p, "a1", get_creds, &cr, A, &c2, &err), 0);
+	assert_int_equal(cr.calls, 1);
+	/* the session is at its cap: a third handed in is closed */
+	assert_int_equal(imap_connect(&cr.dom, A, &extra, &err), 0);
+	assert_int_equal(
+	        imap_login(extra, cr.user, stack_password(cr.user), &err), 0);
+	assert_false(imap_pool_adopt(p, "a1", &extra));
+	assert_null(extra);
+	/* one that is not logged in is never pooled */
+	assert_int_equal(imap_connect(&cr.dom, A, &fresh, &err), 0);
+	assert_false(imap_pool_adopt(p, "a2", &fresh));
+	assert_null(fresh);
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.adopted, 1);
+	assert_int_equal(st.open, 2);
+
+	imap_pool_checkin(p, &c2);
+	imap_pool_checkin(p, &c);
+	imap_pool_drop_session(p, "a1");
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.open, 0);
+	imap_pool_destroy(&p);
+}
+
 /* ---- the sorted UID cache ---------------------------------------------- */
 
 static struct imap_conn_stats
@@ -1286,6 +1349,7 @@ main(void)
 	        cmocka_unit_test(test_search_hostile_strings),
 	        cmocka_unit_test(test_threads_and_previews),
 	        cmocka_unit_test(test_pool_reuse_and_reconnect_after_kick),
+	        cmocka_unit_test(test_pool_adopts_the_sign_in_connection),
 	        cmocka_unit_test(test_big_folder_sort_and_paging),
 	        cmocka_unit_test(
 	                test_uid_cache_skips_sort_until_the_folder_changes),
