@@ -271,52 +271,72 @@ def signin_bench(a, port, meter, reps=10):
     return L, r
 
 
-def json_field_bytes(rows):
-    """Bytes each key of the rows takes in compact JSON (key and value)."""
+def json_field_bytes(rows, columns=None):
+    """UTF-8 bytes each field of the rows takes in compact JSON: key and
+    value for format 1 (objects), the value for format 2 (arrays)."""
+    def size(v):
+        return len(json.dumps(v, ensure_ascii=False,
+                              separators=(",", ":")).encode())
     out = {}
     for m in rows:
-        for k, v in m.items():
-            out[k] = out.get(k, 0) + len(json.dumps({k: v},
-                                                    separators=(",", ":"))) - 2
+        items = zip(columns, m) if columns else m.items()
+        for k, v in items:
+            out[k] = out.get(k, 0) + (size(v) if columns
+                                      else size({k: v}) - 2)
     return sorted(out.items(), key=lambda kv: -kv[1])
 
 
 def json_bench(a, port, cookie, token):
-    """The size of the 50-row MessageList answer: as sent, per row, by
-    field, and gzip'd by nginx. Returns (report lines, summary dict)."""
-    body = {"folder": a.folder, "limit": 50}
-    raw = {}
-    post(port, "MessageList", body, cookie, token,
-         headers={"Accept-Encoding": "identity"}, raw=raw)
-    plain = raw["body"]
-    j = json.loads(plain)
-    rows = j.get("messages", [])
-    rawz = {}
-    post(port, "MessageList", body, cookie, token,
-         headers={"Accept-Encoding": "gzip"}, raw=rawz)
-    nginx_gzip = rawz["headers"].get("Content-Encoding") == "gzip"
-    wire_gz = len(rawz["body"])
-    r = {"bytes": len(plain), "rows": len(rows),
-         "gzip_bytes": wire_gz if nginx_gzip else None,
-         "gzip_level6_bytes": len(gzip.compress(plain, 6))}
-    log("list JSON: %d bytes for %d rows (%.0f per row); nginx gzip %s"
-        % (len(plain), len(rows), len(plain) / max(1, len(rows)),
-           "%d bytes" % wire_gz if nginx_gzip else "off"))
-    L = ["## List JSON size",
-         "",
-         "`POST /api/MessageList {\"folder\": \"%s\", \"limit\": 50}`: "
-         "%d bytes (%.1f KiB) for %d rows, %.0f bytes a row; through nginx "
-         "with `Accept-Encoding: gzip`: %s (gzip -6 of the body: %d bytes)."
-         % (a.folder, len(plain), len(plain) / 1024.0, len(rows),
-            len(plain) / max(1, len(rows)),
-            "%d bytes" % wire_gz if nginx_gzip else "not compressed",
-            r["gzip_level6_bytes"]),
-         "",
-         "| field | bytes in 50 rows (key + value) |",
-         "|---|---:|"]
-    for k, n in json_field_bytes(rows):
-        L.append("| `%s` | %d |" % (k, n))
-    L.append("")
+    """The size of the 50-row MessageList answer in format 1 (the default)
+    and format 2 (the web page's): as sent, per row, by field, and gzip'd by
+    nginx. Returns (report lines, summary dict)."""
+    L = ["## List JSON size", ""]
+    r = {}
+    for fmt in (1, 2):
+        body = {"folder": a.folder, "limit": 50}
+        if fmt == 2:
+            body["format"] = 2
+        raw, rawz = {}, {}
+        st, _, _ = post(port, "MessageList", body, cookie, token,
+                        headers={"Accept-Encoding": "identity"}, raw=raw)
+        if st != 200:
+            sys.exit("bench: MessageList format %d: status %s" % (fmt, st))
+        plain = raw["body"]
+        j = json.loads(plain)
+        rows = j.get("messages", [])
+        columns = j.get("columns") if j.get("format") == 2 else None
+        if fmt == 2 and columns is None:
+            L.append("Format 2: not offered by this build.")
+            L.append("")
+            continue
+        post(port, "MessageList", body, cookie, token,
+             headers={"Accept-Encoding": "gzip"}, raw=rawz)
+        nginx_gzip = rawz["headers"].get("Content-Encoding") == "gzip"
+        wire_gz = len(rawz["body"])
+        r[fmt] = {"bytes": len(plain), "rows": len(rows),
+                  "gzip_bytes": wire_gz if nginx_gzip else None}
+        log("list JSON format %d: %d bytes for %d rows (%.0f per row); "
+            "nginx gzip %s" % (fmt, len(plain), len(rows),
+                               len(plain) / max(1, len(rows)),
+                               "%d bytes" % wire_gz if nginx_gzip else "off"))
+        L += ["`POST /api/MessageList %s`: **%d bytes (%.1f KiB)** for %d "
+              "rows, %.0f bytes a row; through nginx with `Accept-Encoding: "
+              "gzip`: %s (gzip -6 of the body: %d bytes)."
+              % (json.dumps(body), len(plain), len(plain) / 1024.0, len(rows),
+                 len(plain) / max(1, len(rows)),
+                 "%d bytes" % wire_gz if nginx_gzip else "not compressed",
+                 len(gzip.compress(plain, 6))),
+              "",
+              "| field (format %d) | bytes in %d rows |" % (fmt, len(rows)),
+              "|---|---:|"]
+        for k, n in json_field_bytes(rows, columns):
+            L.append("| `%s` | %d |" % (k, n))
+        if columns:
+            L.append("| (`addresses` table, %d entries) | %d |"
+                     % (len(j["addresses"]),
+                        len(json.dumps(j["addresses"], ensure_ascii=False,
+                                       separators=(",", ":")).encode())))
+        L.append("")
     return L, r
 
 

@@ -57,6 +57,7 @@ static const struct web_arg args_message_list[] = {
         STR("sort", false, 0, 0, WEB_CTL_TEXT),
         STR("search", false, 0, 0, WEB_CTL_TEXT),
         BOOL("threads", false),
+        INT("format", 1, 2),
         END};
 static const struct web_arg args_set_flag[] = {
         NAME("folder", true), UIDS("uids"), BOOL("value", true), END};
