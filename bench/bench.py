@@ -376,7 +376,27 @@ def log_bench(a, port, cookie, token, meter, tmp, rounds=3):
             % (cur["rps"], cur["petrel_cpu_ms"], lb))
         if best is None or cur["petrel_cpu_ms"] < best["petrel_cpu_ms"]:
             best = cur
-    L = ["## Logging on the warm path",
+    L = []
+    if a.logcost and os.path.exists(a.logcost):
+        r = subprocess.run([a.logcost, "--lines", "200000", "--threads",
+                            str(a.petrel_threads)], capture_output=True,
+                           text=True, timeout=300)
+        if r.returncode == 0:
+            c = json.loads(r.stdout.strip().splitlines()[-1])
+            best["logcost"] = c
+            L += ["## One log line (bench/logcost.c)", "",
+                  "`log_msg()` with the router's per-request line, %d lines; "
+                  "CPU ns per line (process CPU time / lines):" % c["lines"],
+                  "",
+                  "| case | 1 thread | %d threads |" % c["threads"],
+                  "|---|---:|---:|"]
+            for k, name in (("file", "written to the log file"),
+                            ("file_stderr", "log file + stderr (the harness)"),
+                            ("filtered", "below the level (not written)")):
+                L.append("| %s | %.0f | %.0f |" % (name, c[k + "_1t_cpu_ns"],
+                                                    c[k + "_nt_cpu_ns"]))
+            L.append("")
+    L += ["## Logging on the warm path",
          "",
          "Warm MessageList, 8 clients sharing one session, `[logs] level = "
          "%s`, best of %d runs of %d s: %.0f req/s, p50 %.2f ms, p99 %.2f ms, "
@@ -468,6 +488,9 @@ def main():
                         "bytes per warm list request")
     p.add_argument("--log-level", default="info",
                    help="petrel's [logs] level in this run (for the report)")
+    p.add_argument("--logcost", default=None,
+                   help="bench/logcost binary (--only log): the cost of one "
+                        "log line, written and filtered out")
     p.add_argument("--label", default="",
                    help="a word for the report's title (e.g. before/after)")
     a = p.parse_args()

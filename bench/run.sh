@@ -83,6 +83,7 @@ if [ -z "${BENCH_BUILD:-}" ]; then
 	cmake --build "$build" -j"$(nproc)" >/dev/null
 fi
 make -s -C bench OUT="$build" "$build/imapfloor"
+[ "$only" != log ] || make -s -C bench OUT="$build" CORE="$build" "$build/logcost"
 
 mkdir -p "$state"
 chmod 755 "$state"
@@ -130,4 +131,5 @@ python3 bench/bench.py --web-port "$web_port" --web-dir "$state/web" \
 	--duration "$duration" --floor-duration "$floor_duration" \
 	--petrel-threads "$threads" --profile "$profile" \
 	--open-folder "$open_folder" --only "$only" --log-level "$log_level" \
+	--logcost "$build/logcost" \
 	--label "$label"
