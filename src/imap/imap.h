@@ -137,6 +137,7 @@ struct imap_conn_stats {
 	uint64_t fetches;  /* UID FETCH of rows and previews */
 	uint64_t uid_cache_hits;
 	uint64_t uid_cache_misses;
+	uint64_t uid_shared_hits; /* misses served by the shared cache */
 	uint64_t flag_fetches; /* UID FETCH (FLAGS) of a page of cached rows */
 	uint64_t row_cache_hits; /* pages served from cached rows */
 };
@@ -493,6 +494,14 @@ int imap_fetch_section_chunks(struct imap_conn *c, const char *folder,
                               uint32_t uid, const char *section, size_t chunk,
                               imap_chunk_fn *sink, void *arg, struct arena *a,
                               struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * Forget every sorted UID list shared between connections (uidcache.c:
+ * one per server, user, folder, search and order, checked against
+ * UIDVALIDITY/UIDNEXT/EXISTS and, for searches on flags, HIGHESTMODSEQ
+ * before use). Thread-safe; for tests and memory pressure.
+ */
+void imap_uid_share_clear(void);
 
 /* ---- pool ------------------------------------------------------------- */
 
