@@ -477,6 +477,7 @@ web_dispatch(struct http_request *req, struct http_response *resp, void *app)
 fail:
 	web_render_error(&ctx, &err);
 done:
+	web_imap_release(&ctx);
 	/* Close pooled IMAP connections that idled too long (cheap scan). */
 	imap_pool_reap(ctx.app->imap_pool);
 	access_log(&ctx, started);

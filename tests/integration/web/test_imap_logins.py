@@ -73,6 +73,23 @@ def test_sign_in_folders_and_list_log_in_to_imap_once():
     assert wait_connections(0) == 0, imap_connections()
 
 
+def test_ten_sign_ins_in_a_row_cost_ten_logins():
+    # Each call right after the answer to the one before: the connection
+    # must be back in the pool before the answer goes out, or the next
+    # call finds it busy and the pool logs in another.
+    before = dovecot_logins()
+    for _ in range(10):
+        c = Client()
+        c.login(USER)
+        ok(*c.call("Folders")[:2])
+        ok(*c.call("MessageList", {"folder": "INBOX", "limit": 50})[:2])
+        ok(*c.call("Folders")[:2])
+        ok(*c.call("Logout")[:2])
+    n = logins_since(before)
+    assert n == 10, "10 sign-ins cost %d IMAP logins, want 10" % n
+    assert wait_connections(0) == 0, imap_connections()
+
+
 def test_wrong_password_keeps_no_connection():
     c = Client()
     status, body, _ = c.call("Login", {"email": USER, "password": "wrong"},
