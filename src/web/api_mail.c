@@ -433,6 +433,26 @@ web_api_message_move(struct web_ctx *ctx, struct perr *err)
 	                      err);
 }
 
+/* MessageCopy: UID COPY; the originals stay where they are. */
+int
+web_api_message_copy(struct web_ctx *ctx, struct perr *err)
+{
+	struct imap_conn *c;
+	const char *folder = web_arg_str(ctx, "folder");
+	const char *to = web_arg_str(ctx, "to");
+	size_t n;
+	const uint32_t *uids = web_arg_uids(ctx, "uids", &n);
+
+	if (strcmp(folder, to) == 0)
+		return perr_set(err, ctx->req->arena, PERR_INPUT,
+		                "source and target folder are the same");
+	if (web_imap(ctx, &c, err) != 0 ||
+	    imap_copy(c, folder, uids, n, to, ctx->req->arena, err) != 0)
+		return -1;
+	return web_reply_json(ctx, json_pack("{sI}", "copied", (json_int_t)n),
+	                      err);
+}
+
 int
 web_api_message_delete(struct web_ctx *ctx, struct perr *err)
 {

@@ -187,6 +187,8 @@ static const struct web_route routes[] = {
          args_set_flag, NULL},
         {"POST", "/api/MessageSetFlagged", web_api_message_set_flagged, CHANGE,
          args_set_flag, NULL},
+        {"POST", "/api/MessageCopy", web_api_message_copy, CHANGE, args_move,
+         NULL},
         {"POST", "/api/MessageMove", web_api_message_move, CHANGE, args_move,
          NULL},
         {"POST", "/api/MessageDelete", web_api_message_delete, CHANGE,

@@ -286,6 +286,8 @@ int web_api_message_list(struct web_ctx *ctx, struct perr *err);
 int web_api_message_set_seen(struct web_ctx *ctx, struct perr *err);
 int web_api_message_set_flagged(struct web_ctx *ctx, struct perr *err);
 int web_api_message_move(struct web_ctx *ctx, struct perr *err);
+/* MessageCopy{folder, uids, to}: {copied: n}. */
+int web_api_message_copy(struct web_ctx *ctx, struct perr *err);
 int web_api_message_delete(struct web_ctx *ctx, struct perr *err);
 /* api_message.c: reading one message (docs/API.md). */
 int web_api_message(struct web_ctx *ctx, struct perr *err);

@@ -679,6 +679,15 @@ export function moveMessages(uids, to) {
   return afterRemoval(p, uids, tf('L_MAIL_MOVED', 'Moved to {folder}: {n}', { folder: folderTitle(to), n: num(uids.length) }));
 }
 
+// The originals stay: nothing leaves the list, the target's counts change.
+export function copyMessages(uids, to) {
+  if (!uids || !uids.length || to === getRoute().folder) return Promise.resolve();
+  return api('MessageCopy', { folder: getRoute().folder, uids: uids, to: to }).then(function () {
+    toast(tf('L_MAIL_COPIED', 'Copied to {folder}: {n}', { folder: folderTitle(to), n: num(uids.length) }));
+    return refreshCounts();
+  }, fail);
+}
+
 export function deleteMessages(uids) {
   if (!uids.length) return;
   var sp = currentSpecial();
