@@ -20,6 +20,7 @@ and the load generator comes from /proc; RSS of petrel from /proc/PID/status.
 """
 import argparse
 import datetime
+import gzip
 import http.client
 import json
 import os
@@ -43,18 +44,26 @@ def log(msg):
 
 # ---- HTTP ---------------------------------------------------------------
 
-def post(port, action, body, cookie=None, token=None, timeout=30):
+def post(port, action, body, cookie=None, token=None, timeout=30,
+         headers=None, raw=None):
+    """POST /api/<action>; raw (a dict) gets the body bytes and headers."""
     c = http.client.HTTPConnection(HOST, port, timeout=timeout)
     h = {"Content-Type": "application/json", "Host": HOST}
     if cookie:
         h["Cookie"] = "petrel_session=" + cookie
     if token:
         h["X-Petrel-Token"] = token
+    h.update(headers or {})
     c.request("POST", "/api/" + action, json.dumps(body), h)
     r = c.getresponse()
     data = r.read()
     cookies = r.headers.get_all("Set-Cookie") or []
     c.close()
+    if raw is not None:
+        raw["body"] = data
+        raw["headers"] = dict(r.headers)
+    if r.headers.get("Content-Encoding") == "gzip":
+        data = gzip.decompress(data)
     try:
         j = json.loads(data)
     except ValueError:
@@ -195,6 +204,217 @@ def run_floor(a, uids, mode, tls, clients, duration, items="rows"):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+# ---- sign-in, JSON size, logging (issue 16) ------------------------------
+
+def dovecot_logins(a, user):
+    """Successful IMAP logins of user so far, from Dovecot's log."""
+    needle = "imap-login: Info: Login: user=<%s>" % user
+    with open(a.dovecot_log, errors="replace") as f:
+        return sum(1 for line in f if needle in line)
+
+
+def stable_logins(a, quiet=1.5, limit=20.0):
+    """dovecot_logins() once it has not changed for `quiet` seconds:
+    Dovecot's log process writes asynchronously, later under load."""
+    t0 = time.time()
+    last, since = dovecot_logins(a, a.user), time.time()
+    while time.time() - since < quiet and time.time() - t0 < limit:
+        time.sleep(0.1)
+        n = dovecot_logins(a, a.user)
+        if n != last:
+            last, since = n, time.time()
+    return last
+
+
+def signin_bench(a, port, meter, reps=10):
+    """Sign-in and landing as the browser does it, sequentially: Login,
+    Folders, the first MessageList, Logout; IMAP logins counted in
+    Dovecot's log. Returns (report lines, summary dict)."""
+    log("sign-in: %d x Login + Folders + MessageList + Logout" % reps)
+    body = {"folder": a.folder, "limit": 50}
+    before = stable_logins(a)
+    t_login, t_folders, t_list = [], [], []
+    s0 = meter.snap()
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        cookie, token = login(port, a.user, a.password)
+        t1 = time.perf_counter()
+        st, _, _ = post(port, "Folders", {}, cookie, token)
+        t2 = time.perf_counter()
+        st2, _, _ = post(port, "MessageList", body, cookie, token)
+        t3 = time.perf_counter()
+        if st != 200 or st2 != 200:
+            sys.exit("bench: sign-in landing failed: %s %s" % (st, st2))
+        post(port, "Logout", {}, cookie, token)
+        t_login.append(1000 * (t1 - t0))
+        t_folders.append(1000 * (t2 - t1))
+        t_list.append(1000 * (t3 - t2))
+    cpu = CpuMeter.delta(s0, meter.snap(), reps)
+    logins = (stable_logins(a) - before) / float(reps)
+    r = {"login_ms": statistics.median(t_login),
+         "folders_ms": statistics.median(t_folders),
+         "list_ms": statistics.median(t_list),
+         "imap_logins": logins,
+         "petrel_cpu_ms": cpu["per_req_ms"]["petrel"],
+         "dovecot_cpu_ms": cpu["per_req_ms"]["dovecot"]}
+    log("  login p50 %.1f ms, Folders %.1f ms, first list %.1f ms; "
+        "%.2f IMAP logins per sign-in; Dovecot CPU %.1f ms per sign-in"
+        % (r["login_ms"], r["folders_ms"], r["list_ms"], logins,
+           r["dovecot_cpu_ms"]))
+    L = ["## Sign-in and landing",
+         "",
+         "%d rounds of Login, Folders, MessageList (limit 50), Logout from "
+         "Python, one after the other; IMAP logins counted in Dovecot's log "
+         "(`imap-login: Info: Login: user=<%s>`); CPU per round (all four "
+         "calls)." % (reps, a.user),
+         "",
+         "| Login p50 ms | Folders p50 ms | first list p50 ms | "
+         "IMAP logins per sign-in | petrel CPU ms | Dovecot CPU ms |",
+         "|---:|---:|---:|---:|---:|---:|",
+         "| %.1f | %.1f | %.1f | %.2f | %.1f | %.1f |"
+         % (r["login_ms"], r["folders_ms"], r["list_ms"], logins,
+            r["petrel_cpu_ms"], r["dovecot_cpu_ms"]),
+         ""]
+    return L, r
+
+
+def json_field_bytes(rows, columns=None):
+    """UTF-8 bytes each field of the rows takes in compact JSON: key and
+    value for format 1 (objects), the value for format 2 (arrays)."""
+    def size(v):
+        return len(json.dumps(v, ensure_ascii=False,
+                              separators=(",", ":")).encode())
+    out = {}
+    for m in rows:
+        items = zip(columns, m) if columns else m.items()
+        for k, v in items:
+            out[k] = out.get(k, 0) + (size(v) if columns
+                                      else size({k: v}) - 2)
+    return sorted(out.items(), key=lambda kv: -kv[1])
+
+
+def json_bench(a, port, cookie, token):
+    """The size of the 50-row MessageList answer in format 1 (the default)
+    and format 2 (the web page's): as sent, per row, by field, and gzip'd by
+    nginx. Returns (report lines, summary dict)."""
+    L = ["## List JSON size", ""]
+    r = {}
+    for fmt in (1, 2):
+        body = {"folder": a.folder, "limit": 50}
+        if fmt == 2:
+            body["format"] = 2
+        raw, rawz = {}, {}
+        st, _, _ = post(port, "MessageList", body, cookie, token,
+                        headers={"Accept-Encoding": "identity"}, raw=raw)
+        if st != 200:
+            sys.exit("bench: MessageList format %d: status %s" % (fmt, st))
+        plain = raw["body"]
+        j = json.loads(plain)
+        rows = j.get("messages", [])
+        columns = j.get("columns") if j.get("format") == 2 else None
+        if fmt == 2 and columns is None:
+            L.append("Format 2: not offered by this build.")
+            L.append("")
+            continue
+        post(port, "MessageList", body, cookie, token,
+             headers={"Accept-Encoding": "gzip"}, raw=rawz)
+        nginx_gzip = rawz["headers"].get("Content-Encoding") == "gzip"
+        wire_gz = len(rawz["body"])
+        r[fmt] = {"bytes": len(plain), "rows": len(rows),
+                  "gzip_bytes": wire_gz if nginx_gzip else None}
+        log("list JSON format %d: %d bytes for %d rows (%.0f per row); "
+            "nginx gzip %s" % (fmt, len(plain), len(rows),
+                               len(plain) / max(1, len(rows)),
+                               "%d bytes" % wire_gz if nginx_gzip else "off"))
+        L += ["`POST /api/MessageList %s`: **%d bytes (%.1f KiB)** for %d "
+              "rows, %.0f bytes a row; through nginx with `Accept-Encoding: "
+              "gzip`: %s (gzip -6 of the body: %d bytes)."
+              % (json.dumps(body), len(plain), len(plain) / 1024.0, len(rows),
+                 len(plain) / max(1, len(rows)),
+                 "%d bytes" % wire_gz if nginx_gzip else "not compressed",
+                 len(gzip.compress(plain, 6))),
+              "",
+              "| field (format %d) | bytes in %d rows |" % (fmt, len(rows)),
+              "|---|---:|"]
+        for k, n in json_field_bytes(rows, columns):
+            L.append("| `%s` | %d |" % (k, n))
+        if columns:
+            L.append("| (`addresses` table, %d entries) | %d |"
+                     % (len(j["addresses"]),
+                        len(json.dumps(j["addresses"], ensure_ascii=False,
+                                       separators=(",", ":")).encode())))
+        L.append("")
+    return L, r
+
+
+def log_bytes(a):
+    """Bytes petrel has logged so far (its log file and its stderr file)."""
+    total = 0
+    logs = os.path.join(a.web_dir, "data", "_data_", "_default_", "logs")
+    paths = [os.path.join(a.web_dir, "petrel.stderr")]
+    if os.path.isdir(logs):
+        paths += [os.path.join(logs, n) for n in os.listdir(logs)]
+    for path in paths:
+        try:
+            total += os.path.getsize(path)
+        except OSError:
+            pass
+    return total
+
+
+def log_bench(a, port, cookie, token, meter, tmp, rounds=3):
+    """Warm MessageList at 8 clients (one shared session): petrel CPU and
+    log bytes per request, best of `rounds` runs (the least disturbed by
+    other load). Returns (report lines, summary dict)."""
+    best = None
+    for i in range(rounds):
+        log("logging: warm list, 8 clients, run %d of %d (%d s)"
+            % (i + 1, rounds, a.duration))
+        run_wrk(a, port, [(cookie, token)], 8, 2, tmp)
+        b0 = log_bytes(a)
+        s0 = meter.snap()
+        r = run_wrk(a, port, [(cookie, token)], 8, a.duration, tmp)
+        cpu = CpuMeter.delta(s0, meter.snap(), r["requests"])
+        lb = (log_bytes(a) - b0) / float(max(1, r["requests"]))
+        cur = {"rps": r["rps"], "p50_ms": r["p50_ms"], "p99_ms": r["p99_ms"],
+               "petrel_cpu_ms": cpu["per_req_ms"]["petrel"],
+               "log_bytes_per_req": lb, "requests": r["requests"]}
+        log("  %.0f req/s, petrel CPU %.3f ms/req, %.0f log bytes/req"
+            % (cur["rps"], cur["petrel_cpu_ms"], lb))
+        if best is None or cur["petrel_cpu_ms"] < best["petrel_cpu_ms"]:
+            best = cur
+    L = []
+    if a.logcost and os.path.exists(a.logcost):
+        r = subprocess.run([a.logcost, "--lines", "200000", "--threads",
+                            str(a.petrel_threads)], capture_output=True,
+                           text=True, timeout=300)
+        if r.returncode == 0:
+            c = json.loads(r.stdout.strip().splitlines()[-1])
+            best["logcost"] = c
+            L += ["## One log line (bench/logcost.c)", "",
+                  "`log_msg()` with the router's per-request line, %d lines; "
+                  "CPU ns per line (process CPU time / lines):" % c["lines"],
+                  "",
+                  "| case | 1 thread | %d threads |" % c["threads"],
+                  "|---|---:|---:|"]
+            for k, name in (("file", "written to the log file"),
+                            ("file_stderr", "log file + stderr (the harness)"),
+                            ("filtered", "below the level (not written)")):
+                L.append("| %s | %.0f | %.0f |" % (name, c[k + "_1t_cpu_ns"],
+                                                    c[k + "_nt_cpu_ns"]))
+            L.append("")
+    L += ["## Logging on the warm path",
+         "",
+         "Warm MessageList, 8 clients sharing one session, `[logs] level = "
+         "%s`, best of %d runs of %d s: %.0f req/s, p50 %.2f ms, p99 %.2f ms, "
+         "petrel CPU %.3f ms per request, %.0f bytes of log per request "
+         "(log file plus stderr)."
+         % (a.log_level, rounds, a.duration, best["rps"], best["p50_ms"],
+            best["p99_ms"], best["petrel_cpu_ms"], best["log_bytes_per_req"]),
+         ""]
+    return L, best
+
+
 # ---- main ---------------------------------------------------------------
 
 def machine_info():
@@ -267,8 +487,19 @@ def main():
                    help="folder with a small plain message (UID 1) and the "
                         "~20 MB one (UID 2, corpus.py --count 1 --big): "
                         "measure opening a message")
-    p.add_argument("--only", choices=("all", "open"), default="all",
-                   help="open: only the open-message measurement")
+    p.add_argument("--only", choices=("all", "open", "signin", "json", "log"),
+                   default="all",
+                   help="open: only the open-message measurement; signin: "
+                        "sign-in and landing with IMAP logins counted; json: "
+                        "the list answer's size; log: petrel CPU and log "
+                        "bytes per warm list request")
+    p.add_argument("--log-level", default="info",
+                   help="petrel's [logs] level in this run (for the report)")
+    p.add_argument("--logcost", default=None,
+                   help="bench/logcost binary (--only log): the cost of one "
+                        "log line, written and filtered out")
+    p.add_argument("--label", default="",
+                   help="a word for the report's title (e.g. before/after)")
     a = p.parse_args()
     if a.duration > 60 or a.floor_duration > 60 or a.max_requests > 200000:
         sys.exit("bench: durations are capped at 60 s, requests at 200000")
@@ -276,6 +507,7 @@ def main():
     with open(os.path.join(a.mailstack, "mailstack.json")) as f:
         stack = json.load(f)
     a.imap_port = stack["ports"]["imap"]
+    a.dovecot_log = stack["dovecot_log"]
     petrel_pid = read_pid(os.path.join(a.web_dir, "petrel.pid"))
     nginx_pid = read_pid(os.path.join(a.web_dir, "nginx", "nginx.pid"))
     dovecot_pid = read_pid(os.path.join(a.mailstack, "run", "master.pid"))
@@ -292,6 +524,32 @@ def main():
     if float(a.loadavg_start.split()[0]) > 1.0:
         log("WARNING: load average %s before the run: other work on this "
             "machine will distort the numbers" % a.loadavg_start)
+
+    if a.only in ("signin", "json", "log"):
+        if a.only == "signin":
+            # No sign-in before: its LOGIN line could land in the count.
+            lines, _ = signin_bench(a, port, meter)
+        else:
+            cookie, token = login(port, a.user, a.password)
+            post(port, "MessageList", {"folder": a.folder, "limit": 50},
+                 cookie, token)
+            if a.only == "json":
+                lines, _ = json_bench(a, port, cookie, token)
+            else:
+                lines, _ = log_bench(a, port, cookie, token, meter, tmp)
+        lines.append("Load average at the start: %s." % a.loadavg_start)
+        text = "\n".join(["# Petrel %s benchmark%s, %s"
+                          % (a.only, " (%s)" % a.label if a.label else "",
+                             datetime.datetime.now().strftime(
+                                 "%Y-%m-%d %H:%M")), ""] + lines)
+        os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+        with open(a.out, "w") as f:
+            f.write(text + "\n")
+        print()
+        print(text)
+        log("wrote %s" % a.out)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
 
     if a.only == "open":
         cookie, token = login(port, a.user, a.password)
@@ -390,6 +648,8 @@ def main():
     steps = imap_steps(a, uids, meter)
     open_lines = (open_message_bench(a, port, cookie, token, meter)
                   if a.open_folder else [])
+    open_lines += signin_bench(a, port, meter)[0]
+    open_lines += json_bench(a, port, cookie, token)[0]
 
     profile_txt = None
     if a.profile:

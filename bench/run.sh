@@ -20,7 +20,16 @@
 #   BENCH_DURATION     seconds per Petrel load run (8); BENCH_FLOOR_DURATION (6)
 #   BENCH_THREADS      petrel serve --threads (4, the default)
 #   BENCH_PROFILE      seconds of `perf record -a` under load (0 = off; needs perf)
-#   BENCH_ONLY         "open": only the open-message measurement (about 1 minute)
+#   BENCH_ONLY         "open": only the open-message measurement (about 1 minute);
+#                      "signin": sign-in + Folders + first list, with Dovecot's
+#                      IMAP logins counted; "json": the list answer's size
+#                      (plain, by field, gzip'd by nginx); "log": petrel CPU and
+#                      log bytes per warm list request (3 runs)
+#   BENCH_LOG_LEVEL    petrel's [logs] level (info, as in production)
+#   BENCH_BUILD        a build directory with a petrel binary already built
+#                      (skips the build; for before/after runs of another tree)
+#   BENCH_SHARE        templates/static/i18n of that tree (default: this one)
+#   BENCH_LABEL        a word for the report's title (before, after, ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -33,8 +42,11 @@ floor_duration=${BENCH_FLOOR_DURATION:-6}
 threads=${BENCH_THREADS:-4}
 profile=${BENCH_PROFILE:-0}
 only=${BENCH_ONLY:-all}
+log_level=${BENCH_LOG_LEVEL:-info}
+label=${BENCH_LABEL:-}
 open_folder=OpenMsg
-build=$root/build/bench
+build=${BENCH_BUILD:-$root/build/bench}
+share=${BENCH_SHARE:-$root}
 user=alice@example.test
 password=alice-pass-1
 folder=INBOX
@@ -62,13 +74,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
 		"${missing[@]}"
 fi
 
-echo "bench: building Petrel (Release) in $build"
-# PETREL_WERROR=OFF: a Release build sees warnings (NDEBUG) a debug build does not;
-# they must not stop a measurement.
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DPETREL_TESTS=OFF \
-	-DPETREL_WERROR=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
+if [ -z "${BENCH_BUILD:-}" ]; then
+	echo "bench: building Petrel (Release) in $build"
+	# PETREL_WERROR=OFF: a Release build sees warnings (NDEBUG) a debug build
+	# does not; they must not stop a measurement.
+	cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DPETREL_TESTS=OFF \
+		-DPETREL_WERROR=OFF >/dev/null
+	cmake --build "$build" -j"$(nproc)" >/dev/null
+fi
 make -s -C bench OUT="$build" "$build/imapfloor"
+[ "$only" != log ] || make -s -C bench OUT="$build" CORE="$build" "$build/logcost"
 
 mkdir -p "$state"
 chmod 755 "$state"
@@ -103,14 +118,18 @@ for f in "$folder" "$open_folder"; do
 done
 
 python3 tests/harness/webstack.py start --dir "$state/web" --mailstack "$state/mail" \
-	--petrel "$build/petrel" --share "$root" --port "$web_port" \
-	--threads "$threads" --restart
+	--petrel "$build/petrel" --share "$share" --port "$web_port" \
+	--threads "$threads" --log-level "$log_level" --restart
 
 mkdir -p bench/results
-out=bench/results/$(date +%Y-%m-%d-%H%M).md
+suffix=
+[ "$only" = all ] || suffix=-$only
+out=bench/results/$(date +%Y-%m-%d-%H%M)$suffix${label:+-$label}.md
 python3 bench/bench.py --web-port "$web_port" --web-dir "$state/web" \
 	--mailstack "$state/mail" --user "$user" --password "$password" \
 	--folder "$folder" --floor "$build/imapfloor" --out "$out" \
 	--duration "$duration" --floor-duration "$floor_duration" \
 	--petrel-threads "$threads" --profile "$profile" \
-	--open-folder "$open_folder" --only "$only"
+	--open-folder "$open_folder" --only "$only" --log-level "$log_level" \
+	--logcost "$build/logcost" \
+	--label "$label"

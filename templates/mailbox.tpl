@@ -46,6 +46,7 @@
   <symbol id="i-keyboard" viewBox="0 0 24 24"><path d="M3 6.5h18v11H3z M7 10h.01 M10.5 10h.01 M14 10h.01 M17.5 10h.01 M8 14h8"/></symbol>
   <symbol id="i-pencil" viewBox="0 0 24 24"><path d="M4 20h4L19 9l-4-4L4 16z M13.5 6.5l4 4"/></symbol>
   <symbol id="i-check" viewBox="0 0 24 24"><path d="M5 12.5l4.5 4.5L19 7.5"/></symbol>
+  <symbol id="i-copy" viewBox="0 0 24 24"><path d="M9 9h10v11H9z M15 9V4H5v11h4"/></symbol>
   <symbol id="i-check-all" viewBox="0 0 24 24"><path d="M2.5 12.5l4.5 4.5L16.5 7.5 M11.5 16l1 1L22 7.5"/></symbol>
   <symbol id="i-info" viewBox="0 0 24 24"><path d="M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18z M12 11v5.5 M12 7.5v.01"/></symbol>
   <symbol id="i-notjunk" viewBox="0 0 24 24"><path d="M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z M8.5 12l2.5 2.5 4.5-4.5"/></symbol>
@@ -226,6 +227,12 @@
             <svg class="icon" aria-hidden="true"><use href="#i-move"/></svg>
           </button>
           <div class="menu menu-scroll" id="move-menu" role="menu" hidden></div>
+        </span>
+        <span class="menu-wrap">
+          <button type="button" class="icon-btn" id="copy-btn" data-needs-selection aria-haspopup="menu" aria-expanded="false" aria-controls="copy-menu" aria-label="{{L_MAIL_COPY_TO}}" title="{{L_MAIL_COPY_TO}}">
+            <svg class="icon" aria-hidden="true"><use href="#i-copy"/></svg>
+          </button>
+          <div class="menu menu-scroll menu-right" id="copy-menu" role="menu" hidden></div>
         </span>
       </span>
       <span class="tb-spacer"></span>

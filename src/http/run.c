@@ -44,8 +44,11 @@ http_run(const char *const *env, struct http_io *io,
 		                                     : "bad request");
 	}
 	rc = http_response_finish(resp);
-	log_debug("%s %s -> %d%s", req->method, req->path.p, resp->status,
-	          rc != 0 ? " (client gone)" : "");
+	/* The router logs every request (debug); this adds only the case
+	 * it cannot see. */
+	if (rc != 0)
+		log_debug("%s %s -> %d (client gone)", req->method, req->path.p,
+		          resp->status);
 	log_set_context(NULL, NULL, NULL);
 	return rc;
 }

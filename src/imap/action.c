@@ -88,6 +88,8 @@ select_in(struct imap_conn *c, const char *folder, bool readonly,
 	c->sel_stale = false;
 	c->sel.highestmodseq = modseq;
 	fill_status(c, st);
+	c->sel_mbox_gen = c->mbox_gen;
+	c->sel_flag_gen = c->flag_gen;
 	return 0;
 }
 

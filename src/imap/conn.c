@@ -379,6 +379,8 @@ imap_login(struct imap_conn *c, const char *user, const char *password,
 	if (r != MAILIMAP_NO_ERROR)
 		return imapc_fail(c, r, a, PERR_AUTH, "LOGIN", err);
 	c->authenticated = true;
+	free(c->user);
+	c->user = pt_xstrdup(user);
 	return read_caps(c, a, err);
 }
 
@@ -407,6 +409,7 @@ imap_conn_destroy(struct imap_conn **cp)
 		mailimap_free(c->imap); /* closes the stream */
 	free(c->host);
 	free(c->ca_file);
+	free(c->user);
 	free(c->selected);
 	free(c->selected_raw);
 	imapc_uid_cache_clear(c);

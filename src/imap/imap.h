@@ -138,6 +138,7 @@ struct imap_conn_stats {
 	uint64_t fetches;  /* UID FETCH of rows and previews */
 	uint64_t uid_cache_hits;
 	uint64_t uid_cache_misses;
+	uint64_t uid_shared_hits; /* misses served by the shared cache */
 	uint64_t flag_fetches; /* UID FETCH (FLAGS) of a page of cached rows */
 	uint64_t row_cache_hits; /* pages served from cached rows */
 };
@@ -518,6 +519,14 @@ int imap_fetch_section_chunks(struct imap_conn *c, const char *folder,
                               imap_chunk_fn *sink, void *arg, struct arena *a,
                               struct perr *err) PT_WARN_UNUSED;
 
+/*
+ * Forget every sorted UID list shared between connections (uidcache.c:
+ * one per server, user, folder, search and order, checked against
+ * UIDVALIDITY/UIDNEXT/EXISTS and, for searches on flags, HIGHESTMODSEQ
+ * before use). Thread-safe; for tests and memory pressure.
+ */
+void imap_uid_share_clear(void);
+
 /* ---- pool ------------------------------------------------------------- */
 
 struct imap_pool_settings {
@@ -543,6 +552,7 @@ struct imap_pool_stats {
 	uint64_t reuses;      /* checkouts served by an idle connection */
 	uint64_t reconnects;  /* idle connections found dead and replaced */
 	uint64_t closed_idle; /* closed for idleness (or to make room) */
+	uint64_t adopted;     /* logged-in connections handed in (sign-in) */
 	unsigned open;        /* connections now open */
 	unsigned busy;        /* now checked out */
 };
@@ -567,6 +577,16 @@ int imap_pool_checkout(struct imap_pool *p, const char *session_key,
                        struct imap_conn **c_r, struct perr *err) PT_WARN_UNUSED;
 /* Give it back (*cp = NULL). A broken connection is closed. */
 void imap_pool_checkin(struct imap_pool *p, struct imap_conn **cp);
+/*
+ * Hand in a connection the caller opened and logged in itself (sign-in
+ * checks the password on one), as an idle connection of session_key, so
+ * the session's first checkout needs no second LOGIN. The pool owns *cp
+ * from here on and sets *cp = NULL. Returns true when kept; false when it
+ * was closed instead (broken, not logged in, the session already has
+ * max_per_session, or the pool is full with nothing idle to close).
+ */
+bool imap_pool_adopt(struct imap_pool *p, const char *session_key,
+                     struct imap_conn **cp);
 /* Close the session's idle connections now; busy ones at checkin. */
 void imap_pool_drop_session(struct imap_pool *p, const char *session_key);
 /* Close connections idle for longer than idle_timeout_s. */

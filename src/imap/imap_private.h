@@ -88,6 +88,14 @@ struct imap_conn {
 	 */
 	uint64_t mbox_gen;
 	uint64_t flag_gen;
+	/*
+	 * The gens right after the last SELECT/EXAMINE: while mbox_gen (and
+	 * flag_gen) still equal them, sel is the server's state as it
+	 * answered, which the shared UID cache (uidcache.c) checks against.
+	 */
+	uint64_t sel_mbox_gen;
+	uint64_t sel_flag_gen;
+	char *user; /* the login name (malloc), for the shared UID cache */
 	struct imapc_uid_cache uid_cache;
 	struct imapc_row_cache row_cache;
 	struct imap_conn_stats stats;

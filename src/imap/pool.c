@@ -338,6 +338,61 @@ imap_pool_checkin(struct imap_pool *p, struct imap_conn **cp)
 	}
 }
 
+bool
+imap_pool_adopt(struct imap_pool *p, const char *session_key,
+                struct imap_conn **cp)
+{
+	struct pool_entry *e, *victim = NULL, *dead = NULL, *mine;
+	struct imap_conn *c;
+	unsigned count = 0;
+	bool kept = false;
+
+	if (cp == NULL || *cp == NULL)
+		return false;
+	c = *cp;
+	*cp = NULL;
+	if (session_key == NULL || *session_key == '\0' ||
+	    imap_conn_is_broken(c) || !c->authenticated) {
+		close_conn(c);
+		return false;
+	}
+	pthread_mutex_lock(&p->mu);
+	collect_expired(p, pt_now_ms_monotonic(), &dead);
+	for (e = p->entries; e != NULL; e = e->next) {
+		if (strcmp(e->key, session_key) == 0 && !e->dropped)
+			count++;
+		else if (!e->busy && e->c != NULL &&
+		         (victim == NULL ||
+		          e->last_used_ms < victim->last_used_ms))
+			victim = e;
+	}
+	if (count < p->s.max_per_session &&
+	    (p->open < p->s.max_total || victim != NULL)) {
+		if (p->open >= p->s.max_total) {
+			unlink_entry(p, victim);
+			p->st.closed_idle++;
+			victim->next = dead;
+			dead = victim;
+		}
+		mine = pt_xcalloc(1, sizeof(*mine));
+		mine->key = pt_xstrdup(session_key);
+		mine->c = c;
+		c->pool_entry = mine;
+		mine->last_used_ms = pt_now_ms_monotonic();
+		mine->next = p->entries;
+		p->entries = mine;
+		p->open++;
+		p->st.adopted++;
+		kept = true;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	close_list(dead);
+	if (!kept)
+		close_conn(c);
+	return kept;
+}
+
 void
 imap_pool_drop_session(struct imap_pool *p, const char *session_key)
 {

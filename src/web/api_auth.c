@@ -82,21 +82,28 @@ login_field(struct web_ctx *ctx, const char *name, struct strv *v_r)
 	return true;
 }
 
-/* Check the password by logging in to IMAP; the connection is not kept. */
+/*
+ * Check the password by logging in to IMAP. The logged-in connection comes
+ * back in *c_r: once the session exists it becomes the session's first
+ * pooled connection (one LOGIN per sign-in, not one for the check and
+ * another for the first Folders call).
+ */
 static int
 check_imap_login(struct web_ctx *ctx, const struct config_domain *dom,
-                 const char *imap_user, const char *password, struct perr *err)
+                 const char *imap_user, const char *password,
+                 struct imap_conn **c_r, struct perr *err)
 {
 	struct imap_conn *c = NULL;
-	int ret;
 
+	*c_r = NULL;
 	if (imap_connect(dom, ctx->req->arena, &c, err) != 0)
 		return -1;
-	ret = imap_login(c, imap_user, password, err);
-	if (ret == 0)
-		imap_logout(c);
-	imap_conn_destroy(&c);
-	return ret;
+	if (imap_login(c, imap_user, password, err) != 0) {
+		imap_conn_destroy(&c);
+		return -1;
+	}
+	*c_r = c;
+	return 0;
 }
 
 /* One sign-in on its way: what was typed and the keys it counts under. */
@@ -104,8 +111,21 @@ struct login {
 	struct strv login, password, user, domain, email;
 	const char *ip_key, *user_key;
 	struct store *st;
+	struct imap_conn *conn; /* the checked connection, until pooled */
 	bool remember;
 };
+
+/* A sign-in that fails after the password check closes its connection. */
+static void
+login_conn_close(void *arg)
+{
+	struct login *l = arg;
+
+	if (l->conn != NULL) {
+		imap_logout(l->conn);
+		imap_conn_destroy(&l->conn);
+	}
+}
 
 /* The typed address and password: present, sane, split by domain. */
 static int
@@ -206,10 +226,12 @@ login_verify(struct web_ctx *ctx, struct login *l, struct perr *err)
 	if (imap_user == NULL || pw == NULL)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
 		                "out of request memory");
-	rc = check_imap_login(ctx, dom, imap_user, pw, err);
+	rc = check_imap_login(ctx, dom, imap_user, pw, &l->conn, err);
 	OPENSSL_cleanse(pw, l->password.len);
-	if (rc == 0)
+	if (rc == 0) {
+		arena_defer(ctx->req->arena, login_conn_close, l);
 		return login_second_factor(ctx, l, err);
+	}
 	if (err->kind == PERR_AUTH || err->kind == PERR_INPUT) {
 		/* The fail2ban line: keep its shape stable. */
 		log_warn("auth failed: ip=%s user=%s", ctx->req->remote_addr,
@@ -251,6 +273,8 @@ login_start(struct web_ctx *ctx, struct login *l, const char **csrf_r,
 	                   ctx->req->remote_addr, "", pt_now_unix(), &opts,
 	                   ctx->req->arena, &s, &cookie, &csrf, err) != 0)
 		return -1;
+	/* The checked connection serves the session's first requests. */
+	(void)imap_pool_adopt(ctx->app->imap_pool, s->id_hash, &l->conn);
 	if (store_ratelimit_reset(l->st, l->user_key, ctx->req->arena, err) !=
 	    0)
 		log_warn("cannot reset the sign-in counter: %s", err->msg);
@@ -277,19 +301,22 @@ login_start(struct web_ctx *ctx, struct login *l, const char **csrf_r,
 int
 web_api_login(struct web_ctx *ctx, struct perr *err)
 {
-	struct login l;
+	/* In the arena: the connection's cleanup runs at the request's end. */
+	struct login *l = arena_new(ctx->req->arena, struct login);
 	const char *csrf = NULL;
 
-	memset(&l, 0, sizeof(l));
-	if (login_input(ctx, &l, err) != 0 || login_limits(ctx, &l, err) != 0 ||
-	    login_verify(ctx, &l, err) != 0 ||
-	    login_start(ctx, &l, &csrf, err) != 0 ||
-	    web_settings_login_lang(ctx, l.email.p, err) != 0)
+	if (l == NULL)
+		return perr_set(err, ctx->req->arena, PERR_LIMIT,
+		                "out of request memory");
+	if (login_input(ctx, l, err) != 0 || login_limits(ctx, l, err) != 0 ||
+	    login_verify(ctx, l, err) != 0 ||
+	    login_start(ctx, l, &csrf, err) != 0 ||
+	    web_settings_login_lang(ctx, l->email.p, err) != 0)
 		return -1;
-	log_info("login: ip=%s user=%s", ctx->req->remote_addr, l.email.p);
-	web_plugins_login_after(ctx, l.email.p);
+	log_info("login: ip=%s user=%s", ctx->req->remote_addr, l->email.p);
+	web_plugins_login_after(ctx, l->email.p);
 	return web_reply_json(
-	        ctx, json_pack("{ssss}", "csrf", csrf, "email", l.email.p),
+	        ctx, json_pack("{ssss}", "csrf", csrf, "email", l->email.p),
 	        err);
 }
 

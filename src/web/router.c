@@ -58,6 +58,7 @@ static const struct web_arg args_message_list[] = {
         STR("sort", false, 0, 0, WEB_CTL_TEXT),
         STR("search", false, 0, 0, WEB_CTL_TEXT),
         BOOL("threads", false),
+        INT("format", 1, 2),
         END};
 static const struct web_arg args_set_flag[] = {
         NAME("folder", true), UIDS("uids"), BOOL("value", true), END};
@@ -186,6 +187,8 @@ static const struct web_route routes[] = {
          args_set_flag, NULL},
         {"POST", "/api/MessageSetFlagged", web_api_message_set_flagged, CHANGE,
          args_set_flag, NULL},
+        {"POST", "/api/MessageCopy", web_api_message_copy, CHANGE, args_move,
+         NULL},
         {"POST", "/api/MessageMove", web_api_message_move, CHANGE, args_move,
          NULL},
         {"POST", "/api/MessageDelete", web_api_message_delete, CHANGE,
@@ -387,14 +390,31 @@ pick_language(struct web_ctx *ctx)
 	ctx->lang_dict = web_state_lang_dict(ctx->state, ctx->lang);
 }
 
+/*
+ * A request at least this slow is logged at info level, with the user
+ * (the log context), which nginx's access log cannot name.
+ */
+#define WEB_SLOW_REQUEST_MS 1000
+
+/*
+ * Access logging is nginx's job (contrib/nginx/petrel.conf's log format):
+ * every request is a debug line here, off the hot path at the production
+ * level (info). A line costs a worker ~2-3 us and the one log mutex
+ * (bench/logcost.c); at info level, Petrel logs what nginx cannot see:
+ * sign-ins, errors with their reason, and slow requests.
+ */
 static void
 access_log(const struct web_ctx *ctx, uint64_t started)
 {
+	uint64_t ms = pt_now_ms_monotonic() - started;
+
 	/* The path only: the query may carry the admin key. */
-	log_info("%s %.*s %d %llums", ctx->req->method,
-	         (int)(ctx->req->path.len > 200 ? 200 : ctx->req->path.len),
-	         ctx->req->path.p, ctx->resp->status,
-	         (unsigned long long)(pt_now_ms_monotonic() - started));
+	log_msg(ms >= WEB_SLOW_REQUEST_MS ? LOG_LVL_INFO : LOG_LVL_DEBUG,
+	        "%s%s %.*s %d %llums",
+	        ms >= WEB_SLOW_REQUEST_MS ? "slow request: " : "",
+	        ctx->req->method,
+	        (int)(ctx->req->path.len > 200 ? 200 : ctx->req->path.len),
+	        ctx->req->path.p, ctx->resp->status, (unsigned long long)ms);
 }
 
 static void
@@ -548,6 +568,7 @@ fail:
 		perr_set(&err, NULL, PERR_LIMIT, "out of request memory");
 	web_render_error(&ctx, &err);
 done:
+	web_imap_release(&ctx);
 	/* Close pooled IMAP connections that idled too long (cheap scan). */
 	imap_pool_reap(ctx.app->imap_pool);
 	access_log(&ctx, started);

@@ -197,6 +197,17 @@ checkin_at_end(void *arg)
 	imap_pool_checkin(co->pool, &co->conn);
 }
 
+void
+web_imap_release(struct web_ctx *ctx)
+{
+	struct imap_checkout *co = ctx->imap_checkout;
+
+	if (co != NULL)
+		imap_pool_checkin(co->pool, &co->conn);
+	ctx->imap_checkout = NULL;
+	ctx->imap = NULL;
+}
+
 int
 web_imap(struct web_ctx *ctx, struct imap_conn **c_r, struct perr *err)
 {
@@ -223,7 +234,9 @@ web_imap(struct web_ctx *ctx, struct imap_conn **c_r, struct perr *err)
 		}
 		return -1;
 	}
+	/* Also at the end of an aborted request; a no-op once released. */
 	arena_defer(ctx->req->arena, checkin_at_end, co);
+	ctx->imap_checkout = co;
 	ctx->imap = co->conn;
 	*c_r = co->conn;
 	return 0;

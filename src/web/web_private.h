@@ -62,6 +62,7 @@ struct web_ctx {
 	struct json_t *error_fields; /* owned; freed with the request */
 	/* The IMAP connection checked out for this request, if any. */
 	struct imap_conn *imap;
+	void *imap_checkout; /* session_mw.c's, for web_imap_release() */
 	/* The request's mail service session (web_mail()), if any. */
 	struct mail_session *mail;
 	/* The route's arguments, checked against its spec (args.c). */
@@ -248,6 +249,13 @@ int web_csrf_check(struct web_ctx *ctx, struct perr *err);
  */
 int web_imap(struct web_ctx *ctx, struct imap_conn **c_r, struct perr *err);
 /*
+ * Give the request's IMAP connection back now, before the response goes
+ * out (web_dispatch, once the handler is done): given back only at the
+ * arena's reset, a browser's next call could arrive first and find it
+ * busy, and the pool would log in a second connection.
+ */
+void web_imap_release(struct web_ctx *ctx);
+/*
  * The domain of the session's user and its IMAP login and decrypted
  * password (wiped when a resets).
  */
@@ -279,6 +287,8 @@ int web_api_message_list(struct web_ctx *ctx, struct perr *err);
 int web_api_message_set_seen(struct web_ctx *ctx, struct perr *err);
 int web_api_message_set_flagged(struct web_ctx *ctx, struct perr *err);
 int web_api_message_move(struct web_ctx *ctx, struct perr *err);
+/* MessageCopy{folder, uids, to}: {copied: n}. */
+int web_api_message_copy(struct web_ctx *ctx, struct perr *err);
 int web_api_message_delete(struct web_ctx *ctx, struct perr *err);
 /* api_message.c: reading one message (docs/API.md). */
 int web_api_message(struct web_ctx *ctx, struct perr *err);

@@ -417,3 +417,34 @@ test('storage quota under the folders, with the warning colour past 90 %', async
     assert.deepEqual(problems, []);
   });
 });
+
+test('copy a message to another folder: the original stays', async () => {
+  await withPage(browser, DESKTOP, 'folders-copy', async (page, problems) => {
+    await login(page);
+    const name = `E2E Copy ${Date.now()}`;
+    assert.equal((await pageApi(page, 'FolderCreate', { path: name })).status, 200);
+    try {
+      await page.click('[data-action="refresh"]');
+      await page.waitForSelector(li(name));
+      const first = await page.getAttribute('#list .row[data-uid]', 'data-uid');
+      const rows = await page.$$eval('#list .row[data-uid]', (r) => r.length);
+      await page.click(`#list .row[data-uid="${first}"] input[type="checkbox"]`);
+      await page.click('#copy-btn');
+      await page.waitForSelector('#copy-menu:not([hidden])');
+      assert.equal(await page.isDisabled('#copy-menu [data-move-to="INBOX"]'), true, 'not into itself');
+      await page.waitForTimeout(200); // let the pop-in animation finish
+      await shot(page, 'folders-copy-menu');
+      const call = nextCall(page, 'MessageCopy');
+      await page.click(`#copy-menu [data-move-to="${name}"]`);
+      const done = await call;
+      assert.equal(done.status, 200);
+      assert.deepEqual(done.answer, { copied: 1 });
+      assert.match(await page.textContent('#toasts'), /Copied to/);
+      assert.equal(await page.$$eval('#list .row[data-uid]', (r) => r.length), rows, 'the original stays');
+      assert.equal((await folderInfo(page, name)).f.total, 1);
+    } finally {
+      await pageApi(page, 'FolderDelete', { path: name });
+    }
+    assert.deepEqual(problems, []);
+  });
+});

@@ -38,6 +38,9 @@ DEFAULT_USERS = [
     ("alice@example.test", "alice-pass-1"),
     ("bob@example.test", "bob-pass-2"),
     ("carol@example.org", "carol-pass-3"),
+    # Only tests/integration/web/test_imap_logins.py signs in as dana, so
+    # Dovecot's log lines for her count that test's logins alone.
+    ("dana@example.org", "dana-pass-4"),
     (SINK_USER, "sink-pass-0"),
 ]
 

@@ -143,6 +143,14 @@ http {{
         client_max_body_size {max_body};
         client_body_buffer_size 1m;
         root {static};
+        # As contrib/nginx/petrel.conf: JSON and static files compressed.
+        gzip on;
+        gzip_comp_level 5;
+        gzip_min_length 512;
+        gzip_vary on;
+        gzip_proxied any;
+        gzip_types application/json text/css text/javascript
+                   application/javascript image/svg+xml text/plain;
 
         location /static/ {{
             alias {static};

@@ -64,7 +64,7 @@ def tail(path, n=40):
         return "(no %s)" % path
 
 
-def write_config(data, stack):
+def write_config(data, stack, log_level="debug"):
     ports = stack["ports"]
     domain = stack["domains"][0]
     app = """; Written by tests/harness/webstack.py for a test or demo instance.
@@ -80,12 +80,12 @@ force_https = Off
 
 [logs]
 enable = On
-level = debug
+level = %(log_level)s
 
 [ratelimit]
 login_max_failures = 8
 login_window_seconds = 20
-""" % {"domain": domain}
+""" % {"domain": domain, "log_level": log_level}
     dom = """; The private mail stack of tests/harness/mailstack.py.
 imap_host = "127.0.0.1"
 imap_port = %(imap)d
@@ -204,7 +204,7 @@ def cmd_start(a):
                 os.unlink(os.path.join(storage, name))
             except OSError:
                 pass
-    write_config(data, stack)
+    write_config(data, stack, a.log_level)
     if a.admin_init:
         # The install step, as an admin runs it: DIR/admin.credentials gets
         # the Username/Password/Secret key lines the admin tests sign in with.
@@ -291,6 +291,10 @@ def main():
     s.add_argument("--share", required=True)
     s.add_argument("--port", type=int, default=8080)
     s.add_argument("--threads", type=int, default=4)
+    s.add_argument("--log-level", default="debug",
+                   choices=("error", "warn", "info", "debug"),
+                   help="[logs] level (tests: debug; bench/run.sh: info, "
+                        "as in production)")
     s.add_argument("--restart", action="store_true")
     s.add_argument("--fresh", action="store_true",
                    help="start with an empty sqlite store (tests)")

@@ -8,7 +8,7 @@ import { SPECIAL_ICONS, api, app, foldersEl, isPhone, isPhoneMq, listEl, searchI
 import { getCursor, getFolders, getOpenMenuBtn, getPushedM, getRoute, setMenuFolder, setOpenMenuBtn, setPushedM } from './state.js';
 import { inSettings, navigate } from './router.js';
 import { displayName, folderMenu } from './folders.js';
-import { moveMessages, rowFor, targetUids } from './list.js';
+import { copyMessages, moveMessages, rowFor, targetUids } from './list.js';
 
 // ---- phone views and the drawer --------------------------------------------
 
@@ -89,10 +89,13 @@ $('msg-menu').addEventListener('click', function (ev) {
   if (ev.target.closest('a.menu-item, [data-compose]')) setTimeout(function () { closeMenus(); }, 0);
 });
 
-function buildMoveMenu() {
-  var menu = $('move-menu');
+function buildMoveMenu() { buildFolderTargets($('move-menu'), t('L_MAIL_MOVE_TO', 'Move to')); }
+function buildCopyMenu() { buildFolderTargets($('copy-menu'), t('L_MAIL_COPY_TO', 'Copy to')); }
+
+// The folders a selection can go to, as menu items (the current one off).
+function buildFolderTargets(menu, label) {
   var frag = document.createDocumentFragment();
-  frag.appendChild(el('p', 'menu-label', t('L_MAIL_MOVE_TO', 'Move to')));
+  frag.appendChild(el('p', 'menu-label', label));
   getFolders().forEach(function (f) {
     if (f.selectable === false) return;
     var b = el('button', 'menu-item depth-' + Math.min(5, f.depth || 0));
@@ -111,6 +114,13 @@ $('move-menu').addEventListener('click', function (ev) {
   if (!b || b.disabled) return;
   closeMenus();
   moveMessages(targetUids(), b.dataset.moveTo);
+});
+$('copy-btn').addEventListener('click', function () { toggleMenu($('copy-btn'), buildCopyMenu); });
+$('copy-menu').addEventListener('click', function (ev) {
+  var b = ev.target.closest('[data-move-to]');
+  if (!b || b.disabled) return;
+  closeMenus();
+  copyMessages(targetUids(), b.dataset.moveTo);
 });
 
 $('user-menu').addEventListener('click', function (ev) {

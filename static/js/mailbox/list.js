@@ -39,12 +39,13 @@ export function loadList(opts) {
     offset: (r.page - 1) * perPage(),
     limit: perPage(),
     sort: r.sort,
-    threads: !!r.threads
+    threads: !!r.threads,
+    format: 2
   };
   if (r.q) body.search = r.q;
   return api('MessageList', body, { quiet: opts.quiet }).then(function (data) {
     if (seq !== getListSeq()) return;
-    var list = (data && data.messages) || [];
+    var list = listRows(data);
     setTotal(Number(data && data.total) || 0);
     if (!r.q && !r.threads && folderMap.has(r.folder) && folderMap.get(r.folder).total !== getTotal()) refreshCounts(); // SELECT saw mail a racing STATUS missed
     var lastPage = Math.max(1, Math.ceil(getTotal() / perPage()));
@@ -74,6 +75,45 @@ export function loadList(opts) {
       renderHead();
     }
     fail(err);
+  });
+}
+
+// MessageList's rows in the documented format 1 shape (docs/API.md), from
+// format 2's smaller answer: each row an array in the order of
+// data.columns, addresses by index into data.addresses, set flags as letters.
+export function listRows(data) {
+  var list = (data && data.messages) || [];
+  if (!data || data.format !== 2) return list;
+  var addrs = data.addresses || [];
+  var col = {};
+  (data.columns || []).forEach(function (name, i) { col[name] = i; });
+  function addr(i) {
+    var a = addrs[i] || ['', ''];
+    return { name: a[0], email: a[1] };
+  }
+  function get(r, name, dflt) {
+    var v = col[name] === undefined ? undefined : r[col[name]];
+    return v === undefined || v === null ? dflt : v;
+  }
+  return list.map(function (r) {
+    var f = get(r, 'flags', '');
+    return {
+      uid: get(r, 'uid', 0),
+      subject: get(r, 'subject', ''),
+      from: addr(get(r, 'from', -1)),
+      to: get(r, 'to', []).map(addr),
+      date: get(r, 'date', 0),
+      seen: f.indexOf('s') >= 0,
+      flagged: f.indexOf('f') >= 0,
+      answered: f.indexOf('a') >= 0,
+      forwarded: f.indexOf('w') >= 0,
+      draft: f.indexOf('d') >= 0,
+      size: get(r, 'size', 0),
+      hasAttachments: !!get(r, 'att', 0),
+      preview: get(r, 'preview', ''),
+      threadDepth: get(r, 'depth', 0),
+      threadSize: get(r, 'threadSize', 1)
+    };
   });
 }
 
@@ -637,6 +677,15 @@ export function moveMessages(uids, to) {
   removeRows(uids);
   var p = api('MessageMove', { folder: getRoute().folder, uids: uids, to: to });
   return afterRemoval(p, uids, tf('L_MAIL_MOVED', 'Moved to {folder}: {n}', { folder: folderTitle(to), n: num(uids.length) }));
+}
+
+// The originals stay: nothing leaves the list, the target's counts change.
+export function copyMessages(uids, to) {
+  if (!uids || !uids.length || to === getRoute().folder) return Promise.resolve();
+  return api('MessageCopy', { folder: getRoute().folder, uids: uids, to: to }).then(function () {
+    toast(tf('L_MAIL_COPIED', 'Copied to {folder}: {n}', { folder: folderTitle(to), n: num(uids.length) }));
+    return refreshCounts();
+  }, fail);
 }
 
 export function deleteMessages(uids) {

@@ -980,6 +980,69 @@ test_pool_reuse_and_reconnect_after_kick(void **state)
 	imap_pool_destroy(&p);
 }
 
+/* Sign-in hands its checked connection to the pool: no second LOGIN. */
+static void
+test_pool_adopts_the_sign_in_connection(void **state)
+{
+	struct imap_pool_settings ps;
+	struct imap_pool *p;
+	struct imap_pool_stats st;
+	struct creds cr;
+	struct imap_conn *c, *mine, *c2, *extra, *fresh;
+	struct perr err;
+
+	(void)state;
+	memset(&cr, 0, sizeof(cr));
+	dom_init(&cr.dom, stack_port("IMAP_PORT"), CONFIG_SECURE_NONE);
+	cr.user = "bob@example.test";
+	memset(&ps, 0, sizeof(ps));
+	ps.max_per_session = 2;
+	ps.wait_ms = 200;
+	p = imap_pool_create(&ps);
+
+	assert_int_equal(imap_connect(&cr.dom, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, cr.user, stack_password(cr.user), &err),
+	                 0);
+	mine = c;
+	assert_true(imap_pool_adopt(p, "a1", &c));
+	assert_null(c);
+	/* the session's first checkout is that connection, no credentials */
+	assert_int_equal(
+	        imap_pool_checkout(p, "a1", get_creds, &cr, A, &c, &err), 0);
+	assert_ptr_equal(c, mine);
+	assert_int_equal(cr.calls, 0);
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.adopted, 1);
+	assert_int_equal(st.connects, 0);
+	assert_int_equal(st.reuses, 1);
+	assert_int_equal(st.open, 1);
+
+	/* a concurrent request opens a second one as before */
+	assert_int_equal(
+	        imap_pool_checkout(p, "a1", get_creds, &cr, A, &c2, &err), 0);
+	assert_int_equal(cr.calls, 1);
+	/* the session is at its cap: a third handed in is closed */
+	assert_int_equal(imap_connect(&cr.dom, A, &extra, &err), 0);
+	assert_int_equal(
+	        imap_login(extra, cr.user, stack_password(cr.user), &err), 0);
+	assert_false(imap_pool_adopt(p, "a1", &extra));
+	assert_null(extra);
+	/* one that is not logged in is never pooled */
+	assert_int_equal(imap_connect(&cr.dom, A, &fresh, &err), 0);
+	assert_false(imap_pool_adopt(p, "a2", &fresh));
+	assert_null(fresh);
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.adopted, 1);
+	assert_int_equal(st.open, 2);
+
+	imap_pool_checkin(p, &c2);
+	imap_pool_checkin(p, &c);
+	imap_pool_drop_session(p, "a1");
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.open, 0);
+	imap_pool_destroy(&p);
+}
+
 /* ---- the sorted UID cache ---------------------------------------------- */
 
 static struct imap_conn_stats
@@ -1141,6 +1204,141 @@ test_uid_cache_skips_sort_until_the_folder_changes(void **state)
 	bye(&c);
 }
 
+/*
+ * List folder on c and return the page; shared: the sorted UIDs must come
+ * from the cache shared between connections (no SORT/SEARCH sent), else a
+ * SORT or SEARCH must have been sent.
+ */
+static struct imap_msg_page
+list_shared(struct imap_conn *c, const char *folder, const char *search,
+            bool shared, const char *what)
+{
+	struct imap_list_query q;
+	struct imap_msg_page page;
+	struct imap_conn_stats before = stats_of(c), after;
+	struct perr err;
+
+	memset(&q, 0, sizeof(q));
+	q.reverse = true;
+	q.search = search;
+	if (imap_list_messages(c, folder, &q, A, &page, &err) != 0)
+		fail_msg("%s: %s", what, err.msg);
+	after = stats_of(c);
+	if (shared &&
+	    (after.sorts != before.sorts || after.searches != before.searches ||
+	     after.uid_shared_hits != before.uid_shared_hits + 1))
+		fail_msg("%s: expected the shared list, sorts %llu -> %llu",
+		         what, (unsigned long long)before.sorts,
+		         (unsigned long long)after.sorts);
+	if (!shared &&
+	    (after.uid_shared_hits != before.uid_shared_hits ||
+	     after.sorts + after.searches == before.sorts + before.searches))
+		fail_msg(
+		        "%s: expected a SORT/SEARCH, the shared cache answered",
+		        what);
+	return page;
+}
+
+static void
+assert_same_order(const struct imap_msg_page *a, const struct imap_msg_page *b)
+{
+	size_t i;
+
+	assert_int_equal(a->total, b->total);
+	assert_int_equal(a->n, b->n);
+	for (i = 0; i < a->n; i++)
+		assert_int_equal(a->rows[i].uid, b->rows[i].uid);
+}
+
+/* A new session's first list takes another connection's sorted UIDs. */
+static void
+test_uid_share_serves_a_new_connection_until_the_folder_changes(void **state)
+{
+	struct imap_conn *c1, *c2, *c3, *bob;
+	struct imap_msg_page p1, p2, p3;
+	struct perr err;
+	uint32_t u1, u4;
+
+	(void)state;
+	imap_uid_share_clear();
+	c1 = login_as("alice@example.test");
+	fresh_folder(c1, "T-share");
+	u1 = append_msg(c1, "T-share", "One <one@x.test>", "first",
+	                "Mon, 1 Jan 2024 10:00:00 +0000", "", "body one", 0);
+	(void)append_msg(c1, "T-share", "Two <two@x.test>", "second",
+	                 "Wed, 3 Jan 2024 10:00:00 +0000", "", "body two", 0);
+	(void)append_msg(c1, "T-share", "Three <three@x.test>", "third",
+	                 "Tue, 2 Jan 2024 10:00:00 +0000", "", "body three", 0);
+	/* c1 sorts on a fresh SELECT; a new connection takes its list */
+	p1 = list_shared(c1, "T-share", NULL, false, "c1 cold");
+	assert_int_equal(p1.total, 3);
+	c2 = login_as("alice@example.test");
+	p2 = list_shared(c2, "T-share", NULL, true, "c2 shared");
+	assert_same_order(&p1, &p2);
+	/* c2 appended nothing: a third one takes it too */
+	c3 = login_as("alice@example.test");
+	p3 = list_shared(c3, "T-share", NULL, true, "c3 shared");
+	assert_same_order(&p2, &p3);
+	bye(&c3);
+
+	/* another user's folder of the same name is never shared */
+	bob = login_as("bob@example.test");
+	fresh_folder(bob, "T-share");
+	(void)append_msg(bob, "T-share", "B <b@x.test>", "bob's",
+	                 "Mon, 1 Jan 2024 10:00:00 +0000", "", "b", 0);
+	bye(&bob);
+	bob = login_as("bob@example.test");
+	p3 = list_shared(bob, "T-share", NULL, false, "bob");
+	assert_int_equal(p3.total, 1);
+	bye(&bob);
+
+	/* a new message moves UIDNEXT: the next session sorts again */
+	u4 = append_msg(c1, "T-share", "Four <four@x.test>", "fourth",
+	                "Thu, 4 Jan 2024 10:00:00 +0000", "", "body four", 0);
+	c3 = login_as("alice@example.test");
+	p3 = list_shared(c3, "T-share", NULL, false, "after append");
+	assert_int_equal(p3.total, 4);
+	assert_int_equal(p3.rows[0].uid, u4);
+	bye(&c3);
+	/* an expunge lowers EXISTS: sorted again, without the message */
+	assert_int_equal(
+	        imap_delete_messages(c1, "T-share", &u1, 1, true, A, &err), 0);
+	c3 = login_as("alice@example.test");
+	p3 = list_shared(c3, "T-share", NULL, false, "after expunge");
+	assert_int_equal(p3.total, 3);
+	assert_int_not_equal(p3.rows[2].uid, u1);
+	bye(&c3);
+	c3 = login_as("alice@example.test");
+	p2 = list_shared(c3, "T-share", NULL, true, "shared again");
+	assert_same_order(&p2, &p3);
+	bye(&c3);
+
+	/* a search on flags needs HIGHESTMODSEQ (CONDSTORE) unchanged too */
+	if (imap_has_cap(c1, IMAP_CAP_CONDSTORE)) {
+		c3 = login_as("alice@example.test");
+		p3 = list_shared(c3, "T-share", "is:unread", false, "unread");
+		assert_int_equal(p3.total, 3);
+		bye(&c3);
+		c3 = login_as("alice@example.test");
+		p3 = list_shared(c3, "T-share", "is:unread", true,
+		                 "unread shared");
+		assert_int_equal(p3.total, 3);
+		assert_int_equal(imap_set_flags(c2, "T-share", &u4, 1,
+		                                IMAP_FLAGS_ADD, IMAP_MSG_SEEN,
+		                                NULL, 0, A, &err),
+		                 0);
+		bye(&c3);
+		c3 = login_as("alice@example.test");
+		p3 = list_shared(c3, "T-share", "is:unread", false,
+		                 "unread after STORE");
+		assert_int_equal(p3.total, 2);
+		bye(&c3);
+	}
+	bye(&c2);
+	bye(&c1);
+	imap_uid_share_clear();
+}
+
 static void
 test_row_cache_fetches_only_flags_when_warm(void **state)
 {
@@ -1286,9 +1484,12 @@ main(void)
 	        cmocka_unit_test(test_search_hostile_strings),
 	        cmocka_unit_test(test_threads_and_previews),
 	        cmocka_unit_test(test_pool_reuse_and_reconnect_after_kick),
+	        cmocka_unit_test(test_pool_adopts_the_sign_in_connection),
 	        cmocka_unit_test(test_big_folder_sort_and_paging),
 	        cmocka_unit_test(
 	                test_uid_cache_skips_sort_until_the_folder_changes),
+	        cmocka_unit_test(
+	                test_uid_share_serves_a_new_connection_until_the_folder_changes),
 	        cmocka_unit_test(test_row_cache_fetches_only_flags_when_warm),
 	        cmocka_unit_test(test_row_cache_eviction_keeps_pages_right),
 	};

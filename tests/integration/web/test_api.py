@@ -326,6 +326,32 @@ def test_quota_from_dovecots_quota_plugin():
         m.logout()
 
 
+def test_message_copy_keeps_the_originals():
+    c = Client()
+    c.login("alice@example.test")
+    folder = "Copied %d" % int(time.time() * 1000)
+    ok(*c.call("FolderCreate", {"path": folder})[:2])
+    before = ok(*c.call("MessageList", {"folder": "INBOX", "limit": 3})[:2])
+    uids = [m["uid"] for m in before["messages"]]
+    got = ok(*c.call("MessageCopy", {"folder": "INBOX", "uids": uids, "to": folder})[:2])
+    assert got == {"copied": 3}, got
+    inside = ok(*c.call("MessageList", {"folder": folder})[:2])
+    assert inside["total"] == 3
+    assert sorted(m["subject"] for m in inside["messages"]) == \
+        sorted(m["subject"] for m in before["messages"])
+    after = ok(*c.call("MessageList", {"folder": "INBOX", "limit": 3})[:2])
+    assert after["total"] == before["total"], "the originals stay"
+    status, body, _ = c.call("MessageCopy", {"folder": "INBOX", "uids": uids, "to": "INBOX"})
+    assert status == 400, body
+    status, body, _ = c.call("MessageCopy", {"folder": "INBOX", "uids": uids,
+                                             "to": "Nowhere %d" % time.time()})
+    assert status in (404, 502), (status, body)
+    status, body, _ = c.call("MessageCopy", {"folder": "INBOX", "uids": uids,
+                                             "to": "x\r\nA1 LOGOUT"})
+    assert status == 400, body
+    ok(*c.call("FolderDelete", {"path": folder})[:2])
+
+
 def test_delete_goes_to_trash_then_for_good():
     c = Client()
     c.login("bob@example.test")
