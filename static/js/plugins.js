@@ -23,6 +23,11 @@
   if (!P) return;
   var t = P.t, el = P.el;
   var loaded = null;
+  // Settings waits on this before it calls a plugin-* link unknown: a deep
+  // link may come before PluginSettings has answered.
+  var sectionsReady;
+  P.pluginSectionsReady = new Promise(function (res) { sectionsReady = res; });
+  P.pluginSectionsReady.then(function () { P.pluginSectionsDone = true; });
 
   // One PluginSettings call per page, shared by settings and compose.
   function pluginData() {
@@ -469,8 +474,7 @@
       (d.sections || []).forEach(function (sec, i) {
         S.register({ id: 'plugin-' + sec.plugin, title: sec.title, icon: 'notjunk', order: 50 + i, render: render(sec) });
       });
-      // A deep link to a plugin's section may have come before its data.
-      if (/^#\/settings\/plugin-/.test(location.hash)) window.dispatchEvent(new HashChangeEvent('hashchange'));
-    }, function () { /* no plugin sections: nothing to add */ });
+      sectionsReady();
+    }, function () { sectionsReady(); /* no plugin sections: nothing to add */ });
   });
 })();

@@ -107,6 +107,11 @@
     if (mailTitle === null) mailTitle = document.title;
     var list = available();
     var section = list.find(function (s) { return s.id === r.id; });
+    if (!section && /^plugin-/.test(r.id) && P.pluginSectionsReady && !P.pluginSectionsDone) {
+      // A plugin's section before the plugins have answered: wait for them.
+      P.pluginSectionsReady.then(render);
+      return;
+    }
     if (!section) {
       if (!list.length) { location.replace('#/folder/INBOX'); return; }
       go(list[0].id, [], { replace: true });

@@ -97,6 +97,12 @@ test('the admin enables change-password with the passwd-file driver', async () =
 
 test('carol changes her password in Settings and stays signed in', async () => {
   await withPage(browser, DESKTOP, 'plugins-settings', async (page, problems) => {
+    // PluginSettings answers late: the deep link below comes first and must
+    // wait for the plugin's section, not fall back to General.
+    await page.route('**/api/PluginSettings', async (r) => {
+      await new Promise((res) => setTimeout(res, 1500));
+      await r.continue();
+    });
     await login(page, carol);
     await page.goto(`${BASE_URL}/#/settings/plugin-change-password`);
     await page.waitForSelector('#plugin-change-password-form');
