@@ -386,7 +386,10 @@ service managesieve-login {{
     port = {sieves}
     ssl = yes
   }}
-  service_count = 0
+  # A process per connection (Dovecot's default): with one long-lived
+  # process, an implicit-TLS connection right after a STARTTLS one was at
+  # times never served (filters_integration, no log line at all).
+  service_count = 1
   process_min_avail = 1
 }}
 service lmtp {{
