@@ -261,9 +261,12 @@ test('mailbox works one pane at a time on a phone', async () => {
       return a ? a.closest('li').dataset.path : null;
     });
     assert.ok(sent, 'another folder to open');
-    const call = nextCall(page, 'MessageList');
+    // The tapped folder's list is asked for (a live update may reload INBOX
+    // in between: that call is not the one this waits for).
+    const call = page.waitForRequest((r) => r.url().endsWith('/api/MessageList') &&
+      JSON.parse(r.postData() || '{}').folder === sent);
     await page.tap(`#folders li[data-path="${sent}"] a`);
-    assert.equal((await call).body.folder, sent);
+    assert.equal(JSON.parse((await call).postData()).folder, sent);
     await page.waitForSelector('#sidebar .folder-link', { state: 'hidden' });
     assert.deepEqual(problems, []);
   });
