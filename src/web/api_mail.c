@@ -414,8 +414,14 @@ web_api_message_set_flagged(struct web_ctx *ctx, struct perr *err)
 	return set_flag(ctx, IMAP_MSG_FLAGGED, err);
 }
 
-int
-web_api_message_move(struct web_ctx *ctx, struct perr *err)
+typedef int imap_transfer_fn(struct imap_conn *c, const char *folder,
+                             const uint32_t *uids, size_t n, const char *to,
+                             struct arena *a, struct perr *err);
+
+/* MessageMove and MessageCopy: the same arguments, one IMAP call apart. */
+static int
+transfer(struct web_ctx *ctx, imap_transfer_fn *fn, const char *reply_key,
+         struct perr *err)
 {
 	struct imap_conn *c;
 	const char *folder = web_arg_str(ctx, "folder");
@@ -427,30 +433,23 @@ web_api_message_move(struct web_ctx *ctx, struct perr *err)
 		return perr_set(err, ctx->req->arena, PERR_INPUT,
 		                "source and target folder are the same");
 	if (web_imap(ctx, &c, err) != 0 ||
-	    imap_move(c, folder, uids, n, to, ctx->req->arena, err) != 0)
+	    fn(c, folder, uids, n, to, ctx->req->arena, err) != 0)
 		return -1;
-	return web_reply_json(ctx, json_pack("{sI}", "moved", (json_int_t)n),
+	return web_reply_json(ctx, json_pack("{sI}", reply_key, (json_int_t)n),
 	                      err);
+}
+
+int
+web_api_message_move(struct web_ctx *ctx, struct perr *err)
+{
+	return transfer(ctx, imap_move, "moved", err);
 }
 
 /* MessageCopy: UID COPY; the originals stay where they are. */
 int
 web_api_message_copy(struct web_ctx *ctx, struct perr *err)
 {
-	struct imap_conn *c;
-	const char *folder = web_arg_str(ctx, "folder");
-	const char *to = web_arg_str(ctx, "to");
-	size_t n;
-	const uint32_t *uids = web_arg_uids(ctx, "uids", &n);
-
-	if (strcmp(folder, to) == 0)
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "source and target folder are the same");
-	if (web_imap(ctx, &c, err) != 0 ||
-	    imap_copy(c, folder, uids, n, to, ctx->req->arena, err) != 0)
-		return -1;
-	return web_reply_json(ctx, json_pack("{sI}", "copied", (json_int_t)n),
-	                      err);
+	return transfer(ctx, imap_copy, "copied", err);
 }
 
 int
