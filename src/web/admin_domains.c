@@ -117,17 +117,6 @@ group_of(const char *key)
 	return "OTHER";
 }
 
-static char *
-upper(struct arena *a, const char *prefix, const char *s)
-{
-	char *r = arena_printf(a, "%s%s", prefix, s), *p;
-
-	for (p = r; p != NULL && *p != '\0'; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-	return r;
-}
-
 static void
 add_field(struct web_ctx *ctx, struct tmpl_dict *g,
           const struct admin_domain_form *f, size_t i)
@@ -136,7 +125,8 @@ add_field(struct web_ctx *ctx, struct tmpl_dict *g,
 	static const char *const onoff[] = {"On", "Off"};
 	const struct admin_domain_field *fd = &admin_domain_fields[i];
 	struct tmpl_dict *s = tmpl_dict_add_section(g, "FIELDS");
-	const char *label = upper(ctx->req->arena, "L_ADMIN_F_", fd->key);
+	const char *label =
+	        web_admin_label_key(ctx->req->arena, "L_ADMIN_F_", fd->key);
 	const char *const *opts = NULL;
 	size_t nopts = 0, j;
 
@@ -329,8 +319,8 @@ render_form(struct web_ctx *ctx, int status, struct admin_domain_form *f,
 	tmpl_dict_show_section(d, is_new ? "IS_NEW" : "IS_EDIT");
 	for (g = 0; g < PT_NELEM(groups); g++) {
 		struct tmpl_dict *gs = tmpl_dict_add_section(d, "GROUPS");
-		char *title =
-		        upper(ctx->req->arena, "L_ADMIN_GROUP_", groups[g]);
+		char *title = web_admin_label_key(ctx->req->arena,
+		                                  "L_ADMIN_GROUP_", groups[g]);
 
 		tmpl_dict_set_cstr(gs, "GROUP", groups[g]);
 		tmpl_dict_set_cstr(gs, "TITLE",

@@ -219,6 +219,17 @@ web_admin_logs(struct web_ctx *ctx, struct perr *err)
 	return web_render_page(ctx, 200, "admin/logs.tpl", d, err);
 }
 
+char *
+web_admin_label_key(struct arena *a, const char *prefix, const char *key)
+{
+	char *r = arena_printf(a, "%s%s", prefix, key), *p;
+
+	for (p = r; p != NULL && *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return r;
+}
+
 /* ---- general settings ------------------------------------------------ */
 
 enum set_kind { SET_TEXT, SET_UINT, SET_LANG, SET_DOMAIN, SET_THEME };
@@ -331,13 +342,8 @@ render_settings(struct web_ctx *ctx, int status, const char **values,
 	for (i = 0; i < PT_NELEM(setting_fields); i++) {
 		const struct setting_field *f = &setting_fields[i];
 		struct tmpl_dict *s = tmpl_dict_add_section(d, "FIELDS");
-		char *label =
-		        arena_printf(ctx->req->arena, "L_ADMIN_S_%s", f->key);
-		char *p;
-
-		for (p = label; p != NULL && *p != '\0'; p++)
-			if (*p >= 'a' && *p <= 'z')
-				*p = (char)(*p - 'a' + 'A');
+		const char *label = web_admin_label_key(ctx->req->arena,
+		                                        "L_ADMIN_S_", f->key);
 		tmpl_dict_set_cstr(s, "NAME", f->key);
 		tmpl_dict_set_cstr(s, "LABEL",
 		                   label != NULL ? i18n_get(ctx->lang, label)

@@ -31,14 +31,9 @@ web_admin_relay_dict(struct web_ctx *ctx, struct tmpl_dict *d,
 		tmpl_dict_show_section(r, "RELAY_HAS_PASSWORD");
 	for (i = 0; i < ADMIN_RELAY_NFIELDS; i++) {
 		const char *key = admin_relay_key((enum admin_relay_field)i);
-		const char *label =
-		        arena_printf(ctx->req->arena, "L_ADMIN_RELAY_%s", key);
+		const char *label = web_admin_label_key(ctx->req->arena,
+		                                        "L_ADMIN_RELAY_", key);
 		struct tmpl_dict *s = tmpl_dict_add_section(r, "RFIELDS");
-		char *p;
-
-		for (p = (char *)label; p != NULL && *p != '\0'; p++)
-			if (*p >= 'a' && *p <= 'z')
-				*p = (char)(*p - 'a' + 'A');
 		tmpl_dict_set_cstr(s, "NAME", key);
 		tmpl_dict_set_cstr(s, "LABEL",
 		                   label != NULL ? i18n_get(ctx->lang, label)

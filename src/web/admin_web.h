@@ -87,6 +87,11 @@ int web_admin_settings_page_relay(struct web_ctx *ctx, int status,
                                   const struct admin_relay_form *relay,
                                   struct perr *err);
 
+/* admin_pages.c: the catalog key prefix + key in upper case
+ * ("L_ADMIN_F_" + "imap_host" -> "L_ADMIN_F_IMAP_HOST"), in a; NULL
+ * when out of memory. */
+char *web_admin_label_key(struct arena *a, const char *prefix, const char *key);
+
 /* admin_relay.c: the server-wide default SMTP relay ([relay]). */
 /* The RELAY section of the General page; form NULL: the running config. */
 void web_admin_relay_dict(struct web_ctx *ctx, struct tmpl_dict *d,
