@@ -363,9 +363,18 @@ sieve_login(struct sieve_conn *c, const char *user, const char *password,
 	OPENSSL_cleanse(raw, ul + pl + 2);
 	if (b64 == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
-	r = send_cstr(c, "AUTHENTICATE \"PLAIN\"", a, err);
+	/*
+	 * The initial response as a quoted string, not a literal: base64
+	 * needs no escaping, and Pigeonhole's login process (2.3) reads a
+	 * literal response as a stream that at times never resumes once TLS
+	 * has buffered it, leaving both sides waiting (no auth attempt is
+	 * ever logged). Every other argument stays a literal.
+	 */
+	r = send_cstr(c, "AUTHENTICATE \"PLAIN\" \"", a, err);
 	if (r == 0)
-		r = send_literal(c, strv_from_cstr(b64), a, err);
+		r = send_cstr(c, b64, a, err);
+	if (r == 0)
+		r = send_cstr(c, "\"", a, err);
 	OPENSSL_cleanse(b64, strlen(b64));
 	if (r != 0 || send_end(c, a, err) != 0)
 		return -1;

@@ -386,9 +386,7 @@ service managesieve-login {{
     port = {sieves}
     ssl = yes
   }}
-  # A process per connection (Dovecot's default): with one long-lived
-  # process, an implicit-TLS connection right after a STARTTLS one was at
-  # times never served (filters_integration, no log line at all).
+  # A process per connection: Dovecot's default, what Hestia servers run.
   service_count = 1
   process_min_avail = 1
 }}
