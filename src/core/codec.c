@@ -188,6 +188,42 @@ codec_url_decode(struct strv in, bool plus_is_space, struct arena *a,
 	return 0;
 }
 
+const char *
+codec_html_entity(char c)
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	default:
+		return NULL;
+	}
+}
+
+void
+codec_html_escape(struct sbuf *out, struct strv in)
+{
+	size_t i, run = 0;
+	const char *ent;
+
+	for (i = 0; i < in.len; i++) {
+		ent = codec_html_entity(in.p[i]);
+		if (ent == NULL)
+			continue;
+		sbuf_append(out, in.p + run, i - run);
+		sbuf_append_cstr(out, ent);
+		run = i + 1;
+	}
+	sbuf_append(out, in.p + run, in.len - run);
+}
+
 void
 codec_url_encode(struct sbuf *out, struct strv in)
 {

@@ -278,6 +278,10 @@ int codec_url_decode(struct strv in, bool plus_is_space, struct arena *a,
                      struct strv *out_r) PT_WARN_UNUSED;
 /* Percent-encode everything but unreserved characters (RFC 3986). */
 void codec_url_encode(struct sbuf *out, struct strv in);
+/* The entity for one of the five HTML specials (& < > " '), else NULL. */
+const char *codec_html_entity(char c);
+/* Append in with the five HTML specials as entities (text or attribute). */
+void codec_html_escape(struct sbuf *out, struct strv in);
 
 /* ---- UTF-8 (utf8.c) -------------------------------------------------- */
 

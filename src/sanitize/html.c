@@ -340,34 +340,18 @@ put_escaped(struct sbuf *b, const char *s, size_t n)
 		size_t len = 1;
 		char num[16];
 
-		switch (c) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
-		case '\'':
-			rep = "&#39;";
-			break;
-		case '\r':
+		rep = codec_html_entity((char)c);
+		if (rep != NULL) {
+			/* one of the five specials */
+		} else if (c == '\0') {
+			rep = "\xef\xbf\xbd";
+		} else if (c == '\r') {
 			/* The parser turns a raw CR into LF; do it now. */
 			rep = "\n";
-			break;
-		case '\0':
-			rep = "\xef\xbf\xbd";
-			break;
-		default:
-			if (c >= 0x20 && c < 0x7f) {
-				i++;
-				continue;
-			}
+		} else if (c >= 0x20 && c < 0x7f) {
+			i++;
+			continue;
+		} else {
 			len = codec_utf8_next(s + i, n - i, &cp);
 			if (!cp_is_unstable(cp) && cp != 0xfffd) {
 				i += len;

@@ -19,23 +19,14 @@ put_text(struct sbuf *b, const char *s, size_t n, bool *space_before)
 
 	for (i = 0; i < n; i++) {
 		char c = s[i];
+		const char *ent = codec_html_entity(c);
 
+		if (ent != NULL) {
+			sbuf_append_cstr(b, ent);
+			*space_before = false;
+			continue;
+		}
 		switch (c) {
-		case '&':
-			sbuf_append_cstr(b, "&amp;");
-			break;
-		case '<':
-			sbuf_append_cstr(b, "&lt;");
-			break;
-		case '>':
-			sbuf_append_cstr(b, "&gt;");
-			break;
-		case '"':
-			sbuf_append_cstr(b, "&quot;");
-			break;
-		case '\'':
-			sbuf_append_cstr(b, "&#39;");
-			break;
 		case ' ':
 			/* A space after a space (or at line start) would
 			 * collapse: make it a non-breaking one. */

@@ -36,25 +36,12 @@ mod_none(struct strv in, struct strv arg, void *ctx, struct sbuf *out)
 static bool
 html_special(char c, struct sbuf *out)
 {
-	switch (c) {
-	case '&':
-		APPEND(out, "&amp;");
-		return true;
-	case '"':
-		APPEND(out, "&quot;");
-		return true;
-	case '\'':
-		APPEND(out, "&#39;");
-		return true;
-	case '<':
-		APPEND(out, "&lt;");
-		return true;
-	case '>':
-		APPEND(out, "&gt;");
-		return true;
-	default:
+	const char *ent = codec_html_entity(c);
+
+	if (ent == NULL)
 		return false;
-	}
+	sbuf_append_cstr(out, ent);
+	return true;
 }
 
 static bool

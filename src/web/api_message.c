@@ -472,32 +472,6 @@ static const char body_head[] =
         "background:#fff4ce;color:#4a3b00;font:13px/1.5 system-ui,sans-serif}"
         "</style></head><body>";
 
-static void
-append_escaped(struct sbuf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			sbuf_append_cstr(b, "&amp;");
-			break;
-		case '<':
-			sbuf_append_cstr(b, "&lt;");
-			break;
-		case '>':
-			sbuf_append_cstr(b, "&gt;");
-			break;
-		case '"':
-			sbuf_append_cstr(b, "&quot;");
-			break;
-		case '\'':
-			sbuf_append_cstr(b, "&#39;");
-			break;
-		default:
-			sbuf_append(b, s, 1);
-		}
-	}
-}
-
 /*
  * The HTML part was over [limits] max_html_size: say so above whatever
  * is shown (the plain alternative or nothing), with the original message
@@ -510,13 +484,15 @@ too_big_notice(struct web_ctx *ctx, const struct mail_view *v, const char *part,
 	const char *q = strchr(body_url(v, part, false), '?');
 
 	sbuf_append_cstr(doc, "<p class=\"petrel-too-big\" role=\"note\">");
-	append_escaped(doc, i18n_get(ctx->lang, "L_MAIL_VIEW_HTML_TOO_BIG"));
+	codec_html_escape(doc, strv_from_cstr(i18n_get(
+	                               ctx->lang, "L_MAIL_VIEW_HTML_TOO_BIG")));
 	sbuf_printf(doc,
 	            " (%.1f MB) <a href=\"/message/raw%s&amp;download=1\" "
 	            "download>",
 	            (double)size / (1024.0 * 1024.0), q != NULL ? q : "?");
-	append_escaped(doc,
-	               i18n_get(ctx->lang, "L_MAIL_VIEW_DOWNLOAD_ORIGINAL"));
+	codec_html_escape(
+	        doc, strv_from_cstr(i18n_get(ctx->lang,
+	                                     "L_MAIL_VIEW_DOWNLOAD_ORIGINAL")));
 	sbuf_append_cstr(doc, "</a></p>");
 }
 

@@ -308,6 +308,26 @@ test_url_encode_escapes_reserved(void **state)
 }
 
 static void
+test_html_escape_turns_the_five_specials_into_entities(void **state)
+{
+	struct sbuf b;
+
+	(void)state;
+	sbuf_init(&b, NULL, 0, 0);
+	codec_html_escape(&b,
+	                  STRV_LIT("<a href=\"x\">Tom & Jerry's</a>\xc3\xbc"));
+	assert_string_equal(sbuf_cstr(&b),
+	                    "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s"
+	                    "&lt;/a&gt;\xc3\xbc");
+	codec_html_escape(&b, STRV_LIT(""));
+	codec_html_escape(&b, STRV_LIT("&"));
+	assert_true(sbuf_cstr(&b)[b.len - 1] == ';');
+	assert_null(codec_html_entity('a'));
+	assert_null(codec_html_entity('\0'));
+	sbuf_free(&b);
+}
+
+static void
 test_utf8_validation(void **state)
 {
 	(void)state;
@@ -385,6 +405,8 @@ main(void)
 	        cmocka_unit_test(test_codec_digits),
 	        cmocka_unit_test(test_codec_utf8_put),
 	        cmocka_unit_test(test_url_encode_escapes_reserved),
+	        cmocka_unit_test(
+	                test_html_escape_turns_the_five_specials_into_entities),
 	        cmocka_unit_test(test_utf8_validation),
 	        cmocka_unit_test(test_perr_maps_kinds_to_status),
 	        cmocka_unit_test(test_random_hex_is_random),
