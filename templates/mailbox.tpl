@@ -347,6 +347,7 @@
           <pre class="msg-headers-list" id="msg-headers-list" tabindex="0" aria-live="polite"></pre>
         </section>
         <ul class="msg-notices" id="msg-notices" hidden></ul>
+        <div class="msg-reading" id="msg-reading" hidden></div>
         <div class="msg-remote" id="msg-remote" role="region" aria-label="{{L_MAIL_VIEW_REMOTE_REGION}}" hidden>
           <svg class="icon" aria-hidden="true"><use href="#i-eye-off"/></svg>
           <p class="msg-remote-text">{{L_MAIL_VIEW_REMOTE_BLOCKED}}</p>

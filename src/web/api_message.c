@@ -231,7 +231,23 @@ render_body(struct web_ctx *ctx, struct mail_view *v, bool allow_remote,
 	o.max_output = MSG_MAX_BODY;
 	o.cid_url = cid_url;
 	o.cid_ctx = v;
-	return mail_view_render(ctx->mail, v, &o, r, err);
+	if (mail_view_render(ctx->mail, v, &o, r, err) != 0)
+		return -1;
+	web_mailto_links(r, ctx->req->arena);
+	return 0;
+}
+
+bool
+web_message_images_allowed(struct web_ctx *ctx, const struct mail_view *v)
+{
+	return sender_images_allowed(ctx, v);
+}
+
+int
+web_message_render(struct web_ctx *ctx, struct mail_view *v, bool images,
+                   struct mail_rendered *r, struct perr *err)
+{
+	return render_body(ctx, v, images, r, err);
 }
 
 /* ---- Message ----------------------------------------------------------- */
