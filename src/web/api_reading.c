@@ -312,7 +312,7 @@ web_api_reading_info(struct web_ctx *ctx, struct perr *err)
 	mode = receipt_setting(ctx);
 	if (rc.requested && !rc.answered && strcmp(mode, "never") != 0)
 		receipt = json_pack(
-		        "{sssss?}", "to", rc.to, "action",
+		        "{ssssss?}", "to", rc.to, "action",
 		        strcmp(mode, "always") == 0 && rc.safe ? "auto" : "ask",
 		        "reason", rc.reason);
 	return web_reply_json(ctx,

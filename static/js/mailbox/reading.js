@@ -141,7 +141,8 @@ function unsubscribe(me, u, control) {
     }
   }, function (err) {
     control.disabled = false;
-    toast(tf('L_UNSUB_FAILED', 'Unsubscribe failed: {why}', { why: err.message }), { error: true });
+    // The server's own words (err.detail) say what the list did.
+    toast(tf('L_UNSUB_FAILED', 'Unsubscribe failed: {why}', { why: err.detail || err.message }), { error: true });
   });
 }
 
