@@ -462,11 +462,35 @@ web_mailto_links(struct mail_rendered *r, struct arena *a)
 		r->html = sbuf_cstr(&b);
 }
 
+/* HTML-escape s into b (the compose URL goes into an attribute). */
+static void
+append_attr(struct sbuf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '&')
+			sbuf_append_cstr(b, "&amp;");
+		else if (*s == '"')
+			sbuf_append_cstr(b, "&quot;");
+		else if (*s == '<')
+			sbuf_append_cstr(b, "&lt;");
+		else if (*s == '>')
+			sbuf_append_cstr(b, "&gt;");
+		else
+			sbuf_append_char(b, *s);
+	}
+}
+
 /*
- * GET /mailto?uri=<mailto URL>: to the mailbox's compose route. The URL
+ * GET /mailto?uri=<mailto URL>: on to the mailbox's compose route. The URL
  * comes raw (a rewritten link: everything after "uri=", '&' included) or
  * %-encoded (registerProtocolHandler's %s). No session is needed: the
  * mailbox page signs in first and keeps the hash.
+ *
+ * Not a redirect: a link in the sandboxed body frame opens this page from
+ * an opaque origin, a cross-site navigation that carries no SameSite=
+ * Strict session cookie, so a redirect would land on the sign-in page of
+ * a signed-in user. This page is same-origin, and mailto.js's navigation
+ * from it carries the cookie; without scripts the link does the same.
  */
 int
 web_mailto_page(struct web_ctx *ctx, struct perr *err)
@@ -474,7 +498,7 @@ web_mailto_page(struct web_ctx *ctx, struct perr *err)
 	struct arena *a = ctx->req->arena;
 	struct strv q = ctx->req->query_string, uri;
 	struct mime_mailto m;
-	struct sbuf loc;
+	struct sbuf loc, doc;
 
 	if (!strv_starts_with(q, STRV_LIT("uri=")))
 		return perr_set(err, a, PERR_INPUT, "no mailto: URL given");
@@ -495,9 +519,25 @@ web_mailto_page(struct web_ctx *ctx, struct perr *err)
 	codec_url_encode(&loc, strv_from_cstr(m.subject));
 	sbuf_append_cstr(&loc, "&body=");
 	codec_url_encode(&loc, strv_from_cstr(m.body));
-	if (!sbuf_ok(&loc) ||
-	    http_response_redirect(ctx->resp, 303, sbuf_cstr(&loc)) != 0)
+	if (!sbuf_ok(&loc))
 		return perr_set(err, a, PERR_LIMIT, "mailto: URL too long");
+	sbuf_init(&doc, a, loc.len + 1024, 0);
+	sbuf_append_cstr(&doc,
+	                 "<!doctype html><html><head><meta charset=\"utf-8\">"
+	                 "<meta name=\"referrer\" content=\"no-referrer\">"
+	                 "<title>Petrel</title></head><body>"
+	                 "<p><a id=\"petrel-compose\" href=\"");
+	append_attr(&doc, sbuf_cstr(&loc));
+	sbuf_append_cstr(&doc, "\">");
+	append_attr(&doc, i18n_get(ctx->lang, "L_MAILTO_CONTINUE"));
+	sbuf_printf(&doc, "</a></p><script src=\"%s/js/mailto.js?v=%s\">",
+	            ctx->app->static_url, ctx->app->asset_version);
+	sbuf_append_cstr(&doc, "</script></body></html>\n");
+	if (!sbuf_ok(&doc) ||
+	    http_response_text(ctx->resp, 200, "text/html; charset=utf-8",
+	                       sbuf_view(&doc)) != 0)
+		return perr_set(err, a, PERR_INTERNAL,
+		                "cannot build the mailto page");
 	return 0;
 }
 
