@@ -96,7 +96,7 @@ def imap(user):
     return m
 
 
-def append(user, headers, body="Hello.\r\n"):
+def append(user, headers, body="Hello.\r\n", folder="INBOX"):
     """Append a message with extra header lines; returns its UID."""
     subject = "reading %s %s" % (RUN, uuid.uuid4().hex[:6])
     raw = ("From: List <list@lists.example.test>\r\nTo: %s\r\nSubject: %s\r\n"
@@ -105,9 +105,9 @@ def append(user, headers, body="Hello.\r\n"):
            % (user, subject, uuid.uuid4().hex, "".join(h + "\r\n" for h in headers), body))
     m = imap(user)
     try:
-        typ, data = m.append("INBOX", None, None, raw.encode())
+        typ, data = m.append(folder, None, None, raw.encode())
         assert typ == "OK", data
-        m.select("INBOX")
+        m.select(folder)
         typ, data = m.uid("SEARCH", "SUBJECT", '"%s"' % subject)
         return int(data[0].split()[-1]), subject
     finally:
@@ -287,6 +287,38 @@ def test_ignore_sets_mdnsent_and_never_setting_hides_the_bar():
         assert info["readReceipt"] is None, info
         st, r, _ = c.call("SettingsSave", {"readReceipts": "sometimes"})
         assert st == 400, (st, r)
+    finally:
+        ok(*c.call("SettingsSave", {"readReceipts": "ask"})[:2])
+
+
+def test_always_sends_by_itself_only_when_the_request_is_safe():
+    c = client(BOB)
+    ok(*c.call("SettingsSave", {"readReceipts": "always"})[:2])
+    try:
+        subject = "always %s" % RUN
+        send_with_receipt(subject)
+        uid, _ = find_uid(BOB, subject)
+        st, info, _ = c.call("ReadingInfo", {"folder": "INBOX", "uid": uid})
+        ok(st, info)
+        assert info["readReceipt"]["action"] == "auto" and info["readReceipt"]["reason"] is None, info
+        st, r, _ = c.call("ReadReceiptSend", {"folder": "INBOX", "uid": uid, "auto": True})
+        ok(st, r)
+        _, mdn_raw = find_uid(ALICE, "Read: " + subject)
+        assert b"Disposition: automatic-action/MDN-sent-automatically; displayed" in mdn_raw
+        # RFC 8098 2.1: another Return-Path, none, or Junk: the user is asked.
+        for headers, folder, reason in (
+                (["Return-Path: <bounce@lists.example.test>",
+                  "Disposition-Notification-To: <%s>" % ALICE], "INBOX", "returnPathDiffers"),
+                (["Disposition-Notification-To: <%s>" % ALICE], "INBOX", "noReturnPath"),
+                (["Return-Path: <%s>" % ALICE,
+                  "Disposition-Notification-To: <%s>" % ALICE], "Junk", "junk")):
+            uid2, _ = append(BOB, headers, folder=folder)
+            st, info, _ = c.call("ReadingInfo", {"folder": folder, "uid": uid2})
+            ok(st, info)
+            assert info["readReceipt"] == {"to": ALICE, "action": "ask", "reason": reason}, info
+            st, r, _ = c.call("ReadReceiptSend", {"folder": folder, "uid": uid2, "auto": True})
+            assert st == 403, (st, r)
+            assert "$MDNSent" not in flags(BOB, uid2, folder)
     finally:
         ok(*c.call("SettingsSave", {"readReceipts": "ask"})[:2])
 
