@@ -44,8 +44,9 @@
 
 /*
  * sandbox: the mailbox frames the body with the same sandbox attribute,
- * but the Print link opens /message/body top-level on the app's origin,
- * where only the header keeps the mail's document in an opaque origin
+ * but the URL can be opened top-level on the app's origin (the print view,
+ * /message/print, keeps the same sandbox: api_reading.c), where only the
+ * header keeps the mail's document in an opaque origin
  * (no cookies, no same-origin requests, no storage). Popups escape it so
  * that links in the mail open in a normal tab.
  */
