@@ -215,9 +215,13 @@ body_key(struct web_ctx *ctx, const struct mail_view *v, const char *part,
 	                    part != NULL ? part : "", images ? 1 : 0);
 }
 
-/* The body rendered for ctx's user ([limits] max_html_size applies). */
+/*
+ * The body rendered for ctx's user ([limits] max_html_size applies), cid:
+ * URLs turned into what cids gives.
+ */
 static int
-render_body(struct web_ctx *ctx, struct mail_view *v, bool allow_remote,
+render_with(struct web_ctx *ctx, struct mail_view *v, bool allow_remote,
+            const char *(*cids)(void *arg, struct strv cid), void *cids_arg,
             struct mail_rendered *r, struct perr *err)
 {
 	struct mail_render_opts o;
@@ -230,12 +234,20 @@ render_body(struct web_ctx *ctx, struct mail_view *v, bool allow_remote,
 	o.fold_label = i18n_get(ctx->lang, "L_MAIL_VIEW_QUOTE_FOLDED");
 	o.fold_lines = MSG_FOLD_LINES;
 	o.max_output = MSG_MAX_BODY;
-	o.cid_url = cid_url;
-	o.cid_ctx = v;
+	o.cid_url = cids;
+	o.cid_ctx = cids_arg;
 	if (mail_view_render(ctx->mail, v, &o, r, err) != 0)
 		return -1;
 	web_mailto_links(r, ctx->req->arena);
 	return 0;
+}
+
+/* ... with the part URLs for cid: (the body frame). */
+static int
+render_body(struct web_ctx *ctx, struct mail_view *v, bool allow_remote,
+            struct mail_rendered *r, struct perr *err)
+{
+	return render_with(ctx, v, allow_remote, cid_url, v, r, err);
 }
 
 bool
@@ -246,9 +258,12 @@ web_message_images_allowed(struct web_ctx *ctx, const struct mail_view *v)
 
 int
 web_message_render(struct web_ctx *ctx, struct mail_view *v, bool images,
-                   struct mail_rendered *r, struct perr *err)
+                   const char *(*cids)(void *arg, struct strv cid),
+                   void *cids_arg, struct mail_rendered *r, struct perr *err)
 {
-	return render_body(ctx, v, images, r, err);
+	if (cids == NULL)
+		return render_body(ctx, v, images, r, err);
+	return render_with(ctx, v, images, cids, cids_arg, r, err);
 }
 
 /* ---- Message ----------------------------------------------------------- */

@@ -19,6 +19,7 @@
  * view (images=1 or the sender/user setting).
  */
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -569,6 +570,62 @@ add_addresses(struct tmpl_dict *d, const char *label_key, const char *label,
 	tmpl_dict_set(s, "VALUE", sbuf_view(&b));
 }
 
+/* Inline pictures the print view carries as data: URLs, all together. */
+#define PRINT_INLINE_MAX (10u * 1024 * 1024)
+
+struct print_cids {
+	struct web_ctx *ctx;
+	const struct mail_view *v;
+	size_t budget; /* encoded bytes still allowed */
+};
+
+/*
+ * sanitize_cid_url_fn for the print view: the page is sandboxed top-level,
+ * so its requests are cross-site and carry no SameSite=Strict cookie; a
+ * /message/part URL would not load there. Raster pictures are inlined
+ * instead (up to PRINT_INLINE_MAX in all); anything else is left out.
+ */
+static const char *
+print_cid(void *arg, struct strv cid)
+{
+	static const char *const types[] = {"png", "gif", "jpeg", "jpg",
+	                                    "webp"};
+	struct print_cids *pc = arg;
+	struct arena *a = pc->ctx->req->arena;
+	const struct imap_part *p;
+	struct perr err = {0};
+	struct strv dec, raw;
+	size_t i;
+
+	if (codec_url_decode(cid, false, a, &dec) != 0)
+		dec = cid;
+	p = mail_part_find_cid(pc->v->root, dec, false);
+	if (p == NULL)
+		p = mail_part_find_cid(pc->v->root, dec, true);
+	if (p == NULL || strcasecmp(p->type, "image") != 0 ||
+	    p->size > pc->budget)
+		return NULL;
+	for (i = 0; i < PT_NELEM(types); i++)
+		if (strcasecmp(p->subtype, types[i]) == 0)
+			break;
+	if (i == PT_NELEM(types))
+		return NULL;
+	if (pc->ctx->mail->ops->fetch_section(pc->ctx->mail->backend,
+	                                      pc->v->folder, pc->v->uid,
+	                                      p->section, a, &raw, &err) != 0) {
+		log_warn("print view: inline picture %s: %s", p->section,
+		         err.msg);
+		return NULL;
+	}
+	pc->budget -= p->size;
+	dec = mime_transfer_decode(
+	        mime_encoding_parse(strv_from_cstr(p->encoding)), raw, a);
+	/* "jpg" is no registered subtype: the picture is image/jpeg. */
+	return arena_printf(a, "data:image/%s;base64,%s",
+	                    strcmp(types[i], "jpg") == 0 ? "jpeg" : types[i],
+	                    codec_base64_encode(a, dec.p, dec.len));
+}
+
 int
 web_message_print(struct web_ctx *ctx, struct perr *err)
 {
@@ -576,6 +633,7 @@ web_message_print(struct web_ctx *ctx, struct perr *err)
 	struct mail_view v;
 	struct mail_rendered r;
 	struct tmpl_dict *d, *s, *atts;
+	struct print_cids pc;
 	const struct imap_part **parts;
 	const char *folder, *uid_s, *nonce, *choice;
 	uint64_t uid;
@@ -601,7 +659,8 @@ web_message_print(struct web_ctx *ctx, struct perr *err)
 	} else {
 		images = web_message_images_allowed(ctx, &v);
 	}
-	if (web_message_render(ctx, &v, images, &r, err) != 0)
+	pc = (struct print_cids){ctx, &v, PRINT_INLINE_MAX};
+	if (web_message_render(ctx, &v, images, print_cid, &pc, &r, err) != 0)
 		return -1;
 	d = web_page_dict(ctx, v.env->subject);
 	nonce = pt_random_hex(a, 16);

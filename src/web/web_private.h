@@ -299,9 +299,14 @@ int web_api_message_headers(struct web_ctx *ctx, struct perr *err);
 int web_message_zip(struct web_ctx *ctx, struct perr *err);
 /* The Message call's images choice for v (user setting or sender). */
 bool web_message_images_allowed(struct web_ctx *ctx, const struct mail_view *v);
-/* v's body rendered as the message view shows it (mailto: links too). */
+/*
+ * v's body rendered as the message view shows it (mailto: links too);
+ * cids (NULL: the part URLs) gives what a cid: URL becomes.
+ */
 int web_message_render(struct web_ctx *ctx, struct mail_view *v, bool images,
-                       struct mail_rendered *r, struct perr *err);
+                       const char *(*cids)(void *arg, struct strv cid),
+                       void *cids_arg, struct mail_rendered *r,
+                       struct perr *err);
 /* api_reading.c (issue 17): unsubscribe, read receipts, print, mailto. */
 int web_api_reading_info(struct web_ctx *ctx, struct perr *err);
 int web_api_unsubscribe(struct web_ctx *ctx, struct perr *err);

@@ -159,6 +159,19 @@ test('print view: headers, body and attachments on a sandboxed page, from the me
     await popup.close();
     assert.deepEqual(appProblems(problems), []);
   });
+  // Inline pictures of an HTML message (cid:) show in the print view too.
+  await withPage(browser, DESKTOP, 'reading17-print-inline', async (page) => {
+    await login(page);
+    const r = await pageApi(page, 'MessageList', { folder: 'INBOX', limit: 100, search: 'subject:"Chart attached inline"' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.ok(r.body.messages.length > 0, 'the corpus has "Chart attached inline"');
+    await page.goto(BASE_URL + '/message/print?folder=INBOX&uid=' + r.body.messages[0].uid);
+    await page.waitForSelector('html.print-ready');
+    const imgs = await page.$$eval('#print-body img', (n) => n.map((i) => [i.complete, i.naturalWidth, i.getAttribute('src').slice(0, 40)]));
+    assert.ok(imgs.length > 0, 'the message has an inline picture');
+    for (const [done, w, src] of imgs) assert.ok(done && w > 0, `picture ${src} shows (width ${w})`);
+    await shot(page, 'reading17-print-inline-desktop');
+  });
   await withPage(browser, PHONE, 'reading17-print-phone', async (page) => {
     await login(page);
     const uid = await uidOf(page, 'E2E list and receipt');
