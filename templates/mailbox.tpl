@@ -414,6 +414,7 @@
         <div><dt><kbd>c</kbd></dt><dd>{{L_COMPOSE_KEY_NEW}}</dd></div>
         <div><dt><kbd>r</kbd> <kbd>a</kbd> <kbd>f</kbd></dt><dd>{{L_COMPOSE_KEY_REPLY}}</dd></div>
         <div><dt><kbd>Ctrl</kbd> + <kbd>Enter</kbd></dt><dd>{{L_COMPOSE_KEY_SEND}}</dd></div>
+        <div><dt><kbd>Ctrl</kbd> + <kbd>p</kbd></dt><dd>{{L_MAIL_KEY_PRINT}}</dd></div>
         <div><dt><kbd>?</kbd></dt><dd>{{L_MAIL_KEY_HELP}}</dd></div>
         <div><dt><kbd>Esc</kbd></dt><dd>{{L_MAIL_KEY_ESCAPE}}</dd></div>
       </dl>

@@ -62,7 +62,7 @@ document.addEventListener('keydown', function (ev) {
   if (ev.ctrlKey || ev.metaKey) {
     // Ctrl+P in the message view: Petrel's print view, not the page's.
     var pr = $('msg-print');
-    if ((key === 'p' || key === 'P') && getOpenUid() !== null && pr && !pr.hidden && pr.href) {
+    if ((key === 'p' || key === 'P') && getOpenUid() !== null && !$('message').hidden && pr && !pr.hidden && pr.href) {
       ev.preventDefault();
       window.open(pr.href, '_blank', 'noopener');
       return;
