@@ -253,6 +253,20 @@ test('a mailto: link in a message opens Petrel\'s compose', async () => {
   });
 });
 
+test('/mailto signs in first when needed, then opens compose (the protocol handler route)', async () => {
+  await withPage(browser, PHONE, 'reading17-mailto-login', async (page) => {
+    await page.goto(BASE_URL + '/mailto?uri=' + encodeURIComponent('mailto:erin@example.test?subject=From a site'));
+    await page.waitForSelector('#login-form');
+    await page.fill('#login-email', USER);
+    await page.fill('#login-password', PASS);
+    await Promise.all([page.waitForNavigation(), page.click('#login-submit')]);
+    await page.waitForSelector('#compose-subject');
+    assert.equal(await page.inputValue('#compose-subject'), 'From a site');
+    assert.match(await page.textContent('.compose'), /erin@example\.test/);
+    await shot(page, 'reading17-mailto-login-phone');
+  });
+});
+
 test('read receipt: the bar sends the MDN once and goes away', async () => {
   assert.ok(delivered);
   await withPage(browser, PHONE, 'reading17-receipt', async (page, problems) => {
