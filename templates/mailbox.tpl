@@ -347,6 +347,7 @@
           <pre class="msg-headers-list" id="msg-headers-list" tabindex="0" aria-live="polite"></pre>
         </section>
         <ul class="msg-notices" id="msg-notices" hidden></ul>
+        <div class="msg-reading" id="msg-reading" hidden></div>
         <div class="msg-remote" id="msg-remote" role="region" aria-label="{{L_MAIL_VIEW_REMOTE_REGION}}" hidden>
           <svg class="icon" aria-hidden="true"><use href="#i-eye-off"/></svg>
           <p class="msg-remote-text">{{L_MAIL_VIEW_REMOTE_BLOCKED}}</p>
@@ -413,6 +414,7 @@
         <div><dt><kbd>c</kbd></dt><dd>{{L_COMPOSE_KEY_NEW}}</dd></div>
         <div><dt><kbd>r</kbd> <kbd>a</kbd> <kbd>f</kbd></dt><dd>{{L_COMPOSE_KEY_REPLY}}</dd></div>
         <div><dt><kbd>Ctrl</kbd> + <kbd>Enter</kbd></dt><dd>{{L_COMPOSE_KEY_SEND}}</dd></div>
+        <div><dt><kbd>Ctrl</kbd> + <kbd>p</kbd></dt><dd>{{L_MAIL_KEY_PRINT}}</dd></div>
         <div><dt><kbd>?</kbd></dt><dd>{{L_MAIL_KEY_HELP}}</dd></div>
         <div><dt><kbd>Esc</kbd></dt><dd>{{L_MAIL_KEY_ESCAPE}}</dd></div>
       </dl>

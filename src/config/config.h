@@ -361,6 +361,16 @@ struct config {
 		/* "" = the name in the SMTP server's greeting */
 		const char *helo_name;
 	} doctor;
+	/*
+	 * RFC 8058 one-click unsubscribe: Petrel POSTs to the list's https
+	 * URL (web/api_reading.c through net_https_post).
+	 */
+	struct {
+		/* Off: private, loopback and link-local addresses refused */
+		bool allow_private;
+		const char *ca_file; /* "" = the system store */
+		unsigned timeout;    /* seconds for connect and each read, 10 */
+	} unsubscribe;
 
 	/* Every domain but the default one, sorted by name. */
 	const struct config_domain *domains;

@@ -94,6 +94,9 @@ static const struct setting app_settings[] = {
         APP(doctor, smtp_test_timeout, SET_UINT, "5", 1, 60),
         APP(doctor, sending_ip, SET_STR, "", 0, 0),
         APP(doctor, helo_name, SET_STR, "", 0, 0),
+        APP(unsubscribe, allow_private, SET_BOOL, "Off", 0, 0),
+        APP(unsubscribe, ca_file, SET_STR, "", 0, 0),
+        APP(unsubscribe, timeout, SET_UINT, "10", 1, 60),
 };
 
 static const struct setting domain_settings[] = {

@@ -181,6 +181,9 @@ imapc_flag_list(unsigned flags, const char *const *kw, size_t n_kw)
 	if (flags & IMAP_MSG_JUNK)
 		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(
 		                                   pt_xstrdup("$Junk")));
+	if (flags & IMAP_MSG_MDNSENT)
+		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(
+		                                   pt_xstrdup("$MDNSent")));
 	for (i = 0; i < n_kw; i++)
 		mailimap_flag_list_add(
 		        fl, mailimap_flag_new_flag_keyword(pt_xstrdup(kw[i])));

@@ -341,7 +341,8 @@ struct imap_list_query {
 #define IMAP_MSG_FORWARDED (1u << 3) /* $Forwarded */
 #define IMAP_MSG_DRAFT (1u << 4)
 #define IMAP_MSG_DELETED (1u << 5)
-#define IMAP_MSG_JUNK (1u << 6) /* $Junk */
+#define IMAP_MSG_JUNK (1u << 6)    /* $Junk */
+#define IMAP_MSG_MDNSENT (1u << 7) /* $MDNSent (RFC 3503) */
 
 struct imap_address {
 	const char *name;  /* UTF-8 display name, "" if none */

@@ -250,6 +250,10 @@ imapc_flags_of(const struct mailimap_msg_att_dynamic *dyn)
 			                 strv_from_cstr(fl->fl_data.fl_keyword),
 			                 STRV_LIT("$Junk")))
 				f |= IMAP_MSG_JUNK;
+			else if (strv_eq_ci_ascii(
+			                 strv_from_cstr(fl->fl_data.fl_keyword),
+			                 STRV_LIT("$MDNSent")))
+				f |= IMAP_MSG_MDNSENT;
 			break;
 		default:
 			break;

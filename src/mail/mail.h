@@ -416,6 +416,8 @@ struct mail_compose {
 	 */
 	const char *const *extra_headers;
 	size_t n_extra_headers;
+	/* Send only: ask for a read receipt (Disposition-Notification-To). */
+	bool read_receipt;
 };
 
 /* A message built from a compose form, ready to send or save. */

@@ -281,6 +281,30 @@ thread_headers(struct mail_session *s, struct mail_outgoing *o)
  * after reopening still threads and flags the original (compose-from
  * editAsNew reads these back). Only drafts carry them.
  */
+/*
+ * RFC 8098 2.1: Disposition-Notification-To with the sender's own address
+ * asks the recipient's client for a read receipt (which it may refuse).
+ * Appended to the plugins' header lines.
+ */
+static int
+ask_receipt(struct mail_session *s, const struct mail_compose *in,
+            struct mail_outgoing *o, struct perr *err)
+{
+	const char **lines =
+	        arena_new_array(s->a, const char *, in->n_extra_headers + 1);
+
+	if (lines == NULL)
+		return perr_set(err, s->a, PERR_LIMIT, "out of request memory");
+	if (in->n_extra_headers > 0)
+		memcpy(lines, in->extra_headers,
+		       in->n_extra_headers * sizeof(*lines));
+	lines[in->n_extra_headers] = arena_printf(
+	        s->a, "Disposition-Notification-To: <%s>", o->m.from.email);
+	o->m.extra_headers = lines;
+	o->m.n_extra_headers = in->n_extra_headers + 1;
+	return 0;
+}
+
 static int
 draft_refs(struct mail_session *s, struct mail_outgoing *o, struct perr *err)
 {
@@ -388,6 +412,8 @@ mail_compose_prepare(struct mail_session *s, const struct mail_compose *in,
 		o->m.extra_headers = in->extra_headers;
 		o->m.n_extra_headers = in->n_extra_headers;
 	}
+	if (sending && in->read_receipt && ask_receipt(s, in, o, err) != 0)
+		return -1;
 	if (mime_build(&o->m, message_max(s), s->a, &o->built, err) != 0)
 		return -1;
 	*out_r = o;

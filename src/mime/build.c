@@ -1164,3 +1164,107 @@ mime_build(const struct mime_message *m, size_t max, struct arena *a,
 	out_r->message_id = mid;
 	return 0;
 }
+
+/* ---- MDN (RFC 8098) -------------------------------------------------------
+ */
+
+/* The ASCII address of ad, checked for header injection first. */
+static const char *
+mdn_addr(const struct mime_addr *ad, const char *what, struct arena *a,
+         struct perr *err)
+{
+	if ((ad->name != NULL && mime_has_crlf_nul(strv_from_cstr(ad->name))) ||
+	    ad->email == NULL || mime_has_crlf_nul(strv_from_cstr(ad->email))) {
+		injection(a, what, err);
+		return NULL;
+	}
+	return addr_ascii(ad, a, err);
+}
+
+int
+mime_build_mdn(const struct mime_mdn *m, struct arena *a, struct strv *out_r,
+               struct perr *err)
+{
+	struct mime_message base;
+	struct builder bd;
+	struct sbuf b;
+	struct hw h;
+	const char *from, *to, *at, *mid, *bnd, *subject, *omid;
+	struct strv human;
+
+	memset(&base, 0, sizeof(base));
+	from = mdn_addr(&m->from, "From", a, err);
+	if (from == NULL)
+		return -1;
+	to = mdn_addr(&m->to, "the notification address", a, err);
+	if (to == NULL)
+		return -1;
+	subject = m->original_subject != NULL ? m->original_subject : "";
+	omid = m->original_message_id;
+	if (mime_has_crlf_nul(strv_from_cstr(subject)) ||
+	    (omid != NULL && mime_has_crlf_nul(strv_from_cstr(omid))) ||
+	    m->reporting_host == NULL ||
+	    mime_has_crlf_nul(strv_from_cstr(m->reporting_host)) ||
+	    strpbrk(m->reporting_host, " ;") != NULL)
+		return injection(a, "the MDN's fields", err);
+	if (!codec_utf8_valid(strv_from_cstr(subject)) || m->text == NULL ||
+	    !codec_utf8_valid(strv_from_cstr(m->text)))
+		return perr_set(err, a, PERR_INPUT, "MDN text is not UTF-8");
+	/* A Message-ID that is no "<...>" would not be one: leave it out. */
+	if (omid != NULL && (omid[0] != '<' || omid[strlen(omid) - 1] != '>' ||
+	                     strlen(omid) > ID_MAX_LEN || strchr(omid, ' ')))
+		omid = NULL;
+	at = strrchr(from, '@');
+	mid = m->message_id != NULL ? m->message_id
+	                            : mime_message_id(at + 1, a);
+	base.boundary_seed = m->boundary;
+	bd = (struct builder){&base, a, &b, 0, err};
+	bnd = m->boundary != NULL ? m->boundary : boundary(&bd);
+	human = crlf(strv_from_cstr(m->text), a);
+	if (strv_find(human, strv_from_cstr(bnd)) >= 0)
+		return perr_set(err, a, PERR_INPUT,
+		                "MDN text holds the boundary");
+	sbuf_init(&b, a, 2048 + human.len * 3, 256 * 1024);
+	put_date(&b, m->date);
+	if (put_addrs(&b, "From", &m->from, 1, a, err) != 0 ||
+	    put_addrs(&b, "To", &m->to, 1, a, err) != 0)
+		return -1;
+	h = (struct hw){&b, 0, true};
+	hw_start(&h, "Subject");
+	hw_text(&h, strv_from_cstr(arena_printf(a, "Read: %s", subject)), a);
+	hw_end(&h);
+	sbuf_printf(&b, "Message-ID: %s\r\n", mid);
+	if (omid != NULL) {
+		put_ids(&b, "In-Reply-To", omid);
+		put_ids(&b, "References", omid);
+	}
+	/* RFC 3834 5: an MDN is an automatic answer; no vacation replies. */
+	sbuf_append_cstr(&b, "Auto-Submitted: auto-replied\r\n");
+	sbuf_append_cstr(&b, "MIME-Version: 1.0\r\n");
+	sbuf_printf(&b,
+	            "Content-Type: multipart/report;\r\n"
+	            " report-type=disposition-notification;\r\n"
+	            " boundary=\"%s\"\r\n\r\n",
+	            bnd);
+	sbuf_printf(&b, "--%s\r\n", bnd);
+	text_part(&bd, "plain", m->text);
+	/* RFC 8098 3.1: the machine-readable part, 7bit fields. */
+	sbuf_printf(&b,
+	            "--%s\r\n"
+	            "Content-Type: message/disposition-notification\r\n"
+	            "Content-Transfer-Encoding: 7bit\r\n\r\n",
+	            bnd);
+	sbuf_printf(&b, "Reporting-UA: %s; Petrel\r\n", m->reporting_host);
+	sbuf_printf(&b, "Final-Recipient: rfc822;%s\r\n", from);
+	if (omid != NULL)
+		sbuf_printf(&b, "Original-Message-ID: %s\r\n", omid);
+	sbuf_printf(&b, "Disposition: %s; displayed\r\n",
+	            m->mode == MIME_MDN_AUTO
+	                    ? "automatic-action/MDN-sent-automatically"
+	                    : "manual-action/MDN-sent-manually");
+	sbuf_printf(&b, "\r\n--%s--\r\n", bnd);
+	if (!sbuf_ok(&b))
+		return perr_set(err, a, PERR_LIMIT, "the MDN is too large");
+	*out_r = sbuf_view(&b);
+	return 0;
+}

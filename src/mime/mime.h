@@ -341,4 +341,93 @@ struct mime_built {
 int mime_build(const struct mime_message *m, size_t max, struct arena *a,
                struct mime_built *out_r, struct perr *err) PT_WARN_UNUSED;
 
+/* ---- List-Unsubscribe (RFC 2369, RFC 8058) ------------------------------ */
+
+/* Longest List-Unsubscribe value looked at; a longer one is refused. */
+#define MIME_UNSUB_MAX 4096
+/* Entries of "<url>, <url>, ..." looked at; the rest are ignored. */
+#define MIME_UNSUB_MAX_URLS 8
+
+/*
+ * What a message's List-Unsubscribe offers: the first URL of each kind
+ * (NULL: none), copied into the arena, each printable ASCII without
+ * spaces. one_click is RFC 8058's promise: List-Unsubscribe-Post is
+ * exactly "List-Unsubscribe=One-Click" and there is an https URL to POST
+ * it to.
+ */
+struct mime_unsubscribe {
+	const char *https, *http, *mailto;
+	bool one_click;
+};
+
+/*
+ * Parse value (List-Unsubscribe, unfolded) and post (its -Post field,
+ * STRV_NULL when absent). Entries must be "<url>" separated by commas
+ * (RFC 2369 2); any other scheme (javascript:, data:, ftp:) is skipped,
+ * as is a URL with control characters, spaces or non-ASCII, or longer
+ * than MIME_UNSUB_MAX. Returns 1 when a usable URL was found, 0 when
+ * none (r zeroed), -1 for a value that is no list at all (over
+ * MIME_UNSUB_MAX, CR/LF/NUL, no "<"): then too r is zeroed.
+ */
+int mime_list_unsubscribe_parse(struct strv value, struct strv post,
+                                struct arena *a, struct mime_unsubscribe *r)
+        PT_NONNULL(3, 4);
+
+/* The longest mailto: URL mime_mailto_parse() takes. */
+#define MIME_MAILTO_MAX 16384
+
+/*
+ * A mailto: URL (RFC 6068) as compose fields, percent-decoded, UTF-8:
+ * to ("a@x, b@y": the path and every to= joined), cc, bcc, subject and
+ * body, each "" when absent. '+' stays a plus (6068 2). Other header
+ * fields (In-Reply-To, ...) are ignored, as 6068 6 allows.
+ */
+struct mime_mailto {
+	const char *to, *cc, *bcc, *subject, *body;
+};
+
+/*
+ * PERR_INPUT: not "mailto:" (case-blind), over MIME_MAILTO_MAX, a bad
+ * %-escape, decoded bytes that are not UTF-8, or CR/LF/NUL in any field
+ * but body (where CRLF becomes "\n" and other controls but TAB are
+ * refused).
+ */
+int mime_mailto_parse(struct strv uri, struct arena *a, struct mime_mailto *r,
+                      struct perr *err) PT_WARN_UNUSED PT_NONNULL(2, 3, 4);
+
+/* ---- Message Disposition Notifications (RFC 8098) ----------------------- */
+
+enum mime_mdn_mode {
+	MIME_MDN_MANUAL, /* the user clicked Send:
+	                    manual-action/MDN-sent-manually */
+	MIME_MDN_AUTO,   /* the "always" setting:
+	                    automatic-action/...-automatically */
+};
+
+struct mime_mdn {
+	struct mime_addr from;           /* the user (also Final-Recipient) */
+	struct mime_addr to;             /* Disposition-Notification-To */
+	const char *original_subject;    /* UTF-8; NULL: "" */
+	const char *original_message_id; /* "<...>"; NULL: none */
+	const char *reporting_host;      /* Reporting-UA's name: a host */
+	const char *text;                /* the human-readable part, UTF-8 */
+	enum mime_mdn_mode mode;
+	int64_t date;
+	const char *message_id; /* NULL: generated */
+	const char *boundary;   /* NULL: random (tests set it) */
+};
+
+/*
+ * Build an MDN: multipart/report; report-type=disposition-notification
+ * with a text/plain part (text) and a message/disposition-notification
+ * part (Reporting-UA: host; Petrel, Final-Recipient: rfc822;from,
+ * Original-Message-ID when known, Disposition: ...; displayed). Subject
+ * "Read: " + the original's. Fields are checked as mime_build() checks
+ * them (PERR_INPUT: header injection, invalid address). The bytes are in
+ * a.
+ */
+int mime_build_mdn(const struct mime_mdn *m, struct arena *a,
+                   struct strv *out_r, struct perr *err) PT_WARN_UNUSED
+        PT_NONNULL(1, 2, 3, 4);
+
 #endif

@@ -206,4 +206,48 @@ void net_tls_cache_flush(void);
 /* Free everything net keeps process-wide (at exit; for leak checkers). */
 void net_global_cleanup(void);
 
+/* ---- one HTTPS POST (RFC 8058 one-click unsubscribe) ------------------- */
+
+struct sockaddr;
+
+/*
+ * False for addresses a URL from a message must not reach: 0/8, 10/8,
+ * 127/8, 100.64/10, 169.254/16, 172.16/12, 192.0.0/24, 192.168/16,
+ * 198.18/15, 224/4 and above; ::, ::1, fc00::/7, fe80::/10, fec0::/10,
+ * ff00::/8, 64:ff9b::/96, 2001:db8::/32, and v4-mapped forms of the v4
+ * ones. Unknown families are not public.
+ */
+bool net_addr_is_public(const struct sockaddr *sa) PT_NONNULL(1);
+
+struct net_https_post {
+	const char *url;          /* https://host[:port]/path?query */
+	struct strv body;         /* sent as is */
+	const char *content_type; /* "application/x-www-form-urlencoded" */
+	bool allow_private;       /* skip net_addr_is_public() (tests) */
+	const char *ca_file;      /* NULL or "": the system store */
+	int timeout_ms;           /* connect, handshake and each read/write */
+	size_t max_response;      /* bytes of the answer read at most */
+};
+
+struct net_https_result {
+	int status;           /* the HTTP status code */
+	const char *location; /* a 3xx's Location (never followed), or NULL */
+};
+
+/*
+ * POST p->body to p->url over TLS (verified against the URL's host name)
+ * and read the status line. The host is resolved once; if any address is
+ * not public (and !allow_private) nothing is sent (PERR_FORBIDDEN), else
+ * the first address is connected to directly. Only Host, User-Agent,
+ * Content-Type, Content-Length and Connection: close are sent: no
+ * cookies, no credentials (a URL with user info is PERR_INPUT, as is
+ * anything but https). Redirects are reported, never followed.
+ * PERR_TEMPFAIL: resolution, connection, TLS or timeout; PERR_REMOTE: the
+ * answer is not HTTP/1.x. Strings in a. getaddrinfo() itself is bounded
+ * by the system resolver's timeouts, not by timeout_ms.
+ */
+int net_https_post(const struct net_https_post *p, struct arena *a,
+                   struct net_https_result *r, struct perr *err) PT_WARN_UNUSED
+        PT_NONNULL(1, 2, 3, 4);
+
 #endif

@@ -44,8 +44,9 @@
 
 /*
  * sandbox: the mailbox frames the body with the same sandbox attribute,
- * but the Print link opens /message/body top-level on the app's origin,
- * where only the header keeps the mail's document in an opaque origin
+ * but the URL can be opened top-level on the app's origin (the print view,
+ * /message/print, keeps the same sandbox: api_reading.c), where only the
+ * header keeps the mail's document in an opaque origin
  * (no cookies, no same-origin requests, no storage). Popups escape it so
  * that links in the mail open in a normal tab.
  */
@@ -214,9 +215,13 @@ body_key(struct web_ctx *ctx, const struct mail_view *v, const char *part,
 	                    part != NULL ? part : "", images ? 1 : 0);
 }
 
-/* The body rendered for ctx's user ([limits] max_html_size applies). */
+/*
+ * The body rendered for ctx's user ([limits] max_html_size applies), cid:
+ * URLs turned into what cids gives.
+ */
 static int
-render_body(struct web_ctx *ctx, struct mail_view *v, bool allow_remote,
+render_with(struct web_ctx *ctx, struct mail_view *v, bool allow_remote,
+            const char *(*cids)(void *arg, struct strv cid), void *cids_arg,
             struct mail_rendered *r, struct perr *err)
 {
 	struct mail_render_opts o;
@@ -229,9 +234,36 @@ render_body(struct web_ctx *ctx, struct mail_view *v, bool allow_remote,
 	o.fold_label = i18n_get(ctx->lang, "L_MAIL_VIEW_QUOTE_FOLDED");
 	o.fold_lines = MSG_FOLD_LINES;
 	o.max_output = MSG_MAX_BODY;
-	o.cid_url = cid_url;
-	o.cid_ctx = v;
-	return mail_view_render(ctx->mail, v, &o, r, err);
+	o.cid_url = cids;
+	o.cid_ctx = cids_arg;
+	if (mail_view_render(ctx->mail, v, &o, r, err) != 0)
+		return -1;
+	web_mailto_links(r, ctx->req->arena);
+	return 0;
+}
+
+/* ... with the part URLs for cid: (the body frame). */
+static int
+render_body(struct web_ctx *ctx, struct mail_view *v, bool allow_remote,
+            struct mail_rendered *r, struct perr *err)
+{
+	return render_with(ctx, v, allow_remote, cid_url, v, r, err);
+}
+
+bool
+web_message_images_allowed(struct web_ctx *ctx, const struct mail_view *v)
+{
+	return sender_images_allowed(ctx, v);
+}
+
+int
+web_message_render(struct web_ctx *ctx, struct mail_view *v, bool images,
+                   const char *(*cids)(void *arg, struct strv cid),
+                   void *cids_arg, struct mail_rendered *r, struct perr *err)
+{
+	if (cids == NULL)
+		return render_body(ctx, v, images, r, err);
+	return render_with(ctx, v, images, cids, cids_arg, r, err);
 }
 
 /* ---- Message ----------------------------------------------------------- */

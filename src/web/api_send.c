@@ -51,6 +51,7 @@ read_compose(struct web_ctx *ctx, bool sending, struct mail_compose *c,
 	c->from = web_arg_str(ctx, "from");
 	c->attachments = web_arg_strings(ctx, "attachments");
 	c->send_token = web_arg_str(ctx, "sendToken");
+	c->read_receipt = web_arg_bool(ctx, "readReceipt");
 	return sending ? send_token_ok(ctx, c->send_token, err) : 0;
 }
 

@@ -36,6 +36,8 @@ struct setting_def {
 static const char *const themes[] = {"auto", "light", "dark", NULL};
 /* "always" still hides tracking pixels: the sanitizer drops them first. */
 static const char *const image_modes[] = {"ask", "always", NULL};
+/* RFC 8098: never sent silently unless the user chose "always". */
+static const char *const receipt_modes[] = {"ask", "never", "always", NULL};
 
 static const struct setting_def defs[] = {
         {"lang", SET_LANG, NULL, 0, 0},
@@ -46,6 +48,7 @@ static const struct setting_def defs[] = {
         {"threads", SET_BOOL, NULL, 0, 0},
         {"composeHtml", SET_BOOL, NULL, 0, 0},
         {"readAfterSeconds", SET_INT, NULL, 0, SETTINGS_READ_DELAY_MAX},
+        {"readReceipts", SET_ENUM, receipt_modes, 0, 0},
 };
 
 static const struct setting_def *
@@ -173,11 +176,12 @@ web_settings(struct web_ctx *ctx)
 	struct perr ignored = {0};
 	size_t i;
 
-	eff = json_pack("{sssssisssssbsbsi}", "lang", i18n_code(ctx->lang),
+	eff = json_pack("{sssssisssssbsbsiss}", "lang", i18n_code(ctx->lang),
 	                "timeZone", "", "messagesPerPage",
 	                (int)ctx->config->webmail.messages_per_page, "theme",
 	                themes[0], "showImages", image_modes[0], "threads", 0,
-	                "composeHtml", 0, "readAfterSeconds", 0);
+	                "composeHtml", 0, "readAfterSeconds", 0, "readReceipts",
+	                receipt_modes[0]);
 	if (eff == NULL) {
 		json_decref(stored);
 		return json_object();

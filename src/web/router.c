@@ -68,6 +68,10 @@ static const struct web_arg args_uids[] = {NAME("folder", true), UIDS("uids"),
                                            END};
 static const struct web_arg args_message[] = {
         NAME("folder", true), UID("uid", true), NAME("part", false), END};
+static const struct web_arg args_receipt_send[] = {
+        NAME("folder", true), UID("uid", true), BOOL("auto", false), END};
+static const struct web_arg args_unsubscribe[] = {NAME("folder", true),
+                                                  UID("uid", true), END};
 static const struct web_arg args_compose_from[] = {
         STR("mode", true, 0, 32, WEB_CTL_TEXT),
         STR("folder", true, 0, 4096, WEB_CTL_TEXT), UID("uid", true), END};
@@ -87,6 +91,7 @@ static const struct web_arg args_compose[] = {
         STR("from", false, 0, 1024, WEB_CTL_HEADER),
         SPEC("attachments", WEB_ARG_STRINGS, false, 0, 0, MAIL_MAX_ATT,
              WEB_CTL_LINE),
+        BOOL("readReceipt", false),
         END};
 static const struct web_arg args_upload_delete[] = {
         STR("id", true, 0, 64, WEB_CTL_LINE), END};
@@ -126,6 +131,7 @@ static const struct web_arg args_settings_save[] = {
         BOOL("threads", false),
         BOOL("composeHtml", false),
         INT("readAfterSeconds", 0, 300),
+        STR("readReceipts", false, 0, 0, WEB_CTL_LINE),
         END_EXACT};
 /* The rules are a tree with its own reader (api_filters.c read_rules). */
 static const struct web_arg args_filters_save[] = {
@@ -312,6 +318,17 @@ static const struct web_route routes[] = {
          ROUTE_ADMIN | ROUTE_CSRF | ROUTE_UPLOAD, NULL, NULL},
         {"GET", "/branding/logo", web_branding_logo, 0, NULL, NULL},
         {"GET", "/branding/favicon", web_branding_favicon, 0, NULL, NULL},
+        /* Reading (api_reading.c): unsubscribe, receipts, print, mailto. */
+        {"POST", "/api/ReadingInfo", web_api_reading_info, CHANGE,
+         args_unsubscribe, NULL},
+        {"POST", "/api/Unsubscribe", web_api_unsubscribe, CHANGE,
+         args_unsubscribe, NULL},
+        {"POST", "/api/ReadReceiptSend", web_api_read_receipt_send, CHANGE,
+         args_receipt_send, NULL},
+        {"POST", "/api/ReadReceiptIgnore", web_api_read_receipt_ignore, CHANGE,
+         args_unsubscribe, NULL},
+        {"GET", "/message/print", web_message_print, ROUTE_SESSION, NULL, NULL},
+        {"GET", "/mailto", web_mailto_page, 0, NULL, NULL},
 };
 
 const struct web_route *

@@ -297,6 +297,25 @@ int web_message_part(struct web_ctx *ctx, struct perr *err);
 int web_message_raw(struct web_ctx *ctx, struct perr *err);
 int web_api_message_headers(struct web_ctx *ctx, struct perr *err);
 int web_message_zip(struct web_ctx *ctx, struct perr *err);
+/* The Message call's images choice for v (user setting or sender). */
+bool web_message_images_allowed(struct web_ctx *ctx, const struct mail_view *v);
+/*
+ * v's body rendered as the message view shows it (mailto: links too);
+ * cids (NULL: the part URLs) gives what a cid: URL becomes.
+ */
+int web_message_render(struct web_ctx *ctx, struct mail_view *v, bool images,
+                       const char *(*cids)(void *arg, struct strv cid),
+                       void *cids_arg, struct mail_rendered *r,
+                       struct perr *err);
+/* api_reading.c (issue 17): unsubscribe, read receipts, print, mailto. */
+int web_api_reading_info(struct web_ctx *ctx, struct perr *err);
+int web_api_unsubscribe(struct web_ctx *ctx, struct perr *err);
+int web_api_read_receipt_send(struct web_ctx *ctx, struct perr *err);
+int web_api_read_receipt_ignore(struct web_ctx *ctx, struct perr *err);
+int web_message_print(struct web_ctx *ctx, struct perr *err);
+int web_mailto_page(struct web_ctx *ctx, struct perr *err);
+/* Point the body's mailto: links at /mailto (Petrel's compose). */
+void web_mailto_links(struct mail_rendered *r, struct arena *a);
 /* api_images.c: "always show images from this sender" (docs/API.md). */
 int web_api_images_allow(struct web_ctx *ctx, struct perr *err);
 int web_api_images_disallow(struct web_ctx *ctx, struct perr *err);

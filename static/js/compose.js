@@ -552,6 +552,14 @@
     foot.appendChild(send);
     foot.appendChild(attach);
     foot.appendChild(modeBtn);
+    // RFC 8098: ask for a read receipt (Send's readReceipt); a toggle.
+    var receipt = btn('icon-btn compose-receipt', t('L_RECEIPT_REQUEST', 'Request a read receipt'), 'mail-open');
+    receipt.setAttribute('aria-pressed', 'false');
+    receipt.addEventListener('click', function () {
+      w.readReceipt = !w.readReceipt;
+      receipt.setAttribute('aria-pressed', String(w.readReceipt));
+    });
+    foot.appendChild(receipt);
     // Plugins' compose menus (plugins.js) go here, beside the format toggle.
     var pluginSlot = el('span', 'compose-plugins');
     foot.appendChild(pluginSlot);
@@ -1325,6 +1333,7 @@
     if (w.inReplyTo) body.inReplyTo = w.inReplyTo;
     if (w.forwardOf) body.forwardOf = w.forwardOf;
     if (w.draftUid) body.draftUid = w.draftUid;
+    if (w.readReceipt) body.readReceipt = true;
     return body;
   }
 

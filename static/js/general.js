@@ -134,6 +134,25 @@
     var images = segmented('set-images', [['ask', 'L_GENERAL_IMAGES_ASK'], ['always', 'L_GENERAL_IMAGES_ALWAYS']],
       s.showImages, 'L_GENERAL_IMAGES');
     row(mail, 'set-images', 'L_GENERAL_IMAGES', 'L_GENERAL_IMAGES_HINT', images);
+    // Issue 17: read receipts (RFC 8098), never sent silently by default.
+    var receipts = segmented('set-receipts', [['ask', 'L_GENERAL_RECEIPTS_ASK'], ['never', 'L_GENERAL_RECEIPTS_NEVER'], ['always', 'L_GENERAL_RECEIPTS_ALWAYS']],
+      s.readReceipts || 'ask', 'L_GENERAL_RECEIPTS');
+    row(mail, 'set-receipts', 'L_GENERAL_RECEIPTS', 'L_GENERAL_RECEIPTS_HINT', receipts);
+    receipts.addEventListener('change', function () { save({ readReceipts: segValue(receipts) }); });
+    // Petrel as the browser's handler of mailto: links (GET /mailto?uri=).
+    var handler = el('button', 'btn btn-secondary btn-slim', t('L_GENERAL_MAILTO_BUTTON', 'Use Petrel'));
+    handler.type = 'button';
+    handler.id = 'set-mailto';
+    row(mail, 'set-mailto', 'L_GENERAL_MAILTO', 'L_GENERAL_MAILTO_HINT', handler);
+    handler.addEventListener('click', function () {
+      try {
+        navigator.registerProtocolHandler('mailto', location.origin + '/mailto?uri=%s');
+        P.toast(t('L_GENERAL_MAILTO_ASKED', 'Your browser asks you to confirm.'));
+      } catch (e) {
+        P.toast(t('L_GENERAL_MAILTO_UNSUPPORTED', 'This browser does not let Petrel open mail links.'), { error: true });
+      }
+    });
+    if (!navigator.registerProtocolHandler) handler.disabled = true;
 
     // ---- appearance and writing ----
     var look = card(box, 'L_GENERAL_LOOK');

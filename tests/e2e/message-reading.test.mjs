@@ -285,9 +285,10 @@ test('a long plain-text quote is folded in the sandboxed body and opens with a c
   });
 });
 
-// Issue 14 finding 8: Print opens /message/body as a page of its own, on
-// the app's host; its CSP sandbox keeps it out of the app's origin there.
-test('the Print link opens the body top-level, readable and sandboxed', async () => {
+// Issue 14 finding 8, issue 17: Print opens /message/print (the headers and
+// the sanitized body) as a page of its own, on the app's host; its CSP
+// sandbox keeps it out of the app's origin there.
+test('the Print link opens the print view top-level, readable and sandboxed', async () => {
   assert.ok(delivered);
   await withPage(browser, DESKTOP, 'reading-print', async (page, problems) => {
     await login(page);
@@ -295,12 +296,12 @@ test('the Print link opens the body top-level, readable and sandboxed', async ()
     await page.evaluate((h) => { location.hash = h; }, folderHash(uid));
     await subjectIs(page, 'Fwd: Invoice 4711');
     const href = await page.getAttribute('#msg-print', 'href');
-    assert.match(href, /^\/message\/body\?/);
+    assert.match(href, /^\/message\/print\?/);
     const print = await page.context().newPage();
     try {
       const resp = await print.goto(new URL(href, page.url()).href);
       assert.equal(resp.status(), 200);
-      assert.match(resp.headers()['content-security-policy'], /; sandbox allow-popups allow-popups-to-escape-sandbox$/);
+      assert.match(resp.headers()['content-security-policy'], /; sandbox allow-scripts allow-modals allow-popups allow-popups-to-escape-sandbox$/);
       assert.match(await print.evaluate(() => document.body.innerText), /Forwarding this\./);
       assert.equal(await print.evaluate(() => window.origin), 'null', 'an opaque origin, not the app');
       assert.equal(await print.evaluate(() => { try { return document.cookie; } catch (e) { return 'refused'; } }), 'refused',

@@ -85,7 +85,14 @@ level = %(log_level)s
 [ratelimit]
 login_max_failures = 8
 login_window_seconds = 20
-""" % {"domain": domain, "log_level": log_level}
+
+[unsubscribe]
+; The one-click test (tests/integration/reading) posts to a local https
+; server with the mail stack's certificate.
+allow_private = On
+ca_file = "%(ca)s"
+timeout = 5
+""" % {"domain": domain, "log_level": log_level, "ca": stack["ca_file"]}
     dom = """; The private mail stack of tests/harness/mailstack.py.
 imap_host = "127.0.0.1"
 imap_port = %(imap)d

@@ -60,6 +60,13 @@ document.addEventListener('keydown', function (ev) {
   }
   if (ev.altKey) return;
   if (ev.ctrlKey || ev.metaKey) {
+    // Ctrl+P in the message view: Petrel's print view, not the page's.
+    var pr = $('msg-print');
+    if ((key === 'p' || key === 'P') && getOpenUid() !== null && !$('message').hidden && pr && !pr.hidden && pr.href) {
+      ev.preventDefault();
+      window.open(pr.href, '_blank', 'noopener');
+      return;
+    }
     if (key === 'a' || key === 'A') {
       if (ev.target.closest && ev.target.closest('.menu, .dialog')) return;
       ev.preventDefault();

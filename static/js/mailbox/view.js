@@ -198,6 +198,10 @@ function renderMessage() {
   renderRemote(v);
   renderNotices(v);
   renderImagesNote(v);
+  // For reading.js (unsubscribe, read receipts): the loaded message.
+  document.dispatchEvent(new CustomEvent('petrel:message', {
+    detail: v.data && !v.part && !v.loading ? { key: v.key, folder: v.folder, uid: v.uid } : null
+  }));
   renderHeaders(v);
   renderCalendar(v);
   renderAttachments(v);
@@ -305,9 +309,10 @@ function renderMsgToolbar(v, m) {
   $('msg-source').href = raw;
   $('msg-eml').href = raw + '&download=1';
   var pr = $('msg-print');
-  var body = v.data && v.data.bodyUrl;
+  var body = v.data && v.data.bodyUrl && !v.part;
   pr.hidden = !body;
-  if (body) pr.href = v.images ? withParam(body, 'images=1') : body;
+  // The print view (api_reading.c): headers, attachments and the body.
+  if (body) pr.href = '/message/print?' + msgQuery(v) + (v.images ? '&images=1' : '');
 }
 
 function renderState(v, m) {

@@ -22,7 +22,7 @@ from testrun import run_tests  # noqa: E402
 USER = "carol@example.org"
 RUN = "%d" % (time.time() * 1000)
 FIELDS = ["lang", "timeZone", "messagesPerPage", "theme", "showImages", "threads", "composeHtml",
-          "readAfterSeconds"]
+          "readAfterSeconds", "readReceipts"]
 
 
 def fresh():
@@ -58,6 +58,7 @@ def test_defaults_come_from_the_server():
     s = d["settings"]
     assert set(s) == set(FIELDS), s
     assert s["theme"] == "auto" and s["showImages"] == "ask", s
+    assert s["readReceipts"] == "ask", s
     assert s["timeZone"] == "" and s["threads"] is False and s["composeHtml"] is False, s
     assert s["messagesPerPage"] == 25, s  # [webmail] messages_per_page default
     assert s["readAfterSeconds"] == 0, s
