@@ -963,6 +963,20 @@ def big_bench(a, port, meter, tmp):
     return L
 
 
+def pss_kib(pids):
+    """Sum of Pss (shared pages split between their users), in KiB."""
+    total = 0
+    for p in pids:
+        try:
+            with open("/proc/%d/smaps_rollup" % p) as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
 def dovecot_imaps(a):
     """pids of this stack's Dovecot imap processes (comm `imap`)."""
     t = proc_table()
@@ -986,14 +1000,15 @@ def dovecot_bench(a, port, meter, tmp, sessions=25):
     under list load (one wrk client per session) and idle again."""
     def state(label):
         p = dovecot_imaps(a)
-        return (label, len(p), doveadm_who(a, a.user), rss_kib(p))
+        return (label, len(p), doveadm_who(a, a.user), rss_kib(p), pss_kib(p))
     L = ["## Dovecot side: %d sessions of one user (issue 16)" % sessions, "",
          "%d sign-ins of %s, each then Folders and MessageList; Dovecot's "
          "`imap` processes of this stack (one per connection here) counted "
          "from /proc, `doveadm who` for the user's connections, and the sum of "
-         "their VmRSS." % (sessions, a.user), "",
+         "their VmRSS (shared pages counted in each) and Pss (shared pages "
+         "split)." % (sessions, a.user), "",
          "| state | imap processes | user's connections (doveadm who) | "
-         "imap RSS sum MiB |", "|---|---:|---:|---:|"]
+         "imap RSS sum MiB | imap Pss sum MiB |", "|---|---:|---:|---:|---:|"]
     time.sleep(1)
     rows = [state("before any session")]
     sess = []
@@ -1008,12 +1023,13 @@ def dovecot_bench(a, port, meter, tmp, sessions=25):
         r = run_wrk(a, port, sess, sessions, a.duration, tmp)
     rows.append(("under list load (%d clients, %.0f req/s), peak" %
                  (sessions, r["rps"]), smp.extra.get("procs", 0), None,
-                 smp.peak))
+                 smp.peak, None))
     time.sleep(2)
     rows.append(state("idle again, 2 s after the load"))
-    for label, n, who, rss in rows:
-        L.append("| %s | %d | %s | %.1f |" % (label, n,
-                 "-" if who is None else str(who), rss / 1024.0))
+    for label, n, who, rss, pss in rows:
+        L.append("| %s | %d | %s | %.1f | %s |" % (
+            label, n, "-" if who is None else str(who), rss / 1024.0,
+            "-" if pss is None else "%.1f" % (pss / 1024.0)))
         log("  %s: %d imap processes, %.1f MiB" % (label, n, rss / 1024.0))
     for c, t in sess:
         post(port, "Logout", {}, c, t)
