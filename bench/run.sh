@@ -115,7 +115,7 @@ if [ "$only" = streams ]; then
 	# per-session and per-user caps and the event server's socket table
 	# are raised for the bench (defaults 10, 20, 512).
 	per=$(((streams + stream_users - 1) / stream_users))
-	stream_caps="live_streams_per_session = $per, live_streams_per_user = $per, live_max_clients = $((streams + 64))"
+	stream_caps="live_streams_per_session = $((per > 10 ? per : 10)), live_streams_per_user = $((per > 20 ? per : 20)), live_max_clients = $((streams + 64))"
 	app_extra=$state/app-streams.ini
 	mkdir -p "$state"
 	printf '[limits]\n%s\n' "${stream_caps//, /$'\n'}" >"$app_extra"
