@@ -24,7 +24,16 @@
 #                      "signin": sign-in + Folders + first list, with Dovecot's
 #                      IMAP logins counted; "json": the list answer's size
 #                      (plain, by field, gzip'd by nginx); "log": petrel CPU and
-#                      log bytes per warm list request (3 runs)
+#                      log bytes per warm list request (3 runs);
+#                      issue 16: "download" (Petrel RSS while clients download
+#                      the ~20 MB attachment), "big" (first/warm list of a
+#                      BENCH_BIG_COUNT folder), "streams" (BENCH_STREAMS idle
+#                      live-update streams, delivery latency), "dovecot"
+#                      (Dovecot connections and RSS with 25 sessions of one
+#                      user), "instr" (instructions per warm list, callgrind)
+#   BENCH_BIG_COUNT    messages in the big folder (100000)
+#   BENCH_STREAMS      live-update streams (2000); BENCH_STREAM_USERS users
+#                      (200); BENCH_STREAM_SAMPLE users mailed (20)
 #   BENCH_LOG_LEVEL    petrel's [logs] level (info, as in production)
 #   BENCH_BUILD        a build directory with a petrel binary already built
 #                      (skips the build; for before/after runs of another tree)
@@ -60,6 +69,7 @@ need=(wrk build-essential cmake pkg-config libetpan-dev libfcgi-dev libssl-dev
 	libsqlite3-dev libjansson-dev libgumbo-dev libctemplate-dev libzip-dev dovecot-imapd
 	dovecot-managesieved dovecot-sieve dovecot-lmtpd postfix nginx-light python3)
 [ "$profile" != 0 ] && need+=(linux-perf)
+[ "$only" = instr ] && need+=(valgrind)
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -95,8 +105,34 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+users_opt=()
+app_extra=
+streams=${BENCH_STREAMS:-2000}
+stream_users=${BENCH_STREAM_USERS:-200}
+stream_caps=
+if [ "$only" = streams ]; then
+	# One session per user, streams/users streams each, all on INBOX: the
+	# per-session and per-user caps and the event server's socket table
+	# are raised for the bench (defaults 10, 20, 512).
+	per=$(((streams + stream_users - 1) / stream_users))
+	stream_caps="live_streams_per_session = $((per > 10 ? per : 10)), live_streams_per_user = $((per > 20 ? per : 20)), live_max_clients = $((streams + 64))"
+	app_extra=$state/app-streams.ini
+	mkdir -p "$state"
+	printf '[limits]\n%s\n' "${stream_caps//, /$'\n'}" >"$app_extra"
+	users_file=$state/users-$stream_users.txt
+	{
+		echo "$user $password"
+		for i in $(seq 1 "$stream_users"); do
+			printf 'bench%04d@example.test bench-pass-%d\n' "$i" "$i"
+		done
+	} >"$users_file"
+	users_opt=(--users "$users_file")
+	# A stream holds a socket in this script and one in Petrel, an IMAP
+	# watcher one more in Petrel and one in Dovecot.
+	ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+fi
 python3 tests/harness/mailstack.py start --dir "$state/mail" --base-port "$base_port" \
-	--restart >/dev/null
+	--restart "${users_opt[@]}" >/dev/null
 stamp="$state/mail/.bench-corpus-$count"
 if [ ! -e "$stamp" ]; then
 	echo "bench: writing $count messages into $user's $folder"
@@ -111,15 +147,40 @@ if [ ! -e "$state/mail/.bench-open" ]; then
 		--folder "$open_folder" --count 1 --big --seed 1 >/dev/null
 	touch "$state/mail/.bench-open"
 fi
+big_folder=Big
+big_count=${BENCH_BIG_COUNT:-100000}
+if [ "$only" = big ] && [ ! -e "$state/mail/.bench-big-$big_count" ]; then
+	echo "bench: writing $big_count messages into $user's $big_folder"
+	t0=$(date +%s)
+	python3 tests/harness/corpus.py --stack "$state/mail" --user "$user" \
+		--folder "$big_folder" --count "$big_count" --seed 2 --replace >/dev/null
+	echo "bench: written in $(($(date +%s) - t0)) s; indexing"
+	t0=$(date +%s)
+	doveadm -c "$state/mail/dovecot/dovecot.conf" index -u "$user" "$big_folder"
+	echo "bench: indexed in $(($(date +%s) - t0)) s"
+	touch "$state/mail/.bench-big-$big_count"
+fi
 # Build Dovecot's index and cache now, not inside the first measurement.
 for f in "$folder" "$open_folder"; do
 	doveadm -c "$state/mail/dovecot/dovecot.conf" index -u "$user" "$f" \
 		>/dev/null 2>&1 || true
 done
 
+petrel=$build/petrel
+callgrind_out=$state/callgrind.out
+if [ "$only" = instr ]; then
+	# petrel under callgrind: the wrapper execs valgrind, so its pid is
+	# the one webstack records and callgrind_control talks to.
+	rm -f "$callgrind_out"*
+	petrel=$state/petrel-callgrind
+	printf '#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file=%s "%s" "$@"\n' \
+		"$callgrind_out" "$build/petrel" >"$petrel"
+	chmod 755 "$petrel"
+fi
 python3 tests/harness/webstack.py start --dir "$state/web" --mailstack "$state/mail" \
-	--petrel "$build/petrel" --share "$share" --port "$web_port" \
-	--threads "$threads" --log-level "$log_level" --restart
+	--petrel "$petrel" --share "$share" --port "$web_port" \
+	--threads "$threads" --log-level "$log_level" --restart \
+	${app_extra:+--app-extra "$app_extra"}
 
 mkdir -p bench/results
 suffix=
@@ -132,4 +193,8 @@ python3 bench/bench.py --web-port "$web_port" --web-dir "$state/web" \
 	--petrel-threads "$threads" --profile "$profile" \
 	--open-folder "$open_folder" --only "$only" --log-level "$log_level" \
 	--logcost "$build/logcost" \
+	--big-folder "$big_folder" --streams "$streams" \
+	--stream-users "${users_file:-/dev/null}" \
+	--stream-sample "${BENCH_STREAM_SAMPLE:-20}" --stream-caps "$stream_caps" \
+	--events-sock "$state/web/events.sock" --callgrind-out "$callgrind_out" \
 	--label "$label"

@@ -320,6 +320,12 @@ cmd_serve(int argc, char **argv)
 	 */
 	if (live_opts.listen != NULL) {
 		sigset_t stop_signals, old_mask;
+		struct config *cfg = config_current();
+
+		/* The socket table is sized once, at start (no SIGHUP). */
+		if (cfg != NULL)
+			live_opts.max_clients = cfg->limits.live_max_clients;
+		config_unref(&cfg);
 
 		/*
 		 * The live threads inherit this mask: SIGTERM, SIGINT and

@@ -325,6 +325,7 @@ struct config {
 		unsigned live_streams_per_user;    /* 20, all sessions */
 		unsigned live_watchers_per_user;   /* 5 folders watched */
 		unsigned live_session_check;       /* seconds, 15 */
+		unsigned live_max_clients; /* open stream sockets, 512 */
 	} limits;
 	struct {
 		unsigned login_max_failures;   /* 5 */

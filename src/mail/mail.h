@@ -319,7 +319,7 @@ int mail_message_headers(struct mail_session *s, const char *folder,
 /* Takes a decoded piece (valid during the call); nonzero stops. */
 typedef int mail_piece_fn(void *arg, struct strv data);
 /*
- * The section (NULL: the whole message) fetched in 1 MB pieces and
+ * The section (NULL: the whole message) fetched in 256 KiB pieces and
  * decoded from enc on the way, each piece handed to sink: a 20 MB
  * attachment never sits in memory. A failure before the first piece is
  * an error; after it the output is only cut (logged), and 0 returned.

@@ -64,7 +64,7 @@ def tail(path, n=40):
         return "(no %s)" % path
 
 
-def write_config(data, stack, log_level="debug"):
+def write_config(data, stack, log_level="debug", app_extra=None):
     ports = stack["ports"]
     domain = stack["domains"][0]
     app = """; Written by tests/harness/webstack.py for a test or demo instance.
@@ -93,6 +93,10 @@ allow_private = On
 ca_file = "%(ca)s"
 timeout = 5
 """ % {"domain": domain, "log_level": log_level, "ca": stack["ca_file"]}
+    if app_extra:
+        # bench/run.sh raises caps for its load tests this way.
+        with open(app_extra) as f:
+            app += f.read()
     dom = """; The private mail stack of tests/harness/mailstack.py.
 imap_host = "127.0.0.1"
 imap_port = %(imap)d
@@ -211,7 +215,7 @@ def cmd_start(a):
                 os.unlink(os.path.join(storage, name))
             except OSError:
                 pass
-    write_config(data, stack, a.log_level)
+    write_config(data, stack, a.log_level, a.app_extra)
     if a.admin_init:
         # The install step, as an admin runs it: DIR/admin.credentials gets
         # the Username/Password/Secret key lines the admin tests sign in with.
@@ -303,6 +307,8 @@ def main():
                    help="[logs] level (tests: debug; bench/run.sh: info, "
                         "as in production)")
     s.add_argument("--restart", action="store_true")
+    s.add_argument("--app-extra", default=None, metavar="FILE",
+                   help="text appended to application.ini (e.g. a [limits] section)")
     s.add_argument("--fresh", action="store_true",
                    help="start with an empty sqlite store (tests)")
     s.add_argument("--no-admin-init", dest="admin_init", action="store_false",
