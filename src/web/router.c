@@ -266,6 +266,8 @@ static const struct web_route routes[] = {
         {"GET", "/message/part", web_message_part, ROUTE_SESSION, NULL, NULL},
         {"GET", "/message/raw", web_message_raw, ROUTE_SESSION, NULL, NULL},
         {"GET", "/message/zip", web_message_zip, ROUTE_SESSION, NULL, NULL},
+        {"GET", "/message/export", web_message_export, ROUTE_SESSION, NULL,
+         NULL},
         {"GET", "/contacts/export", web_contacts_export, ROUTE_SESSION, NULL,
          NULL},
         /*
