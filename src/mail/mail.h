@@ -386,6 +386,12 @@ int mail_eml_check(struct strv data, size_t max, struct arena *a,
                    struct perr *err) PT_WARN_UNUSED;
 
 /*
+ * The unfolded, trimmed value of the first header field called name
+ * (ASCII case-insensitive) in msg's header block, or NULL.
+ */
+const char *mail_eml_header(struct arena *a, struct strv msg, const char *name);
+
+/*
  * The name of a message inside an export zip: "<subject> (<uid>).eml",
  * the subject cut to 80 bytes, path separators, characters Windows
  * refuses, controls, bidi controls and bad UTF-8 turned to '_', leading

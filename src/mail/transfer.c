@@ -227,3 +227,42 @@ mail_export_entry_name(struct arena *a, const char *subject, uint32_t uid)
 		return "message.eml";
 	return sbuf_cstr(&b);
 }
+
+const char *
+mail_eml_header(struct arena *a, struct strv msg, const char *name)
+{
+	size_t off = 0, nlen = strlen(name);
+	struct sbuf v;
+	bool found = false;
+
+	sbuf_init(&v, a, 128, 4096);
+	while (off < msg.len) {
+		const char *line = msg.p + off;
+		size_t n = msg.len - off;
+		const char *nl = memchr(line, '\n', n);
+
+		if (nl != NULL)
+			n = (size_t)(nl - line);
+		off += n + (nl != NULL ? 1 : 0);
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (n == 0)
+			break;
+		if (line[0] == ' ' || line[0] == '\t') {
+			if (found) /* unfold: the line end goes */
+				sbuf_append(&v, line, n);
+			continue;
+		}
+		if (found)
+			break;
+		if (n > nlen && line[nlen] == ':' &&
+		    strv_eq_ci_ascii((struct strv){line, nlen},
+		                     strv_from_cstr(name))) {
+			found = true;
+			sbuf_append(&v, line + nlen + 1, n - nlen - 1);
+		}
+	}
+	if (!found || !sbuf_ok(&v))
+		return NULL;
+	return strv_dup(a, strv_trim(sbuf_view(&v)));
+}

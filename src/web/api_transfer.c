@@ -1,11 +1,19 @@
 /*
- * Folder export (issue 17, docs/API.md "GET /message/export"): the
- * messages of a folder, or some of them, as one mboxrd file sent while it
- * is built. One message at a time is fetched into an arena of its own,
- * written to the client and dropped, so memory follows the largest
- * message, not the folder.
+ * Folder import and export (issue 17, docs/API.md "Import and export of
+ * folders"). Import: each uploaded .eml (or each message of an .mbox) is
+ * checked and APPENDed on its own, so one bad file never loses the
+ * others; the answer lists every result. Export: the messages of a
+ * folder, or some of them, as one mboxrd file sent while it is built.
+ * One message at a time is fetched into an arena of its own, written to
+ * the client and dropped, so memory follows the largest message, not the
+ * folder.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "web_private.h"
 #include "core/banned.h"
@@ -153,4 +161,177 @@ web_message_export(struct web_ctx *ctx, struct perr *err)
 	               http_response_stream_begin(ctx->resp) != 0))
 		return 0;
 	return 0;
+}
+
+/* ---- import ---------------------------------------------------------------
+ */
+
+struct import {
+	struct web_ctx *ctx;
+	struct imap_conn *c;
+	const char *folder;
+	size_t max;
+	json_t *results;
+	size_t ok, failed;
+	const char *name; /* the file's */
+};
+
+static void
+import_result(struct import *im, const char *name, uint32_t uid,
+              const char *error)
+{
+	json_t *r = error == NULL ? json_pack("{sssbsI}", "name", name, "ok", 1,
+	                                      "uid", (json_int_t)uid)
+	                          : json_pack("{sssbss}", "name", name, "ok", 0,
+	                                      "error", error);
+
+	if (error == NULL)
+		im->ok++;
+	else
+		im->failed++;
+	if (r != NULL)
+		json_array_append_new(im->results, r);
+}
+
+/* Check and APPEND one message; its outcome goes to the results. */
+static void
+import_one(struct import *im, const char *name, struct strv msg)
+{
+	struct arena *a = arena_create("import-msg", 4096, 0);
+	struct perr err = {0};
+	uint32_t uid = 0;
+	const char *date;
+
+	if (mail_eml_check(msg, im->max, a, &err) != 0) {
+		import_result(im, name, 0, err.msg);
+		arena_destroy(&a);
+		return;
+	}
+	/* The Date header becomes INTERNALDATE, so the folder sorts by
+	 * arrival as it did where the message came from. */
+	date = mail_eml_header(a, msg, "Date");
+	if (imap_append(im->c, im->folder, IMAP_MSG_SEEN,
+	                date != NULL ? imap_date_parse(date) : 0, msg, a, &uid,
+	                &err) != 0)
+		import_result(im, name, 0,
+		              err.msg != NULL ? err.msg : "APPEND failed");
+	else
+		import_result(im, name, uid, NULL);
+	arena_destroy(&a);
+}
+
+static int
+import_mbox_msg(void *arg, size_t n, struct strv msg)
+{
+	struct import *im = arg;
+
+	import_one(
+	        im,
+	        arena_printf(im->ctx->req->arena, "%s #%zu", im->name, n + 1),
+	        msg);
+	return 0;
+}
+
+/* The upload's bytes, from memory or its spool file, into a. */
+static int
+upload_read(const struct http_upload *up, struct arena *a, struct strv *out_r,
+            struct perr *err)
+{
+	char *buf;
+	size_t got = 0;
+	int fd;
+
+	if (up->path == NULL) {
+		*out_r = up->data;
+		return 0;
+	}
+	buf = arena_alloc(a, (size_t)up->size + 1);
+	if (buf == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of memory");
+	fd = open(up->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return perr_set(err, a, PERR_INTERNAL,
+		                "cannot read the upload");
+	while (got < up->size) {
+		ssize_t r = read(fd, buf + got, (size_t)up->size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got != up->size)
+		return perr_set(err, a, PERR_INTERNAL,
+		                "cannot read the upload");
+	buf[got] = '\0';
+	*out_r = (struct strv){buf, got};
+	return 0;
+}
+
+static bool
+ends_with_ci(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strv_eq_ci_ascii((struct strv){s + n - k, k},
+	                                  strv_from_cstr(suffix));
+}
+
+int
+web_api_folder_import(struct web_ctx *ctx, struct perr *err)
+{
+	struct arena *a = ctx->req->arena;
+	struct import im;
+	struct mail_session *ms;
+	const struct http_upload *ups;
+	struct strv folder;
+	size_t n, i, files = 0;
+	json_t *reply;
+
+	memset(&im, 0, sizeof(im));
+	im.ctx = ctx;
+	if (!http_request_form(ctx->req, "folder", &folder) || folder.len == 0)
+		return perr_set(err, a, PERR_INPUT,
+		                "a multipart field \"folder\" is required");
+	im.folder = strv_dup(a, folder);
+	ups = http_request_uploads(ctx->req, &n);
+	for (i = 0; i < n; i++)
+		files += strv_eq_cstr(ups[i].field, "file");
+	if (files == 0)
+		return perr_set(err, a, PERR_INPUT,
+		                "a multipart field \"file\" is required");
+	if (web_mail(ctx, &ms, err) != 0 || web_imap(ctx, &im.c, err) != 0)
+		return -1;
+	/* One message may be as large as one upload may. */
+	im.max = (size_t)ms->max_file;
+	im.results = json_array();
+	if (im.results == NULL)
+		return perr_set(err, a, PERR_INTERNAL, "out of memory");
+	for (i = 0; i < n; i++) {
+		const struct http_upload *up = &ups[i];
+		struct arena *fa;
+		struct perr ferr = {0};
+		struct strv data;
+
+		if (!strv_eq_cstr(up->field, "file"))
+			continue;
+		im.name = up->filename.p != NULL && up->filename.len > 0
+		                  ? strv_dup(a, up->filename)
+		                  : "message.eml";
+		fa = arena_create("import-file", 64 * 1024, 0);
+		if (upload_read(up, fa, &data, &ferr) != 0)
+			import_result(&im, im.name, 0, ferr.msg);
+		else if (ends_with_ci(im.name, ".mbox")) {
+			if (mail_mbox_split(data, fa, import_mbox_msg, &im,
+			                    &ferr) != 0)
+				import_result(&im, im.name, 0, ferr.msg);
+		} else
+			import_one(&im, im.name, data);
+		arena_destroy(&fa);
+	}
+	reply = json_pack("{sosIsI}", "results", im.results, "imported",
+	                  (json_int_t)im.ok, "failed", (json_int_t)im.failed);
+	return web_reply_json(ctx, reply, err);
 }

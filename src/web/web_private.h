@@ -299,6 +299,8 @@ int web_api_message_headers(struct web_ctx *ctx, struct perr *err);
 int web_message_zip(struct web_ctx *ctx, struct perr *err);
 /* api_transfer.c: folder export as mboxrd (docs/API.md). */
 int web_message_export(struct web_ctx *ctx, struct perr *err);
+/* FolderImport (multipart: folder, file...): {results, imported, failed}. */
+int web_api_folder_import(struct web_ctx *ctx, struct perr *err);
 /* api_images.c: "always show images from this sender" (docs/API.md). */
 int web_api_images_allow(struct web_ctx *ctx, struct perr *err);
 int web_api_images_disallow(struct web_ctx *ctx, struct perr *err);

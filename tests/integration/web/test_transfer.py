@@ -6,6 +6,8 @@ to LF, a final newline added when missing), and the response must be
 streamed (chunked), not assembled with a Content-Length.
 """
 import imaplib
+import json
+import secrets
 import os
 import re
 import sys
@@ -141,6 +143,73 @@ def test_export_a_selection_and_bad_arguments():
     # A folder that does not exist is an error before any byte is sent.
     status, _, _ = get("/message/export?folder=NoSuch%s" % RUN)
     assert status in (404, 502), status
+
+
+def upload(folder, files):
+    """POST /api/FolderImport with (filename, bytes) files."""
+    c = client()
+    boundary = "----petrel" + secrets.token_hex(8)
+    body = ("--%s\r\nContent-Disposition: form-data; name=\"folder\"\r\n\r\n%s\r\n"
+            % (boundary, folder)).encode()
+    for name, data in files:
+        body += (("--%s\r\nContent-Disposition: form-data; name=\"file\"; "
+                  "filename=\"%s\"\r\nContent-Type: message/rfc822\r\n\r\n")
+                 % (boundary, name)).encode() + data + b"\r\n"
+    body += ("--%s--\r\n" % boundary).encode()
+    req = urllib.request.Request(BASE + "/api/FolderImport", data=body, method="POST")
+    req.add_header("Content-Type", "multipart/form-data; boundary=" + boundary)
+    req.add_header("X-Petrel-Token", c.csrf)
+    try:
+        with c.opener.open(req, timeout=60) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def test_import_eml_files_one_broken():
+    folder = "Import%seml" % RUN
+    m = imap()
+    assert m.create('"%s"' % folder)[0] == "OK"
+    m.logout()
+    files = [("a.eml", MESSAGES[0]),
+             ("broken.eml", b"\x89PNG\r\n\x1a\nnot a message"),
+             ("nul.eml", b"Subject: x\r\n\r\nbody\x00more\r\n"),
+             ("b.eml", MESSAGES[1])]
+    status, r = upload(folder, files)
+    assert status == 200, (status, r)
+    assert r["imported"] == 2 and r["failed"] == 2, r
+    res = r["results"]
+    assert [x["name"] for x in res] == ["a.eml", "broken.eml", "nul.eml", "b.eml"]
+    assert [x["ok"] for x in res] == [True, False, False, True], res
+    assert "header" in res[1]["error"] and "NUL" in res[2]["error"], res
+    # The good ones landed byte-identical, \Seen, dated by their Date header.
+    assert imap_bodies(folder) == [MESSAGES[0], MESSAGES[1]]
+    m = imap()
+    try:
+        m.select('"%s"' % folder, readonly=True)
+        typ, data = m.uid("FETCH", "%d" % res[0]["uid"], "(FLAGS INTERNALDATE)")
+        assert b"\\Seen" in data[0] and b"02-Mar-2026 10:00:00 +0000" in data[0], data
+    finally:
+        m.logout()
+
+
+def test_import_mbox_round_trips_an_export():
+    source = filled_folder("mboxsrc")
+    status, _, mbox = get("/message/export?folder=%s" % urllib.parse.quote(source))
+    assert status == 200
+    folder = "Import%smbox" % RUN
+    m = imap()
+    assert m.create('"%s"' % folder)[0] == "OK"
+    m.logout()
+    status, r = upload(folder, [("all.mbox", mbox), ("no.mbox", b"Subject: x\r\n")])
+    assert status == 200, (status, r)
+    assert r["imported"] == 3 and r["failed"] == 1, r
+    assert r["results"][3]["name"] == "no.mbox" and "mbox" in r["results"][3]["error"]
+    # Byte-identical but for the final line end export adds.
+    assert imap_bodies(folder) == [transformed(x).replace(b"\n", b"\r\n")
+                                   for x in imap_bodies(source)]
+    status, r = upload(folder, [])
+    assert status == 400, (status, r)
 
 
 if __name__ == "__main__":

@@ -145,6 +145,23 @@ test_eml_check_hostile_inputs(void **state)
 }
 
 static void
+test_eml_header_unfolds_and_stops_at_the_body(void **state)
+{
+	struct arena *a = arena_create("t", 4096, 0);
+	struct strv m = STRV_LIT("Subject: a\r\nDATE: Mon, 2 Mar 2026\r\n"
+	                         " 10:00:00 +0000\r\nX: y\r\n\r\nDate: no\r\n");
+
+	(void)state;
+	assert_string_equal(mail_eml_header(a, m, "date"),
+	                    "Mon, 2 Mar 2026 10:00:00 +0000");
+	assert_string_equal(mail_eml_header(a, m, "Subject"), "a");
+	assert_null(
+	        mail_eml_header(a, STRV_LIT("X: 1\n\nDate: body\n"), "Date"));
+	assert_null(mail_eml_header(a, m, "Dat"));
+	arena_destroy(&a);
+}
+
+static void
 test_zip_entry_names_are_safe_and_unique(void **state)
 {
 	struct arena *a = arena_create("t", 4096, 0);
@@ -187,6 +204,7 @@ main(void)
 	        cmocka_unit_test(
 	                test_mbox_split_reads_plain_files_and_refuses_others),
 	        cmocka_unit_test(test_eml_check_hostile_inputs),
+	        cmocka_unit_test(test_eml_header_unfolds_and_stops_at_the_body),
 	        cmocka_unit_test(test_zip_entry_names_are_safe_and_unique),
 	};
 
