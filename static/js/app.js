@@ -29,6 +29,7 @@ import './mailbox/view.js';
 import { closeDrawer } from './mailbox/chrome.js';
 import './mailbox/keyboard.js';
 import './mailbox/live.js';
+import './mailbox/transfer.js';
 
 var email = boot.email || '';
 $('user-email').textContent = email;
