@@ -62,10 +62,12 @@ async function importAndExport(page, name, phone) {
       assert.equal(r.imported, 1);
       assert.equal(r.failed, 1);
       await page.waitForFunction(() => /broken\.eml/.test(document.getElementById('toasts').textContent));
+      await page.waitForTimeout(300);
       await shot(page, 'transfer-drop-result');
     }
     // Import… with the file picker.
     await openMenu(page, name, phone);
+    await page.waitForTimeout(300); // the menu's fade-in
     await shot(page, phone ? 'transfer-menu-phone' : 'transfer-menu');
     const chooser = page.waitForEvent('filechooser');
     await page.click('#folder-menu [data-folder-action="import"]');
@@ -109,6 +111,7 @@ test('import and export menu in the dark and on a phone', async () => {
       await page.click('[data-action="refresh"]');
       await page.waitForSelector(li(name), { state: 'attached' });
       await openMenu(page, name);
+      await page.waitForTimeout(300);
       await shot(page, 'transfer-menu-dark');
     } finally {
       await page.keyboard.press('Escape');
