@@ -235,6 +235,9 @@
           </button>
           <div class="menu menu-scroll menu-right" id="copy-menu" role="menu" hidden></div>
         </span>
+        <button type="button" class="icon-btn" id="export-sel-btn" data-needs-selection aria-label="{{L_MAIL_EXPORT_SELECTED}}" title="{{L_MAIL_EXPORT_SELECTED}}">
+          <svg class="icon" aria-hidden="true"><use href="#i-download"/></svg>
+        </button>
       </span>
       <span class="tb-spacer"></span>
       <button type="button" class="icon-btn toggle-btn" id="threads-btn" aria-pressed="false" aria-label="{{L_MAIL_THREADS}}" title="{{L_MAIL_THREADS}}">

@@ -88,6 +88,21 @@ async function importAndExport(page, name, phone) {
     assert.match(text, /^From imp@example\.test Tue Mar {2}3 09:00:00 2026\n/);
     assert.match(text, /\n>From the archive\n/);
     assert.equal((text.match(/^From /mg) || []).length, list.length);
+
+    if (!phone) {
+      // The list toolbar exports the selection only.
+      await page.click(`${li(name)} .folder-link`);
+      await page.waitForSelector('#list .row[data-uid]');
+      await page.click('#list .row[data-uid] input[type="checkbox"]');
+      await page.waitForFunction(() => !document.getElementById('export-sel-btn').disabled);
+      await shot(page, 'transfer-export-selection');
+      const sel = page.waitForEvent('download');
+      await page.click('#export-sel-btn');
+      const d = await sel;
+      assert.match(d.url(), /[?&]uids=\d+$/);
+      const one = fs.readFileSync(await d.path(), 'utf8');
+      assert.equal((one.match(/^From /mg) || []).length, 1);
+    }
   } finally {
     if (!phone) await page.click(`${li('INBOX')} .folder-link`).catch(() => {});
     await pageApi(page, 'FolderDelete', { path: name });

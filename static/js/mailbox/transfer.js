@@ -5,7 +5,7 @@
 // not; export is a plain download of /message/export.
 import { $ } from '../lib/dom.js';
 import { boot, foldersEl, t, tf, toast } from './common.js';
-import { getRoute } from './state.js';
+import { getRoute, selection } from './state.js';
 import { loadFolders } from './folders.js';
 import { loadList } from './list.js';
 
@@ -129,3 +129,9 @@ foldersEl.addEventListener('drop', function (ev) {
   li.classList.remove('file-drop');
   importFiles(li.dataset.path, ev.dataTransfer.files);
 }, true);
+
+// The list toolbar: the selected messages of the open folder.
+$('export-sel-btn').addEventListener('click', function () {
+  if (!selection.size) return;
+  download(exportUrl(getRoute().folder, Array.from(selection)));
+});
