@@ -136,6 +136,18 @@ test('import and export menu in the dark and on a phone', async () => {
   });
   await withPage(browser, { ...PHONE, acceptDownloads: true }, 'transfer-phone', async (page, problems) => {
     await login(page);
+    // The list toolbar with a selection: on a phone it scrolls sideways
+    // (as for Move and Copy); the export button must come into view.
+    await page.click('#list .row[data-uid] input[type="checkbox"]');
+    await page.waitForFunction(() => !document.getElementById('export-sel-btn').disabled);
+    const box = await page.$eval('#export-sel-btn', (b) => {
+      b.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+      const r = b.getBoundingClientRect();
+      return { left: r.left, right: r.right, w: window.innerWidth };
+    });
+    assert.ok(box.left >= 0 && box.right <= box.w, JSON.stringify(box));
+    await shot(page, 'transfer-list-phone');
+    await page.click('#list .row[data-uid] input[type="checkbox"]');
     await importAndExport(page, `E2E Phone ${Date.now()}`, true);
     assert.deepEqual(problems, []);
   });
