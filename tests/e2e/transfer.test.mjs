@@ -7,10 +7,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { BASE_URL, DESKTOP, launch, pageApi, PHONE, shot, withPage } from './lib.mjs';
 
 const USER = process.env.PETREL_E2E_USER || 'alice@example.test';
 const PASS = process.env.PETREL_E2E_PASS || 'alice-pass-1';
+
+const shotPath = (name) => path.join(process.env.PETREL_E2E_ARTIFACTS || 'e2e-artifacts', name + '.png');
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -149,6 +152,44 @@ test('import and export menu in the dark and on a phone', async () => {
     await shot(page, 'transfer-list-phone');
     await page.click('#list .row[data-uid] input[type="checkbox"]');
     await importAndExport(page, `E2E Phone ${Date.now()}`, true);
+    assert.deepEqual(problems, []);
+  });
+});
+
+test('the tab icon carries the inbox unread count and follows it', async () => {
+  await withPage(browser, DESKTOP, 'transfer-badge', async (page, problems) => {
+    await login(page);
+    const unread = async () => (await pageApi(page, 'Folders', {})).body.folders.find((f) => f.path === 'INBOX').unseen;
+    const icon = () => page.$eval('link[rel="icon"]', (l) => ({ href: l.href, n: l.dataset.unread }));
+    let want = await unread();
+    await page.waitForFunction((n) => document.querySelector('link[rel="icon"]').dataset.unread === String(n), want);
+    const before = await icon();
+    if (want > 0) assert.match(before.href, /^data:image\/png;base64,/);
+    // One more unread message: a new icon.
+    const first = (await pageApi(page, 'MessageList', { folder: 'INBOX', limit: 50 })).body.messages.find((m) => m.seen);
+    assert.ok(first, 'a read message in INBOX');
+    await pageApi(page, 'MessageSetSeen', { folder: 'INBOX', uids: [first.uid], value: false });
+    try {
+      await page.click('[data-action="refresh"]');
+      want += 1;
+      await page.waitForFunction((n) => document.querySelector('link[rel="icon"]').dataset.unread === String(n), want);
+      const after = await icon();
+      assert.match(after.href, /^data:image\/png;base64,/);
+      assert.notEqual(after.href, before.href);
+      // The icon itself, to look at (e2e-artifacts/transfer-badge-icon.png).
+      await page.evaluate((src) => {
+        const i = document.createElement('img');
+        i.src = src;
+        i.id = 'badge-preview';
+        i.style.cssText = 'position:fixed;top:0;left:0;width:128px;height:128px;z-index:9999;background:#fff';
+        document.body.appendChild(i);
+      }, after.href);
+      await page.waitForTimeout(100);
+      await (await page.$('#badge-preview')).screenshot({ path: shotPath('transfer-badge-icon') });
+      await page.evaluate(() => document.getElementById('badge-preview').remove());
+    } finally {
+      await pageApi(page, 'MessageSetSeen', { folder: 'INBOX', uids: [first.uid], value: true });
+    }
     assert.deepEqual(problems, []);
   });
 });
