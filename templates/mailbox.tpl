@@ -64,6 +64,7 @@
   <symbol id="i-zip" viewBox="0 0 24 24"><path d="M14 3H6v18h12V7z M14 3v4h4 M11 4v1.5 M11 7v1.5 M11 10v1.5 M10 13.5h2v3h-2z"/></symbol>
   <symbol id="i-calendar" viewBox="0 0 24 24"><path d="M4 6h16v14H4z M4 10h16 M8 3.5v4 M16 3.5v4"/></symbol>
   <symbol id="i-download" viewBox="0 0 24 24"><path d="M12 4v11 M7.5 10.5L12 15l4.5-4.5 M5 19.5h14"/></symbol>
+  <symbol id="i-upload" viewBox="0 0 24 24"><path d="M12 15V4 M7.5 8.5L12 4l4.5 4.5 M5 19.5h14"/></symbol>
   <symbol id="i-code" viewBox="0 0 24 24"><path d="M8.5 7.5L4 12l4.5 4.5 M15.5 7.5L20 12l-4.5 4.5 M13.5 5l-3 14"/></symbol>
   <symbol id="i-printer" viewBox="0 0 24 24"><path d="M7 9V4h10v5 M7 17H4.5V9h15v8H17 M7 14h10v6H7z"/></symbol>
   <symbol id="i-filter" viewBox="0 0 24 24"><path d="M4 5h16l-6 7.5V19l-4 1.5v-8z"/></symbol>
@@ -234,6 +235,9 @@
           </button>
           <div class="menu menu-scroll menu-right" id="copy-menu" role="menu" hidden></div>
         </span>
+        <button type="button" class="icon-btn" id="export-sel-btn" data-needs-selection aria-label="{{L_MAIL_EXPORT_SELECTED}}" title="{{L_MAIL_EXPORT_SELECTED}}">
+          <svg class="icon" aria-hidden="true"><use href="#i-download"/></svg>
+        </button>
       </span>
       <span class="tb-spacer"></span>
       <button type="button" class="icon-btn toggle-btn" id="threads-btn" aria-pressed="false" aria-label="{{L_MAIL_THREADS}}" title="{{L_MAIL_THREADS}}">
@@ -381,6 +385,8 @@
   <button type="button" class="menu-item" role="menuitem" data-folder-action="rename"><svg class="icon" aria-hidden="true"><use href="#i-pencil"/></svg><span>{{L_MAIL_FOLDER_RENAME}}</span></button>
   <button type="button" class="menu-item" role="menuitem" data-folder-action="read"><svg class="icon" aria-hidden="true"><use href="#i-check-all"/></svg><span>{{L_MAIL_MARK_ALL_READ}}</span></button>
   <button type="button" class="menu-item" role="menuitem" data-folder-action="subscribe"><svg class="icon" aria-hidden="true"><use href="#i-eye-off"/></svg><span class="folder-menu-sub">{{L_MAIL_FOLDER_UNSUBSCRIBE}}</span></button>
+  <button type="button" class="menu-item" role="menuitem" data-folder-action="import"><svg class="icon" aria-hidden="true"><use href="#i-upload"/></svg><span>{{L_MAIL_FOLDER_IMPORT}}</span></button>
+  <button type="button" class="menu-item" role="menuitem" data-folder-action="export"><svg class="icon" aria-hidden="true"><use href="#i-download"/></svg><span>{{L_MAIL_FOLDER_EXPORT}}</span></button>
   <div class="menu-sep" role="separator" data-for="empty"></div>
   <button type="button" class="menu-item menu-danger" role="menuitem" data-folder-action="empty"><svg class="icon" aria-hidden="true"><use href="#i-sweep"/></svg><span>{{L_MAIL_FOLDER_EMPTY}}</span></button>
   <div class="menu-sep" role="separator" data-for="delete"></div>

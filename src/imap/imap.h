@@ -414,6 +414,8 @@ int imap_sorted_uids(struct imap_conn *c, const char *folder,
 const char *imap_decode_header(struct strv raw, struct arena *a);
 /* RFC 5256 base subject of a decoded subject, upper-cased ASCII. */
 const char *imap_base_subject(const char *subject, struct arena *a);
+/* RFC 5322 Date header value -> unix time, 0 if it does not parse. */
+int64_t imap_date_parse(const char *s);
 /* Collapse whitespace and cut at max characters (UTF-8 aware). */
 const char *imap_make_preview(struct strv utf8, size_t max, struct arena *a);
 

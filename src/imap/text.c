@@ -307,3 +307,9 @@ imapt_parse_date(const char *s)
 	mailimf_date_time_free(dt);
 	return t;
 }
+
+int64_t
+imap_date_parse(const char *s)
+{
+	return imapt_parse_date(s);
+}

@@ -14,6 +14,8 @@
 #ifndef PETREL_MAIL_H
 #define PETREL_MAIL_H
 
+#include <time.h>
+
 #include "core/core.h"
 #include "config/config.h"
 #include "store/store.h"
@@ -347,6 +349,57 @@ struct mail_zip {
 int mail_zip_attachments(struct mail_session *s, const struct mail_view *v,
                          const char *tmp_dir, struct mail_zip *z,
                          struct perr *err) PT_WARN_UNUSED;
+
+/* ---- import and export of whole messages (src/mail/transfer.c) ---------- */
+
+/*
+ * Append raw (one message as IMAP returns it) to out as an mboxrd entry:
+ * a "From <sender> <asctime date, UTC>" line (a sender that is empty or
+ * not one word becomes MAILER-DAEMON), the message with CRLF turned to LF
+ * and every line matching ^>*From  given one more '>', a final newline
+ * added when missing, and one empty line after it.
+ */
+void mail_mbox_append(struct sbuf *out, const char *sender, time_t date,
+                      struct strv raw);
+
+/* One message out of an mbox, n counting from 0; non-zero stops. */
+typedef int mail_mbox_fn(void *arg, size_t n, struct strv msg);
+
+/*
+ * The reverse of mail_mbox_append (mboxrd; an mboxo file reads the same
+ * but for lines that were ">From " in the original): each message between
+ * "From " lines, with one '>' taken off lines matching ^>+From , LF turned
+ * to CRLF and the separating empty line dropped. PERR_INPUT when mbox
+ * does not start with "From ".
+ */
+int mail_mbox_split(struct strv mbox, struct arena *a, mail_mbox_fn *fn,
+                    void *arg, struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * Is data a plausible RFC 5322 message to APPEND? Not empty, at most max
+ * bytes (0: no limit; PERR_LIMIT), no NUL byte, and a header block whose
+ * every line is a "Name: value" field (printable ASCII name) or a folded
+ * continuation of one, ended by an empty line or the end of the file.
+ * PERR_INPUT with a reason otherwise.
+ */
+int mail_eml_check(struct strv data, size_t max, struct arena *a,
+                   struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * The unfolded, trimmed value of the first header field called name
+ * (ASCII case-insensitive) in msg's header block, or NULL.
+ */
+const char *mail_eml_header(struct arena *a, struct strv msg, const char *name);
+
+/*
+ * The name of a message inside an export zip: "<subject> (<uid>).eml",
+ * the subject cut to 80 bytes, path separators, characters Windows
+ * refuses, controls, bidi controls and bad UTF-8 turned to '_', leading
+ * dots and spaces dropped ("message" when nothing is left). The UID keeps
+ * names unique within a folder.
+ */
+const char *mail_export_entry_name(struct arena *a, const char *subject,
+                                   uint32_t uid);
 
 /* ---- compose from a message ---------------------------------------------- */
 

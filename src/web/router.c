@@ -267,11 +267,15 @@ static const struct web_route routes[] = {
          args_contact_delete, NULL},
         {"POST", "/api/ContactsImport", web_api_contacts_import,
          CHANGE | ROUTE_UPLOAD, NULL, NULL},
+        {"POST", "/api/FolderImport", web_api_folder_import,
+         CHANGE | ROUTE_UPLOAD, NULL, NULL},
         /* GETs that change nothing; the session cookie is required. */
         {"GET", "/message/body", web_message_body, ROUTE_SESSION, NULL, NULL},
         {"GET", "/message/part", web_message_part, ROUTE_SESSION, NULL, NULL},
         {"GET", "/message/raw", web_message_raw, ROUTE_SESSION, NULL, NULL},
         {"GET", "/message/zip", web_message_zip, ROUTE_SESSION, NULL, NULL},
+        {"GET", "/message/export", web_message_export, ROUTE_SESSION, NULL,
+         NULL},
         {"GET", "/contacts/export", web_contacts_export, ROUTE_SESSION, NULL,
          NULL},
         /*

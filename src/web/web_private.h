@@ -316,6 +316,10 @@ int web_message_print(struct web_ctx *ctx, struct perr *err);
 int web_mailto_page(struct web_ctx *ctx, struct perr *err);
 /* Point the body's mailto: links at /mailto (Petrel's compose). */
 void web_mailto_links(struct mail_rendered *r, struct arena *a);
+/* api_transfer.c: folder export as mboxrd (docs/API.md). */
+int web_message_export(struct web_ctx *ctx, struct perr *err);
+/* FolderImport (multipart: folder, file...): {results, imported, failed}. */
+int web_api_folder_import(struct web_ctx *ctx, struct perr *err);
 /* api_images.c: "always show images from this sender" (docs/API.md). */
 int web_api_images_allow(struct web_ctx *ctx, struct perr *err);
 int web_api_images_disallow(struct web_ctx *ctx, struct perr *err);

@@ -30,6 +30,8 @@ import { closeDrawer } from './mailbox/chrome.js';
 import './mailbox/keyboard.js';
 import './mailbox/live.js';
 import './mailbox/reading.js';
+import './mailbox/transfer.js';
+import './mailbox/badge.js';
 
 var email = boot.email || '';
 $('user-email').textContent = email;
