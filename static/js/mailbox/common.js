@@ -207,6 +207,7 @@ export function fail(err) {
 
 // ---- toasts ---------------------------------------------------------------
 
+// A short message at the bottom; returns a function that dismisses it early.
 export function toast(text, opts) {
   opts = opts || {};
   var box = el('div', 'toast' + (opts.error ? ' error' : ''));
@@ -229,4 +230,5 @@ export function toast(text, opts) {
   }
   close.addEventListener('click', dismiss);
   setTimeout(dismiss, opts.error ? 8000 : 4500);
+  return dismiss;
 }

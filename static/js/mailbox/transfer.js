@@ -51,7 +51,7 @@ export function importFiles(folder, files) {
   var form = new FormData();
   form.append('folder', folder);
   list.forEach(function (f) { form.append('file', f, f.name); });
-  toast(tf('L_MAIL_IMPORT_BUSY', 'Importing {n} file(s)…', { n: list.length }));
+  var busy = toast(tf('L_MAIL_IMPORT_BUSY', 'Importing {n} file(s)…', { n: list.length }));
   return fetch('/api/FolderImport', {
     method: 'POST',
     credentials: 'same-origin',
@@ -63,6 +63,7 @@ export function importFiles(folder, files) {
       return data;
     });
   }).then(function (r) {
+    busy();
     var bad = (r.results || []).filter(function (x) { return !x.ok; });
     var text = tf('L_MAIL_IMPORT_DONE', 'Imported {ok} message(s) into {folder}.', { ok: r.imported, folder: folder });
     if (bad.length) {
@@ -74,6 +75,7 @@ export function importFiles(folder, files) {
     if (getRoute().folder === folder) loadList();
     return r;
   }, function (e) {
+    busy();
     toast(e.message, { error: true });
     return null;
   });
