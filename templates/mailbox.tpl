@@ -387,6 +387,7 @@
   <button type="button" class="menu-item" role="menuitem" data-folder-action="subscribe"><svg class="icon" aria-hidden="true"><use href="#i-eye-off"/></svg><span class="folder-menu-sub">{{L_MAIL_FOLDER_UNSUBSCRIBE}}</span></button>
   <button type="button" class="menu-item" role="menuitem" data-folder-action="import"><svg class="icon" aria-hidden="true"><use href="#i-upload"/></svg><span>{{L_MAIL_FOLDER_IMPORT}}</span></button>
   <button type="button" class="menu-item" role="menuitem" data-folder-action="export"><svg class="icon" aria-hidden="true"><use href="#i-download"/></svg><span>{{L_MAIL_FOLDER_EXPORT}}</span></button>
+  <button type="button" class="menu-item" role="menuitem" data-folder-action="export-zip"><svg class="icon" aria-hidden="true"><use href="#i-download"/></svg><span>{{L_MAIL_FOLDER_EXPORT_ZIP}}</span></button>
   <div class="menu-sep" role="separator" data-for="empty"></div>
   <button type="button" class="menu-item menu-danger" role="menuitem" data-folder-action="empty"><svg class="icon" aria-hidden="true"><use href="#i-sweep"/></svg><span>{{L_MAIL_FOLDER_EMPTY}}</span></button>
   <div class="menu-sep" role="separator" data-for="delete"></div>

@@ -1,8 +1,9 @@
 /*
- * Exports: all attachments of a message as one zip. Each entry is a lazy
- * libzip source: its part is fetched and decoded only when zip_close()
- * reaches it, into an arena of its own that is destroyed before the next
- * part, so at most one decoded part is in memory. The archive is written
+ * Exports: all attachments of a message, or whole messages of a folder,
+ * as one zip. Each entry is a lazy libzip source: its part (or message)
+ * is fetched and decoded only when zip_close() reaches it, into an arena
+ * of its own that is destroyed before the next one, so at most one is in
+ * memory. The archive is written
  * to a temp file in the given directory; the caller streams it from the
  * descriptor, and both go when the session's arena resets.
  */
@@ -24,8 +25,11 @@
 
 struct zip_entry {
 	struct mail_session *s;
-	const struct mail_view *v;
-	const struct imap_part *p;
+	const char *folder;
+	uint32_t uid;
+	const char *section; /* NULL: the whole message, as it is */
+	enum mime_encoding enc;
+	const char *name;
 	struct arena *a; /* the part's bytes while open, else NULL */
 	struct strv data;
 	size_t off;
@@ -39,16 +43,17 @@ entry_open(struct zip_entry *e)
 	struct strv raw;
 
 	e->a = arena_create("zip-part", 64 * 1024, 0);
-	if (e->s->ops->fetch_section(e->s->backend, e->v->folder, e->v->uid,
-	                             e->p->section, e->a, &raw, &err) != 0) {
-		log_warn("zip: part %s: %s", e->p->section,
+	if (e->s->ops->fetch_section(e->s->backend, e->folder, e->uid,
+	                             e->section, e->a, &raw, &err) != 0) {
+		log_warn("zip: %s uid %u part %s: %s", e->folder,
+		         (unsigned)e->uid,
+		         e->section != NULL ? e->section : "(all)",
 		         err.msg != NULL ? err.msg : "?");
 		arena_destroy(&e->a);
 		zip_error_set(&e->error, ZIP_ER_READ, EIO);
 		return -1;
 	}
-	e->data = mime_transfer_decode(
-	        mime_encoding_parse(strv_from_cstr(e->p->encoding)), raw, e->a);
+	e->data = mime_transfer_decode(e->enc, raw, e->a);
 	e->off = 0;
 	return 0;
 }
@@ -130,34 +135,27 @@ fd_cleanup(void *arg)
 	(void)close(*(int *)arg);
 }
 
-/* One lazy entry per part; names made unique. */
+/* One lazy entry each; their names are already unique. */
 static int
-add_entries(struct mail_session *s, const struct mail_view *v, zip_t *za,
-            const struct imap_part **parts, size_t n, struct perr *err)
+add_entries(struct mail_session *s, zip_t *za, struct zip_entry *ents, size_t n,
+            struct perr *err)
 {
-	const char **names = arena_new_array(s->a, const char *, n + 1);
 	size_t i;
 
-	if (names == NULL)
-		return perr_set(err, s->a, PERR_LIMIT, "too many attachments");
 	for (i = 0; i < n; i++) {
-		struct zip_entry *e = arena_new(s->a, struct zip_entry);
+		struct zip_entry *e = &ents[i];
 		zip_source_t *src;
 		zip_int64_t idx;
 
 		e->s = s;
-		e->v = v;
-		e->p = parts[i];
 		zip_error_init(&e->error);
-		names[i] = unique_name(mail_view_attachment_name(v, parts[i]),
-		                       names, i, s->a);
 		src = zip_source_function(za, entry_cb, e);
 		if (src == NULL) {
 			zip_error_fini(&e->error);
 			return perr_set(err, s->a, PERR_INTERNAL,
 			                "zip source failed");
 		}
-		idx = zip_file_add(za, names[i], src, ZIP_FL_ENC_UTF_8);
+		idx = zip_file_add(za, e->name, src, ZIP_FL_ENC_UTF_8);
 		if (idx < 0) {
 			zip_source_free(src);
 			return perr_set(err, s->a, PERR_INTERNAL,
@@ -170,10 +168,10 @@ add_entries(struct mail_session *s, const struct mail_view *v, zip_t *za,
 	return 0;
 }
 
-/* Write the archive of parts to path (zip_close() fetches each part). */
+/* Write the archive to path (zip_close() fetches each entry). */
 static int
-write_zip(struct mail_session *s, const struct mail_view *v, const char *path,
-          const struct imap_part **parts, size_t n, struct perr *err)
+write_zip(struct mail_session *s, const char *path, struct zip_entry *ents,
+          size_t n, struct perr *err)
 {
 	const char *why;
 	zip_t *za;
@@ -183,7 +181,7 @@ write_zip(struct mail_session *s, const struct mail_view *v, const char *path,
 	if (za == NULL)
 		return perr_set(err, s->a, PERR_INTERNAL,
 		                "zip_open failed (%d)", zerr);
-	if (add_entries(s, v, za, parts, n, err) != 0) {
+	if (add_entries(s, za, ents, n, err) != 0) {
 		zip_discard(za);
 		return -1;
 	}
@@ -197,24 +195,15 @@ write_zip(struct mail_session *s, const struct mail_view *v, const char *path,
 	return 0;
 }
 
-int
-mail_zip_attachments(struct mail_session *s, const struct mail_view *v,
-                     const char *tmp_dir, struct mail_zip *z, struct perr *err)
+/* Build the zip of ents in a temp file under tmp_dir and open it. */
+static int
+build_zip(struct mail_session *s, struct zip_entry *ents, size_t n,
+          const char *tmp_dir, struct mail_zip *z, struct perr *err)
 {
-	const struct imap_part **parts;
-	uint64_t total = 0;
-	size_t n = mail_view_attachments(v, &parts), i;
 	char *path;
 	int tfd, *fdp;
 	struct stat sb;
 
-	if (n == 0)
-		return perr_set(err, s->a, PERR_NOTFOUND, "no attachments");
-	for (i = 0; i < n; i++)
-		total += parts[i]->size;
-	if (total > s->max_file * ZIP_SIZE_FACTOR)
-		return perr_set(err, s->a, PERR_LIMIT,
-		                "the attachments are too large to zip");
 	path = arena_printf(s->a, "%s/petrel-zip-XXXXXX",
 	                    tmp_dir != NULL ? tmp_dir : "/tmp");
 	if ((tfd = mkstemp(path)) < 0)
@@ -222,7 +211,7 @@ mail_zip_attachments(struct mail_session *s, const struct mail_view *v,
 		                strerror(errno));
 	(void)close(tfd);
 	arena_defer(s->a, temp_cleanup, path);
-	if (write_zip(s, v, path, parts, n, err) != 0)
+	if (write_zip(s, path, ents, n, err) != 0)
 		return -1;
 	fdp = arena_new(s->a, int);
 	if ((*fdp = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -235,4 +224,71 @@ mail_zip_attachments(struct mail_session *s, const struct mail_view *v,
 	z->fd = *fdp;
 	z->size = (uint64_t)sb.st_size;
 	return 0;
+}
+
+int
+mail_zip_attachments(struct mail_session *s, const struct mail_view *v,
+                     const char *tmp_dir, struct mail_zip *z, struct perr *err)
+{
+	const struct imap_part **parts;
+	uint64_t total = 0;
+	size_t n = mail_view_attachments(v, &parts), i;
+	const char **names;
+	struct zip_entry *ents;
+
+	if (n == 0)
+		return perr_set(err, s->a, PERR_NOTFOUND, "no attachments");
+	for (i = 0; i < n; i++)
+		total += parts[i]->size;
+	if (total > s->max_file * ZIP_SIZE_FACTOR)
+		return perr_set(err, s->a, PERR_LIMIT,
+		                "the attachments are too large to zip");
+	names = arena_new_array(s->a, const char *, n + 1);
+	ents = arena_new_array(s->a, struct zip_entry, n);
+	if (names == NULL || ents == NULL)
+		return perr_set(err, s->a, PERR_LIMIT, "too many attachments");
+	for (i = 0; i < n; i++) {
+		names[i] = unique_name(mail_view_attachment_name(v, parts[i]),
+		                       names, i, s->a);
+		ents[i].folder = v->folder;
+		ents[i].uid = v->uid;
+		ents[i].section = parts[i]->section;
+		ents[i].enc =
+		        mime_encoding_parse(strv_from_cstr(parts[i]->encoding));
+		ents[i].name = names[i];
+	}
+	return build_zip(s, ents, n, tmp_dir, z, err);
+}
+
+int
+mail_zip_messages(struct mail_session *s, const char *folder,
+                  const struct mail_zip_item *items, size_t n,
+                  const char *tmp_dir, struct mail_zip *z, struct perr *err)
+{
+	struct zip_entry *ents;
+	uint64_t total = 0;
+	size_t i;
+
+	if (n == 0)
+		return perr_set(err, s->a, PERR_NOTFOUND, "no messages");
+	for (i = 0; i < n; i++)
+		total += items[i].size;
+	if (total > s->max_file * ZIP_SIZE_FACTOR)
+		return perr_set(
+		        err, s->a, PERR_LIMIT,
+		        "the messages are too large for a zip (%llu "
+		        "bytes, at most %llu): export them as mbox",
+		        (unsigned long long)total,
+		        (unsigned long long)(s->max_file * ZIP_SIZE_FACTOR));
+	ents = arena_new_array(s->a, struct zip_entry, n);
+	if (ents == NULL)
+		return perr_set(err, s->a, PERR_LIMIT, "too many messages");
+	for (i = 0; i < n; i++) {
+		ents[i].folder = folder;
+		ents[i].uid = items[i].uid;
+		ents[i].section = NULL;
+		ents[i].enc = MIME_ENC_IDENTITY;
+		ents[i].name = items[i].name;
+	}
+	return build_zip(s, ents, n, tmp_dir, z, err);
 }

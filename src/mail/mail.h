@@ -350,6 +350,24 @@ int mail_zip_attachments(struct mail_session *s, const struct mail_view *v,
                          const char *tmp_dir, struct mail_zip *z,
                          struct perr *err) PT_WARN_UNUSED;
 
+/* One message of a folder export zip: its UID, RFC822.SIZE and entry name. */
+struct mail_zip_item {
+	uint32_t uid;
+	uint64_t size;
+	const char *name; /* unique within the zip (mail_export_entry_name) */
+};
+
+/*
+ * The messages of folder, each as it is (BODY[]), as one zip built like
+ * mail_zip_attachments (one message in memory at a time). PERR_LIMIT
+ * when their sizes add up to more than four times the per-file upload
+ * limit (the answer says to export as mbox, which has no limit).
+ */
+int mail_zip_messages(struct mail_session *s, const char *folder,
+                      const struct mail_zip_item *items, size_t n,
+                      const char *tmp_dir, struct mail_zip *z,
+                      struct perr *err) PT_WARN_UNUSED;
+
 /* ---- import and export of whole messages (src/mail/transfer.c) ---------- */
 
 /*

@@ -771,6 +771,49 @@ web_message_raw(struct web_ctx *ctx, struct perr *err)
 
 /* ---- /message/zip ------------------------------------------------------- */
 
+/*
+ * A built zip to the client from its file, as an attachment called name
+ * (already a clean file name).
+ */
+int
+web_send_zip(struct web_ctx *ctx, const struct mail_zip *z, const char *name,
+             struct perr *err)
+{
+	struct arena *a = ctx->req->arena;
+	char buf[MSG_CHUNK];
+	uint64_t off;
+
+	if (http_response_set_content_type(ctx->resp, "application/zip") != 0 ||
+	    set_disposition(ctx, true, name) != 0 ||
+	    http_response_set_csp(ctx->resp, "default-src 'none'; sandbox") !=
+	            0 ||
+	    http_response_set_header(ctx->resp, "X-Content-Type-Options",
+	                             "nosniff") != 0 ||
+	    http_response_set_header(
+	            ctx->resp, "Content-Length",
+	            arena_printf(a, "%llu", (unsigned long long)z->size)) != 0)
+		return perr_set(err, a, PERR_INTERNAL,
+		                "cannot build the zip response");
+	if (http_response_stream_begin(ctx->resp) != 0)
+		return 0; /* the client is gone */
+	for (off = 0; off < z->size;) {
+		ssize_t r = read(z->fd, buf, sizeof(buf));
+
+		if (r <= 0 ||
+		    http_response_write(ctx->resp, buf, (size_t)r) != 0)
+			break;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* RFC 6266 attachment header for name (web_private.h). */
+int
+web_set_attachment_name(struct web_ctx *ctx, const char *name)
+{
+	return set_disposition(ctx, true, name);
+}
+
 /* All attachments as one zip (mail_zip_attachments), sent from its file. */
 int
 web_message_zip(struct web_ctx *ctx, struct perr *err)
@@ -779,9 +822,8 @@ web_message_zip(struct web_ctx *ctx, struct perr *err)
 	struct mail_view v;
 	struct mail_zip z;
 	const char *folder, *part = NULL;
-	char *zipname, buf[MSG_CHUNK];
+	char *zipname;
 	uint32_t uid = 0;
-	uint64_t off;
 	size_t i;
 
 	(void)query_str(ctx, "part", &part);
@@ -798,28 +840,7 @@ web_message_zip(struct web_ctx *ctx, struct perr *err)
 	for (i = 0; zipname[i] != '\0'; i++)
 		if (zipname[i] == '/' || zipname[i] == '\\')
 			zipname[i] = '_';
-	if (http_response_set_content_type(ctx->resp, "application/zip") != 0 ||
-	    set_disposition(
-	            ctx, true,
-	            mime_filename_clean(zipname, "attachments.zip", a)) != 0 ||
-	    http_response_set_csp(ctx->resp, "default-src 'none'; sandbox") !=
-	            0 ||
-	    http_response_set_header(ctx->resp, "X-Content-Type-Options",
-	                             "nosniff") != 0 ||
-	    http_response_set_header(
-	            ctx->resp, "Content-Length",
-	            arena_printf(a, "%llu", (unsigned long long)z.size)) != 0)
-		return perr_set(err, a, PERR_INTERNAL,
-		                "cannot build the zip response");
-	if (http_response_stream_begin(ctx->resp) != 0)
-		return 0; /* the client is gone */
-	for (off = 0; off < z.size;) {
-		ssize_t r = read(z.fd, buf, sizeof(buf));
-
-		if (r <= 0 ||
-		    http_response_write(ctx->resp, buf, (size_t)r) != 0)
-			break;
-		off += (uint64_t)r;
-	}
-	return 0;
+	return web_send_zip(ctx, &z,
+	                    mime_filename_clean(zipname, "attachments.zip", a),
+	                    err);
 }

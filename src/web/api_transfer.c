@@ -3,7 +3,8 @@
  * folders"). Import: each uploaded .eml (or each message of an .mbox) is
  * checked and APPENDed on its own, so one bad file never loses the
  * others; the answer lists every result. Export: the messages of a
- * folder, or some of them, as one mboxrd file sent while it is built.
+ * folder, or some of them, as one mboxrd file sent while it is built, or
+ * as a zip of .eml files.
  * One message at a time is fetched into an arena of its own, written to
  * the client and dropped, so memory follows the largest message, not the
  * folder.
@@ -56,23 +57,15 @@ parse_uids(struct web_ctx *ctx, struct strv s, uint32_t **uids_r, size_t *n_r,
 	return 0;
 }
 
-/* RFC 6266 attachment with an ASCII fallback and the UTF-8 name. */
+/* The mbox answer's headers: an RFC 6266 attachment, never rendered. */
 static int
 export_headers(struct web_ctx *ctx, const char *folder)
 {
-	struct arena *a = ctx->req->arena;
-	const char *name = arena_printf(a, "%s.mbox", folder);
-	struct sbuf b;
+	const char *name = arena_printf(ctx->req->arena, "%s.mbox", folder);
 
-	sbuf_init(&b, a, 256, 4096);
-	sbuf_printf(&b, "attachment; filename=\"%s\"; filename*=UTF-8''",
-	            mime_filename_ascii(name, a));
-	codec_url_encode(&b, strv_from_cstr(name));
-	if (!sbuf_ok(&b) ||
-	    http_response_set_content_type(ctx->resp, "application/mbox") !=
+	if (http_response_set_content_type(ctx->resp, "application/mbox") !=
 	            0 ||
-	    http_response_set_header(ctx->resp, "Content-Disposition",
-	                             sbuf_cstr(&b)) != 0 ||
+	    web_set_attachment_name(ctx, name) != 0 ||
 	    http_response_set_csp(ctx->resp, "default-src 'none'; sandbox") !=
 	            0 ||
 	    http_response_set_header(ctx->resp, "X-Content-Type-Options",
@@ -81,12 +74,69 @@ export_headers(struct web_ctx *ctx, const char *folder)
 	return 0;
 }
 
+/*
+ * format=zip: one .eml per message named from its subject and UID, built
+ * in a temp file (libzip needs to seek) with one message in memory at a
+ * time, then sent with its length. Bounded by mail_zip_messages' limit.
+ */
+static int
+export_zip(struct web_ctx *ctx, struct imap_conn *c, const char *folder,
+           const uint32_t *uids, size_t n, struct perr *err)
+{
+	struct arena *a = ctx->req->arena;
+	struct mail_zip_item *items;
+	struct mail_session *ms;
+	struct mail_zip z;
+	size_t i, k = 0;
+
+	items = arena_new_array(a, struct mail_zip_item, n + 1);
+	if (items == NULL)
+		return perr_set(err, a, PERR_LIMIT, "too many messages");
+	for (i = 0; i < n; i++) {
+		struct arena *ma = arena_create("export-env", 4096, 0);
+		struct imap_message m;
+		struct perr merr = {0};
+
+		if (imap_fetch_message(c, folder, uids[i], ma, &m, &merr) !=
+		    0) {
+			enum perr_kind kind = merr.kind;
+			const char *msg = arena_strdup(
+			        a, merr.msg != NULL ? merr.msg : "?");
+
+			arena_destroy(&ma);
+			if (kind == PERR_NOTFOUND)
+				continue; /* expunged meanwhile */
+			return perr_set(err, a, kind, "%s", msg);
+		}
+		items[k].uid = uids[i];
+		items[k].size = m.size;
+		items[k].name =
+		        mail_export_entry_name(a, m.env.subject, uids[i]);
+		arena_destroy(&ma);
+		if (items[k].name == NULL)
+			return perr_set(err, a, PERR_LIMIT, "out of memory");
+		k++;
+	}
+	if (web_mail(ctx, &ms, err) != 0 ||
+	    mail_zip_messages(ms, folder, items, k,
+	                      ctx->req->limits != NULL
+	                              ? ctx->req->limits->spool_dir
+	                              : NULL,
+	                      &z, err) != 0)
+		return -1;
+	return web_send_zip(
+	        ctx, &z,
+	        mime_filename_clean(arena_printf(a, "%s.zip", folder),
+	                            "messages.zip", a),
+	        err);
+}
+
 int
 web_message_export(struct web_ctx *ctx, struct perr *err)
 {
 	struct arena *a = ctx->req->arena;
 	struct imap_conn *c;
-	struct strv folder, format, uids_arg;
+	struct strv folder, format = STRV_NULL, uids_arg;
 	uint32_t *uids = NULL;
 	size_t n = 0, i;
 	bool begun = false;
@@ -94,9 +144,9 @@ web_message_export(struct web_ctx *ctx, struct perr *err)
 	if (!http_request_query(ctx->req, "folder", &folder) || folder.len == 0)
 		return perr_set(err, a, PERR_INPUT, "folder is missing");
 	if (http_request_query(ctx->req, "format", &format) &&
-	    !strv_eq_cstr(format, "mbox"))
+	    !strv_eq_cstr(format, "mbox") && !strv_eq_cstr(format, "zip"))
 		return perr_set(err, a, PERR_INPUT,
-		                "format must be mbox (zip is not there yet)");
+		                "format must be mbox or zip");
 	if (web_imap(ctx, &c, err) != 0)
 		return -1;
 	if (http_request_query(ctx->req, "uids", &uids_arg) &&
@@ -111,6 +161,8 @@ web_message_export(struct web_ctx *ctx, struct perr *err)
 		if (imap_sorted_uids(c, folder.p, &q, a, &uids, &n, err) != 0)
 			return -1;
 	}
+	if (format.len > 0 && strv_eq_cstr(format, "zip"))
+		return export_zip(ctx, c, folder.p, uids, n, err);
 	for (i = 0; i < n; i++) {
 		struct arena *ma = arena_create("export-msg", 64 * 1024, 0);
 		struct imap_message m;

@@ -317,6 +317,10 @@ int web_mailto_page(struct web_ctx *ctx, struct perr *err);
 /* Point the body's mailto: links at /mailto (Petrel's compose). */
 void web_mailto_links(struct mail_rendered *r, struct arena *a);
 /* api_transfer.c: folder export as mboxrd (docs/API.md). */
+/* api_message.c: a built zip sent from its file; an RFC 6266 name. */
+int web_send_zip(struct web_ctx *ctx, const struct mail_zip *z,
+                 const char *name, struct perr *err);
+int web_set_attachment_name(struct web_ctx *ctx, const char *name);
 int web_message_export(struct web_ctx *ctx, struct perr *err);
 /* FolderImport (multipart: folder, file...): {results, imported, failed}. */
 int web_api_folder_import(struct web_ctx *ctx, struct perr *err);

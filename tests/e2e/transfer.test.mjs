@@ -92,6 +92,18 @@ async function importAndExport(page, name, phone) {
     assert.match(text, /\n>From the archive\n/);
     assert.equal((text.match(/^From /mg) || []).length, list.length);
 
+    // Export (zip of .eml files): one entry per message (the integration
+    // test opens it and compares the bytes).
+    await openMenu(page, name, phone);
+    const zdl = page.waitForEvent('download');
+    await page.click('#folder-menu [data-folder-action="export-zip"]');
+    const zd = await zdl;
+    assert.match(zd.url(), /[?&]format=zip\b/);
+    const zip = fs.readFileSync(await zd.path());
+    assert.equal(zip.subarray(0, 4).toString('binary'), 'PK\x03\x04');
+    // Each name is in its local header and in the central directory.
+    assert.equal((zip.toString('binary').match(/\(\d+\)\.eml/g) || []).length, 2 * list.length);
+
     if (!phone) {
       // The list toolbar exports the selection only.
       await page.click(`${li(name)} .folder-link`);

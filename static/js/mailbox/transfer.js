@@ -25,8 +25,8 @@ function menuPath() {
   return li ? li.dataset.path : null;
 }
 
-export function exportUrl(folder, uids) {
-  var q = 'folder=' + encodeURIComponent(folder) + '&format=mbox';
+export function exportUrl(folder, uids, format) {
+  var q = 'folder=' + encodeURIComponent(folder) + '&format=' + (format || 'mbox');
   if (uids && uids.length) q += '&uids=' + uids.join(',');
   return '/message/export?' + q;
 }
@@ -85,10 +85,11 @@ folderMenu.addEventListener('click', function (ev) {
   var b = ev.target.closest('[data-folder-action]');
   if (!b || b.disabled) return;
   var action = b.dataset.folderAction;
-  if (action !== 'import' && action !== 'export') return;
+  if (action !== 'import' && action !== 'export' && action !== 'export-zip') return;
   var path = menuPath();
   if (!path) return;
   if (action === 'export') download(exportUrl(path));
+  else if (action === 'export-zip') download(exportUrl(path, null, 'zip'));
   else {
     pickFor = path;
     picker.value = '';

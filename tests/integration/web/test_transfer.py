@@ -6,6 +6,7 @@ to LF, a final newline added when missing), and the response must be
 streamed (chunked), not assembled with a Content-Length.
 """
 import imaplib
+import io
 import json
 import secrets
 import os
@@ -15,6 +16,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_api import Client, BASE, ok, stack_info, password  # noqa: E402
@@ -143,6 +145,43 @@ def test_export_a_selection_and_bad_arguments():
     # A folder that does not exist is an error before any byte is sent.
     status, _, _ = get("/message/export?folder=NoSuch%s" % RUN)
     assert status in (404, 502), status
+
+
+def test_export_zip_holds_each_message_byte_for_byte():
+    folder = filled_folder("zip")
+    want = imap_bodies(folder)
+    status, headers, body = get("/message/export?folder=%s&format=zip"
+                                % urllib.parse.quote(folder))
+    assert status == 200, (status, body[:200])
+    assert headers["Content-Type"] == "application/zip", headers
+    assert headers["Content-Disposition"].startswith("attachment;"), headers
+    assert ".zip" in headers["Content-Disposition"], headers
+    assert int(headers["Content-Length"]) == len(body), headers
+    z = zipfile.ZipFile(io.BytesIO(body))
+    assert z.testzip() is None
+    names = z.namelist()
+    # "<subject> (<uid>).eml", unchanged bytes (no CRLF transform in a zip).
+    assert names == ["one (1).eml", "two (2).eml", "three (3).eml"], names
+    assert [z.read(n) for n in names] == want
+    # A selection, in the order asked for.
+    status, _, body = get("/message/export?folder=%s&format=zip&uids=3,1"
+                          % urllib.parse.quote(folder))
+    assert status == 200, (status, body[:200])
+    z = zipfile.ZipFile(io.BytesIO(body))
+    assert z.namelist() == ["three (3).eml", "one (1).eml"], z.namelist()
+    assert z.read("one (1).eml") == want[0]
+    # Hostile subjects never become paths.
+    m = imap()
+    try:
+        raw = (b"Subject: ../../etc/passwd\r\n\r\nx\r\n")
+        assert m.append('"%s"' % folder, None, None, raw)[0] == "OK"
+    finally:
+        m.logout()
+    status, _, body = get("/message/export?folder=%s&format=zip&uids=4"
+                          % urllib.parse.quote(folder))
+    assert status == 200, (status, body[:200])
+    (name,) = zipfile.ZipFile(io.BytesIO(body)).namelist()
+    assert "/" not in name and "\\" not in name and name.endswith(" (4).eml"), name
 
 
 def upload(folder, files):
