@@ -32,6 +32,7 @@ import './mailbox/live.js';
 import './mailbox/reading.js';
 import './mailbox/transfer.js';
 import './mailbox/badge.js';
+import './mailbox/notify.js';
 
 var email = boot.email || '';
 $('user-email').textContent = email;

@@ -153,6 +153,30 @@
       }
     });
     if (!navigator.registerProtocolHandler) handler.disabled = true;
+    // Issue 17: desktop notifications for new mail in INBOX. Kept per
+    // browser (localStorage), as the permission is the browser's: switching
+    // them on here asks for it, and a refusal switches them off again.
+    var notifyOn = window.Notification && Notification.permission === 'granted' &&
+      localStorage.getItem('petrel.notify') === '1';
+    var notify = ui.switchBox(!!notifyOn, null, 'set-notify');
+    row(mail, 'set-notify', 'L_GENERAL_NOTIFY', 'L_GENERAL_NOTIFY_HINT', notify.wrap);
+    if (!window.Notification) notify.input.disabled = true;
+    notify.input.addEventListener('change', function () {
+      if (!notify.input.checked) {
+        localStorage.removeItem('petrel.notify');
+        return;
+      }
+      Promise.resolve(Notification.requestPermission()).then(function (perm) {
+        if (perm === 'granted') {
+          localStorage.setItem('petrel.notify', '1');
+          P.toast(t('L_GENERAL_NOTIFY_ON', 'New mail in your inbox will show on your desktop.'));
+        } else {
+          notify.input.checked = false;
+          localStorage.removeItem('petrel.notify');
+          P.toast(t('L_GENERAL_NOTIFY_DENIED', 'The browser does not allow notifications for this site.'), { error: true });
+        }
+      });
+    });
 
     // ---- appearance and writing ----
     var look = card(box, 'L_GENERAL_LOOK');

@@ -49,3 +49,51 @@ test('new mail shows up in the open folder without reloading', async () => {
     assert.deepEqual(problems, []);
   });
 });
+
+test('desktop notification for new INBOX mail while another folder is open', async () => {
+  const info = stack();
+  const bob = info.users.find((u) => u.email === 'bob@example.test');
+  await withPage(browser, DESKTOP, 'live-notify', async (page, problems) => {
+    // A stand-in Notification that records what the page shows.
+    await page.addInitScript(() => {
+      window.__shown = [];
+      class FakeNotification extends EventTarget {
+        constructor(title, opts) { super(); window.__shown.push({ title, body: opts.body }); }
+        close() {}
+        static requestPermission() { return Promise.resolve('granted'); }
+      }
+      FakeNotification.permission = 'granted';
+      window.Notification = FakeNotification;
+    });
+    await page.goto(BASE_URL + '/');
+    await page.fill('#login-email', bob.email);
+    await page.fill('#login-password', bob.password);
+    await Promise.all([page.waitForNavigation(), page.click('#login-submit')]);
+    await page.waitForSelector('#list');
+    // Switched on in Settings → General (asks the browser's permission).
+    await page.goto(BASE_URL + '/#/settings/general');
+    await page.waitForSelector('#set-notify');
+    await page.locator('#set-notify').check({ force: true });
+    await page.waitForFunction(() => localStorage.getItem('petrel.notify') === '1' &&
+      document.getElementById('set-notify').checked);
+    await page.waitForTimeout(400); // the switch's slide
+    await shot(page, 'live-notify-setting');
+    // Back to the mail, in Sent: INBOX is not in view.
+    const stream = page.waitForResponse((r) => r.url().includes('/events?folder=INBOX'), { timeout: 15000 });
+    await page.goto(BASE_URL + '/#/folder/Sent');
+    await page.waitForSelector('#list');
+    await stream;
+    await page.waitForTimeout(1500);
+    const subject = `Notify ${Date.now()}`;
+    execFileSync('swaks', ['--silent', '2', '--to', bob.email, '--from', 'carol@example.org',
+      '--server', `127.0.0.1:${info.ports.smtp}`, '--h-From', 'Carol Notify <carol@example.org>',
+      '--h-Subject', subject, '--body', 'A notification, please.']);
+    await page.waitForFunction((s) => window.__shown.some((n) => n.body === s), subject, { timeout: 20000 });
+    const shown = await page.evaluate(() => window.__shown);
+    assert.equal(shown.length, 1, JSON.stringify(shown));
+    assert.equal(shown[0].title, 'Carol Notify');
+    // The favicon carries INBOX's unread count.
+    await page.waitForFunction(() => Number(document.querySelector('link[rel="icon"]').dataset.unread) > 0);
+    assert.deepEqual(problems, []);
+  });
+});
