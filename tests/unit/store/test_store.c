@@ -890,7 +890,7 @@ test_full_disk_is_nospace_and_keeps_old_value(void **state)
 	assert_int_equal(store_query(f->s, f->a, &err, &st,
 	                             "PRAGMA max_page_count = 1", ""),
 	                 0);
-	(void)store_step(st, &err);
+	assert_int_equal(store_step(st, &err), 1); /* the new limit */
 	store_finish(&st);
 	memset(big, 'x', sizeof(big));
 	assert_int_equal(store_exec(f->s, f->a, &err,
