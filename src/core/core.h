@@ -156,6 +156,8 @@ enum perr_kind {
 	PERR_TEMPFAIL,  /* server down or timed out: 503 */
 	PERR_REMOTE,    /* server said NO/BAD/5xx: 502 */
 	PERR_INTERNAL,  /* bug or local I/O failure: 500 */
+	PERR_NOSPACE,   /* disk full or quota (ENOSPC, EDQUOT, SQLITE_FULL): 507
+	                 */
 };
 
 struct perr {
@@ -186,6 +188,12 @@ perr_minus_one(int r)
 }
 void perr_clear(struct perr *err);
 const char *perr_kind_name(enum perr_kind kind);
+/*
+ * The kind for the errno of a failed local write: a full disk or an
+ * exhausted quota is PERR_NOSPACE (507: the client may retry later and
+ * nothing was half-written); any other errno is PERR_INTERNAL.
+ */
+enum perr_kind perr_kind_of_errno(int e);
 
 /* ---- log ------------------------------------------------------------- */
 

@@ -100,8 +100,8 @@ pt_atomic_commit(struct pt_atomic_file *f, struct arena *a, struct perr *err)
 	return 0;
 fail:
 	pt_atomic_abort(f);
-	return perr_set(err, a, PERR_INTERNAL, "cannot write %s: %s", f->path,
-	                strerror(e));
+	return perr_set(err, a, perr_kind_of_errno(e), "cannot write %s: %s",
+	                f->path, strerror(e));
 }
 
 int
@@ -116,8 +116,8 @@ pt_atomic_write(const char *path, const void *p, size_t n, unsigned mode,
 	if (pt_write_all(f.fd, p, n) != 0) {
 		e = errno;
 		pt_atomic_abort(&f);
-		return perr_set(err, a, PERR_INTERNAL, "cannot write %s: %s",
-		                path, strerror(e));
+		return perr_set(err, a, perr_kind_of_errno(e),
+		                "cannot write %s: %s", path, strerror(e));
 	}
 	return pt_atomic_commit(&f, a, err);
 }

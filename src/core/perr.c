@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 
 #include "core.h"
@@ -60,6 +61,20 @@ perr_kind_name(enum perr_kind kind)
 		return "remote server error";
 	case PERR_INTERNAL:
 		return "internal error";
+	case PERR_NOSPACE:
+		return "insufficient storage";
 	}
 	return "unknown error";
+}
+
+enum perr_kind
+perr_kind_of_errno(int e)
+{
+	if (e == ENOSPC)
+		return PERR_NOSPACE;
+#ifdef EDQUOT
+	if (e == EDQUOT)
+		return PERR_NOSPACE;
+#endif
+	return PERR_INTERNAL;
 }

@@ -64,7 +64,7 @@ spool_open(struct http_request *req, struct filebuf *fb, struct perr *err)
 		return perr_set(err, NULL, PERR_LIMIT, "request too large");
 	fd = mkostemp(s->path, O_CLOEXEC);
 	if (fd < 0)
-		return perr_set(err, a, PERR_INTERNAL,
+		return perr_set(err, a, perr_kind_of_errno(errno),
 		                "cannot create upload file in %s: %s", dir,
 		                strerror(errno));
 	s->fd = fd;
@@ -72,7 +72,7 @@ spool_open(struct http_request *req, struct filebuf *fb, struct perr *err)
 	arena_defer(a, spool_cleanup, s);
 	fb->spool = s;
 	if (pt_write_all(fd, fb->mem.data, fb->mem.len) != 0)
-		return perr_set(err, a, PERR_INTERNAL,
+		return perr_set(err, a, perr_kind_of_errno(errno),
 		                "cannot write upload file: %s",
 		                strerror(errno));
 	sbuf_reset(&fb->mem);
@@ -89,7 +89,8 @@ filebuf_write(struct http_request *req, struct filebuf *fb, const char *p,
 		return -1;
 	if (fb->spool != NULL) {
 		if (pt_write_all(fb->spool->fd, p, n) != 0)
-			return perr_set(err, req->arena, PERR_INTERNAL,
+			return perr_set(err, req->arena,
+			                perr_kind_of_errno(errno),
 			                "cannot write upload file: %s",
 			                strerror(errno));
 		return 0;
@@ -109,7 +110,7 @@ filebuf_close(struct filebuf *fb, struct http_upload *up, struct perr *err,
 
 		fb->spool->fd = -1;
 		if (close(fd) != 0)
-			return perr_set(err, a, PERR_INTERNAL,
+			return perr_set(err, a, perr_kind_of_errno(errno),
 			                "cannot write upload file: %s",
 			                strerror(errno));
 		up->path = fb->spool->path;

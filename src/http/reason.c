@@ -68,6 +68,8 @@ http_reason_phrase(int status)
 		return "Service Unavailable";
 	case 504:
 		return "Gateway Timeout";
+	case 507:
+		return "Insufficient Storage";
 	default:
 		return "Unknown";
 	}
@@ -101,6 +103,8 @@ http_status_of_error(enum perr_kind kind)
 		return 502;
 	case PERR_INTERNAL:
 		return 500;
+	case PERR_NOSPACE:
+		return 507;
 	}
 	return 500;
 }

@@ -48,9 +48,12 @@ copy_file(const char *from, int to_fd, struct perr *err, struct arena *a)
 		                strerror(errno));
 	while ((got = read(fd, buf, sizeof(buf))) > 0)
 		if (pt_write_all(to_fd, buf, (size_t)got) != 0) {
+			int e = errno;
+
 			close(fd);
-			return perr_set(err, a, PERR_INTERNAL,
-			                "write upload: %s", strerror(errno));
+			/* A full disk is 507, not a bug. */
+			return perr_set(err, a, perr_kind_of_errno(e),
+			                "write upload: %s", strerror(e));
 		}
 	close(fd);
 	if (got < 0)
@@ -107,13 +110,13 @@ fill_file(struct mail_session *s, int fd, struct strv data,
 	if (src_path != NULL)
 		rc = copy_file(src_path, fd, err, s->a);
 	else if (pt_write_all(fd, data.p, data.len) != 0)
-		rc = perr_set(err, s->a, PERR_INTERNAL, "write upload: %s",
-		              strerror(errno));
+		rc = perr_set(err, s->a, perr_kind_of_errno(errno),
+		              "write upload: %s", strerror(errno));
 	else
 		rc = 0;
 	if (close(fd) != 0 && rc == 0)
-		rc = perr_set(err, s->a, PERR_INTERNAL, "close upload: %s",
-		              strerror(errno));
+		rc = perr_set(err, s->a, perr_kind_of_errno(errno),
+		              "close upload: %s", strerror(errno));
 	return rc;
 }
 
@@ -142,8 +145,8 @@ mail_upload_store(struct mail_session *s, const char *name, const char *type,
 	u.path = arena_printf(s->a, "%s/%s", s->uploads_dir, u.id);
 	fd = open(u.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return perr_set(err, s->a, PERR_INTERNAL, "create %s: %s",
-		                u.path, strerror(errno));
+		return perr_set(err, s->a, perr_kind_of_errno(errno),
+		                "create %s: %s", u.path, strerror(errno));
 	if (fill_file(s, fd, data, src_path, err) != 0 ||
 	    store_upload_add(s->store, &u, s->max_total, s->a, err) != 0) {
 		(void)unlink(u.path);

@@ -31,6 +31,8 @@ kind_of(int rc)
 		return PERR_TEMPFAIL;
 	case SQLITE_CONSTRAINT:
 		return PERR_CONFLICT;
+	case SQLITE_FULL:
+		return PERR_NOSPACE;
 	default:
 		return PERR_INTERNAL;
 	}

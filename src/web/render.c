@@ -116,6 +116,8 @@ web_error_code(enum perr_kind kind)
 		return "RemoteError";
 	case PERR_INTERNAL:
 		return "InternalError";
+	case PERR_NOSPACE:
+		return "InsufficientStorage";
 	}
 	return "InternalError";
 }
@@ -144,6 +146,8 @@ error_text_key(enum perr_kind kind)
 		return "L_ERROR_UNAVAILABLE";
 	case PERR_REMOTE:
 		return "L_ERROR_REMOTE";
+	case PERR_NOSPACE:
+		return "L_ERROR_NOSPACE";
 	case PERR_OK:
 	case PERR_INTERNAL:
 		break;

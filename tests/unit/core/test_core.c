@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -352,6 +353,10 @@ test_perr_maps_kinds_to_status(void **state)
 	assert_string_equal(err.msg, "too big: 5");
 	assert_int_equal(perr_set(&err, NULL, PERR_INPUT, "x"), -1);
 	assert_string_equal(err.msg, "invalid input");
+	/* A full disk or quota is 507-worthy, other write errors are bugs. */
+	assert_int_equal(perr_kind_of_errno(ENOSPC), PERR_NOSPACE);
+	assert_int_equal(perr_kind_of_errno(EDQUOT), PERR_NOSPACE);
+	assert_int_equal(perr_kind_of_errno(EIO), PERR_INTERNAL);
 	arena_destroy(&a);
 }
 

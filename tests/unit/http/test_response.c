@@ -375,6 +375,7 @@ test_status_of_error_kind(void **state)
 	assert_int_equal(http_status_of_error(PERR_RATE), 429);
 	assert_int_equal(http_status_of_error(PERR_TEMPFAIL), 503);
 	assert_int_equal(http_status_of_error(PERR_REMOTE), 502);
+	assert_int_equal(http_status_of_error(PERR_NOSPACE), 507);
 	assert_int_equal(http_status_of_error((enum perr_kind)99), 500);
 }
 

@@ -864,6 +864,45 @@ test_contacts_migration_keeps_old_rows(void **state)
 	assert_string_equal(v[0].emails[0], "old@x.test");
 }
 
+/*
+ * A full disk (here: the database may not grow past its current pages,
+ * which makes sqlite answer SQLITE_FULL exactly as a full file system
+ * does) is PERR_NOSPACE, so the API answers 507, and the failed write
+ * leaves the previous value intact.
+ */
+static void
+test_full_disk_is_nospace_and_keeps_old_value(void **state)
+{
+	struct fixture *f = *state;
+	struct store_stmt *st;
+	struct perr err;
+	static char big[256 * 1024];
+
+	/* DDL reports the last DML's change count: only success matters. */
+	assert_true(
+	        store_exec(f->s, f->a, &err,
+	                   "CREATE TABLE full_t (k TEXT PRIMARY KEY, v BLOB)",
+	                   "") >= 0);
+	assert_int_equal(store_exec(f->s, f->a, &err,
+	                            "INSERT INTO full_t VALUES ('k', 'old')",
+	                            ""),
+	                 1);
+	assert_int_equal(store_query(f->s, f->a, &err, &st,
+	                             "PRAGMA max_page_count = 1", ""),
+	                 0);
+	assert_int_equal(store_step(st, &err), 1); /* the new limit */
+	store_finish(&st);
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(store_exec(f->s, f->a, &err,
+	                            "UPDATE full_t SET v = ? WHERE k = 'k'",
+	                            "b", big, sizeof(big)),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOSPACE);
+	assert_int_equal(
+	        count_rows(f, "SELECT count(*) FROM full_t WHERE v = 'old'"),
+	        1);
+}
+
 int
 main(void)
 {
@@ -901,6 +940,9 @@ main(void)
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_ratelimit_keys_fold_case_and_ipv6_64, setup,
+	                teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_full_disk_is_nospace_and_keeps_old_value, setup,
 	                teardown),
 	};
 
