@@ -702,26 +702,10 @@ config_domain_identity_allowed(const struct config_domain *d, struct strv email)
 bool
 config_domain_allows(const struct config_domain *d, struct strv login)
 {
-	struct strv rest = strv_from_cstr(d->white_list);
-	bool any = false;
+	bool any;
 
-	login = strv_trim(login);
-	while (rest.len > 0) {
-		size_t i = 0;
-		struct strv item;
-
-		while (i < rest.len && strchr(" \t,;", rest.p[i]) == NULL)
-			i++;
-		item = (struct strv){rest.p, i};
-		rest.p += i < rest.len ? i + 1 : i;
-		rest.len -= i < rest.len ? i + 1 : i;
-		if (item.len == 0)
-			continue;
-		any = true;
-		if (glob_match(item, login))
-			return true;
-	}
-	return !any;
+	/* An empty white_list lets everyone in. */
+	return list_match(d->white_list, login, &any) || !any;
 }
 
 char *
