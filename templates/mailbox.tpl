@@ -235,9 +235,16 @@
           </button>
           <div class="menu menu-scroll menu-right" id="copy-menu" role="menu" hidden></div>
         </span>
-        <button type="button" class="icon-btn" id="export-sel-btn" data-needs-selection aria-label="{{L_MAIL_EXPORT_SELECTED}}" title="{{L_MAIL_EXPORT_SELECTED}}">
-          <svg class="icon" aria-hidden="true"><use href="#i-download"/></svg>
-        </button>
+        <span class="menu-wrap">
+          <button type="button" class="icon-btn" id="export-sel-btn" data-needs-selection aria-haspopup="menu" aria-expanded="false" aria-controls="export-sel-menu" aria-label="{{L_MAIL_EXPORT_SELECTED}}" title="{{L_MAIL_EXPORT_SELECTED}}">
+            <svg class="icon" aria-hidden="true"><use href="#i-download"/></svg>
+          </button>
+          <div class="menu menu-right" id="export-sel-menu" role="menu" aria-label="{{L_MAIL_EXPORT_SELECTED}}" hidden>
+            <p class="menu-label">{{L_MAIL_EXPORT_SELECTED}}</p>
+            <button type="button" class="menu-item" role="menuitem" data-export-format="mbox"><svg class="icon" aria-hidden="true"><use href="#i-download"/></svg><span>{{L_MAIL_FOLDER_EXPORT}}</span></button>
+            <button type="button" class="menu-item" role="menuitem" data-export-format="zip"><svg class="icon" aria-hidden="true"><use href="#i-download"/></svg><span>{{L_MAIL_FOLDER_EXPORT_ZIP}}</span></button>
+          </div>
+        </span>
       </span>
       <span class="tb-spacer"></span>
       <button type="button" class="icon-btn toggle-btn" id="threads-btn" aria-pressed="false" aria-label="{{L_MAIL_THREADS}}" title="{{L_MAIL_THREADS}}">

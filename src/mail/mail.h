@@ -449,6 +449,7 @@ struct mail_form {
 	const char *html; /* sanitized, NULL for none */
 	struct mail_ref in_reply_to, forward_of;
 	uint32_t draft_uid; /* 0: not a draft */
+	bool read_receipt;  /* a draft that asked for a read receipt */
 };
 
 int mail_compose_from(struct mail_session *s, enum mail_compose_mode mode,
@@ -465,6 +466,8 @@ int mail_compose_from(struct mail_session *s, enum mail_compose_mode mode,
 #define MAIL_DRAFT_PENDING_TO "X-Petrel-Draft-To"
 #define MAIL_DRAFT_PENDING_CC "X-Petrel-Draft-Cc"
 #define MAIL_DRAFT_PENDING_BCC "X-Petrel-Draft-Bcc"
+/* RFC 8098: asks for a read receipt; kept in a draft that asked for one. */
+#define MAIL_RECEIPT_HEADER "Disposition-Notification-To"
 
 #define MAIL_MAX_RCPT 500
 #define MAIL_MAX_ATT 100
@@ -487,7 +490,8 @@ struct mail_compose {
 	 */
 	const char *const *extra_headers;
 	size_t n_extra_headers;
-	/* Send only: ask for a read receipt (Disposition-Notification-To). */
+	/* Ask for a read receipt (Disposition-Notification-To); a draft
+	 * keeps the request for when it is reopened. */
 	bool read_receipt;
 };
 

@@ -284,24 +284,24 @@ thread_headers(struct mail_session *s, struct mail_outgoing *o)
 /*
  * RFC 8098 2.1: Disposition-Notification-To with the sender's own address
  * asks the recipient's client for a read receipt (which it may refuse).
- * Appended to the plugins' header lines.
+ * Appended to the header lines already there: the plugins' when sending,
+ * the draft's own when saving (a reopened draft asks again; compose-from
+ * reads it back, and other clients opening the draft see it too).
  */
 static int
-ask_receipt(struct mail_session *s, const struct mail_compose *in,
-            struct mail_outgoing *o, struct perr *err)
+ask_receipt(struct mail_session *s, struct mail_outgoing *o, struct perr *err)
 {
-	const char **lines =
-	        arena_new_array(s->a, const char *, in->n_extra_headers + 1);
+	size_t n = o->m.n_extra_headers;
+	const char **lines = arena_new_array(s->a, const char *, n + 1);
 
 	if (lines == NULL)
 		return perr_set(err, s->a, PERR_LIMIT, "out of request memory");
-	if (in->n_extra_headers > 0)
-		memcpy(lines, in->extra_headers,
-		       in->n_extra_headers * sizeof(*lines));
-	lines[in->n_extra_headers] = arena_printf(
-	        s->a, "Disposition-Notification-To: <%s>", o->m.from.email);
+	if (n > 0)
+		memcpy(lines, o->m.extra_headers, n * sizeof(*lines));
+	lines[n] = arena_printf(s->a, "%s: <%s>", MAIL_RECEIPT_HEADER,
+	                        o->m.from.email);
 	o->m.extra_headers = lines;
-	o->m.n_extra_headers = in->n_extra_headers + 1;
+	o->m.n_extra_headers = n + 1;
 	return 0;
 }
 
@@ -412,7 +412,7 @@ mail_compose_prepare(struct mail_session *s, const struct mail_compose *in,
 		o->m.extra_headers = in->extra_headers;
 		o->m.n_extra_headers = in->n_extra_headers;
 	}
-	if (sending && in->read_receipt && ask_receipt(s, in, o, err) != 0)
+	if (in->read_receipt && ask_receipt(s, o, err) != 0)
 		return -1;
 	if (mime_build(&o->m, message_max(s), s->a, &o->built, err) != 0)
 		return -1;

@@ -41,7 +41,7 @@ form_json(const struct mail_form *f)
 	for (i = 0; i < f->n_att; i++)
 		json_array_append_new(atts, web_upload_json(&f->att[i]));
 	return json_pack(
-	        "{so so so so so ss ss ss ss? so so so}", "to",
+	        "{so so so so so ss ss ss ss? so so so sb}", "to",
 	        strings_json(&f->to), "cc", strings_json(&f->cc), "bcc",
 	        strings_json(&f->bcc), "attachments", atts, "identityId",
 	        f->identity_id != NULL ? json_string(f->identity_id)
@@ -49,7 +49,8 @@ form_json(const struct mail_form *f)
 	        "replyTo", f->reply_to, "subject", f->subject, "text", f->text,
 	        "html", f->html, "inReplyTo", ref_json(&f->in_reply_to),
 	        "forwardOf", ref_json(&f->forward_of), "draftUid",
-	        f->draft_uid != 0 ? json_integer(f->draft_uid) : json_null());
+	        f->draft_uid != 0 ? json_integer(f->draft_uid) : json_null(),
+	        "readReceipt", f->read_receipt);
 }
 
 int

@@ -555,6 +555,7 @@
     // RFC 8098: ask for a read receipt (Send's readReceipt); a toggle.
     var receipt = btn('icon-btn compose-receipt', t('L_RECEIPT_REQUEST', 'Request a read receipt'), 'mail-open');
     receipt.setAttribute('aria-pressed', 'false');
+    w.receiptBtn = receipt;
     receipt.addEventListener('click', function () {
       w.readReceipt = !w.readReceipt;
       receipt.setAttribute('aria-pressed', String(w.readReceipt));
@@ -1078,6 +1079,8 @@
     w.inReplyTo = d.inReplyTo || null;
     w.forwardOf = d.forwardOf || null;
     if (d.draftUid) { w.draftUid = d.draftUid; w.ownDraft = false; }
+    // A reopened draft that asked for a read receipt still asks.
+    if (d.readReceipt) { w.readReceipt = true; w.receiptBtn.setAttribute('aria-pressed', 'true'); }
     (d.attachments || []).forEach(function (a) { addServerAttachment(w, a); });
 
     var useHtml = !!(window.Squire && (d.html !== null && d.html !== undefined ? true : !!(P.prefs && P.prefs().composeHtml)));

@@ -110,13 +110,26 @@ async function importAndExport(page, name, phone) {
       await page.waitForSelector('#list .row[data-uid]');
       await page.click('#list .row[data-uid] input[type="checkbox"]');
       await page.waitForFunction(() => !document.getElementById('export-sel-btn').disabled);
+      await page.click('#export-sel-btn');
+      await page.waitForSelector('#export-sel-menu:not([hidden])');
       await shot(page, 'transfer-export-selection');
       const sel = page.waitForEvent('download');
-      await page.click('#export-sel-btn');
+      await page.click('#export-sel-menu [data-export-format="mbox"]');
       const d = await sel;
       assert.match(d.url(), /[?&]uids=\d+$/);
+      assert.match(d.url(), /[?&]format=mbox\b/);
       const one = fs.readFileSync(await d.path(), 'utf8');
       assert.equal((one.match(/^From /mg) || []).length, 1);
+      assert.ok(await page.isHidden('#export-sel-menu'));
+      // The same selection as a zip: one .eml entry.
+      await page.click('#export-sel-btn');
+      const zsel = page.waitForEvent('download');
+      await page.click('#export-sel-menu [data-export-format="zip"]');
+      const zd1 = await zsel;
+      assert.match(zd1.url(), /[?&]format=zip\b/);
+      const z1 = fs.readFileSync(await zd1.path());
+      assert.equal(z1.subarray(0, 4).toString('binary'), 'PK\x03\x04');
+      assert.equal((z1.toString('binary').match(/\(\d+\)\.eml/g) || []).length, 2);
     }
   } finally {
     if (!phone) await page.click(`${li('INBOX')} .folder-link`).catch(() => {});

@@ -8,6 +8,7 @@ import { boot, foldersEl, t, tf, toast } from './common.js';
 import { getRoute, selection } from './state.js';
 import { loadFolders } from './folders.js';
 import { loadList } from './list.js';
+import { closeMenus, toggleMenu } from './chrome.js';
 
 var folderMenu = $('folder-menu');
 var picker = document.createElement('input');
@@ -133,8 +134,13 @@ foldersEl.addEventListener('drop', function (ev) {
   importFiles(li.dataset.path, ev.dataTransfer.files);
 }, true);
 
-// The list toolbar: the selected messages of the open folder.
-$('export-sel-btn').addEventListener('click', function () {
+// The list toolbar: the selected messages of the open folder, as one
+// mbox or a zip of .eml files.
+$('export-sel-btn').addEventListener('click', function () { toggleMenu($('export-sel-btn')); });
+$('export-sel-menu').addEventListener('click', function (ev) {
+  var b = ev.target.closest('[data-export-format]');
+  if (!b) return;
+  closeMenus();
   if (!selection.size) return;
-  download(exportUrl(getRoute().folder, Array.from(selection)));
+  download(exportUrl(getRoute().folder, Array.from(selection), b.dataset.exportFormat));
 });

@@ -323,6 +323,31 @@ def test_always_sends_by_itself_only_when_the_request_is_safe():
         ok(*c.call("SettingsSave", {"readReceipts": "ask"})[:2])
 
 
+def test_draft_keeps_the_read_receipt_request():
+    c = client(ALICE)
+    for asked in (True, False):
+        subject = "draft receipt %s %s" % (asked, RUN)
+        st, r, _ = c.call("SaveDraft", {"to": [BOB], "subject": subject, "text": "Later.",
+                                        "readReceipt": asked})
+        ok(st, r)
+        uid, raw = find_uid(ALICE, subject, folder="Drafts")
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        if asked:
+            assert msg["Disposition-Notification-To"] == "<%s>" % ALICE, raw[:600]
+        else:
+            assert msg["Disposition-Notification-To"] is None, raw[:600]
+        st, form, _ = c.call("ComposeFrom", {"mode": "editAsNew", "folder": "Drafts", "uid": uid})
+        ok(st, form)
+        assert form["draftUid"] == uid and form["readReceipt"] is asked, form
+        ok(*c.call("MessageDelete", {"folder": "Drafts", "uids": [uid]})[:2])
+    # Edit as new of a received message that asks for a receipt: the
+    # request was its sender's, not ours.
+    uid, _ = append(ALICE, ["Disposition-Notification-To: <%s>" % BOB])
+    st, form, _ = c.call("ComposeFrom", {"mode": "editAsNew", "folder": "INBOX", "uid": uid})
+    ok(st, form)
+    assert form["readReceipt"] is False, form
+
+
 def raw_get(c, path):
     conn = http.client.HTTPConnection(urllib.parse.urlparse(BASE).netloc, timeout=30)
     cookie = "; ".join("%s=%s" % (k.name, k.value) for k in c.jar)
