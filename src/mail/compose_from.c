@@ -540,7 +540,8 @@ draft_back(struct cf *f, struct strv hdr)
 	struct mail_form *o = f->f;
 
 	o->draft_uid = f->v.uid;
-	o->read_receipt = header_field(hdr, MAIL_RECEIPT_HEADER, 0, f->a) != NULL;
+	o->read_receipt =
+	        header_field(hdr, MAIL_RECEIPT_HEADER, 0, f->a) != NULL;
 	o->in_reply_to = draft_ref(f, hdr, MAIL_DRAFT_REPLY_HEADER);
 	o->forward_of = draft_ref(f, hdr, MAIL_DRAFT_FORWARD_HEADER);
 	return add_pending(f, hdr, MAIL_DRAFT_PENDING_TO, &o->to) != 0 ||
