@@ -700,4 +700,17 @@ void imap_pick_body(const struct imap_part *p, struct arena *a,
                     const struct imap_part **html_r,
                     const struct imap_part **plain_r);
 
+/* ---- keywords (labels, issue 17) ------------------------------------ */
+
+/* Longest keyword accepted as a label, in bytes. */
+#define IMAP_KEYWORD_MAX 64
+/*
+ * 0 if kw is a keyword atom a label may use; PERR_INPUT otherwise (empty,
+ * too long, a system flag such as \Seen, or a byte outside atom-char).
+ */
+int imap_keyword_check(const char *kw, struct arena *a,
+                       struct perr *err) PT_WARN_UNUSED;
+/* 1..5 for Thunderbird's $label1..$label5 (any case), else 0. */
+int imap_keyword_tb_label(const char *kw);
+
 #endif

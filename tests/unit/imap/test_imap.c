@@ -638,6 +638,42 @@ test_raw_command_endless_line_is_bounded(void **state)
 	assert_true(f.endless_sent < (size_t)40 << 20);
 }
 
+static void
+test_keyword_check(void **state)
+{
+	struct arena *a = A;
+	struct perr err = {0};
+	char longkw[IMAP_KEYWORD_MAX + 2];
+	static const char *const bad[] = {
+	        "",   "\\Seen", "\\Deleted",   "two words", "a\r\nb",
+	        "(x", "x)",     "\"q\"",       "a*",        "a%",
+	        "a]", "a{3}",   "caf\xc3\xa9",
+	};
+
+	(void)state;
+	assert_int_equal(imap_keyword_check("$label1", a, &err), 0);
+	assert_int_equal(imap_keyword_check("Work", a, &err), 0);
+	assert_int_equal(imap_keyword_check("$Important", a, &err), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		perr_clear(&err);
+		assert_int_equal(imap_keyword_check(bad[i], a, &err), -1);
+		assert_int_equal(err.kind, PERR_INPUT);
+		assert_non_null(err.msg);
+	}
+	memset(longkw, 'k', sizeof(longkw) - 1);
+	longkw[IMAP_KEYWORD_MAX] = '\0';
+	assert_int_equal(imap_keyword_check(longkw, a, &err), 0);
+	longkw[IMAP_KEYWORD_MAX] = 'k';
+	longkw[IMAP_KEYWORD_MAX + 1] = '\0';
+	assert_int_equal(imap_keyword_check(longkw, a, &err), -1);
+	assert_non_null(strstr(err.msg, "longer"));
+	assert_int_equal(imap_keyword_tb_label("$label1"), 1);
+	assert_int_equal(imap_keyword_tb_label("$Label5"), 5);
+	assert_int_equal(imap_keyword_tb_label("$label6"), 0);
+	assert_int_equal(imap_keyword_tb_label("$label10"), 0);
+	assert_int_equal(imap_keyword_tb_label("Work"), 0);
+}
+
 int
 main(void)
 {
@@ -665,6 +701,7 @@ main(void)
 	        cmocka_unit_test(test_preauth_greeting_is_not_a_login),
 	        cmocka_unit_test(test_clear_login_to_remote_host_refused),
 	        cmocka_unit_test(test_raw_command_endless_line_is_bounded),
+	        cmocka_unit_test(test_keyword_check),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,
