@@ -674,6 +674,147 @@ test_keyword_check(void **state)
 	assert_int_equal(imap_keyword_tb_label("Work"), 0);
 }
 
+/* Label names -> keywords: Thunderbird's rule, always a valid atom. */
+static void
+test_keyword_from_name(void **state)
+{
+	struct arena *a = A;
+	struct perr err = {0};
+	char *kw;
+	char name[IMAP_LABEL_NAME_MAX + 2];
+	static const char *const names[] = {
+	        "Work",
+	        "To Do",
+	        "a(b)c{d}%*\"\\]",
+	        "$label1",
+	        "Caf\xc3\xa9",
+	        "\xd0\x9f\xd1\x80\xd0\xbe\xd0\xb5\xd0\xba\xd1\x82",
+	        "\xf0\x9f\x93\x8c pinned",
+	        "a & b",
+	};
+
+	(void)state;
+	assert_int_equal(imap_keyword_from_name("Work", a, &kw, &err), 0);
+	assert_string_equal(kw, "work");
+	assert_int_equal(imap_keyword_from_name("To Do", a, &kw, &err), 0);
+	assert_string_equal(kw, "to_do");
+	assert_int_equal(imap_keyword_from_name("$label1", a, &kw, &err), 0);
+	assert_string_equal(kw, "_label1");
+	assert_int_equal(imap_keyword_from_name("Caf\xc3\xa9", a, &kw, &err),
+	                 0);
+	assert_string_equal(kw, "caf&AOk-");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		perr_clear(&err);
+		assert_int_equal(imap_keyword_from_name(names[i], a, &kw, &err),
+		                 0);
+		assert_int_equal(imap_keyword_check(kw, a, &err), 0);
+		assert_true(imap_keyword_is_label(kw));
+	}
+	/* Long non-ASCII names: cut before a UTF-7 run, hashed, <= 64. */
+	memset(name, 0, sizeof(name));
+	for (size_t i = 0; i + 2 <= 120; i += 2) {
+		name[i] = (char)0xd0;
+		name[i + 1] = (char)0x9f;
+	}
+	assert_int_equal(imap_keyword_from_name(name, a, &kw, &err), 0);
+	assert_true(strlen(kw) <= IMAP_KEYWORD_MAX);
+	assert_int_equal(imap_keyword_check(kw, a, &err), 0);
+	assert_int_equal(strchr(kw, '&') == NULL ||
+	                         strchr(strchr(kw, '&'), '-') != NULL,
+	                 1);
+	/* Bad names. */
+	assert_int_equal(imap_keyword_from_name("", a, &kw, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(imap_keyword_from_name("a\nb", a, &kw, &err), -1);
+	assert_int_equal(imap_keyword_from_name("\xff", a, &kw, &err), -1);
+	memset(name, 'n', IMAP_LABEL_NAME_MAX + 1);
+	name[IMAP_LABEL_NAME_MAX + 1] = '\0';
+	assert_int_equal(imap_keyword_from_name(name, a, &kw, &err), -1);
+}
+
+static bool
+taken_all(void *ctx, const char *kw)
+{
+	(void)ctx;
+	(void)kw;
+	return true;
+}
+
+static bool
+taken_first(void *ctx, const char *kw)
+{
+	(void)ctx;
+	return strlen(kw) == IMAP_KEYWORD_MAX && strchr(kw, '_') == NULL;
+}
+
+static bool
+taken_two(void *ctx, const char *kw)
+{
+	(void)ctx;
+	return strcmp(kw, "work") == 0 || strcmp(kw, "work_2") == 0;
+}
+
+static void
+test_keyword_unique_and_is_label(void **state)
+{
+	struct arena *a = A;
+	char longkw[IMAP_KEYWORD_MAX + 1];
+	char *u;
+
+	(void)state;
+	assert_string_equal(imap_keyword_unique("home", taken_two, NULL, a),
+	                    "home");
+	assert_string_equal(imap_keyword_unique("work", taken_two, NULL, a),
+	                    "work_3");
+	memset(longkw, 'w', IMAP_KEYWORD_MAX);
+	longkw[IMAP_KEYWORD_MAX] = '\0';
+	u = imap_keyword_unique(longkw, taken_all, NULL, a);
+	assert_null(u);
+	u = imap_keyword_unique(longkw, taken_first, NULL, a);
+	assert_non_null(u);
+	assert_int_equal(strlen(u), IMAP_KEYWORD_MAX);
+	assert_string_equal(u + IMAP_KEYWORD_MAX - 2, "_2");
+	assert_true(imap_keyword_is_label("$label1"));
+	assert_true(imap_keyword_is_label("work"));
+	assert_true(imap_keyword_is_label("$Important"));
+	assert_false(imap_keyword_is_label("$Forwarded"));
+	assert_false(imap_keyword_is_label("$junk"));
+	assert_false(imap_keyword_is_label("NonJunk"));
+	assert_false(imap_keyword_is_label("$MailFlagBit1"));
+	assert_false(imap_keyword_is_label("\\Seen"));
+	assert_false(imap_keyword_is_label(""));
+}
+
+/* keyword: in the search box is IMAP KEYWORD, and only for an atom. */
+static void
+test_search_parse_keyword(void **state)
+{
+	struct arena *a = A;
+	struct imap_search s;
+	struct perr err = {0};
+
+	(void)state;
+	assert_int_equal(imap_search_parse(strv_from_cstr("keyword:$label1 "
+	                                                  "from:bob"),
+	                                   a, &s, &err),
+	                 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.terms[0].kind, IMAP_SEARCH_KEYWORD);
+	assert_string_equal(s.terms[0].value, "$label1");
+	assert_int_equal(s.terms[1].kind, IMAP_SEARCH_FROM);
+	assert_int_equal(
+	        imap_search_parse(strv_from_cstr("-keyword:work"), a, &s, &err),
+	        0);
+	assert_true(s.terms[0].negate);
+	assert_int_equal(imap_search_parse(strv_from_cstr("keyword:\\Seen"), a,
+	                                   &s, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(imap_search_parse(strv_from_cstr("keyword:\"a b\""), a,
+	                                   &s, &err),
+	                 -1);
+}
+
 int
 main(void)
 {
@@ -702,6 +843,9 @@ main(void)
 	        cmocka_unit_test(test_clear_login_to_remote_host_refused),
 	        cmocka_unit_test(test_raw_command_endless_line_is_bounded),
 	        cmocka_unit_test(test_keyword_check),
+	        cmocka_unit_test(test_keyword_from_name),
+	        cmocka_unit_test(test_keyword_unique_and_is_label),
+	        cmocka_unit_test(test_search_parse_keyword),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,
