@@ -815,6 +815,81 @@ test_search_parse_keyword(void **state)
 	                 -1);
 }
 
+/*
+ * MessageSetKeywords' IMAP side on a scripted server: a keyword missing
+ * from PERMANENTFLAGS (no \*) is refused before any STORE; an allowed one
+ * goes out as one UID STORE per direction with the UIDs as ranges, also
+ * for 10 000 UIDs.
+ */
+static void
+test_set_keywords_permanentflags_and_ranges(void **state)
+{
+	static const char *const script[] = {
+	        "S:* PREAUTH [CAPABILITY IMAP4rev1] come in",
+	        "C:1 SELECT Box",
+	        "S:* 9 EXISTS",
+	        "S:* FLAGS (\\Seen \\Deleted work)",
+	        "S:* OK [PERMANENTFLAGS (\\Seen \\Deleted work)] limited",
+	        "S:* OK [UIDVALIDITY 7] ok",
+	        "S:* OK [UIDNEXT 10001] ok",
+	        "S:1 OK [READ-WRITE] selected",
+	        "C:2 NOOP",
+	        "S:2 OK noop",
+	        "C:3 NOOP",
+	        "S:3 OK noop",
+	        "C:4 UID STORE 1:3,5,7:9 +FLAGS.SILENT (work)",
+	        "S:4 OK stored",
+	        "C:5 NOOP",
+	        "S:5 OK noop",
+	        "C:6 UID STORE 1:3,5,7:9 -FLAGS.SILENT (gone)",
+	        "S:6 OK stored",
+	        "C:7 NOOP",
+	        "S:7 OK noop",
+	        "C:8 NOOP",
+	        "S:8 OK noop",
+	        "C:9 UID STORE 1:10000 +FLAGS.SILENT (work)",
+	        "S:9 OK stored",
+	        NULL};
+	const uint32_t uids[] = {9, 1, 2, 3, 5, 7, 8};
+	const char *work[] = {"work"}, *other[] = {"other"}, *gone[] = {"gone"};
+	static uint32_t many[10000];
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct fsrv f;
+	struct perr err;
+
+	(void)state;
+	for (size_t i = 0; i < 10000; i++)
+		many[i] = (uint32_t)(10000 - i);
+	fsrv_start(&f, script);
+	fake_domain(&d, f.port);
+	d.imap_allow_preauth = true;
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "x", &err), 0);
+	perr_clear(&err);
+	assert_int_equal(imap_set_keywords(c, "Box", uids, 7, other, 1, gone, 1,
+	                                   A, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_REMOTE);
+	assert_non_null(strstr(err.msg, "PERMANENTFLAGS"));
+	assert_non_null(strstr(err.msg, "other"));
+	assert_int_equal(
+	        imap_set_keywords(c, "Box", uids, 7, work, 1, gone, 1, A, &err),
+	        0);
+	assert_int_equal(imap_set_keywords(c, "Box", many, 10000, work, 1, NULL,
+	                                   0, A, &err),
+	                 0);
+	/* A bad keyword is refused before anything is sent. */
+	assert_int_equal(imap_set_keywords(c, "Box", uids, 7, NULL, 0,
+	                                   (const char *[]){"\\Seen"}, 1, A,
+	                                   &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+	assert_true(f.done);
+}
+
 int
 main(void)
 {
@@ -846,6 +921,7 @@ main(void)
 	        cmocka_unit_test(test_keyword_from_name),
 	        cmocka_unit_test(test_keyword_unique_and_is_label),
 	        cmocka_unit_test(test_search_parse_keyword),
+	        cmocka_unit_test(test_set_keywords_permanentflags_and_ranges),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,
