@@ -734,16 +734,19 @@ bool imap_keyword_is_label(const char *kw);
  * '_', the rest in modified UTF-7 (RFC 3501 5.1.3) - so a tag made in
  * either client is the same keyword in the other. A leading '$' becomes
  * '_' ('$' keywords are the registered ones, RFC 5788); a result longer
- * than IMAP_KEYWORD_MAX is cut and ends in 8 hex digits of the name's
- * hash. The result always passes imap_keyword_check(). Collisions are the
- * caller's (imap_keyword_unique()).
+ * than IMAP_LABEL_KEYWORD_MAX is cut and ends in 8 hex digits of the
+ * name's hash. The result always passes imap_keyword_check(). Collisions
+ * are the caller's (imap_keyword_unique()).
  */
 #define IMAP_LABEL_NAME_MAX 128
+/* Longest keyword a label name derives: Dovecot refuses keywords longer
+ * than its mail_max_keyword_length, 50 by default. */
+#define IMAP_LABEL_KEYWORD_MAX 50
 int imap_keyword_from_name(const char *name, struct arena *a, char **kw_r,
                            struct perr *err) PT_WARN_UNUSED;
 /*
  * kw, or kw with "_2", "_3" ... (the base cut to stay within
- * IMAP_KEYWORD_MAX) when taken(ctx, candidate) says it is in use. NULL
+ * IMAP_LABEL_KEYWORD_MAX) when taken(ctx, candidate) says it is in use. NULL
  * after 999 tries.
  */
 typedef bool imap_keyword_taken_fn(void *ctx, const char *kw);

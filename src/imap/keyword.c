@@ -174,8 +174,8 @@ imap_keyword_from_name(const char *name, struct arena *a, char **kw_r,
 	/* '&' and the base64 letters of modified UTF-7 are atom bytes. */
 	if (imap_mutf7_encode(strv_from_cstr(low), a, &kw, err) != 0)
 		return -1;
-	if (strlen(kw) > IMAP_KEYWORD_MAX) {
-		size_t cut = safe_cut(kw, IMAP_KEYWORD_MAX - 9);
+	if (strlen(kw) > IMAP_LABEL_KEYWORD_MAX) {
+		size_t cut = safe_cut(kw, IMAP_LABEL_KEYWORD_MAX - 9);
 
 		kw = arena_printf(a, "%.*s_%08x", (int)cut, kw, (unsigned)h);
 		if (kw == NULL)
@@ -200,7 +200,7 @@ imap_keyword_unique(const char *kw, imap_keyword_taken_fn *taken, void *ctx,
 		size_t base;
 
 		PT_ASSERT(pt_snprintf_ok(suffix, sizeof(suffix), "_%u", k));
-		base = safe_cut(kw, IMAP_KEYWORD_MAX - strlen(suffix));
+		base = safe_cut(kw, IMAP_LABEL_KEYWORD_MAX - strlen(suffix));
 		cand = arena_printf(a, "%.*s%s", (int)base, kw, suffix);
 		if (cand == NULL)
 			return NULL;

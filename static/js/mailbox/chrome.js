@@ -65,7 +65,7 @@ export function closeMenus(refocus) {
   setOpenMenuBtn(null);
   return true;
 }
-function toggleMenu(btn, build) {
+export function toggleMenu(btn, build) {
   var wasOpen = getOpenMenuBtn() === btn;
   closeMenus();
   if (wasOpen) return;
