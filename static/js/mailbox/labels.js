@@ -333,7 +333,7 @@ export function newLabelDialog() {
     var dot = el('span', 'lbl-dot lbl-' + col.value);
     dot.setAttribute('aria-hidden', 'true');
     col.addEventListener('change', function () { dot.className = 'lbl-dot lbl-' + col.value; });
-    b2.append(dot, col);
+    b2.append(dot, col, icon('chevron-down', 'icon-sm select-caret'));
     f2.append(l2, b2);
     m.body.append(f1, f2, err);
     var foot = el('footer', 'dialog-foot');
