@@ -78,6 +78,7 @@ test('create a label, apply it to two messages, see chips, filter, remove it', a
       const item = `#label-menu [data-keyword="${label.keyword}"]`;
       await page.waitForSelector(item);
       assert.equal(await page.getAttribute(item, 'aria-checked'), 'mixed');
+      await page.waitForTimeout(250); // the menu's fade-in
       await shot(page, 'labels-menu-mixed');
       await page.keyboard.press('Escape');
 
