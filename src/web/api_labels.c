@@ -108,8 +108,13 @@ keyword_taken(void *ctx, const char *kw)
 {
 	const struct label_list *l = ctx;
 
-	/* Thunderbird's five stay reserved even when deleted here. */
-	return find_keyword(l, kw) >= 0 || imap_keyword_tb_label(kw) != 0;
+	/*
+	 * Thunderbird's five stay reserved even when deleted here, and a
+	 * keyword that is machine state ("junk" from a label named Junk)
+	 * would never show as a label.
+	 */
+	return find_keyword(l, kw) >= 0 || imap_keyword_tb_label(kw) != 0 ||
+	       !imap_keyword_is_label(kw);
 }
 
 int

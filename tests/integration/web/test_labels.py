@@ -186,6 +186,10 @@ def test_label_save_rename_recolour_delete():
     # An atom within Dovecot's default mail_max_keyword_length (50).
     assert re.fullmatch(r"[\x21-\x7e]{1,50}", r3["label"]["keyword"]), r3
     assert r3["label"]["name"] == uni
+    # A name whose keyword would be machine state gets another one.
+    junk = ok(*c.call("LabelSave", {"name": "Junk", "colour": "gray"})[:2])["label"]
+    assert junk["keyword"] == "junk_2", junk
+    ok(*c.call("LabelDelete", {"keyword": junk["keyword"]})[:2])
     status, body, _ = c.call("LabelSave", {"name": name, "colour": "teal"})
     assert status == 409, body
     status, body, _ = c.call("LabelSave", {"name": "x", "colour": "chartreuse"})
