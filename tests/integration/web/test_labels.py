@@ -18,7 +18,7 @@ from test_api import Client, ok, stack_info, password  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "harness"))
 from testrun import run_tests  # noqa: E402
 
-USER = "carol@example.org"
+USER = "bob@example.test"
 RUN = "%d" % (time.time() * 1000)
 _client = None
 
