@@ -166,6 +166,13 @@ test('screenshots: phone and dark', async () => {
         assert.equal(await page.getAttribute('#msg-label-menu [data-keyword="$label1"]', 'aria-checked'), 'true');
         await page.waitForTimeout(200);
         await shot(page, 'labels-message-menu-' + tag);
+        // A message that is not on the list page (opened by its URL)
+        // shows its chips from the Message call.
+        await page.keyboard.press('Escape');
+        await page.goto(BASE_URL + '/#/folder/' + encodeURIComponent(folder) + '?q=' +
+          encodeURIComponent('subject:"no such subject ' + RUN + '"') + '&m=' + uids[0]);
+        await page.waitForSelector('#msg-badges .lbl-chip[title="Important"]');
+        assert.equal(await page.$$eval('#list .row[data-uid]', (r) => r.length), 0);
         await page.goto(BASE_URL + '/#/settings/labels');
         await page.waitForSelector('#label-list li');
         await shot(page, 'labels-settings-' + tag);

@@ -123,17 +123,25 @@ function refreshRow(uid) {
   if (line2) rowChips(line2, m);
 }
 
-// The open message's chips, after the state badges.
+// The open message's chips, after the state badges: its list row's
+// keywords (they follow changes made here), else what the Message call
+// said (a message that is not on the page, e.g. opened by its URL).
+var viewKeywords = null;   // { folder, uid, keywords } of the last Message
 function renderViewChips() {
   var badges = $('msg-badges');
   if (!badges) return;
   var old = badges.querySelector('.lbl-chips');
   if (old) old.remove();
-  var m = getOpenUid() !== null ? byUid.get(getOpenUid()) : null;
-  var c = m && !getRoute().part ? chips(m.keywords, 0) : null;
+  var uid = getOpenUid();
+  var m = uid !== null ? byUid.get(uid) : null;
+  var kws = m ? m.keywords : viewKeywords && viewKeywords.uid === uid && viewKeywords.folder === getRoute().folder ? viewKeywords.keywords : null;
+  var c = uid !== null && !getRoute().part ? chips(kws, 0) : null;
   if (c) badges.appendChild(c);
 }
-document.addEventListener('petrel:message', renderViewChips);
+document.addEventListener('petrel:message', function (ev) {
+  if (ev.detail) viewKeywords = { folder: ev.detail.folder, uid: ev.detail.uid, keywords: ev.detail.keywords || [] };
+  renderViewChips();
+});
 
 function refreshAllChips() {
   byUid.forEach(function (m, uid) { refreshRow(uid); });
@@ -148,15 +156,21 @@ export function setKeywords(uids, add, remove) {
   if (!uids.length) return Promise.resolve();
   var folder = getRoute().folder;
   var before = new Map();
+  function changed(list) {
+    var kws = (list || []).filter(function (k) {
+      return !remove.some(function (r) { return r.toLowerCase() === k.toLowerCase(); });
+    });
+    add.forEach(function (a) { if (!has({ keywords: kws }, a)) kws.push(a); });
+    return kws;
+  }
+  var view = viewKeywords && viewKeywords.folder === folder && uids.indexOf(viewKeywords.uid) >= 0 ? viewKeywords : null;
+  var viewBefore = view ? view.keywords : null;
+  if (view) view.keywords = changed(view.keywords);
   uids.forEach(function (u) {
     var m = byUid.get(u);
     if (!m) return;
     before.set(u, (m.keywords || []).slice());
-    var kws = (m.keywords || []).filter(function (k) {
-      return !remove.some(function (r) { return r.toLowerCase() === k.toLowerCase(); });
-    });
-    add.forEach(function (a) { if (!has({ keywords: kws }, a)) kws.push(a); });
-    m.keywords = kws;
+    m.keywords = changed(m.keywords);
     refreshRow(u);
   });
   renderViewChips();
@@ -164,6 +178,7 @@ export function setKeywords(uids, add, remove) {
   if (add.length) body.add = add;
   if (remove.length) body.remove = remove;
   return api('MessageSetKeywords', body).catch(function (err) {
+    if (view) view.keywords = viewBefore;
     before.forEach(function (kws, u) {
       var m = byUid.get(u);
       if (m) { m.keywords = kws; refreshRow(u); }
@@ -175,10 +190,17 @@ export function setKeywords(uids, add, remove) {
 
 // ---- the Label menus --------------------------------------------------------
 
+// The keywords of a message of the folder shown, as far as known.
+function keywordsOf(uid) {
+  var m = byUid.get(uid);
+  if (m) return m.keywords || [];
+  return viewKeywords && viewKeywords.uid === uid && viewKeywords.folder === getRoute().folder ? viewKeywords.keywords : [];
+}
+
 // 'true', 'false' or 'mixed' for kw over the messages of uids.
 function stateOf(uids, kw) {
   var n = 0;
-  uids.forEach(function (u) { var m = byUid.get(u); if (m && has(m, kw)) n++; });
+  uids.forEach(function (u) { if (has({ keywords: keywordsOf(u) }, kw)) n++; });
   return n === 0 ? 'false' : n === uids.length ? 'true' : 'mixed';
 }
 
@@ -188,8 +210,7 @@ function buildMenu(menu, uids) {
   var shown = labels.slice();
   // Keywords of the selection without a definition, so they can come off.
   uids.forEach(function (u) {
-    var m = byUid.get(u);
-    (m && m.keywords || []).forEach(function (k) {
+    keywordsOf(u).forEach(function (k) {
       if (!shown.some(function (l) { return l.keyword.toLowerCase() === k.toLowerCase(); })) shown.push(labelFor(k));
     });
   });
