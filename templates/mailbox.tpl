@@ -90,6 +90,7 @@
   <symbol id="i-user" viewBox="0 0 24 24"><path d="M12 4a4 4 0 1 0 0 8a4 4 0 1 0 0-8z M4.5 20a7.5 7.5 0 0 1 15 0"/></symbol>
   <symbol id="i-text" viewBox="0 0 24 24"><path d="M5 6V4h14v2 M12 4v16 M9 20h6"/></symbol>
   <symbol id="i-external" viewBox="0 0 24 24"><path d="M14 4h6v6 M20 4l-9 9 M18 14v6H4V6h6"/></symbol>
+  <symbol id="i-tag" viewBox="0 0 24 24"><path d="M3 12V4h8l10 10-7 7z"/><circle cx="7.5" cy="8.5" r="1.5"/></symbol>
 </svg>
 
 <div class="progress" id="progress" role="progressbar" aria-label="{{L_MAIL_LOADING}}" hidden><span></span></div>
@@ -429,6 +430,7 @@
         <div><dt><kbd>r</kbd> <kbd>a</kbd> <kbd>f</kbd></dt><dd>{{L_COMPOSE_KEY_REPLY}}</dd></div>
         <div><dt><kbd>Ctrl</kbd> + <kbd>Enter</kbd></dt><dd>{{L_COMPOSE_KEY_SEND}}</dd></div>
         <div><dt><kbd>Ctrl</kbd> + <kbd>p</kbd></dt><dd>{{L_MAIL_KEY_PRINT}}</dd></div>
+        <div><dt><kbd>l</kbd></dt><dd>{{L_LABELS_KEY}}</dd></div>
         <div><dt><kbd>?</kbd></dt><dd>{{L_MAIL_KEY_HELP}}</dd></div>
         <div><dt><kbd>Esc</kbd></dt><dd>{{L_MAIL_KEY_ESCAPE}}</dd></div>
       </dl>
@@ -442,6 +444,7 @@
           <div><dt><code>is:unread</code></dt><dd>{{L_MAIL_SEARCH_IS}}</dd></div>
           <div><dt><code>after:2026-01-31</code></dt><dd>{{L_MAIL_SEARCH_DATES}}</dd></div>
           <div><dt><code>"exact words"</code></dt><dd>{{L_MAIL_SEARCH_PHRASE}}</dd></div>
+          <div><dt><code>keyword:$label1</code></dt><dd>{{L_LABELS_SEARCH_KEYWORD}}</dd></div>
         </dl>
       </div>
     </div>

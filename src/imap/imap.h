@@ -276,6 +276,8 @@ enum imap_search_kind {
 	IMAP_SEARCH_ANSWERED,
 	IMAP_SEARCH_BEFORE, /* date < day */
 	IMAP_SEARCH_SINCE,  /* date >= day (after:) */
+	/* keyword:ATOM -> KEYWORD (a label) */
+	IMAP_SEARCH_KEYWORD,
 };
 
 struct imap_search_term {
@@ -362,6 +364,9 @@ struct imap_msg_row {
 	unsigned flags; /* IMAP_MSG_* */
 	bool has_attachments;
 	const char *preview; /* UTF-8, whitespace collapsed, may be "" */
+	/* Label-like keywords (imap_keyword_is_label), NULL when none. */
+	const char **keywords;
+	size_t n_keywords;
 	/* Threads only: */
 	unsigned depth;       /* 0 for a thread root */
 	uint32_t parent_uid;  /* 0 for a root */
@@ -668,6 +673,8 @@ struct imap_message {
 	uint32_t size;  /* RFC822.SIZE */
 	struct imap_envelope env;
 	const char *references; /* References header unfolded, "" if none */
+	const char **keywords;  /* label-like keywords, as in a list row */
+	size_t n_keywords;
 	struct imap_part *root;
 };
 
@@ -699,5 +706,71 @@ bool imap_part_is(const struct imap_part *p, const char *type,
 void imap_pick_body(const struct imap_part *p, struct arena *a,
                     const struct imap_part **html_r,
                     const struct imap_part **plain_r);
+
+/* ---- keywords (labels, issue 17) ------------------------------------ */
+
+/* Longest keyword accepted as a label, in bytes. */
+#define IMAP_KEYWORD_MAX 64
+/*
+ * 0 if kw is a keyword atom a label may use; PERR_INPUT otherwise (empty,
+ * too long, a system flag such as \Seen, or a byte outside atom-char).
+ */
+int imap_keyword_check(const char *kw, struct arena *a,
+                       struct perr *err) PT_WARN_UNUSED;
+/* 1..5 for Thunderbird's $label1..$label5 (any case), else 0. */
+int imap_keyword_tb_label(const char *kw);
+/* Most keywords kept per list row or message (more are dropped). */
+#define IMAP_ROW_KEYWORDS_MAX 16
+/*
+ * Whether a keyword on a message is one to show as a label: an atom
+ * that is not machine state ($Forwarded, $Junk, NonJunk, $MDNSent,
+ * $Phishing, $Submitted, $HasAttachment, Apple's $MailFlagBit0..2 ...).
+ */
+bool imap_keyword_is_label(const char *kw);
+/*
+ * The keyword a new label named name (UTF-8, 1..IMAP_LABEL_NAME_MAX
+ * bytes, no control characters) maps to, in a: the way Thunderbird makes
+ * a tag key - ASCII lower-cased, bytes an atom may not hold and spaces as
+ * '_', the rest in modified UTF-7 (RFC 3501 5.1.3) - so a tag made in
+ * either client is the same keyword in the other. A leading '$' becomes
+ * '_' ('$' keywords are the registered ones, RFC 5788); a result longer
+ * than IMAP_LABEL_KEYWORD_MAX is cut and ends in 8 hex digits of the
+ * name's hash. The result always passes imap_keyword_check(). Collisions
+ * are the caller's (imap_keyword_unique()).
+ */
+#define IMAP_LABEL_NAME_MAX 128
+/* Longest keyword a label name derives: Dovecot refuses keywords longer
+ * than its mail_max_keyword_length, 50 by default. */
+#define IMAP_LABEL_KEYWORD_MAX 50
+int imap_keyword_from_name(const char *name, struct arena *a, char **kw_r,
+                           struct perr *err) PT_WARN_UNUSED;
+/*
+ * kw, or kw with "_2", "_3" ... (the base cut to stay within
+ * IMAP_LABEL_KEYWORD_MAX) when taken(ctx, candidate) says it is in use. NULL
+ * after 999 tries.
+ */
+typedef bool imap_keyword_taken_fn(void *ctx, const char *kw);
+char *imap_keyword_unique(const char *kw, imap_keyword_taken_fn *taken,
+                          void *ctx, struct arena *a);
+/*
+ * Add and remove label keywords on uids of folder: each keyword must pass
+ * imap_keyword_check(); then the folder is selected read-write and a
+ * keyword to add must be allowed by its PERMANENTFLAGS (\* or the keyword
+ * listed; a server that sent none allows all, RFC 3501 7.1): otherwise
+ * PERR_REMOTE naming the keyword, nothing stored. At most one
+ * UID STORE +FLAGS.SILENT and one -FLAGS.SILENT, the UIDs as ranges.
+ */
+int imap_set_keywords(struct imap_conn *c, const char *folder,
+                      const uint32_t *uids, size_t n, const char *const *add,
+                      size_t n_add, const char *const *remove, size_t n_remove,
+                      struct arena *a, struct perr *err) PT_WARN_UNUSED;
+/*
+ * Remove kw from every message of folder in one UID STORE 1:*
+ * -FLAGS.SILENT (deleting a label everywhere). An empty folder sends
+ * nothing.
+ */
+int imap_keyword_clear_folder(struct imap_conn *c, const char *folder,
+                              const char *kw, struct arena *a,
+                              struct perr *err) PT_WARN_UNUSED;
 
 #endif

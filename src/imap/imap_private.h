@@ -255,4 +255,12 @@ void imapc_row_cache_store(struct imap_conn *c, const struct imap_msg_row *rows,
 /* Scratch arena of c, reset. */
 struct arena *imapc_scratch(struct imap_conn *c);
 
+/*
+ * The label-like keywords (imap_keyword_is_label) of a FETCH FLAGS
+ * answer, at most IMAP_ROW_KEYWORDS_MAX, copied into a; *kw_r NULL when
+ * none (keyword.c). -1 only when a is full.
+ */
+int imapc_keywords_of(const struct mailimap_msg_att_dynamic *dyn,
+                      struct arena *a, const char ***kw_r, size_t *n_r);
+
 #endif

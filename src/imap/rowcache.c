@@ -192,6 +192,8 @@ row_from_cache(const struct imapc_row_entry *e, struct imap_msg_row *row,
 	row->size = e->row.size;
 	row->has_attachments = e->row.has_attachments;
 	row->flags = 0;
+	row->keywords = NULL;
+	row->n_keywords = 0;
 	row->to = NULL;
 	row->n_to = 0;
 	if (e->row.n_to > 0) {
@@ -275,8 +277,11 @@ imapc_rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 				              .att_uid;
 		}
 		row = uid != 0 ? imapc_find_row(idx, n, rows, uid) : NULL;
-		if (row != NULL && dyn != NULL)
+		if (row != NULL && dyn != NULL) {
 			row->flags = imapc_flags_of(dyn);
+			(void)imapc_keywords_of(dyn, a, &row->keywords,
+			                        &row->n_keywords);
+		}
 	}
 	return 0;
 }

@@ -322,6 +322,9 @@ fill_row(struct imap_msg_row *row, const struct mailimap_msg_att *ma,
 
 		if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
 			row->flags = imapc_flags_of(item->att_data.att_dyn);
+			(void)imapc_keywords_of(item->att_data.att_dyn, a,
+			                        &row->keywords,
+			                        &row->n_keywords);
 			continue;
 		}
 		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)

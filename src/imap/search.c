@@ -171,6 +171,14 @@ imap_search_parse(struct strv query, struct arena *a, struct imap_search *s_r,
 					                "unknown is: value");
 				goto add;
 			}
+			if (strv_eq_ci_ascii(key, STRV_LIT("keyword"))) {
+				/* A label: its IMAP keyword, an atom. */
+				t.kind = IMAP_SEARCH_KEYWORD;
+				t.value = sbuf_cstr(&b);
+				if (imap_keyword_check(t.value, a, err) != 0)
+					return -1;
+				goto add;
+			}
 			if (strv_eq_ci_ascii(key, STRV_LIT("before")) ||
 			    strv_eq_ci_ascii(key, STRV_LIT("after")) ||
 			    strv_eq_ci_ascii(key, STRV_LIT("since"))) {
@@ -315,6 +323,9 @@ term_key(const struct imap_search_term *t)
 	case IMAP_SEARCH_SINCE:
 		k = mailimap_search_key_new_sentsince(
 		        mailimap_date_new(t->day, t->month, t->year));
+		break;
+	case IMAP_SEARCH_KEYWORD:
+		k = mailimap_search_key_new_keyword(xdup(v));
 		break;
 	}
 	if (k != NULL && t->negate)

@@ -438,6 +438,9 @@ imap_fetch_message(struct imap_conn *c, const char *folder, uint32_t uid,
 			if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
 				m.flags =
 				        imapc_flags_of(item->att_data.att_dyn);
+				(void)imapc_keywords_of(item->att_data.att_dyn,
+				                        a, &m.keywords,
+				                        &m.n_keywords);
 				continue;
 			}
 			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)

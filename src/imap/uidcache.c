@@ -47,6 +47,7 @@ search_uses_flags(const char *search, struct arena *a)
 		case IMAP_SEARCH_FLAGGED:
 		case IMAP_SEARCH_UNFLAGGED:
 		case IMAP_SEARCH_ANSWERED:
+		case IMAP_SEARCH_KEYWORD:
 			return true;
 		default:
 			break;

@@ -375,4 +375,37 @@ int store_send_token_finish(struct store *s, const char *user,
                             const char *token, const char *result,
                             struct arena *a, struct perr *err) PT_WARN_UNUSED;
 
+/* ---- labels (issue 17) ------------------------------------------- */
+
+/*
+ * A user's label definitions live in user_settings under the key
+ * "labels" (one row per user, no table of their own: the list is short,
+ * always read whole, and changes as a whole inside a transaction).
+ */
+struct store_label {
+	const char *keyword; /* IMAP keyword: 1..64 bytes, no space/control */
+	const char *name;    /* UTF-8, 1..128 bytes, no control character */
+	const char *colour;  /* palette name: 1..16 bytes of a-z */
+};
+
+#define STORE_LABELS_MAX 64
+
+/*
+ * user's labels in their order, in a. *saved_r is false (and *n_r 0)
+ * when the user never saved a list: the caller shows its defaults. A
+ * stored line that no longer validates is skipped.
+ */
+int store_labels_get(struct store *s, const char *user, struct arena *a,
+                     struct store_label **labels_r, size_t *n_r, bool *saved_r,
+                     struct perr *err) PT_WARN_UNUSED;
+/*
+ * Replace user's list (n may be 0: an empty list, not the defaults).
+ * PERR_INPUT for a field out of its bounds or a keyword twice
+ * (compared without ASCII case, as IMAP servers do), PERR_LIMIT past
+ * STORE_LABELS_MAX.
+ */
+int store_labels_set(struct store *s, const char *user,
+                     const struct store_label *labels, size_t n, int64_t now,
+                     struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
 #endif

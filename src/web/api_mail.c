@@ -164,7 +164,7 @@ row_json(const struct imap_msg_row *r)
 
 	for (k = 0; k < r->n_to; k++)
 		json_array_append_new(to, address_json(&r->to[k]));
-	return json_pack(
+	json_t *o = json_pack(
 	        "{sIsssososssIsbsbsbsbsbsIsbsssisI}", "uid", (json_int_t)r->uid,
 	        "subject", r->subject, "from", address_json(&r->from), "to", to,
 	        "messageId", r->message_id != NULL ? r->message_id : "", "date",
@@ -177,6 +177,13 @@ row_json(const struct imap_msg_row *r)
 	        r->preview != NULL ? r->preview : "", "threadDepth",
 	        (int)r->depth, "threadSize",
 	        (json_int_t)(r->thread_size > 0 ? r->thread_size : 1));
+
+	/* Labels: only rows that have some carry the member. */
+	if (o != NULL && r->n_keywords > 0)
+		json_object_set_new(
+		        o, "keywords",
+		        web_keywords_json(r->keywords, r->n_keywords));
+	return o;
 }
 
 /*
@@ -340,6 +347,7 @@ web_api_message_list(struct web_ctx *ctx, struct perr *err)
 	const char *sort = web_arg_str(ctx, "sort");
 	int64_t format = web_arg_int(ctx, "format", 1);
 	json_t *rows, *res;
+	bool kw_column = false;
 	size_t i;
 
 	q.offset = (uint32_t)web_arg_int(ctx, "offset", 0);
@@ -371,6 +379,15 @@ web_api_message_list(struct web_ctx *ctx, struct perr *err)
 		                                              page.threaded, &t,
 		                                              ctx->req->arena)
 		                                  : row_json(&page.rows[i]));
+	/* Format 2: a "keywords" column only on a page with labels. */
+	for (i = 0; format == 2 && i < page.n && !kw_column; i++)
+		kw_column = page.rows[i].n_keywords > 0;
+	for (i = 0; kw_column && i < page.n; i++)
+		json_array_append_new(
+		        json_array_get(rows, i),
+		        web_keywords_joined(page.rows[i].keywords,
+		                            page.rows[i].n_keywords,
+		                            ctx->req->arena));
 	res = json_pack("{sIsIsIsIsbso}", "total", (json_int_t)page.total,
 	                "offset", (json_int_t)q.offset, "limit",
 	                (json_int_t)q.limit, "uidvalidity",
@@ -381,6 +398,9 @@ web_api_message_list(struct web_ctx *ctx, struct perr *err)
 		json_object_set_new(res, "addresses", t.json);
 		json_object_set_new(res, "columns",
 		                    list2_columns_json(page.threaded));
+		if (kw_column)
+			json_array_append_new(json_object_get(res, "columns"),
+			                      json_string("keywords"));
 	}
 	return web_reply_json(ctx, res, err);
 }

@@ -390,6 +390,11 @@ message_json(struct web_ctx *ctx, const struct mail_view *v,
 	json_object_set_new(res, "references",
 	                    json_string(part == NULL ? v->m.references : ""));
 	json_object_set_new(res, "flags", flags_json(flags));
+	/* Labels on the message itself (none for an attached one). */
+	json_object_set_new(
+	        res, "keywords",
+	        part == NULL ? web_keywords_json(v->m.keywords, v->m.n_keywords)
+	                     : json_array());
 	json_object_set_new(res, "size", json_integer((json_int_t)v->m.size));
 	{
 		/* body_url() is NULL when the request ran out of memory. */

@@ -162,6 +162,19 @@ static const struct web_arg args_contact_delete[] = {
              WEB_CTL_TEXT),
         END};
 
+/* Labels (api_labels.c): a keyword is an atom of at most 64 bytes. */
+static const struct web_arg args_label_save[] = {
+        STR("keyword", false, 0, 64, WEB_CTL_LINE),
+        STR("name", false, 1, 128, WEB_CTL_LINE),
+        STR("colour", false, 1, 16, WEB_CTL_LINE), END};
+static const struct web_arg args_label_delete[] = {
+        STR("keyword", true, 1, 64, WEB_CTL_LINE),
+        BOOL("removeFromMessages", false), END};
+static const struct web_arg args_set_keywords[] = {
+        NAME("folder", true), UIDS("uids"),
+        SPEC("add", WEB_ARG_STRINGS, false, 1, 64, 16, WEB_CTL_LINE),
+        SPEC("remove", WEB_ARG_STRINGS, false, 1, 64, 16, WEB_CTL_LINE), END};
+
 static const struct web_route routes[] = {
         {"GET", "/", web_page_index, ROUTE_SESSION_OPTIONAL, NULL, NULL},
         {"GET", "/healthz", web_api_health, API, NULL, NULL},
@@ -269,6 +282,14 @@ static const struct web_route routes[] = {
          CHANGE | ROUTE_UPLOAD, NULL, NULL},
         {"POST", "/api/FolderImport", web_api_folder_import,
          CHANGE | ROUTE_UPLOAD, NULL, NULL},
+        /* Labels (api_labels.c). */
+        {"POST", "/api/Labels", web_api_labels, CHANGE, NULL, NULL},
+        {"POST", "/api/LabelSave", web_api_label_save, CHANGE, args_label_save,
+         NULL},
+        {"POST", "/api/LabelDelete", web_api_label_delete, CHANGE,
+         args_label_delete, NULL},
+        {"POST", "/api/MessageSetKeywords", web_api_message_set_keywords,
+         CHANGE, args_set_keywords, NULL},
         /* GETs that change nothing; the session cookie is required. */
         {"GET", "/message/body", web_message_body, ROUTE_SESSION, NULL, NULL},
         {"GET", "/message/part", web_message_part, ROUTE_SESSION, NULL, NULL},

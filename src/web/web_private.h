@@ -428,4 +428,15 @@ int web_api_health(struct web_ctx *ctx, struct perr *err);
 
 #define WEB_LANG_COOKIE "petrel_lang"
 
+/* api_labels.c: labels as IMAP keywords (issue 17, docs/API.md). */
+int web_api_labels(struct web_ctx *ctx, struct perr *err);
+int web_api_label_save(struct web_ctx *ctx, struct perr *err);
+int web_api_label_delete(struct web_ctx *ctx, struct perr *err);
+int web_api_message_set_keywords(struct web_ctx *ctx, struct perr *err);
+/* A row's or message's keywords as a JSON array of strings. */
+struct json_t *web_keywords_json(const char *const *kw, size_t n);
+/* The same as one string, space-separated (MessageList format 2). */
+struct json_t *web_keywords_joined(const char *const *kw, size_t n,
+                                   struct arena *a);
+
 #endif

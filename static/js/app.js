@@ -11,6 +11,7 @@
  *   chrome.js    phone views, drawer, menus, help
  *   keyboard.js  shortcuts
  *   live.js      the event stream and the counts poll
+ *   labels.js    labels: chips, Label menus, sidebar filter, settings
  * and ../lib/dom.js holds the DOM helpers every script shares. Vanilla JS,
  * no framework; talks only to the JSON API (docs/API.md). Nothing here
  * builds HTML from strings: every text goes through textContent, so mail
@@ -33,6 +34,7 @@ import './mailbox/reading.js';
 import './mailbox/transfer.js';
 import './mailbox/badge.js';
 import './mailbox/notify.js';
+import './mailbox/labels.js';
 
 var email = boot.email || '';
 $('user-email').textContent = email;

@@ -491,6 +491,23 @@ function api(action, b, req) {
       for (const m of box) if (u.has(m.uid)) { m[action === 'MessageSetSeen' ? 'seen' : 'flagged'] = !!b.value; n++; }
       return [200, { updated: n }];
     }
+    // Labels (docs/API.md): Thunderbird's five, keywords kept on the rows.
+    case 'Labels': return [200, {
+      labels: [['$label1', 'Important', 'red'], ['$label2', 'Work', 'orange'], ['$label3', 'Personal', 'green'],
+        ['$label4', 'To Do', 'blue'], ['$label5', 'Later', 'purple']].map(([keyword, name, colour]) => ({ keyword, name, colour })),
+      colours: ['red', 'orange', 'yellow', 'green', 'teal', 'blue', 'purple', 'pink', 'gray'],
+    }];
+    case 'MessageSetKeywords': {
+      if (!box) return [404, { error: { code: 'NotFound', message: 'This folder does not exist.' } }];
+      const u = pickUids(); let n = 0;
+      for (const m of box) {
+        if (!u.has(m.uid)) continue;
+        const kws = (m.keywords || []).filter((k) => !(b.remove || []).includes(k));
+        for (const k of b.add || []) if (!kws.includes(k)) kws.push(k);
+        m.keywords = kws; n++;
+      }
+      return [200, { updated: n }];
+    }
     case 'MessageMove': case 'MessageDelete': {
       let to = b.to;
       if (action === 'MessageDelete') to = (b.folder === 'Trash' || b.folder === 'Junk') ? null : 'Trash';

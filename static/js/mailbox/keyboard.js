@@ -10,6 +10,7 @@ import { inSettings } from './router.js';
 import { closeFolderDialog, fdForm, fdOverlay } from './folders.js';
 import { deleteMessages, editDraft, moveCursor, openMessage, selectOnly, targetUids, toggleFlag, toggleSeen, updateSelectionUI, visibleUids } from './list.js';
 import { closeDrawer, closeHelp, closeMenus, drawerBtn, goBack, openHelp } from './chrome.js';
+import { openLabelMenu } from './labels.js';
 
 // ---- keyboard -----------------------------------------------------------------------
 
@@ -114,6 +115,8 @@ document.addEventListener('keydown', function (ev) {
       break;
     case '/':
       ev.preventDefault(); closeDrawer(); searchInput.focus(); searchInput.select(); break;
+    case 'l': case 'L':
+      ev.preventDefault(); openLabelMenu(); break;
     case '?':
       ev.preventDefault(); openHelp(); break;
     case 'c': case 'r': case 'a': case 'f':

@@ -12,6 +12,7 @@ import { navigate } from './router.js';
 import { currentSpecial, displayName, folderTitle, loadFolders, loadQuota, renderFolders, specialFolder } from './folders.js';
 import { renderPreview } from './view.js';
 import { closeMenus, goBack, updateView } from './chrome.js';
+import { queryText, rowChips } from './labels.js';
 
 // ---- message list -----------------------------------------------------------
 
@@ -112,7 +113,8 @@ export function listRows(data) {
       hasAttachments: !!get(r, 'att', 0),
       preview: get(r, 'preview', ''),
       threadDepth: get(r, 'depth', 0),
-      threadSize: get(r, 'threadSize', 1)
+      threadSize: get(r, 'threadSize', 1),
+      keywords: get(r, 'keywords', '') ? get(r, 'keywords', '').split(' ') : []
     };
   });
 }
@@ -207,6 +209,7 @@ function buildRow(m) {
   line2.appendChild(state);
   line2.appendChild(el('span', 'row-subject', m.subject || t('L_MAIL_NO_SUBJECT', '(no subject)')));
   if (m.preview) line2.appendChild(el('span', 'row-preview', m.preview));
+  rowChips(line2, m);
   row.appendChild(line2);
 
   row.appendChild(el('span', 'row-size', size(m.size)));
@@ -300,7 +303,7 @@ export function renderHead() {
     count.textContent = '';
   }
   $('search-chip').hidden = !getRoute().q;
-  $('search-chip-text').textContent = getRoute().q;
+  $('search-chip-text').textContent = queryText(getRoute().q);
   document.title = name + (f && f.unseen > 0 ? ' (' + num(f.unseen) + ')' : '') + ' · ' + SITE_TITLE;
   // The counts may lag behind mail changed elsewhere; an unread row counts.
   $('all-read-btn').disabled = !f || (!(f.unseen > 0) && !getMessages().some(function (m) { return !m.seen; }));

@@ -200,7 +200,7 @@ function renderMessage() {
   renderImagesNote(v);
   // For reading.js (unsubscribe, read receipts): the loaded message.
   document.dispatchEvent(new CustomEvent('petrel:message', {
-    detail: v.data && !v.part && !v.loading ? { key: v.key, folder: v.folder, uid: v.uid } : null
+    detail: v.data && !v.part && !v.loading ? { key: v.key, folder: v.folder, uid: v.uid, keywords: v.data.keywords } : null
   }));
   renderHeaders(v);
   renderCalendar(v);

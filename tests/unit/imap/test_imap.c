@@ -638,6 +638,259 @@ test_raw_command_endless_line_is_bounded(void **state)
 	assert_true(f.endless_sent < (size_t)40 << 20);
 }
 
+static void
+test_keyword_check(void **state)
+{
+	struct arena *a = A;
+	struct perr err = {0};
+	char longkw[IMAP_KEYWORD_MAX + 2];
+	static const char *const bad[] = {
+	        "",   "\\Seen", "\\Deleted",   "two words", "a\r\nb",
+	        "(x", "x)",     "\"q\"",       "a*",        "a%",
+	        "a]", "a{3}",   "caf\xc3\xa9",
+	};
+
+	(void)state;
+	assert_int_equal(imap_keyword_check("$label1", a, &err), 0);
+	assert_int_equal(imap_keyword_check("Work", a, &err), 0);
+	assert_int_equal(imap_keyword_check("$Important", a, &err), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		perr_clear(&err);
+		assert_int_equal(imap_keyword_check(bad[i], a, &err), -1);
+		assert_int_equal(err.kind, PERR_INPUT);
+		assert_non_null(err.msg);
+	}
+	memset(longkw, 'k', sizeof(longkw) - 1);
+	longkw[IMAP_KEYWORD_MAX] = '\0';
+	assert_int_equal(imap_keyword_check(longkw, a, &err), 0);
+	longkw[IMAP_KEYWORD_MAX] = 'k';
+	longkw[IMAP_KEYWORD_MAX + 1] = '\0';
+	assert_int_equal(imap_keyword_check(longkw, a, &err), -1);
+	assert_non_null(strstr(err.msg, "longer"));
+	assert_int_equal(imap_keyword_tb_label("$label1"), 1);
+	assert_int_equal(imap_keyword_tb_label("$Label5"), 5);
+	assert_int_equal(imap_keyword_tb_label("$label6"), 0);
+	assert_int_equal(imap_keyword_tb_label("$label10"), 0);
+	assert_int_equal(imap_keyword_tb_label("Work"), 0);
+}
+
+/* Label names -> keywords: Thunderbird's rule, always a valid atom. */
+static void
+test_keyword_from_name(void **state)
+{
+	struct arena *a = A;
+	struct perr err = {0};
+	char *kw;
+	char name[IMAP_LABEL_NAME_MAX + 2];
+	static const char *const names[] = {
+	        "Work",
+	        "To Do",
+	        "a(b)c{d}%*\"\\]",
+	        "$label1",
+	        "Caf\xc3\xa9",
+	        "\xd0\x9f\xd1\x80\xd0\xbe\xd0\xb5\xd0\xba\xd1\x82",
+	        "\xf0\x9f\x93\x8c pinned",
+	        "a & b",
+	};
+
+	(void)state;
+	assert_int_equal(imap_keyword_from_name("Work", a, &kw, &err), 0);
+	assert_string_equal(kw, "work");
+	assert_int_equal(imap_keyword_from_name("To Do", a, &kw, &err), 0);
+	assert_string_equal(kw, "to_do");
+	assert_int_equal(imap_keyword_from_name("$label1", a, &kw, &err), 0);
+	assert_string_equal(kw, "_label1");
+	assert_int_equal(imap_keyword_from_name("Caf\xc3\xa9", a, &kw, &err),
+	                 0);
+	assert_string_equal(kw, "caf&AOk-");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		perr_clear(&err);
+		assert_int_equal(imap_keyword_from_name(names[i], a, &kw, &err),
+		                 0);
+		assert_int_equal(imap_keyword_check(kw, a, &err), 0);
+		assert_true(imap_keyword_is_label(kw));
+	}
+	/* Long non-ASCII names: cut before a UTF-7 run, hashed, <= 50
+	 * (Dovecot's default keyword limit). */
+	memset(name, 0, sizeof(name));
+	for (size_t i = 0; i + 2 <= 120; i += 2) {
+		name[i] = (char)0xd0;
+		name[i + 1] = (char)0x9f;
+	}
+	assert_int_equal(imap_keyword_from_name(name, a, &kw, &err), 0);
+	assert_true(strlen(kw) <= IMAP_LABEL_KEYWORD_MAX);
+	assert_int_equal(imap_keyword_check(kw, a, &err), 0);
+	assert_int_equal(strchr(kw, '&') == NULL ||
+	                         strchr(strchr(kw, '&'), '-') != NULL,
+	                 1);
+	/* Bad names. */
+	assert_int_equal(imap_keyword_from_name("", a, &kw, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(imap_keyword_from_name("a\nb", a, &kw, &err), -1);
+	assert_int_equal(imap_keyword_from_name("\xff", a, &kw, &err), -1);
+	memset(name, 'n', IMAP_LABEL_NAME_MAX + 1);
+	name[IMAP_LABEL_NAME_MAX + 1] = '\0';
+	assert_int_equal(imap_keyword_from_name(name, a, &kw, &err), -1);
+}
+
+static bool
+taken_all(void *ctx, const char *kw)
+{
+	(void)ctx;
+	(void)kw;
+	return true;
+}
+
+static bool
+taken_first(void *ctx, const char *kw)
+{
+	(void)ctx;
+	return strlen(kw) == IMAP_KEYWORD_MAX && strchr(kw, '_') == NULL;
+}
+
+static bool
+taken_two(void *ctx, const char *kw)
+{
+	(void)ctx;
+	return strcmp(kw, "work") == 0 || strcmp(kw, "work_2") == 0;
+}
+
+static void
+test_keyword_unique_and_is_label(void **state)
+{
+	struct arena *a = A;
+	char longkw[IMAP_KEYWORD_MAX + 1];
+	char *u;
+
+	(void)state;
+	assert_string_equal(imap_keyword_unique("home", taken_two, NULL, a),
+	                    "home");
+	assert_string_equal(imap_keyword_unique("work", taken_two, NULL, a),
+	                    "work_3");
+	memset(longkw, 'w', IMAP_KEYWORD_MAX);
+	longkw[IMAP_KEYWORD_MAX] = '\0';
+	u = imap_keyword_unique(longkw, taken_all, NULL, a);
+	assert_null(u);
+	u = imap_keyword_unique(longkw, taken_first, NULL, a);
+	assert_non_null(u);
+	assert_int_equal(strlen(u), IMAP_LABEL_KEYWORD_MAX);
+	assert_string_equal(u + IMAP_LABEL_KEYWORD_MAX - 2, "_2");
+	assert_true(imap_keyword_is_label("$label1"));
+	assert_true(imap_keyword_is_label("work"));
+	assert_true(imap_keyword_is_label("$Important"));
+	assert_false(imap_keyword_is_label("$Forwarded"));
+	assert_false(imap_keyword_is_label("$junk"));
+	assert_false(imap_keyword_is_label("NonJunk"));
+	assert_false(imap_keyword_is_label("$MailFlagBit1"));
+	assert_false(imap_keyword_is_label("\\Seen"));
+	assert_false(imap_keyword_is_label(""));
+}
+
+/* keyword: in the search box is IMAP KEYWORD, and only for an atom. */
+static void
+test_search_parse_keyword(void **state)
+{
+	struct arena *a = A;
+	struct imap_search s;
+	struct perr err = {0};
+
+	(void)state;
+	assert_int_equal(imap_search_parse(strv_from_cstr("keyword:$label1 "
+	                                                  "from:bob"),
+	                                   a, &s, &err),
+	                 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.terms[0].kind, IMAP_SEARCH_KEYWORD);
+	assert_string_equal(s.terms[0].value, "$label1");
+	assert_int_equal(s.terms[1].kind, IMAP_SEARCH_FROM);
+	assert_int_equal(
+	        imap_search_parse(strv_from_cstr("-keyword:work"), a, &s, &err),
+	        0);
+	assert_true(s.terms[0].negate);
+	assert_int_equal(imap_search_parse(strv_from_cstr("keyword:\\Seen"), a,
+	                                   &s, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(imap_search_parse(strv_from_cstr("keyword:\"a b\""), a,
+	                                   &s, &err),
+	                 -1);
+}
+
+/*
+ * MessageSetKeywords' IMAP side on a scripted server: a keyword missing
+ * from PERMANENTFLAGS (no \*) is refused before any STORE; an allowed one
+ * goes out as one UID STORE per direction with the UIDs as ranges, also
+ * for 10 000 UIDs.
+ */
+static void
+test_set_keywords_permanentflags_and_ranges(void **state)
+{
+	static const char *const script[] = {
+	        "S:* PREAUTH [CAPABILITY IMAP4rev1] come in",
+	        "C:1 SELECT Box",
+	        "S:* 9 EXISTS",
+	        "S:* FLAGS (\\Seen \\Deleted work)",
+	        "S:* OK [PERMANENTFLAGS (\\Seen \\Deleted work)] limited",
+	        "S:* OK [UIDVALIDITY 7] ok",
+	        "S:* OK [UIDNEXT 10001] ok",
+	        "S:1 OK [READ-WRITE] selected",
+	        "C:2 NOOP",
+	        "S:2 OK noop",
+	        "C:3 NOOP",
+	        "S:3 OK noop",
+	        "C:4 UID STORE 1:3,5,7:9 +FLAGS.SILENT (work)",
+	        "S:4 OK stored",
+	        "C:5 NOOP",
+	        "S:5 OK noop",
+	        "C:6 UID STORE 1:3,5,7:9 -FLAGS.SILENT (gone)",
+	        "S:6 OK stored",
+	        "C:7 NOOP",
+	        "S:7 OK noop",
+	        "C:8 NOOP",
+	        "S:8 OK noop",
+	        "C:9 UID STORE 1:10000 +FLAGS.SILENT (work)",
+	        "S:9 OK stored",
+	        NULL};
+	const uint32_t uids[] = {9, 1, 2, 3, 5, 7, 8};
+	const char *work[] = {"work"}, *other[] = {"other"}, *gone[] = {"gone"};
+	static uint32_t many[10000];
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct fsrv f;
+	struct perr err;
+
+	(void)state;
+	for (size_t i = 0; i < 10000; i++)
+		many[i] = (uint32_t)(10000 - i);
+	fsrv_start(&f, script);
+	fake_domain(&d, f.port);
+	d.imap_allow_preauth = true;
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "x", &err), 0);
+	perr_clear(&err);
+	assert_int_equal(imap_set_keywords(c, "Box", uids, 7, other, 1, gone, 1,
+	                                   A, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_REMOTE);
+	assert_non_null(strstr(err.msg, "PERMANENTFLAGS"));
+	assert_non_null(strstr(err.msg, "other"));
+	assert_int_equal(
+	        imap_set_keywords(c, "Box", uids, 7, work, 1, gone, 1, A, &err),
+	        0);
+	assert_int_equal(imap_set_keywords(c, "Box", many, 10000, work, 1, NULL,
+	                                   0, A, &err),
+	                 0);
+	/* A bad keyword is refused before anything is sent. */
+	assert_int_equal(imap_set_keywords(c, "Box", uids, 7, NULL, 0,
+	                                   (const char *[]){"\\Seen"}, 1, A,
+	                                   &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+	assert_true(f.done);
+}
+
 int
 main(void)
 {
@@ -665,6 +918,11 @@ main(void)
 	        cmocka_unit_test(test_preauth_greeting_is_not_a_login),
 	        cmocka_unit_test(test_clear_login_to_remote_host_refused),
 	        cmocka_unit_test(test_raw_command_endless_line_is_bounded),
+	        cmocka_unit_test(test_keyword_check),
+	        cmocka_unit_test(test_keyword_from_name),
+	        cmocka_unit_test(test_keyword_unique_and_is_label),
+	        cmocka_unit_test(test_search_parse_keyword),
+	        cmocka_unit_test(test_set_keywords_permanentflags_and_ranges),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,

@@ -179,6 +179,94 @@ test_settings_round_trip(void **state)
 	assert_null(v);
 }
 
+/* Labels: a list per user in order; saved-empty is not "never saved". */
+static void
+test_labels_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct perr err;
+	struct store_label *v;
+	size_t n;
+	bool saved;
+	const struct store_label two[] = {
+	        {"$label1", "Wichtig", "red"},
+	        {"caf&AOk-", "Caf\xc3\xa9 \xe2\x98\x95", "teal"},
+	};
+	const struct store_label dup[] = {
+	        {"work", "Work", "red"},
+	        {"WORK", "Work 2", "blue"},
+	};
+	const struct store_label bad_name[] = {{"x", "a\tb", "red"}};
+	const struct store_label bad_kw[] = {{"a b", "A", "red"}};
+	const struct store_label bad_colour[] = {{"x", "X", "Red"}};
+	char *raw;
+
+	assert_int_equal(
+	        store_labels_get(f->s, "a@x.org", f->a, &v, &n, &saved, &err),
+	        0);
+	assert_false(saved);
+	assert_int_equal(n, 0);
+	assert_int_equal(
+	        store_labels_set(f->s, "a@x.org", two, 2, 1, f->a, &err), 0);
+	assert_int_equal(
+	        store_labels_get(f->s, "a@x.org", f->a, &v, &n, &saved, &err),
+	        0);
+	assert_true(saved);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].keyword, "$label1");
+	assert_string_equal(v[0].name, "Wichtig");
+	assert_string_equal(v[1].keyword, "caf&AOk-");
+	assert_string_equal(v[1].name, "Caf\xc3\xa9 \xe2\x98\x95");
+	assert_string_equal(v[1].colour, "teal");
+	/* Another user's list is separate. */
+	assert_int_equal(
+	        store_labels_get(f->s, "b@x.org", f->a, &v, &n, &saved, &err),
+	        0);
+	assert_false(saved);
+	/* Refusals leave the list as it was. */
+	assert_int_equal(
+	        store_labels_set(f->s, "a@x.org", dup, 2, 2, f->a, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(
+	        store_labels_set(f->s, "a@x.org", bad_name, 1, 2, f->a, &err),
+	        -1);
+	assert_int_equal(
+	        store_labels_set(f->s, "a@x.org", bad_kw, 1, 2, f->a, &err),
+	        -1);
+	assert_int_equal(
+	        store_labels_set(f->s, "a@x.org", bad_colour, 1, 2, f->a, &err),
+	        -1);
+	assert_int_equal(store_labels_set(f->s, "a@x.org", two,
+	                                  STORE_LABELS_MAX + 1, 2, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_LIMIT);
+	assert_int_equal(
+	        store_labels_get(f->s, "a@x.org", f->a, &v, &n, &saved, &err),
+	        0);
+	assert_int_equal(n, 2);
+	/* A damaged line is skipped, the rest still read. */
+	assert_int_equal(
+	        store_setting_get(f->s, "a@x.org", "labels", f->a, &raw, &err),
+	        0);
+	assert_int_equal(
+	        store_setting_set(f->s, "a@x.org", "labels",
+	                          arena_printf(f->a, "%sbroken\n", raw), 3,
+	                          f->a, &err),
+	        0);
+	assert_int_equal(
+	        store_labels_get(f->s, "a@x.org", f->a, &v, &n, &saved, &err),
+	        0);
+	assert_int_equal(n, 2);
+	/* Saved empty: no labels, and not the defaults. */
+	assert_int_equal(
+	        store_labels_set(f->s, "a@x.org", NULL, 0, 4, f->a, &err), 0);
+	assert_int_equal(
+	        store_labels_get(f->s, "a@x.org", f->a, &v, &n, &saved, &err),
+	        0);
+	assert_true(saved);
+	assert_int_equal(n, 0);
+}
+
 /*
  * Rate-limit keys: one account whatever the case of its address, and one
  * IPv6 client per /64 (a host picks any address in its /64 at will).
@@ -912,6 +1000,8 @@ main(void)
 	                setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_newer_schema_is_refused,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_labels_round_trip, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_settings_round_trip, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_ratelimit_fixed_window,
