@@ -428,4 +428,10 @@ int web_api_health(struct web_ctx *ctx, struct perr *err);
 
 #define WEB_LANG_COOKIE "petrel_lang"
 
+/* api_searchall.c: search across folders. */
+int web_api_search_all(struct web_ctx *ctx, struct perr *err);
+int web_api_search_all_cancel(struct web_ctx *ctx, struct perr *err);
+/* api_mail.c: one row of MessageList format 1 (docs/API.md). */
+struct json_t *web_message_row_json(const struct imap_msg_row *r);
+
 #endif
