@@ -442,7 +442,8 @@ imap_sa_page(struct imap_conn *c, struct imap_sa *s, size_t offset,
 				err->msg = arena_strdup(a, err->msg);
 			if (imap_conn_is_broken(c))
 				return -1;
-			/* Gone meanwhile: this folder's rows are left out. */
+			/* Gone meanwhile: reported, its rows left out. */
+			folder_fail(&s->folders[i], err);
 			continue;
 		}
 		k = 0;
