@@ -435,6 +435,7 @@
           <div><dt><code>is:unread</code></dt><dd>{{L_MAIL_SEARCH_IS}}</dd></div>
           <div><dt><code>after:2026-01-31</code></dt><dd>{{L_MAIL_SEARCH_DATES}}</dd></div>
           <div><dt><code>"exact words"</code></dt><dd>{{L_MAIL_SEARCH_PHRASE}}</dd></div>
+          <div><dt><code>in:anywhere</code></dt><dd>{{L_MAIL_SEARCH_IN}}</dd></div>
         </dl>
       </div>
     </div>
