@@ -80,6 +80,11 @@ for (const [label, opts, phone] of [['desktop', DESKTOP, false], ['phone', PHONE
         assert.equal(rows[1].folder, folder);
         assert.notEqual(rows[0].folder, folder);
         assert.equal(await page.textContent('#list-title'), 'All folders');
+        // Nothing wider than the screen, the scope toggle included.
+        await page.focus('#search-input');
+        assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth));
+        assert.ok(await page.isVisible('#search-scope-all'));
+        await page.evaluate(() => document.activeElement.blur());
         assert.match(await page.textContent('#list-count'), /3/);
         // The list toolbar of the folder view has nothing to act on here.
         assert.equal(await page.isVisible('#list-toolbar'), false);

@@ -175,6 +175,7 @@ function enter() {
   if (active) return;
   active = true;
   listPane.classList.add('sa-mode');
+  app.classList.add('sa-active');
   nextListSeq(); // a folder list still on its way draws nothing
   // list.js's rows are gone: no keyboard or toolbar action may reach them.
   setMessages([]);
@@ -189,6 +190,7 @@ function leave() {
   var wasActive = active;
   active = false;
   listPane.classList.remove('sa-mode');
+  app.classList.remove('sa-active');
   bar.hidden = notes.hidden = pager.hidden = true;
   if (inSearchAll()) location.hash = hashFor(Object.assign({}, getRoute(), { q: '', page: 1, m: null }));
   if (wasActive) {
