@@ -200,12 +200,6 @@ date_of(const struct mailimap_msg_att *ma, uint32_t *uid_r, int64_t *date_r)
 	*date_r = sent != 0 ? sent : internal;
 }
 
-static int
-cmp_rowidx_uid(const void *x, const void *y)
-{
-	return imapc_cmp_rowidx(x, y);
-}
-
 /* Dates of uids[from .. from+n) (selected folder); gone ones removed. */
 static int
 fetch_dates(struct imap_conn *c, struct imap_sa_folder *f, size_t n,
@@ -232,7 +226,7 @@ fetch_dates(struct imap_conn *c, struct imap_sa_folder *f, size_t n,
 		idx[i].uid = f->uids[from + i];
 		idx[i].pos = i;
 	}
-	qsort(idx, n, sizeof(*idx), cmp_rowidx_uid);
+	qsort(idx, n, sizeof(*idx), imapc_cmp_rowidx);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(
 	        ft, mailimap_fetch_att_new_uid());
@@ -251,7 +245,8 @@ fetch_dates(struct imap_conn *c, struct imap_sa_folder *f, size_t n,
 
 		date_of(clist_content(it), &uid, &d);
 		key.uid = uid;
-		hit = bsearch(&key, idx, n, sizeof(*idx), cmp_rowidx_uid);
+		key.pos = 0;
+		hit = bsearch(&key, idx, n, sizeof(*idx), imapc_cmp_rowidx);
 		if (uid == 0 || hit == NULL)
 			continue;
 		got[hit->pos] = d;
@@ -550,6 +545,7 @@ imap_sa_run(struct imap_conn *c, struct imap_sa *s,
 	size_t pending = 0, i, nth = 0;
 
 	memset(&r, 0, sizeof(r));
+	memset(th, 0, sizeof(th));
 	r.s = s;
 	r.o = o;
 	r.connections = 1;
