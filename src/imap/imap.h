@@ -74,6 +74,7 @@ struct imap_pool;
 #define IMAP_CAP_LOGINDISABLED (1u << 16)
 #define IMAP_CAP_AUTH_PLAIN (1u << 17)
 #define IMAP_CAP_QUOTA (1u << 18)
+#define IMAP_CAP_ESORT (1u << 19) /* RFC 5267: SORT ... RETURN (...) */
 
 /*
  * Parse the atoms of a CAPABILITY list (space separated, as the server
@@ -831,6 +832,20 @@ void imap_sa_run(struct imap_conn *c, struct imap_sa *s,
  * then call again). Ties: the lower folder index first, then list order.
  */
 long imap_sa_merge(struct imap_sa *s, size_t upto);
+
+/*
+ * For tests (the ESORT path of imap_sa_search_folder):
+ * imap_sa_search_keys() writes s as IMAP search keys for a raw command,
+ * every text value as a LITERAL+ literal ({n+}), so no byte of it is read
+ * as syntax (the values hold no CR, LF or NUL: imap_search_parse).
+ * imap_sa_esearch_parse() reads an ESEARCH answer's data ("(TAG "4") UID
+ * ALL 5:3,9 COUNT 4", after "ESEARCH "): the count and the first cap UIDs
+ * of ALL in the order given (a:b runs from a to b, either way).
+ */
+void imap_sa_search_keys(const struct imap_search *s, struct sbuf *out);
+int imap_sa_esearch_parse(struct strv data, uint32_t cap, struct arena *a,
+                          uint32_t **uids_r, size_t *n_r, uint32_t *count_r,
+                          struct perr *err) PT_WARN_UNUSED;
 
 /* The dates of up to n more of folder i's UIDs after its known ones. */
 int imap_sa_fetch_dates(struct imap_conn *c, struct imap_sa *s, size_t i,

@@ -294,6 +294,263 @@ imap_sa_fetch_dates(struct imap_conn *c, struct imap_sa *s, size_t i, size_t n,
 	return r;
 }
 
+/* ---- ESORT: search and sort in one command ---------------------------- */
+
+/* key, a space, and v as a non-synchronizing literal. */
+static void
+key_lit(struct sbuf *b, const char *key, const char *v)
+{
+	sbuf_printf(b, "%s {%zu+}\r\n%s", key, strlen(v), v);
+}
+
+/*
+ * One term, meaning what search.c's term_key() builds for libetpan: free
+ * text is From, To, Cc or Subject; to: is To or Cc; has:attachment the
+ * same header test; dates are the sent date.
+ */
+static void
+term_keys(const struct imap_search_term *t, struct sbuf *b)
+{
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr",
+	                                     "May", "Jun", "Jul", "Aug",
+	                                     "Sep", "Oct", "Nov", "Dec"};
+	const char *v = t->value != NULL ? t->value : "";
+
+	if (t->negate)
+		sbuf_append_cstr(b, "NOT ");
+	switch (t->kind) {
+	case IMAP_SEARCH_TEXT:
+		sbuf_append_cstr(b, "(OR (OR ");
+		key_lit(b, "FROM", v);
+		sbuf_append_cstr(b, " (OR ");
+		key_lit(b, "TO", v);
+		sbuf_append_char(b, ' ');
+		key_lit(b, "CC", v);
+		sbuf_append_cstr(b, ")) ");
+		key_lit(b, "SUBJECT", v);
+		sbuf_append_char(b, ')');
+		break;
+	case IMAP_SEARCH_BODY:
+		key_lit(b, "TEXT", v);
+		break;
+	case IMAP_SEARCH_FROM:
+		key_lit(b, "FROM", v);
+		break;
+	case IMAP_SEARCH_TO:
+		sbuf_append_cstr(b, "(OR ");
+		key_lit(b, "TO", v);
+		sbuf_append_char(b, ' ');
+		key_lit(b, "CC", v);
+		sbuf_append_char(b, ')');
+		break;
+	case IMAP_SEARCH_SUBJECT:
+		key_lit(b, "SUBJECT", v);
+		break;
+	case IMAP_SEARCH_HAS_ATTACHMENT:
+		sbuf_append_cstr(b, "(OR HEADER Content-Type multipart/mixed "
+		                    "(OR HEADER Content-Type application/ "
+		                    "HEADER Content-Disposition attachment))");
+		break;
+	case IMAP_SEARCH_UNSEEN:
+		sbuf_append_cstr(b, "UNSEEN");
+		break;
+	case IMAP_SEARCH_SEEN:
+		sbuf_append_cstr(b, "SEEN");
+		break;
+	case IMAP_SEARCH_FLAGGED:
+		sbuf_append_cstr(b, "FLAGGED");
+		break;
+	case IMAP_SEARCH_UNFLAGGED:
+		sbuf_append_cstr(b, "UNFLAGGED");
+		break;
+	case IMAP_SEARCH_ANSWERED:
+		sbuf_append_cstr(b, "ANSWERED");
+		break;
+	case IMAP_SEARCH_BEFORE:
+	case IMAP_SEARCH_SINCE:
+		sbuf_printf(
+		        b, "%s %d-%s-%04d",
+		        t->kind == IMAP_SEARCH_BEFORE ? "SENTBEFORE"
+		                                      : "SENTSINCE",
+		        t->day,
+		        months[t->month >= 1 && t->month <= 12 ? t->month - 1
+		                                               : 0],
+		        t->year);
+		break;
+	}
+}
+
+void
+imap_sa_search_keys(const struct imap_search *s, struct sbuf *out)
+{
+	size_t i;
+
+	if (s == NULL || s->n == 0) {
+		sbuf_append_cstr(out, "ALL");
+		return;
+	}
+	for (i = 0; i < s->n; i++) {
+		if (i > 0)
+			sbuf_append_char(out, ' ');
+		term_keys(&s->terms[i], out);
+	}
+}
+
+/* A number at *p (a UID unless zero_ok: then a count). */
+static bool
+read_num(const char **p, const char *end, bool zero_ok, uint32_t *v_r)
+{
+	const char *s = *p;
+	uint64_t v;
+
+	while (*p < end && **p >= '0' && **p <= '9')
+		(*p)++;
+	if (!pt_parse_u64((struct strv){s, (size_t)(*p - s)}, UINT32_MAX, &v) ||
+	    (v == 0 && !zero_ok))
+		return false;
+	*v_r = (uint32_t)v;
+	return true;
+}
+
+/* A sequence set in the answer's order into out (at most cap). */
+static bool
+read_set(const char **p, const char *end, uint32_t cap, uint32_t *out,
+         size_t *n)
+{
+	for (;;) {
+		uint32_t a, b, x;
+
+		if (!read_num(p, end, false, &a))
+			return false;
+		b = a;
+		if (*p < end && **p == ':') {
+			(*p)++;
+			if (!read_num(p, end, false, &b))
+				return false;
+		}
+		/* a:b runs from a to b; ESORT writes runs in sort order. */
+		for (x = a; *n < cap; x = a <= b ? x + 1 : x - 1) {
+			out[(*n)++] = x;
+			if (x == b)
+				break;
+		}
+		if (*p >= end || **p != ',')
+			return true;
+		(*p)++;
+	}
+}
+
+int
+imap_sa_esearch_parse(struct strv data, uint32_t cap, struct arena *a,
+                      uint32_t **uids_r, size_t *n_r, uint32_t *count_r,
+                      struct perr *err)
+{
+	const char *p = data.p, *end = data.p + data.len;
+	uint32_t *out = arena_new_array(a, uint32_t, (size_t)cap + 1);
+	size_t n = 0;
+	bool have_count = false;
+
+	*uids_r = out;
+	*n_r = 0;
+	*count_r = 0;
+	if (out == NULL)
+		return perr_set(err, a, PERR_LIMIT, "too many messages");
+	while (p < end) {
+		const char *w;
+		size_t wl;
+
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end)
+			break;
+		if (*p == '(') { /* (TAG "n"): our own tag, no ')' inside */
+			while (p < end && *p != ')')
+				p++;
+			if (p < end)
+				p++;
+			continue;
+		}
+		w = p;
+		while (p < end && *p != ' ')
+			p++;
+		wl = (size_t)(p - w);
+		while (p < end && *p == ' ')
+			p++;
+		if (strv_eq_ci_ascii((struct strv){w, wl}, STRV_LIT("UID")))
+			continue;
+		if (strv_eq_ci_ascii((struct strv){w, wl}, STRV_LIT("COUNT"))) {
+			if (!read_num(&p, end, true, count_r))
+				goto bad;
+			have_count = true;
+			continue;
+		}
+		if (strv_eq_ci_ascii((struct strv){w, wl}, STRV_LIT("ALL"))) {
+			if (!read_set(&p, end, cap, out, &n))
+				goto bad;
+			continue;
+		}
+		/* MIN, MAX or data we did not ask for: skip its value. */
+		while (p < end && *p != ' ')
+			p++;
+	}
+	if (!have_count)
+		*count_r = (uint32_t)n;
+	*n_r = n;
+	return 0;
+bad:
+	return perr_set(err, a, PERR_REMOTE, "bad ESEARCH answer");
+}
+
+/*
+ * UID SORT RETURN (COUNT ALL) (REVERSE DATE) UTF-8 <keys>: the search, the
+ * count and the order in one round trip, the UIDs as compact ranges
+ * (RFC 5267 with RFC 4731's return options). The folder is selected.
+ */
+static int
+esort_folder(struct imap_conn *c, const struct imap_sa *s, struct arena *a,
+             uint32_t **uids_r, size_t *n_r, uint32_t *count_r,
+             struct perr *err)
+{
+	struct imap_search parsed;
+	struct sbuf cmd;
+	struct strv *lines;
+	size_t nl, i;
+
+	*uids_r = NULL;
+	*n_r = 0;
+	*count_r = 0;
+	if (imap_search_parse(strv_from_cstr(s->search), a, &parsed, err) != 0)
+		return -1;
+	sbuf_init(&cmd, a, 256, 64 * 1024);
+	sbuf_append_cstr(&cmd, "UID SORT RETURN (COUNT ALL) (REVERSE DATE) "
+	                       "UTF-8 ");
+	imap_sa_search_keys(&parsed, &cmd);
+	if (!sbuf_ok(&cmd))
+		return perr_set(err, a, PERR_LIMIT, "search too long");
+	c->stats.searches++;
+	c->stats.sorts++;
+	if (imapc_raw_command(c, sbuf_cstr(&cmd), a, &lines, &nl, err) != 0)
+		return -1;
+	for (i = 0; i < nl; i++) {
+		if (lines[i].len >= 7 &&
+		    strv_eq_ci_ascii((struct strv){lines[i].p, 7},
+		                     STRV_LIT("ESEARCH")))
+			return imap_sa_esearch_parse(
+			        (struct strv){lines[i].p + 7, lines[i].len - 7},
+			        s->cap, a, uids_r, n_r, count_r, err);
+	}
+	return 0; /* no ESEARCH line: nothing matched */
+}
+
+static bool
+can_esort(const struct imap_conn *c)
+{
+	unsigned need = IMAP_CAP_ESORT | IMAP_CAP_SORT | IMAP_CAP_ESEARCH |
+	                IMAP_CAP_LITERAL_PLUS;
+
+	return (imapc_caps(c) & need) == need;
+}
+
 /* ---- one folder -------------------------------------------------------- */
 
 int
@@ -302,22 +559,34 @@ imap_sa_search_folder(struct imap_conn *c, struct imap_sa *s, size_t i,
 {
 	struct imap_sa_folder *f = &s->folders[i];
 	struct imap_list_query q = {0};
+	struct imap_mailbox_status st;
 	struct arena *a = arena_create("searchall", 16384, SA_ARENA_LIMIT);
 	struct perr err = {0};
-	uint32_t *uids;
-	size_t n;
+	uint32_t *uids = NULL, count = 0;
+	size_t n = 0;
+	bool done = false;
 	int r = 0;
 
-	q.sort = IMAP_SORT_DATE;
-	q.reverse = true;
-	q.search = s->search;
-	if (imap_sorted_uids(c, f->path, &q, a, &uids, &n, &err) != 0) {
-		folder_fail(f, &err);
-		r = imap_conn_is_broken(c) ? -1 : 0;
-		arena_destroy(&a);
-		return r;
+	if (can_esort(c)) {
+		if (imap_select(c, f->path, true, &st, &err) != 0) {
+			err.msg = arena_strdup(a, err.msg ? err.msg : "");
+			goto fail;
+		}
+		if (esort_folder(c, s, a, &uids, &n, &count, &err) == 0)
+			done = true;
+		else if (imap_conn_is_broken(c) || err.kind != PERR_REMOTE)
+			goto fail;
+		/* Refused after all (BAD): the two-step way below. */
 	}
-	f->count = (uint32_t)n;
+	if (!done) {
+		q.sort = IMAP_SORT_DATE;
+		q.reverse = true;
+		q.search = s->search;
+		if (imap_sorted_uids(c, f->path, &q, a, &uids, &n, &err) != 0)
+			goto fail;
+		count = (uint32_t)n;
+	}
+	f->count = count;
 	f->n = n < s->cap ? n : s->cap;
 	f->uids = pt_xmalloc((f->n + 1) * sizeof(*f->uids));
 	f->dates = pt_xcalloc(f->n + 1, sizeof(*f->dates));
@@ -329,6 +598,11 @@ imap_sa_search_folder(struct imap_conn *c, struct imap_sa *s, size_t i,
 		f->n = f->n_dates = 0;
 		r = imap_conn_is_broken(c) ? -1 : 0;
 	}
+	arena_destroy(&a);
+	return r;
+fail:
+	folder_fail(f, &err);
+	r = imap_conn_is_broken(c) ? -1 : 0;
 	arena_destroy(&a);
 	return r;
 }
