@@ -286,6 +286,109 @@ test_too_many_folders_are_skipped_up_front(void **state)
 	imap_sa_destroy(&s);
 }
 
+static const char *
+keys_of(const char *query)
+{
+	struct imap_search q;
+	struct perr err;
+	struct sbuf b;
+
+	assert_int_equal(imap_search_parse(strv_from_cstr(query), A, &q, &err),
+	                 0);
+	sbuf_init(&b, A, 64, 64 * 1024);
+	imap_sa_search_keys(&q, &b);
+	assert_true(sbuf_ok(&b));
+	return sbuf_cstr(&b);
+}
+
+static void
+test_search_keys_send_every_value_as_a_literal(void **state)
+{
+	(void)state;
+	assert_string_equal(keys_of(""), "ALL");
+	assert_string_equal(keys_of("from:bob"), "FROM {3+}\r\nbob");
+	assert_string_equal(keys_of("-subject:\"a \\\"b\\\" c\" is:unread"),
+	                    "NOT SUBJECT {7+}\r\na \"b\" c UNSEEN");
+	assert_string_equal(keys_of("to:ann"),
+	                    "(OR TO {3+}\r\nann CC {3+}\r\nann)");
+	assert_string_equal(keys_of("Grüße"),
+	                    "(OR (OR FROM {7+}\r\nGrüße (OR TO {7+}\r\nGrüße "
+	                    "CC {7+}\r\nGrüße)) SUBJECT {7+}\r\nGrüße)");
+	assert_string_equal(keys_of("before:2026-03-04 after:2025-12-31"),
+	                    "SENTBEFORE 4-Mar-2026 SENTSINCE 31-Dec-2025");
+	assert_string_equal(keys_of("body:x has:attachment is:flagged"),
+	                    "TEXT {1+}\r\nx (OR HEADER Content-Type "
+	                    "multipart/mixed (OR HEADER Content-Type "
+	                    "application/ HEADER Content-Disposition "
+	                    "attachment)) FLAGGED");
+	/* A literal's length counts bytes: a value cannot end early. */
+	assert_string_equal(keys_of("subject:{5+}"), "SUBJECT {4+}\r\n{5+}");
+}
+
+static void
+test_esearch_answers_in_sort_order_and_capped(void **state)
+{
+	uint32_t *u, count;
+	size_t n;
+	struct perr err;
+
+	(void)state;
+	assert_int_equal(
+	        imap_sa_esearch_parse(STRV_LIT(" (TAG \"7\") UID ALL 5:7,3,9:8 "
+	                                       "COUNT 6"),
+	                              100, A, &u, &n, &count, &err),
+	        0);
+	assert_int_equal(count, 6);
+	assert_int_equal(n, 6);
+	assert_int_equal(u[0], 5);
+	assert_int_equal(u[2], 7);
+	assert_int_equal(u[3], 3);
+	assert_int_equal(u[4], 9);
+	assert_int_equal(u[5], 8);
+	/* The count is the server's; the list stops at the cap. */
+	assert_int_equal(imap_sa_esearch_parse(
+	                         STRV_LIT(" UID COUNT 4000000 ALL 1:4000000"),
+	                         3, A, &u, &n, &count, &err),
+	                 0);
+	assert_int_equal(count, 4000000);
+	assert_int_equal(n, 3);
+	assert_int_equal(u[2], 3);
+	assert_int_equal(imap_sa_esearch_parse(STRV_LIT(" (TAG \"8\") UID "
+	                                                "COUNT 0"),
+	                                       10, A, &u, &n, &count, &err),
+	                 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(n, 0);
+	/* MIN/MAX we did not ask for are skipped. */
+	assert_int_equal(imap_sa_esearch_parse(STRV_LIT(" UID MIN 2 ALL 2 "
+	                                                "MAX 2"),
+	                                       10, A, &u, &n, &count, &err),
+	                 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(count, 1);
+}
+
+static void
+test_esearch_refuses_bad_answers(void **state)
+{
+	static const char *const bad[] = {
+	        " UID ALL 0",    " UID ALL x",   " UID ALL 1:",
+	        " UID ALL 1,,2", " UID COUNT x", " UID ALL 5000000000",
+	        " UID COUNT -1",
+	};
+	uint32_t *u, count;
+	size_t n, i;
+	struct perr err;
+
+	(void)state;
+	for (i = 0; i < PT_NELEM(bad); i++) {
+		if (imap_sa_esearch_parse(strv_from_cstr(bad[i]), 10, A, &u, &n,
+		                          &count, &err) != -1)
+			fail_msg("accepted \"%s\"", bad[i]);
+		assert_int_equal(err.kind, PERR_REMOTE);
+	}
+}
+
 int
 main(void)
 {
@@ -301,6 +404,10 @@ main(void)
 	        cmocka_unit_test(test_merge_of_nothing_and_of_failed_folders),
 	        cmocka_unit_test(test_cancelled_run_skips_every_folder),
 	        cmocka_unit_test(test_too_many_folders_are_skipped_up_front),
+	        cmocka_unit_test(
+	                test_search_keys_send_every_value_as_a_literal),
+	        cmocka_unit_test(test_esearch_answers_in_sort_order_and_capped),
+	        cmocka_unit_test(test_esearch_refuses_bad_answers),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,
