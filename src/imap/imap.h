@@ -858,9 +858,10 @@ struct imap_sa_row {
 
 /*
  * The rows of merged[offset .. offset+limit) (merging further and
- * fetching dates as needed), each folder's rows in one fetch. A message
- * gone meanwhile is left out. *total_r: the messages that can be paged
- * (the merged list's length once complete, at most the cap).
+ * fetching dates as needed), each folder's rows in one fetch, newest
+ * first. A message gone meanwhile is left out; a folder that cannot be
+ * read any more is marked FAILED and its rows left out. -1 only when c
+ * broke (or out of memory).
  */
 int imap_sa_page(struct imap_conn *c, struct imap_sa *s, size_t offset,
                  size_t limit, struct arena *a, struct imap_sa_row **rows_r,

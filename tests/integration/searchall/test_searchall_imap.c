@@ -194,6 +194,31 @@ test_esort_matches_the_two_step_search(void **state)
 	bye(&c2);
 }
 
+/* A cap bounds each folder's list and the merge; counts stay exact. */
+static void
+test_the_cap_bounds_the_lists_not_the_counts(void **state)
+{
+	const char *paths[] = {path("A"), path("B"), path("C"), path("D")};
+	struct imap_sa *s = imap_sa_create(paths, 4, WORD, 1);
+	struct imap_conn *c = login();
+	uint32_t total = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(imap_sa_search_folder(c, s, i, 5), 0);
+		assert_true(s->folders[i].n <= 1);
+		total += s->folders[i].count;
+	}
+	assert_int_equal(s->folders[0].count, 2);
+	assert_int_equal(total, 5);
+	assert_int_equal(imap_sa_merge(s, 10), -1);
+	assert_int_equal(s->n_merged, 1);
+	assert_string_equal(s->folders[s->merged[0].folder].path, path("D"));
+	imap_sa_destroy(&s);
+	bye(&c);
+}
+
 struct cred {
 	const char *user, *password;
 };
@@ -331,6 +356,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_esort_matches_the_two_step_search),
+	        cmocka_unit_test(test_the_cap_bounds_the_lists_not_the_counts),
 	        cmocka_unit_test(
 	                test_parallel_run_keeps_the_session_limit_and_merges_by_date),
 	        cmocka_unit_test(
