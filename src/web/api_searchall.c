@@ -21,8 +21,13 @@
 #include "web_private.h"
 #include "core/banned.h"
 
-#define SA_SESSIONS_MAX 256 /* sessions with a kept search */
-#define SA_TTL_S 120        /* a kept search's life after its last use */
+/*
+ * Sessions with a kept search. A kept search holds at most the cap's UIDs
+ * and dates per folder (12 KB for 1000), so even 200 folders full of
+ * matches stay under 2.4 MB each; the least recently used goes first.
+ */
+#define SA_SESSIONS_MAX 64
+#define SA_TTL_S 120 /* a kept search's life after its last use */
 /*
  * Extra pooled connections a search may use besides the request's own;
  * only free ones are taken (imap_pool_try_checkout), and the pool's
