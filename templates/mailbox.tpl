@@ -445,6 +445,7 @@
           <div><dt><code>after:2026-01-31</code></dt><dd>{{L_MAIL_SEARCH_DATES}}</dd></div>
           <div><dt><code>"exact words"</code></dt><dd>{{L_MAIL_SEARCH_PHRASE}}</dd></div>
           <div><dt><code>keyword:$label1</code></dt><dd>{{L_LABELS_SEARCH_KEYWORD}}</dd></div>
+          <div><dt><code>in:anywhere</code></dt><dd>{{L_MAIL_SEARCH_IN}}</dd></div>
         </dl>
       </div>
     </div>

@@ -36,6 +36,7 @@ static const struct {
         {"LOGINDISABLED", IMAP_CAP_LOGINDISABLED},
         {"AUTH=PLAIN", IMAP_CAP_AUTH_PLAIN},
         {"QUOTA", IMAP_CAP_QUOTA},
+        {"ESORT", IMAP_CAP_ESORT},
 };
 
 unsigned

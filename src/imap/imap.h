@@ -74,6 +74,7 @@ struct imap_pool;
 #define IMAP_CAP_LOGINDISABLED (1u << 16)
 #define IMAP_CAP_AUTH_PLAIN (1u << 17)
 #define IMAP_CAP_QUOTA (1u << 18)
+#define IMAP_CAP_ESORT (1u << 19) /* RFC 5267: SORT ... RETURN (...) */
 
 /*
  * Parse the atoms of a CAPABILITY list (space separated, as the server
@@ -583,6 +584,16 @@ void imap_pool_destroy(struct imap_pool **pp);
 int imap_pool_checkout(struct imap_pool *p, const char *session_key,
                        imap_credentials_fn *cred, void *ctx, struct arena *a,
                        struct imap_conn **c_r, struct perr *err) PT_WARN_UNUSED;
+/*
+ * imap_pool_checkout() without the wait: when the session's slots (or the
+ * pool) are full, PERR_TEMPFAIL at once. For extra, optional connections
+ * (a search over all folders runs its folders in parallel on whatever is
+ * free, never making the session's other requests wait).
+ */
+int imap_pool_try_checkout(struct imap_pool *p, const char *session_key,
+                           imap_credentials_fn *cred, void *ctx,
+                           struct arena *a, struct imap_conn **c_r,
+                           struct perr *err) PT_WARN_UNUSED;
 /* Give it back (*cp = NULL). A broken connection is closed. */
 void imap_pool_checkin(struct imap_pool *p, struct imap_conn **cp);
 /*
@@ -772,5 +783,160 @@ int imap_set_keywords(struct imap_conn *c, const char *folder,
 int imap_keyword_clear_folder(struct imap_conn *c, const char *folder,
                               const char *kw, struct arena *a,
                               struct perr *err) PT_WARN_UNUSED;
+/* ---- search across folders (searchall.c) ------------------------------ */
+
+/*
+ * One search over many folders: each folder's matches newest first (UID
+ * SORT (REVERSE DATE), else the client-side sort, through the shared UID
+ * cache), merged by date across folders lazily: only the dates of the
+ * messages a page needs are fetched (ENVELOPE of a prefix of each list),
+ * never every envelope. The whole state is heap memory (malloc) so a
+ * session can keep it between pages; one thread uses it at a time, except
+ * imap_sa_run(), which gives each folder to one worker.
+ */
+#define IMAP_SA_CAP_DEFAULT 1000 /* messages that can be paged through */
+#define IMAP_SA_MAX_FOLDERS 200  /* more are reported as skipped */
+
+/* The scope words of the search box (in:...), taken out of the text. */
+#define IMAP_SA_IN_TRASH (1u << 0) /* in:trash */
+#define IMAP_SA_IN_JUNK (1u << 1)  /* in:junk, in:spam */
+#define IMAP_SA_IN_ALL (IMAP_SA_IN_TRASH | IMAP_SA_IN_JUNK) /* in:anywhere */
+
+enum imap_sa_state {
+	IMAP_SA_PENDING = 0, /* not searched yet */
+	IMAP_SA_DONE,
+	IMAP_SA_FAILED,  /* error / error_kind say why */
+	IMAP_SA_SKIPPED, /* cancelled or over IMAP_SA_MAX_FOLDERS */
+};
+
+struct imap_sa_folder {
+	char *path; /* UTF-8 */
+	enum imap_sa_state state;
+	enum perr_kind error_kind;
+	char *error;    /* FAILED: the reason */
+	uint32_t count; /* matches in the folder */
+	uint32_t *uids; /* newest first, at most the cap */
+	size_t n;
+	int64_t *dates; /* dates[i] of uids[i] for i < n_dates */
+	size_t n_dates;
+	size_t pos; /* merge cursor: uids[0..pos) are merged */
+};
+
+struct imap_sa_item {
+	uint32_t folder; /* index into folders */
+	uint32_t uid;
+	int64_t date;
+};
+
+struct imap_sa {
+	char *search; /* the search text sent (scope words removed) */
+	uint32_t cap;
+	struct imap_sa_folder *folders;
+	size_t n_folders;
+	struct imap_sa_item *merged; /* newest first */
+	size_t n_merged;
+	size_t merged_alloc;
+};
+
+/*
+ * Take the scope words (in:trash, in:junk or in:spam, in:anywhere or
+ * in:all, case-insensitive, outside quotes) out of query: *rest_r is the
+ * rest for imap_search_parse(), *in_r the IMAP_SA_IN_* bits. Pure.
+ */
+int imap_sa_scope(struct strv query, struct arena *a, const char **rest_r,
+                  unsigned *in_r, struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * The folders a search over all folders looks at, from imap_folders():
+ * INBOX always, every other subscribed and selectable folder, without
+ * Trash and Junk unless in asks for them. Order kept; array in a.
+ */
+size_t imap_sa_pick_folders(const struct imap_folder *f, size_t n, unsigned in,
+                            struct arena *a, const char ***paths_r);
+
+/* A new state for these folders (copied), search already parsed-checked. */
+struct imap_sa *imap_sa_create(const char *const *paths, size_t n,
+                               const char *search, uint32_t cap);
+void imap_sa_destroy(struct imap_sa **sp);
+
+/*
+ * Search folder i on c: select, sorted matches (count, UIDs up to the
+ * cap), and the dates of the first want_dates of them. A failure is kept
+ * in the folder (state FAILED), not returned: the return value is -1
+ * only when c broke (the caller stops using it).
+ */
+int imap_sa_search_folder(struct imap_conn *c, struct imap_sa *s, size_t i,
+                          size_t want_dates);
+
+/* True when the search was superseded or cancelled: stop early. */
+typedef bool imap_sa_cancel_fn(void *arg);
+
+struct imap_sa_run_opts {
+	struct imap_pool *pool; /* extra connections from here (may be NULL) */
+	const char *session_key;
+	imap_credentials_fn *cred;
+	void *cred_ctx;     /* must be usable from other threads */
+	unsigned max_extra; /* extra connections besides c (try-checkout) */
+	size_t want_dates;
+	imap_sa_cancel_fn *cancelled; /* checked before each folder; NULL */
+	void *cancel_arg;
+};
+
+struct imap_sa_run_stats {
+	unsigned connections; /* c plus the extra ones that were free */
+	bool cancelled;
+};
+
+/*
+ * Search every PENDING folder of s: on c and on up to max_extra more
+ * pooled connections that are free right now (imap_pool_try_checkout:
+ * the pool's per-session limit holds and nobody waits), one folder at a
+ * time each. Cancelled: the folders not started stay SKIPPED.
+ */
+void imap_sa_run(struct imap_conn *c, struct imap_sa *s,
+                 const struct imap_sa_run_opts *o,
+                 struct imap_sa_run_stats *st_r);
+
+/*
+ * Merge the folders' lists into s->merged until it holds upto items or
+ * every list is merged. Pure. Returns -1 when done, else the index of a
+ * folder whose next date is not known yet (fetch it, imap_sa_fetch_dates,
+ * then call again). Ties: the lower folder index first, then list order.
+ */
+long imap_sa_merge(struct imap_sa *s, size_t upto);
+
+/*
+ * For tests (the ESORT path of imap_sa_search_folder):
+ * imap_sa_search_keys() writes s as IMAP search keys for a raw command,
+ * every text value as a LITERAL+ literal ({n+}), so no byte of it is read
+ * as syntax (the values hold no CR, LF or NUL: imap_search_parse).
+ * imap_sa_esearch_parse() reads an ESEARCH answer's data ("(TAG "4") UID
+ * ALL 5:3,9 COUNT 4", after "ESEARCH "): the count and the first cap UIDs
+ * of ALL in the order given (a:b runs from a to b, either way).
+ */
+void imap_sa_search_keys(const struct imap_search *s, struct sbuf *out);
+int imap_sa_esearch_parse(struct strv data, uint32_t cap, struct arena *a,
+                          uint32_t **uids_r, size_t *n_r, uint32_t *count_r,
+                          struct perr *err) PT_WARN_UNUSED;
+
+/* The dates of up to n more of folder i's UIDs after its known ones. */
+int imap_sa_fetch_dates(struct imap_conn *c, struct imap_sa *s, size_t i,
+                        size_t n, struct perr *err) PT_WARN_UNUSED;
+
+struct imap_sa_row {
+	uint32_t folder; /* index into s->folders */
+	struct imap_msg_row row;
+};
+
+/*
+ * The rows of merged[offset .. offset+limit) (merging further and
+ * fetching dates as needed), each folder's rows in one fetch, newest
+ * first. A message gone meanwhile is left out; a folder that cannot be
+ * read any more is marked FAILED and its rows left out. -1 only when c
+ * broke (or out of memory).
+ */
+int imap_sa_page(struct imap_conn *c, struct imap_sa *s, size_t offset,
+                 size_t limit, struct arena *a, struct imap_sa_row **rows_r,
+                 size_t *n_r, struct perr *err) PT_WARN_UNUSED;
 
 #endif

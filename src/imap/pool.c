@@ -209,10 +209,14 @@ healthy(struct imap_pool *p, struct pool_entry *e, uint64_t now)
 	return true;
 }
 
-int
-imap_pool_checkout(struct imap_pool *p, const char *session_key,
-                   imap_credentials_fn *cred, void *ctx, struct arena *a,
-                   struct imap_conn **c_r, struct perr *err)
+/*
+ * wait: block up to wait_ms for a free slot of the session; else fail at
+ * once (PERR_TEMPFAIL) when the session has none.
+ */
+static int
+checkout(struct imap_pool *p, const char *session_key,
+         imap_credentials_fn *cred, void *ctx, struct arena *a,
+         struct imap_conn **c_r, bool wait, struct perr *err)
 {
 	struct pool_entry *e, *mine = NULL, *dead = NULL, *victim;
 	struct timespec deadline;
@@ -276,6 +280,12 @@ imap_pool_checkout(struct imap_pool *p, const char *session_key,
 			p->open++;
 			break;
 		}
+		if (!wait) {
+			pthread_mutex_unlock(&p->mu);
+			close_list(dead);
+			return perr_set(err, a, PERR_TEMPFAIL,
+			                "no free IMAP connection");
+		}
 		if (!have_deadline) {
 			deadline_after(&deadline, p->s.wait_ms);
 			have_deadline = true;
@@ -306,6 +316,22 @@ imap_pool_checkout(struct imap_pool *p, const char *session_key,
 	pthread_mutex_unlock(&p->mu);
 	*c_r = mine->c;
 	return 0;
+}
+
+int
+imap_pool_checkout(struct imap_pool *p, const char *session_key,
+                   imap_credentials_fn *cred, void *ctx, struct arena *a,
+                   struct imap_conn **c_r, struct perr *err)
+{
+	return checkout(p, session_key, cred, ctx, a, c_r, true, err);
+}
+
+int
+imap_pool_try_checkout(struct imap_pool *p, const char *session_key,
+                       imap_credentials_fn *cred, void *ctx, struct arena *a,
+                       struct imap_conn **c_r, struct perr *err)
+{
+	return checkout(p, session_key, cred, ctx, a, c_r, false, err);
 }
 
 void

@@ -486,3 +486,10 @@ web_api_message_delete(struct web_ctx *ctx, struct perr *err)
 	return web_reply_json(ctx, json_pack("{sI}", "deleted", (json_int_t)n),
 	                      err);
 }
+
+/* MessageList's row for other calls that list messages (SearchAll). */
+json_t *
+web_message_row_json(const struct imap_msg_row *r)
+{
+	return row_json(r);
+}

@@ -161,6 +161,10 @@ static const struct web_arg args_contact_delete[] = {
         SPEC("ids", WEB_ARG_IDS, true, 1, INT64_MAX, WEB_CONTACTS_MAX,
              WEB_CTL_TEXT),
         END};
+static const struct web_arg args_search_all[] = {
+        STR("search", true, 1, IMAP_SEARCH_MAX_LEN, WEB_CTL_TEXT),
+        INT("offset", 0, IMAP_SA_CAP_DEFAULT),
+        INT("limit", 0, IMAP_LIST_MAX_LIMIT), BOOL("refresh", false), END};
 
 /* Labels (api_labels.c): a keyword is an atom of at most 64 bytes. */
 static const struct web_arg args_label_save[] = {
@@ -354,6 +358,11 @@ static const struct web_route routes[] = {
          args_unsubscribe, NULL},
         {"GET", "/message/print", web_message_print, ROUTE_SESSION, NULL, NULL},
         {"GET", "/mailto", web_mailto_page, 0, NULL, NULL},
+        /* Search across folders (api_searchall.c). */
+        {"POST", "/api/SearchAll", web_api_search_all, CHANGE, args_search_all,
+         NULL},
+        {"POST", "/api/SearchAllCancel", web_api_search_all_cancel, CHANGE,
+         NULL, NULL},
 };
 
 const struct web_route *

@@ -438,5 +438,10 @@ struct json_t *web_keywords_json(const char *const *kw, size_t n);
 /* The same as one string, space-separated (MessageList format 2). */
 struct json_t *web_keywords_joined(const char *const *kw, size_t n,
                                    struct arena *a);
+/* api_searchall.c: search across folders. */
+int web_api_search_all(struct web_ctx *ctx, struct perr *err);
+int web_api_search_all_cancel(struct web_ctx *ctx, struct perr *err);
+/* api_mail.c: one row of MessageList format 1 (docs/API.md). */
+struct json_t *web_message_row_json(const struct imap_msg_row *r);
 
 #endif

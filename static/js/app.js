@@ -35,6 +35,7 @@ import './mailbox/transfer.js';
 import './mailbox/badge.js';
 import './mailbox/notify.js';
 import './mailbox/labels.js';
+import './mailbox/searchall.js';
 
 var email = boot.email || '';
 $('user-email').textContent = email;

@@ -31,6 +31,8 @@ function renderSkeleton() {
 }
 
 export function loadList(opts) {
+  // The list pane shows the results of a search of all folders (searchall.js).
+  if (listPane.classList.contains('sa-mode')) return Promise.resolve();
   opts = opts || {};
   var seq = nextListSeq();
   var r = Object.assign({}, getRoute());
@@ -288,7 +290,7 @@ function renderPager() {
 }
 
 export function renderHead() {
-  if (!getRoute()) return;
+  if (!getRoute() || listPane.classList.contains('sa-mode')) return;
   var name = folderTitle(getRoute().folder);
   $('list-title').textContent = name;
   var f = folderMap.get(getRoute().folder);

@@ -82,6 +82,7 @@ export function inSettings() { return SETTINGS_HASH.test(location.hash); }
 var shownKey = null;    // listKey() of the list last asked for
 export function onRoute() {
   if (/^#\/compose\b/.test(location.hash)) return;
+  if (/^#\/search(\?|$)/.test(location.hash)) return; // searchall.js draws it
   var prev = getRoute();
   setRoute(inSettings() && prev ? prev : parseHash());
   if (!prev || listKey(prev) !== listKey(getRoute()) || shownKey !== listKey(getRoute())) {
