@@ -377,6 +377,10 @@ term_keys(const struct imap_search_term *t, struct sbuf *b)
 		                                               : 0],
 		        t->year);
 		break;
+	case IMAP_SEARCH_KEYWORD:
+		/* An atom already (imap_keyword_check in the parser). */
+		sbuf_printf(b, "KEYWORD %s", v);
+		break;
 	}
 }
 

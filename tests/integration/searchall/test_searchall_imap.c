@@ -119,6 +119,15 @@ setup(void **state)
 	    "Tue, 03 Mar 2026 09:00:00 +0100", IMAP_MSG_SEEN);
 	put(c, path("D"), "Dee <dee@example.test>", "newest",
 	    "Fri, 06 Mar 2026 10:00:00 +0000", 0);
+	{
+		/* A label on C's only message (UID 1 of a new folder). */
+		const uint32_t one = 1;
+		const char *const label[] = {"$label1"};
+
+		if (imap_set_keywords(c, path("C"), &one, 1, label, 1, NULL, 0,
+		                      A, &err) != 0)
+			fail_msg("label: %s", err.msg);
+	}
 	bye(&c);
 	return 0;
 }
@@ -154,8 +163,10 @@ test_esort_matches_the_two_step_search(void **state)
 	        "is:unread",
 	        "is:flagged",
 	        "has:attachment",
+	        "keyword:$label1",
+	        "-keyword:$label1",
 	};
-	const uint32_t want[] = {5, 2, 3, 1, 1, 2, 3, 3, 1, 0};
+	const uint32_t want[] = {5, 2, 3, 1, 1, 2, 3, 3, 1, 0, 1, 4};
 	struct imap_conn *c1 = login(), *c2 = login();
 	size_t q, i;
 
