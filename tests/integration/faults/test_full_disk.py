@@ -177,12 +177,17 @@ def login():
     return c
 
 
-def admin_login():
+def admin_creds():
     with open(os.path.join(DIR, "admin.credentials")) as f:
         text = f.read()
-    user = re.search(r"Username: (\S+)", text).group(1)
-    pw = re.search(r"Password: (\S+)", text).group(1)
-    key = re.search(r"Secret key: (\S+)", text).group(1)
+    return (re.search(r"Username: (\S+)", text).group(1),
+            re.search(r"Password: (\S+)", text).group(1),
+            re.search(r"Secret key: (\S+)", text).group(1))
+
+
+def admin_login(pw=None):
+    user, pw0, key = admin_creds()
+    pw = pw or pw0
     c = Client()
     s, page, _ = c.form("/admin/login", {"key": key, "login": user, "password": pw})
     assert s in (200, 303), (s, page[:300])
@@ -209,6 +214,20 @@ def settings_form(title):
             "default_domain": "example.test", "session_idle_minutes": "30",
             "session_absolute_hours": "12", "login_max_failures": "8",
             "login_window_seconds": "20"}
+
+
+def domain_form(csrf, name):
+    ports = stack()["ports"]
+    return {"csrf": csrf, "name": name, "action": "save",
+            "imap_host": "127.0.0.1", "imap_port": str(ports["imap"]), "imap_secure": "TLS",
+            "imap_short_login": "Off", "smtp_host": "127.0.0.1",
+            "smtp_port": str(ports["submission"]), "smtp_secure": "TLS",
+            "smtp_short_login": "Off", "smtp_auth": "On", "smtp_set_sender": "Off",
+            "relay_user": "", "relay_password": "", "sieve_use": "Off",
+            "sieve_allow_raw": "Off", "sieve_host": "127.0.0.1",
+            "sieve_port": str(ports["sieve"]), "sieve_secure": "TLS",
+            "white_list": "", "verify_certificate": "On", "ca_file": stack()["ca_file"],
+            "connect_timeout": "5", "read_timeout": "30"}
 
 
 def ini_value(path, section, key):
@@ -294,6 +313,8 @@ def run_calls():
     sent_subject = "diskfull send %s" % TAG
     token = secrets.token_hex(16)
 
+    spare = login()   # signed out on the full disk below
+    spare_cookie = [k for k, v in spare.cookies.items() if "session" in k][0]
     fill()
     results = {}
     results["SettingsSave"] = clear(*c.call("SettingsSave", {"messagesPerPage": 40}),
@@ -330,10 +351,29 @@ def run_calls():
     results["Login"] = clear(s, data, ct, "Login")
     s, page, ct = admin.form("/admin/settings", dict(settings_form("New " + TAG), csrf=acsrf))
     results["admin settings"] = clear(s, page, ct, "admin settings")
+    new_dom = "full-%s.test" % TAG
+    s, page, ct = admin.form("/admin/domain", domain_form(acsrf, new_dom))
+    results["admin domain"] = clear(s, page, ct, "admin domain")
+    admin_user, admin_pw, _ = admin_creds()
+    s, page, ct = admin.form("/admin/security/password", {
+        "csrf": acsrf, "new_login": admin_user, "current": admin_pw,
+        "new_password": "Full-disk-%s-pw" % TAG, "confirm": "Full-disk-%s-pw" % TAG})
+    results["admin password"] = clear(s, page, ct, "admin password")
+    # Deletes and sign-out need room too (the journal): 2xx or 507.
+    results["ContactDelete"] = clear(*c.call("ContactDelete", {"ids": [contact]}),
+                                     "ContactDelete")
+    results["ImagesDisallow"] = clear(*c.call("ImagesDisallow", {
+        "sender": "img-%s@example.net" % TAG}), "ImagesDisallow")
+    results["Lang"] = clear(*c.call("Lang", {"lang": "ru"}), "Lang")
+    results["Logout"] = clear(*spare.call("Logout", {}), "Logout")
+    # Refused or not, the answer makes the browser forget the session.
+    assert spare.cookies.get(spare_cookie) == "", spare.cookies
     print("on a full disk: " + ", ".join("%s %s" % (k, "ok" if v else "507")
                                         for k, v in results.items()), flush=True)
     # The admin writes were the known 500s: they must answer 507 now.
     assert not results["admin settings"], "admin settings saved on a full disk?"
+    assert not results["admin domain"], "a domain file written on a full disk?"
+    assert not results["admin password"], "the admin password changed on a full disk?"
     assert not results["Upload"], "a 256 KiB upload fit on a full disk?"
     # Nothing went out while the token could not be recorded.
     if not results["Send"]:
@@ -348,9 +388,12 @@ def run_calls():
     want = "New " if results["IdentitySave"] else "Old "
     assert ids[ident]["name"] == want + TAG, ids[ident]
     cons = {x["id"]: x for x in ok(*c.call("Contacts", {"q": TAG, "limit": 50}))["contacts"]}
-    want = "New " if results["ContactSave"] else "Old "
-    assert cons[contact]["name"] == want + TAG, cons[contact]
-    assert cons[contact]["emails"] == ["%s-%s@example.net" % (want.strip().lower(), TAG)]
+    if results["ContactDelete"]:
+        assert contact not in cons, cons
+    else:
+        want = "New " if results["ContactSave"] else "Old "
+        assert cons[contact]["name"] == want + TAG, cons[contact]
+        assert cons[contact]["emails"] == ["%s-%s@example.net" % (want.strip().lower(), TAG)]
     added = [x for x in cons.values() if x["name"] == "Added " + TAG]
     assert len(added) == (1 if results["ContactNew"] else 0), added
     for x in added:
@@ -358,9 +401,14 @@ def run_calls():
     imported = [x for x in cons.values() if x["name"] == "Imported " + TAG]
     assert len(imported) <= 1 and (imported or not results["ContactsImport"]), imported
     senders = ok(*c.call("ImagesAllowed", {}))["senders"]
-    assert (("img-%s@example.net" % TAG) in senders) == results["ImagesAllow"], senders
+    listed = results["ImagesAllow"] and not results["ImagesDisallow"]
+    assert (("img-%s@example.net" % TAG) in senders) == listed, senders
     assert ini_value(app_ini, "webmail", "title") == "Old " + TAG
     assert open(dom_ini).read() == dom_before
+    assert not os.path.exists(os.path.join(BASE, "domains", new_dom + ".ini"))
+    # The old admin password still signs in; the new one does not.
+    admin, acsrf = admin_login()
+
     # The same calls work again once there is room.
     s, page, _ = admin.form("/admin/settings", dict(settings_form("New " + TAG), csrf=acsrf))
     assert s in (200, 303), (s, page[:300])
