@@ -112,6 +112,13 @@ def fill():
                     break
 
 
+def leave_room(n):
+    """Fill, then give n bytes back: writes start and break midway."""
+    fill()
+    size = os.path.getsize(FILLER)
+    os.truncate(FILLER, max(0, size - n))
+
+
 def unfill():
     os.unlink(FILLER)
 
@@ -236,6 +243,11 @@ def ini_value(path, section, key):
     return p.get(section, key, fallback="").strip('"')
 
 
+def upload_files():
+    d = os.path.join(BASE, "storage", "uploads")
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
 def leftovers():
     """Temp files of the atomic writers, empty uploads."""
     bad = []
@@ -313,6 +325,7 @@ def run_calls():
     sent_subject = "diskfull send %s" % TAG
     token = secrets.token_hex(16)
 
+    uploads_before = upload_files()
     spare = login()   # signed out on the full disk below
     spare_cookie = [k for k, v in spare.cookies.items() if "session" in k][0]
     fill()
@@ -380,6 +393,17 @@ def run_calls():
         time.sleep(2)
         assert imap_count("bob@example.test", "INBOX", sent_subject) == 0
 
+    unfill()
+    assert not leftovers(), leftovers()
+    # The refused upload left no (partial) file behind.
+    assert upload_files() == uploads_before, (uploads_before, upload_files())
+    # Room for a part of it: the write breaks midway, and its start goes.
+    leave_room(64 * 1024)
+    s, data, ct = c.multipart("/api/Upload", {}, [("file", "half.bin",
+                                                   "application/octet-stream",
+                                                   os.urandom(512 * 1024))])
+    assert not clear(s, data, ct, "Upload (half)"), "512 KiB fit in 64?"
+    assert upload_files() == uploads_before, (uploads_before, upload_files())
     unfill()
     assert not leftovers(), leftovers()
     prefs = ok(*c.call("Settings", {}))["settings"]
