@@ -105,13 +105,14 @@ class _Conn:
             if self.closed:
                 return
             self.closed = True
+        # Before the close: the client may answer its caller at once.
+        self.p.fired.set()
         for s in (self.client, self.server):
             try:
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
             s.close()
-        self.p.fired.set()
 
     def _finish(self):
         # One side closed by itself: close the other too (no cut).
