@@ -122,8 +122,9 @@ cred_prepare(const char *path, const char *user, const char *password,
 		OPENSSL_cleanse(text, strlen(text));
 		pt_atomic_abort(&t->f);
 		t->open = false;
-		return perr_set(err, a, PERR_INTERNAL, "cannot write %s: %s",
-		                path, strerror(e));
+		/* A full disk is 507 (PERR_NOSPACE), any other failure 500. */
+		return perr_set(err, a, perr_kind_of_errno(e),
+		                "cannot write %s: %s", path, strerror(e));
 	}
 	OPENSSL_cleanse(text, strlen(text));
 	return 0;

@@ -721,8 +721,9 @@ config_write_atomic(const char *path, struct strv data, unsigned mode,
 	if (pt_write_all(f.fd, data.p, data.len) < 0) {
 		int e = errno;
 		pt_atomic_abort(&f);
-		return perr_set(err, a, PERR_INTERNAL, "%s: cannot save: %s",
-		                path, strerror(e));
+		/* A full disk is 507 (PERR_NOSPACE); the old file stays. */
+		return perr_set(err, a, perr_kind_of_errno(e),
+		                "%s: cannot save: %s", path, strerror(e));
 	}
 	return pt_atomic_commit(&f, a, err);
 }

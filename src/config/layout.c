@@ -31,14 +31,17 @@ static int
 make_dir(const char *path, mode_t mode, struct arena *a, struct perr *err)
 {
 	struct stat st;
+	int e;
 
 	if (mkdir(path, mode) == 0)
 		return 0;
-	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+	e = errno;
+	if (e == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return 0;
-	return perr_set(err, a, PERR_INTERNAL,
+	/* A directory needs a block too: a full disk is 507. */
+	return perr_set(err, a, perr_kind_of_errno(e),
 	                "%s: cannot create directory: %s", path,
-	                errno == EEXIST ? "not a directory" : strerror(errno));
+	                e == EEXIST ? "not a directory" : strerror(e));
 }
 
 /* Create path with the text unless it exists (O_EXCL: no races). */
@@ -50,10 +53,12 @@ write_new_file(const char *path, struct strv text, struct arena *a,
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 	if (fd < 0) {
-		if (errno == EEXIST)
+		e = errno;
+		if (e == EEXIST)
 			return 0;
-		return perr_set(err, a, PERR_INTERNAL, "%s: cannot create: %s",
-		                path, strerror(errno));
+		/* Out of inodes or quota: 507, like the failed writes below. */
+		return perr_set(err, a, perr_kind_of_errno(e),
+		                "%s: cannot create: %s", path, strerror(e));
 	}
 	if (pt_write_all(fd, text.p, text.len) < 0)
 		goto fail;
@@ -69,8 +74,9 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	unlink(path);
-	return perr_set(err, a, PERR_INTERNAL, "%s: cannot write: %s", path,
-	                strerror(e));
+	/* A full disk is PERR_NOSPACE (507), and no truncated file stays. */
+	return perr_set(err, a, perr_kind_of_errno(e), "%s: cannot write: %s",
+	                path, strerror(e));
 }
 
 int

@@ -567,12 +567,16 @@ void
 config_unref(struct config **cfgp)
 {
 	struct config *cfg = *cfgp;
+	unsigned before;
 
 	if (cfg == NULL)
 		return;
 	*cfgp = NULL;
-	PT_ASSERT(cfg->refs > 0);
-	if (__atomic_sub_fetch(&cfg->refs, 1, __ATOMIC_ACQ_REL) != 0)
+	/* The check reads the count atomically too: a plain read next to
+	 * other threads' atomic updates is a data race (TSan). */
+	before = __atomic_fetch_sub(&cfg->refs, 1, __ATOMIC_ACQ_REL);
+	PT_ASSERT(before > 0);
+	if (before != 1)
 		return;
 	config_paths_deinit(&cfg->paths);
 	arena_destroy(&cfg->arena);

@@ -45,7 +45,8 @@ pt_atomic_open(struct pt_atomic_file *f, const char *path, unsigned mode,
 	if (f->fd < 0) {
 		e = errno;
 		f->tmp = NULL;
-		return perr_set(err, a, PERR_INTERNAL,
+		/* No inode left is a full disk too (507). */
+		return perr_set(err, a, perr_kind_of_errno(e),
 		                "cannot create a file in %s: %s", f->dir,
 		                strerror(e));
 	}

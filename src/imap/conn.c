@@ -136,6 +136,17 @@ imapc_fail(struct imap_conn *c, int r, struct arena *a, enum perr_kind no_kind,
 	case MAILIMAP_ERROR_PROTOCOL:
 		/* We no longer know where in the stream we are. */
 		c->broken = true;
+		/*
+		 * libetpan also says PARSE when the stream ended (closed,
+		 * timed out) in the middle of an answer: that is a lost
+		 * connection, which callers must not take for a refusal.
+		 */
+		text = c->imap != NULL && c->imap->imap_stream != NULL
+		               ? net_stream_error(c->imap->imap_stream)
+		               : NULL;
+		if (text != NULL)
+			return perr_set(err, a, PERR_TEMPFAIL,
+			                "IMAP %s failed: %s", what, text);
 		return perr_set(err, a, PERR_REMOTE,
 		                "IMAP %s: unexpected answer from the server",
 		                what);

@@ -219,6 +219,7 @@ checkout(struct imap_pool *p, const char *session_key,
          struct imap_conn **c_r, bool wait, struct perr *err)
 {
 	struct pool_entry *e, *mine = NULL, *dead = NULL, *victim;
+	struct imap_conn *stale, *fresh;
 	struct timespec deadline;
 	bool have_deadline = false;
 	unsigned count;
@@ -257,8 +258,16 @@ checkout(struct imap_pool *p, const char *session_key,
 				*c_r = mine->c;
 				return 0;
 			}
-			/* Dropped by the server: replace it in place. */
-			imap_conn_destroy(&mine->c);
+			/*
+			 * Dropped by the server: replace it in place. The
+			 * entry's c changes under the lock only: other threads
+			 * read it there while they walk the list.
+			 */
+			pthread_mutex_lock(&p->mu);
+			stale = mine->c;
+			mine->c = NULL;
+			pthread_mutex_unlock(&p->mu);
+			imap_conn_destroy(&stale);
 			pthread_mutex_lock(&p->mu);
 			p->st.reconnects++;
 			break;
@@ -302,7 +311,7 @@ checkout(struct imap_pool *p, const char *session_key,
 	close_list(dead);
 
 	/* mine is busy and linked, without a connection: open one. */
-	if (open_conn(cred, ctx, a, &mine->c, err) != 0) {
+	if (open_conn(cred, ctx, a, &fresh, err) != 0) {
 		pthread_mutex_lock(&p->mu);
 		unlink_entry(p, mine);
 		pthread_cond_broadcast(&p->cv);
@@ -310,11 +319,12 @@ checkout(struct imap_pool *p, const char *session_key,
 		entry_free(mine);
 		return -1;
 	}
-	mine->c->pool_entry = mine;
+	fresh->pool_entry = mine;
 	pthread_mutex_lock(&p->mu);
+	mine->c = fresh;
 	p->st.connects++;
 	pthread_mutex_unlock(&p->mu);
-	*c_r = mine->c;
+	*c_r = fresh;
 	return 0;
 }
 

@@ -87,6 +87,7 @@ enum mail_why {
 	MAIL_WHY_TOO_LARGE,        /* PERR_LIMIT: the server's size limit */
 	MAIL_WHY_IN_PROGRESS,      /* PERR_CONFLICT: the token is sending */
 	MAIL_WHY_UNVERIFIED,       /* PERR_FORBIDDEN: identity not verified */
+	MAIL_WHY_SEND_UNCERTAIN,   /* PERR_TEMPFAIL: may have been delivered */
 };
 
 /* One user's mail, for one request. */
@@ -523,7 +524,11 @@ struct mail_sent {
 
 /*
  * Submit with the send token claimed (a repeat gets the first result;
- * PERR_CONFLICT with MAIL_WHY_IN_PROGRESS while it runs). After SMTP
+ * PERR_CONFLICT with MAIL_WHY_IN_PROGRESS while it runs). When the SMTP
+ * connection broke after the whole message went out and before the
+ * server's answer, the message may have been delivered: PERR_TEMPFAIL
+ * with MAIL_WHY_SEND_UNCERTAIN, the token stays taken and every repeat
+ * gets the same error, never a second delivery. After SMTP
  * accepted it nothing fails the call: the copy with Bcc goes to Sent, the
  * original is flagged, the draft deleted, the recipients recorded and
  * the uploads dropped (each failure logged).

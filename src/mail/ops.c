@@ -201,7 +201,19 @@ mail_drop_draft(struct mail_session *s, const char *drafts, uint32_t uid)
 {
 	struct perr err = {0};
 
-	if (uid != 0 &&
-	    s->ops->delete_message(s->backend, drafts, uid, s->a, &err) != 0)
-		log_warn("compose: old draft %u not deleted: %s", uid, err.msg);
+	if (uid == 0 ||
+	    s->ops->delete_message(s->backend, drafts, uid, s->a, &err) == 0)
+		return;
+	/*
+	 * A lost connection (PERR_TEMPFAIL): once more, on a new one.
+	 * Deleting one UID is safe to repeat (UIDs are never reused), and
+	 * the old version would otherwise stay beside the new one.
+	 */
+	if (err.kind == PERR_TEMPFAIL) {
+		perr_clear(&err);
+		if (s->ops->delete_message(s->backend, drafts, uid, s->a,
+		                           &err) == 0)
+			return;
+	}
+	log_warn("compose: old draft %u not deleted: %s", uid, err.msg);
 }

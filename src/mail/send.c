@@ -501,7 +501,8 @@ submit(struct mail_session *s, const struct mail_outgoing *o, struct perr *err)
 		                        : f.stage;
 		break;
 	case PERR_TEMPFAIL:
-		s->why = MAIL_WHY_SMTP_UNAVAILABLE;
+		s->why = f.maybe_delivered ? MAIL_WHY_SEND_UNCERTAIN
+		                           : MAIL_WHY_SMTP_UNAVAILABLE;
 		break;
 	case PERR_LIMIT:
 		s->why = MAIL_WHY_TOO_LARGE;
@@ -597,6 +598,21 @@ result_json(struct arena *a, const char *message_id, uint32_t uid)
 	return sbuf_ok(&b) ? sbuf_cstr(&b) : NULL;
 }
 
+/*
+ * The stored result of a send that may or may not have been delivered:
+ * a repeat of its token answers the same error instead of sending again.
+ */
+#define SEND_UNCERTAIN_RESULT "{\"uncertain\":true}"
+
+static int
+send_uncertain(struct mail_session *s, struct perr *err)
+{
+	s->why = MAIL_WHY_SEND_UNCERTAIN;
+	return perr_set(err, s->a, PERR_TEMPFAIL,
+	                "the connection to the SMTP server broke after the "
+	                "message was handed over: it may have been sent");
+}
+
 /* Claim the token: 1 when this call sends, 0 when r is filled, -1. */
 static int
 claim(struct mail_session *s, const struct mail_outgoing *o,
@@ -615,6 +631,8 @@ claim(struct mail_session *s, const struct mail_outgoing *o,
 		                "this message is being sent");
 	}
 	if (c == STORE_TOKEN_DONE) {
+		if (prior != NULL && strcmp(prior, SEND_UNCERTAIN_RESULT) == 0)
+			return send_uncertain(s, err);
 		r->replay = prior;
 		return 0;
 	}
@@ -633,9 +651,18 @@ mail_send(struct mail_session *s, const struct mail_outgoing *o,
 	if ((c = claim(s, o, r, err)) <= 0)
 		return c;
 	if (submit(s, o, err) != 0) {
+		/* Not sent: free the token for a retry. Perhaps sent: keep it
+		 * taken, so that a retry cannot deliver it a second time. */
+		bool maybe = s->why == MAIL_WHY_SEND_UNCERTAIN;
+
 		if (store_send_token_finish(s->store, s->user, o->send_token,
-		                            NULL, s->a, &ignored) != 0)
+		                            maybe ? SEND_UNCERTAIN_RESULT
+		                                  : NULL,
+		                            s->a, &ignored) != 0)
 			log_warn("compose: send token kept: %s", ignored.msg);
+		if (maybe)
+			log_warn("compose: %s may have been sent: %s",
+			         o->built.message_id, err->msg);
 		return -1;
 	}
 	/* Out: remember it before anything else can go wrong. */

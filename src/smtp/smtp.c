@@ -377,8 +377,17 @@ submit(struct sub *s, const struct config_domain *dom,
 	if (msg.len > 0 && msg.p[msg.len - 1] == '\r')
 		msg.len--;
 	r = mailsmtp_data_message(s->smtp, msg.p, msg.len);
-	if (r != MAILSMTP_NO_ERROR)
-		return fail_at(s, r, "DATA", NULL, err);
+	if (r != MAILSMTP_NO_ERROR) {
+		r = fail_at(s, r, "DATA", NULL, err);
+		/*
+		 * No reply code at all: the stream broke while the message
+		 * or the server's answer to its final "." was under way.
+		 * libetpan does not say which, so assume the server may have
+		 * queued it (a cut after the "." does deliver it).
+		 */
+		s->fail->maybe_delivered = s->fail->code == 0;
+		return r;
+	}
 	(void)mailsmtp_quit(s->smtp);
 	return 0;
 }

@@ -29,6 +29,7 @@
 #ifndef PETREL_SMTP_H
 #define PETREL_SMTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,12 @@ struct smtp_failure {
 	                          "AUTH", "MAIL FROM", "RCPT TO", "DATA" */
 	const char *recipient; /* RCPT TO only, else NULL */
 	const char *reply;     /* the server's reply text, "" if none */
+	/*
+	 * The whole message went out but no answer came back (the connection
+	 * broke or timed out waiting for the reply to the final "."): the
+	 * server may have queued it, so sending it again may deliver it twice.
+	 */
+	bool maybe_delivered;
 };
 
 /*

@@ -331,11 +331,16 @@ web_api_logout(struct web_ctx *ctx, struct perr *err)
 		return -1;
 	imap_pool_drop_session(ctx->app->imap_pool, ctx->session->id_hash);
 	mail_uploads_sweep(ms, ctx->session->id_hash);
-	if (session_destroy(st, ctx->session, ctx->req->arena, err) != 0)
-		return -1;
+	/*
+	 * The browser forgets the cookie even when the store cannot delete
+	 * the session (a full disk: 507), so signing out on a shared
+	 * computer still signs out there.
+	 */
 	cookie_opts.secure = web_cookie_secure(ctx);
 	(void)http_response_delete_cookie(ctx->resp, web_session_cookie(ctx),
 	                                  &cookie_opts);
+	if (session_destroy(st, ctx->session, ctx->req->arena, err) != 0)
+		return -1;
 	log_info("logout: user=%s", ctx->session->user);
 	return web_reply_json(ctx, json_object(), err);
 }

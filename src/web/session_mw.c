@@ -213,10 +213,19 @@ web_imap(struct web_ctx *ctx, struct imap_conn **c_r, struct perr *err)
 {
 	struct imap_checkout *co;
 
-	if (ctx->imap != NULL) {
+	if (ctx->imap != NULL && !imap_conn_is_broken(ctx->imap)) {
 		*c_r = ctx->imap;
 		return 0;
 	}
+	/*
+	 * Broken during this request (connection lost, server gone): the
+	 * failed step has answered for itself; the steps after it (Send's
+	 * copy to Sent, the old draft's deletion) get a fresh connection.
+	 * The broken one stays checked out until the request ends (its
+	 * deferred checkin discards it): a caller may still hold it.
+	 */
+	ctx->imap = NULL;
+	ctx->imap_checkout = NULL;
 	if (ctx->session == NULL)
 		return perr_set(err, ctx->req->arena, PERR_AUTH,
 		                "not signed in");

@@ -105,6 +105,10 @@ web_mail_fail(struct web_ctx *ctx, struct perr *err)
 		ctx->error_code = "identity_unverified";
 		ctx->error_key = "L_ERROR_IDENTITY_UNVERIFIED";
 		break;
+	case MAIL_WHY_SEND_UNCERTAIN:
+		ctx->error_code = "send_uncertain";
+		ctx->error_key = "L_ERROR_SEND_UNCERTAIN";
+		break;
 	case MAIL_WHY_NONE:
 		break;
 	}

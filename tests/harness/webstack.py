@@ -189,7 +189,8 @@ def sanitizer_reports(d):
     except OSError:
         return None
     for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                   "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer"):
+                   "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer",
+                   "WARNING: ThreadSanitizer"):
         if marker in text:
             return text[-6000:]
     return None

@@ -1,4 +1,5 @@
 /* Unit tests for src/admin: hashes, TOTP, the credentials file, forms. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 
 #include "../support/unit_arena.h"
 #include "../support/fake_server.h"
+#include "../support/full_disk.h"
 
 static void
 rm_rf(const char *dir)
@@ -991,6 +993,53 @@ test_totp_code_is_used_once(void **state)
 	(void)rmdir(dir);
 }
 
+/*
+ * On a full disk (a filled tmpfs) `petrel admin init` and the credentials
+ * file writer answer PERR_NOSPACE (507), not PERR_INTERNAL (500), and
+ * leave neither the file nor a temp file behind.
+ */
+static void
+test_full_disk_init_and_credentials_are_nospace(void **state)
+{
+	const char *why = NULL, *root = full_disk_make(&why);
+	char data[256], cred[256];
+	struct admin_init_result r;
+	struct perr err = {0};
+	struct stat st;
+	DIR *dp;
+	struct dirent *de;
+	int files = 0;
+
+	(void)state;
+	if (root == NULL) {
+		print_message("skipped: %s\n", why);
+		skip();
+	}
+	snprintf(data, sizeof(data), "%s/data", root);
+	snprintf(cred, sizeof(cred), "%s/admin.credentials", root);
+	assert_int_equal(full_disk_fill(), 0);
+	assert_int_equal(admin_credentials_write(cred, "admin_1", "pw",
+	                                         "admin_2", A, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOSPACE);
+	assert_int_equal(lstat(cred, &st), -1);
+	assert_int_equal(admin_init(data, cred, A, &r, &err), -1);
+	assert_int_equal(err.kind, PERR_NOSPACE);
+	assert_int_equal(lstat(cred, &st), -1);
+	/* Only the filler and the (empty) data folder: no temp files. */
+	dp = opendir(root);
+	assert_non_null(dp);
+	while ((de = readdir(dp)) != NULL)
+		files += strcmp(de->d_name, ".") != 0 &&
+		         strcmp(de->d_name, "..") != 0;
+	closedir(dp);
+	assert_int_equal(files, 2);
+	full_disk_free();
+	assert_int_equal(admin_init(data, cred, A, &r, &err), 0);
+	assert_int_equal(lstat(cred, &st), 0);
+	full_disk_release();
+}
+
 int
 main(void)
 {
@@ -1023,6 +1072,8 @@ main(void)
 	        cmocka_unit_test(test_image_sniff_by_magic_bytes),
 	        cmocka_unit_test(test_image_sniff_refuses_over_512k),
 	        cmocka_unit_test(test_brand_store_names_by_content_mode_0640),
+	        cmocka_unit_test(
+	                test_full_disk_init_and_credentials_are_nospace),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "../support/full_disk.h"
 
 /* ---- fixtures -------------------------------------------------------- */
 
@@ -1266,6 +1267,62 @@ test_domain_file_find_and_json_edit(void **state)
 	rm_tree(dir);
 }
 
+/*
+ * A full disk (a filled tmpfs, tests/unit/support/full_disk.h): creating
+ * the layout and saving an ini file fail with PERR_NOSPACE (507), never
+ * PERR_INTERNAL (500), and leave no truncated file behind; the old ini
+ * file reads back unchanged, and the same calls work once there is room.
+ */
+static void
+test_full_disk_is_nospace_and_leaves_no_half_file(void **state)
+{
+	const char *why = NULL, *root = full_disk_make(&why);
+	struct arena *A = arena_create("t", 4096, 0);
+	char data[256], ini[256];
+	struct ini_doc *doc;
+	struct perr err;
+	struct config_paths p;
+	struct stat st;
+	char *text;
+
+	(void)state;
+	if (root == NULL) {
+		arena_destroy(&A);
+		print_message("skipped: %s\n", why);
+		skip();
+	}
+	assert_true(pt_snprintf_ok(data, sizeof(data), "%s/data", root));
+	assert_true(pt_snprintf_ok(ini, sizeof(ini), "%s/old.ini", root));
+	write_file(root, "old.ini", "[s]\nk = 1\n");
+	assert_int_equal(full_disk_fill(), 0);
+
+	assert_int_equal(config_layout_create(data, A, &err), -1);
+	assert_int_equal(err.kind, PERR_NOSPACE);
+	config_paths_init(&p, data);
+	assert_int_equal(stat(p.application_ini, &st), -1);
+
+	assert_int_equal(ini_load(ini, NULL, NULL, &doc, NULL, &err), 0);
+	assert_int_equal(ini_set(doc, "s", "k", STRV_LIT("2"), &err), 0);
+	assert_int_equal(ini_save(doc, ini, 0600, &err), -1);
+	assert_int_equal(err.kind, PERR_NOSPACE);
+	text = read_all(ini);
+	assert_string_equal(text, "[s]\nk = 1\n");
+	free(text);
+
+	full_disk_free();
+	assert_int_equal(ini_save(doc, ini, 0600, &err), 0);
+	ini_destroy(&doc);
+	text = read_all(ini);
+	assert_string_equal(text, "[s]\nk = \"2\"\n");
+	free(text);
+	assert_int_equal(config_layout_create(data, A, &err), 0);
+	assert_int_equal(stat(p.application_ini, &st), 0);
+	assert_true(st.st_size > 0);
+	config_paths_deinit(&p);
+	arena_destroy(&A);
+	full_disk_release();
+}
+
 int
 main(void)
 {
@@ -1300,6 +1357,8 @@ main(void)
 	        cmocka_unit_test(test_login_split_and_white_list),
 	        cmocka_unit_test(test_swap_while_readers_hold_references),
 	        cmocka_unit_test(test_csrf_protection_switch_is_gone),
+	        cmocka_unit_test(
+	                test_full_disk_is_nospace_and_leaves_no_half_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -891,6 +891,39 @@ test_set_keywords_permanentflags_and_ranges(void **state)
 	assert_true(f.done);
 }
 
+/*
+ * The server (or a proxy) closes the connection while Petrel waits for an
+ * answer: libetpan's parser reports the cut-off answer as a parse error,
+ * but it is a lost connection (PERR_TEMPFAIL, like the server being
+ * down), not a server that said something strange (PERR_REMOTE): callers
+ * that create a missing folder on PERR_REMOTE and try again (the APPEND of
+ * a draft or the Sent copy) must not act on it.
+ */
+static void
+test_connection_closed_before_the_answer_is_tempfail(void **state)
+{
+	static const char *const script[] = {
+	        "S:* PREAUTH [CAPABILITY IMAP4rev1 UIDPLUS] come in",
+	        "C:", NULL};
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct fsrv f;
+	struct perr err;
+
+	(void)state;
+	fsrv_start(&f, script);
+	fake_domain(&d, f.port);
+	d.imap_allow_preauth = true;
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "any", &err), 0);
+	assert_int_equal(imap_noop(c, &err), -1);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
+	assert_non_null(strstr(err.msg, "connection closed"));
+	assert_true(imap_conn_is_broken(c));
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+}
+
 int
 main(void)
 {
@@ -923,6 +956,8 @@ main(void)
 	        cmocka_unit_test(test_keyword_unique_and_is_label),
 	        cmocka_unit_test(test_search_parse_keyword),
 	        cmocka_unit_test(test_set_keywords_permanentflags_and_ranges),
+	        cmocka_unit_test(
+	                test_connection_closed_before_the_answer_is_tempfail),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,

@@ -39,6 +39,7 @@ struct fake {
 	struct sbuf log; /* "op arg;" per step, in order */
 	/* SMTP: 0 accepts, else the kind it fails with. */
 	enum perr_kind smtp_fails;
+	bool smtp_maybe_delivered; /* the failure came after the final "." */
 	unsigned smtp_calls;
 	struct strv smtp_msg;
 	const char *smtp_rcpt[8];
@@ -194,6 +195,11 @@ fake_smtp_send(void *b, const struct smtp_envelope *env, struct strv msg,
 
 	f->smtp_calls++;
 	logf_(f, "smtp");
+	if (f->smtp_fails != PERR_OK && f->smtp_maybe_delivered) {
+		fail_r->stage = "DATA";
+		fail_r->maybe_delivered = true;
+		return perr_set(err, a, f->smtp_fails, "DATA: connection lost");
+	}
 	if (f->smtp_fails != PERR_OK) {
 		fail_r->stage = "RCPT TO";
 		fail_r->recipient = env->rcpt[0];
@@ -674,6 +680,45 @@ test_send_token_makes_send_idempotent(void **state)
 	assert_non_null(strstr(r2.replay, "\"sentUid\":101"));
 }
 
+/*
+ * The connection broke after the whole message went out, before the
+ * server's answer (a cut point of tests/integration/cutpoints): it may
+ * have been delivered. The answer says so, the draft and Sent are not
+ * touched, and a repeat of the token gets the same answer without a
+ * second submission, so it can never be delivered twice.
+ */
+static void
+test_send_lost_after_data_is_uncertain_and_never_repeated(void **state)
+{
+	struct fixture *x = *state;
+	struct mail_compose c;
+	struct mail_outgoing *o;
+	struct mail_sent r;
+	struct perr err = {0};
+
+	x->fake.smtp_fails = PERR_TEMPFAIL;
+	x->fake.smtp_maybe_delivered = true;
+	form(&c, "0123456789abcdef0123");
+	c.draft_uid = 7;
+	assert_int_equal(mail_compose_prepare(&x->s, &c, true, &o, &err), 0);
+	assert_int_equal(mail_send(&x->s, o, &r, &err), -1);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
+	assert_int_equal(x->s.why, MAIL_WHY_SEND_UNCERTAIN);
+	assert_string_equal(sbuf_cstr(&x->fake.log), "smtp;");
+
+	/* Even once the server works again: no second submission. */
+	x->fake.smtp_fails = PERR_OK;
+	x->fake.smtp_maybe_delivered = false;
+	x->s.why = MAIL_WHY_NONE;
+	perr_clear(&err);
+	assert_int_equal(mail_send(&x->s, o, &r, &err), -1);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
+	assert_int_equal(x->s.why, MAIL_WHY_SEND_UNCERTAIN);
+	assert_null(r.replay);
+	assert_int_equal(x->fake.smtp_calls, 1);
+	assert_string_equal(sbuf_cstr(&x->fake.log), "smtp;");
+}
+
 static void
 test_send_needs_a_recipient_and_refuses_header_injection(void **state)
 {
@@ -947,6 +992,7 @@ main(void)
 	        T(test_send_files_the_copy_in_sent_after_smtp_accepted),
 	        T(test_send_rejected_files_nothing),
 	        T(test_send_token_makes_send_idempotent),
+	        T(test_send_lost_after_data_is_uncertain_and_never_repeated),
 	        T(test_send_needs_a_recipient_and_refuses_header_injection),
 	        T(test_send_refuses_a_forged_from),
 	        T(test_draft_keeps_half_typed_recipients_and_replaces_the_old),
