@@ -40,6 +40,7 @@ forget_selection(struct imap_conn *c)
 	c->selected = NULL;
 	c->selected_raw = NULL;
 	memset(&c->sel, 0, sizeof(c->sel));
+	c->modseq_unsure = false;
 }
 
 static int
@@ -48,13 +49,23 @@ select_in(struct imap_conn *c, const char *folder, bool readonly,
 {
 	char *raw;
 	uint64_t modseq = 0;
+	bool remodseq;
 	int r;
 
 	if (imapc_check_usable(c, a, err) != 0 ||
 	    imapc_folder_raw(folder, a, &raw, err) != 0)
 		return -1;
+	/*
+	 * A read after a STORE through c, whose MODSEQ the server did not
+	 * report, selects again: the new HIGHESTMODSEQ is what the shared
+	 * rows' flags are checked against (cheap: the folder is open in
+	 * the server).
+	 */
+	remodseq = c->modseq_unsure && readonly &&
+	           (imapc_caps(c) & IMAP_CAP_CONDSTORE);
+
 	if (c->selected_raw != NULL && strcmp(c->selected_raw, raw) == 0 &&
-	    !c->sel_stale && (c->selected_rw || readonly)) {
+	    !c->sel_stale && !remodseq && (c->selected_rw || readonly)) {
 		/*
 		 * Keep the selection, but NOOP first: the server tells a
 		 * session about changes made elsewhere (another pooled
@@ -136,6 +147,13 @@ static void
 free_fetch_list(void *p)
 {
 	mailimap_fetch_list_free(p);
+}
+
+void
+imapc_defer_fetch_list(struct arena *a, clist *res)
+{
+	if (res != NULL)
+		arena_defer(a, free_fetch_list, res);
 }
 
 int
@@ -220,6 +238,7 @@ store_flags(struct imap_conn *c, struct mailimap_set *set, enum imap_flag_op op,
 	struct mailimap_store_att_flags *sf;
 	int r;
 
+	c->modseq_unsure = true;
 	sf = op == IMAP_FLAGS_ADD
 	             ? mailimap_store_att_flags_new_add_flags_silent(fl)
 	             : mailimap_store_att_flags_new_remove_flags_silent(fl);

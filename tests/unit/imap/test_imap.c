@@ -638,6 +638,152 @@ test_raw_command_endless_line_is_bounded(void **state)
 	assert_true(f.endless_sent < (size_t)40 << 20);
 }
 
+/* One list of INBOX (newest first, no previews) on c. */
+static struct fsrv *list_fsrv;
+
+static struct imap_msg_page
+list_inbox(struct imap_conn *c, struct imap_conn_stats *before_r)
+{
+	struct imap_list_query q;
+	struct imap_msg_page page;
+	struct perr err;
+
+	imap_conn_get_stats(c, before_r);
+	memset(&q, 0, sizeof(q));
+	q.reverse = true;
+	q.no_preview = true;
+	if (imap_list_messages(c, "INBOX", &q, A, &page, &err) != 0)
+		fail_msg("list: %s; the client sent:\n%.*s", err.msg,
+		         (int)list_fsrv->got_len, list_fsrv->got);
+	return page;
+}
+
+#define RC_ENV(subj)                                                           \
+	"ENVELOPE (\"Mon, 1 Jan 2024 10:00:00 +0000\" \"" subj                 \
+	"\" ((\"A\" NIL \"a\" \"x.test\")) NIL NIL NIL NIL NIL NIL "           \
+	"\"<m@x>\") "                                                          \
+	"INTERNALDATE \"01-Jan-2024 10:00:00 +0000\" RFC822.SIZE 100 "         \
+	"BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL "    \
+	"NIL \"7bit\" 5 1)"
+
+/*
+ * The shared rows' flags against scripted server answers: a page whose
+ * flags are labelled with the view's HIGHESTMODSEQ costs only the NOOP;
+ * a MODSEQ above it brings UID FETCH (FLAGS) (CHANGEDSINCE label); an
+ * unsolicited FETCH without MODSEQ, or a STORE through the connection,
+ * makes the flags untrusted (plain FETCH, then a new EXAMINE).
+ */
+static void
+test_row_share_flags_follow_highestmodseq(void **state)
+{
+	static const char *const script[] = {
+	        "S:* OK [CAPABILITY IMAP4rev1 CONDSTORE SORT] hi", "C:1 LOGIN",
+	        "S:1 OK [CAPABILITY IMAP4rev1 CONDSTORE SORT UIDPLUS] in",
+	        /* first list: EXAMINE, SORT, row FETCH */
+	        "C:2 EXAMINE INBOX (CONDSTORE)", "S:* 2 EXISTS",
+	        "S:* OK [UIDVALIDITY 7] v", "S:* OK [UIDNEXT 12] n",
+	        "S:* OK [HIGHESTMODSEQ 100] m", "S:2 OK [READ-ONLY] done",
+	        "C:3 UID SORT (REVERSE DATE)", "S:* SORT 11 10",
+	        "S:3 OK sorted", "C:4 UID FETCH 10:11 (UID FLAGS ENVELOPE",
+	        "S:* 1 FETCH (UID 10 FLAGS () " RC_ENV("ten") ")",
+	        "S:* 2 FETCH (UID 11 FLAGS (\\Seen) " RC_ENV("eleven") ")",
+	        "S:4 OK fetched",
+	        /* second: the NOOP alone */
+	        "C:5 NOOP", "S:5 OK nothing",
+	        /* third: another client flagged 10 */
+	        "C:6 NOOP",
+	        "S:* 1 FETCH (UID 10 FLAGS (\\Flagged) MODSEQ (101))",
+	        "S:6 OK done",
+	        "C:7 UID FETCH 10:11 (UID FLAGS) (CHANGEDSINCE 100)",
+	        "S:* 1 FETCH (UID 10 FLAGS (\\Flagged) MODSEQ (101))",
+	        "S:7 OK done",
+	        /* fourth: labels caught up, the NOOP alone */
+	        "C:8 NOOP", "S:8 OK done",
+	        /* fifth: a change without MODSEQ: a plain flag FETCH */
+	        "C:9 NOOP", "S:* 2 FETCH (UID 11 FLAGS ())", "S:9 OK done",
+	        "C:10 UID FETCH 10:11 (UID FLAGS)",
+	        "S:* 1 FETCH (UID 10 FLAGS (\\Flagged))",
+	        "S:* 2 FETCH (UID 11 FLAGS ())", "S:10 OK done",
+	        /* sixth: EXAMINE again for an exact HIGHESTMODSEQ */
+	        "C:11 EXAMINE INBOX (CONDSTORE)", "S:* 2 EXISTS",
+	        "S:* OK [UIDVALIDITY 7] v", "S:* OK [UIDNEXT 12] n",
+	        "S:* OK [HIGHESTMODSEQ 102] m", "S:11 OK [READ-ONLY] done",
+	        /* the last labels were 0 (unknown): all flags again */
+	        "C:12 UID FETCH 10:11 (UID FLAGS)",
+	        "S:* 1 FETCH (UID 10 FLAGS (\\Flagged))",
+	        "S:* 2 FETCH (UID 11 FLAGS ())", "S:12 OK done",
+	        /* seventh: the NOOP alone again */
+	        "C:13 NOOP", "S:13 OK done", "C:", NULL};
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct imap_conn_stats st0, st1;
+	struct imap_msg_page p;
+	struct fsrv f;
+	struct perr err;
+
+	(void)state;
+	imap_row_share_clear();
+	imap_uid_share_clear();
+	fsrv_start(&f, script);
+	list_fsrv = &f;
+	fake_domain(&d, f.port);
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "pw", &err), 0);
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(p.n, 2);
+	assert_int_equal(p.rows[0].uid, 11);
+	assert_string_equal(p.rows[0].subject, "eleven");
+	assert_int_equal(p.rows[0].flags, IMAP_MSG_SEEN);
+	assert_int_equal(st1.fetches, st0.fetches + 1);
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(st1.flag_skips, st0.flag_skips + 1);
+	assert_int_equal(st1.flag_fetches, st0.flag_fetches);
+	assert_int_equal(st1.fetches, st0.fetches);
+	assert_string_equal(p.rows[1].subject, "ten");
+	assert_int_equal(p.rows[0].flags, IMAP_MSG_SEEN);
+	assert_int_equal(p.rows[1].flags, 0);
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(st1.flag_fetches, st0.flag_fetches + 1);
+	assert_int_equal(p.rows[1].flags, IMAP_MSG_FLAGGED);
+	assert_int_equal(p.rows[0].flags, IMAP_MSG_SEEN); /* not changed */
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(st1.flag_skips, st0.flag_skips + 1);
+	assert_int_equal(p.rows[1].flags, IMAP_MSG_FLAGGED);
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(st1.flag_fetches, st0.flag_fetches + 1);
+	assert_int_equal(p.rows[0].flags, 0);
+	assert_int_equal(p.rows[1].flags, IMAP_MSG_FLAGGED);
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(st1.selects, st0.selects + 1);
+	assert_int_equal(st1.flag_fetches, st0.flag_fetches + 1);
+	assert_int_equal(st1.sorts, st0.sorts); /* the same message set */
+	assert_int_equal(p.rows[0].flags, 0);
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(st1.flag_skips, st0.flag_skips + 1);
+	assert_int_equal(p.rows[1].flags, IMAP_MSG_FLAGGED);
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+	if (!f.done)
+		fail_msg("script stopped; client sent:\n%.*s", (int)f.got_len,
+		         f.got);
+	imap_row_share_clear();
+	imap_uid_share_clear();
+}
+
 int
 main(void)
 {
@@ -665,6 +811,7 @@ main(void)
 	        cmocka_unit_test(test_preauth_greeting_is_not_a_login),
 	        cmocka_unit_test(test_clear_login_to_remote_host_refused),
 	        cmocka_unit_test(test_raw_command_endless_line_is_bounded),
+	        cmocka_unit_test(test_row_share_flags_follow_highestmodseq),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,
