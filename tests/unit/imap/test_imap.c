@@ -784,6 +784,140 @@ test_row_share_flags_follow_highestmodseq(void **state)
 	imap_uid_share_clear();
 }
 
+static int pool_cred_calls;
+
+/* The pool must not open a connection in these tests. */
+static int
+no_cred(void *ctx, struct arena *a, const struct config_domain **dom_r,
+        const char **user_r, const char **password_r, struct perr *err)
+{
+	(void)ctx;
+	(void)dom_r;
+	(void)user_r;
+	(void)password_r;
+	pool_cred_calls++;
+	return perr_set(err, a, PERR_TEMPFAIL, "no new connections here");
+}
+
+/* A logged-in connection to a scripted server (PREAUTH, then LOGOUT). */
+static struct imap_conn *
+preauth_conn(struct fsrv *f)
+{
+	static const char *const script[] = {
+	        "S:* PREAUTH [CAPABILITY IMAP4rev1] come in", "C:", NULL};
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct perr err;
+
+	fsrv_start(f, script);
+	fake_domain(&d, f->port);
+	d.imap_allow_preauth = true;
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "pw", &err), 0);
+	return c;
+}
+
+struct pool_waiter {
+	struct imap_pool *p;
+	struct imap_conn *c;
+	int rc;
+};
+
+static void *
+pool_waiter_run(void *arg)
+{
+	struct pool_waiter *w = arg;
+	struct arena *a = arena_create("waiter", 4096, 0);
+	struct perr err;
+
+	w->rc = imap_pool_checkout(w->p, "s2", no_cred, NULL, a, &w->c, &err);
+	arena_destroy(&a);
+	return NULL;
+}
+
+/*
+ * Sessions bound to one user share its connections; the user never has
+ * more than max_per_user; a checkout past the cap waits for one to come
+ * back (and fails after wait_ms); logout of one session keeps them for
+ * the others.
+ */
+static void
+test_pool_shares_a_users_connections_under_its_cap(void **state)
+{
+	struct imap_pool_settings ps;
+	struct imap_pool_stats st;
+	struct imap_pool *p;
+	struct imap_conn *c1, *c2, *c3, *a1, *a2, *x = NULL;
+	struct pool_waiter w;
+	struct fsrv f1, f2, f3;
+	struct perr err;
+	pthread_t th;
+
+	(void)state;
+	pool_cred_calls = 0;
+	memset(&ps, 0, sizeof(ps));
+	ps.max_per_user = 2;
+	ps.wait_ms = 300;
+	p = imap_pool_create(&ps);
+	imap_pool_bind(p, "s1", "u");
+	imap_pool_bind(p, "s2", "u");
+	imap_pool_bind(p, "s3", "u");
+	c1 = preauth_conn(&f1);
+	c2 = preauth_conn(&f2);
+	c3 = preauth_conn(&f3);
+	a1 = c1;
+	a2 = c2;
+	assert_true(imap_pool_adopt(p, "s1", &c1));
+	assert_true(imap_pool_adopt(p, "s2", &c2));
+	/* the user is at its cap: a third sign-in's connection is closed */
+	assert_false(imap_pool_adopt(p, "s3", &c3));
+	assert_null(c3);
+	fsrv_stop(&f3);
+	assert_int_equal(imap_pool_user_count(p, "u"), 2);
+
+	/* s3 never opened one: it gets the user's */
+	assert_int_equal(
+	        imap_pool_checkout(p, "s3", no_cred, NULL, A, &c3, &err), 0);
+	assert_true(c3 == a1 || c3 == a2);
+	assert_int_equal(
+	        imap_pool_checkout(p, "s1", no_cred, NULL, A, &c1, &err), 0);
+	assert_true(c1 == a1 || c1 == a2);
+	assert_ptr_not_equal(c1, c3);
+	/* both busy, at the cap: s2 waits, then gives up */
+	assert_int_equal(
+	        imap_pool_checkout(p, "s2", no_cred, NULL, A, &x, &err), -1);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
+	assert_int_equal(pool_cred_calls, 0);
+	/* ... or gets the one given back while it waits */
+	memset(&w, 0, sizeof(w));
+	w.p = p;
+	w.rc = -2;
+	assert_int_equal(pthread_create(&th, NULL, pool_waiter_run, &w), 0);
+	usleep(100 * 1000);
+	imap_pool_checkin(p, &c1);
+	pthread_join(th, NULL);
+	assert_int_equal(w.rc, 0);
+	assert_true(w.c == a1 || w.c == a2);
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.connects, 0);
+	assert_int_equal(st.adopted, 2);
+	assert_int_equal(st.waits, 2);
+	assert_int_equal(st.timeouts, 1);
+	assert_int_equal(pool_cred_calls, 0);
+	imap_pool_checkin(p, &w.c);
+	imap_pool_checkin(p, &c3);
+
+	/* the user's connections outlive all but its last session */
+	imap_pool_drop_session(p, "s1");
+	imap_pool_drop_session(p, "s2");
+	assert_int_equal(imap_pool_user_count(p, "u"), 2);
+	imap_pool_drop_session(p, "s3");
+	assert_int_equal(imap_pool_user_count(p, "u"), 0);
+	imap_pool_destroy(&p);
+	fsrv_stop(&f1);
+	fsrv_stop(&f2);
+}
+
 int
 main(void)
 {
@@ -812,6 +946,8 @@ main(void)
 	        cmocka_unit_test(test_clear_login_to_remote_host_refused),
 	        cmocka_unit_test(test_raw_command_endless_line_is_bounded),
 	        cmocka_unit_test(test_row_share_flags_follow_highestmodseq),
+	        cmocka_unit_test(
+	                test_pool_shares_a_users_connections_under_its_cap),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,
