@@ -235,7 +235,7 @@ int imapc_rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows,
  */
 void imapc_row_cache_store(struct imap_conn *c, const struct imap_msg_row *rows,
                            size_t n, const bool *got, bool with_preview,
-                           uint64_t flags_modseq);
+                           uint64_t flags_modseq, struct arena *a);
 /*
  * c's HIGHESTMODSEQ when it covers every flag change the server reported
  * (CONDSTORE, no unreported STORE through c), else 0 (rowcache.c).

@@ -264,9 +264,11 @@ has_newer_idle(const struct imap_pool *p, const struct pool_entry *e)
 
 	for (o = p->entries; o != NULL; o = o->next)
 		if (o != e && !o->busy && o->c != NULL &&
-		    o->last_used_ms >= e->last_used_ms &&
+		    (o->last_used_ms > e->last_used_ms ||
+		     (o->last_used_ms == e->last_used_ms &&
+		      (uintptr_t)o > (uintptr_t)e)) &&
 		    strcmp(o->user, e->user) == 0)
-			return true;
+			return true; /* ties: only one of the two is spare */
 	return false;
 }
 

@@ -387,9 +387,8 @@ imap_row_share_get_stats(struct imap_row_share_stats *st_r)
 void
 imapc_row_cache_store(struct imap_conn *c, const struct imap_msg_row *rows,
                       size_t n, const bool *got, bool with_preview,
-                      uint64_t flags_modseq)
+                      uint64_t flags_modseq, struct arena *a)
 {
-	struct arena *a = imapc_scratch(c);
 	const char *key = folder_key(c, a);
 	size_t limit = atomic_load(&rc_limit), budget, i;
 	struct rc_shard *sh;

@@ -536,6 +536,6 @@ imapc_fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 				return -1;
 		}
 	}
-	imapc_row_cache_store(c, rows, n, got, want_preview, modseq);
+	imapc_row_cache_store(c, rows, n, got, want_preview, modseq, a);
 	return 0;
 }
