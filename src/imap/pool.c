@@ -61,6 +61,7 @@ struct imap_pool {
 	unsigned open; /* entries, including ones being opened */
 	struct pool_bind *binds[BIND_BUCKETS];
 	uint64_t binds_swept_ms;
+	uint64_t reaped_ms; /* last imap_pool_reap() scan */
 	struct imap_pool_stats st;
 };
 
@@ -274,11 +275,13 @@ has_newer_idle(const struct imap_pool *p, const struct pool_entry *e)
 
 /*
  * Unlink idle entries past their timeout onto *out: idle_timeout_s, or
- * spare_idle_s for one whose user has a newer idle one, or for all while
- * the pool is three-quarters full.
+ * (spares: from imap_pool_reap, at most once a second, as it scans
+ * more) spare_idle_s for one whose user has a newer idle one, or for all
+ * while the pool is three-quarters full.
  */
 static void
-collect_expired(struct imap_pool *p, uint64_t now, struct pool_entry **out)
+collect_expired(struct imap_pool *p, uint64_t now, bool spares,
+                struct pool_entry **out)
 {
 	struct pool_entry **pp = &p->entries, *e;
 	bool crowded = p->open * 4 >= p->s.max_total * 3;
@@ -291,8 +294,8 @@ collect_expired(struct imap_pool *p, uint64_t now, struct pool_entry **out)
 		uint64_t age = now - e->last_used_ms;
 
 		if (!e->busy && e->c != NULL &&
-		    (age >= idle ||
-		     (age >= spare && (crowded || has_newer_idle(p, e))))) {
+		    (age >= idle || (spares && age >= spare &&
+		                     (crowded || has_newer_idle(p, e))))) {
 			*pp = e->next;
 			p->open--;
 			p->st.closed_idle++;
@@ -323,8 +326,11 @@ imap_pool_reap(struct imap_pool *p)
 	uint64_t now = pt_now_ms_monotonic();
 
 	pthread_mutex_lock(&p->mu);
-	collect_expired(p, now, &dead);
-	sweep_binds(p, now);
+	if (now - p->reaped_ms >= 1000) {
+		p->reaped_ms = now;
+		collect_expired(p, now, true, &dead);
+		sweep_binds(p, now);
+	}
 	pthread_mutex_unlock(&p->mu);
 	close_list(dead);
 }
@@ -448,7 +454,7 @@ imap_pool_checkout(struct imap_pool *p, const char *session_key,
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		now = pt_now_ms_monotonic();
-		collect_expired(p, now, &dead);
+		collect_expired(p, now, false, &dead);
 		/* Looked up each time: the binding's string may be replaced. */
 		user = user_of(p, session_key, now);
 		scan(p, user, session_key, &s);
@@ -576,7 +582,7 @@ imap_pool_adopt(struct imap_pool *p, const char *session_key,
 	}
 	pthread_mutex_lock(&p->mu);
 	now = pt_now_ms_monotonic();
-	collect_expired(p, now, &dead);
+	collect_expired(p, now, false, &dead);
 	{
 		const char *user = user_of(p, session_key, now);
 

@@ -858,6 +858,7 @@ test_pool_shares_a_users_connections_under_its_cap(void **state)
 	memset(&ps, 0, sizeof(ps));
 	ps.max_per_user = 2;
 	ps.wait_ms = 300;
+	ps.spare_idle_s = 1;
 	p = imap_pool_create(&ps);
 	imap_pool_bind(p, "s1", "u");
 	imap_pool_bind(p, "s2", "u");
@@ -907,10 +908,17 @@ test_pool_shares_a_users_connections_under_its_cap(void **state)
 	imap_pool_checkin(p, &w.c);
 	imap_pool_checkin(p, &c3);
 
+	/* a spare idle one closes after spare_idle_s, the newest stays */
+	imap_pool_reap(p);
+	assert_int_equal(imap_pool_user_count(p, "u"), 2);
+	usleep(1100 * 1000);
+	imap_pool_reap(p);
+	assert_int_equal(imap_pool_user_count(p, "u"), 1);
+
 	/* the user's connections outlive all but its last session */
 	imap_pool_drop_session(p, "s1");
 	imap_pool_drop_session(p, "s2");
-	assert_int_equal(imap_pool_user_count(p, "u"), 2);
+	assert_int_equal(imap_pool_user_count(p, "u"), 1);
 	imap_pool_drop_session(p, "s3");
 	assert_int_equal(imap_pool_user_count(p, "u"), 0);
 	imap_pool_destroy(&p);
