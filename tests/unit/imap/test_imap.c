@@ -926,6 +926,133 @@ test_pool_shares_a_users_connections_under_its_cap(void **state)
 	fsrv_stop(&f2);
 }
 
+/* Store rows uid 1..n of folder on c (a connection that never spoke). */
+static void
+rc_store(struct imap_conn *c, const char *folder, uint32_t n)
+{
+	struct imap_msg_row *rows = arena_new_array(A, struct imap_msg_row, n);
+	bool *got = arena_new_array(A, bool, n);
+	uint32_t i;
+
+	assert_non_null(rows);
+	assert_non_null(got);
+	c->selected_raw = (char *)(uintptr_t)folder;
+	for (i = 0; i < n; i++) {
+		memset(&rows[i], 0, sizeof(rows[i]));
+		rows[i].uid = i + 1;
+		rows[i].subject = arena_printf(
+		        A,
+		        "%s subject %u, long enough "
+		        "to weigh something: %s",
+		        folder, i + 1, "0123456789abcdef0123456789abcdef");
+		rows[i].from.name = "Sender";
+		rows[i].from.email = "sender@x.test";
+		rows[i].preview = "preview text";
+		rows[i].flags = IMAP_MSG_SEEN;
+		got[i] = true;
+	}
+	imapc_row_cache_store(c, rows, n, got, true, 5, A);
+}
+
+/* 0: rows 1..n of folder all came from the table, no command sent. */
+static int
+rc_lookup(struct imap_conn *c, const char *folder, uint32_t n)
+{
+	struct imap_msg_row *rows = arena_new_array(A, struct imap_msg_row, n);
+	struct imapc_rowidx *idx = arena_new_array(A, struct imapc_rowidx, n);
+	struct perr err;
+	uint32_t i;
+	int r;
+
+	assert_non_null(rows);
+	assert_non_null(idx);
+	c->selected_raw = (char *)(uintptr_t)folder;
+	for (i = 0; i < n; i++) {
+		memset(&rows[i], 0, sizeof(rows[i]));
+		rows[i].uid = i + 1;
+		idx[i].uid = i + 1;
+		idx[i].pos = i;
+	}
+	r = imapc_rows_from_cache(c, rows, n, true, idx, A, &err);
+	if (r == 0) {
+		assert_non_null(strstr(rows[n - 1].subject, folder));
+		assert_string_equal(rows[0].preview, "preview text");
+		assert_int_equal(rows[0].flags, IMAP_MSG_SEEN);
+	}
+	return r;
+}
+
+/*
+ * The row table stays under its byte cap (least recently used folders
+ * go), keeps at most 4096 rows a folder, never answers for another user
+ * or another UIDVALIDITY, and holds nothing when turned off.
+ */
+static void
+test_row_share_is_bounded_and_keyed(void **state)
+{
+	struct imap_row_share_stats st;
+	struct imap_conn c;
+	char name[32];
+	int i, hits = 0;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.host = (char *)(uintptr_t) "imap.x.test";
+	c.target.port = 143;
+	c.user = (char *)(uintptr_t) "alice@x.test";
+	c.caps = IMAP_CAP_CONDSTORE;
+	c.sel.uidvalidity = 1;
+	c.sel.highestmodseq = 5;
+	imap_row_share_clear();
+
+	imap_row_share_set_limit(128 * 1024);
+	for (i = 0; i < 64; i++) {
+		(void)snprintf(name, sizeof(name), "F%d", i);
+		rc_store(&c, arena_strdup(A, name), 10);
+		imap_row_share_get_stats(&st);
+		assert_true(st.bytes <= st.limit);
+	}
+	assert_true(st.evictions > 0);
+	assert_true(st.folders < 64);
+	/* the newest folder is all there, without a command */
+	assert_int_equal(rc_lookup(&c, "F63", 10), 0);
+	assert_int_equal(c.stats.flag_skips, 1);
+	for (i = 0; i < 64; i++) {
+		(void)snprintf(name, sizeof(name), "F%d", i);
+		hits += rc_lookup(&c, name, 10) == 0;
+	}
+	assert_int_equal((size_t)hits, st.folders);
+
+	/* another user, another server, another UIDVALIDITY: a miss */
+	c.user = (char *)(uintptr_t) "bob@x.test";
+	assert_int_equal(rc_lookup(&c, "F63", 10), 1);
+	c.user = (char *)(uintptr_t) "alice@x.test";
+	c.target.port = 993;
+	assert_int_equal(rc_lookup(&c, "F63", 10), 1);
+	c.target.port = 143;
+	c.sel.uidvalidity = 2;
+	assert_int_equal(rc_lookup(&c, "F63", 10), 1);
+	c.sel.uidvalidity = 1;
+	assert_int_equal(rc_lookup(&c, "F63", 10), 0);
+
+	/* a folder keeps at most 4096 rows, the least recently used go */
+	imap_row_share_clear();
+	imap_row_share_set_limit((size_t)64 << 20);
+	rc_store(&c, "Big", 5000);
+	imap_row_share_get_stats(&st);
+	assert_int_equal(st.rows, 4096);
+	assert_int_equal(rc_lookup(&c, "Big", 10), 1); /* the oldest went */
+
+	/* off: nothing kept */
+	imap_row_share_set_limit(0);
+	rc_store(&c, "F1", 10);
+	imap_row_share_get_stats(&st);
+	assert_int_equal(st.rows, 0);
+	assert_int_equal(rc_lookup(&c, "F1", 10), 1);
+	imap_row_share_set_limit((size_t)64 << 20);
+	c.selected_raw = NULL;
+}
+
 int
 main(void)
 {
@@ -954,6 +1081,7 @@ main(void)
 	        cmocka_unit_test(test_clear_login_to_remote_host_refused),
 	        cmocka_unit_test(test_raw_command_endless_line_is_bounded),
 	        cmocka_unit_test(test_row_share_flags_follow_highestmodseq),
+	        cmocka_unit_test(test_row_share_is_bounded_and_keyed),
 	        cmocka_unit_test(
 	                test_pool_shares_a_users_connections_under_its_cap),
 	};
