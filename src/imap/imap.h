@@ -140,6 +140,7 @@ struct imap_conn_stats {
 	uint64_t uid_cache_hits;
 	uint64_t uid_cache_misses;
 	uint64_t uid_shared_hits; /* misses served by the shared cache */
+	uint64_t uid_cache_kept;  /* lists kept across an own move/expunge */
 	uint64_t flag_fetches; /* UID FETCH (FLAGS) of a page of cached rows */
 	uint64_t row_cache_hits; /* pages served from cached rows */
 	uint64_t flag_skips;     /* ... whose cached flags were current */
@@ -386,7 +387,9 @@ struct imap_msg_page {
  * The sorted UID list (not threads) is cached on c and reused without
  * SEARCH or SORT while the folder's message set is unchanged: same
  * UIDVALIDITY, UIDNEXT and EXISTS, no EXPUNGE seen by the NOOP that
- * checks a kept selection, no move, delete, expunge or append through c.
+ * checks a kept selection, no expunge or append through c (a move or
+ * delete of known UIDs through c keeps the list without them when the
+ * server's EXPUNGE responses account for exactly those).
  * Searches on flags (is:unread ...) are reused only with CONDSTORE and
  * no flag change seen (unsolicited FETCH, HIGHESTMODSEQ, a STORE through
  * c). Decoded rows and previews are shared by all connections of the

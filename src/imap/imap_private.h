@@ -169,6 +169,20 @@ void imapc_note_updates(struct imap_conn *c, bool own_fetch);
 
 /* Forget the cached UID list (uidcache.c); on destroy too. */
 void imapc_uid_cache_clear(struct imap_conn *c);
+/*
+ * uids left the selected folder through c (UID MOVE, UID EXPUNGE) and
+ * the command reported expunged EXPUNGE responses: drop them from the
+ * cached list and keep it (no new SORT) when it matched the folder at
+ * gen_before (c->mbox_gen before the command) and the count fits; else
+ * forget the list.
+ */
+void imapc_uid_cache_forget(struct imap_conn *c, const uint32_t *uids, size_t n,
+                            uint64_t gen_before, size_t expunged);
+/*
+ * After a new SELECT of the same folder: keep the list if the set is
+ * provably the same, else forget it (uidcache.c).
+ */
+void imapc_uid_cache_reselected(struct imap_conn *c);
 /* Unix time of an IMAP date-time (sort.c). */
 int64_t imapc_date_time_unix(const struct mailimap_date_time *d);
 /*
@@ -243,6 +257,13 @@ void imapc_row_cache_store(struct imap_conn *c, const struct imap_msg_row *rows,
 uint64_t imapc_view_modseq(const struct imap_conn *c);
 /* Free a libetpan FETCH answer with the arena a. */
 void imapc_defer_fetch_list(struct arena *a, clist *res);
+/*
+ * A folder of c's user was deleted or renamed through c: the user's other
+ * idle pooled connections get a NOOP before their next use, and one the
+ * server dropped for it (Dovecot does, for the selected folder) is
+ * replaced instead of failing a request (pool.c). No-op outside a pool.
+ */
+void imapc_pool_check_others(struct imap_conn *c);
 /* Scratch arena of c, reset. */
 struct arena *imapc_scratch(struct imap_conn *c);
 

@@ -38,11 +38,13 @@
 
 struct pool_entry {
 	struct pool_entry *next;
+	struct imap_pool *pool;
 	char *user;   /* the user key: who may use it */
 	char *holder; /* the session that has it checked out, else NULL */
 	struct imap_conn *c; /* NULL while being opened */
 	bool busy;
 	bool dropped; /* its user's last session went while busy */
+	bool check;   /* NOOP before the next use (imapc_pool_check_others) */
 	uint64_t last_used_ms;
 };
 
@@ -376,16 +378,16 @@ open_conn(imap_credentials_fn *cred, void *ctx, struct arena *a,
 	return 0;
 }
 
-/* Is the idle connection still alive? (lock not held) */
+/* Is the idle connection still alive? force: NOOP it. (lock not held) */
 static bool
-healthy(struct imap_pool *p, struct pool_entry *e, uint64_t now)
+healthy(struct imap_pool *p, struct pool_entry *e, uint64_t now, bool force)
 {
 	struct perr ignored;
 
 	if (imap_conn_is_broken(e->c))
 		return false;
 	/* The server spoke while we were idle (BYE) or closed the socket. */
-	if (!imap_conn_is_quiet(e->c) ||
+	if (force || !imap_conn_is_quiet(e->c) ||
 	    now - e->last_used_ms >= p->s.noop_after_s * 1000ull)
 		return imap_noop(e->c, &ignored) == 0 &&
 		       !imap_conn_is_broken(e->c);
@@ -459,12 +461,16 @@ imap_pool_checkout(struct imap_pool *p, const char *session_key,
 		user = user_of(p, session_key, now);
 		scan(p, user, session_key, &s);
 		if (s.session_busy < p->s.max_per_session && s.idle != NULL) {
+			bool check;
+
 			mine = s.idle;
+			check = mine->check;
+			mine->check = false;
 			take(mine, session_key);
 			pthread_mutex_unlock(&p->mu);
 			close_list(dead);
 			dead = NULL;
-			if (healthy(p, mine, now)) {
+			if (healthy(p, mine, now, check)) {
 				pthread_mutex_lock(&p->mu);
 				p->st.reuses++;
 				pthread_mutex_unlock(&p->mu);
@@ -488,6 +494,7 @@ imap_pool_checkout(struct imap_pool *p, const char *session_key,
 				dead = s.victim;
 			}
 			mine = pt_xcalloc(1, sizeof(*mine));
+			mine->pool = p;
 			mine->user = pt_xstrdup(user);
 			take(mine, session_key);
 			mine->next = p->entries;
@@ -597,6 +604,7 @@ imap_pool_adopt(struct imap_pool *p, const char *session_key,
 				dead = s.victim;
 			}
 			mine = pt_xcalloc(1, sizeof(*mine));
+			mine->pool = p;
 			mine->user = pt_xstrdup(user);
 			mine->c = c;
 			c->pool_entry = mine;
@@ -687,4 +695,19 @@ imap_pool_user_count(struct imap_pool *p, const char *user_key)
 		n += strcmp(e->user, user_key) == 0;
 	pthread_mutex_unlock(&p->mu);
 	return n;
+}
+
+void
+imapc_pool_check_others(struct imap_conn *c)
+{
+	struct pool_entry *e = c->pool_entry, *o;
+	struct imap_pool *p;
+
+	if (e == NULL || (p = e->pool) == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	for (o = p->entries; o != NULL; o = o->next)
+		if (o != e && strcmp(o->user, e->user) == 0)
+			o->check = true;
+	pthread_mutex_unlock(&p->mu);
 }

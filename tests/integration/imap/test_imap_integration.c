@@ -1302,13 +1302,15 @@ test_uid_cache_skips_sort_until_the_folder_changes(void **state)
 	                            "all after a flag change"),
 	                 3);
 
-	/* delete and move through the same connection */
+	/* delete and move through the same connection: the list is kept
+	 * without them (no SORT), see test_uid_cache_kept_across_own_... */
 	assert_int_equal(
 	        imap_delete_messages(c, "T-cache", &u3, 1, true, A, &err), 0);
-	assert_int_equal(list_total(c, "T-cache", NULL, true, "own delete"), 2);
+	assert_int_equal(list_total(c, "T-cache", NULL, false, "own delete"),
+	                 2);
 	assert_int_equal(
 	        imap_move(c, "T-cache", &u1, 1, "T-cache-dest", A, &err), 0);
-	assert_int_equal(list_total(c, "T-cache", NULL, true, "own move"), 1);
+	assert_int_equal(list_total(c, "T-cache", NULL, false, "own move"), 1);
 	assert_int_equal(list_total(c, "T-cache-dest", NULL, true, "dest"), 2);
 
 	/* new mail delivered through LMTP into INBOX */
@@ -1790,6 +1792,86 @@ test_row_share_without_condstore_fetches_flags(void **state)
 	imap_row_share_clear();
 }
 
+/*
+ * A connection's own delete and move keep its sorted list without the
+ * messages (no SORT), in the order a fresh SORT gives; an expunge by
+ * another client in between makes it sort again.
+ */
+static void
+test_uid_cache_kept_across_own_delete_and_move(void **state)
+{
+	static const char *const dates[] = {
+	        "Mon, 1 Jan 2024 10:00:00 +0000",
+	        "Fri, 5 Jan 2024 10:00:00 +0000",
+	        "Wed, 3 Jan 2024 10:00:00 +0000",
+	        "Sun, 7 Jan 2024 10:00:00 +0000",
+	        "Tue, 2 Jan 2024 10:00:00 +0000",
+	        "Sat, 6 Jan 2024 10:00:00 +0000",
+	};
+	struct imap_conn *c, *fresh, *other;
+	struct imap_msg_page p, q;
+	struct imap_conn_stats d;
+	struct perr err;
+	uint32_t u[6];
+	size_t i;
+
+	(void)state;
+	imap_uid_share_clear();
+	c = login_as("alice@example.test");
+	other = login_as("alice@example.test");
+	fresh_folder(c, "T-keep");
+	fresh_folder(c, "T-keep-dest");
+	for (i = 0; i < 6; i++)
+		u[i] = append_msg(c, "T-keep", "A <a@x.test>", "m", dates[i],
+		                  "", "body", 0);
+	p = list_page(c, "T-keep", &d);
+	assert_int_equal(p.total, 6);
+	assert_int_equal(d.sorts, 1);
+
+	/* own permanent delete (UID EXPUNGE) */
+	assert_int_equal(
+	        imap_delete_messages(c, "T-keep", &u[3], 1, true, A, &err), 0);
+	p = list_page(c, "T-keep", &d);
+	assert_int_equal(d.sorts, 0);
+	assert_int_equal(p.total, 5);
+	fresh = login_as("alice@example.test");
+	q = list_page(fresh, "T-keep", &d);
+	assert_same_order(&p, &q);
+	bye(&fresh);
+
+	/* own move of two */
+	{
+		uint32_t two[2] = {u[5], u[0]};
+
+		assert_int_equal(
+		        imap_move(c, "T-keep", two, 2, "T-keep-dest", A, &err),
+		        0);
+	}
+	p = list_page(c, "T-keep", &d);
+	assert_int_equal(d.sorts, 0);
+	assert_int_equal(p.total, 3);
+	imap_uid_share_clear();
+	fresh = login_as("alice@example.test");
+	q = list_page(fresh, "T-keep", &d);
+	assert_int_equal(d.sorts, 1);
+	assert_same_order(&p, &q);
+	bye(&fresh);
+
+	/* another client's expunge first: the own move sorts again */
+	assert_int_equal(
+	        imap_delete_messages(other, "T-keep", &u[1], 1, true, A, &err),
+	        0);
+	assert_int_equal(
+	        imap_move(c, "T-keep", &u[2], 1, "T-keep-dest", A, &err), 0);
+	p = list_page(c, "T-keep", &d);
+	assert_int_equal(d.sorts, 1);
+	assert_int_equal(p.total, 1);
+	assert_int_equal(p.rows[0].uid, u[4]);
+	bye(&other);
+	bye(&c);
+	imap_uid_share_clear();
+}
+
 int
 main(void)
 {
@@ -1814,6 +1896,8 @@ main(void)
 	                test_uid_cache_skips_sort_until_the_folder_changes),
 	        cmocka_unit_test(
 	                test_uid_share_serves_a_new_connection_until_the_folder_changes),
+	        cmocka_unit_test(
+	                test_uid_cache_kept_across_own_delete_and_move),
 	        cmocka_unit_test(test_row_cache_fetches_only_flags_when_warm),
 	        cmocka_unit_test(test_row_cache_eviction_keeps_pages_right),
 	        cmocka_unit_test(test_row_share_two_sessions_see_other_clients),
