@@ -911,7 +911,8 @@ test_pool_shares_a_users_connections_under_its_cap(void **state)
 	/* a spare idle one closes after spare_idle_s, the newest stays */
 	imap_pool_reap(p);
 	assert_int_equal(imap_pool_user_count(p, "u"), 2);
-	usleep(1100 * 1000);
+	sleep(1);
+	usleep(100 * 1000);
 	imap_pool_reap(p);
 	assert_int_equal(imap_pool_user_count(p, "u"), 1);
 
