@@ -1160,6 +1160,59 @@ test_pool_caps_connections_per_user(void **state)
 	imap_pool_destroy(&p);
 }
 
+/*
+ * Dovecot drops a connection whose selected folder another connection
+ * deleted: the pool checks the user's other connections after a DELETE
+ * and replaces such a one before handing it out, so the next request
+ * does not fail.
+ */
+static void
+test_pool_replaces_a_connection_whose_folder_was_deleted(void **state)
+{
+	struct imap_pool_settings ps;
+	struct imap_pool *p;
+	struct imap_pool_stats st;
+	struct creds cr;
+	struct imap_conn *c1, *c2, *c3;
+	struct imap_mailbox_status ms;
+	struct imap_folder *fl;
+	size_t n;
+	struct perr err;
+
+	(void)state;
+	memset(&cr, 0, sizeof(cr));
+	dom_init(&cr.dom, stack_port("IMAP_PORT"), CONFIG_SECURE_NONE);
+	cr.user = "carol@example.org";
+	memset(&ps, 0, sizeof(ps));
+	p = imap_pool_create(&ps);
+	imap_pool_bind(p, "g1", "carol-gone");
+	imap_pool_bind(p, "g2", "carol-gone");
+	assert_int_equal(
+	        imap_pool_checkout(p, "g1", get_creds, &cr, A, &c1, &err), 0);
+	fresh_folder(c1, "T-gone");
+	assert_int_equal(imap_select(c1, "T-gone", true, &ms, &err), 0);
+	assert_int_equal(
+	        imap_pool_checkout(p, "g2", get_creds, &cr, A, &c2, &err), 0);
+	imap_pool_checkin(p, &c1);
+	assert_int_equal(imap_folder_delete(c2, "T-gone", A, &err), 0);
+	/*
+	 * c2 stays busy: the next checkout gets the entry that had T-gone,
+	 * its dropped connection replaced by a new one (a reconnect)
+	 */
+	assert_int_equal(
+	        imap_pool_checkout(p, "g1", get_creds, &cr, A, &c3, &err), 0);
+	assert_null(imap_selected(c3));
+	if (imap_folders(c3, A, &fl, &n, &err) != 0)
+		fail_msg("Folders after the delete: %s", err.msg);
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.reconnects, 1);
+	imap_pool_checkin(p, &c3);
+	imap_pool_checkin(p, &c2);
+	imap_pool_drop_session(p, "g1");
+	imap_pool_drop_session(p, "g2");
+	imap_pool_destroy(&p);
+}
+
 /* ---- the sorted UID cache ---------------------------------------------- */
 
 static struct imap_conn_stats
@@ -1891,6 +1944,8 @@ main(void)
 	        cmocka_unit_test(test_pool_reuse_and_reconnect_after_kick),
 	        cmocka_unit_test(test_pool_adopts_the_sign_in_connection),
 	        cmocka_unit_test(test_pool_caps_connections_per_user),
+	        cmocka_unit_test(
+	                test_pool_replaces_a_connection_whose_folder_was_deleted),
 	        cmocka_unit_test(test_big_folder_sort_and_paging),
 	        cmocka_unit_test(
 	                test_uid_cache_skips_sort_until_the_folder_changes),
