@@ -326,6 +326,11 @@ struct config {
 		unsigned live_watchers_per_user;   /* 5 folders watched */
 		unsigned live_session_check;       /* seconds, 15 */
 		unsigned live_max_clients; /* open stream sockets, 512 */
+		/* The IMAP pool's cap per user, all sessions (read at start).
+		 */
+		unsigned imap_connections_per_user; /* 4 */
+		/* MiB of decoded list rows shared per user; 0: off. */
+		unsigned imap_row_cache_mb; /* 64 */
 	} limits;
 	struct {
 		unsigned login_max_failures;   /* 5 */

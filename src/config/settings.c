@@ -79,6 +79,8 @@ static const struct setting app_settings[] = {
         APP(limits, live_watchers_per_user, SET_UINT, "5", 1, 100),
         APP(limits, live_session_check, SET_UINT, "15", 1, 300),
         APP(limits, live_max_clients, SET_UINT, "512", 16, 100000),
+        APP(limits, imap_connections_per_user, SET_UINT, "4", 1, 100),
+        APP(limits, imap_row_cache_mb, SET_UINT, "64", 0, 65536),
         APP(ratelimit, login_max_failures, SET_UINT, "5", 1, 1000000),
         APP(ratelimit, login_window_seconds, SET_UINT, "900", 1, 86400 * 30),
         APP(relay, host, SET_STR, "", 0, 0),

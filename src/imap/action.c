@@ -29,17 +29,23 @@ fill_status(struct imap_conn *c, struct imap_mailbox_status *st)
 }
 
 static void
-forget_selection(struct imap_conn *c)
+forget_selection(struct imap_conn *c, bool same_folder)
 {
-	/* A new SELECT: nothing cached for the old one can be trusted. */
+	/*
+	 * A new SELECT: nothing cached for the old one can be trusted. The
+	 * sorted list of the same folder (EXAMINE, then SELECT to change
+	 * something) is checked again after it (imapc_uid_cache_reselected).
+	 */
 	c->mbox_gen++;
 	c->flag_gen++;
-	imapc_uid_cache_clear(c);
+	if (!same_folder)
+		imapc_uid_cache_clear(c);
 	free(c->selected);
 	free(c->selected_raw);
 	c->selected = NULL;
 	c->selected_raw = NULL;
 	memset(&c->sel, 0, sizeof(c->sel));
+	c->modseq_unsure = false;
 }
 
 static int
@@ -48,13 +54,23 @@ select_in(struct imap_conn *c, const char *folder, bool readonly,
 {
 	char *raw;
 	uint64_t modseq = 0;
+	bool remodseq, same;
 	int r;
 
 	if (imapc_check_usable(c, a, err) != 0 ||
 	    imapc_folder_raw(folder, a, &raw, err) != 0)
 		return -1;
+	/*
+	 * A read after a STORE through c, whose MODSEQ the server did not
+	 * report, selects again: the new HIGHESTMODSEQ is what the shared
+	 * rows' flags are checked against (cheap: the folder is open in
+	 * the server).
+	 */
+	remodseq = c->modseq_unsure && readonly &&
+	           (imapc_caps(c) & IMAP_CAP_CONDSTORE);
+
 	if (c->selected_raw != NULL && strcmp(c->selected_raw, raw) == 0 &&
-	    !c->sel_stale && (c->selected_rw || readonly)) {
+	    !c->sel_stale && !remodseq && (c->selected_rw || readonly)) {
 		/*
 		 * Keep the selection, but NOOP first: the server tells a
 		 * session about changes made elsewhere (another pooled
@@ -71,7 +87,8 @@ select_in(struct imap_conn *c, const char *folder, bool readonly,
 		fill_status(c, st);
 		return 0;
 	}
-	forget_selection(c);
+	same = c->selected_raw != NULL && strcmp(c->selected_raw, raw) == 0;
+	forget_selection(c, same);
 	c->stats.selects++;
 	if (imapc_caps(c) & IMAP_CAP_CONDSTORE)
 		r = readonly ? mailimap_examine_condstore(c->imap, raw, &modseq)
@@ -79,9 +96,11 @@ select_in(struct imap_conn *c, const char *folder, bool readonly,
 	else
 		r = readonly ? mailimap_examine(c->imap, raw)
 		             : mailimap_select(c->imap, raw);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		imapc_uid_cache_clear(c);
 		return imapc_fail(c, r, a, PERR_NOTFOUND,
 		                  readonly ? "EXAMINE" : "SELECT", err);
+	}
 	c->selected = pt_xstrdup(folder);
 	c->selected_raw = pt_xstrdup(raw);
 	c->selected_rw = !readonly;
@@ -90,6 +109,8 @@ select_in(struct imap_conn *c, const char *folder, bool readonly,
 	fill_status(c, st);
 	c->sel_mbox_gen = c->mbox_gen;
 	c->sel_flag_gen = c->flag_gen;
+	if (same)
+		imapc_uid_cache_reselected(c);
 	return 0;
 }
 
@@ -136,6 +157,13 @@ static void
 free_fetch_list(void *p)
 {
 	mailimap_fetch_list_free(p);
+}
+
+void
+imapc_defer_fetch_list(struct arena *a, clist *res)
+{
+	if (res != NULL)
+		arena_defer(a, free_fetch_list, res);
 }
 
 int
@@ -220,6 +248,7 @@ store_flags(struct imap_conn *c, struct mailimap_set *set, enum imap_flag_op op,
 	struct mailimap_store_att_flags *sf;
 	int r;
 
+	c->modseq_unsure = true;
 	sf = op == IMAP_FLAGS_ADD
 	             ? mailimap_store_att_flags_new_add_flags_silent(fl)
 	             : mailimap_store_att_flags_new_remove_flags_silent(fl);
@@ -311,10 +340,40 @@ imap_copy(struct imap_conn *c, const char *folder, const uint32_t *uids,
 }
 
 /* \Deleted + expunge of exactly these UIDs when UIDPLUS allows it. */
-static int
-expunge_uids(struct imap_conn *c, struct mailimap_set *set, struct arena *a,
-             struct perr *err)
+/* EXPUNGE responses the last command brought. */
+static size_t
+expunges_seen(const struct imap_conn *c)
 {
+	const struct mailimap_response_info *ri = c->imap->imap_response_info;
+
+	return ri != NULL && ri->rsp_expunged != NULL
+	               ? (size_t)clist_count(ri->rsp_expunged)
+	               : 0;
+}
+
+/*
+ * The cached sorted list after uids left the folder through c: kept
+ * without them when the command's EXPUNGE responses account for exactly
+ * those (see imapc_uid_cache_forget()); other_changes: the server told
+ * of something else on the way (an EXPUNGE inside the STORE).
+ */
+static void
+note_removed(struct imap_conn *c, const uint32_t *uids, size_t n,
+             uint64_t gen_before, bool other_changes)
+{
+	if (other_changes || uids == NULL)
+		imapc_uid_cache_clear(c);
+	else
+		imapc_uid_cache_forget(c, uids, n, gen_before,
+		                       expunges_seen(c));
+}
+
+static int
+expunge_uids(struct imap_conn *c, struct mailimap_set *set,
+             const uint32_t *uids, size_t n, struct arena *a, struct perr *err)
+{
+	uint64_t gen = c->mbox_gen;
+	bool other, unsure = c->modseq_unsure;
 	int r;
 
 	/*
@@ -327,12 +386,23 @@ expunge_uids(struct imap_conn *c, struct mailimap_set *set, struct arena *a,
 	                imapc_flag_list(IMAP_MSG_DELETED, NULL, 0), a,
 	                err) != 0)
 		return -1;
-	if (imapc_caps(c) & IMAP_CAP_UIDPLUS)
+	other = expunges_seen(c) > 0;
+	if (imapc_caps(c) & IMAP_CAP_UIDPLUS) {
 		r = mailimap_uid_expunge(c->imap, set);
-	else
+	} else {
+		/* Every \Deleted message goes, not only ours. */
+		other = true;
 		r = mailimap_expunge(c->imap);
+	}
 	if (r != MAILIMAP_NO_ERROR)
 		return imapc_fail(c, r, a, PERR_REMOTE, "EXPUNGE", err);
+	/*
+	 * The STORE touched only messages that are gone now: the flags
+	 * of the rest are still those the HIGHESTMODSEQ we know covers.
+	 */
+	if (!other)
+		c->modseq_unsure = unsure;
+	note_removed(c, uids, n, gen, other);
 	return 0;
 }
 
@@ -341,6 +411,7 @@ imap_move(struct imap_conn *c, const char *folder, const uint32_t *uids,
           size_t n, const char *to, struct arena *a, struct perr *err)
 {
 	struct mailimap_set *set;
+	uint64_t gen;
 	char *to_raw;
 	int r;
 
@@ -352,18 +423,21 @@ imap_move(struct imap_conn *c, const char *folder, const uint32_t *uids,
 		return 0;
 	if (strcmp(c->selected_raw, to_raw) == 0)
 		return 0;
+	gen = c->mbox_gen;
 	c->mbox_gen++; /* the messages leave the cached set */
 	set = imapc_uid_set(uids, n);
 	if (imapc_caps(c) & IMAP_CAP_MOVE) {
 		r = mailimap_uid_move(c->imap, set, to_raw);
 		if (r != MAILIMAP_NO_ERROR)
 			r = imapc_fail(c, r, a, PERR_REMOTE, "UID MOVE", err);
+		else
+			note_removed(c, uids, n, gen, false);
 	} else {
 		r = mailimap_uid_copy(c->imap, set, to_raw);
 		if (r != MAILIMAP_NO_ERROR)
 			r = imapc_fail(c, r, a, PERR_REMOTE, "UID COPY", err);
 		else
-			r = expunge_uids(c, set, a, err);
+			r = expunge_uids(c, set, uids, n, a, err);
 	}
 	mailimap_set_free(set);
 	return r;
@@ -390,7 +464,7 @@ imap_delete_messages(struct imap_conn *c, const char *folder,
 	if (n == 0)
 		return 0;
 	set = imapc_uid_set(uids, n);
-	r = expunge_uids(c, set, a, err);
+	r = expunge_uids(c, set, uids, n, a, err);
 	mailimap_set_free(set);
 	return r;
 }

@@ -425,7 +425,6 @@ imap_conn_destroy(struct imap_conn **cp)
 	free(c->selected);
 	free(c->selected_raw);
 	imapc_uid_cache_clear(c);
-	imapc_row_cache_clear(c);
 	imapc_forget_specials(c);
 	arena_destroy(&c->scratch);
 	free(c);
@@ -507,8 +506,14 @@ imapc_note_updates(struct imap_conn *c, bool own_fetch)
 		if (!own_fetch && clist_count(ri->rsp_fetch_list) > 0)
 			c->flag_gen++;
 		for (it = clist_begin(ri->rsp_fetch_list); it != NULL;
-		     it = clist_next(it))
-			note_modseq(c, fetch_modseq(clist_content(it)));
+		     it = clist_next(it)) {
+			uint64_t ms = fetch_modseq(clist_content(it));
+
+			/* A change we cannot place: flags need a FETCH. */
+			if (ms == 0 && !own_fetch)
+				c->modseq_unsure = true;
+			note_modseq(c, ms);
+		}
 	}
 	/* "* OK [HIGHESTMODSEQ n]" (RFC 7162 3.1.2.1) */
 	if (ri->rsp_extension_list != NULL) {

@@ -631,6 +631,7 @@ imap_folder_rename(struct imap_conn *c, const char *path, const char *new_path,
 	r = mailimap_rename(c->imap, raw, new_raw);
 	if (r != MAILIMAP_NO_ERROR)
 		return imapc_fail(c, r, a, PERR_REMOTE, "RENAME", err);
+	imapc_pool_check_others(c);
 	imapc_forget_specials(c);
 	(void)mailimap_unsubscribe(c->imap, raw);
 	(void)mailimap_subscribe(c->imap, new_raw);
@@ -655,6 +656,8 @@ imap_folder_delete(struct imap_conn *c, const char *path, struct arena *a,
 	r = mailimap_delete(c->imap, raw);
 	if (r != MAILIMAP_NO_ERROR)
 		return imapc_fail(c, r, a, PERR_REMOTE, "DELETE", err);
+	/* Dovecot drops a connection whose selected folder went away. */
+	imapc_pool_check_others(c);
 	imapc_forget_specials(c);
 	(void)mailimap_unsubscribe(c->imap, raw);
 	return 0;

@@ -20,7 +20,8 @@
  * - Search: imap_search_parse() turns the SnappyMail-like search box syntax
  *   into a term list; imap_list_messages() sends it as UID SEARCH with
  *   CHARSET UTF-8 and literals when the server offers LITERAL+.
- * - Pool: long-lived, thread-safe, keyed by an opaque session key.
+ * - Pool: long-lived, thread-safe, shared by the sessions of a user
+ *   (imap_pool_bind), capped per user, per session and overall.
  *
  * Safety invariant: every caller-supplied value that reaches a command
  * (login, password, folder names, search text, keywords) is checked first:
@@ -140,8 +141,10 @@ struct imap_conn_stats {
 	uint64_t uid_cache_hits;
 	uint64_t uid_cache_misses;
 	uint64_t uid_shared_hits; /* misses served by the shared cache */
+	uint64_t uid_cache_kept;  /* lists kept across an own move/expunge */
 	uint64_t flag_fetches; /* UID FETCH (FLAGS) of a page of cached rows */
 	uint64_t row_cache_hits; /* pages served from cached rows */
+	uint64_t flag_skips;     /* ... whose cached flags were current */
 };
 
 void imap_conn_get_stats(const struct imap_conn *c,
@@ -390,12 +393,16 @@ struct imap_msg_page {
  * The sorted UID list (not threads) is cached on c and reused without
  * SEARCH or SORT while the folder's message set is unchanged: same
  * UIDVALIDITY, UIDNEXT and EXISTS, no EXPUNGE seen by the NOOP that
- * checks a kept selection, no move, delete, expunge or append through c.
+ * checks a kept selection, no expunge or append through c (a move or
+ * delete of known UIDs through c keeps the list without them when the
+ * server's EXPUNGE responses account for exactly those).
  * Searches on flags (is:unread ...) are reused only with CONDSTORE and
  * no flag change seen (unsolicited FETCH, HIGHESTMODSEQ, a STORE through
- * c). Decoded rows and previews are cached on c too, per (folder,
- * UIDVALIDITY, UID): a page whose rows are all cached sends only
- * UID FETCH (UID FLAGS) for the flags, which may change.
+ * c). Decoded rows and previews are shared by all connections of the
+ * user, per (server, user, folder, UIDVALIDITY, UID): a page whose rows
+ * are all cached sends nothing more when CONDSTORE shows their flags are
+ * current (same HIGHESTMODSEQ), else UID FETCH (UID FLAGS), with
+ * CHANGEDSINCE when offered.
  * Sorting uses UID SORT when offered, else fetches the sort keys of every
  * matching message and sorts in C with RFC 5256's rules (ties by UID). An
  * offset past the end gives an empty page with the right total.
@@ -536,14 +543,38 @@ int imap_fetch_section_chunks(struct imap_conn *c, const char *folder,
  */
 void imap_uid_share_clear(void);
 
+/*
+ * The decoded rows shared by every connection of a user (rowcache.c): one
+ * table per (server, login name, folder), emptied when UIDVALIDITY
+ * changes; flags labelled with the HIGHESTMODSEQ they are known at, so a
+ * page whose labels match a CONDSTORE connection's checked view is served
+ * without any FETCH. At most limit bytes in all (default 64 MiB; 0 turns
+ * it off and empties it), least recently used folders, then rows, first.
+ * Thread-safe (a lock per shard, never held over I/O).
+ */
+void imap_row_share_set_limit(size_t bytes);
+/* Empty the table (tests, memory pressure). */
+void imap_row_share_clear(void);
+struct imap_row_share_stats {
+	size_t bytes, limit;
+	size_t folders, rows;
+	uint64_t hits;      /* pages whose rows were all there */
+	uint64_t misses;    /* pages that needed the row FETCH */
+	uint64_t evictions; /* folders and rows dropped for room */
+};
+void imap_row_share_get_stats(struct imap_row_share_stats *st_r);
+
 /* ---- pool ------------------------------------------------------------- */
 
 struct imap_pool_settings {
 	unsigned max_total;       /* all connections; default 200 */
-	unsigned max_per_session; /* default 3 */
+	unsigned max_per_session; /* checked out by one session; default 3 */
+	unsigned max_per_user;    /* open for one user, all sessions; 4 */
 	unsigned idle_timeout_s;  /* close idle ones after; default 300 */
+	unsigned spare_idle_s;    /* ... a user's spare idle ones, or all
+	                             when the pool is 3/4 full; default 30 */
 	unsigned noop_after_s;    /* NOOP an idle one before use; default 30 */
-	unsigned wait_ms;         /* wait for a free slot; default 2000 */
+	unsigned wait_ms;         /* wait for a free one; default 2000 */
 };
 
 /*
@@ -562,6 +593,8 @@ struct imap_pool_stats {
 	uint64_t reconnects;  /* idle connections found dead and replaced */
 	uint64_t closed_idle; /* closed for idleness (or to make room) */
 	uint64_t adopted;     /* logged-in connections handed in (sign-in) */
+	uint64_t waits;       /* checkouts that had to wait for one */
+	uint64_t timeouts;    /* ... and got none within wait_ms */
 	unsigned open;        /* connections now open */
 	unsigned busy;        /* now checked out */
 };
@@ -573,13 +606,27 @@ struct imap_pool *imap_pool_create(const struct imap_pool_settings *s);
 void imap_pool_destroy(struct imap_pool **pp);
 
 /*
- * A logged-in connection for session_key, used by the caller alone until
- * imap_pool_checkin(). An idle one of the session is reused (its selected
- * folder is kept); one that the server dropped is replaced transparently;
- * otherwise a new one is opened with cred (up to max_per_session for the
- * session and max_total overall, closing the longest idle one of another
- * session if needed). When no slot frees up within wait_ms: PERR_TEMPFAIL.
- * Login errors come back as imap_login() gives them (PERR_AUTH, ...).
+ * Connections belong to users, not sessions: bind session_key to
+ * user_key (the caller's name for a login on a server, e.g. "host:port
+ * login"; sessions of one user must give the same key, and only
+ * sessions that proved the user's password may be bound to it). Every
+ * session bound to a user shares its connections, under max_per_user.
+ * A session never bound is a user of its own (the key itself). Cheap;
+ * call it before each checkout (bindings unused for an hour are
+ * forgotten). Thread-safe.
+ */
+void imap_pool_bind(struct imap_pool *p, const char *session_key,
+                    const char *user_key);
+
+/*
+ * A logged-in connection of session_key's user, used by the caller alone
+ * until imap_pool_checkin(). The user's most recently used idle one is
+ * reused (its selected folder is kept); one that the server dropped is
+ * replaced transparently; otherwise a new one is opened with cred (up to
+ * max_per_user for the user, max_per_session checked out by the session
+ * and max_total overall, closing the longest idle one of another user if
+ * needed). When none comes free within wait_ms: PERR_TEMPFAIL. Login
+ * errors come back as imap_login() gives them (PERR_AUTH, ...).
  */
 int imap_pool_checkout(struct imap_pool *p, const char *session_key,
                        imap_credentials_fn *cred, void *ctx, struct arena *a,
@@ -598,19 +645,26 @@ int imap_pool_try_checkout(struct imap_pool *p, const char *session_key,
 void imap_pool_checkin(struct imap_pool *p, struct imap_conn **cp);
 /*
  * Hand in a connection the caller opened and logged in itself (sign-in
- * checks the password on one), as an idle connection of session_key, so
- * the session's first checkout needs no second LOGIN. The pool owns *cp
- * from here on and sets *cp = NULL. Returns true when kept; false when it
- * was closed instead (broken, not logged in, the session already has
- * max_per_session, or the pool is full with nothing idle to close).
+ * checks the password on one), as an idle connection of session_key's
+ * user (bind first), so the session's first checkout needs no second
+ * LOGIN. The pool owns *cp from here on and sets *cp = NULL. Returns true
+ * when kept; false when it was closed instead (broken, not logged in, the
+ * user already has max_per_user open, or the pool is full with nothing
+ * idle to close).
  */
 bool imap_pool_adopt(struct imap_pool *p, const char *session_key,
                      struct imap_conn **cp);
-/* Close the session's idle connections now; busy ones at checkin. */
+/*
+ * The session is gone (logout, end session): forget its binding; when
+ * it was its user's last bound session, close the user's idle
+ * connections now and busy ones at checkin.
+ */
 void imap_pool_drop_session(struct imap_pool *p, const char *session_key);
-/* Close connections idle for longer than idle_timeout_s. */
+/* Close connections idle for longer than their timeout (see above). */
 void imap_pool_reap(struct imap_pool *p);
 void imap_pool_get_stats(struct imap_pool *p, struct imap_pool_stats *st_r);
+/* Connections open for user_key now (tests, the admin page). */
+unsigned imap_pool_user_count(struct imap_pool *p, const char *user_key);
 
 /* ---- waiting for changes (idle.c) -------------------------------------- */
 

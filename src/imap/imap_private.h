@@ -34,31 +34,6 @@ struct imapc_uid_cache {
 	size_t n;
 };
 
-/*
- * Decoded rows of the selected folder (list.c), sorted by UID, the
- * least recently used one evicted when full.
- * Everything in a row but its flags is fixed for a (UIDVALIDITY, UID):
- * a page whose rows are all here needs only UID FETCH (FLAGS), not the
- * ENVELOPE/BODYSTRUCTURE parse and the preview fetch. Strings are
- * malloc'ed, owned by the entry.
- */
-#define IMAPC_ROW_CACHE_MAX 512
-
-struct imapc_row_entry {
-	bool used;
-	bool has_preview;
-	uint64_t tick;           /* last use */
-	struct imap_msg_row row; /* flags and thread fields unused */
-};
-
-struct imapc_row_cache {
-	char *folder_raw; /* malloc; NULL: empty */
-	uint32_t uidvalidity;
-	struct imapc_row_entry *e; /* IMAPC_ROW_CACHE_MAX, malloc */
-	size_t n;
-	uint64_t tick;
-};
-
 struct imap_conn {
 	mailimap *imap;
 	struct net_target target;
@@ -97,7 +72,13 @@ struct imap_conn {
 	uint64_t sel_flag_gen;
 	char *user; /* the login name (malloc), for the shared UID cache */
 	struct imapc_uid_cache uid_cache;
-	struct imapc_row_cache row_cache;
+	/*
+	 * A STORE through c (.SILENT) or an unsolicited FETCH without
+	 * MODSEQ left sel.highestmodseq behind the server's flags: the
+	 * shared rows' flags are not taken as current until a new SELECT
+	 * (rowcache.c, imapc_view_modseq()).
+	 */
+	bool modseq_unsure;
 	struct imap_conn_stats stats;
 
 	/* Special-use folder paths (UTF-8, malloc) from the last LIST. */
@@ -188,8 +169,20 @@ void imapc_note_updates(struct imap_conn *c, bool own_fetch);
 
 /* Forget the cached UID list (uidcache.c); on destroy too. */
 void imapc_uid_cache_clear(struct imap_conn *c);
-/* Forget the cached rows (rowcache.c); on destroy. */
-void imapc_row_cache_clear(struct imap_conn *c);
+/*
+ * uids left the selected folder through c (UID MOVE, UID EXPUNGE) and
+ * the command reported expunged EXPUNGE responses: drop them from the
+ * cached list and keep it (no new SORT) when it matched the folder at
+ * gen_before (c->mbox_gen before the command) and the count fits; else
+ * forget the list.
+ */
+void imapc_uid_cache_forget(struct imap_conn *c, const uint32_t *uids, size_t n,
+                            uint64_t gen_before, size_t expunged);
+/*
+ * After a new SELECT of the same folder: keep the list if the set is
+ * provably the same, else forget it (uidcache.c).
+ */
+void imapc_uid_cache_reselected(struct imap_conn *c);
 /* Unix time of an IMAP date-time (sort.c). */
 int64_t imapc_date_time_unix(const struct mailimap_date_time *d);
 /*
@@ -249,9 +242,28 @@ int imapc_fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 int imapc_rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows,
                           size_t n, bool want_preview, struct imapc_rowidx *idx,
                           struct arena *a, struct perr *err);
-/* Keep the fetched rows (got[i]: rows[i] came back) in the row cache. */
+/*
+ * Keep the fetched rows (got[i]: rows[i] came back) in the user's shared
+ * row table, their flags labelled flags_modseq (imapc_view_modseq()
+ * before the FETCH; 0: not to be trusted without a FETCH).
+ */
 void imapc_row_cache_store(struct imap_conn *c, const struct imap_msg_row *rows,
-                           size_t n, const bool *got, bool with_preview);
+                           size_t n, const bool *got, bool with_preview,
+                           uint64_t flags_modseq, struct arena *a);
+/*
+ * c's HIGHESTMODSEQ when it covers every flag change the server reported
+ * (CONDSTORE, no unreported STORE through c), else 0 (rowcache.c).
+ */
+uint64_t imapc_view_modseq(const struct imap_conn *c);
+/* Free a libetpan FETCH answer with the arena a. */
+void imapc_defer_fetch_list(struct arena *a, clist *res);
+/*
+ * A folder of c's user was deleted or renamed through c: the user's other
+ * idle pooled connections get a NOOP before their next use, and one the
+ * server dropped for it (Dovecot does, for the selected folder) is
+ * replaced instead of failing a request (pool.c). No-op outside a pool.
+ */
+void imapc_pool_check_others(struct imap_conn *c);
 /* Scratch arena of c, reset. */
 struct arena *imapc_scratch(struct imap_conn *c);
 

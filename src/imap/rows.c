@@ -501,6 +501,7 @@ imapc_fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	struct prevreq *prs;
 	uint32_t *uids;
 	bool *got;
+	uint64_t modseq;
 	size_t i;
 	int r;
 
@@ -523,6 +524,8 @@ imapc_fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	}
 	qsort(idx, n, sizeof(*idx), imapc_cmp_rowidx);
 	r = imapc_rows_from_cache(c, rows, n, want_preview, idx, a, err);
+	/* Before the FETCH: the flags it brings are at least this new. */
+	modseq = imapc_view_modseq(c);
 	if (r <= 0)
 		return r;
 	if (fetch_envelopes(c, rows, n, idx, uids, prs, got, a, err) != 0)
@@ -536,6 +539,6 @@ imapc_fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 				return -1;
 		}
 	}
-	imapc_row_cache_store(c, rows, n, got, want_preview);
+	imapc_row_cache_store(c, rows, n, got, want_preview, modseq, a);
 	return 0;
 }

@@ -121,6 +121,82 @@ uid_cache_store(struct imap_conn *c, const struct imap_list_query *q,
 	uc->valid = true;
 }
 
+void
+imapc_uid_cache_reselected(struct imap_conn *c)
+{
+	struct imapc_uid_cache *uc = &c->uid_cache;
+
+	/*
+	 * The folder was selected again (EXAMINE, then SELECT): the same
+	 * UIDVALIDITY, UIDNEXT and EXISTS straight from the server mean the
+	 * same message set (see the shared cache below), so the order
+	 * holds. A list that depends on flags is not kept.
+	 */
+	if (uc->valid && !uc->flag_dependent && c->selected_raw != NULL &&
+	    strcmp(uc->folder_raw, c->selected_raw) == 0 &&
+	    uc->uidvalidity == c->sel.uidvalidity &&
+	    uc->uidnext == c->sel.uidnext && uc->exists == c->sel.exists) {
+		uc->mbox_gen = c->mbox_gen;
+		uc->flag_gen = c->flag_gen;
+		return;
+	}
+	imapc_uid_cache_clear(c);
+}
+
+static int
+cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+void
+imapc_uid_cache_forget(struct imap_conn *c, const uint32_t *uids, size_t n,
+                       uint64_t gen_before, size_t expunged)
+{
+	struct imapc_uid_cache *uc = &c->uid_cache;
+	const struct mailimap_selection_info *si;
+	uint32_t *gone;
+	size_t i, k = 0, present = 0;
+
+	/*
+	 * Only a list that matched the folder right before the command, and
+	 * only when the server reported exactly as many expunges as it had
+	 * of these UIDs: then nothing else changed the set, and the order
+	 * of the rest stays as it was. Anything else: sort again.
+	 */
+	if (!uc->valid || uc->flag_dependent || c->selected_raw == NULL ||
+	    strcmp(uc->folder_raw, c->selected_raw) != 0 ||
+	    uc->mbox_gen != gen_before || n == 0)
+		goto drop;
+	gone = pt_xmalloc(n * sizeof(*gone));
+	memcpy(gone, uids, n * sizeof(*gone));
+	qsort(gone, n, sizeof(*gone), cmp_u32);
+	for (i = 0; i < uc->n; i++)
+		present += bsearch(&uc->uids[i], gone, n, sizeof(*gone),
+		                   cmp_u32) != NULL;
+	if (present != expunged) {
+		free(gone);
+		goto drop;
+	}
+	for (i = 0; i < uc->n; i++)
+		if (bsearch(&uc->uids[i], gone, n, sizeof(*gone), cmp_u32) ==
+		    NULL)
+			uc->uids[k++] = uc->uids[i];
+	free(gone);
+	uc->n = k;
+	/* What the next check will compare with (fill_status()). */
+	si = c->imap != NULL ? c->imap->imap_selection_info : NULL;
+	uc->exists = si != NULL && si->sel_has_exists ? si->sel_exists
+	                                              : c->sel.exists;
+	uc->mbox_gen = c->mbox_gen;
+	c->stats.uid_cache_kept++;
+	return;
+drop:
+	imapc_uid_cache_clear(c);
+}
+
 /* ---- the shared cache: one list per (server, user, folder, order) ------- */
 
 /*

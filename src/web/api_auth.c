@@ -256,6 +256,7 @@ login_start(struct web_ctx *ctx, struct login *l, const char **csrf_r,
 	struct session *s;
 	struct strv old;
 	char *cookie, *csrf;
+	const char *user_key;
 
 	/* An old cookie (fixation) dies here. */
 	if (http_request_cookie(ctx->req, web_session_cookie(ctx), &old) &&
@@ -274,6 +275,9 @@ login_start(struct web_ctx *ctx, struct login *l, const char **csrf_r,
 	                   ctx->req->arena, &s, &cookie, &csrf, err) != 0)
 		return -1;
 	/* The checked connection serves the session's first requests. */
+	user_key = web_imap_user_key(ctx, l->email.p);
+	if (user_key != NULL)
+		imap_pool_bind(ctx->app->imap_pool, s->id_hash, user_key);
 	(void)imap_pool_adopt(ctx->app->imap_pool, s->id_hash, &l->conn);
 	if (store_ratelimit_reset(l->st, l->user_key, ctx->req->arena, err) !=
 	    0)

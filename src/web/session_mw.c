@@ -208,9 +208,31 @@ web_imap_release(struct web_ctx *ctx)
 	ctx->imap = NULL;
 }
 
+const char *
+web_imap_user_key(struct web_ctx *ctx, const char *user)
+{
+	const struct config_domain *dom;
+	struct strv login, domain, email;
+	struct perr err = {0};
+
+	if (user == NULL ||
+	    config_login_split(ctx->config, strv_from_cstr(user),
+	                       ctx->req->arena, &login, &domain, &email,
+	                       &err) != 0)
+		return NULL;
+	dom = config_domain_for(ctx->config, domain);
+	if (dom == NULL)
+		return NULL;
+	/* Length-prefixed: no host can pass for part of a login name. */
+	return arena_printf(ctx->req->arena, "%zu:%s:%u %s",
+	                    strlen(dom->imap_host), dom->imap_host,
+	                    dom->imap_port, user);
+}
+
 int
 web_imap(struct web_ctx *ctx, struct imap_conn **c_r, struct perr *err)
 {
+	const char *user_key;
 	struct imap_checkout *co;
 
 	if (ctx->imap != NULL && !imap_conn_is_broken(ctx->imap)) {
@@ -234,6 +256,10 @@ web_imap(struct web_ctx *ctx, struct imap_conn **c_r, struct perr *err)
 		return perr_set(err, ctx->req->arena, PERR_LIMIT,
 		                "out of request memory");
 	co->pool = ctx->app->imap_pool;
+	/* The user's sessions share its connections (and its cap). */
+	user_key = web_imap_user_key(ctx, ctx->session->user);
+	if (user_key != NULL)
+		imap_pool_bind(co->pool, ctx->session->id_hash, user_key);
 	if (imap_pool_checkout(co->pool, ctx->session->id_hash,
 	                       session_credentials, ctx, ctx->req->arena,
 	                       &co->conn, err) != 0) {

@@ -159,6 +159,7 @@ web_app_create(const struct web_app_opts *opts, struct web_app **app_r,
                struct arena *a, struct perr *err)
 {
 	struct web_app *app;
+	struct imap_pool_settings pool_settings = {0};
 	unsigned char rnd[4];
 	char *hex;
 
@@ -186,7 +187,16 @@ web_app_create(const struct web_app_opts *opts, struct web_app **app_r,
 		return -1;
 	}
 	config_swap(config_ref(app->state->config));
-	app->imap_pool = imap_pool_create(NULL);
+	/*
+	 * Per user, not per session: Dovecot refuses more than
+	 * mail_max_userip_connections (10) per user from one IP, and the
+	 * live watchers and the sign-in check need some of those too.
+	 */
+	pool_settings.max_per_user =
+	        app->state->config->limits.imap_connections_per_user;
+	app->imap_pool = imap_pool_create(&pool_settings);
+	imap_row_share_set_limit(
+	        (size_t)app->state->config->limits.imap_row_cache_mb << 20);
 	*app_r = app;
 	return 0;
 }
@@ -222,6 +232,8 @@ web_app_reload(struct web_app *app, struct arena *a, struct perr *err)
 	app->state = st;
 	pthread_mutex_unlock(&app->lock);
 	config_swap(config_ref(st->config));
+	imap_row_share_set_limit((size_t)st->config->limits.imap_row_cache_mb
+	                         << 20);
 	web_state_release(app, old);
 	return 0;
 }

@@ -249,6 +249,11 @@ int web_csrf_check(struct web_ctx *ctx, struct perr *err);
  */
 int web_imap(struct web_ctx *ctx, struct imap_conn **c_r, struct perr *err);
 /*
+ * The pool's user key of user (a session's sign-in address) on its
+ * domain's IMAP server: imap_pool_bind(). In the request arena.
+ */
+const char *web_imap_user_key(struct web_ctx *ctx, const char *user);
+/*
  * Give the request's IMAP connection back now, before the response goes
  * out (web_dispatch, once the handler is done): given back only at the
  * arena's reset, a browser's next call could arrive first and find it

@@ -4,6 +4,7 @@
  * Users: alice (folders, flags, search, threads), bob (the 10 000-message
  * folder "Big", filled once with fill-maildir), carol (pool and kick).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -997,6 +998,7 @@ test_pool_adopts_the_sign_in_connection(void **state)
 	cr.user = "bob@example.test";
 	memset(&ps, 0, sizeof(ps));
 	ps.max_per_session = 2;
+	ps.max_per_user = 2;
 	ps.wait_ms = 200;
 	p = imap_pool_create(&ps);
 
@@ -1021,7 +1023,7 @@ test_pool_adopts_the_sign_in_connection(void **state)
 	assert_int_equal(
 	        imap_pool_checkout(p, "a1", get_creds, &cr, A, &c2, &err), 0);
 	assert_int_equal(cr.calls, 1);
-	/* the session is at its cap: a third handed in is closed */
+	/* the user is at its cap: a third handed in is closed */
 	assert_int_equal(imap_connect(&cr.dom, A, &extra, &err), 0);
 	assert_int_equal(
 	        imap_login(extra, cr.user, stack_password(cr.user), &err), 0);
@@ -1040,6 +1042,174 @@ test_pool_adopts_the_sign_in_connection(void **state)
 	imap_pool_drop_session(p, "a1");
 	imap_pool_get_stats(p, &st);
 	assert_int_equal(st.open, 0);
+	imap_pool_destroy(&p);
+}
+
+struct cap_worker {
+	struct imap_pool *p;
+	struct creds *cr;
+	char session[32];
+	int failures;
+	unsigned max_seen;
+};
+
+/* One session's requests: check out, list INBOX, give back, 5 times. */
+static void *
+cap_worker_run(void *arg)
+{
+	struct cap_worker *w = arg;
+	struct arena *a = arena_create("capw", 16 * 1024, 0);
+	int i;
+
+	imap_pool_bind(w->p, w->session, "carol-key");
+	for (i = 0; i < 5; i++) {
+		struct imap_conn *c = NULL;
+		struct imap_list_query q;
+		struct imap_msg_page page;
+		struct perr err;
+		unsigned n;
+
+		if (imap_pool_checkout(w->p, w->session, get_creds, w->cr, a,
+		                       &c, &err) != 0) {
+			w->failures++;
+			continue;
+		}
+		n = imap_pool_user_count(w->p, "carol-key");
+		if (n > w->max_seen)
+			w->max_seen = n;
+		memset(&q, 0, sizeof(q));
+		q.limit = 10;
+		if (imap_list_messages(c, "INBOX", &q, a, &page, &err) != 0)
+			w->failures++;
+		imap_pool_checkin(w->p, &c);
+		arena_reset(a);
+	}
+	arena_destroy(&a);
+	return NULL;
+}
+
+/*
+ * 25 sessions of one user, all at once, with a cap of 10 connections per
+ * user: every request succeeds (they wait for a free one), the user
+ * never has more than 10 open, and a session's logout keeps the
+ * connections its user's other sessions use.
+ */
+static void
+test_pool_caps_connections_per_user(void **state)
+{
+	enum { N = 25 };
+	struct imap_pool_settings ps;
+	struct imap_pool *p;
+	struct imap_pool_stats st;
+	struct cap_worker w[N];
+	pthread_t th[N];
+	struct creds cr;
+	struct imap_conn *c1, *c2, *first;
+	struct perr err;
+	unsigned max_seen = 0;
+	int i, failures = 0;
+
+	(void)state;
+	memset(&cr, 0, sizeof(cr));
+	dom_init(&cr.dom, stack_port("IMAP_PORT"), CONFIG_SECURE_NONE);
+	cr.user = "carol@example.org";
+	memset(&ps, 0, sizeof(ps));
+	ps.max_per_user = 10;
+	ps.wait_ms = 20000;
+	p = imap_pool_create(&ps);
+	for (i = 0; i < N; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].p = p;
+		w[i].cr = &cr;
+		(void)snprintf(w[i].session, sizeof(w[i].session), "cap%d", i);
+		assert_int_equal(
+		        pthread_create(&th[i], NULL, cap_worker_run, &w[i]), 0);
+	}
+	for (i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		failures += w[i].failures;
+		if (w[i].max_seen > max_seen)
+			max_seen = w[i].max_seen;
+	}
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(failures, 0);
+	assert_true(max_seen >= 1 && max_seen <= 10);
+	assert_true(st.connects <= 10);
+	assert_true(st.open <= 10);
+	assert_int_equal(st.timeouts, 0);
+	assert_int_equal(st.connects + st.reuses, (uint64_t)N * 5);
+
+	/* two sessions of the user use the same connection in turn */
+	assert_int_equal(
+	        imap_pool_checkout(p, "cap0", get_creds, &cr, A, &c1, &err), 0);
+	first = c1;
+	imap_pool_checkin(p, &c1);
+	assert_int_equal(
+	        imap_pool_checkout(p, "cap1", get_creds, &cr, A, &c2, &err), 0);
+	assert_ptr_equal(c2, first);
+	imap_pool_checkin(p, &c2);
+	imap_pool_get_stats(p, &st);
+	assert_true(st.connects <= 10);
+
+	/* logout of all but one session: connections stay for the last */
+	for (i = 0; i < N - 1; i++)
+		imap_pool_drop_session(p, w[i].session);
+	assert_true(imap_pool_user_count(p, "carol-key") > 0);
+	imap_pool_drop_session(p, w[N - 1].session);
+	assert_int_equal(imap_pool_user_count(p, "carol-key"), 0);
+	imap_pool_destroy(&p);
+}
+
+/*
+ * Dovecot drops a connection whose selected folder another connection
+ * deleted: the pool checks the user's other connections after a DELETE
+ * and replaces such a one before handing it out, so the next request
+ * does not fail.
+ */
+static void
+test_pool_replaces_a_connection_whose_folder_was_deleted(void **state)
+{
+	struct imap_pool_settings ps;
+	struct imap_pool *p;
+	struct imap_pool_stats st;
+	struct creds cr;
+	struct imap_conn *c1, *c2, *c3;
+	struct imap_mailbox_status ms;
+	struct imap_folder *fl;
+	size_t n;
+	struct perr err;
+
+	(void)state;
+	memset(&cr, 0, sizeof(cr));
+	dom_init(&cr.dom, stack_port("IMAP_PORT"), CONFIG_SECURE_NONE);
+	cr.user = "carol@example.org";
+	memset(&ps, 0, sizeof(ps));
+	p = imap_pool_create(&ps);
+	imap_pool_bind(p, "g1", "carol-gone");
+	imap_pool_bind(p, "g2", "carol-gone");
+	assert_int_equal(
+	        imap_pool_checkout(p, "g1", get_creds, &cr, A, &c1, &err), 0);
+	fresh_folder(c1, "T-gone");
+	assert_int_equal(imap_select(c1, "T-gone", true, &ms, &err), 0);
+	assert_int_equal(
+	        imap_pool_checkout(p, "g2", get_creds, &cr, A, &c2, &err), 0);
+	imap_pool_checkin(p, &c1);
+	assert_int_equal(imap_folder_delete(c2, "T-gone", A, &err), 0);
+	/*
+	 * c2 stays busy: the next checkout gets the entry that had T-gone,
+	 * its dropped connection replaced by a new one (a reconnect)
+	 */
+	assert_int_equal(
+	        imap_pool_checkout(p, "g1", get_creds, &cr, A, &c3, &err), 0);
+	assert_null(imap_selected(c3));
+	if (imap_folders(c3, A, &fl, &n, &err) != 0)
+		fail_msg("Folders after the delete: %s", err.msg);
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.reconnects, 1);
+	imap_pool_checkin(p, &c3);
+	imap_pool_checkin(p, &c2);
+	imap_pool_drop_session(p, "g1");
+	imap_pool_drop_session(p, "g2");
 	imap_pool_destroy(&p);
 }
 
@@ -1185,13 +1355,15 @@ test_uid_cache_skips_sort_until_the_folder_changes(void **state)
 	                            "all after a flag change"),
 	                 3);
 
-	/* delete and move through the same connection */
+	/* delete and move through the same connection: the list is kept
+	 * without them (no SORT), see test_uid_cache_kept_across_own_... */
 	assert_int_equal(
 	        imap_delete_messages(c, "T-cache", &u3, 1, true, A, &err), 0);
-	assert_int_equal(list_total(c, "T-cache", NULL, true, "own delete"), 2);
+	assert_int_equal(list_total(c, "T-cache", NULL, false, "own delete"),
+	                 2);
 	assert_int_equal(
 	        imap_move(c, "T-cache", &u1, 1, "T-cache-dest", A, &err), 0);
-	assert_int_equal(list_total(c, "T-cache", NULL, true, "own move"), 1);
+	assert_int_equal(list_total(c, "T-cache", NULL, false, "own move"), 1);
 	assert_int_equal(list_total(c, "T-cache-dest", NULL, true, "dest"), 2);
 
 	/* new mail delivered through LMTP into INBOX */
@@ -1369,9 +1541,15 @@ test_row_cache_fetches_only_flags_when_warm(void **state)
 	assert_int_equal(imap_list_messages(c, "T-rows", &q, A, &warm, &err),
 	                 0);
 	st1 = stats_of(c);
-	/* no ENVELOPE/BODYSTRUCTURE or preview FETCH: only the flags */
+	/*
+	 * no ENVELOPE/BODYSTRUCTURE or preview FETCH; the flags are known
+	 * at the same HIGHESTMODSEQ (CONDSTORE), else fetched again
+	 */
 	assert_int_equal(st1.fetches, st0.fetches);
-	assert_int_equal(st1.flag_fetches, st0.flag_fetches + 1);
+	if (imap_has_cap(c, IMAP_CAP_CONDSTORE))
+		assert_int_equal(st1.flag_skips, st0.flag_skips + 1);
+	else
+		assert_int_equal(st1.flag_fetches, st0.flag_fetches + 1);
 	assert_int_equal(st1.sorts, st0.sorts);
 	assert_int_equal(warm.n, 2);
 	assert_int_equal(cold.n, 2);
@@ -1403,6 +1581,7 @@ test_row_cache_fetches_only_flags_when_warm(void **state)
 	                 IMAP_MSG_SEEN | IMAP_MSG_FLAGGED);
 	/* without previews first, then with: the previews are fetched */
 	bye(&c);
+	imap_row_share_clear();
 	c = login_as("alice@example.test");
 	q.no_preview = true;
 	assert_int_equal(imap_list_messages(c, "T-rows", &q, A, &warm, &err),
@@ -1467,6 +1646,285 @@ test_row_cache_eviction_keeps_pages_right(void **state)
 	bye(&c);
 }
 
+/* The page on c, newest first; *d_r: what it sent. */
+static struct imap_msg_page
+list_page(struct imap_conn *c, const char *folder, struct imap_conn_stats *d_r)
+{
+	struct imap_list_query q;
+	struct imap_msg_page page;
+	struct imap_conn_stats b = stats_of(c), e;
+	struct perr err;
+
+	memset(&q, 0, sizeof(q));
+	q.reverse = true;
+	if (imap_list_messages(c, folder, &q, A, &page, &err) != 0)
+		fail_msg("list %s: %s", folder, err.msg);
+	e = stats_of(c);
+	memset(d_r, 0, sizeof(*d_r));
+	d_r->sorts = e.sorts - b.sorts;
+	d_r->fetches = e.fetches - b.fetches;
+	d_r->flag_fetches = e.flag_fetches - b.flag_fetches;
+	d_r->flag_skips = e.flag_skips - b.flag_skips;
+	d_r->selects = e.selects - b.selects;
+	return page;
+}
+
+static const struct imap_msg_row *
+row_of(const struct imap_msg_page *p, uint32_t uid)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->rows[i].uid == uid)
+			return &p->rows[i];
+	return NULL;
+}
+
+/* The flags of uid's row, which must be on the page. */
+static unsigned
+flags_of(const struct imap_msg_page *p, uint32_t uid)
+{
+	const struct imap_msg_row *r = row_of(p, uid);
+
+	if (r == NULL)
+		fail_msg("UID %u is not on the page", (unsigned)uid);
+	return r != NULL ? r->flags : 0;
+}
+
+/*
+ * Two connections of one user (two sessions) share the rows: the second
+ * one's first page sends no SORT and no row FETCH (and, with CONDSTORE,
+ * not even a flag FETCH). Another IMAP client's flag change, append and
+ * expunge are all seen on the next list of either.
+ */
+static void
+test_row_share_two_sessions_see_other_clients(void **state)
+{
+	struct imap_conn *s1, *s2, *other;
+	struct imap_msg_page p1, p2;
+	struct imap_conn_stats d;
+	struct perr err;
+	uint32_t u1, u2, u3, u4;
+	bool cs;
+
+	(void)state;
+	imap_row_share_clear();
+	imap_uid_share_clear();
+	other = login_as("alice@example.test");
+	fresh_folder(other, "T-rshare");
+	u1 = append_msg(other, "T-rshare", "One <one@x.test>", "first",
+	                "Mon, 1 Jan 2024 10:00:00 +0000", "", "body one", 0);
+	u2 = append_msg(other, "T-rshare", "Two <two@x.test>", "second",
+	                "Tue, 2 Jan 2024 10:00:00 +0000", "", "body two", 0);
+	u3 = append_msg(other, "T-rshare", "Three <three@x.test>", "third",
+	                "Wed, 3 Jan 2024 10:00:00 +0000", "", "body three",
+	                IMAP_MSG_SEEN);
+	s1 = login_as("alice@example.test");
+	cs = imap_has_cap(s1, IMAP_CAP_CONDSTORE);
+	p1 = list_page(s1, "T-rshare", &d);
+	assert_int_equal(p1.n, 3);
+	assert_true(d.fetches >= 1);
+
+	/* a second session's first list: everything from the shared cache */
+	s2 = login_as("alice@example.test");
+	p2 = list_page(s2, "T-rshare", &d);
+	assert_int_equal(d.sorts, 0);
+	assert_int_equal(d.fetches, 0);
+	if (cs) {
+		assert_int_equal(d.flag_fetches, 0);
+		assert_int_equal(d.flag_skips, 1);
+	}
+	assert_int_equal(p2.n, 3);
+	assert_int_equal(p2.rows[0].uid, u3);
+	assert_string_equal(p2.rows[0].subject, "third");
+	assert_string_equal(p2.rows[0].preview, "body three");
+	assert_int_equal(p2.rows[0].flags & IMAP_MSG_SEEN, IMAP_MSG_SEEN);
+	assert_int_equal(p2.rows[2].flags & IMAP_MSG_SEEN, 0);
+
+	/* another client flags u1: both sessions see it at once */
+	assert_int_equal(imap_set_flags(other, "T-rshare", &u1, 1,
+	                                IMAP_FLAGS_ADD, IMAP_MSG_FLAGGED, NULL,
+	                                0, A, &err),
+	                 0);
+	p2 = list_page(s2, "T-rshare", &d);
+	assert_int_equal(d.fetches, 0);
+	assert_int_equal(d.flag_fetches, 1);
+	assert_true(flags_of(&p2, u1) & IMAP_MSG_FLAGGED);
+	p1 = list_page(s1, "T-rshare", &d);
+	assert_int_equal(d.fetches, 0);
+	assert_true(flags_of(&p1, u1) & IMAP_MSG_FLAGGED);
+	/* and once the flags are caught up, nothing more is asked */
+	p1 = list_page(s1, "T-rshare", &d);
+	if (cs) {
+		assert_int_equal(d.flag_fetches, 0);
+		assert_int_equal(d.flag_skips, 1);
+	}
+	assert_true(flags_of(&p1, u1) & IMAP_MSG_FLAGGED);
+
+	/* a session's own STORE: the other one and itself see it */
+	assert_int_equal(imap_set_flags(s1, "T-rshare", &u2, 1, IMAP_FLAGS_ADD,
+	                                IMAP_MSG_SEEN, NULL, 0, A, &err),
+	                 0);
+	p1 = list_page(s1, "T-rshare", &d);
+	assert_true(flags_of(&p1, u2) & IMAP_MSG_SEEN);
+	p2 = list_page(s2, "T-rshare", &d);
+	assert_true(flags_of(&p2, u2) & IMAP_MSG_SEEN);
+	assert_int_equal(imap_set_flags(s1, "T-rshare", &u2, 1,
+	                                IMAP_FLAGS_REMOVE, IMAP_MSG_SEEN, NULL,
+	                                0, A, &err),
+	                 0);
+	p2 = list_page(s2, "T-rshare", &d);
+	assert_int_equal(flags_of(&p2, u2) & IMAP_MSG_SEEN, 0);
+	p1 = list_page(s1, "T-rshare", &d);
+	assert_int_equal(flags_of(&p1, u2) & IMAP_MSG_SEEN, 0);
+
+	/* another client appends: a new first row, the others cached */
+	u4 = append_msg(other, "T-rshare", "Four <four@x.test>", "fourth",
+	                "Thu, 4 Jan 2024 10:00:00 +0000", "", "body four", 0);
+	p2 = list_page(s2, "T-rshare", &d);
+	assert_int_equal(p2.total, 4);
+	assert_int_equal(p2.rows[0].uid, u4);
+	assert_string_equal(p2.rows[0].subject, "fourth");
+	p1 = list_page(s1, "T-rshare", &d);
+	assert_int_equal(p1.total, 4);
+	assert_int_equal(d.fetches, 0); /* s2 fetched the new row */
+	assert_string_equal(p1.rows[0].preview, "body four");
+
+	/* another client expunges u3 */
+	assert_int_equal(
+	        imap_delete_messages(other, "T-rshare", &u3, 1, true, A, &err),
+	        0);
+	p1 = list_page(s1, "T-rshare", &d);
+	assert_int_equal(p1.total, 3);
+	assert_null(row_of(&p1, u3));
+	p2 = list_page(s2, "T-rshare", &d);
+	assert_int_equal(p2.total, 3);
+	assert_null(row_of(&p2, u3));
+	assert_int_equal(p2.rows[0].uid, u4);
+	assert_int_equal(p2.rows[2].uid, u1);
+	bye(&other);
+	bye(&s2);
+	bye(&s1);
+	imap_row_share_clear();
+	imap_uid_share_clear();
+}
+
+/* Without CONDSTORE the flags are fetched on every list, and right. */
+static void
+test_row_share_without_condstore_fetches_flags(void **state)
+{
+	struct imap_conn *s1, *other;
+	struct imap_msg_page p;
+	struct imap_conn_stats d;
+	struct perr err;
+	uint32_t u1;
+
+	(void)state;
+	imap_row_share_clear();
+	other = login_as("alice@example.test");
+	fresh_folder(other, "T-rplain");
+	u1 = append_msg(other, "T-rplain", "One <one@x.test>", "first",
+	                "Mon, 1 Jan 2024 10:00:00 +0000", "", "body one", 0);
+	s1 = login_as("alice@example.test");
+	imap_conn_disable_caps(s1, IMAP_CAP_CONDSTORE | IMAP_CAP_QRESYNC);
+	(void)list_page(s1, "T-rplain", &d);
+	p = list_page(s1, "T-rplain", &d);
+	assert_int_equal(d.fetches, 0);
+	assert_int_equal(d.flag_fetches, 1);
+	assert_int_equal(d.flag_skips, 0);
+	assert_int_equal(p.rows[0].flags & IMAP_MSG_FLAGGED, 0);
+	assert_int_equal(imap_set_flags(other, "T-rplain", &u1, 1,
+	                                IMAP_FLAGS_ADD, IMAP_MSG_FLAGGED, NULL,
+	                                0, A, &err),
+	                 0);
+	p = list_page(s1, "T-rplain", &d);
+	assert_int_equal(d.flag_fetches, 1);
+	assert_true(p.rows[0].flags & IMAP_MSG_FLAGGED);
+	bye(&other);
+	bye(&s1);
+	imap_row_share_clear();
+}
+
+/*
+ * A connection's own delete and move keep its sorted list without the
+ * messages (no SORT), in the order a fresh SORT gives; an expunge by
+ * another client in between makes it sort again.
+ */
+static void
+test_uid_cache_kept_across_own_delete_and_move(void **state)
+{
+	static const char *const dates[] = {
+	        "Mon, 1 Jan 2024 10:00:00 +0000",
+	        "Fri, 5 Jan 2024 10:00:00 +0000",
+	        "Wed, 3 Jan 2024 10:00:00 +0000",
+	        "Sun, 7 Jan 2024 10:00:00 +0000",
+	        "Tue, 2 Jan 2024 10:00:00 +0000",
+	        "Sat, 6 Jan 2024 10:00:00 +0000",
+	};
+	struct imap_conn *c, *fresh, *other;
+	struct imap_msg_page p, q;
+	struct imap_conn_stats d;
+	struct perr err;
+	uint32_t u[6];
+	size_t i;
+
+	(void)state;
+	imap_uid_share_clear();
+	c = login_as("alice@example.test");
+	other = login_as("alice@example.test");
+	fresh_folder(c, "T-keep");
+	fresh_folder(c, "T-keep-dest");
+	for (i = 0; i < 6; i++)
+		u[i] = append_msg(c, "T-keep", "A <a@x.test>", "m", dates[i],
+		                  "", "body", 0);
+	p = list_page(c, "T-keep", &d);
+	assert_int_equal(p.total, 6);
+	assert_int_equal(d.sorts, 1);
+
+	/* own permanent delete (UID EXPUNGE) */
+	assert_int_equal(
+	        imap_delete_messages(c, "T-keep", &u[3], 1, true, A, &err), 0);
+	p = list_page(c, "T-keep", &d);
+	assert_int_equal(d.sorts, 0);
+	assert_int_equal(p.total, 5);
+	fresh = login_as("alice@example.test");
+	q = list_page(fresh, "T-keep", &d);
+	assert_same_order(&p, &q);
+	bye(&fresh);
+
+	/* own move of two */
+	{
+		uint32_t two[2] = {u[5], u[0]};
+
+		assert_int_equal(
+		        imap_move(c, "T-keep", two, 2, "T-keep-dest", A, &err),
+		        0);
+	}
+	p = list_page(c, "T-keep", &d);
+	assert_int_equal(d.sorts, 0);
+	assert_int_equal(p.total, 3);
+	imap_uid_share_clear();
+	fresh = login_as("alice@example.test");
+	q = list_page(fresh, "T-keep", &d);
+	assert_int_equal(d.sorts, 1);
+	assert_same_order(&p, &q);
+	bye(&fresh);
+
+	/* another client's expunge first: the own move sorts again */
+	assert_int_equal(
+	        imap_delete_messages(other, "T-keep", &u[1], 1, true, A, &err),
+	        0);
+	assert_int_equal(
+	        imap_move(c, "T-keep", &u[2], 1, "T-keep-dest", A, &err), 0);
+	p = list_page(c, "T-keep", &d);
+	assert_int_equal(d.sorts, 1);
+	assert_int_equal(p.total, 1);
+	assert_int_equal(p.rows[0].uid, u[4]);
+	bye(&other);
+	bye(&c);
+	imap_uid_share_clear();
+}
+
 int
 main(void)
 {
@@ -1485,13 +1943,21 @@ main(void)
 	        cmocka_unit_test(test_threads_and_previews),
 	        cmocka_unit_test(test_pool_reuse_and_reconnect_after_kick),
 	        cmocka_unit_test(test_pool_adopts_the_sign_in_connection),
+	        cmocka_unit_test(test_pool_caps_connections_per_user),
+	        cmocka_unit_test(
+	                test_pool_replaces_a_connection_whose_folder_was_deleted),
 	        cmocka_unit_test(test_big_folder_sort_and_paging),
 	        cmocka_unit_test(
 	                test_uid_cache_skips_sort_until_the_folder_changes),
 	        cmocka_unit_test(
 	                test_uid_share_serves_a_new_connection_until_the_folder_changes),
+	        cmocka_unit_test(
+	                test_uid_cache_kept_across_own_delete_and_move),
 	        cmocka_unit_test(test_row_cache_fetches_only_flags_when_warm),
 	        cmocka_unit_test(test_row_cache_eviction_keeps_pages_right),
+	        cmocka_unit_test(test_row_share_two_sessions_see_other_clients),
+	        cmocka_unit_test(
+	                test_row_share_without_condstore_fetches_flags),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

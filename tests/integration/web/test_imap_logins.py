@@ -98,7 +98,7 @@ def test_wrong_password_keeps_no_connection():
     assert wait_connections(0) == 0, imap_connections()
 
 
-def test_two_sign_ins_are_two_sessions_with_a_connection_each():
+def test_two_sign_ins_share_the_users_connections():
     before = dovecot_logins()
     a, b = Client(), Client()
     a.login(USER)
@@ -106,12 +106,55 @@ def test_two_sign_ins_are_two_sessions_with_a_connection_each():
     ok(*a.call("Folders")[:2])
     ok(*b.call("Folders")[:2])
     assert logins_since(before) == 2
+    # Both checked connections are kept (under the per-user cap) and
+    # belong to the user, not to one session.
     assert wait_connections(2) == 2, imap_connections()
     ok(*a.call("Logout")[:2])
-    assert wait_connections(1) == 1, imap_connections()
-    # b still works on its own connection.
+    # b's session still uses them: none closed, no new login.
     ok(*b.call("Folders")[:2])
+    ok(*b.call("MessageList", {"folder": "INBOX", "limit": 5})[:2])
+    assert imap_connections() == 2, imap_connections()
+    assert logins_since(before) == 2
+    # The user's last session ends: its connections go.
     ok(*b.call("Logout")[:2])
+    assert wait_connections(0) == 0, imap_connections()
+
+
+def test_25_sessions_of_one_user_stay_under_the_cap():
+    # Dovecot's default mail_max_userip_connections is 10: 25 sessions
+    # of one user must share a few connections ([limits]
+    # imap_connections_per_user, 4 by default), all of them working,
+    # also with every session asking at the same time.
+    import threading
+    before = dovecot_logins()
+    clients = []
+    for _ in range(25):
+        c = Client()
+        c.login(USER)
+        clients.append(c)
+    failures = []
+
+    def work(c):
+        try:
+            for _ in range(3):
+                ok(*c.call("Folders")[:2])
+                ok(*c.call("MessageList", {"folder": "INBOX",
+                                           "limit": 50})[:2])
+        except AssertionError as e:
+            failures.append(e)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures, failures
+    n = imap_connections()
+    assert 1 <= n <= 4, n
+    # One LOGIN per sign-in; the requests never needed more than the cap.
+    assert logins_since(before) <= 25 + 4
+    for c in clients:
+        ok(*c.call("Logout")[:2])
     assert wait_connections(0) == 0, imap_connections()
 
 

@@ -924,6 +924,422 @@ test_connection_closed_before_the_answer_is_tempfail(void **state)
 	fsrv_stop(&f);
 }
 
+/* One list of INBOX (newest first, no previews) on c. */
+static struct fsrv *list_fsrv;
+
+static struct imap_msg_page
+list_inbox(struct imap_conn *c, struct imap_conn_stats *before_r)
+{
+	struct imap_list_query q;
+	struct imap_msg_page page;
+	struct perr err;
+
+	imap_conn_get_stats(c, before_r);
+	memset(&q, 0, sizeof(q));
+	q.reverse = true;
+	q.no_preview = true;
+	if (imap_list_messages(c, "INBOX", &q, A, &page, &err) != 0)
+		fail_msg("list: %s; the client sent:\n%.*s", err.msg,
+		         (int)list_fsrv->got_len, list_fsrv->got);
+	return page;
+}
+
+#define RC_ENV(subj)                                                           \
+	"ENVELOPE (\"Mon, 1 Jan 2024 10:00:00 +0000\" \"" subj                 \
+	"\" ((\"A\" NIL \"a\" \"x.test\")) NIL NIL NIL NIL NIL NIL "           \
+	"\"<m@x>\") "                                                          \
+	"INTERNALDATE \"01-Jan-2024 10:00:00 +0000\" RFC822.SIZE 100 "         \
+	"BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL "    \
+	"NIL \"7bit\" 5 1)"
+
+/*
+ * The shared rows' flags against scripted server answers: a page whose
+ * flags are labelled with the view's HIGHESTMODSEQ costs only the NOOP;
+ * a MODSEQ above it brings UID FETCH (FLAGS) (CHANGEDSINCE label); an
+ * unsolicited FETCH without MODSEQ, or a STORE through the connection,
+ * makes the flags untrusted (plain FETCH, then a new EXAMINE).
+ */
+static void
+test_row_share_flags_follow_highestmodseq(void **state)
+{
+	static const char *const script[] = {
+	        "S:* OK [CAPABILITY IMAP4rev1 CONDSTORE SORT] hi", "C:1 LOGIN",
+	        "S:1 OK [CAPABILITY IMAP4rev1 CONDSTORE SORT UIDPLUS] in",
+	        /* first list: EXAMINE, SORT, row FETCH */
+	        "C:2 EXAMINE INBOX (CONDSTORE)", "S:* 2 EXISTS",
+	        "S:* OK [UIDVALIDITY 7] v", "S:* OK [UIDNEXT 12] n",
+	        "S:* OK [HIGHESTMODSEQ 100] m", "S:2 OK [READ-ONLY] done",
+	        "C:3 UID SORT (REVERSE DATE)", "S:* SORT 11 10",
+	        "S:3 OK sorted", "C:4 UID FETCH 10:11 (UID FLAGS ENVELOPE",
+	        "S:* 1 FETCH (UID 10 FLAGS () " RC_ENV("ten") ")",
+	        "S:* 2 FETCH (UID 11 FLAGS (\\Seen) " RC_ENV("eleven") ")",
+	        "S:4 OK fetched",
+	        /* second: the NOOP alone */
+	        "C:5 NOOP", "S:5 OK nothing",
+	        /* third: another client flagged 10 */
+	        "C:6 NOOP",
+	        "S:* 1 FETCH (UID 10 FLAGS (\\Flagged) MODSEQ (101))",
+	        "S:6 OK done",
+	        "C:7 UID FETCH 10:11 (UID FLAGS) (CHANGEDSINCE 100)",
+	        "S:* 1 FETCH (UID 10 FLAGS (\\Flagged) MODSEQ (101))",
+	        "S:7 OK done",
+	        /* fourth: labels caught up, the NOOP alone */
+	        "C:8 NOOP", "S:8 OK done",
+	        /* fifth: a change without MODSEQ: a plain flag FETCH */
+	        "C:9 NOOP", "S:* 2 FETCH (UID 11 FLAGS ())", "S:9 OK done",
+	        "C:10 UID FETCH 10:11 (UID FLAGS)",
+	        "S:* 1 FETCH (UID 10 FLAGS (\\Flagged))",
+	        "S:* 2 FETCH (UID 11 FLAGS ())", "S:10 OK done",
+	        /* sixth: EXAMINE again for an exact HIGHESTMODSEQ */
+	        "C:11 EXAMINE INBOX (CONDSTORE)", "S:* 2 EXISTS",
+	        "S:* OK [UIDVALIDITY 7] v", "S:* OK [UIDNEXT 12] n",
+	        "S:* OK [HIGHESTMODSEQ 102] m", "S:11 OK [READ-ONLY] done",
+	        /* the last labels were 0 (unknown): all flags again */
+	        "C:12 UID FETCH 10:11 (UID FLAGS)",
+	        "S:* 1 FETCH (UID 10 FLAGS (\\Flagged))",
+	        "S:* 2 FETCH (UID 11 FLAGS ())", "S:12 OK done",
+	        /* seventh: the NOOP alone again */
+	        "C:13 NOOP", "S:13 OK done", "C:", NULL};
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct imap_conn_stats st0, st1;
+	struct imap_msg_page p;
+	struct fsrv f;
+	struct perr err;
+
+	(void)state;
+	imap_row_share_clear();
+	imap_uid_share_clear();
+	fsrv_start(&f, script);
+	list_fsrv = &f;
+	fake_domain(&d, f.port);
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "pw", &err), 0);
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(p.n, 2);
+	assert_int_equal(p.rows[0].uid, 11);
+	assert_string_equal(p.rows[0].subject, "eleven");
+	assert_int_equal(p.rows[0].flags, IMAP_MSG_SEEN);
+	assert_int_equal(st1.fetches, st0.fetches + 1);
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(st1.flag_skips, st0.flag_skips + 1);
+	assert_int_equal(st1.flag_fetches, st0.flag_fetches);
+	assert_int_equal(st1.fetches, st0.fetches);
+	assert_string_equal(p.rows[1].subject, "ten");
+	assert_int_equal(p.rows[0].flags, IMAP_MSG_SEEN);
+	assert_int_equal(p.rows[1].flags, 0);
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(st1.flag_fetches, st0.flag_fetches + 1);
+	assert_int_equal(p.rows[1].flags, IMAP_MSG_FLAGGED);
+	assert_int_equal(p.rows[0].flags, IMAP_MSG_SEEN); /* not changed */
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(st1.flag_skips, st0.flag_skips + 1);
+	assert_int_equal(p.rows[1].flags, IMAP_MSG_FLAGGED);
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(st1.flag_fetches, st0.flag_fetches + 1);
+	assert_int_equal(p.rows[0].flags, 0);
+	assert_int_equal(p.rows[1].flags, IMAP_MSG_FLAGGED);
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(st1.selects, st0.selects + 1);
+	assert_int_equal(st1.flag_fetches, st0.flag_fetches + 1);
+	assert_int_equal(st1.sorts, st0.sorts); /* the same message set */
+	assert_int_equal(p.rows[0].flags, 0);
+
+	p = list_inbox(c, &st0);
+	imap_conn_get_stats(c, &st1);
+	assert_int_equal(st1.flag_skips, st0.flag_skips + 1);
+	assert_int_equal(p.rows[1].flags, IMAP_MSG_FLAGGED);
+	imap_conn_destroy(&c);
+	fsrv_stop(&f);
+	if (!f.done)
+		fail_msg("script stopped; client sent:\n%.*s", (int)f.got_len,
+		         f.got);
+	imap_row_share_clear();
+	imap_uid_share_clear();
+}
+
+static int pool_cred_calls;
+
+/* The pool must not open a connection in these tests. */
+static int
+no_cred(void *ctx, struct arena *a, const struct config_domain **dom_r,
+        const char **user_r, const char **password_r, struct perr *err)
+{
+	(void)ctx;
+	(void)dom_r;
+	(void)user_r;
+	(void)password_r;
+	pool_cred_calls++;
+	return perr_set(err, a, PERR_TEMPFAIL, "no new connections here");
+}
+
+/* A logged-in connection to a scripted server (PREAUTH, then LOGOUT). */
+static struct imap_conn *
+preauth_conn(struct fsrv *f)
+{
+	static const char *const script[] = {
+	        "S:* PREAUTH [CAPABILITY IMAP4rev1] come in", "C:", NULL};
+	struct config_domain d;
+	struct imap_conn *c = NULL;
+	struct perr err;
+
+	fsrv_start(f, script);
+	fake_domain(&d, f->port);
+	d.imap_allow_preauth = true;
+	assert_int_equal(imap_connect(&d, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, "alice@example.test", "pw", &err), 0);
+	return c;
+}
+
+struct pool_waiter {
+	struct imap_pool *p;
+	struct imap_conn *c;
+	int rc;
+};
+
+static void *
+pool_waiter_run(void *arg)
+{
+	struct pool_waiter *w = arg;
+	struct arena *a = arena_create("waiter", 4096, 0);
+	struct perr err;
+
+	w->rc = imap_pool_checkout(w->p, "s2", no_cred, NULL, a, &w->c, &err);
+	arena_destroy(&a);
+	return NULL;
+}
+
+/*
+ * Sessions bound to one user share its connections; the user never has
+ * more than max_per_user; a checkout past the cap waits for one to come
+ * back (and fails after wait_ms); logout of one session keeps them for
+ * the others.
+ */
+static void
+test_pool_shares_a_users_connections_under_its_cap(void **state)
+{
+	struct imap_pool_settings ps;
+	struct imap_pool_stats st;
+	struct imap_pool *p;
+	struct imap_conn *c1, *c2, *c3, *a1, *a2, *x = NULL;
+	struct pool_waiter w;
+	struct fsrv f1, f2, f3;
+	struct perr err;
+	pthread_t th;
+
+	(void)state;
+	pool_cred_calls = 0;
+	memset(&ps, 0, sizeof(ps));
+	ps.max_per_user = 2;
+	ps.wait_ms = 300;
+	ps.spare_idle_s = 1;
+	p = imap_pool_create(&ps);
+	imap_pool_bind(p, "s1", "u");
+	imap_pool_bind(p, "s2", "u");
+	imap_pool_bind(p, "s3", "u");
+	c1 = preauth_conn(&f1);
+	c2 = preauth_conn(&f2);
+	c3 = preauth_conn(&f3);
+	a1 = c1;
+	a2 = c2;
+	assert_true(imap_pool_adopt(p, "s1", &c1));
+	assert_true(imap_pool_adopt(p, "s2", &c2));
+	/* the user is at its cap: a third sign-in's connection is closed */
+	assert_false(imap_pool_adopt(p, "s3", &c3));
+	assert_null(c3);
+	fsrv_stop(&f3);
+	assert_int_equal(imap_pool_user_count(p, "u"), 2);
+
+	/* s3 never opened one: it gets the user's */
+	assert_int_equal(
+	        imap_pool_checkout(p, "s3", no_cred, NULL, A, &c3, &err), 0);
+	assert_true(c3 == a1 || c3 == a2);
+	assert_int_equal(
+	        imap_pool_checkout(p, "s1", no_cred, NULL, A, &c1, &err), 0);
+	assert_true(c1 == a1 || c1 == a2);
+	assert_ptr_not_equal(c1, c3);
+	/* both busy, at the cap: s2 waits, then gives up */
+	assert_int_equal(
+	        imap_pool_checkout(p, "s2", no_cred, NULL, A, &x, &err), -1);
+	assert_int_equal(err.kind, PERR_TEMPFAIL);
+	assert_int_equal(pool_cred_calls, 0);
+	/* ... or gets the one given back while it waits */
+	memset(&w, 0, sizeof(w));
+	w.p = p;
+	w.rc = -2;
+	assert_int_equal(pthread_create(&th, NULL, pool_waiter_run, &w), 0);
+	usleep(100 * 1000);
+	imap_pool_checkin(p, &c1);
+	pthread_join(th, NULL);
+	assert_int_equal(w.rc, 0);
+	assert_true(w.c == a1 || w.c == a2);
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.connects, 0);
+	assert_int_equal(st.adopted, 2);
+	assert_int_equal(st.waits, 2);
+	assert_int_equal(st.timeouts, 1);
+	assert_int_equal(pool_cred_calls, 0);
+	imap_pool_checkin(p, &w.c);
+	imap_pool_checkin(p, &c3);
+
+	/* a spare idle one closes after spare_idle_s, the newest stays */
+	imap_pool_reap(p);
+	assert_int_equal(imap_pool_user_count(p, "u"), 2);
+	sleep(1);
+	usleep(100 * 1000);
+	imap_pool_reap(p);
+	assert_int_equal(imap_pool_user_count(p, "u"), 1);
+
+	/* the user's connections outlive all but its last session */
+	imap_pool_drop_session(p, "s1");
+	imap_pool_drop_session(p, "s2");
+	assert_int_equal(imap_pool_user_count(p, "u"), 1);
+	imap_pool_drop_session(p, "s3");
+	assert_int_equal(imap_pool_user_count(p, "u"), 0);
+	imap_pool_destroy(&p);
+	fsrv_stop(&f1);
+	fsrv_stop(&f2);
+}
+
+/* Store rows uid 1..n of folder on c (a connection that never spoke). */
+static void
+rc_store(struct imap_conn *c, const char *folder, uint32_t n)
+{
+	struct imap_msg_row *rows = arena_new_array(A, struct imap_msg_row, n);
+	bool *got = arena_new_array(A, bool, n);
+	uint32_t i;
+
+	assert_non_null(rows);
+	assert_non_null(got);
+	c->selected_raw = (char *)(uintptr_t)folder;
+	for (i = 0; i < n; i++) {
+		memset(&rows[i], 0, sizeof(rows[i]));
+		rows[i].uid = i + 1;
+		rows[i].subject = arena_printf(
+		        A,
+		        "%s subject %u, long enough "
+		        "to weigh something: %s",
+		        folder, i + 1, "0123456789abcdef0123456789abcdef");
+		rows[i].from.name = "Sender";
+		rows[i].from.email = "sender@x.test";
+		rows[i].preview = "preview text";
+		rows[i].flags = IMAP_MSG_SEEN;
+		got[i] = true;
+	}
+	imapc_row_cache_store(c, rows, n, got, true, 5, A);
+}
+
+/* 0: rows 1..n of folder all came from the table, no command sent. */
+static int
+rc_lookup(struct imap_conn *c, const char *folder, uint32_t n)
+{
+	struct imap_msg_row *rows = arena_new_array(A, struct imap_msg_row, n);
+	struct imapc_rowidx *idx = arena_new_array(A, struct imapc_rowidx, n);
+	struct perr err;
+	uint32_t i;
+	int r;
+
+	assert_non_null(rows);
+	assert_non_null(idx);
+	c->selected_raw = (char *)(uintptr_t)folder;
+	for (i = 0; i < n; i++) {
+		memset(&rows[i], 0, sizeof(rows[i]));
+		rows[i].uid = i + 1;
+		idx[i].uid = i + 1;
+		idx[i].pos = i;
+	}
+	r = imapc_rows_from_cache(c, rows, n, true, idx, A, &err);
+	if (r == 0) {
+		assert_non_null(strstr(rows[n - 1].subject, folder));
+		assert_string_equal(rows[0].preview, "preview text");
+		assert_int_equal(rows[0].flags, IMAP_MSG_SEEN);
+	}
+	return r;
+}
+
+/*
+ * The row table stays under its byte cap (least recently used folders
+ * go), keeps at most 4096 rows a folder, never answers for another user
+ * or another UIDVALIDITY, and holds nothing when turned off.
+ */
+static void
+test_row_share_is_bounded_and_keyed(void **state)
+{
+	struct imap_row_share_stats st;
+	struct imap_conn c;
+	char name[32];
+	int i, hits = 0;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.host = (char *)(uintptr_t) "imap.x.test";
+	c.target.port = 143;
+	c.user = (char *)(uintptr_t) "alice@x.test";
+	c.caps = IMAP_CAP_CONDSTORE;
+	c.sel.uidvalidity = 1;
+	c.sel.highestmodseq = 5;
+	imap_row_share_clear();
+
+	imap_row_share_set_limit(128 * 1024);
+	for (i = 0; i < 64; i++) {
+		(void)snprintf(name, sizeof(name), "F%d", i);
+		rc_store(&c, arena_strdup(A, name), 10);
+		imap_row_share_get_stats(&st);
+		assert_true(st.bytes <= st.limit);
+	}
+	assert_true(st.evictions > 0);
+	assert_true(st.folders < 64);
+	/* the newest folder is all there, without a command */
+	assert_int_equal(rc_lookup(&c, "F63", 10), 0);
+	assert_int_equal(c.stats.flag_skips, 1);
+	for (i = 0; i < 64; i++) {
+		(void)snprintf(name, sizeof(name), "F%d", i);
+		hits += rc_lookup(&c, name, 10) == 0;
+	}
+	assert_int_equal((size_t)hits, st.folders);
+
+	/* another user, another server, another UIDVALIDITY: a miss */
+	c.user = (char *)(uintptr_t) "bob@x.test";
+	assert_int_equal(rc_lookup(&c, "F63", 10), 1);
+	c.user = (char *)(uintptr_t) "alice@x.test";
+	c.target.port = 993;
+	assert_int_equal(rc_lookup(&c, "F63", 10), 1);
+	c.target.port = 143;
+	c.sel.uidvalidity = 2;
+	assert_int_equal(rc_lookup(&c, "F63", 10), 1);
+	c.sel.uidvalidity = 1;
+	assert_int_equal(rc_lookup(&c, "F63", 10), 0);
+
+	/* a folder keeps at most 4096 rows, the least recently used go */
+	imap_row_share_clear();
+	imap_row_share_set_limit((size_t)64 << 20);
+	rc_store(&c, "Big", 5000);
+	imap_row_share_get_stats(&st);
+	assert_int_equal(st.rows, 4096);
+	assert_int_equal(rc_lookup(&c, "Big", 10), 1); /* the oldest went */
+
+	/* off: nothing kept */
+	imap_row_share_set_limit(0);
+	rc_store(&c, "F1", 10);
+	imap_row_share_get_stats(&st);
+	assert_int_equal(st.rows, 0);
+	assert_int_equal(rc_lookup(&c, "F1", 10), 1);
+	imap_row_share_set_limit((size_t)64 << 20);
+	c.selected_raw = NULL;
+}
+
 int
 main(void)
 {
@@ -958,6 +1374,10 @@ main(void)
 	        cmocka_unit_test(test_set_keywords_permanentflags_and_ranges),
 	        cmocka_unit_test(
 	                test_connection_closed_before_the_answer_is_tempfail),
+	        cmocka_unit_test(test_row_share_flags_follow_highestmodseq),
+	        cmocka_unit_test(test_row_share_is_bounded_and_keyed),
+	        cmocka_unit_test(
+	                test_pool_shares_a_users_connections_under_its_cap),
 	};
 
 	return cmocka_run_group_tests(tests, unit_arena_setup,
