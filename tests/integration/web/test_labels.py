@@ -143,6 +143,27 @@ def test_set_and_clear_on_several_uids_seen_by_another_client_and_filter():
     assert all("$label3" in f and other not in f for f in flags.values()), flags
 
 
+def test_a_label_set_by_another_client_shows_on_the_cached_list():
+    folder, uids = folder_with(2, "other")
+    c = client()
+
+    def keywords():
+        page = ok(*c.call("MessageList", {"folder": folder, "limit": 50})[:2])
+        return {r["uid"]: r.get("keywords", []) for r in page["messages"]}
+
+    # Twice: the second list comes from the shared row cache.
+    assert keywords() == {uids[0]: [], uids[1]: []}
+    assert keywords() == {uids[0]: [], uids[1]: []}
+    for op, want in (("+FLAGS", ["$label4"]), ("-FLAGS", [])):
+        m = imap()
+        try:
+            m.select('"%s"' % folder)
+            assert m.uid("STORE", str(uids[0]), op, "($label4)")[0] == "OK"
+        finally:
+            m.logout()
+        assert keywords() == {uids[0]: want, uids[1]: []}
+
+
 def test_ten_thousand_uids_in_one_call():
     folder, uids = folder_with(3, "many")
     many = list(range(1, 10001))
