@@ -1,0 +1,107 @@
+#ifndef PETREL_OUTBOX_H
+#define PETREL_OUTBOX_H
+/*
+ * The outbox: held (undo send) and scheduled (send later) messages, as
+ * jobs in the store's outbox table (migration 0007). This header is the
+ * job state machine and its lease; the worker that runs due jobs uses
+ * only these calls, so several Petrel processes sharing one store send
+ * each job at most once:
+ *
+ *   held --claim--> sending --accepted--> accepted --done--> done
+ *     |                |  \--fail (permanent)--> failed
+ *     |                \--lease expires--> claimed again (retry)
+ *     \--cancel--> cancelled
+ *
+ * A claim writes an owner and an expiry in one transaction. 'accepted'
+ * is written right after the SMTP server took the DATA and before any
+ * after-send step; a job in it is claimed again only for those steps
+ * (job.accepted), never for SMTP. The one window left is a crash between
+ * the server's 250 and that commit: the job is then sent again (at least
+ * once there); the lease is far longer than the SMTP timeout so a live
+ * worker never loses its lease mid-send.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+struct store;
+
+enum outbox_state {
+	OUTBOX_HELD,
+	OUTBOX_SENDING,
+	OUTBOX_ACCEPTED,
+	OUTBOX_DONE,
+	OUTBOX_CANCELLED,
+	OUTBOX_FAILED,
+};
+
+struct outbox_job {
+	int64_t id;
+	const char *user;
+	enum outbox_state state;
+	int64_t due;         /* Unix seconds */
+	int64_t created;     /* Unix seconds */
+	int attempts;        /* claims so far, this one included */
+	bool accepted;       /* claimed for the after-send steps only */
+	struct strv message; /* the exact bytes to send */
+	const char *compose; /* compose state (JSON) for SendCancel */
+	const char *last_error;
+};
+
+/* "held", "sending", …; NULL for a value out of range. */
+const char *outbox_state_name(enum outbox_state s);
+/* The state for a name; -1 when unknown. */
+int outbox_state_parse(const char *name);
+
+/*
+ * Store a new held job for user, due at due, with the message bytes and
+ * the compose state. *id_r is its id.
+ */
+int outbox_add(struct store *s, const char *user, int64_t due, int64_t now,
+               struct strv message, const char *compose, int64_t *id_r,
+               struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * Cancel user's held job id and hand back its compose state (in a).
+ * PERR_NOTFOUND for no such job of this user; PERR_CONFLICT once it is
+ * no longer held (it is being sent or was sent).
+ */
+int outbox_cancel(struct store *s, const char *user, int64_t id,
+                  char **compose_r, struct arena *a,
+                  struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * Claim the earliest due job: a held one with due <= now, or one whose
+ * lease (sending or accepted) ran out. The claim lasts until now + lease
+ * seconds for owner. Returns 1 with *job filled (strings in a), 0 when
+ * nothing is due, -1 on error.
+ */
+int outbox_claim(struct store *s, const char *owner, int64_t now, int64_t lease,
+                 struct outbox_job *job, struct arena *a,
+                 struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * Record that the SMTP server accepted job id's DATA. PERR_CONFLICT when
+ * owner no longer holds the lease (another worker took the job over).
+ */
+int outbox_accepted(struct store *s, const char *owner, int64_t id,
+                    struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * End job id held by owner: done (ok) or failed with why. A failure of
+ * a job that was not accepted yet and has attempts left goes back to
+ * held, due at retry_at, and its lease is released.
+ */
+int outbox_finish(struct store *s, const char *owner, int64_t id, bool ok,
+                  const char *why, bool retry, int64_t retry_at,
+                  struct arena *a, struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * When the worker should next look: the earliest held due or running
+ * lease expiry. Returns 1 with *when_r, 0 when nothing waits, -1.
+ */
+int outbox_next_due(struct store *s, int64_t *when_r, struct arena *a,
+                    struct perr *err) PT_WARN_UNUSED;
+
+#endif

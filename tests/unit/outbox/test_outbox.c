@@ -1,0 +1,294 @@
+/*
+ * The outbox job state machine and its lease (src/outbox), against a
+ * real sqlite store in a temporary directory; two store connections
+ * stand for two Petrel processes sharing one store.
+ */
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "outbox/outbox.h"
+#include "store/store.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct arena *a;
+	struct store *s;  /* process A */
+	struct store *s2; /* process B, same file */
+};
+
+static const struct strv msg = {"Subject: hi\r\n\r\nbody\r\n", 22};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = pt_xcalloc(1, sizeof(*f));
+	struct perr err;
+
+	assert_true(pt_strlcpy(f->dir, "/tmp/petrel-outbox-XXXXXX",
+	                       sizeof(f->dir)));
+	assert_non_null(mkdtemp(f->dir));
+	assert_true(pt_snprintf_ok(f->path, sizeof(f->path), "%s/petrel.db",
+	                           f->dir));
+	f->a = arena_create("test", 4096, 0);
+	assert_int_equal(store_open(f->path, &f->s, f->a, &err), 0);
+	assert_int_equal(store_open(f->path, &f->s2, f->a, &err), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	store_close(&f->s);
+	store_close(&f->s2);
+	arena_destroy(&f->a);
+	assert_int_equal(nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+	free(f);
+	return 0;
+}
+
+static void
+test_state_names_round_trip(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = OUTBOX_HELD; i <= OUTBOX_FAILED; i++)
+		assert_int_equal(outbox_state_parse(outbox_state_name(
+		                         (enum outbox_state)i)),
+		                 i);
+	assert_int_equal(outbox_state_parse("bogus"), -1);
+	assert_null(outbox_state_name((enum outbox_state)99));
+}
+
+static void
+test_held_job_waits_until_due_then_sends_once(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_job job;
+	struct perr err;
+	int64_t id;
+	int64_t when;
+
+	assert_int_equal(outbox_add(f->s, "a@x", 110, 100, msg, "{\"to\":1}",
+	                            &id, f->a, &err),
+	                 0);
+	assert_int_equal(outbox_next_due(f->s, &when, f->a, &err), 1);
+	assert_int_equal(when, 110);
+	/* Not due yet. */
+	assert_int_equal(outbox_claim(f->s, "A", 109, 60, &job, f->a, &err), 0);
+	assert_int_equal(outbox_claim(f->s, "A", 110, 60, &job, f->a, &err), 1);
+	assert_int_equal(job.id, id);
+	assert_int_equal(job.state, OUTBOX_SENDING);
+	assert_false(job.accepted);
+	assert_int_equal(job.attempts, 1);
+	assert_int_equal(job.message.len, msg.len);
+	assert_memory_equal(job.message.p, msg.p, msg.len);
+	assert_string_equal(job.user, "a@x");
+	/* The other process sees nothing while the lease runs. */
+	assert_int_equal(outbox_claim(f->s2, "B", 150, 60, &job, f->a, &err),
+	                 0);
+	assert_int_equal(outbox_next_due(f->s, &when, f->a, &err), 1);
+	assert_int_equal(when, 170);
+	assert_int_equal(outbox_accepted(f->s, "A", id, f->a, &err), 0);
+	assert_int_equal(
+	        outbox_finish(f->s, "A", id, true, NULL, false, 0, f->a, &err),
+	        0);
+	/* Done: nobody claims it again, however late. */
+	assert_int_equal(outbox_claim(f->s2, "B", 100000, 60, &job, f->a, &err),
+	                 0);
+	assert_int_equal(outbox_next_due(f->s, &when, f->a, &err), 0);
+}
+
+static void
+test_cancel_only_while_held(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_job job;
+	struct perr err;
+	char *compose = NULL;
+	int64_t id;
+	int64_t id2;
+
+	assert_int_equal(outbox_add(f->s, "a@x", 110, 100, msg, "{\"s\":\"x\"}",
+	                            &id, f->a, &err),
+	                 0);
+	/* Another user's job is not found. */
+	assert_int_equal(outbox_cancel(f->s, "b@x", id, &compose, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	assert_int_equal(outbox_cancel(f->s, "a@x", id, &compose, f->a, &err),
+	                 0);
+	assert_string_equal(compose, "{\"s\":\"x\"}");
+	/* Cancelled: never claimed, a second cancel conflicts. */
+	assert_int_equal(outbox_claim(f->s, "A", 200, 60, &job, f->a, &err), 0);
+	assert_int_equal(outbox_cancel(f->s, "a@x", id, &compose, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_CONFLICT);
+
+	/* Once claimed, cancel is too late. */
+	assert_int_equal(
+	        outbox_add(f->s, "a@x", 110, 100, msg, "{}", &id2, f->a, &err),
+	        0);
+	assert_int_equal(outbox_claim(f->s, "A", 200, 60, &job, f->a, &err), 1);
+	assert_int_equal(outbox_cancel(f->s, "a@x", id2, &compose, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_CONFLICT);
+}
+
+static void
+test_expired_lease_is_retried_by_another_worker(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_job job;
+	struct perr err;
+	int64_t id;
+
+	assert_int_equal(
+	        outbox_add(f->s, "a@x", 100, 100, msg, "", &id, f->a, &err), 0);
+	assert_int_equal(outbox_claim(f->s, "A", 100, 60, &job, f->a, &err), 1);
+	/* A dies; at 160 the lease has run out and B takes the job. */
+	assert_int_equal(outbox_claim(f->s2, "B", 159, 60, &job, f->a, &err),
+	                 0);
+	assert_int_equal(outbox_claim(f->s2, "B", 160, 60, &job, f->a, &err),
+	                 1);
+	assert_int_equal(job.id, id);
+	assert_false(job.accepted);
+	assert_int_equal(job.attempts, 2);
+	/* A, back late, may not record an outcome for B's job. */
+	assert_int_equal(outbox_accepted(f->s, "A", id, f->a, &err), -1);
+	assert_int_equal(err.kind, PERR_CONFLICT);
+	assert_int_equal(
+	        outbox_finish(f->s, "A", id, true, NULL, false, 0, f->a, &err),
+	        -1);
+	assert_int_equal(err.kind, PERR_CONFLICT);
+	assert_int_equal(
+	        outbox_finish(f->s2, "B", id, true, NULL, false, 0, f->a, &err),
+	        0);
+}
+
+static void
+test_accepted_job_is_never_sent_again(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_job job;
+	struct perr err;
+	int64_t id;
+
+	assert_int_equal(
+	        outbox_add(f->s, "a@x", 100, 100, msg, "", &id, f->a, &err), 0);
+	assert_int_equal(outbox_claim(f->s, "A", 100, 60, &job, f->a, &err), 1);
+	assert_int_equal(outbox_accepted(f->s, "A", id, f->a, &err), 0);
+	/* A dies before APPEND to Sent; B only finishes the after-send
+	 * steps. */
+	assert_int_equal(outbox_claim(f->s2, "B", 160, 60, &job, f->a, &err),
+	                 1);
+	assert_true(job.accepted);
+	assert_int_equal(job.state, OUTBOX_ACCEPTED);
+	/* A temporary failure of those steps keeps it accepted: a retry
+	 * must not hand it to SMTP. */
+	assert_int_equal(outbox_finish(f->s2, "B", id, false, "imap down", true,
+	                               300, f->a, &err),
+	                 0);
+	assert_int_equal(outbox_claim(f->s, "A", 299, 60, &job, f->a, &err), 0);
+	assert_int_equal(outbox_claim(f->s, "A", 300, 60, &job, f->a, &err), 1);
+	assert_true(job.accepted);
+	assert_string_equal(job.last_error, "imap down");
+	/* accepted twice is a conflict, not a second send. */
+	assert_int_equal(outbox_accepted(f->s, "A", id, f->a, &err), -1);
+	assert_int_equal(err.kind, PERR_CONFLICT);
+}
+
+static void
+test_retry_and_permanent_failure(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_job job;
+	struct perr err;
+	int64_t id;
+
+	assert_int_equal(
+	        outbox_add(f->s, "a@x", 100, 100, msg, "", &id, f->a, &err), 0);
+	assert_int_equal(outbox_claim(f->s, "A", 100, 600, &job, f->a, &err),
+	                 1);
+	/* Temporary failure before DATA: held again, due at retry time. */
+	assert_int_equal(outbox_finish(f->s, "A", id, false, "smtp 451", true,
+	                               130, f->a, &err),
+	                 0);
+	assert_int_equal(outbox_claim(f->s, "A", 129, 600, &job, f->a, &err),
+	                 0);
+	assert_int_equal(outbox_claim(f->s, "A", 130, 600, &job, f->a, &err),
+	                 1);
+	assert_int_equal(job.attempts, 2);
+	assert_int_equal(job.state, OUTBOX_SENDING);
+	assert_int_equal(outbox_finish(f->s, "A", id, false, "smtp 550", false,
+	                               0, f->a, &err),
+	                 0);
+	assert_int_equal(outbox_claim(f->s, "A", 99999, 600, &job, f->a, &err),
+	                 0);
+}
+
+static void
+test_bad_input(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_job job;
+	struct perr err;
+	int64_t id;
+
+	assert_int_equal(outbox_add(f->s, "", 1, 1, msg, "", &id, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(outbox_add(f->s, "a@x", 1, 1, (struct strv){NULL, 0},
+	                            "", &id, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(outbox_claim(f->s, "", 1, 60, &job, f->a, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_state_names_round_trip),
+	        cmocka_unit_test_setup_teardown(
+	                test_held_job_waits_until_due_then_sends_once, setup,
+	                teardown),
+	        cmocka_unit_test_setup_teardown(test_cancel_only_while_held,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_expired_lease_is_retried_by_another_worker, setup,
+	                teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_accepted_job_is_never_sent_again, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_retry_and_permanent_failure, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_input, setup,
+	                                        teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
