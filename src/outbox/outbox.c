@@ -291,3 +291,57 @@ outbox_next_due(struct store *s, int64_t *when_r, struct arena *a,
 	store_finish(&st);
 	return 1;
 }
+
+int
+outbox_list(struct store *s, const char *user, size_t limit,
+            struct outbox_job **jobs_r, size_t *n_r, struct arena *a,
+            struct perr *err)
+{
+	struct store_stmt *st = NULL;
+	struct outbox_job *v;
+	size_t n = 0;
+	int r;
+
+	if (limit == 0 || limit > 1000)
+		return perr_set(err, a, PERR_INPUT, "list limit out of range");
+	v = arena_alloc_array(a, sizeof(*v), limit);
+	if (v == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of memory");
+	if (store_query(s, a, err, &st,
+	                "SELECT id, state, due, created, attempts, "
+	                "length(message), compose, last_error FROM outbox "
+	                "WHERE user = ? AND state IN ('held', 'sending', "
+	                "'accepted') ORDER BY due, id LIMIT ?",
+	                "ti", user, (int)limit) < 0)
+		return -1;
+	while ((r = store_step(st, err)) == 1) {
+		struct outbox_job *j = &v[n];
+		char *state = store_col_dup(st, 1);
+		int k = outbox_state_parse(state);
+
+		memset(j, 0, sizeof(*j));
+		j->id = store_col_int(st, 0);
+		j->user = user;
+		j->due = store_col_int(st, 2);
+		j->created = store_col_int(st, 3);
+		j->attempts = (int)store_col_int(st, 4);
+		j->message.len = (size_t)store_col_int(st, 5);
+		j->compose = store_col_dup(st, 6);
+		j->last_error = store_col_dup(st, 7);
+		if (k < 0 || j->compose == NULL || j->last_error == NULL) {
+			store_finish(&st);
+			return perr_set(err, a, PERR_INTERNAL,
+			                "bad outbox row %lld",
+			                (long long)j->id);
+		}
+		j->state = (enum outbox_state)k;
+		j->accepted = j->state == OUTBOX_ACCEPTED;
+		n++;
+	}
+	store_finish(&st);
+	if (r < 0)
+		return -1;
+	*jobs_r = v;
+	*n_r = n;
+	return 0;
+}

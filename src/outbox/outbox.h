@@ -98,6 +98,15 @@ int outbox_finish(struct store *s, const char *owner, int64_t id, bool ok,
                   struct arena *a, struct perr *err) PT_WARN_UNUSED;
 
 /*
+ * user's jobs that still wait or run (held, sending, accepted), by due
+ * time, at most limit; message bytes are not loaded (message.len is
+ * their size). *jobs_r in a.
+ */
+int outbox_list(struct store *s, const char *user, size_t limit,
+                struct outbox_job **jobs_r, size_t *n_r, struct arena *a,
+                struct perr *err) PT_WARN_UNUSED;
+
+/*
  * When the worker should next look: the earliest held due or running
  * lease expiry. Returns 1 with *when_r, 0 when nothing waits, -1.
  */

@@ -251,6 +251,52 @@ test_retry_and_permanent_failure(void **state)
 }
 
 static void
+test_list_shows_what_waits(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_job job;
+	struct outbox_job *v;
+	struct perr err;
+	char *compose;
+	size_t n;
+	int64_t id1;
+	int64_t id2;
+	int64_t id3;
+
+	assert_int_equal(outbox_add(f->s, "a@x", 500, 100, msg, "{\"n\":1}",
+	                            &id1, f->a, &err),
+	                 0);
+	assert_int_equal(outbox_add(f->s, "a@x", 200, 100, msg, "{\"n\":2}",
+	                            &id2, f->a, &err),
+	                 0);
+	assert_int_equal(
+	        outbox_add(f->s, "b@x", 100, 100, msg, "", &id3, f->a, &err),
+	        0);
+	assert_int_equal(outbox_list(f->s, "a@x", 10, &v, &n, f->a, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].id, id2); /* by due time */
+	assert_int_equal(v[0].due, 200);
+	assert_int_equal(v[0].message.len, msg.len);
+	assert_string_equal(v[0].compose, "{\"n\":2}");
+	assert_int_equal(v[1].id, id1);
+	/* Cancelled and done jobs leave the list. */
+	assert_int_equal(outbox_cancel(f->s, "a@x", id1, &compose, f->a, &err),
+	                 0);
+	assert_int_equal(outbox_claim(f->s, "A", 200, 60, &job, f->a, &err), 1);
+	assert_int_equal(job.id, id3);
+	assert_int_equal(
+	        outbox_finish(f->s, "A", id3, true, NULL, false, 0, f->a, &err),
+	        0);
+	assert_int_equal(outbox_list(f->s, "a@x", 10, &v, &n, f->a, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id2);
+	assert_int_equal(outbox_list(f->s, "b@x", 10, &v, &n, f->a, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(outbox_list(f->s, "a@x", 0, &v, &n, f->a, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+}
+
+static void
 test_bad_input(void **state)
 {
 	struct fixture *f = *state;
@@ -286,6 +332,8 @@ main(void)
 	                test_accepted_job_is_never_sent_again, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_retry_and_permanent_failure, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_list_shows_what_waits,
+	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_input, setup,
 	                                        teardown),
 	};
