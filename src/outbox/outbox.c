@@ -345,3 +345,37 @@ outbox_list(struct store *s, const char *user, size_t limit,
 	*n_r = n;
 	return 0;
 }
+
+int
+outbox_run_one(struct store *s, const char *owner, int64_t now, int64_t lease,
+               const struct outbox_ops *ops, struct arena *a, struct perr *err)
+{
+	struct outbox_job job;
+	struct perr why;
+	int r;
+
+	r = outbox_claim(s, owner, now, lease, &job, a, err);
+	if (r <= 0)
+		return r;
+	perr_clear(&why);
+	if (!job.accepted) {
+		if (ops->deliver(ops->ctx, &job, a, &why) < 0)
+			goto failed;
+		if (outbox_accepted(s, owner, job.id, a, err) < 0)
+			return -1;
+		job.accepted = true;
+		job.state = OUTBOX_ACCEPTED;
+	}
+	if (ops->after_send(ops->ctx, &job, a, &why) < 0)
+		goto failed;
+	if (outbox_finish(s, owner, job.id, true, NULL, false, 0, a, err) < 0)
+		return -1;
+	return 1;
+failed:
+	if (outbox_finish(s, owner, job.id, false,
+	                  why.msg != NULL ? why.msg : "failed",
+	                  why.kind == PERR_TEMPFAIL, now + ops->retry_delay, a,
+	                  err) < 0)
+		return -1;
+	return 1;
+}

@@ -107,6 +107,32 @@ int outbox_list(struct store *s, const char *user, size_t limit,
                 struct perr *err) PT_WARN_UNUSED;
 
 /*
+ * What the worker does with a claimed job: deliver hands the message to
+ * SMTP (0 once the server accepted the DATA); after_send does the steps
+ * after delivery (Bcc copies, APPEND to Sent, flags, draft deletion).
+ * A PERR_TEMPFAIL error is retried after retry_delay seconds; any other
+ * error fails the job for good.
+ */
+struct outbox_ops {
+	int (*deliver)(void *ctx, const struct outbox_job *job, struct arena *a,
+	               struct perr *err);
+	int (*after_send)(void *ctx, const struct outbox_job *job,
+	                  struct arena *a, struct perr *err);
+	void *ctx;
+	int64_t retry_delay;
+};
+
+/*
+ * Claim one due job and run it through ops, recording each outcome as
+ * it happens (accepted right after deliver, so a crash later never
+ * sends it again). Returns 1 when a job was handled (whatever its
+ * outcome), 0 when nothing was due, -1 on a store error.
+ */
+int outbox_run_one(struct store *s, const char *owner, int64_t now,
+                   int64_t lease, const struct outbox_ops *ops, struct arena *a,
+                   struct perr *err) PT_WARN_UNUSED;
+
+/*
  * When the worker should next look: the earliest held due or running
  * lease expiry. Returns 1 with *when_r, 0 when nothing waits, -1.
  */

@@ -296,6 +296,102 @@ test_list_shows_what_waits(void **state)
 	assert_int_equal(err.kind, PERR_INPUT);
 }
 
+/* A fake SMTP/IMAP pair: counts deliveries, fails on demand. */
+struct fake {
+	int delivered;
+	int after;
+	enum perr_kind deliver_fails; /* PERR_OK: succeeds */
+	enum perr_kind after_fails;
+};
+
+static int
+fake_deliver(void *ctx, const struct outbox_job *job, struct arena *a,
+             struct perr *err)
+{
+	struct fake *fk = ctx;
+
+	assert_false(job->accepted);
+	if (fk->deliver_fails != PERR_OK)
+		return perr_set(err, a, fk->deliver_fails, "smtp says no");
+	fk->delivered++;
+	return 0;
+}
+
+static int
+fake_after(void *ctx, const struct outbox_job *job, struct arena *a,
+           struct perr *err)
+{
+	struct fake *fk = ctx;
+
+	assert_true(job->accepted);
+	if (fk->after_fails != PERR_OK)
+		return perr_set(err, a, fk->after_fails, "imap down");
+	fk->after++;
+	return 0;
+}
+
+static void
+test_run_one_delivers_once_across_failures(void **state)
+{
+	struct fixture *f = *state;
+	struct fake fk = {0};
+	struct outbox_ops ops = {fake_deliver, fake_after, &fk, 30};
+	struct outbox_job *v;
+	struct perr err;
+	size_t n;
+	int64_t id;
+
+	assert_int_equal(
+	        outbox_add(f->s, "a@x", 100, 100, msg, "", &id, f->a, &err), 0);
+	assert_int_equal(outbox_run_one(f->s, "A", 99, 60, &ops, f->a, &err),
+	                 0);
+	/* SMTP down: nothing delivered, tried again 30 s later. */
+	fk.deliver_fails = PERR_TEMPFAIL;
+	assert_int_equal(outbox_run_one(f->s, "A", 100, 60, &ops, f->a, &err),
+	                 1);
+	assert_int_equal(fk.delivered, 0);
+	assert_int_equal(outbox_run_one(f->s, "A", 129, 60, &ops, f->a, &err),
+	                 0);
+	/* Delivered, but Sent cannot be written: kept for after-send. */
+	fk.deliver_fails = PERR_OK;
+	fk.after_fails = PERR_TEMPFAIL;
+	assert_int_equal(outbox_run_one(f->s, "A", 130, 60, &ops, f->a, &err),
+	                 1);
+	assert_int_equal(fk.delivered, 1);
+	assert_int_equal(fk.after, 0);
+	/* The retry, from the other process, does not deliver again. */
+	fk.after_fails = PERR_OK;
+	assert_int_equal(outbox_run_one(f->s2, "B", 160, 60, &ops, f->a, &err),
+	                 1);
+	assert_int_equal(fk.delivered, 1);
+	assert_int_equal(fk.after, 1);
+	assert_int_equal(outbox_run_one(f->s2, "B", 9999, 60, &ops, f->a, &err),
+	                 0);
+	assert_int_equal(outbox_list(f->s, "a@x", 10, &v, &n, f->a, &err), 0);
+	assert_int_equal(n, 0);
+}
+
+static void
+test_run_one_permanent_failure_stops(void **state)
+{
+	struct fixture *f = *state;
+	struct fake fk = {0};
+	struct outbox_ops ops = {fake_deliver, fake_after, &fk, 30};
+	struct perr err;
+	int64_t id;
+
+	assert_int_equal(
+	        outbox_add(f->s, "a@x", 100, 100, msg, "", &id, f->a, &err), 0);
+	fk.deliver_fails = PERR_REMOTE;
+	assert_int_equal(outbox_run_one(f->s, "A", 100, 60, &ops, f->a, &err),
+	                 1);
+	fk.deliver_fails = PERR_OK;
+	assert_int_equal(outbox_run_one(f->s, "A", 9999, 60, &ops, f->a, &err),
+	                 0);
+	assert_int_equal(fk.delivered, 0);
+	assert_int_equal(fk.after, 0);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -334,6 +430,11 @@ main(void)
 	                test_retry_and_permanent_failure, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_list_shows_what_waits,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_run_one_delivers_once_across_failures, setup,
+	                teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_run_one_permanent_failure_stops, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_input, setup,
 	                                        teardown),
 	};
