@@ -139,4 +139,27 @@ int outbox_run_one(struct store *s, const char *owner, int64_t now,
 int outbox_next_due(struct store *s, int64_t *when_r, struct arena *a,
                     struct perr *err) PT_WARN_UNUSED;
 
+/* ---- the worker thread ---------------------------------------------- */
+
+/* The clock the worker reads (Unix seconds); tests pass a movable one. */
+typedef int64_t outbox_clock_fn(void *ctx);
+struct outbox_worker;
+
+/*
+ * Start a thread with its own connection to the store at store_path
+ * that runs due jobs through ops as owner, then sleeps until the next
+ * due time (at most 30 s, for jobs other processes add), a kick or stop.
+ */
+int outbox_worker_start(const char *store_path, const char *owner,
+                        int64_t lease, const struct outbox_ops *ops,
+                        outbox_clock_fn *now, void *now_ctx,
+                        struct outbox_worker **w_r, struct arena *a,
+                        struct perr *err) PT_WARN_UNUSED;
+/* Look again now (a job was added here, or the clock moved). */
+void outbox_worker_kick(struct outbox_worker *w);
+/* Kick and wait until a whole pass after the kick has run. */
+void outbox_worker_sync(struct outbox_worker *w);
+/* Stop and join the thread; *wp = NULL. NULL-safe. */
+void outbox_worker_stop(struct outbox_worker **wp);
+
 #endif

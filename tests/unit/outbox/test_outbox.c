@@ -392,6 +392,49 @@ test_run_one_permanent_failure_stops(void **state)
 	assert_int_equal(fk.after, 0);
 }
 
+static int64_t
+fake_clock(void *ctx)
+{
+	return *(const int64_t *)ctx;
+}
+
+/* The thread sends at the (moved) due time, once, and stops cleanly. */
+static void
+test_worker_runs_jobs_when_the_clock_reaches_them(void **state)
+{
+	struct fixture *f = *state;
+	struct fake fk = {0};
+	struct outbox_ops ops = {fake_deliver, fake_after, &fk, 30};
+	struct outbox_worker *w = NULL;
+	struct perr err;
+	int64_t clock = 999;
+	int64_t id;
+
+	assert_int_equal(
+	        outbox_add(f->s, "a@x", 1000, 900, msg, "", &id, f->a, &err),
+	        0);
+	assert_int_equal(outbox_worker_start(f->path, "W", 600, &ops,
+	                                     fake_clock, &clock, &w, f->a,
+	                                     &err),
+	                 0);
+	outbox_worker_sync(w);
+	assert_int_equal(fk.delivered, 0);
+	clock = 1000;
+	outbox_worker_sync(w);
+	assert_int_equal(fk.delivered, 1);
+	assert_int_equal(fk.after, 1);
+	clock = 5000;
+	outbox_worker_sync(w);
+	assert_int_equal(fk.delivered, 1);
+	outbox_worker_stop(&w);
+	assert_null(w);
+	outbox_worker_stop(&w);
+	assert_int_equal(outbox_worker_start(f->path, "", 600, &ops, fake_clock,
+	                                     &clock, &w, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -435,6 +478,9 @@ main(void)
 	                teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_run_one_permanent_failure_stops, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_worker_runs_jobs_when_the_clock_reaches_them,
+	                setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_input, setup,
 	                                        teardown),
 	};
