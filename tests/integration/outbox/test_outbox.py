@@ -230,7 +230,8 @@ def test_scheduled_send_survives_a_restart_and_arrives_once():
 def test_two_workers_on_one_store_deliver_each_job_once():
     c = login()
     now = scheduled(c)["now"]
-    tags = ["race-%s-%d" % (RUN, i) for i in range(12)]
+    # Distinct under IMAP SUBJECT search (a substring match): the run id last.
+    tags = ["race-%d-%s" % (i, RUN) for i in range(12)]
     for t in tags:
         ok(*send(c, {"to": [BOB], "subject": t, "text": t}, sendAt=now + 100))
     env = dict(os.environ, PETREL_TEST_CLOCK_FILE=CLOCK, PETREL_LOG_STDERR="1")
