@@ -250,9 +250,12 @@
       var left = due - serverNow();
       if (left > 0) {
         text.textContent = tf('L_OUTBOX_SENDING_IN', 'Sending in {n} s', { n: left });
+        // Announced once, not every second.
+        text.setAttribute('aria-live', 'off');
         return;
       }
       clearInterval(tick);
+      text.setAttribute('aria-live', 'polite');
       undo.hidden = true;
       text.textContent = t('L_OUTBOX_SENDING', 'Sending…');
       follow(0);
