@@ -306,6 +306,11 @@
         return true;
       }
       if (window.PetrelCompose) window.PetrelCompose.restore(c);
+      // Edited, it is not scheduled any more until Send later again.
+      if (c.sendAt && c.sendAt > serverNow()) {
+        P.toast(tf('L_OUTBOX_WAS_SCHEDULED', 'It was scheduled for {when}: choose Send later to schedule it again.',
+          { when: when(c.sendAt) }));
+      }
       if (c.missingAttachments && c.missingAttachments.length) {
         P.toast(tf('L_OUTBOX_MISSING', 'These attachments could not be restored: {names}',
           { names: c.missingAttachments.join(', ') }), { error: true });

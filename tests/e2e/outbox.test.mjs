@@ -110,7 +110,7 @@ for (const [name, opts, theme] of [['desktop', DESKTOP, 'light'], ['phone', PHON
     });
   });
 
-  test(`send later on a ${name} (${theme}): listed in Scheduled, then cancelled`, async () => {
+  test(`send later on a ${name} (${theme}): listed in Scheduled, then edited (desktop) or cancelled (phone)`, async () => {
     const subject = `Outbox e2e later ${name} ${RUN}`;
     await withPage(browser, opts, `outbox-later-${name}`, async (page, problems) => {
       await login(page, ALICE, { theme });
@@ -141,8 +141,15 @@ for (const [name, opts, theme] of [['desktop', DESKTOP, 'light'], ['phone', PHON
       assert.match(await page.textContent(`.outbox-row[data-job="${out.id}"]`), new RegExp(subject));
       assert.match(await page.textContent(`.outbox-row[data-job="${out.id}"]`), /Scheduled for/);
       await shot(page, `outbox-scheduled-list-${name}-${theme}`);
-      await page.click(`.outbox-row[data-job="${out.id}"] .outbox-cancel`);
-      await page.waitForSelector('.outbox-empty');
+      if (name === 'desktop') {
+        // Edit: taken back, reopened, and the user is told it no longer waits.
+        await page.click(`.outbox-row[data-job="${out.id}"] .outbox-edit`);
+        await page.waitForFunction((s) => document.getElementById('compose-subject')?.value === s, subject);
+        await page.waitForSelector('.toast:has-text("It was scheduled for")');
+      } else {
+        await page.click(`.outbox-row[data-job="${out.id}"] .outbox-cancel`);
+        await page.waitForSelector('.outbox-empty');
+      }
       await page.waitForSelector('#nav-scheduled', { state: 'hidden' });
       const left = await pageApi(page, 'Scheduled', {});
       assert.deepEqual(left.body.jobs, []);
