@@ -75,6 +75,7 @@ static const struct web_arg args_unsubscribe[] = {NAME("folder", true),
 static const struct web_arg args_compose_from[] = {
         STR("mode", true, 0, 32, WEB_CTL_TEXT),
         STR("folder", true, 0, 4096, WEB_CTL_TEXT), UID("uid", true), END};
+/* sendAt and undoSeconds: Send only (api_outbox.c checks them). */
 static const struct web_arg args_compose[] = {
         ADDRS("to"),
         ADDRS("cc"),
@@ -92,7 +93,13 @@ static const struct web_arg args_compose[] = {
         SPEC("attachments", WEB_ARG_STRINGS, false, 0, 0, MAIL_MAX_ATT,
              WEB_CTL_LINE),
         BOOL("readReceipt", false),
+        INT("sendAt", 1, INT64_MAX),
+        INT("undoSeconds", 0, 30),
         END};
+static const struct web_arg args_send_cancel[] = {{"id", WEB_ARG_INT, true, 1,
+                                                   INT64_MAX, 0, WEB_CTL_TEXT,
+                                                   PERR_NOTFOUND, WEB_BODY_ANY},
+                                                  END};
 static const struct web_arg args_upload_delete[] = {
         STR("id", true, 0, 64, WEB_CTL_LINE), END};
 static const struct web_arg args_identity_save[] = {
@@ -132,6 +139,7 @@ static const struct web_arg args_settings_save[] = {
         BOOL("composeHtml", false),
         INT("readAfterSeconds", 0, 300),
         STR("readReceipts", false, 0, 0, WEB_CTL_LINE),
+        INT("undoSeconds", 0, 30),
         END_EXACT};
 /* The rules are a tree with its own reader (api_filters.c read_rules). */
 static const struct web_arg args_filters_save[] = {
@@ -363,6 +371,9 @@ static const struct web_route routes[] = {
          NULL},
         {"POST", "/api/SearchAllCancel", web_api_search_all_cancel, CHANGE,
          NULL, NULL},
+        {"POST", "/api/SendCancel", web_api_send_cancel, CHANGE,
+         args_send_cancel, NULL},
+        {"POST", "/api/Scheduled", web_api_scheduled, CHANGE, NULL, NULL},
 };
 
 const struct web_route *

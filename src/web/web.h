@@ -57,4 +57,11 @@ void web_app_http_limits(struct web_app *app, struct http_limits *l);
 /* The current config snapshot with a reference (config_unref it). */
 struct config *web_app_config(struct web_app *app);
 
+/*
+ * The outbox worker of this process (held and scheduled sends), started
+ * after web_app_create and stopped before web_app_destroy.
+ */
+int web_outbox_start(struct arena *a, struct perr *err) PT_WARN_UNUSED;
+void web_outbox_stop(void);
+
 #endif
