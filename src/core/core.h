@@ -370,4 +370,34 @@ char *pt_sha256_hex(struct arena *a, const void *p, size_t n);
 uint64_t pt_now_ms_monotonic(void);
 int64_t pt_now_unix(void);
 
+/* ---- ticker: a thread that runs timed work ---------------------------- */
+
+/*
+ * A thread that calls pass(pass_ctx, now) and then sleeps until the time
+ * pass returned (Unix seconds; 0 or a past time: nothing is due), but
+ * never longer than max_wait seconds, so work that another process
+ * added (and cannot kick here) is seen within that time. A kick or stop
+ * wakes it at once. The clock is a function: tests pass a movable one
+ * and move time instead of sleeping; NULL means pt_now_unix(). pass runs
+ * on the ticker's thread only; whatever it needs (a store connection)
+ * the caller opens before ticker_start and closes after ticker_stop.
+ */
+typedef int64_t pt_clock_fn(void *ctx);
+typedef int64_t ticker_pass_fn(void *ctx, int64_t now);
+struct ticker;
+
+int ticker_start(const char *name, ticker_pass_fn *pass, void *pass_ctx,
+                 pt_clock_fn *clock, void *clock_ctx, int64_t max_wait,
+                 struct ticker **t_r, struct arena *a,
+                 struct perr *err) PT_WARN_UNUSED;
+/* Run a pass now (work was added, or a test moved the clock). */
+void ticker_kick(struct ticker *t);
+/* Kick and wait until a whole pass begun after the kick has ended. */
+void ticker_sync(struct ticker *t);
+/* The ticker's clock now. */
+int64_t ticker_now(const struct ticker *t);
+/* Stop and join the thread (a running pass ends first); *tp = NULL.
+ * NULL-safe. */
+void ticker_stop(struct ticker **tp);
+
 #endif

@@ -142,13 +142,14 @@ int outbox_next_due(struct store *s, int64_t *when_r, struct arena *a,
 /* ---- the worker thread ---------------------------------------------- */
 
 /* The clock the worker reads (Unix seconds); tests pass a movable one. */
-typedef int64_t outbox_clock_fn(void *ctx);
+typedef pt_clock_fn outbox_clock_fn;
 struct outbox_worker;
 
 /*
- * Start a thread with its own connection to the store at store_path
- * that runs due jobs through ops as owner, then sleeps until the next
- * due time (at most 30 s, for jobs other processes add), a kick or stop.
+ * Start a thread (a core ticker) with its own connection to the store at
+ * store_path that runs due jobs through ops as owner, then sleeps until
+ * the next due time (at most 30 s, for jobs other processes add), a kick
+ * or stop. now NULL: the real clock.
  */
 int outbox_worker_start(const char *store_path, const char *owner,
                         int64_t lease, const struct outbox_ops *ops,

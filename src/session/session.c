@@ -7,8 +7,12 @@
  * - The id is looked up by its SHA-256, so a timing side channel on the
  *   index lookup tells nothing about live ids.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -593,5 +597,189 @@ session_end_by_hash(struct store *st, const char *id_hash, struct arena *a,
 	if (n == 0)
 		return perr_set(err, a, PERR_NOTFOUND, "no such session");
 	ended();
+	return 0;
+}
+
+/* ---- sealed for later ------------------------------------------------ */
+
+#define AWAY_KEY_BYTES 32
+/* Plain values sealed for later are passwords: small. */
+#define AWAY_PLAIN_MAX PASSWORD_MAX
+
+char *
+session_away_key_path(const char *storage_dir, struct arena *a)
+{
+	return arena_printf(a, "%s/%s", storage_dir, SESSION_AWAY_KEY_NAME);
+}
+
+/* Read the key file: exactly 32 bytes, a regular file no one else can
+ * read. 1 read, 0 missing, -1 error. */
+static int
+away_key_read(const char *path, unsigned char key[AWAY_KEY_BYTES],
+              struct arena *a, struct perr *err)
+{
+	struct stat st;
+	ssize_t n;
+	unsigned char extra;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return perr_set(err, a, PERR_INTERNAL, "%s: cannot open: %s",
+		                path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & 077) != 0) {
+		close(fd);
+		return perr_set(err, a, PERR_INTERNAL,
+		                "%s: not a regular file of mode 0600", path);
+	}
+	n = read(fd, key, AWAY_KEY_BYTES);
+	if (n == AWAY_KEY_BYTES && read(fd, &extra, 1) == 0) {
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	OPENSSL_cleanse(key, AWAY_KEY_BYTES);
+	return perr_set(err, a, PERR_INTERNAL, "%s: not a %d-byte key", path,
+	                AWAY_KEY_BYTES);
+}
+
+/*
+ * Make the key file: a temp file written and synced, then link(2)ed to
+ * its name, which fails when another process got there first (then its
+ * key is the one). A rename would replace a key already in use.
+ */
+static int
+away_key_create(const char *path, struct arena *a, struct perr *err)
+{
+	struct pt_atomic_file f;
+	unsigned char key[AWAY_KEY_BYTES];
+	struct stat dir;
+	int r = 0, e;
+
+	if (pt_atomic_open(&f, path, 0600, a, err) != 0)
+		return -1;
+	pt_random_bytes(key, sizeof(key));
+	if (pt_write_all(f.fd, key, sizeof(key)) != 0 || fsync(f.fd) != 0)
+		r = perr_set(err, a, PERR_INTERNAL, "%s: cannot write: %s",
+		             path, strerror(errno));
+	OPENSSL_cleanse(key, sizeof(key));
+	/* root making it for a data directory the server owns (petrel
+	 * install, a CLI run): the server must read it. */
+	if (r == 0 && geteuid() == 0 && stat(f.dir, &dir) == 0 &&
+	    dir.st_uid != 0 && fchown(f.fd, dir.st_uid, dir.st_gid) != 0)
+		r = perr_set(err, a, PERR_INTERNAL, "%s: cannot chown: %s",
+		             path, strerror(errno));
+	if (r == 0 && link(f.tmp, path) != 0 && errno != EEXIST) {
+		e = errno;
+		r = perr_set(err, a, PERR_INTERNAL, "cannot create %s: %s",
+		             path, strerror(e));
+	}
+	pt_atomic_abort(&f); /* removes the temp name; the link stays */
+	return r;
+}
+
+static int
+away_key(const char *key_path, bool create, unsigned char key[AWAY_KEY_BYTES],
+         struct arena *a, struct perr *err)
+{
+	int r = away_key_read(key_path, key, a, err);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (!create)
+		return perr_set(err, a, PERR_AUTH, "%s: no job key", key_path);
+	if (away_key_create(key_path, a, err) != 0)
+		return -1;
+	r = away_key_read(key_path, key, a, err);
+	if (r == 0)
+		return perr_set(err, a, PERR_INTERNAL, "%s: vanished",
+		                key_path);
+	return r < 0 ? -1 : 0;
+}
+
+/* AAD: a label, then purpose, user and row, NUL-separated: no two
+ * triples give the same bytes (purpose and user hold no NUL). */
+static void
+build_away_aad(struct sbuf *aad, const char *purpose, const char *user,
+               int64_t row)
+{
+	sbuf_append_cstr(aad, "petrel-away-v1");
+	sbuf_append_char(aad, '\0');
+	sbuf_append_cstr(aad, purpose);
+	sbuf_append_char(aad, '\0');
+	sbuf_append_cstr(aad, user);
+	sbuf_append_char(aad, '\0');
+	sbuf_printf(aad, "%lld", (long long)row);
+}
+
+int
+session_seal_away(const char *key_path, const char *purpose, const char *user,
+                  int64_t row, struct strv plain, struct strv *sealed_r,
+                  struct arena *a, struct perr *err)
+{
+	unsigned char key[AWAY_KEY_BYTES];
+	unsigned char *out;
+	struct sbuf aad;
+	int r;
+
+	if (purpose == NULL || purpose[0] == '\0' || user == NULL ||
+	    user[0] == '\0' || plain.len > AWAY_PLAIN_MAX)
+		return perr_set(err, a, PERR_INPUT, "bad value to seal");
+	out = arena_alloc(a, NONCE_BYTES + plain.len + TAG_BYTES);
+	if (out == NULL)
+		return perr_set(err, a, PERR_LIMIT, "out of memory");
+	if (away_key(key_path, true, key, a, err) != 0)
+		return -1;
+	pt_random_bytes(out, NONCE_BYTES);
+	sbuf_init(&aad, NULL, 0, 4096);
+	build_away_aad(&aad, purpose, user, row);
+	r = sbuf_ok(&aad)
+	            ? seal(key, out, sbuf_view(&aad), plain, out + NONCE_BYTES)
+	            : -1;
+	sbuf_free(&aad);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (r != 0)
+		return perr_set(err, a, PERR_INTERNAL, "cannot seal");
+	sealed_r->p = (const char *)out;
+	sealed_r->len = NONCE_BYTES + plain.len + TAG_BYTES;
+	return 0;
+}
+
+int
+session_open_away(const char *key_path, const char *purpose, const char *user,
+                  int64_t row, struct strv sealed, struct sbuf *out,
+                  struct arena *a, struct perr *err)
+{
+	unsigned char key[AWAY_KEY_BYTES];
+	unsigned char buf[AWAY_PLAIN_MAX + TAG_BYTES];
+	struct sbuf aad;
+	struct strv nonce, body;
+	int r;
+
+	if (sealed.len < NONCE_BYTES + TAG_BYTES ||
+	    sealed.len > NONCE_BYTES + sizeof(buf) || purpose == NULL ||
+	    user == NULL)
+		return perr_set(err, a, PERR_AUTH, "sealed value broken");
+	nonce = (struct strv){sealed.p, NONCE_BYTES};
+	body = (struct strv){sealed.p + NONCE_BYTES, sealed.len - NONCE_BYTES};
+	if (away_key(key_path, false, key, a, err) != 0)
+		return -1;
+	sbuf_init(&aad, NULL, 0, 4096);
+	build_away_aad(&aad, purpose, user, row);
+	r = sbuf_ok(&aad) ? open_sealed(key, nonce, sbuf_view(&aad), body, buf)
+	                  : -1;
+	sbuf_free(&aad);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (r != 0) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return perr_set(err, a, PERR_AUTH,
+		                "sealed value does not open");
+	}
+	sbuf_append(out, buf, body.len - TAG_BYTES);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (!sbuf_ok(out))
+		return perr_set(err, a, PERR_LIMIT, "buffer full");
 	return 0;
 }

@@ -152,4 +152,43 @@ int session_list_active(struct store *st, int64_t now, size_t limit,
 int session_end_by_hash(struct store *st, const char *id_hash, struct arena *a,
                         struct perr *err) PT_WARN_UNUSED;
 
+/* ---- sealed for later: secrets for work done while the user is away ---- */
+
+/*
+ * A held or scheduled send (or a snooze wake-up) runs with no cookie, so
+ * the session key cannot open the password then. These seal it instead
+ * under the server's job key: 32 random bytes in key_path (see
+ * session_away_key_path), mode 0600, owned by the owner of its directory,
+ * created atomically on first use (two processes racing both end up with
+ * the one file that won). The GCM additional data binds a sealed value to
+ * purpose, user and row: it opens for exactly that triple.
+ *
+ * The trade-off (docs/ARCHITECTURE.md, "Secrets of pending jobs"): the
+ * database alone still gives back nothing; the database and the key file
+ * together give the passwords of jobs still pending, which is why the
+ * caller deletes a sealed value the moment its job ends or is cancelled.
+ */
+#define SESSION_AWAY_KEY_NAME "job.key"
+
+/* key_path for the storage directory storage_dir (config_paths), in a. */
+char *session_away_key_path(const char *storage_dir, struct arena *a);
+
+/*
+ * Seal plain for (purpose, user, row). *sealed_r = nonce || ciphertext ||
+ * tag, in a. PERR_INTERNAL when the key file cannot be read or made.
+ */
+int session_seal_away(const char *key_path, const char *purpose,
+                      const char *user, int64_t row, struct strv plain,
+                      struct strv *sealed_r, struct arena *a,
+                      struct perr *err) PT_WARN_UNUSED;
+/*
+ * Open what session_seal_away sealed into out (use a buffer flagged
+ * secret). PERR_AUTH when it does not open: another purpose, user or row,
+ * tampered bytes or another key. The key file is never created here.
+ */
+int session_open_away(const char *key_path, const char *purpose,
+                      const char *user, int64_t row, struct strv sealed,
+                      struct sbuf *out, struct arena *a,
+                      struct perr *err) PT_WARN_UNUSED;
+
 #endif
