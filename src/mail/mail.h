@@ -563,15 +563,18 @@ int mail_snooze_folder(struct mail_session *s, bool create, const char **path_r,
 /*
  * Snooze folder's uids until until (Unix seconds, after now): each is
  * moved to the Snoozed folder (COPYUID says its new UID; its Message-ID
- * is kept too) and recorded in the store with sealed, the password the
- * wake-up will use. A message already in the Snoozed folder only gets
+ * is kept too) and recorded in the store with what seal (may be NULL)
+ * gives for the row: the password the wake-up will use, sealed for that
+ * row alone. A message already in the Snoozed folder only gets
  * the new time. *folder_r is the Snoozed folder, *done_r how many were
  * snoozed before a failure (the first failure ends the call).
  */
+typedef int mail_seal_fn(void *ctx, int64_t row, struct arena *a,
+                         struct strv *sealed_r, struct perr *err);
 int mail_snooze(struct mail_session *s, const char *folder,
                 const uint32_t *uids, size_t n, int64_t until, int64_t now,
-                struct strv sealed, const char **folder_r, size_t *done_r,
-                struct perr *err) PT_WARN_UNUSED;
+                mail_seal_fn *seal, void *seal_ctx, const char **folder_r,
+                size_t *done_r, struct perr *err) PT_WARN_UNUSED;
 
 /*
  * Wake r (a row of s->user) now: find the message (r's UID while the

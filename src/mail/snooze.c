@@ -85,10 +85,24 @@ folder_uidvalidity(struct mail_session *s, const char *folder, uint32_t *uv_r,
 	                               &none, err);
 }
 
+/* Seal the password for row id (seal NULL: nothing to seal). */
+static int
+seal_row(struct mail_session *s, int64_t id, mail_seal_fn *seal, void *seal_ctx,
+         struct perr *err)
+{
+	struct strv sealed;
+
+	if (seal == NULL)
+		return 0;
+	if (seal(seal_ctx, id, s->a, &sealed, err) != 0)
+		return -1;
+	return store_snooze_seal(s->store, id, sealed, s->a, err);
+}
+
 static int
 snooze_one(struct mail_session *s, const char *folder, uint32_t uid,
-           const char *snoozed, int64_t until, int64_t now, struct strv sealed,
-           struct perr *err)
+           const char *snoozed, int64_t until, int64_t now, mail_seal_fn *seal,
+           void *seal_ctx, struct perr *err)
 {
 	struct store_snooze r = {0};
 	struct imap_message m;
@@ -102,14 +116,15 @@ snooze_one(struct mail_session *s, const char *folder, uint32_t uid,
 	r.message_id = m.env.message_id != NULL ? m.env.message_id : "";
 	r.origin = folder;
 	r.until = until;
-	r.sealed = sealed;
 	if (strcmp(folder, snoozed) == 0) {
 		/* Already there: a new time (or a row for one moved by hand).
 		 */
 		if (folder_uidvalidity(s, snoozed, &r.uidvalidity, err) != 0)
 			return -1;
 		r.uid = uid;
-		return store_snooze_put(s->store, &r, now, &id, s->a, err);
+		if (store_snooze_put(s->store, &r, now, &id, s->a, err) != 0)
+			return -1;
+		return seal_row(s, id, seal, seal_ctx, err);
 	}
 	/*
 	 * The row first (UID unknown): a crash after the MOVE leaves a row
@@ -118,7 +133,8 @@ snooze_one(struct mail_session *s, const char *folder, uint32_t uid,
 	 */
 	if (store_snooze_put(s->store, &r, now, &id, s->a, err) != 0)
 		return -1;
-	if (s->ops->move_found(s->backend, folder, uid, snoozed, s->a, &uv,
+	if (seal_row(s, id, seal, seal_ctx, err) != 0 ||
+	    s->ops->move_found(s->backend, folder, uid, snoozed, s->a, &uv,
 	                       &nuid, err) != 0) {
 		struct perr ignored = {0};
 
@@ -135,8 +151,9 @@ snooze_one(struct mail_session *s, const char *folder, uint32_t uid,
 
 int
 mail_snooze(struct mail_session *s, const char *folder, const uint32_t *uids,
-            size_t n, int64_t until, int64_t now, struct strv sealed,
-            const char **folder_r, size_t *done_r, struct perr *err)
+            size_t n, int64_t until, int64_t now, mail_seal_fn *seal,
+            void *seal_ctx, const char **folder_r, size_t *done_r,
+            struct perr *err)
 {
 	const char *snoozed;
 	size_t i;
@@ -156,8 +173,8 @@ mail_snooze(struct mail_session *s, const char *folder, const uint32_t *uids,
 		return -1;
 	*folder_r = snoozed;
 	for (i = 0; i < n; i++) {
-		if (snooze_one(s, folder, uids[i], snoozed, until, now, sealed,
-		               err) != 0)
+		if (snooze_one(s, folder, uids[i], snoozed, until, now, seal,
+		               seal_ctx, err) != 0)
 			return -1;
 		(*done_r)++;
 	}

@@ -263,12 +263,12 @@ store_snooze_delete(struct store *s, int64_t id, struct arena *a,
 }
 
 int
-store_snooze_reseal(struct store *s, const char *user, struct strv sealed,
-                    struct arena *a, struct perr *err)
+store_snooze_seal(struct store *s, int64_t id, struct strv sealed,
+                  struct arena *a, struct perr *err)
 {
 	return store_exec(s, a, err,
-	                  "UPDATE snoozes SET sealed = ? WHERE user = ?", "bt",
-	                  sealed.p, sealed.len, user) < 0
+	                  "UPDATE snoozes SET sealed = ? WHERE id = ?", "bI",
+	                  sealed.p, sealed.len, id) < 0
 	               ? -1
 	               : 0;
 }

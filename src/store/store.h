@@ -447,8 +447,8 @@ int store_snooze_retry(struct store *s, int64_t id, int64_t due,
 /* The snooze ended (woken, unsnoozed or gone): the row and its seal go. */
 int store_snooze_delete(struct store *s, int64_t id, struct arena *a,
                         struct perr *err) PT_WARN_UNUSED;
-/* Replace the sealed password of every row of user (a new sign-in). */
-int store_snooze_reseal(struct store *s, const char *user, struct strv sealed,
-                        struct arena *a, struct perr *err) PT_WARN_UNUSED;
+/* Replace row id's sealed password (sealed for that row). */
+int store_snooze_seal(struct store *s, int64_t id, struct strv sealed,
+                      struct arena *a, struct perr *err) PT_WARN_UNUSED;
 
 #endif

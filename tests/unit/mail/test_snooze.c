@@ -350,6 +350,18 @@ claim(struct fixture *x, int64_t now)
 	return r;
 }
 
+/* The seal: "sealed-<row>", so a test sees it belongs to the row. */
+static int
+fake_seal(void *ctx, int64_t row, struct arena *a, struct strv *sealed_r,
+          struct perr *err)
+{
+	(void)ctx;
+	(void)err;
+	*sealed_r =
+	        strv_from_cstr(arena_printf(a, "sealed-%lld", (long long)row));
+	return 0;
+}
+
 static void
 snooze(struct fixture *x, const char *folder, uint32_t uid, int64_t until)
 {
@@ -358,7 +370,7 @@ snooze(struct fixture *x, const char *folder, uint32_t uid, int64_t until)
 	size_t done;
 
 	assert_int_equal(mail_snooze(&x->s, folder, &uid, 1, until, 1000,
-	                             STRV_LIT("sealed"), &snoozed, &done, &err),
+	                             fake_seal, NULL, &snoozed, &done, &err),
 	                 0);
 	assert_int_equal(done, 1);
 	assert_string_equal(snoozed, x->fake.snoozed_name);
@@ -424,6 +436,9 @@ test_snooze_then_wake_returns_it_unread_and_dated_now(void **state)
 	        store_snooze_claim(x->s.store, "t", 4999, 60, x->a, &r, &err),
 	        0);
 	r = claim(x, 5000);
+	/* The password sealed for this row. */
+	assert_string_equal(strv_dup(x->a, r.sealed),
+	                    arena_printf(x->a, "sealed-%lld", (long long)r.id));
 	assert_int_equal(mail_snooze_wake(&x->s, &r, 5000, &err), 1);
 	/* Back in INBOX (not Archive), unread, still flagged, dated now. */
 	assert_int_equal(count(x, "Snoozed"), 0);
@@ -555,13 +570,13 @@ test_existing_folder_resnooze_and_unsnooze(void **state)
 	assert_int_equal(rows(x, 1)[0].until, 9000);
 	assert_int_equal(count(x, "Later"), 1);
 	/* Bad times and unknown messages are refused. */
-	assert_int_equal(mail_snooze(&x->s, "INBOX", &uid, 1, 999, 1000,
-	                             STRV_NULL, &snoozed, &done, &err),
+	assert_int_equal(mail_snooze(&x->s, "INBOX", &uid, 1, 999, 1000, NULL,
+	                             NULL, &snoozed, &done, &err),
 	                 -1);
 	assert_int_equal(err.kind, PERR_INPUT);
 	assert_int_equal(mail_snooze(&x->s, "INBOX", &uid, 1,
 	                             1000 + MAIL_SNOOZE_MAX_AHEAD + 1, 1000,
-	                             STRV_NULL, &snoozed, &done, &err),
+	                             NULL, NULL, &snoozed, &done, &err),
 	                 -1);
 	assert_int_equal(err.kind, PERR_INPUT);
 	{

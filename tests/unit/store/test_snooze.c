@@ -180,7 +180,7 @@ test_claim_takes_due_rows_once_per_lease(void **state)
 }
 
 static void
-test_uid_reseal_and_delete(void **state)
+test_uid_seal_and_delete(void **state)
 {
 	struct fixture *f = *state;
 	struct store_snooze r;
@@ -199,8 +199,7 @@ test_uid_reseal_and_delete(void **state)
 	                 1);
 	assert_int_equal(r.id, id);
 	assert_int_equal(
-	        store_snooze_reseal(f->s, "u@x", STRV_LIT("new"), f->a, &err),
-	        0);
+	        store_snooze_seal(f->s, id, STRV_LIT("new"), f->a, &err), 0);
 	assert_int_equal(
 	        store_snooze_claim(f->s, "w", 1000, 60, f->a, &r, &err), 1);
 	if (r.id != id) /* the other user's row came first: take the next */
@@ -232,8 +231,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(
 	                test_claim_takes_due_rows_once_per_lease, setup,
 	                teardown),
-	        cmocka_unit_test_setup_teardown(test_uid_reseal_and_delete,
-	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_uid_seal_and_delete, setup,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
