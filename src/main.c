@@ -347,6 +347,8 @@ cmd_serve(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (web_snooze_start(app, a, &err) != 0)
+		log_error("snoozed messages will not wake: %s", err.msg);
 	log_info("petrel %s serving on %s with %d threads (data %s%s%s)",
 	         PETREL_VERSION, srv.listen, srv.threads, app_opts.data_dir,
 	         live != NULL ? ", events on " : "",
@@ -357,6 +359,7 @@ cmd_serve(int argc, char **argv)
 	else
 		log_info("petrel stopped");
 	live_server_stop(&live);
+	web_snooze_stop(app);
 	web_app_destroy(&app);
 	config_swap(NULL);
 	arena_destroy(&a);

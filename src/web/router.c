@@ -162,6 +162,14 @@ static const struct web_arg args_contact_delete[] = {
              WEB_CTL_TEXT),
         END};
 
+static const struct web_arg args_snooze[] = {
+        NAME("folder", true),
+        SPEC("uids", WEB_ARG_UIDS, true, 0, 0, MAIL_SNOOZE_MAX, WEB_CTL_TEXT),
+        SPEC("until", WEB_ARG_INT, true, 1, INT64_MAX, 0, WEB_CTL_TEXT), END};
+static const struct web_arg args_unsnooze[] = {
+        SPEC("uids", WEB_ARG_UIDS, true, 0, 0, MAIL_SNOOZE_MAX, WEB_CTL_TEXT),
+        END};
+
 static const struct web_route routes[] = {
         {"GET", "/", web_page_index, ROUTE_SESSION_OPTIONAL, NULL, NULL},
         {"GET", "/healthz", web_api_health, API, NULL, NULL},
@@ -333,6 +341,12 @@ static const struct web_route routes[] = {
          args_unsubscribe, NULL},
         {"GET", "/message/print", web_message_print, ROUTE_SESSION, NULL, NULL},
         {"GET", "/mailto", web_mailto_page, 0, NULL, NULL},
+        /* Snooze (api_snooze.c). */
+        {"POST", "/api/MessageSnooze", web_api_message_snooze, CHANGE,
+         args_snooze, NULL},
+        {"POST", "/api/MessageUnsnooze", web_api_message_unsnooze, CHANGE,
+         args_unsnooze, NULL},
+        {"POST", "/api/Snoozed", web_api_snoozed, CHANGE, NULL, NULL},
 };
 
 const struct web_route *

@@ -57,4 +57,14 @@ void web_app_http_limits(struct web_app *app, struct http_limits *l);
 /* The current config snapshot with a reference (config_unref it). */
 struct config *web_app_config(struct web_app *app);
 
+/*
+ * The snooze wake-up worker (api_snooze.c): a thread with its own store
+ * connection that returns snoozed messages at their time, started by
+ * `petrel serve` and stopped before web_app_destroy. Stop is a no-op
+ * when it was not started.
+ */
+int web_snooze_start(struct web_app *app, struct arena *a,
+                     struct perr *err) PT_WARN_UNUSED;
+void web_snooze_stop(struct web_app *app);
+
 #endif
