@@ -177,7 +177,7 @@ web_api_snoozed(struct web_ctx *ctx, struct perr *err)
 		kick_worker(ctx);
 	return web_reply_json(
 	        ctx,
-	        json_pack("{sos}", "folder",
+	        json_pack("{soso}", "folder",
 	                  folder != NULL ? json_string(folder) : json_null(),
 	                  "snoozes", list),
 	        err);
@@ -324,8 +324,9 @@ web_snooze_start(struct web_app *app, struct arena *a, struct perr *err)
 		return perr_set(err, a, PERR_INTERNAL, "no configuration");
 	w = pt_xcalloc(1, sizeof(*w));
 	(void)gethostname(host, sizeof(host) - 1);
-	(void)pt_snprintf_ok(w->owner, sizeof(w->owner), "%s:%ld", host,
-	                     (long)getpid());
+	if (!pt_snprintf_ok(w->owner, sizeof(w->owner), "%s:%ld", host,
+	                    (long)getpid()))
+		memcpy(w->owner, "petrel", sizeof("petrel"));
 	w->a = arena_create("snooze", 16384, 0);
 	rc = store_open(cfg->paths.db_path, &w->store, a, err);
 	config_unref(&cfg);
