@@ -33,6 +33,7 @@ import './mailbox/reading.js';
 import './mailbox/transfer.js';
 import './mailbox/badge.js';
 import './mailbox/notify.js';
+import './mailbox/snooze.js';
 
 var email = boot.email || '';
 $('user-email').textContent = email;
