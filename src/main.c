@@ -347,6 +347,12 @@ cmd_serve(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* Held and scheduled sends: one worker per process (the store's
+	 * lease keeps processes and nodes from sending a job twice). */
+	if (web_outbox_start(a, &err) != 0)
+		log_error("outbox worker not started (held and scheduled "
+		          "sends wait): %s",
+		          err.msg);
 	if (web_snooze_start(app, a, &err) != 0)
 		log_error("snoozed messages will not wake: %s", err.msg);
 	log_info("petrel %s serving on %s with %d threads (data %s%s%s)",
@@ -358,6 +364,7 @@ cmd_serve(int argc, char **argv)
 		log_error("serve: %s", err.msg);
 	else
 		log_info("petrel stopped");
+	web_outbox_stop();
 	live_server_stop(&live);
 	web_snooze_stop(app);
 	web_app_destroy(&app);

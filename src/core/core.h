@@ -400,15 +400,4 @@ int64_t ticker_now(const struct ticker *t);
  * NULL-safe. */
 void ticker_stop(struct ticker **tp);
 
-/*
- * The clock of timed work (a pt_clock_fn; ctx unused): pt_now_unix() plus
- * the whole seconds written in the file named by $PETREL_TEST_CLOCK_FILE,
- * read at every call. Integration tests move a running Petrel's time
- * forward by writing that file; without the variable (production) or
- * with no readable number in the file it is pt_now_unix(). clock.c.
- */
-int64_t pt_clock_test(void *ctx);
-/* Whether $PETREL_TEST_CLOCK_FILE is set (timed work then looks often). */
-bool pt_clock_is_test(void);
-
 #endif

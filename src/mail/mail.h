@@ -542,11 +542,53 @@ struct mail_sent {
 int mail_send(struct mail_session *s, const struct mail_outgoing *o,
               struct mail_sent *r, struct perr *err) PT_WARN_UNUSED;
 
+/* ---- held and scheduled sends ------------------------------------------ */
+
+/*
+ * A built message with everything sending it needs, apart from the form:
+ * what Send does at once and what the outbox keeps for a held or
+ * scheduled send (src/web/api_outbox.c stores it and rebuilds it when the
+ * job is due). mail_send is mail_queue, mail_queued_submit and
+ * mail_queued_after in a row, so both paths send the same way.
+ */
+struct mail_queued {
+	struct strv message;    /* with Bcc: the Sent copy */
+	size_t wire_off;        /* SMTP gets message from here (no Bcc) */
+	const char *message_id; /* "<…>" */
+	struct smtp_envelope env;
+	const char *sent_folder; /* NULL or "": the special-use Sent */
+	struct mail_ref irt, fwd;
+	uint32_t draft_uid; /* 0: none */
+	/* Recipients remembered for suggestions once sent. */
+	struct mime_addr *seen;
+	size_t n_seen;
+	/* Uploads dropped once sent (NULL: none, or kept elsewhere). */
+	const struct store_upload *uploads;
+	size_t n_uploads;
+};
+
+/* q from a message mail_compose_prepare built for sending (in s->a). */
+int mail_queue(struct mail_session *s, const struct mail_outgoing *o,
+               struct mail_queued *q, struct perr *err) PT_WARN_UNUSED;
+/*
+ * Hand q to SMTP. On failure s->why says more (MAIL_WHY_SMTP_REJECTED
+ * with the stage in s->why_detail, _UNAVAILABLE, _TOO_LARGE).
+ */
+int mail_queued_submit(struct mail_session *s, const struct mail_queued *q,
+                       struct perr *err) PT_WARN_UNUSED;
+/*
+ * The steps after the server accepted q; none fails (each failure is
+ * logged): recipients recorded, uploads dropped, the copy with Bcc
+ * appended to Sent (its UID returned, 0 unknown), the original flagged
+ * \Answered / $Forwarded, the draft deleted.
+ */
+uint32_t mail_queued_after(struct mail_session *s, const struct mail_queued *q);
+
 /* ---- snooze (src/mail/snooze.c) ------------------------------------------ */
 
 /* The folder made when the server has none (docs/ARCHITECTURE.md). */
 #define MAIL_SNOOZE_FOLDER "Snoozed"
-/* Messages per MessageSnooze / SnoozeCancel call. */
+/* Messages per MessageSnooze / MessageUnsnooze call. */
 #define MAIL_SNOOZE_MAX 100
 /* How far ahead a wake time may be (a typo of a year is refused). */
 #define MAIL_SNOOZE_MAX_AHEAD (5 * 366 * 24 * 3600)

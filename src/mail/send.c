@@ -479,17 +479,49 @@ envelope(struct mail_session *s, const struct mail_outgoing *o,
 	return env->from != NULL ? 0 : -1;
 }
 
-static int
-submit(struct mail_session *s, const struct mail_outgoing *o, struct perr *err)
+int
+mail_queue(struct mail_session *s, const struct mail_outgoing *o,
+           struct mail_queued *q, struct perr *err)
 {
-	struct smtp_envelope env;
-	struct smtp_failure f;
+	const struct mime_addr *lists[] = {o->m.to, o->m.cc, o->m.bcc};
+	const size_t ns[] = {o->m.n_to, o->m.n_cc, o->m.n_bcc};
+	size_t i, j;
 
-	if (envelope(s, o, &env, err) != 0)
+	memset(q, 0, sizeof(*q));
+	if (envelope(s, o, &q->env, err) != 0)
 		return -1;
+	q->message = o->built.with_bcc;
+	q->wire_off = o->built.with_bcc.len - o->built.without_bcc.len;
+	q->message_id = o->built.message_id;
+	q->sent_folder = o->ident->s.sent_folder;
+	q->irt = o->irt;
+	q->fwd = o->fwd;
+	q->draft_uid = o->draft_uid;
+	q->seen = arena_new_array(s->a, struct mime_addr,
+	                          ns[0] + ns[1] + ns[2] + 1);
+	if (q->seen == NULL)
+		return perr_set(err, s->a, PERR_LIMIT, "out of request memory");
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < ns[i]; j++)
+			q->seen[q->n_seen++] = lists[i][j];
+	q->uploads = o->uploads;
+	q->n_uploads = o->n_att;
+	return 0;
+}
+
+int
+mail_queued_submit(struct mail_session *s, const struct mail_queued *q,
+                   struct perr *err)
+{
+	struct smtp_failure f;
+	struct strv wire;
+
+	if (q->wire_off > q->message.len)
+		return perr_set(err, s->a, PERR_INTERNAL, "bad queued message");
+	wire.p = q->message.p + q->wire_off;
+	wire.len = q->message.len - q->wire_off;
 	memset(&f, 0, sizeof(f));
-	if (s->ops->smtp_send(s->backend, &env, o->built.without_bcc, s->a, &f,
-	                      err) == 0)
+	if (s->ops->smtp_send(s->backend, &q->env, wire, s->a, &f, err) == 0)
 		return 0;
 	switch (err->kind) {
 	case PERR_REMOTE:
@@ -514,60 +546,55 @@ submit(struct mail_session *s, const struct mail_outgoing *o, struct perr *err)
 
 /* Recipients remembered for suggestions, the uploads dropped. */
 static void
-after_send_store(struct mail_session *s, const struct mail_outgoing *o)
+after_send_store(struct mail_session *s, const struct mail_queued *q)
 {
-	const struct mime_addr *lists[] = {o->m.to, o->m.cc, o->m.bcc};
-	const size_t ns[] = {o->m.n_to, o->m.n_cc, o->m.n_bcc};
 	struct perr err = {0};
 	int64_t now = pt_now_unix();
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < 3; i++)
-		for (j = 0; j < ns[i]; j++)
-			if (store_recipient_used(
-			            s->store, s->user, lists[i][j].email,
-			            lists[i][j].name, now, s->a, &err) != 0)
-				log_warn("compose: recipient not recorded: %s",
-				         err.msg);
-	for (i = 0; i < o->n_att; i++) {
-		(void)unlink(o->uploads[i].path);
-		if (store_upload_delete(s->store, o->uploads[i].id, s->a,
+	for (i = 0; i < q->n_seen; i++)
+		if (store_recipient_used(s->store, s->user, q->seen[i].email,
+		                         q->seen[i].name, now, s->a, &err) != 0)
+			log_warn("compose: recipient not recorded: %s",
+			         err.msg);
+	for (i = 0; i < q->n_uploads; i++) {
+		(void)unlink(q->uploads[i].path);
+		if (store_upload_delete(s->store, q->uploads[i].id, s->a,
 		                        &err) != 0)
 			log_warn("compose: %s", err.msg);
 	}
 }
 
 /* After the server took it: nothing here may fail the Send. */
-static uint32_t
-after_send(struct mail_session *s, const struct mail_outgoing *o)
+uint32_t
+mail_queued_after(struct mail_session *s, const struct mail_queued *q)
 {
 	struct perr err = {0};
 	const char *sent;
 	uint32_t uid = 0;
 
-	after_send_store(s, o);
-	sent = o->ident->s.sent_folder[0] != '\0'
-	               ? o->ident->s.sent_folder
+	after_send_store(s, q);
+	sent = q->sent_folder != NULL && q->sent_folder[0] != '\0'
+	               ? q->sent_folder
 	               : mail_special_folder(s, IMAP_SPECIAL_SENT, "Sent");
-	if (mail_append_to(s, sent, IMAP_MSG_SEEN, o->built.with_bcc, &uid,
-	                   &err) != 0)
+	if (mail_append_to(s, sent, IMAP_MSG_SEEN, q->message, &uid, &err) != 0)
 		log_warn("compose: sent, but not saved to %s: %s", sent,
 		         err.msg);
 	perr_clear(&err);
-	if (o->irt.folder != NULL &&
-	    s->ops->add_flags(s->backend, o->irt.folder, o->irt.uid,
+	if (q->irt.folder != NULL &&
+	    s->ops->add_flags(s->backend, q->irt.folder, q->irt.uid,
 	                      IMAP_MSG_ANSWERED, s->a, &err) != 0)
 		log_warn("compose: \\Answered not set: %s", err.msg);
 	perr_clear(&err);
-	if (o->fwd.folder != NULL &&
-	    s->ops->add_flags(s->backend, o->fwd.folder, o->fwd.uid,
+	if (q->fwd.folder != NULL &&
+	    s->ops->add_flags(s->backend, q->fwd.folder, q->fwd.uid,
 	                      IMAP_MSG_FORWARDED, s->a, &err) != 0)
 		log_warn("compose: $Forwarded not set: %s", err.msg);
-	if (o->draft_uid != 0)
+	if (q->draft_uid != 0)
 		mail_drop_draft(
 		        s,
 		        mail_special_folder(s, IMAP_SPECIAL_DRAFTS, "Drafts"),
-		        o->draft_uid);
+		        q->draft_uid);
 	return uid;
 }
 
@@ -626,13 +653,16 @@ mail_send(struct mail_session *s, const struct mail_outgoing *o,
           struct mail_sent *r, struct perr *err)
 {
 	struct perr ignored = {0};
+	struct mail_queued q;
 	const char *result;
 	int c;
 
 	memset(r, 0, sizeof(*r));
+	if (mail_queue(s, o, &q, err) != 0)
+		return -1;
 	if ((c = claim(s, o, r, err)) <= 0)
 		return c;
-	if (submit(s, o, err) != 0) {
+	if (mail_queued_submit(s, &q, err) != 0) {
 		if (store_send_token_finish(s->store, s->user, o->send_token,
 		                            NULL, s->a, &ignored) != 0)
 			log_warn("compose: send token kept: %s", ignored.msg);
@@ -646,7 +676,7 @@ mail_send(struct mail_session *s, const struct mail_outgoing *o,
 	                            s->a, &ignored) != 0)
 		log_error("compose: sent %s but the token was not recorded",
 		          r->message_id);
-	r->sent_uid = after_send(s, o);
+	r->sent_uid = mail_queued_after(s, &q);
 	if (r->sent_uid == 0)
 		return 0;
 	perr_clear(&ignored);

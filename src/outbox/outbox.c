@@ -56,6 +56,25 @@ outbox_add(struct store *s, const char *user, int64_t due, int64_t now,
 }
 
 int
+outbox_set_detail(struct store *s, int64_t id, const char *meta,
+                  struct strv secret, struct arena *a, struct perr *err)
+{
+	int n = store_exec(
+	        s, a, err,
+	        "UPDATE outbox SET meta = ?, secret = ? WHERE id = ?", "tbI",
+	        meta != NULL ? meta : "",
+	        (const void *)(secret.p != NULL ? secret.p : ""), secret.len,
+	        id);
+
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return perr_set(err, a, PERR_NOTFOUND, "no outbox job %lld",
+		                (long long)id);
+	return 0;
+}
+
+int
 outbox_cancel(struct store *s, const char *user, int64_t id, char **compose_r,
               struct arena *a, struct perr *err)
 {
@@ -86,14 +105,15 @@ outbox_cancel(struct store *s, const char *user, int64_t id, char **compose_r,
 		perr_set(err, a, PERR_LIMIT, "out of memory");
 		goto fail;
 	}
-	if (strcmp(state, "held") != 0) {
+	if (strcmp(state, "held") != 0 && strcmp(state, "failed") != 0) {
 		perr_set(err, a, PERR_CONFLICT, "the message is already %s",
 		         state);
 		goto fail;
 	}
 	n = store_exec(s, a, err,
-	               "UPDATE outbox SET state = 'cancelled', message = X'' "
-	               "WHERE id = ? AND state = 'held'",
+	               "UPDATE outbox SET state = 'cancelled', message = X'', "
+	               "secret = X'', meta = '' "
+	               "WHERE id = ? AND state IN ('held', 'failed')",
 	               "I", id);
 	if (n < 0)
 		goto fail;
@@ -118,7 +138,8 @@ load_job(struct store *s, int64_t id, struct outbox_job *job, struct arena *a,
 
 	if (store_query(s, a, err, &st,
 	                "SELECT user, state, due, created, attempts, message, "
-	                "compose, last_error FROM outbox WHERE id = ?",
+	                "compose, last_error, meta, secret FROM outbox "
+	                "WHERE id = ?",
 	                "I", id) < 0)
 		return -1;
 	r = store_step(st, err);
@@ -139,9 +160,15 @@ load_job(struct store *s, int64_t id, struct outbox_job *job, struct arena *a,
 	job->message.len = msg.len;
 	job->compose = store_col_dup(st, 6);
 	job->last_error = store_col_dup(st, 7);
+	job->meta = store_col_dup(st, 8);
+	msg = store_col_blob(st, 9);
+	job->secret.p = strv_dup(a, msg);
+	job->secret.len = msg.len;
 	store_finish(&st);
 	if (job->user == NULL || state == NULL || job->compose == NULL ||
-	    job->last_error == NULL || (msg.len > 0 && job->message.p == NULL))
+	    job->last_error == NULL || job->meta == NULL ||
+	    (job->message.len > 0 && job->message.p == NULL) ||
+	    (job->secret.len > 0 && job->secret.p == NULL))
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	r = outbox_state_parse(state);
 	if (r < 0)
@@ -233,7 +260,8 @@ outbox_finish(struct store *s, const char *owner, int64_t id, bool ok,
 		n = store_exec(
 		        s, a, err,
 		        "UPDATE outbox SET state = 'done', "
-		        "message = X'', compose = '', lease_owner = '', "
+		        "message = X'', compose = '', secret = X'', meta = '', "
+		        "lease_owner = '', "
 		        "lease_until = 0 WHERE id = ? AND lease_owner = ? "
 		        "AND state IN ('sending', 'accepted')",
 		        "It", id, owner);
@@ -251,7 +279,7 @@ outbox_finish(struct store *s, const char *owner, int64_t id, bool ok,
 	else
 		n = store_exec(
 		        s, a, err,
-		        "UPDATE outbox SET state = 'failed', "
+		        "UPDATE outbox SET state = 'failed', secret = X'', "
 		        "lease_owner = '', lease_until = 0, "
 		        "last_error = ? WHERE id = ? AND lease_owner = ? "
 		        "AND state IN ('sending', 'accepted')",
@@ -311,7 +339,7 @@ outbox_list(struct store *s, const char *user, size_t limit,
 	                "SELECT id, state, due, created, attempts, "
 	                "length(message), compose, last_error FROM outbox "
 	                "WHERE user = ? AND state IN ('held', 'sending', "
-	                "'accepted') ORDER BY due, id LIMIT ?",
+	                "'accepted', 'failed') ORDER BY due, id LIMIT ?",
 	                "ti", user, (int)limit) < 0)
 		return -1;
 	while ((r = store_step(st, err)) == 1) {

@@ -10,7 +10,7 @@
  *   held --claim--> sending --accepted--> accepted --done--> done
  *     |                |  \--fail (permanent)--> failed
  *     |                \--lease expires--> claimed again (retry)
- *     \--cancel--> cancelled
+ *     \--cancel--> cancelled <--cancel (dismiss)-- failed
  *
  * A claim writes an owner and an expiry in one transaction. 'accepted'
  * is written right after the SMTP server took the DATA and before any
@@ -47,6 +47,8 @@ struct outbox_job {
 	struct strv message; /* the exact bytes to send */
 	const char *compose; /* compose state (JSON) for SendCancel */
 	const char *last_error;
+	const char *meta;   /* what sending needs besides the bytes */
+	struct strv secret; /* the sealed password; empty once ended */
 };
 
 /* "held", "sending", …; NULL for a value out of range. */
@@ -63,9 +65,18 @@ int outbox_add(struct store *s, const char *user, int64_t due, int64_t now,
                struct arena *a, struct perr *err) PT_WARN_UNUSED;
 
 /*
- * Cancel user's held job id and hand back its compose state (in a).
+ * Set job id's meta and sealed secret (the seal binds the row id, so it
+ * is made after outbox_add; call both in one store transaction).
+ */
+int outbox_set_detail(struct store *s, int64_t id, const char *meta,
+                      struct strv secret, struct arena *a,
+                      struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * Cancel user's held job id, or dismiss a failed one, and hand back its
+ * compose state (in a); the message, meta and secret are wiped.
  * PERR_NOTFOUND for no such job of this user; PERR_CONFLICT once it is
- * no longer held (it is being sent or was sent).
+ * being sent or was sent.
  */
 int outbox_cancel(struct store *s, const char *user, int64_t id,
                   char **compose_r, struct arena *a,
@@ -98,9 +109,9 @@ int outbox_finish(struct store *s, const char *owner, int64_t id, bool ok,
                   struct arena *a, struct perr *err) PT_WARN_UNUSED;
 
 /*
- * user's jobs that still wait or run (held, sending, accepted), by due
- * time, at most limit; message bytes are not loaded (message.len is
- * their size). *jobs_r in a.
+ * user's jobs that still wait or run (held, sending, accepted) or failed
+ * (until dismissed), by due time, at most limit; message bytes and the
+ * secret are not loaded (message.len is their size). *jobs_r in a.
  */
 int outbox_list(struct store *s, const char *user, size_t limit,
                 struct outbox_job **jobs_r, size_t *n_r, struct arena *a,
@@ -148,12 +159,12 @@ struct outbox_worker;
 /*
  * Start a thread (a core ticker) with its own connection to the store at
  * store_path that runs due jobs through ops as owner, then sleeps until
- * the next due time (at most 30 s, for jobs other processes add), a kick
- * or stop. now NULL: the real clock.
+ * the next due time (at most max_wait seconds, 0: 30 s, for jobs other
+ * processes add), a kick or stop. now NULL: the real clock.
  */
 int outbox_worker_start(const char *store_path, const char *owner,
                         int64_t lease, const struct outbox_ops *ops,
-                        outbox_clock_fn *now, void *now_ctx,
+                        outbox_clock_fn *now, void *now_ctx, int64_t max_wait,
                         struct outbox_worker **w_r, struct arena *a,
                         struct perr *err) PT_WARN_UNUSED;
 /* Look again now (a job was added here, or the clock moved). */

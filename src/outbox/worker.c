@@ -44,8 +44,8 @@ run_pass(void *ctx, int64_t now)
 int
 outbox_worker_start(const char *store_path, const char *owner, int64_t lease,
                     const struct outbox_ops *ops, outbox_clock_fn *now,
-                    void *now_ctx, struct outbox_worker **w_r, struct arena *a,
-                    struct perr *err)
+                    void *now_ctx, int64_t max_wait, struct outbox_worker **w_r,
+                    struct arena *a, struct perr *err)
 {
 	struct outbox_worker *w;
 
@@ -64,8 +64,9 @@ outbox_worker_start(const char *store_path, const char *owner, int64_t lease,
 		free(w);
 		return -1;
 	}
-	if (ticker_start("outbox", run_pass, w, now, now_ctx, OUTBOX_MAX_WAIT,
-	                 &w->ticker, a, err) < 0) {
+	if (ticker_start("outbox", run_pass, w, now, now_ctx,
+	                 max_wait > 0 ? max_wait : OUTBOX_MAX_WAIT, &w->ticker,
+	                 a, err) < 0) {
 		store_close(&w->store);
 		arena_destroy(&w->a);
 		free(w);

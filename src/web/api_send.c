@@ -87,11 +87,18 @@ web_api_send(struct web_ctx *ctx, struct perr *err)
 	struct mail_sent r;
 	json_error_t jerr;
 	json_t *res;
+	int64_t due, send_at;
+	int wait;
 
 	if (read_compose(ctx, true, &c, err) != 0) {
 		web_compose_fail_code(ctx, err);
 		return -1;
 	}
+	/* Undo send or send later: the job waits in the outbox. */
+	if ((wait = web_outbox_send_times(ctx, &due, &send_at, err)) < 0)
+		return -1;
+	if (send_at > 0)
+		c.date = send_at;
 	/* The plugins may add headers or refuse (403: nothing is sent). */
 	if (web_plugins_send_headers(ctx, &c, err) != 0)
 		return -1;
@@ -100,6 +107,8 @@ web_api_send(struct web_ctx *ctx, struct perr *err)
 		web_compose_fail_code(ctx, err);
 		return -1;
 	}
+	if (wait == 1)
+		return web_outbox_hold(ctx, ms, &c, o, due, send_at, err);
 	if (mail_send(ms, o, &r, err) != 0)
 		return web_mail_fail(ctx, err);
 	if (r.replay != NULL) {

@@ -9,8 +9,8 @@
  * logs in on a connection of its own and runs mail_snooze_wake. A failed
  * try waits longer each time (SNOOZE_RETRY_MIN doubling up to
  * SNOOZE_RETRY_MAX); the row, and its sealed password, go when the
- * snooze ends. Time is pt_clock_test (the real clock unless integration
- * tests move it).
+ * snooze ends. Time is web_outbox_now(), the outbox's clock (the real
+ * one, which integration tests of a test build move).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +94,7 @@ web_api_message_snooze(struct web_ctx *ctx, struct perr *err)
 	if (web_mail(ctx, &ms, err) != 0 || seal_ctx_init(ctx, &sc, err) != 0)
 		return -1;
 	rc = mail_snooze(ms, web_arg_str(ctx, "folder"), uids, n,
-	                 web_arg_int(ctx, "until", 0), pt_clock_test(NULL),
+	                 web_arg_int(ctx, "until", 0), web_outbox_now(),
 	                 seal_for_row, &sc, &snoozed, &done, err);
 	if (done > 0)
 		kick_worker(ctx); /* its next due time may be sooner now */
@@ -114,7 +114,7 @@ web_api_message_unsnooze(struct web_ctx *ctx, struct perr *err)
 	const uint32_t *uids = web_arg_uids(ctx, "uids", &n);
 
 	if (web_mail(ctx, &ms, err) != 0 ||
-	    mail_unsnooze(ms, uids, n, pt_clock_test(NULL), &done, err) != 0)
+	    mail_unsnooze(ms, uids, n, web_outbox_now(), &done, err) != 0)
 		return -1;
 	return web_reply_json(
 	        ctx, json_pack("{sI}", "unsnoozed", (json_int_t)done), err);
@@ -133,7 +133,7 @@ web_api_snoozed(struct web_ctx *ctx, struct perr *err)
 	struct store_snooze *v;
 	struct seal_ctx sc;
 	const char *folder;
-	int64_t now = pt_clock_test(NULL);
+	int64_t now = web_outbox_now();
 	bool sealed = false, retry = false;
 	json_t *list;
 	size_t i, n;
@@ -184,6 +184,26 @@ web_api_snoozed(struct web_ctx *ctx, struct perr *err)
 }
 
 /* ---- the worker ---------------------------------------------------------- */
+
+static int64_t
+snooze_clock(void *ctx)
+{
+	(void)ctx;
+	return web_outbox_now();
+}
+
+/* How long the worker may sleep: every second while a test moves time. */
+static int64_t
+snooze_max_wait(void)
+{
+#ifdef PETREL_TEST_CLOCK
+	const char *p = getenv("PETREL_TEST_CLOCK_FILE");
+
+	if (p != NULL && p[0] != '\0')
+		return 1;
+#endif
+	return SNOOZE_MAX_WAIT;
+}
 
 struct away_conn {
 	struct imap_conn *c;
@@ -331,9 +351,8 @@ web_snooze_start(struct web_app *app, struct arena *a, struct perr *err)
 	rc = store_open(cfg->paths.db_path, &w->store, a, err);
 	config_unref(&cfg);
 	if (rc == 0)
-		rc = ticker_start("snooze", snooze_pass, w, pt_clock_test, NULL,
-		                  pt_clock_is_test() ? 1 : SNOOZE_MAX_WAIT,
-		                  &w->ticker, a, err);
+		rc = ticker_start("snooze", snooze_pass, w, snooze_clock, NULL,
+		                  snooze_max_wait(), &w->ticker, a, err);
 	if (rc != 0) {
 		store_close(&w->store);
 		arena_destroy(&w->a);

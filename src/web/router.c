@@ -75,6 +75,7 @@ static const struct web_arg args_unsubscribe[] = {NAME("folder", true),
 static const struct web_arg args_compose_from[] = {
         STR("mode", true, 0, 32, WEB_CTL_TEXT),
         STR("folder", true, 0, 4096, WEB_CTL_TEXT), UID("uid", true), END};
+/* sendAt and undoSeconds: Send only (api_outbox.c checks them). */
 static const struct web_arg args_compose[] = {
         ADDRS("to"),
         ADDRS("cc"),
@@ -92,7 +93,13 @@ static const struct web_arg args_compose[] = {
         SPEC("attachments", WEB_ARG_STRINGS, false, 0, 0, MAIL_MAX_ATT,
              WEB_CTL_LINE),
         BOOL("readReceipt", false),
+        INT("sendAt", 1, INT64_MAX),
+        INT("undoSeconds", 0, 30),
         END};
+static const struct web_arg args_send_cancel[] = {{"id", WEB_ARG_INT, true, 1,
+                                                   INT64_MAX, 0, WEB_CTL_TEXT,
+                                                   PERR_NOTFOUND, WEB_BODY_ANY},
+                                                  END};
 static const struct web_arg args_upload_delete[] = {
         STR("id", true, 0, 64, WEB_CTL_LINE), END};
 static const struct web_arg args_identity_save[] = {
@@ -341,6 +348,9 @@ static const struct web_route routes[] = {
          args_unsubscribe, NULL},
         {"GET", "/message/print", web_message_print, ROUTE_SESSION, NULL, NULL},
         {"GET", "/mailto", web_mailto_page, 0, NULL, NULL},
+        {"POST", "/api/SendCancel", web_api_send_cancel, CHANGE,
+         args_send_cancel, NULL},
+        {"POST", "/api/Scheduled", web_api_scheduled, CHANGE, NULL, NULL},
         /* Snooze (api_snooze.c). */
         {"POST", "/api/MessageSnooze", web_api_message_snooze, CHANGE,
          args_snooze, NULL},

@@ -58,6 +58,13 @@ void web_app_http_limits(struct web_app *app, struct http_limits *l);
 struct config *web_app_config(struct web_app *app);
 
 /*
+ * The outbox worker of this process (held and scheduled sends), started
+ * after web_app_create and stopped before web_app_destroy.
+ */
+int web_outbox_start(struct arena *a, struct perr *err) PT_WARN_UNUSED;
+void web_outbox_stop(void);
+
+/*
  * The snooze wake-up worker (api_snooze.c): a thread with its own store
  * connection that returns snoozed messages at their time, started by
  * `petrel serve` and stopped before web_app_destroy. Stop is a no-op

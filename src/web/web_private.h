@@ -434,4 +434,23 @@ int web_api_snoozed(struct web_ctx *ctx, struct perr *err);
 
 #define WEB_LANG_COOKIE "petrel_lang"
 
+/* ---- api_outbox.c: undo send and send later ----------------------------- */
+
+/* Petrel's time for the outbox (a test build may move it, see there). */
+int64_t web_outbox_now(void);
+/*
+ * Send's undoSeconds and sendAt: 1 with the job's due time (and sendAt,
+ * 0 for an undo hold) when the message is to wait, 0 to send now, -1 for
+ * a bad value.
+ */
+int web_outbox_send_times(struct web_ctx *ctx, int64_t *due_r,
+                          int64_t *send_at_r, struct perr *err);
+/* Store the prepared message as a held or scheduled job and answer
+ * {id, state, due}. */
+int web_outbox_hold(struct web_ctx *ctx, struct mail_session *ms,
+                    const struct mail_compose *c, const struct mail_outgoing *o,
+                    int64_t due, int64_t send_at, struct perr *err);
+int web_api_send_cancel(struct web_ctx *ctx, struct perr *err);
+int web_api_scheduled(struct web_ctx *ctx, struct perr *err);
+
 #endif

@@ -5,7 +5,11 @@
 -- again. 'accepted' means the SMTP server took the DATA: such a job is
 -- never given to SMTP again, only its after-send steps are retried.
 -- message holds the exact bytes built at Send time; compose the compose
--- state (JSON) that SendCancel gives back.
+-- state (JSON) that SendCancel gives back; meta what sending needs besides
+-- the bytes (envelope, Sent folder, the original to flag, the draft);
+-- secret the user's password sealed for this row under the server's job
+-- key (session_seal_away), wiped when the job ends or is cancelled. A
+-- failed job keeps message and compose (the user gets the form back).
 CREATE TABLE outbox (
 	id INTEGER PRIMARY KEY,
 	user TEXT NOT NULL,
@@ -17,7 +21,9 @@ CREATE TABLE outbox (
 	attempts INTEGER NOT NULL DEFAULT 0,
 	message BLOB NOT NULL,
 	compose TEXT NOT NULL DEFAULT '',
-	last_error TEXT NOT NULL DEFAULT ''
+	last_error TEXT NOT NULL DEFAULT '',
+	meta TEXT NOT NULL DEFAULT '',
+	secret BLOB NOT NULL DEFAULT X''
 );
 CREATE INDEX outbox_due ON outbox(state, due);
 CREATE INDEX outbox_user ON outbox(user, state);

@@ -414,7 +414,7 @@ test_worker_runs_jobs_when_the_clock_reaches_them(void **state)
 	        outbox_add(f->s, "a@x", 1000, 900, msg, "", &id, f->a, &err),
 	        0);
 	assert_int_equal(outbox_worker_start(f->path, "W", 600, &ops,
-	                                     fake_clock, &clock, &w, f->a,
+	                                     fake_clock, &clock, 0, &w, f->a,
 	                                     &err),
 	                 0);
 	outbox_worker_sync(w);
@@ -430,7 +430,7 @@ test_worker_runs_jobs_when_the_clock_reaches_them(void **state)
 	assert_null(w);
 	outbox_worker_stop(&w);
 	assert_int_equal(outbox_worker_start(f->path, "", 600, &ops, fake_clock,
-	                                     &clock, &w, f->a, &err),
+	                                     &clock, 0, &w, f->a, &err),
 	                 -1);
 	assert_int_equal(err.kind, PERR_INPUT);
 }
