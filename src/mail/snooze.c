@@ -143,6 +143,15 @@ snooze_one(struct mail_session *s, const char *folder, uint32_t uid,
 			         ignored.msg);
 		return -1;
 	}
+	/* No COPYUID (no UIDPLUS): look it up once now, by Message-ID. */
+	if (nuid == 0 && r.message_id[0] != '\0' &&
+	    s->ops->find_message_id(s->backend, snoozed, r.message_id, s->a,
+	                            &uv, &nuid, err) != 0) {
+		log_warn("snooze: %s not found in %s yet: %s", r.message_id,
+		         snoozed, err->msg);
+		perr_clear(err);
+		nuid = 0;
+	}
 	if (nuid != 0 &&
 	    store_snooze_set_uid(s->store, id, uv, nuid, s->a, err) != 0)
 		return -1;
