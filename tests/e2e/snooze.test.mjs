@@ -122,8 +122,9 @@ test('snooze from the list with a preset, see it in Snoozed, unsnooze (desktop, 
   });
 });
 
-test('snooze the open message with the date/time picker (phone, dark)', async () => {
-  for (const [opts, tag] of [[{ ...PHONE, colorScheme: 'dark' }, 'phone-dark'], [{ ...DESKTOP, colorScheme: 'dark' }, 'desktop-dark']]) {
+test('snooze the open message with the date/time picker (phone and dark)', async () => {
+  for (const [opts, tag] of [[{ ...PHONE, colorScheme: 'dark' }, 'phone-dark'], [PHONE, 'phone-light'],
+    [{ ...DESKTOP, colorScheme: 'dark' }, 'desktop-dark']]) {
     await withPage(browser, opts, 'snooze-' + tag, async (page, problems) => {
       const phone = tag.startsWith('phone');
       await login(page);
