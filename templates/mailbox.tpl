@@ -15,6 +15,7 @@
 <script src="{{STATIC}}/js/contacts.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/vendor/squire/squire.js?v={{ASSET_VERSION}}" defer></script>
 <script src="{{STATIC}}/js/compose.js?v={{ASSET_VERSION}}" defer></script>
+<script src="{{STATIC}}/js/scheduled.js?v={{ASSET_VERSION}}" defer></script>
 </head>
 <body class="page-mail" data-petrel="{{BOOT_JSON}}">
 <svg class="sprite" aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">

@@ -49,6 +49,7 @@ static const struct setting_def defs[] = {
         {"composeHtml", SET_BOOL, NULL, 0, 0},
         {"readAfterSeconds", SET_INT, NULL, 0, SETTINGS_READ_DELAY_MAX},
         {"readReceipts", SET_ENUM, receipt_modes, 0, 0},
+        {"undoSeconds", SET_INT, NULL, 0, 30},
 };
 
 static const struct setting_def *
@@ -186,6 +187,8 @@ web_settings(struct web_ctx *ctx)
 		json_decref(stored);
 		return json_object();
 	}
+	/* Undo send: Send waits this long unless the user chose (0-30). */
+	json_object_set_new(eff, "undoSeconds", json_integer(5));
 	for (i = 0; i < PT_NELEM(defs); i++) {
 		json_t *v = json_object_get(stored, defs[i].name);
 

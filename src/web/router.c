@@ -139,6 +139,7 @@ static const struct web_arg args_settings_save[] = {
         BOOL("composeHtml", false),
         INT("readAfterSeconds", 0, 300),
         STR("readReceipts", false, 0, 0, WEB_CTL_LINE),
+        INT("undoSeconds", 0, 30),
         END_EXACT};
 /* The rules are a tree with its own reader (api_filters.c read_rules). */
 static const struct web_arg args_filters_save[] = {

@@ -336,7 +336,10 @@
     win = build(opts);
     var mode = opts.mode || 'new';
     var prefill;
-    if (mode !== 'new' && opts.folder && opts.uid) {
+    if (opts.data) {
+      // A form given back (SendCancel): everything as it was sent.
+      prefill = Promise.resolve(opts.data);
+    } else if (mode !== 'new' && opts.folder && opts.uid) {
       win.setLoading(true);
       prefill = P.api('ComposeFrom', { mode: mode, folder: opts.folder, uid: Number(opts.uid) });
     } else {
@@ -533,6 +536,11 @@
     send.appendChild(el('span', 'compose-send-label', t('L_COMPOSE_SEND', 'Send')));
     send.title = t('L_COMPOSE_SEND', 'Send') + ' (Ctrl+Enter)';
     w.sendBtn = send;
+    // Issue 17: "Send later" (scheduled.js draws the time choices).
+    var later = btn('btn btn-primary compose-later', t('L_OUTBOX_SEND_LATER', 'Send later'), 'chevron-down');
+    later.setAttribute('aria-haspopup', 'menu');
+    later.hidden = !(P.outbox && P.outbox.pickTime);
+    w.laterBtn = later;
     var file = el('input', 'visually-hidden');
     file.type = 'file';
     file.multiple = true;
@@ -549,12 +557,16 @@
     modeBtn.appendChild(icon('text', 'icon-sm'));
     modeBtn.appendChild(el('span', 'compose-mode-label'));
     w.modeBtn = modeBtn;
-    foot.appendChild(send);
+    var sendGroup = el('span', 'compose-send-group');
+    sendGroup.appendChild(send);
+    sendGroup.appendChild(later);
+    foot.appendChild(sendGroup);
     foot.appendChild(attach);
     foot.appendChild(modeBtn);
     // RFC 8098: ask for a read receipt (Send's readReceipt); a toggle.
     var receipt = btn('icon-btn compose-receipt', t('L_RECEIPT_REQUEST', 'Request a read receipt'), 'mail-open');
     receipt.setAttribute('aria-pressed', 'false');
+    w.receiptBtn = receipt;
     receipt.addEventListener('click', function () {
       w.readReceipt = !w.readReceipt;
       receipt.setAttribute('aria-pressed', String(w.readReceipt));
@@ -616,6 +628,10 @@
     discard.addEventListener('click', function () { discardDraft(w); });
     save.addEventListener('click', function () { saveDraft(w, { manual: true }); });
     send.addEventListener('click', function () { doSend(w); });
+    later.addEventListener('click', function () {
+      if (w.sending || !P.outbox) return;
+      P.outbox.pickTime(later).then(function (at) { if (at) doSend(w, { sendAt: at }); });
+    });
     attach.addEventListener('click', function () { file.click(); });
     file.addEventListener('change', function () {
       addFiles(w, Array.from(file.files || []));
@@ -1078,6 +1094,7 @@
     w.inReplyTo = d.inReplyTo || null;
     w.forwardOf = d.forwardOf || null;
     if (d.draftUid) { w.draftUid = d.draftUid; w.ownDraft = false; }
+    if (d.readReceipt) { w.readReceipt = true; w.receiptBtn.setAttribute('aria-pressed', 'true'); }
     (d.attachments || []).forEach(function (a) { addServerAttachment(w, a); });
 
     var useHtml = !!(window.Squire && (d.html !== null && d.html !== undefined ? true : !!(P.prefs && P.prefs().composeHtml)));
@@ -1096,7 +1113,8 @@
     }
     if (w.editor) w.editor.saveUndoState && w.editor.saveUndoState();
     w.filling = false;
-    w.dirty = false;
+    // A form given back by Undo is unsent work: closing keeps it as a draft.
+    w.dirty = !!opts.data;
     if (mode === 'forward' || mode === 'forwardAttachment' || !w.chips.to.count()) w.chips.to.input.focus();
     else focusBodyStart(w);
   }
@@ -1452,7 +1470,9 @@
     });
   }
 
-  function doSend(w) {
+  // opts.sendAt: send later (Unix seconds); else now, after the user's
+  // undo window (Settings: undoSeconds).
+  function doSend(w, opts) {
     if (w.sending) return;
     clearError(w);
     var invalid = [];
@@ -1491,15 +1511,19 @@
         return;
       }
       // A save still running would race the send over the draft UID.
-      return (w.saving || Promise.resolve()).catch(function () {}).then(function () { return reallySend(w); });
+      return (w.saving || Promise.resolve()).catch(function () {}).then(function () { return reallySend(w, opts || {}); });
     });
   }
 
-  function reallySend(w) {
+  function reallySend(w, opts) {
     w.root.classList.add('is-sending');
     w.sendBtn.querySelector('.compose-send-label').textContent = t('L_COMPOSE_SENDING', 'Sending…');
     var body = payload(w);
     body.sendToken = w.sendToken;
+    // Issue 17: held for the undo window, or scheduled (the server keeps it).
+    var undo = P.prefs ? P.prefs().undoSeconds : 0;
+    if (opts.sendAt) body.sendAt = opts.sendAt;
+    else if (typeof undo === 'number' && undo > 0 && P.outbox) body.undoSeconds = undo;
     function attempt(tries) {
       return P.api('Send', body).catch(function (err) {
         // The first request with this token is still running: ask again.
@@ -1509,10 +1533,11 @@
         throw err;
       });
     }
-    return attempt(0).then(function () {
+    return attempt(0).then(function (res) {
       w.sending = false;
       w.dirty = false;
       destroy(w);
+      if (res && res.id && P.outbox) { P.outbox.queued(res); return; }
       P.toast(t('L_COMPOSE_SENT', 'Message sent'));
       P.changed();
     }, function (err) {
@@ -1802,6 +1827,8 @@
 
   window.PetrelCompose = {
     open: function (o) { open(o); },
+    // Undo send / edit a scheduled message: the form SendCancel gave back.
+    restore: function (data) { open({ mode: 'editAsNew', data: data }); },
     // Settings → Identities: the editor of the compose dialog, drawn into box (a <form>).
     identityEditor: function (box, opts) {
       init();    // Settings may draw first on a deep link

@@ -186,6 +186,17 @@
     var fmt = segmented('set-compose', [['plain', 'L_GENERAL_COMPOSE_PLAIN'], ['html', 'L_GENERAL_COMPOSE_HTML']],
       s.composeHtml ? 'html' : 'plain', 'L_GENERAL_COMPOSE');
     row(look, 'set-compose', 'L_GENERAL_COMPOSE', 'L_GENERAL_COMPOSE_HINT', fmt);
+    // Issue 17: undo send, how long Send waits before it goes (0: at once).
+    var undoChoices = [0, 5, 10, 20, 30];
+    var undoNow = typeof s.undoSeconds === 'number' ? s.undoSeconds : 5;
+    if (undoChoices.indexOf(undoNow) < 0) undoChoices.push(undoNow);
+    undoChoices.sort(function (a, b) { return a - b; });
+    var undo = ui.select(undoChoices.map(function (n) {
+      return [String(n), n ? P.tf('L_GENERAL_UNDO_N', '{n} seconds', { n: n }) : t('L_GENERAL_UNDO_OFF', 'Off')];
+    }), String(undoNow));
+    undo.id = 'set-undo';
+    row(look, 'set-undo', 'L_GENERAL_UNDO', 'L_GENERAL_UNDO_HINT', undo);
+    undo.addEventListener('change', function () { save({ undoSeconds: Number(undo.value) }, undo); });
 
     var pending = Promise.resolve();
     // Save one change; the server's answer is what the page then follows.

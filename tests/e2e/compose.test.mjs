@@ -75,6 +75,12 @@ async function login(page, [user, pass]) {
   await Promise.all([page.waitForNavigation(), page.click('#login-submit')]);
   await page.waitForSelector('#list .row[data-uid], #list .empty-state, #list');
   await page.waitForFunction(() => window.Petrel && window.PetrelCompose);
+  // These tests are about the immediate Send: no undo window (issue 17's
+  // undo send and send later are in outbox.test.mjs).
+  await page.evaluate(async () => {
+    const r = await window.Petrel.api('SettingsSave', { undoSeconds: 0 }, { quiet: true });
+    window.Petrel.applyPrefs(r.settings);
+  });
 }
 
 async function folderOf(page, special) {

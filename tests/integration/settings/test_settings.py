@@ -22,7 +22,7 @@ from testrun import run_tests  # noqa: E402
 USER = "carol@example.org"
 RUN = "%d" % (time.time() * 1000)
 FIELDS = ["lang", "timeZone", "messagesPerPage", "theme", "showImages", "threads", "composeHtml",
-          "readAfterSeconds", "readReceipts"]
+          "readAfterSeconds", "readReceipts", "undoSeconds"]
 
 
 def fresh():
@@ -62,6 +62,7 @@ def test_defaults_come_from_the_server():
     assert s["timeZone"] == "" and s["threads"] is False and s["composeHtml"] is False, s
     assert s["messagesPerPage"] == 25, s  # [webmail] messages_per_page default
     assert s["readAfterSeconds"] == 0, s
+    assert s["undoSeconds"] == 5, s  # undo send (issue 17)
     codes = [x["code"] for x in d["languages"]]
     assert "en" in codes and "ru" in codes, d["languages"]
     assert all(x["name"] for x in d["languages"]), d["languages"]
