@@ -169,6 +169,19 @@ store_snooze_claim(struct store *s, const char *owner, int64_t now,
 	struct store_stmt *st;
 	int rc;
 
+	/*
+	 * Most passes find nothing due: look before taking the write lock,
+	 * which every process sharing the store would otherwise wait for.
+	 */
+	if (store_query(s, a, err, &st,
+	                "SELECT 1 FROM snoozes WHERE due <= ?1 AND "
+	                "lease_until <= ?1 LIMIT 1",
+	                "I", now) < 0)
+		return -1;
+	rc = store_step(st, err);
+	store_finish(&st);
+	if (rc <= 0)
+		return rc;
 	if (store_begin(s, a, err) != 0)
 		return -1;
 	if (store_query(s, a, err, &st,
