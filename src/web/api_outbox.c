@@ -49,6 +49,9 @@
 #define OUTBOX_MAX_AHEAD (366 * 86400)
 #define OUTBOX_LIST_MAX 200
 
+/* This process's worker (web_outbox_start); NULL when not running. */
+static struct outbox_worker *worker;
+
 /* ---- the clock -------------------------------------------------------- */
 
 #ifdef PETREL_TEST_CLOCK
@@ -161,8 +164,8 @@ opt_str(const char *s)
 
 /*
  * Keep the compose form's uploads as hard links under storage/outbox
- * (a copy when a link is refused) and list them in the compose state's
- * "attachments" and in files (names to remove when the job ends).
+ * (the same file system as storage/uploads) and list them in the compose
+ * state's "attachments" and in files (names to remove when the job ends).
  */
 static int
 keep_uploads(struct web_ctx *ctx, struct mail_session *ms,
@@ -260,9 +263,6 @@ meta_json(const struct mail_queued *q, json_t *files)
 	json_object_set_new(j, "files", json_incref(files));
 	return j;
 }
-
-/* This process's worker (web_outbox_start); NULL when not running. */
-static struct outbox_worker *worker;
 
 static json_t *
 job_answer(int64_t id, const char *state, int64_t due)
@@ -421,6 +421,13 @@ web_outbox_send_times(struct web_ctx *ctx, int64_t *due_r, int64_t *send_at_r,
 		                "\"undoSeconds\" must be from 0 to %d",
 		                OUTBOX_MAX_UNDO);
 	if (web_arg_given(ctx, "sendAt")) {
+		/* Only petrel serve runs a worker (not CGI, not a serve
+		 * whose worker failed to start): nothing would send it. */
+		if (worker == NULL)
+			return perr_set(err, a, PERR_TEMPFAIL,
+			                "sending later needs Petrel's outbox "
+			                "worker (petrel serve), which is not "
+			                "running");
 		if (at <= now)
 			return perr_set(err, a, PERR_INPUT,
 			                "\"sendAt\" must be in the future");
@@ -431,7 +438,8 @@ web_outbox_send_times(struct web_ctx *ctx, int64_t *due_r, int64_t *send_at_r,
 		*due_r = at;
 		return 1;
 	}
-	if (undo > 0) {
+	/* Without a worker the undo window is skipped: sent at once. */
+	if (undo > 0 && worker != NULL) {
 		*due_r = now + undo;
 		return 1;
 	}

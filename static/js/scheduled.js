@@ -250,14 +250,35 @@
       var left = due - serverNow();
       if (left > 0) {
         text.textContent = tf('L_OUTBOX_SENDING_IN', 'Sending in {n} s', { n: left });
+        // Announced once, not every second.
+        text.setAttribute('aria-live', 'off');
         return;
       }
       clearInterval(tick);
+      text.setAttribute('aria-live', 'polite');
       undo.hidden = true;
-      text.textContent = t('L_COMPOSE_SENT', 'Message sent');
-      // The worker sends at due; the Sent copy shows a moment later.
-      setTimeout(function () { refresh(); if (P.changed) P.changed(); }, 2500);
-      setTimeout(gone, 4000);
+      text.textContent = t('L_OUTBOX_SENDING', 'Sending…');
+      follow(0);
+    }
+    // The worker sends at due: say what became of it once the list says.
+    function follow(tries) {
+      setTimeout(function () {
+        refresh().then(function (list) {
+          var j = list.filter(function (x) { return x.id === id; })[0];
+          if (j && j.state === 'failed') {
+            box.classList.add('error');
+            box.setAttribute('role', 'alert');
+            text.textContent = tf('L_OUTBOX_FAILED', 'Not sent: {error}', { error: j.error || '' });
+            setTimeout(gone, 8000);
+          } else if (j && tries < 15) {
+            follow(tries + 1);
+          } else {
+            text.textContent = t('L_COMPOSE_SENT', 'Message sent');
+            if (P.changed) P.changed();
+            setTimeout(gone, 3000);
+          }
+        });
+      }, 1500);
     }
     toasts[id] = { box: box, dismiss: gone };
     show();
@@ -335,6 +356,8 @@
     if (e) {
       e.wrap.hidden = !jobs.length;
       e.pill.textContent = String(jobs.length);
+      // A message the server refused waits for the user: say so.
+      e.pill.classList.toggle('outbox-count-failed', jobs.some(function (j) { return j.state === 'failed'; }));
     }
     if (dialog) drawList();
   }

@@ -203,3 +203,31 @@ for (const [name, opts, theme] of [['desktop', DESKTOP, 'dark'], ['phone', PHONE
     });
   });
 }
+
+test('a recipient the server refuses: the toast says so, Scheduled keeps the message to edit', async () => {
+  const subject = `Outbox e2e refused ${RUN}`;
+  await withPage(browser, DESKTOP, 'outbox-refused', async (page, problems) => {
+    await login(page, ALICE, { undoSeconds: 5 });
+    await page.click('#compose');
+    await page.waitForSelector('.compose #compose-from option', { state: 'attached' });
+    await page.fill('#compose-to', 'nobody@example.test');
+    await page.press('#compose-to', 'Enter');
+    await page.fill('#compose-subject', subject);
+    await page.click('.compose-send');
+    await page.waitForSelector('.toast-undo');
+    // Postfix's words, once the worker tried at the end of the window.
+    await page.waitForSelector('.toast-undo.error', { timeout: 30000 });
+    assert.match(await page.textContent('.toast-undo.error'), /Not sent: .*User unknown/);
+    await page.waitForSelector('#nav-scheduled .outbox-count-failed');
+    await page.click('#nav-scheduled');
+    await page.waitForSelector('.outbox-row.is-failed');
+    assert.match(await page.textContent('.outbox-row.is-failed'), /RCPT TO <nobody@example\.test>/);
+    await shot(page, 'outbox-failed-desktop-light');
+    // Edit: the form comes back as it was, the job leaves the list.
+    await page.click('.outbox-row.is-failed .outbox-edit');
+    await page.waitForFunction((s) => document.getElementById('compose-subject')?.value === s, subject);
+    assert.deepEqual((await pageApi(page, 'Scheduled', {})).body.jobs, []);
+    await pageApi(page, 'SettingsSave', { undoSeconds: null, theme: null });
+    assert.deepEqual(real(problems), []);
+  });
+});

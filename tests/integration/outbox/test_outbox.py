@@ -202,6 +202,65 @@ def upload(c, name, data):
         return json.loads(r.read())
 
 
+def flags_of(user, folder, uid):
+    m = imaplib.IMAP4("127.0.0.1", stack_info()["ports"]["imap"])
+    m.login(user, password(user))
+    try:
+        m.select('"%s"' % folder)
+        typ, d = m.uid("FETCH", str(uid), "(FLAGS)")
+        return (d[0] or b"").decode()
+    finally:
+        m.logout()
+
+
+def test_held_reply_flags_the_original_and_deletes_its_draft():
+    bob, alice = login(BOB), login()
+    tag = "orig-%s" % RUN
+    ok(*send(bob, {"to": [ALICE], "subject": tag, "text": "question?"}))
+    uid = wait_for(ALICE, tag)[0][0]
+    r = ok(*alice.call("ComposeFrom", {"mode": "reply", "folder": "INBOX", "uid": uid})[:2])
+    form = {"to": r["to"], "subject": r["subject"], "text": "answer\n" + r["text"],
+            "inReplyTo": r["inReplyTo"]}
+    draft = ok(*alice.call("SaveDraft", form)[:2])["draftUid"]
+    job = ok(*send(alice, dict(form, draftUid=draft), undoSeconds=10))
+    # Taken back: the links come back with the form.
+    back = ok(*alice.call("SendCancel", {"id": job["id"]})[:2])["compose"]
+    assert back["inReplyTo"] == {"folder": "INBOX", "uid": uid}, back
+    assert back["draftUid"] == draft and back["identityId"] is None, back
+    assert "\\Answered" not in flags_of(ALICE, "INBOX", uid)
+    # Sent again with a hold: the worker's after-send steps are Send's.
+    job = ok(*send(alice, dict(form, draftUid=draft), undoSeconds=10))
+    move_clock(20)
+    got = wait_for(BOB, "Re: " + tag)
+    assert len(got) == 1, got
+    deadline = time.time() + 20
+    while "\\Answered" not in flags_of(ALICE, "INBOX", uid) and time.time() < deadline:
+        time.sleep(0.3)
+    assert "\\Answered" in flags_of(ALICE, "INBOX", uid)
+    assert count(ALICE, "Re: " + tag, folder="Drafts") == [], "the draft is still there"
+    assert len(count(ALICE, "Re: " + tag, folder="Sent")) == 1
+
+
+def test_ended_jobs_keep_no_password_and_the_key_is_private():
+    import sqlite3
+    storage = os.path.join(DIR, "data", "_data_", "_default_", "storage")
+    st = os.stat(os.path.join(storage, "job.key"))
+    assert st.st_mode & 0o777 == 0o600 and st.st_size == 32, oct(st.st_mode)
+    c = login()
+    job = ok(*send(c, {"to": [BOB], "subject": "pw-%s" % RUN, "text": "x"}, undoSeconds=30))
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(storage, "petrel.db"), uri=True)
+    try:
+        rows = db.execute("SELECT id, state, length(secret), instr(secret, ?) "
+                          "FROM outbox", (password(ALICE).encode(),)).fetchall()
+    finally:
+        db.close()
+    held = [r for r in rows if r[0] == job["id"]]
+    assert held and held[0][2] > 0 and held[0][3] == 0, held  # sealed, not plain
+    ended = [r for r in rows if r[1] in ("done", "cancelled", "failed")]
+    assert ended and all(r[2] == 0 for r in ended), ended
+    ok(*c.call("SendCancel", {"id": job["id"]})[:2])
+
+
 def test_scheduled_send_survives_a_restart_and_arrives_once():
     c = login()
     tag = "later-%s" % RUN
@@ -230,7 +289,8 @@ def test_scheduled_send_survives_a_restart_and_arrives_once():
 def test_two_workers_on_one_store_deliver_each_job_once():
     c = login()
     now = scheduled(c)["now"]
-    tags = ["race-%s-%d" % (RUN, i) for i in range(12)]
+    # Distinct under IMAP SUBJECT search (a substring match): the run id last.
+    tags = ["race-%d-%s" % (i, RUN) for i in range(12)]
     for t in tags:
         ok(*send(c, {"to": [BOB], "subject": t, "text": t}, sendAt=now + 100))
     env = dict(os.environ, PETREL_TEST_CLOCK_FILE=CLOCK, PETREL_LOG_STDERR="1")

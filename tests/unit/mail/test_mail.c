@@ -592,6 +592,44 @@ test_send_files_the_copy_in_sent_after_smtp_accepted(void **state)
 	assert_null(r.replay);
 }
 
+/* The outbox's path (issue 17): mail_queue now, mail_queued_submit and
+ * mail_queued_after later, as separate steps: the same SMTP copy without
+ * Bcc, the same after-send steps as mail_send. */
+static void
+test_queued_send_in_two_steps_is_mail_send(void **state)
+{
+	struct fixture *x = *state;
+	struct mail_compose c;
+	struct mail_outgoing *o;
+	struct mail_queued q;
+	struct perr err = {0};
+
+	add_message(x, "INBOX", 7);
+	form(&c, "0123456789abcdef");
+	c.in_reply_to = (struct mail_ref){"INBOX", 7};
+	assert_int_equal(mail_compose_prepare(&x->s, &c, true, &o, &err), 0);
+	assert_int_equal(mail_queue(&x->s, o, &q, &err), 0);
+	assert_string_equal(sbuf_cstr(&x->fake.log), "");
+	assert_true(q.wire_off > 0 && q.wire_off < q.message.len);
+	assert_non_null(
+	        memmem(q.message.p, q.wire_off, "secret@example.net", 18));
+	assert_int_equal(q.env.n_rcpt, 2);
+	assert_int_equal(q.n_seen, 2);
+	assert_int_equal(mail_queued_submit(&x->s, &q, &err), 0);
+	assert_string_equal(sbuf_cstr(&x->fake.log), "smtp;");
+	assert_null(strstr(x->fake.smtp_msg.p, "secret@example.net"));
+	assert_int_equal(mail_queued_after(&x->s, &q), 101);
+	assert_string_equal(
+	        sbuf_cstr(&x->fake.log),
+	        "smtp;list;append Sent seen;flag INBOX 7 answered;");
+	assert_non_null(strstr(x->fake.appended.p, "secret@example.net"));
+	/* A refusal says where, as for an immediate Send. */
+	x->fake.smtp_fails = PERR_REMOTE;
+	assert_int_equal(mail_queued_submit(&x->s, &q, &err), -1);
+	assert_int_equal(x->s.why, MAIL_WHY_SMTP_REJECTED);
+	assert_string_equal(x->s.why_detail, "RCPT TO <bob@example.org>");
+}
+
 /* #14 finding 2: only verified identities send; drafts may show any. */
 static void
 test_unverified_identity_cannot_send(void **state)
@@ -945,6 +983,7 @@ main(void)
 	        T(test_compose_from_a_missing_message_is_not_found),
 	        T(test_compose_mode_names),
 	        T(test_send_files_the_copy_in_sent_after_smtp_accepted),
+	        T(test_queued_send_in_two_steps_is_mail_send),
 	        T(test_send_rejected_files_nothing),
 	        T(test_send_token_makes_send_idempotent),
 	        T(test_send_needs_a_recipient_and_refuses_header_injection),

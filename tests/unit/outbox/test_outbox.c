@@ -454,6 +454,88 @@ test_bad_input(void **state)
 	assert_int_equal(err.kind, PERR_INPUT);
 }
 
+/* A job's meta and sealed secret come with its claim; the secret is gone
+ * once it ends, and a failed job stays listed (its form kept) until it is
+ * dismissed with a cancel. */
+static void
+test_detail_secret_and_failed_jobs(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_job job, *v;
+	struct perr err;
+	char *compose = NULL;
+	size_t n;
+	int64_t id, id2;
+	struct strv secret = {"SEALED", 6};
+
+	assert_int_equal(outbox_add(f->s, "a@x", 100, 90, msg, "{\"f\":1}", &id,
+	                            f->a, &err),
+	                 0);
+	assert_int_equal(
+	        outbox_set_detail(f->s, id, "{\"m\":1}", secret, f->a, &err),
+	        0);
+	assert_int_equal(outbox_set_detail(f->s, 9999, "", secret, f->a, &err),
+	                 -1);
+	assert_int_equal(err.kind, PERR_NOTFOUND);
+	assert_int_equal(outbox_claim(f->s, "A", 100, 60, &job, f->a, &err), 1);
+	assert_string_equal(job.meta, "{\"m\":1}");
+	assert_true(strv_eq(job.secret, secret));
+	/* Refused for good: failed, listed with its reason, secret wiped. */
+	assert_int_equal(outbox_finish(f->s, "A", id, false, "550 no such user",
+	                               false, 0, f->a, &err),
+	                 0);
+	assert_int_equal(outbox_list(f->s, "a@x", 10, &v, &n, f->a, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].state, OUTBOX_FAILED);
+	assert_string_equal(v[0].last_error, "550 no such user");
+	assert_string_equal(v[0].compose, "{\"f\":1}");
+	{
+		struct store_stmt *st = NULL;
+
+		assert_int_equal(
+		        store_query(f->s, f->a, &err, &st,
+		                    "SELECT length(secret), length(message) "
+		                    "FROM outbox WHERE id = ?",
+		                    "I", id),
+		        0);
+		assert_int_equal(store_step(st, &err), 1);
+		assert_int_equal(store_col_int(st, 0), 0);
+		assert_int_equal(store_col_int(st, 1), (int64_t)msg.len);
+		store_finish(&st);
+	}
+	/* Dismissed: the form comes back, the job leaves the list. */
+	assert_int_equal(outbox_cancel(f->s, "a@x", id, &compose, f->a, &err),
+	                 0);
+	assert_string_equal(compose, "{\"f\":1}");
+	assert_int_equal(outbox_list(f->s, "a@x", 10, &v, &n, f->a, &err), 0);
+	assert_int_equal(n, 0);
+	/* Done: the secret and everything else are wiped. */
+	assert_int_equal(
+	        outbox_add(f->s, "a@x", 100, 90, msg, "{}", &id2, f->a, &err),
+	        0);
+	assert_int_equal(outbox_set_detail(f->s, id2, "{}", secret, f->a, &err),
+	                 0);
+	assert_int_equal(outbox_claim(f->s, "A", 100, 60, &job, f->a, &err), 1);
+	assert_int_equal(
+	        outbox_finish(f->s, "A", id2, true, NULL, false, 0, f->a, &err),
+	        0);
+	{
+		struct store_stmt *st = NULL;
+
+		assert_int_equal(
+		        store_query(
+		                f->s, f->a, &err, &st,
+		                "SELECT length(secret) + length(message) + "
+		                "length(meta) + length(compose) FROM outbox "
+		                "WHERE state != 'held' AND id = ?",
+		                "I", id2),
+		        0);
+		assert_int_equal(store_step(st, &err), 1);
+		assert_int_equal(store_col_int(st, 0), 0);
+		store_finish(&st);
+	}
+}
+
 int
 main(void)
 {
@@ -483,6 +565,8 @@ main(void)
 	                setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_input, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_detail_secret_and_failed_jobs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
