@@ -127,7 +127,14 @@ test('snooze the open message with the date/time picker (phone and dark)', async
     [{ ...DESKTOP, colorScheme: 'dark' }, 'desktop-dark']]) {
     await withPage(browser, opts, 'snooze-' + tag, async (page, problems) => {
       const phone = tag.startsWith('phone');
+      // desktop-dark: the settings' time zone, not the browser's (UTC).
+      const settingsZone = tag === 'desktop-dark' ? 'Asia/Tokyo' : null;
       await login(page);
+      if (settingsZone) {
+        assert.equal((await pageApi(page, 'SettingsSave', { timeZone: settingsZone })).status, 200);
+        await page.reload();
+        await page.waitForSelector('#list');
+      }
       const b = `Snooze picker ${tag} ${RUN}`;
       await importMessages(page, [b]);
       await page.click('[data-action="refresh"]');
@@ -154,7 +161,7 @@ test('snooze the open message with the date/time picker (phone and dark)', async
       await shot(page, `snooze-msg-menu-${tag}`);
       await page.click('#msg-snooze-menu [data-pick]');
       await page.waitForSelector('#snooze-dialog:not([hidden])');
-      assert.match(await page.textContent('#snooze-dialog .snooze-zone'), /Time zone: /);
+      assert.match(await page.textContent('#snooze-dialog .snooze-zone'), settingsZone ? /Time zone: Asia\/Tokyo/ : /Time zone: /);
       // A past time is refused in the dialog.
       await page.fill('#snooze-at', '2020-01-01T08:00');
       await page.click('#snooze-dialog button[type="submit"]');
@@ -167,8 +174,8 @@ test('snooze the open message with the date/time picker (phone and dark)', async
       await page.click('#snooze-dialog button[type="submit"]');
       const req = (await done).request().postDataJSON();
       assert.equal((await (await done).json()).snoozed, 1);
-      // 09:30 in the user's zone (the browser's here, no setting made).
-      const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+      // 09:30 in the user's zone: the settings' one, else the browser's.
+      const zone = settingsZone || await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
       const shown = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
         .format(new Date(req.until * 1000));
       assert.equal(shown, '09:30');
@@ -184,6 +191,7 @@ test('snooze the open message with the date/time picker (phone and dark)', async
       const m = inbox.find((x) => x.subject === b);
       assert.ok(m);
       await pageApi(page, 'MessageDelete', { folder: 'INBOX', uids: [m.uid] });
+      if (settingsZone) await pageApi(page, 'SettingsSave', { timeZone: null });
       assert.deepEqual(problems, []);
     });
   }
