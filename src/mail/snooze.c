@@ -246,9 +246,17 @@ mail_snooze_rewrite(struct strv raw, int64_t now, struct arena *a,
 		}
 		p = next;
 	}
-	sbuf_init(&b, a, raw.len + 128, raw.len + 4096);
+	/* The old value is at most 4 KiB (mail_eml_header's bound). */
+	sbuf_init(&b, a, raw.len + 128, raw.len + 8192);
 	if (d0 == NULL) {
-		d0 = d1 = raw.p; /* no Date: the new one goes first */
+		/*
+		 * No Date: the new one goes first, or (a broken header that
+		 * starts with a folded line, which would fold into it) last.
+		 */
+		d0 = d1 = raw.p;
+		if (hend > 0 && (raw.p[0] == ' ' || raw.p[0] == '\t') &&
+		    raw.p[hend - 1] == '\n')
+			d0 = d1 = raw.p + hend;
 	}
 	sbuf_append(&b, raw.p, (size_t)(d0 - raw.p));
 	mime_put_date(&b, now);
