@@ -44,6 +44,8 @@
 #define OUTBOX_RETRY 60
 /* After-send steps (IMAP down) are given up after this many tries. */
 #define OUTBOX_AFTER_TRIES 30
+/* SMTP down (retried every OUTBOX_RETRY s): given up after a day. */
+#define OUTBOX_SEND_TRIES (86400 / OUTBOX_RETRY)
 #define OUTBOX_MAX_UNDO 30
 /* Send later: at most a year ahead. */
 #define OUTBOX_MAX_AHEAD (366 * 86400)
@@ -321,8 +323,10 @@ web_outbox_hold(struct web_ctx *ctx, struct mail_session *ms,
 		goto oom;
 	if (mail_queue(ms, o, &q, err) != 0)
 		goto out;
-	c_r = store_send_token_claim(ms->store, ms->user, c->send_token, now,
-	                             now - 600, a, &prior, err);
+	/* The token's times are the real clock's, as mail_send's. */
+	c_r = store_send_token_claim(ms->store, ms->user, c->send_token,
+	                             pt_now_unix(), pt_now_unix() - 600, a,
+	                             &prior, err);
 	if (c_r < 0)
 		goto out;
 	if (c_r == STORE_TOKEN_BUSY) {
@@ -479,10 +483,12 @@ restore_uploads(struct web_ctx *ctx, struct mail_session *ms, json_t *compose)
 			log_warn("outbox: attachment %s not restored: %s", name,
 			         e.msg != NULL ? e.msg : "file gone");
 			json_array_append_new(missing, json_string(name));
-			continue;
+		} else {
+			json_array_append_new(out, web_upload_json(&u));
 		}
-		(void)unlink(path);
-		json_array_append_new(out, web_upload_json(&u));
+		/* Nothing refers to the kept file any more. */
+		if (path != NULL)
+			(void)unlink(path);
 	}
 	json_object_set_new(compose, "attachments", out);
 	json_object_set_new(compose, "missingAttachments", missing);
@@ -499,7 +505,8 @@ web_api_send_cancel(struct web_ctx *ctx, struct perr *err)
 	json_error_t jerr;
 	int64_t id = web_arg_int(ctx, "id", 0);
 
-	if ((st = web_store(ctx, err)) == NULL)
+	/* The mail session first: once cancelled, the form must come back. */
+	if ((st = web_store(ctx, err)) == NULL || web_mail(ctx, &ms, err) != 0)
 		return -1;
 	if (outbox_cancel(st, ctx->session->user, id, &compose_s, a, err) !=
 	    0) {
@@ -512,10 +519,6 @@ web_api_send_cancel(struct web_ctx *ctx, struct perr *err)
 	compose = json_loads(compose_s, 0, &jerr);
 	if (compose == NULL)
 		compose = json_object();
-	if (web_mail(ctx, &ms, err) != 0) {
-		json_decref(compose);
-		return -1;
-	}
 	restore_uploads(ctx, ms, compose);
 	return web_reply_json(
 	        ctx,
@@ -773,6 +776,11 @@ worker_deliver(void *ctx, const struct outbox_job *job, struct arena *a,
 			        arena_printf(a, "%s: %s", ms.why_detail,
 			                     err->msg ? err->msg : "refused");
 	}
+	/* A server down for a day: give up, the form stays for the user. */
+	if (r != 0 && err->kind == PERR_TEMPFAIL &&
+	    job->attempts >= OUTBOX_SEND_TRIES)
+		perr_set(err, a, PERR_REMOTE, "given up after %d tries: %s",
+		         job->attempts, err->msg ? err->msg : "unavailable");
 	if (r == 0)
 		log_info("outbox: job %lld of %s accepted by SMTP",
 		         (long long)job->id, job->user);
