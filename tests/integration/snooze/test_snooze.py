@@ -16,7 +16,9 @@ forward instead of sleeping until a wake time. Checked at the IMAP server
   new process wakes it;
 - a message deleted from Snoozed meanwhile: the row is dropped, nothing
   comes back, no retry loop;
-- MessageUnsnooze brings one back at once.
+- MessageUnsnooze brings one back at once;
+- a sealed password that no longer opens: one failed try, no loop, and
+  the user's next Snoozed call seals it again and it wakes.
 
 Env: PETREL_MAILSTACK_DIR, PETREL_BINARY, PETREL_SOURCE_DIR,
 PETREL_SNOOZE_DIR (state), PETREL_SNOOZE_PORT.
@@ -165,6 +167,15 @@ def rows(mid):
         db.close()
 
 
+def attempts(mid):
+    db = sqlite3.connect("file:%s?mode=ro" % DB, uri=True)
+    try:
+        r = db.execute("SELECT attempts FROM snoozes WHERE message_id = ?", (mid,)).fetchone()
+        return r[0] if r else None
+    finally:
+        db.close()
+
+
 def wait_for(pred, what, timeout=30):
     """The worker looks every second under the test clock: poll, bounded."""
     deadline = time.monotonic() + timeout
@@ -269,6 +280,26 @@ def test_snooze_wake_restart_delete_unsnooze():
         assert find("Snoozed", mid_d) is None and rows(mid_d) == []
         st, res = c.call("MessageUnsnooze", {"uids": [uid]})
         assert st == 404, (st, res)
+
+        # A seal that no longer opens (as after a password change): the
+        # try fails and waits a minute (no loop); the user's next visit
+        # (the Snoozed call) seals the password again and it wakes.
+        mid_e, (uid_e, _) = append("e")
+        snooze(c, uid_e, now() + 600)
+        db = sqlite3.connect(DB, timeout=10)
+        try:
+            db.execute("UPDATE snoozes SET sealed = X'00' WHERE message_id = ?", (mid_e,))
+            db.commit()
+        finally:
+            db.close()
+        set_clock(offset + 601)
+        wait_for(lambda: (attempts(mid_e) or 0) >= 1, "a failed try recorded")
+        time.sleep(2)
+        assert attempts(mid_e) == 1, attempts(mid_e)
+        assert find("Snoozed", mid_e) is not None and find("INBOX", mid_e) is None
+        c.ok("Snoozed")
+        wait_for(lambda: find("INBOX", mid_e), "the message woken with the new seal")
+        assert rows(mid_e) == []
     finally:
         stop()
 
