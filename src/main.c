@@ -353,6 +353,8 @@ cmd_serve(int argc, char **argv)
 		log_error("outbox worker not started (held and scheduled "
 		          "sends wait): %s",
 		          err.msg);
+	if (web_snooze_start(app, a, &err) != 0)
+		log_error("snoozed messages will not wake: %s", err.msg);
 	log_info("petrel %s serving on %s with %d threads (data %s%s%s)",
 	         PETREL_VERSION, srv.listen, srv.threads, app_opts.data_dir,
 	         live != NULL ? ", events on " : "",
@@ -364,6 +366,7 @@ cmd_serve(int argc, char **argv)
 		log_info("petrel stopped");
 	web_outbox_stop();
 	live_server_stop(&live);
+	web_snooze_stop(app);
 	web_app_destroy(&app);
 	config_swap(NULL);
 	arena_destroy(&a);

@@ -92,6 +92,7 @@
   <symbol id="i-text" viewBox="0 0 24 24"><path d="M5 6V4h14v2 M12 4v16 M9 20h6"/></symbol>
   <symbol id="i-external" viewBox="0 0 24 24"><path d="M14 4h6v6 M20 4l-9 9 M18 14v6H4V6h6"/></symbol>
   <symbol id="i-tag" viewBox="0 0 24 24"><path d="M3 12V4h8l10 10-7 7z"/><circle cx="7.5" cy="8.5" r="1.5"/></symbol>
+  <symbol id="i-clock" viewBox="0 0 24 24"><circle cx="12" cy="13" r="8"/><path d="M12 9v4l2.5 2.5 M5 4L2.5 6.5 M19 4l2.5 2.5"/></symbol>
 </svg>
 
 <div class="progress" id="progress" role="progressbar" aria-label="{{L_MAIL_LOADING}}" hidden><span></span></div>
@@ -432,6 +433,7 @@
         <div><dt><kbd>Ctrl</kbd> + <kbd>Enter</kbd></dt><dd>{{L_COMPOSE_KEY_SEND}}</dd></div>
         <div><dt><kbd>Ctrl</kbd> + <kbd>p</kbd></dt><dd>{{L_MAIL_KEY_PRINT}}</dd></div>
         <div><dt><kbd>l</kbd></dt><dd>{{L_LABELS_KEY}}</dd></div>
+        <div><dt><kbd>b</kbd></dt><dd>{{L_SNOOZE_KEY}}</dd></div>
         <div><dt><kbd>?</kbd></dt><dd>{{L_MAIL_KEY_HELP}}</dd></div>
         <div><dt><kbd>Esc</kbd></dt><dd>{{L_MAIL_KEY_ESCAPE}}</dd></div>
       </dl>

@@ -107,6 +107,7 @@ apply_flag(struct fentry *e, struct strv flag)
 	        {"\\Junk", 0, IMAP_SPECIAL_JUNK},
 	        {"\\Trash", 0, IMAP_SPECIAL_TRASH},
 	        {"\\Archive", 0, IMAP_SPECIAL_ARCHIVE},
+	        {"\\Snoozed", IMAP_FOLDER_SNOOZED, IMAP_SPECIAL_NONE},
 	};
 	size_t i;
 

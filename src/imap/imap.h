@@ -195,6 +195,7 @@ const char *imap_special_name(enum imap_special s);
 #define IMAP_FOLDER_NOINFERIORS (1u << 3)
 #define IMAP_FOLDER_NONEXISTENT (1u << 4)
 #define IMAP_FOLDER_MARKED (1u << 5)
+#define IMAP_FOLDER_SNOOZED (1u << 6) /* \Snoozed (IANA-registered) */
 
 struct imap_folder {
 	const char *path; /* UTF-8, with the server's delimiter */
@@ -495,6 +496,23 @@ int imap_move(struct imap_conn *c, const char *folder, const uint32_t *uids,
 int imap_delete_messages(struct imap_conn *c, const char *folder,
                          const uint32_t *uids, size_t n, bool permanent,
                          struct arena *a, struct perr *err) PT_WARN_UNUSED;
+/*
+ * Move one message and say where it went: with MOVE and UIDPLUS, UID
+ * MOVE's COPYUID gives to's UIDVALIDITY and the new UID (PERR_NOTFOUND
+ * when uid is not in folder); without them imap_move() and both 0 (find
+ * it with imap_find_message_id()). src/imap/uidplus.c.
+ */
+int imap_move_found(struct imap_conn *c, const char *folder, uint32_t uid,
+                    const char *to, struct arena *a, uint32_t *uidvalidity_r,
+                    uint32_t *uid_r, struct perr *err) PT_WARN_UNUSED;
+/*
+ * folder's UIDVALIDITY, and the highest UID whose Message-ID header
+ * contains message_id (UID SEARCH HEADER; 0: none, or message_id empty).
+ */
+int imap_find_message_id(struct imap_conn *c, const char *folder,
+                         const char *message_id, struct arena *a,
+                         uint32_t *uidvalidity_r, uint32_t *uid_r,
+                         struct perr *err) PT_WARN_UNUSED;
 /* EXPUNGE the folder (all \Deleted messages). */
 int imap_expunge(struct imap_conn *c, const char *folder, struct arena *a,
                  struct perr *err) PT_WARN_UNUSED;

@@ -60,6 +60,21 @@ struct mail_ops {
 	int (*smtp_send)(void *b, const struct smtp_envelope *env,
 	                 struct strv msg, struct arena *a,
 	                 struct smtp_failure *fail_r, struct perr *err);
+	/* Snooze (snooze.c): imap_move_found, imap_find_message_id. */
+	int (*move_found)(void *b, const char *folder, uint32_t uid,
+	                  const char *to, struct arena *a,
+	                  uint32_t *uidvalidity_r, uint32_t *uid_r,
+	                  struct perr *err);
+	int (*find_message_id)(void *b, const char *folder,
+	                       const char *message_id, struct arena *a,
+	                       uint32_t *uidvalidity_r, uint32_t *uid_r,
+	                       struct perr *err);
+	/* APPEND with an INTERNALDATE (imap_append). */
+	int (*append_at)(void *b, const char *folder, unsigned flags,
+	                 int64_t date, struct strv msg, struct arena *a,
+	                 uint32_t *uid_r, struct perr *err);
+	int (*folder_subscribe)(void *b, const char *path, struct arena *a,
+	                        struct perr *err);
 };
 
 /*
@@ -577,5 +592,68 @@ int mail_queued_submit(struct mail_session *s, const struct mail_queued *q,
  * \Answered / $Forwarded, the draft deleted.
  */
 uint32_t mail_queued_after(struct mail_session *s, const struct mail_queued *q);
+
+/* ---- snooze (src/mail/snooze.c) ------------------------------------------ */
+
+/* The folder made when the server has none (docs/ARCHITECTURE.md). */
+#define MAIL_SNOOZE_FOLDER "Snoozed"
+/* Messages per MessageSnooze / MessageUnsnooze call. */
+#define MAIL_SNOOZE_MAX 100
+/* How far ahead a wake time may be (a typo of a year is refused). */
+#define MAIL_SNOOZE_MAX_AHEAD (5 * 366 * 24 * 3600)
+
+/*
+ * The Snoozed folder: the one LIST flags \Snoozed, else one called
+ * "Snoozed" (ASCII case-blind; the top-level one first), else, with
+ * create, MAIL_SNOOZE_FOLDER created and subscribed; without create
+ * *path_r is NULL when there is none.
+ */
+int mail_snooze_folder(struct mail_session *s, bool create, const char **path_r,
+                       struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * Snooze folder's uids until until (Unix seconds, after now): each is
+ * moved to the Snoozed folder (COPYUID says its new UID; its Message-ID
+ * is kept too) and recorded in the store with what seal (may be NULL)
+ * gives for the row: the password the wake-up will use, sealed for that
+ * row alone. A message already in the Snoozed folder only gets
+ * the new time. *folder_r is the Snoozed folder, *done_r how many were
+ * snoozed before a failure (the first failure ends the call).
+ */
+typedef int mail_seal_fn(void *ctx, int64_t row, struct arena *a,
+                         struct strv *sealed_r, struct perr *err);
+int mail_snooze(struct mail_session *s, const char *folder,
+                const uint32_t *uids, size_t n, int64_t until, int64_t now,
+                mail_seal_fn *seal, void *seal_ctx, const char **folder_r,
+                size_t *done_r, struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * Wake r (a row of s->user) now: find the message (r's UID while the
+ * folder's UIDVALIDITY is unchanged, else by Message-ID), APPEND it to
+ * INBOX unread with its Date set to now and INTERNALDATE now (the list
+ * sorts by date, so it shows first; the old Date is kept as
+ * X-Petrel-Snoozed-Date), record that, delete the Snoozed copy and the
+ * row. Returns 1 when it went back, 0 when the message is gone (deleted
+ * or moved out of the Snoozed folder: the row is dropped) and -1 on a
+ * failure (the row is kept for a retry; a retry never appends twice).
+ */
+int mail_snooze_wake(struct mail_session *s, const struct store_snooze *r,
+                     int64_t now, struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * End the snoozes of uids in the Snoozed folder now (each as
+ * mail_snooze_wake; a UID without a row is PERR_NOTFOUND). *done_r
+ * counts those back in INBOX.
+ */
+int mail_unsnooze(struct mail_session *s, const uint32_t *uids, size_t n,
+                  int64_t now, size_t *done_r, struct perr *err) PT_WARN_UNUSED;
+
+/*
+ * raw with its first Date field replaced by now's and the old value kept
+ * as X-Petrel-Snoozed-Date (unless one is there: the first snooze's
+ * stays); a message without Date gets one first. PERR_LIMIT only.
+ */
+int mail_snooze_rewrite(struct strv raw, int64_t now, struct arena *a,
+                        struct strv *out_r, struct perr *err) PT_WARN_UNUSED;
 
 #endif

@@ -133,6 +133,55 @@ real_smtp_send(void *b, const struct smtp_envelope *env, struct strv msg,
 	return smtp_send(dom, &login, env, msg, a, fail_r, err);
 }
 
+static int
+real_move_found(void *b, const char *folder, uint32_t uid, const char *to,
+                struct arena *a, uint32_t *uidvalidity_r, uint32_t *uid_r,
+                struct perr *err)
+{
+	struct imap_conn *c;
+
+	if (conn(b, &c, err) != 0)
+		return -1;
+	return imap_move_found(c, folder, uid, to, a, uidvalidity_r, uid_r,
+	                       err);
+}
+
+static int
+real_find_message_id(void *b, const char *folder, const char *message_id,
+                     struct arena *a, uint32_t *uidvalidity_r, uint32_t *uid_r,
+                     struct perr *err)
+{
+	struct imap_conn *c;
+
+	if (conn(b, &c, err) != 0)
+		return -1;
+	return imap_find_message_id(c, folder, message_id, a, uidvalidity_r,
+	                            uid_r, err);
+}
+
+static int
+real_append_at(void *b, const char *folder, unsigned flags, int64_t date,
+               struct strv msg, struct arena *a, uint32_t *uid_r,
+               struct perr *err)
+{
+	struct imap_conn *c;
+
+	if (conn(b, &c, err) != 0)
+		return -1;
+	return imap_append(c, folder, flags, date, msg, a, uid_r, err);
+}
+
+static int
+real_folder_subscribe(void *b, const char *path, struct arena *a,
+                      struct perr *err)
+{
+	struct imap_conn *c;
+
+	if (conn(b, &c, err) != 0)
+		return -1;
+	return imap_folder_subscribe(c, path, true, a, err);
+}
+
 const struct mail_ops mail_ops_real = {
         .fetch_message = real_fetch_message,
         .fetch_section = real_fetch_section,
@@ -144,6 +193,10 @@ const struct mail_ops mail_ops_real = {
         .add_flags = real_add_flags,
         .delete_message = real_delete_message,
         .smtp_send = real_smtp_send,
+        .move_found = real_move_found,
+        .find_message_id = real_find_message_id,
+        .append_at = real_append_at,
+        .folder_subscribe = real_folder_subscribe,
 };
 
 /* ---- helpers shared by the service files -------------------------------- */

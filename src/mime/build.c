@@ -1268,3 +1268,9 @@ mime_build_mdn(const struct mime_mdn *m, struct arena *a, struct strv *out_r,
 	*out_r = sbuf_view(&b);
 	return 0;
 }
+
+void
+mime_put_date(struct sbuf *b, int64_t when)
+{
+	put_date(b, when);
+}

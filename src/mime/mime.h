@@ -430,4 +430,10 @@ int mime_build_mdn(const struct mime_mdn *m, struct arena *a,
                    struct strv *out_r, struct perr *err) PT_WARN_UNUSED
         PT_NONNULL(1, 2, 3, 4);
 
+/*
+ * Append "Date: <when as RFC 5322, UTC>\r\n" to b, as mime_build writes
+ * it (snooze rewrites a woken message's Date with it).
+ */
+void mime_put_date(struct sbuf *b, int64_t when);
+
 #endif

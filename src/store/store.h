@@ -407,5 +407,80 @@ int store_labels_get(struct store *s, const char *user, struct arena *a,
 int store_labels_set(struct store *s, const char *user,
                      const struct store_label *labels, size_t n, int64_t now,
                      struct arena *a, struct perr *err) PT_WARN_UNUSED;
+/* ---- snoozed messages (snooze.c, migration 0008) --------------------- */
+
+enum store_snooze_state {
+	STORE_SNOOZE_WAITING = 0, /* in the Snoozed folder */
+	STORE_SNOOZE_RETURNED,    /* in INBOX again; the Snoozed copy left */
+};
+
+struct store_snooze {
+	int64_t id;
+	const char *user;
+	const char *folder;        /* where it waits */
+	uint32_t uidvalidity, uid; /* uid 0: unknown (find by message_id) */
+	const char *message_id;    /* "" if none */
+	const char *origin;        /* the folder it was snoozed from */
+	int64_t until;             /* when it wakes (Unix seconds) */
+	int64_t due;               /* the next try: until, later on failure */
+	int64_t created;
+	enum store_snooze_state state;
+	int attempts; /* failed tries so far */
+	const char *last_error;
+	struct strv sealed; /* the sealed password; STRV_NULL: none */
+};
+
+/*
+ * Record that user's message waits in folder until r->until (r->due is
+ * set to it). A row for the same message (user, folder, UIDVALIDITY and
+ * a non-zero UID) is updated instead: a second snooze moves its time.
+ * *id_r gets the row's id.
+ */
+int store_snooze_put(struct store *s, const struct store_snooze *r, int64_t now,
+                     int64_t *id_r, struct arena *a,
+                     struct perr *err) PT_WARN_UNUSED;
+/* Where the message is now (after the MOVE told its UID). */
+int store_snooze_set_uid(struct store *s, int64_t id, uint32_t uidvalidity,
+                         uint32_t uid, struct arena *a,
+                         struct perr *err) PT_WARN_UNUSED;
+/*
+ * user's snoozes by wake time, at most limit (sealed not loaded). *v_r
+ * in a.
+ */
+int store_snooze_list(struct store *s, const char *user, size_t limit,
+                      struct arena *a, struct store_snooze **v_r, size_t *n_r,
+                      struct perr *err) PT_WARN_UNUSED;
+/* user's row for folder/uid (UIDVALIDITY uidvalidity): 1, 0 none, -1. */
+int store_snooze_find(struct store *s, const char *user, const char *folder,
+                      uint32_t uidvalidity, uint32_t uid, struct arena *a,
+                      struct store_snooze *r_r,
+                      struct perr *err) PT_WARN_UNUSED;
+/*
+ * Claim the earliest row due at now whose lease (if any) ran out, for
+ * owner until now + lease. 1 with *r_r (sealed loaded), 0 when nothing
+ * is due, -1.
+ */
+int store_snooze_claim(struct store *s, const char *owner, int64_t now,
+                       int64_t lease, struct arena *a, struct store_snooze *r_r,
+                       struct perr *err) PT_WARN_UNUSED;
+/* The earliest time a row becomes claimable: 1 with *when_r, 0 none. */
+int store_snooze_next_due(struct store *s, int64_t *when_r, struct arena *a,
+                          struct perr *err) PT_WARN_UNUSED;
+/* The copy in INBOX exists: never append it again. */
+int store_snooze_returned(struct store *s, int64_t id, struct arena *a,
+                          struct perr *err) PT_WARN_UNUSED;
+/*
+ * A try failed: count it, keep why, try again at due and release the
+ * lease.
+ */
+int store_snooze_retry(struct store *s, int64_t id, int64_t due,
+                       const char *why, struct arena *a,
+                       struct perr *err) PT_WARN_UNUSED;
+/* The snooze ended (woken, unsnoozed or gone): the row and its seal go. */
+int store_snooze_delete(struct store *s, int64_t id, struct arena *a,
+                        struct perr *err) PT_WARN_UNUSED;
+/* Replace row id's sealed password (sealed for that row). */
+int store_snooze_seal(struct store *s, int64_t id, struct strv sealed,
+                      struct arena *a, struct perr *err) PT_WARN_UNUSED;
 
 #endif

@@ -187,6 +187,14 @@ static const struct web_arg args_set_keywords[] = {
         SPEC("add", WEB_ARG_STRINGS, false, 1, 64, 16, WEB_CTL_LINE),
         SPEC("remove", WEB_ARG_STRINGS, false, 1, 64, 16, WEB_CTL_LINE), END};
 
+static const struct web_arg args_snooze[] = {
+        NAME("folder", true),
+        SPEC("uids", WEB_ARG_UIDS, true, 0, 0, MAIL_SNOOZE_MAX, WEB_CTL_TEXT),
+        SPEC("until", WEB_ARG_INT, true, 1, INT64_MAX, 0, WEB_CTL_TEXT), END};
+static const struct web_arg args_unsnooze[] = {
+        SPEC("uids", WEB_ARG_UIDS, true, 0, 0, MAIL_SNOOZE_MAX, WEB_CTL_TEXT),
+        END};
+
 static const struct web_route routes[] = {
         {"GET", "/", web_page_index, ROUTE_SESSION_OPTIONAL, NULL, NULL},
         {"GET", "/healthz", web_api_health, API, NULL, NULL},
@@ -374,6 +382,12 @@ static const struct web_route routes[] = {
         {"POST", "/api/SendCancel", web_api_send_cancel, CHANGE,
          args_send_cancel, NULL},
         {"POST", "/api/Scheduled", web_api_scheduled, CHANGE, NULL, NULL},
+        /* Snooze (api_snooze.c). */
+        {"POST", "/api/MessageSnooze", web_api_message_snooze, CHANGE,
+         args_snooze, NULL},
+        {"POST", "/api/MessageUnsnooze", web_api_message_unsnooze, CHANGE,
+         args_unsnooze, NULL},
+        {"POST", "/api/Snoozed", web_api_snoozed, CHANGE, NULL, NULL},
 };
 
 const struct web_route *

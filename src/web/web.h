@@ -64,4 +64,14 @@ struct config *web_app_config(struct web_app *app);
 int web_outbox_start(struct arena *a, struct perr *err) PT_WARN_UNUSED;
 void web_outbox_stop(void);
 
+/*
+ * The snooze wake-up worker (api_snooze.c): a thread with its own store
+ * connection that returns snoozed messages at their time, started by
+ * `petrel serve` and stopped before web_app_destroy. Stop is a no-op
+ * when it was not started.
+ */
+int web_snooze_start(struct web_app *app, struct arena *a,
+                     struct perr *err) PT_WARN_UNUSED;
+void web_snooze_stop(struct web_app *app);
+
 #endif

@@ -35,6 +35,7 @@ struct web_app {
 	char asset_version[16];
 	int64_t started;
 	struct imap_pool *imap_pool; /* logged-in connections by session */
+	struct web_snooze *snooze;   /* the wake-up worker (api_snooze.c) */
 };
 
 /* Per-request context, hung on req->user. */
@@ -430,6 +431,11 @@ int web_api_plugin_settings(struct web_ctx *ctx, struct perr *err);
 int web_page_index(struct web_ctx *ctx, struct perr *err);
 int web_api_lang(struct web_ctx *ctx, struct perr *err);
 int web_api_health(struct web_ctx *ctx, struct perr *err);
+
+/* api_snooze.c (issue 17): MessageSnooze, MessageUnsnooze, Snoozed. */
+int web_api_message_snooze(struct web_ctx *ctx, struct perr *err);
+int web_api_message_unsnooze(struct web_ctx *ctx, struct perr *err);
+int web_api_snoozed(struct web_ctx *ctx, struct perr *err);
 
 #define WEB_LANG_COOKIE "petrel_lang"
 

@@ -36,6 +36,7 @@ import './mailbox/badge.js';
 import './mailbox/notify.js';
 import './mailbox/labels.js';
 import './mailbox/searchall.js';
+import './mailbox/snooze.js';
 
 var email = boot.email || '';
 $('user-email').textContent = email;

@@ -627,7 +627,7 @@ export function toggleFlag(uids) {
 }
 
 // Rows leave the list at once; the list then reloads to refill the page.
-function removeRows(uids) {
+export function removeRows(uids) {
   var gone = new Set(uids);
   var vis = visibleUids();
   var last = -1;
