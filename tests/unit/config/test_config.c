@@ -1,5 +1,4 @@
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,11 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <dirent.h>
 
 #include <cmocka.h>
+
+#include "../support/temp_dir.h"
 
 #include "config/config.h"
 #include "../support/full_disk.h"
@@ -70,26 +70,16 @@ find_diag(const struct diags *d, const char *file, unsigned line,
 static char *
 make_tmpdir(void)
 {
-	char tmpl[] = "/tmp/petrel-config-XXXXXX";
-	char *d = mkdtemp(tmpl);
+	char d[64];
 
-	assert_non_null(d);
+	unit_temp_dir(d, sizeof(d), "petrel-config");
 	return pt_xstrdup(d);
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static void
 rm_tree(char *dir)
 {
-	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	unit_temp_dir_remove(dir);
 	free(dir);
 }
 

@@ -12,21 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ftw.h>
-#include <sys/stat.h>
-
 #include <cmocka.h>
 
-#include "config/config.h"
+#include "../support/temp_dir.h"
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
+#include "config/config.h"
 
 static void
 write_file(const char *dir, const char *rel, const char *text)
@@ -90,7 +80,7 @@ test_relay_for_domains_without_one(void **state)
 	assert_string_equal(d->relay_user, "me@own.test");
 	config_unref(&cfg);
 	arena_destroy(&a);
-	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	unit_temp_dir_remove(dir);
 }
 
 static void
@@ -115,7 +105,7 @@ test_relay_without_user_keeps_passwords(void **state)
 	assert_false(d->smtp_auth);
 	config_unref(&cfg);
 	arena_destroy(&a);
-	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	unit_temp_dir_remove(dir);
 }
 
 static void
@@ -136,7 +126,7 @@ test_no_relay_changes_nothing(void **state)
 	assert_true(d->smtp_auth);
 	config_unref(&cfg);
 	arena_destroy(&a);
-	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	unit_temp_dir_remove(dir);
 }
 
 int

@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
-#include <sys/stat.h>
 #include <cmocka.h>
+
+#include "../support/temp_dir.h"
 
 #include "mail/mail.h"
 
@@ -283,9 +283,7 @@ setup(void **state)
 	struct fixture *x = calloc(1, sizeof(*x));
 	struct perr err = {0};
 
-	assert_true(pt_strlcpy(x->dir, "/tmp/petrel-snooze-XXXXXX",
-	                       sizeof(x->dir)));
-	assert_non_null(mkdtemp(x->dir));
+	unit_temp_dir(x->dir, sizeof(x->dir), "petrel-snooze");
 	x->a = arena_create("test", 4096, 0);
 	x->fake.a = x->a;
 	x->fake.uidvalidity = 7;
@@ -303,22 +301,13 @@ setup(void **state)
 }
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	struct fixture *x = *state;
 
 	store_close(&x->s.store);
 	arena_destroy(&x->a);
-	assert_int_equal(nftw(x->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+	unit_temp_dir_remove(x->dir);
 	free(x);
 	return 0;
 }

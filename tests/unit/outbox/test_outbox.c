@@ -3,7 +3,6 @@
  * real sqlite store in a temporary directory; two store connections
  * stand for two Petrel processes sharing one store.
  */
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,20 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "../support/temp_dir.h"
 
 #include "outbox/outbox.h"
 #include "store/store.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
-	struct arena *a;
-	struct store *s;  /* process A */
-	struct store *s2; /* process B, same file */
+	struct unit_store u; /* dir, path, a, s */
+	struct store *s2;    /* process B, same file */
 };
 
 static const struct strv msg = {"Subject: hi\r\n\r\nbody\r\n", 22};
@@ -35,25 +32,10 @@ setup(void **state)
 	struct fixture *f = pt_xcalloc(1, sizeof(*f));
 	struct perr err;
 
-	assert_true(pt_strlcpy(f->dir, "/tmp/petrel-outbox-XXXXXX",
-	                       sizeof(f->dir)));
-	assert_non_null(mkdtemp(f->dir));
-	assert_true(pt_snprintf_ok(f->path, sizeof(f->path), "%s/petrel.db",
-	                           f->dir));
-	f->a = arena_create("test", 4096, 0);
-	assert_int_equal(store_open(f->path, &f->s, f->a, &err), 0);
-	assert_int_equal(store_open(f->path, &f->s2, f->a, &err), 0);
+	unit_store_open(&f->u, "petrel-outbox");
+	assert_int_equal(store_open(f->u.path, &f->s2, f->u.a, &err), 0);
 	*state = f;
 	return 0;
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static int
@@ -61,10 +43,8 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	store_close(&f->s);
 	store_close(&f->s2);
-	arena_destroy(&f->a);
-	assert_int_equal(nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+	unit_store_close(&f->u);
 	free(f);
 	return 0;
 }
@@ -92,14 +72,16 @@ test_held_job_waits_until_due_then_sends_once(void **state)
 	int64_t id;
 	int64_t when;
 
-	assert_int_equal(outbox_add(f->s, "a@x", 110, 100, msg, "{\"to\":1}",
-	                            &id, f->a, &err),
+	assert_int_equal(outbox_add(f->u.s, "a@x", 110, 100, msg, "{\"to\":1}",
+	                            &id, f->u.a, &err),
 	                 0);
-	assert_int_equal(outbox_next_due(f->s, &when, f->a, &err), 1);
+	assert_int_equal(outbox_next_due(f->u.s, &when, f->u.a, &err), 1);
 	assert_int_equal(when, 110);
 	/* Not due yet. */
-	assert_int_equal(outbox_claim(f->s, "A", 109, 60, &job, f->a, &err), 0);
-	assert_int_equal(outbox_claim(f->s, "A", 110, 60, &job, f->a, &err), 1);
+	assert_int_equal(outbox_claim(f->u.s, "A", 109, 60, &job, f->u.a, &err),
+	                 0);
+	assert_int_equal(outbox_claim(f->u.s, "A", 110, 60, &job, f->u.a, &err),
+	                 1);
 	assert_int_equal(job.id, id);
 	assert_int_equal(job.state, OUTBOX_SENDING);
 	assert_false(job.accepted);
@@ -108,18 +90,18 @@ test_held_job_waits_until_due_then_sends_once(void **state)
 	assert_memory_equal(job.message.p, msg.p, msg.len);
 	assert_string_equal(job.user, "a@x");
 	/* The other process sees nothing while the lease runs. */
-	assert_int_equal(outbox_claim(f->s2, "B", 150, 60, &job, f->a, &err),
+	assert_int_equal(outbox_claim(f->s2, "B", 150, 60, &job, f->u.a, &err),
 	                 0);
-	assert_int_equal(outbox_next_due(f->s, &when, f->a, &err), 1);
+	assert_int_equal(outbox_next_due(f->u.s, &when, f->u.a, &err), 1);
 	assert_int_equal(when, 170);
-	assert_int_equal(outbox_accepted(f->s, "A", id, f->a, &err), 0);
-	assert_int_equal(
-	        outbox_finish(f->s, "A", id, true, NULL, false, 0, f->a, &err),
-	        0);
-	/* Done: nobody claims it again, however late. */
-	assert_int_equal(outbox_claim(f->s2, "B", 100000, 60, &job, f->a, &err),
+	assert_int_equal(outbox_accepted(f->u.s, "A", id, f->u.a, &err), 0);
+	assert_int_equal(outbox_finish(f->u.s, "A", id, true, NULL, false, 0,
+	                               f->u.a, &err),
 	                 0);
-	assert_int_equal(outbox_next_due(f->s, &when, f->a, &err), 0);
+	/* Done: nobody claims it again, however late. */
+	assert_int_equal(
+	        outbox_claim(f->s2, "B", 100000, 60, &job, f->u.a, &err), 0);
+	assert_int_equal(outbox_next_due(f->u.s, &when, f->u.a, &err), 0);
 }
 
 static void
@@ -132,29 +114,31 @@ test_cancel_only_while_held(void **state)
 	int64_t id;
 	int64_t id2;
 
-	assert_int_equal(outbox_add(f->s, "a@x", 110, 100, msg, "{\"s\":\"x\"}",
-	                            &id, f->a, &err),
+	assert_int_equal(outbox_add(f->u.s, "a@x", 110, 100, msg,
+	                            "{\"s\":\"x\"}", &id, f->u.a, &err),
 	                 0);
 	/* Another user's job is not found. */
-	assert_int_equal(outbox_cancel(f->s, "b@x", id, &compose, f->a, &err),
-	                 -1);
+	assert_int_equal(
+	        outbox_cancel(f->u.s, "b@x", id, &compose, f->u.a, &err), -1);
 	assert_int_equal(err.kind, PERR_NOTFOUND);
-	assert_int_equal(outbox_cancel(f->s, "a@x", id, &compose, f->a, &err),
-	                 0);
+	assert_int_equal(
+	        outbox_cancel(f->u.s, "a@x", id, &compose, f->u.a, &err), 0);
 	assert_string_equal(compose, "{\"s\":\"x\"}");
 	/* Cancelled: never claimed, a second cancel conflicts. */
-	assert_int_equal(outbox_claim(f->s, "A", 200, 60, &job, f->a, &err), 0);
-	assert_int_equal(outbox_cancel(f->s, "a@x", id, &compose, f->a, &err),
-	                 -1);
+	assert_int_equal(outbox_claim(f->u.s, "A", 200, 60, &job, f->u.a, &err),
+	                 0);
+	assert_int_equal(
+	        outbox_cancel(f->u.s, "a@x", id, &compose, f->u.a, &err), -1);
 	assert_int_equal(err.kind, PERR_CONFLICT);
 
 	/* Once claimed, cancel is too late. */
+	assert_int_equal(outbox_add(f->u.s, "a@x", 110, 100, msg, "{}", &id2,
+	                            f->u.a, &err),
+	                 0);
+	assert_int_equal(outbox_claim(f->u.s, "A", 200, 60, &job, f->u.a, &err),
+	                 1);
 	assert_int_equal(
-	        outbox_add(f->s, "a@x", 110, 100, msg, "{}", &id2, f->a, &err),
-	        0);
-	assert_int_equal(outbox_claim(f->s, "A", 200, 60, &job, f->a, &err), 1);
-	assert_int_equal(outbox_cancel(f->s, "a@x", id2, &compose, f->a, &err),
-	                 -1);
+	        outbox_cancel(f->u.s, "a@x", id2, &compose, f->u.a, &err), -1);
 	assert_int_equal(err.kind, PERR_CONFLICT);
 }
 
@@ -167,26 +151,28 @@ test_expired_lease_is_retried_by_another_worker(void **state)
 	int64_t id;
 
 	assert_int_equal(
-	        outbox_add(f->s, "a@x", 100, 100, msg, "", &id, f->a, &err), 0);
-	assert_int_equal(outbox_claim(f->s, "A", 100, 60, &job, f->a, &err), 1);
+	        outbox_add(f->u.s, "a@x", 100, 100, msg, "", &id, f->u.a, &err),
+	        0);
+	assert_int_equal(outbox_claim(f->u.s, "A", 100, 60, &job, f->u.a, &err),
+	                 1);
 	/* A dies; at 160 the lease has run out and B takes the job. */
-	assert_int_equal(outbox_claim(f->s2, "B", 159, 60, &job, f->a, &err),
+	assert_int_equal(outbox_claim(f->s2, "B", 159, 60, &job, f->u.a, &err),
 	                 0);
-	assert_int_equal(outbox_claim(f->s2, "B", 160, 60, &job, f->a, &err),
+	assert_int_equal(outbox_claim(f->s2, "B", 160, 60, &job, f->u.a, &err),
 	                 1);
 	assert_int_equal(job.id, id);
 	assert_false(job.accepted);
 	assert_int_equal(job.attempts, 2);
 	/* A, back late, may not record an outcome for B's job. */
-	assert_int_equal(outbox_accepted(f->s, "A", id, f->a, &err), -1);
+	assert_int_equal(outbox_accepted(f->u.s, "A", id, f->u.a, &err), -1);
 	assert_int_equal(err.kind, PERR_CONFLICT);
-	assert_int_equal(
-	        outbox_finish(f->s, "A", id, true, NULL, false, 0, f->a, &err),
-	        -1);
+	assert_int_equal(outbox_finish(f->u.s, "A", id, true, NULL, false, 0,
+	                               f->u.a, &err),
+	                 -1);
 	assert_int_equal(err.kind, PERR_CONFLICT);
-	assert_int_equal(
-	        outbox_finish(f->s2, "B", id, true, NULL, false, 0, f->a, &err),
-	        0);
+	assert_int_equal(outbox_finish(f->s2, "B", id, true, NULL, false, 0,
+	                               f->u.a, &err),
+	                 0);
 }
 
 static void
@@ -198,26 +184,30 @@ test_accepted_job_is_never_sent_again(void **state)
 	int64_t id;
 
 	assert_int_equal(
-	        outbox_add(f->s, "a@x", 100, 100, msg, "", &id, f->a, &err), 0);
-	assert_int_equal(outbox_claim(f->s, "A", 100, 60, &job, f->a, &err), 1);
-	assert_int_equal(outbox_accepted(f->s, "A", id, f->a, &err), 0);
+	        outbox_add(f->u.s, "a@x", 100, 100, msg, "", &id, f->u.a, &err),
+	        0);
+	assert_int_equal(outbox_claim(f->u.s, "A", 100, 60, &job, f->u.a, &err),
+	                 1);
+	assert_int_equal(outbox_accepted(f->u.s, "A", id, f->u.a, &err), 0);
 	/* A dies before APPEND to Sent; B only finishes the after-send
 	 * steps. */
-	assert_int_equal(outbox_claim(f->s2, "B", 160, 60, &job, f->a, &err),
+	assert_int_equal(outbox_claim(f->s2, "B", 160, 60, &job, f->u.a, &err),
 	                 1);
 	assert_true(job.accepted);
 	assert_int_equal(job.state, OUTBOX_ACCEPTED);
 	/* A temporary failure of those steps keeps it accepted: a retry
 	 * must not hand it to SMTP. */
 	assert_int_equal(outbox_finish(f->s2, "B", id, false, "imap down", true,
-	                               300, f->a, &err),
+	                               300, f->u.a, &err),
 	                 0);
-	assert_int_equal(outbox_claim(f->s, "A", 299, 60, &job, f->a, &err), 0);
-	assert_int_equal(outbox_claim(f->s, "A", 300, 60, &job, f->a, &err), 1);
+	assert_int_equal(outbox_claim(f->u.s, "A", 299, 60, &job, f->u.a, &err),
+	                 0);
+	assert_int_equal(outbox_claim(f->u.s, "A", 300, 60, &job, f->u.a, &err),
+	                 1);
 	assert_true(job.accepted);
 	assert_string_equal(job.last_error, "imap down");
 	/* accepted twice is a conflict, not a second send. */
-	assert_int_equal(outbox_accepted(f->s, "A", id, f->a, &err), -1);
+	assert_int_equal(outbox_accepted(f->u.s, "A", id, f->u.a, &err), -1);
 	assert_int_equal(err.kind, PERR_CONFLICT);
 }
 
@@ -230,24 +220,25 @@ test_retry_and_permanent_failure(void **state)
 	int64_t id;
 
 	assert_int_equal(
-	        outbox_add(f->s, "a@x", 100, 100, msg, "", &id, f->a, &err), 0);
-	assert_int_equal(outbox_claim(f->s, "A", 100, 600, &job, f->a, &err),
-	                 1);
+	        outbox_add(f->u.s, "a@x", 100, 100, msg, "", &id, f->u.a, &err),
+	        0);
+	assert_int_equal(
+	        outbox_claim(f->u.s, "A", 100, 600, &job, f->u.a, &err), 1);
 	/* Temporary failure before DATA: held again, due at retry time. */
-	assert_int_equal(outbox_finish(f->s, "A", id, false, "smtp 451", true,
-	                               130, f->a, &err),
+	assert_int_equal(outbox_finish(f->u.s, "A", id, false, "smtp 451", true,
+	                               130, f->u.a, &err),
 	                 0);
-	assert_int_equal(outbox_claim(f->s, "A", 129, 600, &job, f->a, &err),
-	                 0);
-	assert_int_equal(outbox_claim(f->s, "A", 130, 600, &job, f->a, &err),
-	                 1);
+	assert_int_equal(
+	        outbox_claim(f->u.s, "A", 129, 600, &job, f->u.a, &err), 0);
+	assert_int_equal(
+	        outbox_claim(f->u.s, "A", 130, 600, &job, f->u.a, &err), 1);
 	assert_int_equal(job.attempts, 2);
 	assert_int_equal(job.state, OUTBOX_SENDING);
-	assert_int_equal(outbox_finish(f->s, "A", id, false, "smtp 550", false,
-	                               0, f->a, &err),
+	assert_int_equal(outbox_finish(f->u.s, "A", id, false, "smtp 550",
+	                               false, 0, f->u.a, &err),
 	                 0);
-	assert_int_equal(outbox_claim(f->s, "A", 99999, 600, &job, f->a, &err),
-	                 0);
+	assert_int_equal(
+	        outbox_claim(f->u.s, "A", 99999, 600, &job, f->u.a, &err), 0);
 }
 
 static void
@@ -263,16 +254,17 @@ test_list_shows_what_waits(void **state)
 	int64_t id2;
 	int64_t id3;
 
-	assert_int_equal(outbox_add(f->s, "a@x", 500, 100, msg, "{\"n\":1}",
-	                            &id1, f->a, &err),
+	assert_int_equal(outbox_add(f->u.s, "a@x", 500, 100, msg, "{\"n\":1}",
+	                            &id1, f->u.a, &err),
 	                 0);
-	assert_int_equal(outbox_add(f->s, "a@x", 200, 100, msg, "{\"n\":2}",
-	                            &id2, f->a, &err),
+	assert_int_equal(outbox_add(f->u.s, "a@x", 200, 100, msg, "{\"n\":2}",
+	                            &id2, f->u.a, &err),
 	                 0);
-	assert_int_equal(
-	        outbox_add(f->s, "b@x", 100, 100, msg, "", &id3, f->a, &err),
-	        0);
-	assert_int_equal(outbox_list(f->s, "a@x", 10, &v, &n, f->a, &err), 0);
+	assert_int_equal(outbox_add(f->u.s, "b@x", 100, 100, msg, "", &id3,
+	                            f->u.a, &err),
+	                 0);
+	assert_int_equal(outbox_list(f->u.s, "a@x", 10, &v, &n, f->u.a, &err),
+	                 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(v[0].id, id2); /* by due time */
 	assert_int_equal(v[0].due, 200);
@@ -280,19 +272,23 @@ test_list_shows_what_waits(void **state)
 	assert_string_equal(v[0].compose, "{\"n\":2}");
 	assert_int_equal(v[1].id, id1);
 	/* Cancelled and done jobs leave the list. */
-	assert_int_equal(outbox_cancel(f->s, "a@x", id1, &compose, f->a, &err),
-	                 0);
-	assert_int_equal(outbox_claim(f->s, "A", 200, 60, &job, f->a, &err), 1);
-	assert_int_equal(job.id, id3);
 	assert_int_equal(
-	        outbox_finish(f->s, "A", id3, true, NULL, false, 0, f->a, &err),
-	        0);
-	assert_int_equal(outbox_list(f->s, "a@x", 10, &v, &n, f->a, &err), 0);
+	        outbox_cancel(f->u.s, "a@x", id1, &compose, f->u.a, &err), 0);
+	assert_int_equal(outbox_claim(f->u.s, "A", 200, 60, &job, f->u.a, &err),
+	                 1);
+	assert_int_equal(job.id, id3);
+	assert_int_equal(outbox_finish(f->u.s, "A", id3, true, NULL, false, 0,
+	                               f->u.a, &err),
+	                 0);
+	assert_int_equal(outbox_list(f->u.s, "a@x", 10, &v, &n, f->u.a, &err),
+	                 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].id, id2);
-	assert_int_equal(outbox_list(f->s, "b@x", 10, &v, &n, f->a, &err), 0);
+	assert_int_equal(outbox_list(f->u.s, "b@x", 10, &v, &n, f->u.a, &err),
+	                 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(outbox_list(f->s, "a@x", 0, &v, &n, f->a, &err), -1);
+	assert_int_equal(outbox_list(f->u.s, "a@x", 0, &v, &n, f->u.a, &err),
+	                 -1);
 	assert_int_equal(err.kind, PERR_INPUT);
 }
 
@@ -342,32 +338,34 @@ test_run_one_delivers_once_across_failures(void **state)
 	int64_t id;
 
 	assert_int_equal(
-	        outbox_add(f->s, "a@x", 100, 100, msg, "", &id, f->a, &err), 0);
-	assert_int_equal(outbox_run_one(f->s, "A", 99, 60, &ops, f->a, &err),
-	                 0);
+	        outbox_add(f->u.s, "a@x", 100, 100, msg, "", &id, f->u.a, &err),
+	        0);
+	assert_int_equal(
+	        outbox_run_one(f->u.s, "A", 99, 60, &ops, f->u.a, &err), 0);
 	/* SMTP down: nothing delivered, tried again 30 s later. */
 	fk.deliver_fails = PERR_TEMPFAIL;
-	assert_int_equal(outbox_run_one(f->s, "A", 100, 60, &ops, f->a, &err),
-	                 1);
+	assert_int_equal(
+	        outbox_run_one(f->u.s, "A", 100, 60, &ops, f->u.a, &err), 1);
 	assert_int_equal(fk.delivered, 0);
-	assert_int_equal(outbox_run_one(f->s, "A", 129, 60, &ops, f->a, &err),
-	                 0);
+	assert_int_equal(
+	        outbox_run_one(f->u.s, "A", 129, 60, &ops, f->u.a, &err), 0);
 	/* Delivered, but Sent cannot be written: kept for after-send. */
 	fk.deliver_fails = PERR_OK;
 	fk.after_fails = PERR_TEMPFAIL;
-	assert_int_equal(outbox_run_one(f->s, "A", 130, 60, &ops, f->a, &err),
-	                 1);
+	assert_int_equal(
+	        outbox_run_one(f->u.s, "A", 130, 60, &ops, f->u.a, &err), 1);
 	assert_int_equal(fk.delivered, 1);
 	assert_int_equal(fk.after, 0);
 	/* The retry, from the other process, does not deliver again. */
 	fk.after_fails = PERR_OK;
-	assert_int_equal(outbox_run_one(f->s2, "B", 160, 60, &ops, f->a, &err),
-	                 1);
+	assert_int_equal(
+	        outbox_run_one(f->s2, "B", 160, 60, &ops, f->u.a, &err), 1);
 	assert_int_equal(fk.delivered, 1);
 	assert_int_equal(fk.after, 1);
-	assert_int_equal(outbox_run_one(f->s2, "B", 9999, 60, &ops, f->a, &err),
+	assert_int_equal(
+	        outbox_run_one(f->s2, "B", 9999, 60, &ops, f->u.a, &err), 0);
+	assert_int_equal(outbox_list(f->u.s, "a@x", 10, &v, &n, f->u.a, &err),
 	                 0);
-	assert_int_equal(outbox_list(f->s, "a@x", 10, &v, &n, f->a, &err), 0);
 	assert_int_equal(n, 0);
 }
 
@@ -381,13 +379,14 @@ test_run_one_permanent_failure_stops(void **state)
 	int64_t id;
 
 	assert_int_equal(
-	        outbox_add(f->s, "a@x", 100, 100, msg, "", &id, f->a, &err), 0);
+	        outbox_add(f->u.s, "a@x", 100, 100, msg, "", &id, f->u.a, &err),
+	        0);
 	fk.deliver_fails = PERR_REMOTE;
-	assert_int_equal(outbox_run_one(f->s, "A", 100, 60, &ops, f->a, &err),
-	                 1);
+	assert_int_equal(
+	        outbox_run_one(f->u.s, "A", 100, 60, &ops, f->u.a, &err), 1);
 	fk.deliver_fails = PERR_OK;
-	assert_int_equal(outbox_run_one(f->s, "A", 9999, 60, &ops, f->a, &err),
-	                 0);
+	assert_int_equal(
+	        outbox_run_one(f->u.s, "A", 9999, 60, &ops, f->u.a, &err), 0);
 	assert_int_equal(fk.delivered, 0);
 	assert_int_equal(fk.after, 0);
 }
@@ -410,11 +409,11 @@ test_worker_runs_jobs_when_the_clock_reaches_them(void **state)
 	int64_t clock = 999;
 	int64_t id;
 
-	assert_int_equal(
-	        outbox_add(f->s, "a@x", 1000, 900, msg, "", &id, f->a, &err),
-	        0);
-	assert_int_equal(outbox_worker_start(f->path, "W", 600, &ops,
-	                                     fake_clock, &clock, 0, &w, f->a,
+	assert_int_equal(outbox_add(f->u.s, "a@x", 1000, 900, msg, "", &id,
+	                            f->u.a, &err),
+	                 0);
+	assert_int_equal(outbox_worker_start(f->u.path, "W", 600, &ops,
+	                                     fake_clock, &clock, 0, &w, f->u.a,
 	                                     &err),
 	                 0);
 	outbox_worker_sync(w);
@@ -429,8 +428,9 @@ test_worker_runs_jobs_when_the_clock_reaches_them(void **state)
 	outbox_worker_stop(&w);
 	assert_null(w);
 	outbox_worker_stop(&w);
-	assert_int_equal(outbox_worker_start(f->path, "", 600, &ops, fake_clock,
-	                                     &clock, 0, &w, f->a, &err),
+	assert_int_equal(outbox_worker_start(f->u.path, "", 600, &ops,
+	                                     fake_clock, &clock, 0, &w, f->u.a,
+	                                     &err),
 	                 -1);
 	assert_int_equal(err.kind, PERR_INPUT);
 }
@@ -443,14 +443,15 @@ test_bad_input(void **state)
 	struct perr err;
 	int64_t id;
 
-	assert_int_equal(outbox_add(f->s, "", 1, 1, msg, "", &id, f->a, &err),
+	assert_int_equal(
+	        outbox_add(f->u.s, "", 1, 1, msg, "", &id, f->u.a, &err), -1);
+	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(outbox_add(f->u.s, "a@x", 1, 1, (struct strv){NULL, 0},
+	                            "", &id, f->u.a, &err),
 	                 -1);
 	assert_int_equal(err.kind, PERR_INPUT);
-	assert_int_equal(outbox_add(f->s, "a@x", 1, 1, (struct strv){NULL, 0},
-	                            "", &id, f->a, &err),
+	assert_int_equal(outbox_claim(f->u.s, "", 1, 60, &job, f->u.a, &err),
 	                 -1);
-	assert_int_equal(err.kind, PERR_INPUT);
-	assert_int_equal(outbox_claim(f->s, "", 1, 60, &job, f->a, &err), -1);
 	assert_int_equal(err.kind, PERR_INPUT);
 }
 
@@ -468,23 +469,26 @@ test_detail_secret_and_failed_jobs(void **state)
 	int64_t id, id2;
 	struct strv secret = {"SEALED", 6};
 
-	assert_int_equal(outbox_add(f->s, "a@x", 100, 90, msg, "{\"f\":1}", &id,
-	                            f->a, &err),
+	assert_int_equal(outbox_add(f->u.s, "a@x", 100, 90, msg, "{\"f\":1}",
+	                            &id, f->u.a, &err),
+	                 0);
+	assert_int_equal(outbox_set_detail(f->u.s, id, "{\"m\":1}", secret,
+	                                   f->u.a, &err),
 	                 0);
 	assert_int_equal(
-	        outbox_set_detail(f->s, id, "{\"m\":1}", secret, f->a, &err),
-	        0);
-	assert_int_equal(outbox_set_detail(f->s, 9999, "", secret, f->a, &err),
-	                 -1);
+	        outbox_set_detail(f->u.s, 9999, "", secret, f->u.a, &err), -1);
 	assert_int_equal(err.kind, PERR_NOTFOUND);
-	assert_int_equal(outbox_claim(f->s, "A", 100, 60, &job, f->a, &err), 1);
+	assert_int_equal(outbox_claim(f->u.s, "A", 100, 60, &job, f->u.a, &err),
+	                 1);
 	assert_string_equal(job.meta, "{\"m\":1}");
 	assert_true(strv_eq(job.secret, secret));
 	/* Refused for good: failed, listed with its reason, secret wiped. */
-	assert_int_equal(outbox_finish(f->s, "A", id, false, "550 no such user",
-	                               false, 0, f->a, &err),
+	assert_int_equal(outbox_finish(f->u.s, "A", id, false,
+	                               "550 no such user", false, 0, f->u.a,
+	                               &err),
 	                 0);
-	assert_int_equal(outbox_list(f->s, "a@x", 10, &v, &n, f->a, &err), 0);
+	assert_int_equal(outbox_list(f->u.s, "a@x", 10, &v, &n, f->u.a, &err),
+	                 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].state, OUTBOX_FAILED);
 	assert_string_equal(v[0].last_error, "550 no such user");
@@ -493,7 +497,7 @@ test_detail_secret_and_failed_jobs(void **state)
 		struct store_stmt *st = NULL;
 
 		assert_int_equal(
-		        store_query(f->s, f->a, &err, &st,
+		        store_query(f->u.s, f->u.a, &err, &st,
 		                    "SELECT length(secret), length(message) "
 		                    "FROM outbox WHERE id = ?",
 		                    "I", id),
@@ -504,27 +508,29 @@ test_detail_secret_and_failed_jobs(void **state)
 		store_finish(&st);
 	}
 	/* Dismissed: the form comes back, the job leaves the list. */
-	assert_int_equal(outbox_cancel(f->s, "a@x", id, &compose, f->a, &err),
-	                 0);
+	assert_int_equal(
+	        outbox_cancel(f->u.s, "a@x", id, &compose, f->u.a, &err), 0);
 	assert_string_equal(compose, "{\"f\":1}");
-	assert_int_equal(outbox_list(f->s, "a@x", 10, &v, &n, f->a, &err), 0);
+	assert_int_equal(outbox_list(f->u.s, "a@x", 10, &v, &n, f->u.a, &err),
+	                 0);
 	assert_int_equal(n, 0);
 	/* Done: the secret and everything else are wiped. */
-	assert_int_equal(
-	        outbox_add(f->s, "a@x", 100, 90, msg, "{}", &id2, f->a, &err),
-	        0);
-	assert_int_equal(outbox_set_detail(f->s, id2, "{}", secret, f->a, &err),
+	assert_int_equal(outbox_add(f->u.s, "a@x", 100, 90, msg, "{}", &id2,
+	                            f->u.a, &err),
 	                 0);
-	assert_int_equal(outbox_claim(f->s, "A", 100, 60, &job, f->a, &err), 1);
 	assert_int_equal(
-	        outbox_finish(f->s, "A", id2, true, NULL, false, 0, f->a, &err),
-	        0);
+	        outbox_set_detail(f->u.s, id2, "{}", secret, f->u.a, &err), 0);
+	assert_int_equal(outbox_claim(f->u.s, "A", 100, 60, &job, f->u.a, &err),
+	                 1);
+	assert_int_equal(outbox_finish(f->u.s, "A", id2, true, NULL, false, 0,
+	                               f->u.a, &err),
+	                 0);
 	{
 		struct store_stmt *st = NULL;
 
 		assert_int_equal(
 		        store_query(
-		                f->s, f->a, &err, &st,
+		                f->u.s, f->u.a, &err, &st,
 		                "SELECT length(secret) + length(message) + "
 		                "length(meta) + length(compose) FROM outbox "
 		                "WHERE state != 'held' AND id = ?",

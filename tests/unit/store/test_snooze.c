@@ -4,7 +4,6 @@
  * (a second worker gets nothing until the lease runs out), a retry puts
  * the row back later, and deleting a row takes its sealed password too.
  */
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,43 +11,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cmocka.h>
+
+#include "../support/temp_dir.h"
 
 #include "store/store.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
-	struct arena *a;
-	struct store *s;
+	struct unit_store u; /* dir, path, a, s */
 };
 
 static int
 setup(void **state)
 {
 	struct fixture *f = pt_xcalloc(1, sizeof(*f));
-	struct perr err;
 
-	assert_true(pt_strlcpy(f->dir, "/tmp/petrel-snooze-XXXXXX",
-	                       sizeof(f->dir)));
-	assert_non_null(mkdtemp(f->dir));
-	assert_true(pt_snprintf_ok(f->path, sizeof(f->path), "%s/petrel.db",
-	                           f->dir));
-	f->a = arena_create("test", 4096, 0);
-	assert_int_equal(store_open(f->path, &f->s, f->a, &err), 0);
+	unit_store_open(&f->u, "petrel-snooze");
 	*state = f;
 	return 0;
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static int
@@ -56,9 +37,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	store_close(&f->s);
-	arena_destroy(&f->a);
-	assert_int_equal(nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+	unit_store_close(&f->u);
 	free(f);
 	return 0;
 }
@@ -79,7 +58,8 @@ put(struct fixture *f, const char *user, uint32_t uid, int64_t until,
 	r.origin = "INBOX";
 	r.until = until;
 	r.sealed = seal != NULL ? strv_from_cstr(seal) : STRV_NULL;
-	assert_int_equal(store_snooze_put(f->s, &r, 100, &id, f->a, &err), 0);
+	assert_int_equal(store_snooze_put(f->u.s, &r, 100, &id, f->u.a, &err),
+	                 0);
 	assert_true(id > 0);
 	return id;
 }
@@ -98,8 +78,8 @@ test_second_snooze_of_a_message_moves_its_time(void **state)
 	c = put(f, "u@x", 6, 2000, "s3");
 	assert_int_equal(a, b);
 	assert_true(c != a);
-	assert_int_equal(store_snooze_list(f->s, "u@x", 10, f->a, &v, &n, &err),
-	                 0);
+	assert_int_equal(
+	        store_snooze_list(f->u.s, "u@x", 10, f->u.a, &v, &n, &err), 0);
 	assert_int_equal(n, 2);
 	/* By wake time: uid 6 (2000) first, then uid 5 moved to 3000. */
 	assert_int_equal(v[0].uid, 6);
@@ -109,8 +89,8 @@ test_second_snooze_of_a_message_moves_its_time(void **state)
 	assert_string_equal(v[1].origin, "INBOX");
 	assert_string_equal(v[1].message_id, "<m@x>");
 	/* Another user's list is their own. */
-	assert_int_equal(store_snooze_list(f->s, "v@x", 10, f->a, &v, &n, &err),
-	                 0);
+	assert_int_equal(
+	        store_snooze_list(f->u.s, "v@x", 10, f->u.a, &v, &n, &err), 0);
 	assert_int_equal(n, 0);
 	/* A row whose UID is unknown (0) is never merged with another. */
 	assert_true(put(f, "u@x", 0, 500, NULL) != put(f, "u@x", 0, 600, NULL));
@@ -119,8 +99,8 @@ test_second_snooze_of_a_message_moves_its_time(void **state)
 		struct store_snooze r = {.user = "u@x", .folder = "S"};
 		int64_t id;
 
-		assert_int_equal(store_snooze_put(f->s, &r, 1, &id, f->a, &err),
-		                 -1);
+		assert_int_equal(
+		        store_snooze_put(f->u.s, &r, 1, &id, f->u.a, &err), -1);
 		assert_int_equal(err.kind, PERR_INPUT);
 	}
 }
@@ -133,49 +113,56 @@ test_claim_takes_due_rows_once_per_lease(void **state)
 	struct perr err;
 	int64_t when, id;
 
-	assert_int_equal(store_snooze_next_due(f->s, &when, f->a, &err), 0);
+	assert_int_equal(store_snooze_next_due(f->u.s, &when, f->u.a, &err), 0);
 	id = put(f, "u@x", 5, 1000, "sealed-bytes");
 	(void)put(f, "u@x", 6, 2000, NULL);
-	assert_int_equal(store_snooze_next_due(f->s, &when, f->a, &err), 1);
+	assert_int_equal(store_snooze_next_due(f->u.s, &when, f->u.a, &err), 1);
 	assert_int_equal(when, 1000);
 	/* Not due yet. */
 	assert_int_equal(
-	        store_snooze_claim(f->s, "w1", 999, 60, f->a, &r, &err), 0);
+	        store_snooze_claim(f->u.s, "w1", 999, 60, f->u.a, &r, &err), 0);
 	assert_int_equal(
-	        store_snooze_claim(f->s, "w1", 1000, 60, f->a, &r, &err), 1);
+	        store_snooze_claim(f->u.s, "w1", 1000, 60, f->u.a, &r, &err),
+	        1);
 	assert_int_equal(r.id, id);
 	assert_int_equal(r.sealed.len, strlen("sealed-bytes"));
 	assert_memory_equal(r.sealed.p, "sealed-bytes", r.sealed.len);
 	/* Leased: another worker does not get it, nor the later row yet. */
 	assert_int_equal(
-	        store_snooze_claim(f->s, "w2", 1030, 60, f->a, &r, &err), 0);
-	assert_int_equal(store_snooze_next_due(f->s, &when, f->a, &err), 1);
+	        store_snooze_claim(f->u.s, "w2", 1030, 60, f->u.a, &r, &err),
+	        0);
+	assert_int_equal(store_snooze_next_due(f->u.s, &when, f->u.a, &err), 1);
 	assert_int_equal(when, 1060);
 	/* The lease ran out (the first worker died): claimed again. */
 	assert_int_equal(
-	        store_snooze_claim(f->s, "w2", 1060, 60, f->a, &r, &err), 1);
+	        store_snooze_claim(f->u.s, "w2", 1060, 60, f->u.a, &r, &err),
+	        1);
 	assert_int_equal(r.id, id);
 	/* A retry releases the lease and waits until its new due time. */
+	assert_int_equal(store_snooze_retry(f->u.s, id, 5000, "server down",
+	                                    f->u.a, &err),
+	                 0);
 	assert_int_equal(
-	        store_snooze_retry(f->s, id, 5000, "server down", f->a, &err),
+	        store_snooze_claim(f->u.s, "w1", 2000, 60, f->u.a, &r, &err),
+	        1);
+	assert_int_equal(r.uid, 6); /* the other one, due at 2000 */
+	assert_int_equal(store_snooze_delete(f->u.s, r.id, f->u.a, &err), 0);
+	assert_int_equal(
+	        store_snooze_claim(f->u.s, "w1", 4999, 60, f->u.a, &r, &err),
 	        0);
 	assert_int_equal(
-	        store_snooze_claim(f->s, "w1", 2000, 60, f->a, &r, &err), 1);
-	assert_int_equal(r.uid, 6); /* the other one, due at 2000 */
-	assert_int_equal(store_snooze_delete(f->s, r.id, f->a, &err), 0);
-	assert_int_equal(
-	        store_snooze_claim(f->s, "w1", 4999, 60, f->a, &r, &err), 0);
-	assert_int_equal(
-	        store_snooze_claim(f->s, "w1", 5000, 60, f->a, &r, &err), 1);
+	        store_snooze_claim(f->u.s, "w1", 5000, 60, f->u.a, &r, &err),
+	        1);
 	assert_int_equal(r.id, id);
 	assert_int_equal(r.attempts, 1);
 	assert_string_equal(r.last_error, "server down");
 	assert_int_equal(r.state, STORE_SNOOZE_WAITING);
-	assert_int_equal(store_snooze_returned(f->s, id, f->a, &err), 0);
-	assert_int_equal(store_snooze_retry(f->s, id, 5001, "x", f->a, &err),
-	                 0);
+	assert_int_equal(store_snooze_returned(f->u.s, id, f->u.a, &err), 0);
 	assert_int_equal(
-	        store_snooze_claim(f->s, "w1", 5001, 60, f->a, &r, &err), 1);
+	        store_snooze_retry(f->u.s, id, 5001, "x", f->u.a, &err), 0);
+	assert_int_equal(
+	        store_snooze_claim(f->u.s, "w1", 5001, 60, f->u.a, &r, &err),
+	        1);
 	assert_int_equal(r.state, STORE_SNOOZE_RETURNED);
 }
 
@@ -190,27 +177,29 @@ test_uid_seal_and_delete(void **state)
 
 	id = put(f, "u@x", 0, 1000, "old");
 	(void)put(f, "v@x", 9, 1000, "theirs");
-	assert_int_equal(store_snooze_find(f->s, "u@x", "Snoozed", 8, 42, f->a,
-	                                   &r, &err),
+	assert_int_equal(store_snooze_find(f->u.s, "u@x", "Snoozed", 8, 42,
+	                                   f->u.a, &r, &err),
 	                 0);
-	assert_int_equal(store_snooze_set_uid(f->s, id, 8, 42, f->a, &err), 0);
-	assert_int_equal(store_snooze_find(f->s, "u@x", "Snoozed", 8, 42, f->a,
-	                                   &r, &err),
+	assert_int_equal(store_snooze_set_uid(f->u.s, id, 8, 42, f->u.a, &err),
+	                 0);
+	assert_int_equal(store_snooze_find(f->u.s, "u@x", "Snoozed", 8, 42,
+	                                   f->u.a, &r, &err),
 	                 1);
 	assert_int_equal(r.id, id);
 	assert_int_equal(
-	        store_snooze_seal(f->s, id, STRV_LIT("new"), f->a, &err), 0);
+	        store_snooze_seal(f->u.s, id, STRV_LIT("new"), f->u.a, &err),
+	        0);
 	assert_int_equal(
-	        store_snooze_claim(f->s, "w", 1000, 60, f->a, &r, &err), 1);
+	        store_snooze_claim(f->u.s, "w", 1000, 60, f->u.a, &r, &err), 1);
 	if (r.id != id) /* the other user's row came first: take the next */
-		assert_int_equal(
-		        store_snooze_claim(f->s, "w", 1000, 60, f->a, &r, &err),
-		        1);
+		assert_int_equal(store_snooze_claim(f->u.s, "w", 1000, 60,
+		                                    f->u.a, &r, &err),
+		                 1);
 	assert_int_equal(r.id, id);
 	assert_memory_equal(r.sealed.p, "new", 3);
-	assert_int_equal(store_snooze_delete(f->s, id, f->a, &err), 0);
+	assert_int_equal(store_snooze_delete(f->u.s, id, f->u.a, &err), 0);
 	/* The row and its seal are gone; the other user's stays. */
-	assert_int_equal(store_query(f->s, f->a, &err, &st,
+	assert_int_equal(store_query(f->u.s, f->u.a, &err, &st,
 	                             "SELECT COUNT(*), MIN(user) FROM snoozes "
 	                             "WHERE sealed IS NOT NULL",
 	                             ""),

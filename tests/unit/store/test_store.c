@@ -1,4 +1,3 @@
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,44 +6,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "../support/temp_dir.h"
+
 #include "store/store.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
-	struct arena *a;
-	struct store *s;
+	struct unit_store u; /* dir, path, a, s */
 };
 
 static int
 setup(void **state)
 {
 	struct fixture *f = pt_xcalloc(1, sizeof(*f));
-	struct perr err;
 
-	assert_true(
-	        pt_strlcpy(f->dir, "/tmp/petrel-store-XXXXXX", sizeof(f->dir)));
-	assert_non_null(mkdtemp(f->dir));
-	assert_true(pt_snprintf_ok(f->path, sizeof(f->path), "%s/petrel.db",
-	                           f->dir));
-	f->a = arena_create("test", 4096, 0);
-	assert_int_equal(store_open(f->path, &f->s, f->a, &err), 0);
+	unit_store_open(&f->u, "petrel-store");
 	*state = f;
 	return 0;
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static int
@@ -52,9 +33,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	store_close(&f->s);
-	arena_destroy(&f->a);
-	assert_int_equal(nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+	unit_store_close(&f->u);
 	free(f);
 	return 0;
 }
@@ -66,7 +45,7 @@ count_rows(struct fixture *f, const char *sql)
 	struct perr err;
 	int64_t n;
 
-	assert_int_equal(store_query(f->s, f->a, &err, &st, sql, ""), 0);
+	assert_int_equal(store_query(f->u.s, f->u.a, &err, &st, sql, ""), 0);
 	assert_int_equal(store_step(st, &err), 1);
 	n = store_col_int(st, 0);
 	store_finish(&st);
@@ -83,7 +62,7 @@ test_migrations_apply_once_and_reopen_is_idempotent(void **state)
 	int i;
 
 	assert_true(store_schema_latest() >= 1);
-	assert_int_equal(store_schema_version(f->s, &v, f->a, &err), 0);
+	assert_int_equal(store_schema_version(f->u.s, &v, f->u.a, &err), 0);
 	assert_int_equal(v, store_schema_latest());
 	assert_int_equal(
 	        count_rows(f, "SELECT count(*) FROM schema_migrations"),
@@ -99,20 +78,21 @@ test_migrations_apply_once_and_reopen_is_idempotent(void **state)
 	        9);
 	assert_int_equal(count_rows(f, "PRAGMA foreign_keys"), 1);
 	for (i = 0; i < 3; i++) {
-		store_close(&f->s);
-		assert_null(f->s);
-		assert_int_equal(store_open(f->path, &f->s, f->a, &err), 0);
+		store_close(&f->u.s);
+		assert_null(f->u.s);
+		assert_int_equal(store_open(f->u.path, &f->u.s, f->u.a, &err),
+		                 0);
 	}
 	assert_int_equal(
 	        count_rows(f, "SELECT count(*) FROM schema_migrations"),
 	        store_schema_latest());
-	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(stat(f->u.path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	{
 		struct store_stmt *q;
 		struct strv mode;
 
-		assert_int_equal(store_query(f->s, f->a, &err, &q,
+		assert_int_equal(store_query(f->u.s, f->u.a, &err, &q,
 		                             "PRAGMA journal_mode", ""),
 		                 0);
 		assert_int_equal(store_step(q, &err), 1);
@@ -129,12 +109,12 @@ test_newer_schema_is_refused(void **state)
 	struct store *s2;
 	struct perr err;
 
-	assert_int_equal(store_exec(f->s, f->a, &err,
+	assert_int_equal(store_exec(f->u.s, f->u.a, &err,
 	                            "INSERT INTO schema_migrations "
 	                            "(version, name, applied) VALUES (?, ?, 0)",
 	                            "it", 9999, "9999_future.sql"),
 	                 1);
-	assert_int_equal(store_open(f->path, &s2, f->a, &err), -1);
+	assert_int_equal(store_open(f->u.path, &s2, f->u.a, &err), -1);
 	assert_null(s2);
 	assert_int_equal(err.kind, PERR_INTERNAL);
 	assert_non_null(strstr(err.msg, "newer"));
@@ -148,34 +128,39 @@ test_settings_round_trip(void **state)
 	char *v;
 
 	assert_int_equal(
-	        store_setting_get(f->s, "a@x.org", "theme", f->a, &v, &err), 0);
+	        store_setting_get(f->u.s, "a@x.org", "theme", f->u.a, &v, &err),
+	        0);
 	assert_null(v);
-	assert_int_equal(store_setting_set(f->s, "a@x.org", "theme", "dark", 1,
-	                                   f->a, &err),
+	assert_int_equal(store_setting_set(f->u.s, "a@x.org", "theme", "dark",
+	                                   1, f->u.a, &err),
 	                 0);
-	assert_int_equal(store_setting_set(f->s, "b@x.org", "theme", "light", 1,
-	                                   f->a, &err),
+	assert_int_equal(store_setting_set(f->u.s, "b@x.org", "theme", "light",
+	                                   1, f->u.a, &err),
 	                 0);
-	assert_int_equal(store_setting_set(f->s, "a@x.org", "theme", "blue", 2,
-	                                   f->a, &err),
+	assert_int_equal(store_setting_set(f->u.s, "a@x.org", "theme", "blue",
+	                                   2, f->u.a, &err),
 	                 0);
 	assert_int_equal(
-	        store_setting_get(f->s, "a@x.org", "theme", f->a, &v, &err), 0);
+	        store_setting_get(f->u.s, "a@x.org", "theme", f->u.a, &v, &err),
+	        0);
 	assert_string_equal(v, "blue");
 	assert_int_equal(
-	        store_setting_get(f->s, "b@x.org", "theme", f->a, &v, &err), 0);
-	assert_string_equal(v, "light");
-	assert_int_equal(
-	        store_setting_set(f->s, "a@x.org", "empty", "", 2, f->a, &err),
+	        store_setting_get(f->u.s, "b@x.org", "theme", f->u.a, &v, &err),
 	        0);
-	assert_int_equal(
-	        store_setting_get(f->s, "a@x.org", "empty", f->a, &v, &err), 0);
-	assert_string_equal(v, "");
-	assert_int_equal(store_setting_set(f->s, "a@x.org", "theme", NULL, 3,
-	                                   f->a, &err),
+	assert_string_equal(v, "light");
+	assert_int_equal(store_setting_set(f->u.s, "a@x.org", "empty", "", 2,
+	                                   f->u.a, &err),
 	                 0);
 	assert_int_equal(
-	        store_setting_get(f->s, "a@x.org", "theme", f->a, &v, &err), 0);
+	        store_setting_get(f->u.s, "a@x.org", "empty", f->u.a, &v, &err),
+	        0);
+	assert_string_equal(v, "");
+	assert_int_equal(store_setting_set(f->u.s, "a@x.org", "theme", NULL, 3,
+	                                   f->u.a, &err),
+	                 0);
+	assert_int_equal(
+	        store_setting_get(f->u.s, "a@x.org", "theme", f->u.a, &v, &err),
+	        0);
 	assert_null(v);
 }
 
@@ -201,16 +186,17 @@ test_labels_round_trip(void **state)
 	const struct store_label bad_colour[] = {{"x", "X", "Red"}};
 	char *raw;
 
-	assert_int_equal(
-	        store_labels_get(f->s, "a@x.org", f->a, &v, &n, &saved, &err),
-	        0);
+	assert_int_equal(store_labels_get(f->u.s, "a@x.org", f->u.a, &v, &n,
+	                                  &saved, &err),
+	                 0);
 	assert_false(saved);
 	assert_int_equal(n, 0);
 	assert_int_equal(
-	        store_labels_set(f->s, "a@x.org", two, 2, 1, f->a, &err), 0);
-	assert_int_equal(
-	        store_labels_get(f->s, "a@x.org", f->a, &v, &n, &saved, &err),
+	        store_labels_set(f->u.s, "a@x.org", two, 2, 1, f->u.a, &err),
 	        0);
+	assert_int_equal(store_labels_get(f->u.s, "a@x.org", f->u.a, &v, &n,
+	                                  &saved, &err),
+	                 0);
 	assert_true(saved);
 	assert_int_equal(n, 2);
 	assert_string_equal(v[0].keyword, "$label1");
@@ -219,50 +205,53 @@ test_labels_round_trip(void **state)
 	assert_string_equal(v[1].name, "Caf\xc3\xa9 \xe2\x98\x95");
 	assert_string_equal(v[1].colour, "teal");
 	/* Another user's list is separate. */
-	assert_int_equal(
-	        store_labels_get(f->s, "b@x.org", f->a, &v, &n, &saved, &err),
-	        0);
+	assert_int_equal(store_labels_get(f->u.s, "b@x.org", f->u.a, &v, &n,
+	                                  &saved, &err),
+	                 0);
 	assert_false(saved);
 	/* Refusals leave the list as it was. */
 	assert_int_equal(
-	        store_labels_set(f->s, "a@x.org", dup, 2, 2, f->a, &err), -1);
+	        store_labels_set(f->u.s, "a@x.org", dup, 2, 2, f->u.a, &err),
+	        -1);
 	assert_int_equal(err.kind, PERR_INPUT);
+	assert_int_equal(store_labels_set(f->u.s, "a@x.org", bad_name, 1, 2,
+	                                  f->u.a, &err),
+	                 -1);
 	assert_int_equal(
-	        store_labels_set(f->s, "a@x.org", bad_name, 1, 2, f->a, &err),
+	        store_labels_set(f->u.s, "a@x.org", bad_kw, 1, 2, f->u.a, &err),
 	        -1);
-	assert_int_equal(
-	        store_labels_set(f->s, "a@x.org", bad_kw, 1, 2, f->a, &err),
-	        -1);
-	assert_int_equal(
-	        store_labels_set(f->s, "a@x.org", bad_colour, 1, 2, f->a, &err),
-	        -1);
-	assert_int_equal(store_labels_set(f->s, "a@x.org", two,
-	                                  STORE_LABELS_MAX + 1, 2, f->a, &err),
+	assert_int_equal(store_labels_set(f->u.s, "a@x.org", bad_colour, 1, 2,
+	                                  f->u.a, &err),
+	                 -1);
+	assert_int_equal(store_labels_set(f->u.s, "a@x.org", two,
+	                                  STORE_LABELS_MAX + 1, 2, f->u.a,
+	                                  &err),
 	                 -1);
 	assert_int_equal(err.kind, PERR_LIMIT);
-	assert_int_equal(
-	        store_labels_get(f->s, "a@x.org", f->a, &v, &n, &saved, &err),
-	        0);
+	assert_int_equal(store_labels_get(f->u.s, "a@x.org", f->u.a, &v, &n,
+	                                  &saved, &err),
+	                 0);
 	assert_int_equal(n, 2);
 	/* A damaged line is skipped, the rest still read. */
+	assert_int_equal(store_setting_get(f->u.s, "a@x.org", "labels", f->u.a,
+	                                   &raw, &err),
+	                 0);
 	assert_int_equal(
-	        store_setting_get(f->s, "a@x.org", "labels", f->a, &raw, &err),
+	        store_setting_set(f->u.s, "a@x.org", "labels",
+	                          arena_printf(f->u.a, "%sbroken\n", raw), 3,
+	                          f->u.a, &err),
 	        0);
-	assert_int_equal(
-	        store_setting_set(f->s, "a@x.org", "labels",
-	                          arena_printf(f->a, "%sbroken\n", raw), 3,
-	                          f->a, &err),
-	        0);
-	assert_int_equal(
-	        store_labels_get(f->s, "a@x.org", f->a, &v, &n, &saved, &err),
-	        0);
+	assert_int_equal(store_labels_get(f->u.s, "a@x.org", f->u.a, &v, &n,
+	                                  &saved, &err),
+	                 0);
 	assert_int_equal(n, 2);
 	/* Saved empty: no labels, and not the defaults. */
 	assert_int_equal(
-	        store_labels_set(f->s, "a@x.org", NULL, 0, 4, f->a, &err), 0);
-	assert_int_equal(
-	        store_labels_get(f->s, "a@x.org", f->a, &v, &n, &saved, &err),
+	        store_labels_set(f->u.s, "a@x.org", NULL, 0, 4, f->u.a, &err),
 	        0);
+	assert_int_equal(store_labels_get(f->u.s, "a@x.org", f->u.a, &v, &n,
+	                                  &saved, &err),
+	                 0);
 	assert_true(saved);
 	assert_int_equal(n, 0);
 }
@@ -278,43 +267,43 @@ test_ratelimit_keys_fold_case_and_ipv6_64(void **state)
 	struct perr err;
 	unsigned c;
 
+	assert_string_equal(store_ratelimit_key(f->u.a, "login", "user",
+	                                        "Alice@Example.ORG"),
+	                    store_ratelimit_key(f->u.a, "login", "user",
+	                                        "alice@example.org"));
 	assert_string_equal(
-	        store_ratelimit_key(f->a, "login", "user", "Alice@Example.ORG"),
-	        store_ratelimit_key(f->a, "login", "user",
-	                            "alice@example.org"));
-	assert_string_equal(
-	        store_ratelimit_key(f->a, "login", "ip",
+	        store_ratelimit_key(f->u.a, "login", "ip",
 	                            "2001:db8:1:2:aaaa::1"),
-	        store_ratelimit_key(f->a, "login", "ip",
+	        store_ratelimit_key(f->u.a, "login", "ip",
 	                            "2001:db8:1:2:ffff:ffff:ffff:ffff"));
 	assert_string_equal(
-	        store_ratelimit_key(f->a, "login", "ip", "2001:db8:1:2::5"),
+	        store_ratelimit_key(f->u.a, "login", "ip", "2001:db8:1:2::5"),
 	        "login:ip:2001:db8:1:2::/64");
 	assert_string_not_equal(
-	        store_ratelimit_key(f->a, "login", "ip", "2001:db8:1:2::1"),
-	        store_ratelimit_key(f->a, "login", "ip", "2001:db8:1:3::1"));
+	        store_ratelimit_key(f->u.a, "login", "ip", "2001:db8:1:2::1"),
+	        store_ratelimit_key(f->u.a, "login", "ip", "2001:db8:1:3::1"));
 	/* IPv4 (also as IPv4-mapped IPv6) stays one address. */
 	assert_string_equal(
-	        store_ratelimit_key(f->a, "admin", "ip", "192.0.2.7"),
+	        store_ratelimit_key(f->u.a, "admin", "ip", "192.0.2.7"),
 	        "admin:ip:192.0.2.7");
 	assert_string_equal(
-	        store_ratelimit_key(f->a, "admin", "ip", "::ffff:192.0.2.7"),
+	        store_ratelimit_key(f->u.a, "admin", "ip", "::ffff:192.0.2.7"),
 	        "admin:ip:192.0.2.7");
 	/* Something that is no address is kept as it is. */
-	assert_string_equal(store_ratelimit_key(f->a, "login", "ip", "unix"),
+	assert_string_equal(store_ratelimit_key(f->u.a, "login", "ip", "unix"),
 	                    "login:ip:unix");
 	/* And the counter sees the two spellings as one account. */
 	assert_int_equal(
-	        store_ratelimit_hit(f->s,
-	                            store_ratelimit_key(f->a, "login", "user",
+	        store_ratelimit_hit(f->u.s,
+	                            store_ratelimit_key(f->u.a, "login", "user",
 	                                                "Alice@x.test"),
-	                            900, 1000, &c, f->a, &err),
+	                            900, 1000, &c, f->u.a, &err),
 	        0);
 	assert_int_equal(
-	        store_ratelimit_hit(f->s,
-	                            store_ratelimit_key(f->a, "login", "user",
+	        store_ratelimit_hit(f->u.s,
+	                            store_ratelimit_key(f->u.a, "login", "user",
 	                                                "alice@X.test"),
-	                            900, 1001, &c, f->a, &err),
+	                            900, 1001, &c, f->u.a, &err),
 	        0);
 	assert_int_equal(c, 2);
 }
@@ -327,54 +316,55 @@ test_ratelimit_fixed_window(void **state)
 	unsigned c;
 	int i;
 
-	assert_int_equal(store_ratelimit_check(f->s, "login:ip:1", 900, 1000,
-	                                       &c, f->a, &err),
+	assert_int_equal(store_ratelimit_check(f->u.s, "login:ip:1", 900, 1000,
+	                                       &c, f->u.a, &err),
 	                 0);
 	assert_int_equal(c, 0);
 	for (i = 1; i <= 5; i++) {
-		assert_int_equal(store_ratelimit_hit(f->s, "login:ip:1", 900,
-		                                     1000 + i * 100, &c, f->a,
+		assert_int_equal(store_ratelimit_hit(f->u.s, "login:ip:1", 900,
+		                                     1000 + i * 100, &c, f->u.a,
 		                                     &err),
 		                 0);
 		assert_int_equal(c, i);
 	}
 	/* Another key is counted apart. */
-	assert_int_equal(store_ratelimit_hit(f->s, "login:ip:2", 900, 1100, &c,
-	                                     f->a, &err),
+	assert_int_equal(store_ratelimit_hit(f->u.s, "login:ip:2", 900, 1100,
+	                                     &c, f->u.a, &err),
 	                 0);
 	assert_int_equal(c, 1);
 	/* Last second of the window (started at 1100, 900 s long). */
-	assert_int_equal(store_ratelimit_check(f->s, "login:ip:1", 900, 1999,
-	                                       &c, f->a, &err),
+	assert_int_equal(store_ratelimit_check(f->u.s, "login:ip:1", 900, 1999,
+	                                       &c, f->u.a, &err),
 	                 0);
 	assert_int_equal(c, 5);
-	assert_int_equal(store_ratelimit_hit(f->s, "login:ip:1", 900, 1999, &c,
-	                                     f->a, &err),
+	assert_int_equal(store_ratelimit_hit(f->u.s, "login:ip:1", 900, 1999,
+	                                     &c, f->u.a, &err),
 	                 0);
 	assert_int_equal(c, 6);
 	/* The window is over: a new one starts with this hit. */
-	assert_int_equal(store_ratelimit_check(f->s, "login:ip:1", 900, 2000,
-	                                       &c, f->a, &err),
+	assert_int_equal(store_ratelimit_check(f->u.s, "login:ip:1", 900, 2000,
+	                                       &c, f->u.a, &err),
 	                 0);
 	assert_int_equal(c, 0);
-	assert_int_equal(store_ratelimit_hit(f->s, "login:ip:1", 900, 2000, &c,
-	                                     f->a, &err),
+	assert_int_equal(store_ratelimit_hit(f->u.s, "login:ip:1", 900, 2000,
+	                                     &c, f->u.a, &err),
 	                 0);
 	assert_int_equal(c, 1);
-	assert_int_equal(store_ratelimit_hit(f->s, "login:ip:1", 900, 2001, &c,
-	                                     f->a, &err),
+	assert_int_equal(store_ratelimit_hit(f->u.s, "login:ip:1", 900, 2001,
+	                                     &c, f->u.a, &err),
 	                 0);
 	assert_int_equal(c, 2);
-	assert_int_equal(store_ratelimit_reset(f->s, "login:ip:1", f->a, &err),
-	                 0);
-	assert_int_equal(store_ratelimit_check(f->s, "login:ip:1", 900, 2001,
-	                                       &c, f->a, &err),
+	assert_int_equal(
+	        store_ratelimit_reset(f->u.s, "login:ip:1", f->u.a, &err), 0);
+	assert_int_equal(store_ratelimit_check(f->u.s, "login:ip:1", 900, 2001,
+	                                       &c, f->u.a, &err),
 	                 0);
 	assert_int_equal(c, 0);
 	/* Purge drops windows started before the cut-off only. */
 	assert_int_equal(
-	        store_ratelimit_hit(f->s, "new", 900, 5000, &c, f->a, &err), 0);
-	assert_int_equal(store_ratelimit_purge(f->s, 4000, f->a, &err), 1);
+	        store_ratelimit_hit(f->u.s, "new", 900, 5000, &c, f->u.a, &err),
+	        0);
+	assert_int_equal(store_ratelimit_purge(f->u.s, 4000, f->u.a, &err), 1);
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM rate_limits"), 1);
 }
 
@@ -387,25 +377,28 @@ test_audit_log_append_and_recent(void **state)
 	size_t n;
 	int i;
 
-	assert_int_equal(store_audit_recent(f->s, 10, f->a, &e, &n, &err), 0);
+	assert_int_equal(store_audit_recent(f->u.s, 10, f->u.a, &e, &n, &err),
+	                 0);
 	assert_int_equal(n, 0);
 	for (i = 0; i < 5; i++) {
 		char action[16];
 
 		assert_true(pt_snprintf_ok(action, sizeof(action), "act%d", i));
-		assert_int_equal(store_audit_append(f->s, 100 + i, "admin",
+		assert_int_equal(store_audit_append(f->u.s, 100 + i, "admin",
 		                                    i == 0 ? NULL : "192.0.2.1",
-		                                    action, NULL, f->a, &err),
+		                                    action, NULL, f->u.a, &err),
 		                 0);
 	}
-	assert_int_equal(store_audit_recent(f->s, 3, f->a, &e, &n, &err), 0);
+	assert_int_equal(store_audit_recent(f->u.s, 3, f->u.a, &e, &n, &err),
+	                 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(e[0].action, "act4");
 	assert_int_equal(e[0].time, 104);
 	assert_string_equal(e[2].action, "act2");
 	assert_string_equal(e[0].ip, "192.0.2.1");
 	assert_string_equal(e[0].detail, "");
-	assert_int_equal(store_audit_recent(f->s, 100, f->a, &e, &n, &err), 0);
+	assert_int_equal(store_audit_recent(f->u.s, 100, f->u.a, &e, &n, &err),
+	                 0);
 	assert_int_equal(n, 5);
 	assert_string_equal(e[4].ip, "");
 }
@@ -425,16 +418,16 @@ test_injection_looking_values_are_stored_verbatim(void **state)
 	size_t i;
 
 	for (i = 0; i < PT_NELEM(evil); i++) {
-		assert_int_equal(store_setting_set(f->s, evil[i], evil[i],
-		                                   evil[i], 1, f->a, &err),
+		assert_int_equal(store_setting_set(f->u.s, evil[i], evil[i],
+		                                   evil[i], 1, f->u.a, &err),
 		                 0);
-		assert_int_equal(store_setting_get(f->s, evil[i], evil[i], f->a,
-		                                   &v, &err),
+		assert_int_equal(store_setting_get(f->u.s, evil[i], evil[i],
+		                                   f->u.a, &v, &err),
 		                 0);
 		assert_non_null(v);
 		assert_string_equal(v, evil[i]);
-		assert_int_equal(store_audit_append(f->s, 1, evil[i], evil[i],
-		                                    evil[i], evil[i], f->a,
+		assert_int_equal(store_audit_append(f->u.s, 1, evil[i], evil[i],
+		                                    evil[i], evil[i], f->u.a,
 		                                    &err),
 		                 0);
 	}
@@ -443,7 +436,7 @@ test_injection_looking_values_are_stored_verbatim(void **state)
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM audit_log"),
 	                 PT_NELEM(evil));
 	/* Embedded NUL in a strv and blobs survive too. */
-	assert_int_equal(store_exec(f->s, f->a, &err,
+	assert_int_equal(store_exec(f->u.s, f->u.a, &err,
 	                            "INSERT INTO sessions (id_hash, user, "
 	                            "password_enc, nonce, csrf_hash, created, "
 	                            "last_seen, expires) "
@@ -452,7 +445,7 @@ test_injection_looking_values_are_stored_verbatim(void **state)
 	                            "\x00\x01\x02", (size_t)3, "", (size_t)0,
 	                            "c", (int64_t)1, (int64_t)2, (int64_t)3),
 	                 1);
-	assert_int_equal(store_query(f->s, f->a, &err, &st,
+	assert_int_equal(store_query(f->u.s, f->u.a, &err, &st,
 	                             "SELECT user, password_enc, nonce, ip "
 	                             "FROM sessions WHERE id_hash = ?",
 	                             "t", "h1"),
@@ -479,42 +472,43 @@ test_errors_are_typed(void **state)
 	struct store_stmt *st;
 
 	/* Parameter count mismatch is a bug, reported, not executed. */
-	assert_int_equal(store_exec(f->s, f->a, &err,
+	assert_int_equal(store_exec(f->u.s, f->u.a, &err,
 	                            "DELETE FROM rate_limits WHERE key = ?",
 	                            ""),
 	                 -1);
 	assert_int_equal(err.kind, PERR_INTERNAL);
-	assert_int_equal(store_exec(f->s, f->a, &err, "NOT SQL", ""), -1);
+	assert_int_equal(store_exec(f->u.s, f->u.a, &err, "NOT SQL", ""), -1);
 	assert_int_equal(err.kind, PERR_INTERNAL);
 	assert_non_null(strstr(err.msg, "syntax"));
 	/* A constraint violation is a conflict. */
-	assert_int_equal(store_exec(f->s, f->a, &err,
+	assert_int_equal(store_exec(f->u.s, f->u.a, &err,
 	                            "INSERT INTO identities (user, email, "
 	                            "is_default) VALUES (?, ?, 1)",
 	                            "tt", "u", "a@x"),
 	                 1);
-	assert_true(store_last_insert_id(f->s) > 0);
-	assert_int_equal(store_exec(f->s, f->a, &err,
+	assert_true(store_last_insert_id(f->u.s) > 0);
+	assert_int_equal(store_exec(f->u.s, f->u.a, &err,
 	                            "INSERT INTO identities (user, email, "
 	                            "is_default) VALUES (?, ?, 1)",
 	                            "tt", "u", "b@x"),
 	                 -1);
 	assert_int_equal(err.kind, PERR_CONFLICT);
 	/* Transactions roll back. */
-	assert_int_equal(store_begin(f->s, f->a, &err), 0);
+	assert_int_equal(store_begin(f->u.s, f->u.a, &err), 0);
 	assert_int_equal(
-	        store_exec(f->s, f->a, &err, "DELETE FROM identities", ""), 1);
-	store_rollback(f->s);
-	store_rollback(f->s);
+	        store_exec(f->u.s, f->u.a, &err, "DELETE FROM identities", ""),
+	        1);
+	store_rollback(f->u.s);
+	store_rollback(f->u.s);
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM identities"), 1);
 	/* A statement left open is finalised by the arena, even after close. */
-	assert_int_equal(store_query(f->s, f->a, &err, &st,
+	assert_int_equal(store_query(f->u.s, f->u.a, &err, &st,
 	                             "SELECT 1 UNION ALL SELECT 2", ""),
 	                 0);
 	assert_int_equal(store_step(st, &err), 1);
-	store_close(&f->s);
-	arena_reset(f->a);
-	assert_int_equal(store_open(f->path, &f->s, f->a, &err), 0);
+	store_close(&f->u.s);
+	arena_reset(f->u.a);
+	assert_int_equal(store_open(f->u.path, &f->u.s, f->u.a, &err), 0);
 }
 
 /* ---- two threads, one connection each -------------------------------- */
@@ -568,7 +562,7 @@ static void
 test_two_threads_each_with_own_connection(void **state)
 {
 	struct fixture *f = *state;
-	struct worker w[2] = {{f->path, 1, 0}, {f->path, 2, 0}};
+	struct worker w[2] = {{f->u.path, 1, 0}, {f->u.path, 2, 0}};
 	pthread_t t[2];
 	struct perr err;
 	unsigned c;
@@ -584,8 +578,8 @@ test_two_threads_each_with_own_connection(void **state)
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM user_settings"),
 	                 2 * WORKER_ROUNDS);
 	/* No hit was lost: the UPSERT is atomic across connections. */
-	assert_int_equal(store_ratelimit_check(f->s, "shared", 3600, 1000, &c,
-	                                       f->a, &err),
+	assert_int_equal(store_ratelimit_check(f->u.s, "shared", 3600, 1000, &c,
+	                                       f->u.a, &err),
 	                 0);
 	assert_int_equal(c, 2 * WORKER_ROUNDS);
 }
@@ -597,32 +591,32 @@ test_send_token_once(void **state)
 	struct perr err;
 	char *res;
 
-	assert_int_equal(store_send_token_claim(f->s, "u@x", "t1", 100, 0, f->a,
-	                                        &res, &err),
+	assert_int_equal(store_send_token_claim(f->u.s, "u@x", "t1", 100, 0,
+	                                        f->u.a, &res, &err),
 	                 STORE_TOKEN_CLAIMED);
-	assert_int_equal(store_send_token_claim(f->s, "u@x", "t1", 101, 0, f->a,
-	                                        &res, &err),
+	assert_int_equal(store_send_token_claim(f->u.s, "u@x", "t1", 101, 0,
+	                                        f->u.a, &res, &err),
 	                 STORE_TOKEN_BUSY);
 	/* Another user's token of the same name is separate. */
-	assert_int_equal(store_send_token_claim(f->s, "v@x", "t1", 101, 0, f->a,
-	                                        &res, &err),
+	assert_int_equal(store_send_token_claim(f->u.s, "v@x", "t1", 101, 0,
+	                                        f->u.a, &res, &err),
 	                 STORE_TOKEN_CLAIMED);
-	assert_int_equal(store_send_token_finish(f->s, "u@x", "t1", "{\"a\":1}",
-	                                         f->a, &err),
+	assert_int_equal(store_send_token_finish(f->u.s, "u@x", "t1",
+	                                         "{\"a\":1}", f->u.a, &err),
 	                 0);
-	assert_int_equal(store_send_token_claim(f->s, "u@x", "t1", 102, 0, f->a,
-	                                        &res, &err),
+	assert_int_equal(store_send_token_claim(f->u.s, "u@x", "t1", 102, 0,
+	                                        f->u.a, &res, &err),
 	                 STORE_TOKEN_DONE);
 	assert_string_equal(res, "{\"a\":1}");
 	/* A failed send releases the token; a dead one is taken over. */
-	assert_int_equal(
-	        store_send_token_finish(f->s, "v@x", "t1", NULL, f->a, &err),
-	        0);
-	assert_int_equal(store_send_token_claim(f->s, "v@x", "t1", 200, 0, f->a,
-	                                        &res, &err),
+	assert_int_equal(store_send_token_finish(f->u.s, "v@x", "t1", NULL,
+	                                         f->u.a, &err),
+	                 0);
+	assert_int_equal(store_send_token_claim(f->u.s, "v@x", "t1", 200, 0,
+	                                        f->u.a, &res, &err),
 	                 STORE_TOKEN_CLAIMED);
-	assert_int_equal(store_send_token_claim(f->s, "v@x", "t1", 900, 201,
-	                                        f->a, &res, &err),
+	assert_int_equal(store_send_token_claim(f->u.s, "v@x", "t1", 900, 201,
+	                                        f->u.a, &res, &err),
 	                 STORE_TOKEN_CLAIMED);
 }
 
@@ -636,32 +630,32 @@ test_recipients_and_identities(void **state)
 	int64_t id1, id2;
 	size_t n;
 
-	assert_int_equal(store_recipient_used(f->s, "u@x", "bob@x.test", "Bob",
-	                                      10, f->a, &err),
+	assert_int_equal(store_recipient_used(f->u.s, "u@x", "bob@x.test",
+	                                      "Bob", 10, f->u.a, &err),
 	                 0);
-	assert_int_equal(store_recipient_used(f->s, "u@x", "b_100%@x.test", "",
-	                                      20, f->a, &err),
+	assert_int_equal(store_recipient_used(f->u.s, "u@x", "b_100%@x.test",
+	                                      "", 20, f->u.a, &err),
 	                 0);
-	assert_int_equal(store_recipient_used(f->s, "u@x", "bob@x.test", "", 30,
-	                                      f->a, &err),
+	assert_int_equal(store_recipient_used(f->u.s, "u@x", "bob@x.test", "",
+	                                      30, f->u.a, &err),
 	                 0);
-	assert_int_equal(store_recipient_suggest(f->s, "u@x", "bo", 10, f->a,
-	                                         &r, &n, &err),
+	assert_int_equal(store_recipient_suggest(f->u.s, "u@x", "bo", 10,
+	                                         f->u.a, &r, &n, &err),
 	                 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(r[0].name, "Bob"); /* an empty name keeps it */
 	/* LIKE wildcards in q are literal. */
-	assert_int_equal(store_recipient_suggest(f->s, "u@x", "_1", 10, f->a,
-	                                         &r, &n, &err),
+	assert_int_equal(store_recipient_suggest(f->u.s, "u@x", "_1", 10,
+	                                         f->u.a, &r, &n, &err),
 	                 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(r[0].email, "b_100%@x.test");
-	assert_int_equal(store_recipient_suggest(f->s, "u@x", "%", 10, f->a, &r,
-	                                         &n, &err),
+	assert_int_equal(store_recipient_suggest(f->u.s, "u@x", "%", 10, f->u.a,
+	                                         &r, &n, &err),
 	                 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(store_recipient_suggest(f->s, "other@x", "b", 10, f->a,
-	                                         &r, &n, &err),
+	assert_int_equal(store_recipient_suggest(f->u.s, "other@x", "b", 10,
+	                                         f->u.a, &r, &n, &err),
 	                 0);
 	assert_int_equal(n, 0);
 
@@ -670,24 +664,24 @@ test_recipients_and_identities(void **state)
 	id.reply_to = id.signature = id.sent_folder = "";
 	id.is_default = true;
 	assert_int_equal(
-	        store_identity_save(f->s, "u@x", &id, f->a, &id1, &err), 0);
+	        store_identity_save(f->u.s, "u@x", &id, f->u.a, &id1, &err), 0);
 	id.email = "b@x";
 	id.sent_folder = "Sent/B";
 	assert_int_equal(
-	        store_identity_save(f->s, "u@x", &id, f->a, &id2, &err), 0);
-	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &ids, &n, &err),
-	                 0);
+	        store_identity_save(f->u.s, "u@x", &id, f->u.a, &id2, &err), 0);
+	assert_int_equal(
+	        store_identity_list(f->u.s, "u@x", f->u.a, &ids, &n, &err), 0);
 	assert_int_equal(n, 2);
 	/* One default only: the later one. */
 	assert_int_equal(ids[0].id, id2);
 	assert_true(ids[0].is_default);
 	assert_false(ids[1].is_default);
 	assert_string_equal(ids[0].sent_folder, "Sent/B");
-	assert_int_equal(store_identity_delete(f->s, "v@x", id1, f->a, &err),
-	                 -1);
+	assert_int_equal(
+	        store_identity_delete(f->u.s, "v@x", id1, f->u.a, &err), -1);
 	assert_int_equal(err.kind, PERR_NOTFOUND);
-	assert_int_equal(store_identity_delete(f->s, "u@x", id1, f->a, &err),
-	                 0);
+	assert_int_equal(
+	        store_identity_delete(f->u.s, "u@x", id1, f->u.a, &err), 0);
 }
 
 static void
@@ -699,12 +693,12 @@ test_upload_total_and_stale(void **state)
 	struct perr err;
 	size_t n;
 
-	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), 0);
+	assert_int_equal(store_upload_add(f->u.s, &u, 100, f->u.a, &err), 0);
 	u.id = "u2";
-	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), -1);
+	assert_int_equal(store_upload_add(f->u.s, &u, 100, f->u.a, &err), -1);
 	assert_int_equal(err.kind, PERR_LIMIT);
 	u.size = 40;
-	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), 0);
+	assert_int_equal(store_upload_add(f->u.s, &u, 100, f->u.a, &err), 0);
 	/*
 	 * The quota is the user's: another sign-in (any case) shares it
 	 * (#14 finding 10); another user has their own.
@@ -713,23 +707,25 @@ test_upload_total_and_stale(void **state)
 	u.session_hash = "sess2";
 	u.user = "A@X";
 	u.size = 1;
-	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), -1);
+	assert_int_equal(store_upload_add(f->u.s, &u, 100, f->u.a, &err), -1);
 	assert_int_equal(err.kind, PERR_LIMIT);
 	u.user = "b@x";
 	u.size = 100;
-	assert_int_equal(store_upload_add(f->s, &u, 100, f->a, &err), 0);
+	assert_int_equal(store_upload_add(f->u.s, &u, 100, f->u.a, &err), 0);
 	u.session_hash = "sess";
 	u.user = "a@x";
 	/* Another session does not see them. */
 	assert_int_equal(
-	        store_upload_get(f->s, "other", "u1", f->a, &got, &err), -1);
+	        store_upload_get(f->u.s, "other", "u1", f->u.a, &got, &err),
+	        -1);
 	assert_int_equal(err.kind, PERR_NOTFOUND);
-	assert_int_equal(store_upload_get(f->s, "sess", "u1", f->a, &got, &err),
-	                 0);
+	assert_int_equal(
+	        store_upload_get(f->u.s, "sess", "u1", f->u.a, &got, &err), 0);
 	assert_string_equal(got.path, "/p1");
 	/* No session rows "sess", "sess2": all three are stale. */
 	assert_int_equal(
-	        store_upload_stale(f->s, NULL, 10, 10, f->a, &v, &n, &err), 0);
+	        store_upload_stale(f->u.s, NULL, 10, 10, f->u.a, &v, &n, &err),
+	        0);
 	assert_int_equal(n, 3);
 }
 
@@ -746,63 +742,64 @@ test_identity_confirmation(void **state)
 	int64_t n;
 	size_t cnt;
 
-	assert_int_equal(store_identity_save(f->s, "u@x", &id, f->a, &n, &err),
-	                 0);
-	assert_int_equal(store_identity_confirm_begin(f->s, "other@x", n, "h1",
-	                                              1000, 700, f->a, &err),
+	assert_int_equal(
+	        store_identity_save(f->u.s, "u@x", &id, f->u.a, &n, &err), 0);
+	assert_int_equal(store_identity_confirm_begin(f->u.s, "other@x", n,
+	                                              "h1", 1000, 700, f->u.a,
+	                                              &err),
 	                 -1);
 	assert_int_equal(err.kind, PERR_NOTFOUND);
-	assert_int_equal(store_identity_confirm_begin(f->s, "u@x", n, "h1",
-	                                              1000, 700, f->a, &err),
+	assert_int_equal(store_identity_confirm_begin(f->u.s, "u@x", n, "h1",
+	                                              1000, 700, f->u.a, &err),
 	                 0);
 	/* A second link too soon: refused; later: replaces the first. */
-	assert_int_equal(store_identity_confirm_begin(f->s, "u@x", n, "h2",
-	                                              1010, 710, f->a, &err),
+	assert_int_equal(store_identity_confirm_begin(f->u.s, "u@x", n, "h2",
+	                                              1010, 710, f->u.a, &err),
 	                 -1);
 	assert_int_equal(err.kind, PERR_RATE);
-	assert_int_equal(store_identity_confirm_begin(f->s, "u@x", n, "h2",
-	                                              2000, 1700, f->a, &err),
+	assert_int_equal(store_identity_confirm_begin(f->u.s, "u@x", n, "h2",
+	                                              2000, 1700, f->u.a, &err),
 	                 0);
-	assert_int_equal(store_identity_confirm(f->s, "h1", 10, true, f->a,
+	assert_int_equal(store_identity_confirm(f->u.s, "h1", 10, true, f->u.a,
 	                                        &user, &email, &err),
 	                 -1);
 	assert_int_equal(err.kind, PERR_NOTFOUND);
 	/* Expired. */
-	assert_int_equal(store_identity_confirm(f->s, "h2", 2000, true, f->a,
-	                                        &user, &email, &err),
+	assert_int_equal(store_identity_confirm(f->u.s, "h2", 2000, true,
+	                                        f->u.a, &user, &email, &err),
 	                 -1);
 	/* Looking does not use it up. */
-	assert_int_equal(store_identity_confirm(f->s, "h2", 10, false, f->a,
+	assert_int_equal(store_identity_confirm(f->u.s, "h2", 10, false, f->u.a,
 	                                        &user, &email, &err),
 	                 0);
 	assert_string_equal(user, "u@x");
 	assert_string_equal(email, "boss@x.test");
-	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &v, &cnt, &err),
-	                 0);
+	assert_int_equal(
+	        store_identity_list(f->u.s, "u@x", f->u.a, &v, &cnt, &err), 0);
 	assert_false(v[0].confirmed);
-	assert_int_equal(store_identity_confirm(f->s, "h2", 10, true, f->a,
+	assert_int_equal(store_identity_confirm(f->u.s, "h2", 10, true, f->u.a,
 	                                        &user, &email, &err),
 	                 0);
-	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &v, &cnt, &err),
-	                 0);
+	assert_int_equal(
+	        store_identity_list(f->u.s, "u@x", f->u.a, &v, &cnt, &err), 0);
 	assert_true(v[0].confirmed);
 	/* Once only. */
-	assert_int_equal(store_identity_confirm(f->s, "h2", 10, true, f->a,
+	assert_int_equal(store_identity_confirm(f->u.s, "h2", 10, true, f->u.a,
 	                                        &user, &email, &err),
 	                 -1);
 	/* The same address kept: still confirmed; another: not. */
 	id.id = n;
 	id.name = "Renamed";
-	assert_int_equal(store_identity_save(f->s, "u@x", &id, f->a, &n, &err),
-	                 0);
-	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &v, &cnt, &err),
-	                 0);
+	assert_int_equal(
+	        store_identity_save(f->u.s, "u@x", &id, f->u.a, &n, &err), 0);
+	assert_int_equal(
+	        store_identity_list(f->u.s, "u@x", f->u.a, &v, &cnt, &err), 0);
 	assert_true(v[0].confirmed);
 	id.email = "other@x.test";
-	assert_int_equal(store_identity_save(f->s, "u@x", &id, f->a, &n, &err),
-	                 0);
-	assert_int_equal(store_identity_list(f->s, "u@x", f->a, &v, &cnt, &err),
-	                 0);
+	assert_int_equal(
+	        store_identity_save(f->u.s, "u@x", &id, f->u.a, &n, &err), 0);
+	assert_int_equal(
+	        store_identity_list(f->u.s, "u@x", f->u.a, &v, &cnt, &err), 0);
 	assert_false(v[0].confirmed);
 }
 
@@ -823,35 +820,37 @@ test_contacts(void **state)
 	c.emails[1] = "z_2@x.test";
 	c.n_emails = 2;
 	assert_int_equal(
-	        store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id1, &err), 0);
+	        store_contact_save(f->u.s, "u@x", &c, 2, 5, f->u.a, &id1, &err),
+	        0);
 	c.name = "Anna";
 	c.emails[0] = "anna@x.test";
 	c.n_emails = 1;
 	assert_int_equal(
-	        store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id2, &err), 0);
+	        store_contact_save(f->u.s, "u@x", &c, 2, 5, f->u.a, &id2, &err),
+	        0);
 	/* The limit counts the user's contacts. */
 	assert_int_equal(
-	        store_contact_save(f->s, "u@x", &c, 2, 5, f->a, &id2, &err),
+	        store_contact_save(f->u.s, "u@x", &c, 2, 5, f->u.a, &id2, &err),
 	        -1);
 	assert_int_equal(err.kind, PERR_LIMIT);
 	/* By name, case-blind; the count is of all matches. */
-	assert_int_equal(store_contact_list(f->s, "u@x", NULL, 0, 1, f->a, &v,
-	                                    &n, &total, &err),
+	assert_int_equal(store_contact_list(f->u.s, "u@x", NULL, 0, 1, f->u.a,
+	                                    &v, &n, &total, &err),
 	                 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(total, 2);
 	assert_string_equal(v[0].name, "Anna");
 	/* A search in any address, wildcards literal. */
-	assert_int_equal(store_contact_list(f->s, "u@x", "_2", 0, 10, f->a, &v,
-	                                    &n, &total, &err),
+	assert_int_equal(store_contact_list(f->u.s, "u@x", "_2", 0, 10, f->u.a,
+	                                    &v, &n, &total, &err),
 	                 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].id, id1);
 	assert_int_equal(v[0].n_emails, 2);
 	assert_string_equal(v[0].emails[0], "z1@x.test");
 	assert_string_equal(v[0].emails[1], "z_2@x.test");
-	assert_int_equal(store_contact_suggest(f->s, "u@x", "zed", 10, f->a, &r,
-	                                       &n, &err),
+	assert_int_equal(store_contact_suggest(f->u.s, "u@x", "zed", 10, f->u.a,
+	                                       &r, &n, &err),
 	                 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(r[1].email, "z_2@x.test");
@@ -860,24 +859,27 @@ test_contacts(void **state)
 	c.name = "Zed";
 	c.emails[0] = "new@x.test";
 	assert_int_equal(
-	        store_contact_save(f->s, "v@x", &c, 2, 6, f->a, &id2, &err),
+	        store_contact_save(f->u.s, "v@x", &c, 2, 6, f->u.a, &id2, &err),
 	        -1);
 	assert_int_equal(err.kind, PERR_NOTFOUND);
 	assert_int_equal(
-	        store_contact_save(f->s, "u@x", &c, 2, 6, f->a, &id2, &err), 0);
+	        store_contact_save(f->u.s, "u@x", &c, 2, 6, f->u.a, &id2, &err),
+	        0);
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM contact_emails"),
 	                 2);
-	assert_int_equal(store_contact_list(f->s, "other@x", NULL, 0, 10, f->a,
-	                                    &v, &n, &total, &err),
+	assert_int_equal(store_contact_list(f->u.s, "other@x", NULL, 0, 10,
+	                                    f->u.a, &v, &n, &total, &err),
 	                 0);
 	assert_int_equal(total, 0);
 	ids[0] = id1;
 	ids[1] = 999;
 	assert_int_equal(
-	        store_contact_delete(f->s, "v@x", ids, 2, f->a, &n, &err), 0);
+	        store_contact_delete(f->u.s, "v@x", ids, 2, f->u.a, &n, &err),
+	        0);
 	assert_int_equal(n, 0);
 	assert_int_equal(
-	        store_contact_delete(f->s, "u@x", ids, 2, f->a, &n, &err), 0);
+	        store_contact_delete(f->u.s, "u@x", ids, 2, f->u.a, &n, &err),
+	        0);
 	assert_int_equal(n, 1);
 	/* Its addresses went with it. */
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM contact_emails"),
@@ -891,17 +893,17 @@ test_contacts(void **state)
 		two[1].name = "Imp Two";
 		two[0].phone = two[0].organization = two[0].notes = "";
 		two[1].phone = two[1].organization = two[1].notes = "";
-		assert_int_equal(store_contact_import(f->s, "u@x", two, 2, 2, 7,
-		                                      f->a, &n, &err),
+		assert_int_equal(store_contact_import(f->u.s, "u@x", two, 2, 2,
+		                                      7, f->u.a, &n, &err),
 		                 0);
 		assert_int_equal(n, 1);
-		assert_int_equal(store_contact_import(f->s, "u@x", two, 2, 2, 7,
-		                                      f->a, &n, &err),
+		assert_int_equal(store_contact_import(f->u.s, "u@x", two, 2, 2,
+		                                      7, f->u.a, &n, &err),
 		                 -1);
 		assert_int_equal(err.kind, PERR_LIMIT);
 		assert_int_equal(n, 0);
-		assert_int_equal(store_contact_import(f->s, "u@x", two, 2, 10,
-		                                      7, f->a, &n, &err),
+		assert_int_equal(store_contact_import(f->u.s, "u@x", two, 2, 10,
+		                                      7, f->u.a, &n, &err),
 		                 0);
 		assert_int_equal(n, 2);
 		assert_int_equal(count_rows(f, "SELECT count(*) FROM contacts "
@@ -942,11 +944,11 @@ test_contacts_migration_keeps_old_rows(void **state)
 
 	/* Back to the schema before 0005, with a contact of that time. */
 	for (size_t i = 0; i < PT_NELEM(undo); i++)
-		assert_true(store_exec(f->s, f->a, &err, undo[i], "") >= 0);
-	store_close(&f->s);
-	assert_int_equal(store_open(f->path, &f->s, f->a, &err), 0);
-	assert_int_equal(store_contact_list(f->s, "u@x", "old@", 0, 10, f->a,
-	                                    &v, &n, &total, &err),
+		assert_true(store_exec(f->u.s, f->u.a, &err, undo[i], "") >= 0);
+	store_close(&f->u.s);
+	assert_int_equal(store_open(f->u.path, &f->u.s, f->u.a, &err), 0);
+	assert_int_equal(store_contact_list(f->u.s, "u@x", "old@", 0, 10,
+	                                    f->u.a, &v, &n, &total, &err),
 	                 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].name, "Old Timer");
@@ -972,20 +974,20 @@ test_full_disk_is_nospace_and_keeps_old_value(void **state)
 
 	/* DDL reports the last DML's change count: only success matters. */
 	assert_true(
-	        store_exec(f->s, f->a, &err,
+	        store_exec(f->u.s, f->u.a, &err,
 	                   "CREATE TABLE full_t (k TEXT PRIMARY KEY, v BLOB)",
 	                   "") >= 0);
-	assert_int_equal(store_exec(f->s, f->a, &err,
+	assert_int_equal(store_exec(f->u.s, f->u.a, &err,
 	                            "INSERT INTO full_t VALUES ('k', 'old')",
 	                            ""),
 	                 1);
-	assert_int_equal(store_query(f->s, f->a, &err, &st,
+	assert_int_equal(store_query(f->u.s, f->u.a, &err, &st,
 	                             "PRAGMA max_page_count = 1", ""),
 	                 0);
 	assert_int_equal(store_step(st, &err), 1); /* the new limit */
 	store_finish(&st);
 	memset(big, 'x', sizeof(big));
-	assert_int_equal(store_exec(f->s, f->a, &err,
+	assert_int_equal(store_exec(f->u.s, f->u.a, &err,
 	                            "UPDATE full_t SET v = ? WHERE k = 'k'",
 	                            "b", big, sizeof(big)),
 	                 -1);
