@@ -300,7 +300,9 @@ export function renderHead() {
   } else if (f) {
     count.textContent = f.unseen > 0
       ? tf('L_MAIL_COUNT_UNREAD', '{unseen} unread of {getTotal()}', { unseen: num(f.unseen), total: num(f.total || 0) })
-      : tf('L_MAIL_COUNT', '{getTotal()} messages', { total: num(f.total || 0) });
+      : f.total === 1
+        ? tf('L_MAIL_COUNT_ONE', '{total} message', { total: num(1) })
+        : tf('L_MAIL_COUNT', '{total} messages', { total: num(f.total || 0) });
   } else {
     count.textContent = '';
   }
