@@ -225,6 +225,65 @@ codec_html_escape(struct sbuf *out, struct strv in)
 }
 
 void
+codec_json_string(struct sbuf *out, struct strv in)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, run = 0;
+
+	sbuf_append_char(out, '"');
+	while (i < in.len) {
+		unsigned char c = (unsigned char)in.p[i];
+		uint32_t cp;
+		size_t n;
+
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			/* Well-formed UTF-8 goes as it is; a bad byte is
+			 * U+FFFD. */
+			n = codec_utf8_decode(in.p + i, in.len - i, &cp);
+			if (n > 0) {
+				i += n;
+				continue;
+			}
+		}
+		sbuf_append(out, in.p + run, i - run);
+		switch (c) {
+		case '"':
+			sbuf_append_cstr(out, "\\\"");
+			break;
+		case '\\':
+			sbuf_append_cstr(out, "\\\\");
+			break;
+		case '\n':
+			sbuf_append_cstr(out, "\\n");
+			break;
+		case '\r':
+			sbuf_append_cstr(out, "\\r");
+			break;
+		case '\t':
+			sbuf_append_cstr(out, "\\t");
+			break;
+		default:
+			if (c >= 0x80) {
+				sbuf_append_cstr(out, "\\ufffd");
+			} else {
+				char esc[6] = {'\\', 'u',         '0',
+				               '0',  hex[c >> 4], hex[c & 15]};
+
+				sbuf_append(out, esc, sizeof(esc));
+			}
+			break;
+		}
+		run = ++i;
+	}
+	sbuf_append(out, in.p + run, in.len - run);
+	sbuf_append_char(out, '"');
+}
+
+void
 codec_url_encode(struct sbuf *out, struct strv in)
 {
 	size_t i;

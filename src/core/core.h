@@ -290,6 +290,12 @@ void codec_url_encode(struct sbuf *out, struct strv in);
 const char *codec_html_entity(char c);
 /* Append in with the five HTML specials as entities (text or attribute). */
 void codec_html_escape(struct sbuf *out, struct strv in);
+/*
+ * in as a JSON string (RFC 8259), quotes included: '"', '\\' and control
+ * characters escaped, well-formed UTF-8 as it is, a byte that is not
+ * well-formed UTF-8 as \ufffd. For answers written without jansson.
+ */
+void codec_json_string(struct sbuf *out, struct strv in);
 
 /* ---- UTF-8 (utf8.c) -------------------------------------------------- */
 

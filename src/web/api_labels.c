@@ -333,19 +333,3 @@ web_keywords_json(const char *const *kw, size_t n)
 		json_array_append_new(arr, json_string(kw[i]));
 	return arr;
 }
-
-json_t *
-web_keywords_joined(const char *const *kw, size_t n, struct arena *a)
-{
-	struct sbuf b;
-	size_t i;
-
-	sbuf_init(&b, a, 32,
-	          (size_t)IMAP_ROW_KEYWORDS_MAX * (IMAP_KEYWORD_MAX + 1));
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			sbuf_append_char(&b, ' ');
-		sbuf_append_cstr(&b, kw[i]);
-	}
-	return json_string(sbuf_ok(&b) ? sbuf_cstr(&b) : "");
-}

@@ -10,13 +10,6 @@
 #include "web_private.h"
 #include "core/banned.h"
 
-static json_t *
-address_json(const struct imap_address *a)
-{
-	return json_pack("{ssss}", "name", a->name != NULL ? a->name : "",
-	                 "email", a->email != NULL ? a->email : "");
-}
-
 int
 web_api_folders(struct web_ctx *ctx, struct perr *err)
 {
@@ -155,35 +148,113 @@ web_api_quota(struct web_ctx *ctx, struct perr *err)
 	                      err);
 }
 
-/* One row of MessageList (docs/API.md). */
-static json_t *
-row_json(const struct imap_msg_row *r)
+/*
+ * MessageList is the answer Petrel writes most, so it is written straight
+ * into a buffer rather than built as jansson objects: for a 50-row page
+ * those objects and their allocations were over half of a warm list's
+ * instructions (docs/PERFORMANCE.md). Every string goes through
+ * codec_json_string(); keys are literals here.
+ */
+static void
+json_key(struct sbuf *b, const char *key)
 {
-	json_t *to = json_array();
+	sbuf_append_char(b, '"');
+	sbuf_append_cstr(b, key);
+	sbuf_append_cstr(b, "\":");
+}
+
+static void
+json_str(struct sbuf *b, const char *s)
+{
+	codec_json_string(b, strv_from_cstr(s != NULL ? s : ""));
+}
+
+static void
+json_int(struct sbuf *b, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	sbuf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+static void
+json_bool(struct sbuf *b, bool v)
+{
+	sbuf_append_cstr(b, v ? "true" : "false");
+}
+
+static void
+json_address(struct sbuf *b, const struct imap_address *a)
+{
+	sbuf_append_cstr(b, "{\"name\":");
+	json_str(b, a->name);
+	sbuf_append_cstr(b, ",\"email\":");
+	json_str(b, a->email);
+	sbuf_append_char(b, '}');
+}
+
+/* One row of MessageList (docs/API.md), format 1. */
+static void
+row_write(struct sbuf *b, const struct imap_msg_row *r)
+{
+	static const struct {
+		const char *key;
+		unsigned flag;
+	} flags[] = {{"seen", IMAP_MSG_SEEN},
+	             {"flagged", IMAP_MSG_FLAGGED},
+	             {"answered", IMAP_MSG_ANSWERED},
+	             {"forwarded", IMAP_MSG_FORWARDED},
+	             {"draft", IMAP_MSG_DRAFT}};
 	size_t k;
 
-	for (k = 0; k < r->n_to; k++)
-		json_array_append_new(to, address_json(&r->to[k]));
-	json_t *o = json_pack(
-	        "{sIsssososssIsbsbsbsbsbsIsbsssisI}", "uid", (json_int_t)r->uid,
-	        "subject", r->subject, "from", address_json(&r->from), "to", to,
-	        "messageId", r->message_id != NULL ? r->message_id : "", "date",
-	        (json_int_t)r->date, "seen", (r->flags & IMAP_MSG_SEEN) != 0,
-	        "flagged", (r->flags & IMAP_MSG_FLAGGED) != 0, "answered",
-	        (r->flags & IMAP_MSG_ANSWERED) != 0, "forwarded",
-	        (r->flags & IMAP_MSG_FORWARDED) != 0, "draft",
-	        (r->flags & IMAP_MSG_DRAFT) != 0, "size", (json_int_t)r->size,
-	        "hasAttachments", r->has_attachments, "preview",
-	        r->preview != NULL ? r->preview : "", "threadDepth",
-	        (int)r->depth, "threadSize",
-	        (json_int_t)(r->thread_size > 0 ? r->thread_size : 1));
-
+	sbuf_append_cstr(b, "{\"uid\":");
+	json_int(b, r->uid);
+	sbuf_append_cstr(b, ",\"subject\":");
+	json_str(b, r->subject);
+	sbuf_append_cstr(b, ",\"from\":");
+	json_address(b, &r->from);
+	sbuf_append_cstr(b, ",\"to\":[");
+	for (k = 0; k < r->n_to; k++) {
+		if (k > 0)
+			sbuf_append_char(b, ',');
+		json_address(b, &r->to[k]);
+	}
+	sbuf_append_cstr(b, "],\"messageId\":");
+	json_str(b, r->message_id);
+	sbuf_append_cstr(b, ",\"date\":");
+	json_int(b, r->date);
+	for (k = 0; k < PT_NELEM(flags); k++) {
+		sbuf_append_char(b, ',');
+		json_key(b, flags[k].key);
+		json_bool(b, (r->flags & flags[k].flag) != 0);
+	}
+	sbuf_append_cstr(b, ",\"size\":");
+	json_int(b, (int64_t)r->size);
+	sbuf_append_cstr(b, ",\"hasAttachments\":");
+	json_bool(b, r->has_attachments);
+	sbuf_append_cstr(b, ",\"preview\":");
+	json_str(b, r->preview);
+	sbuf_append_cstr(b, ",\"threadDepth\":");
+	json_int(b, (int64_t)r->depth);
+	sbuf_append_cstr(b, ",\"threadSize\":");
+	json_int(b, r->thread_size > 0 ? (int64_t)r->thread_size : 1);
 	/* Labels: only rows that have some carry the member. */
-	if (o != NULL && r->n_keywords > 0)
-		json_object_set_new(
-		        o, "keywords",
-		        web_keywords_json(r->keywords, r->n_keywords));
-	return o;
+	if (r->n_keywords > 0) {
+		sbuf_append_cstr(b, ",\"keywords\":[");
+		for (k = 0; k < r->n_keywords; k++) {
+			if (k > 0)
+				sbuf_append_char(b, ',');
+			json_str(b, r->keywords[k]);
+		}
+		sbuf_append_char(b, ']');
+	}
+	sbuf_append_char(b, '}');
 }
 
 /*
@@ -206,7 +277,6 @@ struct addr_table {
 	struct imap_address *by_index; /* "" for a missing name or email */
 	uint32_t *slots;               /* index + 1; 0 = empty */
 	size_t n, cap; /* cap: a power of two, > 2 * the addresses */
-	json_t *json;  /* [[name, email], ...] in index order */
 };
 
 static uint64_t
@@ -238,13 +308,11 @@ addr_table_init(struct addr_table *t, const struct imap_msg_page *page,
 		t->cap *= 2;
 	t->slots = arena_new_array(a, uint32_t, t->cap);
 	t->by_index = arena_new_array(a, struct imap_address, want);
-	t->json = json_array();
-	return t->slots != NULL && t->by_index != NULL && t->json != NULL ? 0
-	                                                                  : -1;
+	return t->slots != NULL && t->by_index != NULL ? 0 : -1;
 }
 
 /* The index of *ad in the table, added if new. */
-static json_int_t
+static int64_t
 addr_index(struct addr_table *t, const struct imap_address *ad)
 {
 	struct imap_address v = {ad->name != NULL ? ad->name : "",
@@ -256,14 +324,13 @@ addr_index(struct addr_table *t, const struct imap_address *ad)
 		o = &t->by_index[t->slots[i] - 1];
 		if (strcmp(o->name, v.name) == 0 &&
 		    strcmp(o->email, v.email) == 0)
-			return (json_int_t)(t->slots[i] - 1);
+			return (int64_t)(t->slots[i] - 1);
 		i = (i + 1) & mask;
 	}
 	/* Room is guaranteed: cap > 2 * every address of the page. */
 	t->by_index[t->n] = v;
 	t->slots[i] = (uint32_t)(t->n + 1);
-	json_array_append_new(t->json, json_pack("[ss]", v.name, v.email));
-	return (json_int_t)t->n++;
+	return (int64_t)t->n++;
 }
 
 /* The set flags as letters: s seen, f flagged, a answered, w forwarded,
@@ -287,7 +354,8 @@ flag_letters(unsigned flags, char *buf)
 	return buf;
 }
 
-/* The columns of a format 2 row, in order; the thread view adds two. */
+/* The columns of a format 2 row, in order; the thread view adds two, a
+ * page with labels "keywords". */
 static const char *const list2_columns[] = {
         "uid",   "subject", "from",    "to",    "date",      "size",
         "flags", "att",     "preview", "depth", "threadSize"};
@@ -295,45 +363,82 @@ static const char *const list2_columns[] = {
 
 /* One row of MessageList format 2 (docs/API.md): an array of the values
  * in list2_columns' order. */
-static json_t *
-row2_json(const struct imap_msg_row *r, bool threaded, struct addr_table *t,
-          struct arena *a)
+static void
+row2_write(struct sbuf *b, const struct imap_msg_row *r, bool threaded,
+           bool kw_column, struct addr_table *t, struct arena *a)
 {
-	json_t *row, *to = json_array();
 	char flags[8];
 	const char *preview;
 	size_t k;
 
-	for (k = 0; k < r->n_to; k++)
-		json_array_append_new(to,
-		                      json_integer(addr_index(t, &r->to[k])));
 	preview = r->preview != NULL ? r->preview : "";
 	if (strlen(preview) > LIST2_PREVIEW_MAX)
 		preview = imap_make_preview(strv_from_cstr(preview),
 		                            LIST2_PREVIEW_MAX, a);
-	row = json_pack("[IsIoIIsis]", (json_int_t)r->uid, r->subject,
-	                addr_index(t, &r->from), to, (json_int_t)r->date,
-	                (json_int_t)r->size, flag_letters(r->flags, flags),
-	                r->has_attachments ? 1 : 0, preview);
-	if (row != NULL && threaded) {
-		json_array_append_new(row, json_integer(r->depth));
-		json_array_append_new(
-		        row, json_integer((json_int_t)(r->thread_size > 0
-		                                               ? r->thread_size
-		                                               : 1)));
+	sbuf_append_char(b, '[');
+	json_int(b, r->uid);
+	sbuf_append_char(b, ',');
+	json_str(b, r->subject);
+	sbuf_append_char(b, ',');
+	json_int(b, addr_index(t, &r->from));
+	sbuf_append_cstr(b, ",[");
+	for (k = 0; k < r->n_to; k++) {
+		if (k > 0)
+			sbuf_append_char(b, ',');
+		json_int(b, addr_index(t, &r->to[k]));
 	}
-	return row;
+	sbuf_append_cstr(b, "],");
+	json_int(b, r->date);
+	sbuf_append_char(b, ',');
+	json_int(b, (int64_t)r->size);
+	sbuf_append_char(b, ',');
+	json_str(b, flag_letters(r->flags, flags));
+	sbuf_append_cstr(b, r->has_attachments ? ",1," : ",0,");
+	json_str(b, preview);
+	if (threaded) {
+		sbuf_append_char(b, ',');
+		json_int(b, (int64_t)r->depth);
+		sbuf_append_char(b, ',');
+		json_int(b, r->thread_size > 0 ? (int64_t)r->thread_size : 1);
+	}
+	if (kw_column) {
+		/* Space-separated, "" for none (keywords are atoms). */
+		sbuf_append_char(b, ',');
+		sbuf_append_char(b, '"');
+		for (k = 0; k < r->n_keywords; k++) {
+			if (k > 0)
+				sbuf_append_char(b, ' ');
+			sbuf_append_cstr(b, r->keywords[k]);
+		}
+		sbuf_append_char(b, '"');
+	}
+	sbuf_append_char(b, ']');
 }
 
-static json_t *
-list2_columns_json(bool threaded)
+/* What follows format 2's rows: the address table and the columns. */
+static void
+list2_tail(struct sbuf *b, const struct addr_table *t, bool threaded,
+           bool kw_column)
 {
-	json_t *cols = json_array();
 	size_t i, n = threaded ? PT_NELEM(list2_columns) : LIST2_COLUMNS_FLAT;
 
-	for (i = 0; i < n; i++)
-		json_array_append_new(cols, json_string(list2_columns[i]));
-	return cols;
+	sbuf_append_cstr(b, ",\"format\":2,\"addresses\":[");
+	for (i = 0; i < t->n; i++) {
+		sbuf_append_cstr(b, i > 0 ? ",[" : "[");
+		json_str(b, t->by_index[i].name);
+		sbuf_append_char(b, ',');
+		json_str(b, t->by_index[i].email);
+		sbuf_append_char(b, ']');
+	}
+	sbuf_append_cstr(b, "],\"columns\":[");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			sbuf_append_char(b, ',');
+		json_str(b, list2_columns[i]);
+	}
+	if (kw_column)
+		sbuf_append_cstr(b, ",\"keywords\"");
+	sbuf_append_char(b, ']');
 }
 
 int
@@ -343,11 +448,12 @@ web_api_message_list(struct web_ctx *ctx, struct perr *err)
 	struct imap_msg_page page;
 	struct imap_conn *c;
 	struct addr_table t = {0};
+	struct arena *a = ctx->req->arena;
 	const char *folder = web_arg_str(ctx, "folder");
 	const char *sort = web_arg_str(ctx, "sort");
 	int64_t format = web_arg_int(ctx, "format", 1);
-	json_t *rows, *res;
 	bool kw_column = false;
+	struct sbuf b;
 	size_t i;
 
 	q.offset = (uint32_t)web_arg_int(ctx, "offset", 0);
@@ -359,50 +465,49 @@ web_api_message_list(struct web_ctx *ctx, struct perr *err)
 	q.reverse = true;
 	if (sort != NULL && sort[0] != '\0' &&
 	    !imap_sort_parse(strv_from_cstr(sort), &q.sort, &q.reverse))
-		return perr_set(err, ctx->req->arena, PERR_INPUT,
-		                "unknown sort \"%s\"", sort);
+		return perr_set(err, a, PERR_INPUT, "unknown sort \"%s\"",
+		                sort);
 	q.search = web_arg_str(ctx, "search");
 	q.threads = web_arg_bool(ctx, "threads");
 	if (web_imap(ctx, &c, err) != 0 ||
-	    imap_list_messages(c, folder, &q, ctx->req->arena, &page, err) != 0)
+	    imap_list_messages(c, folder, &q, a, &page, err) != 0)
 		return -1;
-	rows = json_array();
-	if (format == 2 && addr_table_init(&t, &page, ctx->req->arena) != 0) {
-		json_decref(rows);
-		json_decref(t.json);
-		return perr_set(err, ctx->req->arena, PERR_LIMIT,
-		                "out of request memory");
-	}
-	for (i = 0; i < page.n; i++)
-		json_array_append_new(rows,
-		                      format == 2 ? row2_json(&page.rows[i],
-		                                              page.threaded, &t,
-		                                              ctx->req->arena)
-		                                  : row_json(&page.rows[i]));
+	if (format == 2 && addr_table_init(&t, &page, a) != 0)
+		return perr_set(err, a, PERR_LIMIT, "out of request memory");
 	/* Format 2: a "keywords" column only on a page with labels. */
 	for (i = 0; format == 2 && i < page.n && !kw_column; i++)
 		kw_column = page.rows[i].n_keywords > 0;
-	for (i = 0; kw_column && i < page.n; i++)
-		json_array_append_new(
-		        json_array_get(rows, i),
-		        web_keywords_joined(page.rows[i].keywords,
-		                            page.rows[i].n_keywords,
-		                            ctx->req->arena));
-	res = json_pack("{sIsIsIsIsbso}", "total", (json_int_t)page.total,
-	                "offset", (json_int_t)q.offset, "limit",
-	                (json_int_t)q.limit, "uidvalidity",
-	                (json_int_t)page.status.uidvalidity, "threads",
-	                page.threaded, "messages", rows);
-	if (format == 2 && res != NULL) {
-		json_object_set_new(res, "format", json_integer(2));
-		json_object_set_new(res, "addresses", t.json);
-		json_object_set_new(res, "columns",
-		                    list2_columns_json(page.threaded));
-		if (kw_column)
-			json_array_append_new(json_object_get(res, "columns"),
-			                      json_string("keywords"));
+	sbuf_init(&b, a, 16384, ctx->resp->body.max);
+	sbuf_append_cstr(&b, "{\"total\":");
+	json_int(&b, page.total);
+	sbuf_append_cstr(&b, ",\"offset\":");
+	json_int(&b, q.offset);
+	sbuf_append_cstr(&b, ",\"limit\":");
+	json_int(&b, q.limit);
+	sbuf_append_cstr(&b, ",\"uidvalidity\":");
+	json_int(&b, page.status.uidvalidity);
+	sbuf_append_cstr(&b, ",\"threads\":");
+	json_bool(&b, page.threaded);
+	sbuf_append_cstr(&b, ",\"messages\":[");
+	for (i = 0; i < page.n; i++) {
+		if (i > 0)
+			sbuf_append_char(&b, ',');
+		if (format == 2)
+			row2_write(&b, &page.rows[i], page.threaded, kw_column,
+			           &t, a);
+		else
+			row_write(&b, &page.rows[i]);
 	}
-	return web_reply_json(ctx, res, err);
+	sbuf_append_char(&b, ']');
+	if (format == 2)
+		list2_tail(&b, &t, page.threaded, kw_column);
+	sbuf_append_char(&b, '}');
+	if (!sbuf_ok(&b) ||
+	    http_response_text(ctx->resp, 200,
+	                       "application/json; charset=utf-8",
+	                       sbuf_view(&b)) != 0)
+		return perr_set(err, a, PERR_LIMIT, "the list is too large");
+	return 0;
 }
 
 static int
@@ -487,9 +592,21 @@ web_api_message_delete(struct web_ctx *ctx, struct perr *err)
 	                      err);
 }
 
-/* MessageList's row for other calls that list messages (SearchAll). */
+/*
+ * MessageList's row for other calls that list messages (SearchAll), as
+ * jansson: written by the same row_write() and read back, so the two
+ * answers cannot drift apart; NULL when it does not fit or parse.
+ */
 json_t *
 web_message_row_json(const struct imap_msg_row *r)
 {
-	return row_json(r);
+	struct sbuf b;
+	json_t *v = NULL;
+
+	sbuf_init(&b, NULL, 1024, (size_t)1 << 20);
+	row_write(&b, r);
+	if (sbuf_ok(&b))
+		v = json_loadb(b.data, b.len, 0, NULL);
+	sbuf_free(&b);
+	return v;
 }

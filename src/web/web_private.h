@@ -446,9 +446,6 @@ int web_api_label_delete(struct web_ctx *ctx, struct perr *err);
 int web_api_message_set_keywords(struct web_ctx *ctx, struct perr *err);
 /* A row's or message's keywords as a JSON array of strings. */
 struct json_t *web_keywords_json(const char *const *kw, size_t n);
-/* The same as one string, space-separated (MessageList format 2). */
-struct json_t *web_keywords_joined(const char *const *kw, size_t n,
-                                   struct arena *a);
 /* api_searchall.c: search across folders. */
 int web_api_search_all(struct web_ctx *ctx, struct perr *err);
 int web_api_search_all_cancel(struct web_ctx *ctx, struct perr *err);

@@ -309,6 +309,39 @@ test_url_encode_escapes_reserved(void **state)
 }
 
 static void
+test_json_string_escapes_and_repairs(void **state)
+{
+	struct sbuf b;
+
+	(void)state;
+	sbuf_init(&b, NULL, 0, 0);
+	codec_json_string(&b, STRV_LIT(""));
+	assert_string_equal(sbuf_cstr(&b), "\"\"");
+	sbuf_reset(&b);
+	/* Quotes, backslash, the named controls, another control and NUL. */
+	codec_json_string(&b, (struct strv){"a\"b\\c\n\r\t\x01\x1f\0z", 12});
+	assert_string_equal(sbuf_cstr(&b),
+	                    "\"a\\\"b\\\\c\\n\\r\\t\\u0001\\u001f\\u0000z\"");
+	sbuf_reset(&b);
+	/* UTF-8 as it is (2, 3 and 4 bytes), '/' and DEL untouched. */
+	codec_json_string(
+	        &b, STRV_LIT("\xc3\xbc \xe2\x82\xac \xf0\x9f\x98\x80 </\x7f"));
+	assert_string_equal(
+	        sbuf_cstr(&b),
+	        "\"\xc3\xbc \xe2\x82\xac \xf0\x9f\x98\x80 </\x7f\"");
+	sbuf_reset(&b);
+	/* Bytes that are not UTF-8: a lone continuation, a cut sequence, an
+	 * overlong '/', a surrogate; each bad byte one U+FFFD. */
+	codec_json_string(&b, STRV_LIT("x\x80y\xe2\x82"));
+	assert_string_equal(sbuf_cstr(&b), "\"x\\ufffdy\\ufffd\\ufffd\"");
+	sbuf_reset(&b);
+	codec_json_string(&b, STRV_LIT("\xc0\xaf\xed\xa0\x80"));
+	assert_string_equal(sbuf_cstr(&b),
+	                    "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	sbuf_free(&b);
+}
+
+static void
 test_html_escape_turns_the_five_specials_into_entities(void **state)
 {
 	struct sbuf b;
@@ -412,6 +445,7 @@ main(void)
 	        cmocka_unit_test(test_url_encode_escapes_reserved),
 	        cmocka_unit_test(
 	                test_html_escape_turns_the_five_specials_into_entities),
+	        cmocka_unit_test(test_json_string_escapes_and_repairs),
 	        cmocka_unit_test(test_utf8_validation),
 	        cmocka_unit_test(test_perr_maps_kinds_to_status),
 	        cmocka_unit_test(test_random_hex_is_random),
