@@ -18,6 +18,8 @@
 #   BENCH_WEB_PORT     nginx port (8088)
 #   BENCH_COUNT        messages in the folder (10000)
 #   BENCH_DURATION     seconds per Petrel load run (8); BENCH_FLOOR_DURATION (6)
+#   BENCH_MAX_REQUESTS requests per Petrel load run at most (20000; a run that
+#                      reaches it reports a req/s below what the machine can do)
 #   BENCH_THREADS      petrel serve --threads (4, the default)
 #   BENCH_PROFILE      seconds of `perf record -a` under load (0 = off; needs perf)
 #   BENCH_ONLY         "open": only the open-message measurement (about 1 minute);
@@ -197,4 +199,4 @@ python3 bench/bench.py --web-port "$web_port" --web-dir "$state/web" \
 	--stream-users "${users_file:-/dev/null}" \
 	--stream-sample "${BENCH_STREAM_SAMPLE:-20}" --stream-caps "$stream_caps" \
 	--events-sock "$state/web/events.sock" --callgrind-out "$callgrind_out" \
-	--label "$label"
+	--label "$label" --max-requests "${BENCH_MAX_REQUESTS:-20000}"
