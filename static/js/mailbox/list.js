@@ -16,9 +16,10 @@ import { queryText, rowChips } from './labels.js';
 
 // ---- message list -----------------------------------------------------------
 
-function renderSkeleton() {
+// n placeholder rows while a list loads (the folder list, search-all).
+export function skeletonRows(n) {
   var frag = document.createDocumentFragment();
-  for (var i = 0; i < 12; i++) {
+  for (var i = 0; i < n; i++) {
     var r = el('div', 'row skeleton');
     r.setAttribute('aria-hidden', 'true');
     r.appendChild(el('span', 'sk-a'));
@@ -26,7 +27,11 @@ function renderSkeleton() {
     r.appendChild(el('span', 'sk-c'));
     frag.appendChild(r);
   }
-  listEl.replaceChildren(frag);
+  return frag;
+}
+
+function renderSkeleton() {
+  listEl.replaceChildren(skeletonRows(12));
   listEl.setAttribute('aria-busy', 'true');
 }
 

@@ -18,7 +18,7 @@ import { api, app, fail, fullDate, listEl, listPane, num, perPage, searchForm, s
 import { byUid, getRoute, nextListSeq, selection, setCursor, setMessages, setTotal } from './state.js';
 import { hashFor } from './router.js';
 import { folderTitle } from './folders.js';
-import { loadList, renderHead } from './list.js';
+import { loadList, renderHead, skeletonRows } from './list.js';
 
 var SEARCH_HASH = /^#\/search(\?|$)/;
 var scopeAll = store('searchScope') === 'all';
@@ -258,16 +258,7 @@ function show(refresh) {
 }
 
 function drawSkeleton() {
-  var frag = document.createDocumentFragment();
-  for (var i = 0; i < 8; i++) {
-    var r = el('div', 'row skeleton');
-    r.setAttribute('aria-hidden', 'true');
-    r.appendChild(el('span', 'sk-a'));
-    r.appendChild(el('span', 'sk-b'));
-    r.appendChild(el('span', 'sk-c'));
-    frag.appendChild(r);
-  }
-  listEl.replaceChildren(frag);
+  listEl.replaceChildren(skeletonRows(8));
   notes.hidden = true;
   pager.hidden = true;
 }
