@@ -133,7 +133,7 @@ bool imap_conn_is_quiet(struct imap_conn *c);
  */
 struct imap_conn_stats {
 	uint64_t noops;
-	uint64_t selects;  /* SELECT and EXAMINE */
+	uint64_t selects;  /* SELECT */
 	uint64_t searches; /* UID SEARCH */
 	uint64_t sorts;    /* UID SORT, or the client-side sort's FETCH */
 	uint64_t threads;  /* UID THREAD */
@@ -142,6 +142,8 @@ struct imap_conn_stats {
 	uint64_t uid_cache_misses;
 	uint64_t uid_shared_hits; /* misses served by the shared cache */
 	uint64_t uid_cache_kept;  /* lists kept across an own move/expunge */
+	uint64_t uid_catchups; /* shared lists brought up to date, no full SORT
+	                        */
 	uint64_t flag_fetches; /* UID FETCH (FLAGS) of a page of cached rows */
 	uint64_t row_cache_hits; /* pages served from cached rows */
 	uint64_t flag_skips;     /* ... whose cached flags were current */
@@ -249,14 +251,13 @@ struct imap_mailbox_status {
 	uint32_t uidnext;
 	uint32_t exists;
 	uint64_t highestmodseq; /* 0 without CONDSTORE */
-	bool readonly;
 };
 
 /*
- * SELECT (or EXAMINE when readonly) the UTF-8 folder, unless it is already
- * selected in a mode that fits (a read-write selection serves readonly
- * requests too) and not stale (a failed command or a change made through
- * this connection marks it stale). The status reflects the untagged
+ * SELECT the UTF-8 folder (read-write also for a readonly request, which
+ * only reads: see select_in()), unless it is already selected and not
+ * stale (a failed command or a change made through this connection marks
+ * it stale). The status reflects the untagged
  * updates seen since. PERR_NOTFOUND when the server says NO.
  */
 int imap_select(struct imap_conn *c, const char *folder, bool readonly,
@@ -313,6 +314,15 @@ struct imap_search {
  */
 int imap_search_parse(struct strv query, struct arena *a,
                       struct imap_search *s_r, struct perr *err) PT_WARN_UNUSED;
+/*
+ * An ESEARCH answer's data (RFC 4731; "(TAG "4") UID ALL 5:3,9 COUNT 4",
+ * after "ESEARCH "): the count and the first cap UIDs of ALL in the order
+ * given (a:b runs from a to b, either way). Used by search-all's ESORT and
+ * the sorted list's catch-up.
+ */
+int imap_esearch_parse(struct strv data, uint32_t cap, struct arena *a,
+                       uint32_t **uids_r, size_t *n_r, uint32_t *count_r,
+                       struct perr *err) PT_WARN_UNUSED;
 
 /* ---- message list ----------------------------------------------------- */
 
@@ -982,14 +992,9 @@ long imap_sa_merge(struct imap_sa *s, size_t upto);
  * imap_sa_search_keys() writes s as IMAP search keys for a raw command,
  * every text value as a LITERAL+ literal ({n+}), so no byte of it is read
  * as syntax (the values hold no CR, LF or NUL: imap_search_parse).
- * imap_sa_esearch_parse() reads an ESEARCH answer's data ("(TAG "4") UID
- * ALL 5:3,9 COUNT 4", after "ESEARCH "): the count and the first cap UIDs
- * of ALL in the order given (a:b runs from a to b, either way).
+ * (imap_esearch_parse() reads its answers).
  */
 void imap_sa_search_keys(const struct imap_search *s, struct sbuf *out);
-int imap_sa_esearch_parse(struct strv data, uint32_t cap, struct arena *a,
-                          uint32_t **uids_r, size_t *n_r, uint32_t *count_r,
-                          struct perr *err) PT_WARN_UNUSED;
 
 /* The dates of up to n more of folder i's UIDs after its known ones. */
 int imap_sa_fetch_dates(struct imap_conn *c, struct imap_sa *s, size_t i,

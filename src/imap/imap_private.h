@@ -50,7 +50,6 @@ struct imap_conn {
 	/* The selected folder (UTF-8 and wire form), NULL if none. */
 	char *selected;
 	char *selected_raw;
-	bool selected_rw;
 	bool sel_stale;
 	struct imap_mailbox_status sel;
 
@@ -64,7 +63,7 @@ struct imap_conn {
 	uint64_t mbox_gen;
 	uint64_t flag_gen;
 	/*
-	 * The gens right after the last SELECT/EXAMINE: while mbox_gen (and
+	 * The gens right after the last SELECT: while mbox_gen (and
 	 * flag_gen) still equal them, sel is the server's state as it
 	 * answered, which the shared UID cache (uidcache.c) checks against.
 	 */
@@ -195,6 +194,14 @@ int imapc_run_search(struct imap_conn *c, const struct imap_list_query *q,
 /* "ALL" or "UID 1:3,7" for a raw SORT or THREAD command (sort.c). */
 void imapc_append_criteria(struct sbuf *cmd, const uint32_t *uids, size_t n,
                            bool all);
+/*
+ * UID SORT of these UIDs and, unless from is 0, of "from:*", in q's order;
+ * q->search is not applied (sort.c).
+ */
+int imapc_server_sort_set(struct imap_conn *c, const struct imap_list_query *q,
+                          const uint32_t *uids, size_t n, uint32_t from,
+                          struct arena *a, uint32_t **out_r, size_t *nout_r,
+                          struct perr *err);
 /* All UIDs of the query in its order, without the cache (sort.c). */
 int imapc_sorted_uids_uncached(struct imap_conn *c,
                                const struct imap_list_query *q, struct arena *a,
@@ -236,12 +243,13 @@ struct imap_msg_row *imapc_find_row(struct imapc_rowidx *idx, size_t n,
 int imapc_fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
                      bool want_preview, struct arena *a, struct perr *err);
 /*
- * All rows from the row cache plus one UID FETCH of their flags
- * (rowcache.c): 1 when some row is not cached (nothing sent), 0 or -1.
+ * The rows the row cache has (have[i] set) plus one UID FETCH of their
+ * flags (rowcache.c): how many rows it does not have (left untouched), or
+ * -1.
  */
 int imapc_rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows,
                           size_t n, bool want_preview, struct imapc_rowidx *idx,
-                          struct arena *a, struct perr *err);
+                          bool *have, struct arena *a, struct perr *err);
 /*
  * Keep the fetched rows (got[i]: rows[i] came back) in the user's shared
  * row table, their flags labelled flags_modseq (imapc_view_modseq()

@@ -644,7 +644,18 @@ imap_pool_adopt(struct imap_pool *p, const char *session_key,
 			mine->user = pt_xstrdup(user);
 			mine->c = c;
 			c->pool_entry = mine;
-			mine->last_used_ms = now;
+			/*
+			 * A user with an idle connection already: that one
+			 * (its folder selected, its server process warm) goes
+			 * out first, this one after it, and closes as a spare
+			 * when unused. Dovecot reopens a folder for a SELECT
+			 * in a new process: 200 ms on a 100 000-message
+			 * Maildir changed since, against a NOOP's 50.
+			 */
+			mine->last_used_ms =
+			        s.idle != NULL && s.idle->last_used_ms > 0
+			                ? s.idle->last_used_ms - 1
+			                : now;
 			mine->next = p->entries;
 			p->entries = mine;
 			p->open++;

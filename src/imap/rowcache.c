@@ -518,10 +518,11 @@ imapc_row_cache_store(struct imap_conn *c, const struct imap_msg_row *rows,
 	pthread_mutex_unlock(&sh->mu);
 }
 
-/* New flags (and their label) of rows already cached. */
+/* New flags (and their label) of the rows taken from the table (have). */
 static void
 row_cache_update_flags(struct imap_conn *c, const struct imap_msg_row *rows,
-                       size_t n, uint64_t flags_modseq, struct arena *a)
+                       size_t n, const bool *have, uint64_t flags_modseq,
+                       struct arena *a)
 {
 	const char *key = folder_key(c, a);
 	struct rc_shard *sh;
@@ -536,8 +537,11 @@ row_cache_update_flags(struct imap_conn *c, const struct imap_msg_row *rows,
 	if (f != NULL && f->uidvalidity == c->sel.uidvalidity) {
 		for (i = 0; i < n; i++) {
 			bool found;
-			size_t pos = row_pos(f, rows[i].uid, &found);
+			size_t pos;
 
+			if (!have[i])
+				continue;
+			pos = row_pos(f, rows[i].uid, &found);
 			if (found) {
 				struct rc_row *e = &f->e[pos];
 				size_t kb;
@@ -557,66 +561,67 @@ row_cache_update_flags(struct imap_conn *c, const struct imap_msg_row *rows,
 	pthread_mutex_unlock(&sh->mu);
 }
 
-/* Copy the page's rows out of the table: false when one is missing. */
-static bool
+/*
+ * Copy the page's rows that the table has (with a preview when wanted)
+ * out of it, have[i] set for each; returns how many.
+ */
+static size_t
 rows_copy_cached(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
-                 bool want_preview, struct arena *a, uint64_t *min_label_r,
-                 uint64_t *max_label_r, bool *oom_r)
+                 bool want_preview, bool *have, struct arena *a,
+                 uint64_t *min_label_r, uint64_t *max_label_r, bool *oom_r)
 {
 	const char *key = folder_key(c, a);
 	struct rc_shard *sh;
 	struct rc_folder *f;
-	bool ok = true;
-	size_t i;
+	size_t i, k = 0;
 
 	*oom_r = false;
 	if (key == NULL)
-		return false;
+		return 0;
 	sh = shard_of(key);
 	pthread_mutex_lock(&sh->mu);
 	f = folder_find(sh, key);
 	if (f == NULL || f->uidvalidity != c->sel.uidvalidity) {
 		pthread_mutex_unlock(&sh->mu);
-		return false;
+		return 0;
 	}
-	for (i = 0; i < n && ok; i++) {
+	for (i = 0; i < n; i++) {
 		bool found;
 		size_t pos = row_pos(f, rows[i].uid, &found);
+		struct rc_row *e;
 
-		ok = found && (!want_preview || f->e[pos].has_preview);
-	}
-	for (i = 0; i < n && ok; i++) {
-		bool found;
-		size_t pos = row_pos(f, rows[i].uid, &found);
-		struct rc_row *e = &f->e[pos];
-
+		if (!found || (want_preview && !f->e[pos].has_preview))
+			continue;
+		e = &f->e[pos];
 		if (row_copy_out(e, &rows[i], a) != 0) {
 			*oom_r = true;
-			ok = false;
 			break;
 		}
+		have[i] = true;
 		e->tick = ++sh->tick;
-		if (i == 0 || e->flags_modseq < *min_label_r)
+		if (k == 0 || e->flags_modseq < *min_label_r)
 			*min_label_r = e->flags_modseq;
-		if (i == 0 || e->flags_modseq > *max_label_r)
+		if (k == 0 || e->flags_modseq > *max_label_r)
 			*max_label_r = e->flags_modseq;
+		k++;
 	}
-	if (ok)
+	if (k > 0)
 		f->tick = ++sh->tick;
 	pthread_mutex_unlock(&sh->mu);
-	return ok;
+	return k;
 }
 
 /*
- * All rows of the page from the table, then their flags: from the table
- * when their labels match the view (no command at all), else with one
- * UID FETCH (FLAGS), CHANGEDSINCE the lowest label when CONDSTORE allows.
- * Returns 1 when some row is not cached (nothing sent, rows untouched
- * apart from their content fields), 0 or -1.
+ * The page's rows the table has (have[i]), then their flags: from the
+ * table when their labels match the view (no command at all), else with
+ * one UID FETCH (FLAGS) of those rows, CHANGEDSINCE the lowest label when
+ * CONDSTORE allows. New mail at the top of a page thus costs a FETCH of
+ * the new rows only, not of the whole page. Returns how many rows are not
+ * in the table (untouched), or -1.
  */
 int
 imapc_rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
-                      bool want_preview, struct imapc_rowidx *idx,
+                      bool want_preview, struct imapc_rowidx *idx, bool *have,
                       struct arena *a, struct perr *err)
 {
 	struct mailimap_fetch_type *ft;
@@ -626,30 +631,37 @@ imapc_rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	clistiter *it, *it2;
 	uint32_t *uids;
 	bool oom, changedsince;
-	size_t i;
+	size_t i, k, nh;
 	int r;
 
-	if (!rows_copy_cached(c, rows, n, want_preview, a, &lo, &hi, &oom)) {
-		if (oom)
-			return perr_set(err, a, PERR_LIMIT, "page too large");
+	nh = rows_copy_cached(c, rows, n, want_preview, have, a, &lo, &hi,
+	                      &oom);
+	if (oom)
+		return perr_set(err, a, PERR_LIMIT, "page too large");
+	if (nh < n) {
 		atomic_fetch_add(&rc_misses, 1);
-		return 1;
+		if (nh == 0)
+			return (int)n;
+	} else {
+		atomic_fetch_add(&rc_hits, 1);
+		c->stats.row_cache_hits++;
 	}
-	atomic_fetch_add(&rc_hits, 1);
-	c->stats.row_cache_hits++;
 	if (view != 0 && lo == view && hi == view) {
 		/* Every flag change the server told us of is in. */
 		c->stats.flag_skips++;
-		return 0;
+		return (int)(n - nh);
 	}
-	uids = arena_new_array(a, uint32_t, n);
+	uids = arena_new_array(a, uint32_t, nh);
 	if (uids == NULL)
 		return perr_set(err, a, PERR_LIMIT, "page too large");
-	for (i = 0; i < n; i++)
-		uids[i] = rows[i].uid;
+	for (i = k = 0; i < n; i++)
+		if (have[i])
+			uids[k++] = rows[i].uid;
 	changedsince = view != 0 && lo != 0;
 	if (!changedsince) {
 		for (i = 0; i < n; i++) {
+			if (!have[i])
+				continue;
 			/* An expunged one stays without. */
 			rows[i].flags = 0;
 			rows[i].keywords = NULL;
@@ -661,7 +673,7 @@ imapc_rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	        ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(
 	        ft, mailimap_fetch_att_new_flags());
-	set = imapc_uid_set(uids, n);
+	set = imapc_uid_set(uids, nh);
 	c->stats.flag_fetches++;
 	if (changedsince) {
 		res = NULL;
@@ -696,13 +708,13 @@ imapc_rows_from_cache(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 				              .att_uid;
 		}
 		row = uid != 0 ? imapc_find_row(idx, n, rows, uid) : NULL;
-		if (row != NULL && dyn != NULL) {
+		if (row != NULL && dyn != NULL && have[row - rows]) {
 			row->flags = imapc_flags_of(dyn);
 			(void)imapc_keywords_of(dyn, a, &row->keywords,
 			                        &row->n_keywords);
 		}
 	}
 	/* The flags are now at least as new as the view before the FETCH. */
-	row_cache_update_flags(c, rows, n, view, a);
-	return 0;
+	row_cache_update_flags(c, rows, n, have, view, a);
+	return (int)(n - nh);
 }

@@ -362,14 +362,15 @@ fill_row(struct imap_msg_row *row, const struct mailimap_msg_att *ma,
 
 /*
  * One UID FETCH of envelope, flags, dates, size and body structure for
- * the page; got[i] marks the rows that came back, prs[i] their preview
+ * the page's rows uids[0..nu) (the others, have[i], came from the row
+ * cache); got[i] marks the rows that came back, prs[i] their preview
  * section.
  */
 static int
 fetch_envelopes(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
-                struct imapc_rowidx *idx, const uint32_t *uids,
-                struct prevreq *prs, bool *got, struct arena *a,
-                struct perr *err)
+                struct imapc_rowidx *idx, const uint32_t *uids, size_t nu,
+                const bool *have, struct prevreq *prs, bool *got,
+                struct arena *a, struct perr *err)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
@@ -389,7 +390,7 @@ fetch_envelopes(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	        ft, mailimap_fetch_att_new_rfc822_size());
 	mailimap_fetch_type_new_fetch_att_list_add(
 	        ft, mailimap_fetch_att_new_bodystructure());
-	set = imapc_uid_set(uids, n);
+	set = imapc_uid_set(uids, nu);
 	c->stats.fetches++;
 	if (imapc_uid_fetch(c, set, ft, a, true, &res, err) != 0)
 		return -1;
@@ -399,8 +400,9 @@ fetch_envelopes(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 		struct imap_msg_row *row;
 
 		row = uid != 0 ? imapc_find_row(idx, n, rows, uid) : NULL;
-		if (row == NULL)
-			continue; /* unsolicited FETCH (flag change) */
+		/* unsolicited FETCH (flag change), of a cached row too */
+		if (row == NULL || have[row - rows])
+			continue;
 		got[row - rows] = true;
 		fill_row(row, ma, &prs[row - rows], a);
 	}
@@ -500,9 +502,9 @@ imapc_fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	struct imapc_rowidx *idx;
 	struct prevreq *prs;
 	uint32_t *uids;
-	bool *got;
+	bool *got, *have;
 	uint64_t modseq;
-	size_t i;
+	size_t i, nu = 0;
 	int r;
 
 	if (n == 0)
@@ -511,24 +513,30 @@ imapc_fetch_rows(struct imap_conn *c, struct imap_msg_row *rows, size_t n,
 	uids = arena_new_array(a, uint32_t, n);
 	prs = arena_new_array(a, struct prevreq, n);
 	got = arena_new_array(a, bool, n);
-	if (idx == NULL || uids == NULL || prs == NULL || got == NULL)
+	have = arena_new_array(a, bool, n);
+	if (idx == NULL || uids == NULL || prs == NULL || got == NULL ||
+	    have == NULL)
 		return perr_set(err, a, PERR_LIMIT, "page too large");
 	for (i = 0; i < n; i++) {
 		idx[i].uid = rows[i].uid;
 		idx[i].pos = i;
-		uids[i] = rows[i].uid;
 		rows[i].subject = "";
 		rows[i].from.name = rows[i].from.email = "";
 		rows[i].message_id = "";
 		rows[i].preview = "";
 	}
 	qsort(idx, n, sizeof(*idx), imapc_cmp_rowidx);
-	r = imapc_rows_from_cache(c, rows, n, want_preview, idx, a, err);
+	r = imapc_rows_from_cache(c, rows, n, want_preview, idx, have, a, err);
 	/* Before the FETCH: the flags it brings are at least this new. */
 	modseq = imapc_view_modseq(c);
 	if (r <= 0)
 		return r;
-	if (fetch_envelopes(c, rows, n, idx, uids, prs, got, a, err) != 0)
+	/* only the rows the cache does not have (prs[i] of the others: "") */
+	for (i = 0; i < n; i++)
+		if (!have[i])
+			uids[nu++] = rows[i].uid;
+	if (fetch_envelopes(c, rows, n, idx, uids, nu, have, prs, got, a,
+	                    err) != 0)
 		return -1;
 	if (want_preview) {
 		/* One UID FETCH per distinct section: usually one or two. */

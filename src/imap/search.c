@@ -348,3 +348,110 @@ imapc_search_key(const struct imap_search *s)
 		mailimap_search_key_multiple_add(all, term_key(&s->terms[i]));
 	return all;
 }
+
+/* ---- ESEARCH answers (RFC 4731) ---------------------------------------- */
+
+/* A number at *p (a UID unless zero_ok: then a count). */
+static bool
+read_num(const char **p, const char *end, bool zero_ok, uint32_t *v_r)
+{
+	const char *s = *p;
+	uint64_t v;
+
+	while (*p < end && **p >= '0' && **p <= '9')
+		(*p)++;
+	if (!pt_parse_u64((struct strv){s, (size_t)(*p - s)}, UINT32_MAX, &v) ||
+	    (v == 0 && !zero_ok))
+		return false;
+	*v_r = (uint32_t)v;
+	return true;
+}
+
+/* A sequence set in the answer's order into out (at most cap). */
+static bool
+read_set(const char **p, const char *end, uint32_t cap, uint32_t *out,
+         size_t *n)
+{
+	for (;;) {
+		uint32_t a, b, x;
+
+		if (!read_num(p, end, false, &a))
+			return false;
+		b = a;
+		if (*p < end && **p == ':') {
+			(*p)++;
+			if (!read_num(p, end, false, &b))
+				return false;
+		}
+		/* a:b runs from a to b; ESORT writes runs in sort order. */
+		for (x = a; *n < cap; x = a <= b ? x + 1 : x - 1) {
+			out[(*n)++] = x;
+			if (x == b)
+				break;
+		}
+		if (*p >= end || **p != ',')
+			return true;
+		(*p)++;
+	}
+}
+
+int
+imap_esearch_parse(struct strv data, uint32_t cap, struct arena *a,
+                   uint32_t **uids_r, size_t *n_r, uint32_t *count_r,
+                   struct perr *err)
+{
+	const char *p = data.p, *end = data.p + data.len;
+	uint32_t *out = arena_new_array(a, uint32_t, (size_t)cap + 1);
+	size_t n = 0;
+	bool have_count = false;
+
+	*uids_r = out;
+	*n_r = 0;
+	*count_r = 0;
+	if (out == NULL)
+		return perr_set(err, a, PERR_LIMIT, "too many messages");
+	while (p < end) {
+		const char *w;
+		size_t wl;
+
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end)
+			break;
+		if (*p == '(') { /* (TAG "n"): our own tag, no ')' inside */
+			while (p < end && *p != ')')
+				p++;
+			if (p < end)
+				p++;
+			continue;
+		}
+		w = p;
+		while (p < end && *p != ' ')
+			p++;
+		wl = (size_t)(p - w);
+		while (p < end && *p == ' ')
+			p++;
+		if (strv_eq_ci_ascii((struct strv){w, wl}, STRV_LIT("UID")))
+			continue;
+		if (strv_eq_ci_ascii((struct strv){w, wl}, STRV_LIT("COUNT"))) {
+			if (!read_num(&p, end, true, count_r))
+				goto bad;
+			have_count = true;
+			continue;
+		}
+		if (strv_eq_ci_ascii((struct strv){w, wl}, STRV_LIT("ALL"))) {
+			if (!read_set(&p, end, cap, out, &n))
+				goto bad;
+			continue;
+		}
+		/* MIN, MAX or data we did not ask for: skip its value. */
+		while (p < end && *p != ' ')
+			p++;
+	}
+	if (!have_count)
+		*count_r = (uint32_t)n;
+	*n_r = n;
+	return 0;
+bad:
+	return perr_set(err, a, PERR_REMOTE, "bad ESEARCH answer");
+}

@@ -333,8 +333,8 @@ imapc_append_criteria(struct sbuf *cmd, const uint32_t *uids, size_t n,
  */
 static int
 server_sort(struct imap_conn *c, const struct imap_list_query *q,
-            const uint32_t *uids, size_t n, bool all, struct arena *a,
-            uint32_t **out_r, size_t *nout_r, struct perr *err)
+            const uint32_t *uids, size_t n, bool all, uint32_t from,
+            struct arena *a, uint32_t **out_r, size_t *nout_r, struct perr *err)
 {
 	static const char *const keys[] = {
 	        [IMAP_SORT_DATE] = "DATE", [IMAP_SORT_ARRIVAL] = "ARRIVAL",
@@ -348,12 +348,16 @@ server_sort(struct imap_conn *c, const struct imap_list_query *q,
 
 	*out_r = NULL;
 	*nout_r = 0;
-	if (!all && n == 0)
+	if (!all && n == 0 && from == 0)
 		return 0;
 	sbuf_init(&cmd, a, 256, 4 * 1024 * 1024);
 	sbuf_printf(&cmd, "UID SORT (%s%s) UTF-8 ",
 	            q->reverse ? "REVERSE " : "", keys[q->sort]);
-	imapc_append_criteria(&cmd, uids, n, all);
+	if (n > 0 || all)
+		imapc_append_criteria(&cmd, uids, n, all);
+	if (from != 0)
+		sbuf_printf(&cmd, "%s%u:*", n > 0 ? "," : "UID ",
+		            (unsigned)from);
 	if (!sbuf_ok(&cmd))
 		return perr_set(err, a, PERR_LIMIT, "too many messages");
 	c->stats.sorts++;
@@ -398,6 +402,15 @@ server_sort(struct imap_conn *c, const struct imap_list_query *q,
 }
 
 int
+imapc_server_sort_set(struct imap_conn *c, const struct imap_list_query *q,
+                      const uint32_t *uids, size_t n, uint32_t from,
+                      struct arena *a, uint32_t **out_r, size_t *nout_r,
+                      struct perr *err)
+{
+	return server_sort(c, q, uids, n, false, from, a, out_r, nout_r, err);
+}
+
+int
 imapc_sorted_uids_uncached(struct imap_conn *c, const struct imap_list_query *q,
                            struct arena *a, uint32_t **uids_r, size_t *n_r,
                            bool *server_r, struct perr *err)
@@ -411,7 +424,7 @@ imapc_sorted_uids_uncached(struct imap_conn *c, const struct imap_list_query *q,
 		return -1;
 	if ((imapc_caps(c) & IMAP_CAP_SORT) && !q->client_sort) {
 		*server_r = true;
-		return server_sort(c, q, found, nfound, all, a, uids_r, n_r,
+		return server_sort(c, q, found, nfound, all, 0, a, uids_r, n_r,
 		                   err);
 	}
 	return client_sort(c, q, found, nfound, all, a, uids_r, n_r, err);

@@ -26,7 +26,7 @@
  * - one watcher thread per (user, folder), shared by all streams of
  *   that user's sessions on that folder. It holds its own IMAP connection (not
  *   the request pool's), logged in with the session's credentials,
- *   EXAMINEs the folder and loops on imap_idle_wait() (IDLE, or NOOP
+ *   SELECTs the folder and loops on imap_idle_wait() (IDLE, or NOOP
  *   every poll_s without it), restarting IDLE every idle_restart_s. A
  *   change is handed to the event thread through a pipe; the event thread
  *   fans it out. A dropped connection is reopened with backoff (1 s

@@ -307,7 +307,7 @@ def instance_name(ports):
     return "petrel-ms%d" % (ports["imap"] - PORT_OFFSETS["imap"])
 
 
-def dovecot_conf(P, ports):
+def dovecot_conf(P, ports, user_count=0):
     mailboxes = "\n".join(
         "  mailbox %s {\n    special_use = %s\n    auto = subscribe\n  }" % (n, su)
         for n, su in SPECIAL_FOLDERS)
@@ -373,7 +373,9 @@ service imap-login {{
   client_limit = 1000
 }}
 service imap {{
-  process_limit = 1000
+  # A webmail holds a pooled and an IDLE connection per signed-in user:
+  # room for three a user (the stream bench signs in 1000).
+  process_limit = {imap_procs}
 }}
 service managesieve-login {{
   inet_listener sieve {{
@@ -434,7 +436,8 @@ plugin {{
 }}
 """.format(inst=instance_name(ports), base=P.dovecot_base, state=P.dovecot_state,
            dlog=P.dovecot_log, cert=P.cert, key=P.key, users=P.dovecot_users,
-           mailboxes=mailboxes, spool=P.pf_spool, **ports)
+           mailboxes=mailboxes, spool=P.pf_spool,
+           imap_procs=max(1000, 3 * user_count), **ports)
 
 
 # --------------------------------------------------------------------------- postfix
@@ -682,7 +685,7 @@ def cmd_start(args):
         os.chmod(home, 0o700)
         lines.append("%s:{PLAIN}%s:%d:%d::%s::" % (u, p, MAIL_UID, MAIL_GID, home))
     write(P.dovecot_users, "\n".join(lines) + "\n", 0o640, 0, _gid("dovecot"))
-    write(P.dovecot_conf, dovecot_conf(P, ports), 0o644)
+    write(P.dovecot_conf, dovecot_conf(P, ports, len(users)), 0o644)
 
     write(os.path.join(P.pf_etc, "main.cf"), postfix_main(P, ports))
     write(os.path.join(P.pf_etc, "master.cf"), postfix_master(ports))

@@ -1042,6 +1042,38 @@ test_pool_adopts_the_sign_in_connection(void **state)
 	imap_pool_drop_session(p, "a1");
 	imap_pool_get_stats(p, &st);
 	assert_int_equal(st.open, 0);
+
+	/* a user's second sign-in: the user's warm connection (folder
+	 * selected) is handed out before the new one */
+	imap_pool_bind(p, "s1", "bob");
+	imap_pool_bind(p, "s2", "bob");
+	assert_int_equal(imap_connect(&cr.dom, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, cr.user, stack_password(cr.user), &err),
+	                 0);
+	assert_true(imap_pool_adopt(p, "s1", &c));
+	assert_int_equal(
+	        imap_pool_checkout(p, "s1", get_creds, &cr, A, &c, &err), 0);
+	assert_int_equal(imap_select(c, "INBOX", true, NULL, &err), 0);
+	mine = c;
+	imap_pool_checkin(p, &c);
+	assert_int_equal(imap_connect(&cr.dom, A, &c, &err), 0);
+	assert_int_equal(imap_login(c, cr.user, stack_password(cr.user), &err),
+	                 0);
+	fresh = c;
+	assert_true(imap_pool_adopt(p, "s2", &c));
+	assert_int_equal(
+	        imap_pool_checkout(p, "s2", get_creds, &cr, A, &c, &err), 0);
+	assert_ptr_equal(c, mine);
+	assert_int_equal(
+	        imap_pool_checkout(p, "s2", get_creds, &cr, A, &c2, &err), 0);
+	assert_ptr_equal(c2, fresh);
+	assert_int_equal(cr.calls, 1);
+	imap_pool_checkin(p, &c2);
+	imap_pool_checkin(p, &c);
+	imap_pool_drop_session(p, "s1");
+	imap_pool_drop_session(p, "s2");
+	imap_pool_get_stats(p, &st);
+	assert_int_equal(st.open, 0);
 	imap_pool_destroy(&p);
 }
 
@@ -1225,10 +1257,10 @@ stats_of(const struct imap_conn *c)
 }
 
 /* List folder on c; returns the total and checks SORT/SEARCH were sent
- * (sent true) or not (a cache hit). */
+ * (sent 1) or not (0: the connection's cache; -1: any way). */
 static uint32_t
 list_total(struct imap_conn *c, const char *folder, const char *search,
-           bool sent, const char *what)
+           int sent, const char *what)
 {
 	struct imap_list_query q;
 	struct imap_msg_page page;
@@ -1241,11 +1273,11 @@ list_total(struct imap_conn *c, const char *folder, const char *search,
 	if (imap_list_messages(c, folder, &q, A, &page, &err) != 0)
 		fail_msg("%s: %s", what, err.msg);
 	after = stats_of(c);
-	if (sent &&
+	if (sent == 1 &&
 	    after.sorts + after.searches == before.sorts + before.searches)
 		fail_msg("%s: expected a SORT/SEARCH, the cache answered",
 		         what);
-	if (!sent &&
+	if (sent == 0 &&
 	    (after.sorts != before.sorts || after.searches != before.searches ||
 	     after.uid_cache_hits != before.uid_cache_hits + 1))
 		fail_msg("%s: expected a cache hit, sorts %llu -> %llu", what,
@@ -1345,8 +1377,9 @@ test_uid_cache_skips_sort_until_the_folder_changes(void **state)
 	assert_int_equal(list_total(c, "T-cache", "is:unread", true,
 	                            "unread after own STORE"),
 	                 3);
-	/* a search without flags survives a flag change */
-	assert_int_equal(list_total(c, "T-cache", NULL, true, "all"), 3);
+	/* a search without flags survives a flag change (the first list
+	 * may come from the one shared after the append's catch-up) */
+	assert_int_equal(list_total(c, "T-cache", NULL, -1, "all"), 3);
 	assert_int_equal(imap_set_flags(other, "T-cache", &u3, 1,
 	                                IMAP_FLAGS_ADD, IMAP_MSG_FLAGGED, NULL,
 	                                0, A, &err),
@@ -1464,7 +1497,8 @@ test_uid_share_serves_a_new_connection_until_the_folder_changes(void **state)
 	assert_int_equal(p3.total, 1);
 	bye(&bob);
 
-	/* a new message moves UIDNEXT: the next session sorts again */
+	/* a new message moves UIDNEXT: the next session sorts again (the
+	 * shared list's head with the new UID: see the catch-up test) */
 	u4 = append_msg(c1, "T-share", "Four <four@x.test>", "fourth",
 	                "Thu, 4 Jan 2024 10:00:00 +0000", "", "body four", 0);
 	c3 = login_as("alice@example.test");
@@ -1472,7 +1506,7 @@ test_uid_share_serves_a_new_connection_until_the_folder_changes(void **state)
 	assert_int_equal(p3.total, 4);
 	assert_int_equal(p3.rows[0].uid, u4);
 	bye(&c3);
-	/* an expunge lowers EXISTS: sorted again, without the message */
+	/* an expunge lowers EXISTS: the next list is without it */
 	assert_int_equal(
 	        imap_delete_messages(c1, "T-share", &u1, 1, true, A, &err), 0);
 	c3 = login_as("alice@example.test");
@@ -1507,6 +1541,155 @@ test_uid_share_serves_a_new_connection_until_the_folder_changes(void **state)
 		bye(&c3);
 	}
 	bye(&c2);
+	bye(&c1);
+	imap_uid_share_clear();
+}
+
+/* The whole sorted UID list of folder on c (newest first). */
+static uint32_t *
+all_uids(struct imap_conn *c, const char *folder, size_t *n_r)
+{
+	struct imap_list_query q;
+	struct perr err;
+	uint32_t *u = NULL;
+
+	memset(&q, 0, sizeof(q));
+	q.reverse = true;
+	if (imap_sorted_uids(c, folder, &q, A, &u, n_r, &err) != 0)
+		fail_msg("sorted uids: %s", err.msg);
+	return u;
+}
+
+/* The order a fresh full SORT gives (shared lists forgotten first). */
+static void
+assert_order_of_a_full_sort(const char *folder, const uint32_t *u, size_t n)
+{
+	struct imap_conn *fresh;
+	uint32_t *want;
+	size_t nwant, i;
+
+	imap_uid_share_clear();
+	fresh = login_as("alice@example.test");
+	want = all_uids(fresh, folder, &nwant);
+	assert_int_equal(n, nwant);
+	for (i = 0; i < n; i++)
+		if (u[i] != want[i])
+			fail_msg("position %zu: %u, a full SORT says %u", i,
+			         (unsigned)u[i], (unsigned)want[i]);
+	bye(&fresh);
+}
+
+/* Lists the folder on a new connection; how it got its sorted UIDs. */
+static uint32_t *
+uids_on_new_conn(const char *folder, size_t *n_r, bool *caught_up_r,
+                 bool *sorted_r)
+{
+	struct imap_conn *c = login_as("alice@example.test");
+	struct imap_conn_stats st;
+	uint32_t *u = all_uids(c, folder, n_r);
+
+	st = stats_of(c);
+	*caught_up_r = st.uid_catchups == 1;
+	*sorted_r = st.sorts > 0;
+	bye(&c);
+	return u;
+}
+
+/*
+ * New and deleted mail from another client: a new session's list is the
+ * older shared list brought up to date (new UIDs sorted with the list's
+ * head, gone ones found by ESEARCH), exactly the order of a full SORT;
+ * new mail that sorts below the head is sorted in full.
+ */
+static void
+test_uid_share_catches_up_with_new_and_gone_mail(void **state)
+{
+	struct imap_conn *c1, *other;
+	struct imap_conn_stats st0, st1;
+	struct perr err;
+	uint32_t *u, uids[260], gone[3], late[2];
+	size_t n, i;
+	bool caught_up, sorted;
+	char date[64];
+
+	(void)state;
+	imap_uid_share_clear();
+	c1 = login_as("alice@example.test");
+	other = login_as("alice@example.test");
+	fresh_folder(c1, "T-catch");
+	/* 260 messages an hour apart, some sharing a Date (ties) */
+	for (i = 0; i < 260; i++) {
+		snprintf(date, sizeof(date), "%u Jan 2024 %02u:00:00 +0000",
+		         (unsigned)(1 + i / 20),
+		         (unsigned)((i % 20) / (i % 7 == 0 ? 2 : 1)));
+		uids[i] = append_msg(c1, "T-catch", "A <a@x.test>", "m", date,
+		                     "", "b", 0);
+	}
+	u = all_uids(c1, "T-catch", &n);
+	assert_int_equal(n, 260);
+
+	/* two new messages, one of them dated among the newest 200 */
+	late[0] = append_msg(other, "T-catch", "N <n@x.test>", "new",
+	                     "Sat, 1 Jun 2024 10:00:00 +0000", "", "b", 0);
+	late[1] = append_msg(other, "T-catch", "N <n@x.test>", "new2",
+	                     "12 Jan 2024 05:30:00 +0000", "", "b", 0);
+	u = uids_on_new_conn("T-catch", &n, &caught_up, &sorted);
+	assert_true(caught_up);
+	assert_int_equal(n, 262);
+	assert_int_equal(u[0], late[0]);
+	assert_order_of_a_full_sort("T-catch", u, n);
+
+	/* a connection that keeps the folder selected learns of new mail
+	 * from its NOOP and catches up without selecting again (a SELECT
+	 * makes Dovecot reopen the folder) */
+	(void)all_uids(c1, "T-catch", &n);
+	st0 = stats_of(c1);
+	(void)append_msg(other, "T-catch", "N <n@x.test>", "kept",
+	                 "Sun, 2 Jun 2024 10:00:00 +0000", "", "b", 0);
+	u = all_uids(c1, "T-catch", &n);
+	st1 = stats_of(c1);
+	assert_int_equal(st1.uid_catchups, st0.uid_catchups + 1);
+	assert_int_equal(st1.selects, st0.selects);
+	assert_int_equal(n, 263);
+	assert_order_of_a_full_sort("T-catch", u, n);
+
+	/* three old ones go (head, middle, tail) and one arrives: ESEARCH
+	 * for the gone, SORT for the new */
+	gone[0] = uids[259];
+	gone[1] = uids[130];
+	gone[2] = uids[0];
+	assert_int_equal(
+	        imap_delete_messages(other, "T-catch", gone, 3, true, A, &err),
+	        0);
+	(void)append_msg(other, "T-catch", "N <n@x.test>", "new3",
+	                 "13 Jan 2024 00:00:00 +0000", "", "b", 0);
+	u = uids_on_new_conn("T-catch", &n, &caught_up, &sorted);
+	assert_true(caught_up);
+	assert_int_equal(n, 261);
+	for (i = 0; i < n; i++)
+		assert_true(u[i] != gone[0] && u[i] != gone[1] &&
+		            u[i] != gone[2]);
+	assert_order_of_a_full_sort("T-catch", u, n);
+
+	/* only gone ones */
+	gone[0] = late[1];
+	assert_int_equal(
+	        imap_delete_messages(other, "T-catch", gone, 1, true, A, &err),
+	        0);
+	u = uids_on_new_conn("T-catch", &n, &caught_up, &sorted);
+	assert_true(caught_up);
+	assert_int_equal(n, 260);
+	assert_order_of_a_full_sort("T-catch", u, n);
+
+	/* an old-dated arrival sorts below the list's head: full SORT */
+	(void)append_msg(other, "T-catch", "O <o@x.test>", "old",
+	                 "1 Jan 2020 00:00:00 +0000", "", "b", 0);
+	u = uids_on_new_conn("T-catch", &n, &caught_up, &sorted);
+	assert_false(caught_up);
+	assert_true(sorted);
+	assert_int_equal(n, 261);
+	assert_order_of_a_full_sort("T-catch", u, n);
+	bye(&other);
 	bye(&c1);
 	imap_uid_share_clear();
 }
@@ -1951,6 +2134,8 @@ main(void)
 	                test_uid_cache_skips_sort_until_the_folder_changes),
 	        cmocka_unit_test(
 	                test_uid_share_serves_a_new_connection_until_the_folder_changes),
+	        cmocka_unit_test(
+	                test_uid_share_catches_up_with_new_and_gone_mail),
 	        cmocka_unit_test(
 	                test_uid_cache_kept_across_own_delete_and_move),
 	        cmocka_unit_test(test_row_cache_fetches_only_flags_when_warm),

@@ -334,9 +334,9 @@ test_esearch_answers_in_sort_order_and_capped(void **state)
 
 	(void)state;
 	assert_int_equal(
-	        imap_sa_esearch_parse(STRV_LIT(" (TAG \"7\") UID ALL 5:7,3,9:8 "
-	                                       "COUNT 6"),
-	                              100, A, &u, &n, &count, &err),
+	        imap_esearch_parse(STRV_LIT(" (TAG \"7\") UID ALL 5:7,3,9:8 "
+	                                    "COUNT 6"),
+	                           100, A, &u, &n, &count, &err),
 	        0);
 	assert_int_equal(count, 6);
 	assert_int_equal(n, 6);
@@ -346,23 +346,23 @@ test_esearch_answers_in_sort_order_and_capped(void **state)
 	assert_int_equal(u[4], 9);
 	assert_int_equal(u[5], 8);
 	/* The count is the server's; the list stops at the cap. */
-	assert_int_equal(imap_sa_esearch_parse(
-	                         STRV_LIT(" UID COUNT 4000000 ALL 1:4000000"),
-	                         3, A, &u, &n, &count, &err),
-	                 0);
+	assert_int_equal(
+	        imap_esearch_parse(STRV_LIT(" UID COUNT 4000000 ALL 1:4000000"),
+	                           3, A, &u, &n, &count, &err),
+	        0);
 	assert_int_equal(count, 4000000);
 	assert_int_equal(n, 3);
 	assert_int_equal(u[2], 3);
-	assert_int_equal(imap_sa_esearch_parse(STRV_LIT(" (TAG \"8\") UID "
-	                                                "COUNT 0"),
-	                                       10, A, &u, &n, &count, &err),
+	assert_int_equal(imap_esearch_parse(STRV_LIT(" (TAG \"8\") UID "
+	                                             "COUNT 0"),
+	                                    10, A, &u, &n, &count, &err),
 	                 0);
 	assert_int_equal(count, 0);
 	assert_int_equal(n, 0);
 	/* MIN/MAX we did not ask for are skipped. */
-	assert_int_equal(imap_sa_esearch_parse(STRV_LIT(" UID MIN 2 ALL 2 "
-	                                                "MAX 2"),
-	                                       10, A, &u, &n, &count, &err),
+	assert_int_equal(imap_esearch_parse(STRV_LIT(" UID MIN 2 ALL 2 "
+	                                             "MAX 2"),
+	                                    10, A, &u, &n, &count, &err),
 	                 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(count, 1);
@@ -382,8 +382,8 @@ test_esearch_refuses_bad_answers(void **state)
 
 	(void)state;
 	for (i = 0; i < PT_NELEM(bad); i++) {
-		if (imap_sa_esearch_parse(strv_from_cstr(bad[i]), 10, A, &u, &n,
-		                          &count, &err) != -1)
+		if (imap_esearch_parse(strv_from_cstr(bad[i]), 10, A, &u, &n,
+		                       &count, &err) != -1)
 			fail_msg("accepted \"%s\"", bad[i]);
 		assert_int_equal(err.kind, PERR_REMOTE);
 	}
