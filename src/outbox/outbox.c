@@ -294,6 +294,16 @@ outbox_finish(struct store *s, const char *owner, int64_t id, bool ok,
 }
 
 int
+outbox_purge(struct store *s, int64_t before, struct arena *a, struct perr *err)
+{
+	return store_exec(s, a, err,
+	                  "DELETE FROM outbox WHERE "
+	                  "(state = 'done' AND due < ?) OR "
+	                  "(state = 'cancelled' AND created < ?)",
+	                  "II", before, before);
+}
+
+int
 outbox_next_due(struct store *s, int64_t *when_r, struct arena *a,
                 struct perr *err)
 {

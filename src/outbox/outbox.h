@@ -150,6 +150,16 @@ int outbox_run_one(struct store *s, const char *owner, int64_t now,
 int outbox_next_due(struct store *s, int64_t *when_r, struct arena *a,
                     struct perr *err) PT_WARN_UNUSED;
 
+/*
+ * Delete the jobs that ended before `before`: sent ones (done) due
+ * before it, cancelled ones created before it. Their message, password
+ * and compose state are already wiped; this keeps the table from growing
+ * with every send. Failed jobs stay until the user dismisses them.
+ * Returns how many went, or -1.
+ */
+int outbox_purge(struct store *s, int64_t before, struct arena *a,
+                 struct perr *err) PT_WARN_UNUSED;
+
 /* ---- the worker thread ---------------------------------------------- */
 
 /* The clock the worker reads (Unix seconds); tests pass a movable one. */

@@ -10,6 +10,9 @@
 /* Longest sleep between looks: a job added by another process (which
  * cannot kick this one) waits at most this long past its due time. */
 #define OUTBOX_MAX_WAIT 30
+/* Ended jobs are kept a week (for support questions), purged hourly. */
+#define OUTBOX_KEEP_ENDED (7 * 86400)
+#define OUTBOX_PURGE_EVERY 3600
 
 struct outbox_worker {
 	struct ticker *ticker;
@@ -17,6 +20,7 @@ struct outbox_worker {
 	struct arena *a;
 	char owner[128];
 	int64_t lease;
+	int64_t purged_at; /* the clock at the last purge */
 	struct outbox_ops ops;
 };
 
@@ -35,6 +39,14 @@ run_pass(void *ctx, int64_t now)
 	} while (r == 1);
 	if (r < 0)
 		log_warn("outbox: %s", err.msg != NULL ? err.msg : "error");
+	if (now - w->purged_at >= OUTBOX_PURGE_EVERY) {
+		arena_reset(w->a);
+		if (outbox_purge(w->store, now - OUTBOX_KEEP_ENDED, w->a,
+		                 &err) < 0)
+			log_warn("outbox: purge: %s",
+			         err.msg != NULL ? err.msg : "error");
+		w->purged_at = now;
+	}
 	arena_reset(w->a);
 	if (outbox_next_due(w->store, &next, w->a, &err) != 1)
 		next = 0;

@@ -542,6 +542,72 @@ test_detail_secret_and_failed_jobs(void **state)
 	}
 }
 
+static int64_t
+count_jobs(struct fixture *f)
+{
+	struct store_stmt *st = NULL;
+	struct perr err;
+	int64_t n;
+
+	assert_int_equal(store_query(f->u.s, f->u.a, &err, &st,
+	                             "SELECT count(*) FROM outbox", ""),
+	                 0);
+	assert_int_equal(store_step(st, &err), 1);
+	n = store_col_int(st, 0);
+	store_finish(&st);
+	return n;
+}
+
+/* Sent and cancelled jobs go a while after they ended; the rest stays. */
+static void
+test_purge_drops_only_ended_jobs(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_job job;
+	struct perr err;
+	char *compose = NULL;
+	int64_t sent, cancelled, held, failed;
+
+	assert_int_equal(outbox_add(f->u.s, "a@x", 100, 90, msg, "{}", &sent,
+	                            f->u.a, &err),
+	                 0);
+	assert_int_equal(outbox_claim(f->u.s, "A", 100, 60, &job, f->u.a, &err),
+	                 1);
+	assert_int_equal(outbox_finish(f->u.s, "A", sent, true, NULL, false, 0,
+	                               f->u.a, &err),
+	                 0);
+	/* scheduled far ahead, cancelled at once */
+	assert_int_equal(outbox_add(f->u.s, "a@x", 9000, 95, msg, "{}",
+	                            &cancelled, f->u.a, &err),
+	                 0);
+	assert_int_equal(
+	        outbox_cancel(f->u.s, "a@x", cancelled, &compose, f->u.a, &err),
+	        0);
+	assert_int_equal(outbox_add(f->u.s, "a@x", 120, 96, msg, "{}", &failed,
+	                            f->u.a, &err),
+	                 0);
+	assert_int_equal(outbox_claim(f->u.s, "A", 120, 60, &job, f->u.a, &err),
+	                 1);
+	assert_int_equal(outbox_finish(f->u.s, "A", failed, false, "refused",
+	                               false, 0, f->u.a, &err),
+	                 0);
+	assert_int_equal(outbox_add(f->u.s, "a@x", 5000, 97, msg, "{}", &held,
+	                            f->u.a, &err),
+	                 0);
+	assert_int_equal(count_jobs(f), 4);
+	/* nothing ended before 50 */
+	assert_int_equal(outbox_purge(f->u.s, 50, f->u.a, &err), 0);
+	assert_int_equal(outbox_purge(f->u.s, 200, f->u.a, &err), 2);
+	assert_int_equal(count_jobs(f), 2);
+	/* the failed one waits for the user, the held one still runs */
+	assert_int_equal(
+	        outbox_claim(f->u.s, "A", 5000, 60, &job, f->u.a, &err), 1);
+	assert_int_equal(job.id, held);
+	assert_int_equal(
+	        outbox_cancel(f->u.s, "a@x", failed, &compose, f->u.a, &err),
+	        0);
+}
+
 int
 main(void)
 {
@@ -573,6 +639,8 @@ main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_detail_secret_and_failed_jobs, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_purge_drops_only_ended_jobs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
