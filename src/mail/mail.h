@@ -529,10 +529,14 @@ int mail_compose_prepare(struct mail_session *s, const struct mail_compose *in,
 int mail_draft_save(struct mail_session *s, const struct mail_outgoing *o,
                     uint32_t *uid_r, struct perr *err) PT_WARN_UNUSED;
 
-/* The stored result of a Send: {"messageId", "sentUid"} as JSON text. */
+/*
+ * The result of a Send, stored as JSON text {"messageId", "sentUid",
+ * "sentSaved"}.
+ */
 struct mail_sent {
 	const char *message_id;
 	uint32_t sent_uid; /* 0: unknown */
+	bool sent_saved;   /* the copy went into the Sent folder */
 	/* A repeat of a finished send: its stored result, else NULL. */
 	const char *replay;
 };
@@ -588,10 +592,12 @@ int mail_queued_submit(struct mail_session *s, const struct mail_queued *q,
 /*
  * The steps after the server accepted q; none fails (each failure is
  * logged): recipients recorded, uploads dropped, the copy with Bcc
- * appended to Sent (its UID returned, 0 unknown), the original flagged
- * \Answered / $Forwarded, the draft deleted.
+ * appended to Sent (its UID returned, 0 unknown; *saved_r, unless NULL,
+ * says whether the APPEND succeeded), the original flagged \Answered /
+ * $Forwarded, the draft deleted.
  */
-uint32_t mail_queued_after(struct mail_session *s, const struct mail_queued *q);
+uint32_t mail_queued_after(struct mail_session *s, const struct mail_queued *q,
+                           bool *saved_r);
 
 /* ---- snooze (src/mail/snooze.c) ------------------------------------------ */
 

@@ -568,19 +568,27 @@ after_send_store(struct mail_session *s, const struct mail_queued *q)
 
 /* After the server took it: nothing here may fail the Send. */
 uint32_t
-mail_queued_after(struct mail_session *s, const struct mail_queued *q)
+mail_queued_after(struct mail_session *s, const struct mail_queued *q,
+                  bool *saved_r)
 {
 	struct perr err = {0};
 	const char *sent;
 	uint32_t uid = 0;
+	bool saved = true;
 
 	after_send_store(s, q);
 	sent = q->sent_folder != NULL && q->sent_folder[0] != '\0'
 	               ? q->sent_folder
 	               : mail_special_folder(s, IMAP_SPECIAL_SENT, "Sent");
-	if (mail_append_to(s, sent, IMAP_MSG_SEEN, q->message, &uid, &err) != 0)
+	if (mail_append_to(s, sent, IMAP_MSG_SEEN, q->message, &uid, &err) !=
+	    0) {
 		log_warn("compose: sent, but not saved to %s: %s", sent,
 		         err.msg);
+		saved = false;
+		uid = 0;
+	}
+	if (saved_r != NULL)
+		*saved_r = saved;
 	perr_clear(&err);
 	if (q->irt.folder != NULL &&
 	    s->ops->add_flags(s->backend, q->irt.folder, q->irt.uid,
@@ -599,9 +607,9 @@ mail_queued_after(struct mail_session *s, const struct mail_queued *q)
 	return uid;
 }
 
-/* The result as the store keeps it: {"messageId": ..., "sentUid": ...}. */
+/* The result as the store keeps it: {"messageId", "sentUid", "sentSaved"}. */
 static const char *
-result_json(struct arena *a, const char *message_id, uint32_t uid)
+result_json(struct arena *a, const char *message_id, uint32_t uid, bool saved)
 {
 	struct sbuf b;
 	const char *p;
@@ -619,9 +627,10 @@ result_json(struct arena *a, const char *message_id, uint32_t uid)
 			sbuf_append_char(&b, (char)c);
 	}
 	if (uid != 0)
-		sbuf_printf(&b, "\",\"sentUid\":%u}", (unsigned)uid);
+		sbuf_printf(&b, "\",\"sentUid\":%u", (unsigned)uid);
 	else
-		sbuf_append_cstr(&b, "\",\"sentUid\":null}");
+		sbuf_append_cstr(&b, "\",\"sentUid\":null");
+	sbuf_printf(&b, ",\"sentSaved\":%s}", saved ? "true" : "false");
 	return sbuf_ok(&b) ? sbuf_cstr(&b) : NULL;
 }
 
@@ -695,19 +704,20 @@ mail_send(struct mail_session *s, const struct mail_outgoing *o,
 			         o->built.message_id, err->msg);
 		return -1;
 	}
-	/* Out: remember it before anything else can go wrong. */
+	/*
+	 * Out: remember it before anything else can go wrong (a repeat of a
+	 * request that died before the Sent copy says it may be missing).
+	 */
 	r->message_id = o->built.message_id;
-	result = result_json(s->a, r->message_id, 0);
+	result = result_json(s->a, r->message_id, 0, false);
 	if (result == NULL ||
 	    store_send_token_finish(s->store, s->user, o->send_token, result,
 	                            s->a, &ignored) != 0)
 		log_error("compose: sent %s but the token was not recorded",
 		          r->message_id);
-	r->sent_uid = mail_queued_after(s, &q);
-	if (r->sent_uid == 0)
-		return 0;
+	r->sent_uid = mail_queued_after(s, &q, &r->sent_saved);
 	perr_clear(&ignored);
-	result = result_json(s->a, r->message_id, r->sent_uid);
+	result = result_json(s->a, r->message_id, r->sent_uid, r->sent_saved);
 	if (result != NULL &&
 	    store_send_token_finish(s->store, s->user, o->send_token, result,
 	                            s->a, &ignored) != 0)

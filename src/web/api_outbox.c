@@ -821,7 +821,7 @@ worker_after_send(void *ctx, const struct outbox_job *job, struct arena *a,
 		r = -1;
 	else if (r == 0) {
 		perr_clear(err);
-		(void)mail_queued_after(&ms, &q);
+		(void)mail_queued_after(&ms, &q, NULL);
 		drop_kept(jr.cfg, json_object_get(meta, "files"), a);
 	} else {
 		/* The message is out: nothing left to do that can work. */

@@ -121,8 +121,9 @@ web_api_send(struct web_ctx *ctx, struct perr *err)
 	}
 	return web_reply_json(
 	        ctx,
-	        json_pack("{ssso}", "messageId", r.message_id, "sentUid",
+	        json_pack("{sssosb}", "messageId", r.message_id, "sentUid",
 	                  r.sent_uid != 0 ? json_integer(r.sent_uid)
-	                                  : json_null()),
+	                                  : json_null(),
+	                  "sentSaved", r.sent_saved),
 	        err);
 }

@@ -1539,7 +1539,11 @@
       w.dirty = false;
       destroy(w);
       if (res && res.id && P.outbox) { P.outbox.queued(res); return; }
-      P.toast(t('L_COMPOSE_SENT', 'Message sent'));
+      if (res && res.sentSaved === false) {
+        P.toast(t('L_COMPOSE_SENT_NOT_SAVED', 'Message sent, but its copy could not be saved to the Sent folder'), { error: true });
+      } else {
+        P.toast(t('L_COMPOSE_SENT', 'Message sent'));
+      }
       P.changed();
     }, function (err) {
       w.sending = false;

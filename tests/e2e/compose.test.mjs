@@ -201,12 +201,13 @@ test('a new message with an attachment: progress bar, sent, in Sent, at bob', as
     const out = await r.json();
     assert.equal(r.status(), 200, JSON.stringify(out));
     assert.ok(out.messageId && out.sentUid, JSON.stringify(out));
+    assert.equal(out.sentSaved, true, JSON.stringify(out));
     const sent = JSON.parse(r.request().postData());
     assert.match(sent.sendToken, /^[0-9a-f]{32}$/);
     assert.deepEqual(sent.to, ['Bob Example <bob@example.test>']);
     assert.equal(sent.attachments.length, 1);
     await page.waitForSelector('.compose', { state: 'detached' });
-    await page.waitForSelector('.toast');
+    await page.waitForSelector('.toast:not(.error)');
     assert.equal(sends, 1);
 
     // In Sent: the row, and the message with its attachment.
@@ -463,6 +464,29 @@ test('an invalid address is flagged and nothing is sent', async () => {
     // Removing it lets the rest stand.
     await page.click('.compose-row-to .chip-invalid .chip-x');
     assert.equal(await page.locator('.compose-row-to .chip-invalid').count(), 0);
+    assert.deepEqual(real(problems), []);
+  });
+});
+
+test('sent, but the Sent copy failed: the toast says so', async () => {
+  await withPage(browser, DESKTOP, 'compose-not-saved', async (page, problems) => {
+    await login(page, ALICE);
+    // The server side is tests/integration/cutpoints (an APPEND cut off);
+    // here only what the page makes of its answer.
+    await page.route('**/api/Send', (route) => route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ messageId: '<x@example.test>', sentUid: null, sentSaved: false }),
+    }));
+    await openCompose(page);
+    await addRecipient(page, 'to', 'bob@example.test');
+    await page.fill('#compose-subject', 'copy not saved');
+    await page.click('.compose-send');
+    await page.waitForSelector('.compose', { state: 'detached' });
+    const toast = page.locator('.toast.error');
+    await toast.waitFor();
+    assert.match(await toast.textContent(), /Sent folder/);
+    await shot(page, 'compose-not-saved');
     assert.deepEqual(real(problems), []);
   });
 });

@@ -387,7 +387,7 @@ function composeApi(action, b) {
       for (const a of all) if (!recent.some((r) => r.email === emailOf(a))) recent.unshift({ name: nameOf(a), email: emailOf(a) });
       if (b.draftUid) boxes.set('Drafts', boxes.get('Drafts').filter((m) => m.uid !== b.draftUid));
       const sentUid = storeCopy('Sent', b, null);
-      const out = [200, { messageId: `<fake-${sentUid}@example.test>`, sentUid }];
+      const out = [200, { messageId: `<fake-${sentUid}@example.test>`, sentUid, sentSaved: true }];
       sendTokens.set(b.sendToken, out);
       return out;
     }

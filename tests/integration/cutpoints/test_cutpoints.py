@@ -231,6 +231,15 @@ def test_send_cut_points():
                            results["imap after APPEND Sent"][4]))
     if results["imap before APPEND Sent"][0][1].get("sentUid") is not None:
         problems.append("a sentUid although nothing was saved")
+    if results["imap before APPEND Sent"][0][1].get("sentSaved") is not False:
+        problems.append("no sentSaved: false although nothing was saved")
+    if results["imap after APPEND Sent"][0][1].get("sentSaved") is not False:
+        # the OK was lost: Petrel cannot know the copy is there
+        problems.append("sentSaved after a lost APPEND answer: %r"
+                        % (results["imap after APPEND Sent"][0][1],))
+    if results["smtp at QUIT"][0][1].get("sentSaved") is not True:
+        problems.append("sentSaved not true for a saved copy: %r"
+                        % (results["smtp at QUIT"][0][1],))
     # The draft of a sent message goes, even when the first try to delete
     # it lost its connection (it is done again on a new one).
     left = drafts("cut imap before draft deleted %s" % TAG)

@@ -45,6 +45,7 @@ struct fake {
 	const char *smtp_rcpt[8];
 	size_t n_rcpt;
 	struct strv appended; /* the last APPEND's bytes */
+	bool append_fails;    /* APPEND answers NO */
 	uint32_t next_uid;
 	size_t max_chunk; /* the largest piece fetch_section_chunks asked */
 	unsigned n_chunks;
@@ -156,10 +157,10 @@ fake_append(void *b, const char *folder, unsigned flags, struct strv msg,
 {
 	struct fake *f = b;
 
-	(void)a;
-	(void)err;
 	logf_(f, "append %s %s", folder,
 	      (flags & IMAP_MSG_DRAFT) ? "draft" : "seen");
+	if (f->append_fails)
+		return perr_set(err, a, PERR_REMOTE, "NO [OVERQUOTA] quota");
 	f->appended = strv_from_cstr(strv_dup(f->a, msg));
 	*uid_r = ++f->next_uid;
 	return 0;
@@ -598,6 +599,7 @@ test_queued_send_in_two_steps_is_mail_send(void **state)
 	struct mail_outgoing *o;
 	struct mail_queued q;
 	struct perr err = {0};
+	bool saved = false;
 
 	add_message(x, "INBOX", 7);
 	form(&c, "0123456789abcdef");
@@ -613,11 +615,23 @@ test_queued_send_in_two_steps_is_mail_send(void **state)
 	assert_int_equal(mail_queued_submit(&x->s, &q, &err), 0);
 	assert_string_equal(sbuf_cstr(&x->fake.log), "smtp;");
 	assert_null(strstr(x->fake.smtp_msg.p, "secret@example.net"));
-	assert_int_equal(mail_queued_after(&x->s, &q), 101);
+	assert_int_equal(mail_queued_after(&x->s, &q, &saved), 101);
+	assert_true(saved);
 	assert_string_equal(
 	        sbuf_cstr(&x->fake.log),
 	        "smtp;list;append Sent seen;flag INBOX 7 answered;");
 	assert_non_null(strstr(x->fake.appended.p, "secret@example.net"));
+	/* a refused Sent copy is reported, the other steps still run */
+	x->fake.append_fails = true;
+	sbuf_reset(&x->fake.log);
+	assert_int_equal(mail_queued_after(&x->s, &q, &saved), 0);
+	assert_false(saved);
+	/* (a refused APPEND is tried once more after creating the folder) */
+	assert_string_equal(
+	        sbuf_cstr(&x->fake.log),
+	        "list;append Sent seen;create Sent;append Sent seen;"
+	        "flag INBOX 7 answered;");
+	x->fake.append_fails = false;
 	/* A refusal says where, as for an immediate Send. */
 	x->fake.smtp_fails = PERR_REMOTE;
 	assert_int_equal(mail_queued_submit(&x->s, &q, &err), -1);
@@ -705,6 +719,8 @@ test_send_token_makes_send_idempotent(void **state)
 	assert_non_null(r2.replay);
 	assert_non_null(strstr(r2.replay, r1.message_id));
 	assert_non_null(strstr(r2.replay, "\"sentUid\":101"));
+	assert_non_null(strstr(r2.replay, "\"sentSaved\":true"));
+	assert_true(r1.sent_saved);
 }
 
 /*
