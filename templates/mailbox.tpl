@@ -249,6 +249,10 @@
           </div>
         </span>
       </span>
+      <span class="menu-wrap" id="list-more-wrap" hidden>
+        <button type="button" class="icon-btn" id="list-more" aria-haspopup="menu" aria-expanded="false" aria-controls="list-more-menu" aria-label="{{L_MAIL_VIEW_MORE}}" title="{{L_MAIL_VIEW_MORE}}"><svg class="icon" aria-hidden="true"><use href="#i-more"/></svg></button>
+        <div class="menu menu-right" id="list-more-menu" role="menu" aria-label="{{L_MAIL_VIEW_MORE}}" hidden></div>
+      </span>
       <span class="tb-spacer"></span>
       <button type="button" class="icon-btn toggle-btn" id="threads-btn" aria-pressed="false" aria-label="{{L_MAIL_THREADS}}" title="{{L_MAIL_THREADS}}">
         <svg class="icon" aria-hidden="true"><use href="#i-threads"/></svg>

@@ -76,6 +76,22 @@ test('create a label, apply it to two messages, see chips, filter, remove it', a
       const fit = await page.$eval('#list-toolbar', (t) => ({ sw: t.scrollWidth, cw: t.clientWidth,
         sort: t.querySelector('.sort-btn').getBoundingClientRect().right, right: t.getBoundingClientRect().right }));
       assert.ok(fit.sw <= fit.cw + 1 && fit.sort <= fit.right, JSON.stringify(fit));
+      // A laptop-sized window: the plain actions that do not fit go into
+      // the toolbar's More menu and still work from there.
+      await page.setViewportSize({ width: 1200, height: 800 });
+      await page.waitForSelector('#list-more-wrap:not([hidden])');
+      const fit2 = await page.$eval('#list-toolbar', (t) => ({ sw: t.scrollWidth, cw: t.clientWidth,
+        sort: t.querySelector('.sort-btn').getBoundingClientRect().right, right: t.getBoundingClientRect().right }));
+      assert.ok(fit2.sw <= fit2.cw + 1 && fit2.sort <= fit2.right, JSON.stringify(fit2));
+      assert.ok(await page.isVisible('#label-btn'));
+      await page.click('#list-more');
+      const listed = page.waitForResponse((r) => r.url().endsWith('/api/MessageList'));
+      await page.click('#list-more-menu .menu-item:has-text("Refresh")');
+      assert.equal((await listed).status(), 200);
+      assert.equal(await page.isVisible('#list-more-menu'), false);
+      await shot(page, 'list-toolbar-folded');
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await page.waitForSelector('#list-more-wrap[hidden]', { state: 'attached' });
 
       // All three selected: the label's item is mixed.
       await page.keyboard.press('Control+a');

@@ -89,6 +89,61 @@ $('msg-menu').addEventListener('click', function (ev) {
   if (ev.target.closest('a.menu-item, [data-compose]')) setTimeout(function () { closeMenus(); }, 0);
 });
 
+// ---- the list toolbar's More menu ----------------------------------------------
+
+// The plain actions, least needed first: those that do not fit the list
+// pane move into the More menu. The buttons with menus of their own (move,
+// copy, label, export, snooze, sort) always stay: their menus open under
+// them. A phone has its own scrolling toolbar.
+var FOLDABLE = ['#all-read-btn', '[data-action="refresh"]', '#threads-btn',
+  '[data-action="spam"]', '[data-action="notspam"]', '[data-action="unread"]',
+  '[data-action="read"]', '[data-action="archive"]', '[data-action="flag"]',
+  '[data-action="delete"]'];
+var listToolbar = $('list-toolbar');
+var moreWrap = $('list-more-wrap');
+var moreBtn = $('list-more');
+
+function foldable() {
+  return FOLDABLE.map(function (q) { return listToolbar.querySelector(q); }).filter(Boolean);
+}
+function toolbarOverflows() { return listToolbar.scrollWidth > listToolbar.clientWidth + 1; }
+
+export function fitListToolbar() {
+  var bs = foldable();
+  bs.forEach(function (b) { b.classList.remove('tb-folded'); });
+  listToolbar.classList.remove('is-folded');
+  moreWrap.hidden = true;
+  if (isPhoneMq.matches || listToolbar.offsetParent === null || !toolbarOverflows()) return;
+  listToolbar.classList.add('is-folded');
+  moreWrap.hidden = false;
+  for (var i = 0; i < bs.length && toolbarOverflows(); i++) {
+    if (!bs[i].hidden) bs[i].classList.add('tb-folded');
+  }
+  if (getOpenMenuBtn() === moreBtn) buildMoreMenu();
+}
+
+function buildMoreMenu() {
+  var items = foldable().filter(function (b) { return b.classList.contains('tb-folded') && !b.hidden; });
+  $('list-more-menu').replaceChildren.apply($('list-more-menu'), items.map(function (b) {
+    var item = el('button', 'menu-item');
+    var pressed = b.getAttribute('aria-pressed');
+    var use = b.querySelector('use');
+    item.type = 'button';
+    item.setAttribute('role', pressed === null ? 'menuitem' : 'menuitemcheckbox');
+    if (pressed !== null) item.setAttribute('aria-checked', pressed);
+    item.disabled = b.disabled;
+    item.appendChild(icon(use ? use.getAttribute('href').replace('#i-', '') : 'more'));
+    item.appendChild(el('span', '', b.getAttribute('aria-label')));
+    item.addEventListener('click', function () { closeMenus(); b.click(); });
+    return item;
+  }));
+}
+moreBtn.addEventListener('click', function () { toggleMenu(moreBtn, buildMoreMenu); });
+// The pane's width and the sort label's length decide what fits.
+new ResizeObserver(function () { fitListToolbar(); }).observe(listToolbar);
+new ResizeObserver(function () { fitListToolbar(); }).observe($('sort-btn'));
+isPhoneMq.addEventListener('change', fitListToolbar);
+
 function buildMoveMenu() { buildFolderTargets($('move-menu'), t('L_MAIL_MOVE_TO', 'Move to')); }
 function buildCopyMenu() { buildFolderTargets($('copy-menu'), t('L_MAIL_COPY_TO', 'Copy to')); }
 

@@ -11,7 +11,7 @@ import { byUid, expanded, folderMap, getAnchor, getCursor, getDragUids, getListS
 import { navigate } from './router.js';
 import { currentSpecial, displayName, folderTitle, loadFolders, loadQuota, renderFolders, specialFolder } from './folders.js';
 import { renderPreview } from './view.js';
-import { closeMenus, goBack, updateView } from './chrome.js';
+import { closeMenus, fitListToolbar, goBack, updateView } from './chrome.js';
 import { queryText, rowChips } from './labels.js';
 
 // ---- message list -----------------------------------------------------------
@@ -369,6 +369,7 @@ export function updateSelectionUI() {
   var fb = toolbar.querySelector('[data-action="flag"]');
   fb.setAttribute('aria-label', t(allFlagged ? 'L_MAIL_UNFLAG' : 'L_MAIL_FLAG', 'Star'));
   fb.title = fb.getAttribute('aria-label') + ' (s)';
+  fitListToolbar();
   renderPreview();
 }
 
