@@ -580,6 +580,19 @@
     foot.appendChild(limits);
     foot.appendChild(el('span', 'tb-spacer'));
     foot.appendChild(discard);
+    // A scheduled message taken back to edit keeps its time (setScheduled).
+    var sched = el('div', 'compose-scheduled');
+    sched.setAttribute('role', 'status');
+    sched.hidden = true;
+    sched.appendChild(icon('clock', 'icon-sm'));
+    var schedText = el('span', 'compose-scheduled-text');
+    var schedNow = el('button', 'link-btn compose-send-now', t('L_COMPOSE_SEND_NOW_INSTEAD', 'Send now instead'));
+    schedNow.type = 'button';
+    schedNow.addEventListener('click', function () { setScheduled(w, 0); });
+    sched.append(schedText, schedNow);
+    w.sched = sched;
+    w.schedText = schedText;
+    root.appendChild(sched);
     root.appendChild(foot);
 
     var drop = el('div', 'compose-drop');
@@ -1096,6 +1109,8 @@
     if (d.draftUid) { w.draftUid = d.draftUid; w.ownDraft = false; }
     // A reopened draft that asked for a read receipt still asks.
     if (d.readReceipt) { w.readReceipt = true; w.receiptBtn.setAttribute('aria-pressed', 'true'); }
+    // Taken back from Scheduled: Send schedules it for the same time.
+    if (mode === 'editAsNew' && d.sendAt && d.sendAt * 1000 > Date.now() + 60e3) setScheduled(w, d.sendAt);
     (d.attachments || []).forEach(function (a) { addServerAttachment(w, a); });
 
     var useHtml = !!(window.Squire && (d.html !== null && d.html !== undefined ? true : !!(P.prefs && P.prefs().composeHtml)));
@@ -1471,10 +1486,27 @@
     });
   }
 
+  // The send time a scheduled message keeps when taken back to edit
+  // (0: none); the Send button then schedules it again.
+  function setScheduled(w, at) {
+    w.scheduledAt = at || 0;
+    w.sched.hidden = !w.scheduledAt;
+    if (w.scheduledAt) {
+      var when = P.outbox && P.outbox.when ? P.outbox.when(at) : new Date(at * 1000).toLocaleString();
+      w.schedText.textContent = tf('L_OUTBOX_SCHEDULED_FOR', 'Scheduled for {when}', { when: when });
+    }
+    w.sendBtn.querySelector('.compose-send-label').textContent = sendLabel(w);
+  }
+  function sendLabel(w) {
+    return w.scheduledAt ? t('L_COMPOSE_SCHEDULE', 'Schedule') : t('L_COMPOSE_SEND', 'Send');
+  }
+
   // opts.sendAt: send later (Unix seconds); else now, after the user's
-  // undo window (Settings: undoSeconds).
+  // undo window (Settings: undoSeconds), or at the time a scheduled
+  // message kept (setScheduled) while that is still ahead.
   function doSend(w, opts) {
     if (w.sending) return;
+    if (!(opts && opts.sendAt) && w.scheduledAt && w.scheduledAt * 1000 > Date.now()) opts = { sendAt: w.scheduledAt };
     clearError(w);
     var invalid = [];
     FIELDS.forEach(function (f) { w.chips[f].invalid().forEach(function (a) { invalid.push(a.email || a.name); }); });
@@ -1549,7 +1581,7 @@
       w.sending = false;
       w.root.classList.remove('is-sending');
       w.sendBtn.disabled = false;
-      w.sendBtn.querySelector('.compose-send-label').textContent = t('L_COMPOSE_SEND', 'Send');
+      w.sendBtn.querySelector('.compose-send-label').textContent = sendLabel(w);
       if (err.silent) return;
       if (err.code === 'invalid_address' && err.detail) {
         FIELDS.forEach(function (f) { w.chips[f].flag(err.detail); });

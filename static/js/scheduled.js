@@ -305,12 +305,8 @@
         P.toast(t('L_OUTBOX_CANCELLED', 'Not sent: the message was cancelled.'));
         return true;
       }
+      // compose.js keeps a future sendAt: its Send schedules it again.
       if (window.PetrelCompose) window.PetrelCompose.restore(c);
-      // Edited, it is not scheduled any more until Send later again.
-      if (c.sendAt && c.sendAt > serverNow()) {
-        P.toast(tf('L_OUTBOX_WAS_SCHEDULED', 'It was scheduled for {when}: choose Send later to schedule it again.',
-          { when: when(c.sendAt) }));
-      }
       if (c.missingAttachments && c.missingAttachments.length) {
         P.toast(tf('L_OUTBOX_MISSING', 'These attachments could not be restored: {names}',
           { names: c.missingAttachments.join(', ') }), { error: true });
@@ -473,7 +469,7 @@
     P = window.Petrel;
     if (!P || !P.api || !document.getElementById('toasts')) return;
     t = P.t; tf = P.tf; el = P.el; icon = P.icon;
-    P.outbox = { pickTime: pickTime, queued: queued, refresh: refresh, open: openList };
+    P.outbox = { pickTime: pickTime, queued: queued, refresh: refresh, open: openList, when: when };
     // After a reload: held messages still in their window get their toast.
     refresh().then(function (list) {
       list.forEach(function (j) {

@@ -142,10 +142,27 @@ for (const [name, opts, theme] of [['desktop', DESKTOP, 'light'], ['phone', PHON
       assert.match(await page.textContent(`.outbox-row[data-job="${out.id}"]`), /Scheduled for/);
       await shot(page, `outbox-scheduled-list-${name}-${theme}`);
       if (name === 'desktop') {
-        // Edit: taken back, reopened, and the user is told it no longer waits.
+        // Edit: taken back and reopened with its time kept: Send
+        // (labelled Schedule) schedules it again for the same moment.
         await page.click(`.outbox-row[data-job="${out.id}"] .outbox-edit`);
         await page.waitForFunction((s) => document.getElementById('compose-subject')?.value === s, subject);
-        await page.waitForSelector('.toast:has-text("It was scheduled for")');
+        await page.waitForSelector('.compose-scheduled:not([hidden])');
+        assert.match(await page.textContent('.compose-scheduled'), /Scheduled for/);
+        assert.equal((await page.textContent('.compose-send-label')).trim(), 'Schedule');
+        await page.waitForTimeout(300); // the window's fade-in
+        await shot(page, `outbox-edit-scheduled-${theme}`);
+        const again = page.waitForResponse((r) => r.url().endsWith('/api/Send'));
+        await page.click('.compose-send');
+        const r2 = await again;
+        const out2 = await r2.json();
+        assert.equal(r2.status(), 200, JSON.stringify(out2));
+        assert.equal(out2.state, 'scheduled');
+        assert.equal(out2.due, out.due);
+        await page.waitForSelector('.compose', { state: 'detached' });
+        await page.waitForSelector('#nav-scheduled:visible');
+        await page.click('#nav-scheduled');
+        await page.click(`.outbox-row[data-job="${out2.id}"] .outbox-cancel`);
+        await page.waitForSelector('.outbox-empty');
       } else {
         await page.click(`.outbox-row[data-job="${out.id}"] .outbox-cancel`);
         await page.waitForSelector('.outbox-empty');
