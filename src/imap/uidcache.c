@@ -527,6 +527,8 @@ catch_up(struct imap_conn *c, const struct imap_list_query *q,
 	 */
 	for (i = k = 0; i < nres; i++) {
 		if (res[i] >= first_new) {
+			if (res[i] == UINT32_MAX)
+				return 1; /* no bound above it to share */
 			n_new++;
 			if (res[i] >= bound)
 				bound = res[i] + 1;
