@@ -44,7 +44,7 @@ $('user-menu-email').textContent = email;
 fillAvatar($('user-avatar'), '', email);
 
 if (/^#\/compose\b/.test(location.hash)) window.petrelComposeHash = location.hash;
-if (!/^#\/folder\//.test(location.hash) && !inSettings()) {
+if (!/^#\/folder\//.test(location.hash) && !inSettings() && location.hash !== '#/scheduled') {
   history.replaceState(null, '', hashFor(defaultRoute()));
 }
 // What settings.js, filters.js, general.js, contacts.js and compose.js

@@ -346,7 +346,9 @@
     side.insertBefore(wrap, before || null);
     b.addEventListener('click', function () {
       if (P.closeDrawer) P.closeDrawer();
-      openList();
+      if (location.hash === ROUTE) { openList(); return; }
+      pushedRoute = true;
+      location.hash = ROUTE; // hashchange opens the list
     });
     entry = { wrap: wrap, pill: pill };
     return entry;
@@ -422,11 +424,24 @@
     });
   }
 
+  // The list is a route of its own (#/scheduled): a link or a bookmark
+  // opens it, Back closes it. Closed any other way, the route goes too.
+  var ROUTE = '#/scheduled';
+  var pushedRoute = false; // we went to ROUTE: Back returns where the user was
+
   function closeList() {
     if (!dialog) return;
     dialog.overlay.remove();
     if (dialog.prev && dialog.prev.focus) dialog.prev.focus();
     dialog = null;
+    if (location.hash !== ROUTE) return;
+    if (pushedRoute) history.back();
+    else history.replaceState(null, '', '#/folder/INBOX');
+    pushedRoute = false;
+  }
+  function onHash() {
+    if (location.hash === ROUTE) openList();
+    else if (dialog) { pushedRoute = false; closeList(); }
   }
 
   function openList() {
@@ -477,6 +492,8 @@
       });
     });
     timer = setInterval(refresh, REFRESH_MS);
+    window.addEventListener('hashchange', onHash);
+    onHash();
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);

@@ -141,7 +141,18 @@ for (const [name, opts, theme] of [['desktop', DESKTOP, 'light'], ['phone', PHON
       assert.match(await page.textContent(`.outbox-row[data-job="${out.id}"]`), new RegExp(subject));
       assert.match(await page.textContent(`.outbox-row[data-job="${out.id}"]`), /Scheduled for/);
       await shot(page, `outbox-scheduled-list-${name}-${theme}`);
+      assert.equal(await page.evaluate(() => location.hash), '#/scheduled');
       if (name === 'desktop') {
+        // A route of its own: Back closes the list, Forward and a reload
+        // open it again.
+        await page.goBack();
+        await page.waitForSelector('.outbox-dialog', { state: 'detached' });
+        assert.notEqual(await page.evaluate(() => location.hash), '#/scheduled');
+        await page.goForward();
+        await page.waitForSelector(`.outbox-row[data-job="${out.id}"]`);
+        await page.reload();
+        await page.waitForSelector(`.outbox-row[data-job="${out.id}"]`);
+        await page.waitForSelector('#list .row');
         // Edit: taken back and reopened with its time kept: Send
         // (labelled Schedule) schedules it again for the same moment.
         await page.click(`.outbox-row[data-job="${out.id}"] .outbox-edit`);

@@ -83,6 +83,8 @@ var shownKey = null;    // listKey() of the list last asked for
 export function onRoute() {
   if (/^#\/compose\b/.test(location.hash)) return;
   if (/^#\/search(\?|$)/.test(location.hash)) return; // searchall.js draws it
+  // scheduled.js's list opens over the folder shown (INBOX when none yet)
+  if (location.hash === '#/scheduled' && getRoute()) return;
   var prev = getRoute();
   setRoute(inSettings() && prev ? prev : parseHash());
   if (!prev || listKey(prev) !== listKey(getRoute()) || shownKey !== listKey(getRoute())) {
