@@ -626,7 +626,12 @@ imap_folder_rename(struct imap_conn *c, const char *path, const char *new_path,
 	    refuse_inbox(path, a, err) != 0)
 		return -1;
 	if (c->selected_raw != NULL && strcmp(c->selected_raw, raw) == 0) {
-		(void)mailimap_close(c->imap);
+		/*
+		 * Leave it by selecting INBOX read-only, not with CLOSE: the
+		 * selection is read-write, and CLOSE would expunge messages
+		 * another client only flagged \Deleted (RFC 3501 6.4.2).
+		 */
+		(void)mailimap_examine(c->imap, "INBOX");
 		forget_selected(c);
 	}
 	r = mailimap_rename(c->imap, raw, new_raw);
