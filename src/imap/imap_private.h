@@ -191,6 +191,13 @@ int64_t imapc_date_time_unix(const struct mailimap_date_time *d);
 int imapc_run_search(struct imap_conn *c, const struct imap_list_query *q,
                      struct arena *a, uint32_t **uids_r, size_t *n_r,
                      bool *all_r, struct perr *err);
+/*
+ * The ESEARCH answer among a raw command's untagged lines, read by
+ * imap_esearch_parse(); no such line: nothing matched (search.c).
+ */
+int imapc_esearch_find(const struct strv *lines, size_t nl, uint32_t cap,
+                       struct arena *a, uint32_t **uids_r, size_t *n_r,
+                       uint32_t *count_r, struct perr *err);
 /* "ALL" or "UID 1:3,7" for a raw SORT or THREAD command (sort.c). */
 void imapc_append_criteria(struct sbuf *cmd, const uint32_t *uids, size_t n,
                            bool all);

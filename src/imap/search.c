@@ -455,3 +455,23 @@ imap_esearch_parse(struct strv data, uint32_t cap, struct arena *a,
 bad:
 	return perr_set(err, a, PERR_REMOTE, "bad ESEARCH answer");
 }
+
+int
+imapc_esearch_find(const struct strv *lines, size_t nl, uint32_t cap,
+                   struct arena *a, uint32_t **uids_r, size_t *n_r,
+                   uint32_t *count_r, struct perr *err)
+{
+	size_t i;
+
+	*uids_r = NULL;
+	*n_r = 0;
+	*count_r = 0;
+	for (i = 0; i < nl; i++)
+		if (lines[i].len >= 7 &&
+		    strv_eq_ci_ascii((struct strv){lines[i].p, 7},
+		                     STRV_LIT("ESEARCH")))
+			return imap_esearch_parse(
+			        (struct strv){lines[i].p + 7, lines[i].len - 7},
+			        cap, a, uids_r, n_r, count_r, err);
+	return 0; /* no ESEARCH line: nothing matched */
+}

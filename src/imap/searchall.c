@@ -413,7 +413,7 @@ esort_folder(struct imap_conn *c, const struct imap_sa *s, struct arena *a,
 	struct imap_search parsed;
 	struct sbuf cmd;
 	struct strv *lines;
-	size_t nl, i;
+	size_t nl;
 
 	*uids_r = NULL;
 	*n_r = 0;
@@ -430,15 +430,8 @@ esort_folder(struct imap_conn *c, const struct imap_sa *s, struct arena *a,
 	c->stats.sorts++;
 	if (imapc_raw_command(c, sbuf_cstr(&cmd), a, &lines, &nl, err) != 0)
 		return -1;
-	for (i = 0; i < nl; i++) {
-		if (lines[i].len >= 7 &&
-		    strv_eq_ci_ascii((struct strv){lines[i].p, 7},
-		                     STRV_LIT("ESEARCH")))
-			return imap_esearch_parse(
-			        (struct strv){lines[i].p + 7, lines[i].len - 7},
-			        s->cap, a, uids_r, n_r, count_r, err);
-	}
-	return 0; /* no ESEARCH line: nothing matched */
+	return imapc_esearch_find(lines, nl, s->cap, a, uids_r, n_r, count_r,
+	                          err);
 }
 
 static bool

@@ -315,6 +315,17 @@ static bool catch_up_applies(const struct imap_conn *c,
  * an exact view or one a NOOP moved on (EXISTS and EXPUNGE are counted,
  * only UIDNEXT is not known there).
  */
+/* Lock held. An arena copy of e's UIDs, NULL when out of memory. */
+static uint32_t *
+shared_copy(const struct shared_uids *e, struct arena *a)
+{
+	uint32_t *u = arena_new_array(a, uint32_t, e->n + 1);
+
+	if (u != NULL && e->n > 0)
+		memcpy(u, e->uids, e->n * sizeof(*u));
+	return u;
+}
+
 static bool
 shared_get(struct imap_conn *c, const struct imap_list_query *q, bool server,
            bool flag_dependent, struct arena *a, uint32_t **uids_r, size_t *n_r,
@@ -335,9 +346,7 @@ shared_get(struct imap_conn *c, const struct imap_list_query *q, bool server,
 	    e->uidnext == c->sel.uidnext && e->exists == c->sel.exists &&
 	    e->flag_dependent == flag_dependent &&
 	    (!flag_dependent || e->highestmodseq == c->sel.highestmodseq)) {
-		if ((u = arena_new_array(a, uint32_t, e->n + 1)) != NULL) {
-			if (e->n > 0)
-				memcpy(u, e->uids, e->n * sizeof(*u));
+		if ((u = shared_copy(e, a)) != NULL) {
 			*n_r = e->n;
 			e->tick = ++shared_tick;
 			hit = true;
@@ -345,9 +354,7 @@ shared_get(struct imap_conn *c, const struct imap_list_query *q, bool server,
 	} else if (e != NULL && catch && !e->flag_dependent &&
 	           e->uidvalidity == c->sel.uidvalidity) {
 		/* catch_up()'s result replaces the entry */
-		if ((u = arena_new_array(a, uint32_t, e->n + 1)) != NULL) {
-			if (e->n > 0)
-				memcpy(u, e->uids, e->n * sizeof(*u));
+		if ((u = shared_copy(e, a)) != NULL) {
 			stale_r->uids = u;
 			stale_r->n = e->n;
 			stale_r->uidnext = e->uidnext;
@@ -471,20 +478,11 @@ drop_gone(struct imap_conn *c, struct stale_list *old, struct arena *a,
 	if (cmd == NULL)
 		return perr_set(err, a, PERR_LIMIT, "out of memory");
 	c->stats.searches++;
-	if (imapc_raw_command(c, cmd, a, &lines, &nl, err) != 0)
+	if (imapc_raw_command(c, cmd, a, &lines, &nl, err) != 0 ||
+	    imapc_esearch_find(lines, nl, (uint32_t)old->n, a, &left, &nleft,
+	                       &count, err) != 0)
 		return -1;
-	for (i = 0; i < nl; i++)
-		if (lines[i].len >= 7 &&
-		    strv_eq_ci_ascii((struct strv){lines[i].p, 7},
-		                     STRV_LIT("ESEARCH"))) {
-			if (imap_esearch_parse((struct strv){lines[i].p + 7,
-			                                     lines[i].len - 7},
-			                       (uint32_t)old->n, a, &left,
-			                       &nleft, &count, err) != 0)
-				return -1;
-			break;
-		}
-	/* no ESEARCH line: none left; ALL is in UID order, sort anyway */
+	/* none found: none left; ALL is in UID order, sort anyway */
 	if (nleft > 1)
 		qsort(left, nleft, sizeof(*left), cmp_u32);
 	for (i = 0; i < old->n; i++)
@@ -624,12 +622,14 @@ imapc_sorted_uids(struct imap_conn *c, const struct imap_list_query *q,
 			uid_cache_store(c, q, server, false, &before, mbox_gen,
 			                flag_gen, *uids_r, *n_r);
 			/*
-			 * Shared with the bound for UIDNEXT: no exact view
-			 * takes it as a hit unless it is UIDNEXT, and a
-			 * catch-up from it is right either way.
+			 * Shared with a bound for UIDNEXT that every UID in
+			 * the list is below: the view's UIDNEXT may be the
+			 * SELECT's, older than mail a NOOP counted. No exact
+			 * view takes it as a hit unless it is its UIDNEXT,
+			 * and a catch-up from it is right either way.
 			 */
 			now.uidnext =
-			        sel_exact(c, false) ? c->sel.uidnext : bound;
+			        bound > c->sel.uidnext ? bound : c->sel.uidnext;
 			now.exists = (uint32_t)*n_r;
 			if (c->mbox_gen == mbox_gen)
 				shared_put(c, q, server, false, &now, *uids_r,
